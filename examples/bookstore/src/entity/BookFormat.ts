@@ -1,0 +1,6 @@
+export enum BookFormat {
+    Hardcover = "hardcover",
+    Paperback = "paperback",
+    Ebook = "ebook",
+    Audiobook = "audiobook",
+}

@@ -1,0 +1,8 @@
+export enum OrderStatus {
+    Pending = "pending",
+    Paid = "paid",
+    Shipped = "shipped",
+    Delivered = "delivered",
+    Cancelled = "cancelled",
+    Returned = "returned",
+}

@@ -1,0 +1,75 @@
+"""``ormshift extract``: a manifest from a TypeORM project or from a live database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.extract import extract_project
+from ormshift.extract.database import reflect_url
+from ormshift.manifest import Manifest, dump, write
+
+
+def summary(manifest: Manifest) -> RichTable:
+    table = RichTable(title="manifest", show_edge=False)
+    for head in ("entities", "tables", "columns", "relations", "indices", "enums"):
+        table.add_column(head, justify="right")
+    table.add_row(
+        str(len(manifest.entities)),
+        str(len(manifest.tables)),
+        str(sum(len(t.columns) for t in manifest.tables)),
+        str(sum(len(e.relations) for e in manifest.entities)),
+        str(sum(len(t.indices) for t in manifest.tables)),
+        str(len(manifest.enums)),
+    )
+    return table
+
+
+@handle_errors
+def extract(
+    project: Annotated[
+        Path | None, typer.Argument(help="TypeORM project directory (with tsconfig.json)")
+    ] = None,
+    data_source: Annotated[
+        Path | None,
+        typer.Option("--data-source", help="file exporting the DataSource, relative to PROJECT"),
+    ] = None,
+    entities: Annotated[
+        str | None, typer.Option("--entities", help="glob of entity files, relative to PROJECT")
+    ] = None,
+    from_db: Annotated[
+        str | None, typer.Option("--from-db", help="reflect a live PostgreSQL database instead")
+    ] = None,
+    schema: Annotated[str, typer.Option(help="schema to reflect with --from-db")] = "public",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write the manifest here (else stdout)")
+    ] = None,
+) -> None:
+    """Extract the schema exactly as TypeORM builds it, into a versioned JSON manifest."""
+    if (project is None) == (from_db is None):
+        raise fail("give either a PROJECT directory or --from-db DSN (one of them)")
+    if from_db is not None and (data_source or entities):
+        raise fail("--data-source and --entities go with a PROJECT, not with --from-db")
+    if data_source and entities:
+        raise fail("give --data-source or --entities, not both")
+    if output is not None and output.is_dir():
+        raise fail(f"{output} is a directory; give a file name for the manifest")
+    if from_db is not None:
+        manifest = reflect_url(from_db, schema)
+    else:
+        assert project is not None
+        with console.status(f"building TypeORM metadata for {project} ..."):
+            manifest = extract_project(project, data_source=data_source, entities=entities)
+    if output is None:
+        out.print(dump(manifest), end="", markup=False, soft_wrap=True)
+    else:
+        write(manifest, output)
+        console.print(f"wrote {output}")
+    console.print(summary(manifest))
+    for w in manifest.warnings:
+        where = f"{w.entity}.{w.property}" if w.property else w.entity
+        console.print(f"[yellow]warning:[/] {where}: {w.feature}: {w.message}", soft_wrap=True)

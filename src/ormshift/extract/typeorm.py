@@ -1,0 +1,139 @@
+"""A manifest from a TypeORM project, built by TypeORM's own metadata builder in Node."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from ormshift.errors import ExtractError
+from ormshift.extract.bridge import BridgeFailure, run_script
+from ormshift.extract.tsc import Compiled, compile_project
+from ormshift.manifest import Manifest, load_data
+
+DATA_SOURCE_CANDIDATES = (
+    "src/data-source.ts",
+    "data-source.ts",
+    "src/data-source.js",
+    "data-source.js",
+)
+ENTITY_DIRS = ("entity", "entities", "model", "models")
+
+
+def _to_output(path: Path, compiled: Compiled) -> Path:
+    """Where the compiled JavaScript of a project source file lands."""
+    path = path.resolve()
+    try:
+        rel = path.relative_to(compiled.root_dir)
+    except ValueError as exc:
+        raise ExtractError(
+            f"{path} is outside the project's rootDir {compiled.root_dir}; "
+            "point at a file inside the project"
+        ) from exc
+    out = compiled.out_dir / rel
+    return out.with_suffix(".js") if out.suffix == ".ts" else out
+
+
+def _default_entity_files(project: Path) -> list[Path]:
+    files = []
+    for path in sorted(project.rglob("*")):
+        if "node_modules" in path.parts or path.suffix not in (".ts", ".js"):
+            continue
+        if path.name.endswith(".d.ts"):
+            continue
+        parts = {p.lower() for p in path.relative_to(project).parts[:-1]}
+        if parts & set(ENTITY_DIRS) or ".entity." in path.name:
+            files.append(path)
+    return files
+
+
+def _bridge_args(
+    project: Path, compiled: Compiled, data_source: Path | None, entities: str | None
+) -> list[str]:
+    args = [
+        "--project",
+        str(project),
+        "--root-dir",
+        str(compiled.root_dir),
+        "--out-dir",
+        str(compiled.out_dir),
+    ]
+    if data_source is None and entities is None:
+        data_source = next(
+            (project / c for c in DATA_SOURCE_CANDIDATES if (project / c).is_file()), None
+        )
+    if data_source is not None:
+        source = data_source if data_source.is_absolute() else project / data_source
+        if not source.is_file():
+            raise ExtractError(f"data source file {data_source} does not exist in {project}")
+        out = _to_output(source, compiled)
+        return [*args, "--data-source", str(out), "--data-source-label", str(data_source)]
+    files = sorted(project.glob(entities)) if entities else _default_entity_files(project)
+    files = [f for f in files if f.suffix in (".ts", ".js") and not f.name.endswith(".d.ts")]
+    if not files:
+        what = f"no files match --entities {entities!r}" if entities else "no entity files found"
+        raise ExtractError(
+            f"{what} in {project}: pass --entities GLOB (e.g. 'src/entity/*.ts') "
+            "or --data-source FILE"
+        )
+    for f in files:
+        args += ["--entity", str(_to_output(f, compiled))]
+    return args
+
+
+def explain(failure: BridgeFailure, project: Path) -> str:
+    kind, msg = failure.kind, failure.message
+    if kind == "ColumnTypeUndefinedError":
+        return (
+            f"{msg.rstrip('.')}: decorator metadata is missing. Give the column an explicit "
+            "type (e.g. @Column({ type: 'varchar' })) or compile with "
+            '"emitDecoratorMetadata": true in tsconfig.json'
+        )
+    if kind == "no-entities":
+        return (
+            f"no TypeORM entity classes found in {project}: pass --entities GLOB or "
+            "--data-source FILE naming the files that declare @Entity classes"
+        )
+    if kind == "no-data-source":
+        return f"{msg}: export the DataSource (e.g. 'export const AppDataSource = new DataSource(...)')"
+    if kind == "load-failed":
+        return f"cannot load the compiled project: {msg}"
+    if kind == "typeorm-missing":
+        return f"{msg}; run 'npm ci' in the project or in the ormshift bridge"
+    if kind == "crash":
+        return f"the Node bridge failed: {msg}"
+    return f"TypeORM rejected the entities ({kind}): {msg}"
+
+
+def extract_project(
+    project: Path, *, data_source: Path | None = None, entities: str | None = None
+) -> Manifest:
+    """Compile ``project`` when needed and return TypeORM's view of its schema."""
+    if not project.exists():
+        raise ExtractError(f"project path {project} does not exist; give a TypeORM project directory")
+    if not project.is_dir():
+        raise ExtractError(f"project path {project} is not a directory; give the project's root")
+    project = project.resolve()
+    with tempfile.TemporaryDirectory(prefix="ormshift-extract-") as tmp:
+        compiled = compile_project(project, Path(tmp))
+        args = _bridge_args(project, compiled, data_source, entities)
+        result = run_script("extract.js", args, node_path=list(compiled.node_path), cwd=project)
+    if isinstance(result, BridgeFailure):
+        raise ExtractError(explain(result, project))
+    try:
+        data = json.loads(result)
+    except json.JSONDecodeError as exc:
+        raise ExtractError(f"the Node bridge printed something that is not JSON: {exc.msg}") from exc
+    data.setdefault("source", {})["project"] = project.name
+    return load_data(data, origin=f"manifest of {project.name}")
+
+
+def sync_project(project: Path, url: str, *, data_source: Path | None = None) -> None:
+    """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``."""
+    project = project.resolve()
+    with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
+        compiled = compile_project(project, Path(tmp))
+        args = [*_bridge_args(project, compiled, data_source, None), "--url", url]
+        result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
+    if isinstance(result, BridgeFailure):
+        raise ExtractError(explain(result, project))

@@ -1,0 +1,110 @@
+"""Declared SQL expressions rewritten into the server's own deparsed form.
+
+TypeORM declares ``"rating" BETWEEN 1 AND 5``; PostgreSQL stores and shows
+``((rating >= 1) AND (rating <= 5))``. No text rule makes those equal, so we ask the
+server: inside a transaction that is always rolled back, each declared default, check
+and partial-index predicate is attached to a temporary copy of its table and read back.
+The expressions come from the manifest (the project's own entity code, which TypeORM
+runs as SQL too), never from a command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg
+from psycopg import sql
+
+from ormshift.manifest import Check, Column, Index, Manifest, Table
+
+_SCRATCH = "ormshift_canon"
+
+
+def _exists(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: str) -> bool:
+    row = cur.execute(
+        "select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relname = %s and c.relkind in ('r', 'p')",
+        (schema, table),
+    ).fetchone()
+    return row is not None
+
+
+def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Table) -> Table:
+    scratch = sql.Identifier(_SCRATCH)
+    cur.execute(sql.SQL("drop table if exists {}").format(scratch))
+    cur.execute(
+        sql.SQL("create temp table {} (like {}.{})").format(
+            scratch, sql.Identifier(schema), sql.Identifier(table.name)
+        )
+    )
+    columns: list[Column] = []
+    for col in table.columns:
+        if col.default is None or col.generation == "increment":
+            columns.append(col)
+            continue
+        cur.execute(
+            sql.SQL("alter table {} alter column {} set default {}").format(
+                scratch, sql.Identifier(col.name), sql.SQL(col.default)  # type: ignore[arg-type]
+            )
+        )
+        row = cur.execute(
+            "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a "
+            "on a.attrelid = d.adrelid and a.attnum = d.adnum "
+            "where d.adrelid = %s::regclass and a.attname = %s",
+            (_SCRATCH, col.name),
+        ).fetchone()
+        columns.append(dataclasses.replace(col, default=str(row[0]) if row else col.default))
+    checks: list[Check] = []
+    for i, chk in enumerate(table.checks):
+        name = f"c{i}"
+        cur.execute(
+            sql.SQL("alter table {} add constraint {} check ({}) not valid").format(
+                scratch, sql.Identifier(name), sql.SQL(chk.expression)  # type: ignore[arg-type]
+            )
+        )
+        row = cur.execute(
+            "select pg_get_constraintdef(oid, true) from pg_constraint "
+            "where conrelid = %s::regclass and conname = %s",
+            (_SCRATCH, name),
+        ).fetchone()
+        text = str(row[0]).removeprefix("CHECK ").removesuffix(" NOT VALID") if row else ""
+        checks.append(dataclasses.replace(chk, expression=text or chk.expression))
+    indices: list[Index] = []
+    for i, idx in enumerate(table.indices):
+        if idx.where is None:
+            indices.append(idx)
+            continue
+        name = f"ormshift_canon_i{i}"
+        cur.execute(
+            sql.SQL("create index {} on {} ({}) where {}").format(
+                sql.Identifier(name),
+                scratch,
+                sql.SQL(", ").join(sql.Identifier(c) for c in idx.columns),
+                sql.SQL(idx.where),  # type: ignore[arg-type]
+            )
+        )
+        row = cur.execute(
+            "select pg_get_expr(indpred, indrelid, true) from pg_index "
+            "where indexrelid = %s::regclass",
+            (name,),
+        ).fetchone()
+        indices.append(dataclasses.replace(idx, where=str(row[0]) if row else idx.where))
+    return dataclasses.replace(
+        table, columns=tuple(columns), checks=tuple(checks), indices=tuple(indices)
+    )
+
+
+def server_canonical(conn: psycopg.Connection, manifest: Manifest) -> Manifest:
+    """``manifest`` with its expressions as the server at ``conn`` would show them.
+
+    Tables that do not exist there are returned unchanged. Nothing is left behind.
+    """
+    schema = manifest.default_schema
+    tables: list[Table] = []
+    with conn.transaction(force_rollback=True), conn.cursor() as cur:
+        for table in manifest.tables:
+            if table.kind != "table" or not _exists(cur, table.schema or schema, table.name):
+                tables.append(table)
+                continue
+            tables.append(_canon_table(cur, table.schema or schema, table))
+    return dataclasses.replace(manifest, tables=tuple(tables))

@@ -1,0 +1,80 @@
+"""Shared fixtures: a real PostgreSQL server and a fresh database per test.
+
+The server is ``$ORMSHIFT_TEST_DSN`` when set (CI points it at the local PostgreSQL),
+otherwise a throwaway embedded server started from the ``pgserver`` wheel.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "corpus"
+CORPUS_SETS = sorted(p.name for p in CORPUS.iterdir() if (p / "tsconfig.json").is_file())
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    env = os.environ.get("ORMSHIFT_TEST_DSN")
+    if env:
+        yield env
+        return
+    import pgserver
+
+    with tempfile.TemporaryDirectory(prefix="ormshift-pg-") as tmp:
+        server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+
+
+class DatabaseFactory:
+    """Creates uniquely named databases on the test server and drops them afterwards."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self.created: list[str] = []
+
+    def __call__(self, prefix: str = "t") -> str:
+        name = f"ormshift_{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.server_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        self.created.append(name)
+        return with_database(self.server_url, name)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self.server_url, autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+                )
+
+
+@pytest.fixture
+def make_db(pg_server_url: str) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(pg_server_url)
+    try:
+        yield factory
+    finally:
+        factory.drop_all()
+
+
+@pytest.fixture
+def fresh_db(make_db: DatabaseFactory) -> str:
+    """The URL of a new, empty database that is dropped after the test."""
+    return make_db()

@@ -1,0 +1,7 @@
+export enum AccountType {
+    Asset = "asset",
+    Liability = "liability",
+    Equity = "equity",
+    Revenue = "revenue",
+    Expense = "expense",
+}

@@ -1,0 +1,6 @@
+export enum UserRole {
+    Reader = "reader",
+    Author = "author",
+    Editor = "editor",
+    Admin = "admin",
+}

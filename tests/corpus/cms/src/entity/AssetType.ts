@@ -1,0 +1,4 @@
+export enum AssetType {
+    Image = "image",
+    Document = "document",
+}

@@ -1,0 +1,6 @@
+export enum ShippingMethod {
+    Standard = "standard",
+    Express = "express",
+    Overnight = "overnight",
+    Pickup = "pickup",
+}
