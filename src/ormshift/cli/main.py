@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(extract)
+# Further commands register here, one line each (see the modules in ormshift/cli/).
 
 
 @app.command()
