@@ -43,6 +43,7 @@ function requireModule(file, kind) {
   try {
     return require(file);
   } catch (err) {
+    if (err && err.name === "ColumnTypeUndefinedError") throw new BridgeError(err.name, err.message);
     const where = err && err.stack ? err.stack.split("\n").slice(0, 2).join(" ") : String(err);
     throw new BridgeError(kind, `loading ${file} failed: ${where}`);
   }

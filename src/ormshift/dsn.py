@@ -34,7 +34,9 @@ def normalize_url(url: str) -> str:
 
 def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
     parts = urlsplit(normalize_url(url))
-    return urlunsplit((f"postgresql+{driver}", parts.netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit(
+        (f"postgresql+{driver}", parts.netloc, parts.path, parts.query, parts.fragment)
+    )
 
 
 def describe_failure(url: str, exc: Exception) -> str:
@@ -44,11 +46,15 @@ def describe_failure(url: str, exc: Exception) -> str:
     lowered = str(exc).lower()
     where = redact(url)
     if "password authentication failed" in lowered or "no password supplied" in lowered:
-        return f"cannot connect to {where}: the server refused the user name or password; check them"
+        return (
+            f"cannot connect to {where}: the server refused the user name or password; check them"
+        )
     if "does not exist" in lowered and "database" in lowered:
         return f"cannot connect to {where}: {redact(detail)}; create it or fix the URL"
-    if "connection refused" in lowered or "could not translate host" in lowered or (
-        "timeout" in lowered
+    if (
+        "connection refused" in lowered
+        or "could not translate host" in lowered
+        or ("timeout" in lowered)
     ):
         return f"cannot connect to {where}: no server answers there; check the host and port"
     return f"cannot connect to {where}: {redact(detail)}"
@@ -65,4 +71,6 @@ def connect(url: str, *, autocommit: bool = True, connect_timeout: int = 10) -> 
     except psycopg.Error as exc:
         raise ConnectionFailed(describe_failure(url, exc)) from exc
     except (ValueError, psycopg.ProgrammingError) as exc:  # malformed URL
-        raise ConnectionFailed(f"{redact(url)} is not a valid database URL: {redact(str(exc))}") from exc
+        raise ConnectionFailed(
+            f"{redact(url)} is not a valid database URL: {redact(str(exc))}"
+        ) from exc

@@ -13,7 +13,7 @@ from ormshift.extract.database import reflect
 from ormshift.manifest import Manifest, dump, load
 from ormshift.schema import diff, server_canonical
 
-from ..conftest import CORPUS, CORPUS_SETS
+from ..conftest import CORPUS, CORPUS_SETS, require_extensions
 
 pytestmark = pytest.mark.node
 
@@ -29,6 +29,7 @@ def manifest_of(name: str) -> Manifest:
 @pytest.mark.parametrize("name", CORPUS_SETS)
 def test_manifest_matches_synchronized_database(name: str, fresh_db: str) -> None:
     manifest = manifest_of(name)
+    require_extensions(fresh_db, manifest.extensions)
     sync_project(CORPUS / name, fresh_db)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         reflected = reflect(conn)

@@ -11,7 +11,7 @@ from rich.table import Table as RichTable
 from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.extract import extract_project
 from ormshift.extract.database import reflect_url
-from ormshift.manifest import Manifest, dump, write
+from ormshift.manifest import Manifest, check_writable, dump, write
 
 
 def summary(manifest: Manifest) -> RichTable:
@@ -56,8 +56,8 @@ def extract(
         raise fail("--data-source and --entities go with a PROJECT, not with --from-db")
     if data_source and entities:
         raise fail("give --data-source or --entities, not both")
-    if output is not None and output.is_dir():
-        raise fail(f"{output} is a directory; give a file name for the manifest")
+    if output is not None:
+        check_writable(output)
     if from_db is not None:
         manifest = reflect_url(from_db, schema)
     else:

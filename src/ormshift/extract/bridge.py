@@ -66,7 +66,9 @@ def run_script(
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise ExtractError(f"the Node bridge ({script}) took over {timeout:.0f} s; gave up") from exc
+        raise ExtractError(
+            f"the Node bridge ({script}) took over {timeout:.0f} s; gave up"
+        ) from exc
     if proc.returncode == 0:
         return proc.stdout
     for line in reversed(proc.stderr.strip().splitlines()):

@@ -148,7 +148,11 @@ def _column(row: dict[str, Any], table: str, schema: str) -> Column:
         generated_expression, default = default, None
     elif default and default.startswith("nextval(") and default.endswith("::regclass)"):
         generation, default = "increment", None
-    elif default and base == "uuid" and re.fullmatch(r"(uuid_generate_v\d|gen_random_uuid)\(\)", default):
+    elif (
+        default
+        and base == "uuid"
+        and re.fullmatch(r"(uuid_generate_v\d|gen_random_uuid)\(\)", default)
+    ):
         generation = "uuid"
     enum_name = enum_schema = None
     if row["typtype"] == "e":
@@ -186,8 +190,9 @@ def _deferrable(row: dict[str, Any]) -> Any:
     return "INITIALLY DEFERRED" if row["condeferred"] else "INITIALLY IMMEDIATE"
 
 
-def reflect(conn: psycopg.Connection, schema: str = "public",
-            exclude: tuple[str, ...] = BOOKKEEPING_TABLES) -> Manifest:
+def reflect(
+    conn: psycopg.Connection, schema: str = "public", exclude: tuple[str, ...] = BOOKKEEPING_TABLES
+) -> Manifest:
     with conn.cursor(row_factory=dict_row) as cur:
         params = {"schema": schema}
         tables = [r for r in cur.execute(_TABLES, params).fetchall() if r["relname"] not in exclude]

@@ -84,8 +84,9 @@ def _bridge_args(
 def explain(failure: BridgeFailure, project: Path) -> str:
     kind, msg = failure.kind, failure.message
     if kind == "ColumnTypeUndefinedError":
+        first = msg.split(". ")[0].rstrip(".")
         return (
-            f"{msg.rstrip('.')}: decorator metadata is missing. Give the column an explicit "
+            f"{first}: decorator metadata is missing. Give the column an explicit "
             "type (e.g. @Column({ type: 'varchar' })) or compile with "
             '"emitDecoratorMetadata": true in tsconfig.json'
         )
@@ -95,7 +96,7 @@ def explain(failure: BridgeFailure, project: Path) -> str:
             "--data-source FILE naming the files that declare @Entity classes"
         )
     if kind == "no-data-source":
-        return f"{msg}: export the DataSource (e.g. 'export const AppDataSource = new DataSource(...)')"
+        return f"{msg}: export it, e.g. 'export const AppDataSource = new DataSource(...)'"
     if kind == "load-failed":
         return f"cannot load the compiled project: {msg}"
     if kind == "typeorm-missing":
@@ -110,7 +111,9 @@ def extract_project(
 ) -> Manifest:
     """Compile ``project`` when needed and return TypeORM's view of its schema."""
     if not project.exists():
-        raise ExtractError(f"project path {project} does not exist; give a TypeORM project directory")
+        raise ExtractError(
+            f"project path {project} does not exist; give a TypeORM project directory"
+        )
     if not project.is_dir():
         raise ExtractError(f"project path {project} is not a directory; give the project's root")
     project = project.resolve()
@@ -123,7 +126,9 @@ def extract_project(
     try:
         data = json.loads(result)
     except json.JSONDecodeError as exc:
-        raise ExtractError(f"the Node bridge printed something that is not JSON: {exc.msg}") from exc
+        raise ExtractError(
+            f"the Node bridge printed something that is not JSON: {exc.msg}"
+        ) from exc
     data.setdefault("source", {})["project"] = project.name
     return load_data(data, origin=f"manifest of {project.name}")
 

@@ -1,6 +1,14 @@
 """The manifest: the schema as TypeORM builds it, as frozen dataclasses and versioned JSON."""
 
-from ormshift.manifest.io import dump, load, load_data, read, write, write_text_atomic
+from ormshift.manifest.io import (
+    check_writable,
+    dump,
+    load,
+    load_data,
+    read,
+    write,
+    write_text_atomic,
+)
 from ormshift.manifest.model import (
     FORMAT_VERSION,
     Check,
@@ -46,6 +54,7 @@ __all__ = [
     "Tree",
     "UniqueConstraint",
     "Warning",
+    "check_writable",
     "dump",
     "load",
     "load_data",

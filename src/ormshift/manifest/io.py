@@ -70,6 +70,17 @@ def read(path: Path) -> Manifest:
     return load(text, str(path))
 
 
+def check_writable(path: Path) -> None:
+    """Fail before any work is done when ``path`` could not be written afterwards."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"{path} is a directory; give a file name")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: the directory {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{path}: the directory {parent} is not writable; choose another path")
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` all at once: a reader sees the old file or the new one."""
     parent = path.parent if str(path.parent) else Path(".")
@@ -78,14 +89,18 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write there ({exc.strerror}); choose another path") from exc
+        raise OutputError(
+            f"{path}: cannot write there ({exc.strerror}); choose another path"
+        ) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write there ({exc.strerror}); choose another path") from exc
+        raise OutputError(
+            f"{path}: cannot write there ({exc.strerror}); choose another path"
+        ) from exc
 
 
 def write(manifest: Manifest, path: Path) -> None:

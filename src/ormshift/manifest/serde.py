@@ -83,7 +83,9 @@ def _convert(hint: Any, data: Any, path: str) -> Any:
             return tuple(_convert(args[0], v, f"{path}[{i}]") for i, v in enumerate(data))
         if len(args) != len(data):
             raise SerdeError(path, f"expected {len(args)} items, got {len(data)}")
-        return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, data)))
+        return tuple(
+            _convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, data, strict=True))
+        )
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return _convert_dataclass(hint, data, path)
     if hint is bool:

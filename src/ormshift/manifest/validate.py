@@ -18,13 +18,14 @@ def _table_problems(table: Table, names: set[str], enums: set[str]) -> list[str]
     groups += [(f"unique {u.name!r}", u.columns) for u in table.uniques]
     groups += [(f"index {i.name!r}", i.columns) for i in table.indices]
     for what, columns in groups:
-        for col in columns:
-            if col not in cols:
-                out.append(f"{where}: {what} names column {col!r}, which the table lacks")
+        for name in columns:
+            if name not in cols:
+                out.append(f"{where}: {what} names column {name!r}, which the table lacks")
     for fk in table.foreign_keys:
         if fk.referenced_table not in names:
-            out.append(f"{where}: foreign key {fk.name!r} references unknown table "
-                       f"{fk.referenced_table!r}")
+            out.append(
+                f"{where}: foreign key {fk.name!r} references unknown table {fk.referenced_table!r}"
+            )
     for col in table.columns:
         if col.type == "enum" and col.enum_name not in enums:
             out.append(f"{where}: column {col.name!r} uses unknown enum type {col.enum_name!r}")
@@ -44,20 +45,25 @@ def problems(manifest: Manifest) -> list[str]:
     tables = {t.name: t for t in manifest.tables}
     for ent in manifest.entities:
         where = f"entity {ent.name!r}"
-        table = tables.get(ent.table)
-        if table is None:
+        mapped = tables.get(ent.table)
+        if mapped is None:
             out.append(f"{where} maps to unknown table {ent.table!r}")
             continue
-        cols = {c.name for c in table.columns}
+        cols = {c.name for c in mapped.columns}
         for col in ent.columns:
             if col.column not in cols:
-                out.append(f"{where}: property {col.property_path!r} maps to column "
-                           f"{col.column!r}, which table {table.name!r} lacks")
+                out.append(
+                    f"{where}: property {col.property_path!r} maps to column "
+                    f"{col.column!r}, which table {table.name!r} lacks"
+                )
         for rel in ent.relations:
             if rel.target not in entity_names:
-                out.append(f"{where}: relation {rel.property_name!r} targets unknown entity "
-                           f"{rel.target!r}")
+                out.append(
+                    f"{where}: relation {rel.property_name!r} targets unknown entity {rel.target!r}"
+                )
             if rel.junction_table is not None and rel.junction_table not in names:
-                out.append(f"{where}: relation {rel.property_name!r} uses unknown junction "
-                           f"table {rel.junction_table!r}")
+                out.append(
+                    f"{where}: relation {rel.property_name!r} uses unknown junction "
+                    f"table {rel.junction_table!r}"
+                )
     return out

@@ -44,7 +44,9 @@ def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Ta
             continue
         cur.execute(
             sql.SQL("alter table {} alter column {} set default {}").format(
-                scratch, sql.Identifier(col.name), sql.SQL(col.default)  # type: ignore[arg-type]
+                scratch,
+                sql.Identifier(col.name),
+                sql.SQL(col.default),
             )
         )
         row = cur.execute(
@@ -59,7 +61,9 @@ def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Ta
         name = f"c{i}"
         cur.execute(
             sql.SQL("alter table {} add constraint {} check ({}) not valid").format(
-                scratch, sql.Identifier(name), sql.SQL(chk.expression)  # type: ignore[arg-type]
+                scratch,
+                sql.Identifier(name),
+                sql.SQL(chk.expression),
             )
         )
         row = cur.execute(
@@ -80,7 +84,7 @@ def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Ta
                 sql.Identifier(name),
                 scratch,
                 sql.SQL(", ").join(sql.Identifier(c) for c in idx.columns),
-                sql.SQL(idx.where),  # type: ignore[arg-type]
+                sql.SQL(idx.where),
             )
         )
         row = cur.execute(

@@ -40,8 +40,9 @@ def _named(items: tuple[Any, ...]) -> dict[str, Any]:
     return {i.name: i for i in items}
 
 
-def _compare_named(kind: str, table: str, left: tuple[Any, ...], right: tuple[Any, ...],
-                   out: list[Difference]) -> None:
+def _compare_named(
+    kind: str, table: str, left: tuple[Any, ...], right: tuple[Any, ...], out: list[Difference]
+) -> None:
     lmap, rmap = _named(left), _named(right)
     for name in sorted(set(lmap) | set(rmap)):
         a, b = lmap.get(name), rmap.get(name)
@@ -80,8 +81,9 @@ def diff(left: Manifest, right: Manifest) -> list[Difference]:
     """Every physical difference between ``left`` and ``right``; empty when equal."""
     out: list[Difference] = []
     if set(left.extensions) != set(right.extensions):
-        out.append(Difference("extensions", None, None, sorted(left.extensions),
-                              sorted(right.extensions)))
+        out.append(
+            Difference("extensions", None, None, sorted(left.extensions), sorted(right.extensions))
+        )
     lenums, renums = _named(left.enums), _named(right.enums)
     for name in sorted(set(lenums) | set(renums)):
         a, b = lenums.get(name), renums.get(name)
