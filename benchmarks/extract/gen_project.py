@@ -44,7 +44,7 @@ def entity_source(i: int) -> str:
         prev = f"{DOMAINS[(i - 1) % len(DOMAINS)]}{i - 1:03d}"
         lines.append(f'import {{ {prev} }} from "./{prev}";')
     lines += [
-        f"export enum {name}State {{ Open = \"open\", Held = \"held\", Closed = \"closed\" }}",
+        f'export enum {name}State {{ Open = "open", Held = "held", Closed = "closed" }}',
         "",
         "@Entity()",
         '@Index(["code", "region"], { unique: true })',

@@ -219,3 +219,25 @@ def test_from_db_wrong_password(password_server: str) -> None:
     proc = run("extract", "--from-db", url)
     assert_one_line_error(proc, "refused the user name or password")
     assert secret not in proc.stderr + proc.stdout
+
+
+def test_features_not_carried_over_are_warned_about(tmp_path: Path) -> None:
+    entity = """
+import { Entity, PrimaryGeneratedColumn, Column, BeforeInsert } from "typeorm";
+
+const cents = { to: (v: number) => Math.round(v * 100), from: (v: number) => v / 100 };
+
+@Entity()
+export class Payment {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ type: "int", transformer: cents }) amount: number;
+  @BeforeInsert() stamp() { this.amount = this.amount || 0; }
+}
+"""
+    project = make_project(tmp_path / "p", {"src/entity/Payment.ts": entity})
+    out = tmp_path / "m.json"
+    proc = run("extract", str(project), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    warnings = {(w.entity, w.property, w.feature) for w in read(out).warnings}
+    assert warnings == {("Payment", "amount", "transformer"), ("Payment", "stamp", "listener")}
+    assert "warning: Payment.amount: transformer" in proc.stderr
