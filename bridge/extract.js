@@ -3,8 +3,7 @@
 // project, built by TypeORM's own metadata builder. Usage (ormshift calls this):
 //   node extract.js --project DIR --root-dir SRC --out-dir BUILD
 //                   (--data-source FILE.js | --entity FILE.js ...)
-require("reflect-metadata");
-const { buildDataSource, readArgs, fail, typeormVersion } = require("./lib/load");
+const { buildDataSource, loadReflectMetadata, readArgs, fail, typeormVersion } = require("./lib/load");
 
 const FORMAT_VERSION = 1;
 const TABLE_KIND = {
@@ -305,6 +304,7 @@ function extensions(ds) {
 
 async function main() {
   const args = readArgs(process.argv.slice(2));
+  loadReflectMetadata(args);
   const { typeorm, ds, sourceType } = await buildDataSource(args, {});
   const warnings = [];
   const enums = new Map();

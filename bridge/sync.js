@@ -2,11 +2,11 @@
 // Creates the schema of a compiled TypeORM project in a database with TypeORM's own
 // synchronize(). Used by ormshift's tests and demo.
 //   node sync.js --url postgresql://... (--data-source FILE.js | --entity FILE.js ...)
-require("reflect-metadata");
-const { buildDataSource, readArgs, fail } = require("./lib/load");
+const { buildDataSource, loadReflectMetadata, readArgs, fail } = require("./lib/load");
 
 async function main() {
   const args = readArgs(process.argv.slice(2));
+  loadReflectMetadata(args);
   const { ds } = await buildDataSource(args, { url: args.url });
   await ds.initialize();
   try {

@@ -12,11 +12,23 @@ class BridgeError extends Error {
   }
 }
 
+// Resolve a package the way the compiled entities do (from the build directory, then
+// NODE_PATH, which ormshift sets to the project's node_modules before the bridge's), so
+// that this script and the entities share one TypeORM: the project's when it has one.
+let resolveFrom = process.cwd();
+
+function projectRequire(name) {
+  return require(require.resolve(name, { paths: [resolveFrom] }));
+}
+
+function loadReflectMetadata(args) {
+  if (args.outDir) resolveFrom = args.outDir;
+  projectRequire("reflect-metadata");
+}
+
 function loadTypeorm() {
-  // NODE_PATH (set by ormshift) puts the project's node_modules before the bridge's,
-  // so the entities and this script share one TypeORM: the project's when it has one.
   try {
-    return require("typeorm");
+    return projectRequire("typeorm");
   } catch (err) {
     throw new BridgeError("typeorm-missing", `cannot load typeorm: ${err.message}`);
   }
@@ -62,6 +74,7 @@ function remapGlob(entry, mapping) {
 
 // Returns {entities, options} where options carries the user's naming strategy etc.
 function collectProject(args) {
+  if (args.outDir) resolveFrom = args.outDir;
   const typeorm = loadTypeorm();
   const mapping = { projectDir: args.projectDir, rootDir: args.rootDir, outDir: args.outDir };
   if (args.dataSource) {
@@ -144,11 +157,12 @@ function fail(err) {
 
 function typeormVersion() {
   try {
-    const pkg = path.join(path.dirname(require.resolve("typeorm")), "package.json");
+    const main = require.resolve("typeorm", { paths: [resolveFrom] });
+    const pkg = path.join(path.dirname(main), "package.json");
     return JSON.parse(fs.readFileSync(pkg, "utf8")).version;
   } catch {
     return undefined;
   }
 }
 
-module.exports = { BridgeError, buildDataSource, readArgs, fail, typeormVersion };
+module.exports = { loadReflectMetadata, projectRequire, BridgeError, buildDataSource, readArgs, fail, typeormVersion };

@@ -241,3 +241,16 @@ export class Payment {
     warnings = {(w.entity, w.property, w.feature) for w in read(out).warnings}
     assert warnings == {("Payment", "amount", "transformer"), ("Payment", "stamp", "listener")}
     assert "warning: Payment.amount: transformer" in proc.stderr
+
+
+def test_project_typeorm_is_preferred_over_the_bridge(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", {"src/entity/Invoice.ts": GOOD_ENTITY})
+    own = project / "node_modules" / "typeorm"
+    shutil.copytree(ROOT / "bridge" / "node_modules" / "typeorm", own, symlinks=True)
+    package = json.loads((own / "package.json").read_text())
+    package["version"] = "1.1.1-project-copy"
+    (own / "package.json").write_text(json.dumps(package))
+    out = tmp_path / "m.json"
+    proc = run("extract", str(project), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert read(out).source.typeorm_version == "1.1.1-project-copy"
