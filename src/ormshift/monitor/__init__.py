@@ -1,0 +1,54 @@
+"""Health while work runs: probes, thresholds, alerts, Prometheus metrics, logs."""
+
+from ormshift.monitor.alerts import Alert, WebhookSink, log_alert
+from ormshift.monitor.core import Monitor, MonitorAbort, Snapshot, Status
+from ormshift.monitor.exporter import ExporterError, MonitorCollector, serve
+from ormshift.monitor.logs import setup_logging
+from ormshift.monitor.probes import (
+    HostProbe,
+    PoolProbe,
+    PostgresProbe,
+    Probe,
+    ProbeError,
+    RunProbe,
+    RunStats,
+)
+from ormshift.monitor.samples import Sample
+from ormshift.monitor.thresholds import (
+    ConfigError,
+    Level,
+    MonitorConfig,
+    Rule,
+    ThresholdSource,
+    load_config,
+    parse_config,
+)
+
+__all__ = [
+    "Alert",
+    "ConfigError",
+    "ExporterError",
+    "HostProbe",
+    "Level",
+    "Monitor",
+    "MonitorAbort",
+    "MonitorCollector",
+    "MonitorConfig",
+    "PoolProbe",
+    "PostgresProbe",
+    "Probe",
+    "ProbeError",
+    "Rule",
+    "RunProbe",
+    "RunStats",
+    "Sample",
+    "Snapshot",
+    "Status",
+    "ThresholdSource",
+    "WebhookSink",
+    "load_config",
+    "log_alert",
+    "parse_config",
+    "serve",
+    "setup_logging",
+]
