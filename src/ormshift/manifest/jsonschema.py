@@ -56,7 +56,7 @@ def _schema_for(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
                 "required": required,
             }
         return {"$ref": f"#/$defs/{name}"}
-    simple = {bool: "boolean", int: "integer", str: "string"}
+    simple = {bool: "boolean", int: "integer", float: "number", str: "string"}
     return {"type": simple[hint]}
 
 

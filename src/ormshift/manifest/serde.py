@@ -96,6 +96,10 @@ def _convert(hint: Any, data: Any, path: str) -> Any:
         if isinstance(data, bool) or not isinstance(data, int):
             raise SerdeError(path, f"expected an integer, got {data!r}")
         return data
+    if hint is float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise SerdeError(path, f"expected a number, got {data!r}")
+        return float(data)
     if hint is str:
         if not isinstance(data, str):
             raise SerdeError(path, f"expected a string, got {data!r}")

@@ -1,0 +1,26 @@
+"""``ormshift report RUN.json -o report.html``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ormshift.cli.common import console, handle_errors
+from ormshift.manifest import check_writable, write_text_atomic
+from ormshift.report import read, render
+
+
+@handle_errors
+def report(
+    run: Annotated[Path, typer.Argument(help="a JSON report written with --report")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the HTML page to write")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Turn a JSON report into one self-contained HTML page with tables and plots."""
+    check_writable(output)
+    page = render(read(run))
+    write_text_atomic(output, page)
+    console.print(f"wrote {output} ({len(page) // 1024} KiB)")

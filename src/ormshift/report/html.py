@@ -1,0 +1,110 @@
+"""One self-contained HTML page from a report: no scripts, no fonts, no network."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from html import escape
+
+from ormshift.dsn import redact
+from ormshift.report.model import Report, Series
+from ormshift.report.svg import box_plot, line_chart, percentile
+
+MAX_DIFF_ROWS = 500
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;
+max-width:980px;color:#111827;background:#fff;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb}
+.meta{color:#4b5563}.status{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;
+font-weight:600}.ok{background:#16a34a}.differs{background:#d97706}
+.failed,.aborted{background:#dc2626}
+table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
+th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:left}th{background:#f9fafb}
+td.num{text-align:right}.chart .grid{stroke:#e5e7eb}
+.chart .tick,.chart .legend,.chart .label{font-size:11px;fill:#374151}.chart .title{font-size:13px;
+font-weight:600;fill:#111827}ul.notes li{margin:2px 0}code{background:#f3f4f6;padding:1px 4px}
+"""
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"<td class='num'>{value}</td>"
+    return f"<td>{escape('' if value is None else str(value))}</td>"
+
+
+def _table(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _series_section(series: tuple[Series, ...]) -> str:
+    groups: dict[tuple[str, str], list[Series]] = defaultdict(list)
+    for s in series:
+        groups[(s.group, s.unit)].append(s)
+    charts = []
+    for (group, unit), members in sorted(groups.items()):
+        charts.append(line_chart(group, unit, [(m.name, m.points) for m in members]))
+    return "".join(charts)
+
+
+def _latency_section(report: Report) -> str:
+    by_op: dict[str, list[tuple[str, tuple[float, ...]]]] = defaultdict(list)
+    for item in report.latency:
+        by_op[item.operation].append((item.implementation, item.samples_ms))
+    rows = [(op, groups) for op, groups in sorted(by_op.items())]
+    stats = []
+    for op, groups in rows:
+        for impl, samples in groups:
+            s = sorted(samples)
+            stats.append(
+                (op, impl, len(s), *(f"{percentile(s, q):.3f}" for q in (0.5, 0.95, 0.99)))
+            )
+    return box_plot("latency", rows) + _table(
+        ("operation", "implementation", "n", "p50 ms", "p95 ms", "p99 ms"), stats
+    )
+
+
+def render(report: Report) -> str:
+    meta = [
+        f"<span class='status {escape(report.status)}'>{escape(report.status)}</span>",
+        f"<code>{escape(report.kind)}</code>",
+    ]
+    if report.run_id:
+        meta.append(f"run <code>{escape(report.run_id)}</code>")
+    if report.started_at:
+        meta.append(f"{escape(report.started_at)} → {escape(report.finished_at or '')}")
+    for label, dsn in (("source", report.source), ("target", report.target)):
+        if dsn:
+            meta.append(f"{label} <code>{escape(redact(dsn))}</code>")
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(report.title)}</h1><p class='meta'>{' · '.join(meta)}</p>",
+    ]
+    if report.summary is not None:
+        parts.append("<h2>Summary</h2>")
+        parts.append(_table(report.summary.columns, list(report.summary.rows)))
+    if report.series:
+        parts.append("<h2>Over time</h2>" + _series_section(report.series))
+    if report.latency:
+        parts.append("<h2>Latency</h2>" + _latency_section(report))
+    if report.differences:
+        shown = report.differences[:MAX_DIFF_ROWS]
+        parts.append(f"<h2>Differences ({len(report.differences)})</h2>")
+        parts.append(
+            _table(
+                ("table", "kind", "key", "column", "source", "target"),
+                [(d.table, d.kind, d.key, d.column, d.source, d.target) for d in shown],
+            )
+        )
+        if len(report.differences) > MAX_DIFF_ROWS:
+            parts.append(
+                f"<p>… and {len(report.differences) - MAX_DIFF_ROWS} more in the JSON.</p>"
+            )
+    if report.notes:
+        items = "".join(f"<li>{escape(redact(n))}</li>" for n in report.notes)
+        parts.append(f"<h2>Notes</h2><ul class='notes'>{items}</ul>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
