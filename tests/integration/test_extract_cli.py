@@ -19,6 +19,7 @@ import pytest
 from ormshift.extract import sync_project
 from ormshift.extract.database import reflect
 from ormshift.manifest import read
+from ormshift.report import read as read_report
 
 from ..conftest import CORPUS, ROOT
 
@@ -85,9 +86,13 @@ def make_project(root: Path, files: dict[str, str], tsconfig: dict[str, object] 
 
 def test_extract_writes_manifest_and_summary(tmp_path: Path) -> None:
     out = tmp_path / "blog.json"
-    proc = run("extract", str(CORPUS / "blog"), "-o", str(out))
+    report = tmp_path / "report.json"
+    proc = run("extract", str(CORPUS / "blog"), "-o", str(out), "--report", str(report))
     assert proc.returncode == 0, proc.stderr
     manifest = read(out)
+    summary = read_report(report).summary
+    assert summary is not None
+    assert [row[0] for row in summary.rows] == [t.name for t in manifest.tables]
     assert {t.name for t in manifest.tables} >= {"user", "post", "comment"}
     assert "entities" in proc.stderr and "wrote" in proc.stderr
     assert manifest.source.typeorm_version == "1.1.1"

@@ -11,9 +11,11 @@ import { Publisher } from "./entity/Publisher"
 import { Review } from "./entity/Review"
 
 // Connection settings (host, port, credentials, database) are supplied by the
-// tooling at run time; only the model is described here.
+// tooling at run time; only the model is described here. gen_random_uuid() is built
+// into PostgreSQL 13+, so uuid keys need no contrib extension.
 export const AppDataSource = new DataSource({
     type: "postgres",
+    uuidExtension: "pgcrypto",
     entities: [
         Author,
         Publisher,

@@ -12,6 +12,27 @@ from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.extract import extract_project
 from ormshift.extract.database import reflect_url
 from ormshift.manifest import Manifest, check_writable, dump, write
+from ormshift.report import Report, table
+from ormshift.report import write as write_report
+
+
+def extract_report(manifest: Manifest, origin: Path) -> Report:
+    rows: list[list[str | int | float | None]] = [
+        [t.name, len(t.columns), len(t.foreign_keys), len(t.uniques), len(t.indices),
+         len(t.checks)]
+        for t in manifest.tables
+    ]  # fmt: skip
+    notes = tuple(
+        f"{w.entity}{'.' + w.property if w.property else ''}: {w.feature}: {w.message}"
+        for w in manifest.warnings
+    )
+    return Report(
+        kind="extract",
+        title=f"extract: {origin.name or origin}",
+        status="ok",
+        summary=table(["table", "columns", "foreign keys", "uniques", "indices", "checks"], rows),
+        notes=notes,
+    )
 
 
 def summary(manifest: Manifest) -> RichTable:
@@ -48,6 +69,9 @@ def extract(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="write the manifest here (else stdout)")
     ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="also write a JSON report here")
+    ] = None,
 ) -> None:
     """Extract the schema exactly as TypeORM builds it, into a versioned JSON manifest."""
     if (project is None) == (from_db is None):
@@ -56,8 +80,9 @@ def extract(
         raise fail("--data-source and --entities go with a PROJECT, not with --from-db")
     if data_source and entities:
         raise fail("give --data-source or --entities, not both")
-    if output is not None:
-        check_writable(output)
+    for path in (output, report):
+        if path is not None:
+            check_writable(path)
     if from_db is not None:
         manifest = reflect_url(from_db, schema)
     else:
@@ -70,6 +95,8 @@ def extract(
         write(manifest, output)
         console.print(f"wrote {output}")
     console.print(summary(manifest))
+    if report is not None:
+        write_report(extract_report(manifest, project or Path(from_db or "")), report)
     for w in manifest.warnings:
         where = f"{w.entity}.{w.property}" if w.property else w.entity
         console.print(f"[yellow]warning:[/] {where}: {w.feature}: {w.message}", soft_wrap=True)
