@@ -142,7 +142,7 @@ def test_bad_manifests_say_what_is_wrong(mutate: object, expected: str) -> None:
 def test_invalid_json_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match=r"not valid JSON \(line 1"):
         load("{nope", "x.json")
-    with pytest.raises(ManifestError, match="no such file"):
+    with pytest.raises(ManifestError, match="no such manifest file"):
         read(tmp_path / "absent.json")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ormshift.cli.common import console, handle_errors
-from ormshift.manifest import check_writable, write_text_atomic
+from ormshift.files import check_writable, write_text_atomic
 from ormshift.report import read, render
 
 

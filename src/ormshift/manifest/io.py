@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from ormshift.errors import ManifestError, OutputError
+from ormshift.errors import ManifestError
+from ormshift.files import check_writable, read_text, write_text_atomic
 from ormshift.manifest.jsonschema import shipped_schema
 from ormshift.manifest.model import FORMAT_VERSION, Manifest
 from ormshift.manifest.serde import SerdeError, from_jsonable, to_jsonable
 from ormshift.manifest.validate import problems
+
+__all__ = ["check_writable", "dump", "load", "load_data", "read", "write", "write_text_atomic"]
 
 
 def dump(manifest: Manifest) -> str:
@@ -61,46 +62,7 @@ def load(text: str, origin: str = "manifest") -> Manifest:
 
 
 def read(path: Path) -> Manifest:
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise ManifestError(f"{path}: no such file; give the path of a manifest") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path}: cannot read it ({exc.__class__.__name__})") from exc
-    return load(text, str(path))
-
-
-def check_writable(path: Path) -> None:
-    """Fail before any work is done when ``path`` could not be written afterwards."""
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise OutputError(f"{path} is a directory; give a file name")
-    if not parent.is_dir():
-        raise OutputError(f"{path}: the directory {parent} does not exist; create it first")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{path}: the directory {parent} is not writable; choose another path")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` all at once: a reader sees the old file or the new one."""
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{path}: the directory {parent} does not exist; create it first")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
-    except OSError as exc:
-        raise OutputError(
-            f"{path}: cannot write there ({exc.strerror}); choose another path"
-        ) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(
-            f"{path}: cannot write there ({exc.strerror}); choose another path"
-        ) from exc
+    return load(read_text(path, "manifest", ManifestError), str(path))
 
 
 def write(manifest: Manifest, path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ormshift.errors import OrmshiftError
+from ormshift.files import read_text
 
 ENV_PREFIX = "ORMSHIFT_THRESHOLD__"
 
@@ -207,12 +208,9 @@ def apply_env(config: MonitorConfig, env: Any) -> MonitorConfig:
 
 
 def load_config(path: Path) -> MonitorConfig:
+    text = read_text(path, "monitor config", ConfigError)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such monitor config file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.__class__.__name__})") from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     return parse_config(data, str(path))

@@ -19,7 +19,7 @@ from typing import Literal
 
 from ormshift.dsn import redact
 from ormshift.errors import OrmshiftError
-from ormshift.manifest.io import write_text_atomic
+from ormshift.files import read_text, write_text_atomic
 from ormshift.manifest.serde import SerdeError, from_jsonable, to_jsonable
 
 REPORT_VERSION = 1
@@ -111,12 +111,9 @@ def write(report: Report, path: Path) -> None:
 
 
 def read(path: Path) -> Report:
+    text = read_text(path, "report", ReportError)
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise ReportError(f"{path}: no such report file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read it ({exc.__class__.__name__})") from exc
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
     if not isinstance(data, dict) or data.get("report_version") != REPORT_VERSION:

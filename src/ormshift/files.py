@@ -1,0 +1,54 @@
+"""Reading and writing the files a user names: one clear error each, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ormshift.errors import OrmshiftError, OutputError
+
+
+def read_text(path: Path, what: str, error: type[OrmshiftError]) -> str:
+    """The text of ``path``, or ``error`` saying plainly why not."""
+    try:
+        return path.read_text("utf-8")
+    except FileNotFoundError as exc:
+        raise error(f"{path}: no such {what} file") from exc
+    except IsADirectoryError as exc:
+        raise error(f"{path} is a directory; give the path of a {what} file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read it ({exc.__class__.__name__})") from exc
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work is done when ``path`` could not be written afterwards."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"{path} is a directory; give a file name")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: the directory {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{path}: the directory {parent} is not writable; choose another path")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` all at once: a reader sees the old file or the new one."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: the directory {parent} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+    except OSError as exc:
+        raise OutputError(
+            f"{path}: cannot write there ({exc.strerror}); choose another path"
+        ) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(
+            f"{path}: cannot write there ({exc.strerror}); choose another path"
+        ) from exc
