@@ -259,3 +259,41 @@ def test_project_typeorm_is_preferred_over_the_bridge(tmp_path: Path) -> None:
     proc = run("extract", str(project), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert read(out).source.typeorm_version == "1.1.1-project-copy"
+
+
+def test_data_source_with_entity_globs_and_naming_strategy(tmp_path: Path) -> None:
+    data_source = """
+import { DataSource, DefaultNamingStrategy } from "typeorm";
+
+class PrefixedNames extends DefaultNamingStrategy {
+  primaryKeyName(tableOrName: any, columnNames: string[]): string {
+    return "pk_" + this.getTableName(tableOrName) + "_" + columnNames.join("_");
+  }
+}
+
+export const Billing = new DataSource({
+  type: "postgres",
+  entities: ["src/billing/**/*.ts"],
+  namingStrategy: new PrefixedNames(),
+});
+"""
+    project = make_project(
+        tmp_path / "p",
+        {"src/config/db.ts": data_source, "src/billing/Invoice.ts": GOOD_ENTITY},
+    )
+    proc = run("extract", str(project), "--data-source", "src/config/db.ts")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["source"]["naming_strategy"] == "PrefixedNames"
+    assert data["tables"][0]["primary_key"]["name"] == "pk_invoice_id"
+
+
+def test_data_source_without_a_data_source_export(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path / "p",
+        {"src/db.ts": "export const settings = { type: 'postgres' };\n",
+         "src/entity/Invoice.ts": GOOD_ENTITY},
+    )  # fmt: skip
+    assert_one_line_error(
+        run("extract", str(project), "--data-source", "src/db.ts"), "exports no DataSource"
+    )

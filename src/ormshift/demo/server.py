@@ -1,0 +1,45 @@
+"""A throwaway PostgreSQL for the demo: the ``pgserver`` wheel, in a temporary directory."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from ormshift.errors import OrmshiftError
+
+
+class DemoError(OrmshiftError):
+    """The demo could not set up what it needs."""
+
+
+def database_url(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@contextmanager
+def embedded_postgres() -> Iterator[str]:
+    """Start an embedded server; yield its URL; stop it and remove its files afterwards."""
+    try:
+        import pgserver  # noqa: PLC0415 - only the demo and the tests need it
+    except ImportError as exc:
+        raise DemoError("the demo needs the pgserver wheel: pip install 'ormshift[embedded]'") from exc
+    with tempfile.TemporaryDirectory(prefix="ormshift-demo-pg-") as tmp:
+        server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
+        try:
+            yield str(server.get_uri())
+        finally:
+            server.cleanup()
+
+
+def create_database(server_url: str, name: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return database_url(server_url, name)
