@@ -27,11 +27,13 @@ def database_url(server_url: str, name: str) -> str:
 def embedded_postgres() -> Iterator[str]:
     """Start an embedded server; yield its URL; stop it and remove its files afterwards."""
     try:
-        import pgserver  # noqa: PLC0415 - only the demo and the tests need it
+        from pgserver.postgres_server import get_server  # noqa: PLC0415
     except ImportError as exc:
-        raise DemoError("the demo needs the pgserver wheel: pip install 'ormshift[embedded]'") from exc
+        raise DemoError(
+            "the demo needs the pgserver wheel: pip install 'ormshift[embedded]'"
+        ) from exc
     with tempfile.TemporaryDirectory(prefix="ormshift-demo-pg-") as tmp:
-        server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
+        server = get_server(Path(tmp), cleanup_mode="stop")
         try:
             yield str(server.get_uri())
         finally:
@@ -40,6 +42,7 @@ def embedded_postgres() -> Iterator[str]:
 
 def create_database(server_url: str, name: str) -> str:
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        ident = sql.Identifier(name)
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(ident))
+        conn.execute(sql.SQL("create database {}").format(ident))
     return database_url(server_url, name)

@@ -1,0 +1,31 @@
+"""``ormshift generate``: SQLAlchemy models from a manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ormshift.cli.common import console, handle_errors
+from ormshift.codegen import render_package, write_package
+from ormshift.manifest import read
+
+
+@handle_errors
+def generate(
+    manifest: Annotated[Path, typer.Argument(help="manifest JSON written by `ormshift extract`")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="package directory to create (e.g. app/models)")
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="replace OUTPUT even if it is not empty")
+    ] = False,
+) -> None:
+    """Generate a package of typed SQLAlchemy 2.x models whose schema is TypeORM's."""
+    package = render_package(read(manifest))
+    write_package(package, output, force=force)
+    console.print(f"wrote {len(package.files)} modules to {escape(str(output))}", soft_wrap=True)
+    for finding in package.findings:
+        console.print(f"[yellow]not carried over:[/] {escape(str(finding))}", soft_wrap=True)

@@ -1,0 +1,160 @@
+"""One column as ``mapped_column(...)`` (in a model) or ``Column(...)`` (in a `Table`).
+
+Everything PostgreSQL keeps about a column is stated: the type, nullability (through
+the ``Mapped`` annotation in a model), the server default exactly as TypeORM declared
+it, identity, serial (``autoincrement``) and generated expressions. What TypeORM does
+with a column at run time (update and version columns, simple-json, simple-array) is
+added from the entity layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ormshift.codegen.naming import py_str
+from ormshift.codegen.source import Call, Expr, Imports
+from ormshift.codegen.types import ColumnType, column_type
+from ormshift.manifest import Column, EntityColumn, Table
+
+_INTEGERS = frozenset({"smallint", "integer", "bigint"})
+_SEQUENCE_TYPES = {"smallint": "SmallInteger", "integer": "Integer", "bigint": "BigInteger"}
+
+
+@dataclass(frozen=True)
+class RenderedColumn:
+    call: Call
+    python: str  # the Mapped[...] argument, with "| None" when nullable
+    notes: tuple[str, ...] = ()  # what could not be carried over, said at that place
+    after_create: tuple[str, ...] = ()  # DDL to run once the table exists
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _runtime_type(prop: EntityColumn | None, col: Column, imports: Imports) -> ColumnType | None:
+    """simple-json / simple-array: a type decorator over the same physical type."""
+    if prop is None or col.array or col.type != "text":
+        return None
+    if prop.declared_type == "simple-array":
+        imports.add(".types", "SimpleArray")
+        return ColumnType(Call("SimpleArray"), "list[str]")
+    if prop.declared_type == "simple-json":
+        imports.add(".types", "SimpleJson")
+        imports.add("typing", "Any")
+        return ColumnType(Call("SimpleJson"), "Any")
+    return None
+
+
+def _in_pk(col: Column, table: Table) -> bool:
+    return table.primary_key is not None and col.name in table.primary_key.columns
+
+
+def serial_outside_pk(col: Column, table: Table) -> bool:
+    """A serial column SQLAlchemy will not make serial by itself (not a primary key)."""
+    return col.generation == "increment" and not _in_pk(col, table)
+
+
+def _autoincrement(col: Column, table: Table) -> Expr | None:
+    """``True``/``False`` where SQLAlchemy's "auto" would not match what TypeORM made."""
+    pk = table.primary_key
+    if pk is None or col.name not in pk.columns or col.identity is not None:
+        return None
+    if col.generation == "increment":
+        return "True" if len(pk.columns) > 1 else None
+    if col.type in _INTEGERS and not col.array and pk.columns == (col.name,):
+        return "False"
+    return None
+
+
+def _notes(col: Column, ctype: ColumnType, prop: EntityColumn | None) -> list[str]:
+    notes: list[str] = []
+    if not ctype.exact:
+        notes.append(
+            f"column {col.name!r} has type {col.type!r}, which SQLAlchemy does not know; "
+            "it is created verbatim and read as the driver returns it"
+        )
+    if prop is not None and prop.has_transformer:
+        notes.append(
+            f"property {prop.property_path!r} has a TypeORM value transformer; it runs in "
+            "TypeScript and is not carried over: values are read and written as stored"
+        )
+    if prop is not None and not (prop.insert and prop.update):
+        what = " and ".join(
+            w for w, on in (("insert", prop.insert), ("update", prop.update)) if not on
+        )
+        notes.append(
+            f"property {prop.property_path!r} is excluded from {what} in TypeORM; "
+            "SQLAlchemy writes it whenever it is set"
+        )
+    return notes
+
+
+def _behaviour(prop: EntityColumn | None, imports: Imports) -> list[tuple[str, Expr]]:
+    """What TypeORM does with the column at run time, in SQLAlchemy's words."""
+    if prop is None:
+        return []
+    out: list[tuple[str, Expr]] = []
+    if prop.role == "update-date":
+        imports.add("sqlalchemy", "func")
+        out.append(("onupdate", "func.now()"))
+    if not prop.select:
+        out.append(("deferred", "True"))
+    if prop.role is not None:
+        out.append(("info", f'{{"typeorm": {py_str(prop.role)}}}'))
+    return out
+
+
+def render_column(
+    col: Column,
+    table: Table,
+    imports: Imports,
+    enum_types: dict[str, tuple[str, str]],
+    *,
+    attribute: str | None,
+    prop: EntityColumn | None = None,
+) -> RenderedColumn:
+    """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``."""
+    annotations = imports if attribute is not None else None
+    ctype = _runtime_type(prop, col, imports) or column_type(col, imports, enum_types, annotations)
+    args: list[Expr | tuple[str, Expr]] = []
+    if attribute is None or attribute != col.name:
+        args.append(py_str(col.name))
+    args.append(ctype.sa_type)
+    after: list[str] = []
+    default = col.default if col.generation != "increment" else None
+    if serial_outside_pk(col, table):
+        sequence = f"{table.name}_{col.name}_seq"
+        int_type = _SEQUENCE_TYPES.get(col.type, "Integer")
+        imports.add("sqlalchemy", "Sequence", int_type)
+        args.append(Call("Sequence", (py_str(sequence), ("data_type", int_type))))
+        default = f"nextval({_quote(sequence)!r}::regclass)"
+        owner = f"{_quote(table.name)}.{_quote(col.name)}"
+        after.append(f"ALTER SEQUENCE {_quote(sequence)} OWNED BY {owner}")
+    if col.identity is not None:
+        imports.add("sqlalchemy", "Identity")
+        args.append(Call("Identity", (("always", "True"),) if col.identity == "ALWAYS" else ()))
+    if col.generated_expression is not None:
+        imports.add("sqlalchemy", "Computed")
+        args.append(Call("Computed", (py_str(col.generated_expression), ("persisted", "True"))))
+    if _in_pk(col, table):
+        args.append(("primary_key", "True"))
+    auto = _autoincrement(col, table)
+    if auto is not None:
+        args.append(("autoincrement", auto))
+    if attribute is None and not col.nullable and not _in_pk(col, table):
+        args.append(("nullable", "False"))
+    if default is not None:
+        imports.add("sqlalchemy", "text")
+        args.append(("server_default", Call("text", (py_str(default),))))
+    args += _behaviour(prop, imports) if attribute is not None else []
+    if col.comment is not None:
+        args.append(("comment", py_str(col.comment)))
+    python = ctype.python + (" | None" if col.nullable else "")
+    if attribute is None:
+        imports.add("sqlalchemy", "Column")
+    else:
+        imports.add("sqlalchemy.orm", "Mapped", "mapped_column")
+    func = "mapped_column" if attribute is not None else "Column"
+    notes = tuple(_notes(col, ctype, prop))
+    return RenderedColumn(Call(func, tuple(args)), python, notes, tuple(after))

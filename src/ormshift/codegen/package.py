@@ -1,0 +1,124 @@
+"""A manifest as a Python package of SQLAlchemy models, rendered and written atomically.
+
+`render_package` is pure: the same manifest gives the same files, byte for byte.
+`write_package` writes them into a temporary directory next to the target and moves
+it into place, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ormshift.codegen.columns import serial_outside_pk
+from ormshift.codegen.models import Finding, render_model
+from ormshift.codegen.plan import plan
+from ormshift.codegen.runtime import render_types
+from ormshift.codegen.support import (
+    render_base,
+    render_embedded,
+    render_enums,
+    render_init,
+    render_tables,
+)
+from ormshift.errors import OutputError
+from ormshift.manifest import Manifest
+
+__all__ = ["Finding", "GeneratedPackage", "render_package", "write_package"]
+
+
+@dataclass(frozen=True)
+class GeneratedPackage:
+    """File name -> source, and what could not be carried over faithfully."""
+
+    files: dict[str, str]
+    findings: tuple[Finding, ...]
+
+
+def _manifest_findings(manifest: Manifest) -> list[Finding]:
+    out = [Finding(w.entity, w.property, f"{w.feature}: {w.message}") for w in manifest.warnings]
+    for table in manifest.tables:
+        if table.kind == "view":
+            out.append(
+                Finding(
+                    table.name,
+                    None,
+                    "views are not generated; create them with their own migration",
+                )
+            )
+    return out
+
+
+def render_package(manifest: Manifest) -> GeneratedPackage:
+    """Every file of the generated package, keyed by file name."""
+    p = plan(manifest)
+    findings: list[Finding] = _manifest_findings(manifest)
+    after_create = any(
+        t.exclusions or any(serial_outside_pk(c, t) for c in t.columns) for t in manifest.tables
+    )
+    files: dict[str, str] = {"base.py": render_base(p, after_create)}
+    exports: dict[str, list[str]] = {}
+    if p.enums:
+        files["enums.py"] = render_enums(p)
+        exports["enums"] = [e.class_name for e in p.enums]
+    if p.embeddables():
+        files["embedded.py"] = render_embedded(p)
+    if p.tables:
+        files["tables.py"] = render_tables(p)
+        exports["tables"] = list(p.table_constants.values())
+    for model in p.models:
+        files[f"{model.module}.py"] = render_model(p, model, findings)
+        exports[model.module] = [model.class_name]
+    if any(".types import" in src for src in files.values()):
+        files["types.py"] = render_types()
+    files["__init__.py"] = render_init(p, dict(sorted(exports.items())))
+    return GeneratedPackage(dict(sorted(files.items())), tuple(findings))
+
+
+def _check_target(out_dir: Path, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} exists and is not a directory; choose another path")
+    if not out_dir.name.isidentifier():
+        raise OutputError(
+            f"{out_dir}: {out_dir.name!r} cannot be a Python package name; "
+            "choose a directory named like an identifier (e.g. models)"
+        )
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise OutputError(
+            f"{out_dir} is not empty; pass --force to replace it or choose an empty directory"
+        )
+    parent = out_dir.parent
+    if not parent.is_dir():
+        raise OutputError(f"{out_dir}: the directory {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{out_dir}: cannot write in {parent} (permission denied)")
+
+
+def write_package(package: GeneratedPackage, out_dir: Path, *, force: bool = False) -> None:
+    """Write ``package`` to ``out_dir`` all at once; refuse a non-empty one without ``force``."""
+    out_dir = out_dir.absolute()
+    _check_target(out_dir, force)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write there ({exc.strerror})") from exc
+    old: Path | None = None
+    try:
+        for name, text in package.files.items():
+            (staging / name).write_text(text, "utf-8")
+        staging.chmod(0o755)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            old.rmdir()
+            out_dir.rename(old)
+        staging.rename(out_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if old is not None and not out_dir.exists():
+            old.rename(out_dir)
+        raise OutputError(f"{out_dir}: cannot write there ({exc.strerror})") from exc
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,210 @@
+"""Every name the generated package uses, decided once, before anything is rendered.
+
+`plan` reads a manifest and returns a `Plan`: which entity becomes which class in which
+module, which table becomes a plain `Table`, the Python name of every enum type, and
+the attribute name of every column and relationship. Rendering only looks names up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ormshift.codegen.naming import (
+    attribute_name,
+    constant_name,
+    enum_class_name,
+    enum_member_name,
+    find_free_name,
+    identifier,
+    snake_case,
+)
+from ormshift.manifest import Entity, EntityColumn, EnumType, Manifest, Relation, Table
+
+#: Modules every generated package may have; entity modules never take these names.
+FIXED_MODULES = ("__init__", "base", "embedded", "enums", "types", "tables")
+
+
+@dataclass(frozen=True)
+class EnumPlan:
+    type: EnumType
+    class_name: str
+    constant: str
+    members: tuple[tuple[str, str], ...]  # (member name, value)
+
+
+@dataclass(frozen=True)
+class CompositePlan:
+    """An embedded entity: a composite accessor over its flattened columns."""
+
+    attribute: str
+    class_name: str
+    fields: tuple[tuple[str, str], ...]  # (dataclass field, column name)
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One mapped class: its entity, table, and the names of its attributes."""
+
+    entity: Entity
+    table: Table
+    class_name: str
+    module: str
+    columns: dict[str, str]  # column name -> attribute name
+    properties: dict[str, EntityColumn]  # column name -> TypeORM property
+    relations: tuple[Relation, ...]  # the relations declared on this class
+    parent: str | None = None  # STI root entity name
+    composites: tuple[CompositePlan, ...] = ()
+
+    def attribute(self, column: str) -> str:
+        return self.columns[column]
+
+
+@dataclass(frozen=True)
+class Plan:
+    manifest: Manifest
+    models: tuple[ModelPlan, ...]
+    tables: tuple[Table, ...]  # tables with no class: junction and closure tables
+    enums: tuple[EnumPlan, ...]
+    table_constants: dict[str, str] = field(default_factory=dict)
+
+    def model(self, entity: str) -> ModelPlan:
+        for m in self.models:
+            if m.entity.name == entity:
+                return m
+        raise KeyError(entity)
+
+    def enum_types(self) -> dict[str, tuple[str, str]]:
+        return {e.type.name: (e.constant, e.class_name) for e in self.enums}
+
+    def embeddables(self) -> dict[str, tuple[ModelPlan, CompositePlan]]:
+        """Each embeddable class, with its first use (which decides its fields)."""
+        out: dict[str, tuple[ModelPlan, CompositePlan]] = {}
+        for m in self.models:
+            for c in m.composites:
+                out.setdefault(c.class_name, (m, c))
+        return dict(sorted(out.items()))
+
+
+def _enum_plans(manifest: Manifest, taken: set[str]) -> tuple[EnumPlan, ...]:
+    """Enum classes and their SQLAlchemy constants, clear of the names in ``taken``."""
+    out: list[EnumPlan] = []
+    classes: set[str] = set(taken)
+    constants: set[str] = set(taken)
+    for enum_type in sorted(manifest.enums, key=lambda e: e.name):
+        cls = find_free_name(enum_class_name(enum_type.name), classes)
+        const = find_free_name(constant_name(enum_type.name), constants | {cls})
+        classes.add(cls)
+        constants.add(const)
+        members: list[tuple[str, str]] = []
+        used: set[str] = {"mro", "name", "value"}
+        for value in enum_type.values:
+            member = find_free_name(enum_member_name(value), used)
+            used.add(member)
+            members.append((member, value))
+        out.append(EnumPlan(enum_type, cls, const, tuple(members)))
+    return tuple(out)
+
+
+def _column_attribute(prop: EntityColumn | None, column: str) -> str:
+    if prop is None or (prop.relation_property and "." in prop.property_path):
+        return attribute_name(column)
+    if prop.embedded_path:
+        return attribute_name("_".join(prop.property_path.split(".")))
+    return attribute_name(prop.property_path)
+
+
+def _own_relations(entity: Entity, manifest: Manifest) -> tuple[Relation, ...]:
+    """Relations declared on this class: an STI root keeps those all its children share."""
+    inh = entity.inheritance
+    if inh is None:
+        return entity.relations
+    if inh.parent is None:
+        known = {e.name: e for e in manifest.entities}
+        children = [known[c] for c in inh.children if c in known]
+        return tuple(
+            r
+            for r in entity.relations
+            if all(r.property_name in {x.property_name for x in c.relations} for c in children)
+        )
+    root = manifest.entity(inh.parent)
+    shared = {r.property_name for r in _own_relations(root, manifest)}
+    return tuple(r for r in entity.relations if r.property_name not in shared)
+
+
+def _model(entity: Entity, manifest: Manifest, class_name: str, module: str) -> ModelPlan:
+    table = manifest.table(entity.table, entity.schema)
+    by_column = {c.column: c for c in entity.columns}
+    relations = _own_relations(entity, manifest)
+    taken: set[str] = {attribute_name(r.property_name) for r in entity.relations}
+    taken |= {attribute_name("_".join(e.property_path.split("."))) for e in entity.embeddeds}
+    columns: dict[str, str] = {}
+    properties: dict[str, EntityColumn] = {}
+    is_child = entity.inheritance is not None and entity.inheritance.parent is not None
+    for col in table.columns:
+        prop = by_column.get(col.name)
+        if prop is not None:
+            properties[col.name] = prop
+        if is_child:
+            continue
+        name = find_free_name(_column_attribute(prop, col.name), taken)
+        taken.add(name)
+        columns[col.name] = name
+    parent = entity.inheritance.parent if entity.inheritance and is_child else None
+    composites: list[CompositePlan] = []
+    for emb in entity.embeddeds if not is_child else ():
+        own = [c for c in entity.columns if c.embedded_path == emb.property_path]
+        if emb.array or not own:
+            continue
+        name = attribute_name("_".join(emb.property_path.split(".")))  # reserved above
+        fields = tuple((attribute_name(c.property_path.rsplit(".", 1)[-1]), c.column) for c in own)
+        composites.append(CompositePlan(name, identifier(emb.class_name), fields))
+    return ModelPlan(
+        entity,
+        table,
+        class_name,
+        module,
+        columns,
+        properties,
+        relations,
+        parent,
+        tuple(composites),
+    )
+
+
+def plan(manifest: Manifest) -> Plan:
+    """Names for everything in ``manifest``; the same manifest gives the same plan."""
+    mapped = [e for e in manifest.entities if e.kind in ("regular", "sti-child")]
+    class_names: set[str] = {"Base"}
+    modules: set[str] = set(FIXED_MODULES)
+    models: list[ModelPlan] = []
+    for entity in sorted(mapped, key=lambda e: e.name):
+        cls = find_free_name(identifier(entity.name), class_names)
+        class_names.add(cls)
+        module = find_free_name(snake_case(cls), modules)
+        modules.add(module)
+        models.append(_model(entity, manifest, cls, module))
+    # an STI child takes its column attributes from its root
+    roots = {m.entity.name: m for m in models if m.parent is None}
+    models = [
+        ModelPlan(
+            m.entity,
+            m.table,
+            m.class_name,
+            m.module,
+            roots[m.parent].columns,
+            m.properties,
+            m.relations,
+            m.parent,
+            m.composites,
+        )
+        if m.parent
+        else m
+        for m in models
+    ]
+    classed = {m.table.name for m in models}
+    tables = tuple(t for t in manifest.tables if t.name not in classed and t.kind == "table")
+    constants: dict[str, str] = {}
+    for t in tables:
+        constants[t.name] = find_free_name(constant_name(t.name), set(constants.values()))
+    enums = _enum_plans(manifest, class_names | set(constants.values()))
+    return Plan(manifest, tuple(models), tables, enums, constants)

@@ -1,0 +1,155 @@
+"""TypeORM relations as SQLAlchemy ``relationship()`` calls.
+
+* named after the TypeORM property, with ``back_populates`` when the other side exists;
+* many-to-many through the junction `Table` of ``tables.py`` (``secondary=``);
+* TypeORM cascades: ``insert``/``update`` -> ``save-update, merge``, ``remove`` ->
+  ``delete``, ``orphanedRowAction: "delete"`` -> ``delete-orphan``; ``soft-remove`` and
+  ``recover`` have no SQLAlchemy cascade and are said so in a comment;
+* ``passive_deletes=True`` on a collection whose rows the database deletes or nulls
+  itself (``ON DELETE CASCADE`` / ``SET NULL``);
+* ``eager: true`` -> ``lazy="joined"`` (one row) or ``lazy="selectin"`` (collections).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ormshift.codegen.naming import attribute_name, py_str
+from ormshift.codegen.plan import ModelPlan, Plan
+from ormshift.codegen.source import Call, Expr, Imports
+from ormshift.manifest import JoinColumn, Relation
+
+_DB_HANDLES_DELETE = ("CASCADE", "SET NULL")
+
+
+@dataclass(frozen=True)
+class RenderedRelation:
+    name: str
+    call: Call
+    python: str
+    notes: tuple[str, ...] = ()
+
+
+def _declared(plan: Plan, entity: str, prop: str) -> bool:
+    """Whether ``entity`` (or its STI root) declares a relation named ``prop``."""
+    model = plan.model(entity)
+    if any(r.property_name == prop for r in model.relations):
+        return True
+    return model.parent is not None and _declared(plan, model.parent, prop)
+
+
+def _inverse(plan: Plan, rel: Relation) -> Relation | None:
+    if rel.inverse_property is None:
+        return None
+    target = plan.manifest.entity(rel.target)
+    return next((r for r in target.relations if r.property_name == rel.inverse_property), None)
+
+
+def _column_attrs(plan: Plan, entity: str, columns: tuple[str, ...]) -> str:
+    model = plan.model(entity)
+    return ", ".join(f"{model.class_name}.{model.columns[c]}" for c in columns)
+
+
+def _cascade(plan: Plan, model: ModelPlan, rel: Relation) -> tuple[str | None, list[str]]:
+    wanted = set(rel.cascade)
+    parts: list[str] = []
+    if wanted & {"insert", "update"}:
+        parts += ["save-update", "merge"]
+    if "remove" in wanted:
+        parts.append("delete")
+    inverse = _inverse(plan, rel)
+    if (
+        rel.kind == "one-to-many"
+        and inverse is not None
+        and inverse.orphaned_row_action == "delete"
+    ):
+        parts.append("delete-orphan")
+    notes: list[str] = []
+    lost = sorted(wanted & {"soft-remove", "recover"})
+    if lost:
+        notes.append(
+            f"TypeORM also cascades {' and '.join(lost)} along {model.class_name}."
+            f"{rel.property_name}; SQLAlchemy has no such cascade (ormshift.orm does it)"
+        )
+    if not parts:
+        return None, notes
+    return ", ".join(parts), notes
+
+
+def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, Expr]]:
+    """``primaryjoin``/``secondaryjoin`` for a many-to-many from an entity to itself,
+    where the junction's foreign keys alone cannot tell the two sides apart."""
+    owning = rel if rel.owning else _inverse(plan, rel)
+    if owning is None or owning.junction_table is None:
+        return []
+    table = owning.junction_table
+    near, far = owning.join_columns, owning.inverse_join_columns
+    if not rel.owning:
+        near, far = far, near
+    names = [table, *(j.name for j in (*near, *far))]
+    if not near or not far or not all(n.isidentifier() for n in names):
+        return []
+
+    def condition(columns: tuple[JoinColumn, ...], entity: str) -> str:
+        m = plan.model(entity)
+        parts = [
+            f"{m.class_name}.{m.columns[j.referenced_column]} == {table}.c.{j.name}"
+            for j in columns
+        ]
+        return parts[0] if len(parts) == 1 else "and_(" + ", ".join(parts) + ")"
+
+    return [
+        ("primaryjoin", py_str(condition(near, model.entity.name))),
+        ("secondaryjoin", py_str(condition(far, rel.target))),
+    ]
+
+
+def render_relation(
+    plan: Plan, model: ModelPlan, rel: Relation, imports: Imports
+) -> RenderedRelation | None:
+    """The ``relationship()`` for ``rel``; None when its target is not a mapped class."""
+    if not any(m.entity.name == rel.target for m in plan.models):
+        return None
+    target = plan.model(rel.target)
+    if target.module != model.module:
+        imports.add_type_only(f".{target.module}", target.class_name)
+    kwargs: list[tuple[str, Expr]] = []
+    inverse = _inverse(plan, rel)
+    if inverse is not None and _declared(plan, rel.target, inverse.property_name):
+        kwargs.append(("back_populates", py_str(attribute_name(inverse.property_name))))
+    many = rel.kind in ("one-to-many", "many-to-many")
+    if rel.kind == "many-to-many":
+        table = rel.junction_table or (inverse.junction_table if inverse else None)
+        if table is not None and table in plan.table_constants:
+            constant = plan.table_constants[table]
+            imports.add(".tables", constant)
+            kwargs.append(("secondary", constant))
+        if target.table.name == model.table.name:
+            kwargs += _m2m_joins(plan, model, rel)
+    elif rel.owning:
+        cols = tuple(j.name for j in rel.join_columns)
+        kwargs.append(("foreign_keys", py_str(f"[{_column_attrs(plan, model.entity.name, cols)}]")))
+        if rel.target == model.entity.name or target.table.name == model.table.name:
+            refs = tuple(j.referenced_column for j in rel.join_columns)
+            kwargs.append(("remote_side", py_str(f"[{_column_attrs(plan, rel.target, refs)}]")))
+    elif inverse is not None and inverse.join_columns:
+        cols = tuple(j.name for j in inverse.join_columns)
+        kwargs.append(("foreign_keys", py_str(f"[{_column_attrs(plan, rel.target, cols)}]")))
+        on_delete = inverse.on_delete or "NO ACTION"
+        if on_delete in _DB_HANDLES_DELETE:
+            kwargs.append(("passive_deletes", "True"))
+    cascade, notes = _cascade(plan, model, rel)
+    if cascade is not None:
+        kwargs.append(("cascade", py_str(cascade)))
+    if rel.eager:
+        kwargs.append(("lazy", py_str("selectin" if many else "joined")))
+    if many:
+        python = f"list[{target.class_name}]"
+    elif rel.owning and not any(model.table.column(j.name).nullable for j in rel.join_columns):
+        python = target.class_name
+    else:
+        python = f"{target.class_name} | None"
+    imports.add("sqlalchemy.orm", "Mapped", "relationship")
+    return RenderedRelation(
+        attribute_name(rel.property_name), Call("relationship", tuple(kwargs)), python, tuple(notes)
+    )
