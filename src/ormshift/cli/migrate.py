@@ -1,0 +1,269 @@
+"""``ormshift migrate`` and ``ormshift rollback``: move the data, or undo a run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.errors import OutputError
+from ormshift.transfer import (
+    Event,
+    MigrateOptions,
+    Plan,
+    RunReport,
+    ThrottleSettings,
+    TransferError,
+    dry_run,
+)
+from ormshift.transfer import migrate as migrate_run
+from ormshift.transfer import (
+    rollback as rollback_run,
+)
+
+
+def _plan_table(plan: Plan) -> RichTable:
+    table = RichTable(title="plan (in load order)", show_edge=False)
+    for head, justify in (
+        ("table", "left"),
+        ("key", "left"),
+        ("copy", "left"),
+        ("after", "left"),
+        ("est. rows", "right"),
+        ("est. bytes", "right"),
+    ):
+        table.add_column(head, justify=justify)  # type: ignore[arg-type]
+    for t in plan.tables:
+        table.add_row(
+            t.name,
+            ", ".join(t.key) or "(none)",
+            "binary" if t.binary else "text",
+            ", ".join(t.depends_on),
+            f"{t.est_rows:,}",
+            f"{t.est_bytes:,}",
+        )
+    return table
+
+
+def _summary(report: RunReport) -> RichTable:
+    table = RichTable(title=f"run {report.run_id}: {report.status}", show_edge=False)
+    for head in ("table", "read", "written", "rejected", "batches", "seconds", "rows/s"):
+        table.add_column(head, justify="left" if head == "table" else "right")
+    for t in report.tables:
+        table.add_row(
+            t.table,
+            f"{t.read:,}",
+            f"{t.written:,}",
+            f"{t.rejected:,}",
+            f"{t.batches:,}",
+            f"{t.seconds:.2f}",
+            f"{t.rows_per_second:,.0f}",
+        )
+    return table
+
+
+class _Printer:
+    """Renders engine events: JSON lines on stdout, or a rich progress bar per table."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, event: Event) -> None:
+        if self.as_json:
+            out.print(json.dumps(event.to_json(), default=str), markup=False, soft_wrap=True)
+            return
+        data = event.data
+        if event.kind == "run":
+            word = "resuming" if data.get("resumed") else "starting"
+            console.print(f"{word} run [bold]{event.run_id}[/]")
+        elif event.kind == "table" and event.table:
+            self.tasks[event.table] = self.progress.add_task(
+                event.table,
+                total=max(int(data.get("estimated_rows", 0)), 1),
+                completed=int(data.get("read", 0)),
+            )
+        elif event.kind == "batch" and event.table in self.tasks:
+            self.progress.advance(self.tasks[event.table], int(data.get("rows", 0)))
+        elif event.kind == "table_done" and event.table in self.tasks:
+            task = self.tasks[event.table]
+            read = int(data.get("read", 0))
+            self.progress.update(task, total=max(read, 1), completed=max(read, 1))
+        elif event.kind == "pause":
+            console.print(f"[yellow]paused:[/] {data.get('reason')}", soft_wrap=True)
+        elif event.kind == "resume":
+            console.print("[green]resumed[/]")
+        elif event.kind == "constraints":
+            console.print(f"added back foreign keys: {', '.join(data.get('restored', []))}")
+        elif event.kind == "warning":
+            console.print(f"[yellow]warning:[/] {data.get('message')}", soft_wrap=True)
+
+
+def _write_report(path: Path, payload: dict[str, Any]) -> None:
+    try:
+        path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write the report {path}: {exc.strerror}") from exc
+
+
+@handle_errors
+def migrate(
+    source: Annotated[str, typer.Option("--source", help="source database URL")],
+    target: Annotated[str, typer.Option("--target", help="target PostgreSQL URL")],
+    schema: Annotated[str, typer.Option(help="schema to copy")] = "public",
+    target_schema: Annotated[
+        str | None, typer.Option(help="schema to write into (default: same as --schema)")
+    ] = None,
+    table: Annotated[
+        list[str] | None, typer.Option("--table", help="copy only this table (repeatable)")
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="rows per batch")] = 10_000,
+    dry: Annotated[
+        bool, typer.Option("--dry-run", help="run the preflight, print the plan, change nothing")
+    ] = False,
+    truncate: Annotated[
+        bool, typer.Option("--truncate", help="empty the target tables first")
+    ] = False,
+    append: Annotated[
+        bool, typer.Option("--append", help="add to non-empty target tables")
+    ] = False,
+    resume: Annotated[str | None, typer.Option(help="continue the run with this id")] = None,
+    allow_no_key: Annotated[
+        bool,
+        typer.Option(
+            "--allow-no-key", help="copy tables without a primary key whole, in one transaction"
+        ),
+    ] = False,
+    defer_constraints: Annotated[
+        bool,
+        typer.Option(
+            "--defer-constraints",
+            help="drop foreign keys in a cycle or to the same table on the target while "
+            "the data moves, and add them back (validated) at the end",
+        ),
+    ] = False,
+    max_rejects: Annotated[
+        int | None, typer.Option(help="abort once more rows than this are rejected")
+    ] = None,
+    reject_file: Annotated[
+        Path | None, typer.Option(help="JSON lines of rejected rows (default per run id)")
+    ] = None,
+    json_lines: Annotated[bool, typer.Option("--json", help="JSON lines on stdout")] = False,
+    report: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
+    pause_file: Annotated[
+        Path | None, typer.Option(help="pause between batches while this file exists")
+    ] = None,
+    max_cpu: Annotated[float | None, typer.Option(help="pause above this host CPU %")] = None,
+    critical_cpu: Annotated[float | None, typer.Option(help="abort above this CPU %")] = None,
+    max_memory: Annotated[float | None, typer.Option(help="pause above this memory %")] = None,
+    critical_memory: Annotated[float | None, typer.Option(help="abort above this memory %")] = None,
+    max_connections: Annotated[
+        int | None, typer.Option(help="pause above this many active target connections")
+    ] = None,
+    critical_connections: Annotated[
+        int | None, typer.Option(help="abort above this many active target connections")
+    ] = None,
+    poll_seconds: Annotated[float, typer.Option(help="seconds between health checks")] = 1.0,
+) -> None:
+    """Copy the data from --source to --target in keyset batches, resumable and reversible."""
+    if report is not None and report.is_dir():
+        raise fail(f"{report} is a directory; give a file name for --report")
+    options = MigrateOptions(
+        schema=schema,
+        target_schema=target_schema,
+        tables=tuple(table or ()),
+        batch_size=batch_size,
+        truncate=truncate,
+        append=append,
+        resume=resume,
+        allow_no_key=allow_no_key,
+        defer_constraints=defer_constraints,
+        max_rejects=max_rejects,
+        reject_file=reject_file,
+        throttle=ThrottleSettings(
+            pause_file=pause_file,
+            max_cpu=max_cpu,
+            critical_cpu=critical_cpu,
+            max_memory=max_memory,
+            critical_memory=critical_memory,
+            max_connections=max_connections,
+            critical_connections=critical_connections,
+            interval=poll_seconds,
+        ),
+    )
+    if dry:
+        plan = dry_run(source, target, options)
+        if json_lines:
+            payload = {"event": "plan", **plan.to_json()}
+            out.print(json.dumps(payload), markup=False, soft_wrap=True)
+        else:
+            out.print(_plan_table(plan))
+            for w in plan.warnings:
+                console.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+            console.print("dry run: preflight passed, nothing was written")
+        return
+    printer = _Printer(json_lines)
+    try:
+        if json_lines:
+            result = migrate_run(source, target, options, on_event=printer)
+        else:
+            with printer.progress:
+                result = migrate_run(source, target, options, on_event=printer)
+    except TransferError as exc:
+        if report is not None and exc.report is not None:
+            _write_report(report, exc.report.to_json())
+        raise
+    if report is not None:
+        _write_report(report, result.to_json())
+    if json_lines:
+        payload = {"event": "summary", **result.to_json()}
+        out.print(json.dumps(payload, default=str), markup=False, soft_wrap=True)
+    else:
+        out.print(_summary(result))
+        if result.reject_file:
+            console.print(f"{result.rejected:,} rejected rows are in {result.reject_file}")
+
+
+@handle_errors
+def rollback(
+    run_id: Annotated[str, typer.Argument(help="the run to undo")],
+    target: Annotated[str, typer.Option("--target", help="target PostgreSQL URL")],
+    json_lines: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+) -> None:
+    """Remove exactly what a run wrote to the target and restore its sequences."""
+    result = rollback_run(target, run_id)
+    if json_lines:
+        payload = {
+            "event": "rollback",
+            "run_id": result.run_id,
+            "deleted": result.deleted,
+            "sequences_restored": result.sequences_restored,
+            "warnings": list(result.warnings),
+        }
+        out.print(json.dumps(payload), markup=False, soft_wrap=True)
+        return
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+    for name, count in result.deleted.items():
+        console.print(f"{name}: deleted {count:,} rows")
+    console.print(
+        f"run {result.run_id} rolled back; {result.sequences_restored} sequences restored"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(migrate)
+    app.command()(rollback)

@@ -1,0 +1,326 @@
+"""The ledger on the target: one row per run and one per batch, in schema ``ormshift``.
+
+A batch's rows and its ledger row are written in the same target transaction, so a key
+range is either loaded and recorded, or neither. The unique index on (run, table, start
+of range) guarantees each range is recorded once, even with two processes on one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from ormshift.transfer.keyset import Key
+
+SCHEMA = "ormshift"
+
+_DDL = (
+    "create schema if not exists ormshift",
+    """create table if not exists ormshift.runs (
+        run_id text primary key,
+        status text not null,
+        source text not null,
+        schema_name text not null,
+        options jsonb not null,
+        plan jsonb not null,
+        started_at timestamptz not null default now(),
+        updated_at timestamptz not null default now(),
+        message text
+    )""",
+    """create table if not exists ormshift.ledger (
+        run_id text not null references ormshift.runs on delete cascade,
+        table_name text not null,
+        batch_no integer not null,
+        key_from jsonb,
+        key_to jsonb,
+        rows_read integer not null,
+        rows_written integer not null,
+        rows_rejected integer not null,
+        rejected_keys jsonb not null default '[]',
+        checksum text not null,
+        format text not null,
+        read_seconds double precision not null,
+        write_seconds double precision not null,
+        seconds double precision not null,
+        committed_at timestamptz not null default clock_timestamp(),
+        rolled_back_at timestamptz,
+        primary key (run_id, table_name, batch_no)
+    )""",
+    """create unique index if not exists ledger_range_once
+        on ormshift.ledger (run_id, table_name, coalesce(key_from, 'null'::jsonb))""",
+    """create table if not exists ormshift.sequences (
+        run_id text not null references ormshift.runs on delete cascade,
+        sequence_name text not null,
+        last_value bigint not null,
+        is_called boolean not null,
+        primary key (run_id, sequence_name)
+    )""",
+    """create table if not exists ormshift.constraints (
+        run_id text not null references ormshift.runs on delete cascade,
+        schema_name text not null,
+        table_name text not null,
+        constraint_name text not null,
+        definition text not null,
+        restored_at timestamptz,
+        primary key (run_id, schema_name, table_name, constraint_name)
+    )""",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    status: str
+    source: str
+    schema: str
+    options: dict[str, Any]
+    plan: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Batch:
+    table: str
+    batch_no: int
+    key_from: Key | None
+    key_to: Key | None
+    rows_read: int
+    rows_written: int
+    rows_rejected: int
+    rejected_keys: tuple[Key, ...]
+    checksum: str
+    format: str
+    read_seconds: float
+    write_seconds: float
+    seconds: float
+
+
+def exists(conn: psycopg.Connection) -> bool:
+    row = conn.execute("select to_regclass('ormshift.runs') is not null").fetchone()
+    return bool(row and row[0])
+
+
+def ensure(conn: psycopg.Connection) -> None:
+    """Create the ledger tables when missing (idempotent)."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('ormshift.ledger'))")
+        for stmt in _DDL:
+            conn.execute(stmt)
+
+
+def _run(row: Sequence[Any]) -> Run:
+    return Run(row[0], row[1], row[2], row[3], row[4], row[5])
+
+
+_RUN_COLUMNS = "run_id, status, source, schema_name, options, plan"
+
+
+def find_run(conn: psycopg.Connection, run_id: str) -> Run | None:
+    if not exists(conn):
+        return None
+    row = conn.execute(
+        f"select {_RUN_COLUMNS} from ormshift.runs where run_id = %s", [run_id]
+    ).fetchone()
+    return _run(row) if row else None
+
+
+def find_unfinished(
+    conn: psycopg.Connection, source: str, schema: str, tables: Sequence[str]
+) -> Run | None:
+    """The latest unfinished run from the same source over the same tables, if any."""
+    if not exists(conn):
+        return None
+    rows = conn.execute(
+        f"select {_RUN_COLUMNS} from ormshift.runs where status in ('running', 'aborted') "
+        "and source = %s and schema_name = %s order by started_at desc",
+        [source, schema],
+    ).fetchall()
+    for row in rows:
+        run = _run(row)
+        if [t["table"] for t in run.plan.get("tables", [])] == list(tables):
+            return run
+    return None
+
+
+def create_run(
+    conn: psycopg.Connection,
+    run_id: str,
+    source: str,
+    schema: str,
+    options: dict[str, Any],
+    plan: dict[str, Any],
+) -> None:
+    conn.execute(
+        "insert into ormshift.runs (run_id, status, source, schema_name, options, plan) "
+        "values (%s, 'running', %s, %s, %s, %s)",
+        [run_id, source, schema, Jsonb(options), Jsonb(plan)],
+    )
+
+
+def set_status(
+    conn: psycopg.Connection, run_id: str, status: str, message: str | None = None
+) -> None:
+    conn.execute(
+        "update ormshift.runs set status = %s, message = %s, updated_at = now() where run_id = %s",
+        [status, message, run_id],
+    )
+
+
+def _key(value: Any) -> Key | None:
+    return None if value is None else tuple(str(v) for v in value)
+
+
+_BATCH_COLUMNS = (
+    "table_name, batch_no, key_from, key_to, rows_read, rows_written, rows_rejected,"
+    " rejected_keys, checksum, format, read_seconds, write_seconds, seconds"
+)
+
+
+def last_batch(conn: psycopg.Connection, run_id: str, table: str) -> Batch | None:
+    row = conn.execute(
+        f"select {_BATCH_COLUMNS} from ormshift.ledger"
+        " where run_id = %s and table_name = %s order by batch_no desc limit 1",
+        [run_id, table],
+    ).fetchone()
+    return _batch(row) if row else None
+
+
+def _batch(row: Sequence[Any]) -> Batch:
+    return Batch(
+        table=row[0],
+        batch_no=row[1],
+        key_from=_key(row[2]),
+        key_to=_key(row[3]),
+        rows_read=row[4],
+        rows_written=row[5],
+        rows_rejected=row[6],
+        rejected_keys=tuple(tuple(str(v) for v in k) for k in row[7]),
+        checksum=row[8],
+        format=row[9],
+        read_seconds=row[10],
+        write_seconds=row[11],
+        seconds=row[12],
+    )
+
+
+def batches(conn: psycopg.Connection, run_id: str, *, live_only: bool = False) -> list[Batch]:
+    live = " and rolled_back_at is null" if live_only else ""
+    rows = conn.execute(
+        f"select {_BATCH_COLUMNS} from ormshift.ledger"
+        f" where run_id = %s{live} order by table_name, batch_no",
+        [run_id],
+    ).fetchall()
+    return [_batch(r) for r in rows]
+
+
+def record(conn: psycopg.Connection, run_id: str, batch: Batch) -> None:
+    """Insert the batch's ledger row; call inside the batch's own target transaction."""
+    conn.execute(
+        "insert into ormshift.ledger (run_id, table_name, batch_no, key_from, key_to,"
+        " rows_read, rows_written, rows_rejected, rejected_keys, checksum, format,"
+        " read_seconds, write_seconds, seconds)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            run_id,
+            batch.table,
+            batch.batch_no,
+            None if batch.key_from is None else Jsonb(list(batch.key_from)),
+            None if batch.key_to is None else Jsonb(list(batch.key_to)),
+            batch.rows_read,
+            batch.rows_written,
+            batch.rows_rejected,
+            Jsonb([list(k) for k in batch.rejected_keys]),
+            batch.checksum,
+            batch.format,
+            batch.read_seconds,
+            batch.write_seconds,
+            batch.seconds,
+        ],
+    )
+
+
+def mark_rolled_back(conn: psycopg.Connection, run_id: str, table: str, batch_no: int) -> None:
+    conn.execute(
+        "update ormshift.ledger set rolled_back_at = clock_timestamp()"
+        " where run_id = %s and table_name = %s and batch_no = %s",
+        [run_id, table, batch_no],
+    )
+
+
+def total_rejected(conn: psycopg.Connection, run_id: str) -> int:
+    row = conn.execute(
+        "select coalesce(sum(rows_rejected), 0) from ormshift.ledger where run_id = %s", [run_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def save_sequence(
+    conn: psycopg.Connection, run_id: str, name: str, state: tuple[int, bool]
+) -> None:
+    """Remember a sequence's state before the run first touches it (for rollback)."""
+    conn.execute(
+        "insert into ormshift.sequences (run_id, sequence_name, last_value, is_called)"
+        " values (%s, %s, %s, %s) on conflict do nothing",
+        [run_id, name, state[0], state[1]],
+    )
+
+
+def saved_sequences(conn: psycopg.Connection, run_id: str) -> list[tuple[str, int, bool]]:
+    rows = conn.execute(
+        "select sequence_name, last_value, is_called from ormshift.sequences where run_id = %s",
+        [run_id],
+    ).fetchall()
+    return [(r[0], int(r[1]), bool(r[2])) for r in rows]
+
+
+def save_constraint(
+    conn: psycopg.Connection, run_id: str, schema: str, table: str, name: str, definition: str
+) -> None:
+    conn.execute(
+        "insert into ormshift.constraints (run_id, schema_name, table_name, constraint_name,"
+        " definition) values (%s, %s, %s, %s, %s)",
+        [run_id, schema, table, name, definition],
+    )
+
+
+def pending_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str, str]]:
+    """Constraints the run dropped and has not added back: (schema, table, name, definition)."""
+    rows = conn.execute(
+        "select schema_name, table_name, constraint_name, definition from ormshift.constraints"
+        " where run_id = %s and restored_at is null order by table_name, constraint_name",
+        [run_id],
+    ).fetchall()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def mark_constraint_restored(
+    conn: psycopg.Connection, run_id: str, schema: str, table: str, name: str
+) -> None:
+    conn.execute(
+        "update ormshift.constraints set restored_at = clock_timestamp() where run_id = %s"
+        " and schema_name = %s and table_name = %s and constraint_name = %s",
+        [run_id, schema, table, name],
+    )
+
+
+def restored_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str]]:
+    """Constraints the run dropped and added back: (schema, table, name)."""
+    rows = conn.execute(
+        "select schema_name, table_name, constraint_name from ormshift.constraints"
+        " where run_id = %s and restored_at is not null",
+        [run_id],
+    ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def mark_constraint_dropped(
+    conn: psycopg.Connection, run_id: str, schema: str, table: str, name: str
+) -> None:
+    conn.execute(
+        "update ormshift.constraints set restored_at = null where run_id = %s"
+        " and schema_name = %s and table_name = %s and constraint_name = %s",
+        [run_id, schema, table, name],
+    )

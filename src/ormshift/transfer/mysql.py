@@ -1,0 +1,253 @@
+"""MySQL/MariaDB sources through SQLAlchemy Core.
+
+The tables are reflected with SQLAlchemy; each batch is one keyset ``SELECT`` (row
+comparison on the primary key, ``ORDER BY`` key, ``LIMIT``) whose rows are written to
+PostgreSQL with text COPY (``write_row``), so this path builds one Python tuple per row:
+the price of a driver without COPY.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from ormshift.dsn import redact
+from ormshift.errors import ConnectionFailed
+from ormshift.transfer.copy import Copied, copy_in
+from ormshift.transfer.errors import PreflightError, TransferError
+from ormshift.transfer.keyset import Key
+from ormshift.transfer.plan import Plan, SourceTable, TablePlan, plan_for_target
+from ormshift.transfer.rejects import ROW_ERRORS, Loaded, Reject, bisect, describe
+from ormshift.transfer.sources import BatchResult
+
+Row = tuple[Any, ...]
+Convert = Callable[[Any], Any]
+
+_SIZES = sa.text(
+    "select table_name, coalesce(table_rows, 0), coalesce(data_length, 0)"
+    " from information_schema.tables where table_schema = database()"
+)
+_TARGET_TYPES = (
+    "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
+    " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped"
+)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``mysql://`` / ``mariadb://`` (any driver) -> ``mysql+pymysql://`` with utf8mb4."""
+    parts = urlsplit(url.strip())
+    query = parts.query or "charset=utf8mb4"
+    return urlunsplit(("mysql+pymysql", parts.netloc, parts.path, query, parts.fragment))
+
+
+def key_text(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _coerce(column: sa.Column[Any], text: str) -> Any:
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return text
+    if kind is int:
+        return int(text)
+    if kind is bytes:
+        return bytes.fromhex(text)
+    return text
+
+
+def _time(value: Any) -> Any:
+    if isinstance(value, dt.timedelta):
+        return (dt.datetime.min + value).time()
+    return value
+
+
+def _bool(value: Any) -> Any:
+    return bool(value) if isinstance(value, int) else value
+
+
+def _converter(fmt: str) -> Convert | None:
+    if fmt == "boolean":
+        return _bool
+    if fmt.startswith("time") and not fmt.startswith("timestamp"):
+        return _time
+    return None
+
+
+class MySQLReader:
+    """A MySQL or MariaDB source database (the database named in the URL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        engine_url = sqlalchemy_url(url)
+        try:
+            self.engine = sa.create_engine(engine_url, poolclass=sa.pool.NullPool)
+            self.conn = self.engine.connect()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)) or type(exc).__name__
+            if "Access denied" in reason:
+                reason = "the server refused the user name or password (Access denied); check them"
+            elif "Can't connect" in reason:
+                reason = "no server answers there; check the host and port"
+            raise ConnectionFailed(f"cannot connect to {redact(url)}: {redact(reason)}") from exc
+        database = self.engine.url.database
+        if not database:
+            self.conn.close()
+            raise ConnectionFailed(
+                f"{redact(url)} names no database; give it as the path (mysql://user@host/db)"
+            )
+        self.database = database
+        self.meta = sa.MetaData()
+        self.convert: dict[str, list[Convert | None]] = {}
+
+    def plan(
+        self,
+        target: psycopg.Connection,
+        *,
+        schema: str,
+        target_schema: str | None,
+        allow_no_key: bool,
+    ) -> Plan:
+        try:
+            self.meta.reflect(bind=self.conn, views=False)
+            sizes = {r[0]: (int(r[1]), int(r[2])) for r in self.conn.execute(_SIZES)}
+            self.conn.commit()
+        except SQLAlchemyError as exc:
+            raise PreflightError(f"cannot read the source schema: {_reason(exc)}") from exc
+        tables = [
+            _source_table(t, sizes.get(t.name, (0, 0)))
+            for t in self.meta.sorted_tables
+            if t.schema is None
+        ]
+        tschema = target_schema or schema
+        plan = plan_for_target(
+            tables, target, schema=self.database, target_schema=tschema, allow_no_key=allow_no_key
+        )
+        for t in plan.tables:
+            rel = psycopg.sql.Identifier(t.schema, t.name).as_string(target)
+            fmts: dict[str, str] = {
+                str(r[0]): str(r[1]) for r in target.execute(_TARGET_TYPES, [rel]).fetchall()
+            }
+            self.convert[t.name] = [_converter(fmts[c]) for c in t.columns]
+        return plan
+
+    def start(self) -> None:
+        return None
+
+    def read_batch(
+        self, plan: Plan, table: TablePlan, lo: Key | None, size: int, target: psycopg.Connection
+    ) -> BatchResult | None:
+        del plan
+        t0 = time.perf_counter()
+        rows = self._select(table, lo, size)
+        read_s = time.perf_counter() - t0
+        if table.key and not rows:
+            return None
+        converters = self.convert[table.name]
+        if any(converters):
+            rows = [
+                tuple(v if f is None else f(v) for f, v in zip(converters, r, strict=True))
+                for r in rows
+            ]
+        digest = hashlib.md5(usedforsecurity=False)
+        for r in rows:
+            digest.update(repr(r).encode())
+        positions = [table.columns.index(k) for k in table.key]
+        hi = tuple(key_text(rows[-1][i]) for i in positions) if table.key else None
+        rejects: list[Reject] = []
+        bad: list[Key] = []
+        try:
+            with target.transaction():
+                written = _write(target, table, rows)
+        except ROW_ERRORS as exc:
+            if not table.key:
+                raise
+
+            def reject(i: int, error: psycopg.Error) -> None:
+                key = tuple(key_text(rows[i][p]) for p in positions)
+                bad.append(key)
+                rejects.append(
+                    Reject(
+                        table=table.name,
+                        key=dict(zip(table.key, key, strict=True)),
+                        row={c: _jsonable(v) for c, v in zip(table.columns, rows[i], strict=True)},
+                        error=describe(error),
+                    )
+                )
+
+            written = bisect(
+                len(rows), exc, target, lambda i, j: _copied(target, table, rows[i:j]), reject
+            ).rows
+        write_s = time.perf_counter() - t0 - read_s
+        copied = Copied(written, digest.hexdigest(), read_s, write_s, "rows")
+        return BatchResult(len(rows), hi, Loaded(copied, rejects, bad))
+
+    def _select(self, table: TablePlan, lo: Key | None, size: int) -> list[Row]:
+        t = self.meta.tables[table.name]
+        stmt = sa.select(*(t.c[c] for c in table.columns))
+        if table.key:
+            keys = [t.c[k] for k in table.key]
+            if lo is not None:
+                bounds = [_coerce(k, v) for k, v in zip(keys, lo, strict=True)]
+                stmt = stmt.where(sa.tuple_(*keys) > sa.tuple_(*bounds))
+            stmt = stmt.order_by(*keys).limit(size)
+        try:
+            with self.conn.begin():
+                return [tuple(r) for r in self.conn.execute(stmt)]
+        except SQLAlchemyError as exc:
+            raise TransferError(f"reading {table.name!r} failed: {_reason(exc)}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+        self.engine.dispose()
+
+
+def _source_table(t: sa.Table, size: tuple[int, int]) -> SourceTable:
+    return SourceTable(
+        name=t.name,
+        columns=tuple(c.name for c in t.columns if c.computed is None),
+        key=tuple(c.name for c in t.primary_key.columns),
+        parents=frozenset(
+            fk.referred_table.name
+            for fk in t.foreign_key_constraints
+            if fk.referred_table.schema is None
+        ),
+        est_rows=size[0],
+        est_bytes=size[1],
+    )
+
+
+def _write(target: psycopg.Connection, table: TablePlan, rows: Sequence[Row]) -> int:
+    with target.cursor() as cur:
+        with cur.copy(copy_in(table)) as sink:
+            for r in rows:
+                sink.write_row(r)
+        return cur.rowcount
+
+
+def _copied(target: psycopg.Connection, table: TablePlan, rows: Sequence[Row]) -> Copied:
+    return Copied(_write(target, table, rows), "", 0.0, 0.0, "rows")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    return redact(str(getattr(exc, "orig", exc)).strip().splitlines()[0])

@@ -1,0 +1,175 @@
+"""Rows the target refuses: a failing batch is split until the bad rows are isolated.
+
+The good rows of the batch load (each piece in its own savepoint inside the batch's
+transaction), each bad row is recorded with the database's reason, and the batch's
+ledger row counts them, so that ``read = written + rejected`` always holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ormshift.dsn import redact
+from ormshift.errors import OutputError
+from ormshift.transfer.copy import Copied, checksum_range, stream_range
+from ormshift.transfer.keyset import Key, keys_in_range, qualified
+from ormshift.transfer.plan import TablePlan
+
+#: Errors that belong to the rows of a batch, not to the connection or the schema.
+ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
+
+
+@dataclass(frozen=True)
+class Reject:
+    table: str
+    key: dict[str, str]
+    row: Any
+    error: str
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"table": self.table, "key": self.key, "row": self.row, "error": self.error},
+            sort_keys=True,
+            default=str,
+        )
+
+
+def describe(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    text = diag.message_primary or str(exc).strip().splitlines()[0]
+    if diag.message_detail:
+        text += f" ({diag.message_detail})"
+    return redact(text)
+
+
+@dataclass
+class Loaded:
+    copied: Copied
+    rejects: list[Reject]
+    rejected_keys: list[Key]
+
+
+def bisect(
+    n: int,
+    first: psycopg.Error,
+    target: psycopg.Connection,
+    load: Callable[[int, int], Copied],
+    reject: Callable[[int, psycopg.Error], None],
+) -> Copied:
+    """Load items ``[0, n)`` that failed as a whole with ``first``, halving on errors.
+
+    ``load(i, j)`` writes items i..j-1 (run here in a savepoint of its own);
+    ``reject(i, error)`` records item i as refused. Returns the totals of what loaded.
+    """
+    written = 0
+    read_s = write_s = 0.0
+    fmt = ""
+
+    def split(i: int, j: int, error: psycopg.Error) -> None:
+        nonlocal written, read_s, write_s, fmt
+        if j - i == 1:
+            reject(i, error)
+            return
+        mid = (i + j) // 2
+        for a, b in ((i, mid), (mid, j)):
+            try:
+                with target.transaction():
+                    c = load(a, b)
+                written += c.rows
+                read_s += c.read_seconds
+                write_s += c.write_seconds
+                fmt = c.format
+            except ROW_ERRORS as exc:
+                split(a, b, exc)
+
+    if n:
+        split(0, n, first)
+    return Copied(written, "", read_s, write_s, fmt)
+
+
+def load_batch(
+    source: psycopg.Connection,
+    target: psycopg.Connection,
+    table: TablePlan,
+    source_schema: str,
+    lo: Key | None,
+    hi: Key | None,
+) -> Loaded:
+    """Load (lo, hi] in a savepoint; on a row error, bisect down to the bad rows."""
+    try:
+        with target.transaction():
+            return Loaded(stream_range(source, target, table, source_schema, lo, hi), [], [])
+    except ROW_ERRORS as exc:
+        if not table.key:
+            raise
+        first = exc
+    keys = keys_in_range(source, source_schema, table.name, table.key, lo, hi)
+    rejects: list[Reject] = []
+    bad: list[Key] = []
+
+    def load(i: int, j: int) -> Copied:
+        return stream_range(
+            source, target, table, source_schema, keys[i - 1] if i > 0 else lo, keys[j - 1]
+        )
+
+    def reject(i: int, error: psycopg.Error) -> None:
+        bad.append(keys[i])
+        rejects.append(_reject(source, table, source_schema, keys[i], error))
+
+    copied = bisect(len(keys), first, target, load, reject)
+    checksum = checksum_range(source, table, source_schema, lo, hi)
+    return Loaded(
+        Copied(copied.rows, checksum, copied.read_seconds, copied.write_seconds, _fmt(table)),
+        rejects,
+        bad,
+    )
+
+
+def _fmt(table: TablePlan) -> str:
+    return "binary" if table.binary else "text"
+
+
+def _reject(
+    source: psycopg.Connection, table: TablePlan, source_schema: str, key: Key, error: psycopg.Error
+) -> Reject:
+    cond = sql.SQL(" and ").join(
+        sql.SQL("{}::text = %s").format(sql.Identifier(k)) for k in table.key
+    )
+    query = sql.SQL("select row_to_json(s) from (select {cols} from {t} where {cond}) s").format(
+        cols=sql.SQL(", ").join(sql.Identifier(c) for c in table.columns),
+        t=qualified(source_schema, table.name),
+        cond=cond,
+    )
+    row = source.execute(query, list(key)).fetchone()
+    return Reject(
+        table=table.name,
+        key=dict(zip(table.key, key, strict=True)),
+        row=row[0] if row else None,
+        error=describe(error),
+    )
+
+
+class RejectFile:
+    """Appends rejects as JSON lines, opened only when there is a first one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+
+    def write(self, rejects: Sequence[Reject]) -> None:
+        if not rejects:
+            return
+        try:
+            with self.path.open("a", encoding="utf-8") as fh:
+                for r in rejects:
+                    fh.write(r.to_json() + "\n")
+        except OSError as exc:
+            raise OutputError(f"cannot write the reject file {self.path}: {exc.strerror}") from exc
+        self.count += len(rejects)

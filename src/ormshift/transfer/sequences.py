@@ -1,0 +1,47 @@
+"""Sequences and identity columns: set past the copied maximum, restored on rollback."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from ormshift.transfer.keyset import qualified
+from ormshift.transfer.plan import TablePlan
+
+_NAME = (
+    "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+    " where c.oid = %s::regclass"
+)
+
+
+def _ident(conn: psycopg.Connection, seq: str) -> sql.Composed:
+    row = conn.execute(_NAME, [seq]).fetchone()
+    assert row is not None, seq
+    return qualified(row[0], row[1])
+
+
+def state(conn: psycopg.Connection, seq: str) -> tuple[int, bool]:
+    """(last_value, is_called) of the sequence named by ``pg_get_serial_sequence``."""
+    query = sql.SQL("select last_value, is_called from {}").format(_ident(conn, seq))
+    row = conn.execute(query).fetchone()
+    assert row is not None
+    return int(row[0]), bool(row[1])
+
+
+def advance(conn: psycopg.Connection, table: TablePlan) -> None:
+    """Set every sequence of ``table`` past the largest value now in its column."""
+    for ref in table.sequences:
+        query = sql.SQL("select max({c})::bigint from {t}").format(
+            c=sql.Identifier(ref.column), t=qualified(table.schema, table.name)
+        )
+        row = conn.execute(query).fetchone()
+        if row is None or row[0] is None:
+            continue
+        last, called = state(conn, ref.sequence)
+        current = last if called else last - 1
+        if int(row[0]) > current:
+            conn.execute("select setval(%s::regclass, %s, true)", [ref.sequence, int(row[0])])
+
+
+def restore(conn: psycopg.Connection, seq: str, last_value: int, is_called: bool) -> None:
+    conn.execute("select setval(%s::regclass, %s, %s)", [seq, last_value, is_called])

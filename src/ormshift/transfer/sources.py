@@ -1,0 +1,107 @@
+"""Where rows come from: a `Reader` plans the source's tables and reads key-range batches.
+
+PostgreSQL sources stream COPY (`PgReader`); MySQL/MariaDB sources go through
+SQLAlchemy Core (`ormshift.transfer.mysql`). Both write into the target the same way:
+inside the batch transaction the engine opened, with bisection of refused rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import psycopg
+
+from ormshift.dsn import connect
+from ormshift.transfer.keyset import Key, next_bound
+from ormshift.transfer.plan import Plan, TablePlan, build_plan
+from ormshift.transfer.rejects import Loaded, load_batch
+
+MYSQL_SCHEMES = ("mysql", "mariadb")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    count: int  # rows read
+    hi: Key | None  # last key of the batch (None: a table without key, read whole)
+    loaded: Loaded
+
+
+class Reader(Protocol):
+    def plan(
+        self,
+        target: psycopg.Connection,
+        *,
+        schema: str,
+        target_schema: str | None,
+        allow_no_key: bool,
+    ) -> Plan: ...
+
+    def start(self) -> None: ...
+
+    def read_batch(
+        self, plan: Plan, table: TablePlan, lo: Key | None, size: int, target: psycopg.Connection
+    ) -> BatchResult | None: ...
+
+    def close(self) -> None: ...
+
+
+class PgReader:
+    """A PostgreSQL source: every batch in its own REPEATABLE READ snapshot, streamed COPY."""
+
+    def __init__(self, url: str) -> None:
+        self.conn = connect(url)
+
+    def plan(
+        self,
+        target: psycopg.Connection,
+        *,
+        schema: str,
+        target_schema: str | None,
+        allow_no_key: bool,
+    ) -> Plan:
+        return build_plan(
+            self.conn,
+            target,
+            schema=schema,
+            target_schema=target_schema,
+            allow_no_key=allow_no_key,
+        )
+
+    def start(self) -> None:
+        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        self.conn.read_only = True
+
+    def read_batch(
+        self, plan: Plan, table: TablePlan, lo: Key | None, size: int, target: psycopg.Connection
+    ) -> BatchResult | None:
+        with self.conn.transaction():
+            hi: Key | None = None
+            count = -1
+            if table.key:
+                bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size)
+                if bound is None:
+                    return None
+                count, hi = bound
+            loaded = load_batch(self.conn, target, table, plan.schema, lo, hi)
+            if count < 0:
+                count = loaded.copied.rows + len(loaded.rejects)
+            return BatchResult(count, hi, loaded)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def is_mysql(url: str) -> bool:
+    scheme = urlsplit(url.strip()).scheme.split("+", 1)[0].lower()
+    return scheme in MYSQL_SCHEMES
+
+
+def open_reader(url: str) -> Reader:
+    """The reader for ``url``: MySQL/MariaDB by scheme, PostgreSQL otherwise."""
+    if is_mysql(url):
+        from ormshift.transfer.mysql import MySQLReader  # noqa: PLC0415
+
+        return MySQLReader(url)
+    return PgReader(url)

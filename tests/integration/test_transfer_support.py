@@ -1,0 +1,59 @@
+"""Shared helpers of the transfer tests; holds no tests itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from ormshift.transfer import Reading
+
+
+def run_sql(url: str, *statements: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for stmt in statements:
+            conn.execute(stmt)  # type: ignore[arg-type]
+
+
+def query(url: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
+
+
+def digest(url: str, table: str, order: str) -> tuple[int, str]:
+    """Row count and MD5 of every row's text, in key order."""
+    row = query(
+        url,
+        f"select count(*), md5(coalesce(string_agg(t::text, E'\\n' order by {order}), ''))"
+        f" from {table} t",
+    )[0]
+    return int(row[0]), str(row[1])
+
+
+def same(source: str, target: str, table: str, order: str) -> None:
+    s, t = digest(source, table, order), digest(target, table, order)
+    assert s == t, f"{table}: source {s} != target {t}"
+
+
+def ledger_ranges(url: str) -> list[tuple[Any, ...]]:
+    return query(
+        url,
+        "select table_name, key_from::text, key_to::text from ormshift.ledger"
+        " order by table_name, batch_no",
+    )
+
+
+@dataclass
+class CriticalAfter:
+    """A probe that reports critical load from its ``n``-th check on."""
+
+    n: int
+    name: str = "test-load"
+    checks: int = 0
+
+    def check(self) -> Reading:
+        self.checks += 1
+        if self.checks > self.n:
+            return Reading("critical", "load 99")
+        return Reading("ok")
