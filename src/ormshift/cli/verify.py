@@ -1,0 +1,199 @@
+"""``ormshift verify``: prove that source and target hold the same data."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table as RichTable
+
+from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.files import check_writable
+from ormshift.manifest import read as read_manifest
+from ormshift.report import write as write_report
+from ormshift.report.builders import MAX_DIFFERENCES, from_verify, utc_now
+from ormshift.verify import (
+    Difference,
+    Event,
+    Mapping,
+    Options,
+    OrphanCheck,
+    SequenceCheck,
+    TableResult,
+    VerifyReport,
+    load_mapping,
+)
+from ormshift.verify import verify as run_verify
+
+
+def _line(record: dict[str, Any]) -> None:
+    out.print(json.dumps(record, default=str), markup=False, highlight=False, soft_wrap=True)
+
+
+def _summary(report: VerifyReport) -> RichTable:
+    table = RichTable(title="verify", show_edge=False)
+    for head in ("table", "status", "source rows", "target rows", "missing", "extra", "changed"):
+        table.add_column(head, justify="left" if head in ("table", "status") else "right")
+    colour = {"identical": "green", "differs": "yellow", "error": "red", "skipped": "dim"}
+    for t in report.tables:
+
+        def n(v: int | None) -> str:
+            return "" if v is None else f"{v:,}"
+
+        table.add_row(
+            t.table,
+            f"[{colour[t.status]}]{t.status}[/]",
+            n(t.source_rows),
+            n(t.target_rows),
+            n(t.missing),
+            n(t.extra),
+            n(t.changed_rows),
+        )
+    return table
+
+
+def _quiet() -> AbstractContextManager[None]:
+    return nullcontext()
+
+
+class _Printer:
+    """Differences are always JSON lines on stdout; with --json, everything else too.
+    The first differences are also kept for ``--report``."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.kept: list[Difference] = []
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Difference) and len(self.kept) < MAX_DIFFERENCES:
+            self.kept.append(event)
+        if isinstance(event, Difference) or self.as_json:
+            _line(event.to_json())
+            return
+        if isinstance(event, TableResult):
+            if event.error:
+                console.print(f"[red]error:[/] {event.error}", soft_wrap=True, markup=True)
+            for w in event.warnings:
+                console.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
+            if event.confidence:
+                console.print(f"{event.table}: {event.confidence}", soft_wrap=True)
+        elif isinstance(event, OrphanCheck):
+            if event.error:
+                console.print(f"[red]error:[/] {event.error}", soft_wrap=True)
+            elif event.count:
+                sample = json.dumps(list(event.samples), default=str)
+                console.print(
+                    f"[yellow]orphans:[/] {event.table}.{', '.join(event.columns)} -> "
+                    f"{event.references}: {event.count:,} row(s) point at nothing "
+                    f"({event.constraint}); e.g. {sample}",
+                    soft_wrap=True,
+                    markup=True,
+                    highlight=False,
+                )
+        elif isinstance(event, SequenceCheck) and event.behind:
+            console.print(
+                f"[yellow]sequence behind:[/] {event.sequence} gives {event.next_value:,} next "
+                f"but {event.table}.{event.column} already holds {event.max_value:,}",
+                soft_wrap=True,
+            )
+
+
+@handle_errors
+def verify(
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", help="source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///"
+        ),
+    ],
+    target: Annotated[str, typer.Option("--target", help="target URL (PostgreSQL)")],
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--tables", help="source tables to verify (repeat, or comma-separated)"),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="YAML/JSON file: renamed tables/columns, transforms"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="everything as JSON lines")] = False,
+    max_diffs: Annotated[
+        int | None, typer.Option("--max-diffs", help="stop after this many differences")
+    ] = None,
+    factor: Annotated[int, typer.Option(help="segments per bisection step")] = 32,
+    threshold: Annotated[
+        int, typer.Option(help="rows at or below which a differing segment is read")
+    ] = 1000,
+    sample: Annotated[
+        float | None,
+        typer.Option("--sample", help="compare a random PERCENT of rows only (statistical)"),
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option("--manifest", help="manifest of the target: more foreign keys to check"),
+    ] = None,
+    schema: Annotated[str, typer.Option(help="schema of the source tables")] = "public",
+    target_schema: Annotated[
+        str | None, typer.Option(help="schema of the target tables (default: --schema)")
+    ] = None,
+    orphans: Annotated[
+        bool, typer.Option("--orphans/--no-orphans", help="check foreign keys on the target")
+    ] = True,
+    sequences: Annotated[
+        bool, typer.Option("--sequences/--no-sequences", help="check sequences on the target")
+    ] = True,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="also write a JSON report here")
+    ] = None,
+) -> None:
+    """Compare source and target: counts, segment checksums bisected to the rows, orphans,
+    sequences. Exit 0 identical, 1 differences, 2 error."""
+    if factor < 2:
+        raise fail("--factor must be 2 or more")
+    if threshold < 1:
+        raise fail("--threshold must be 1 or more")
+    if max_diffs is not None and max_diffs < 1:
+        raise fail("--max-diffs must be 1 or more")
+    if sample is not None and not 0 < sample <= 100:
+        raise fail("--sample is a percentage: give a number above 0 and at most 100")
+    names = [n.strip() for item in tables or [] for n in item.split(",") if n.strip()]
+    options = Options(
+        factor=factor,
+        threshold=threshold,
+        max_diffs=max_diffs,
+        sample=sample,
+        check_orphans=orphans,
+        check_sequences=sequences,
+    )
+    loaded = load_mapping(mapping) if mapping is not None else Mapping()
+    schema_manifest = read_manifest(manifest) if manifest is not None else None
+    if report_file is not None:
+        check_writable(report_file)
+    started = utc_now()
+    printer = _Printer(as_json)
+    with console.status("verifying ...") if not as_json else _quiet():
+        report = run_verify(
+            source,
+            target,
+            tables=names or None,
+            mapping=loaded,
+            options=options,
+            schema=schema,
+            target_schema=target_schema,
+            on_event=printer,
+            manifest=schema_manifest,
+        )
+    if report_file is not None:
+        write_report(
+            from_verify(report, printer.kept, source=source, target=target, started_at=started),
+            report_file,
+        )
+    if as_json:
+        _line(report.to_json())
+    else:
+        console.print(_summary(report))
+        if report.stopped:
+            console.print(f"stopped after {report.differences:,} difference(s) (--max-diffs)")
+    raise typer.Exit(report.exit_code)

@@ -1,0 +1,265 @@
+"""Verify a target against its source: every table, then foreign keys and sequences.
+
+Each side is one connection in one read-only repeatable-read transaction, so every query
+of a run sees one snapshot; the two sides' queries run at the same time on two threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+
+from ormshift.dsn import connect
+from ormshift.extract.database import reflect
+from ormshift.manifest import Manifest
+from ormshift.verify.dbapi import Dialect
+from ormshift.verify.mapping import Mapping
+from ormshift.verify.model import (
+    Options,
+    OrphanCheck,
+    TableResult,
+    VerificationFailed,
+    VerifyError,
+)
+from ormshift.verify.mysql import MYSQL, begin_snapshot, connect_mysql, is_mysql_url, reflect_mysql
+from ormshift.verify.orphans import find_orphans, references
+from ormshift.verify.plan import TablePair, pair_table, select_tables
+from ormshift.verify.report import Event, VerifyReport
+from ormshift.verify.sequences import check_sequences
+from ormshift.verify.sqlite import (
+    SQLITE,
+    begin_snapshot_sqlite,
+    connect_sqlite,
+    is_sqlite_url,
+    reflect_sqlite,
+)
+from ormshift.verify.tables import DB_ERRORS, ForeignConnection, TableVerifier, one_line
+
+_SESSION = (
+    "set datestyle = 'ISO, YMD'",
+    "set intervalstyle = 'postgres'",
+    "set timezone = 'UTC'",
+    "set bytea_output = 'hex'",
+    "set extra_float_digits = 1",
+)
+
+
+@contextmanager
+def _open(url: str) -> Iterator[psycopg.Connection]:
+    conn = connect(url)
+    try:
+        for statement in _SESSION:
+            conn.execute(statement)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _snapshot(conn: psycopg.Connection) -> None:
+    conn.autocommit = False
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+
+
+def _collation(conn: psycopg.Connection) -> str:
+    row = conn.execute(
+        "select datcollate from pg_database where datname = current_database()"
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
+@contextmanager
+def _open_foreign(url: str) -> Iterator[tuple[ForeignConnection, Manifest, Dialect]]:
+    """A MySQL/MariaDB or SQLite source: connection, reflected schema, dialect; in a
+    snapshot from here on."""
+    if is_mysql_url(url):
+        my = connect_mysql(url)
+        try:
+            manifest = reflect_mysql(my)
+            begin_snapshot(my)
+            yield my, manifest, MYSQL
+        finally:
+            my.close()
+        return
+    lite = connect_sqlite(url)
+    try:
+        manifest = reflect_sqlite(lite)
+        begin_snapshot_sqlite(lite)
+        yield lite, manifest, SQLITE
+    finally:
+        lite.close()
+
+
+def _foreign(url: str) -> bool:
+    return is_mysql_url(url) or is_sqlite_url(url)
+
+
+def verify(
+    source_url: str,
+    target_url: str,
+    *,
+    tables: Sequence[str] | None = None,
+    mapping: Mapping | None = None,
+    options: Options | None = None,
+    schema: str = "public",
+    target_schema: str | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    manifest: Manifest | None = None,
+) -> VerifyReport:
+    """Compare every (or each named) source table with its target; report as it goes.
+
+    ``manifest`` (of the target schema) adds foreign keys to check for orphans where
+    neither database declares them. Raises `ConnectionFailed` when a side cannot be
+    reached; everything a single table can get wrong is that table's ``error`` status.
+    """
+    mapping = mapping or Mapping()
+    options = options or Options()
+    tschema = target_schema or schema
+    report = VerifyReport()
+    emit_event = on_event or (lambda _e: None)
+    job = _Job(tables, mapping, options, schema, tschema, report, emit_event, manifest)
+    try:
+        _verify(source_url, target_url, job)
+    except DB_ERRORS as exc:
+        raise VerificationFailed(f"verification stopped: {one_line(exc)}") from exc
+    return report
+
+
+@dataclass(frozen=True)
+class _Job:
+    tables: Sequence[str] | None
+    mapping: Mapping
+    options: Options
+    schema: str
+    target_schema: str
+    report: VerifyReport
+    emit: Callable[[Event], None]
+    manifest: Manifest | None
+
+
+def _verify(source_url: str, target_url: str, job: _Job) -> None:
+    if _foreign(target_url):
+        raise VerificationFailed(
+            "the target must be PostgreSQL; MySQL/MariaDB and SQLite can only be sources"
+        )
+    if _foreign(source_url):
+        with _open_foreign(source_url) as (conn, src_m, dialect), _open(target_url) as target:
+            tgt_m = reflect(target, job.target_schema)
+            # text keys of such a source are ordered by their bytes on both sides
+            collations = dialect.name, _collation(target)
+            _snapshot(target)
+            with target.transaction():
+                _run_all(conn, target, src_m, tgt_m, collations, job, dialect)
+        return
+    with _open(source_url) as source, _open(target_url) as target:
+        src_m, tgt_m = reflect(source, job.schema), reflect(target, job.target_schema)
+        collations = _collation(source), _collation(target)
+        _snapshot(source)
+        _snapshot(target)
+        with source.transaction(), target.transaction():
+            _run_all(source, target, src_m, tgt_m, collations, job)
+
+
+def _run_all(
+    source: psycopg.Connection | ForeignConnection,
+    target: psycopg.Connection,
+    src_m: Manifest,
+    tgt_m: Manifest,
+    collations: tuple[str, str],
+    job: _Job,
+    dialect: Dialect | None = None,
+) -> None:
+    with ThreadPoolExecutor(2, thread_name_prefix="ormshift-verify") as executor:
+        run = TableVerifier(
+            executor,
+            source,
+            target,
+            job.schema,
+            job.target_schema,
+            job.options,
+            job.report,
+            job.emit,
+            dialect,
+        )
+        done = _tables(run, src_m, tgt_m, job.tables, job.mapping, collations)
+        if not job.report.stopped:
+            _checks(run, src_m, tgt_m, done, job.mapping, job.manifest)
+
+
+def _tables(
+    run: TableVerifier,
+    src_m: Manifest,
+    tgt_m: Manifest,
+    names: Sequence[str] | None,
+    mapping: Mapping,
+    collations: tuple[str, str],
+) -> list[str]:
+    done: list[str] = []
+    for name, src, tgt in select_tables(src_m, tgt_m, names, mapping):
+        target_name = mapping.table(name).target
+        result = TableResult(name, target_name)
+        pair: TablePair | None = None
+        if run.report.stopped:
+            result.status = "skipped"
+        elif src is None:
+            result.status, result.error = "error", f"the source has no table {name!r}"
+        elif tgt is None:
+            result.status = "error"
+            result.error = (
+                f"table {name}: the target has no table {target_name!r} "
+                f"(schema {run.target_schema!r}); create it, or map it with --mapping"
+            )
+        else:
+            try:
+                pair = pair_table(
+                    src,
+                    tgt,
+                    mapping.table(name),
+                    source_collation=collations[0],
+                    target_collation=collations[1],
+                )
+                result.warnings.extend(pair.warnings)
+            except VerifyError as exc:
+                result.status, result.error = "error", str(exc)
+        if pair is not None:
+            run.run_table(name, pair, result)
+            done.append(name)
+        run.report.tables.append(result)
+        run.on_event(result)
+    return done
+
+
+def _checks(
+    run: TableVerifier,
+    src_m: Manifest,
+    tgt_m: Manifest,
+    done: Sequence[str],
+    mapping: Mapping,
+    manifest: Manifest | None,
+) -> None:
+    target_tables = {t.name: t for t in tgt_m.tables if t.kind == "table"}
+    if run.options.check_orphans:
+        for ref in references(src_m, tgt_m, done, mapping, manifest):
+            try:
+                with run.target.transaction():
+                    check = find_orphans(run.target, run.target_schema, ref, target_tables)
+            except DB_ERRORS as exc:
+                check = _orphans_failed(ref.table, ref.name, one_line(exc))
+            run.report.orphans.append(check)
+            run.on_event(check)
+    if run.options.check_sequences:
+        with run.target.transaction():
+            checks = check_sequences(
+                run.target, run.target_schema, [mapping.table(n).target for n in done]
+            )
+        for s in checks:
+            run.report.sequences.append(s)
+            run.on_event(s)
+
+
+def _orphans_failed(table: str, constraint: str, message: str) -> OrphanCheck:
+    return OrphanCheck(table, constraint, (), "", (), 0, (), message)

@@ -1,0 +1,217 @@
+"""One table on one PostgreSQL side: segment checksums, split points and rows, in SQL.
+
+Every query reads one key range; checksums of all of a range's segments come from one
+scan. Rows are only ever read for a range small enough to hold (the bisection threshold)
+or streamed through a server-side cursor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from ormshift.verify.checksum import ColumnView, canonical, display, row_hash, row_text
+from ormshift.verify.model import Key
+from ormshift.verify.segments import Binder, KeySpec, in_range, segment_number, spread
+
+Checksum = tuple[int, int]
+Values = tuple[str | None, ...]
+LeafRow = tuple[Key, Values, Values]  # key, canonical values, display values
+
+#: tables up to this many pages are split exactly; larger ones from a block sample
+SAMPLE_ABOVE_PAGES = 2000
+SAMPLE_PAGES = 256
+_STREAM_ROWS = 2000
+_SEGMENT_COL = "ormshift_segment"
+
+
+@dataclass(frozen=True)
+class SideTable:
+    schema: str
+    name: str
+    key: KeySpec
+    columns: tuple[ColumnView, ...]
+    portable: bool = False  # the other side is MySQL/MariaDB: render values as it does
+
+    @property
+    def qualified(self) -> sql.Composable:
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.name))
+
+
+class PgTable:
+    """Queries on one table of one PostgreSQL connection."""
+
+    def __init__(self, conn: psycopg.Connection, table: SideTable) -> None:
+        self.conn = conn
+        self.table = table
+
+    def checksums(self, lo: Key | None, hi: Key | None, bounds: Sequence[Key]) -> list[Checksum]:
+        """(rows, sum of row hashes) of each of the ``len(bounds) + 1`` segments of [lo, hi)."""
+        t = self.table
+        binder = Binder()
+        query = sql.SQL(
+            "select {seg} as {segcol}, count(*), coalesce(sum({h}), 0) from {t} where {where} "
+            "group by 1"
+        ).format(
+            seg=segment_number(t.key, binder, bounds),
+            segcol=sql.Identifier(_SEGMENT_COL),
+            h=row_hash(t.columns, t.portable),
+            t=t.qualified,
+            where=in_range(t.key, binder, lo, hi),
+        )
+        out: list[Checksum] = [(0, 0)] * (len(bounds) + 1)
+        # A segment number derives from the key, so the planner expects as many groups as
+        # keys and sorts (spilling to disk) to group them; hashing the few groups is far
+        # cheaper. Should the query fail, rolling back its savepoint undoes the setting.
+        self.conn.execute("set enable_sort = off")
+        rows = self.conn.execute(query, binder.params).fetchall()
+        self.conn.execute("reset enable_sort")
+        for seg, count, total in rows:
+            out[int(seg)] = (int(count), int(total))
+        return out
+
+    def split(self, lo: Key | None, hi: Key | None, rows: int, parts: int) -> list[Key]:
+        """Keys that cut [lo, hi), holding ``rows`` rows here, into ``parts`` equal segments."""
+        t = self.table
+        step = max(1, math.ceil(rows / parts))
+        binder = Binder()
+        query = sql.SQL(
+            "select {texts} from (select {cols}, row_number() over (order by {order}) as {rn} "
+            "from {t} where {where}) s where mod({rn} - 1, {step}) = 0 and {rn} > 1 "
+            "order by {rn} limit {limit}"
+        ).format(
+            texts=t.key.texts(alias="s"),
+            cols=sql.SQL(", ").join(sql.Identifier(c) for c in t.key.columns),
+            order=t.key.order(),
+            rn=sql.Identifier("ormshift_rn"),
+            t=t.qualified,
+            where=in_range(t.key, binder, lo, hi),
+            step=sql.Literal(step),
+            limit=sql.Literal(parts - 1),
+        )
+        return [tuple(str(v) for v in r) for r in self.conn.execute(query, binder.params)]
+
+    def pages(self) -> int:
+        row = self.conn.execute(
+            "select pg_relation_size(%s::regclass) / current_setting('block_size')::int",
+            [self.table.qualified.as_string(self.conn)],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def first_split(self, parts: int) -> list[Key]:
+        """Split points for the whole table: exact when small, from a block sample when big."""
+        t = self.table
+        pages = self.pages()
+        if pages <= SAMPLE_ABOVE_PAGES:
+            row = self.conn.execute(
+                sql.SQL("select count(*) from {}").format(t.qualified)
+            ).fetchone()
+            return self.split(None, None, int(row[0]) if row else 0, parts)
+        percent = min(100.0, 100.0 * SAMPLE_PAGES / pages)
+        query = sql.SQL(
+            "select {texts} from {t} as s tablesample system ({pct}) repeatable (7) "
+            "order by {order}"
+        ).format(
+            texts=t.key.texts(), t=t.qualified, pct=sql.Literal(percent), order=t.key.order("s")
+        )
+        keys = [tuple(str(v) for v in r) for r in self.conn.execute(query)]
+        return spread(keys, parts)
+
+    def rows(self, lo: Key | None, hi: Key | None) -> list[LeafRow]:
+        """Every row of [lo, hi) in key order: key, canonical values, display values."""
+        t = self.table
+        binder = Binder()
+        template = sql.SQL(
+            "select {texts}, {canon}, {shown} from {t} as s where {where} order by {order}"
+        )
+        query = template.format(
+            texts=t.key.texts(),
+            canon=sql.SQL(", ").join(canonical(v, t.portable) for v in t.columns),
+            shown=sql.SQL(", ").join(display(v) for v in t.columns),
+            t=t.qualified,
+            where=in_range(t.key, binder, lo, hi),
+            order=t.key.order("s"),  # qualified: the output columns shadow the key's names
+        )
+        nk, nc = len(t.key.columns), len(t.columns)
+        return [
+            (tuple(str(v) for v in r[:nk]), tuple(r[nk : nk + nc]), tuple(r[nk + nc :]))
+            for r in self.conn.execute(query, binder.params)
+        ]
+
+    def count(self) -> int:
+        row = self.conn.execute(
+            sql.SQL("select count(*) from {}").format(self.table.qualified)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def sample_keys(self, percent: float, chunk: int) -> Iterator[list[Key]]:
+        """Keys of a random ``percent`` of the rows (Bernoulli), ``chunk`` at a time."""
+        t = self.table
+        query = sql.SQL(
+            "select {texts} from {t} as s tablesample bernoulli ({pct}) repeatable (11) "
+            "order by {order}"
+        ).format(
+            texts=t.key.texts(), t=t.qualified, pct=sql.Literal(percent), order=t.key.order("s")
+        )
+        with self.conn.cursor(name="ormshift_verify_sample") as cur:
+            cur.itersize = chunk
+            cur.execute(query)
+            while batch := cur.fetchmany(chunk):
+                yield [tuple(str(v) for v in r) for r in batch]
+
+    def rows_for(self, keys: Sequence[Key]) -> list[LeafRow]:
+        """The rows with these keys (those that exist), like `rows`."""
+        t = self.table
+        binder = Binder()
+        wanted = sql.SQL(", ").join(binder.key(k) for k in keys)
+        template = sql.SQL("select {texts}, {canon}, {shown} from {t} where {row} in ({wanted})")
+        query = template.format(
+            texts=t.key.texts(),
+            canon=sql.SQL(", ").join(canonical(v, t.portable) for v in t.columns),
+            shown=sql.SQL(", ").join(display(v) for v in t.columns),
+            t=t.qualified,
+            row=t.key.row(),
+            wanted=wanted,
+        )
+        nk, nc = len(t.key.columns), len(t.columns)
+        return [
+            (tuple(str(v) for v in r[:nk]), tuple(r[nk : nk + nc]), tuple(r[nk + nc :]))
+            for r in self.conn.execute(query, binder.params)
+        ]
+
+    def stream_keyed(self) -> Iterator[tuple[Key, Values]]:
+        """Every row as (key, display values) in key order, through a server-side cursor."""
+        t = self.table
+        query = sql.SQL("select {texts}, {shown} from {t} as s order by {order}").format(
+            texts=t.key.texts(),
+            shown=sql.SQL(", ").join(display(v) for v in t.columns),
+            t=t.qualified,
+            order=t.key.order("s"),
+        )
+        nk = len(t.key.columns)
+        with self.conn.cursor(name="ormshift_verify_keyed") as cur:
+            cur.itersize = _STREAM_ROWS
+            cur.execute(query)
+            for r in cur:
+                yield tuple(str(v) for v in r[:nk]), tuple(r[nk:])
+
+    def stream_ordered(self) -> Iterator[tuple[str, Values]]:
+        """Every row as (canonical row text, display values), ordered by that text's bytes.
+
+        For tables without a key; read through a server-side cursor, so memory stays flat.
+        """
+        t = self.table
+        query = sql.SQL('select ({rt}) collate "C", {shown} from {t} order by 1').format(
+            rt=row_text(t.columns),
+            shown=sql.SQL(", ").join(display(v) for v in t.columns),
+            t=t.qualified,
+        )
+        with self.conn.cursor(name="ormshift_verify_stream") as cur:
+            cur.itersize = _STREAM_ROWS
+            cur.execute(query)
+            for r in cur:
+                yield str(r[0]), tuple(r[1:])
