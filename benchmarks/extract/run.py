@@ -24,7 +24,7 @@ from gen_project import write_project
 
 from ormshift.extract.bridge import bridge_dir, bridge_modules, node_executable, run_script
 from ormshift.extract.tsc import compile_project
-from ormshift.extract.typeorm import _bridge_args
+from ormshift.extract.typeorm import bridge_args
 from ormshift.manifest import load
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +42,7 @@ def main() -> None:
         t0 = time.perf_counter()
         compiled = compile_project(project, scratch)
         compile_s = time.perf_counter() - t0
-        bargs = _bridge_args(project, compiled, None, None)
+        bargs = bridge_args(project, compiled, None, None)
         files = [bargs[i + 1] for i, a in enumerate(bargs) if a == "--entity"]
         ours, floor, floor_inner = [], [], []
         tables = 0

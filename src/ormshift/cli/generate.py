@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from ormshift.cli.common import console, handle_errors
-from ormshift.codegen import render_package, write_package
+from ormshift.codegen import MIGRATIONS_DIR, render_package, write_package
 from ormshift.manifest import read
 
 
@@ -22,10 +22,24 @@ def generate(
     force: Annotated[
         bool, typer.Option("--force", help="replace OUTPUT even if it is not empty")
     ] = False,
+    alembic: Annotated[
+        bool,
+        typer.Option(
+            "--alembic",
+            help="also write an Alembic environment and baseline revision in OUTPUT/migrations",
+        ),
+    ] = False,
 ) -> None:
     """Generate a package of typed SQLAlchemy 2.x models whose schema is TypeORM's."""
-    package = render_package(read(manifest))
+    package = render_package(read(manifest), alembic=alembic)
     write_package(package, output, force=force)
-    console.print(f"wrote {len(package.files)} modules to {escape(str(output))}", soft_wrap=True)
+    console.print(f"wrote {len(package.files)} files to {escape(str(output))}", soft_wrap=True)
+    if alembic:
+        ini = escape(str(output / MIGRATIONS_DIR / "alembic.ini"))
+        console.print(
+            f"alembic: on the database TypeORM made, `alembic -c {ini} -x url=URL stamp head`; "
+            "on an empty one, `... upgrade head` (or set ORMSHIFT_DATABASE_URL)",
+            soft_wrap=True,
+        )
     for finding in package.findings:
         console.print(f"[yellow]not carried over:[/] {escape(str(finding))}", soft_wrap=True)

@@ -1,11 +1,19 @@
-"""The ``ormshift`` command."""
+"""The ``ormshift`` command: one module per command or command group in ``ormshift.cli``."""
 
 from __future__ import annotations
 
 import typer
 
 from ormshift import __version__
+from ormshift.cli import migrate
+from ormshift.cli.compare import compare
+from ormshift.cli.demo import demo
 from ormshift.cli.extract import extract
+from ormshift.cli.generate import generate
+from ormshift.cli.health import health
+from ormshift.cli.report import report
+from ormshift.cli.schema import schema_app
+from ormshift.cli.verify import verify
 
 app = typer.Typer(
     name="ormshift",
@@ -14,8 +22,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command()(extract)
-# Further commands register here, one line each (see the modules in ormshift/cli/).
+for command in (extract, generate, compare, verify, health, report, demo):
+    app.command()(command)
+app.add_typer(schema_app, name="schema")
+migrate.register(app)  # migrate and rollback
 
 
 @app.command()

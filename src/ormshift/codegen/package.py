@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ormshift.codegen.alembic_env import render_alembic
 from ormshift.codegen.columns import serial_outside_pk
 from ormshift.codegen.models import Finding, render_model
 from ormshift.codegen.plan import plan
@@ -52,8 +53,9 @@ def _manifest_findings(manifest: Manifest) -> list[Finding]:
     return out
 
 
-def render_package(manifest: Manifest) -> GeneratedPackage:
-    """Every file of the generated package, keyed by file name."""
+def render_package(manifest: Manifest, *, alembic: bool = False) -> GeneratedPackage:
+    """Every file of the generated package, keyed by file name (a path inside the package);
+    with ``alembic``, also its Alembic environment and baseline revision (``migrations/``)."""
     p = plan(manifest)
     findings: list[Finding] = _manifest_findings(manifest)
     after_create = any(
@@ -75,6 +77,8 @@ def render_package(manifest: Manifest) -> GeneratedPackage:
     if any(".types import" in src for src in files.values()):
         files["types.py"] = render_types()
     files["__init__.py"] = render_init(p, dict(sorted(exports.items())))
+    if alembic:
+        files.update(render_alembic(manifest))
     return GeneratedPackage(dict(sorted(files.items())), tuple(findings))
 
 
@@ -108,7 +112,9 @@ def write_package(package: GeneratedPackage, out_dir: Path, *, force: bool = Fal
     old: Path | None = None
     try:
         for name, text in package.files.items():
-            (staging / name).write_text(text, "utf-8")
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, "utf-8")
         staging.chmod(0o755)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))

@@ -43,16 +43,36 @@ def render_base(plan: Plan, after_create: bool) -> str:
         imports.add("typing", "Any")
     if extensions:
         imports.add("sqlalchemy", "MetaData", "text")
+        imports.add("sqlalchemy.exc", "DBAPIError")
+        imports.add("warnings")
+        statements = [
+            py_str('CREATE EXTENSION IF NOT EXISTS "' + ext.replace('"', '""') + '"')
+            for ext in extensions
+        ]
+        one_line = f"_EXTENSIONS = ({statements[0]},)"
+        if len(statements) == 1 and len(one_line) <= 88:  # as ruff format lays it out
+            body += ["", "", one_line]
+        else:
+            body += ["", "", "_EXTENSIONS = ("]
+            body += [f"{INDENT}{statement}," for statement in statements]
+            body += [")"]
         body += [
             "",
             "",
             "def _create_extensions(target: MetaData, connection: Connection, **kw: Any) -> None:",
-            f'{INDENT}"""Create the extensions the schema needs, as TypeORM does on connecting."""',
+            f'{INDENT}"""Create the extensions the schema needs, as TypeORM does on connecting;',
+            f"{INDENT}like TypeORM, warn and go on when the server cannot install one (PostgreSQL",
+            f'{INDENT}13+ has gen_random_uuid() built in, for instance)."""',
+            f"{INDENT}for statement in _EXTENSIONS:",
+            f"{INDENT * 2}try:",
+            f"{INDENT * 3}with connection.begin_nested():",
+            f"{INDENT * 4}connection.execute(text(statement))",
+            f"{INDENT * 2}except DBAPIError as exc:",
+            f'{INDENT * 3}warnings.warn(f"{{statement}} failed: {{exc.orig}}", stacklevel=2)',
+            "",
+            "",
+            'event.listen(Base.metadata, "before_create", _create_extensions)',
         ]
-        for ext in extensions:
-            statement = 'CREATE EXTENSION IF NOT EXISTS "' + ext.replace('"', '""') + '"'
-            body += render(Call("connection.execute", (Call("text", (py_str(statement),)),)), 1)
-        body += ["", "", 'event.listen(Base.metadata, "before_create", _create_extensions)']
     if after_create:
         imports.add("sqlalchemy", "Table")
         body += [

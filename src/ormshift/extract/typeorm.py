@@ -47,7 +47,7 @@ def _default_entity_files(project: Path) -> list[Path]:
     return files
 
 
-def _bridge_args(
+def bridge_args(
     project: Path, compiled: Compiled, data_source: Path | None, entities: str | None
 ) -> list[str]:
     args = [
@@ -119,7 +119,7 @@ def extract_project(
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-extract-") as tmp:
         compiled = compile_project(project, Path(tmp))
-        args = _bridge_args(project, compiled, data_source, entities)
+        args = bridge_args(project, compiled, data_source, entities)
         result = run_script("extract.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
         raise ExtractError(explain(result, project))
@@ -138,7 +138,7 @@ def sync_project(project: Path, url: str, *, data_source: Path | None = None) ->
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
         compiled = compile_project(project, Path(tmp))
-        args = [*_bridge_args(project, compiled, data_source, None), "--url", url]
+        args = [*bridge_args(project, compiled, data_source, None), "--url", url]
         result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
         raise ExtractError(explain(result, project))

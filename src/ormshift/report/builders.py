@@ -6,7 +6,8 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ormshift.report.model import DifferenceRow, Report, Status, table
+from ormshift.compare.runner import CompareReport
+from ormshift.report.model import DifferenceRow, Report, Status, latency, table
 from ormshift.verify import Difference, VerifyReport
 
 VERIFY_COLUMNS = [
@@ -86,4 +87,54 @@ def from_verify(
             for d in differences[:MAX_DIFFERENCES]
         ),
         notes=tuple(notes),
+    )
+
+
+def from_compare(result: CompareReport, *, title: str, target: str, started_at: str) -> Report:
+    rows: list[list[str | int | float | None]] = []
+    for op, sides in sorted(result.latency.items()):
+        t, o = sides.get("typeorm"), sides.get("ormshift")
+        ratio = round(o.p50 / t.p50, 2) if t and o and t.p50 > 0 else None
+        rows.append([
+            op, t.count if t else 0,
+            round(t.p50, 3) if t else None, round(t.p95, 3) if t else None,
+            round(o.p50, 3) if o else None, round(o.p95, 3) if o else None, ratio,
+        ])  # fmt: skip
+    return Report(
+        kind="compare",
+        title=title,
+        status="ok" if result.ok else "differs",
+        started_at=started_at,
+        finished_at=utc_now(),
+        target=target,
+        summary=table(
+            [
+                "operation",
+                "n",
+                "typeorm p50 ms",
+                "typeorm p95 ms",
+                "ormshift p50 ms",
+                "ormshift p95 ms",
+                "p50 ratio",
+            ],
+            rows,
+        ),
+        latency=tuple(
+            latency(op, side, values) for (side, op), values in sorted(result.samples.items())
+        ),
+        differences=tuple(
+            DifferenceRow(
+                table=m.scenario,
+                kind=f"{m.kind} mismatch",
+                key=f"#{m.index} {m.label}",
+                source=_text(m.typeorm),
+                target=_text(m.ormshift),
+            )
+            for m in result.mismatches[:MAX_DIFFERENCES]
+        ),
+        notes=(
+            f"{result.scenarios} scenario(s), {result.operations} operation(s): "
+            f"{result.count('result')} result, {result.count('error')} error and "
+            f"{result.count('state')} state mismatch(es)",
+        ),
     )

@@ -1,0 +1,79 @@
+"use strict";
+// TypeORM results -> JSON records keyed as ormshift's models name attributes:
+// columns by property path joined with "_", loaded relations nested, dates as ISO.
+
+function plain(value) {
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return { $bytes: value.toString("hex") };
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+function entityRecord(ds, entity, seen) {
+  if (entity === null || entity === undefined) return entity ?? null;
+  let metadata;
+  try {
+    metadata = ds.getMetadata(entity.constructor);
+  } catch {
+    return plain(entity);
+  }
+  if (seen.has(entity)) return undefined;
+  seen = new Set(seen).add(entity);
+  const out = {};
+  for (const col of metadata.columns) {
+    if (col.isVirtual) continue;
+    const value = col.getEntityValue(entity);
+    if (value === undefined) continue;
+    out[col.propertyPath.split(".").join("_")] = plain(value);
+  }
+  for (const rel of metadata.relations) {
+    const key = rel.propertyName;
+    let value;
+    if (rel.isLazy) {
+      value = entity["__" + key + "__"];
+    } else {
+      value = entity[key];
+    }
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      out[key] = value.map((v) => entityRecord(ds, v, seen)).filter((v) => v !== undefined);
+    } else {
+      const rec = entityRecord(ds, value, seen);
+      if (rec !== undefined) out[key] = rec;
+    }
+  }
+  return out;
+}
+
+function encode(ds, value) {
+  const seen = new Set();
+  if (Array.isArray(value)) return value.map((v) => encode(ds, v));
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    try {
+      ds.getMetadata(value.constructor);
+      return entityRecord(ds, value, seen);
+    } catch {
+      return plain(value);
+    }
+  }
+  return plain(value);
+}
+
+function encodeError(err) {
+  const driver = err && err.driverError;
+  return {
+    name: (err && err.constructor && err.constructor.name) || "Error",
+    message: (err && err.message) || String(err),
+    code: (driver && driver.code) || (err && err.code) || null,
+    table: (driver && driver.table) || null,
+    constraint: (driver && driver.constraint) || null,
+  };
+}
+
+module.exports = { encode, encodeError };

@@ -1,0 +1,68 @@
+"use strict";
+// The comparison sidecar: TypeORM on a user's compiled entities, driven over stdio.
+//   node sidecar.js --url postgresql://... (--data-source FILE.js | --entity FILE.js ...)
+// Reads one JSON object a line: {"id", "op", "entity", "args"} (TypeORM's own option
+// shapes; operators as {"$op": "MoreThan", "value": 5}); writes one line per request:
+// {"id", "ok": true, "result", "ms"} or {"id", "ok": false, "error": {...}, "ms"}.
+// {"op": "bench", "n": N, "request": {...}} runs one request N times ("$i" in it
+// replaced by the run's number) and returns the per-run milliseconds, so that timing
+// excludes the pipe.
+const readline = require("readline");
+const { buildDataSource, loadReflectMetadata, readArgs, fail } = require("./lib/load");
+const { run } = require("./lib/sidecar/ops");
+const { encode, encodeError } = require("./lib/sidecar/encode");
+
+function write(obj) {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+async function handle(typeorm, ds, message) {
+  if (message.op === "ping") return { result: "pong", ms: 0 };
+  if (message.op === "bench") {
+    const times = [];
+    const template = JSON.stringify(message.request);
+    for (let i = 0; i < message.n; i++) {
+      // "$i" in the request becomes the run's number, so writes can differ per run
+      const request = JSON.parse(template.split("$i").join(String(i)));
+      const t0 = process.hrtime.bigint();
+      await run(typeorm, ds, ds.manager, request);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return { result: times, ms: times.reduce((a, b) => a + b, 0) };
+  }
+  const t0 = process.hrtime.bigint();
+  const result = await run(typeorm, ds, ds.manager, message);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { result: encode(ds, result), ms };
+}
+
+async function main() {
+  const args = readArgs(process.argv.slice(2));
+  loadReflectMetadata(args);
+  const poolSize = Number(process.env.ORMSHIFT_SIDECAR_POOL || "10");
+  const { typeorm, ds } = await buildDataSource(args, { url: args.url, poolSize });
+  await ds.initialize();
+  write({ id: 0, ok: true, result: "ready", ms: 0 });
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (!line.trim()) continue;
+    let message;
+    try {
+      message = JSON.parse(line);
+    } catch (err) {
+      write({ id: null, ok: false, error: { name: "BadRequest", message: err.message } });
+      continue;
+    }
+    const t0 = process.hrtime.bigint();
+    try {
+      const out = await handle(typeorm, ds, message);
+      write({ id: message.id, ok: true, result: out.result, ms: out.ms });
+    } catch (err) {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      write({ id: message.id, ok: false, error: encodeError(err), ms });
+    }
+  }
+  await ds.destroy();
+}
+
+main().catch(fail);

@@ -1,0 +1,31 @@
+"""``ormshift demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ormshift.cli.common import console, handle_errors
+from ormshift.demo import Demo
+
+
+@handle_errors
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="directory for the manifest, models and report")
+    ] = Path("ormshift-demo"),
+    scale: Annotated[
+        float, typer.Option(help="data size relative to the default ~100k rows")
+    ] = 1.0,
+    node: Annotated[
+        bool, typer.Option("--node/--no-node", help="use TypeORM through Node when installed")
+    ] = True,
+) -> None:
+    """Run the whole pipeline on the bookstore example on an embedded PostgreSQL."""
+    if scale <= 0:
+        raise typer.BadParameter("--scale must be above 0")
+    result = Demo(out, lambda line: console.print(line, soft_wrap=True), scale=scale,
+                  use_node=node).run()  # fmt: skip
+    console.print(f"[bold green]done[/] ({result.status}): open {result.report_html}")

@@ -1,0 +1,248 @@
+"""`DataSource`: one SQLAlchemy engine and session factory, shared by every thread.
+
+Each repository call outside a transaction takes a connection from the pool for that
+call only and gives it back before returning; `DataSource.transaction` holds one for
+the block. Pool statistics keep counters (``*_total``) apart from gauges.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from ormshift.dsn import redact, sqlalchemy_url
+from ormshift.errors import ConnectionFailed
+from ormshift.orm.errors import PoolTimeout, translated
+from ormshift.orm.manager import EntityManager
+from ormshift.orm.repository import Repository
+
+__all__ = ["DataSource", "PoolOptions", "PoolStats"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+ISOLATION_LEVELS = {
+    "READ UNCOMMITTED": "READ UNCOMMITTED",
+    "READ COMMITTED": "READ COMMITTED",
+    "REPEATABLE READ": "REPEATABLE READ",
+    "SERIALIZABLE": "SERIALIZABLE",
+}
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """Connection pool settings; ``statement_timeout`` in seconds (None: the server's)."""
+
+    size: int = 10
+    overflow: int = 10
+    timeout: float = 30.0
+    recycle: float = -1
+    pre_ping: bool = False
+    statement_timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    """Gauges (size, checked_out, checked_in, overflow) and counters since start."""
+
+    size: int
+    checked_out: int
+    checked_in: int
+    overflow: int
+    connections_total: int
+    checkouts_total: int
+    checkins_total: int
+    timeouts_total: int
+    wait_seconds_total: float
+
+
+class _Counters:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.checkouts = 0
+        self.checkins = 0
+        self.timeouts = 0
+        self.wait = 0.0
+
+
+class DataSource:
+    """TypeORM's ``DataSource`` over SQLAlchemy: repositories, a manager, transactions."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool: PoolOptions | None = None,
+        echo: bool = False,
+        **pool_kwargs: Any,
+    ) -> None:
+        if pool is None:
+            pool = PoolOptions(**pool_kwargs)
+        elif pool_kwargs:
+            raise TypeError("pass either pool= or pool keyword arguments, not both")
+        self.options = pool
+        self.url = redact(url)
+        connect_args: dict[str, Any] = {}
+        if pool.statement_timeout is not None:
+            ms = int(pool.statement_timeout * 1000)
+            connect_args["options"] = f"-c statement_timeout={ms}"
+        try:
+            self.engine: Engine = create_engine(
+                sqlalchemy_url(url),
+                poolclass=QueuePool,
+                pool_size=pool.size,
+                max_overflow=pool.overflow,
+                pool_timeout=pool.timeout,
+                pool_recycle=pool.recycle,
+                pool_pre_ping=pool.pre_ping,
+                connect_args=connect_args,
+                echo=echo,
+                # single statements run in autocommit, as TypeORM runs them: no BEGIN
+                # and COMMIT round trips; transactions switch the level at checkout
+                isolation_level="AUTOCOMMIT",
+            )
+        except Exception as exc:
+            raise ConnectionFailed(f"{redact(url)} is not a usable database URL: {exc}") from exc
+        self._sessions = sessionmaker(
+            self.engine.execution_options(isolation_level="READ COMMITTED"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        self._counters = _Counters()
+        self._listen()
+        self._autocommit = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.manager = EntityManager(
+            self._sessions, on_pool_timeout=self._count_timeout, autocommit=self._autocommit
+        )
+        self._repositories: dict[type[Any], Repository[Any]] = {}
+        self._lock = threading.Lock()
+
+    def _listen(self) -> None:
+        counters = self._counters
+
+        def on_connect(*_: Any) -> None:
+            with counters.lock:
+                counters.connections += 1
+
+        def on_checkout(*_: Any) -> None:
+            with counters.lock:
+                counters.checkouts += 1
+
+        def on_checkin(*_: Any) -> None:
+            with counters.lock:
+                counters.checkins += 1
+
+        event.listen(self.engine, "connect", on_connect)
+        event.listen(self.engine, "checkout", on_checkout)
+        event.listen(self.engine, "checkin", on_checkin)
+
+    def get_repository(self, entity: type[T]) -> Repository[T]:
+        """The repository of ``entity``; one per entity, created once, from any thread."""
+        found = self._repositories.get(entity)
+        if found is None:
+            with self._lock:
+                found = self._repositories.get(entity)
+                if found is None:
+                    found = Repository(entity, self.manager)
+                    self._repositories[entity] = found
+        return found
+
+    @contextmanager
+    def _transaction(self, isolation: str | None) -> Iterator[EntityManager]:
+        session: Session = self._sessions()
+        started = time.perf_counter()
+        try:
+            with translated():
+                if isolation is not None:
+                    level = ISOLATION_LEVELS.get(isolation.upper().replace("_", " "))
+                    if level is None:
+                        raise ValueError(
+                            f"unknown isolation level {isolation!r}; "
+                            f"use one of {', '.join(ISOLATION_LEVELS)}"
+                        )
+                    session.connection(execution_options={"isolation_level": level})
+                else:
+                    session.connection()
+        except PoolTimeout:
+            session.close()
+            self._note_wait(started)
+            self._count_timeout()
+            raise
+        except Exception:
+            session.close()
+            raise
+        self._note_wait(started)
+        try:
+            manager = EntityManager(self._sessions, session, self._count_timeout, self._autocommit)
+            yield manager
+            with translated():
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _count_timeout(self) -> None:
+        with self._counters.lock:
+            self._counters.timeouts += 1
+
+    def _note_wait(self, started: float) -> None:
+        with self._counters.lock:
+            self._counters.wait += time.perf_counter() - started
+
+    def transaction(
+        self,
+        work: Callable[[EntityManager], R] | None = None,
+        *,
+        isolation: str | None = None,
+    ) -> Any:
+        """A transaction: ``with ds.transaction() as m:`` or ``ds.transaction(fn)``.
+
+        Inside, ``m.transaction()`` opens a savepoint. The block commits when it ends
+        and rolls back when it raises.
+        """
+        if work is None:
+            return self._transaction(isolation)
+        with self._transaction(isolation) as manager:
+            return work(manager)
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        return self.manager.query(sql, params)
+
+    def pool_stats(self) -> PoolStats:
+        pool = self.engine.pool
+        assert isinstance(pool, QueuePool)
+        c = self._counters
+        with c.lock:
+            return PoolStats(
+                size=pool.size(),
+                checked_out=pool.checkedout(),
+                checked_in=pool.checkedin(),
+                overflow=max(pool.overflow(), 0),
+                connections_total=c.connections,
+                checkouts_total=c.checkouts,
+                checkins_total=c.checkins,
+                timeouts_total=c.timeouts,
+                wait_seconds_total=c.wait,
+            )
+
+    def destroy(self) -> None:
+        """Close every pooled connection (TypeORM's ``destroy``)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> DataSource:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.destroy()

@@ -1,0 +1,561 @@
+"""`EntityManager`: TypeORM's entity manager methods, in snake case, over one session.
+
+A manager made by `DataSource` opens a session per call and commits it before
+returning; one made by ``DataSource.transaction`` works in the transaction's session
+and commits nothing (the caller's unit of work owns the commit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import (
+    Boolean,
+    CursorResult,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import delete as sa_delete
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from ormshift.orm.cache import cached_find_statement
+from ormshift.orm.errors import (
+    EntityNotFound,
+    FindOptionsError,
+    OptimisticLockVersionMismatch,
+    OrmError,
+    PessimisticLockTransactionRequired,
+    PoolTimeout,
+    translated,
+)
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.options import FindOptions
+from ormshift.orm.query import count_statement, exists_statement
+from ormshift.orm.simple_save import is_simple, save_simple
+from ormshift.orm.writes import column_values, create, criteria_condition
+
+__all__ = ["DeleteResult", "EntityManager", "InsertResult", "UpdateResult"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_DOLLAR = re.compile(r"\$(\d+)")
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    identifiers: list[dict[str, Any] | None]
+    generated_maps: list[dict[str, Any]]
+    raw: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    affected: int
+    raw: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    affected: int
+
+
+class EntityManager:
+    """Entity operations by entity class: ``manager.find(Post, where=...)``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        session: Session | None = None,
+        on_pool_timeout: Callable[[], None] | None = None,
+        autocommit: sessionmaker[Session] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._autocommit = autocommit or sessions
+        self._session = session
+        self._on_pool_timeout = on_pool_timeout
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._session is not None
+
+    @contextmanager
+    def _scope(self, *, atomic: bool = False) -> Iterator[Session]:
+        """The session to work in: the transaction's, or one for this call only.
+
+        Outside a transaction, a single statement runs in autocommit (no BEGIN/COMMIT
+        round trips, as TypeORM runs it); ``atomic`` work (save, remove) gets a
+        transaction of its own.
+        """
+        if self._session is not None:
+            with translated():
+                yield self._session
+                self._session.flush()
+            return
+        try:
+            if atomic:
+                with translated(), self._sessions() as session, session.begin():
+                    yield session
+            else:
+                with translated(), self._autocommit() as session:
+                    yield session
+        except PoolTimeout:
+            if self._on_pool_timeout is not None:
+                self._on_pool_timeout()
+            raise
+
+    # -- transactions ---------------------------------------------------------------
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[EntityManager]:
+        if self._session is None:
+            raise OrmError(
+                "a nested transaction needs an enclosing one: use DataSource.transaction"
+            )
+        with translated():
+            nested = self._session.begin_nested()
+        try:
+            yield self
+            with translated():
+                nested.commit()
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            raise
+
+    def transaction(self, work: Callable[[EntityManager], R] | None = None) -> Any:
+        """Inside a transaction: a savepoint, as a context manager or around ``work``."""
+        if work is None:
+            return self._savepoint()
+        with self._savepoint() as manager:
+            return work(manager)
+
+    def get_repository(self, entity: type[T]) -> Any:
+        from ormshift.orm.repository import Repository  # noqa: PLC0415 - cycle
+
+        return Repository(entity, self)
+
+    # -- reading --------------------------------------------------------------------
+
+    def _run_find(self, info: EntityInfo, opts: FindOptions, *, one: bool = False) -> list[Any]:
+        if opts.lock and opts.lock.get("mode") == "optimistic" and not one:
+            raise FindOptionsError(
+                "The optimistic lock can be used only with find_one (TypeORM's getOne())."
+            )
+        pessimistic = opts.lock and str(opts.lock.get("mode")) not in ("optimistic", "dirty_read")
+        if pessimistic and not self.in_transaction:
+            raise PessimisticLockTransactionRequired(
+                "Transaction is required to perform a pessimistic lock: "
+                "run the find inside DataSource.transaction"
+            )
+        stmt, params = cached_find_statement(info, opts)
+        with self._scope() as session:
+            rows = list(session.scalars(stmt, params).unique().all())
+        if opts.lock and opts.lock.get("mode") == "optimistic":
+            self._check_version(info, rows, opts.lock.get("version"))
+        return rows
+
+    @staticmethod
+    def _check_version(info: EntityInfo, rows: list[Any], expected: Any) -> None:
+        if info.version is None:
+            raise FindOptionsError(f"optimistic lock on {info.name}, which has no version column")
+        for row in rows:
+            actual = getattr(row, info.version)
+            if actual != expected:
+                raise OptimisticLockVersionMismatch(
+                    f"The optimistic lock on entity {info.name} failed, version {expected} "
+                    f"was expected, but is actually {actual}."
+                )
+
+    def find(self, entity: type[T], **options: Any) -> list[T]:
+        return self._run_find(entity_info(entity), FindOptions.of(options))
+
+    def find_by(self, entity: type[T], where: Any) -> list[T]:
+        return self.find(entity, where=where)
+
+    def find_one(self, entity: type[T], **options: Any) -> T | None:
+        if not options.get("where"):
+            raise FindOptionsError(
+                "You must provide selection conditions in order to find a single row."
+            )
+        rows = self._run_find(entity_info(entity), FindOptions.of({**options, "take": 1}), one=True)
+        return rows[0] if rows else None
+
+    def find_one_by(self, entity: type[T], where: Any) -> T | None:
+        rows = self._run_find(entity_info(entity), FindOptions.of({"where": where, "take": 1}))
+        return rows[0] if rows else None
+
+    def find_one_or_fail(self, entity: type[T], **options: Any) -> T:
+        found = self.find_one(entity, **options)
+        if found is None:
+            raise EntityNotFound(entity.__name__, options)
+        return found
+
+    def find_one_by_or_fail(self, entity: type[T], where: Any) -> T:
+        found = self.find_one_by(entity, where)
+        if found is None:
+            raise EntityNotFound(entity.__name__, where)
+        return found
+
+    def count(self, entity: type[Any], **options: Any) -> int:
+        info = entity_info(entity)
+        stmt = count_statement(info, FindOptions.of(options))
+        with self._scope() as session:
+            return int(session.scalar(stmt) or 0)
+
+    def count_by(self, entity: type[Any], where: Any) -> int:
+        return self.count(entity, where=where)
+
+    def find_and_count(self, entity: type[T], **options: Any) -> tuple[list[T], int]:
+        return self.find(entity, **options), self.count(
+            entity, **{k: v for k, v in options.items() if k not in ("skip", "take", "order")}
+        )
+
+    def find_and_count_by(self, entity: type[T], where: Any) -> tuple[list[T], int]:
+        return self.find_and_count(entity, where=where)
+
+    def exists(self, entity: type[Any], **options: Any) -> bool:
+        info = entity_info(entity)
+        stmt = exists_statement(info, FindOptions.of(options))
+        with self._scope() as session:
+            return bool(session.scalar(stmt))
+
+    def exists_by(self, entity: type[Any], where: Any) -> bool:
+        return self.exists(entity, where=where)
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        """Raw SQL with bound values: ``$1`` placeholders and a list, or ``:name`` and a dict."""
+        binds: dict[str, Any]
+        if isinstance(params, Sequence) and not isinstance(params, str):
+            binds = {f"p{i + 1}": v for i, v in enumerate(params)}
+            sql = _DOLLAR.sub(lambda m: f":p{m[1]}", sql)
+        else:
+            binds = dict(params or {})
+        with self._scope() as session:
+            result = cast("CursorResult[Any]", session.connection().execute(text(sql), binds))
+            if not result.returns_rows:
+                return []
+            return [dict(row._mapping) for row in result]
+
+    def create(self, entity: type[T], data: Any = None) -> T:
+        return create(entity, data or {})  # type: ignore[no-any-return]
+
+    # -- save / remove ----------------------------------------------------------------
+
+    def save(self, entity_or_entities: Any) -> Any:
+        """Insert or update by primary key with declared cascades; write generated values back."""
+        many = isinstance(entity_or_entities, list | tuple)
+        items = list(entity_or_entities) if many else [entity_or_entities]
+        simple = all(is_simple(obj) for obj in items)
+        # one simple entity is one INSERT, or a SELECT and an UPDATE by key: each
+        # statement is atomic, so no BEGIN/COMMIT round trips are spent on it
+        with self._scope(atomic=not (simple and len(items) == 1)) as session:
+            if simple:
+                connection = session.connection()
+                for obj in items:
+                    save_simple(connection, obj)
+                return entity_or_entities
+            merged = [session.merge(obj) for obj in items]
+            new = {id(o) for o in session.new}
+            session.flush()
+            seen: set[int] = set()
+            for obj, persisted in zip(items, merged, strict=True):
+                _write_back(obj, persisted, seen, new)
+        return entity_or_entities
+
+    def remove(self, entity_or_entities: Any) -> Any:
+        many = isinstance(entity_or_entities, list | tuple)
+        items = list(entity_or_entities) if many else [entity_or_entities]
+        with self._scope(atomic=True) as session:
+            for obj in items:
+                info = entity_info(type(obj))
+                persisted = session.get(info.cls, _identity(info, obj))
+                if persisted is not None:
+                    session.delete(persisted)
+            session.flush()
+        for obj in items:
+            info = entity_info(type(obj))
+            for key in info.primary:
+                setattr(obj, key, None)
+        return entity_or_entities
+
+    def _set_deleted(self, entity_or_entities: Any, deleted: bool) -> Any:
+        many = isinstance(entity_or_entities, list | tuple)
+        items = list(entity_or_entities) if many else [entity_or_entities]
+        with self._scope(atomic=True) as session:
+            for obj in items:
+                info = entity_info(type(obj))
+                if info.delete_date is None:
+                    raise FindOptionsError(f"{info.name} has no delete date column")
+                persisted = session.get(info.cls, _identity(info, obj))
+                if persisted is None:
+                    raise EntityNotFound(info.name, _identity(info, obj))
+                setattr(persisted, info.delete_date, func.now() if deleted else None)
+                session.flush()
+                session.refresh(persisted)
+                _write_back(obj, persisted, set(), set())
+        return entity_or_entities
+
+    def soft_remove(self, entity_or_entities: Any) -> Any:
+        return self._set_deleted(entity_or_entities, True)
+
+    def recover(self, entity_or_entities: Any) -> Any:
+        return self._set_deleted(entity_or_entities, False)
+
+    # -- primitive writes -----------------------------------------------------------------
+
+    def _rows(self, info: EntityInfo, values: Any, what: str) -> list[dict[str, Any]]:
+        items = list(values) if isinstance(values, list | tuple) else [values]
+        rows = [column_values(info, v, what=what) for v in items]
+        if not rows:
+            raise FindOptionsError(f"{what}: no values given")
+        if info.version is not None:
+            for row in rows:
+                row.setdefault(info.version, 1)
+        return [{info.columns[k].key: v for k, v in row.items()} for row in rows]
+
+    @staticmethod
+    def _execute_rows(session: Session, stmt: Any, rows: list[dict[str, Any]]) -> list[Any]:
+        """Rows with the same columns go in one executemany (batched into multi-row
+        VALUES with RETURNING, whose rows PostgreSQL returns in VALUES order, which
+        TypeORM relies on too); a column a row leaves out gets its default."""
+        out: list[Any] = []
+        start = 0
+        while start < len(rows):
+            keys = rows[start].keys()
+            end = start + 1
+            while end < len(rows) and rows[end].keys() == keys:
+                end += 1
+            group = rows[start:end]
+            unnested = _unnest(stmt, group) if len(group) > 1 else None
+            if unnested is not None:
+                out += session.connection().execute(unnested).all()
+            elif len(group) == 1:
+                out += session.connection().execute(stmt.values(group[0])).all()
+            else:
+                out += session.connection().execute(stmt, group).all()
+            start = end
+        return out
+
+    def _returning(self, info: EntityInfo) -> list[Any]:
+        cols = [info.columns[k] for k in info.primary]
+        for key, col in info.columns.items():
+            if key in info.primary:
+                continue
+            if col.server_default is not None or key == info.version:
+                cols.append(col)
+        return cols
+
+    def _insert_result(self, info: EntityInfo, rows: Sequence[Any], values: Any) -> InsertResult:
+        by_name = {col.name: key for key, col in info.columns.items()}
+        generated = [{by_name[k]: v for k, v in row._mapping.items()} for row in rows]
+        items = list(values) if isinstance(values, list | tuple) else [values]
+        identifiers: list[dict[str, Any] | None] = [
+            {k: g[k] for k in info.primary} for g in generated
+        ]
+        identifiers += [None] * (len(items) - len(identifiers))
+        for obj, gen in zip(items, generated, strict=False):
+            if isinstance(obj, info.cls):
+                for key, value in gen.items():
+                    setattr(obj, key, value)
+        return InsertResult(identifiers, generated, generated)
+
+    def insert(self, entity: type[Any], values: Any) -> InsertResult:
+        info = entity_info(entity)
+        rows = self._rows(info, values, f"insert into {info.name}")
+        stmt = insert(info.table).returning(*self._returning(info))
+        with self._scope() as session:
+            result = self._execute_rows(session, stmt, rows)
+        return self._insert_result(info, result, values)
+
+    def upsert(
+        self,
+        entity: type[Any],
+        values: Any,
+        conflict_paths: Sequence[str] | Mapping[str, Any],
+        *,
+        skip_update_if_no_values_changed: bool = False,
+    ) -> InsertResult:
+        """``INSERT ... ON CONFLICT (conflict_paths) DO UPDATE`` of the columns given."""
+        info = entity_info(entity)
+        paths = list(conflict_paths)
+        if not paths:
+            raise FindOptionsError("upsert needs at least one conflict path")
+        conflict = [info.column(p).name for p in paths]
+        rows = self._rows(info, values, f"upsert into {info.name}")
+        given = {key for row in rows for key in row}
+        if info.version is not None and not any(
+            (isinstance(v, info.cls) and info.version in inspect(v).dict)
+            or (isinstance(v, Mapping) and info.version in v)
+            for v in (values if isinstance(values, list | tuple) else [values])
+        ):
+            given.discard(info.columns[info.version].key)
+        stmt = pg_insert(info.table)
+        overwrite = [c for c in info.table.columns if c.key in given and c.name not in conflict]
+        set_: dict[str, Any] = {name: stmt.excluded[name] for name in conflict}
+        for col in overwrite:
+            set_[col.name] = stmt.excluded[col.name]
+        if info.update_date is not None:
+            name = info.columns[info.update_date].name
+            set_.setdefault(name, literal_column("DEFAULT"))
+        where = None
+        if skip_update_if_no_values_changed and overwrite:
+            where = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
+        stmt2 = stmt.on_conflict_do_update(index_elements=conflict, set_=set_, where=where)
+        returning = stmt2.returning(*self._returning(info))
+        with self._scope() as session:
+            result = self._execute_rows(session, returning, rows)
+        return self._insert_result(info, result, values)
+
+    def _update(self, info: EntityInfo, cond: Any, values: dict[str, Any]) -> UpdateResult:
+        if info.version is not None and info.version not in values:
+            values[info.version] = info.columns[info.version] + 1
+        if info.update_date is not None and info.update_date not in values:
+            values[info.update_date] = func.current_timestamp()
+        stmt = (
+            update(info.table)
+            .where(cond)
+            .values({info.columns[k].name: v for k, v in values.items()})
+        )
+        with self._scope() as session:
+            result = session.connection().execute(stmt)
+        return UpdateResult(int(result.rowcount))
+
+    def _where_table(self, info: EntityInfo, criteria: Any, method: str) -> Any:
+        return criteria_condition(info, criteria, method)
+
+    def update(self, entity: type[Any], criteria: Any, values: Any) -> UpdateResult:
+        info = entity_info(entity)
+        cond = self._where_table(info, criteria, "update")
+        data = column_values(info, values, what=f"update {info.name}")
+        if not data:
+            raise FindOptionsError(
+                "Cannot perform update query because update values are not defined."
+            )
+        return self._update(info, cond, data)
+
+    def delete(self, entity: type[Any], criteria: Any) -> DeleteResult:
+        info = entity_info(entity)
+        cond = self._where_table(info, criteria, "delete")
+        with self._scope() as session:
+            result = session.connection().execute(sa_delete(info.table).where(cond))
+        return DeleteResult(int(result.rowcount))
+
+    def soft_delete(self, entity: type[Any], criteria: Any) -> UpdateResult:
+        info = entity_info(entity)
+        cond = self._where_table(info, criteria, "softDelete")
+        if info.delete_date is None:
+            raise FindOptionsError(f'Entity "{info.name}" does not have delete date columns.')
+        col = getattr(info.cls, info.delete_date)
+        return self._update(
+            info, cond & col.is_(None), {info.delete_date: func.current_timestamp()}
+        )
+
+    def restore(self, entity: type[Any], criteria: Any) -> UpdateResult:
+        info = entity_info(entity)
+        cond = self._where_table(info, criteria, "restore")
+        if info.delete_date is None:
+            raise FindOptionsError(f'Entity "{info.name}" does not have delete date columns.')
+        col = getattr(info.cls, info.delete_date)
+        return self._update(info, cond & col.is_not(None), {info.delete_date: None})
+
+    def _step(
+        self, entity: type[Any], criteria: Any, prop: str, value: Any, sign: int
+    ) -> UpdateResult:
+        info = entity_info(entity)
+        key = prop.replace(".", "_")
+        if key not in info.columns:
+            raise FindOptionsError(f"Column {prop} was not found in {info.name} entity.")
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise FindOptionsError(f'Value "{value}" is not a number.')
+        try:
+            number = float(value) if isinstance(value, str) else value
+        except ValueError:
+            raise FindOptionsError(f'Value "{value}" is not a number.') from None
+        cond = self._where_table(info, criteria, "update")
+        col = info.columns[key]
+        return self._update(info, cond, {key: col + number if sign > 0 else col - number})
+
+    def increment(self, entity: type[Any], criteria: Any, prop: str, value: Any) -> UpdateResult:
+        return self._step(entity, criteria, prop, value, 1)
+
+    def decrement(self, entity: type[Any], criteria: Any, prop: str, value: Any) -> UpdateResult:
+        return self._step(entity, criteria, prop, value, -1)
+
+
+_UNNEST_TYPES = (String, Integer, Numeric, Boolean, DateTime, Date, Float, Uuid)
+
+
+def _unnest(stmt: Any, group: list[dict[str, Any]]) -> Any:
+    """``INSERT ... SELECT * FROM unnest(:a, :b)``: one short statement for many rows,
+    one array parameter per column (a 100-row VALUES list is long text that the driver
+    parses again on every call). Only for scalar column types; ``None`` otherwise."""
+    table = stmt.table
+    names = list(group[0])
+    cols = [table.c[name] for name in names]
+    if any(isinstance(c.type, Enum) or not isinstance(c.type, _UNNEST_TYPES) for c in cols):
+        return None
+    arrays = [
+        bindparam(f"u{i}", [row[name] for row in group], type_=ARRAY(col.type))
+        for i, (name, col) in enumerate(zip(names, cols, strict=True))
+    ]
+    aliases = [f"c{i}" for i in range(len(cols))]
+    source = func.unnest(*arrays).table_valued(*aliases).render_derived()
+    return stmt.from_select(names, select(*(source.c[a] for a in aliases)))
+
+
+def _identity(info: EntityInfo, obj: Any) -> Any:
+    values = tuple(getattr(obj, k, None) for k in info.primary)
+    if any(v is None for v in values):
+        raise FindOptionsError(f"{info.name} has no primary key value; save it first")
+    return values[0] if len(values) == 1 else values
+
+
+def _write_back(obj: Any, persisted: Any, seen: set[int], new: set[int]) -> None:
+    """Copy what the database made into ``obj``, as TypeORM does after a save.
+
+    An inserted row gives back every column the caller did not set (keys, defaults);
+    an updated one its keys, version and create/update/delete dates.
+    """
+    if id(obj) in seen or obj is persisted:
+        return
+    seen.add(id(obj))
+    info = entity_info(type(obj))
+    state = inspect(obj)
+    generated = {*info.primary, *info.roles.values()}
+    inserted = id(persisted) in new
+    for key in info.columns:
+        if key in generated or (inserted and key not in state.dict):
+            setattr(obj, key, getattr(persisted, key))
+    for key, rel in info.relations.items():
+        if key not in state.dict:
+            continue
+        mine, theirs = state.dict[key], getattr(persisted, key)
+        if mine is None or theirs is None:
+            continue
+        if rel.uselist:
+            for a, b in zip(mine, theirs, strict=False):
+                _write_back(a, b, seen, new)
+        else:
+            _write_back(mine, theirs, seen, new)

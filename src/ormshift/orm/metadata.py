@@ -1,0 +1,150 @@
+"""What `ormshift.orm` needs to know about a mapped class, read once from its mapper.
+
+TypeORM roles of columns come from ``Column.info["typeorm"]`` (``"create-date"``,
+``"update-date"``, ``"delete-date"``, ``"version"``) and, failing that, from the
+mapper: its ``version_id_col`` is the version column, a column with ``onupdate`` the
+update-date column. Embedded columns are flattened with ``_`` (``home.geo.latitude``
+is the attribute ``home_geo_latitude``), as ormshift's code generator names them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, Table, inspect
+from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
+from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
+
+from ormshift.orm.errors import OrmError, UnknownProperty
+
+ROLES = ("create-date", "update-date", "delete-date", "version")
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    cls: type[Any]
+    name: str
+    mapper: Mapper[Any]
+    table: Table
+    columns: dict[str, Column[Any]]  # attribute key -> column
+    relations: dict[str, RelationshipProperty[Any]]
+    primary: tuple[str, ...]
+    roles: dict[str, str] = field(default_factory=dict)  # role -> attribute key
+    prefixes: frozenset[str] = frozenset()
+
+    @property
+    def delete_date(self) -> str | None:
+        return self.roles.get("delete-date")
+
+    @property
+    def version(self) -> str | None:
+        return self.roles.get("version")
+
+    @property
+    def update_date(self) -> str | None:
+        return self.roles.get("update-date")
+
+    def column(self, key: str) -> Column[Any]:
+        try:
+            return self.columns[key]
+        except KeyError:
+            raise UnknownProperty(self.unknown(key)) from None
+
+    def unknown(self, path: str) -> str:
+        known = ", ".join(sorted([*self.columns, *self.relations]))
+        return f'Property "{path}" was not found in "{self.name}". Known properties: {known}'
+
+    def relation(self, key: str) -> RelationshipProperty[Any]:
+        try:
+            return self.relations[key]
+        except KeyError:
+            raise UnknownProperty(self.unknown(key)) from None
+
+    def is_many(self, key: str) -> bool:
+        return self.relations[key].direction in (ONETOMANY, MANYTOMANY)
+
+    def target(self, key: str) -> EntityInfo:
+        return entity_info(self.relations[key].mapper.class_)
+
+    def resolve(self, prefix: str, key: str) -> tuple[str, str]:
+        """``("column"|"embedded"|"relation", attribute path)`` for ``key`` under ``prefix``."""
+        path = f"{prefix}_{key}" if prefix else key
+        if path in self.columns:
+            return "column", path
+        if not prefix and key in self.relations:
+            return "relation", key
+        if path in self.prefixes:
+            return "embedded", path
+        raise UnknownProperty(self.unknown(path.replace("_", ".") if prefix else key))
+
+
+_CACHE: dict[type[Any], EntityInfo] = {}
+_LOCK = threading.Lock()
+
+
+def _roles(mapper: Mapper[Any], columns: dict[str, Column[Any]]) -> dict[str, str]:
+    roles: dict[str, str] = {}
+    for key, col in columns.items():
+        role = col.info.get("typeorm")
+        if role in ROLES:
+            roles[role] = key
+    version_col = mapper.version_id_col
+    if "version" not in roles and version_col is not None:
+        for key, col in columns.items():
+            if col is version_col:
+                roles["version"] = key
+    if "update-date" not in roles:
+        for key, col in columns.items():
+            if col.onupdate is not None:
+                roles["update-date"] = key
+                break
+    return roles
+
+
+def entity_info(cls: type[Any]) -> EntityInfo:
+    """The (cached) `EntityInfo` of a mapped class."""
+    found = _CACHE.get(cls)
+    if found is not None:
+        return found
+    with _LOCK:
+        found = _CACHE.get(cls)
+        if found is not None:
+            return found
+        try:
+            mapper: Mapper[Any] = inspect(cls)
+        except Exception as exc:
+            raise OrmError(
+                f"{getattr(cls, '__name__', cls)!r} is not a mapped SQLAlchemy class; "
+                "pass a declarative model"
+            ) from exc
+        columns: dict[str, Column[Any]] = {}
+        for prop in mapper.column_attrs:
+            if isinstance(prop, ColumnProperty) and len(prop.columns) == 1:
+                col = prop.columns[0]
+                if isinstance(col, Column):
+                    columns[prop.key] = col
+        relations = {rel.key: rel for rel in mapper.relationships}
+        primary = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+        prefixes = set()
+        for key in columns:
+            parts = key.split("_")
+            for i in range(1, len(parts)):
+                prefixes.add("_".join(parts[:i]))
+        table = mapper.local_table
+        if not isinstance(table, Table):
+            raise OrmError(f"{cls.__name__} is not mapped to a table")
+        info = EntityInfo(
+            cls=cls,
+            name=cls.__name__,
+            mapper=mapper,
+            table=table,
+            columns=columns,
+            relations=relations,
+            primary=primary,
+            roles=_roles(mapper, columns),
+            prefixes=frozenset(prefixes - set(columns)),
+        )
+        _CACHE[cls] = info
+        return info

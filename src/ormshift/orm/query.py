@@ -1,0 +1,194 @@
+"""Find options -> one SQLAlchemy ``Select`` (and its count / exists forms).
+
+Pagination counts entities, not joined rows: to-many relations are loaded by
+SQLAlchemy's joined eager loading, which wraps the paginated root query in a subquery
+(the same rows TypeORM's two-step distinct-id query finds), or by a second query
+(``relation_load_strategy="query"``). Conditions on relations are ``EXISTS`` and never
+multiply rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, distinct, exists, func, nulls_first, nulls_last, select
+from sqlalchemy.orm import (
+    aliased,
+    joinedload,
+    lazyload,
+    load_only,
+    selectinload,
+    with_loader_criteria,
+)
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+
+from ormshift.orm.errors import FindOptionsError
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
+from ormshift.orm.where import compile_where, not_deleted
+
+__all__ = ["count_statement", "exists_statement", "find_statement"]
+
+_EAGER = ("joined", "selectin", "subquery", "immediate")
+
+
+def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
+    stmt: Select[Any] = select(info.cls)
+    cond = compile_where(info, opts.where, with_deleted=opts.with_deleted)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    if not opts.with_deleted:
+        alive = not_deleted(info, info.cls)
+        if alive is not None:
+            stmt = stmt.where(alive)
+    return stmt
+
+
+def _loaders(
+    info: EntityInfo,
+    tree: Tree,
+    opts: FindOptions,
+    selects: Mapping[str, Any],
+    parent: _AbstractLoad | None,
+    seen: set[type[Any]],
+) -> list[_AbstractLoad]:
+    out: list[_AbstractLoad] = []
+    for key, sub in tree.items():
+        attr = getattr(info.cls, key)
+        target = info.target(key)
+        seen.add(target.cls)
+        if opts.relation_load_strategy == "join":
+            loader = parent.joinedload(attr) if parent else joinedload(attr)
+        else:
+            loader = parent.selectinload(attr) if parent else selectinload(attr)
+        sub_select = selects.get(key)
+        nested: dict[str, Any] = {}
+        if isinstance(sub_select, Mapping):
+            cols, nested = select_tree(target, sub_select)
+            if cols:
+                loader = loader.load_only(*(getattr(target.cls, c) for c in cols))
+        out.append(loader)
+        out += _loaders(target, sub, opts, nested, loader, seen)
+    for key, rel in info.relations.items():
+        if key in tree or rel.lazy not in _EAGER:
+            continue
+        if not opts.load_eager_relations:
+            out.append(
+                parent.lazyload(getattr(info.cls, key))
+                if parent
+                else lazyload(getattr(info.cls, key))
+            )
+        else:
+            seen.add(rel.mapper.class_)
+    return out
+
+
+def _order(
+    info: EntityInfo, stmt: Select[Any], order: Mapping[str, Any], entity: Any, prefix: str = ""
+) -> Select[Any]:
+    for key, value in order.items():
+        kind, path = info.resolve(prefix, str(key))
+        if kind == "embedded":
+            if not isinstance(value, Mapping):
+                raise FindOptionsError(f"order of embedded {path!r} must be a mapping")
+            stmt = _order(info, stmt, value, entity, path)
+            continue
+        if kind == "relation":
+            if info.is_many(path):
+                raise FindOptionsError(
+                    f"ordering {info.name} by the to-many relation {path!r} is not supported"
+                )
+            if not isinstance(value, Mapping):
+                raise FindOptionsError(f"order of relation {path!r} must be a mapping")
+            target = info.target(path)
+            alias = aliased(target.cls)
+            stmt = stmt.outerjoin(alias, getattr(entity, path).of_type(alias))
+            stmt = _order(target, stmt, value, alias)
+            continue
+        direction, nulls = value, None
+        if isinstance(value, Mapping):
+            direction, nulls = value.get("direction", "ASC"), value.get("nulls")
+        text = str(direction).upper()
+        if text not in ("ASC", "DESC", "1", "-1"):
+            raise FindOptionsError(
+                f"order direction of {path!r} must be ASC or DESC, not {direction!r}"
+            )
+        col = getattr(entity, path)
+        term = col.desc() if text in ("DESC", "-1") else col.asc()
+        if nulls is not None:
+            upper = str(nulls).upper()
+            if upper not in ("FIRST", "LAST"):
+                raise FindOptionsError(f"nulls of {path!r} must be FIRST or LAST, not {nulls!r}")
+            term = nulls_first(term) if upper == "FIRST" else nulls_last(term)
+        stmt = stmt.order_by(term)
+    return stmt
+
+
+def _lock(stmt: Select[Any], lock: Mapping[str, Any]) -> Select[Any]:
+    mode = str(lock.get("mode", ""))
+    if mode == "pessimistic_read":
+        return stmt.with_for_update(read=True)
+    if mode == "pessimistic_write":
+        return stmt.with_for_update()
+    if mode == "pessimistic_partial_write":
+        return stmt.with_for_update(skip_locked=True)
+    if mode == "pessimistic_write_or_fail":
+        return stmt.with_for_update(nowait=True)
+    if mode == "for_no_key_update":
+        return stmt.with_for_update(key_share=True)
+    if mode == "for_key_share":
+        return stmt.with_for_update(read=True, key_share=True)
+    if mode in ("optimistic", "dirty_read"):
+        return stmt
+    raise FindOptionsError(f"unknown lock mode {mode!r}")
+
+
+def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
+    """The SELECT of entities for ``opts``."""
+    stmt = _filtered(info, opts)
+    tree = relation_tree(info, opts.relations)
+    cols, nested = select_tree(info, opts.select)
+    seen: set[type[Any]] = set()
+    loaders: list[Any] = list(_loaders(info, tree, opts, nested, None, seen))
+    if cols:
+        loaders.append(_load_only(info, cols))
+    if not opts.with_deleted:
+        for cls in seen:
+            target = entity_info(cls)
+            if target.delete_date is not None:
+                loaders.append(
+                    with_loader_criteria(
+                        cls, getattr(cls, target.delete_date).is_(None), include_aliases=True
+                    )
+                )
+    if loaders:
+        stmt = stmt.options(*loaders)
+    if opts.order:
+        stmt = _order(info, stmt, opts.order, info.cls)
+    if opts.skip:
+        stmt = stmt.offset(opts.skip)
+    if opts.take is not None:
+        stmt = stmt.limit(opts.take)
+    if opts.lock:
+        stmt = _lock(stmt, opts.lock)
+    return stmt
+
+
+def _load_only(info: EntityInfo, cols: list[str]) -> _AbstractLoad:
+    return load_only(*(getattr(info.cls, c) for c in cols))
+
+
+def count_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
+    """``COUNT(DISTINCT pk)`` over what ``opts.where`` matches (skip/take ignored)."""
+    relation_tree(info, opts.relations)
+    base = _filtered(info, opts)
+    pk = getattr(info.cls, info.primary[0])
+    return base.with_only_columns(func.count(distinct(pk))).order_by(None)
+
+
+def exists_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
+    relation_tree(info, opts.relations)
+    base = _filtered(info, opts)
+    pk = getattr(info.cls, info.primary[0])
+    return select(exists(base.with_only_columns(pk)))

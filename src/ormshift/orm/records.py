@@ -1,0 +1,34 @@
+"""An entity as a plain record: loaded columns and loaded relations, nothing lazy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import inspect
+
+from ormshift.orm.metadata import entity_info
+
+__all__ = ["to_record"]
+
+
+def to_record(entity: Any, _seen: frozenset[int] = frozenset()) -> dict[str, Any] | None:
+    """``{attribute: value}`` of what is loaded; relations as nested records or lists."""
+    if entity is None:
+        return None
+    info = entity_info(type(entity))
+    state = inspect(entity)
+    loaded = state.dict
+    out: dict[str, Any] = {}
+    for key in info.columns:
+        if key in loaded:
+            out[key] = loaded[key]
+    seen = _seen | {id(entity)}
+    for key in info.relations:
+        if key not in loaded:
+            continue
+        value = loaded[key]
+        if isinstance(value, list):
+            out[key] = [to_record(v, seen) for v in value if id(v) not in seen]
+        elif value is None or id(value) not in seen:
+            out[key] = to_record(value, seen)
+    return out

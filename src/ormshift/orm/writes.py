@@ -1,0 +1,160 @@
+"""Rows and criteria for the write methods: values by column, criteria as conditions."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, inspect
+from sqlalchemy.orm import MANYTOMANY, ONETOMANY
+
+from ormshift.orm.errors import FindOptionsError, UnknownProperty
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.values import coerce_value
+from ormshift.orm.where import compile_where
+
+__all__ = ["column_values", "create", "criteria_condition"]
+
+_PRIMITIVES = (int, str, float, bytes)
+
+
+def column_values(info: EntityInfo, values: Any, *, what: str) -> dict[str, Any]:
+    """``{attribute key: value}`` of the columns set in an entity or a (nested) mapping."""
+    if isinstance(values, info.cls):
+        state = inspect(values)
+        data = {k: v for k, v in state.dict.items() if not k.startswith("_")}
+    elif isinstance(values, Mapping):
+        data = dict(values)
+    else:
+        raise FindOptionsError(f"{what}: expected a {info.name} or a mapping, not {values!r}")
+    out: dict[str, Any] = {}
+    _flatten(info, data, "", out, what)
+    return out
+
+
+def _flatten(
+    info: EntityInfo, data: Mapping[str, Any], prefix: str, out: dict[str, Any], what: str
+) -> None:
+    for key, value in data.items():
+        path = f"{prefix}_{key}" if prefix else key
+        if path in info.columns:
+            out[path] = coerce_value(value, info.columns[path])
+        elif not prefix and key in info.relations:
+            rel = info.relations[key]
+            if rel.direction in (ONETOMANY, MANYTOMANY):
+                continue
+            target = entity_info(rel.mapper.class_)
+            for local, remote in rel.local_remote_pairs:
+                if local.table is not info.table:
+                    continue
+                lkey = info.mapper.get_property_by_column(local).key
+                if value is None:
+                    out[lkey] = None
+                    continue
+                rkey = target.mapper.get_property_by_column(remote).key
+                ref = value.get(rkey) if isinstance(value, Mapping) else getattr(value, rkey, None)
+                out[lkey] = ref
+        elif path in info.prefixes and isinstance(value, Mapping):
+            _flatten(info, value, path, out, what)
+        elif path in info.prefixes and value is not None and not isinstance(value, _PRIMITIVES):
+            _flatten(
+                info,
+                {k: v for k, v in vars(value).items() if not k.startswith("_")},
+                path,
+                out,
+                what,
+            )
+        else:
+            raise UnknownProperty(f'{what}: Property "{path}" was not found in "{info.name}".')
+
+
+def _is_primitive(value: Any) -> bool:
+    return isinstance(value, _PRIMITIVES) and not isinstance(value, bool)
+
+
+def criteria_condition(info: EntityInfo, criteria: Any, method: str) -> ColumnElement[bool]:
+    """TypeORM's update/delete criteria: ids, or a where mapping (or list of them)."""
+    empty = FindOptionsError(f"Empty criteria(s) are not allowed for the {method} method.")
+    if criteria is None:
+        raise empty
+    pk = getattr(info.cls, info.primary[0])
+    if _is_primitive(criteria) or isinstance(criteria, datetime.date):
+        if criteria == "":
+            raise empty
+        return pk == criteria  # type: ignore[no-any-return]
+    if isinstance(criteria, Sequence) and not isinstance(criteria, str):
+        if not criteria:
+            raise empty
+        if all(_is_primitive(c) for c in criteria):
+            return pk.in_(list(criteria))  # type: ignore[no-any-return]
+        if any(not isinstance(c, Mapping) or not c for c in criteria):
+            raise empty
+    elif isinstance(criteria, Mapping):
+        if not criteria:
+            raise empty
+    else:
+        raise empty
+    cond = compile_where(info, criteria)
+    if cond is None:
+        raise empty
+    return cond
+
+
+def create(entity: type[Any], data: Any) -> Any:
+    """An entity from a (nested) mapping, as TypeORM's ``repository.create``."""
+    info = entity_info(entity)
+    if isinstance(data, entity):
+        return data
+    if not isinstance(data, Mapping):
+        raise FindOptionsError(f"create {info.name}: expected a mapping, not {data!r}")
+    obj = entity()
+    _fill(info, obj, data, "")
+    return obj
+
+
+def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
+    """``{"id": 3}`` for an owning to-one relation sets the foreign key, as TypeORM does.
+
+    No related object is made, so saving does not load (or merge into) the referenced
+    row and its collections.
+    """
+    if not isinstance(value, Mapping) or not value:
+        return False
+    rel = info.relations[key]
+    target = entity_info(rel.mapper.class_)
+    if not set(value) <= set(target.primary):
+        return False
+    pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is info.table]
+    if not pairs or any(
+        rem.table is info.table and rel.mapper.class_ is not info.cls for _, rem in pairs
+    ):
+        return False
+    refs = {}
+    for local, remote in pairs:
+        rkey = target.mapper.get_property_by_column(remote).key
+        if rkey not in value:
+            return False
+        refs[info.mapper.get_property_by_column(local).key] = value[rkey]
+    for lkey, ref in refs.items():
+        setattr(obj, lkey, ref)
+    return True
+
+
+def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> None:
+    for key, value in data.items():
+        path = f"{prefix}_{key}" if prefix else key
+        if path in info.columns:
+            setattr(obj, path, coerce_value(value, info.columns[path]))
+        elif not prefix and key in info.relations:
+            target = info.relations[key].mapper.class_
+            if value is None:
+                setattr(obj, key, None)
+            elif info.is_many(key):
+                setattr(obj, key, [create(target, v) for v in value])
+            elif not _set_reference(info, obj, key, value):
+                setattr(obj, key, create(target, value))
+        elif path in info.prefixes and isinstance(value, Mapping):
+            _fill(info, obj, value, path)
+        else:
+            raise UnknownProperty(f'create: Property "{path}" was not found in "{info.name}".')

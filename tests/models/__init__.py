@@ -1,0 +1,1 @@
+"""Hand-written SQLAlchemy models mirroring corpus sets, for `ormshift.orm` tests."""
