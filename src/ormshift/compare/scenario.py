@@ -155,13 +155,11 @@ def load_scenarios(path: Path) -> ScenarioFile:
         operations = raw.get("operations")
         if not isinstance(operations, list) or not operations:
             raise ScenarioError(f"{where}: needs a non-empty 'operations' list")
-        scenarios.append(
-            Scenario(
-                name,
-                _seed(raw.get("seed"), where),
-                tuple(_operation(o, f"{where} op {j + 1}") for j, o in enumerate(operations)),
-            )
-        )
+        repeat = raw.get("repeat", 1)
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+            raise ScenarioError(f"{where}: 'repeat' must be a whole number of at least 1")
+        ops = tuple(_operation(o, f"{where} op {j + 1}") for j, o in enumerate(operations))
+        scenarios.append(Scenario(name, _seed(raw.get("seed"), where), ops * repeat))
     models = data.get("models")
     volatile = data.get("volatile") or []
     if not isinstance(volatile, list):

@@ -15,8 +15,9 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +26,7 @@ import psycopg
 import sqlalchemy as sa
 
 from ormshift.codegen import render_package, write_package
+from ormshift.compare import run_compare
 from ormshift.demo.seed import seed_bookstore
 from ormshift.demo.server import create_database, embedded_postgres
 from ormshift.dsn import sqlalchemy_url
@@ -35,12 +37,13 @@ from ormshift.files import write_text_atomic
 from ormshift.manifest import Manifest, dump, read
 from ormshift.monitor import HostProbe, Monitor, PostgresProbe, RunProbe, RunStats
 from ormshift.report import Report, Series, render, series, table, write
-from ormshift.report.builders import utc_now
+from ormshift.report.builders import from_compare, utc_now
 from ormshift.transfer import Event, MigrateOptions, migrate
 from ormshift.verify import verify
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "bookstore"
 SHIPPED_MANIFEST = EXAMPLE / "manifest.json"
+SCENARIO = EXAMPLE / "scenario.yaml"
 
 Say = Callable[[str], None]
 
@@ -89,6 +92,17 @@ def _create_all(package: ModuleType, url: str) -> None:
         engine.dispose()
 
 
+def rolling_rate(cumulative: list[tuple[float, int]], window: int = 4) -> list[tuple[float, float]]:
+    """Rows per second over the last ``window`` batches, from (time, rows so far)."""
+    out: list[tuple[float, float]] = []
+    for i in range(1, len(cumulative)):
+        t_old, n_old = cumulative[max(i - window, 0)]
+        t_new, n_new = cumulative[i]
+        if t_new > t_old:
+            out.append((t_new, (n_new - n_old) / (t_new - t_old)))
+    return out
+
+
 class _HealthSampler:
     """Ticks the monitor every ``interval`` seconds on a thread while a step runs."""
 
@@ -125,21 +139,32 @@ class Demo:
         self.notes: list[str] = []
         self.tables: list[list[str | int | float | None]] = []
         self.started = utc_now()
+        self.compared: Report | None = None
 
     @contextmanager
     def step(self, name: str) -> Iterator[Step]:
+        """Time a step; warnings raised inside it become notes of the report."""
         self.say(f"[bold]{name}[/] ...")
         step = Step(name)
         t0 = time.perf_counter()
-        yield step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield step
         step.seconds = time.perf_counter() - t0
         self.steps.append(step)
         self.say(f"  {step.result} ({step.seconds:.1f} s)")
+        for w in caught:
+            if issubclass(w.category, UserWarning) and "XDG_RUNTIME_DIR" not in str(w.message):
+                first = str(w.message).splitlines()[0]
+                self.notes.append(f"{name}: {first}")
+                self.say(f"  [yellow]note:[/] {first}")
 
     def run(self) -> DemoResult:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        with self.step("start an embedded PostgreSQL") as s, embedded_postgres() as server:
-            s.result = "pgserver running"
+        with ExitStack() as stack:
+            with self.step("start an embedded PostgreSQL") as s:
+                server = stack.enter_context(embedded_postgres())
+                s.result = "pgserver running in a temporary directory"
             return self._pipeline(server)
 
     def _pipeline(self, server: str) -> DemoResult:
@@ -173,6 +198,7 @@ class Demo:
             s.result = f"{len(pkg.Base.metadata.tables)} tables"
         self._migrate(source, target)
         self._verify(source, target)
+        self._compare(server, models)
         return self._finish(source, target)
 
     def _source_schema(self, source: str) -> Manifest:
@@ -198,20 +224,24 @@ class Demo:
         monitor = Monitor([HostProbe(), probe, RunProbe(stats)], sinks=())
         t0 = time.monotonic()
         points: dict[str, list[tuple[float, float]]] = {}
+        written: list[tuple[float, int]] = [(0.0, 0)]
 
         def on_event(event: Event) -> None:
             if event.kind == "batch" and event.table is not None:
                 seconds = float(event.data.get("seconds", 0)) or 1e-6
                 rows = int(event.data.get("written", 0))
                 stats.record_batch(rows, seconds, int(event.data.get("rejected", 0)))
-                points.setdefault(event.table, []).append((time.monotonic() - t0, rows / seconds))
+                now = time.monotonic() - t0
+                points.setdefault(event.table, []).append((now, rows / seconds))
+                written.append((now, written[-1][1] + rows))
 
         with self.step("migrate source -> target (monitor on)") as s, _HealthSampler(monitor):
             result = migrate(source, target, MigrateOptions(batch_size=5000), on_event=on_event)
             s.result = f"{result.written:,} rows written, {result.rejected} rejected"
         probe.close()
+        self.series.append(series("all tables", "rows/s", rolling_rate(written)))
         for name, pts in sorted(points.items()):
-            self.series.append(series(name, "rows/s", pts))
+            self.series.append(series(name, "rows/s", pts, group="throughput per table"))
         for metric, unit in (("host_cpu_percent", "%"), ("process_resident_memory_bytes", "bytes"),
                              ("pg_active_connections{db=target}", "connections")):  # fmt: skip
             pts = [
@@ -236,8 +266,30 @@ class Demo:
             if result.exit_code != 0:
                 self.notes.append(f"verify found differences: {result.to_json()}")
 
+    def _compare(self, server: str, models: Path) -> None:
+        with self.step("compare TypeORM and ormshift.orm") as s:
+            if not self.use_node:
+                s.result = "skipped: Node.js is not installed"
+                return
+            sys.path.insert(0, str(models.parent))
+            try:
+                result = run_compare(EXAMPLE, SCENARIO, server, models=models.name)
+            finally:
+                sys.path.remove(str(models.parent))
+                for mod in [m for m in sys.modules if m.split(".")[0] == models.name]:
+                    del sys.modules[mod]
+            self.compared = from_compare(
+                result, title="compare", target=server, started_at=self.started
+            )
+            s.result = (
+                f"{result.operations} operations on both sides: "
+                f"{len(result.mismatches)} mismatch(es)"
+            )
+
     def _finish(self, source: str, target: str) -> DemoResult:
-        status = "ok" if not any("verify found" in n for n in self.notes) else "differs"
+        mismatched = self.compared is not None and self.compared.status != "ok"
+        differs = mismatched or any("verify found" in n for n in self.notes)
+        status = "differs" if differs else "ok"
         report = Report(
             kind="demo",
             title="ormshift demo: the bookstore example",
@@ -251,6 +303,8 @@ class Demo:
                 self.tables,
             ),
             series=tuple(self.series),
+            latency=self.compared.latency if self.compared else (),
+            differences=self.compared.differences if self.compared else (),
             notes=tuple(
                 [f"{s.name}: {s.result} ({s.seconds:.1f} s)" for s in self.steps] + self.notes
             ),

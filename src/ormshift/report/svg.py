@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+LEGEND_WIDTH = 170
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 
 
@@ -40,7 +41,11 @@ def line_chart(
     width: int = 720,
     height: int = 260,
 ) -> str:
-    left, right, top, bottom = 64, 16, 30, 40
+    left, right, top = 64, 16, 30
+    per_row = max((width - left - right) // LEGEND_WIDTH, 1)
+    legend_rows = math.ceil(len(series) / per_row) if series else 0
+    bottom = 26 + legend_rows * 16
+    height += (legend_rows - 1) * 16 if legend_rows > 1 else 0
     xs = [t for _, pts in series for t, _ in pts] or [0.0, 1.0]
     ys = [v for _, pts in series for _, v in pts] or [0.0, 1.0]
     xt = nice_ticks(min(xs), max(xs))
@@ -70,7 +75,7 @@ def line_chart(
     for t in xt:
         x = px(t)
         parts.append(
-            f'<text x="{x:.1f}" y="{height - bottom + 16}" class="tick" text-anchor="middle">'
+            f'<text x="{x:.1f}" y="{top + ph + 16}" class="tick" text-anchor="middle">'
             f"{fmt(t)}s</text>"
         )
     for i, (name, pts) in enumerate(series):
@@ -83,9 +88,11 @@ def line_chart(
             parts.append(
                 f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
             )
-        lx = left + 8 + i * 170
-        parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{lx + 14}" y="{height - 5}" class="legend">{escape(name)}</text>')
+        per_row = max(pw // LEGEND_WIDTH, 1)
+        lx = left + 8 + (i % per_row) * LEGEND_WIDTH
+        ly = height - legend_rows * 16 + (i // per_row) * 16 + 2
+        parts.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{lx + 14}" y="{ly + 9}" class="legend">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
