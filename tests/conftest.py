@@ -11,7 +11,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -94,3 +94,29 @@ def require_extensions(url: str, needed: tuple[str, ...]) -> None:
             f"server lacks extension(s) {', '.join(missing)}; point ORMSHIFT_TEST_DSN at a "
             "PostgreSQL with contrib (CI does)"
         )
+
+
+#: the password of `password_server`; tests search all output for it
+SERVER_PASSWORD = "Pw9f3c-sEcret"
+
+
+@pytest.fixture(scope="session")
+def password_server() -> Iterator[str]:
+    """An embedded PostgreSQL that checks passwords (the shared test server trusts all)."""
+    import pgserver  # noqa: PLC0415 - the embedded server is the only one we may reconfigure
+
+    with tempfile.TemporaryDirectory(prefix="ormshift-pw-") as tmp:
+        server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
+        try:
+            server.psql(f"ALTER ROLE postgres PASSWORD '{SERVER_PASSWORD}';")
+            hba = Path(tmp) / "pg_hba.conf"
+            hba.write_text("local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n")
+            server.psql("SELECT pg_reload_conf();")
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+
+
+def with_password(url: str, password: str) -> str:
+    """``url`` of the password server (``postgresql://postgres:@/...``) with ``password``."""
+    return url.replace("postgres:@", f"postgres:{quote(password, safe='')}@", 1)

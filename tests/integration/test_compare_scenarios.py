@@ -51,6 +51,7 @@ def test_types_suite_through_the_cli(pg_server_url: str, tmp_path: Path) -> None
     report = read_report(tmp_path / "compare.json")
     assert report.kind == "compare" and report.status == "ok" and report.differences == ()
     assert {s.implementation for s in report.latency} == {"typeorm", "ormshift"}
+    assert "host_cpu_percent" in {s.name for s in report.series}  # health beside latency
     assert report.summary is not None and len(report.summary.rows) == len(
         {s.operation for s in report.latency}
     )

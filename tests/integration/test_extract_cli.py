@@ -8,10 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -21,7 +18,7 @@ from ormshift.extract.database import reflect
 from ormshift.manifest import read
 from ormshift.report import read as read_report
 
-from ..conftest import CORPUS, ROOT
+from ..conftest import CORPUS, ROOT, with_password
 
 pytestmark = pytest.mark.node
 
@@ -199,27 +196,9 @@ def test_from_db_empty_database(fresh_db: str) -> None:
     assert_one_line_error(run("extract", "--from-db", fresh_db), "has no tables")
 
 
-@pytest.fixture(scope="module")
-def password_server() -> Iterator[str]:
-    """An embedded PostgreSQL that checks passwords (the shared test server trusts all)."""
-    import pgserver  # noqa: PLC0415
-
-    with tempfile.TemporaryDirectory(prefix="ormshift-pw-") as tmp:
-        server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
-        try:
-            server.psql("ALTER ROLE postgres PASSWORD 'right-one';")
-            hba = Path(tmp) / "pg_hba.conf"
-            hba.write_text("local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n")
-            server.psql("SELECT pg_reload_conf();")
-            yield server.get_uri()
-        finally:
-            server.cleanup()
-
-
 def test_from_db_wrong_password(password_server: str) -> None:
     secret = "wr0ng-s3cret"
-    # get_uri() gives postgresql://postgres:@/postgres?host=SOCKETDIR; put our password in
-    url = password_server.replace("postgres:@", f"postgres:{quote(secret)}@", 1)
+    url = with_password(password_server, secret)
     assert secret in url
     proc = run("extract", "--from-db", url)
     assert_one_line_error(proc, "refused the user name or password")

@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 from ormshift.cli.common import console, handle_errors, out
 from ormshift.compare.runner import CompareReport, run_compare
 from ormshift.files import check_writable
+from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
 from ormshift.report import write as write_report
 from ormshift.report.builders import from_compare, utc_now
 
@@ -70,10 +71,18 @@ def compare(
     if report_file is not None:
         check_writable(report_file)
     started = utc_now()
-    report = run_compare(project, scenario, dsn, models=models, data_source=data_source)
+    probe = PostgresProbe(dsn)
+    monitor = Monitor([HostProbe(), probe], sinks=(log_alert,))
+    try:
+        with Sampler(monitor):
+            report = run_compare(project, scenario, dsn, models=models, data_source=data_source)
+    finally:
+        probe.close()
     if report_file is not None:
         title = f"compare: {scenario.name} on {project.name}"
-        write_report(from_compare(report, title=title, target=dsn, started_at=started), report_file)
+        health = list(monitor.history)
+        built = from_compare(report, title=title, target=dsn, started_at=started, health=health)
+        write_report(built, report_file)
     if as_json:
         data = asdict(report)
         data.pop("samples", None)

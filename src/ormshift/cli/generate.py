@@ -10,7 +10,10 @@ from rich.markup import escape
 
 from ormshift.cli.common import console, handle_errors
 from ormshift.codegen import MIGRATIONS_DIR, render_package, write_package
+from ormshift.files import check_writable
 from ormshift.manifest import read
+from ormshift.report import write as write_report
+from ormshift.report.builders import from_generate, utc_now
 
 
 @handle_errors
@@ -29,10 +32,18 @@ def generate(
             help="also write an Alembic environment and baseline revision in OUTPUT/migrations",
         ),
     ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="also write a JSON report here")
+    ] = None,
 ) -> None:
     """Generate a package of typed SQLAlchemy 2.x models whose schema is TypeORM's."""
+    if report is not None:
+        check_writable(report)
+    started = utc_now()
     package = render_package(read(manifest), alembic=alembic)
     write_package(package, output, force=force)
+    if report is not None:
+        write_report(from_generate(package, output, started_at=started), report)
     console.print(f"wrote {len(package.files)} files to {escape(str(output))}", soft_wrap=True)
     if alembic:
         ini = escape(str(output / MIGRATIONS_DIR / "alembic.ini"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import shutil
 import sys
-import threading
 import time
 import uuid
 import warnings
@@ -35,9 +34,16 @@ from ormshift.extract import extract_project, sync_project
 from ormshift.extract.bridge import bridge_modules, node_executable
 from ormshift.files import write_text_atomic
 from ormshift.manifest import Manifest, dump, read
-from ormshift.monitor import HostProbe, Monitor, PostgresProbe, RunProbe, RunStats
+from ormshift.monitor import (
+    HostProbe,
+    Monitor,
+    PostgresProbe,
+    RunProbe,
+    RunStats,
+    Sampler,
+)
 from ormshift.report import Report, Series, render, series, table, write
-from ormshift.report.builders import from_compare, utc_now
+from ormshift.report.builders import from_compare, health_series, utc_now
 from ormshift.transfer import Event, MigrateOptions, migrate
 from ormshift.verify import verify
 
@@ -101,29 +107,6 @@ def rolling_rate(cumulative: list[tuple[float, int]], window: int = 4) -> list[t
         if t_new > t_old:
             out.append((t_new, (n_new - n_old) / (t_new - t_old)))
     return out
-
-
-class _HealthSampler:
-    """Ticks the monitor every ``interval`` seconds on a thread while a step runs."""
-
-    def __init__(self, monitor: Monitor, interval: float = 0.5) -> None:
-        self.monitor = monitor
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ormshift-demo-monitor", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.monitor.tick()
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> _HealthSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
 
 class Demo:
@@ -235,22 +218,14 @@ class Demo:
                 points.setdefault(event.table, []).append((now, rows / seconds))
                 written.append((now, written[-1][1] + rows))
 
-        with self.step("migrate source -> target (monitor on)") as s, _HealthSampler(monitor):
+        with self.step("migrate source -> target (monitor on)") as s, Sampler(monitor):
             result = migrate(source, target, MigrateOptions(batch_size=5000), on_event=on_event)
             s.result = f"{result.written:,} rows written, {result.rejected} rejected"
         probe.close()
         self.series.append(series("all tables", "rows/s", rolling_rate(written)))
         for name, pts in sorted(points.items()):
             self.series.append(series(name, "rows/s", pts, group="throughput per table"))
-        for metric, unit in (("host_cpu_percent", "%"), ("process_resident_memory_bytes", "bytes"),
-                             ("pg_active_connections{db=target}", "connections")):  # fmt: skip
-            pts = [
-                (snap.at - monitor.history[0].at, s.value)
-                for snap in monitor.history
-                for s in snap.samples
-                if s.key == metric
-            ]
-            self.series.append(series(metric, unit, pts, group="health"))
+        self.series += health_series(list(monitor.history))
         for t in result.tables:
             self.tables.append([t.table, t.read, t.written, t.rejected, t.batches,
                                 round(t.seconds, 3), round(t.rows_per_second, 1)])  # fmt: skip

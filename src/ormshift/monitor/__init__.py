@@ -13,6 +13,7 @@ from ormshift.monitor.probes import (
     RunProbe,
     RunStats,
 )
+from ormshift.monitor.sampler import Sampler, timeline
 from ormshift.monitor.samples import Sample
 from ormshift.monitor.thresholds import (
     ConfigError,
@@ -42,6 +43,7 @@ __all__ = [
     "RunProbe",
     "RunStats",
     "Sample",
+    "Sampler",
     "Snapshot",
     "Status",
     "ThresholdSource",
@@ -51,4 +53,5 @@ __all__ = [
     "parse_config",
     "serve",
     "setup_logging",
+    "timeline",
 ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
+from ormshift.codegen import GeneratedPackage
 from ormshift.compare.runner import CompareReport
-from ormshift.report.model import DifferenceRow, Report, Status, latency, table
+from ormshift.monitor import Snapshot, timeline
+from ormshift.report.model import DifferenceRow, Report, Series, Status, latency, series, table
 from ormshift.verify import Difference, VerifyReport
 
 VERIFY_COLUMNS = [
@@ -17,6 +20,25 @@ VERIFY_COLUMNS = [
 
 #: differences kept in a report; the JSON lines of ``verify`` carry them all
 MAX_DIFFERENCES = 1000
+
+
+#: the health metrics a report plots over time, with their units
+HEALTH_METRICS = (
+    ("host_cpu_percent", "%"),
+    ("host_memory_percent", "%"),
+    ("process_resident_memory_bytes", "bytes"),
+    ("pg_active_connections{db=target}", "connections"),
+    ("pg_waiting_locks{db=target}", "locks"),
+)
+
+
+def health_series(history: Sequence[Snapshot]) -> list[Series]:
+    out = []
+    for metric, unit in HEALTH_METRICS:
+        points = timeline(history, metric)
+        if points:
+            out.append(series(metric, unit, points, group="health"))
+    return out
 
 
 def utc_now() -> str:
@@ -90,7 +112,14 @@ def from_verify(
     )
 
 
-def from_compare(result: CompareReport, *, title: str, target: str, started_at: str) -> Report:
+def from_compare(
+    result: CompareReport,
+    *,
+    title: str,
+    target: str,
+    started_at: str,
+    health: Sequence[Snapshot] = (),
+) -> Report:
     rows: list[list[str | int | float | None]] = []
     for op, sides in sorted(result.latency.items()):
         t, o = sides.get("typeorm"), sides.get("ormshift")
@@ -119,6 +148,7 @@ def from_compare(result: CompareReport, *, title: str, target: str, started_at: 
             ],
             rows,
         ),
+        series=tuple(health_series(health)),
         latency=tuple(
             latency(op, side, values) for (side, op), values in sorted(result.samples.items())
         ),
@@ -137,4 +167,19 @@ def from_compare(result: CompareReport, *, title: str, target: str, started_at: 
             f"{result.count('result')} result, {result.count('error')} error and "
             f"{result.count('state')} state mismatch(es)",
         ),
+    )
+
+
+def from_generate(package: GeneratedPackage, output: Path, *, started_at: str) -> Report:
+    rows: list[list[str | int | float | None]] = [
+        [name, source.count("\n")] for name, source in sorted(package.files.items())
+    ]
+    return Report(
+        kind="generate",
+        title=f"generate: {output.name}",
+        status="ok",
+        started_at=started_at,
+        finished_at=utc_now(),
+        summary=table(["file", "lines"], rows),
+        notes=tuple(f"not carried over: {f}" for f in package.findings),
     )
