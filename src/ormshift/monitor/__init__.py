@@ -3,7 +3,7 @@
 from ormshift.monitor.alerts import Alert, WebhookSink, log_alert
 from ormshift.monitor.core import Monitor, MonitorAbort, Snapshot, Status
 from ormshift.monitor.exporter import ExporterError, MonitorCollector, serve
-from ormshift.monitor.logs import setup_logging
+from ormshift.monitor.logs import bind_run_id, setup_logging
 from ormshift.monitor.probes import (
     HostProbe,
     PoolProbe,
@@ -48,6 +48,7 @@ __all__ = [
     "Status",
     "ThresholdSource",
     "WebhookSink",
+    "bind_run_id",
     "load_config",
     "log_alert",
     "parse_config",

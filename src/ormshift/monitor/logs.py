@@ -3,6 +3,7 @@ id on every line, and passwords redacted from everything that is logged."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import sys
@@ -12,6 +13,12 @@ from typing import Any, TextIO
 from ormshift.dsn import redact
 
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_RUN_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("run_id", default=None)
+
+
+def bind_run_id(run_id: str | None) -> None:
+    """Stamp ``run_id`` on every log line from now on (in this context)."""
+    _RUN_ID.set(run_id)
 
 
 class RedactingFilter(logging.Filter):
@@ -24,8 +31,9 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
-        if self.run_id is not None and not hasattr(record, "run_id"):
-            record.run_id = self.run_id
+        run_id = _RUN_ID.get() or self.run_id
+        if run_id is not None and not hasattr(record, "run_id"):
+            record.run_id = run_id
         return True
 
 
