@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ormshift.errors import ExtractError
+from ormshift.extract import cache
 from ormshift.extract.bridge import bridge_modules, node_executable
 
 _TS_ERROR = re.compile(r"^(?P<loc>.+?\(\d+,\d+\)): error (?P<code>TS\d+): (?P<msg>.*)$")
@@ -71,6 +72,7 @@ def node_path_for(project: Path) -> tuple[Path, ...]:
 
 
 def compile_project(project: Path, scratch: Path, timeout: float = 600) -> Compiled:
+    """Compile ``project`` (or reuse the build of identical sources from the cache)."""
     tsconfig = project / "tsconfig.json"
     node_path = node_path_for(project)
     if not tsconfig.is_file():
@@ -78,6 +80,12 @@ def compile_project(project: Path, scratch: Path, timeout: float = 600) -> Compi
         return Compiled(root_dir=project, out_dir=project, node_path=node_path)
     options = read_tsconfig(tsconfig).get("compilerOptions", {})
     root = project / str(options.get("rootDir", "."))
+    own_tsc = project / "node_modules" / "typescript" / "bin" / "tsc"
+    tsc = own_tsc if own_tsc.is_file() else bridge_modules() / "typescript" / "bin" / "tsc"
+    key = cache.build_key(project, tsc, own_typeorm=project_modules(project) is not None)
+    cached = cache.lookup(key)
+    if cached is not None:
+        return Compiled(root_dir=root.resolve(), out_dir=cached, node_path=node_path)
     out_dir = scratch / "build"
     compiler: dict[str, Any] = {
         "outDir": str(out_dir),
@@ -101,8 +109,6 @@ def compile_project(project: Path, scratch: Path, timeout: float = 600) -> Compi
     config = {"extends": str(tsconfig.resolve()), "compilerOptions": compiler}
     scratch_config = scratch / "tsconfig.ormshift.json"
     scratch_config.write_text(json.dumps(config, indent=2), "utf-8")
-    own_tsc = project / "node_modules" / "typescript" / "bin" / "tsc"
-    tsc = own_tsc if own_tsc.is_file() else bridge_modules() / "typescript" / "bin" / "tsc"
     try:
         proc = subprocess.run(
             [node_executable(), str(tsc), "-p", str(scratch_config)],
@@ -116,7 +122,8 @@ def compile_project(project: Path, scratch: Path, timeout: float = 600) -> Compi
         raise ExtractError(f"tsc took over {timeout:.0f} s on {project}; gave up") from exc
     if proc.returncode != 0:
         raise ExtractError(_compile_failure(proc.stdout + proc.stderr, project))
-    return Compiled(root_dir=root.resolve(), out_dir=out_dir, node_path=node_path)
+    stored = cache.store(key, out_dir)
+    return Compiled(root_dir=root.resolve(), out_dir=stored or out_dir, node_path=node_path)
 
 
 def _compile_failure(output: str, project: Path) -> str:
