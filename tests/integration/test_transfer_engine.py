@@ -16,6 +16,7 @@ from ormshift.transfer import (
     rollback,
 )
 from tests.integration.test_transfer_support import (
+    TEST_LOAD,
     CriticalAfter,
     digest,
     ledger_ranges,
@@ -244,7 +245,7 @@ def test_cycle_with_deferred_constraints_survives_abort_and_rollback(pair: Pair)
     )
     plan = dry_run(src, tgt, MigrateOptions(defer_constraints=True))
     assert {d.name for d in plan.deferred} == {"a_b_fk", "b_a_id_fkey"}
-    opts = MigrateOptions(batch_size=50, defer_constraints=True)
+    opts = MigrateOptions(batch_size=50, defer_constraints=True, throttle=TEST_LOAD)
     with pytest.raises(TransferAborted):
         migrate(src, tgt, opts, extra_probes=(CriticalAfter(5),))
     assert query(tgt, fks) == []  # dropped while the data moves

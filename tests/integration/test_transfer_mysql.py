@@ -17,7 +17,7 @@ import pytest
 
 from ormshift.errors import ConnectionFailed
 from ormshift.transfer import MigrateOptions, TransferAborted, dry_run, migrate
-from tests.integration.test_transfer_support import CriticalAfter, query, run_sql
+from tests.integration.test_transfer_support import TEST_LOAD, CriticalAfter, query, run_sql
 
 SERVER = os.environ.get("ORMSHIFT_TEST_MYSQL_DSN", "mysql://root@127.0.0.1:3306/")
 
@@ -130,7 +130,7 @@ def test_mariadb_to_postgresql(
     assert [t.name for t in plan.tables] == ["customer", "orders", "line"]
     assert plan.table("line").key == ("order_id", "sku")
     rejects = tmp_path / "rejects.jsonl"
-    opts = MigrateOptions(batch_size=37, reject_file=rejects)
+    opts = MigrateOptions(batch_size=37, reject_file=rejects, throttle=TEST_LOAD)
     with pytest.raises(TransferAborted):
         migrate(source, target, opts, extra_probes=(CriticalAfter(12),))
     report = migrate(source, target, opts)  # the same command again resumes

@@ -7,7 +7,8 @@ from typing import Any
 
 import psycopg
 
-from ormshift.transfer import Reading
+from ormshift.monitor import Rule, Sample
+from ormshift.transfer import ThrottleSettings
 
 
 def run_sql(url: str, *statements: str) -> None:
@@ -44,16 +45,18 @@ def ledger_ranges(url: str) -> list[tuple[Any, ...]]:
     )
 
 
+#: The rule `CriticalAfter`'s metric is judged by: pass as ``MigrateOptions(throttle=...)``.
+TEST_LOAD = ThrottleSettings(rules=(Rule("test_load", abort=50),))
+
+
 @dataclass
 class CriticalAfter:
-    """A probe that reports critical load from its ``n``-th check on."""
+    """A monitor probe whose ``test_load`` crosses `TEST_LOAD`'s abort from check ``n + 1``."""
 
     n: int
     name: str = "test-load"
     checks: int = 0
 
-    def check(self) -> Reading:
+    def collect(self) -> list[Sample]:
         self.checks += 1
-        if self.checks > self.n:
-            return Reading("critical", "load 99")
-        return Reading("ok")
+        return [Sample("test_load", 99.0 if self.checks > self.n else 0.0)]

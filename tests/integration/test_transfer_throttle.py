@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,13 +18,24 @@ import psycopg
 import pytest
 
 from ormshift.transfer import (
-    ConnectionsProbe,
+    Event,
     MigrateOptions,
+    RunReport,
+    ThrottleSettings,
     TransferAborted,
     TransferError,
     migrate,
 )
-from tests.integration.test_transfer_support import CriticalAfter, query, run_sql, same
+from tests.integration.test_transfer_support import (
+    TEST_LOAD,
+    CriticalAfter,
+    query,
+    run_sql,
+    same,
+)
+
+MONITORED = ["--batch-size", "100", "--json", "--log-json", "--monitor-config"]
+SLOW = MigrateOptions(batch_size=100, throttle=TEST_LOAD)
 
 CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
 
@@ -34,8 +51,8 @@ def pair(make_db: Callable[[str], str]) -> tuple[str, str]:
 
 def test_critical_probe_aborts_between_batches_and_run_resumes(pair: tuple[str, str]) -> None:
     src, tgt = pair
-    with pytest.raises(TransferAborted, match=r"critical health threshold .*test-load: load 99"):
-        migrate(src, tgt, MigrateOptions(batch_size=100), extra_probes=(CriticalAfter(4),))
+    with pytest.raises(TransferAborted, match=r"critical health threshold .*test_load = 99"):
+        migrate(src, tgt, SLOW, extra_probes=(CriticalAfter(4),))
     assert query(tgt, "select status from ormshift.runs") == [("aborted",)]
     assert query(tgt, "select count(*), sum(rows_written) from ormshift.ledger") == [(4, 400)]
     assert query(tgt, "select count(*) from t") == [(400,)]
@@ -54,7 +71,7 @@ def test_critical_threshold_from_cli_is_one_line_exit_3(pair: tuple[str, str]) -
     )
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
-    assert "critical health threshold reached (host: host memory" in result.stderr
+    assert "critical health threshold reached (host_memory_percent = " in result.stderr
     assert query(tgt, "select count(*) from t") == [(0,)]
     result = subprocess.run(
         [*CLI, "migrate", "--source", src, "--target", tgt],
@@ -70,6 +87,9 @@ def test_pause_file_holds_the_run_until_removed(pair: tuple[str, str], tmp_path:
     src, tgt = pair
     flag = tmp_path / "pause"
     flag.touch()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     proc = subprocess.Popen(
         [
             *CLI,
@@ -85,6 +105,8 @@ def test_pause_file_holds_the_run_until_removed(pair: tuple[str, str], tmp_path:
             str(flag),
             "--poll-seconds",
             "0.05",
+            "--metrics-port",
+            str(port),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -97,6 +119,11 @@ def test_pause_file_holds_the_run_until_removed(pair: tuple[str, str], tmp_path:
         if events[-1]["event"] == "pause":
             break
     assert "pause file" in events[-1]["reason"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+        metrics = resp.read().decode()
+    assert 'ormshift_threshold_level{metric="pause_file"} 3.0' in metrics
+    assert "ormshift_run_rows_total 0.0" in metrics
+    assert 'ormshift_pg_active_connections{db="target"}' in metrics
     # paused before the first batch: nothing copied while the flag is there
     assert query(tgt, "select count(*) from t") == [(0,)]
     assert query(tgt, "select count(*) from ormshift.ledger") == [(0,)]
@@ -108,18 +135,10 @@ def test_pause_file_holds_the_run_until_removed(pair: tuple[str, str], tmp_path:
     same(src, tgt, "t", "id")
 
 
-def test_connections_probe_reads_the_target(pair: tuple[str, str]) -> None:
-    _, tgt = pair
-    with psycopg.connect(tgt, autocommit=True) as conn:
-        assert ConnectionsProbe(conn, max_active=0).check().level == "pause"
-        assert ConnectionsProbe(conn, critical_active=0).check().level == "critical"
-        assert ConnectionsProbe(conn, max_active=10_000).check().level == "ok"
-
-
 def test_one_process_per_run(pair: tuple[str, str]) -> None:
     src, tgt = pair
     with pytest.raises(TransferAborted):
-        migrate(src, tgt, MigrateOptions(batch_size=100), extra_probes=(CriticalAfter(2),))
+        migrate(src, tgt, SLOW, extra_probes=(CriticalAfter(2),))
     ((run_id,),) = query(tgt, "select run_id from ormshift.runs")
     with psycopg.connect(tgt, autocommit=True) as other:
         other.execute("select pg_advisory_lock(hashtext('ormshift.run'), hashtext(%s))", [run_id])
@@ -127,4 +146,95 @@ def test_one_process_per_run(pair: tuple[str, str]) -> None:
             migrate(src, tgt, MigrateOptions(batch_size=100, resume=run_id))
     assert query(tgt, "select count(*) from ormshift.ledger") == [(2,)]
     migrate(src, tgt, MigrateOptions(batch_size=100, resume=run_id))
+    same(src, tgt, "t", "id")
+
+
+def test_busy_target_pauses_the_run_until_connections_clear(pair: tuple[str, str]) -> None:
+    """--max-connections is a monitor rule on pg_active_connections{db=target}."""
+    src, tgt = pair
+    holders = [psycopg.connect(tgt, autocommit=True) for _ in range(2)]
+    pids = [h.info.backend_pid for h in holders]
+    sleepers = [
+        threading.Thread(target=_sleep_until_cancelled, args=(h,), daemon=True) for h in holders
+    ]
+    for t in sleepers:
+        t.start()
+    _wait_for(lambda: _active(tgt, pids) == 2)
+    events: list[str] = []
+    paused = threading.Event()
+
+    def on_event(e: Event) -> None:
+        events.append(e.kind)
+        if e.kind == "pause":
+            assert "pg_active_connections{db=target} = 2 (pause at 2)" in e.data["reason"]
+            paused.set()
+
+    opts = MigrateOptions(
+        batch_size=100, throttle=ThrottleSettings(max_connections=2, interval=0.05)
+    )
+    result: list[RunReport] = []
+    runner = threading.Thread(target=lambda: result.append(migrate(src, tgt, opts, on_event)))
+    runner.start()
+    assert paused.wait(60)
+    assert query(tgt, "select count(*) from t") == [(0,)]  # paused before the first batch
+    run_sql(tgt, *(f"select pg_cancel_backend({pid})" for pid in pids))
+    runner.join(60)
+    for h in holders:
+        h.close()
+    assert result and result[0].status == "done"
+    assert events.index("pause") < events.index("resume") < events.index("batch")
+    same(src, tgt, "t", "id")
+
+
+def _sleep_until_cancelled(conn: psycopg.Connection) -> None:
+    with contextlib.suppress(psycopg.errors.QueryCanceled):
+        conn.execute("select pg_sleep(60)")
+
+
+def _active(url: str, pids: list[int]) -> int:
+    rows = query(
+        url,
+        "select count(*) from pg_stat_activity where state = 'active' and pid = any(%s)",
+        [pids],
+    )
+    return int(rows[0][0])
+
+
+def _wait_for(check: Callable[[], bool]) -> None:
+    for _ in range(600):
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def test_pause_threshold_from_config_reloaded_while_running(
+    pair: tuple[str, str], tmp_path: Path
+) -> None:
+    """A pause rule on the run's own rows; raising it in the file lets the run go on."""
+    src, tgt = pair
+    config = tmp_path / "monitor.toml"
+    config.write_text("[monitor]\ninterval = 0.05\n[thresholds.run_rows_total]\npause = 300\n")
+    proc = subprocess.Popen(
+        [*CLI, "migrate", "--source", src, "--target", tgt, *MONITORED, str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    events = []
+    for line in proc.stdout:
+        events.append(json.loads(line))
+        if events[-1]["event"] == "pause":
+            break
+    assert events[-1]["reason"] == "run_rows_total = 300 (pause at 300)"
+    assert query(tgt, "select count(*) from ormshift.ledger") == [(3,)]
+    config.write_text("[monitor]\ninterval = 0.05\n[thresholds.run_rows_total]\npause = 1e9\n")
+    os.utime(config, (time.time() + 5, time.time() + 5))  # a new mtime even on coarse clocks
+    rest, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    kinds = [json.loads(line)["event"] for line in rest.splitlines()]
+    assert kinds[0] == "resume" and kinds[-1] == "summary"
+    alerts = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert any("run_rows_total" in json.dumps(a) for a in alerts)
     same(src, tgt, "t", "id")

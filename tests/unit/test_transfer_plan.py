@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
+from ormshift.monitor import ConfigError, MonitorConfig, Rule, Sample
 from ormshift.transfer import (
-    FlagFileProbe,
+    Health,
     PreflightError,
-    Reading,
-    Throttle,
+    ThrottleSettings,
     TransferAborted,
     dependency_order,
 )
 from ormshift.transfer.keyset import range_predicate
 from ormshift.transfer.ledger import Batch
 from ormshift.transfer.plan import cycle_groups
+from ormshift.transfer.preflight import disk_verdict
 from ormshift.transfer.report import table_stats
 
 
@@ -60,37 +61,61 @@ def test_range_predicate_binds_every_bound() -> None:
 
 @dataclass
 class Script:
-    readings: list[Reading]
+    """A monitor probe reading ``load`` from a script (its last value repeats)."""
+
+    values: list[float]
     name: str = "script"
 
-    def check(self) -> Reading:
-        return self.readings.pop(0) if len(self.readings) > 1 else self.readings[0]
+    def collect(self) -> list[Sample]:
+        return [Sample("load", self.values.pop(0) if len(self.values) > 1 else self.values[0])]
 
 
-def test_throttle_pauses_until_clear_then_aborts_on_critical() -> None:
+RULES = ThrottleSettings(rules=(Rule("load", warn=1, throttle=2, pause=3, abort=4),), interval=0.5)
+
+
+def _health(*values: float, settings: ThrottleSettings = RULES) -> Health:
+    return Health(settings, None, extra_probes=[Script(list(values))], sinks=())
+
+
+def test_pause_waits_until_clear_and_throttle_sleeps_one_interval() -> None:
     events: list[str] = []
     naps: list[float] = []
-    probe = Script([Reading("pause", "busy"), Reading("pause", "busy"), Reading("ok")])
-    throttle = Throttle(
-        [probe],
-        interval=0.5,
-        on_pause=lambda why: events.append(f"pause {why}"),
-        on_resume=lambda: events.append("resume"),
-        sleep=naps.append,
+    health = _health(3, 3, 0)
+    health.wait(
+        lambda why: events.append(f"pause {why}"), lambda: events.append("resume"), naps.append
     )
-    throttle.wait()
-    assert events == ["pause script: busy", "resume"]
+    assert events == ["pause load = 3 (pause at 3)", "resume"]
     assert naps == [0.5, 0.5]
-    critical = Throttle([Script([Reading("ok")]), Script([Reading("critical", "on fire")])])
-    with pytest.raises(TransferAborted, match="script: on fire"):
-        critical.wait()
+    naps.clear()
+    _health(2).wait(sleep=naps.append)
+    assert naps == [0.5]
+    naps.clear()
+    _health(1).wait(sleep=naps.append)  # warn only logs
+    assert naps == []
 
 
-def test_flag_file_probe(tmp_path: Path) -> None:
-    probe = FlagFileProbe(tmp_path / "pause")
-    assert probe.check().level == "ok"
-    (tmp_path / "pause").touch()
-    assert probe.check().level == "pause"
+def test_abort_threshold_raises_transfer_aborted() -> None:
+    with pytest.raises(TransferAborted, match=r"\(load = 4, abort at 4\)"):
+        _health(4).wait(sleep=lambda _: None)
+
+
+def test_flags_become_monitor_rules(tmp_path: Path) -> None:
+    flag = tmp_path / "pause"
+    settings = ThrottleSettings(pause_file=flag, max_memory=80, critical_cpu=99, interval=0.1)
+    config = settings.overlay(MonitorConfig(rules=(Rule("host_memory_percent", warn=1),)))
+    assert config.rule("host_memory_percent") == Rule("host_memory_percent", pause=80)
+    assert config.rule("host_cpu_percent") == Rule("host_cpu_percent", abort=99)
+    assert config.pause_file == flag and config.interval == 0.1
+    events: list[str] = []
+    flag.touch()
+    health = Health(ThrottleSettings(pause_file=flag), None, sinks=())
+    health.wait(lambda why: (events.append(why), flag.unlink()), sleep=lambda _: None)
+    assert events == [f"pause file {flag} exists"]
+
+
+def test_bad_flags_fail_before_the_run() -> None:
+    with pytest.raises(ConfigError, match="abort"):
+        Health(ThrottleSettings(max_cpu=90, critical_cpu=50), None)
 
 
 def test_table_stats_add_up_batches() -> None:
@@ -109,3 +134,10 @@ def test_table_stats_add_up_batches() -> None:
 def test_cycle_groups() -> None:
     deps = {"a": {"b"}, "b": {"a"}, "c": {"a"}, "d": {"d"}, "e": {"f"}, "f": {"g"}, "g": {"e"}}
     assert cycle_groups(deps) == [{"a", "b"}, {"e", "f", "g"}]
+
+
+def test_disk_verdict() -> None:
+    gib = 1024**3
+    assert disk_verdict(10 * gib, 4 * gib) is None
+    problem = disk_verdict(5 * gib, 4 * gib)
+    assert problem is not None and "5.0 GiB free" in problem and "about 4.0 GiB" in problem

@@ -12,8 +12,11 @@ from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.errors import OutputError
+from ormshift.mapping import load_mapping
+from ormshift.monitor import serve, setup_logging
 from ormshift.transfer import (
     Event,
+    Health,
     MigrateOptions,
     Plan,
     RunReport,
@@ -107,9 +110,30 @@ class _Printer:
         elif event.kind == "resume":
             console.print("[green]resumed[/]")
         elif event.kind == "constraints":
-            console.print(f"added back foreign keys: {', '.join(data.get('restored', []))}")
+            console.print(
+                f"added back foreign keys and indexes: {', '.join(data.get('restored', []))}"
+            )
+        elif event.kind == "schema":
+            console.print(f"created tables: {', '.join(data.get('created', []))}")
         elif event.kind == "warning":
             console.print(f"[yellow]warning:[/] {data.get('message')}", soft_wrap=True)
+
+
+_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2}
+
+
+def _bytes(text: str) -> int:
+    """``64MB`` -> 64000000; ``1048576`` -> 1048576."""
+    raw = text.strip().lower().replace(" ", "")
+    number = raw.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = raw[len(number) :]
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in _UNITS or value <= 0:
+        raise fail(f"--batch-bytes {text!r} is not a size; give bytes like 67108864 or 64MB")
+    return int(value * _UNITS[unit])
 
 
 def _write_report(path: Path, payload: dict[str, Any]) -> None:
@@ -131,6 +155,20 @@ def migrate(
         list[str] | None, typer.Option("--table", help="copy only this table (repeatable)")
     ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="rows per batch")] = 10_000,
+    batch_bytes: Annotated[
+        str | None,
+        typer.Option(
+            help="also cap each batch at about this size (bytes, or with kB/MB/GB), from "
+            "each table's average row size"
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="connections loading at once: independent tables, and key ranges of large "
+            "tables (PostgreSQL sources)"
+        ),
+    ] = 1,
     dry: Annotated[
         bool, typer.Option("--dry-run", help="run the preflight, print the plan, change nothing")
     ] = False,
@@ -155,11 +193,33 @@ def migrate(
             "the data moves, and add them back (validated) at the end",
         ),
     ] = False,
+    defer_indexes: Annotated[
+        bool,
+        typer.Option(
+            "--defer-indexes",
+            help="drop the target tables' foreign keys and secondary (non-unique) indexes "
+            "for the load and rebuild them at the end (recorded in the ledger)",
+        ),
+    ] = False,
+    create_schema: Annotated[
+        bool,
+        typer.Option(
+            "--create-schema",
+            help="create the source tables the target lacks (PostgreSQL source, no --mapping)",
+        ),
+    ] = False,
     max_rejects: Annotated[
         int | None, typer.Option(help="abort once more rows than this are rejected")
     ] = None,
     reject_file: Annotated[
         Path | None, typer.Option(help="JSON lines of rejected rows (default per run id)")
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML or YAML file: renamed tables/columns, transforms, casts, expressions, "
+            "skipped columns (expressions are SQL run on the source: trusted config)"
+        ),
     ] = None,
     json_lines: Annotated[bool, typer.Option("--json", help="JSON lines on stdout")] = False,
     report: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
@@ -176,7 +236,23 @@ def migrate(
     critical_connections: Annotated[
         int | None, typer.Option(help="abort above this many active target connections")
     ] = None,
-    poll_seconds: Annotated[float, typer.Option(help="seconds between health checks")] = 1.0,
+    poll_seconds: Annotated[
+        float | None,
+        typer.Option(help="seconds between health checks while paused (default: the config's)"),
+    ] = None,
+    monitor_config: Annotated[
+        Path | None,
+        typer.Option(
+            help="monitor TOML (monitor.interval, monitor.pause_file, thresholds.METRIC with "
+            "warn/throttle/pause/abort); re-read while running; the flags above override it"
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve Prometheus metrics on 127.0.0.1:PORT/metrics")
+    ] = None,
+    log_json: Annotated[
+        bool, typer.Option("--log-json", help="log (alerts, warnings) as JSON lines on stderr")
+    ] = False,
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
     if report is not None and report.is_dir():
@@ -186,13 +262,18 @@ def migrate(
         target_schema=target_schema,
         tables=tuple(table or ()),
         batch_size=batch_size,
+        workers=workers,
+        batch_bytes=_bytes(batch_bytes) if batch_bytes is not None else None,
         truncate=truncate,
         append=append,
         resume=resume,
         allow_no_key=allow_no_key,
         defer_constraints=defer_constraints,
+        defer_indexes=defer_indexes,
+        create_schema=create_schema,
         max_rejects=max_rejects,
         reject_file=reject_file,
+        mapping=load_mapping(mapping) if mapping is not None else None,
         throttle=ThrottleSettings(
             pause_file=pause_file,
             max_cpu=max_cpu,
@@ -202,6 +283,7 @@ def migrate(
             max_connections=max_connections,
             critical_connections=critical_connections,
             interval=poll_seconds,
+            config=monitor_config,
         ),
     )
     if dry:
@@ -216,16 +298,22 @@ def migrate(
             console.print("dry run: preflight passed, nothing was written")
         return
     printer = _Printer(json_lines)
+    setup_logging(json_lines=log_json)
+    health = Health(options.throttle, target)
     try:
+        if metrics_port is not None:
+            serve(health.monitor, metrics_port)
         if json_lines:
-            result = migrate_run(source, target, options, on_event=printer)
+            result = migrate_run(source, target, options, on_event=printer, health=health)
         else:
             with printer.progress:
-                result = migrate_run(source, target, options, on_event=printer)
+                result = migrate_run(source, target, options, on_event=printer, health=health)
     except TransferError as exc:
         if report is not None and exc.report is not None:
             _write_report(report, exc.report.to_json())
         raise
+    finally:
+        health.close()
     if report is not None:
         _write_report(report, result.to_json())
     if json_lines:

@@ -1,12 +1,18 @@
 """Transfer: move the data from source to target in keyset batches with a ledger.
 
-* `plan` reflects both ends, checks every source column against the target and orders
-  tables parents first (cycles refused, or their foreign keys deferred on request);
+* `plan` reflects both ends, applies a `ormshift.mapping` (renames, TypeORM's
+  simple-json/simple-array, casts, expressions, skipped columns), checks every column
+  against the target and orders tables parents first (cycles refused, or their foreign
+  keys deferred on request); `preflight` checks rights, extensions and disk; `create`
+  builds missing target tables from the source (--create-schema);
 * each batch is a key range ``(lo, hi]`` found by `keyset` (never OFFSET), streamed by
   `copy` (binary COPY when the types agree, text otherwise; MySQL through `mysql`) and
-  committed in one target transaction with its `ledger` row;
-* a refused batch is bisected by `rejects`; `throttle` pauses or aborts between
-  batches; `rollback` deletes by the ledger's key ranges and restores `sequences`.
+  committed in one target transaction with its `ledger` row; `workers` runs independent
+  tables and key ranges of large tables side by side (--workers);
+* a refused batch is bisected by `rejects`; `throttle` (over `ormshift.monitor`) pauses
+  or aborts between batches; `constraints` drops foreign keys and indexes for the load
+  and adds them back; `rollback` deletes by the ledger's key ranges and restores
+  `sequences`.
 """
 
 from ormshift.transfer.engine import Event, MigrateOptions, dry_run, migrate, new_run_id
@@ -14,32 +20,19 @@ from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborte
 from ormshift.transfer.plan import Plan, TablePlan, build_plan, dependency_order
 from ormshift.transfer.report import RunReport, TableStats
 from ormshift.transfer.rollback import RollbackReport, rollback
-from ormshift.transfer.throttle import (
-    ConnectionsProbe,
-    FlagFileProbe,
-    HostProbe,
-    Probe,
-    Reading,
-    Throttle,
-    ThrottleSettings,
-)
+from ormshift.transfer.throttle import Health, ThrottleSettings
 
 __all__ = [
-    "ConnectionsProbe",
     "Event",
-    "FlagFileProbe",
-    "HostProbe",
+    "Health",
     "MigrateOptions",
     "Plan",
     "PreflightError",
-    "Probe",
-    "Reading",
     "RollbackReport",
     "RunNotFound",
     "RunReport",
     "TablePlan",
     "TableStats",
-    "Throttle",
     "ThrottleSettings",
     "TransferAborted",
     "TransferError",

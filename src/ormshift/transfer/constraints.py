@@ -1,7 +1,11 @@
-"""Foreign keys in a cycle: dropped on the target before the data, added back after.
+"""Foreign keys in a cycle (and, with --defer-indexes, every foreign key and secondary
+index of the planned tables): dropped on the target before the data, added back after.
 
 The drop is recorded in the ledger in the same transaction, so a run killed in between
-(or rolled back) still knows what to add back; adding back validates every row.
+(or rolled back) still knows what to add back; adding back validates every row. An
+index is recorded with its whole ``CREATE INDEX`` statement (``pg_get_indexdef``) as its
+definition; unique indexes and those behind constraints stay, as they decide which rows
+are rejected.
 """
 
 from __future__ import annotations
@@ -15,6 +19,50 @@ from ormshift.transfer.keyset import qualified
 from ormshift.transfer.plan import DeferredConstraint
 from ormshift.transfer.rejects import describe
 
+_SECONDARY = """
+select c.relname, i.relname, pg_get_indexdef(i.oid), n.nspname
+from pg_index x
+join pg_class i on i.oid = x.indexrelid
+join pg_class c on c.oid = x.indrelid
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = %s and c.relname = any(%s) and not x.indisprimary and not x.indisunique
+  and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid)
+order by c.relname, i.relname
+"""
+_FOREIGN = """
+select c.relname, k.conname, pg_get_constraintdef(k.oid)
+from pg_constraint k
+join pg_class c on c.oid = k.conrelid
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = %s and c.relname = any(%s) and k.contype = 'f'
+order by c.relname, k.conname
+"""
+
+
+def is_index(definition: str) -> bool:
+    return definition.upper().startswith("CREATE ")
+
+
+def for_load(conn: psycopg.Connection, schema: str, tables: list[str]) -> list[DeferredConstraint]:
+    """Foreign keys and secondary (non-unique, constraint-free) indexes of ``tables``."""
+    out = [
+        DeferredConstraint(schema, r[0], r[1], r[2])
+        for r in conn.execute(_FOREIGN, [schema, tables]).fetchall()
+    ]
+    out += [
+        DeferredConstraint(schema, r[0], r[1], r[2])
+        for r in conn.execute(_SECONDARY, [schema, tables]).fetchall()
+    ]
+    return out
+
+
+def _drop_sql(schema: str, table: str, name: str, definition: str) -> sql.Composed:
+    if is_index(definition):
+        return sql.SQL("drop index if exists {}").format(qualified(schema, name))
+    return sql.SQL("alter table {} drop constraint if exists {}").format(
+        qualified(schema, table), sql.Identifier(name)
+    )
+
 
 def drop(conn: psycopg.Connection, run_id: str, constraint: DeferredConstraint) -> None:
     """Drop ``constraint`` and remember it; call inside the run's creation transaction."""
@@ -22,41 +70,40 @@ def drop(conn: psycopg.Connection, run_id: str, constraint: DeferredConstraint) 
         conn, run_id, constraint.schema, constraint.table, constraint.name, constraint.definition
     )
     conn.execute(
-        sql.SQL("alter table {} drop constraint {}").format(
-            qualified(constraint.schema, constraint.table), sql.Identifier(constraint.name)
-        )
+        _drop_sql(constraint.schema, constraint.table, constraint.name, constraint.definition)
     )
 
 
 def drop_again(conn: psycopg.Connection, run_id: str) -> None:
     """Drop once more the constraints the run added back (a rollback deletes across a cycle)."""
     with conn.transaction():
-        for schema, table, name in ledger.restored_constraints(conn, run_id):
-            conn.execute(
-                sql.SQL("alter table {} drop constraint if exists {}").format(
-                    qualified(schema, table), sql.Identifier(name)
-                )
-            )
+        for schema, table, name, definition in ledger.restored_constraints(conn, run_id):
+            conn.execute(_drop_sql(schema, table, name, definition))
             ledger.mark_constraint_dropped(conn, run_id, schema, table, name)
 
 
 def restore(conn: psycopg.Connection, run_id: str) -> list[str]:
     """Add back every constraint the run dropped, in one transaction; their names."""
-    pending = ledger.pending_constraints(conn, run_id)
+    # indexes first: a foreign key validates faster with them in place
+    pending = sorted(ledger.pending_constraints(conn, run_id), key=lambda p: not is_index(p[3]))
     if not pending:
         return []
     try:
         with conn.transaction():
             for schema, table, name, definition in pending:
-                conn.execute(
-                    sql.SQL("alter table {} add constraint {} {}").format(
-                        qualified(schema, table), sql.Identifier(name), sql.SQL(definition)
+                if is_index(definition):
+                    conn.execute(sql.SQL(definition))
+                else:
+                    conn.execute(
+                        sql.SQL("alter table {} add constraint {} {}").format(
+                            qualified(schema, table), sql.Identifier(name), sql.SQL(definition)
+                        )
                     )
-                )
                 ledger.mark_constraint_restored(conn, run_id, schema, table, name)
     except psycopg.Error as exc:
         raise TransferError(
-            f"adding back the foreign keys dropped for the transfer failed: {describe(exc)}; "
+            "adding back the foreign keys and indexes dropped for the transfer failed: "
+            f"{describe(exc)}; "
             f"fix the rows on the target and run again with --resume {run_id}"
         ) from exc
     return [f"{t}.{n}" for _, t, n, _ in pending]

@@ -9,9 +9,10 @@ from the ledger: a table continues after the last recorded key range, so after a
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +21,19 @@ from psycopg import sql
 
 from ormshift.dsn import connect, redact
 from ormshift.errors import OrmshiftError
-from ormshift.transfer import constraints, ledger, sequences
+from ormshift.mapping import Mapping as MappingFile
+from ormshift.monitor import Probe
+from ormshift.transfer import constraints, ledger, preflight, sequences
+from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
-from ormshift.transfer.keyset import Key, qualified
+from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run
 from ormshift.transfer.plan import Plan, TablePlan, is_empty, source_tables_only
 from ormshift.transfer.rejects import RejectFile, describe
 from ormshift.transfer.report import RunReport, table_stats
-from ormshift.transfer.sources import Reader, open_reader
-from ormshift.transfer.throttle import Probe, Throttle, ThrottleSettings
+from ormshift.transfer.sources import PgReader, Reader, open_reader
+from ormshift.transfer.throttle import Health, ThrottleSettings
+from ormshift.transfer.workers import Pool, levels
 
 
 @dataclass(frozen=True)
@@ -37,13 +42,18 @@ class MigrateOptions:
     target_schema: str | None = None
     tables: tuple[str, ...] = ()
     batch_size: int = 10_000
+    batch_bytes: int | None = None  # also cap a batch at about this many bytes
     truncate: bool = False
     append: bool = False
     resume: str | None = None
     allow_no_key: bool = False
     defer_constraints: bool = False
+    defer_indexes: bool = False
+    create_schema: bool = False
+    workers: int = 1
     max_rejects: int | None = None
     reject_file: Path | None = None
+    mapping: MappingFile | None = None
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
 
     def stored(self) -> dict[str, Any]:
@@ -53,6 +63,7 @@ class MigrateOptions:
             "append": self.append,
             "tables": list(self.tables),
             "defer_constraints": self.defer_constraints,
+            "defer_indexes": self.defer_indexes,
         }
 
 
@@ -85,8 +96,12 @@ def new_run_id() -> str:
 def _validate(options: MigrateOptions) -> None:
     if options.batch_size < 1:
         raise PreflightError("--batch-size must be at least 1")
+    if options.batch_bytes is not None and options.batch_bytes < 1:
+        raise PreflightError("--batch-bytes must be at least 1")
     if options.truncate and options.append:
         raise PreflightError("give --truncate or --append, not both")
+    if options.workers < 1:
+        raise PreflightError("--workers must be at least 1")
     if options.max_rejects is not None and options.max_rejects < 0:
         raise PreflightError("--max-rejects must be 0 or more")
 
@@ -102,13 +117,46 @@ def _open(source_url: str, target_url: str) -> tuple[Reader, psycopg.Connection]
 
 
 def _plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -> Plan:
+    plan = _reader_plan(reader, target, options)
+    source = reader.conn if isinstance(reader, PgReader) else None
+    more = preflight.check(source, target, plan, truncate=options.truncate)
+    return replace(plan, warnings=(*plan.warnings, *more)) if more else plan
+
+
+def _reader_plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -> Plan:
     plan = reader.plan(
         target,
         schema=options.schema,
         target_schema=options.target_schema,
         allow_no_key=options.allow_no_key,
+        mapping=options.mapping,
     )
     return source_tables_only(plan, options.tables) if options.tables else plan
+
+
+def _create(
+    reader: Reader, target: psycopg.Connection, options: MigrateOptions
+) -> tuple[list[str], list[str]]:
+    """--create-schema: the source's tables the target lacks; (created, warnings)."""
+    if not options.create_schema:
+        return [], []
+    if not isinstance(reader, PgReader):
+        raise PreflightError(
+            "--create-schema reads the schema from a PostgreSQL source; for this source create "
+            "the target tables first (ormshift generate, or your migrations)"
+        )
+    if options.mapping is not None and not options.mapping.empty:
+        raise PreflightError(
+            "--create-schema creates the source's tables as they are and cannot follow a "
+            "--mapping; create the reshaped target tables first, then run with --mapping"
+        )
+    return create_missing(
+        reader.conn,
+        target,
+        schema=options.schema,
+        target_schema=options.target_schema or options.schema,
+        only=options.tables,
+    )
 
 
 def _check_empty(
@@ -117,9 +165,9 @@ def _check_empty(
     if truncate or append:
         return
     for t in plan.tables:
-        if t.name not in started and not is_empty(target, t.schema, t.name):
+        if t.name not in started and not is_empty(target, t.schema, t.target):
             raise PreflightError(
-                f"target table {t.name!r} already has rows; pass --truncate to empty it first "
+                f"target table {t.target!r} already has rows; pass --truncate to empty it first "
                 "or --append to add to it"
             )
 
@@ -129,25 +177,34 @@ def dry_run(source_url: str, target_url: str, options: MigrateOptions) -> Plan:
     _validate(options)
     reader, target = _open(source_url, target_url)
     try:
-        plan = _plan(reader, target, options)
-        run = _existing_run(target, source_url, plan, options)
-        started = _started_tables(target, run) if run else set()
-        stored = run.options if run else options.stored()
-        if not stored.get("defer_constraints") and not options.defer_constraints:
-            plan.refuse_cycles()
-        _check_empty(
-            target,
-            plan,
-            started,
-            truncate=bool(stored.get("truncate")),
-            append=bool(stored.get("append")),
-        )
-        return plan
+        # --create-schema's tables exist only inside this transaction, for the preflight
+        with target.transaction(force_rollback=True):
+            return _dry_run(reader, target, source_url, options)
     except psycopg.Error as exc:
         raise TransferError(f"the preflight failed: {describe(exc)}") from exc
     finally:
         reader.close()
         target.close()
+
+
+def _dry_run(
+    reader: Reader, target: psycopg.Connection, source_url: str, options: MigrateOptions
+) -> Plan:
+    _create(reader, target, options)
+    plan = _plan(reader, target, options)
+    run = _existing_run(target, source_url, plan, options)
+    started = _started_tables(target, run) if run else set()
+    stored = run.options if run else options.stored()
+    if not stored.get("defer_constraints") and not options.defer_constraints:
+        plan.refuse_cycles()
+    _check_empty(
+        target,
+        plan,
+        started,
+        truncate=bool(stored.get("truncate")),
+        append=bool(stored.get("append")),
+    )
+    return plan
 
 
 def _existing_run(
@@ -183,17 +240,50 @@ def migrate(
     options: MigrateOptions,
     on_event: EventSink = _ignore,
     extra_probes: tuple[Probe, ...] = (),
+    health: Health | None = None,
 ) -> RunReport:
-    """Move every planned table from source to target; resumes an unfinished run."""
+    """Move every planned table from source to target; resumes an unfinished run.
+
+    ``health`` watches the run (built from ``options.throttle`` when not given; pass one
+    to serve its monitor's metrics); ``extra_probes`` join its monitor's probes.
+    """
     _validate(options)
-    reader, target = _open(source_url, target_url)
+    own = health is None
+    if health is None:
+        health = Health(options.throttle, target_url, extra_probes)
     try:
-        return _Run(reader, target, source_url, options, on_event, extra_probes).execute()
-    except psycopg.Error as exc:
-        raise TransferError(f"the transfer stopped: {describe(exc)}") from exc
+        reader, target = _open(source_url, target_url)
+        try:
+            return _Run(
+                reader, target, (source_url, target_url), options, on_event, health
+            ).execute()
+        except psycopg.Error as exc:
+            raise TransferError(f"the transfer stopped: {describe(exc)}") from exc
+        finally:
+            reader.close()
+            target.close()
     finally:
-        reader.close()
-        target.close()
+        if own:
+            health.close()
+
+
+def _fast_commits(target: psycopg.Connection) -> psycopg.Connection:
+    """Batches commit without waiting for their WAL to reach disk.
+
+    Safe for the ledger: a batch's rows and its ledger row are one transaction, so a
+    server crash loses the last few batches whole, and a resume copies them again. The
+    run's final "done" is committed synchronously, which makes every batch durable.
+    """
+    target.execute("set synchronous_commit = off")
+    return target
+
+
+@dataclass
+class _Conn:
+    """One worker's source reader and target connection."""
+
+    reader: Reader
+    target: psycopg.Connection
 
 
 class _Run:
@@ -201,28 +291,45 @@ class _Run:
         self,
         reader: Reader,
         target: psycopg.Connection,
-        source_url: str,
+        urls: tuple[str, str],
         options: MigrateOptions,
         on_event: EventSink,
-        extra_probes: tuple[Probe, ...],
+        health: Health,
     ) -> None:
         self.reader = reader
         self.target = target
-        self.source_url = source_url
+        self.source_url, self.target_url = urls
         self.options = options
         self.emit_sink = on_event
-        self.extra_probes = extra_probes
+        self.health = health
         self.run_id = ""
         self.started = time.monotonic()
+        self.main = _Conn(reader, target)
+        self.splits: dict[str, list[Key]] = {}  # --workers: key-range cuts per table
+        self.stop = threading.Event()
+        self._events = threading.Lock()
 
     def emit(self, kind: str, table: str | None = None, **data: Any) -> None:
-        self.emit_sink(Event(kind, self.run_id, table, data))
+        with self._events:
+            self.emit_sink(Event(kind, self.run_id, table, data))
+
+    @property
+    def workers(self) -> int:
+        return self.options.workers if isinstance(self.reader, PgReader) else 1
 
     def execute(self) -> RunReport:
         opts = self.options
+        created, warnings = _create(self.reader, self.target, opts)
+        if opts.workers > self.workers:
+            warnings.append("--workers applies to PostgreSQL sources; this one is read by one")
+        for w in warnings:
+            self.emit("warning", message=w)
+        if created:
+            self.emit("schema", created=created)
         plan = _plan(self.reader, self.target, opts)
         run = self._resolve(plan)
         self._lock()
+        _fast_commits(self.target)
         reject_path = opts.reject_file or Path(f"ormshift-rejects-{self.run_id}.jsonl")
         rejects = RejectFile(reject_path)
         for w in plan.warnings:
@@ -233,16 +340,13 @@ class _Run:
             with self.target.transaction():
                 ledger.set_status(self.target, self.run_id, "running")
         self.emit("run", resumed=run is not None, plan=plan.to_json())
-        throttle = Throttle(
-            [*opts.throttle.probes(self.target), *self.extra_probes],
-            interval=opts.throttle.interval,
-            on_pause=lambda why: self.emit("pause", reason=why),
-            on_resume=lambda: self.emit("resume"),
-        )
         self.reader.start()
         try:
-            for table in plan.tables:
-                self._table(plan, table, throttle, rejects)
+            if self.workers > 1:
+                self._parallel(plan, rejects)
+            else:
+                for table in plan.tables:
+                    self._table(plan, table, rejects)
             restored = constraints.restore(self.target, self.run_id)
             if restored:
                 self.emit("constraints", restored=restored)
@@ -251,6 +355,8 @@ class _Run:
             if isinstance(exc, TransferError) and not self.target.broken:
                 exc.report = self._report(plan, "aborted", run is not None, reject_path, message)
             raise
+        # a synchronous commit flushes the WAL of every batch before it: "done" is durable
+        self.target.execute("set synchronous_commit = on")
         with self.target.transaction():
             ledger.set_status(self.target, self.run_id, "done")
         self.emit("done")
@@ -272,7 +378,19 @@ class _Run:
                 f"run {run.run_id!r} planned tables {', '.join(planned)}, the source now has "
                 f"{', '.join(t.name for t in plan.tables)}; start a new run"
             )
+        shape = [
+            (t.get("target_table", t["table"]), t.get("outputs", [])) for t in run.plan["tables"]
+        ]
+        if shape != [(t.target, [o.to_json() for o in t.mapped]) for t in plan.tables]:
+            raise PreflightError(
+                f"run {run.run_id!r} was started with a different --mapping; resume it with the "
+                "same mapping file, or roll it back and start a new run"
+            )
         self.run_id = run.run_id
+        self.splits = {
+            str(t["table"]): [tuple(str(v) for v in k) for k in t.get("splits", [])]
+            for t in run.plan.get("tables", [])
+        }
         stored = run.options
         if not stored.get("defer_constraints") and not opts.defer_constraints:
             plan.refuse_cycles()
@@ -324,9 +442,25 @@ class _Run:
             pass
         return message
 
+    def _split(self, plan: Plan) -> None:
+        """Cut the large tables into key ranges, one per worker (sampled, see keyset)."""
+        if self.workers < 2 or not isinstance(self.reader, PgReader):
+            return
+        pinned = (
+            set() if self.options.defer_constraints else {d.table for d in plan.self_references}
+        )
+        for t in plan.tables:
+            if t.key and t.target not in pinned and t.est_rows > 2 * self._rows(t):
+                self.splits[t.name] = sample_splits(
+                    self.reader.conn, plan.schema, t.name, t.key, t.est_rows, self.workers
+                )
+
     def _start(self, plan: Plan) -> None:
         ledger.ensure(self.target)
+        self._split(plan)
         payload = plan.to_json()
+        for entry in payload["tables"]:
+            entry["splits"] = [list(k) for k in self.splits.get(entry["table"], [])]
         with self.target.transaction():
             ledger.create_run(
                 self.target,
@@ -347,56 +481,130 @@ class _Run:
             dropped = list(plan.deferred)
             if self.options.defer_constraints:
                 dropped += plan.self_references
+            if self.options.defer_indexes:
+                seen = {(d.table, d.name) for d in dropped}
+                targets = [t.target for t in plan.tables]
+                dropped += [
+                    d
+                    for d in constraints.for_load(self.target, plan.tables[0].schema, targets)
+                    if (d.table, d.name) not in seen
+                ]
             for deferred in dropped:
                 constraints.drop(self.target, self.run_id, deferred)
             if self.options.truncate:
                 self.target.execute(
                     sql.SQL("truncate {}").format(
-                        sql.SQL(", ").join(qualified(t.schema, t.name) for t in plan.tables)
+                        sql.SQL(", ").join(qualified(t.schema, t.target) for t in plan.tables)
                     )
                 )
 
-    def _table(self, plan: Plan, table: TablePlan, throttle: Throttle, rejects: RejectFile) -> None:
-        last = ledger.last_batch(self.target, self.run_id, table.name)
+    def _wait(self) -> None:
+        self.health.wait(
+            on_pause=lambda why: self.emit("pause", reason=why),
+            on_resume=lambda: self.emit("resume"),
+        )
+
+    def _table(self, plan: Plan, table: TablePlan, rejects: RejectFile) -> None:
+        self._table_start(table)
+        for unit in self._units(table):
+            self._part(self.main, plan, table, unit, rejects)
+        self._table_done(table)
+
+    def _table_start(self, table: TablePlan) -> None:
         done = ledger.batches(self.target, self.run_id)
         read = sum(b.rows_read for b in done if b.table == table.name)
         self.emit("table", table.name, estimated_rows=table.est_rows, read=read)
-        if not table.key:
-            if last is None:
-                throttle.wait()
-                self._batch(plan, table, 1, None, rejects)
-        else:
-            lo = last.key_to if last else None
-            batch_no = last.batch_no + 1 if last else 1
-            while True:
-                throttle.wait()
-                count = self._batch(plan, table, batch_no, lo, rejects)
-                if count is None:
-                    break
-                lo, n = count
-                batch_no += 1
-                if n < self.options.batch_size:
-                    break
+
+    def _table_done(self, table: TablePlan) -> None:
         sequences.advance(self.target, table)
         stats = table_stats([table.name], ledger.batches(self.target, self.run_id))[0]
         data = stats.to_json()
         del data["table"]
         self.emit("table_done", table.name, **data)
 
+    def _rows(self, table: TablePlan) -> int:
+        """Rows per batch: --batch-size, or fewer when --batch-bytes says so (the rows'
+        average size from the source's table size and row estimate)."""
+        size = self.options.batch_size
+        if self.options.batch_bytes is not None and table.est_rows > 0 and table.est_bytes > 0:
+            width = max(table.est_bytes / table.est_rows, 1.0)
+            size = min(size, max(1, int(self.options.batch_bytes / width)))
+        return size
+
+    def _units(self, table: TablePlan) -> list[tuple[int, Key | None, Key | None]]:
+        """(part, from, to) key ranges of ``table``: one, unless --workers cut it."""
+        bounds: list[Key | None] = [None, *self.splits.get(table.name, []), None]
+        return [(i, bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+    def _part(
+        self,
+        conn: _Conn,
+        plan: Plan,
+        table: TablePlan,
+        unit: tuple[int, Key | None, Key | None],
+        rejects: RejectFile,
+    ) -> None:
+        """Batches over one key range, continuing after its last ledger row."""
+        part, start, limit = unit
+        last = ledger.last_batch(conn.target, self.run_id, table.name, part)
+        if not table.key:
+            if last is None:
+                self._wait()
+                self._batch(conn, plan, table, 1, None, rejects)
+            return
+        lo = last.key_to if last else start
+        batch_no = last.batch_no + 1 if last else part * ledger.PART_STRIDE + 1
+        while not self.stop.is_set():
+            self._wait()
+            count = self._batch(conn, plan, table, batch_no, lo, rejects, limit)
+            if count is None:
+                break
+            lo, n = count
+            batch_no += 1
+            if n < self._rows(table):
+                break
+
+    def _parallel(self, plan: Plan, rejects: RejectFile) -> None:
+        """--workers N: the units of each level of tables run N at a time."""
+        conns = [self.main]
+        try:
+            for _ in range(self.workers - 1):
+                reader = open_reader(self.source_url)
+                conns.append(_Conn(reader, _fast_commits(connect(self.target_url))))
+                reader.start()
+            pool = Pool(conns)
+            for level in levels(plan):
+                for t in level:
+                    self._table_start(t)
+                units = [(t, u) for t in level for u in self._units(t)]
+                pool.run(
+                    units,
+                    lambda c, tu: self._part(c, plan, tu[0], tu[1], rejects),
+                    self.stop,
+                )
+                for t in level:
+                    self._table_done(t)
+        finally:
+            for c in conns[1:]:
+                c.reader.close()
+                c.target.close()
+
     def _batch(
         self,
+        conn: _Conn,
         plan: Plan,
         table: TablePlan,
         batch_no: int,
         lo: Key | None,
         rejects: RejectFile,
+        limit: Key | None = None,
     ) -> tuple[Key, int] | None:
         """One batch after ``lo``; returns its last key and row count, or None when done."""
         t0 = time.perf_counter()
         try:
-            with self.target.transaction():
-                result = self.reader.read_batch(
-                    plan, table, lo, self.options.batch_size, self.target
+            with conn.target.transaction():
+                result = conn.reader.read_batch(
+                    plan, table, lo, self._rows(table), conn.target, limit
                 )
                 if result is None:
                     return None
@@ -408,7 +616,7 @@ class _Run:
                         f"rejected {len(loaded.rejects)}; the batch was rolled back"
                     )
                 ledger.record(
-                    self.target,
+                    conn.target,
                     self.run_id,
                     Batch(
                         table=table.name,
@@ -431,7 +639,9 @@ class _Run:
             raise TransferError(
                 f"table {table.name!r}, batch {batch_no} {what}: {describe(exc)}"
             ) from exc
-        rejects.write(loaded.rejects)
+        with self._events:
+            rejects.write(loaded.rejects)
+        self.health.record_batch(written, time.perf_counter() - t0, len(loaded.rejects))
         self.emit(
             "batch",
             table.name,
@@ -442,7 +652,7 @@ class _Run:
             seconds=round(time.perf_counter() - t0, 4),
         )
         if loaded.rejects and self.options.max_rejects is not None:
-            total = ledger.total_rejected(self.target, self.run_id)
+            total = ledger.total_rejected(conn.target, self.run_id)
             if total > self.options.max_rejects:
                 raise TransferAborted(
                     f"{total} rows rejected, more than --max-rejects {self.options.max_rejects}; "

@@ -73,13 +73,29 @@ def next_bound(
     key: Sequence[str],
     lo: Key | None,
     batch_size: int,
+    limit: Key | None = None,
 ) -> tuple[int, Key] | None:
-    """Rows and last key of the next batch after ``lo``, or None when none are left.
+    """Rows and last key of the next batch after ``lo`` (and up to ``limit``), or None
+    when none are left.
 
     Reads only key columns (an index-only scan on the primary key when the table is
     vacuumed), ordered by the key and bounded by ``LIMIT``.
     """
-    where, params = range_predicate(key, lo, None)
+    where, params = range_predicate(key, lo, limit)
+    # a full batch: its last key is the n-th, read straight off the primary key's index
+    nth = sql.SQL(
+        "select {cols} from {t} as s where {where} order by {ord} offset {skip} limit 1"
+    ).format(
+        cols=text_key(key),
+        t=qualified(schema, table),
+        where=where,
+        ord=order_by(key, alias="s"),
+        skip=sql.Literal(batch_size - 1),
+    )
+    row = conn.execute(nth, params).fetchone()
+    if row is not None:
+        return batch_size, tuple(str(v) for v in row)
+    # the last, partial batch: count it and find its last key
     inner = sql.SQL("select {cols} from {t} where {where} order by {ord} limit {n}").format(
         cols=sql.SQL(", ").join(sql.Identifier(k) for k in key),
         t=qualified(schema, table),
@@ -113,3 +129,26 @@ def keys_in_range(
         cols=text_key(key), t=qualified(schema, table), where=where, ord=order_by(key, alias="s")
     )
     return [tuple(str(v) for v in r) for r in conn.execute(query, params).fetchall()]
+
+
+def sample_splits(
+    conn: psycopg.Connection, schema: str, table: str, key: Sequence[str], est_rows: int, parts: int
+) -> list[Key]:
+    """Up to ``parts - 1`` keys that cut the table into parts of about equal size, from a
+    block sample of about 200 keys per part (``TABLESAMPLE SYSTEM``, not a scan)."""
+    if parts < 2 or est_rows <= 0:
+        return []
+    percent = min(100.0, 100.0 * 200 * parts / est_rows)
+    query = sql.SQL(
+        "select {cols} from {t} as s tablesample system ({pct}) repeatable (1) order by {ord}"
+    ).format(
+        cols=text_key(key),
+        t=qualified(schema, table),
+        pct=sql.Literal(percent),
+        ord=order_by(key, alias="s"),
+    )
+    sample = [tuple(str(v) for v in r) for r in conn.execute(query).fetchall()]
+    if len(sample) < 2 * parts:
+        return []
+    cuts = [sample[len(sample) * i // parts] for i in range(1, parts)]
+    return [c for i, c in enumerate(cuts) if i == 0 or c != cuts[i - 1]]

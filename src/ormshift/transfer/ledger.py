@@ -179,11 +179,17 @@ _BATCH_COLUMNS = (
 )
 
 
-def last_batch(conn: psycopg.Connection, run_id: str, table: str) -> Batch | None:
+#: With --workers, part ``p`` of a table numbers its batches from ``p * PART_STRIDE + 1``.
+PART_STRIDE = 10_000_000
+
+
+def last_batch(conn: psycopg.Connection, run_id: str, table: str, part: int = 0) -> Batch | None:
+    """The table's last recorded batch (of key-range part ``part``)."""
     row = conn.execute(
         f"select {_BATCH_COLUMNS} from ormshift.ledger"
-        " where run_id = %s and table_name = %s order by batch_no desc limit 1",
-        [run_id, table],
+        " where run_id = %s and table_name = %s and batch_no between %s and %s"
+        " order by batch_no desc limit 1",
+        [run_id, table, part * PART_STRIDE, (part + 1) * PART_STRIDE - 1],
     ).fetchone()
     return _batch(row) if row else None
 
@@ -306,14 +312,14 @@ def mark_constraint_restored(
     )
 
 
-def restored_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str]]:
-    """Constraints the run dropped and added back: (schema, table, name)."""
+def restored_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str, str]]:
+    """Constraints the run dropped and added back: (schema, table, name, definition)."""
     rows = conn.execute(
-        "select schema_name, table_name, constraint_name from ormshift.constraints"
+        "select schema_name, table_name, constraint_name, definition from ormshift.constraints"
         " where run_id = %s and restored_at is not null",
         [run_id],
     ).fetchall()
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def mark_constraint_dropped(

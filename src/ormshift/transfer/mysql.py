@@ -3,7 +3,9 @@
 The tables are reflected with SQLAlchemy; each batch is one keyset ``SELECT`` (row
 comparison on the primary key, ``ORDER BY`` key, ``LIMIT``) whose rows are written to
 PostgreSQL with text COPY (``write_row``), so this path builds one Python tuple per row:
-the price of a driver without COPY.
+the price of a driver without COPY. A mapping's transforms run here in Python (TypeORM's
+simple-array split on commas), its expressions in MySQL's SQL, and its casts are the
+target column's own type parsing the text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ormshift.dsn import redact
 from ormshift.errors import ConnectionFailed
+from ormshift.mapping import Mapping
 from ormshift.transfer.copy import Copied, copy_in
 from ormshift.transfer.errors import PreflightError, TransferError
 from ormshift.transfer.keyset import Key
@@ -78,6 +81,24 @@ def _bool(value: Any) -> Any:
     return bool(value) if isinstance(value, int) else value
 
 
+def _simple_array(value: Any) -> Any:
+    """TypeORM's simple-array: ``"a,b"`` -> ``["a", "b"]``, ``""`` -> ``[]``."""
+    if isinstance(value, str):
+        return value.split(",") if value else []
+    return value
+
+
+def _transform(name: str | None) -> Convert | None:
+    # simple-json needs nothing: the JSON text goes through text COPY into jsonb as it is
+    return _simple_array if name == "simple-array" else None
+
+
+def _chain(first: Convert | None, then: Convert | None) -> Convert | None:
+    if first is None or then is None:
+        return first or then
+    return lambda v: then(first(v))
+
+
 def _converter(fmt: str) -> Convert | None:
     if fmt == "boolean":
         return _bool
@@ -119,6 +140,7 @@ class MySQLReader:
         schema: str,
         target_schema: str | None,
         allow_no_key: bool,
+        mapping: Mapping | None = None,
     ) -> Plan:
         try:
             self.meta.reflect(bind=self.conn, views=False)
@@ -133,23 +155,37 @@ class MySQLReader:
         ]
         tschema = target_schema or schema
         plan = plan_for_target(
-            tables, target, schema=self.database, target_schema=tschema, allow_no_key=allow_no_key
+            tables,
+            target,
+            schema=self.database,
+            target_schema=tschema,
+            allow_no_key=allow_no_key,
+            mapping=mapping,
         )
         for t in plan.tables:
-            rel = psycopg.sql.Identifier(t.schema, t.name).as_string(target)
+            rel = psycopg.sql.Identifier(t.schema, t.target).as_string(target)
             fmts: dict[str, str] = {
                 str(r[0]): str(r[1]) for r in target.execute(_TARGET_TYPES, [rel]).fetchall()
             }
-            self.convert[t.name] = [_converter(fmts[c]) for c in t.columns]
+            self.convert[t.name] = [
+                _chain(_transform(o.transform), _converter(fmts[o.target])) for o in t.outputs
+            ]
         return plan
 
     def start(self) -> None:
         return None
 
     def read_batch(
-        self, plan: Plan, table: TablePlan, lo: Key | None, size: int, target: psycopg.Connection
+        self,
+        plan: Plan,
+        table: TablePlan,
+        lo: Key | None,
+        size: int,
+        target: psycopg.Connection,
+        limit: Key | None = None,
     ) -> BatchResult | None:
         del plan
+        assert limit is None, "MySQL sources are read by one worker"
         t0 = time.perf_counter()
         rows = self._select(table, lo, size)
         read_s = time.perf_counter() - t0
@@ -164,7 +200,8 @@ class MySQLReader:
         digest = hashlib.md5(usedforsecurity=False)
         for r in rows:
             digest.update(repr(r).encode())
-        positions = [table.columns.index(k) for k in table.key]
+        sources = [o.source for o in table.outputs]
+        positions = [sources.index(k) for k in table.key]
         hi = tuple(key_text(rows[-1][i]) for i in positions) if table.key else None
         rejects: list[Reject] = []
         bad: list[Key] = []
@@ -182,7 +219,10 @@ class MySQLReader:
                     Reject(
                         table=table.name,
                         key=dict(zip(table.key, key, strict=True)),
-                        row={c: _jsonable(v) for c, v in zip(table.columns, rows[i], strict=True)},
+                        row={
+                            c: _jsonable(v)
+                            for c, v in zip(table.target_columns, rows[i], strict=True)
+                        },
                         error=describe(error),
                     )
                 )
@@ -196,7 +236,12 @@ class MySQLReader:
 
     def _select(self, table: TablePlan, lo: Key | None, size: int) -> list[Row]:
         t = self.meta.tables[table.name]
-        stmt = sa.select(*(t.c[c] for c in table.columns))
+        stmt = sa.select(
+            *(
+                t.c[o.source] if o.source is not None else sa.literal_column(o.expression or "")
+                for o in table.outputs
+            )
+        )
         if table.key:
             keys = [t.c[k] for k in table.key]
             if lo is not None:

@@ -8,7 +8,8 @@ smaller keys); a cycle between tables is refused with the tables named.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,6 +18,8 @@ from psycopg import sql
 
 from ormshift.extract.database import reflect
 from ormshift.manifest import Table
+from ormshift.mapping import Mapping as MappingFile
+from ormshift.mapping import TableMapping, Transform
 from ormshift.transfer.errors import PreflightError
 from ormshift.transfer.keyset import qualified
 
@@ -68,23 +71,69 @@ class SequenceRef:
 
 
 @dataclass(frozen=True)
+class Output:
+    """One target column and what the source SELECT gives it: a source column (renamed,
+    transformed, cast) or a trusted SQL expression from the mapping file."""
+
+    target: str
+    source: str | None = None
+    transform: Transform | None = None
+    cast: str | None = None
+    expression: str | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Copied as the source stores it (a rename at most)."""
+        return self.transform is None and self.cast is None and self.expression is None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"target": self.target}
+        for k in ("source", "transform", "cast", "expression"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        return out
+
+
+@dataclass(frozen=True)
 class TablePlan:
-    name: str
-    schema: str
-    columns: tuple[str, ...]
+    name: str  # the source table (ledger rows, events and reports use it)
+    schema: str  # the target schema
+    columns: tuple[str, ...]  # source columns copied
     key: tuple[str, ...]  # empty: no primary key, copied whole (--allow-no-key)
     binary: bool
     depends_on: tuple[str, ...]
     est_rows: int
     est_bytes: int
-    sequences: tuple[SequenceRef, ...] = ()
+    sequences: tuple[SequenceRef, ...] = ()  # columns are target columns
+    target_name: str | None = None  # when the mapping renames the table
+    mapped: tuple[Output, ...] = ()  # empty: every column copied under its own name
+
+    @property
+    def target(self) -> str:
+        return self.target_name or self.name
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        return self.mapped or tuple(Output(c, c) for c in self.columns)
+
+    @property
+    def target_columns(self) -> tuple[str, ...]:
+        return tuple(o.target for o in self.outputs)
+
+    @property
+    def target_key(self) -> tuple[str, ...]:
+        by_source = {o.source: o.target for o in self.outputs if o.expression is None}
+        return tuple(by_source[k] for k in self.key)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "table": self.name,
             "schema": self.schema,
+            "target_table": self.target,
             "columns": list(self.columns),
             "key": list(self.key),
+            "target_key": list(self.target_key),
+            "outputs": [o.to_json() for o in self.mapped],
             "format": "binary" if self.binary else "text",
             "depends_on": list(self.depends_on),
             "estimated_rows": self.est_rows,
@@ -236,26 +285,137 @@ class SourceTable:
     types: Mapping[str, ColumnType] | None = None  # PostgreSQL sources: for binary COPY
 
 
+_CAST = re.compile(r'^[A-Za-z_][A-Za-z0-9_ ."]*(\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])*$')
+
+
+def _unknown_columns(src: SourceTable, tm: TableMapping) -> None:
+    known = set(src.columns)
+    named = [c.source for c in tm.columns if not c.computed] + list(tm.skip)
+    for name in named:
+        if name not in known:
+            raise PreflightError(
+                f"the mapping names column {src.name}.{name}, which the source table does not "
+                f"have (it has {', '.join(src.columns)}); fix the mapping file"
+            )
+
+
+def map_outputs(src: SourceTable, tm: TableMapping) -> tuple[Output, ...]:
+    """The target columns of ``src`` under ``tm``, in source order, computed ones last."""
+    _unknown_columns(src, tm)
+    outputs: list[Output] = []
+    for name in src.columns:
+        if name in tm.skip:
+            if name in src.key:
+                raise PreflightError(
+                    f"the mapping skips {src.name}.{name}, a primary key column; batches and "
+                    "rollback need it, so copy it"
+                )
+            continue
+        cm = tm.column(name)
+        if name in src.key and (cm.transform or cm.expression):
+            raise PreflightError(
+                f"the mapping transforms {src.name}.{name}, a primary key column; keys are "
+                "copied as they are (a rename or a cast at most)"
+            )
+        outputs.append(Output(cm.target, name, cm.transform, cm.cast))
+    outputs.extend(Output(cm.target, None, None, cm.cast, cm.expression) for cm in tm.computed())
+    seen: set[str] = set()
+    for o in outputs:
+        if o.cast is not None and not _CAST.match(o.cast):
+            raise PreflightError(
+                f"the mapping casts {src.name}.{o.target} to {o.cast!r}, which is not a type "
+                "name (like text, numeric(14,2) or text[])"
+            )
+        if o.target in seen:
+            raise PreflightError(
+                f"the mapping sends two columns of {src.name!r} to target column {o.target!r}"
+            )
+        seen.add(o.target)
+    return tuple(outputs)
+
+
+_CATEGORIES = """
+select st.typcategory, tt.typcategory
+from pg_type st, pg_type tt
+where st.oid = to_regtype(%s) and tt.oid = to_regtype(%s)
+"""
+
+
+def _check_conversions(
+    target: psycopg.Connection,
+    tables: Iterable[SourceTable],
+    mapping: MappingFile,
+    to: Mapping[str, str],
+    ttypes: Mapping[tuple[str, str], ColumnType],
+) -> None:
+    """Refuse a plainly copied column whose type cannot become the target column's.
+
+    Rows travel as text unless the types agree, and the target parses that text: text
+    goes anywhere its contents parse (checked row by row: rejects); other types need the
+    same type category (numeric, date/time, ...) or a string-like target.
+    """
+    seen: set[tuple[str, str]] = set()
+    for src in tables:
+        if src.types is None:
+            continue
+        tm = mapping.table(src.name)
+        for name in src.columns:
+            cm = tm.column(name)
+            st = src.types[name]
+            tt = ttypes.get((to[src.name], cm.target))
+            if name in tm.skip or cm.transform or cm.cast or tt is None or st.fmt == tt.fmt:
+                continue
+            if "e" in (st.typtype, tt.typtype) or (st.fmt, tt.fmt) in seen:
+                continue
+            row = target.execute(_CATEGORIES, [st.fmt, tt.fmt]).fetchone()
+            if row is None:  # a type the target does not know: the extensions check says
+                continue
+            scat, tcat = row
+            if scat == tcat or "S" in (scat, tcat):
+                seen.add((st.fmt, tt.fmt))
+                continue
+            raise PreflightError(
+                f"source column {src.name}.{name} is {st.fmt} and target column "
+                f"{to[src.name]}.{cm.target} is {tt.fmt}, which it cannot be converted to; "
+                "change the target type or cast it in a --mapping file"
+            )
+
+
 def _check_columns(
-    src: SourceTable, tgt: Table, ttypes: Mapping[tuple[str, str], ColumnType]
+    src: SourceTable,
+    outputs: Sequence[Output],
+    tgt: Table,
+    ttypes: Mapping[tuple[str, str], ColumnType],
 ) -> bool:
-    """Raise unless every source column has a writable target; True when binary COPY fits."""
+    """Raise unless every output has a writable target; True when binary COPY fits."""
     target_names = {c.name for c in tgt.columns}
     binary = src.types is not None
-    for name in src.columns:
-        if name not in target_names:
+    for o in outputs:
+        if o.target not in target_names:
+            if o.plain and o.source == o.target:
+                raise PreflightError(
+                    f"source column {src.name}.{o.source} has no column of that name in target "
+                    f"table {tgt.name!r}; rename or skip it in a --mapping file, or add it to "
+                    "the target"
+                )
             raise PreflightError(
-                f"source column {src.name}.{name} has no column of that name in the target "
-                "table; add it to the target schema (or drop it from the source) and run again"
+                f"the mapping sends {src.name}.{o.source or o.expression} to column "
+                f"{tgt.name}.{o.target}, which the target table does not have; fix the mapping"
             )
-        tt = ttypes[(tgt.name, name)]
+        tt = ttypes[(tgt.name, o.target)]
         if tt.generated:
             raise PreflightError(
-                f"target column {tgt.name}.{name} is generated and cannot be written; make it "
-                "a plain column or drop it from the source"
+                f"target column {tgt.name}.{o.target} is generated and cannot be written; make "
+                "it a plain column, or skip the source column in a --mapping file"
             )
-        binary = binary and src.types is not None and src.types[name].binary_compatible(tt)
-    copied = set(src.columns)
+        binary = (
+            binary
+            and o.plain
+            and src.types is not None
+            and o.source is not None
+            and src.types[o.source].binary_compatible(tt)
+        )
+    copied = {o.target for o in outputs}
     for col in tgt.columns:
         tt = ttypes[(tgt.name, col.name)]
         if col.name in copied or tt.generated or not tt.not_null:
@@ -263,7 +423,8 @@ def _check_columns(
         if not (tt.has_default or tt.identity):
             raise PreflightError(
                 f"target column {tgt.name}.{col.name} is NOT NULL without a default and the "
-                "source has no such column; give it a default or make it nullable"
+                "source has no such column; give it a default, make it nullable, or fill it "
+                "with an expression in a --mapping file"
             )
     return binary
 
@@ -303,24 +464,39 @@ def plan_for_target(
     schema: str,
     target_schema: str,
     allow_no_key: bool = False,
+    mapping: MappingFile | None = None,
 ) -> Plan:
     """Check ``tables`` against the target schema and order them parents first."""
+    mapping = mapping or MappingFile()
     src = {t.name: t for t in tables}
     tgt = {t.name: t for t in reflect(target, target_schema).tables if t.kind == "table"}
     if not src:
         raise PreflightError(f"the source has no tables in schema {schema!r}; check --schema")
-    missing = sorted(set(src) - set(tgt))
+    for tm in mapping.tables:
+        if tm.source not in src:
+            raise PreflightError(
+                f"the mapping names table {tm.source!r}, which the source schema {schema!r} "
+                "does not have; fix the mapping file"
+            )
+        _unknown_columns(src[tm.source], tm)
+    to = {n: mapping.table(n).target for n in src}
+    back = {t: n for n, t in to.items()}
+    missing = sorted(n for n in src if to[n] not in tgt)
     if missing:
         raise PreflightError(
-            f"the target has no table {missing[0]!r} (schema {target_schema!r})"
+            f"the target has no table {to[missing[0]]!r} (schema {target_schema!r})"
             + (f" nor {len(missing) - 1} more" if len(missing) > 1 else "")
-            + "; create the target schema first (ormshift generate, or your migrations)"
+            + "; create the target schema first (ormshift generate, your migrations, or "
+            "--create-schema)"
         )
     ttypes = _types(target, target_schema)
+    _check_conversions(target, src.values(), mapping, to, ttypes)
     warnings: list[str] = []
     plans: dict[str, TablePlan] = {}
     for name, table in src.items():
-        binary = _check_columns(table, tgt[name], ttypes)
+        outputs = map_outputs(table, mapping.table(name))
+        binary = _check_columns(table, outputs, tgt[to[name]], ttypes)
+        identity = to[name] == name and all(o.plain and o.source == o.target for o in outputs)
         if not table.key:
             if not allow_no_key:
                 raise PreflightError(
@@ -332,32 +508,39 @@ def plan_for_target(
                 "not resumable part-way, and rolled back by deleting all its rows"
             )
         seqs = tuple(
-            SequenceRef(c, seq)
-            for c in table.columns
-            for seq in [_sequence(target, target_schema, name, c)]
+            SequenceRef(o.target, seq)
+            for o in outputs
+            for seq in [_sequence(target, target_schema, to[name], o.target)]
             if seq is not None
         )
         plans[name] = TablePlan(
             name=name,
             schema=target_schema,
-            columns=table.columns,
+            columns=tuple(o.source for o in outputs if o.source is not None),
             key=table.key,
             binary=binary,
             depends_on=tuple(sorted((table.parents & set(src)) - {name})),
             est_rows=table.est_rows,
             est_bytes=table.est_bytes,
             sequences=seqs,
+            target_name=None if to[name] == name else to[name],
+            mapped=() if identity else outputs,
         )
     deps = {n: set(t.parents & set(src)) for n, t in src.items()}
     groups = cycle_groups(deps)
     cycles = tuple(tuple(_find_cycle({n: deps[n] & g - {n} for n in g})) for g in groups)
     deferred: list[DeferredConstraint] = []
-    fks = _foreign_keys(target, target_schema)
+    # the target's foreign keys, named by the source tables they belong to
+    fks = [
+        (back[t], n, back[r], d)
+        for t, n, r, d in _foreign_keys(target, target_schema)
+        if t in back and r in back
+    ]
     for g in groups:
         for n in g:
             deps[n] -= g
         deferred.extend(
-            DeferredConstraint(target_schema, table, name, definition)
+            DeferredConstraint(target_schema, to[table], name, definition)
             for table, name, ref, definition in fks
             if table in g and ref in g and ref != table
         )
@@ -374,7 +557,7 @@ def plan_for_target(
         cycles=cycles,
         deferred=tuple(deferred),
         self_references=tuple(
-            DeferredConstraint(target_schema, table, name, definition)
+            DeferredConstraint(target_schema, to[table], name, definition)
             for table, name, ref, definition in fks
             if table == ref and table in src
         ),
@@ -388,15 +571,64 @@ def build_plan(
     schema: str = "public",
     target_schema: str | None = None,
     allow_no_key: bool = False,
+    mapping: MappingFile | None = None,
 ) -> Plan:
     """Reflect both ends, check that every source column has a target, and order tables."""
-    return plan_for_target(
+    plan = plan_for_target(
         source_tables(source, schema),
         target,
         schema=schema,
         target_schema=target_schema or schema,
         allow_no_key=allow_no_key,
+        mapping=mapping,
     )
+    for t in plan.tables:
+        if t.mapped:
+            _try_select(source, plan.schema, t)
+    return plan
+
+
+def output_sql(o: Output) -> sql.Composable:
+    """What the source SELECT computes for ``o`` (mapping expressions are trusted config)."""
+    if o.expression is not None:
+        # %% because the batch SELECT carries bound parameters (the key range)
+        value: sql.Composable = sql.SQL("({})").format(sql.SQL(o.expression.replace("%", "%%")))
+    else:
+        assert o.source is not None
+        value = sql.Identifier(o.source)
+    if o.transform == "simple-json":
+        value = sql.SQL("({})::jsonb").format(value)
+    elif o.transform == "simple-array":
+        # TypeORM writes array.join(","), and reads "" back as []
+        value = sql.SQL(
+            "case when {v} = '' then '{{}}'::text[] else string_to_array({v}, ',') end"
+        ).format(v=value)
+    if o.cast is not None:
+        value = sql.SQL("({})::{}").format(value, sql.SQL(o.cast))
+    return value
+
+
+def select_list(table: TablePlan) -> sql.Composable:
+    return sql.SQL(", ").join(
+        output_sql(o) if not o.plain else sql.Identifier(o.source or o.target)
+        for o in table.outputs
+    )
+
+
+def _try_select(source: psycopg.Connection, schema: str, table: TablePlan) -> None:
+    """Run the mapped SELECT for no rows, so a bad expression or cast fails the preflight."""
+    query = sql.SQL("select {} from {} limit 0").format(
+        select_list(table), qualified(schema, table.name)
+    )
+    try:
+        with source.transaction():
+            source.execute(query, [])
+    except psycopg.Error as exc:
+        reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
+        raise PreflightError(
+            f"the mapping of table {table.name!r} does not run on the source: {reason}; fix "
+            "its expressions or casts"
+        ) from exc
 
 
 _FOREIGN_KEYS = """

@@ -69,14 +69,16 @@ def _rollback(
         constraints.drop_again(conn, run_id)
         for entry in reversed(planned):
             name, schema = str(entry["table"]), str(entry["schema"])
-            table = reflected.get((schema, name))
+            tname = str(entry.get("target_table", name))
+            planned_key = entry.get("target_key", entry["key"])
+            table = reflected.get((schema, tname))
             if table is None:
-                raise TransferError(f"the target has no table {name!r} any more; cannot roll back")
+                raise TransferError(f"the target has no table {tname!r} any more; cannot roll back")
             names = {c.name for c in table.columns}
-            key = tuple(k for k in entry["key"] if k in names)
-            if len(key) != len(entry["key"]):
+            key = tuple(k for k in planned_key if k in names)
+            if len(key) != len(planned_key):
                 raise TransferError(
-                    f"target table {name!r} lost key columns {entry['key']}; cannot roll back"
+                    f"target table {tname!r} lost key columns {planned_key}; cannot roll back"
                 )
             count = 0
             for batch in sorted((b for b in live if b.table == name), key=lambda b: -b.batch_no):
@@ -90,7 +92,7 @@ def _rollback(
                     cond, more = key_in(key, batch.rejected_keys)
                     where = sql.SQL("{} and not {}").format(where, cond)
                     params = [*params, *more]
-                stmt = sql.SQL("delete from {} where {}").format(qualified(schema, name), where)
+                stmt = sql.SQL("delete from {} where {}").format(qualified(schema, tname), where)
                 try:
                     with conn.transaction():
                         cur = conn.execute(stmt, params)
@@ -98,7 +100,7 @@ def _rollback(
                         ledger.mark_rolled_back(conn, run_id, name, batch.batch_no)
                 except psycopg.Error as exc:
                     raise TransferError(
-                        f"cannot delete the rows run {run_id} wrote to {name!r}: {describe(exc)};"
+                        f"cannot delete the rows run {run_id} wrote to {tname!r}: {describe(exc)};"
                         " fix that and run the rollback again (it continues where it stopped)"
                     ) from exc
             deleted[name] = count

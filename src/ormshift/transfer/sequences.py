@@ -32,7 +32,7 @@ def advance(conn: psycopg.Connection, table: TablePlan) -> None:
     """Set every sequence of ``table`` past the largest value now in its column."""
     for ref in table.sequences:
         query = sql.SQL("select max({c})::bigint from {t}").format(
-            c=sql.Identifier(ref.column), t=qualified(table.schema, table.name)
+            c=sql.Identifier(ref.column), t=qualified(table.schema, table.target)
         )
         row = conn.execute(query).fetchone()
         if row is None or row[0] is None:

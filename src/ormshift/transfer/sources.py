@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from ormshift.dsn import connect
+from ormshift.mapping import Mapping
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
 from ormshift.transfer.rejects import Loaded, load_batch
@@ -36,12 +37,19 @@ class Reader(Protocol):
         schema: str,
         target_schema: str | None,
         allow_no_key: bool,
+        mapping: Mapping | None = None,
     ) -> Plan: ...
 
     def start(self) -> None: ...
 
     def read_batch(
-        self, plan: Plan, table: TablePlan, lo: Key | None, size: int, target: psycopg.Connection
+        self,
+        plan: Plan,
+        table: TablePlan,
+        lo: Key | None,
+        size: int,
+        target: psycopg.Connection,
+        limit: Key | None = None,
     ) -> BatchResult | None: ...
 
     def close(self) -> None: ...
@@ -60,6 +68,7 @@ class PgReader:
         schema: str,
         target_schema: str | None,
         allow_no_key: bool,
+        mapping: Mapping | None = None,
     ) -> Plan:
         return build_plan(
             self.conn,
@@ -67,6 +76,7 @@ class PgReader:
             schema=schema,
             target_schema=target_schema,
             allow_no_key=allow_no_key,
+            mapping=mapping,
         )
 
     def start(self) -> None:
@@ -74,13 +84,19 @@ class PgReader:
         self.conn.read_only = True
 
     def read_batch(
-        self, plan: Plan, table: TablePlan, lo: Key | None, size: int, target: psycopg.Connection
+        self,
+        plan: Plan,
+        table: TablePlan,
+        lo: Key | None,
+        size: int,
+        target: psycopg.Connection,
+        limit: Key | None = None,
     ) -> BatchResult | None:
         with self.conn.transaction():
             hi: Key | None = None
             count = -1
             if table.key:
-                bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size)
+                bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
                 if bound is None:
                     return None
                 count, hi = bound

@@ -1,164 +1,51 @@
-"""Health checks between batches: any probe asking to pause pauses; a critical one aborts.
+"""Health between batches, through `ormshift.monitor`: warn logs, throttle sleeps one
+interval, pause waits (a flag file pauses too), abort stops the run cleanly.
 
-A `Probe` is anything with a ``name`` and a ``check()`` returning a `Reading`. The
-engine calls `Throttle.wait` before each batch, so a pause or an abort always falls
-between two committed batches and the ledger stays consistent.
+`Health` is the small interface the engine sees (``wait`` before each batch,
+``record_batch`` after it); behind it a `Monitor` runs the host probe, a PostgreSQL probe
+on the target and a probe of the run's own counters, against thresholds that come from
+``--monitor-config`` (TOML, re-read while running) with the command-line flags laid
+over them. The engine calls `Health.wait` before each batch, so a pause or an abort
+always falls between two committed batches and the ledger stays consistent.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol
 
-import psutil
-import psycopg
-
+from ormshift.dsn import normalize_url
+from ormshift.monitor import (
+    HostProbe,
+    Level,
+    Monitor,
+    MonitorAbort,
+    MonitorConfig,
+    PostgresProbe,
+    Probe,
+    Rule,
+    RunProbe,
+    RunStats,
+    Snapshot,
+    ThresholdSource,
+    log_alert,
+)
+from ormshift.monitor.core import PAUSE_FILE_METRIC
 from ormshift.transfer.errors import TransferAborted
 
-Level = Literal["ok", "pause", "critical"]
-
-
-@dataclass(frozen=True)
-class Reading:
-    level: Level
-    detail: str = ""
-
-
-OK = Reading("ok")
-
-
-class Probe(Protocol):
-    name: str
-
-    def check(self) -> Reading: ...
-
-
-def _level(value: float, pause: float | None, critical: float | None) -> Level:
-    if critical is not None and value >= critical:
-        return "critical"
-    if pause is not None and value >= pause:
-        return "pause"
-    return "ok"
-
-
-@dataclass
-class HostProbe:
-    """Host CPU and memory use, in percent."""
-
-    max_cpu: float | None = None
-    critical_cpu: float | None = None
-    max_memory: float | None = None
-    critical_memory: float | None = None
-    name: str = "host"
-
-    def __post_init__(self) -> None:
-        psutil.cpu_percent(interval=None)  # start the measuring window
-
-    def check(self) -> Reading:
-        worst = OK
-        if self.max_memory is not None or self.critical_memory is not None:
-            mem = psutil.virtual_memory().percent
-            lvl = _level(mem, self.max_memory, self.critical_memory)
-            if lvl != "ok":
-                worst = Reading(lvl, f"host memory {mem:.0f}% used")
-        if worst.level != "critical" and (
-            self.max_cpu is not None or self.critical_cpu is not None
-        ):
-            cpu = psutil.cpu_percent(interval=None)  # since the previous check
-            lvl = _level(cpu, self.max_cpu, self.critical_cpu)
-            if lvl == "critical" or (lvl == "pause" and worst.level == "ok"):
-                worst = Reading(lvl, f"host CPU {cpu:.0f}% busy")
-        return worst
-
-
-@dataclass
-class ConnectionsProbe:
-    """Active connections on the target server (other than this one)."""
-
-    conn: psycopg.Connection
-    max_active: int | None = None
-    critical_active: int | None = None
-    name: str = "target-connections"
-
-    def check(self) -> Reading:
-        row = self.conn.execute(
-            "select count(*) from pg_stat_activity where state = 'active'"
-            " and pid <> pg_backend_pid()"
-        ).fetchone()
-        active = int(row[0]) if row else 0
-        lvl = _level(active, self.max_active, self.critical_active)
-        return OK if lvl == "ok" else Reading(lvl, f"{active} active connections on the target")
-
-
-@dataclass
-class FlagFileProbe:
-    """Pause while ``path`` exists (as gh-ost's throttle flag file)."""
-
-    path: Path
-    name: str = "pause-file"
-
-    def check(self) -> Reading:
-        if self.path.exists():
-            return Reading("pause", f"pause file {self.path} exists")
-        return OK
-
-
-class Throttle:
-    def __init__(
-        self,
-        probes: Sequence[Probe],
-        *,
-        interval: float = 1.0,
-        on_pause: Callable[[str], None] | None = None,
-        on_resume: Callable[[], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.probes = tuple(probes)
-        self.interval = interval
-        self.on_pause = on_pause
-        self.on_resume = on_resume
-        self.sleep = sleep
-        self.paused_seconds = 0.0
-
-    def _reading(self) -> tuple[str, Reading]:
-        worst: tuple[str, Reading] = ("", OK)
-        for probe in self.probes:
-            r = probe.check()
-            if r.level == "critical":
-                return probe.name, r
-            if r.level == "pause" and worst[1].level == "ok":
-                worst = (probe.name, r)
-        return worst
-
-    def wait(self) -> None:
-        """Return when every probe is clear; raise `TransferAborted` on a critical one."""
-        paused_at: float | None = None
-        while True:
-            name, reading = self._reading()
-            if reading.level == "critical":
-                raise TransferAborted(
-                    f"critical health threshold reached ({name}: {reading.detail}); the run "
-                    "stopped between batches and can be resumed with --resume once it clears"
-                )
-            if reading.level == "ok":
-                if paused_at is not None:
-                    self.paused_seconds += time.monotonic() - paused_at
-                    if self.on_resume:
-                        self.on_resume()
-                return
-            if paused_at is None:
-                paused_at = time.monotonic()
-                if self.on_pause:
-                    self.on_pause(f"{name}: {reading.detail}")
-            self.sleep(self.interval)
+TARGET_CONNECTIONS = "pg_active_connections{db=target}"
 
 
 @dataclass(frozen=True)
 class ThrottleSettings:
-    """Thresholds from the command line; `probes` builds the probes they ask for."""
+    """Thresholds from the command line, laid over ``config`` (a monitor TOML file).
+
+    A flag replaces that metric's whole rule: ``--max-memory 80`` means pause at 80 %
+    and nothing else for host memory. ``rules`` are more rules, replacing by metric too.
+    """
 
     pause_file: Path | None = None
     max_cpu: float | None = None
@@ -167,19 +54,131 @@ class ThrottleSettings:
     critical_memory: float | None = None
     max_connections: int | None = None
     critical_connections: int | None = None
-    interval: float = 1.0
+    interval: float | None = None  # None: the config's (2 s unless it says otherwise)
+    config: Path | None = None
+    rules: tuple[Rule, ...] = ()
 
-    def probes(self, target: psycopg.Connection) -> list[Probe]:
-        out: list[Probe] = []
-        if self.pause_file is not None:
-            out.append(FlagFileProbe(self.pause_file))
-        if any(
-            v is not None
-            for v in (self.max_cpu, self.critical_cpu, self.max_memory, self.critical_memory)
+    def flag_rules(self) -> list[Rule]:
+        out: list[Rule] = []
+        for metric, pause, abort in (
+            ("host_cpu_percent", self.max_cpu, self.critical_cpu),
+            ("host_memory_percent", self.max_memory, self.critical_memory),
+            (TARGET_CONNECTIONS, self.max_connections, self.critical_connections),
         ):
-            out.append(
-                HostProbe(self.max_cpu, self.critical_cpu, self.max_memory, self.critical_memory)
+            if pause is not None or abort is not None:
+                out.append(
+                    Rule(
+                        metric,
+                        pause=None if pause is None else float(pause),
+                        abort=None if abort is None else float(abort),
+                    )
+                )
+        return [*out, *self.rules]
+
+    def overlay(self, config: MonitorConfig) -> MonitorConfig:
+        """``config`` with these settings' rules, pause file and interval in force."""
+        rules = {r.metric: r for r in config.rules}
+        for rule in self.flag_rules():
+            rule.validate()
+            rules[rule.metric] = rule
+        return replace(
+            config,
+            rules=tuple(rules[m] for m in sorted(rules)),
+            pause_file=self.pause_file or config.pause_file,
+            interval=config.interval if self.interval is None else self.interval,
+        )
+
+
+@dataclass
+class _Thresholds(ThresholdSource):
+    """The monitor config file (re-read when it changes) with the flags laid over it."""
+
+    settings: ThrottleSettings = field(default_factory=ThrottleSettings)
+
+    def current(self) -> MonitorConfig:
+        return self.settings.overlay(super().current())
+
+
+def _reason(status_metric: str, value: float, rule: Rule | None, config: MonitorConfig) -> str:
+    if status_metric == PAUSE_FILE_METRIC:
+        return f"pause file {config.pause_file} exists"
+    limit = rule.threshold(Level.PAUSE) if rule else None
+    return f"{status_metric} = {value:g}" + (f" (pause at {limit:g})" if limit is not None else "")
+
+
+class Health:
+    """The engine's view of the monitor: `wait` before a batch, `record_batch` after."""
+
+    def __init__(
+        self,
+        settings: ThrottleSettings,
+        target_url: str | None,
+        extra_probes: Iterable[Probe] = (),
+        sinks: Sequence[Callable[..., None]] = (log_alert,),
+    ) -> None:
+        self.settings = settings
+        self.stats = RunStats()
+        self._pg = PostgresProbe(normalize_url(target_url), label="target") if target_url else None
+        probes: list[Probe] = [HostProbe(), RunProbe(self.stats), *extra_probes]
+        if self._pg is not None:
+            probes.insert(1, self._pg)
+        self.thresholds = _Thresholds(path=settings.config, settings=settings)
+        self.thresholds.current()  # the flags must make valid rules: fail before a row moves
+        self.monitor = Monitor(probes, self.thresholds, sinks=sinks)
+        self.paused_seconds = 0.0
+        self._lock = threading.Lock()
+
+    def record_batch(self, rows: int, seconds: float, rejects: int = 0) -> None:
+        with self._lock:  # --workers: several writers
+            self.stats.record_batch(rows, seconds, rejects)
+
+    def wait(
+        self,
+        on_pause: Callable[[str], None] | None = None,
+        on_resume: Callable[[], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Snapshot:
+        """Return when nothing asks to pause (after one interval's sleep on throttle);
+        raise `TransferAborted` when a metric crosses its abort threshold."""
+        paused_at: float | None = None
+
+        def paused(snap: Snapshot) -> None:
+            nonlocal paused_at
+            if paused_at is not None:
+                return
+            paused_at = time.monotonic()
+            if on_pause is not None:
+                worst = snap.worst()
+                config = self.thresholds.current()
+                on_pause(
+                    _reason(worst.metric, worst.value, worst.rule, config) if worst else "paused"
+                )
+
+        try:
+            snap = self.monitor.gate(sleep=sleep, on_pause=paused)
+        except MonitorAbort as exc:
+            worst = self.monitor.latest()
+            status = worst.worst() if worst else None
+            what = (
+                f"{status.metric} = {status.value:g}"
+                + (
+                    f", abort at {status.rule.abort:g}"
+                    if status.rule and status.rule.abort is not None
+                    else ""
+                )
+                if status
+                else str(exc)
             )
-        if self.max_connections is not None or self.critical_connections is not None:
-            out.append(ConnectionsProbe(target, self.max_connections, self.critical_connections))
-        return out
+            raise TransferAborted(
+                f"critical health threshold reached ({what}); the run stopped between batches "
+                "and can be resumed with --resume once it clears"
+            ) from exc
+        if paused_at is not None:
+            self.paused_seconds += time.monotonic() - paused_at
+            if on_resume is not None:
+                on_resume()
+        return snap
+
+    def close(self) -> None:
+        if self._pg is not None:
+            self._pg.close()
