@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from ormshift.report import read as read_report
 from tests.integration.test_transfer_support import query, run_sql, same
 
 CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
@@ -88,12 +89,15 @@ def test_migrate_prints_summary_and_writes_report(dbs: tuple[str, str], tmp_path
     assert result.returncode == 0, result.stderr
     assert "rows/s" in result.stdout
     assert SECRET not in result.stdout + result.stderr
-    data = json.loads(report.read_text())
-    assert data["status"] == "done"
-    assert {t["table"]: (t["read"], t["written"], t["batches"]) for t in data["tables"]} == {
+    data = read_report(report)
+    assert data.kind == "migrate" and data.status == "ok" and data.run_id
+    assert data.summary is not None
+    assert {row[0]: (row[1], row[2], row[4]) for row in data.summary.rows} == {
         "parent": (50, 50, 1),
         "child": (400, 400, 7),
     }
+    names = {s.name for s in data.series}
+    assert "all tables" in names and "host_cpu_percent" in names  # throughput and health
     same(src, tgt, "child", "id")
     assert all(SECRET not in r[0] for r in query(tgt, "select source from ormshift.runs"))
 
@@ -165,3 +169,19 @@ def test_wrong_password_is_refused_without_printing_it(dbs: tuple[str, str]) -> 
     line = one_error_line(cli("migrate", "--source", source, "--target", tgt))
     assert "Access denied" in line and "***" in line
     nothing_written(tgt)
+
+
+def test_log_lines_are_json_with_the_run_id(dbs: tuple[str, str]) -> None:
+    src, tgt = dbs
+    result = subprocess.run(
+        [sys.executable, "-m", "ormshift", "--log-json", "--log-level", "info", "migrate",
+         "--source", src, "--target", tgt, "--batch-size", "64", "--json"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    run_id = json.loads(result.stdout.splitlines()[0])["run_id"]
+    logs = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert logs, result.stderr
+    assert {line["run_id"] for line in logs} == {run_id}
+    assert all(line["logger"].startswith("ormshift.") for line in logs)
+    assert SECRET not in result.stderr

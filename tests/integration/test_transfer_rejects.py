@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ormshift.report import read as read_report
 from ormshift.transfer import MigrateOptions, TransferAborted, migrate
 from tests.integration.test_transfer_support import query, run_sql
 
@@ -103,9 +104,11 @@ def test_max_rejects_aborts_cleanly_and_resumes(checked: tuple[str, str], tmp_pa
     )
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr and "--max-rejects 6" in result.stderr
-    partial = json.loads((tmp_path / "report.json").read_text())
-    assert partial["status"] == "aborted" and partial["rejected"] == 11
-    assert partial["read"] == partial["written"] + partial["rejected"]
+    partial = read_report(tmp_path / "report.json")
+    assert partial.status == "aborted" and partial.summary is not None
+    read, written, rejected = (sum(int(row[i] or 0) for row in partial.summary.rows)
+                               for i in (1, 2, 3))  # fmt: skip
+    assert rejected == 11 and read == written + rejected
     report = migrate(
         src, tgt, MigrateOptions(batch_size=64, resume=run_id, reject_file=tmp_path / "r.jsonl")
     )

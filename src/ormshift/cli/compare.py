@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, handle_errors, out
-from ormshift.compare.runner import CompareReport, run_compare
-from ormshift.files import check_writable
-from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
-from ormshift.report import write as write_report
-from ormshift.report.builders import from_compare, utc_now
+
+if TYPE_CHECKING:
+    from ormshift.compare.runner import CompareReport
 
 
 def _latency_table(report: CompareReport) -> RichTable:
@@ -68,6 +66,14 @@ def compare(
     ] = None,
 ) -> None:
     """Run each scenario through TypeORM and through ormshift.orm; report every difference."""
+    # heavy imports here, so that other commands start fast
+    from ormshift.compare.runner import run_compare
+    from ormshift.files import check_writable
+    from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_compare
+    from ormshift.report.model import utc_now
+
     if report_file is not None:
         check_writable(report_file)
     started = utc_now()

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ormshift.cli.common import console, handle_errors
-from ormshift.demo import Demo
 
 
 @handle_errors
@@ -24,6 +23,9 @@ def demo(
     ] = True,
 ) -> None:
     """Run the whole pipeline on the bookstore example on an embedded PostgreSQL."""
+    # heavy imports here, so that other commands start fast
+    from ormshift.demo import Demo
+
     if scale <= 0:
         raise typer.BadParameter("--scale must be above 0")
     result = Demo(out, lambda line: console.print(line, soft_wrap=True), scale=scale,

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.extract import extract_project
-from ormshift.extract.database import reflect_url
 from ormshift.manifest import Manifest, check_writable, dump, write
-from ormshift.report import Report, table
-from ormshift.report import write as write_report
+
+if TYPE_CHECKING:
+    from ormshift.report import Report
 
 
 def extract_report(manifest: Manifest, origin: Path) -> Report:
+    from ormshift.report import Report, table
+
     rows: list[list[str | int | float | None]] = [
         [t.name, len(t.columns), len(t.foreign_keys), len(t.uniques), len(t.indices),
          len(t.checks)]
@@ -74,6 +75,10 @@ def extract(
     ] = None,
 ) -> None:
     """Extract the schema exactly as TypeORM builds it, into a versioned JSON manifest."""
+    from ormshift.extract import extract_project
+    from ormshift.extract.database import reflect_url
+    from ormshift.report import write as write_report
+
     if (project is None) == (from_db is None):
         raise fail("give either a PROJECT directory or --from-db DSN (one of them)")
     if from_db is not None and (data_source or entities):

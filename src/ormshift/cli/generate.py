@@ -9,11 +9,8 @@ import typer
 from rich.markup import escape
 
 from ormshift.cli.common import console, handle_errors
-from ormshift.codegen import MIGRATIONS_DIR, render_package, write_package
 from ormshift.files import check_writable
 from ormshift.manifest import read
-from ormshift.report import write as write_report
-from ormshift.report.builders import from_generate, utc_now
 
 
 @handle_errors
@@ -37,6 +34,12 @@ def generate(
     ] = None,
 ) -> None:
     """Generate a package of typed SQLAlchemy 2.x models whose schema is TypeORM's."""
+    # heavy imports here, so that other commands start fast
+    from ormshift.codegen import MIGRATIONS_DIR, render_package, write_package
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_generate
+    from ormshift.report.model import utc_now
+
     if report is not None:
         check_writable(report)
     started = utc_now()

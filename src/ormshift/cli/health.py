@@ -10,18 +10,10 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import handle_errors, out
-from ormshift.dsn import connect
-from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
 
 #: exit codes by worst status; 2 stays "could not run"
-EXIT_CODES = {Level.OK: 0, Level.WARN: 1, Level.THROTTLE: 3, Level.PAUSE: 4, Level.ABORT: 5}
-STYLE = {
-    Level.OK: "green",
-    Level.WARN: "yellow",
-    Level.THROTTLE: "yellow",
-    Level.PAUSE: "red",
-    Level.ABORT: "bold red",
-}
+EXIT_CODES = {"ok": 0, "warn": 1, "throttle": 3, "pause": 4, "abort": 5}
+STYLE = {"ok": "green", "warn": "yellow", "throttle": "yellow", "pause": "red", "abort": "bold red"}
 
 
 @handle_errors
@@ -34,6 +26,9 @@ def health(
 ) -> None:
     """Probe the host and a PostgreSQL server once; exit 0 ok, 1 warn, 3 throttle,
     4 pause, 5 abort (2: could not run)."""
+    from ormshift.dsn import connect
+    from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
+
     source = ThresholdSource(config)
     connect(dsn).close()  # one clear error for an unreachable server or a bad password
     probe = PostgresProbe(dsn)
@@ -68,7 +63,7 @@ def health(
                     for lv in (Level.WARN, Level.THROTTLE, Level.PAUSE, Level.ABORT)
                     if s.rule.threshold(lv) is not None
                 )
-            style = STYLE[s.level]
+            style = STYLE[s.level.label]
             table.add_row(s.metric, f"{s.value:,.6g}", f"[{style}]{s.level.label}[/]", limits)
         out.print(table)
-    raise typer.Exit(EXIT_CODES[snap.level])
+    raise typer.Exit(EXIT_CODES[snap.level.label])

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.errors import OutputError
-from ormshift.mapping import load_mapping
-from ormshift.monitor import serve, setup_logging
-from ormshift.transfer import (
-    Event,
-    Health,
-    MigrateOptions,
-    Plan,
-    RunReport,
-    ThrottleSettings,
-    TransferError,
-    dry_run,
-)
-from ormshift.transfer import migrate as migrate_run
-from ormshift.transfer import (
-    rollback as rollback_run,
-)
+from ormshift.files import check_writable
+from ormshift.report.model import utc_now
+
+if TYPE_CHECKING:
+    from ormshift.transfer import Event, Health, Plan, RunReport
 
 
 def _plan_table(plan: Plan) -> RichTable:
@@ -84,8 +73,20 @@ class _Printer:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.started = time.monotonic()
+        self.written: list[tuple[float, int]] = [(0.0, 0)]
+        self.per_table: dict[str, list[tuple[float, float]]] = {}
+
+    def _track(self, event: Event) -> None:
+        if event.kind == "batch" and event.table is not None:
+            now = time.monotonic() - self.started
+            rows = int(event.data.get("written", 0))
+            seconds = float(event.data.get("seconds", 0)) or 1e-6
+            self.written.append((now, self.written[-1][1] + rows))
+            self.per_table.setdefault(event.table, []).append((now, rows / seconds))
 
     def __call__(self, event: Event) -> None:
+        self._track(event)
         if self.as_json:
             out.print(json.dumps(event.to_json(), default=str), markup=False, soft_wrap=True)
             return
@@ -136,11 +137,29 @@ def _bytes(text: str) -> int:
     return int(value * _UNITS[unit])
 
 
-def _write_report(path: Path, payload: dict[str, Any]) -> None:
-    try:
-        path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"cannot write the report {path}: {exc.strerror}") from exc
+def _write_report(
+    path: Path,
+    result: RunReport,
+    printer: _Printer,
+    health: Health,
+    *,
+    source: str,
+    target: str,
+    started: str,
+) -> None:
+    from ormshift.report import write
+    from ormshift.report.builders import from_migrate
+
+    report = from_migrate(
+        result,
+        source=source,
+        target=target,
+        started_at=started,
+        written=printer.written,
+        per_table=printer.per_table,
+        health=list(health.monitor.history),
+    )
+    write(report, path)
 
 
 @handle_errors
@@ -255,8 +274,14 @@ def migrate(
     ] = False,
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
-    if report is not None and report.is_dir():
-        raise fail(f"{report} is a directory; give a file name for --report")
+    from ormshift.mapping import load_mapping
+    from ormshift.monitor import serve, setup_logging
+    from ormshift.transfer import Health, MigrateOptions, ThrottleSettings, TransferError, dry_run
+    from ormshift.transfer import migrate as migrate_run
+
+    if report is not None:
+        check_writable(report)
+    started = utc_now()
     options = MigrateOptions(
         schema=schema,
         target_schema=target_schema,
@@ -298,7 +323,8 @@ def migrate(
             console.print("dry run: preflight passed, nothing was written")
         return
     printer = _Printer(json_lines)
-    setup_logging(json_lines=log_json)
+    if log_json:
+        setup_logging(json_lines=True)
     health = Health(options.throttle, target)
     try:
         if metrics_port is not None:
@@ -310,12 +336,14 @@ def migrate(
                 result = migrate_run(source, target, options, on_event=printer, health=health)
     except TransferError as exc:
         if report is not None and exc.report is not None:
-            _write_report(report, exc.report.to_json())
+            _write_report(report, exc.report, printer, health, source=source, target=target,
+                          started=started)  # fmt: skip
         raise
     finally:
         health.close()
     if report is not None:
-        _write_report(report, result.to_json())
+        _write_report(report, result, printer, health, source=source, target=target,
+                      started=started)  # fmt: skip
     if json_lines:
         payload = {"event": "summary", **result.to_json()}
         out.print(json.dumps(payload, default=str), markup=False, soft_wrap=True)
@@ -332,6 +360,8 @@ def rollback(
     json_lines: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
 ) -> None:
     """Remove exactly what a run wrote to the target and restore its sequences."""
+    from ormshift.transfer import rollback as rollback_run
+
     result = rollback_run(target, run_id)
     if json_lines:
         payload = {

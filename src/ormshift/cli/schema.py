@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ormshift.cli.common import console, handle_errors, out
-from ormshift.schema import diff_databases, jsonable
 
 schema_app = typer.Typer(help="Inspect and compare database schemas.", no_args_is_help=True)
 
@@ -22,6 +21,9 @@ def diff(
     as_json: Annotated[bool, typer.Option("--json", help="print the differences as JSON")] = False,
 ) -> None:
     """List every schema difference; exit 0 when equal, 1 when different, 2 on error."""
+    # heavy imports here, so that other commands start fast
+    from ormshift.schema import diff_databases, jsonable
+
     differences = diff_databases(left, right, schema)
     if as_json:
         report = {"equal": not differences, "differences": [jsonable(d) for d in differences]}

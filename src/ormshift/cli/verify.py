@@ -5,28 +5,15 @@ from __future__ import annotations
 import json
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.files import check_writable
-from ormshift.manifest import read as read_manifest
-from ormshift.report import write as write_report
-from ormshift.report.builders import MAX_DIFFERENCES, from_verify, utc_now
-from ormshift.verify import (
-    Difference,
-    Event,
-    Mapping,
-    Options,
-    OrphanCheck,
-    SequenceCheck,
-    TableResult,
-    VerifyReport,
-    load_mapping,
-)
-from ormshift.verify import verify as run_verify
+
+if TYPE_CHECKING:
+    from ormshift.verify import Difference, Event, VerifyReport
 
 
 def _line(record: dict[str, Any]) -> None:
@@ -66,9 +53,14 @@ class _Printer:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
         self.kept: list[Difference] = []
+        from ormshift.report.builders import MAX_DIFFERENCES
+
+        self.max_kept = MAX_DIFFERENCES
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, Difference) and len(self.kept) < MAX_DIFFERENCES:
+        from ormshift.verify import Difference, OrphanCheck, SequenceCheck, TableResult
+
+        if isinstance(event, Difference) and len(self.kept) < self.max_kept:
             self.kept.append(event)
         if isinstance(event, Difference) or self.as_json:
             _line(event.to_json())
@@ -150,6 +142,14 @@ def verify(
 ) -> None:
     """Compare source and target: counts, segment checksums bisected to the rows, orphans,
     sequences. Exit 0 identical, 1 differences, 2 error."""
+    from ormshift.files import check_writable
+    from ormshift.manifest import read as read_manifest
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_verify
+    from ormshift.report.model import utc_now
+    from ormshift.verify import Mapping, Options, load_mapping
+    from ormshift.verify import verify as run_verify
+
     if factor < 2:
         raise fail("--factor must be 2 or more")
     if threshold < 1:

@@ -43,7 +43,8 @@ from ormshift.monitor import (
     Sampler,
 )
 from ormshift.report import Report, Series, render, series, table, write
-from ormshift.report.builders import from_compare, health_series, utc_now
+from ormshift.report.builders import from_compare, health_series, rolling_rate
+from ormshift.report.model import utc_now
 from ormshift.transfer import Event, MigrateOptions, migrate
 from ormshift.verify import verify
 
@@ -96,17 +97,6 @@ def _create_all(package: ModuleType, url: str) -> None:
         package.Base.metadata.create_all(engine)
     finally:
         engine.dispose()
-
-
-def rolling_rate(cumulative: list[tuple[float, int]], window: int = 4) -> list[tuple[float, float]]:
-    """Rows per second over the last ``window`` batches, from (time, rows so far)."""
-    out: list[tuple[float, float]] = []
-    for i in range(1, len(cumulative)):
-        t_old, n_old = cumulative[max(i - window, 0)]
-        t_new, n_new = cumulative[i]
-        if t_new > t_old:
-            out.append((t_new, (n_new - n_old) / (t_new - t_old)))
-    return out
 
 
 class Demo:

@@ -31,7 +31,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
-        run_id = _RUN_ID.get() or self.run_id
+        run_id = self.run_id or _RUN_ID.get()
         if run_id is not None and not hasattr(record, "run_id"):
             record.run_id = run_id
         return True

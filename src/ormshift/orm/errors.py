@@ -148,16 +148,27 @@ def translated() -> Iterator[None]:
         ) from exc
     except orm_exc.StaleDataError as exc:
         raise OptimisticLockVersionMismatch(str(exc)) from exc
+    except psycopg.Error as exc:  # from a statement run on the driver's cursor
+        if exc.sqlstate:
+            raise from_driver(exc) from exc
+        raise _unreachable(exc) from exc
     except sa_exc.DBAPIError as exc:
         orig = exc.orig
         if isinstance(orig, psycopg.Error) and orig.sqlstate:
             raise from_driver(orig) from exc
-        if isinstance(orig, psycopg.OperationalError):
-            detail = redact(str(orig).strip().splitlines()[0] if str(orig).strip() else "")
-            raise ConnectionFailed(
-                f"cannot reach the database: {detail or type(orig).__name__}; "
-                "check that the server runs and the URL is right"
-            ) from exc
+        if isinstance(orig, psycopg.Error):
+            raise _unreachable(orig) from exc
         raise QueryFailed(redact(str(orig or exc).strip().splitlines()[0])) from exc
     except sa_exc.SQLAlchemyError as exc:
         raise OrmError(redact(str(exc).strip().splitlines()[0])) from exc
+
+
+def _unreachable(exc: psycopg.Error) -> OrmshiftError:
+    """A driver error without SQLSTATE: the server is gone (or the driver failed)."""
+    if isinstance(exc, psycopg.OperationalError):
+        detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+        return ConnectionFailed(
+            f"cannot reach the database: {detail or type(exc).__name__}; "
+            "check that the server runs and the URL is right"
+        )
+    return QueryFailed(redact(str(exc).strip().splitlines()[0]))

@@ -11,31 +11,21 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
-    Boolean,
     CursorResult,
-    Date,
-    DateTime,
-    Enum,
-    Float,
-    Integer,
-    Numeric,
-    String,
-    Uuid,
     bindparam,
     func,
     insert,
     inspect,
     literal_column,
     or_,
-    select,
     text,
     update,
 )
 from sqlalchemy import delete as sa_delete
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +43,8 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions
 from ormshift.orm.query import count_statement, exists_statement
 from ormshift.orm.simple_save import is_simple, save_simple
+from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
+from ormshift.orm.write_cache import criteria as criteria_of
 from ormshift.orm.writes import column_values, create, criteria_condition
 
 __all__ = ["DeleteResult", "EntityManager", "InsertResult", "UpdateResult"]
@@ -95,6 +87,7 @@ class EntityManager:
         self._autocommit = autocommit or sessions
         self._session = session
         self._on_pool_timeout = on_pool_timeout
+        self._repositories: dict[type[Any], Any] = {}
 
     @property
     def in_transaction(self) -> bool:
@@ -152,9 +145,12 @@ class EntityManager:
             return work(manager)
 
     def get_repository(self, entity: type[T]) -> Any:
-        from ormshift.orm.repository import Repository  # noqa: PLC0415 - cycle
+        found = self._repositories.get(entity)
+        if found is None:
+            from ormshift.orm.repository import Repository  # noqa: PLC0415 - cycle
 
-        return Repository(entity, self)
+            found = self._repositories[entity] = Repository(entity, self)
+        return found
 
     # -- reading --------------------------------------------------------------------
 
@@ -327,36 +323,60 @@ class EntityManager:
 
     def _rows(self, info: EntityInfo, values: Any, what: str) -> list[dict[str, Any]]:
         items = list(values) if isinstance(values, list | tuple) else [values]
-        rows = [column_values(info, v, what=what) for v in items]
+        plain, w = info.plain_columns, what
+        # a plain dict of plain columns is its own row: no per-row walk
+        rows = [
+            dict(v) if type(v) is dict and plain.issuperset(v) else column_values(info, v, what=w)
+            for v in items
+        ]
         if not rows:
             raise FindOptionsError(f"{what}: no values given")
         if info.version is not None:
             for row in rows:
                 row.setdefault(info.version, 1)
+        if info.keys_are_names:
+            return rows
         return [{info.columns[k].key: v for k, v in row.items()} for row in rows]
 
     @staticmethod
-    def _execute_rows(session: Session, stmt: Any, rows: list[dict[str, Any]]) -> list[Any]:
-        """Rows with the same columns go in one executemany (batched into multi-row
-        VALUES with RETURNING, whose rows PostgreSQL returns in VALUES order, which
-        TypeORM relies on too); a column a row leaves out gets its default."""
-        out: list[Any] = []
+    def _execute_rows(
+        session: Session,
+        info: EntityInfo,
+        shape: tuple[Any, ...] | None,
+        build: Callable[[], Any],
+        rows: list[dict[str, Any]],
+    ) -> Written:
+        """Rows with the same columns go in one statement (``unnest`` of one array per
+        column, or an executemany batched into multi-row VALUES with RETURNING, whose
+        rows PostgreSQL returns in VALUES order, which TypeORM relies on too); a column a
+        row leaves out gets its default. Statements are cached by ``shape`` (None: not)."""
+        out: list[tuple[Any, ...]] = []
+        names: tuple[str, ...] = ()
+        connection = session.connection()
         start = 0
         while start < len(rows):
-            keys = rows[start].keys()
+            columns = tuple(rows[start])
             end = start + 1
-            while end < len(rows) and rows[end].keys() == keys:
+            while end < len(rows) and tuple(rows[end]) == columns:
                 end += 1
             group = rows[start:end]
-            unnested = _unnest(stmt, group) if len(group) > 1 else None
-            if unnested is not None:
-                out += session.connection().execute(unnested).all()
-            elif len(group) == 1:
-                out += session.connection().execute(stmt.values(group[0])).all()
-            else:
-                out += session.connection().execute(stmt, group).all()
             start = end
-        return out
+            sql = any(is_sql(v) for row in group for v in row.values())
+            key = None if shape is None or sql else (info.cls, *shape, columns, len(group) > 1)
+            if len(group) == 1:
+                stmt = statement(key, partial(_with_values, build, group[0], sql))
+                params = {f"v__{i}": v for i, v in enumerate(group[0].values())}
+                written = run(connection, key, stmt, None if sql else params)
+            else:
+                unnested = statement(key, partial(_unnested, build, columns))
+                if unnested is _NO_UNNEST:
+                    written = run(connection, None, build(), group)
+                else:
+                    arrays = {f"u{i}": [row[n] for row in group] for i, n in enumerate(columns)}
+                    written = run(connection, key, unnested, arrays)
+            names = names or written.names
+            out += written.rows
+        return Written(names, out, len(out))
 
     def _returning(self, info: EntityInfo) -> list[Any]:
         cols = [info.columns[k] for k in info.primary]
@@ -367,9 +387,10 @@ class EntityManager:
                 cols.append(col)
         return cols
 
-    def _insert_result(self, info: EntityInfo, rows: Sequence[Any], values: Any) -> InsertResult:
+    def _insert_result(self, info: EntityInfo, written: Written, values: Any) -> InsertResult:
         by_name = {col.name: key for key, col in info.columns.items()}
-        generated = [{by_name[k]: v for k, v in row._mapping.items()} for row in rows]
+        keys = [by_name[k] for k in written.names]
+        generated = [dict(zip(keys, row, strict=True)) for row in written.rows]
         items = list(values) if isinstance(values, list | tuple) else [values]
         identifiers: list[dict[str, Any] | None] = [
             {k: g[k] for k in info.primary} for g in generated
@@ -384,9 +405,12 @@ class EntityManager:
     def insert(self, entity: type[Any], values: Any) -> InsertResult:
         info = entity_info(entity)
         rows = self._rows(info, values, f"insert into {info.name}")
-        stmt = insert(info.table).returning(*self._returning(info))
+
+        def build() -> Any:
+            return insert(info.table).returning(*self._returning(info))
+
         with self._scope() as session:
-            result = self._execute_rows(session, stmt, rows)
+            result = self._execute_rows(session, info, ("insert",), build, rows)
         return self._insert_result(info, result, values)
 
     def upsert(
@@ -411,74 +435,112 @@ class EntityManager:
             for v in (values if isinstance(values, list | tuple) else [values])
         ):
             given.discard(info.columns[info.version].key)
-        stmt = pg_insert(info.table)
-        overwrite = [c for c in info.table.columns if c.key in given and c.name not in conflict]
-        set_: dict[str, Any] = {name: stmt.excluded[name] for name in conflict}
-        for col in overwrite:
-            set_[col.name] = stmt.excluded[col.name]
-        if info.update_date is not None:
-            name = info.columns[info.update_date].name
-            set_.setdefault(name, literal_column("DEFAULT"))
-        where = None
-        if skip_update_if_no_values_changed and overwrite:
-            where = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
-        stmt2 = stmt.on_conflict_do_update(index_elements=conflict, set_=set_, where=where)
-        returning = stmt2.returning(*self._returning(info))
+        skip = skip_update_if_no_values_changed
+
+        def build() -> Any:
+            stmt = pg_insert(info.table)
+            overwrite = [c for c in info.table.columns if c.key in given and c.name not in conflict]
+            set_: dict[str, Any] = {name: stmt.excluded[name] for name in conflict}
+            for col in overwrite:
+                set_[col.name] = stmt.excluded[col.name]
+            if info.update_date is not None:
+                name = info.columns[info.update_date].name
+                set_.setdefault(name, literal_column("DEFAULT"))
+            where = None
+            if skip and overwrite:
+                where = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
+            stmt2 = stmt.on_conflict_do_update(index_elements=conflict, set_=set_, where=where)
+            return stmt2.returning(*self._returning(info))
+
+        shape = ("upsert", tuple(conflict), frozenset(given), skip)
         with self._scope() as session:
-            result = self._execute_rows(session, returning, rows)
+            result = self._execute_rows(session, info, shape, build, rows)
         return self._insert_result(info, result, values)
 
-    def _update(self, info: EntityInfo, cond: Any, values: dict[str, Any]) -> UpdateResult:
-        if info.version is not None and info.version not in values:
-            values[info.version] = info.columns[info.version] + 1
-        if info.update_date is not None and info.update_date not in values:
-            values[info.update_date] = func.current_timestamp()
-        stmt = (
-            update(info.table)
-            .where(cond)
-            .values({info.columns[k].name: v for k, v in values.items()})
-        )
-        with self._scope() as session:
-            result = session.connection().execute(stmt)
-        return UpdateResult(int(result.rowcount))
+    def _update(
+        self,
+        info: EntityInfo,
+        crit: Criteria,
+        values: dict[str, Any],
+        shape: tuple[Any, ...] | None = (),
+        params: dict[str, Any] | None = None,
+        exprs: Callable[[], dict[str, Any]] | None = None,
+    ) -> UpdateResult:
+        """``UPDATE ... WHERE crit`` of ``values`` (plain ones are bound) and ``exprs``
+        (SQL, built only with the statement), with the version bumped and the update
+        date set; cached by the criteria's shape, the columns and ``shape``, which names
+        any SQL among the values (None: not cached)."""
+        sql = {k for k, v in values.items() if is_sql(v)}
+        if sql and not shape:
+            shape = None
+        key = None
+        if shape is not None and crit.key is not None:
+            key = ("update", crit.key, tuple(values), *shape)
 
-    def _where_table(self, info: EntityInfo, criteria: Any, method: str) -> Any:
-        return criteria_condition(info, criteria, method)
+        def build() -> Any:
+            sets: dict[str, Any] = {}
+            for i, (k, v) in enumerate(values.items()):
+                col = info.columns[k]
+                sets[col.name] = v if k in sql else bindparam(f"v__{i}", type_=col.type)
+            extra = exprs() if exprs is not None else {}
+            for k, v in extra.items():
+                sets[info.columns[k].name] = v
+            written = {*values, *extra}
+            if info.version is not None and info.version not in written:
+                sets[info.columns[info.version].name] = info.columns[info.version] + 1
+            if info.update_date is not None and info.update_date not in written:
+                sets[info.columns[info.update_date].name] = func.current_timestamp()
+            return update(info.table).where(crit.condition).values(sets)
+
+        bound = {**crit.params, **(params or {})}
+        for i, (k, v) in enumerate(values.items()):
+            if k not in sql:
+                bound[f"v__{i}"] = v
+        with self._scope() as session:
+            result = run(session.connection(), key, statement(key, build), bound or None)
+        return UpdateResult(result.rowcount)
 
     def update(self, entity: type[Any], criteria: Any, values: Any) -> UpdateResult:
         info = entity_info(entity)
-        cond = self._where_table(info, criteria, "update")
+        crit = criteria_of(info, criteria, "update")
         data = column_values(info, values, what=f"update {info.name}")
         if not data:
             raise FindOptionsError(
                 "Cannot perform update query because update values are not defined."
             )
-        return self._update(info, cond, data)
+        return self._update(info, crit, data)
 
     def delete(self, entity: type[Any], criteria: Any) -> DeleteResult:
         info = entity_info(entity)
-        cond = self._where_table(info, criteria, "delete")
+        crit = criteria_of(info, criteria, "delete")
+        key = None if crit.key is None else ("delete", crit.key)
+        stmt = statement(key, lambda: sa_delete(info.table).where(crit.condition))
         with self._scope() as session:
-            result = session.connection().execute(sa_delete(info.table).where(cond))
-        return DeleteResult(int(result.rowcount))
+            result = run(session.connection(), key, stmt, crit.params or None)
+        return DeleteResult(result.rowcount)
 
     def soft_delete(self, entity: type[Any], criteria: Any) -> UpdateResult:
         info = entity_info(entity)
-        cond = self._where_table(info, criteria, "softDelete")
+        cond = criteria_condition(info, criteria, "softDelete")
         if info.delete_date is None:
             raise FindOptionsError(f'Entity "{info.name}" does not have delete date columns.')
         col = getattr(info.cls, info.delete_date)
         return self._update(
-            info, cond & col.is_(None), {info.delete_date: func.current_timestamp()}
+            info,
+            Criteria(None, cond & col.is_(None)),
+            {info.delete_date: func.current_timestamp()},
+            None,
         )
 
     def restore(self, entity: type[Any], criteria: Any) -> UpdateResult:
         info = entity_info(entity)
-        cond = self._where_table(info, criteria, "restore")
+        cond = criteria_condition(info, criteria, "restore")
         if info.delete_date is None:
             raise FindOptionsError(f'Entity "{info.name}" does not have delete date columns.')
         col = getattr(info.cls, info.delete_date)
-        return self._update(info, cond & col.is_not(None), {info.delete_date: None})
+        return self._update(
+            info, Criteria(None, cond & col.is_not(None)), {info.delete_date: None}, None
+        )
 
     def _step(
         self, entity: type[Any], criteria: Any, prop: str, value: Any, sign: int
@@ -493,9 +555,11 @@ class EntityManager:
             number = float(value) if isinstance(value, str) else value
         except ValueError:
             raise FindOptionsError(f'Value "{value}" is not a number.') from None
-        cond = self._where_table(info, criteria, "update")
-        col = info.columns[key]
-        return self._update(info, cond, {key: col + number if sign > 0 else col - number})
+        crit = criteria_of(info, criteria, "update")
+        # the amount is a parameter, typed as the operator would type it
+        shape = ("step", key, sign, type(number))
+        sets = partial(_step_sets, info.columns[key], key, number, sign)
+        return self._update(info, crit, {}, shape, {"n__": number}, sets)
 
     def increment(self, entity: type[Any], criteria: Any, prop: str, value: Any) -> UpdateResult:
         return self._step(entity, criteria, prop, value, 1)
@@ -504,25 +568,32 @@ class EntityManager:
         return self._step(entity, criteria, prop, value, -1)
 
 
-_UNNEST_TYPES = (String, Integer, Numeric, Boolean, DateTime, Date, Float, Uuid)
+_NO_UNNEST = object()
 
 
-def _unnest(stmt: Any, group: list[dict[str, Any]]) -> Any:
-    """``INSERT ... SELECT * FROM unnest(:a, :b)``: one short statement for many rows,
-    one array parameter per column (a 100-row VALUES list is long text that the driver
-    parses again on every call). Only for scalar column types; ``None`` otherwise."""
+def _unnested(build: Callable[[], Any], names: tuple[str, ...]) -> Any:
+    unnested = unnest_statement(build(), names)
+    return _NO_UNNEST if unnested is None else unnested
+
+
+def _with_values(build: Callable[[], Any], row: dict[str, Any], sql: bool) -> Any:
+    """The statement with one row of VALUES: parameters ``v__0, v__1, ...`` typed as
+    the columns (or, with SQL among the values, the values themselves)."""
+    stmt = build()
+    if sql:
+        return stmt.values(row)
     table = stmt.table
-    names = list(group[0])
-    cols = [table.c[name] for name in names]
-    if any(isinstance(c.type, Enum) or not isinstance(c.type, _UNNEST_TYPES) for c in cols):
-        return None
-    arrays = [
-        bindparam(f"u{i}", [row[name] for row in group], type_=ARRAY(col.type))
-        for i, (name, col) in enumerate(zip(names, cols, strict=True))
-    ]
-    aliases = [f"c{i}" for i in range(len(cols))]
-    source = func.unnest(*arrays).table_valued(*aliases).render_derived()
-    return stmt.from_select(names, select(*(source.c[a] for a in aliases)))
+    return stmt.values(
+        {name: bindparam(f"v__{i}", type_=table.c[name].type) for i, name in enumerate(row)}
+    )
+
+
+def _step_sets(col: Any, key: str, number: Any, sign: int) -> dict[str, Any]:
+    """``{key: col + :n__}`` (or ``-``), the amount typed as SQLAlchemy types
+    ``col + number``."""
+    typed = (col + number if sign > 0 else col - number).right.type
+    amount = bindparam("n__", type_=typed)
+    return {key: col + amount if sign > 0 else col - amount}
 
 
 def _identity(info: EntityInfo, obj: Any) -> Any:

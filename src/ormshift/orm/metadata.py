@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Column, Table, inspect
+from sqlalchemy import Column, DateTime, Table, inspect
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
 
@@ -33,6 +34,16 @@ class EntityInfo:
     primary: tuple[str, ...]
     roles: dict[str, str] = field(default_factory=dict)  # role -> attribute key
     prefixes: frozenset[str] = frozenset()
+
+    @cached_property
+    def plain_columns(self) -> frozenset[str]:
+        """Columns whose values are written as given (`values.coerce_value` leaves them)."""
+        return frozenset(k for k, c in self.columns.items() if not isinstance(c.type, DateTime))
+
+    @cached_property
+    def keys_are_names(self) -> bool:
+        """Every attribute is named as its column's key."""
+        return all(c.key == k for k, c in self.columns.items())
 
     @property
     def delete_date(self) -> str | None:

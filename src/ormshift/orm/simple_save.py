@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, inspect, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    and_,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.write_cache import is_sql, statement
 
 __all__ = ["is_simple", "save_simple"]
 
@@ -34,31 +45,75 @@ def _write(
             setattr(obj, key, row[key])
 
 
+def _by_key(info: EntityInfo, keys: list[Any]) -> tuple[tuple[Any, ...], Any] | None:
+    """The shape of a primary key's values and the condition on them, with parameters
+    ``k0, k1, ...`` typed as ``column == value`` types them; None if it binds otherwise."""
+    shape = (info.cls, "by-key", tuple(type(v) for v in keys))
+
+    def build() -> Any:
+        cols = info.columns
+        conds = []
+        for i, (k, v) in enumerate(zip(info.primary, keys, strict=True)):
+            sample = cols[k] == v
+            right = getattr(sample, "right", None)
+            if not isinstance(right, BindParameter):
+                return _NOT_CACHED
+            conds.append(cols[k] == bindparam(f"k{i}", type_=right.type))
+        return and_(*conds)
+
+    cond = statement(shape, build)
+    return None if cond is _NOT_CACHED else (shape, cond)
+
+
+_NOT_CACHED = object()
+
+
 def save_simple(conn: Connection, obj: Any) -> None:
-    """Insert ``obj``, or update its row's changed columns; write back what the DB made."""
+    """Insert ``obj``, or update its row's changed columns; write back what the DB made.
+
+    The statements are built once per shape (entity, key types, changed columns) and
+    reused with new parameters."""
     info = entity_info(type(obj))
     data = {k: v for k, v in inspect(obj).dict.items() if k in info.columns}
     given = set(data)
     cols = info.columns
     keys = [data.get(k) for k in info.primary]
     if all(v is not None for v in keys):
-        where = and_(*(cols[k] == v for k, v in zip(info.primary, keys, strict=True)))
-        found = conn.execute(select(*cols.values()).where(where)).first()
+        by_key = _by_key(info, keys)
+        if by_key is None:
+            where = and_(*(cols[k] == v for k, v in zip(info.primary, keys, strict=True)))
+            shape, params = None, None
+        else:
+            shape, where = by_key
+            params = {f"k{i}": v for i, v in enumerate(keys)}
+        found_stmt = statement(
+            shape and (*shape, "select"), lambda: select(*cols.values()).where(where)
+        )
+        found = conn.execute(found_stmt, params).first()
         if found is not None:
             current = dict(zip(cols, found, strict=True))
             changed = {k: v for k, v in data.items() if k not in info.primary and current[k] != v}
             if changed:
-                if info.version is not None and info.version not in changed:
-                    changed[info.version] = cols[info.version] + 1
-                if info.update_date is not None and info.update_date not in changed:
-                    changed[info.update_date] = func.current_timestamp()
-                stmt = (
-                    update(info.table)
-                    .where(where)
-                    .values({cols[k].key: v for k, v in changed.items()})
-                    .returning(*cols.values())
-                )
-                current = dict(zip(cols, conn.execute(stmt).one(), strict=True))
+                plain = not any(is_sql(v) for v in changed.values())
+                names = tuple(changed)
+
+                def build() -> Any:
+                    sets: dict[str, Any] = {
+                        cols[k].key: bindparam(f"v__{i}", type_=cols[k].type) if plain else v
+                        for i, (k, v) in enumerate(changed.items())
+                    }
+                    if info.version is not None and info.version not in changed:
+                        sets[cols[info.version].key] = cols[info.version] + 1
+                    if info.update_date is not None and info.update_date not in changed:
+                        sets[cols[info.update_date].key] = func.current_timestamp()
+                    return update(info.table).where(where).values(sets).returning(*cols.values())
+
+                key = (*shape, "update", names) if shape is not None and plain else None
+                bound = dict(params or {})
+                if plain:
+                    bound.update({f"v__{i}": v for i, v in enumerate(changed.values())})
+                row = conn.execute(statement(key, build), bound or None).one()
+                current = dict(zip(cols, row, strict=True))
             _write(obj, info, current, given, inserted=False)
             return
     values = dict(data)
@@ -69,5 +124,5 @@ def save_simple(conn: Connection, obj: Any) -> None:
         .values({cols[k].key: v for k, v in values.items()})
         .returning(*cols.values())
     )
-    row = dict(zip(cols, conn.execute(created).one(), strict=True))
-    _write(obj, info, row, given, inserted=True)
+    made = dict(zip(cols, conn.execute(created).one(), strict=True))
+    _write(obj, info, made, given, inserted=True)

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ormshift.codegen import GeneratedPackage
 from ormshift.compare.runner import CompareReport
 from ormshift.monitor import Snapshot, timeline
-from ormshift.report.model import DifferenceRow, Report, Series, Status, latency, series, table
+from ormshift.report.model import (
+    DifferenceRow,
+    Report,
+    Series,
+    Status,
+    latency,
+    series,
+    table,
+    utc_now,
+)
+from ormshift.transfer import RunReport
 from ormshift.verify import Difference, VerifyReport
 
 VERIFY_COLUMNS = [
@@ -39,10 +48,6 @@ def health_series(history: Sequence[Snapshot]) -> list[Series]:
         if points:
             out.append(series(metric, unit, points, group="health"))
     return out
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: object) -> str | None:
@@ -182,4 +187,61 @@ def from_generate(package: GeneratedPackage, output: Path, *, started_at: str) -
         finished_at=utc_now(),
         summary=table(["file", "lines"], rows),
         notes=tuple(f"not carried over: {f}" for f in package.findings),
+    )
+
+
+def rolling_rate(
+    cumulative: Sequence[tuple[float, int]], window: int = 4
+) -> list[tuple[float, float]]:
+    """Rows per second over the last ``window`` batches, from (time, rows so far)."""
+    out: list[tuple[float, float]] = []
+    for i in range(1, len(cumulative)):
+        t_old, n_old = cumulative[max(i - window, 0)]
+        t_new, n_new = cumulative[i]
+        if t_new > t_old:
+            out.append((t_new, (n_new - n_old) / (t_new - t_old)))
+    return out
+
+
+MIGRATE_STATUS: dict[str, Status] = {"done": "ok", "aborted": "aborted"}
+
+
+def from_migrate(
+    result: RunReport,
+    *,
+    source: str,
+    target: str,
+    started_at: str,
+    written: Sequence[tuple[float, int]] = (),
+    per_table: dict[str, list[tuple[float, float]]] | None = None,
+    health: Sequence[Snapshot] = (),
+) -> Report:
+    """``written``: (seconds since start, rows written so far) after each batch."""
+    rows: list[list[str | int | float | None]] = [
+        [t.table, t.read, t.written, t.rejected, t.batches, round(t.seconds, 3),
+         round(t.rows_per_second, 1)]
+        for t in result.tables
+    ]  # fmt: skip
+    charts = [series("all tables", "rows/s", rolling_rate(written))] if len(written) > 1 else []
+    for name, points in sorted((per_table or {}).items()):
+        charts.append(series(name, "rows/s", points, group="throughput per table"))
+    notes = list(result.warnings)
+    if result.message:
+        notes.append(result.message)
+    if result.reject_file and result.rejected:
+        notes.append(f"{result.rejected} rejected row(s) are in {result.reject_file}")
+    return Report(
+        kind="migrate",
+        title=f"migrate: run {result.run_id}",
+        status=MIGRATE_STATUS.get(result.status, "failed"),
+        run_id=result.run_id,
+        started_at=started_at,
+        finished_at=utc_now(),
+        source=source,
+        target=target,
+        summary=table(
+            ["table", "read", "written", "rejected", "batches", "seconds", "rows/s"], rows
+        ),
+        series=tuple(charts + health_series(health)),
+        notes=tuple(notes),
     )

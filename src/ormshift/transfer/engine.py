@@ -22,7 +22,7 @@ from psycopg import sql
 from ormshift.dsn import connect, redact
 from ormshift.errors import OrmshiftError
 from ormshift.mapping import Mapping as MappingFile
-from ormshift.monitor import Probe
+from ormshift.monitor import Probe, bind_run_id
 from ormshift.transfer import constraints, ledger, preflight, sequences
 from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
@@ -328,6 +328,7 @@ class _Run:
             self.emit("schema", created=created)
         plan = _plan(self.reader, self.target, opts)
         run = self._resolve(plan)
+        bind_run_id(self.run_id)
         self._lock()
         _fast_commits(self.target)
         reject_path = opts.reject_file or Path(f"ormshift-rejects-{self.run_id}.jsonl")

@@ -1,0 +1,310 @@
+"""Write statements built once per shape and reused with new parameters.
+
+Building a Core ``INSERT``/``UPDATE``/``DELETE`` and its cache key costs more than
+sending it. As for finds (`ormshift.orm.cache`), the shape of a write — the entity,
+the criteria with every value left out, the columns written — is the key; values are
+parameters: ``w0, w1, ...`` in the criteria (the order `cache` collects them), ``v__0,
+v__1, ...`` for written values, ``u0, u1, ...`` for the column arrays of a multi-row
+insert. Criteria that cannot be cached (``Raw`` SQL, a ``None`` that must raise, empty
+ones) are built every time, by `writes.criteria_condition`, which raises what it must.
+
+`run` sends a cached statement that needs no bind or result processing straight to the
+driver's cursor, its SQL compiled once; anything else, and anything on a connection
+someone watches (echo, execution listeners), goes through ``Connection.execute``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    INTEGER,
+    VARCHAR,
+    BigInteger,
+    BinaryExpression,
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    Unicode,
+    UnicodeText,
+    Uuid,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ClauseElement
+
+from ormshift.orm.cache import _Uncacheable, _where
+from ormshift.orm.errors import OrmError
+from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.where import BINDS, Binds
+from ormshift.orm.writes import _is_primitive, criteria_condition
+
+__all__ = [
+    "Criteria",
+    "Written",
+    "clear",
+    "criteria",
+    "is_sql",
+    "run",
+    "statement",
+    "unnest_statement",
+]
+
+S = TypeVar("S")
+
+_LIMIT = 2048
+_CACHE: dict[tuple[Any, ...], Any] = {}
+_LOCK = threading.Lock()
+_UNNEST_TYPES = (String, Integer, Numeric, Boolean, DateTime, Date, Float, Uuid)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A condition for update/delete criteria; ``key`` is its shape (None: not cached)."""
+
+    key: tuple[Any, ...] | None
+    condition: ColumnElement[bool]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+_VALUES = frozenset({str, int, float, bool, type(None), bytes, datetime.datetime, datetime.date})
+
+
+def is_sql(value: Any) -> bool:
+    """A SQL expression given as a value: written into the statement, never bound."""
+    return type(value) not in _VALUES and (
+        isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
+    )
+
+
+def statement(key: tuple[Any, ...] | None, build: Callable[[], S]) -> S:
+    """The statement cached under ``key``, built by ``build`` the first time (every time
+    when ``key`` is None)."""
+    if key is None:
+        return build()
+    found = _CACHE.get(key)
+    if found is None:
+        found = build()
+        with _LOCK:
+            if len(_CACHE) >= _LIMIT:
+                _CACHE.clear()
+            _CACHE[key] = found
+    return found
+
+
+def _shape(info: EntityInfo, value: Any) -> tuple[tuple[Any, ...], list[Any]]:
+    """The shape of criteria and their values; `_Uncacheable` when they must be built."""
+    if _is_primitive(value) or isinstance(value, datetime.date):
+        if value == "":
+            raise _Uncacheable
+        return ("id", type(value)), [value]
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        if value and all(_is_primitive(v) for v in value):
+            return ("ids", type(value[0]), frozenset(map(type, value))), [list(value)]
+        if not value or not all(isinstance(v, Mapping) and v for v in value):
+            raise _Uncacheable
+    elif not isinstance(value, Mapping) or not value:
+        raise _Uncacheable
+    shape: list[Any] = []
+    values: list[Any] = []
+    _where(info, value, shape, values)
+    return ("where", tuple(shape)), values
+
+
+def _build(
+    info: EntityInfo, value: Any, kind: str, method: str, count: int
+) -> ColumnElement[bool] | None:
+    """The condition of criteria shaped ``kind`` with parameters ``w0, ...``; None when
+    the builder does not bind as expected (the caller then builds it for this call)."""
+    if kind == "where":
+        binds = Binds()
+        token = BINDS.set(binds)
+        try:
+            cond = criteria_condition(info, value, method)
+        finally:
+            BINDS.reset(token)
+        return cond if binds.count == count else None
+    sample = criteria_condition(info, value, method)
+    right = sample.right if isinstance(sample, BinaryExpression) else None
+    if not isinstance(right, BindParameter) or right.expanding != (kind == "ids"):
+        return None
+    pk = getattr(info.cls, info.primary[0])
+    param = bindparam("w0", type_=right.type, expanding=right.expanding)
+    return pk.in_(param) if kind == "ids" else pk == param  # type: ignore[no-any-return]
+
+
+def criteria(info: EntityInfo, value: Any, method: str) -> Criteria:
+    """TypeORM's update/delete criteria as a condition, cached by shape where it can be."""
+    try:
+        shape, values = _shape(info, value)
+    except (_Uncacheable, OrmError):
+        return Criteria(None, criteria_condition(info, value, method))
+    key = (info.cls, shape)
+    params = {f"w{i}": v for i, v in enumerate(values)}
+    found = _CACHE.get(key)
+    if found is None:
+        cond = _build(info, value, shape[0], method, len(values))
+        if cond is None:
+            return Criteria(None, criteria_condition(info, value, method))
+        found = statement(key, lambda: cond)
+    return Criteria(key, found, params)
+
+
+def unnest_statement(stmt: Any, names: Sequence[str]) -> Any:
+    """``INSERT ... SELECT * FROM unnest(:u0, :u1, ...)``: one short statement for many
+    rows, one array parameter per column (a 100-row VALUES list is long text that the
+    driver parses again on every call). Only for scalar column types; None otherwise."""
+    table = stmt.table
+    cols = [table.c[name] for name in names]
+    if any(isinstance(c.type, Enum) or not isinstance(c.type, _UNNEST_TYPES) for c in cols):
+        return None
+    arrays = [bindparam(f"u{i}", type_=ARRAY(col.type)) for i, col in enumerate(cols)]
+    aliases = [f"c{i}" for i in range(len(cols))]
+    source = func.unnest(*arrays).table_valued(*aliases).render_derived()
+    return stmt.from_select(list(names), select(*(source.c[a] for a in aliases)))
+
+
+def clear() -> None:
+    with _LOCK:
+        _CACHE.clear()
+        _DIRECT.clear()
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write statement gave back: RETURNING rows (with their names) and rowcount."""
+
+    names: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+
+@dataclass(frozen=True)
+class _Direct:
+    compiled: Any  # SQLCompiler
+    names: tuple[str, ...]  # of the RETURNING columns
+    # array parameters psycopg may send in binary, and the element types that allows
+    arrays: dict[str, frozenset[type]] = field(default_factory=dict)
+    binary: str = ""  # the SQL with those parameters in binary (``%(u0)b``)
+
+
+# types whose values psycopg binds and returns as SQLAlchemy would (no processors)
+_DIRECT_TYPES = (String, Integer, Boolean, DateTime, Date)
+_DIRECT: dict[tuple[Any, ...], _Direct | None] = {}
+_UNKNOWN = object()
+# column arrays (``unnest``) psycopg dumps much faster in binary than in text: only where
+# every element is of a type whose binary form PostgreSQL casts as it parses the text
+_BINARY_ARRAYS: dict[type, frozenset[type]] = {
+    **dict.fromkeys((String, VARCHAR, Text, Unicode, UnicodeText), frozenset({str, type(None)})),
+    **dict.fromkeys((Integer, INTEGER, BigInteger, SmallInteger), frozenset({int, type(None)})),
+    Boolean: frozenset({bool, type(None)}),
+}
+
+
+def _direct(key: tuple[Any, ...], stmt: Any, dialect: Any) -> _Direct | None:
+    """The compiled form of a cached statement, when the driver can run it as is: no
+    bind or result processors, nothing rendered at execution time. None otherwise."""
+    key = (dialect.name, dialect.driver, dialect.server_version_info, key)
+    known = _DIRECT.get(key, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[return-value]
+    compiled = stmt.compile(dialect=dialect)
+    returned = [c[3] for c in compiled._result_columns]
+    plain = (
+        all(_list_only(compiled.binds[name].type, dialect) for name in compiled._bind_processors)
+        and not compiled.post_compile_params
+        and not compiled.literal_execute_params
+        and all(
+            isinstance(t, _DIRECT_TYPES)
+            and not isinstance(t, Enum)
+            and t.dialect_impl(dialect).result_processor(dialect, None) is None
+            for t in returned
+        )
+    )
+    found = None
+    if plain:
+        arrays = {
+            name: _BINARY_ARRAYS[type(bind.type.item_type)]
+            for name, bind in compiled.binds.items()
+            if isinstance(bind.type, ARRAY) and type(bind.type.item_type) in _BINARY_ARRAYS
+        }
+        binary = compiled.string
+        for name in arrays:
+            binary = binary.replace(f"%({name})s", f"%({name})b")
+        names = tuple(c[0] for c in compiled._result_columns)
+        found = _Direct(compiled, names, arrays, binary)
+    with _LOCK:
+        if len(_DIRECT) >= _LIMIT:
+            _DIRECT.clear()
+        _DIRECT[key] = found
+    return found
+
+
+def _list_only(type_: Any, dialect: Any) -> bool:
+    """An array of a type without a bind processor: SQLAlchemy's only processing is
+    ``list(value)``, and the values given here are lists already."""
+    return isinstance(type_, ARRAY) and (
+        type_.item_type.dialect_impl(dialect).bind_processor(dialect) is None
+    )
+
+
+_EXECUTE_EVENTS = (
+    "before_execute",
+    "after_execute",
+    "before_cursor_execute",
+    "after_cursor_execute",
+)
+
+
+def _observed(connection: Any) -> bool:
+    """Someone watches statements on this connection: echo, or execution listeners
+    (other events, such as the isolation level's ``engine_connect``, do not count)."""
+    dispatch = connection.dispatch
+    return bool(
+        connection._echo
+        or any(getattr(dispatch, name) for name in _EXECUTE_EVENTS)
+        or connection.dialect.dispatch.handle_error
+    )
+
+
+def run(connection: Any, key: tuple[Any, ...] | None, stmt: Any, params: Any) -> Written:
+    """Run a write statement. A cached one (``key``) that needs no processing goes to
+    the driver's cursor with its SQL compiled once, skipping SQLAlchemy's per-execution
+    work; anything else (and any connection with execution listeners or echo) goes through
+    ``Connection.execute``. Driver errors are translated by `errors.translated`."""
+    direct = None
+    if key is not None and isinstance(params, dict) and not _observed(connection):
+        direct = _direct(key, stmt, connection.dialect)
+    if direct is None:
+        result = connection.execute(stmt, params)
+        rows = [tuple(r) for r in result] if result.returns_rows else []
+        names = tuple(result.keys()) if result.returns_rows else ()
+        return Written(names, rows, int(result.rowcount))
+    compiled = direct.compiled
+    sql = compiled.string
+    if direct.arrays and all(
+        {type(v) for v in params[name]} <= allowed for name, allowed in direct.arrays.items()
+    ):
+        sql = direct.binary
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, compiled.construct_params(params))
+        rows = cursor.fetchall() if direct.names else []
+        return Written(direct.names, rows, int(cursor.rowcount))
+    finally:
+        cursor.close()
