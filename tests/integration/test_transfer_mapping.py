@@ -19,6 +19,7 @@ from ormshift.transfer import (
     migrate,
     rollback,
 )
+from ormshift.verify import verify
 from tests.integration.test_transfer_mysql import SERVER as MYSQL
 from tests.integration.test_transfer_mysql import _mysql, mysql_db  # noqa: F401 (fixture)
 from tests.integration.test_transfer_support import TEST_LOAD, CriticalAfter, query, run_sql
@@ -142,6 +143,12 @@ def test_created_at_values_are_kept(pair: tuple[str, str]) -> None:
     tgt_rows = query(tgt, "select id, created_at, full_name from app_user order by id")
     assert src_rows == tgt_rows
     assert query(tgt, "select count(*) from app_user where settings is null") == [(250,)]
+    # the same mapping file lets verify pair the tables: what was copied is identical
+    result = verify(src, tgt, tables=["userAccount"], mapping=mapping)
+    assert result.exit_code == 0, [t.error for t in result.tables]
+    (table,) = result.tables
+    assert table.status == "identical" and table.source_rows == table.target_rows == 250
+    assert any("initials" in w for w in table.warnings)  # computed: not compared
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,7 @@ Counts, per-segment checksums computed inside each database and bisected down to
 differing rows (data-diff's algorithm), orphaned foreign keys and sequences behind.
 """
 
-from ormshift.verify.engine import verify
-from ormshift.verify.mapping import (
+from ormshift.mapping import (
     ColumnMapping,
     Mapping,
     MappingError,
@@ -13,6 +12,7 @@ from ormshift.verify.mapping import (
     load_mapping,
     parse_mapping,
 )
+from ormshift.verify.engine import verify
 from ormshift.verify.model import (
     Difference,
     Options,

@@ -16,8 +16,8 @@ import psycopg
 from ormshift.dsn import connect
 from ormshift.extract.database import reflect
 from ormshift.manifest import Manifest
+from ormshift.mapping import Mapping
 from ormshift.verify.dbapi import Dialect
-from ormshift.verify.mapping import Mapping
 from ormshift.verify.model import (
     Options,
     OrphanCheck,

@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 
 from ormshift.manifest import Manifest, Table
-from ormshift.verify.mapping import Mapping
+from ormshift.mapping import Mapping
 from ormshift.verify.model import OrphanCheck
 
 SAMPLES = 5

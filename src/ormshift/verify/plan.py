@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ormshift.manifest import Column, Manifest, Table
+from ormshift.mapping import Mapping, TableMapping
 from ormshift.verify.checksum import TEXTS, ColumnView, kind_of
-from ormshift.verify.mapping import Mapping, TableMapping
 from ormshift.verify.model import VerifyError
 from ormshift.verify.segments import KeySpec
 
@@ -73,7 +73,9 @@ def pair_table(
 ) -> TablePair:
     """The column-for-column pairing of two tables, or `VerifyError` saying why not."""
     by_target = {c.name: c for c in tgt.columns}
-    ignored = set(tm.ignore)
+    # skipped source columns and computed target columns have nothing to compare with
+    computed = {c.target for c in tm.computed()}
+    ignored = set(tm.ignore) | set(tm.skip) | computed
     src_views: list[ColumnView] = []
     tgt_views: list[ColumnView] = []
     unmatched: list[str] = []
@@ -102,6 +104,11 @@ def pair_table(
             "or ignores them"
         )
     warnings: list[str] = []
+    if computed:
+        warnings.append(
+            f"table {src.name}: computed column(s) {_names(sorted(computed))} are not compared "
+            "(the mapping makes them from an expression)"
+        )
     src_to_tgt = {s.name: t.name for s, t in zip(src_views, tgt_views, strict=True)}
     tgt_to_src = {t: s for s, t in src_to_tgt.items()}
     if src.primary_key is not None and all(c in src_to_tgt for c in src.primary_key.columns):
