@@ -67,12 +67,12 @@ def compare(
 ) -> None:
     """Run each scenario through TypeORM and through ormshift.orm; report every difference."""
     # heavy imports here, so that other commands start fast
+    from ormshift.clock import utc_now
     from ormshift.compare.runner import run_compare
     from ormshift.files import check_writable
     from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_compare
-    from ormshift.report.model import utc_now
 
     if report_file is not None:
         check_writable(report_file)

@@ -35,10 +35,10 @@ def generate(
 ) -> None:
     """Generate a package of typed SQLAlchemy 2.x models whose schema is TypeORM's."""
     # heavy imports here, so that other commands start fast
+    from ormshift.clock import utc_now
     from ormshift.codegen import MIGRATIONS_DIR, render_package, write_package
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_generate
-    from ormshift.report.model import utc_now
 
     if report is not None:
         check_writable(report)

@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.clock import utc_now
 from ormshift.files import check_writable
-from ormshift.report.model import utc_now
 
 if TYPE_CHECKING:
     from ormshift.transfer import Event, Health, Plan, RunReport

@@ -142,11 +142,11 @@ def verify(
 ) -> None:
     """Compare source and target: counts, segment checksums bisected to the rows, orphans,
     sequences. Exit 0 identical, 1 differences, 2 error."""
+    from ormshift.clock import utc_now
     from ormshift.files import check_writable
     from ormshift.manifest import read as read_manifest
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_verify
-    from ormshift.report.model import utc_now
     from ormshift.verify import Mapping, Options, load_mapping
     from ormshift.verify import verify as run_verify
 

@@ -24,6 +24,7 @@ from types import ModuleType
 import psycopg
 import sqlalchemy as sa
 
+from ormshift.clock import utc_now
 from ormshift.codegen import render_package, write_package
 from ormshift.compare import run_compare
 from ormshift.demo.seed import seed_bookstore
@@ -44,7 +45,6 @@ from ormshift.monitor import (
 )
 from ormshift.report import Report, Series, render, series, table, write
 from ormshift.report.builders import from_compare, health_series, rolling_rate
-from ormshift.report.model import utc_now
 from ormshift.transfer import Event, MigrateOptions, migrate
 from ormshift.verify import verify
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import (
     INTEGER,
     VARCHAR,
@@ -301,10 +302,16 @@ def run(connection: Any, key: tuple[Any, ...] | None, stmt: Any, params: Any) ->
         {type(v) for v in params[name]} <= allowed for name, allowed in direct.arrays.items()
     ):
         sql = direct.binary
-    cursor = connection.connection.dbapi_connection.cursor()
+    dbapi = connection.connection.dbapi_connection
+    cursor = dbapi.cursor()
     try:
         cursor.execute(sql, compiled.construct_params(params))
         rows = cursor.fetchall() if direct.names else []
         return Written(direct.names, rows, int(cursor.rowcount))
+    except psycopg.Error as exc:
+        # as SQLAlchemy does: a connection the server dropped leaves the pool
+        if connection.dialect.is_disconnect(exc, dbapi, cursor):
+            connection.invalidate(exc)
+        raise
     finally:
         cursor.close()

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from ormshift.clock import utc_now
 from ormshift.codegen import GeneratedPackage
 from ormshift.compare.runner import CompareReport
 from ormshift.monitor import Snapshot, timeline
@@ -17,7 +18,6 @@ from ormshift.report.model import (
     latency,
     series,
     table,
-    utc_now,
 )
 from ormshift.transfer import RunReport
 from ormshift.verify import Difference, VerifyReport

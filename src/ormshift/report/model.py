@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -82,11 +81,6 @@ class Report:
     differences: tuple[DifferenceRow, ...] = ()
     notes: tuple[str, ...] = ()
     report_version: int = REPORT_VERSION
-
-
-def utc_now() -> str:
-    """Now, as the reports write times: ISO 8601, UTC, to the second."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def table(columns: list[str], rows: list[list[Cell]]) -> SummaryTable:
