@@ -7,7 +7,8 @@ TypeORM create the blog corpus schema, seeds it, then times seven workloads on e
 side, one after the other, single-threaded: TypeORM in the sidecar (timed inside Node,
 so the pipe is not counted), ormshift.orm in-process, and hand-written SQL through one
 psycopg connection (the floor: no ORM, no pool). Prints a Markdown table and writes
-``results.json`` beside this file.
+``results.json`` beside this file, with the load averages when the timing began and
+ended (the machine is shared: say them beside any figure).
 """
 
 from __future__ import annotations
@@ -242,6 +243,7 @@ def main() -> None:
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     url = with_database(args.dsn, name)
     results: dict[str, dict[str, Any]] = {}
+    load_before = os.getloadavg()
     try:
         sync_project(PROJECT, url)
         with psycopg.connect(url, autocommit=True) as conn:
@@ -279,9 +281,12 @@ def main() -> None:
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         ),
         "runs": args.runs,
+        # 1-, 5- and 15-minute load averages when the timing began and when it ended
+        "load_average": {"start": load_before, "end": os.getloadavg()},
         "results": results,
     }
     (Path(__file__).parent / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"load average: {report['load_average']}")
     print(
         "| workload | TypeORM p50 | ormshift p50 | psycopg p50 "
         "| ormshift / TypeORM | ormshift / psycopg |"

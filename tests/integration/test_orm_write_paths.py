@@ -7,11 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import event
 
 from ormshift.compare import load_scenarios
-from ormshift.orm import DataSource, ForeignKeyViolation, In, UniqueViolation, write_cache
+from ormshift.orm import (
+    DataSource,
+    ForeignKeyViolation,
+    In,
+    OrmError,
+    UniqueViolation,
+    write_cache,
+)
 from tests.conftest import CORPUS
 from tests.models.blog import Comment, Post, Tag
 from tests.models.db import SchemaDatabase
@@ -105,3 +113,17 @@ def test_column_arrays_carry_any_text_and_nulls(blog: SchemaDatabase) -> None:
             ("one", 1),
             ("two", 2),
         }
+
+
+def test_a_connection_the_server_dropped_leaves_the_pool(blog: SchemaDatabase) -> None:
+    with DataSource(blog.reset(SEED), size=1, overflow=0) as ds:
+        tags = ds.get_repository(Tag)
+        assert tags.delete({"name": "none"}).affected == 0  # cached from here on
+        pid = ds.query("select pg_backend_pid() as pid")[0]["pid"]
+        with psycopg.connect(blog.url, autocommit=True) as admin:
+            admin.execute("select pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(OrmError):
+            tags.delete({"name": "none"})
+        assert tags.delete({"name": "none"}).affected == 0  # on a new connection
+        assert ds.query("select pg_backend_pid() as pid")[0]["pid"] != pid
+        assert ds.pool_stats().connections_total == 2
