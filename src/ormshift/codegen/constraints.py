@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ormshift.codegen.naming import py_str
 from ormshift.codegen.source import Call, Expr, Imports, Seq
-from ormshift.manifest import ForeignKey, Manifest, Table
+from ormshift.manifest import ForeignKey, Index, Manifest, Table
 from ormshift.manifest.model import Deferrable
 
 #: SQLAlchemy's ``create_all`` leaves out ``NO ACTION``, PostgreSQL's default.
@@ -62,16 +62,22 @@ def table_items(table: Table, manifest: Manifest, imports: Imports) -> list[Expr
         items.append(Call("CheckConstraint", (py_str(chk.expression), ("name", py_str(chk.name)))))
     for idx in table.indices:
         imports.add("sqlalchemy", "Index")
-        kwargs: list[tuple[str, Expr]] = []
-        if idx.unique:
-            kwargs.append(("unique", "True"))
-        if idx.spatial:
-            kwargs.append(("postgresql_using", py_str("gist")))
-        if idx.where is not None:
-            imports.add("sqlalchemy", "text")
-            kwargs.append(("postgresql_where", Call("text", (py_str(idx.where),))))
+        kwargs = index_kwargs(idx, imports)
         items.append(Call("Index", (py_str(idx.name), *_names(idx.columns), *kwargs)))
     return items
+
+
+def index_kwargs(idx: Index, imports: Imports) -> list[tuple[str, Expr]]:
+    """What makes an index more than its columns: unique, gist, a partial predicate."""
+    kwargs: list[tuple[str, Expr]] = []
+    if idx.unique:
+        kwargs.append(("unique", "True"))
+    if idx.spatial:
+        kwargs.append(("postgresql_using", py_str("gist")))
+    if idx.where is not None:
+        imports.add("sqlalchemy", "text")
+        kwargs.append(("postgresql_where", Call("text", (py_str(idx.where),))))
+    return kwargs
 
 
 def _quote(name: str) -> str:

@@ -15,7 +15,7 @@ import dataclasses
 import hashlib
 
 from ormshift.codegen.columns import _SEQUENCE_TYPES, render_column, serial_outside_pk
-from ormshift.codegen.constraints import _DEFAULT_ACTION, exclusion_ddl, table_items
+from ormshift.codegen.constraints import _DEFAULT_ACTION, exclusion_ddl, index_kwargs, table_items
 from ormshift.codegen.naming import constant_name, doc_text, find_free_name, py_str
 from ormshift.codegen.source import INDENT, Call, Expr, Imports, Seq, comment, render
 from ormshift.manifest import ForeignKey, Manifest, Table
@@ -155,15 +155,7 @@ def _table_block(
         args.append(("comment", py_str(table.comment)))
     lines += render(Call("op.create_table", tuple(args)), 1)
     for idx in table.indices:
-        kwargs: list[tuple[str, Expr]] = []
-        if idx.unique:
-            kwargs.append(("unique", "True"))
-        if idx.spatial:
-            kwargs.append(("postgresql_using", py_str("gist")))
-        if idx.where is not None:
-            imports.add("sqlalchemy", "text")
-            kwargs.append(("postgresql_where", Call("text", (py_str(idx.where),))))
-        kwargs += list(_schema_kw(schema))
+        kwargs = [*index_kwargs(idx, imports), *_schema_kw(schema)]
         cols = Seq(tuple(py_str(c) for c in idx.columns), "[]")
         lines += render(
             Call("op.create_index", (py_str(idx.name), py_str(table.name), cols, *kwargs)), 1
