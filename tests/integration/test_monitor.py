@@ -83,6 +83,13 @@ def test_postgres_probe_sees_locks_and_idle_transactions(fresh_db: str) -> None:
 def test_host_and_run_probes() -> None:
     host = values(HostProbe(cpu_interval=0.05).collect())
     assert 0 <= host["host_cpu_percent"] <= 100
+    # readings closer together than the window repeat the last value instead of measuring
+    # over a few milliseconds (where CPU use is 0 or 100 and thresholds would flap)
+    windowed = HostProbe(cpu_window=0.3)
+    time.sleep(0.35)
+    first = values(windowed.collect())["host_cpu_percent"]
+    assert [values(windowed.collect())["host_cpu_percent"] for _ in range(5)] == [first] * 5
+    assert 0 <= first <= 100
     assert 0 < host["host_memory_percent"] < 100
     assert host["process_resident_memory_bytes"] > 10_000_000
     assert host["host_disk_free_bytes"] > 0

@@ -29,6 +29,14 @@ class Probe(Protocol):
     def collect(self) -> list[Sample]: ...
 
 
+def _cpu_busy_total() -> tuple[float, float]:
+    """Seconds of CPU time spent busy, and in all, since boot (all CPUs)."""
+    times = psutil.cpu_times()
+    total = sum(times)
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return total - idle, total
+
+
 @dataclass
 class HostProbe:
     """The host and this process: CPU, memory, disk and network I/O (psutil)."""
@@ -36,15 +44,37 @@ class HostProbe:
     name: str = "host"
     disk_path: str = "/"
     cpu_interval: float | None = None
+    #: CPU use is averaged over at least this many seconds: over a few milliseconds it is
+    #: 0 or 100 and would make thresholds flap
+    cpu_window: float = 1.0
     _process: psutil.Process = field(default_factory=psutil.Process, repr=False)
+    _cpu_mark: tuple[float, float, float] = field(default=(0.0, 0.0, 0.0), repr=False)
+    _cpu_value: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._cpu_mark = (time.monotonic(), *_cpu_busy_total())
+
+    def _cpu_percent(self) -> float:
+        """Busy share of all CPUs since this probe's previous window (its own baseline:
+        psutil's ``cpu_percent(None)`` keeps one per process, shared by every caller)."""
+        if self.cpu_interval:
+            return float(psutil.cpu_percent(interval=self.cpu_interval))
+        now = time.monotonic()
+        if now - self._cpu_mark[0] >= self.cpu_window:
+            busy, total = _cpu_busy_total()
+            d_total = total - self._cpu_mark[2]
+            if d_total > 0:
+                self._cpu_value = max(0.0, min(100.0, 100.0 * (busy - self._cpu_mark[1]) / d_total))
+            self._cpu_mark = (now, busy, total)
+        return self._cpu_value
 
     def collect(self) -> list[Sample]:
         mem = psutil.virtual_memory()
         out = [
             Sample(
                 "host_cpu_percent",
-                psutil.cpu_percent(interval=self.cpu_interval),
-                help="host CPU busy since the previous reading",
+                self._cpu_percent(),
+                help="host CPU busy over the last window (at least cpu_window seconds)",
             ),
             Sample("host_memory_percent", mem.percent, help="host memory in use"),
             Sample("host_memory_available_bytes", float(mem.available)),
