@@ -64,6 +64,10 @@ def connect(url: str, *, autocommit: bool = True, connect_timeout: int = 10) -> 
     """A psycopg connection to ``url``, or `ConnectionFailed` saying why not."""
     if not url.strip():
         raise ConnectionFailed("the database URL is empty; give one like postgresql://user@host/db")
+    if "://" not in url and "=" not in url:
+        raise ConnectionFailed(
+            f"{redact(url)!r} is not a database URL; give one like postgresql://user@host/db"
+        )
     try:
         return psycopg.connect(
             normalize_url(url), autocommit=autocommit, connect_timeout=connect_timeout

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ormshift.cli.common import console, handle_errors
+from ormshift.cli.common import console, fail, handle_errors
 
 
 @handle_errors
@@ -27,7 +27,7 @@ def demo(
     from ormshift.demo import Demo
 
     if scale <= 0:
-        raise typer.BadParameter("--scale must be above 0")
+        raise fail("--scale must be above 0 (1.0 is about 100k rows)")
     result = Demo(out, lambda line: console.print(line, soft_wrap=True), scale=scale,
                   use_node=node).run()  # fmt: skip
     console.print(f"[bold green]done[/] ({result.status}): open {result.report_html}")

@@ -73,9 +73,14 @@ class _Printer:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.started_bars = False
         self.started = time.monotonic()
         self.written: list[tuple[float, int]] = [(0.0, 0)]
         self.per_table: dict[str, list[tuple[float, float]]] = {}
+
+    def stop(self) -> None:
+        if self.started_bars:
+            self.progress.stop()
 
     def _track(self, event: Event) -> None:
         if event.kind == "batch" and event.table is not None:
@@ -95,6 +100,9 @@ class _Printer:
             word = "resuming" if data.get("resumed") else "starting"
             console.print(f"{word} run [bold]{event.run_id}[/]")
         elif event.kind == "table" and event.table:
+            if not self.started_bars:  # bars only once rows move: an early error stays one line
+                self.progress.start()
+                self.started_bars = True
             self.tasks[event.table] = self.progress.add_task(
                 event.table,
                 total=max(int(data.get("estimated_rows", 0)), 1),
@@ -329,11 +337,10 @@ def migrate(
     try:
         if metrics_port is not None:
             serve(health.monitor, metrics_port)
-        if json_lines:
+        try:
             result = migrate_run(source, target, options, on_event=printer, health=health)
-        else:
-            with printer.progress:
-                result = migrate_run(source, target, options, on_event=printer, health=health)
+        finally:
+            printer.stop()
     except TransferError as exc:
         if report is not None and exc.report is not None:
             _write_report(report, exc.report, printer, health, source=source, target=target,

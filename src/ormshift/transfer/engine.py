@@ -8,6 +8,7 @@ from the ledger: a table continues after the last recorded key range, so after a
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -34,6 +35,8 @@ from ormshift.transfer.report import RunReport, table_stats
 from ormshift.transfer.sources import PgReader, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
 from ormshift.transfer.workers import Pool, levels
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,13 @@ class _Run:
             with self.target.transaction():
                 ledger.set_status(self.target, self.run_id, "running")
         self.emit("run", resumed=run is not None, plan=plan.to_json())
+        log.info(
+            "%s run %s: %d table(s), ~%d rows",
+            "resuming" if run is not None else "starting",
+            self.run_id,
+            len(plan.tables),
+            sum(t.est_rows for t in plan.tables),
+        )
         self.reader.start()
         try:
             if self.workers > 1:
@@ -361,7 +371,12 @@ class _Run:
         with self.target.transaction():
             ledger.set_status(self.target, self.run_id, "done")
         self.emit("done")
-        return self._report(plan, "done", run is not None, reject_path, None)
+        done = self._report(plan, "done", run is not None, reject_path, None)
+        log.info(
+            "run %s done: %d read, %d written, %d rejected in %.1f s",
+            self.run_id, done.read, done.written, done.rejected, done.seconds,
+        )  # fmt: skip
+        return done
 
     def _resolve(self, plan: Plan) -> Run | None:
         """The unfinished run to resume (checked against the plan), or None for a new one."""
