@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from ormshift.compare import load_scenarios
 from ormshift.errors import ConnectionFailed
 from ormshift.orm import (
     Between,
@@ -31,20 +29,9 @@ from ormshift.orm import (
     UnknownProperty,
     to_record,
 )
-from tests.conftest import CORPUS
 from tests.models.blog import Comment, Post, PostRating, Profile, Tag, User
+from tests.models.db import BLOG_SEED as SEED
 from tests.models.db import SchemaDatabase
-
-SEED = load_scenarios(Path(__file__).resolve().parents[1] / "scenarios" / "blog.yaml").seed
-
-
-@pytest.fixture(scope="module")
-def blog(pg_server_url: str) -> Iterator[SchemaDatabase]:
-    database = SchemaDatabase(pg_server_url, CORPUS / "blog")
-    try:
-        yield database
-    finally:
-        database.drop()
 
 
 @pytest.fixture

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from ormshift.compare import load_scenarios
 from ormshift.orm import DataSource, In, MoreThan, PoolTimeout
-from tests.conftest import CORPUS
 from tests.models.blog import Comment, Post, Tag, User
+from tests.models.db import BLOG_SEED as SEED
 from tests.models.db import SchemaDatabase
 
-SEED = load_scenarios(Path(__file__).resolve().parents[1] / "scenarios" / "blog.yaml").seed
 THREADS = 32
 OPERATIONS = 1000
-
-
-@pytest.fixture(scope="module")
-def blog(pg_server_url: str) -> Iterator[SchemaDatabase]:
-    database = SchemaDatabase(pg_server_url, CORPUS / "blog")
-    try:
-        yield database
-    finally:
-        database.drop()
 
 
 def _work(

@@ -3,15 +3,12 @@ connection has listeners or echo: both give the same results and the same errors
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import event
 
-from ormshift.compare import load_scenarios
 from ormshift.orm import (
     DataSource,
     ForeignKeyViolation,
@@ -20,20 +17,9 @@ from ormshift.orm import (
     UniqueViolation,
     write_cache,
 )
-from tests.conftest import CORPUS
 from tests.models.blog import Comment, Post, Tag
+from tests.models.db import BLOG_SEED as SEED
 from tests.models.db import SchemaDatabase
-
-SEED = load_scenarios(Path(__file__).resolve().parents[1] / "scenarios" / "blog.yaml").seed
-
-
-@pytest.fixture(scope="module")
-def blog(pg_server_url: str) -> Iterator[SchemaDatabase]:
-    database = SchemaDatabase(pg_server_url, CORPUS / "blog")
-    try:
-        yield database
-    finally:
-        database.drop()
 
 
 def writes(ds: DataSource) -> list[Any]:

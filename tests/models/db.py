@@ -12,9 +12,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from ormshift.compare import load_scenarios
 from ormshift.compare.runner import reset
 from ormshift.extract.typeorm import sync_project
 from tests.conftest import with_database
+
+#: the blog scenario suite's seed, which the orm tests start from too
+BLOG_SEED = load_scenarios(Path(__file__).resolve().parents[1] / "scenarios" / "blog.yaml").seed
 
 
 class SchemaDatabase:
