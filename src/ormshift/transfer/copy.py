@@ -1,9 +1,10 @@
 """The PostgreSQL to PostgreSQL copy path: COPY TO STDOUT streamed into COPY FROM STDIN.
 
-No Python object is built per row: the source's COPY blocks go to the target as they
-are read (binary format when every column's type agrees, text otherwise), and the batch
-checksum is the SHA-1 of that very stream, the rows as read (SHA-1 for speed: it runs at
-about 1.5 GB/s here, MD5 at 0.6; the checksum detects change, it guards no secret).
+No Python object is built per row: the source's COPY data goes to the target in chunks
+of about 128 kB as it is read (`ormshift.transfer.copyout`; binary format when every
+column's type agrees, text otherwise), and the batch checksum is the SHA-1 of that very
+stream, the rows as read (SHA-1 for speed: it runs at about 1.5 GB/s here, MD5 at 0.6;
+the checksum detects change, it guards no secret).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from ormshift.transfer.copyout import copy_out as read_copy
 from ormshift.transfer.keyset import Key, order_by, qualified, range_predicate
+from ormshift.transfer.lastkey import decoder
 from ormshift.transfer.plan import TablePlan, select_list
-
-CHUNK_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,18 @@ class Copied:
     read_seconds: float
     write_seconds: float
     format: str = "binary"
+    read: int = -1  # rows the source sent (its COPY's count); -1: not counted
+    last_key: Key | None = None  # the key of the last row, when read off the stream
 
 
 def select_range(
-    table: TablePlan, source_schema: str, lo: Key | None, hi: Key | None
+    table: TablePlan, source_schema: str, lo: Key | None, hi: Key | None, take: int | None = None
 ) -> tuple[sql.Composed, list[str]]:
+    """The rows with key in (lo, hi], in key order; only the first ``take`` when given."""
     where, params = range_predicate(table.key, lo, hi)
     order = sql.SQL(" order by {}").format(order_by(table.key)) if table.key else sql.SQL("")
+    if take is not None:
+        order = sql.SQL("{} limit {}").format(order, sql.Literal(take))
     query = sql.SQL("select {cols} from {t} where {where}{order}").format(
         cols=select_list(table),
         t=qualified(source_schema, table.name),
@@ -53,9 +59,9 @@ def _format(table: TablePlan) -> sql.SQL:
 
 
 def copy_out(
-    table: TablePlan, source_schema: str, lo: Key | None, hi: Key | None
+    table: TablePlan, source_schema: str, lo: Key | None, hi: Key | None, take: int | None = None
 ) -> tuple[sql.Composed, list[str]]:
-    query, params = select_range(table, source_schema, lo, hi)
+    query, params = select_range(table, source_schema, lo, hi, take)
     return sql.SQL("copy ({}) to stdout {}").format(query, _format(table)), params
 
 
@@ -74,31 +80,33 @@ def stream_range(
     source_schema: str,
     lo: Key | None,
     hi: Key | None,
+    take: int | None = None,
 ) -> Copied:
-    """Copy the rows with key in (lo, hi] from source to target; raises the target's error."""
-    out_query, params = copy_out(table, source_schema, lo, hi)
+    """Copy the rows with key in (lo, hi] (the first ``take`` of them, when given) from
+    source to target; raises the target's error.
+
+    With ``take``, the last key is read off the stream when the key's types allow it
+    (`ormshift.transfer.lastkey`); ``last_key`` is None otherwise.
+    """
+    out_query, params = copy_out(table, source_schema, lo, hi, take)
     digest = hashlib.sha1(usedforsecurity=False)
     t0 = time.perf_counter()
-    with target.cursor() as tcur, source.cursor() as scur:
-        with tcur.copy(copy_in(table)) as sink, scur.copy(out_query, params) as src:
-            block = src.read()
+    with target.cursor() as tcur:
+        with (
+            tcur.copy(copy_in(table)) as sink,
+            read_copy(source, out_query, params, binary=table.binary) as stream,
+        ):
             read_s = time.perf_counter() - t0  # until the source answers
-            # COPY hands over one row per read: gather rows into chunks so the digest
-            # and the target see a few calls per 128 kB, not one per row
-            chunk = bytearray()
-            while block:
-                chunk += block
-                if len(chunk) >= CHUNK_BYTES:
-                    digest.update(chunk)
-                    sink.write(bytes(chunk))
-                    chunk.clear()
-                block = src.read()
-            if chunk:
+            for chunk in stream:
                 digest.update(chunk)
-                sink.write(bytes(chunk))
+                sink.write(chunk)
         rows = tcur.rowcount
     write_s = time.perf_counter() - t0 - read_s  # streaming and the target's commit of COPY
-    return Copied(rows, digest.hexdigest(), read_s, write_s, _name(table))
+    last: Key | None = None
+    if take is not None and stream.last_row is not None:
+        keys = decoder(table, source.info.encoding)
+        last = keys.key(stream.last_row) if keys is not None else None
+    return Copied(rows, digest.hexdigest(), read_s, write_s, _name(table), stream.rows, last)
 
 
 def checksum_range(
@@ -107,7 +115,7 @@ def checksum_range(
     """The checksum `stream_range` would report, reading without writing."""
     out_query, params = copy_out(table, source_schema, lo, hi)
     digest = hashlib.sha1(usedforsecurity=False)
-    with source.cursor() as scur, scur.copy(out_query, params) as src:
-        while block := src.read():
-            digest.update(block)  # the same bytes in the same order: the same SHA-1
+    with read_copy(source, out_query, params, binary=table.binary) as stream:
+        for chunk in stream:
+            digest.update(chunk)  # the same bytes in the same order: the same SHA-1
     return digest.hexdigest()

@@ -107,6 +107,7 @@ class TablePlan:
     sequences: tuple[SequenceRef, ...] = ()  # columns are target columns
     target_name: str | None = None  # when the mapping renames the table
     mapped: tuple[Output, ...] = ()  # empty: every column copied under its own name
+    key_types: tuple[str, ...] = ()  # the key columns' source types (PostgreSQL sources)
 
     @property
     def target(self) -> str:
@@ -457,6 +458,14 @@ def source_tables(conn: psycopg.Connection, schema: str) -> list[SourceTable]:
     return out
 
 
+def _key_types(table: SourceTable) -> tuple[str, ...]:
+    """format_type() of each key column, when the source reports types."""
+    types = table.types or {}
+    if not all(k in types for k in table.key):
+        return ()
+    return tuple(types[k].fmt for k in table.key)
+
+
 def plan_for_target(
     tables: Sequence[SourceTable],
     target: psycopg.Connection,
@@ -525,6 +534,7 @@ def plan_for_target(
             sequences=seqs,
             target_name=None if to[name] == name else to[name],
             mapped=() if identity else outputs,
+            key_types=_key_types(table),
         )
     deps = {n: set(t.parents & set(src)) for n, t in src.items()}
     groups = cycle_groups(deps)

@@ -109,7 +109,19 @@ def load_batch(
     except ROW_ERRORS as exc:
         if not table.key:
             raise
-        first = exc
+        return bisect_batch(source, target, table, source_schema, lo, hi, exc)
+
+
+def bisect_batch(
+    source: psycopg.Connection,
+    target: psycopg.Connection,
+    table: TablePlan,
+    source_schema: str,
+    lo: Key | None,
+    hi: Key | None,
+    first: psycopg.Error,
+) -> Loaded:
+    """(lo, hi] failed as a whole with ``first``: load its good rows, reject the bad."""
     keys = keys_in_range(source, source_schema, table.name, table.key, lo, hi)
     rejects: list[Reject] = []
     bad: list[Key] = []

@@ -15,9 +15,12 @@ import psycopg
 
 from ormshift.dsn import connect
 from ormshift.mapping import Mapping
+from ormshift.transfer.copy import stream_range
+from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key, next_bound
+from ormshift.transfer.lastkey import decoder
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
-from ormshift.transfer.rejects import Loaded, load_batch
+from ormshift.transfer.rejects import ROW_ERRORS, Loaded, bisect_batch, load_batch
 
 MYSQL_SCHEMES = ("mysql", "mariadb")
 
@@ -93,6 +96,8 @@ class PgReader:
         limit: Key | None = None,
     ) -> BatchResult | None:
         with self.conn.transaction():
+            if table.key and decoder(table, self.conn.info.encoding) is not None:
+                return self._streamed_batch(plan, table, lo, size, target, limit)
             hi: Key | None = None
             count = -1
             if table.key:
@@ -104,6 +109,42 @@ class PgReader:
             if count < 0:
                 count = loaded.copied.rows + len(loaded.rejects)
             return BatchResult(count, hi, loaded)
+
+    def _streamed_batch(
+        self,
+        plan: Plan,
+        table: TablePlan,
+        lo: Key | None,
+        size: int,
+        target: psycopg.Connection,
+        limit: Key | None,
+    ) -> BatchResult | None:
+        """The next ``size`` rows after ``lo`` in one COPY ... LIMIT; its count and last
+        key read off the stream. A refused batch first asks the source where it ends (the
+        same snapshot, so the same rows), then bisects as `load_batch` does."""
+        try:
+            with target.transaction():
+                copied = stream_range(self.conn, target, table, plan.schema, lo, limit, size)
+        except ROW_ERRORS as exc:
+            bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+            if bound is None:
+                raise
+            count, hi = bound
+            return BatchResult(
+                count, hi, bisect_batch(self.conn, target, table, plan.schema, lo, hi, exc)
+            )
+        if copied.read == 0:
+            return None
+        last = copied.last_key
+        if last is None:  # not decoded after all (an unexpected stream): ask the source
+            bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+            if bound is None or bound[0] != copied.read:
+                raise TransferError(
+                    f"table {table.name!r}: the batch after {lo} sent {copied.read} rows but "
+                    "its key range does not hold them; the batch was rolled back"
+                )
+            last = bound[1]
+        return BatchResult(copied.read, last, Loaded(copied, [], []))
 
     def close(self) -> None:
         self.conn.close()
