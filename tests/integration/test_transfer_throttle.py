@@ -211,10 +211,13 @@ def _wait_for(check: Callable[[], bool]) -> None:
 def test_pause_threshold_from_config_reloaded_while_running(
     pair: tuple[str, str], tmp_path: Path
 ) -> None:
-    """A pause rule on the run's own rows; raising it in the file lets the run go on."""
+    """A pause rule on the run's own rows; raising it in the file lets the run go on.
+
+    ``interval = 0``: probes are read before every batch (by default at most once per
+    interval), so the pause comes exactly after the third batch."""
     src, tgt = pair
     config = tmp_path / "monitor.toml"
-    config.write_text("[monitor]\ninterval = 0.05\n[thresholds.run_rows_total]\npause = 300\n")
+    config.write_text("[monitor]\ninterval = 0\n[thresholds.run_rows_total]\npause = 300\n")
     proc = subprocess.Popen(
         [*CLI, "migrate", "--source", src, "--target", tgt, *MONITORED, str(config)],
         stdout=subprocess.PIPE,
@@ -229,7 +232,13 @@ def test_pause_threshold_from_config_reloaded_while_running(
             break
     assert events[-1]["reason"] == "run_rows_total = 300 (pause at 300)"
     assert query(tgt, "select count(*) from ormshift.ledger") == [(3,)]
-    config.write_text("[monitor]\ninterval = 0.05\n[thresholds.run_rows_total]\npause = 1e9\n")
+    # the batch read ahead was dropped: no source transaction is held open while paused
+    busy = (
+        "select count(*) from pg_stat_activity where datname = current_database()"
+        " and pid <> pg_backend_pid() and state <> 'idle'"
+    )
+    assert query(src, busy) == [(0,)]
+    config.write_text("[monitor]\ninterval = 0\n[thresholds.run_rows_total]\npause = 1e9\n")
     os.utime(config, (time.time() + 5, time.time() + 5))  # a new mtime even on coarse clocks
     rest, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err

@@ -165,3 +165,37 @@ def test_gate_pauses_on_flag_file_and_aborts(tmp_path: Path) -> None:
     probe.value = 45
     with pytest.raises(MonitorAbort, match="lag = 45 crossed its abort threshold"):
         monitor.gate(sleep=sleep)
+
+
+class Counting(Fixed):
+    def __init__(self, value: float) -> None:
+        super().__init__(value)
+        self.reads = 0
+
+    def collect(self) -> list[Sample]:
+        self.reads += 1
+        return super().collect()
+
+
+def test_gate_reads_probes_at_most_once_per_max_age(tmp_path: Path) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text("[monitor]\ninterval = 0.01\n[thresholds.lag]\nwarn = 10\nthrottle = 20\n")
+    probe = Counting(0)
+    monitor = Monitor([probe], ThresholdSource(config), sinks=())
+    for _ in range(5):
+        assert monitor.gate(max_age=60).level == Level.OK
+    assert probe.reads == 1  # one snapshot, used again while young and calm
+    for _ in range(3):
+        monitor.gate()  # max_age 0: every call reads
+    assert probe.reads == 4
+    probe.value = 15  # warn: still calm enough to reuse
+    monitor.gate()
+    monitor.gate(max_age=60)
+    assert probe.reads == 5
+    probe.value = 25  # throttle: a snapshot that asked for something is never reused
+    sleeps: list[float] = []
+    assert monitor.gate(max_age=60, sleep=sleeps.append).level == Level.WARN  # stale reuse
+    assert probe.reads == 5
+    monitor.gate(sleep=sleeps.append)
+    assert monitor.gate(max_age=60, sleep=sleeps.append).level == Level.THROTTLE
+    assert probe.reads == 7 and sleeps == [0.01, 0.01]

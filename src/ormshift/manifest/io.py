@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from ormshift.errors import ManifestError
 from ormshift.files import check_writable, read_text, write_text_atomic
 from ormshift.manifest.jsonschema import shipped_schema
@@ -35,6 +33,8 @@ def load_data(data: Any, origin: str = "manifest") -> Manifest:
             f"{origin}: format_version {version!r} is not supported (this ormshift reads "
             f"{FORMAT_VERSION}); extract the manifest again with this version"
         )
+    import jsonschema  # noqa: PLC0415  (on first use: most commands never validate)
+
     validator = jsonschema.Draft202012Validator(shipped_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:

@@ -1,8 +1,15 @@
-"""Health while work runs: probes, thresholds, alerts, Prometheus metrics, logs."""
+"""Health while work runs: probes, thresholds, alerts, Prometheus metrics, logs.
+
+The Prometheus exporter (and prometheus_client with it) is imported on first use: most
+commands never serve metrics, and every command pays for what this package imports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ormshift.monitor.alerts import Alert, WebhookSink, log_alert
 from ormshift.monitor.core import Monitor, MonitorAbort, Snapshot, Status
-from ormshift.monitor.exporter import ExporterError, MonitorCollector, serve
 from ormshift.monitor.logs import bind_run_id, setup_logging
 from ormshift.monitor.probes import (
     HostProbe,
@@ -24,6 +31,20 @@ from ormshift.monitor.thresholds import (
     load_config,
     parse_config,
 )
+
+if TYPE_CHECKING:
+    from ormshift.monitor.exporter import ExporterError, MonitorCollector, serve
+
+_LAZY = {"ExporterError", "MonitorCollector", "serve"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from ormshift.monitor import exporter  # noqa: PLC0415
+
+        return getattr(exporter, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Alert",

@@ -25,6 +25,9 @@ class MonitorAbort(OrmshiftError):
     """An abort threshold was crossed; the job stops cleanly between two units of work."""
 
 
+MIN_SLEEP = 0.01  # seconds: the shortest wait on throttle or pause
+
+
 @dataclass(frozen=True)
 class Status:
     metric: str
@@ -117,18 +120,30 @@ class Monitor:
     def latest(self) -> Snapshot | None:
         return self._latest
 
+    def _recent(self, max_age: float) -> Snapshot | None:
+        snap = self._latest
+        if snap is None or max_age <= 0 or snap.level > Level.WARN:
+            return None
+        return snap if time.time() - snap.at < max_age else None
+
     def gate(
         self,
         *,
         sleep: Callable[[float], None] = time.sleep,
         on_pause: Callable[[Snapshot], None] | None = None,
+        max_age: float = 0.0,
     ) -> Snapshot:
         """Call between units of work: returns at once when all is well, sleeps one
         interval on throttle, waits while anything asks to pause, raises `MonitorAbort`
-        on an abort threshold."""
+        on an abort threshold.
+
+        ``max_age``: a snapshot younger than this that asked for nothing is used again
+        instead of reading every probe (work units much shorter than the monitor's
+        interval need not pay for a probe round each).
+        """
         while True:
-            snap = self.tick()
-            interval = self.thresholds.current().interval
+            snap = self._recent(max_age) or self.tick()
+            interval = max(self.thresholds.current().interval, MIN_SLEEP)  # never spin
             if snap.level == Level.ABORT:
                 worst = snap.worst()
                 what = f"{worst.metric} = {worst.value:g}" if worst else "a probe"

@@ -22,7 +22,7 @@ from ormshift.orm.options import FindOptions
 from ormshift.orm.query import find_statement
 from ormshift.orm.where import BINDS, Binds
 
-__all__ = ["cached_find_statement", "clear"]
+__all__ = ["cached_find", "cached_find_statement", "clear"]
 
 _LIMIT = 2048
 _CACHE: dict[tuple[Any, ...], Select[Any]] = {}
@@ -127,20 +127,29 @@ def _where(
     shape.append("}")
 
 
-def _frozen(value: Any) -> str:
-    return json.dumps(value, default=repr)
+def _frozen(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=repr)
 
 
 def cached_find_statement(
     info: EntityInfo, opts: FindOptions
 ) -> tuple[Select[Any], dict[str, Any]]:
     """The find statement for ``opts`` and the parameters to run it with."""
+    stmt, params, _ = cached_find(info, opts)
+    return stmt, params
+
+
+def cached_find(
+    info: EntityInfo, opts: FindOptions
+) -> tuple[Select[Any], dict[str, Any], tuple[Any, ...] | None]:
+    """The find statement for ``opts``, its parameters and its key in the cache (None:
+    built for this call only)."""
     shape: list[Any] = []
     values: list[Any] = []
     try:
         _where(info, opts.where, shape, values)
     except _Uncacheable:
-        return find_statement(info, opts), {}
+        return find_statement(info, opts), {}, None
     key = (
         info.cls,
         tuple(shape),
@@ -157,7 +166,7 @@ def cached_find_statement(
     params = {f"w{i}": v for i, v in enumerate(values)}
     stmt = _CACHE.get(key)
     if stmt is not None:
-        return stmt, params
+        return stmt, params, key
     binds = Binds()
     token = BINDS.set(binds)
     try:
@@ -165,12 +174,12 @@ def cached_find_statement(
     finally:
         BINDS.reset(token)
     if binds.count != len(values):  # the two walks disagree: never reuse this one
-        return find_statement(info, opts), {}
+        return find_statement(info, opts), {}, None
     with _LOCK:
         if len(_CACHE) >= _LIMIT:
             _CACHE.clear()
         _CACHE[key] = stmt
-    return stmt, params
+    return stmt, params, key
 
 
 def clear() -> None:

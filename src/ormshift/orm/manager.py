@@ -15,7 +15,9 @@ from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
+    Connection,
     CursorResult,
+    Engine,
     bindparam,
     func,
     insert,
@@ -29,7 +31,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from ormshift.orm.cache import cached_find_statement
+from ormshift.orm.cache import cached_find
 from ormshift.orm.errors import (
     EntityNotFound,
     FindOptionsError,
@@ -41,6 +43,8 @@ from ormshift.orm.errors import (
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions
+from ormshift.orm.plain_find import is_plain, session_watched, watched
+from ormshift.orm.plain_find import load as plain_load
 from ormshift.orm.query import count_statement, exists_statement
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
@@ -88,6 +92,7 @@ class EntityManager:
         self._session = session
         self._on_pool_timeout = on_pool_timeout
         self._repositories: dict[type[Any], Any] = {}
+        self._probe: Session | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -165,12 +170,40 @@ class EntityManager:
                 "Transaction is required to perform a pessimistic lock: "
                 "run the find inside DataSource.transaction"
             )
-        stmt, params = cached_find_statement(info, opts)
+        stmt, params, key = cached_find(info, opts)
+        if key is not None and self._session is None and is_plain(info, opts):
+            plain = self._plain_find(info, key, stmt, params)
+            if plain is not None:
+                return plain
         with self._scope() as session:
             rows = list(session.scalars(stmt, params).unique().all())
         if opts.lock and opts.lock.get("mode") == "optimistic":
             self._check_version(info, rows, opts.lock.get("version"))
         return rows
+
+    def _plain_find(
+        self, info: EntityInfo, key: tuple[Any, ...], stmt: Any, params: dict[str, Any]
+    ) -> list[Any] | None:
+        """A find of columns only, on the driver's cursor (`plain_find`); None when it
+        must go through the session."""
+        if self._probe is None:
+            self._probe = self._autocommit()  # never used: its dispatch tells of listeners
+        bind = self._autocommit.kw.get("bind")
+        if not isinstance(bind, Engine) or session_watched(self._probe) or watched(bind):
+            return None
+        return plain_load(partial(self._connection, bind), key, info, stmt, params, bind.dialect)
+
+    @contextmanager
+    def _connection(self, engine: Engine) -> Iterator[Connection]:
+        """A connection for one statement outside a transaction, as `_scope` gives a
+        session: errors translated, pool timeouts counted."""
+        try:
+            with translated(), engine.connect() as connection:
+                yield connection
+        except PoolTimeout:
+            if self._on_pool_timeout is not None:
+                self._on_pool_timeout()
+            raise
 
     @staticmethod
     def _check_version(info: EntityInfo, rows: list[Any], expected: Any) -> None:

@@ -45,6 +45,13 @@ class EntityInfo:
         """Every attribute is named as its column's key."""
         return all(c.key == k for k, c in self.columns.items())
 
+    @cached_property
+    def lazy_relations_only(self) -> bool:
+        """No relation is loaded unless asked for (``lazy`` is select or raise)."""
+        return all(
+            rel.lazy in ("select", "raise", "raise_on_sql", True) for rel in self.relations.values()
+        )
+
     @property
     def delete_date(self) -> str | None:
         return self.roles.get("delete-date")

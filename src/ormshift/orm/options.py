@@ -36,7 +36,7 @@ class FindOptions:
 
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> FindOptions:
-        known = {f.name for f in fields(cls)}
+        known = _KNOWN
         kwargs: dict[str, Any] = {}
         for key, value in options.items():
             name = _CAMEL.get(key, key)
@@ -58,6 +58,9 @@ class FindOptions:
             if value is not None and (not isinstance(value, int) or value < 0):
                 raise FindOptionsError(f"{name} must be a non-negative integer, not {value!r}")
         return opts
+
+
+_KNOWN = frozenset(f.name for f in fields(FindOptions))
 
 
 def relation_tree(info: EntityInfo, relations: Any) -> Tree:

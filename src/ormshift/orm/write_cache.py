@@ -60,7 +60,9 @@ __all__ = [
     "Written",
     "clear",
     "criteria",
+    "cursor_rows",
     "is_sql",
+    "observed",
     "run",
     "statement",
     "unnest_statement",
@@ -272,7 +274,7 @@ _EXECUTE_EVENTS = (
 )
 
 
-def _observed(connection: Any) -> bool:
+def observed(connection: Any) -> bool:
     """Someone watches statements on this connection: echo, or execution listeners
     (other events, such as the isolation level's ``engine_connect``, do not count)."""
     dispatch = connection.dispatch
@@ -289,7 +291,7 @@ def run(connection: Any, key: tuple[Any, ...] | None, stmt: Any, params: Any) ->
     work; anything else (and any connection with execution listeners or echo) goes through
     ``Connection.execute``. Driver errors are translated by `errors.translated`."""
     direct = None
-    if key is not None and isinstance(params, dict) and not _observed(connection):
+    if key is not None and isinstance(params, dict) and not observed(connection):
         direct = _direct(key, stmt, connection.dialect)
     if direct is None:
         result = connection.execute(stmt, params)
@@ -302,12 +304,24 @@ def run(connection: Any, key: tuple[Any, ...] | None, stmt: Any, params: Any) ->
         {type(v) for v in params[name]} <= allowed for name, allowed in direct.arrays.items()
     ):
         sql = direct.binary
+    rows, _, rowcount = cursor_rows(
+        connection, sql, compiled.construct_params(params), fetch=bool(direct.names)
+    )
+    return Written(direct.names, rows, rowcount)
+
+
+def cursor_rows(
+    connection: Any, sql: str, params: dict[str, Any], *, fetch: bool, describe: bool = False
+) -> tuple[list[Any], Any, int]:
+    """``sql`` run on the driver's cursor of ``connection``: the rows (if ``fetch``),
+    the cursor's description (if ``describe``, else None) and its rowcount. A connection
+    the server dropped is invalidated, as SQLAlchemy does, and the driver's error raised."""
     dbapi = connection.connection.dbapi_connection
     cursor = dbapi.cursor()
     try:
-        cursor.execute(sql, compiled.construct_params(params))
-        rows = cursor.fetchall() if direct.names else []
-        return Written(direct.names, rows, int(cursor.rowcount))
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if fetch else []
+        return rows, cursor.description if describe else None, int(cursor.rowcount)
     except psycopg.Error as exc:
         # as SQLAlchemy does: a connection the server dropped leaves the pool
         if connection.dialect.is_disconnect(exc, dbapi, cursor):

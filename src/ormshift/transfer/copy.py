@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 
+from ormshift.transfer.copyout import CopyStream, reading, receive, render, send
 from ormshift.transfer.copyout import copy_out as read_copy
 from ormshift.transfer.keyset import Key, order_by, qualified, range_predicate
 from ormshift.transfer.lastkey import decoder
@@ -83,29 +85,45 @@ def stream_range(
     take: int | None = None,
 ) -> Copied:
     """Copy the rows with key in (lo, hi] (the first ``take`` of them, when given) from
-    source to target; raises the target's error.
-
-    With ``take``, the last key is read off the stream when the key's types allow it
-    (`ormshift.transfer.lastkey`); ``last_key`` is None otherwise.
-    """
+    source to target; raises the target's error."""
     out_query, params = copy_out(table, source_schema, lo, hi, take)
+    with source.lock:
+        send(source, render(source, out_query, params))
+        return relay(receive(source, binary=table.binary), target, table, keyed=take is not None)
+
+
+def relay(
+    stream: CopyStream,
+    target: psycopg.Connection,
+    table: TablePlan,
+    *,
+    keyed: bool = False,
+    after_read: Callable[[int, Key | None], Key | None] | None = None,
+) -> Copied:
+    """Write a source COPY into ``table`` on the target; raises the target's error.
+
+    ``keyed``: read the last row's key off the stream (`ormshift.transfer.lastkey`;
+    ``last_key`` stays None for keys it cannot read). ``after_read(rows, last_key)`` runs
+    once the source has sent everything and before the target is asked to finish its
+    COPY, so the source can move on while the target catches up; it returns the last key
+    to report.
+    """
     digest = hashlib.sha1(usedforsecurity=False)
     t0 = time.perf_counter()
+    last: Key | None = None
     with target.cursor() as tcur:
-        with (
-            tcur.copy(copy_in(table)) as sink,
-            read_copy(source, out_query, params, binary=table.binary) as stream,
-        ):
+        with tcur.copy(copy_in(table)) as sink, reading(stream):
             read_s = time.perf_counter() - t0  # until the source answers
             for chunk in stream:
                 digest.update(chunk)
                 sink.write(chunk)
+            if keyed and stream.last_row is not None:
+                keys = decoder(table, stream.encoding)
+                last = keys.key(stream.last_row) if keys is not None else None
+            if after_read is not None:
+                last = after_read(stream.rows, last)
         rows = tcur.rowcount
     write_s = time.perf_counter() - t0 - read_s  # streaming and the target's commit of COPY
-    last: Key | None = None
-    if take is not None and stream.last_row is not None:
-        keys = decoder(table, source.info.encoding)
-        last = keys.key(stream.last_row) if keys is not None else None
     return Copied(rows, digest.hexdigest(), read_s, write_s, _name(table), stream.rows, last)
 
 

@@ -53,22 +53,47 @@ def _results(conn: psycopg.Connection) -> list[pq.abc.PGresult]:
         out.append(result)
 
 
-def _start(conn: psycopg.Connection, query: sql.Composed, params: Sequence[str]) -> None:
-    pgconn = conn.pgconn
-    # COPY takes no parameters: psycopg's copy() merges them client-side, and so do we,
-    # with the same quoting (untyped literals the server resolves against the columns)
+def render(conn: psycopg.Connection, query: sql.Composed, params: Sequence[str]) -> str:
+    """``query`` with its parameters merged in.
+
+    COPY takes no parameters: psycopg's copy() merges them client-side, and so do we, with
+    the same quoting (untyped literals the server resolves against the key columns).
+    """
     with psycopg.ClientCursor(conn) as cur:
-        text = cur.mogrify(query, params)
+        return cur.mogrify(query, params)
+
+
+def send(conn: psycopg.Connection, text: str) -> None:
+    """Send ``text`` (statements ending in one ``COPY ... TO STDOUT``) without waiting for
+    the server; `receive` picks the COPY up."""
+    pgconn = conn.pgconn
     pgconn.send_query(text.encode(conn.info.encoding))
     while pgconn.flush():
         _wait(pgconn, select.POLLOUT)
-    while pgconn.is_busy():
-        _wait(pgconn, select.POLLIN)
-        pgconn.consume_input()
-    result = pgconn.get_result()
-    if result is None or result.status != pq.ExecStatus.COPY_OUT:
-        _results(conn)
-        raise _fail(conn, result)
+
+
+def command(conn: psycopg.Connection, text: str) -> None:
+    """Run a statement without results (COMMIT, ROLLBACK) and wait for it."""
+    send(conn, text)
+    for result in _results(conn):
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise _fail(conn, result)
+
+
+def receive(conn: psycopg.Connection, *, binary: bool) -> CopyStream:
+    """Wait for the COPY that `send` started (after any statements before it)."""
+    pgconn = conn.pgconn
+    while True:
+        while pgconn.is_busy():
+            _wait(pgconn, select.POLLIN)
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is not None and result.status == pq.ExecStatus.COMMAND_OK:
+            continue  # a statement before the COPY (BEGIN, COMMIT)
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            _results(conn)
+            raise _fail(conn, result)
+        return CopyStream(conn, binary)
 
 
 class CopyStream:
@@ -85,6 +110,11 @@ class CopyStream:
         self.finished = False
         self.rows = 0
         self.last_row: bytes | None = None
+
+    @property
+    def encoding(self) -> str:
+        """The client encoding the COPY's text is in."""
+        return self._conn.info.encoding
 
     def __iter__(self) -> Iterator[bytes]:
         pgconn = self._conn.pgconn
@@ -149,12 +179,18 @@ def copy_out(
 ) -> Iterator[CopyStream]:
     """Run ``query`` (a ``COPY ... TO STDOUT``) and give its data as a `CopyStream`."""
     with conn.lock:
-        _start(conn, query, params)
-        stream = CopyStream(conn, binary)
-        try:
+        send(conn, render(conn, query, params))
+        with reading(receive(conn, binary=binary)) as stream:
             yield stream
-        except BaseException:
-            with suppress(psycopg.Error):  # the first error is the one to report
-                stream.drain()
-            raise
-        stream.drain()
+
+
+@contextmanager
+def reading(stream: CopyStream) -> Iterator[CopyStream]:
+    """``stream``, read to its end on the way out, whatever happened."""
+    try:
+        yield stream
+    except BaseException:
+        with suppress(psycopg.Error):  # the first error is the one to report
+            stream.drain()
+        raise
+    stream.drain()

@@ -514,11 +514,12 @@ class _Run:
                     )
                 )
 
-    def _wait(self) -> None:
-        self.health.wait(
-            on_pause=lambda why: self.emit("pause", reason=why),
-            on_resume=lambda: self.emit("resume"),
-        )
+    def _wait(self, conn: _Conn) -> None:
+        def paused(why: str) -> None:
+            conn.reader.release()  # no source transaction stays open while the run waits
+            self.emit("pause", reason=why)
+
+        self.health.wait(on_pause=paused, on_resume=lambda: self.emit("resume"))
 
     def _table(self, plan: Plan, table: TablePlan, rejects: RejectFile) -> None:
         self._table_start(table)
@@ -565,13 +566,13 @@ class _Run:
         last = ledger.last_batch(conn.target, self.run_id, table.name, part)
         if not table.key:
             if last is None:
-                self._wait()
+                self._wait(conn)
                 self._batch(conn, plan, table, 1, None, rejects)
             return
         lo = last.key_to if last else start
         batch_no = last.batch_no + 1 if last else part * ledger.PART_STRIDE + 1
         while not self.stop.is_set():
-            self._wait()
+            self._wait(conn)
             count = self._batch(conn, plan, table, batch_no, lo, rejects, limit)
             if count is None:
                 break

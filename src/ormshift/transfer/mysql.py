@@ -254,6 +254,9 @@ class MySQLReader:
         except SQLAlchemyError as exc:
             raise TransferError(f"reading {table.name!r} failed: {_reason(exc)}") from exc
 
+    def release(self) -> None:
+        """Nothing is read ahead here: each batch is one query in its own transaction."""
+
     def close(self) -> None:
         self.conn.close()
         self.engine.dispose()

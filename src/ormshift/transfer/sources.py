@@ -15,10 +15,9 @@ import psycopg
 
 from ormshift.dsn import connect
 from ormshift.mapping import Mapping
-from ormshift.transfer.copy import stream_range
-from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.lastkey import decoder
+from ormshift.transfer.lookahead import Lookahead
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
 from ormshift.transfer.rejects import ROW_ERRORS, Loaded, bisect_batch, load_batch
 
@@ -55,14 +54,22 @@ class Reader(Protocol):
         limit: Key | None = None,
     ) -> BatchResult | None: ...
 
+    def release(self) -> None: ...
+
     def close(self) -> None: ...
 
 
 class PgReader:
-    """A PostgreSQL source: every batch in its own REPEATABLE READ snapshot, streamed COPY."""
+    """A PostgreSQL source: every batch in its own REPEATABLE READ snapshot, streamed COPY.
+
+    Batches whose key can be read off the stream run through a `Lookahead` (the next
+    batch's COPY already running on the source while the target commits this one);
+    others ask the source for their upper key first.
+    """
 
     def __init__(self, url: str) -> None:
         self.conn = connect(url)
+        self._ahead: Lookahead | None = None
 
     def plan(
         self,
@@ -95,9 +102,10 @@ class PgReader:
         target: psycopg.Connection,
         limit: Key | None = None,
     ) -> BatchResult | None:
+        if table.key and decoder(table, self.conn.info.encoding) is not None:
+            return self._streamed_batch(plan, table, lo, size, target, limit)
+        self.release()
         with self.conn.transaction():
-            if table.key and decoder(table, self.conn.info.encoding) is not None:
-                return self._streamed_batch(plan, table, lo, size, target, limit)
             hi: Key | None = None
             count = -1
             if table.key:
@@ -119,32 +127,32 @@ class PgReader:
         target: psycopg.Connection,
         limit: Key | None,
     ) -> BatchResult | None:
-        """The next ``size`` rows after ``lo`` in one COPY ... LIMIT; its count and last
-        key read off the stream. A refused batch first asks the source where it ends (the
-        same snapshot, so the same rows), then bisects as `load_batch` does."""
+        """The next ``size`` rows after ``lo`` in one COPY ... LIMIT, its count and last
+        key read off the stream. A refused batch is read again in a new snapshot: its
+        range from the source, then bisected as `load_batch` does."""
+        if self._ahead is None or self._ahead.schema != plan.schema:
+            self.release()
+            self._ahead = Lookahead(self.conn, plan.schema)
         try:
             with target.transaction():
-                copied = stream_range(self.conn, target, table, plan.schema, lo, limit, size)
+                copied = self._ahead.copy(table, lo, limit, size, target)
         except ROW_ERRORS as exc:
-            bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
-            if bound is None:
-                raise
-            count, hi = bound
-            return BatchResult(
-                count, hi, bisect_batch(self.conn, target, table, plan.schema, lo, hi, exc)
-            )
-        if copied.read == 0:
+            self.release()
+            with self.conn.transaction():
+                bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+                if bound is None:  # the refused rows are gone from the source meanwhile
+                    return None
+                count, hi = bound
+                loaded = bisect_batch(self.conn, target, table, plan.schema, lo, hi, exc)
+                return BatchResult(count, hi, loaded)
+        if copied.read == 0 or copied.last_key is None:
             return None
-        last = copied.last_key
-        if last is None:  # not decoded after all (an unexpected stream): ask the source
-            bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
-            if bound is None or bound[0] != copied.read:
-                raise TransferError(
-                    f"table {table.name!r}: the batch after {lo} sent {copied.read} rows but "
-                    "its key range does not hold them; the batch was rolled back"
-                )
-            last = bound[1]
-        return BatchResult(copied.read, last, Loaded(copied, [], []))
+        return BatchResult(copied.read, copied.last_key, Loaded(copied, [], []))
+
+    def release(self) -> None:
+        """No batch read ahead, no transaction open on the source (before a pause)."""
+        if self._ahead is not None:
+            self._ahead.release()
 
     def close(self) -> None:
         self.conn.close()

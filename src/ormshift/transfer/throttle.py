@@ -155,7 +155,9 @@ class Health:
                 )
 
         try:
-            snap = self.monitor.gate(sleep=sleep, on_pause=paused)
+            # probes are read at most once per monitor interval: batches are often shorter
+            age = self.thresholds.current().interval
+            snap = self.monitor.gate(sleep=sleep, on_pause=paused, max_age=age)
         except MonitorAbort as exc:
             worst = self.monitor.latest()
             status = worst.worst() if worst else None
