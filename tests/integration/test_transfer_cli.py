@@ -130,10 +130,10 @@ def test_bad_input_is_one_line(dbs: tuple[str, str], case: str, expected: str) -
     src, tgt = dbs
     args = ["migrate", "--source", src, "--target", tgt]
     host = urlsplit(tgt)
-    if case == "unreachable":
-        args[4] = tgt.replace(f":{host.port}/", ":1/")
+    if case == "unreachable":  # a TCP port nothing listens on (the server may be on a socket)
+        args[4] = "postgresql://postgres@127.0.0.1:1/postgres"
     elif case == "no-database":
-        args[2] = urlunsplit((host.scheme, host.netloc, "/no_such_db_here", "", ""))
+        args[2] = urlunsplit((host.scheme, host.netloc, "/no_such_db_here", host.query, ""))
     elif case == "missing-table":
         run_sql(tgt, "drop table child")
     elif case == "columns":

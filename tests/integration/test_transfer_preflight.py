@@ -56,7 +56,8 @@ def test_missing_rights_are_named(pair: tuple[str, str], reader_role: str) -> No
         run_sql(url, "create table t (id int primary key, v text)")
     run_sql(tgt, f"grant select on t to {reader_role}")
     parts = urlsplit(tgt)
-    as_role = urlunsplit(parts._replace(netloc=f"{reader_role}@{parts.hostname}:{parts.port}"))
+    server = parts.netloc.rpartition("@")[2]  # host:port, or empty with ?host=/socket/dir
+    as_role = urlunsplit(parts._replace(netloc=f"{reader_role}@{server}"))
     with pytest.raises(PreflightError, match=rf"user '{reader_role}' may not INSERT on target"):
         dry_run(src, as_role, MigrateOptions())
     run_sql(tgt, f"grant insert on t to {reader_role}")
