@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -38,6 +38,27 @@ MONITORED = ["--batch-size", "100", "--json", "--log-json", "--monitor-config"]
 SLOW = MigrateOptions(batch_size=100, throttle=TEST_LOAD)
 
 CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
+Spawn = Callable[[list[str]], "subprocess.Popen[str]"]
+
+
+@pytest.fixture
+def spawn() -> Iterator[Spawn]:
+    """Start ``ormshift ARGS``; whatever still runs when the test ends is killed (a failed
+    assertion must not leave a paused run behind)."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(args: list[str]) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 @pytest.fixture
@@ -83,16 +104,17 @@ def test_critical_threshold_from_cli_is_one_line_exit_3(pair: tuple[str, str]) -
     same(src, tgt, "t", "id")
 
 
-def test_pause_file_holds_the_run_until_removed(pair: tuple[str, str], tmp_path: Path) -> None:
+def test_pause_file_holds_the_run_until_removed(
+    pair: tuple[str, str], tmp_path: Path, spawn: Spawn
+) -> None:
     src, tgt = pair
     flag = tmp_path / "pause"
     flag.touch()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen(
+    proc = spawn(
         [
-            *CLI,
             "migrate",
             "--source",
             src,
@@ -107,10 +129,7 @@ def test_pause_file_holds_the_run_until_removed(pair: tuple[str, str], tmp_path:
             "0.05",
             "--metrics-port",
             str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        ]
     )
     assert proc.stdout is not None
     events = []
@@ -209,7 +228,7 @@ def _wait_for(check: Callable[[], bool]) -> None:
 
 
 def test_pause_threshold_from_config_reloaded_while_running(
-    pair: tuple[str, str], tmp_path: Path
+    pair: tuple[str, str], tmp_path: Path, spawn: Spawn
 ) -> None:
     """A pause rule on the run's own rows; raising it in the file lets the run go on.
 
@@ -218,12 +237,7 @@ def test_pause_threshold_from_config_reloaded_while_running(
     src, tgt = pair
     config = tmp_path / "monitor.toml"
     config.write_text("[monitor]\ninterval = 0\n[thresholds.run_rows_total]\npause = 300\n")
-    proc = subprocess.Popen(
-        [*CLI, "migrate", "--source", src, "--target", tgt, *MONITORED, str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn(["migrate", "--source", src, "--target", tgt, *MONITORED, str(config)])
     assert proc.stdout is not None
     events = []
     for line in proc.stdout:
