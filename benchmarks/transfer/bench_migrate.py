@@ -88,6 +88,9 @@ def create(server: str) -> tuple[str, str, list[str]]:
     for url in (src, tgt):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(DDL)
+    with psycopg.connect(tgt, autocommit=True) as conn:
+        # no autovacuum of one path's load running into the next path's time
+        conn.execute("alter table big set (autovacuum_enabled = false)")
     return src, tgt, names
 
 
@@ -109,9 +112,15 @@ def drop(server: str, names: list[str]) -> None:
 
 
 def reset(tgt: str) -> None:
+    """An empty target, and a checkpoint: every path starts with no dirty pages or WAL
+    of the run before it to flush (CHECKPOINT needs a superuser or pg_checkpoint)."""
     with psycopg.connect(tgt, autocommit=True) as conn:
         conn.execute("drop schema if exists ormshift cascade")
         conn.execute("truncate big")
+        try:
+            conn.execute("checkpoint")
+        except psycopg.errors.InsufficientPrivilege:
+            pass
 
 
 def psql_pipe(src: str, tgt: str) -> float:

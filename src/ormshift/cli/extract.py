@@ -9,9 +9,10 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.manifest import Manifest, check_writable, dump, write
+from ormshift.files import check_writable
 
 if TYPE_CHECKING:
+    from ormshift.manifest import Manifest
     from ormshift.report import Report
 
 
@@ -77,6 +78,7 @@ def extract(
     """Extract the schema exactly as TypeORM builds it, into a versioned JSON manifest."""
     from ormshift.extract import extract_project
     from ormshift.extract.database import reflect_url
+    from ormshift.manifest import dump, write
     from ormshift.report import write as write_report
 
     if (project is None) == (from_db is None):

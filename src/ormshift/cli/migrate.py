@@ -283,7 +283,7 @@ def migrate(
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
     from ormshift.mapping import load_mapping
-    from ormshift.monitor import serve, setup_logging
+    from ormshift.monitor import setup_logging
     from ormshift.transfer import Health, MigrateOptions, ThrottleSettings, TransferError, dry_run
     from ormshift.transfer import migrate as migrate_run
 
@@ -336,6 +336,8 @@ def migrate(
     health = Health(options.throttle, target)
     try:
         if metrics_port is not None:
+            from ormshift.monitor import serve
+
             serve(health.monitor, metrics_port)
         try:
             result = migrate_run(source, target, options, on_event=printer, health=health)

@@ -9,7 +9,6 @@ import typer
 
 from ormshift.cli.common import console, handle_errors
 from ormshift.files import check_writable, write_text_atomic
-from ormshift.report import read, render
 
 
 @handle_errors
@@ -20,6 +19,8 @@ def report(
     ),
 ) -> None:
     """Turn a JSON report into one self-contained HTML page with tables and plots."""
+    from ormshift.report import read, render
+
     check_writable(output)
     page = render(read(run))
     write_text_atomic(output, page)

@@ -29,8 +29,6 @@ from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
 from ormshift.mapping.model import (
     NAME_RULES,
     TRANSFORMS,
@@ -138,6 +136,8 @@ def parse_mapping(data: Any, where: str = "mapping") -> Mapping:
 
 
 def _parse_text(text: str, path: Path) -> Any:
+    import yaml  # noqa: PLC0415  (on first use: only mapping files need it)
+
     suffix = path.suffix.lower()
     if suffix == ".toml":
         try:

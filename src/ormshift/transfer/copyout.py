@@ -119,7 +119,12 @@ class CopyStream:
     def __iter__(self) -> Iterator[bytes]:
         pgconn = self._conn.pgconn
         get = pgconn.get_copy_data
+        consume = pgconn.consume_input
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN)
+        poll = poller.poll
         chunk = bytearray()
+        size = 0  # len(chunk), kept by hand: this loop runs once per row
         # where the last two messages start in ``chunk`` (-1: not in it); libpq's buffer
         # is reused, so the messages themselves are kept only as offsets, and copied
         # out (``tail``) once per chunk
@@ -128,16 +133,19 @@ class CopyStream:
         while True:
             nbytes, data = get(1)
             if nbytes > 0:
-                p, q = q, len(chunk)
+                p = q
+                q = size
                 chunk += data
-                if len(chunk) >= CHUNK_BYTES:
+                size += nbytes
+                if size >= CHUNK_BYTES:
                     tail = _last_two(chunk, p, q, tail)
                     yield bytes(chunk)
                     chunk.clear()
+                    size = 0
                     p = q = -1
             elif nbytes == 0:  # no complete row buffered: wait for the socket
-                _wait(pgconn, select.POLLIN)
-                pgconn.consume_input()
+                poll()
+                consume()
             elif nbytes == -1:
                 break
             else:
