@@ -11,19 +11,24 @@ small jsonb, numeric(14,2)) PostgreSQL to PostgreSQL, in one run:
   ``psql -c "\\copy ... from stdin (format binary)"`` (the ceiling);
 * ``psycopg-relay``: the same COPY pair relayed by one Python process (no batches), to
   tell the cost of Python in the middle from the cost of batching;
-* ``ormshift``: the ``ormshift migrate`` command (ledger row and MD5 checksum of every
-  batch, as always), its peak RSS from ``wait4`` and where its time went (the ledger);
+* ``ormshift``: the ``ormshift migrate`` command as a user runs it (its default batch
+  size unless ``--batch-size``; a ledger row and SHA-1 of every batch, as always), its
+  peak RSS from ``wait4`` and where its time went (the ledger);
 * ``orm-add_all``: SQLAlchemy ORM objects, ``add_all`` and a commit per 5,000 rows, on a
   ``--orm-rows`` slice;
 * peak RSS of ``ormshift migrate`` for each ``--rss-rows`` size (the same table, larger).
 
-Every measurement starts from an empty target table; the throughput paths run
-``--repeat`` times, interleaved, and the best of each is kept.
+Every measurement starts from an empty target table after a CHECKPOINT; the throughput
+paths run ``--repeat`` rounds, interleaved. The machine is noisy (the same command
+varies by ±20 % from one minute to the next), so each round's ``ormshift`` time is set
+against that round's pipe, and the median of those per-round ratios is reported beside
+the best of each path.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -33,6 +38,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from statistics import median
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -117,10 +123,8 @@ def reset(tgt: str) -> None:
     with psycopg.connect(tgt, autocommit=True) as conn:
         conn.execute("drop schema if exists ormshift cascade")
         conn.execute("truncate big")
-        try:
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
             conn.execute("checkpoint")
-        except psycopg.errors.InsufficientPrivilege:
-            pass
 
 
 def psql_pipe(src: str, tgt: str) -> float:
@@ -156,10 +160,10 @@ def relay(src: str, tgt: str) -> float:
     return time.perf_counter() - t0
 
 
-def run_migrate(src: str, tgt: str, batch: int, workers: int) -> dict[str, Any]:
+def run_migrate(src: str, tgt: str, batch: int | None, workers: int) -> dict[str, Any]:
     """Time ``ormshift migrate`` as its own process; peak RSS and CPU from wait4."""
     cmd = [*ORMSHIFT, "migrate", "--source", src, "--target", tgt, "--json"]
-    cmd += ["--batch-size", str(batch), "--workers", str(workers)]
+    cmd += ["--workers", str(workers)] + (["--batch-size", str(batch)] if batch else [])
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -212,9 +216,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--rss-rows", type=int, nargs="*", default=[2_000_000, 8_000_000])
     parser.add_argument("--orm-rows", type=int, default=200_000)
-    parser.add_argument("--batch-size", type=int, default=50_000)
+    parser.add_argument("--batch-size", type=int, help="default: the command's own")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeat", type=int, default=2, help="best of, interleaved")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds, interleaved")
     parser.add_argument("--json", dest="json_file")
     args = parser.parse_args()
     server = os.environ.get("ORMSHIFT_BENCH_DSN") or os.environ.get("ORMSHIFT_TEST_DSN")
@@ -238,11 +242,13 @@ def main() -> None:
                 reset(tgt)
                 migrates[w].append(run_migrate(src, tgt, args.batch_size, w))
         pipe, rel = min(pipes), min(relays)
+        relay_ratios = [p / r for p, r in zip(pipes, relays, strict=True)]
         out["psql_pipe"] = {"seconds": round(pipe, 3), "rows_per_second": round(args.rows / pipe)}
         out["psycopg_relay"] = {
             "seconds": round(rel, 3),
             "rows_per_second": round(args.rows / rel),
             "of_psql_pipe": round(pipe / rel, 3),
+            "median_of_round_ratios": round(median(relay_ratios), 3),
         }
         print(f"psql pipe: {pipe:.1f} s; psycopg relay: {rel:.1f} s", flush=True)
         out["ormshift"] = []
@@ -250,7 +256,10 @@ def main() -> None:
             m = min(migrates[w], key=lambda r: float(r["seconds"]))
             m["workers"] = w
             m["rows_per_second"] = round(args.rows / m["seconds"])
-            m["of_psql_pipe"] = round(pipe / m["seconds"], 3)
+            m["of_psql_pipe"] = round(pipe / m["seconds"], 3)  # best against best
+            ratios = [p / float(r["seconds"]) for p, r in zip(pipes, migrates[w], strict=True)]
+            m["round_ratios"] = [round(x, 3) for x in ratios]
+            m["median_of_round_ratios"] = round(median(ratios), 3)
             m["all_seconds"] = [r["seconds"] for r in migrates[w]]
             m["max_peak_rss_mb"] = max(r["peak_rss_mb"] for r in migrates[w])
             out["ormshift"].append(m)
@@ -266,13 +275,26 @@ def main() -> None:
                 continue  # the table only grows; measure smaller sizes with --rows
             if size == args.rows and out["ormshift"] and args.workers[0] == 1:
                 m = out["ormshift"][0]  # measured above
+                size_pipe = pipe
             else:
+                reset(tgt)
+                size_pipe = psql_pipe(src, tgt)  # the same table through the pipe, for a ratio
                 reset(tgt)
                 m = run_migrate(src, tgt, args.batch_size, 1)
             out["rss"].append(
-                {"rows": size, "peak_rss_mb": m["peak_rss_mb"], "seconds": m["seconds"]}
+                {
+                    "rows": size,
+                    "peak_rss_mb": m["peak_rss_mb"],
+                    "seconds": m["seconds"],
+                    "psql_pipe_seconds": round(size_pipe, 3),
+                    "of_psql_pipe": round(size_pipe / m["seconds"], 3),
+                }
             )
-            print(f"rss at {size:,} rows: {m['peak_rss_mb']} MB ({m['seconds']} s)", flush=True)
+            print(
+                f"at {size:,} rows: {m['peak_rss_mb']} MB, {m['seconds']} s "
+                f"(pipe {size_pipe:.1f} s)",
+                flush=True,
+            )
         # The ORM load runs last: it grows this process, and a child's ru_maxrss from wait4
         # counts the pages it shares with this process between fork and exec, so an ORM
         # step before the RSS runs inflated their readings by ~20 MB.

@@ -181,7 +181,9 @@ def migrate(
     table: Annotated[
         list[str] | None, typer.Option("--table", help="copy only this table (repeatable)")
     ] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="rows per batch")] = 10_000,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="rows per batch (default 50,000)")
+    ] = 50_000,
     batch_bytes: Annotated[
         str | None,
         typer.Option(

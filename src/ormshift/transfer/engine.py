@@ -44,7 +44,7 @@ class MigrateOptions:
     schema: str = "public"
     target_schema: str | None = None
     tables: tuple[str, ...] = ()
-    batch_size: int = 10_000
+    batch_size: int = 50_000
     batch_bytes: int | None = None  # also cap a batch at about this many bytes
     truncate: bool = False
     append: bool = False
