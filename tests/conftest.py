@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy.engine import URL
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
@@ -80,13 +81,15 @@ def fresh_db(make_db: DatabaseFactory) -> str:
     return make_db()
 
 
-def server_extensions(url: str) -> set[str]:
+def server_extensions(url: str | URL) -> set[str]:
     """Extensions the server could install (the embedded pgserver ships no contrib)."""
+    if isinstance(url, URL):
+        url = url.render_as_string(hide_password=False)
     with psycopg.connect(url) as conn:
         return {r[0] for r in conn.execute("select name from pg_available_extensions")}
 
 
-def require_extensions(url: str, needed: tuple[str, ...]) -> None:
+def require_extensions(url: str | URL, needed: tuple[str, ...]) -> None:
     """Gate a test on a server capability, never on a dialect or machine name."""
     missing = sorted(set(needed) - server_extensions(url))
     if missing:

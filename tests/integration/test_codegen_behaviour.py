@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from ormshift.dsn import sqlalchemy_url
 
-from ..golden.support import generated, imported
+from ..conftest import require_extensions
+from ..golden.support import generated, golden_manifest, imported
 
 
 @pytest.fixture
@@ -28,6 +29,8 @@ def engine(fresh_db: str) -> Iterator[Engine]:
 
 
 def models(name: str, tmp_path: Path, engine: Engine) -> Iterator[ModuleType]:
+    # the corpus set's defaults may call an extension's functions (uuid_generate_v4)
+    require_extensions(engine.url.set(drivername="postgresql"), golden_manifest(name).extensions)
     with imported(generated(name), tmp_path) as pkg:
         pkg.Base.metadata.create_all(engine)
         yield pkg

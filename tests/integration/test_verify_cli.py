@@ -93,7 +93,8 @@ def test_identical_exits_0_and_differences_are_json_lines(pair: tuple[str, str])
 
 def test_unreachable_server_one_line_no_password(pg_server_url: str) -> None:
     source = pg_server_url
-    result = cli("--source", source, "--target", with_password(source, port=1))
+    nowhere = f"postgresql://postgres:{SECRET}@127.0.0.1:1/postgres"  # a TCP port nobody has
+    result = cli("--source", source, "--target", nowhere)
     line = error_line(result)
     assert "no server answers" in line
     assert "***" in line

@@ -5,10 +5,13 @@
   against the target and orders tables parents first (cycles refused, or their foreign
   keys deferred on request); `preflight` checks rights, extensions and disk; `create`
   builds missing target tables from the source (--create-schema);
-* each batch is a key range ``(lo, hi]`` found by `keyset` (never OFFSET), streamed by
-  `copy` (binary COPY when the types agree, text otherwise; MySQL through `mysql`) and
-  committed in one target transaction with its `ledger` row; `workers` runs independent
-  tables and key ranges of large tables side by side (--workers);
+* each batch is a key range ``(lo, hi]`` (keyset, never OFFSET pagination): the next
+  ``n`` rows after ``lo``, their count and upper key read off the COPY stream itself
+  (`lastkey`; other key types ask `keyset` for the bound), streamed by `copy` through
+  `copyout` (binary COPY when the types agree, text otherwise; MySQL through `mysql`),
+  the next batch already running on the source (`lookahead`), and committed in one
+  target transaction with its `ledger` row; `workers` runs independent tables and key
+  ranges of large tables side by side (--workers);
 * a refused batch is bisected by `rejects`; `throttle` (over `ormshift.monitor`) pauses
   or aborts between batches; `constraints` drops foreign keys and indexes for the load
   and adds them back; `rollback` deletes by the ledger's key ranges and restores

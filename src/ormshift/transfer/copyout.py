@@ -7,10 +7,11 @@ shares the machine with. Here the rows are taken from the connection's ``PGconn`
 C implementation) in a tight loop and gathered into chunks of about ``CHUNK_BYTES``, so
 Python code runs a few times per chunk and once per row only to append bytes.
 
-The query runs inside whatever transaction the psycopg connection has open, holding its
-lock. Leaving early (an error in the consumer) reads the rest of the COPY and discards
-it rather than cancelling: the source's snapshot transaction stays usable, which the
-reject bisection needs right after a batch fails.
+The query runs inside whatever transaction the connection has open (`copy_out` holds
+the connection's lock meanwhile; `ormshift.transfer.lookahead`, whose connection one
+worker thread owns, sends and receives on its own). Leaving early (an error in the
+consumer) reads the rest of the COPY and discards it rather than cancelling: the source's
+transaction stays usable.
 """
 
 from __future__ import annotations
