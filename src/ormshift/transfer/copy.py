@@ -20,7 +20,7 @@ from psycopg import sql
 from ormshift.transfer.copyout import CopyStream, reading, receive, render, send
 from ormshift.transfer.copyout import copy_out as read_copy
 from ormshift.transfer.keyset import Key, order_by, qualified, range_predicate
-from ormshift.transfer.lastkey import decoder
+from ormshift.transfer.lastkey import KeyDecoder
 from ormshift.transfer.plan import TablePlan, select_list
 
 
@@ -82,14 +82,12 @@ def stream_range(
     source_schema: str,
     lo: Key | None,
     hi: Key | None,
-    take: int | None = None,
 ) -> Copied:
-    """Copy the rows with key in (lo, hi] (the first ``take`` of them, when given) from
-    source to target; raises the target's error."""
-    out_query, params = copy_out(table, source_schema, lo, hi, take)
+    """Copy the rows with key in (lo, hi] from source to target; raises the target's error."""
+    out_query, params = copy_out(table, source_schema, lo, hi)
     with source.lock:
         send(source, render(source, out_query, params))
-        return relay(receive(source, binary=table.binary), target, table, keyed=take is not None)
+        return relay(receive(source, binary=table.binary), target, table)
 
 
 def relay(
@@ -97,16 +95,16 @@ def relay(
     target: psycopg.Connection,
     table: TablePlan,
     *,
-    keyed: bool = False,
+    keys: KeyDecoder | None = None,
     after_read: Callable[[int, Key | None], Key | None] | None = None,
 ) -> Copied:
     """Write a source COPY into ``table`` on the target; raises the target's error.
 
-    ``keyed``: read the last row's key off the stream (`ormshift.transfer.lastkey`;
-    ``last_key`` stays None for keys it cannot read). ``after_read(rows, last_key)`` runs
-    once the source has sent everything and before the target is asked to finish its
-    COPY, so the source can move on while the target catches up; it returns the last key
-    to report.
+    ``keys`` reads the last row's key off the stream (`ormshift.transfer.lastkey`;
+    ``last_key`` stays None without it, or when the row does not parse).
+    ``after_read(rows, last_key)`` runs once the source has sent everything and before
+    the target is asked to finish its COPY, so the source can move on while the target
+    catches up; it returns the last key to report.
     """
     digest = hashlib.sha1(usedforsecurity=False)
     t0 = time.perf_counter()
@@ -117,9 +115,8 @@ def relay(
             for chunk in stream:
                 digest.update(chunk)
                 sink.write(chunk)
-            if keyed and stream.last_row is not None:
-                keys = decoder(table, stream.encoding)
-                last = keys.key(stream.last_row) if keys is not None else None
+            if keys is not None and stream.last_row is not None:
+                last = keys.key(stream.last_row)
             if after_read is not None:
                 last = after_read(stream.rows, last)
         rows = tcur.rowcount

@@ -24,6 +24,7 @@ from ormshift.transfer.copy import Copied, copy_out, relay
 from ormshift.transfer.copyout import command, receive, render, send
 from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key, next_bound
+from ormshift.transfer.lastkey import KeyDecoder
 from ormshift.transfer.plan import TablePlan
 
 BEGIN = "begin isolation level repeatable read read only"
@@ -54,13 +55,15 @@ class Lookahead:
     def copy(
         self,
         table: TablePlan,
+        keys: KeyDecoder,
         lo: Key | None,
         limit: Key | None,
         take: int,
         target: psycopg.Connection,
     ) -> Copied:
         """Stream the next ``take`` rows of ``table`` after ``lo`` (up to ``limit``) into
-        the target's open transaction; ``read`` and ``last_key`` say what was sent."""
+        the target's open transaction; ``read`` and ``last_key`` (read with ``keys``) say
+        what was sent."""
         batch = _Batch(table.name, lo, limit, take, table.binary)
         if self.ahead != batch:
             self.release()
@@ -87,7 +90,7 @@ class Lookahead:
             self.open = False
             return last
 
-        return relay(stream, target, table, keyed=True, after_read=after_read)
+        return relay(stream, target, table, keys=keys, after_read=after_read)
 
     def release(self) -> None:
         """Drop the look-ahead and close any batch transaction: the source is idle."""

@@ -16,7 +16,7 @@ import psycopg
 from ormshift.dsn import connect
 from ormshift.mapping import Mapping
 from ormshift.transfer.keyset import Key, next_bound
-from ormshift.transfer.lastkey import decoder
+from ormshift.transfer.lastkey import KeyDecoder, decoder
 from ormshift.transfer.lookahead import Lookahead
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
 from ormshift.transfer.rejects import ROW_ERRORS, Loaded, bisect_batch, load_batch
@@ -102,8 +102,9 @@ class PgReader:
         target: psycopg.Connection,
         limit: Key | None = None,
     ) -> BatchResult | None:
-        if table.key and decoder(table, self.conn.info.encoding) is not None:
-            return self._streamed_batch(plan, table, lo, size, target, limit)
+        keys = decoder(table, self.conn.info.encoding)
+        if keys is not None:
+            return self._streamed_batch(plan, table, keys, lo, size, target, limit)
         self.release()
         with self.conn.transaction():
             hi: Key | None = None
@@ -122,6 +123,7 @@ class PgReader:
         self,
         plan: Plan,
         table: TablePlan,
+        keys: KeyDecoder,
         lo: Key | None,
         size: int,
         target: psycopg.Connection,
@@ -135,7 +137,7 @@ class PgReader:
             self._ahead = Lookahead(self.conn, plan.schema)
         try:
             with target.transaction():
-                copied = self._ahead.copy(table, lo, limit, size, target)
+                copied = self._ahead.copy(table, keys, lo, limit, size, target)
         except ROW_ERRORS as exc:
             self.release()
             with self.conn.transaction():
