@@ -111,13 +111,19 @@ class EntityManager:
                 yield self._session
                 self._session.flush()
             return
-        try:
+        with self._pool_timeouts():
             if atomic:
                 with translated(), self._sessions() as session, session.begin():
                     yield session
             else:
                 with translated(), self._autocommit() as session:
                     yield session
+
+    @contextmanager
+    def _pool_timeouts(self) -> Iterator[None]:
+        """Let a `PoolTimeout` through, counted for the pool statistics."""
+        try:
+            yield
         except PoolTimeout:
             if self._on_pool_timeout is not None:
                 self._on_pool_timeout()
@@ -197,13 +203,8 @@ class EntityManager:
     def _connection(self, engine: Engine) -> Iterator[Connection]:
         """A connection for one statement outside a transaction, as `_scope` gives a
         session: errors translated, pool timeouts counted."""
-        try:
-            with translated(), engine.connect() as connection:
-                yield connection
-        except PoolTimeout:
-            if self._on_pool_timeout is not None:
-                self._on_pool_timeout()
-            raise
+        with self._pool_timeouts(), translated(), engine.connect() as connection:
+            yield connection
 
     @staticmethod
     def _check_version(info: EntityInfo, rows: list[Any], expected: Any) -> None:
