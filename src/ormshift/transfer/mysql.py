@@ -232,7 +232,12 @@ class MySQLReader:
             ).rows
         write_s = time.perf_counter() - t0 - read_s
         copied = Copied(written, digest.hexdigest(), read_s, write_s, "rows")
-        return BatchResult(len(rows), hi, Loaded(copied, rejects, bad))
+        written_keys = None
+        if bad:
+            refused = set(bad)
+            every = (tuple(key_text(r[p]) for p in positions) for r in rows)
+            written_keys = [k for k in every if k not in refused]
+        return BatchResult(len(rows), hi, Loaded(copied, rejects, bad, written_keys))
 
     def _select(self, table: TablePlan, lo: Key | None, size: int) -> list[Row]:
         t = self.meta.tables[table.name]

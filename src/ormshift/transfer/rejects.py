@@ -51,9 +51,14 @@ def describe(exc: psycopg.Error) -> str:
 
 @dataclass
 class Loaded:
+    """What one batch wrote. ``written_keys`` lists the keys of the rows written when
+    some were refused (None means every row read was written); rollback needs it to
+    tell the run's rows from rows the target already had inside the batch's range."""
+
     copied: Copied
     rejects: list[Reject]
     rejected_keys: list[Key]
+    written_keys: list[Key] | None = None
 
 
 def bisect(
@@ -137,10 +142,12 @@ def bisect_batch(
 
     copied = bisect(len(keys), first, target, load, reject)
     checksum = checksum_range(source, table, source_schema, lo, hi)
+    refused = set(bad)
     return Loaded(
         Copied(copied.rows, checksum, copied.read_seconds, copied.write_seconds, _fmt(table)),
         rejects,
         bad,
+        [k for k in keys if k not in refused],
     )
 
 
