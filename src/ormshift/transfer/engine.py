@@ -24,13 +24,13 @@ from ormshift.dsn import connect, redact
 from ormshift.errors import OrmshiftError
 from ormshift.mapping import Mapping as MappingFile
 from ormshift.monitor import Probe, bind_run_id
-from ormshift.transfer import constraints, ledger, preflight, sequences
+from ormshift.transfer import constraints, ledger, ownership, preflight, sequences
 from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run
 from ormshift.transfer.plan import Plan, TablePlan, is_empty, source_tables_only
-from ormshift.transfer.rejects import RejectFile, describe
+from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, table_stats
 from ormshift.transfer.sources import PgReader, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
@@ -213,6 +213,7 @@ def _dry_run(
 def _existing_run(
     target: psycopg.Connection, source_url: str, plan: Plan, options: MigrateOptions
 ) -> Run | None:
+    ledger.upgrade(target)
     if options.resume is not None:
         run = ledger.find_run(target, options.resume)
         if run is None:
@@ -306,6 +307,7 @@ class _Run:
         self.emit_sink = on_event
         self.health = health
         self.run_id = ""
+        self.appending = options.append  # a resumed run: as it was first started
         self.started = time.monotonic()
         self.main = _Conn(reader, target)
         self.splits: dict[str, list[Key]] = {}  # --workers: key-range cuts per table
@@ -403,6 +405,7 @@ class _Run:
                 "same mapping file, or roll it back and start a new run"
             )
         self.run_id = run.run_id
+        self.appending = bool(run.options.get("append"))
         self.splits = {
             str(t["table"]): [tuple(str(v) for v in k) for k in t.get("splits", [])]
             for t in run.plan.get("tables", [])
@@ -606,6 +609,24 @@ class _Run:
                 c.reader.close()
                 c.target.close()
 
+    def _preexisting(
+        self, conn: _Conn, table: TablePlan, lo: Key | None, hi: Key | None, loaded: Loaded
+    ) -> list[Key]:
+        """The target's own rows inside this batch's range (see ownership): only an
+        --append run can meet them, as every other run starts on empty tables."""
+        if not self.appending:
+            return []
+        return ownership.preexisting_keys(
+            conn.target,
+            table.schema,
+            table.target,
+            table.target_key,
+            lo,
+            hi,
+            loaded.copied.rows,
+            loaded.written_keys,
+        )
+
     def _batch(
         self,
         conn: _Conn,
@@ -636,6 +657,7 @@ class _Run:
                     conn.target,
                     self.run_id,
                     Batch(
+                        preexisting_keys=tuple(self._preexisting(conn, table, lo, hi, loaded)),
                         table=table.name,
                         batch_no=batch_no,
                         key_from=lo,

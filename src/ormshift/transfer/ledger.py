@@ -41,6 +41,7 @@ _DDL = (
         rows_written integer not null,
         rows_rejected integer not null,
         rejected_keys jsonb not null default '[]',
+        preexisting_keys jsonb,
         checksum text not null,
         format text not null,
         read_seconds double precision not null,
@@ -50,6 +51,8 @@ _DDL = (
         rolled_back_at timestamptz,
         primary key (run_id, table_name, batch_no)
     )""",
+    # ledgers written before 0.2 lack it: null means "not recorded" (see rollback)
+    "alter table ormshift.ledger add column if not exists preexisting_keys jsonb",
     """create unique index if not exists ledger_range_once
         on ormshift.ledger (run_id, table_name, coalesce(key_from, 'null'::jsonb))""",
     """create table if not exists ormshift.sequences (
@@ -96,6 +99,9 @@ class Batch:
     read_seconds: float
     write_seconds: float
     seconds: float
+    #: keys inside (key_from, key_to] that the target had before the batch and that the
+    #: batch did not write; None when the ledger did not record them (older ledgers)
+    preexisting_keys: tuple[Key, ...] | None = ()
 
 
 def exists(conn: psycopg.Connection) -> bool:
@@ -109,6 +115,12 @@ def ensure(conn: psycopg.Connection) -> None:
         conn.execute("select pg_advisory_xact_lock(hashtext('ormshift.ledger'))")
         for stmt in _DDL:
             conn.execute(stmt)
+
+
+def upgrade(conn: psycopg.Connection) -> None:
+    """Bring an existing ledger written by an older ormshift up to this one's columns."""
+    if exists(conn):
+        ensure(conn)
 
 
 def _run(row: Sequence[Any]) -> Run:
@@ -175,7 +187,7 @@ def _key(value: Any) -> Key | None:
 
 _BATCH_COLUMNS = (
     "table_name, batch_no, key_from, key_to, rows_read, rows_written, rows_rejected,"
-    " rejected_keys, checksum, format, read_seconds, write_seconds, seconds"
+    " rejected_keys, checksum, format, read_seconds, write_seconds, seconds, preexisting_keys"
 )
 
 
@@ -209,6 +221,9 @@ def _batch(row: Sequence[Any]) -> Batch:
         read_seconds=row[10],
         write_seconds=row[11],
         seconds=row[12],
+        preexisting_keys=None
+        if row[13] is None
+        else tuple(tuple(str(v) for v in k) for k in row[13]),
     )
 
 
@@ -227,8 +242,8 @@ def record(conn: psycopg.Connection, run_id: str, batch: Batch) -> None:
     conn.execute(
         "insert into ormshift.ledger (run_id, table_name, batch_no, key_from, key_to,"
         " rows_read, rows_written, rows_rejected, rejected_keys, checksum, format,"
-        " read_seconds, write_seconds, seconds)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        " read_seconds, write_seconds, seconds, preexisting_keys)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [
             run_id,
             batch.table,
@@ -244,6 +259,9 @@ def record(conn: psycopg.Connection, run_id: str, batch: Batch) -> None:
             batch.read_seconds,
             batch.write_seconds,
             batch.seconds,
+            None
+            if batch.preexisting_keys is None
+            else Jsonb([list(k) for k in batch.preexisting_keys]),
         ],
     )
 
