@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ormshift.db import same_database
 from ormshift.dsn import connect, redact
 from ormshift.errors import OrmshiftError
 from ormshift.mapping import Mapping as MappingFile
@@ -119,6 +120,22 @@ def _open(source_url: str, target_url: str) -> tuple[Reader, psycopg.Connection]
     return reader, target
 
 
+def _refuse_same_database(
+    reader: Reader, target: psycopg.Connection, target_url: str, options: MigrateOptions
+) -> None:
+    """A run whose target is its own source (under any URL) would empty or reject it."""
+    if not isinstance(reader, PgReader):
+        return
+    if (options.target_schema or options.schema) != options.schema:
+        return  # one schema into another of the same database: a copy, not a loop
+    if same_database(reader.conn, target):
+        raise PreflightError(
+            f"the source and the target are the same database ({redact(target_url)}, schema "
+            f"{options.schema!r}), whatever their URLs say; give another --target, or "
+            "--target-schema to copy into another schema of this database"
+        )
+
+
 def _plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -> Plan:
     plan = _reader_plan(reader, target, options)
     source = reader.conn if isinstance(reader, PgReader) else None
@@ -182,6 +199,7 @@ def dry_run(source_url: str, target_url: str, options: MigrateOptions) -> Plan:
     try:
         # --create-schema's tables exist only inside this transaction, for the preflight
         with target.transaction(force_rollback=True):
+            _refuse_same_database(reader, target, target_url, options)
             return _dry_run(reader, target, source_url, options)
     except psycopg.Error as exc:
         raise TransferError(f"the preflight failed: {describe(exc)}") from exc
@@ -324,6 +342,7 @@ class _Run:
 
     def execute(self) -> RunReport:
         opts = self.options
+        _refuse_same_database(self.reader, self.target, self.target_url, opts)
         created, warnings = _create(self.reader, self.target, opts)
         if opts.workers > self.workers:
             warnings.append("--workers applies to PostgreSQL sources; this one is read by one")

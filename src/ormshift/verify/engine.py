@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ormshift.dsn import connect
+from ormshift.db import same_database
+from ormshift.dsn import connect, redact
 from ormshift.extract.database import reflect
 from ormshift.manifest import Manifest
 from ormshift.mapping import Mapping
@@ -156,6 +157,12 @@ def _verify(source_url: str, target_url: str, job: _Job) -> None:
                 _run_all(conn, target, src_m, tgt_m, collations, job, dialect)
         return
     with _open(source_url) as source, _open(target_url) as target:
+        if job.schema == job.target_schema and same_database(source, target):
+            raise VerificationFailed(
+                f"the source and the target are the same database ({redact(target_url)}, "
+                f"schema {job.schema!r}), whatever their URLs say: comparing it with itself "
+                "proves nothing; give the --target the data was copied to"
+            )
         src_m, tgt_m = reflect(source, job.schema), reflect(target, job.target_schema)
         collations = _collation(source), _collation(target)
         _snapshot(source)
