@@ -30,6 +30,13 @@ KEYS = [
 
 
 SERIES = " from generate_series(1, 5) i"
+
+
+def _twin(make_db: Callable[[str], str], *ddl: str) -> str:
+    """An empty target with the same tables, for a dry run's plan."""
+    url = make_db("tgt")
+    run_sql(url, *ddl)
+    return url
 CASES = {
     "bigint": ("create table t (id bigint primary key, v int)", "select i, i" + SERIES),
     "smallint": ("create table t (id smallint primary key, v int)", "select -i, i" + SERIES),
@@ -56,7 +63,7 @@ def test_last_row_key_is_the_keys_text(
                 conn.execute("insert into t values (%s, %s)", [i, k])
         else:
             conn.execute(sql.SQL("insert into t {}").format(sql.SQL(values)))  # type: ignore[arg-type]
-    plan = dry_run(url, url, MigrateOptions(append=True)).table("t")
+    plan = dry_run(url, _twin(make_db, ddl), MigrateOptions()).table("t")
     table = replace(plan, binary=binary)  # the same rows in either COPY format
     key_sql = sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(k)) for k in table.key)
     order = sql.SQL(", ").join(sql.Identifier("s", k) for k in table.key)  # not the ::text
@@ -77,13 +84,13 @@ def test_last_row_key_is_the_keys_text(
 
 def test_no_decoder_for_other_key_types_or_cast_keys(make_db: Callable[[str], str]) -> None:
     url = make_db("src")
-    run_sql(
-        url,
+    ddl = (
         "create table d (day date, seq int, primary key (day, seq))",
         "create table c (id char(4) primary key)",
         "create table n (id numeric primary key)",
     )
-    plan = dry_run(url, url, MigrateOptions(append=True))
+    run_sql(url, *ddl)
+    plan = dry_run(url, _twin(make_db, *ddl), MigrateOptions())
     for name in ("d", "c", "n"):
         assert decoder(plan.table(name), "utf-8") is None
 

@@ -362,6 +362,14 @@ def migrate(
         out.print(_summary(result))
         if result.reject_file:
             console.print(f"{result.rejected:,} rejected rows are in {result.reject_file}")
+    if result.all_rejected:
+        names = ", ".join(result.all_rejected)
+        raise fail(
+            f"the target refused every row of {names}; see {result.reject_file} for why, fix "
+            f"the target (or copy the tables they reference too), then roll back run "
+            f"{result.run_id} and run again",
+            code=1,
+        )
 
 
 @handle_errors

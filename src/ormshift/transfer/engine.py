@@ -23,9 +23,17 @@ from psycopg import sql
 from ormshift.db import same_database
 from ormshift.dsn import connect, redact
 from ormshift.errors import OrmshiftError
+from ormshift.files import check_writable
 from ormshift.mapping import Mapping as MappingFile
 from ormshift.monitor import Probe, bind_run_id
-from ormshift.transfer import constraints, ledger, ownership, preflight, sequences
+from ormshift.transfer import (
+    constraints,
+    ledger,
+    ownership,
+    preflight,
+    rejectlog,
+    sequences,
+)
 from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
@@ -343,6 +351,8 @@ class _Run:
     def execute(self) -> RunReport:
         opts = self.options
         _refuse_same_database(self.reader, self.target, self.target_url, opts)
+        # before anything is written: where the refused rows will go must be writable
+        check_writable(opts.reject_file or Path("ormshift-rejects.jsonl"))
         created, warnings = _create(self.reader, self.target, opts)
         if opts.workers > self.workers:
             warnings.append("--workers applies to PostgreSQL sources; this one is read by one")
@@ -364,6 +374,7 @@ class _Run:
         else:
             with self.target.transaction():
                 ledger.set_status(self.target, self.run_id, "running")
+            rejectlog.rebuild(self.target, self.run_id, reject_path)
         self.emit("run", resumed=run is not None, plan=plan.to_json())
         log.info(
             "%s run %s: %d table(s), ~%d rows",
@@ -383,21 +394,53 @@ class _Run:
             if restored:
                 self.emit("constraints", restored=restored)
         except BaseException as exc:
-            message = self._stopped(exc)
-            if isinstance(exc, TransferError) and not self.target.broken:
-                exc.report = self._report(plan, "aborted", run is not None, reject_path, message)
-            raise
+            error = self._failed(exc, plan, run is not None, reject_path)
+            if error is exc:
+                raise
+            raise error from exc
         # a synchronous commit flushes the WAL of every batch before it: "done" is durable
         self.target.execute("set synchronous_commit = on")
         with self.target.transaction():
             ledger.set_status(self.target, self.run_id, "done")
+        rejectlog.rebuild(self.target, self.run_id, reject_path)
         self.emit("done")
-        done = self._report(plan, "done", run is not None, reject_path, None)
+        done = self._report(self.target, plan, "done", run is not None, reject_path, None)
         log.info(
             "run %s done: %d read, %d written, %d rejected in %.1f s",
             self.run_id, done.read, done.written, done.rejected, done.seconds,
         )  # fmt: skip
         return done
+
+    def _failed(
+        self, exc: BaseException, plan: Plan, resumed: bool, reject_path: Path
+    ) -> BaseException:
+        """The run stopped on ``exc``: record it, rebuild the reject file, and return the
+        error to raise, carrying the report of what the run had done (when the ledger
+        can still be read: on this connection, or on a new one if it broke)."""
+        message = self._stopped(exc)
+        if isinstance(exc, psycopg.Error):
+            error: BaseException = TransferError(f"the transfer stopped: {describe(exc)}")
+        else:
+            error = exc
+        if not isinstance(error, TransferError):
+            return error
+        try:
+            if self.target.broken or self.target.closed:
+                with connect(self.target_url) as conn:
+                    with conn.transaction():
+                        ledger.set_status(conn, self.run_id, "aborted", message)
+                    error.report = self._report(
+                        conn, plan, "aborted", resumed, reject_path, message
+                    )
+                    rejectlog.rebuild(conn, self.run_id, reject_path)
+            else:
+                error.report = self._report(
+                    self.target, plan, "aborted", resumed, reject_path, message
+                )
+                rejectlog.rebuild(self.target, self.run_id, reject_path)
+        except (psycopg.Error, OrmshiftError):
+            pass  # the target is gone: the ledger keeps the rejects for the resume
+        return error
 
     def _resolve(self, plan: Plan) -> Run | None:
         """The unfinished run to resume (checked against the plan), or None for a new one."""
@@ -442,9 +485,15 @@ class _Run:
         return run
 
     def _report(
-        self, plan: Plan, status: str, resumed: bool, reject_path: Path, message: str | None
+        self,
+        conn: psycopg.Connection,
+        plan: Plan,
+        status: str,
+        resumed: bool,
+        reject_path: Path,
+        message: str | None,
     ) -> RunReport:
-        batches = ledger.batches(self.target, self.run_id)
+        batches = ledger.batches(conn, self.run_id)
         return RunReport(
             run_id=self.run_id,
             status=status,
@@ -469,7 +518,12 @@ class _Run:
 
     def _stopped(self, exc: BaseException) -> str:
         """Record that the run stopped (it stays resumable); the message recorded."""
-        message = redact(str(exc)) if isinstance(exc, OrmshiftError) else type(exc).__name__
+        if isinstance(exc, OrmshiftError):
+            message = redact(str(exc))
+        elif isinstance(exc, psycopg.Error):
+            message = f"the transfer stopped: {describe(exc)}"
+        else:
+            message = type(exc).__name__
         self.emit("abort", message=message)
         if self.target.broken or self.target.closed:
             return message
@@ -691,6 +745,13 @@ class _Run:
                         write_seconds=loaded.copied.write_seconds,
                         seconds=time.perf_counter() - t0,
                     ),
+                )
+                ledger.record_rejects(
+                    conn.target,
+                    self.run_id,
+                    table.name,
+                    batch_no,
+                    [r.to_json() for r in loaded.rejects],
                 )
         except psycopg.Error as exc:
             what = "was refused by the target" if not table.key else "failed"

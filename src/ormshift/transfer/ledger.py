@@ -7,7 +7,7 @@ of range) guarantees each range is recorded once, even with two processes on one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,15 @@ _DDL = (
     "alter table ormshift.ledger add column if not exists preexisting_keys jsonb",
     """create unique index if not exists ledger_range_once
         on ormshift.ledger (run_id, table_name, coalesce(key_from, 'null'::jsonb))""",
+    # each refused row, written with its batch: the reject file is rebuilt from these
+    """create table if not exists ormshift.rejects (
+        run_id text not null references ormshift.runs on delete cascade,
+        table_name text not null,
+        batch_no integer not null,
+        seq integer not null,
+        line text not null,
+        primary key (run_id, table_name, batch_no, seq)
+    )""",
     """create table if not exists ormshift.sequences (
         run_id text not null references ormshift.runs on delete cascade,
         sequence_name text not null,
@@ -264,6 +273,31 @@ def record(conn: psycopg.Connection, run_id: str, batch: Batch) -> None:
             else Jsonb([list(k) for k in batch.preexisting_keys]),
         ],
     )
+
+
+def record_rejects(
+    conn: psycopg.Connection, run_id: str, table: str, batch_no: int, lines: Sequence[str]
+) -> None:
+    """Keep a batch's refused rows (as reject-file lines); call inside its transaction."""
+    if not lines:
+        return
+    copy_sql = "copy ormshift.rejects (run_id, table_name, batch_no, seq, line) from stdin"
+    with conn.cursor().copy(copy_sql) as copy:
+        for i, line in enumerate(lines):
+            copy.write_row((run_id, table, batch_no, i, line))
+
+
+def reject_lines(conn: psycopg.Connection, run_id: str) -> Iterator[str]:
+    """Every refused row of the run, in the order its batches committed."""
+    with conn.transaction(), conn.cursor(name="ormshift_reject_lines") as cur:
+        cur.execute(
+            "select r.line from ormshift.rejects r join ormshift.ledger l using"
+            " (run_id, table_name, batch_no) where r.run_id = %s"
+            " order by l.committed_at, r.table_name, r.batch_no, r.seq",
+            [run_id],
+        )
+        for (line,) in cur:
+            yield str(line)
 
 
 def mark_rolled_back(conn: psycopg.Connection, run_id: str, table: str, batch_no: int) -> None:

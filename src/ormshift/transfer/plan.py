@@ -668,4 +668,12 @@ def source_tables_only(plan: Plan, names: Sequence[str]) -> Plan:
     unknown = sorted(wanted - {t.name for t in plan.tables})
     if unknown:
         raise PreflightError(f"the source has no table {unknown[0]!r}; check --table")
-    return replace(plan, tables=tuple(t for t in plan.tables if t.name in wanted))
+    tables = tuple(t for t in plan.tables if t.name in wanted)
+    outside = [
+        f"table {t.name!r} references {p!r}, which this run does not copy: each of its rows "
+        f"is refused unless its {p!r} row is on the target already (add --table {p})"
+        for t in tables
+        for p in t.depends_on
+        if p not in wanted
+    ]
+    return replace(plan, tables=tables, warnings=(*plan.warnings, *outside))

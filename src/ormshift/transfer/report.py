@@ -58,6 +58,11 @@ class RunReport:
     def rejected(self) -> int:
         return sum(t.rejected for t in self.tables)
 
+    @property
+    def all_rejected(self) -> tuple[str, ...]:
+        """Tables that had rows to copy and whose every row the target refused."""
+        return tuple(t.table for t in self.tables if t.read > 0 and t.written == 0)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,

@@ -1,0 +1,163 @@
+"""Rejects are never lost, reports are written on failure, a useless run says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_transfer_support import query, run_sql
+
+CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
+
+
+@pytest.fixture
+def pair(make_db: Callable[[str], str]) -> tuple[str, str]:
+    """600 rows, every tenth of which the target's check constraint refuses."""
+    src, tgt = make_db("src"), make_db("tgt")
+    run_sql(src, "create table t (id int primary key, v text)")
+    run_sql(tgt, "create table t (id int primary key, v text check (v not like 'bad%'))")
+    run_sql(
+        src,
+        "insert into t select i, case when i % 10 = 0 then 'bad' || i else 'ok' || i end"
+        " from generate_series(1, 600) i",
+    )
+    return src, tgt
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, check=False, cwd=cwd, env=env
+    )
+
+
+def _kill_after(args: list[str], batches: int, log: Path) -> None:
+    with log.open("wb") as fh:
+        proc = subprocess.Popen([*CLI, *args], stdout=fh, stderr=subprocess.DEVNULL)
+    try:
+        while proc.poll() is None:
+            if log.read_text().count('"event": "batch"') >= batches:
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _reject_ids(path: Path) -> list[int]:
+    return sorted(int(json.loads(line)["key"]["id"]) for line in path.read_text().splitlines())
+
+
+def test_rejects_survive_a_kill_and_a_lost_file(pair: tuple[str, str], tmp_path: Path) -> None:
+    src, tgt = pair
+    rejects = tmp_path / "rejects.jsonl"
+    args = ["migrate", "--source", src, "--target", tgt, "--batch-size", "20", "--json"]
+    args += ["--reject-file", str(rejects)]
+    _kill_after(args, 8, tmp_path / "run.jsonl")
+    # every committed batch has its refused rows in the ledger, in the same transaction
+    assert query(
+        tgt,
+        "select count(*) from ormshift.ledger l where rows_rejected <> (select count(*)"
+        " from ormshift.rejects r where (r.run_id, r.table_name, r.batch_no)"
+        " = (l.run_id, l.table_name, l.batch_no))",
+    ) == [(0,)]
+    assert query(tgt, "select count(*) from ormshift.rejects")[0][0] >= 1
+    rejects.unlink(missing_ok=True)  # the file is lost (or its last append never happened)
+    run_id = str(query(tgt, "select run_id from ormshift.runs")[0][0])
+    done = _cli(*args, "--resume", run_id)
+    assert done.returncode == 0, done.stderr
+    assert _reject_ids(rejects) == list(range(10, 601, 10))  # each bad row, once
+    assert query(tgt, "select count(*) from t") == [(540,)]
+
+
+def test_a_reject_file_that_cannot_be_written_stops_before_anything_is_written(
+    pair: tuple[str, str], tmp_path: Path
+) -> None:
+    src, tgt = pair
+    for path in (tmp_path / "missing" / "r.jsonl", tmp_path):
+        result = _cli("migrate", "--source", src, "--target", tgt, "--reject-file", str(path))
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr
+        assert query(tgt, "select count(*) from t") == [(0,)]
+        assert query(tgt, "select to_regclass('ormshift.runs') is null") == [(True,)]
+
+
+def test_the_report_is_written_when_the_run_fails_midway(
+    pair: tuple[str, str], tmp_path: Path
+) -> None:
+    src, tgt = pair
+    flag, report = tmp_path / "pause", tmp_path / "report.json"
+    args = ["migrate", "--source", src, "--target", tgt, "--batch-size", "50", "--json"]
+    args += ["--pause-file", str(flag), "--poll-seconds", "0.05", "--report", str(report)]
+    args += ["--reject-file", str(tmp_path / "r.jsonl")]
+    proc = subprocess.Popen(
+        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        batches = 0
+        for line in proc.stdout:
+            if json.loads(line)["event"] == "batch":
+                batches += 1
+                if batches == 3:
+                    flag.touch()
+            if json.loads(line)["event"] == "pause":
+                break
+        # the run's target connection dies while it waits
+        killed = query(
+            tgt,
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname ="
+            " current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'",
+        )
+        assert killed and all(k[0] for k in killed)
+        flag.unlink()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode not in (0, None), err
+    lines = [x for x in err.strip().splitlines() if x.startswith("error:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    written = json.loads(report.read_text())
+    assert written["status"] == "aborted"
+    assert "terminating connection" in json.dumps(written), written
+    assert query(tgt, "select status from ormshift.runs") == [("aborted",)]
+
+
+def test_a_table_whose_every_row_is_refused_fails_the_run(make_db: Callable[[str], str]) -> None:
+    src, tgt = make_db("src"), make_db("tgt")
+    ddl = (
+        "create table parent (id int primary key)",
+        "create table child (id int primary key, parent_id int not null references parent)",
+    )
+    run_sql(src, *ddl)
+    run_sql(tgt, *ddl)
+    run_sql(
+        src,
+        "insert into parent select generate_series(1, 20)",
+        "insert into child select i, 1 + i % 20 from generate_series(1, 60) i",
+    )
+    dry = _cli("migrate", "--source", src, "--target", tgt, "--table", "child", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "references 'parent', which this run does not copy" in dry.stderr
+    result = _cli("migrate", "--source", src, "--target", tgt, "--table", "child")
+    assert result.returncode == 1, result.stderr
+    errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "refused every row of child" in errors[0], result.stderr
+    assert "references 'parent'" in result.stderr  # the preflight warned first
+    assert query(tgt, "select count(*) from child") == [(0,)]
+    # copying both is fine
+    run_sql(tgt, "drop schema ormshift cascade")
+    both = _cli("migrate", "--source", src, "--target", tgt)
+    assert both.returncode == 0, both.stderr
+    assert query(tgt, "select count(*) from child") == [(60,)]
