@@ -134,7 +134,9 @@ def test_the_report_is_written_when_the_run_fails_midway(
     assert query(tgt, "select status from ormshift.runs") == [("aborted",)]
 
 
-def test_a_table_whose_every_row_is_refused_fails_the_run(make_db: Callable[[str], str]) -> None:
+def test_a_table_whose_every_row_is_refused_fails_the_run(
+    make_db: Callable[[str], str], tmp_path: Path
+) -> None:
     src, tgt = make_db("src"), make_db("tgt")
     ddl = (
         "create table parent (id int primary key)",
@@ -147,10 +149,12 @@ def test_a_table_whose_every_row_is_refused_fails_the_run(make_db: Callable[[str
         "insert into parent select generate_series(1, 20)",
         "insert into child select i, 1 + i % 20 from generate_series(1, 60) i",
     )
-    dry = _cli("migrate", "--source", src, "--target", tgt, "--table", "child", "--dry-run")
+    dry = _cli(
+        "migrate", "--source", src, "--target", tgt, "--table", "child", "--dry-run", cwd=tmp_path
+    )
     assert dry.returncode == 0, dry.stderr
     assert "references 'parent', which this run does not copy" in dry.stderr
-    result = _cli("migrate", "--source", src, "--target", tgt, "--table", "child")
+    result = _cli("migrate", "--source", src, "--target", tgt, "--table", "child", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
     assert len(errors) == 1 and "refused every row of child" in errors[0], result.stderr
@@ -158,6 +162,6 @@ def test_a_table_whose_every_row_is_refused_fails_the_run(make_db: Callable[[str
     assert query(tgt, "select count(*) from child") == [(0,)]
     # copying both is fine
     run_sql(tgt, "drop schema ormshift cascade")
-    both = _cli("migrate", "--source", src, "--target", tgt)
+    both = _cli("migrate", "--source", src, "--target", tgt, cwd=tmp_path)
     assert both.returncode == 0, both.stderr
     assert query(tgt, "select count(*) from child") == [(60,)]

@@ -23,7 +23,6 @@ from sqlalchemy import (
     false,
     not_,
     or_,
-    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -34,6 +33,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
+from ormshift.orm.params import bind_named
 from ormshift.orm.values import coerce_value
 
 __all__ = ["compile_where", "not_deleted"]
@@ -61,17 +61,17 @@ def _compile_raw(element: RawCondition, compiler: SQLCompiler, **kw: Any) -> str
 
 def _raw(op: FindOperator, col: ColumnElement[Any]) -> ColumnElement[bool]:
     sql = op.sql(_ALIAS) if callable(op.sql) else str(op.sql or "").replace("{alias}", _ALIAS)
-    parts: list[ClauseElement] = []
-    for i, chunk in enumerate(sql.split(_ALIAS)):
-        if i:
-            parts.append(col)
-        if chunk:
-            clause = text(chunk)
-            names = [n for n in op.params if f":{n}" in chunk]
-            if names:
-                clause = clause.bindparams(**{n: op.params[n] for n in names})
-            parts.append(clause)
-    return RawCondition(parts)
+
+    def splice(chunk: str) -> list[ClauseElement]:
+        parts: list[ClauseElement] = []
+        for i, piece in enumerate(chunk.split(_ALIAS)):
+            if i:
+                parts.append(col)
+            if piece:
+                parts.extend(bind_named(piece, {}))
+        return parts
+
+    return RawCondition(bind_named(sql, op.params, splice))
 
 
 class Binds:
