@@ -37,6 +37,8 @@ def _twin(make_db: Callable[[str], str], *ddl: str) -> str:
     url = make_db("tgt")
     run_sql(url, *ddl)
     return url
+
+
 CASES = {
     "bigint": ("create table t (id bigint primary key, v int)", "select i, i" + SERIES),
     "smallint": ("create table t (id smallint primary key, v int)", "select -i, i" + SERIES),

@@ -73,7 +73,7 @@ def where_sql(entity: type[Any], where: Any) -> str:
         (Any_([1, 2]), 'post."viewCount" = ANY (%(param_1)s)'),
         (IsNull(), 'post."viewCount" IS NULL'),
         (Not(IsNull()), 'post."viewCount" IS NOT NULL'),
-        (Raw("{alias} % 2 = :r", {"r": 1}), 'post."viewCount" %% 2 = %(r)s'),
+        (Raw("{alias} % 2 = :r", {"r": 1}), 'post."viewCount" %% 2 = %(param_1)s'),
         (Raw(lambda a: f"abs({a}) > 3"), 'abs(post."viewCount") > 3'),
         (
             And(MoreThan(1), LessThan(9)),
