@@ -1,11 +1,12 @@
 """The thread test's workload with the machine kept busy: pool waits per path.
 
     .venv/bin/python benchmarks/orm/pool_load.py [--dsn URL] [--runs N] [--burners N]
+        [--timeout S] [--queues fair,sqlalchemy]
 
 Creates a scratch database with the blog schema (TypeORM's synchronize), starts
 ``--burners`` CPU-bound processes (default 2, one per core here), then runs the workload
 of ``tests/integration/test_orm_threads.py`` (32 threads x 1000 mixed operations, pool 8
-+ 4 overflow, 30 s timeout) ``--runs`` times. Each checkout's wait is measured around
++ 4 overflow, ``--timeout`` 30 s) ``--runs`` times. Each checkout's wait is measured around
 the pool's ``_do_get`` (a diagnosis hook, not the library's API) and filed under the
 operation kind running in that thread.
 ``--queues fair,sqlalchemy`` alternates the DataSource's queue with SQLAlchemy's own.
@@ -64,10 +65,10 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else 0.0
 
 
-def one_run(url: str, queue: str) -> None:
+def one_run(url: str, queue: str, timeout: float) -> None:
     current = threading.local()
     timeouts: list[tuple[str, int]] = []
-    with DataSource(url, size=8, overflow=4, timeout=30) as ds:
+    with DataSource(url, size=8, overflow=4, timeout=timeout) as ds:
         if queue == "sqlalchemy":  # the stock queue, for comparison (before any checkout)
             pool: Any = ds.engine.pool
             pool._pool = Queue(pool._pool.maxsize)
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--dsn", default=os.environ.get("ORMSHIFT_TEST_DSN"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--burners", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=30.0, help="pool timeout, seconds")
     parser.add_argument(
         "--queues",
         default="fair",
@@ -120,12 +122,15 @@ def main() -> None:
     database = SchemaDatabase(args.dsn, ROOT / "tests" / "corpus" / "blog")
     burners = [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(args.burners)]
     try:
-        print(f"{THREADS} threads x {OPERATIONS} operations, {args.burners} CPU burners")
+        print(
+            f"{THREADS} threads x {OPERATIONS} operations, {args.burners} CPU burners,"
+            f" pool 8 + 4, timeout {args.timeout:g} s"
+        )
         queues = args.queues.split(",")
         for run in range(args.runs):
             queue = queues[run % len(queues)]
             print(f"run {run + 1}, {queue} queue, load {os.getloadavg()[0]:.1f}")
-            one_run(database.reset(BLOG_SEED), queue)
+            one_run(database.reset(BLOG_SEED), queue, args.timeout)
     finally:
         for p in burners:
             p.kill()
