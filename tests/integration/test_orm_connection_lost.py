@@ -131,6 +131,34 @@ def test_a_connection_terminated_before_commit(url: str, pg_server_url: str) -> 
         assert ds.get_repository(Tag).count(where={"name": "uncommitted"}) == 0
 
 
+def test_a_statement_terminated_while_it_runs(url: str, pg_server_url: str) -> None:
+    """The backend is ended while the statement runs (``pg_sleep``), not between calls."""
+    with DataSource(url, size=1, overflow=0, timeout=30) as ds:
+        pid = _pid(ds)
+
+        def terminate_when_sleeping() -> None:
+            with psycopg.connect(pg_server_url, autocommit=True) as conn:
+                for _ in range(60_000):
+                    row = conn.execute(
+                        "select wait_event from pg_stat_activity where pid = %s", (pid,)
+                    ).fetchone()
+                    if row == ("PgSleep",):
+                        break
+                    time.sleep(0.005)
+            _terminate(pg_server_url, pid)
+
+        killer = threading.Thread(target=terminate_when_sleeping)
+        killer.start()
+        try:
+            with pytest.raises(ConnectionLost) as lost:
+                ds.query("select pg_sleep(600)")
+        finally:
+            killer.join()
+        _assert_lost(lost.value)
+        assert lost.value.sqlstate == "57P01"
+        assert ds.get_repository(Post).find_one_by({"id": 1}) is not None
+
+
 class _Proxy:
     """A TCP proxy on loopback to the test server: ``cut`` drops every connection
     through it, ``stop`` also stops listening, ``start`` listens again (same port)."""
