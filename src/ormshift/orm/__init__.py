@@ -3,6 +3,7 @@
 from ormshift.orm.datasource import DataSource, PoolOptions, PoolStats
 from ormshift.orm.errors import (
     CheckViolation,
+    ConnectionLost,
     EntityNotFound,
     FindOptionsError,
     ForeignKeyViolation,
@@ -50,6 +51,7 @@ __all__ = [
     "ArrayOverlap",
     "Between",
     "CheckViolation",
+    "ConnectionLost",
     "DataSource",
     "DeleteResult",
     "EntityManager",

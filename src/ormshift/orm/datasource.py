@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
 
 from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
 from ormshift.orm.errors import PoolTimeout, translated
 from ormshift.orm.manager import EntityManager
+from ormshift.orm.pool import FairQueuePool
 from ormshift.orm.repository import Repository
 
 __all__ = ["DataSource", "PoolOptions", "PoolStats"]
@@ -52,7 +52,7 @@ class PoolOptions:
 
 @dataclass(frozen=True)
 class PoolStats:
-    """Gauges (size, checked_out, checked_in, overflow) and counters since start."""
+    """Gauges (size, checked_out, checked_in, overflow, waiting) and counters since start."""
 
     size: int
     checked_out: int
@@ -63,6 +63,8 @@ class PoolStats:
     checkins_total: int
     timeouts_total: int
     wait_seconds_total: float
+    #: threads waiting for a connection now (served in arrival order)
+    waiting: int = 0
 
 
 class _Counters:
@@ -99,7 +101,8 @@ class DataSource:
         try:
             self.engine: Engine = create_engine(
                 sqlalchemy_url(url),
-                poolclass=QueuePool,
+                # waiting threads get connections in arrival order (see `pool`)
+                poolclass=FairQueuePool,
                 pool_size=pool.size,
                 max_overflow=pool.overflow,
                 pool_timeout=pool.timeout,
@@ -222,7 +225,7 @@ class DataSource:
 
     def pool_stats(self) -> PoolStats:
         pool = self.engine.pool
-        assert isinstance(pool, QueuePool)
+        assert isinstance(pool, FairQueuePool)
         c = self._counters
         with c.lock:
             return PoolStats(
@@ -235,6 +238,7 @@ class DataSource:
                 checkins_total=c.checkins,
                 timeouts_total=c.timeouts,
                 wait_seconds_total=c.wait,
+                waiting=pool.waiting(),
             )
 
     def destroy(self) -> None:

@@ -6,6 +6,7 @@ own exception is kept as ``__cause__`` and never escapes the public API.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -104,6 +105,19 @@ class PoolTimeout(OrmError):
     typeorm_name = "PoolTimeout"
 
 
+class ConnectionLost(OrmError, ConnectionFailed):
+    """The connection in use was closed under the call: its backend was terminated,
+    the server shut down or restarted, or the network dropped it. The pool discards it;
+    the next call gets a new connection. One class whichever path ran the statement,
+    and whether or not the server said why (``sqlstate`` then, else None)."""
+
+    typeorm_name = "QueryFailedError"
+
+    def __init__(self, message: str, *, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
 _BY_SQLSTATE: dict[str, type[QueryFailed]] = {
     "23505": UniqueViolation,
     "23503": ForeignKeyViolation,
@@ -113,20 +127,49 @@ _BY_SQLSTATE: dict[str, type[QueryFailed]] = {
 }
 
 
+# the server ends the session: admin_shutdown (pg_terminate_backend, shutdown),
+# crash_shutdown, idle_session_timeout, idle_in_transaction_session_timeout; and
+# class 08, connection exceptions
+_LOST = frozenset({"57P01", "57P02", "57P05", "25P03"})
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
+
+
+def one_line(text: str) -> str:
+    """The first line of a driver's or SQLAlchemy's message, without SQLAlchemy's
+    "(Background on this error at: ...)" link, passwords redacted."""
+    lines = [line.strip() for line in _BACKGROUND.sub("", text).splitlines()]
+    return redact(next((line for line in lines if line), ""))
+
+
+def _lost(exc: psycopg.Error, invalidated: bool) -> ConnectionLost | None:
+    """The connection was lost if the server said it ended the session, the driver
+    found it closed, or SQLAlchemy invalidated it as a disconnect."""
+    sqlstate = exc.sqlstate
+    ended = sqlstate in _LOST or (sqlstate or "").startswith("08")
+    dropped = sqlstate is None and isinstance(exc, psycopg.OperationalError)
+    if not (ended or dropped or invalidated):
+        return None
+    detail = one_line(exc.diag.message_primary or str(exc)) or type(exc).__name__
+    return ConnectionLost(
+        f"the database connection was lost ({detail}): the server ended it or went "
+        "away; run the operation again, the pool opens a new connection",
+        sqlstate=sqlstate,
+    )
+
+
 def from_driver(exc: psycopg.Error) -> QueryFailed:
     """The typed error for a psycopg error, with PostgreSQL's diagnostics."""
     diag = exc.diag
     sqlstate = exc.sqlstate or diag.sqlstate
     cls = _BY_SQLSTATE.get(sqlstate or "", QueryFailed)
-    lines = str(exc).strip().splitlines()
-    primary = diag.message_primary or (lines[0] if lines else "")
-    parts = [redact(primary or cls.__name__)]
+    primary = one_line(diag.message_primary or str(exc))
+    parts = [primary or cls.__name__]
     if diag.table_name:
         parts.append(f"table {diag.table_name!r}")
     if diag.constraint_name:
         parts.append(f"constraint {diag.constraint_name!r}")
     if diag.message_detail:
-        parts.append(redact(diag.message_detail))
+        parts.append(one_line(diag.message_detail))
     return cls(
         "; ".join(parts),
         sqlstate=sqlstate,
@@ -138,37 +181,50 @@ def from_driver(exc: psycopg.Error) -> QueryFailed:
 
 @contextmanager
 def translated() -> Iterator[None]:
-    """Run a block; SQLAlchemy and driver errors leave it as `OrmError` subclasses."""
+    """Run a block; SQLAlchemy and driver errors leave it as `OrmError` subclasses,
+    each with a one-line message."""
     try:
         yield
     except sa_exc.TimeoutError as exc:
+        # args[0]: SQLAlchemy's message without its "Background on this error" link
+        waited = one_line(str(exc.args[0] if exc.args else exc))
         raise PoolTimeout(
-            f"no database connection became free in time: {exc}; "
+            f"no database connection became free in time: {waited}; "
             "raise pool_size/max_overflow or pool_timeout, or hold connections shorter"
         ) from exc
     except orm_exc.StaleDataError as exc:
-        raise OptimisticLockVersionMismatch(str(exc)) from exc
+        raise OptimisticLockVersionMismatch(one_line(str(exc))) from exc
     except psycopg.Error as exc:  # from a statement run on the driver's cursor
-        if exc.sqlstate:
-            raise from_driver(exc) from exc
-        raise _unreachable(exc) from exc
+        # (which invalidates a connection the server dropped, as SQLAlchemy does)
+        raise _translated_driver(exc, invalidated=False, connecting=False) from exc
     except sa_exc.DBAPIError as exc:
         orig = exc.orig
-        if isinstance(orig, psycopg.Error) and orig.sqlstate:
-            raise from_driver(orig) from exc
         if isinstance(orig, psycopg.Error):
-            raise _unreachable(orig) from exc
-        raise QueryFailed(redact(str(orig or exc).strip().splitlines()[0])) from exc
+            # no statement ran: the pool could not open a connection
+            connecting = exc.statement is None and not exc.connection_invalidated
+            invalidated = exc.connection_invalidated
+            raise _translated_driver(orig, invalidated=invalidated, connecting=connecting) from exc
+        raise QueryFailed(one_line(str(orig or exc))) from exc
     except sa_exc.SQLAlchemyError as exc:
-        raise OrmError(redact(str(exc).strip().splitlines()[0])) from exc
+        raise OrmError(one_line(str(exc))) from exc
+
+
+def _translated_driver(exc: psycopg.Error, *, invalidated: bool, connecting: bool) -> OrmshiftError:
+    if not connecting:
+        lost = _lost(exc, invalidated)
+        if lost is not None:
+            return lost
+    if exc.sqlstate:
+        return from_driver(exc)
+    return _unreachable(exc)
 
 
 def _unreachable(exc: psycopg.Error) -> OrmshiftError:
     """A driver error without SQLSTATE: the server is gone (or the driver failed)."""
     if isinstance(exc, psycopg.OperationalError):
-        detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+        detail = one_line(str(exc))
         return ConnectionFailed(
             f"cannot reach the database: {detail or type(exc).__name__}; "
             "check that the server runs and the URL is right"
         )
-    return QueryFailed(redact(str(exc).strip().splitlines()[0]))
+    return QueryFailed(one_line(str(exc)) or type(exc).__name__)

@@ -323,8 +323,10 @@ def cursor_rows(
         rows = cursor.fetchall() if fetch else []
         return rows, cursor.description if describe else None, int(cursor.rowcount)
     except psycopg.Error as exc:
-        # as SQLAlchemy does: a connection the server dropped leaves the pool
+        # as SQLAlchemy does: a connection the server dropped leaves the pool, and
+        # those opened before it are replaced at their next checkout (a restart)
         if connection.dialect.is_disconnect(exc, dbapi, cursor):
+            connection.engine.pool._invalidate(connection.connection, exc)
             connection.invalidate(exc)
         raise
     finally:
