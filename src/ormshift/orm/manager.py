@@ -225,7 +225,7 @@ class EntityManager:
         return self.find(entity, where=where)
 
     def find_one(self, entity: type[T], **options: Any) -> T | None:
-        if not options.get("where"):
+        if not _js_truthy(options.get("where")):  # TypeORM: `if (!options.where)`
             raise FindOptionsError(
                 "You must provide selection conditions in order to find a single row."
             )
@@ -664,3 +664,10 @@ def _write_back(obj: Any, persisted: Any, seen: set[int], new: set[int]) -> None
                 _write_back(a, b, seen, new)
         else:
             _write_back(mine, theirs, seen, new)
+
+
+def _js_truthy(value: Any) -> bool:
+    """JavaScript's truthiness: empty objects and arrays are true, 0, "" and null false."""
+    if isinstance(value, Mapping | list | tuple):
+        return True
+    return bool(value)

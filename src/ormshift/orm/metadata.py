@@ -81,7 +81,9 @@ class EntityInfo:
             raise UnknownProperty(self.unknown(key)) from None
 
     def is_many(self, key: str) -> bool:
-        return self.relations[key].direction in (ONETOMANY, MANYTOMANY)
+        """A to-many relation (an inverse one-to-one is one-to-many with one row)."""
+        rel = self.relations[key]
+        return rel.direction in (ONETOMANY, MANYTOMANY) and bool(rel.uselist)
 
     def target(self, key: str) -> EntityInfo:
         return entity_info(self.relations[key].mapper.class_)

@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, distinct, exists, func, nulls_first, nulls_last, select
+from sqlalchemy import (
+    Select,
+    distinct,
+    exists,
+    func,
+    nulls_first,
+    nulls_last,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import (
     aliased,
     joinedload,
@@ -45,6 +54,18 @@ def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     return stmt
 
 
+def _shared_join(
+    target: EntityInfo, where: Mapping[str, Any] | None, key: str, opts: FindOptions
+) -> tuple[Any, Mapping[str, Any] | None]:
+    """TypeORM joins a relation once for ``relations`` and ``where`` alike (join
+    strategy): the condition on it also filters the related rows it loads. The
+    condition for relation ``key``'s loaded rows, and the where below it."""
+    sub = where.get(key) if where is not None else None
+    if opts.relation_load_strategy != "join" or not isinstance(sub, Mapping) or not sub:
+        return None, None
+    return compile_where(target, sub, with_deleted=opts.with_deleted), sub
+
+
 def _loaders(
     info: EntityInfo,
     tree: Tree,
@@ -52,12 +73,16 @@ def _loaders(
     selects: Mapping[str, Any],
     parent: _AbstractLoad | None,
     seen: set[type[Any]],
+    where: Mapping[str, Any] | None = None,
 ) -> list[_AbstractLoad]:
     out: list[_AbstractLoad] = []
     for key, sub in tree.items():
         attr = getattr(info.cls, key)
         target = info.target(key)
         seen.add(target.cls)
+        criterion, sub_where = _shared_join(target, where, key, opts)
+        if criterion is not None:
+            attr = attr.and_(criterion)
         if opts.relation_load_strategy == "join":
             loader = parent.joinedload(attr) if parent else joinedload(attr)
         else:
@@ -69,7 +94,7 @@ def _loaders(
             if cols:
                 loader = loader.load_only(*(getattr(target.cls, c) for c in cols))
         out.append(loader)
-        out += _loaders(target, sub, opts, nested, loader, seen)
+        out += _loaders(target, sub, opts, nested, loader, seen, sub_where)
     for key, rel in info.relations.items():
         if key in tree or rel.lazy not in _EAGER:
             continue
@@ -150,7 +175,8 @@ def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     tree = relation_tree(info, opts.relations)
     cols, nested = select_tree(info, opts.select)
     seen: set[type[Any]] = set()
-    loaders: list[Any] = list(_loaders(info, tree, opts, nested, None, seen))
+    where = opts.where if isinstance(opts.where, Mapping) else None
+    loaders: list[Any] = list(_loaders(info, tree, opts, nested, None, seen, where))
     if cols:
         loaders.append(_load_only(info, cols))
     if not opts.with_deleted:
@@ -180,11 +206,17 @@ def _load_only(info: EntityInfo, cols: list[str]) -> _AbstractLoad:
 
 
 def count_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
-    """``COUNT(DISTINCT pk)`` over what ``opts.where`` matches (skip/take ignored)."""
+    """``COUNT(DISTINCT pk)`` over what ``opts.where`` matches (skip/take ignored);
+    with ``select``, TypeORM counts the distinct values of the selected columns."""
     relation_tree(info, opts.relations)
     base = _filtered(info, opts)
-    pk = getattr(info.cls, info.primary[0])
-    return base.with_only_columns(func.count(distinct(pk))).order_by(None)
+    cols, _ = select_tree(info, opts.select)
+    if cols:
+        exprs = [getattr(info.cls, c) for c in cols]
+        counted = exprs[0] if len(exprs) == 1 else tuple_(*exprs)
+    else:
+        counted = getattr(info.cls, info.primary[0])
+    return base.with_only_columns(func.count(distinct(counted))).order_by(None)
 
 
 def exists_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:

@@ -8,6 +8,7 @@ keeps). ``None`` as a value is an error, as in TypeORM 1.x: use `IsNull()`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -21,16 +22,19 @@ from sqlalchemy import (
     any_,
     bindparam,
     false,
+    func,
     not_,
     or_,
+    select,
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-from ormshift.orm.errors import FindOptionsError
+from ormshift.orm.errors import FindOptionsError, UnknownProperty
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.params import bind_named
@@ -222,9 +226,31 @@ def compile_where(
     return and_(*conditions) if conditions else None
 
 
+#: TypeORM's relation-count conditions: ``where: {tags: MoreThan(1)}``.
+_COUNT_OPERATORS = {
+    "moreThan": lambda a, b: a > b,
+    "lessThan": lambda a, b: a < b,
+    "moreThanOrEqual": lambda a, b: a >= b,
+    "lessThanOrEqual": lambda a, b: a <= b,
+}
+_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
+
+
+def _unsupported(label: str) -> FindOptionsError:
+    return FindOptionsError(f"This relation isn't supported by given find operator ({label})")
+
+
 def _relation(
     info: EntityInfo, key: str, value: Any, entity: Any, with_deleted: bool, label: str
 ) -> ColumnElement[bool] | None:
+    """A condition through relation ``key``, as TypeORM's find builds it (1.1.x):
+
+    * a mapping or list: the related rows it matches must exist (TypeORM's inner join;
+      an empty one adds nothing);
+    * ``MoreThan``/``LessThan``/... on a one-to-many or many-to-many: the number of
+      related rows (join-table rows for many-to-many), soft-deleted ones counted too;
+    * any other operator on a many-to-one (or the owning one-to-one): its key column;
+    * another value (``True``, a number): nothing (TypeORM only joins)."""
     if value is None:
         raise FindOptionsError(
             f"Null value encountered in property '{label}' of a where condition. "
@@ -234,16 +260,27 @@ def _relation(
     target = entity_info(rel.mapper.class_)
     attr = getattr(entity, key)
     if isinstance(value, FindOperator):
-        if info.is_many(key):
-            raise FindOptionsError(
-                f"This relation isn't supported by given find operator ({label})"
+        if value.kind in _COUNT_OPERATORS:
+            if not info.is_many(key):
+                raise _unsupported(label)
+            return _COUNT_OPERATORS[value.kind](  # type: ignore[no-any-return]
+                _related_count(info, key, entity), _parse_int(value.value, label)
             )
+        if rel.direction is not MANYTOONE:
+            raise _unsupported(label)
         local = [c for c in rel.local_columns]
         if len(local) != 1:
             raise FindOptionsError(f"{label}: operators on composite relations are unsupported")
         col_key = info.mapper.get_property_by_column(local[0]).key
         return compile_operator(value, getattr(entity, col_key), label)
-    if isinstance(value, Mapping) and not value:
+    if isinstance(value, str) and value:
+        # TypeORM walks the string's characters as property names
+        raise UnknownProperty(
+            f'Property "0" was not found in "{target.name}". Make sure your query is correct.'
+        )
+    if not isinstance(value, Mapping | list | tuple) or not value:
+        # TypeORM joins the relation (LEFT, or INNER on a required key) and adds no
+        # condition: no row is filtered out
         return None
     cond = compile_where(target, value, with_deleted=with_deleted)
     if not with_deleted:
@@ -253,3 +290,26 @@ def _relation(
     criterion = cond if cond is not None else true()
     result: ColumnElement[bool] = attr.any(criterion) if info.is_many(key) else attr.has(criterion)
     return result
+
+
+def _related_count(info: EntityInfo, key: str, entity: Any) -> ColumnElement[int]:
+    """``(SELECT COUNT(*) FROM <related or join table> WHERE <its key> = <ours>)``."""
+    rel = info.relation(key)
+    table = rel.secondary if rel.secondary is not None else rel.mapper.local_table
+    other = table.alias()
+    conditions = []
+    for local, remote in rel.synchronize_pairs:
+        theirs = other.corresponding_column(remote)  # type: ignore[arg-type]
+        assert theirs is not None, remote
+        conditions.append(theirs == getattr(entity, info.mapper.get_property_by_column(local).key))
+    return select(func.count()).select_from(other).where(*conditions).scalar_subquery()
+
+
+def _parse_int(value: Any, label: str) -> int:
+    """JavaScript's ``parseInt``, which TypeORM applies to a relation count's value."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    match = _LEADING_INT.match(str(value)) if isinstance(value, str) else None
+    if match is None:
+        raise FindOptionsError(f"'{label}': a relation count needs a number, not {value!r}")
+    return int(match.group(1))
