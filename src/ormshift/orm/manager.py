@@ -45,7 +45,7 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
-from ormshift.orm.query import count_statement, exists_statement
+from ormshift.orm.query import count_statement, exists_statement, is_pessimistic
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
 from ormshift.orm.write_cache import criteria as criteria_of
@@ -170,8 +170,7 @@ class EntityManager:
             raise FindOptionsError(
                 "The optimistic lock can be used only with find_one (TypeORM's getOne())."
             )
-        pessimistic = opts.lock and str(opts.lock.get("mode")) not in ("optimistic", "dirty_read")
-        if pessimistic and not self.in_transaction:
+        if is_pessimistic(opts.lock) and not self.in_transaction:
             raise PessimisticLockTransactionRequired(
                 "Transaction is required to perform a pessimistic lock: "
                 "run the find inside DataSource.transaction"

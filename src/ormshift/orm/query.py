@@ -37,7 +37,7 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
 from ormshift.orm.where import compile_where, not_deleted
 
-__all__ = ["count_statement", "exists_statement", "find_statement"]
+__all__ = ["count_statement", "exists_statement", "find_statement", "is_pessimistic"]
 
 _EAGER = ("joined", "selectin", "subquery", "immediate")
 
@@ -150,23 +150,43 @@ def _order(
     return stmt
 
 
-def _lock(stmt: Select[Any], lock: Mapping[str, Any]) -> Select[Any]:
-    mode = str(lock.get("mode", ""))
-    if mode == "pessimistic_read":
-        return stmt.with_for_update(read=True)
-    if mode == "pessimistic_write":
-        return stmt.with_for_update()
-    if mode == "pessimistic_partial_write":
-        return stmt.with_for_update(skip_locked=True)
-    if mode == "pessimistic_write_or_fail":
-        return stmt.with_for_update(nowait=True)
-    if mode == "for_no_key_update":
-        return stmt.with_for_update(key_share=True)
-    if mode == "for_key_share":
-        return stmt.with_for_update(read=True, key_share=True)
-    if mode in ("optimistic", "dirty_read"):
+#: The pessimistic modes TypeORM 1.x's find options know, as ``with_for_update`` flags.
+_LOCK_MODES: dict[str, dict[str, bool]] = {
+    "pessimistic_read": {"read": True},
+    "pessimistic_write": {},
+    "for_no_key_update": {"key_share": True},
+    "for_key_share": {"read": True, "key_share": True},
+}
+
+
+def is_pessimistic(lock: Mapping[str, Any] | None) -> bool:
+    """A lock that TypeORM takes only inside a transaction."""
+    return bool(lock) and str(lock.get("mode", "")) in _LOCK_MODES  # type: ignore[union-attr]
+
+
+def _lock(info: EntityInfo, stmt: Select[Any], lock: Mapping[str, Any]) -> Select[Any]:
+    """``FOR UPDATE`` and its kin, with ``tables`` (``OF``) and ``onLocked``.
+
+    As in TypeORM 1.x's find, a mode it does not know (``pessimistic_partial_write``,
+    ``pessimistic_write_or_fail`` were removed in favour of ``onLocked``) takes no lock,
+    and ``dirty_read`` none on PostgreSQL."""
+    flags = _LOCK_MODES.get(str(lock.get("mode", "")))
+    if flags is None:
         return stmt
-    raise FindOptionsError(f"unknown lock mode {mode!r}")
+    of: Any = None
+    tables = lock.get("tables")
+    if tables is not None:
+        names = list(tables)
+        if not names:
+            raise FindOptionsError("lockTables cannot be an empty array")
+        for name in names:
+            if name != info.table.name:
+                raise FindOptionsError(f'"{name}" is not part of this query')
+        of = info.cls
+    on_locked = lock.get("onLocked", lock.get("on_locked"))
+    nowait = on_locked == "nowait"
+    skip = on_locked == "skip_locked"
+    return stmt.with_for_update(of=of, nowait=nowait, skip_locked=skip, **flags)
 
 
 def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
@@ -197,7 +217,7 @@ def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     if opts.take is not None:
         stmt = stmt.limit(opts.take)
     if opts.lock:
-        stmt = _lock(stmt, opts.lock)
+        stmt = _lock(info, stmt, opts.lock)
     return stmt
 
 
