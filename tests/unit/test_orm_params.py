@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy.dialects import postgresql
 
+from ormshift.orm.errors import FindOptionsError
+from ormshift.orm.manager import _step_amount
 from ormshift.orm.params import bind_named
 from ormshift.orm.where import RawCondition
 
@@ -47,3 +51,13 @@ def test_a_repeated_name_is_bound_once() -> None:
 def test_a_function_value_is_sql() -> None:
     sql, params = _sql("a > :now", {"now": lambda: "now()"})
     assert sql == "a > now()" and params == {}
+
+
+def test_an_increment_amount_is_its_exact_text() -> None:
+    assert _step_amount(0.1) == Decimal("0.1") and isinstance(_step_amount(0.1), Decimal)
+    assert _step_amount("0.10") == Decimal("0.10")
+    assert _step_amount(" 3 ") == 3 and isinstance(_step_amount("3"), int)
+    assert _step_amount(5) == 5 and _step_amount("1e3") == 1000
+    for bad in ("abc", "", True, None, "NaN", "Infinity", [1]):
+        with pytest.raises(FindOptionsError, match="is not a number"):
+            _step_amount(bad)

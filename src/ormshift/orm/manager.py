@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -582,12 +583,7 @@ class EntityManager:
         key = prop.replace(".", "_")
         if key not in info.columns:
             raise FindOptionsError(f"Column {prop} was not found in {info.name} entity.")
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise FindOptionsError(f'Value "{value}" is not a number.')
-        try:
-            number = float(value) if isinstance(value, str) else value
-        except ValueError:
-            raise FindOptionsError(f'Value "{value}" is not a number.') from None
+        number = _step_amount(value)
         crit = criteria_of(info, criteria, "update")
         # the amount is a parameter, typed as the operator would type it
         shape = ("step", key, sign, type(number))
@@ -619,6 +615,23 @@ def _with_values(build: Callable[[], Any], row: dict[str, Any], sql: bool) -> An
     return stmt.values(
         {name: bindparam(f"v__{i}", type_=table.c[name].type) for i, name in enumerate(row)}
     )
+
+
+def _step_amount(value: Any) -> int | Decimal:
+    """The amount of an increment as TypeORM writes it into the SQL (its text, so
+    ``0.1`` is the exact numeric ``0.1``, never a binary float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise FindOptionsError(f'Value "{value}" is not a number.')
+    if isinstance(value, int):
+        return value
+    text = repr(value) if isinstance(value, float) else str(value).strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise FindOptionsError(f'Value "{value}" is not a number.') from None
+    if not amount.is_finite():
+        raise FindOptionsError(f'Value "{value}" is not a number.')
+    return int(amount) if amount == amount.to_integral_value() and "." not in text else amount
 
 
 def _step_sets(col: Any, key: str, number: Any, sign: int) -> dict[str, Any]:
