@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.integration.test_transfer_support import query, run_sql
+from tests.integration.test_transfer_support import kill_after, query, run_sql
 
 CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
 
@@ -39,21 +37,6 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
     )
 
 
-def _kill_after(args: list[str], batches: int, log: Path) -> None:
-    with log.open("wb") as fh:
-        proc = subprocess.Popen([*CLI, *args], stdout=fh, stderr=subprocess.DEVNULL)
-    try:
-        while proc.poll() is None:
-            if log.read_text().count('"event": "batch"') >= batches:
-                proc.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.01)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-
-
 def _reject_ids(path: Path) -> list[int]:
     return sorted(int(json.loads(line)["key"]["id"]) for line in path.read_text().splitlines())
 
@@ -63,7 +46,7 @@ def test_rejects_survive_a_kill_and_a_lost_file(pair: tuple[str, str], tmp_path:
     rejects = tmp_path / "rejects.jsonl"
     args = ["migrate", "--source", src, "--target", tgt, "--batch-size", "20", "--json"]
     args += ["--reject-file", str(rejects)]
-    _kill_after(args, 8, tmp_path / "run.jsonl")
+    kill_after(args, 8, tmp_path / "run.jsonl")
     # every committed batch has its refused rows in the ledger, in the same transaction
     assert query(
         tgt,

@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import pytest
 
 from ormshift.transfer import MigrateOptions, migrate, rollback
 from ormshift.transfer.errors import TransferError
-from tests.integration.test_transfer_support import query, run_sql
+from tests.integration.test_transfer_support import kill_after, query, run_sql
 
 CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
 
@@ -99,22 +97,6 @@ def _setup(make_db: Callable[[str], str], rng: random.Random) -> tuple[str, str]
     return src, tgt
 
 
-def _kill_after(args: list[str], batches: int, log: Path) -> int:
-    """Start ``migrate`` and SIGKILL it once ``batches`` batches are reported; its exit."""
-    with log.open("wb") as fh:
-        proc = subprocess.Popen([*CLI, *args], stdout=fh, stderr=subprocess.DEVNULL)
-    try:
-        while proc.poll() is None:
-            if log.read_text().count('"event": "batch"') >= batches:
-                proc.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.01)
-        return proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-
-
 def _run_id(url: str) -> str:
     return str(query(url, "select run_id from ormshift.runs order by started_at desc")[0][0])
 
@@ -146,7 +128,7 @@ def test_rollback_restores_the_target_exactly(
         args += ["--batch-size", str(batch), "--reject-file", str(rejects)]
         if trial % 2:
             args.append("--defer-indexes")  # foreign keys dropped while it loads
-        _kill_after(args, rng.randrange(1, 12), tmp_path / "run.jsonl")
+        kill_after(args, rng.randrange(1, 12), tmp_path / "run.jsonl")
         run_id = _run_id(tgt)
         if mode == "killed then resumed":
             done = subprocess.run(

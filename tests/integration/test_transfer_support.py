@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from ormshift.monitor import Rule, Sample
 from ormshift.transfer import ThrottleSettings
+
+CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
+
+
+def kill_after(args: list[str], batches: int, log: Path) -> int:
+    """Start ``ormshift ARGS`` (with ``--json``) and SIGKILL it once it has reported
+    ``batches`` batches (or let it end first); its exit code."""
+    with log.open("wb") as fh:
+        proc = subprocess.Popen([*CLI, *args], stdout=fh, stderr=subprocess.DEVNULL)
+    try:
+        while proc.poll() is None:
+            if log.read_text().count('"event": "batch"') >= batches:
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        return proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def run_sql(url: str, *statements: str) -> None:
