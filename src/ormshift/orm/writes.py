@@ -14,7 +14,7 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
 
-__all__ = ["column_values", "create", "criteria_condition"]
+__all__ = ["column_values", "create", "criteria_condition", "insert_rows", "restrict", "updatable"]
 
 _PRIMITIVES = (int, str, float, bytes)
 
@@ -67,6 +67,40 @@ def _flatten(
             )
         else:
             raise UnknownProperty(f'{what}: Property "{path}" was not found in "{info.name}".')
+
+
+def insert_rows(info: EntityInfo, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows (by attribute key) as TypeORM inserts them: ``insert: false`` and
+    ``increment`` columns left out (the database numbers them, whatever was given), the
+    single-table discriminator set to the class's value."""
+    drop = info.no_insert
+    disc = info.discriminator
+    if not drop and disc is None:
+        return rows
+    out = []
+    for given in rows:
+        row = given
+        if drop and not drop.isdisjoint(given):
+            row = {k: v for k, v in given.items() if k not in drop}
+        if disc is not None:
+            row = {**row, disc[0]: disc[1]}
+        out.append(row)
+    return out
+
+
+def updatable(info: EntityInfo, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the columns TypeORM never updates (``update: false``)."""
+    drop = info.no_update
+    if not drop or drop.isdisjoint(values):
+        return values
+    return {k: v for k, v in values.items() if k not in drop}
+
+
+def restrict(info: EntityInfo, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition`` restricted to the rows of ``info``'s class (and its subclasses) when
+    it is a single-table child, as TypeORM restricts updates and deletes of one."""
+    sti = info.sti_filter
+    return condition if sti is None else condition & sti
 
 
 def _is_primitive(value: Any) -> bool:
