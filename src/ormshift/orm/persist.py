@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, func, inspect, select
+from sqlalchemy import Table, and_, delete, func, inspect, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -55,6 +55,7 @@ class _Walk:
     insert_ok: set[int] = field(default_factory=set)
     update_ok: set[int] = field(default_factory=set)
     refused: list[tuple[Any, str, Any, Any]] = field(default_factory=list)
+    roots: set[int] = field(default_factory=set)
 
 
 def _walk(src: Any, merged: Any, walk: _Walk) -> None:
@@ -77,8 +78,8 @@ def _walk(src: Any, merged: Any, walk: _Walk) -> None:
             continue
         theirs = list(theirs_value) if rel.uselist else [theirs_value]
         for child, persisted in zip(mine, theirs, strict=False):
-            if persisted is None:
-                continue
+            if persisted is None or id(child) in walk.seen or id(persisted) in walk.roots:
+                continue  # written on its own account (a back reference, another root)
             if inspect(persisted).pending:
                 if "insert" in cascades:
                     walk.insert_ok.add(id(persisted))
@@ -109,11 +110,10 @@ def _keep(obj: Any, keys: frozenset[str]) -> None:
 def save_graph(session: Session, items: list[Any]) -> Saved:
     """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed)."""
     walk = _Walk()
-    roots: set[int] = set()
-    for obj in items:
-        merged = session.merge(obj)
-        roots.add(id(merged))
-        _walk(obj, merged, walk)
+    merged = [session.merge(obj) for obj in items]
+    walk.roots = roots = {id(m) for m in merged}
+    for obj, persisted in zip(items, merged, strict=True):
+        _walk(obj, persisted, walk)
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
             raise FindOptionsError(UPDATE_VALUES_MISSING)
@@ -192,19 +192,20 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
                 _remove(session, child, seen, removed)
     done: set[Any] = set()
     for rel in info.relations.values():
-        if rel.direction is not MANYTOMANY or rel.secondary is None:
+        junction = rel.secondary
+        if rel.direction is not MANYTOMANY or not isinstance(junction, Table):
             continue
         pairs = tuple(
             (local, remote) for local, remote in rel.synchronize_pairs if local.table is info.table
         )
-        marker = (rel.secondary, tuple(r for _, r in pairs))
+        marker = (junction, tuple(r for _, r in pairs))
         if not pairs or marker in done:
             continue
         done.add(marker)
         row = dict(zip(info.primary, ident, strict=True))
         keys = {info.mapper.get_property_by_column(local).key: remote for local, remote in pairs}
         connection.execute(
-            delete(rel.secondary).where(and_(*(remote == row[k] for k, remote in keys.items())))
+            delete(junction).where(and_(*(remote == row[k] for k, remote in keys.items())))
         )
     connection.execute(delete(info.table).where(where))
     removed.append(obj)
