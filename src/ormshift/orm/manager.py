@@ -348,8 +348,11 @@ class EntityManager:
         items = list(values) if isinstance(values, list | tuple) else [values]
         plain, w = info.plain_columns, what
         # a plain dict of plain columns is its own row: no per-row walk
+        skip = info.sibling_columns
         rows = [
-            dict(v) if type(v) is dict and plain.issuperset(v) else column_values(info, v, what=w)
+            dict(v)
+            if type(v) is dict and plain.issuperset(v)
+            else column_values(info, v, what=w, ignore=skip)
             for v in items
         ]
         if not rows:
@@ -456,7 +459,8 @@ class EntityManager:
         # TypeORM overwrites the columns the values set (inserted or not), less those
         # it never updates; the discriminator is not among them
         items = values if isinstance(values, list | tuple) else [values]
-        set_keys = {k for v in items for k in column_values(info, v, what=what)}
+        skip = info.sibling_columns
+        set_keys = {k for v in items for k in column_values(info, v, what=what, ignore=skip)}
         given = {info.columns[k].key for k in set_keys - info.no_update}
         if info.version is not None and not any(
             (isinstance(v, info.cls) and info.version in inspect(v).dict)

@@ -61,6 +61,12 @@ class EntityInfo:
         )
 
     @cached_property
+    def sibling_columns(self) -> frozenset[str]:
+        """Columns of the single-table root this class does not have (a sibling's)."""
+        root = self.mapper.base_mapper
+        return frozenset(p.key for p in root.column_attrs) - set(self.columns)
+
+    @cached_property
     def increment(self) -> frozenset[str]:
         """Columns the database numbers (TypeORM's ``increment``): never inserted."""
         auto = self.table.autoincrement_column
@@ -199,6 +205,12 @@ def _roles(mapper: Mapper[Any], columns: dict[str, Column[Any]]) -> dict[str, st
     return roles
 
 
+def _lineage(mapper: Mapper[Any]) -> set[str]:
+    """Names of the classes whose columns an entity has in TypeORM: its ancestors, its
+    own and its subclasses' (a single-table sibling's columns are not its own)."""
+    return {m.class_.__name__ for m in (*mapper.iterate_to_root(), *mapper.self_and_descendants)}
+
+
 def entity_info(cls: type[Any]) -> EntityInfo:
     """The (cached) `EntityInfo` of a mapped class."""
     found = _CACHE.get(cls)
@@ -216,10 +228,12 @@ def entity_info(cls: type[Any]) -> EntityInfo:
                 "pass a declarative model"
             ) from exc
         columns: dict[str, Column[Any]] = {}
+        related = _lineage(mapper)
         for prop in mapper.column_attrs:
             if isinstance(prop, ColumnProperty) and len(prop.columns) == 1:
                 col = prop.columns[0]
-                if isinstance(col, Column):
+                owners = col.info.get("sti_owner") if isinstance(col, Column) else None
+                if isinstance(col, Column) and (not owners or related & set(owners)):
                     columns[prop.key] = col
         relations = {rel.key: rel for rel in mapper.relationships}
         primary = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)

@@ -132,10 +132,11 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     new = {id(o) for o in session.new}
     for obj in session.new:
         info = entity_info(type(obj))
-        _leave_out(obj, info.no_insert)
-    for _, merged in walk.pairs:
-        if id(merged) not in new:
-            _keep(merged, entity_info(type(merged)).no_update)
+        _leave_out(obj, info.no_insert | info.sibling_columns)
+    for _, persisted in walk.pairs:
+        if id(persisted) not in new:
+            info = entity_info(type(persisted))
+            _keep(persisted, info.no_update | info.sibling_columns)
     return Saved(walk.pairs, new)
 
 

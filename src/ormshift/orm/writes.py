@@ -19,8 +19,12 @@ __all__ = ["column_values", "create", "criteria_condition", "insert_rows", "rest
 _PRIMITIVES = (int, str, float, bytes)
 
 
-def column_values(info: EntityInfo, values: Any, *, what: str) -> dict[str, Any]:
-    """``{attribute key: value}`` of the columns set in an entity or a (nested) mapping."""
+def column_values(
+    info: EntityInfo, values: Any, *, what: str, ignore: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """``{attribute key: value}`` of the columns set in an entity or a (nested) mapping;
+    keys in ``ignore`` are left out (as TypeORM's insert leaves a single-table
+    sibling's columns out)."""
     if isinstance(values, info.cls):
         state = inspect(values)
         data = {k: v for k, v in state.dict.items() if not k.startswith("_")}
@@ -28,6 +32,8 @@ def column_values(info: EntityInfo, values: Any, *, what: str) -> dict[str, Any]
         data = dict(values)
     else:
         raise FindOptionsError(f"{what}: expected a {info.name} or a mapping, not {values!r}")
+    if ignore and not ignore.isdisjoint(data):
+        data = {k: v for k, v in data.items() if k not in ignore}
     out: dict[str, Any] = {}
     _flatten(info, data, "", out, what)
     return out

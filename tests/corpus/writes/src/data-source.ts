@@ -8,13 +8,14 @@ import { Milestone } from "./entity/Milestone"
 import { Note } from "./entity/Note"
 import { Person } from "./entity/Person"
 import { Project } from "./entity/Project"
+import { Step } from "./entity/Step"
 import { Student } from "./entity/Student"
 import { Task } from "./entity/Task"
 import { Teacher } from "./entity/Teacher"
 
 export const AppDataSource = new DataSource({
     type: "postgres",
-    entities: [Person, Employee, Teacher, Accountant, Student, Member, Label, Project, Task, Note, Milestone],
+    entities: [Person, Employee, Teacher, Accountant, Student, Member, Label, Project, Task, Note, Milestone, Step],
 })
 
 export default AppDataSource

@@ -12,6 +12,7 @@ import { Label } from "./Label"
 import { Member } from "./Member"
 import { Milestone } from "./Milestone"
 import { Note } from "./Note"
+import { Step } from "./Step"
 import { Task } from "./Task"
 
 // one relation per cascade setting
@@ -43,6 +44,10 @@ export class Project {
 
     @OneToMany(() => Note, (note) => note.project, { cascade: ["insert"] })
     notes: Note[]
+
+    // updates existing steps, never inserts new ones
+    @OneToMany(() => Step, (step) => step.project, { cascade: ["update"] })
+    steps: Step[]
 
     // every cascade, soft-remove and recover included
     @OneToMany(() => Milestone, (milestone) => milestone.project, { cascade: true })
