@@ -459,8 +459,8 @@ class EntityManager:
         # TypeORM overwrites the columns the values set (inserted or not), less those
         # it never updates; the discriminator is not among them
         items = values if isinstance(values, list | tuple) else [values]
-        skip = info.sibling_columns
-        set_keys = {k for v in items for k in column_values(info, v, what=what, ignore=skip)}
+        siblings = info.sibling_columns
+        set_keys = {k for v in items for k in column_values(info, v, what=what, ignore=siblings)}
         given = {info.columns[k].key for k in set_keys - info.no_update}
         if info.version is not None and not any(
             (isinstance(v, info.cls) and info.version in inspect(v).dict)

@@ -209,6 +209,10 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
             delete(junction).where(and_(*(remote == row[k] for k, remote in keys.items())))
         )
     connection.execute(delete(info.table).where(where))
+    # the session (a transaction's) must not hand the deleted row out again
+    held = session.identity_map.get(session.identity_key(info.cls, ident))
+    if held is not None:
+        session.expunge(held)
     removed.append(obj)
     for child in after:
         _remove(session, child, seen, removed)
@@ -288,7 +292,4 @@ def set_deleted_graph(session: Session, items: list[Any], deleted: bool) -> None
     session.flush()
     for obj, persisted in pairs:
         session.refresh(persisted)
-        write_back(obj, persisted, inserted=False)
-        info = entity_info(type(obj))
-        if info.delete_date is not None:
-            setattr(obj, info.delete_date, getattr(persisted, info.delete_date))
+        write_back(obj, persisted, inserted=False)  # the delete date is among the roles
