@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, inspect, select
-from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY, Session
+from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.errors import EntityNotFound, FindOptionsError
@@ -266,7 +266,7 @@ def _soft(
             continue
         children = list(value) if rel.uselist else [value]
         target = entity_info(rel.mapper.class_)
-        if rel.direction in (ONETOMANY, MANYTOMANY):
+        if rel.uselist:
             linked = []
             for child in children:
                 child_ident = _identity(target, child)

@@ -190,7 +190,7 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
             target = info.relations[key].mapper.class_
             if value is None:
                 setattr(obj, key, None)
-            elif info.is_many(key):
+            elif info.relations[key].uselist:  # an inverse one-to-one is one entity
                 setattr(obj, key, [create(target, v) for v in value])
             elif not _set_reference(info, obj, key, value):
                 setattr(obj, key, create(target, value))

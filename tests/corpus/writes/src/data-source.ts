@@ -1,6 +1,7 @@
 import "reflect-metadata"
 import { DataSource } from "typeorm"
 import { Accountant } from "./entity/Accountant"
+import { Badge } from "./entity/Badge"
 import { Employee } from "./entity/Employee"
 import { Label } from "./entity/Label"
 import { Member } from "./entity/Member"
@@ -15,7 +16,7 @@ import { Teacher } from "./entity/Teacher"
 
 export const AppDataSource = new DataSource({
     type: "postgres",
-    entities: [Person, Employee, Teacher, Accountant, Student, Member, Label, Project, Task, Note, Milestone, Step],
+    entities: [Person, Employee, Teacher, Accountant, Student, Member, Label, Project, Task, Note, Milestone, Step, Badge],
 })
 
 export default AppDataSource

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryGeneratedColumn } from "typeorm"
+import { Column, Entity, OneToOne, PrimaryGeneratedColumn } from "typeorm"
+import { Badge } from "./Badge"
 
 // the target of Project's to-one relations, each with a different cascade
 @Entity()
@@ -8,4 +9,7 @@ export class Member {
 
     @Column({ length: 80 })
     handle: string
+
+    @OneToOne(() => Badge, (badge) => badge.member)
+    badge: Badge | null
 }
