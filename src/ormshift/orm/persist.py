@@ -110,6 +110,10 @@ def _keep(obj: Any, keys: frozenset[str]) -> None:
 def save_graph(session: Session, items: list[Any]) -> Saved:
     """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed)."""
     walk = _Walk()
+    # in a transaction the session may hold the caller's own pending and modified
+    # objects: only what this merge made or changed is judged here
+    pending_before = {id(o) for o in session.new}
+    dirty_before = {id(o) for o in session.dirty}
     merged = [session.merge(obj) for obj in items]
     walk.roots = roots = {id(m) for m in merged}
     for obj, persisted in zip(items, merged, strict=True):
@@ -123,14 +127,17 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
                 collection.remove(child)
         else:
             set_committed_value(parent, key, None)
-    for obj in list(session.new):
+    made = [o for o in session.new if id(o) not in pending_before]
+    for obj in made:
         if id(obj) not in roots and id(obj) not in walk.insert_ok:
             session.expunge(obj)
+    keep = roots | walk.update_ok | dirty_before
     for obj in list(session.dirty):
-        if id(obj) not in roots and id(obj) not in walk.update_ok:
+        if id(obj) not in keep:
             session.expire(obj)
-    new = {id(o) for o in session.new}
-    for obj in session.new:
+    made = [o for o in made if o in session]
+    new = {id(o) for o in made}
+    for obj in made:
         info = entity_info(type(obj))
         _leave_out(obj, info.no_insert | info.sibling_columns)
     for _, persisted in walk.pairs:
