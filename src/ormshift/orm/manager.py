@@ -43,7 +43,13 @@ from ormshift.orm.errors import (
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions
-from ormshift.orm.persist import remove_graph, save_graph, set_deleted_graph, write_back
+from ormshift.orm.persist import (
+    UPDATE_VALUES_MISSING,
+    remove_graph,
+    save_graph,
+    set_deleted_graph,
+    write_back,
+)
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
 from ormshift.orm.query import count_statement, exists_statement
@@ -585,6 +591,8 @@ class EntityManager:
         key = prop.replace(".", "_")
         if key not in info.columns:
             raise FindOptionsError(f"Column {prop} was not found in {info.name} entity.")
+        if key in info.no_update:
+            raise FindOptionsError(UPDATE_VALUES_MISSING)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise FindOptionsError(f'Value "{value}" is not a number.')
         try:

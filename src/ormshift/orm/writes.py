@@ -188,6 +188,8 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
             setattr(obj, path, coerce_value(value, info.columns[path]))
         elif not prefix and key in info.relations:
             target = info.relations[key].mapper.class_
+            if value is None and info.relations[key].uselist:
+                continue  # TypeORM's save leaves a null collection as it is
             if value is None:
                 setattr(obj, key, None)
             elif info.relations[key].uselist:  # an inverse one-to-one is one entity
