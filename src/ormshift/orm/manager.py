@@ -487,7 +487,9 @@ class EntityManager:
                 set_.setdefault(name, literal_column("DEFAULT"))
             where = None
             if skip and overwrite:
-                where = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
+                # TypeORM's overwrite condition also restricts a single-table child
+                changed = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
+                where = restrict(info, changed)
             stmt2 = stmt.on_conflict_do_update(index_elements=conflict, set_=set_, where=where)
             return stmt2.returning(*self._returning(info))
 

@@ -12,4 +12,8 @@ export class Person {
 
     @Column({ length: 100 })
     name: string
+
+    // a conflict path for upserts across the hierarchy
+    @Column({ type: "varchar", length: 100, nullable: true, unique: true })
+    email: string | null
 }
