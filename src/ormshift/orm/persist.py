@@ -27,7 +27,7 @@ from sqlalchemy import Table, and_, delete, func, inspect, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import EntityNotFound, FindOptionsError
+from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writes import restrict
 
@@ -260,9 +260,7 @@ def _soft(
         return
     persisted = session.get(info.cls, ident if len(ident) > 1 else ident[0])
     if persisted is None:
-        if root:
-            raise EntityNotFound(info.name, ident if len(ident) > 1 else ident[0])
-        return
+        return  # TypeORM's UPDATE finds no row, and says nothing
     setattr(persisted, info.delete_date, func.now() if deleted else None)
     pairs.append((obj, persisted))
     cascade = "soft-remove" if deleted else "recover"

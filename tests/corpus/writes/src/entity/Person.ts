@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn, TableInheritance } from "typeorm"
+import { Column, DeleteDateColumn, Entity, PrimaryGeneratedColumn, TableInheritance } from "typeorm"
 
 /**
  * Root of a three-level single-table hierarchy: Person <- Employee <- Teacher / Accountant,
@@ -16,4 +16,7 @@ export class Person {
     // a conflict path for upserts across the hierarchy
     @Column({ type: "varchar", length: 100, nullable: true, unique: true })
     email: string | null
+
+    @DeleteDateColumn({ type: "timestamptz" })
+    deletedAt: Date | null
 }
