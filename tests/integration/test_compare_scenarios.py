@@ -11,6 +11,7 @@ from ormshift.cli.compare import compare
 from ormshift.compare import run_compare
 from ormshift.report import read as read_report
 from tests.conftest import CORPUS
+from tests.golden.support import generated, imported
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EVERY_METHOD = {
@@ -76,3 +77,16 @@ def test_a_difference_is_reported(pg_server_url: str, tmp_path: Path) -> None:
     assert kinds == [(1, "error"), (2, "error"), (2, "state")]
     (state,) = [m for m in report.mismatches if m.kind == "state"]
     assert state.label.endswith("-> post") and state.typeorm == [] and len(state.ormshift) == 1
+
+
+def test_writes_suite_has_no_mismatches(pg_server_url: str, tmp_path: Path) -> None:
+    # models as a user gets them: `ormshift generate` of the set's extracted manifest
+    with imported(generated("writes"), tmp_path) as package:
+        report = run_compare(
+            CORPUS / "writes", SCENARIOS / "writes.yaml", pg_server_url, models=package.__name__
+        )
+    details = [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches]
+    assert details == []
+    assert report.operations >= 90
+    for method in ("save", "remove", "softRemove", "recover", "insert", "upsert", "update"):
+        assert method in report.latency

@@ -24,7 +24,7 @@ REGEN = os.environ.get("ORMSHIFT_REGEN_GOLDEN") == "1"
 
 
 def test_every_corpus_set_has_a_golden_manifest() -> None:
-    assert GOLDEN_SETS == ["accounting", "blog", "cms", "shop", "types"]
+    assert GOLDEN_SETS == ["accounting", "blog", "cms", "shop", "types", "writes"]
 
 
 @pytest.mark.parametrize("name", GOLDEN_SETS)

@@ -84,14 +84,19 @@ def _notes(col: Column, ctype: ColumnType, prop: EntityColumn | None) -> list[st
             w for w, on in (("insert", prop.insert), ("update", prop.update)) if not on
         )
         notes.append(
-            f"property {prop.property_path!r} is excluded from {what} in TypeORM; "
-            "SQLAlchemy writes it whenever it is set"
+            f"property {prop.property_path!r} is excluded from {what} in TypeORM "
+            "(ormshift.orm leaves it out; a plain SQLAlchemy session writes it when set)"
         )
     return notes
 
 
-def _behaviour(prop: EntityColumn | None, imports: Imports) -> list[tuple[str, Expr]]:
-    """What TypeORM does with the column at run time, in SQLAlchemy's words."""
+def _behaviour(
+    prop: EntityColumn | None, imports: Imports, owners: tuple[str, ...]
+) -> list[tuple[str, Expr]]:
+    """What TypeORM does with the column at run time, in SQLAlchemy's words; what
+    ``ormshift.orm`` must know besides goes in ``info``: the column's role, ``insert`` /
+    ``update`` when TypeORM never writes it there, and ``sti_owner``, the single-table
+    classes declaring a column their root's table holds."""
     if prop is None:
         return []
     out: list[tuple[str, Expr]] = []
@@ -100,8 +105,18 @@ def _behaviour(prop: EntityColumn | None, imports: Imports) -> list[tuple[str, E
         out.append(("onupdate", "func.now()"))
     if not prop.select:
         out.append(("deferred", "True"))
+    info: list[str] = []
     if prop.role is not None:
-        out.append(("info", f'{{"typeorm": {py_str(prop.role)}}}'))
+        info.append(f'"typeorm": {py_str(prop.role)}')
+    if not prop.insert:
+        info.append('"insert": False')
+    if not prop.update:
+        info.append('"update": False')
+    if owners:
+        names = ", ".join(py_str(o) for o in owners)
+        info.append(f'"sti_owner": ({names},)')
+    if info:
+        out.append(("info", "{" + ", ".join(info) + "}"))
     return out
 
 
@@ -113,6 +128,7 @@ def render_column(
     *,
     attribute: str | None,
     prop: EntityColumn | None = None,
+    owners: tuple[str, ...] = (),
 ) -> RenderedColumn:
     """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``."""
     annotations = imports if attribute is not None else None
@@ -147,7 +163,7 @@ def render_column(
     if default is not None:
         imports.add("sqlalchemy", "text")
         args.append(("server_default", Call("text", (py_str(default),))))
-    args += _behaviour(prop, imports) if attribute is not None else []
+    args += _behaviour(prop, imports, owners) if attribute is not None else []
     if col.comment is not None:
         args.append(("comment", py_str(col.comment)))
     python = ctype.python + (" | None" if col.nullable else "")

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from ormshift.codegen.columns import render_column
 from ormshift.codegen.constraints import exclusion_ddl, table_items
 from ormshift.codegen.naming import doc_text, py_str
-from ormshift.codegen.plan import ModelPlan, Plan
+from ormshift.codegen.plan import ModelPlan, Plan, sti_descendants, sti_parent
 from ormshift.codegen.relations import render_relation
 from ormshift.codegen.source import INDENT, Call, Imports, Seq, after_imports, comment, render
+from ormshift.manifest import Entity
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,12 @@ class Finding:
 def _mapper_args(plan: Plan, model: ModelPlan) -> list[str]:
     args: list[str] = []
     inh = model.entity.inheritance
-    root = plan.model(model.parent) if model.parent else model
     if inh is not None:
         if model.parent is None:
             attr = model.columns[inh.discriminator_column]
             args.append(f'"polymorphic_on": {py_str(attr)}')
         value = inh.discriminator_value
-        disc = root.table.column(inh.discriminator_column)
+        disc = model.table.column(inh.discriminator_column)
         enum_values = next(
             (e.values for e in plan.manifest.enums if e.name == disc.enum_name), None
         )
@@ -53,20 +53,39 @@ def _mapper_args(plan: Plan, model: ModelPlan) -> list[str]:
     return args
 
 
-def _child_owners(plan: Plan, model: ModelPlan) -> dict[str, str]:
-    """For an STI root: column -> the children that declare it, when not all of them do.
+def _child_owners(plan: Plan, model: ModelPlan) -> dict[str, tuple[str, ...]]:
+    """For an STI root: column -> the classes declaring it, when the root does not.
 
-    Those columns live on the root, as TypeORM creates them in the root's table."""
+    Those columns live on the root, as TypeORM creates them in the root's table; a
+    class declares a column when it and all its descendants have it and its parent
+    does not (TypeORM lists a child's columns on its ancestors too)."""
     inh = model.entity.inheritance
     if inh is None or model.parent is not None:
         return {}
-    known = {e.name: e for e in plan.manifest.entities}
-    children = [known[c] for c in inh.children if c in known]
-    out: dict[str, str] = {}
+    manifest = plan.manifest
+    mapped = {m.entity.name: m.class_name for m in plan.models}
+
+    def has(entity: Entity, column: str) -> bool:
+        return column in {x.column for x in entity.columns}
+
+    def declares(entity: Entity, column: str) -> bool:
+        return has(entity, column) and all(
+            has(d, column) for d in sti_descendants(entity, manifest)
+        )
+
+    members = [manifest.entity(n) for n in inh.children if n in mapped]
+    out: dict[str, tuple[str, ...]] = {}
     for col in model.table.columns:
-        having = [c.name for c in children if col.name in {x.column for x in c.columns}]
-        if having and len(having) < len(children):
-            out[col.name] = ", ".join(having)
+        if declares(model.entity, col.name):
+            continue
+        owners = tuple(
+            mapped[m.name]
+            for m in members
+            if declares(m, col.name)
+            and not declares(manifest.entity(sti_parent(m, manifest) or m.name), col.name)
+        )
+        if owners:
+            out[col.name] = owners
     return out
 
 
@@ -104,7 +123,8 @@ def _class_lines(
         owners = _child_owners(plan, model)
         group: str | None = None
         for col in table.columns:
-            owner = owners.get(col.name)
+            owned = owners.get(col.name)
+            owner = ", ".join(owned) if owned else None
             if owner != group:
                 if body[-1] != "":
                     body.append("")
@@ -113,7 +133,13 @@ def _class_lines(
                 group = owner
             prop = model.properties.get(col.name)
             rendered = render_column(
-                col, table, imports, enum_types, attribute=model.columns[col.name], prop=prop
+                col,
+                table,
+                imports,
+                enum_types,
+                attribute=model.columns[col.name],
+                prop=prop,
+                owners=owned or (),
             )
             after_create += rendered.after_create
             for note in rendered.notes:

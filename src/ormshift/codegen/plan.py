@@ -113,22 +113,64 @@ def _column_attribute(prop: EntityColumn | None, column: str) -> str:
     return attribute_name(prop.property_path)
 
 
-def _own_relations(entity: Entity, manifest: Manifest) -> tuple[Relation, ...]:
-    """Relations declared on this class: an STI root keeps those all its children share."""
+def sti_parent(entity: Entity, manifest: Manifest) -> str | None:
+    """The class an STI child extends: the nearest member of its hierarchy listing it
+    among its children (TypeORM's manifest names the root as every child's parent)."""
+    inh = entity.inheritance
+    if inh is None or inh.parent is None:
+        return None
+    having = [
+        e
+        for e in manifest.entities
+        if e.inheritance is not None and entity.name in e.inheritance.children
+    ]
+    if not having:
+        return inh.parent
+    return min(having, key=lambda e: len(e.inheritance.children if e.inheritance else ())).name
+
+
+def sti_descendants(entity: Entity, manifest: Manifest) -> list[Entity]:
+    """The members of ``entity``'s hierarchy below it."""
     inh = entity.inheritance
     if inh is None:
+        return []
+    known = {e.name: e for e in manifest.entities}
+    return [known[c] for c in inh.children if c in known]
+
+
+def _own_relations(entity: Entity, manifest: Manifest) -> tuple[Relation, ...]:
+    """Relations declared on this class: those all its descendants share (TypeORM lists
+    a child's relations on its ancestors too), less those an ancestor declares."""
+    if entity.inheritance is None:
         return entity.relations
-    if inh.parent is None:
-        known = {e.name: e for e in manifest.entities}
-        children = [known[c] for c in inh.children if c in known]
-        return tuple(
-            r
+    below = sti_descendants(entity, manifest)
+    parent = sti_parent(entity, manifest)
+    inherited = _inherited_relations(parent, manifest)
+    return tuple(
+        r
+        for r in entity.relations
+        if r.property_name not in inherited
+        and all(r.property_name in {x.property_name for x in c.relations} for c in below)
+    )
+
+
+def _inherited_relations(name: str | None, manifest: Manifest) -> set[str]:
+    """Relation names declared on ``name`` and its ancestors: those every descendant
+    of one of them has."""
+    out: set[str] = set()
+    while name is not None:
+        entity = manifest.entity(name)
+        parent = sti_parent(entity, manifest)
+        out |= {
+            r.property_name
             for r in entity.relations
-            if all(r.property_name in {x.property_name for x in c.relations} for c in children)
-        )
-    root = manifest.entity(inh.parent)
-    shared = {r.property_name for r in _own_relations(root, manifest)}
-    return tuple(r for r in entity.relations if r.property_name not in shared)
+            if all(
+                r.property_name in {x.property_name for x in c.relations}
+                for c in sti_descendants(entity, manifest)
+            )
+        }
+        name = parent
+    return out
 
 
 def _model(entity: Entity, manifest: Manifest, class_name: str, module: str) -> ModelPlan:
@@ -149,7 +191,7 @@ def _model(entity: Entity, manifest: Manifest, class_name: str, module: str) -> 
         name = find_free_name(_column_attribute(prop, col.name), taken)
         taken.add(name)
         columns[col.name] = name
-    parent = entity.inheritance.parent if entity.inheritance and is_child else None
+    parent = sti_parent(entity, manifest) if is_child else None
     composites: list[CompositePlan] = []
     for emb in entity.embeddeds if not is_child else ():
         own = [c for c in entity.columns if c.embedded_path == emb.property_path]
@@ -185,13 +227,18 @@ def plan(manifest: Manifest) -> Plan:
         models.append(_model(entity, manifest, cls, module))
     # an STI child takes its column attributes from its root
     roots = {m.entity.name: m for m in models if m.parent is None}
+    root_of = {
+        m.entity.name: m.entity.inheritance.parent
+        for m in models
+        if m.parent is not None and m.entity.inheritance is not None
+    }
     models = [
         ModelPlan(
             m.entity,
             m.table,
             m.class_name,
             m.module,
-            roots[m.parent].columns,
+            roots[root_of[m.entity.name] or m.parent].columns,
             m.properties,
             m.relations,
             m.parent,

@@ -2,9 +2,10 @@
 
 * named after the TypeORM property, with ``back_populates`` when the other side exists;
 * many-to-many through the junction `Table` of ``tables.py`` (``secondary=``);
-* TypeORM cascades: ``insert``/``update`` -> ``save-update, merge``, ``remove`` ->
-  ``delete``, ``orphanedRowAction: "delete"`` -> ``delete-orphan``; ``soft-remove`` and
-  ``recover`` have no SQLAlchemy cascade and are said so in a comment;
+* TypeORM cascades in ``info={"cascade": (...)}``, applied by ``ormshift.orm``'s save,
+  remove, soft-remove and recover; SQLAlchemy's own cascade is always ``save-update,
+  merge`` (so that merge walks the relation), plus ``delete`` for ``remove`` and
+  ``delete-orphan`` for ``orphanedRowAction: "delete"``;
 * ``passive_deletes=True`` on a collection whose rows the database deletes or nulls
   itself (``ON DELETE CASCADE`` / ``SET NULL``);
 * ``eager: true`` -> ``lazy="joined"`` (one row) or ``lazy="selectin"`` (collections).
@@ -51,10 +52,12 @@ def _column_attrs(plan: Plan, entity: str, columns: tuple[str, ...]) -> str:
 
 
 def _cascade(plan: Plan, model: ModelPlan, rel: Relation) -> tuple[str | None, list[str]]:
+    """SQLAlchemy's cascade: ``save-update, merge`` always (``ormshift.orm`` walks every
+    relation and applies TypeORM's cascades, kept in ``info``, itself), ``delete`` for
+    ``remove``, ``delete-orphan`` for ``orphanedRowAction: "delete"``; None for the
+    default."""
     wanted = set(rel.cascade)
-    parts: list[str] = []
-    if wanted & {"insert", "update"}:
-        parts += ["save-update", "merge"]
+    parts: list[str] = ["save-update", "merge"]
     if "remove" in wanted:
         parts.append("delete")
     inverse = _inverse(plan, rel)
@@ -65,15 +68,17 @@ def _cascade(plan: Plan, model: ModelPlan, rel: Relation) -> tuple[str | None, l
     ):
         parts.append("delete-orphan")
     notes: list[str] = []
-    lost = sorted(wanted & {"soft-remove", "recover"})
-    if lost:
-        notes.append(
-            f"TypeORM also cascades {' and '.join(lost)} along {model.class_name}."
-            f"{rel.property_name}; SQLAlchemy has no such cascade (ormshift.orm does it)"
-        )
-    if not parts:
+    if len(parts) == 2:
         return None, notes
     return ", ".join(parts), notes
+
+
+def _typeorm_info(rel: Relation) -> str:
+    """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades."""
+    order = ("insert", "update", "remove", "soft-remove", "recover")
+    names = [py_str(c) for c in order if c in rel.cascade]
+    inner = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+    return '{"cascade": ' + inner + "}"
 
 
 def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, Expr]]:
@@ -141,6 +146,7 @@ def render_relation(
     cascade, notes = _cascade(plan, model, rel)
     if cascade is not None:
         kwargs.append(("cascade", py_str(cascade)))
+    kwargs.append(("info", _typeorm_info(rel)))
     if rel.eager:
         kwargs.append(("lazy", py_str("selectin" if many else "joined")))
     if many:

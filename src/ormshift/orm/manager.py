@@ -44,13 +44,27 @@ from ormshift.orm.errors import (
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions
+from ormshift.orm.persist import (
+    UPDATE_VALUES_MISSING,
+    remove_graph,
+    save_graph,
+    set_deleted_graph,
+    write_back,
+)
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
 from ormshift.orm.query import count_statement, exists_statement, is_pessimistic
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
 from ormshift.orm.write_cache import criteria as criteria_of
-from ormshift.orm.writes import column_values, create, criteria_condition
+from ormshift.orm.writes import (
+    column_values,
+    create,
+    criteria_condition,
+    insert_rows,
+    restrict,
+    updatable,
+)
 
 __all__ = ["DeleteResult", "EntityManager", "InsertResult", "UpdateResult"]
 
@@ -306,45 +320,26 @@ class EntityManager:
                 for obj in items:
                     save_simple(connection, obj)
                 return entity_or_entities
-            merged = [session.merge(obj) for obj in items]
-            new = {id(o) for o in session.new}
+            saved = save_graph(session, items)
             session.flush()
-            seen: set[int] = set()
-            for obj, persisted in zip(items, merged, strict=True):
-                _write_back(obj, persisted, seen, new)
+            for obj, persisted in saved.pairs:
+                write_back(obj, persisted, inserted=id(persisted) in saved.new)
         return entity_or_entities
 
     def remove(self, entity_or_entities: Any) -> Any:
+        """Delete the given rows (and what cascades ``remove``), nothing else: rows that
+        reference them are left to the foreign keys, as TypeORM leaves them."""
         many = isinstance(entity_or_entities, list | tuple)
         items = list(entity_or_entities) if many else [entity_or_entities]
         with self._scope(atomic=True) as session:
-            for obj in items:
-                info = entity_info(type(obj))
-                persisted = session.get(info.cls, _identity(info, obj))
-                if persisted is not None:
-                    session.delete(persisted)
-            session.flush()
-        for obj in items:
-            info = entity_info(type(obj))
-            for key in info.primary:
-                setattr(obj, key, None)
+            remove_graph(session, items)
         return entity_or_entities
 
     def _set_deleted(self, entity_or_entities: Any, deleted: bool) -> Any:
         many = isinstance(entity_or_entities, list | tuple)
         items = list(entity_or_entities) if many else [entity_or_entities]
         with self._scope(atomic=True) as session:
-            for obj in items:
-                info = entity_info(type(obj))
-                if info.delete_date is None:
-                    raise FindOptionsError(f"{info.name} has no delete date column")
-                persisted = session.get(info.cls, _identity(info, obj))
-                if persisted is None:
-                    raise EntityNotFound(info.name, _identity(info, obj))
-                setattr(persisted, info.delete_date, func.now() if deleted else None)
-                session.flush()
-                session.refresh(persisted)
-                _write_back(obj, persisted, set(), set())
+            set_deleted_graph(session, items, deleted)
         return entity_or_entities
 
     def soft_remove(self, entity_or_entities: Any) -> Any:
@@ -359,12 +354,16 @@ class EntityManager:
         items = list(values) if isinstance(values, list | tuple) else [values]
         plain, w = info.plain_columns, what
         # a plain dict of plain columns is its own row: no per-row walk
+        skip = info.sibling_columns
         rows = [
-            dict(v) if type(v) is dict and plain.issuperset(v) else column_values(info, v, what=w)
+            dict(v)
+            if type(v) is dict and plain.issuperset(v)
+            else column_values(info, v, what=w, ignore=skip)
             for v in items
         ]
         if not rows:
             raise FindOptionsError(f"{what}: no values given")
+        rows = insert_rows(info, rows)
         if info.version is not None:
             for row in rows:
                 row.setdefault(info.version, 1)
@@ -461,8 +460,14 @@ class EntityManager:
         if not paths:
             raise FindOptionsError("upsert needs at least one conflict path")
         conflict = [info.column(p).name for p in paths]
-        rows = self._rows(info, values, f"upsert into {info.name}")
-        given = {key for row in rows for key in row}
+        what = f"upsert into {info.name}"
+        rows = self._rows(info, values, what)
+        # TypeORM overwrites the columns the values set (inserted or not), less those
+        # it never updates; the discriminator is not among them
+        items = values if isinstance(values, list | tuple) else [values]
+        siblings = info.sibling_columns
+        set_keys = {k for v in items for k in column_values(info, v, what=what, ignore=siblings)}
+        given = {info.columns[k].key for k in set_keys - info.no_update}
         if info.version is not None and not any(
             (isinstance(v, info.cls) and info.version in inspect(v).dict)
             or (isinstance(v, Mapping) and info.version in v)
@@ -482,7 +487,9 @@ class EntityManager:
                 set_.setdefault(name, literal_column("DEFAULT"))
             where = None
             if skip and overwrite:
-                where = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
+                # TypeORM's overwrite condition also restricts a single-table child
+                changed = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
+                where = restrict(info, changed)
             stmt2 = stmt.on_conflict_do_update(index_elements=conflict, set_=set_, where=where)
             return stmt2.returning(*self._returning(info))
 
@@ -536,8 +543,8 @@ class EntityManager:
 
     def update(self, entity: type[Any], criteria: Any, values: Any) -> UpdateResult:
         info = entity_info(entity)
-        crit = criteria_of(info, criteria, "update")
-        data = column_values(info, values, what=f"update {info.name}")
+        crit = _restricted(info, criteria_of(info, criteria, "update"))
+        data = updatable(info, column_values(info, values, what=f"update {info.name}"))
         if not data:
             raise FindOptionsError(
                 "Cannot perform update query because update values are not defined."
@@ -546,7 +553,7 @@ class EntityManager:
 
     def delete(self, entity: type[Any], criteria: Any) -> DeleteResult:
         info = entity_info(entity)
-        crit = criteria_of(info, criteria, "delete")
+        crit = _restricted(info, criteria_of(info, criteria, "delete"))
         key = None if crit.key is None else ("delete", crit.key)
         stmt = statement(key, lambda: sa_delete(info.table).where(crit.condition))
         with self._scope() as session:
@@ -561,7 +568,7 @@ class EntityManager:
         col = getattr(info.cls, info.delete_date)
         return self._update(
             info,
-            Criteria(None, cond & col.is_(None)),
+            Criteria(None, restrict(info, cond & col.is_(None))),
             {info.delete_date: func.current_timestamp()},
             None,
         )
@@ -573,7 +580,10 @@ class EntityManager:
             raise FindOptionsError(f'Entity "{info.name}" does not have delete date columns.')
         col = getattr(info.cls, info.delete_date)
         return self._update(
-            info, Criteria(None, cond & col.is_not(None)), {info.delete_date: None}, None
+            info,
+            Criteria(None, restrict(info, cond & col.is_not(None))),
+            {info.delete_date: None},
+            None,
         )
 
     def _step(
@@ -583,8 +593,10 @@ class EntityManager:
         key = prop.replace(".", "_")
         if key not in info.columns:
             raise FindOptionsError(f"Column {prop} was not found in {info.name} entity.")
+        if key in info.no_update:
+            raise FindOptionsError(UPDATE_VALUES_MISSING)
         number = _step_amount(value)
-        crit = criteria_of(info, criteria, "update")
+        crit = _restricted(info, criteria_of(info, criteria, "update"))
         # the amount is a parameter, typed as the operator would type it
         shape = ("step", key, sign, type(number))
         sets = partial(_step_sets, info.columns[key], key, number, sign)
@@ -642,40 +654,11 @@ def _step_sets(col: Any, key: str, number: Any, sign: int) -> dict[str, Any]:
     return {key: col + amount if sign > 0 else col - amount}
 
 
-def _identity(info: EntityInfo, obj: Any) -> Any:
-    values = tuple(getattr(obj, k, None) for k in info.primary)
-    if any(v is None for v in values):
-        raise FindOptionsError(f"{info.name} has no primary key value; save it first")
-    return values[0] if len(values) == 1 else values
-
-
-def _write_back(obj: Any, persisted: Any, seen: set[int], new: set[int]) -> None:
-    """Copy what the database made into ``obj``, as TypeORM does after a save.
-
-    An inserted row gives back every column the caller did not set (keys, defaults);
-    an updated one its keys, version and create/update/delete dates.
-    """
-    if id(obj) in seen or obj is persisted:
-        return
-    seen.add(id(obj))
-    info = entity_info(type(obj))
-    state = inspect(obj)
-    generated = {*info.primary, *info.roles.values()}
-    inserted = id(persisted) in new
-    for key in info.columns:
-        if key in generated or (inserted and key not in state.dict):
-            setattr(obj, key, getattr(persisted, key))
-    for key, rel in info.relations.items():
-        if key not in state.dict:
-            continue
-        mine, theirs = state.dict[key], getattr(persisted, key)
-        if mine is None or theirs is None:
-            continue
-        if rel.uselist:
-            for a, b in zip(mine, theirs, strict=False):
-                _write_back(a, b, seen, new)
-        else:
-            _write_back(mine, theirs, seen, new)
+def _restricted(info: EntityInfo, crit: Criteria) -> Criteria:
+    """``crit`` restricted to a single-table child's rows (the key is the class's)."""
+    if info.sti_filter is None:
+        return crit
+    return Criteria(crit.key, restrict(info, crit.condition), crit.params)
 
 
 def _js_truthy(value: Any) -> bool:

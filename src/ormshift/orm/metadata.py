@@ -5,6 +5,14 @@ TypeORM roles of columns come from ``Column.info["typeorm"]`` (``"create-date"``
 mapper: its ``version_id_col`` is the version column, a column with ``onupdate`` the
 update-date column. Embedded columns are flattened with ``_`` (``home.geo.latitude``
 is the attribute ``home_geo_latitude``), as ormshift's code generator names them.
+
+What else TypeORM does with a column is in its ``info`` too: ``"insert": False`` /
+``"update": False`` (never written there), ``"sti_owner"`` (the single-table classes
+declaring a column their root's table holds). A relationship's TypeORM cascades are
+``info["cascade"]`` (a models module without them gets ``insert`` and ``update`` where
+SQLAlchemy's cascade saves, ``remove`` where it deletes). A primary key column SQLAlchemy
+makes serial (``Table.autoincrement_column``, no ``Identity``) or a column with a
+``Sequence`` is TypeORM's ``increment`` generation: never written on insert.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Table, inspect
+from sqlalchemy import Column, ColumnElement, DateTime, Sequence, Table, bindparam, inspect, or_
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
 
@@ -51,6 +59,82 @@ class EntityInfo:
         return all(
             rel.lazy in ("select", "raise", "raise_on_sql", True) for rel in self.relations.values()
         )
+
+    @cached_property
+    def sibling_columns(self) -> frozenset[str]:
+        """Columns of the single-table root this class does not have (a sibling's)."""
+        root = self.mapper.base_mapper
+        return frozenset(p.key for p in root.column_attrs) - set(self.columns)
+
+    @cached_property
+    def increment(self) -> frozenset[str]:
+        """Columns the database numbers (TypeORM's ``increment``): never inserted."""
+        auto = self.table.autoincrement_column
+        return frozenset(
+            k
+            for k, c in self.columns.items()
+            if (c is auto and c.identity is None) or isinstance(c.default, Sequence)
+        )
+
+    @cached_property
+    def no_insert(self) -> frozenset[str]:
+        """Columns TypeORM leaves out of an INSERT: ``insert: false`` and ``increment``."""
+        own = {k for k, c in self.columns.items() if c.info.get("insert") is False}
+        return frozenset(own) | self.increment
+
+    @cached_property
+    def no_update(self) -> frozenset[str]:
+        """Columns TypeORM leaves out of an UPDATE (``update: false``)."""
+        return frozenset(k for k, c in self.columns.items() if c.info.get("update") is False)
+
+    @cached_property
+    def discriminator(self) -> tuple[str, Any] | None:
+        """The discriminator's attribute key and this class's value (single-table
+        inheritance), written on every insert."""
+        on = self.mapper.polymorphic_on
+        if on is None or self.mapper.polymorphic_identity is None:
+            return None
+        for key, col in self.columns.items():
+            if col is on:
+                return key, self.mapper.polymorphic_identity
+        return None
+
+    @cached_property
+    def sti_filter(self) -> ColumnElement[bool] | None:
+        """``discriminator IN (this class and its subclasses)`` for a single-table child,
+        as TypeORM restricts every query of a child; None for a root or plain entity.
+        The values are bound parameters with their values (``d__0, ...``)."""
+        mapper = self.mapper
+        if self.discriminator is None or mapper.inherits is None or not mapper.single:
+            return None
+        col = self.columns[self.discriminator[0]]
+        values = [m.polymorphic_identity for m in mapper.self_and_descendants]
+        conds = [col == bindparam(f"d__{i}", v, type_=col.type) for i, v in enumerate(values)]
+        return conds[0] if len(conds) == 1 else or_(*conds)
+
+    @cached_property
+    def record_columns(self) -> tuple[str, ...]:
+        """Columns an instance of this class has as TypeORM gives it: those of its
+        single-table siblings and descendants left out."""
+        names = {c.__name__ for c in self.cls.__mro__}
+        return tuple(
+            k
+            for k, c in self.columns.items()
+            if not c.info.get("sti_owner") or names & set(c.info["sti_owner"])
+        )
+
+    def cascades(self, key: str) -> frozenset[str]:
+        """TypeORM's cascades of relation ``key``."""
+        rel = self.relations[key]
+        declared = rel.info.get("cascade")
+        if declared is not None:
+            return frozenset(declared)
+        out = set()
+        if rel.cascade.save_update:
+            out |= {"insert", "update"}
+        if rel.cascade.delete:
+            out.add("remove")
+        return frozenset(out)
 
     @property
     def delete_date(self) -> str | None:
@@ -123,6 +207,12 @@ def _roles(mapper: Mapper[Any], columns: dict[str, Column[Any]]) -> dict[str, st
     return roles
 
 
+def _lineage(mapper: Mapper[Any]) -> set[str]:
+    """Names of the classes whose columns an entity has in TypeORM: its ancestors, its
+    own and its subclasses' (a single-table sibling's columns are not its own)."""
+    return {m.class_.__name__ for m in (*mapper.iterate_to_root(), *mapper.self_and_descendants)}
+
+
 def entity_info(cls: type[Any]) -> EntityInfo:
     """The (cached) `EntityInfo` of a mapped class."""
     found = _CACHE.get(cls)
@@ -140,10 +230,12 @@ def entity_info(cls: type[Any]) -> EntityInfo:
                 "pass a declarative model"
             ) from exc
         columns: dict[str, Column[Any]] = {}
+        related = _lineage(mapper)
         for prop in mapper.column_attrs:
             if isinstance(prop, ColumnProperty) and len(prop.columns) == 1:
                 col = prop.columns[0]
-                if isinstance(col, Column):
+                owners = col.info.get("sti_owner") if isinstance(col, Column) else None
+                if isinstance(col, Column) and (not owners or related & set(owners)):
                     columns[prop.key] = col
         relations = {rel.key: rel for rel in mapper.relationships}
         primary = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)

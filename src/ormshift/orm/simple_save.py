@@ -1,5 +1,7 @@
 """``save()`` of an entity without relations, in SQL: one SELECT by key, then one
-INSERT or UPDATE of the changed columns with RETURNING, as TypeORM's persistence does.
+INSERT or UPDATE of the changed columns with RETURNING, as TypeORM's persistence does
+(a single-table child is looked for among its class's rows; columns TypeORM never
+inserts or updates, and generated keys, are left out as it leaves them).
 
 The unit of work (``Session.merge`` and ``flush``) is kept for entities that carry
 relations, where cascades matter; this path skips its bookkeeping where none is needed.
@@ -23,6 +25,7 @@ from sqlalchemy import (
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.write_cache import is_sql, statement
+from ormshift.orm.writes import insert_rows, restrict, updatable
 
 __all__ = ["is_simple", "save_simple"]
 
@@ -59,7 +62,7 @@ def _by_key(info: EntityInfo, keys: list[Any]) -> tuple[tuple[Any, ...], Any] | 
             if not isinstance(right, BindParameter):
                 return _NOT_CACHED
             conds.append(cols[k] == bindparam(f"k{i}", type_=right.type))
-        return and_(*conds)
+        return restrict(info, and_(*conds))
 
     cond = statement(shape, build)
     return None if cond is _NOT_CACHED else (shape, cond)
@@ -81,7 +84,9 @@ def save_simple(conn: Connection, obj: Any) -> None:
     if all(v is not None for v in keys):
         by_key = _by_key(info, keys)
         if by_key is None:
-            where = and_(*(cols[k] == v for k, v in zip(info.primary, keys, strict=True)))
+            where = restrict(
+                info, and_(*(cols[k] == v for k, v in zip(info.primary, keys, strict=True)))
+            )
             shape, params = None, None
         else:
             shape, where = by_key
@@ -92,7 +97,11 @@ def save_simple(conn: Connection, obj: Any) -> None:
         found = conn.execute(found_stmt, params).first()
         if found is not None:
             current = dict(zip(cols, found, strict=True))
-            changed = {k: v for k, v in data.items() if k not in info.primary and current[k] != v}
+            changed = {
+                k: v
+                for k, v in updatable(info, data).items()
+                if k not in info.primary and current[k] != v
+            }
             if changed:
                 plain = not any(is_sql(v) for v in changed.values())
                 names = tuple(changed)
@@ -116,7 +125,7 @@ def save_simple(conn: Connection, obj: Any) -> None:
                 current = dict(zip(cols, row, strict=True))
             _write(obj, info, current, given, inserted=False)
             return
-    values = dict(data)
+    (values,) = insert_rows(info, [data])
     if info.version is not None:
         values.setdefault(info.version, 1)
     created = (
@@ -125,4 +134,4 @@ def save_simple(conn: Connection, obj: Any) -> None:
         .returning(*cols.values())
     )
     made = dict(zip(cols, conn.execute(created).one(), strict=True))
-    _write(obj, info, made, given, inserted=True)
+    _write(obj, info, made, given - info.no_insert, inserted=True)

@@ -14,13 +14,17 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
 
-__all__ = ["column_values", "create", "criteria_condition"]
+__all__ = ["column_values", "create", "criteria_condition", "insert_rows", "restrict", "updatable"]
 
 _PRIMITIVES = (int, str, float, bytes)
 
 
-def column_values(info: EntityInfo, values: Any, *, what: str) -> dict[str, Any]:
-    """``{attribute key: value}`` of the columns set in an entity or a (nested) mapping."""
+def column_values(
+    info: EntityInfo, values: Any, *, what: str, ignore: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """``{attribute key: value}`` of the columns set in an entity or a (nested) mapping;
+    keys in ``ignore`` are left out (as TypeORM's insert leaves a single-table
+    sibling's columns out)."""
     if isinstance(values, info.cls):
         state = inspect(values)
         data = {k: v for k, v in state.dict.items() if not k.startswith("_")}
@@ -28,6 +32,8 @@ def column_values(info: EntityInfo, values: Any, *, what: str) -> dict[str, Any]
         data = dict(values)
     else:
         raise FindOptionsError(f"{what}: expected a {info.name} or a mapping, not {values!r}")
+    if ignore and not ignore.isdisjoint(data):
+        data = {k: v for k, v in data.items() if k not in ignore}
     out: dict[str, Any] = {}
     _flatten(info, data, "", out, what)
     return out
@@ -67,6 +73,40 @@ def _flatten(
             )
         else:
             raise UnknownProperty(f'{what}: Property "{path}" was not found in "{info.name}".')
+
+
+def insert_rows(info: EntityInfo, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows (by attribute key) as TypeORM inserts them: ``insert: false`` and
+    ``increment`` columns left out (the database numbers them, whatever was given), the
+    single-table discriminator set to the class's value."""
+    drop = info.no_insert
+    disc = info.discriminator
+    if not drop and disc is None:
+        return rows
+    out = []
+    for given in rows:
+        row = given
+        if drop and not drop.isdisjoint(given):
+            row = {k: v for k, v in given.items() if k not in drop}
+        if disc is not None:
+            row = {**row, disc[0]: disc[1]}
+        out.append(row)
+    return out
+
+
+def updatable(info: EntityInfo, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the columns TypeORM never updates (``update: false``)."""
+    drop = info.no_update
+    if not drop or drop.isdisjoint(values):
+        return values
+    return {k: v for k, v in values.items() if k not in drop}
+
+
+def restrict(info: EntityInfo, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition`` restricted to the rows of ``info``'s class (and its subclasses) when
+    it is a single-table child, as TypeORM restricts updates and deletes of one."""
+    sti = info.sti_filter
+    return condition if sti is None else condition & sti
 
 
 def _is_primitive(value: Any) -> bool:
@@ -148,9 +188,11 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
             setattr(obj, path, coerce_value(value, info.columns[path]))
         elif not prefix and key in info.relations:
             target = info.relations[key].mapper.class_
+            if value is None and info.relations[key].uselist:
+                continue  # TypeORM's save leaves a null collection as it is
             if value is None:
                 setattr(obj, key, None)
-            elif info.is_many(key):
+            elif info.relations[key].uselist:  # an inverse one-to-one is one entity
                 setattr(obj, key, [create(target, v) for v in value])
             elif not _set_reference(info, obj, key, value):
                 setattr(obj, key, create(target, value))

@@ -1,0 +1,300 @@
+"""TypeORM's persistence rules on top of SQLAlchemy's unit of work.
+
+``save`` merges the caller's graph into the session (SQLAlchemy's ``merge`` walks every
+relation), then undoes what TypeORM would not write: a related entity is inserted only
+along a relation cascading ``insert``, updated only along one cascading ``update``;
+links are kept either way (a foreign key, a junction row), as TypeORM keeps them. A new
+entity along an owning to-one relation without ``insert`` fails as TypeORM fails
+(``UpdateValuesMissingError``). Columns TypeORM never inserts (``insert: false``,
+generated ``increment`` keys) or never updates (``update: false``) are left out.
+
+``remove`` deletes the given rows only, by key (with the junction rows of their
+many-to-many relations, as TypeORM deletes them), after the given related entities
+along relations cascading ``remove``; rows it was not given are the foreign keys'
+business, so a referenced row fails with the database's error as in TypeORM.
+
+``soft_remove`` / ``recover`` set or clear the delete date of the given entities and,
+along relations cascading ``soft-remove`` / ``recover``, of the given related ones;
+the given to-many collections are linked as ``save`` links them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, inspect, select
+from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ormshift.orm.errors import FindOptionsError
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.writes import restrict
+
+__all__ = ["Saved", "remove_graph", "save_graph", "set_deleted_graph", "write_back"]
+
+UPDATE_VALUES_MISSING = (
+    "Cannot perform update query because update values are not defined. "
+    'Call "qb.set(...)" method to specify updated values.'
+)
+
+
+@dataclass
+class Saved:
+    """What `save_graph` merged: (caller's object, persistent object) pairs, and the ids
+    of the persistent objects that are inserted."""
+
+    pairs: list[tuple[Any, Any]] = field(default_factory=list)
+    new: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Walk:
+    seen: set[int] = field(default_factory=set)
+    pairs: list[tuple[Any, Any]] = field(default_factory=list)
+    insert_ok: set[int] = field(default_factory=set)
+    update_ok: set[int] = field(default_factory=set)
+    refused: list[tuple[Any, str, Any, Any]] = field(default_factory=list)
+    roots: set[int] = field(default_factory=set)
+
+
+def _walk(src: Any, merged: Any, walk: _Walk) -> None:
+    """Pair ``src`` with ``merged`` and decide, for each related entity the caller set,
+    whether TypeORM would write it."""
+    if id(src) in walk.seen or merged is None:
+        return
+    walk.seen.add(id(src))
+    walk.pairs.append((src, merged))
+    info = entity_info(type(src))
+    given = inspect(src).dict
+    for key, rel in info.relations.items():
+        value = given.get(key)
+        if value is None:
+            continue
+        cascades = info.cascades(key)
+        mine = list(value) if rel.uselist else [value]
+        theirs_value = getattr(merged, key)
+        if theirs_value is None:
+            continue
+        theirs = list(theirs_value) if rel.uselist else [theirs_value]
+        for child, persisted in zip(mine, theirs, strict=False):
+            if persisted is None or id(child) in walk.seen or id(persisted) in walk.roots:
+                continue  # written on its own account (a back reference, another root)
+            if inspect(persisted).pending:
+                if "insert" in cascades:
+                    walk.insert_ok.add(id(persisted))
+                    _walk(child, persisted, walk)
+                else:
+                    walk.refused.append((merged, key, rel, persisted))
+            elif "update" in cascades:
+                walk.update_ok.add(id(persisted))
+                _walk(child, persisted, walk)
+
+
+def _leave_out(obj: Any, keys: frozenset[str]) -> None:
+    """Unset ``keys`` on a pending object: the INSERT leaves them to the database."""
+    state = inspect(obj)
+    for key in keys & state.dict.keys():
+        delattr(obj, key)
+
+
+def _keep(obj: Any, keys: frozenset[str]) -> None:
+    """Undo changes to ``keys`` on a persistent object: the UPDATE leaves them."""
+    attrs = inspect(obj).attrs
+    for key in keys:
+        history = attrs[key].history
+        if history.added:
+            set_committed_value(obj, key, history.deleted[0] if history.deleted else None)
+
+
+def save_graph(session: Session, items: list[Any]) -> Saved:
+    """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed)."""
+    walk = _Walk()
+    # in a transaction the session may hold the caller's own pending and modified
+    # objects: only what this merge made or changed is judged here
+    pending_before = {id(o) for o in session.new}
+    dirty_before = {id(o) for o in session.dirty}
+    merged = [session.merge(obj) for obj in items]
+    walk.roots = roots = {id(m) for m in merged}
+    for obj, persisted in zip(items, merged, strict=True):
+        _walk(obj, persisted, walk)
+    for parent, key, rel, child in walk.refused:
+        if rel.direction is MANYTOONE:
+            raise FindOptionsError(UPDATE_VALUES_MISSING)
+        if rel.uselist:
+            collection = getattr(parent, key)
+            if child in collection:
+                collection.remove(child)
+        else:
+            set_committed_value(parent, key, None)
+    made = [o for o in session.new if id(o) not in pending_before]
+    for obj in made:
+        if id(obj) not in roots and id(obj) not in walk.insert_ok:
+            session.expunge(obj)
+    keep = roots | walk.update_ok | dirty_before
+    for obj in list(session.dirty):
+        if id(obj) not in keep:
+            session.expire(obj)
+    made = [o for o in made if o in session]
+    new = {id(o) for o in made}
+    for obj in made:
+        info = entity_info(type(obj))
+        _leave_out(obj, info.no_insert | info.sibling_columns)
+    for _, persisted in walk.pairs:
+        if id(persisted) not in new:
+            info = entity_info(type(persisted))
+            _keep(persisted, info.no_update | info.sibling_columns)
+    return Saved(walk.pairs, new)
+
+
+def write_back(obj: Any, persisted: Any, *, inserted: bool) -> None:
+    """Copy what the database made into ``obj``, as TypeORM does after a save.
+
+    An inserted row gives back every column the caller did not set (keys, defaults) and
+    those TypeORM did not insert; an updated one its keys, version and dates."""
+    if obj is persisted:
+        return
+    info = entity_info(type(obj))
+    state = inspect(obj)
+    generated = {*info.primary, *info.roles.values()}
+    if inserted:
+        generated |= info.no_insert
+    for key in info.columns:
+        if key in generated or (inserted and key not in state.dict):
+            setattr(obj, key, getattr(persisted, key))
+
+
+def _identity(info: EntityInfo, obj: Any) -> tuple[Any, ...] | None:
+    values = tuple(getattr(obj, k, None) for k in info.primary)
+    return None if any(v is None for v in values) else values
+
+
+def _by_key(info: EntityInfo, ident: tuple[Any, ...]) -> Any:
+    cond = and_(*(info.columns[k] == v for k, v in zip(info.primary, ident, strict=True)))
+    return restrict(info, cond)
+
+
+def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> None:
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    info = entity_info(type(obj))
+    ident = _identity(info, obj)
+    if ident is None:
+        raise FindOptionsError(f"{info.name} has no primary key value; save it first")
+    where = _by_key(info, ident)
+    connection = session.connection()
+    if connection.execute(select(*info.table.primary_key.columns).where(where)).first() is None:
+        return  # TypeORM removes nothing it cannot find
+    given = inspect(obj).dict
+    after: list[Any] = []
+    for key, rel in info.relations.items():
+        value = given.get(key)
+        if value is None or "remove" not in info.cascades(key):
+            continue
+        children = list(value) if rel.uselist else [value]
+        if rel.direction is MANYTOONE:
+            after += children  # this row holds the key: it goes first
+        else:
+            for child in children:
+                _remove(session, child, seen, removed)
+    done: set[Any] = set()
+    for rel in info.relations.values():
+        junction = rel.secondary
+        if rel.direction is not MANYTOMANY or not isinstance(junction, Table):
+            continue
+        pairs = tuple(
+            (local, remote) for local, remote in rel.synchronize_pairs if local.table is info.table
+        )
+        marker = (junction, tuple(r for _, r in pairs))
+        if not pairs or marker in done:
+            continue
+        done.add(marker)
+        row = dict(zip(info.primary, ident, strict=True))
+        keys = {info.mapper.get_property_by_column(local).key: remote for local, remote in pairs}
+        connection.execute(
+            delete(junction).where(and_(*(remote == row[k] for k, remote in keys.items())))
+        )
+    connection.execute(delete(info.table).where(where))
+    # the session (a transaction's) must not hand the deleted row out again
+    held = session.identity_map.get(session.identity_key(info.cls, ident))
+    if held is not None:
+        session.expunge(held)
+    removed.append(obj)
+    for child in after:
+        _remove(session, child, seen, removed)
+
+
+def remove_graph(session: Session, items: list[Any]) -> None:
+    """Delete the rows of ``items`` (and of what cascades ``remove``), keys cleared."""
+    removed: list[Any] = []
+    seen: set[int] = set()
+    for obj in items:
+        _remove(session, obj, seen, removed)
+    for obj in [*items, *removed]:
+        for key in entity_info(type(obj)).primary:
+            setattr(obj, key, None)
+
+
+def _soft(
+    session: Session,
+    obj: Any,
+    deleted: bool,
+    pairs: list[tuple[Any, Any]],
+    seen: set[int],
+    *,
+    root: bool,
+) -> None:
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    info = entity_info(type(obj))
+    if info.delete_date is None:
+        if root:
+            raise FindOptionsError(f"{info.name} has no delete date column")
+        return
+    ident = _identity(info, obj)
+    if ident is None:
+        if root:
+            raise FindOptionsError(f"{info.name} has no primary key value; save it first")
+        return
+    persisted = session.get(info.cls, ident if len(ident) > 1 else ident[0])
+    if persisted is None:
+        return  # TypeORM's UPDATE finds no row, and says nothing
+    setattr(persisted, info.delete_date, func.now() if deleted else None)
+    pairs.append((obj, persisted))
+    cascade = "soft-remove" if deleted else "recover"
+    given = inspect(obj).dict
+    for key, rel in info.relations.items():
+        value = given.get(key)
+        if value is None:
+            continue
+        children = list(value) if rel.uselist else [value]
+        target = entity_info(rel.mapper.class_)
+        if rel.uselist:
+            linked = []
+            for child in children:
+                child_ident = _identity(target, child)
+                found = None
+                if child_ident is not None:
+                    one = child_ident if len(child_ident) > 1 else child_ident[0]
+                    found = session.get(target.cls, one)
+                if found is not None:
+                    linked.append(found)
+            setattr(persisted, key, linked)
+        if cascade in info.cascades(key):
+            for child in children:
+                _soft(session, child, deleted, pairs, seen, root=False)
+
+
+def set_deleted_graph(session: Session, items: list[Any], deleted: bool) -> None:
+    """Soft-remove (``deleted``) or recover ``items`` and what cascades along; the delete
+    dates (and what else the database set) written back."""
+    pairs: list[tuple[Any, Any]] = []
+    seen: set[int] = set()
+    for obj in items:
+        _soft(session, obj, deleted, pairs, seen, root=True)
+    session.flush()
+    for obj, persisted in pairs:
+        session.refresh(persisted)
+        write_back(obj, persisted, inserted=False)  # the delete date is among the roles
