@@ -68,6 +68,7 @@ def compare(
     """Run each scenario through TypeORM and through ormshift.orm; report every difference."""
     # heavy imports here, so that other commands start fast
     from ormshift.clock import utc_now
+    from ormshift.compare.diff import differences
     from ormshift.compare.runner import run_compare
     from ormshift.files import check_writable
     from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
@@ -95,9 +96,14 @@ def compare(
         out.print_json(json.dumps(data, default=str))
     else:
         for m in report.mismatches:
-            console.print(
-                f"[red]{m.kind} mismatch[/] {m.scenario} #{m.index} {m.label}", soft_wrap=True
+            head = (
+                f"[yellow]known {m.kind} divergence[/]" if m.known else f"[red]{m.kind} mismatch[/]"
             )
+            console.print(f"{head} {m.scenario} #{m.index} {m.label}", soft_wrap=True)
+            if m.known:
+                console.print(f"  known: {m.known}", soft_wrap=True)
+            for where in differences(m.typeorm, m.ormshift, limit=4):
+                console.print(f"  {where}", soft_wrap=True)
             console.print(f"  TypeORM : {json.dumps(m.typeorm, default=str)[:400]}", soft_wrap=True)
             console.print(
                 f"  ormshift: {json.dumps(m.ormshift, default=str)[:400]}", soft_wrap=True
@@ -107,6 +113,7 @@ def compare(
             f"{report.scenarios} scenario(s), {report.operations} operation(s): "
             f"{report.count('result')} result, {report.count('error')} error and "
             f"{report.count('state')} state mismatch(es)"
+            + (f", {len(report.known)} known divergence(s)" if report.known else "")
         )
     if not report.ok:
         raise typer.Exit(1)
