@@ -87,9 +87,11 @@ def generate_operations(
 ) -> list[list[dict[str, Any]]]:
     """The sequences the fuzzer runs for ``seed`` (the same seed, the same sequences)."""
     gen = Generator(FuzzSchema.of(manifest), rows, random.Random(f"ops:{seed}"))
-    out = []
-    while sum(len(s) for s in out) < count:
-        out.append(gen.sequence(min(k, count - sum(len(s) for s in out))))
+    out: list[list[dict[str, Any]]] = []
+    made = 0
+    while made < count:
+        out.append(gen.sequence(min(k, count - made)))
+        made += len(out[-1])
     return out
 
 
@@ -132,8 +134,11 @@ def fuzz(
     shrink_runs: int = 150,
     on_sequence: Callable[[FuzzReport], None] | None = None,
     manifest: Manifest | None = None,
+    known: frozenset[str] = frozenset(),
 ) -> FuzzReport:
-    """Fuzz ``project`` for ``operations`` operations; divergences by class, shrunk."""
+    """Fuzz ``project`` for ``operations`` operations; divergences by class, shrunk.
+
+    Classes in ``known`` (signatures of an earlier run) are counted but not shrunk."""
     from ormshift.compare.models import generated_models  # noqa: PLC0415
     from ormshift.compare.runner import _Databases, load_models  # noqa: PLC0415
     from ormshift.extract.typeorm import extract_project  # noqa: PLC0415
@@ -181,7 +186,8 @@ def fuzz(
                     for found in found_all:
                         report.classes[found.signature] += 1
                         if report.classes[found.signature] == 1:
-                            report.findings.append(_shrunk(executor, ops, found, shrink_runs))
+                            runs = 0 if found.signature in known else shrink_runs
+                            report.findings.append(_shrunk(executor, ops, found, runs))
                     if on_sequence is not None:
                         on_sequence(report)
                 # shrinking runs are not the fuzzed operations
@@ -219,7 +225,11 @@ def _shrunk(executor: Executor, ops: list[dict[str, Any]], found: Divergence, ru
     def same(candidate: list[dict[str, Any]]) -> Divergence | None:
         return next((d for d in executor.run(candidate) if d.signature == found.signature), None)
 
-    small = shrink(prefix, lambda c: same(c) is not None, max_runs=runs) if runs > 0 else prefix
+    if runs <= 0:
+        return Finding(
+            found.signature, found.kind, prefix, len(prefix), found.typeorm, found.ormshift
+        )
+    small = shrink(prefix, lambda c: same(c) is not None, max_runs=runs)
     final = same(small) or found
     executor.ops_run, executor.seconds = ops_run, seconds
     return Finding(found.signature, found.kind, small, len(prefix), final.typeorm, final.ormshift)

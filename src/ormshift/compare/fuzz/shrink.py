@@ -49,7 +49,7 @@ def _cuts(value: Any) -> Iterator[Any]:
                 yield value[:i] + value[i + 1 :]
         for i, v in enumerate(value):
             for smaller in _cuts(v):
-                yield value[:i] + [smaller] + value[i + 1 :]
+                yield [*value[:i], smaller, *value[i + 1 :]]
 
 
 def _subtrees(ops: Ops, test: Callable[[Ops], bool], budget: list[int]) -> Ops:

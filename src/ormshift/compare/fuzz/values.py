@@ -60,11 +60,11 @@ def make_value(
         text = str(whole) if scale == 0 else f"{whole}.{rng.randrange(0, 10**scale):0{scale}d}"
         return Value(text, text)
     if kind == "float":
-        v = rng.randrange(-400, 400) / 4
-        return Value(repr(v), v)
+        f = rng.randrange(-400, 400) / 4
+        return Value(repr(f), f)
     if kind == "bool":
-        v = rng.random() < 0.5
-        return Value("true" if v else "false", v)
+        b = rng.random() < 0.5
+        return Value("true" if b else "false", b)
     if kind == "str":
         s = _text(rng, n, column.length)
         return Value(s, s)
@@ -101,8 +101,8 @@ def make_value(
         s = f"{rng.randrange(1, 30)} days"
         return Value(s, s)
     if kind == "bytes":
-        b = rng.getrandbits(32).to_bytes(4, "big").hex()
-        return Value("\\x" + b, {"$bytes": b})
+        hexed = rng.getrandbits(32).to_bytes(4, "big").hex()
+        return Value("\\x" + hexed, {"$bytes": hexed})
     if kind == "inet":
         s = f"10.0.{rng.randrange(0, 255)}.{rng.randrange(1, 255)}"
         return Value(s, s)
