@@ -54,6 +54,10 @@ def signature(op: Operation, kind: str, a: Any, b: Any) -> str:
     found = differences(a, b, limit=1)
     head = found[0] if found else "?"
     path, _, what = head.partition(": ")
+    step = re.match(r"\[(\d+)\]", path)
+    if op.op == "transaction" and step and int(step.group(1)) < len(op.args[0]):
+        inner = op.args[0][int(step.group(1))]
+        where = f"transaction > {inner.get('op')} {inner.get('entity') or ''}".strip()
     if what.startswith("TypeORM "):
         what = "value differs"
     return f"result {where}: {_path_class(path)} {what}"

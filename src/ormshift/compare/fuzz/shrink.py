@@ -78,5 +78,9 @@ def shrink(ops: Ops, reproduces: Callable[[Ops], bool], *, max_runs: int = 200) 
         except Exception:
             return False
 
-    ops = _ddmin(list(ops), test, budget)
+    # most divergences need only the operation that shows them: try that first
+    if len(ops) > 1 and test(ops[-1:]):
+        ops = ops[-1:]
+    else:
+        ops = _ddmin(list(ops), test, budget)
     return _subtrees(ops, test, budget)
