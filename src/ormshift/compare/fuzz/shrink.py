@@ -79,8 +79,6 @@ def shrink(ops: Ops, reproduces: Callable[[Ops], bool], *, max_runs: int = 200) 
             return False
 
     # most divergences need only the operation that shows them: try that first
-    if len(ops) > 1 and test(ops[-1:]):
-        ops = ops[-1:]
-    else:
-        ops = _ddmin(list(ops), test, budget)
+    alone = len(ops) > 1 and test(ops[-1:])
+    ops = ops[-1:] if alone else _ddmin(list(ops), test, budget)
     return _subtrees(ops, test, budget)
