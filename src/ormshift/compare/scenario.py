@@ -68,7 +68,10 @@ class Operation:
 
     @property
     def ordered(self) -> bool:
-        """Whether result order is part of the result: only when the query orders."""
+        """Whether result order is part of the result: only when the query orders (a
+        transaction's results are its steps', in step order)."""
+        if self.op == "transaction":
+            return True
         first = self.args[0] if self.args else None
         return isinstance(first, Mapping) and bool(first.get("order"))
 
