@@ -262,3 +262,12 @@ def test_observations_are_frozen() -> None:
     obs = Observation("x", 1, None, 0.1, 0.1)
     with pytest.raises(AttributeError):
         obs.value = 2  # type: ignore[misc]
+
+
+def test_a_transaction_keeps_its_step_order() -> None:
+    from ormshift.compare.scenario import Operation
+
+    steps = [{"op": "count", "entity": "Tag"}, {"op": "count", "entity": "Post"}]
+    assert Operation("transaction", None, [steps], "t").ordered
+    assert not Operation("find", "Tag", [{}], "f").ordered
+    assert Operation("find", "Tag", [{"order": {"id": "ASC"}}], "f").ordered
