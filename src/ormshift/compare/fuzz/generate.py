@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import ipaddress
+import json
 import random
 import uuid
 from collections.abc import Callable
@@ -28,13 +29,20 @@ _ORDERABLE = frozenset(
     {"int", "bigint", "numeric", "float", "str", "char", "date", "timestamp", "timestamptz", "enum"}
 )
 _NUMERIC = frozenset({"int", "numeric", "float", "bigint"})
-_NO_EQUALITY = frozenset({"json", "interval", "time", "timetz"})
+_NO_EQUALITY = frozenset({"json", "interval", "time", "timetz", "simple-json", "simple-array"})
 
 
 def to_arg(prop: Prop, value: Any) -> Any:
     """A value read back from PostgreSQL as the JSON argument TypeORM takes."""
     if value is None:
         return None
+    if prop.kind == "simple-json" and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    if prop.kind == "simple-array" and isinstance(value, str):
+        return value.split(",") if value else []
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             return value.isoformat(timespec="milliseconds")

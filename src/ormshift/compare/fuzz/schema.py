@@ -39,6 +39,10 @@ _KINDS = {
 }
 
 
+#: TypeORM column types stored as text but holding structured values
+_DECLARED = {"simple-json": "simple-json", "simple-array": "simple-array"}
+
+
 def kind_of(column: Column) -> str | None:
     """The value kind of a column, None when the fuzzer cannot make its values."""
     kind = _KINDS.get(column.type)
@@ -124,7 +128,7 @@ class FuzzSchema:
                     column = table.column(meta.column)
                 except KeyError:
                     continue
-                kind = kind_of(column)
+                kind = _DECLARED.get(meta.declared_type) or kind_of(column)
                 if kind is None:
                     continue
                 labels = meta.enum_values or enum_labels.get(column.enum_name or "", ())

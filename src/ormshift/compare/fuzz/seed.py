@@ -112,7 +112,7 @@ def _column_value(
         return None if rng.random() < 0.75 else f"2024-0{rng.randrange(1, 9)}-01 00:00:00"
     if col.nullable and role is None and rng.random() < 0.2:
         return None
-    kind = kind_of(col)
+    kind = prop.kind if prop is not None else kind_of(col)
     if kind is None:
         return None
     labels = prop.enum_values if prop is not None else ()

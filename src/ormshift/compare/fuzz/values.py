@@ -4,6 +4,7 @@ operation passes (TypeORM's own spelling: numbers, strings, ``{$date}``, ``{$byt
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -94,9 +95,13 @@ def make_value(
         return Value(u, u)
     if kind in ("json", "jsonb"):
         obj = {"k": rng.choice(_WORDS), "n": rng.randrange(0, 5)}
-        import json  # noqa: PLC0415
-
         return Value(json.dumps(obj), obj)
+    if kind == "simple-json":
+        obj = {"k": rng.choice(_WORDS), "n": rng.randrange(0, 5)}
+        return Value(json.dumps(obj, separators=(",", ":")), obj)
+    if kind == "simple-array":
+        items = [f"{rng.choice(_WORDS)}{n}-{i}" for i in range(rng.randrange(1, 3))]
+        return Value(",".join(items), items)
     if kind == "interval":
         s = f"{rng.randrange(1, 30)} days"
         return Value(s, s)
