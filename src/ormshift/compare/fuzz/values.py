@@ -100,8 +100,8 @@ def make_value(
         obj = {"k": rng.choice(_WORDS), "n": rng.randrange(0, 5)}
         return Value(json.dumps(obj, separators=(",", ":")), obj)
     if kind == "simple-array":
-        items = [f"{rng.choice(_WORDS)}{n}-{i}" for i in range(rng.randrange(1, 3))]
-        return Value(",".join(items), items)
+        words = [f"{rng.choice(_WORDS)}{n}-{i}" for i in range(rng.randrange(1, 3))]
+        return Value(",".join(words), words)
     if kind == "interval":
         s = f"{rng.randrange(1, 30)} days"
         return Value(s, s)
