@@ -46,7 +46,7 @@ def test_option_subtrees_are_cut_down() -> None:
     assert small == {
         "op": "find",
         "entity": "Post",
-        "args": [{"where": {"viewCount": {"$op": "MoreThan"}}}],
+        "args": [{"where": {"viewCount": {"$op": "MoreThan", "value": 5}}}],
     }
 
 
@@ -74,3 +74,9 @@ def test_values_fit_their_columns() -> None:
     assert stamp.sql is not None and stamp.sql.endswith("Z")
     a = [make_value("uuid", Column("u", "uuid", False), random.Random(9), 0).arg for _ in range(2)]
     assert a[0] == a[1]  # deterministic for the seed
+
+
+def test_argument_positions_survive_shrinking() -> None:
+    op = {"op": "update", "entity": "T", "args": [{"id": 1, "n": 2}, {"title": "x"}]}
+    (small,) = shrink([op], lambda c: len(c) == 1 and len(c[0]["args"]) == 2)
+    assert small == {"op": "update", "entity": "T", "args": [{}, {}]}

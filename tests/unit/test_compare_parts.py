@@ -15,7 +15,7 @@ from ormshift.compare.diff import Outcome, diff_outcomes, hidden_columns
 from ormshift.compare.errors import error_kind, error_kind_typeorm
 from ormshift.compare.latency import Recorder, percentile, summarize
 from ormshift.compare.normalize import VOLATILE, canonical, normalize_value
-from ormshift.compare.scenario import ScenarioAbort, decode_args
+from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
 from ormshift.orm import (
     EntityNotFound,
     FindOptionsError,
@@ -265,8 +265,6 @@ def test_observations_are_frozen() -> None:
 
 
 def test_a_transaction_keeps_its_step_order() -> None:
-    from ormshift.compare.scenario import Operation
-
     steps = [{"op": "count", "entity": "Tag"}, {"op": "count", "entity": "Post"}]
     assert Operation("transaction", None, [steps], "t").ordered
     assert not Operation("find", "Tag", [{}], "f").ordered

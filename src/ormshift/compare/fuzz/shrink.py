@@ -31,20 +31,24 @@ def _ddmin(ops: Ops, test: Callable[[Ops], bool], budget: list[int]) -> Ops:
     return ops
 
 
-def _cuts(value: Any) -> Iterator[Any]:
-    """Smaller variants of ``value``, one cut each, biggest cuts first."""
+_KEEP = frozenset({"op", "entity", "$op", "args", "catch"})
+
+
+def _cuts(value: Any, *, positional: bool = False) -> Iterator[Any]:
+    """Smaller variants of ``value``, one cut each, biggest cuts first. An operation keeps
+    its name, entity and argument positions; an operator keeps its ``value``."""
     if isinstance(value, dict):
+        keep = _KEEP | ({"value"} if "$op" in value else set())
         for k in list(value):
-            if k in ("op", "entity", "$op"):
-                continue
-            yield {kk: vv for kk, vv in value.items() if kk != k}
+            if k not in keep:
+                yield {kk: vv for kk, vv in value.items() if kk != k}
         for k, v in value.items():
             if k in ("op", "entity", "$op"):
                 continue
-            for smaller in _cuts(v):
+            for smaller in _cuts(v, positional=k == "args"):
                 yield {**value, k: smaller}
     elif isinstance(value, list):
-        if len(value) > 1:
+        if len(value) > 1 and not positional:
             for i in range(len(value)):
                 yield value[:i] + value[i + 1 :]
         for i, v in enumerate(value):
