@@ -72,6 +72,7 @@ def _fuzz(
     data_source: Path | None,
     out_dir: Path,
     as_json: bool,
+    shrink_runs: int,
 ) -> None:
     from ormshift.compare.fuzz import fuzz
 
@@ -88,6 +89,7 @@ def _fuzz(
         models=models,
         data_source=data_source,
         out_dir=out_dir,
+        shrink_runs=shrink_runs,
     )
     if as_json:
         data = {
@@ -128,6 +130,9 @@ def compare(
         Path,
         typer.Option("--out", help="Fuzz: where the shrunk scenario files of divergences go."),
     ] = Path("fuzz-divergences"),
+    shrink_runs: Annotated[
+        int, typer.Option(help="Fuzz: runs allowed to shrink each divergence class (0: none).")
+    ] = 60,
     models: Annotated[
         str | None,
         typer.Option(
@@ -146,7 +151,18 @@ def compare(
     if fuzz_ops is not None:
         if scenario is not None:
             raise fail("give --scenario or --fuzz, not both")
-        _fuzz(project, dsn, fuzz_ops, seed, ops_per_scenario, models, data_source, out_dir, as_json)
+        _fuzz(
+            project,
+            dsn,
+            fuzz_ops,
+            seed,
+            ops_per_scenario,
+            models,
+            data_source,
+            out_dir,
+            as_json,
+            shrink_runs,
+        )
         return
     if scenario is None:
         raise fail("say what to run: --scenario FILE, or --fuzz N")

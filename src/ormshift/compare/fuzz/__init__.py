@@ -131,7 +131,7 @@ def fuzz(
     data_source: Path | None = None,
     out_dir: Path | None = None,
     rows_per_table: int = 5,
-    shrink_runs: int = 150,
+    shrink_runs: int = 60,
     on_sequence: Callable[[FuzzReport], None] | None = None,
     manifest: Manifest | None = None,
     known: frozenset[str] = frozenset(),
