@@ -7,9 +7,13 @@
 // {"op": "bench", "n": N, "request": {...}} runs one request N times ("$i" in it
 // replaced by the run's number) and returns the per-run milliseconds, so that timing
 // excludes the pipe.
+// {"op": "describe"} returns each entity's TypeORM property keys and hidden join columns.
+// {"op": "batch", "requests": [...], "state": "SQL"} runs requests one after another and
+// returns one {ok, result | error, ms, state} per request; "state" (a query the harness
+// writes) is run after every request that has "writes": true, its rows returned.
 const readline = require("readline");
 const { buildDataSource, loadReflectMetadata, readArgs, fail } = require("./lib/load");
-const { run } = require("./lib/sidecar/ops");
+const { run, describe } = require("./lib/sidecar/ops");
 const { encode, encodeError } = require("./lib/sidecar/encode");
 
 function write(obj) {
@@ -18,6 +22,27 @@ function write(obj) {
 
 async function handle(typeorm, ds, message) {
   if (message.op === "ping") return { result: "pong", ms: 0 };
+  if (message.op === "describe") return { result: describe(ds), ms: 0 };
+  if (message.op === "batch") {
+    const replies = [];
+    let total = 0;
+    for (const request of message.requests) {
+      const t0 = process.hrtime.bigint();
+      let reply;
+      try {
+        const result = await run(typeorm, ds, ds.manager, request);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        reply = { ok: true, result: encode(ds, result), ms };
+      } catch (err) {
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        reply = { ok: false, error: encodeError(err), ms };
+      }
+      total += reply.ms;
+      if (request.writes && message.state) reply.state = await ds.query(message.state);
+      replies.push(reply);
+    }
+    return { result: replies, ms: total };
+  }
   if (message.op === "bench") {
     const times = [];
     const template = JSON.stringify(message.request);

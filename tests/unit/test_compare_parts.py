@@ -11,11 +11,18 @@ from typing import Any
 import pytest
 
 from ormshift.compare import Experiment, Observation, Result, ScenarioError, load_scenarios
+from ormshift.compare.diff import Outcome, diff_outcomes, hidden_columns
+from ormshift.compare.errors import error_kind, error_kind_typeorm
 from ormshift.compare.latency import Recorder, percentile, summarize
-from ormshift.compare.normalize import VOLATILE, canonical, common, conform, normalize_value, shape
-from ormshift.compare.runner import error_kind, error_kind_typeorm
-from ormshift.compare.scenario import decode_args
-from ormshift.orm import EntityNotFound, FindOptionsError, UniqueViolation, UnknownProperty
+from ormshift.compare.normalize import VOLATILE, canonical, normalize_value
+from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
+from ormshift.orm import (
+    EntityNotFound,
+    FindOptionsError,
+    OrmError,
+    UniqueViolation,
+    UnknownProperty,
+)
 from ormshift.orm.operators import FindOperator
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -45,15 +52,31 @@ def test_lists_keep_order_only_when_ordered() -> None:
     assert nested == [{"id": 1, "tags": [{"id": 2}, {"id": 3}]}]
 
 
-def test_conform_drops_keys_the_reference_lacks() -> None:
-    reference = [{"id": 1, "author": {"id": 2}}, {"id": 3, "title": "x"}]
-    python = [{"id": 1, "authorId": 2, "author": {"id": 2, "posts": []}}]
-    assert conform(shape(reference), python) == [{"id": 1, "author": {"id": 2}}]
-    assert common({"a": 1, "b": {"c": 1, "d": 2}}, {"b": {"c": 3}, "e": 1}) == (
-        {"b": {"c": 1}},
-        {"b": {"c": 3}},
-    )
+def test_a_key_only_one_side_has_is_a_difference() -> None:
+    ts = Outcome(result=[{"id": 1, "author": {"id": 2}}])
+    py = Outcome(result=[{"id": 1, "author": {"id": 2}, "subject": None}])
+    assert diff_outcomes(ts, py) == ("result", ts.result, py.result)
+    assert diff_outcomes(py, ts) is not None
+    assert diff_outcomes(ts, Outcome(result=[{"author": {"id": 2}, "id": 1}])) is None
     assert canonical({"b": 1, "a": 2}) == canonical({"a": 2, "b": 1})
+
+
+def test_only_join_columns_no_entity_of_the_table_names_are_hidden() -> None:
+    described = {
+        "Post": {"table": "post", "properties": ["id", "author"], "joinColumns": ["authorId"]},
+        "Person": {"table": "person", "properties": ["id", "deskId"], "joinColumns": []},
+        "Teacher": {"table": "person", "properties": ["id", "desk"], "joinColumns": ["deskId"]},
+    }
+    assert hidden_columns(described) == {"post": frozenset({"authorId"}), "person": frozenset()}
+
+
+def test_errors_differ_by_kind_not_by_message() -> None:
+    a = Outcome(error="EntityNotFoundError", detail="a")
+    assert diff_outcomes(a, Outcome(error="EntityNotFoundError", detail="b")) is None
+    found = diff_outcomes(a, Outcome(error="TypeORMError", detail="c"))
+    assert found is not None and found[0] == "error"
+    found = diff_outcomes(a, Outcome(result=None))
+    assert found is not None and found[2] == {"result": None}
 
 
 def test_percentiles_and_summary() -> None:
@@ -81,7 +104,14 @@ def test_error_kinds_line_up() -> None:
         {"name": "EntityNotFoundError"}
     )
     assert error_kind(FindOptionsError("x")) == error_kind_typeorm({"name": "TypeORMError"})
-    assert error_kind(KeyError("x")) == "crash:KeyError"
+    # no catch-all: what the table does not name is its own kind on each side
+    assert error_kind(KeyError("x")) == "ormshift:KeyError"
+    assert error_kind(OrmError("x")) == "ormshift:OrmError"
+    assert error_kind_typeorm({"name": "UpdateValuesMissingError"}) != error_kind(
+        FindOptionsError("x")
+    )
+    assert error_kind_typeorm({"name": "Error"}) == "typeorm:Error"
+    assert error_kind(ScenarioAbort()) == error_kind_typeorm({"name": "ScenarioAbort"})
 
 
 def test_operators_decode_from_json() -> None:
@@ -92,6 +122,24 @@ def test_operators_decode_from_json() -> None:
     assert raw.kind == "raw" and raw.params == {"n": 1}
     with pytest.raises(ScenarioError, match="unknown operator"):
         decode_args({"$op": "Nope"})
+
+
+def test_javascript_values_decode() -> None:
+    decoded = decode_args(
+        [
+            {
+                "at": {"$date": "2024-01-02T03:04:05.006Z"},
+                "b": {"$bytes": "00ff"},
+                "u": {"$undefined": True},
+            }
+        ]
+    )
+    assert decoded == [
+        {"at": datetime.datetime(2024, 1, 2, 3, 4, 5, 6000, tzinfo=datetime.UTC), "b": b"\x00\xff"}
+    ]
+    assert decode_args([{"$undefined": True}]) == [None]
+    where = decode_args({"$op": "In", "value": [{"$date": "2024-01-01T00:00:00Z"}]})
+    assert list(where.value) == [datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)]
 
 
 def test_the_shipped_scenarios_load() -> None:
@@ -214,3 +262,10 @@ def test_observations_are_frozen() -> None:
     obs = Observation("x", 1, None, 0.1, 0.1)
     with pytest.raises(AttributeError):
         obs.value = 2  # type: ignore[misc]
+
+
+def test_a_transaction_keeps_its_step_order() -> None:
+    steps = [{"op": "count", "entity": "Tag"}, {"op": "count", "entity": "Post"}]
+    assert Operation("transaction", None, [steps], "t").ordered
+    assert not Operation("find", "Tag", [{}], "f").ordered
+    assert Operation("find", "Tag", [{"order": {"id": "ASC"}}], "f").ordered

@@ -1,16 +1,18 @@
 "use strict";
 // Arguments in JSON -> TypeORM arguments: {"$op": "MoreThan", "value": 5} becomes
 // MoreThan(5); {"$op": "Raw", "sql": "{alias} > :n", "params": {"n": 5}} becomes
-// Raw((alias) => `${alias} > :n`, {n: 5}).
+// Raw((alias) => `${alias} > :n`, {n: 5}). JavaScript values JSON has no spelling for:
+// {"$date": "2024-01-01T00:00:00.000Z"} is a Date, {"$bytes": "00ff"} a Buffer and
+// {"$undefined": true} is undefined (a key set to undefined, not a missing key).
 
 function operatorOf(typeorm, spec) {
   const name = spec.$op;
-  const v = spec.value;
+  const v = decode(typeorm, spec.value);
   switch (name) {
     case "Not":
-      return typeorm.Not(decode(typeorm, v));
+      return typeorm.Not(v);
     case "Equal":
-      return typeorm.Equal(decode(typeorm, v));
+      return typeorm.Equal(v);
     case "LessThan":
     case "LessThanOrEqual":
     case "MoreThan":
@@ -35,18 +37,27 @@ function operatorOf(typeorm, spec) {
       return typeorm.Raw((alias) => sql.split("{alias}").join(alias), spec.params || {});
     }
     case "And":
-      return typeorm.And(...v.map((x) => decode(typeorm, x)));
+      return typeorm.And(...v);
     case "Or":
-      return typeorm.Or(...v.map((x) => decode(typeorm, x)));
+      return typeorm.Or(...v);
     default:
       throw new Error(`unknown operator ${name}`);
   }
+}
+
+function special(value) {
+  if (typeof value.$date === "string" && Object.keys(value).length === 1) return new Date(value.$date);
+  if (typeof value.$bytes === "string" && Object.keys(value).length === 1) return Buffer.from(value.$bytes, "hex");
+  if (value.$undefined === true && Object.keys(value).length === 1) return undefined;
+  return value;
 }
 
 function decode(typeorm, value) {
   if (Array.isArray(value)) return value.map((x) => decode(typeorm, x));
   if (value !== null && typeof value === "object") {
     if (typeof value.$op === "string") return operatorOf(typeorm, value);
+    const made = special(value);
+    if (made !== value) return made;
     const out = {};
     for (const [k, v] of Object.entries(value)) out[k] = decode(typeorm, v);
     return out;

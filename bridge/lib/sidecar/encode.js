@@ -3,7 +3,7 @@
 // columns by property path joined with "_", loaded relations nested, dates as ISO.
 
 function plain(value) {
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
   if (Buffer.isBuffer(value)) return { $bytes: value.toString("hex") };
   if (typeof value === "bigint") return value.toString();
   if (Array.isArray(value)) return value.map(plain);
@@ -32,14 +32,10 @@ function entityRecord(ds, entity, seen) {
     if (value === undefined) continue;
     out[col.propertyPath.split(".").join("_")] = plain(value);
   }
+  // relations by property path (those inside embedded objects too: "address_country")
   for (const rel of metadata.relations) {
-    const key = rel.propertyName;
-    let value;
-    if (rel.isLazy) {
-      value = entity["__" + key + "__"];
-    } else {
-      value = entity[key];
-    }
+    const key = rel.propertyPath.split(".").join("_");
+    const value = rel.getEntityValue(entity);
     if (value === undefined) continue;
     if (Array.isArray(value)) {
       out[key] = value.map((v) => entityRecord(ds, v, seen)).filter((v) => v !== undefined);

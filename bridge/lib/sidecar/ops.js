@@ -1,5 +1,9 @@
 "use strict";
 // One operation {op, entity, args} through TypeORM's Repository (or EntityManager).
+// Inside a transaction's steps: {"op": "transaction", ...} is a nested transaction
+// (TypeORM makes it a savepoint), {"op": "throw"} throws ScenarioAbort (the
+// transaction rolls back), and a step with "catch": true has its error caught and
+// returned as {"$error": {...}} so that the transaction goes on.
 
 const { decode } = require("./decode");
 
@@ -18,25 +22,47 @@ const FIND = new Set([
   "existsBy",
 ]);
 
+class ScenarioAbort extends Error {
+  constructor(message) {
+    super(message || "scenario step throws");
+    this.name = "ScenarioAbort";
+  }
+}
+
 function entityClass(ds, name) {
   const meta = ds.entityMetadatas.find((m) => m.name === name || m.targetName === name);
   if (!meta) throw new Error(`no entity named ${name}`);
   return meta.target;
 }
 
-async function run(typeorm, ds, manager, message) {
+async function steps(typeorm, ds, manager, list, encodeStep) {
+  const out = [];
+  for (const step of list) {
+    if (step.catch) {
+      try {
+        out.push(encodeStep(await run(typeorm, ds, manager, step)));
+      } catch (err) {
+        out.push({ $error: require("./encode").encodeError(err) });
+      }
+    } else {
+      out.push(encodeStep(await run(typeorm, ds, manager, step)));
+    }
+  }
+  return out;
+}
+
+async function run(typeorm, ds, manager, message, encodeStep = (x) => x) {
   const { op } = message;
+  if (op === "throw") throw new ScenarioAbort(message.message);
   const args = decode(typeorm, message.args || []);
   if (op === "query") return manager.query(args[0], args[1]);
   if (op === "transaction") {
-    const steps = message.args[0];
+    const list = message.args[0];
     const options = message.args[1] || {};
-    const body = async (m) => {
-      const out = [];
-      for (const step of steps) out.push(await run(typeorm, ds, m, step));
-      return out;
-    };
-    return options.isolation ? ds.transaction(options.isolation, body) : ds.transaction(body);
+    const body = (m) => steps(typeorm, ds, m, list, encodeStep);
+    // a transaction inside a transaction: the enclosing manager's, i.e. a savepoint
+    const owner = manager.queryRunner && manager.queryRunner.isTransactionActive ? manager : ds;
+    return options.isolation ? owner.transaction(options.isolation, body) : owner.transaction(body);
   }
   const repo = manager.getRepository(entityClass(ds, message.entity));
   if (FIND.has(op)) return repo[op](...args);
@@ -62,4 +88,28 @@ async function run(typeorm, ds, manager, message) {
   }
 }
 
-module.exports = { run };
+// What TypeORM calls each entity's properties, so that the harness can tell a key
+// TypeORM never has (a join column behind its relation) from one it just did not return.
+function describe(ds) {
+  const out = {};
+  for (const meta of ds.entityMetadatas) {
+    const properties = [];
+    const joinColumns = [];
+    for (const col of meta.columns) {
+      if (col.relationMetadata && !col.isVirtualProperty && col.propertyName === col.relationMetadata.propertyName) {
+        joinColumns.push(col.databaseName);
+        continue;
+      }
+      if (col.isVirtual) {
+        joinColumns.push(col.databaseName);
+        continue;
+      }
+      properties.push(col.propertyPath.split(".").join("_"));
+    }
+    for (const rel of meta.relations) properties.push(rel.propertyPath.split(".").join("_"));
+    out[meta.name] = { table: meta.tableName, properties, joinColumns };
+  }
+  return out;
+}
+
+module.exports = { run, describe, ScenarioAbort };

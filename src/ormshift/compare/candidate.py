@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ormshift.compare.scenario import Operation, decode_args
-from ormshift.orm import DataSource, EntityManager, InsertResult, to_record
+from sqlalchemy import inspect
+
+from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
+from ormshift.orm import DataSource, EntityManager, InsertResult
 from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.manager import DeleteResult, UpdateResult
+from ormshift.orm.metadata import entity_info
 
-__all__ = ["plain_result", "run_operation"]
+__all__ = ["Caught", "Hidden", "plain_result", "run_operation"]
 
 _FIND_OPTIONS = {
     "find": "find",
@@ -40,12 +44,21 @@ _PRIMITIVE = {
 _ENTITY = {"save": "save", "remove": "remove", "softRemove": "soft_remove", "recover": "recover"}
 
 
+@dataclass(frozen=True)
+class Caught:
+    """The error of a ``catch: true`` transaction step."""
+
+    error: BaseException
+
+
+#: table name -> database names of join columns TypeORM keeps behind their relation
+Hidden = Mapping[str, frozenset[str]]
+
+
 def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operation) -> Any:
     args = decode_args(op.args)
     if op.op == "query":
         return manager.query(args[0], args[1] if len(args) > 1 else None)
-    if op.op == "transaction":
-        raise FindOptionsError("a transaction runs from the data source")
     if op.entity is None or op.entity not in models:
         raise FindOptionsError(f"no model named {op.entity!r}; known: {', '.join(sorted(models))}")
     entity = models[op.entity]
@@ -71,29 +84,78 @@ def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operat
     raise FindOptionsError(f"unknown operation {op.op!r}")
 
 
+def _step(raw: Mapping[str, Any]) -> Operation:
+    return Operation(str(raw["op"]), raw.get("entity"), list(raw.get("args", [])), str(raw["op"]))
+
+
+def _steps(manager: EntityManager, models: Mapping[str, type[Any]], steps: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for raw in steps:
+        if raw.get("catch"):
+            try:
+                out.append(_in_transaction(manager, models, _step(raw)))
+            except Exception as exc:
+                out.append(Caught(exc))
+        else:
+            out.append(_in_transaction(manager, models, _step(raw)))
+    return out
+
+
+def _in_transaction(manager: EntityManager, models: Mapping[str, type[Any]], op: Operation) -> Any:
+    if op.op == "throw":
+        raise ScenarioAbort("scenario step throws")
+    if op.op == "transaction":
+        with manager.transaction() as nested:
+            return _steps(nested, models, list(op.args[0]))
+    return _execute(manager, models, op)
+
+
 def run_operation(ds: DataSource, models: Mapping[str, type[Any]], op: Operation) -> Any:
     """The result of ``op`` (raises what `ormshift.orm` raises)."""
     if op.op == "transaction":
-        steps = [
-            Operation(str(s["op"]), s.get("entity"), list(s.get("args", [])), str(s["op"]))
-            for s in op.args[0]
-        ]
         options = op.args[1] if len(op.args) > 1 else {}
         with ds.transaction(isolation=(options or {}).get("isolation")) as manager:
-            return [_execute(manager, models, step) for step in steps]
+            return _steps(manager, models, list(op.args[0]))
     return _execute(ds.manager, models, op)
 
 
-def plain_result(value: Any) -> Any:
-    """Entities as records, result objects as TypeORM shapes them."""
+def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]:
+    """Loaded columns and relations; a join column TypeORM has no property for is left out."""
+    info = entity_info(type(entity))
+    loaded = inspect(entity).dict
+    behind = hidden.get(info.table.name, frozenset())
+    out: dict[str, Any] = {}
+    for key, column in info.columns.items():
+        if key in loaded and column.name not in behind:
+            out[key] = loaded[key]
+    seen = seen | {id(entity)}
+    for key in info.relations:
+        if key not in loaded:
+            continue
+        value = loaded[key]
+        if isinstance(value, list):
+            out[key] = [_record(v, hidden, seen) for v in value if id(v) not in seen]
+        elif value is None:
+            out[key] = None
+        elif id(value) not in seen:
+            out[key] = _record(value, hidden, seen)
+    return out
+
+
+def plain_result(value: Any, hidden: Hidden | None = None, kind: Any = None) -> Any:
+    """Entities as records, result objects as TypeORM shapes them; ``kind(exc)`` names a
+    caught step's error."""
+    hidden = hidden or {}
+    if isinstance(value, Caught):
+        return {"$error": kind(value.error) if kind else type(value.error).__name__}
     if isinstance(value, InsertResult):
-        return {"identifiers": value.identifiers}
+        return {"identifiers": plain_result(value.identifiers, hidden, kind)}
     if isinstance(value, UpdateResult | DeleteResult):
         return {"affected": value.affected}
     if isinstance(value, list | tuple):
-        return [plain_result(v) for v in value]
+        return [plain_result(v, hidden, kind) for v in value]
     if isinstance(value, dict):
-        return {k: plain_result(v) for k, v in value.items()}
+        return {k: plain_result(v, hidden, kind) for k, v in value.items()}
     if hasattr(value, "__mapper__"):
-        return to_record(value)
+        return _record(value, hidden, frozenset())
     return value

@@ -19,9 +19,16 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from ormshift.compare.candidate import plain_result, run_operation
+from ormshift.compare.candidate import Hidden, run_operation
+from ormshift.compare.diff import (
+    diff_outcomes,
+    hidden_columns,
+    ormshift_outcome,
+    typeorm_outcome,
+)
+from ormshift.compare.errors import error_kind, error_kind_typeorm
 from ormshift.compare.latency import LatencySummary, Recorder
-from ormshift.compare.normalize import canonical, common, conform, normalize_value, shape
+from ormshift.compare.normalize import canonical
 from ormshift.compare.scenario import (
     Operation,
     Scenario,
@@ -30,24 +37,21 @@ from ormshift.compare.scenario import (
     load_scenarios,
 )
 from ormshift.compare.sidecar import Sidecar
+from ormshift.compare.state import snapshot, table_specs
 from ormshift.dsn import connect, normalize_url
 from ormshift.extract.typeorm import sync_project
-from ormshift.orm import DataSource, OrmError
-from ormshift.orm.errors import (
-    EntityNotFound,
-    OptimisticLockVersionMismatch,
-    PessimisticLockTransactionRequired,
-    QueryFailed,
-    UnknownProperty,
-)
+from ormshift.orm import DataSource
 from ormshift.orm.metadata import entity_info
 
-__all__ = ["CompareReport", "Mismatch", "error_kind", "load_models", "run_compare"]
-
-_INSERTS = frozenset({"insert", "upsert"})
-#: Operations returning the caller's own entity: compared on the properties both sides set.
-_ENTITY_OPS = frozenset({"save", "remove", "softRemove", "recover"})
-_AFFECTS = frozenset({"update", "delete", "softDelete", "restore", "increment", "decrement"})
+__all__ = [
+    "CompareReport",
+    "Mismatch",
+    "error_kind",
+    "error_kind_typeorm",
+    "load_models",
+    "reset",
+    "run_compare",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class Mismatch:
     kind: str  # "result" | "error" | "state"
     typeorm: Any
     ormshift: Any
+    #: the scenario marks this step as a known divergence: its note (names the class)
+    known: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,39 +75,21 @@ class CompareReport:
     samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
-        return sum(1 for m in self.mismatches if m.kind == kind)
+        """Unexpected mismatches of ``kind`` (known divergences are counted apart)."""
+        return sum(1 for m in self.mismatches if m.kind == kind and m.known is None)
+
+    @property
+    def known(self) -> tuple[Mismatch, ...]:
+        """Mismatches at steps the scenario marks as known divergences."""
+        return tuple(m for m in self.mismatches if m.known is not None)
+
+    @property
+    def unexpected(self) -> tuple[Mismatch, ...]:
+        return tuple(m for m in self.mismatches if m.known is None)
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches
-
-
-def error_kind_typeorm(error: Mapping[str, Any]) -> str:
-    name = str(error.get("name"))
-    if name == "QueryFailedError":
-        return f"sql:{error.get('code')}:{error.get('constraint') or ''}"
-    return {
-        "EntityPropertyNotFoundError": "property-not-found",
-        "EntityNotFoundError": "not-found",
-        "OptimisticLockVersionMismatchError": "optimistic-lock",
-        "PessimisticLockTransactionRequiredError": "lock-needs-transaction",
-    }.get(name, "invalid")
-
-
-def error_kind(exc: BaseException) -> str:
-    if isinstance(exc, QueryFailed):
-        return f"sql:{exc.sqlstate}:{exc.constraint or ''}"
-    if isinstance(exc, UnknownProperty):
-        return "property-not-found"
-    if isinstance(exc, EntityNotFound):
-        return "not-found"
-    if isinstance(exc, OptimisticLockVersionMismatch):
-        return "optimistic-lock"
-    if isinstance(exc, PessimisticLockTransactionRequired):
-        return "lock-needs-transaction"
-    if isinstance(exc, OrmError):
-        return "invalid"
-    return f"crash:{type(exc).__name__}"
+        return not self.unexpected
 
 
 def load_models(spec: str) -> dict[str, type[Any]]:
@@ -129,20 +117,6 @@ def load_models(spec: str) -> dict[str, type[Any]]:
         for name, value in vars(module).items()
         if isinstance(value, type) and hasattr(value, "__mapper__") and hasattr(value, "__table__")
     }
-
-
-def _shape_typeorm(op: Operation, result: Any) -> Any:
-    if op.op in _INSERTS and isinstance(result, Mapping):
-        return {"identifiers": result.get("identifiers")}
-    if op.op in _AFFECTS and isinstance(result, Mapping):
-        return {"affected": result.get("affected")}
-    if op.op == "transaction" and isinstance(result, list):
-        steps = op.args[0]
-        return [
-            _shape_typeorm(Operation(str(s["op"]), s.get("entity"), s.get("args", []), ""), r)
-            for s, r in zip(steps, result, strict=False)
-        ]
-    return result
 
 
 def _with_database(url: str, name: str) -> str:
@@ -184,17 +158,10 @@ class _Databases:
                 )
 
 
-def _tables(conn: psycopg.Connection) -> list[str]:
-    rows = conn.execute(
-        "select tablename from pg_tables where schemaname = 'public' order by tablename"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def reset(url: str, seed: tuple[str, ...]) -> None:
     """Empty every table (identities restarted), then run the seed statements."""
     with connect(url, autocommit=False) as conn:
-        tables = _tables(conn)
+        tables = [t.name for t in table_specs(conn)]
         if tables:
             conn.execute(
                 sql.SQL("truncate {} restart identity cascade").format(
@@ -209,18 +176,6 @@ def reset(url: str, seed: tuple[str, ...]) -> None:
                     f"seed statement failed: {exc.diag.message_primary or exc}: {statement[:120]}"
                 ) from exc
         conn.commit()
-
-
-def snapshot(url: str, volatile: frozenset[str]) -> dict[str, Any]:
-    """Every table's rows, ordered by all columns, normalised."""
-    out: dict[str, Any] = {}
-    with connect(url) as conn:
-        for table in _tables(conn):
-            cur = conn.execute(sql.SQL("select * from {}").format(sql.Identifier(table)))
-            names = [d.name for d in cur.description or []]
-            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-            out[table] = normalize_value(rows, volatile, ordered=False)
-    return out
 
 
 def _volatile(models: Mapping[str, type[Any]]) -> tuple[frozenset[str], frozenset[str]]:
@@ -244,6 +199,7 @@ def _run_scenario(
     models: Mapping[str, type[Any]],
     recorder: Recorder,
     on_operation: Callable[[str, Operation], None] | None,
+    hidden: Hidden,
 ) -> list[Mismatch]:
     seed = file.seed + scenario.seed
     reset(dbs.url("typeorm"), seed)
@@ -265,29 +221,14 @@ def _run_scenario(
         except Exception as exc:
             py_error = exc
         recorder.add("ormshift", op.op, (time.perf_counter() - started) * 1000)
-        if not reply.ok or py_error is not None:
-            ts_kind = error_kind_typeorm(reply.error or {}) if not reply.ok else None
-            py_kind = error_kind(py_error) if py_error is not None else None
-            if ts_kind != py_kind:
-                mismatches.append(
-                    Mismatch(
-                        scenario.name,
-                        index,
-                        op.label,
-                        "error",
-                        reply.error if not reply.ok else "(no error)",
-                        f"{type(py_error).__name__}: {py_error}" if py_error else "(no error)",
-                    )
-                )
-        else:
-            ts_plain = _shape_typeorm(op, reply.result)
-            py_plain = conform(shape(ts_plain), plain_result(py_result))
-            if op.op in _ENTITY_OPS:
-                ts_plain, py_plain = common(ts_plain, py_plain)
-            a = normalize_value(ts_plain, vol_attrs, ordered=op.ordered)
-            b = normalize_value(py_plain, vol_attrs, ordered=op.ordered)
-            if canonical(a) != canonical(b):
-                mismatches.append(Mismatch(scenario.name, index, op.label, "result", a, b))
+        a = typeorm_outcome(op, reply.ok, reply.result, reply.error, vol_attrs)
+        b = ormshift_outcome(op, py_result, py_error, hidden, vol_attrs)
+        found = diff_outcomes(a, b)
+        if found is not None:
+            kind, ts_side, py_side = found
+            mismatches.append(
+                Mismatch(scenario.name, index, op.label, kind, ts_side, py_side, op.known)
+            )
         if op.writes:
             a_state = snapshot(dbs.url("typeorm"), vol_cols)
             b_state = snapshot(dbs.url("ormshift"), vol_cols)
@@ -301,6 +242,7 @@ def _run_scenario(
                             "state",
                             a_state.get(table),
                             b_state.get(table),
+                            op.known,
                         )
                     )
     return mismatches
@@ -332,9 +274,11 @@ def run_compare(
             Sidecar(project, dbs.url("typeorm"), data_source=data_source) as sidecar,
             DataSource(dbs.url("ormshift"), size=5) as ds,
         ):
+            described = sidecar.request({"op": "describe"})
+            hidden = hidden_columns(described.result if described.ok else {})
             for scenario in file.scenarios:
                 mismatches += _run_scenario(
-                    scenario, file, dbs, sidecar, ds, classes, recorder, on_operation
+                    scenario, file, dbs, sidecar, ds, classes, recorder, on_operation, hidden
                 )
                 operations += len(scenario.operations)
     finally:

@@ -160,7 +160,7 @@ def from_compare(
         differences=tuple(
             DifferenceRow(
                 table=m.scenario,
-                kind=f"{m.kind} mismatch",
+                kind=f"known {m.kind} divergence" if m.known else f"{m.kind} mismatch",
                 key=f"#{m.index} {m.label}",
                 source=_text(m.typeorm),
                 target=_text(m.ormshift),
@@ -170,7 +170,9 @@ def from_compare(
         notes=(
             f"{result.scenarios} scenario(s), {result.operations} operation(s): "
             f"{result.count('result')} result, {result.count('error')} error and "
-            f"{result.count('state')} state mismatch(es)",
+            f"{result.count('state')} state mismatch(es)"
+            + (f", {len(result.known)} known divergence(s)" if result.known else ""),
+            *(f"known divergence #{m.index} {m.label}: {m.known}" for m in result.known),
         ),
     )
 

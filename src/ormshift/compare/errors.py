@@ -1,0 +1,64 @@
+"""Errors compared by kind: TypeORM's error class against ormshift's, through one table.
+
+TypeORM's side is the class name the sidecar reports (``QueryFailedError`` with the
+SQLSTATE PostgreSQL gave); ormshift's side is the most specific class of the raised
+exception found in `ORMSHIFT_KINDS`. Both become the same vocabulary of kinds (TypeORM's
+class name). A class on either side that the table does not name stays its own kind
+(``typeorm:Error``, ``ormshift:ValueError``), so it never matches anything by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ormshift.compare.scenario import ScenarioAbort
+from ormshift.orm import errors as orm_errors
+
+__all__ = ["ORMSHIFT_KINDS", "TYPEORM_KINDS", "error_kind", "error_kind_typeorm"]
+
+#: TypeORM's error classes (``err.constructor.name``) -> kind.
+TYPEORM_KINDS: Mapping[str, str] = {
+    "EntityNotFoundError": "EntityNotFoundError",
+    "EntityPropertyNotFoundError": "EntityPropertyNotFoundError",
+    "OptimisticLockVersionMismatchError": "OptimisticLockVersionMismatchError",
+    "OptimisticLockCanNotBeUsedError": "OptimisticLockCanNotBeUsedError",
+    "PessimisticLockTransactionRequiredError": "PessimisticLockTransactionRequiredError",
+    "UpdateValuesMissingError": "UpdateValuesMissingError",
+    "TypeORMError": "TypeORMError",
+    "TypeError": "TypeError",
+    "ScenarioAbort": "ScenarioAbort",
+}
+
+#: ormshift's classes -> kind; the most specific class of an exception that is listed wins.
+ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (ScenarioAbort, "ScenarioAbort"),
+    (orm_errors.EntityNotFound, "EntityNotFoundError"),
+    (orm_errors.UnknownProperty, "EntityPropertyNotFoundError"),
+    (orm_errors.OptimisticLockVersionMismatch, "OptimisticLockVersionMismatchError"),
+    (orm_errors.PessimisticLockTransactionRequired, "PessimisticLockTransactionRequiredError"),
+    # find options / criteria TypeORM rejects with a plain TypeORMError
+    (orm_errors.FindOptionsError, "TypeORMError"),
+)
+
+
+def _sql(code: Any, constraint: Any) -> str:
+    return f"QueryFailedError:{code or '?'}:{constraint or ''}"
+
+
+def error_kind_typeorm(error: Mapping[str, Any]) -> str:
+    """The kind of an error the sidecar reported (``{name, code, ...}``)."""
+    name = str(error.get("name"))
+    if name == "QueryFailedError":
+        return _sql(error.get("code"), error.get("constraint"))
+    return TYPEORM_KINDS.get(name, f"typeorm:{name}")
+
+
+def error_kind(exc: BaseException) -> str:
+    """The kind of an exception ormshift raised."""
+    if isinstance(exc, orm_errors.QueryFailed):
+        return _sql(exc.sqlstate, exc.constraint)
+    for cls, kind in ORMSHIFT_KINDS:
+        if isinstance(exc, cls):
+            return kind
+    return f"ormshift:{type(exc).__name__}"

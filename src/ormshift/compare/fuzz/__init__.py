@@ -1,0 +1,235 @@
+"""The differential fuzzer: random operation sequences over a project's whole entity
+graph, through TypeORM and through `ormshift.orm` on identically seeded databases; each
+divergence class shrunk to a minimal scenario file that reproduces it.
+
+```python
+from ormshift.compare.fuzz import fuzz
+report = fuzz(Path("my-typeorm-app"), "postgresql://...", operations=2000, seed=1)
+for cls, count in report.classes.items(): print(count, cls)
+```
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ormshift.compare.diff import hidden_columns
+from ormshift.compare.fuzz.execute import Divergence, Executor
+from ormshift.compare.fuzz.generate import Generator
+from ormshift.compare.fuzz.schema import FuzzSchema
+from ormshift.compare.fuzz.seed import _VOLATILE_DEFAULT, build_seed
+from ormshift.compare.fuzz.shrink import shrink
+from ormshift.compare.sidecar import Sidecar
+from ormshift.compare.state import state_query, table_specs
+from ormshift.dsn import connect
+from ormshift.manifest import Manifest
+from ormshift.orm import DataSource
+
+__all__ = ["Finding", "FuzzReport", "fuzz", "generate_operations", "scenario_yaml"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The first divergence of one class, shrunk."""
+
+    signature: str
+    kind: str
+    operations: list[dict[str, Any]]
+    original_length: int
+    typeorm: Any
+    ormshift: Any
+    file: Path | None = None
+
+
+@dataclass
+class FuzzReport:
+    operations: int = 0
+    sequences: int = 0
+    seconds: float = 0.0
+    classes: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)
+    seed_rows: int = 0
+
+    @property
+    def divergences(self) -> int:
+        return sum(self.classes.values())
+
+    @property
+    def ops_per_second(self) -> float:
+        return self.operations / self.seconds if self.seconds > 0 else 0.0
+
+
+def _volatile(schema: FuzzSchema) -> tuple[frozenset[str], frozenset[str]]:
+    attrs: set[str] = set()
+    cols: set[str] = set()
+    for ent in schema.entities.values():
+        for p in ent.props:
+            default = (p.column.default or "").lower()
+            if p.role in ("create-date", "update-date", "delete-date") or any(
+                v in default for v in _VOLATILE_DEFAULT
+            ):
+                attrs.add(p.attr)
+                cols.add(p.column.name)
+    return frozenset(attrs), frozenset(cols)
+
+
+def generate_operations(
+    manifest: Manifest, rows: dict[str, list[dict[str, Any]]], seed: int, count: int, k: int
+) -> list[list[dict[str, Any]]]:
+    """The sequences the fuzzer runs for ``seed`` (the same seed, the same sequences)."""
+    gen = Generator(FuzzSchema.of(manifest), rows, random.Random(f"ops:{seed}"))
+    out: list[list[dict[str, Any]]] = []
+    made = 0
+    while made < count:
+        out.append(gen.sequence(min(k, count - made)))
+        made += len(out[-1])
+    return out
+
+
+def scenario_yaml(
+    finding: Finding, seed_sql: list[str], volatile: frozenset[str], models: str | None, note: str
+) -> str:
+    """A scenario file that reproduces ``finding`` with ``ormshift compare --scenario``."""
+    head = [
+        f"# {finding.signature}",
+        f"# {note}",
+        f"# shrunk from {finding.original_length} to {len(finding.operations)} operation(s)",
+    ]
+    if models is None:
+        head.append("# models: the package `ormshift generate` writes for this project (--models)")
+    data: dict[str, Any] = {}
+    if models:
+        data["models"] = models
+    data["volatile"] = sorted(volatile)
+    data["seed"] = seed_sql
+    data["scenarios"] = [{"name": finding.signature, "operations": finding.operations}]
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
+    return "\n".join(head) + "\n" + body
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def fuzz(
+    project: Path,
+    dsn: str,
+    *,
+    operations: int,
+    seed: int = 1,
+    ops_per_scenario: int = 20,
+    models: str | None = None,
+    data_source: Path | None = None,
+    out_dir: Path | None = None,
+    rows_per_table: int = 5,
+    shrink_runs: int = 60,
+    on_sequence: Callable[[FuzzReport], None] | None = None,
+    manifest: Manifest | None = None,
+    known: frozenset[str] = frozenset(),
+) -> FuzzReport:
+    """Fuzz ``project`` for ``operations`` operations; divergences by class, shrunk.
+
+    Classes in ``known`` (signatures of an earlier run) are counted but not shrunk."""
+    from ormshift.compare.models import generated_models  # noqa: PLC0415
+    from ormshift.compare.runner import _Databases, load_models  # noqa: PLC0415
+    from ormshift.extract.typeorm import extract_project  # noqa: PLC0415
+
+    if manifest is None:
+        manifest = extract_project(project, data_source=data_source)
+    scratch = tempfile.TemporaryDirectory(prefix="ormshift-fuzz-")
+    if models is not None:
+        classes = load_models(models)
+    else:
+        _, classes = generated_models(manifest, Path(scratch.name))
+    schema = FuzzSchema.of(manifest)
+    vol_attrs, vol_cols = _volatile(schema)
+    report = FuzzReport()
+    dbs = _Databases(dsn, project, data_source)
+    try:
+        with connect(dbs.url("template"), autocommit=False) as conn:
+            seeded = build_seed(conn, schema, random.Random(f"seed:{seed}"), rows_per_table)
+            specs = table_specs(conn)
+        report.seed_rows = sum(len(r) for r in seeded.rows.values())
+        state = state_query(specs, vol_cols)
+        sequences = generate_operations(manifest, seeded.rows, seed, operations, ops_per_scenario)
+        with (
+            Sidecar(project, dbs.url("typeorm"), data_source=data_source) as sidecar,
+            DataSource(dbs.url("ormshift"), size=5) as ds,
+        ):
+            described = sidecar.request({"op": "describe"})
+            hidden = hidden_columns(described.result if described.ok else {})
+            executor = Executor(
+                sidecar,
+                ds,
+                classes,
+                (dbs.url("typeorm"), dbs.url("ormshift")),
+                seeded.statements,
+                state,
+                hidden,
+                vol_attrs,
+            )
+            try:
+                for ops in sequences:
+                    found_all = executor.run(ops)
+                    report.sequences += 1
+                    report.operations = executor.ops_run
+                    report.seconds = executor.seconds
+                    for found in found_all:
+                        report.classes[found.signature] += 1
+                        if report.classes[found.signature] == 1:
+                            runs = 0 if found.signature in known else shrink_runs
+                            report.findings.append(_shrunk(executor, ops, found, runs))
+                    if on_sequence is not None:
+                        on_sequence(report)
+                # shrinking runs are not the fuzzed operations
+            finally:
+                executor.close()
+    finally:
+        dbs.drop()
+        scratch.cleanup()
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        note = f"found by: ormshift compare --fuzz {operations} --seed {seed} --project {project}"
+        written = []
+        for i, f in enumerate(report.findings, 1):
+            path = out_dir / f"{i:03d}-{_slug(f.signature)}.yaml"
+            path.write_text(scenario_yaml(f, seeded.statements, vol_attrs | vol_cols, models, note))
+            written.append(
+                Finding(
+                    f.signature,
+                    f.kind,
+                    f.operations,
+                    f.original_length,
+                    f.typeorm,
+                    f.ormshift,
+                    path,
+                )
+            )
+        report.findings = written
+    return report
+
+
+def _shrunk(executor: Executor, ops: list[dict[str, Any]], found: Divergence, runs: int) -> Finding:
+    ops_run, seconds = executor.ops_run, executor.seconds
+    prefix = ops[: found.index + 1]
+
+    def same(candidate: list[dict[str, Any]]) -> Divergence | None:
+        return next((d for d in executor.run(candidate) if d.signature == found.signature), None)
+
+    if runs <= 0:
+        return Finding(
+            found.signature, found.kind, prefix, len(prefix), found.typeorm, found.ormshift
+        )
+    small = shrink(prefix, lambda c: same(c) is not None, max_runs=runs)
+    final = same(small) or found
+    executor.ops_run, executor.seconds = ops_run, seconds
+    return Finding(found.signature, found.kind, small, len(prefix), final.typeorm, final.ormshift)

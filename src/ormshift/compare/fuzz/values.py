@@ -1,0 +1,120 @@
+"""Random values by kind, each as the SQL text a seed writes and as the JSON argument an
+operation passes (TypeORM's own spelling: numbers, strings, ``{$date}``, ``{$bytes}``)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ormshift.manifest.model import Column
+
+__all__ = ["Value", "make_value"]
+
+
+@dataclass(frozen=True)
+class Value:
+    sql: str | None  # text cast to the column's type; None = NULL
+    arg: Any
+
+
+_WORDS = ("alpha", "beta", "gamma", "delta", "omega", "kappa", "sigma", "zeta")
+
+
+def _text(rng: random.Random, n: int, length: int | None) -> str:
+    word = f"{rng.choice(_WORDS)}{'-' if rng.random() < 0.5 else ' '}{n}"
+    return word[:length] if length else word
+
+
+def _timestamp(rng: random.Random) -> datetime.datetime:
+    start = datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
+    return start + datetime.timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
+
+
+def make_value(
+    kind: str, column: Column, rng: random.Random, n: int, enum_values: tuple[str, ...] = ()
+) -> Value:
+    """A value of ``kind`` for ``column``; ``n`` makes strings unique."""
+    if kind.endswith("[]"):
+        base = kind[:-2]
+        items = [
+            make_value(base, column, rng, n * 7 + i, enum_values)
+            for i in range(rng.randrange(0, 3))
+        ]
+        quoted = ",".join('"' + str(v.sql).replace('"', '\\"') + '"' for v in items)
+        return Value("{" + quoted + "}", [v.arg for v in items])
+    if kind == "int":
+        v = rng.randrange(-5, 100)
+        if column.type == "smallint":
+            v = rng.randrange(-5, 50)
+        return Value(str(v), v)
+    if kind == "bigint":
+        v = rng.randrange(0, 10**12)
+        return Value(str(v), str(v))
+    if kind == "numeric":
+        scale = column.scale or 0
+        digits = max(1, (column.precision or 10) - scale)
+        whole = rng.randrange(0, 10 ** min(digits, 6))
+        text = str(whole) if scale == 0 else f"{whole}.{rng.randrange(0, 10**scale):0{scale}d}"
+        return Value(text, text)
+    if kind == "float":
+        f = rng.randrange(-400, 400) / 4
+        return Value(repr(f), f)
+    if kind == "bool":
+        b = rng.random() < 0.5
+        return Value("true" if b else "false", b)
+    if kind == "str":
+        s = _text(rng, n, column.length)
+        return Value(s, s)
+    if kind == "char":
+        length = column.length or 1
+        s = "".join(rng.choice("ABCDEFGH") for _ in range(length))
+        return Value(s, s)
+    if kind == "enum":
+        s = rng.choice(enum_values) if enum_values else "x"
+        return Value(s, s)
+    if kind == "date":
+        d = _timestamp(rng).date().isoformat()
+        return Value(d, d)
+    if kind in ("time", "timetz"):
+        t = f"{rng.randrange(0, 24):02d}:{rng.randrange(0, 60):02d}:00"
+        return Value(
+            t + ("+00" if kind == "timetz" else ""), t + ("+00" if kind == "timetz" else "")
+        )
+    if kind in ("timestamp", "timestamptz"):
+        ts = _timestamp(rng)
+        iso = ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        text = iso if kind == "timestamptz" else iso[:-1]
+        arg: Any = {"$date": iso} if rng.random() < 0.5 else iso
+        return Value(text, arg)
+    if kind == "uuid":
+        u = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        return Value(u, u)
+    if kind in ("json", "jsonb"):
+        obj = {"k": rng.choice(_WORDS), "n": rng.randrange(0, 5)}
+        return Value(json.dumps(obj), obj)
+    if kind == "simple-json":
+        obj = {"k": rng.choice(_WORDS), "n": rng.randrange(0, 5)}
+        return Value(json.dumps(obj, separators=(",", ":")), obj)
+    if kind == "simple-array":
+        words = [f"{rng.choice(_WORDS)}{n}-{i}" for i in range(rng.randrange(1, 3))]
+        return Value(",".join(words), words)
+    if kind == "interval":
+        s = f"{rng.randrange(1, 30)} days"
+        return Value(s, s)
+    if kind == "bytes":
+        hexed = rng.getrandbits(32).to_bytes(4, "big").hex()
+        return Value("\\x" + hexed, {"$bytes": hexed})
+    if kind == "inet":
+        s = f"10.0.{rng.randrange(0, 255)}.{rng.randrange(1, 255)}"
+        return Value(s, s)
+    if kind == "cidr":
+        s = f"10.{rng.randrange(0, 255)}.0.0/16"
+        return Value(s, s)
+    if kind == "macaddr":
+        s = ":".join(f"{rng.randrange(0, 256):02x}" for _ in range(6))
+        return Value(s, s)
+    raise ValueError(f"no values of kind {kind}")

@@ -1,0 +1,90 @@
+"""The database state both sides left: every table's rows, in key order, normalised.
+
+`snapshot` reads the rows (for a readable diff); `state_query` is one SQL statement that
+makes the server digest every table (rows as text, volatile columns as set-or-null), so
+that the fuzzer compares state after each write without moving the rows, and the
+sidecar can run the same statement in the same batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ormshift.compare.normalize import normalize_value
+from ormshift.dsn import connect
+
+__all__ = ["TableSpec", "digest", "snapshot", "state_query", "table_specs"]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]  # primary key columns; all columns when there is none
+
+
+def table_specs(conn: psycopg.Connection[Any]) -> list[TableSpec]:
+    """The public schema's tables with their columns and primary keys, by name."""
+    rows = conn.execute(
+        """
+        select c.relname,
+               array(select a.attname from pg_attribute a
+                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                     order by a.attnum),
+               coalesce(array(select a.attname from pg_index i
+                              join unnest(i.indkey) with ordinality k(n, pos) on true
+                              join pg_attribute a on a.attrelid = c.oid and a.attnum = k.n
+                              where i.indrelid = c.oid and i.indisprimary order by k.pos),
+                        '{}')
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind in ('r', 'p')
+        order by c.relname
+        """
+    ).fetchall()
+    return [TableSpec(r[0], tuple(r[1]), tuple(r[2]) or tuple(r[1])) for r in rows]
+
+
+def snapshot(url: str, volatile: frozenset[str]) -> dict[str, Any]:
+    """Every table's rows ordered by primary key, normalised as results are."""
+    out: dict[str, Any] = {}
+    with connect(url) as conn:
+        for spec in table_specs(conn):
+            cur = conn.execute(
+                sql.SQL("select * from {} order by {}").format(
+                    sql.Identifier(spec.name),
+                    sql.SQL(", ").join(sql.Identifier(k) for k in spec.key),
+                )
+            )
+            names = [d.name for d in cur.description or []]
+            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+            out[spec.name] = normalize_value(rows, volatile, ordered=True)
+    return out
+
+
+def state_query(specs: list[TableSpec], volatile: frozenset[str]) -> str:
+    """SQL giving ``(table, rows, digest)`` per table; identifiers from the catalog."""
+    parts = []
+    for spec in specs:
+        cols = sql.SQL(", ").join(
+            sql.SQL("({0} is not null) as {0}").format(sql.Identifier(c))
+            if c in volatile
+            else sql.Identifier(c)
+            for c in spec.columns
+        )
+        parts.append(
+            sql.SQL(
+                "select {name}::text as t, count(*)::int as n, "
+                "md5(coalesce(string_agg(r::text, chr(10) order by r::text), '')) as d "
+                "from (select {cols} from {table}) r"
+            ).format(name=sql.Literal(spec.name), cols=cols, table=sql.Identifier(spec.name))
+        )
+    return sql.SQL(" union all ").join(parts).as_string(None)
+
+
+def digest(conn: psycopg.Connection[Any], query: str) -> dict[str, str]:
+    """``{table: "rows:md5"}`` from `state_query`'s statement."""
+    return {r[0]: f"{r[1]}:{r[2]}" for r in conn.execute(query.encode()).fetchall()}
