@@ -27,6 +27,7 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "UpdateValuesMissingError": "UpdateValuesMissingError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
+    "Error": "Error",
     "ScenarioAbort": "ScenarioAbort",
 }
 
@@ -37,6 +38,7 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.UnknownProperty, "EntityPropertyNotFoundError"),
     (orm_errors.OptimisticLockVersionMismatch, "OptimisticLockVersionMismatchError"),
     (orm_errors.PessimisticLockTransactionRequired, "PessimisticLockTransactionRequiredError"),
+    (orm_errors.UnsupportedFindOptions, "Error"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

@@ -16,6 +16,7 @@ from ormshift.orm.errors import (
     QueryTimeout,
     UniqueViolation,
     UnknownProperty,
+    UnsupportedFindOptions,
 )
 from ormshift.orm.manager import DeleteResult, EntityManager, InsertResult, UpdateResult
 from ormshift.orm.operators import (
@@ -85,6 +86,7 @@ __all__ = [
     "Repository",
     "UniqueViolation",
     "UnknownProperty",
+    "UnsupportedFindOptions",
     "UpdateResult",
     "to_record",
 ]

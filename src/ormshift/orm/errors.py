@@ -29,6 +29,13 @@ class FindOptionsError(OrmError):
     """Find options or criteria that TypeORM would reject too (unknown names, nulls, empty)."""
 
 
+class UnsupportedFindOptions(FindOptionsError):
+    """Find options TypeORM refuses with a plain ``Error`` rather than a TypeORMError
+    (``findOne`` without ``where``, an operator a relation does not support)."""
+
+    typeorm_name = "Error"
+
+
 class UnknownProperty(FindOptionsError):
     """A name in find options that the entity has neither as column, embedded nor relation."""
 

@@ -40,6 +40,7 @@ from ormshift.orm.errors import (
     OrmError,
     PessimisticLockTransactionRequired,
     PoolTimeout,
+    UnsupportedFindOptions,
     translated,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
@@ -240,7 +241,7 @@ class EntityManager:
 
     def find_one(self, entity: type[T], **options: Any) -> T | None:
         if not _js_truthy(options.get("where")):  # TypeORM: `if (!options.where)`
-            raise FindOptionsError(
+            raise UnsupportedFindOptions(
                 "You must provide selection conditions in order to find a single row."
             )
         rows = self._run_find(entity_info(entity), FindOptions.of({**options, "take": 1}), one=True)

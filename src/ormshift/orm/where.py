@@ -34,7 +34,7 @@ from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-from ormshift.orm.errors import FindOptionsError, UnknownProperty
+from ormshift.orm.errors import FindOptionsError, UnknownProperty, UnsupportedFindOptions
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.params import bind_named
@@ -237,7 +237,7 @@ _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
 
 def _unsupported(label: str) -> FindOptionsError:
-    return FindOptionsError(f"This relation isn't supported by given find operator ({label})")
+    return UnsupportedFindOptions(f"This relation isn't supported by given find operator ({label})")
 
 
 def _relation(
