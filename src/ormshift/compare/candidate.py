@@ -125,8 +125,10 @@ def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]
     loaded = inspect(entity).dict
     behind = hidden.get(info.table.name, frozenset())
     out: dict[str, Any] = {}
-    for key, column in info.columns.items():
-        if key in loaded and column.name not in behind:
+    for key in info.record_columns:  # a single-table class's own columns, as TypeORM's
+        if key in loaded and info.columns[key].name not in behind:
+            if key in info.primary and loaded[key] is None:
+                continue  # a removed entity's key: TypeORM's undefined, Python's None
             out[key] = loaded[key]
     seen = seen | {id(entity)}
     for key in info.relations:

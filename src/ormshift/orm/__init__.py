@@ -8,6 +8,7 @@ from ormshift.orm.errors import (
     FindOptionsError,
     ForeignKeyViolation,
     NotNullViolation,
+    OptimisticLockCanNotBeUsed,
     OptimisticLockVersionMismatch,
     OrmError,
     PessimisticLockTransactionRequired,
@@ -17,6 +18,7 @@ from ormshift.orm.errors import (
     UniqueViolation,
     UnknownProperty,
     UnsupportedFindOptions,
+    UpdateValuesMissing,
 )
 from ormshift.orm.manager import DeleteResult, EntityManager, InsertResult, UpdateResult
 from ormshift.orm.operators import (
@@ -73,6 +75,7 @@ __all__ = [
     "MoreThanOrEqual",
     "Not",
     "NotNullViolation",
+    "OptimisticLockCanNotBeUsed",
     "OptimisticLockVersionMismatch",
     "Or",
     "OrmError",
@@ -88,5 +91,6 @@ __all__ = [
     "UnknownProperty",
     "UnsupportedFindOptions",
     "UpdateResult",
+    "UpdateValuesMissing",
     "to_record",
 ]

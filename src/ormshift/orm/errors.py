@@ -36,6 +36,18 @@ class UnsupportedFindOptions(FindOptionsError):
     typeorm_name = "Error"
 
 
+class UpdateValuesMissing(FindOptionsError):
+    """An update with nothing to set (every value left out, or not updatable)."""
+
+    typeorm_name = "UpdateValuesMissingError"
+
+
+class OptimisticLockCanNotBeUsed(FindOptionsError):
+    """An optimistic lock on a find of many (TypeORM allows it on ``findOne`` only)."""
+
+    typeorm_name = "OptimisticLockCanNotBeUsedError"
+
+
 class UnknownProperty(FindOptionsError):
     """A name in find options that the entity has neither as column, embedded nor relation."""
 

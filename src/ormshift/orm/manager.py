@@ -36,11 +36,13 @@ from ormshift.orm.cache import cached_find
 from ormshift.orm.errors import (
     EntityNotFound,
     FindOptionsError,
+    OptimisticLockCanNotBeUsed,
     OptimisticLockVersionMismatch,
     OrmError,
     PessimisticLockTransactionRequired,
     PoolTimeout,
     UnsupportedFindOptions,
+    UpdateValuesMissing,
     translated,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
@@ -50,7 +52,7 @@ from ormshift.orm.persist import (
     remove_graph,
     save_graph,
     set_deleted_graph,
-    write_back,
+    write_persisted,
 )
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
@@ -183,7 +185,7 @@ class EntityManager:
 
     def _run_find(self, info: EntityInfo, opts: FindOptions, *, one: bool = False) -> list[Any]:
         if opts.lock and opts.lock.get("mode") == "optimistic" and not one:
-            raise FindOptionsError(
+            raise OptimisticLockCanNotBeUsed(
                 "The optimistic lock can be used only with find_one (TypeORM's getOne())."
             )
         if is_pessimistic(opts.lock) and not self.in_transaction:
@@ -324,7 +326,8 @@ class EntityManager:
             saved = save_graph(session, items)
             session.flush()
             for obj, persisted in saved.pairs:
-                write_back(obj, persisted, inserted=id(persisted) in saved.new)
+                new = id(persisted) in saved.new
+                write_persisted(obj, persisted, kind="insert" if new else "update")
         return entity_or_entities
 
     def remove(self, entity_or_entities: Any) -> Any:
@@ -547,7 +550,7 @@ class EntityManager:
         crit = _restricted(info, criteria_of(info, criteria, "update"))
         data = updatable(info, column_values(info, values, what=f"update {info.name}"))
         if not data:
-            raise FindOptionsError(
+            raise UpdateValuesMissing(
                 "Cannot perform update query because update values are not defined."
             )
         return self._update(info, crit, data)
@@ -595,7 +598,7 @@ class EntityManager:
         if key not in info.columns:
             raise FindOptionsError(f"Column {prop} was not found in {info.name} entity.")
         if key in info.no_update:
-            raise FindOptionsError(UPDATE_VALUES_MISSING)
+            raise UpdateValuesMissing(UPDATE_VALUES_MISSING)
         number = _step_amount(value)
         crit = _restricted(info, criteria_of(info, criteria, "update"))
         # the amount is a parameter, typed as the operator would type it

@@ -27,11 +27,12 @@ from sqlalchemy import Table, and_, delete, func, inspect, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import FindOptionsError
+from ormshift.orm.errors import FindOptionsError, UpdateValuesMissing
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import restrict
 
-__all__ = ["Saved", "remove_graph", "save_graph", "set_deleted_graph", "write_back"]
+__all__ = ["Saved", "remove_graph", "save_graph", "set_deleted_graph", "write_persisted"]
 
 UPDATE_VALUES_MISSING = (
     "Cannot perform update query because update values are not defined. "
@@ -120,7 +121,7 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
         _walk(obj, persisted, walk)
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
-            raise FindOptionsError(UPDATE_VALUES_MISSING)
+            raise UpdateValuesMissing(UPDATE_VALUES_MISSING)
         if rel.uselist:
             collection = getattr(parent, key)
             if child in collection:
@@ -147,21 +148,10 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     return Saved(walk.pairs, new)
 
 
-def write_back(obj: Any, persisted: Any, *, inserted: bool) -> None:
-    """Copy what the database made into ``obj``, as TypeORM does after a save.
-
-    An inserted row gives back every column the caller did not set (keys, defaults) and
-    those TypeORM did not insert; an updated one its keys, version and dates."""
-    if obj is persisted:
-        return
-    info = entity_info(type(obj))
-    state = inspect(obj)
-    generated = {*info.primary, *info.roles.values()}
-    if inserted:
-        generated |= info.no_insert
-    for key in info.columns:
-        if key in generated or (inserted and key not in state.dict):
-            setattr(obj, key, getattr(persisted, key))
+def write_persisted(obj: Any, persisted: Any, *, kind: Kind) -> None:
+    """`write_back` from the session's copy of ``obj`` (nothing when it is ``obj``)."""
+    if obj is not persisted:
+        write_back(obj, lambda key: getattr(persisted, key), kind=kind)
 
 
 def _identity(info: EntityInfo, obj: Any) -> tuple[Any, ...] | None:
@@ -297,4 +287,4 @@ def set_deleted_graph(session: Session, items: list[Any], deleted: bool) -> None
     session.flush()
     for obj, persisted in pairs:
         session.refresh(persisted)
-        write_back(obj, persisted, inserted=False)  # the delete date is among the roles
+        write_persisted(obj, persisted, kind="soft")

@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.write_cache import is_sql, statement
+from ormshift.orm.writeback import write_back
 from ormshift.orm.writes import insert_rows, restrict, updatable
 
 __all__ = ["is_simple", "save_simple"]
@@ -37,15 +38,6 @@ def is_simple(obj: Any) -> bool:
         return False
     info = entity_info(type(obj))
     return not any(key in info.relations for key in state.dict)
-
-
-def _write(
-    obj: Any, info: EntityInfo, row: dict[str, Any], given: set[str], inserted: bool
-) -> None:
-    generated = {*info.primary, *info.roles.values()}
-    for key in info.columns:
-        if key in generated or (inserted and key not in given):
-            setattr(obj, key, row[key])
 
 
 def _by_key(info: EntityInfo, keys: list[Any]) -> tuple[tuple[Any, ...], Any] | None:
@@ -123,7 +115,7 @@ def save_simple(conn: Connection, obj: Any) -> None:
                     bound.update({f"v__{i}": v for i, v in enumerate(changed.values())})
                 row = conn.execute(statement(key, build), bound or None).one()
                 current = dict(zip(cols, row, strict=True))
-            _write(obj, info, current, given, inserted=False)
+            write_back(obj, current.__getitem__, kind="update", given=given)
             return
     (values,) = insert_rows(info, [data])
     if info.version is not None:
@@ -134,4 +126,4 @@ def save_simple(conn: Connection, obj: Any) -> None:
         .returning(*cols.values())
     )
     made = dict(zip(cols, conn.execute(created).one(), strict=True))
-    _write(obj, info, made, given - info.no_insert, inserted=True)
+    write_back(obj, made.__getitem__, kind="insert", given=given - info.no_insert)

@@ -1,0 +1,56 @@
+"""What TypeORM writes back into an entity after it saved, soft-removed or recovered it.
+
+TypeORM (1.1's ``SubjectExecutor`` and ``ReturningResultsEntityUpdator``) merges what
+the database returned, then sets every nullable column the entity left undefined to
+``null``:
+
+* after an insert, the columns with a default, generated ones and the create, update
+  and delete dates and the version (``RETURNING``); an undefined column is then the
+  database's value or null, so every column of the class is there;
+* after an update, the update date and the version;
+* after a soft remove or recover, those and the delete date;
+* then, in each case, ``null`` for each nullable column of the class (its own and its
+  parents', never a sibling's or a child's, never the delete date) still undefined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any, Literal
+
+from sqlalchemy import inspect
+
+from ormshift.orm.metadata import entity_info
+
+__all__ = ["write_back"]
+
+Kind = Literal["insert", "update", "soft"]
+
+
+def write_back(
+    obj: Any,
+    value_of: Callable[[str], Any],
+    *,
+    kind: Kind,
+    given: Collection[str] | None = None,
+) -> None:
+    """Write into ``obj`` (the caller's entity, not attached to a session) what TypeORM
+    would; ``value_of(key)`` is the row's value as the database has it now, ``given`` the
+    keys the caller set (by default those ``obj`` holds)."""
+    info = entity_info(type(obj))
+    own = info.record_columns
+    set_by_caller = set(inspect(obj).dict if given is None else given)
+    if kind == "insert":
+        generated = {*info.primary, *info.roles.values(), *info.no_insert}
+        keys = [k for k in own if k in generated or k not in set_by_caller]
+    else:
+        roles = [info.update_date, info.version]
+        if kind == "soft":
+            roles.append(info.delete_date)
+        keys = [k for k in (*info.primary, *roles) if k is not None]
+    for key in keys:
+        setattr(obj, key, value_of(key))
+    held = inspect(obj).dict
+    for key in own:
+        if key != info.delete_date and key not in held and info.columns[key].nullable:
+            setattr(obj, key, None)
