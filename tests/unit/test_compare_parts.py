@@ -22,6 +22,8 @@ from ormshift.orm import (
     OrmError,
     UniqueViolation,
     UnknownProperty,
+    UnsupportedFindOptions,
+    UpdateValuesMissing,
 )
 from ormshift.orm.operators import FindOperator
 
@@ -110,7 +112,13 @@ def test_error_kinds_line_up() -> None:
     assert error_kind_typeorm({"name": "UpdateValuesMissingError"}) != error_kind(
         FindOptionsError("x")
     )
-    assert error_kind_typeorm({"name": "Error"}) == "typeorm:Error"
+    # TypeORM's plain Error is ormshift's UnsupportedFindOptions, and only that
+    assert error_kind_typeorm({"name": "Error"}) == error_kind(UnsupportedFindOptions("x"))
+    assert error_kind_typeorm({"name": "Error"}) != error_kind(FindOptionsError("x"))
+    assert error_kind_typeorm({"name": "UpdateValuesMissingError"}) == error_kind(
+        UpdateValuesMissing("x")
+    )
+    assert error_kind_typeorm({"name": "RangeError"}) == "typeorm:RangeError"
     assert error_kind(ScenarioAbort()) == error_kind_typeorm({"name": "ScenarioAbort"})
 
 
