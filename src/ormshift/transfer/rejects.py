@@ -1,13 +1,18 @@
-"""Rows the target refuses: a failing batch is split until the bad rows are isolated.
+"""Rows the target refuses: a failing batch is sorted out until the bad rows are isolated.
 
-The good rows of the batch load (each piece in its own savepoint inside the batch's
-transaction), each bad row is recorded with the database's reason, and the batch's
-ledger row counts them, so that ``read = written + rejected`` always holds.
+The good rows of the batch load inside the batch's transaction, each bad row is
+recorded with the database's reason, and the batch's ledger row counts them, so that
+``read = written + rejected`` always holds. A refused batch is first staged on the target
+and sorted out there in one round trip (`ormshift.transfer.classify`); where that cannot
+run, it is bisected from here, each half in a savepoint of its own (`bisect`), which
+gives the same rows and reasons with a round trip per half.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +23,13 @@ from psycopg import sql
 
 from ormshift.dsn import redact
 from ormshift.errors import OutputError
-from ormshift.transfer.copy import Copied, checksum_range, stream_range
-from ormshift.transfer.keyset import Key, keys_in_range, qualified
+from ormshift.transfer.classify import Classified, classify
+from ormshift.transfer.copy import Copied, checksum_range, copy_out, stream_range
+from ormshift.transfer.copyout import copy_out as read_copy
+from ormshift.transfer.errors import TransferError
+from ormshift.transfer.keyset import Key, key_in, keys_in_range, qualified, text_key
 from ormshift.transfer.plan import TablePlan
+from ormshift.transfer.shape import shape_of
 
 #: Errors that belong to the rows of a batch, not to the connection or the schema.
 ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
@@ -43,10 +52,12 @@ class Reject:
 
 def describe(exc: psycopg.Error) -> str:
     diag = exc.diag
-    text = diag.message_primary or str(exc).strip().splitlines()[0]
-    if diag.message_detail:
-        text += f" ({diag.message_detail})"
-    return redact(text)
+    return reason(diag.message_primary or str(exc).strip().splitlines()[0], diag.message_detail)
+
+
+def reason(message: str, detail: str | None) -> str:
+    """A reject's reason: the database's message, its detail in parentheses."""
+    return redact(f"{message} ({detail})" if detail else message)
 
 
 @dataclass
@@ -114,7 +125,129 @@ def load_batch(
     except ROW_ERRORS as exc:
         if not table.key:
             raise
-        return bisect_batch(source, target, table, source_schema, lo, hi, exc)
+        return settle_batch(source, target, table, source_schema, lo, hi, exc)
+
+
+def settle_batch(
+    source: psycopg.Connection,
+    target: psycopg.Connection,
+    table: TablePlan,
+    source_schema: str,
+    lo: Key | None,
+    hi: Key | None,
+    first: psycopg.Error,
+) -> Loaded:
+    """(lo, hi] failed as a whole with ``first``: sorted out on the target where it can
+    be (`classified_batch`), bisected otherwise."""
+    loaded = classified_batch(source, target, table, source_schema, lo, hi)
+    if loaded is not None:
+        return loaded
+    return bisect_batch(source, target, table, source_schema, lo, hi, first)
+
+
+def classified_batch(
+    source: psycopg.Connection,
+    target: psycopg.Connection,
+    table: TablePlan,
+    source_schema: str,
+    lo: Key | None,
+    hi: Key | None,
+) -> Loaded | None:
+    """(lo, hi] copied again into a staging table and sorted out there; None when the
+    target table's shape does not allow it or a step failed (nothing is left written)."""
+    shape = shape_of(target, table)
+    if shape is None:
+        return None
+    keys = keys_in_range(source, source_schema, table.name, table.key, lo, hi)
+    digest = hashlib.sha1(usedforsecurity=False)
+    out_query, params = copy_out(table, source_schema, lo, hi)
+    t0 = time.perf_counter()
+    staged = t0
+
+    def write(sink: psycopg.Copy) -> None:
+        nonlocal staged
+        with read_copy(source, out_query, params, binary=table.binary) as stream:
+            for chunk in stream:
+                digest.update(chunk)
+                sink.write(chunk)
+        staged = time.perf_counter()
+
+    try:
+        with target.transaction():
+            result = classify(target, shape, table.binary, write)
+    except ROW_ERRORS:
+        return None
+    done = time.perf_counter()
+    if result.written + len(result.refused) != len(keys):
+        raise TransferError(
+            f"table {table.name!r}: the batch after {lo} staged "
+            f"{result.written + len(result.refused)} rows for {len(keys)} keys; the batch was "
+            "rolled back"
+        )
+    copied = Copied(result.written, digest.hexdigest(), staged - t0, done - staged, _fmt(table))
+    return _loaded(source, table, source_schema, keys, result, copied)
+
+
+def _loaded(
+    source: psycopg.Connection,
+    table: TablePlan,
+    source_schema: str,
+    keys: Sequence[Key],
+    result: Classified,
+    copied: Copied,
+) -> Loaded:
+    bad = [keys[i] for i, _, _ in result.refused]
+    rows = reject_rows(source, table, source_schema, bad)
+    rejects = [
+        Reject(
+            table=table.name,
+            key=dict(zip(table.key, k, strict=True)),
+            row=rows.get(k),
+            error=reason(message, detail),
+        )
+        for k, (_, message, detail) in zip(bad, result.refused, strict=True)
+    ]
+    refused = set(bad)
+    return Loaded(copied, rejects, bad, [k for k in keys if k not in refused])
+
+
+def reject_rows(
+    source: psycopg.Connection, table: TablePlan, source_schema: str, keys: Sequence[Key]
+) -> dict[Key, Any]:
+    """The source rows of ``keys`` as JSON objects, a thousand keys a query."""
+    out: dict[Key, Any] = {}
+    for i in range(0, len(keys), 1000):
+        cond, params = key_in(table.key, keys[i : i + 1000])
+        query = sql.SQL(
+            "select {k}, row_to_json(s) from (select {cols} from {t} where {cond}) s"
+        ).format(
+            k=text_key(table.key),
+            cols=sql.SQL(", ").join(sql.Identifier(c) for c in table.columns),
+            t=qualified(source_schema, table.name),
+            cond=cond,
+        )
+        for row in source.execute(query, params).fetchall():
+            out[tuple(str(v) for v in row[:-1])] = row[-1]
+    return out
+
+
+def classified_rows(
+    target: psycopg.Connection, table: TablePlan, rows: Sequence[Sequence[Any]]
+) -> Classified | None:
+    """Python rows (a MySQL batch) sorted out on the target as `classified_batch` does."""
+    shape = shape_of(target, table)
+    if shape is None:
+        return None
+
+    def write(sink: psycopg.Copy) -> None:
+        for r in rows:
+            sink.write_row(r)
+
+    try:
+        with target.transaction():
+            return classify(target, shape, False, write)
+    except ROW_ERRORS:
+        return None
 
 
 def bisect_batch(

@@ -19,7 +19,7 @@ from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.lastkey import KeyDecoder, decoder
 from ormshift.transfer.lookahead import Lookahead
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
-from ormshift.transfer.rejects import ROW_ERRORS, Loaded, bisect_batch, load_batch
+from ormshift.transfer.rejects import ROW_ERRORS, Loaded, load_batch, settle_batch
 
 MYSQL_SCHEMES = ("mysql", "mariadb")
 
@@ -131,7 +131,7 @@ class PgReader:
     ) -> BatchResult | None:
         """The next ``size`` rows after ``lo`` in one COPY ... LIMIT, its count and last
         key read off the stream. A refused batch is read again in a new snapshot: its
-        range from the source, then bisected as `load_batch` does."""
+        range from the source, then sorted out as `load_batch` does."""
         if self._ahead is None or self._ahead.schema != plan.schema:
             self.release()
             self._ahead = Lookahead(self.conn, plan.schema)
@@ -145,7 +145,7 @@ class PgReader:
                 if bound is None:  # the refused rows are gone from the source meanwhile
                     return None
                 count, hi = bound
-                loaded = bisect_batch(self.conn, target, table, plan.schema, lo, hi, exc)
+                loaded = settle_batch(self.conn, target, table, plan.schema, lo, hi, exc)
                 return BatchResult(count, hi, loaded)
         if copied.read == 0 or copied.last_key is None:
             return None

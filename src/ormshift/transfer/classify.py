@@ -1,0 +1,344 @@
+"""A refused batch sorted out on the target in one round trip, with bisection's outcome.
+
+The batch is copied again, into a temporary staging table that accepts anything the
+source sends (text columns, or the target's own types for binary COPY), then one
+PL/pgSQL block on the target:
+
+1. casts the staged rows to the target's column types (assignment semantics, as COPY
+   parses them); rows that do not cast are found by halving, server-side;
+2. predicts the rows the target will refuse, in one statement each: NULL in a NOT NULL
+   column, a CHECK that is false, a foreign key whose parent is missing, a unique value
+   the target already holds; rows sharing a unique value with another row of the batch
+   are marked to be tried one by one, in key order;
+3. tries every predicted row on its own (a real ``INSERT`` in a subtransaction: the
+   database's own message and detail, as bisection reports them), then inserts the
+   other rows in key order, halving any run that still fails, down to the row.
+
+Rows are tried in key order where the order can change the outcome (a duplicate within
+the batch: the first good row wins) or what the database says (a row that fails twice),
+so the written rows and each reject's reason are those of `ormshift.transfer.rejects.bisect`
+with the target state bisection would have had. A prediction only decides what is tried
+first; the database decides every row. When something only a real insert in key order
+can tell is present (triggers, exclusion constraints, partitions, a foreign key to the
+same table: `Shape.ordered`), every predicted row is tried in key order between the runs.
+
+Identifiers come from the plan and the target's catalog (CHECK expressions as
+``pg_get_expr`` prints them); the rows themselves never enter SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ormshift.transfer.errors import TransferError
+from ormshift.transfer.shape import ORD, Column, ForeignKey, Shape
+
+STAGE = sql.Identifier("pg_temp", "ormshift_stage")
+TYPED = sql.Identifier("pg_temp", "ormshift_typed")
+BAD = sql.Identifier("pg_temp", "ormshift_bad")
+OUT = sql.Identifier("pg_temp", "ormshift_out")
+_ORD = sql.Identifier(ORD)
+_ROW_ERRORS = sql.SQL("data_exception or integrity_constraint_violation")
+
+
+@dataclass(frozen=True)
+class Classified:
+    written: int
+    refused: list[tuple[int, str, str]]  # (position in the batch, message, detail)
+
+
+def _ident_list(names: tuple[str, ...], alias: str | None = None) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(*([alias] if alias else []), n) for n in names)
+
+
+def _stage_type(c: Column, binary: bool) -> sql.SQL:
+    return sql.SQL(c.fmt if binary and not c.enum else "text")
+
+
+def _needs_cast(c: Column, binary: bool) -> bool:
+    return not binary or c.enum
+
+
+def _casts(shape: Shape, binary: bool) -> sql.Composed:
+    """The staged columns as the target's types (the insert's assignment adds modifiers)."""
+    return sql.SQL(", ").join(
+        sql.SQL("s.{}::{}").format(sql.Identifier(c.name), sql.SQL(c.base))
+        if _needs_cast(c, binary)
+        else sql.SQL("s.{}").format(sql.Identifier(c.name))
+        for c in shape.columns
+    )
+
+
+def create_tables(target: psycopg.Connection, shape: Shape, binary: bool) -> bool:
+    """The staging tables of this transaction; True when the staged rows need casting."""
+    typed = any(_needs_cast(c, binary) for c in shape.columns)
+    stmts = [
+        sql.SQL("drop table if exists {}, {}, {}, {}").format(STAGE, TYPED, BAD, OUT),
+        sql.SQL(
+            "create temp table {} ({} int generated always as identity, {}) on commit drop"
+        ).format(
+            STAGE,
+            _ORD,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c.name), _stage_type(c, binary))
+                for c in shape.columns
+            ),
+        ),
+        sql.SQL(
+            "create temp table {} ({} int primary key, castbad boolean not null,"
+            " single boolean not null) on commit drop"
+        ).format(BAD, _ORD),
+        sql.SQL(
+            "create temp table {} ({} int not null, message text, detail text) on commit drop"
+        ).format(OUT, _ORD),
+    ]
+    if typed:
+        stmts.append(
+            sql.SQL("create temp table {} ({} int not null, {}) on commit drop").format(
+                TYPED,
+                _ORD,
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}{}").format(
+                        sql.Identifier(c.name),
+                        sql.SQL(c.fmt),
+                        sql.SQL(f" collate {c.collation}" if c.collation else ""),
+                    )
+                    for c in shape.columns
+                ),
+            )
+        )
+    target.execute(sql.SQL("; ").join(stmts))
+    return typed
+
+
+def stage_copy(shape: Shape, binary: bool) -> sql.Composed:
+    return sql.SQL("copy {} ({}) from stdin (format {})").format(
+        STAGE,
+        _ident_list(tuple(c.name for c in shape.columns)),
+        sql.SQL("binary" if binary else "text"),
+    )
+
+
+def classify(
+    target: psycopg.Connection,
+    shape: Shape,
+    binary: bool,
+    write: Callable[[psycopg.Copy], Any],
+) -> Classified:
+    """Stage a batch (``write`` sends its COPY data) and load it into ``shape``'s table
+    inside the caller's transaction; raises the target's error if a step outside the
+    per-row tries fails (the caller rolls back and bisects)."""
+    typed = create_tables(target, shape, binary)
+    with target.cursor() as cur:
+        with cur.copy(stage_copy(shape, binary)) as sink:
+            write(sink)
+        n = cur.rowcount
+    if not typed:
+        target.execute(sql.SQL("create index on {} ({})").format(STAGE, _ORD))
+    block = _block(shape, binary, typed, n).as_string(target)
+    target.execute(sql.SQL("do {}").format(sql.Literal(block)))
+    refused = [
+        (int(r[0]) - 1, str(r[1]), str(r[2] or ""))
+        for r in target.execute(
+            sql.SQL("select {}, message, detail from {} order by 1").format(_ORD, OUT)
+        ).fetchall()
+    ]
+    row = target.execute("select current_setting('ormshift.written')").fetchone()
+    assert row is not None
+    written = int(row[0])
+    if written + len(refused) != n:
+        raise TransferError(
+            f"the target sorted {written} + {len(refused)} rows of a batch of {n}; the batch "
+            "was rolled back"
+        )
+    return Classified(written, refused)
+
+
+def _bisect(attempt: sql.Composable, single: sql.Composable) -> sql.Composed:
+    """Try ``attempt`` on rows [lo, hi), halving on row errors; ``single`` handles a
+    failing single row (``m`` and ``d`` hold the error's message and detail)."""
+    return sql.SQL(
+        """
+    while top > 0 loop
+      lo := st[top - 1]; hi := st[top]; top := top - 2;
+      continue when lo >= hi;
+      begin
+        {attempt}
+      exception when {errors} then
+        if hi - lo = 1 then
+          get stacked diagnostics m = message_text, d = pg_exception_detail;
+          {single}
+        else
+          mid := (lo + hi) / 2;
+          st[top + 1] := mid; st[top + 2] := hi; st[top + 3] := lo; st[top + 4] := mid;
+          top := top + 4;
+        end if;
+      end;
+    end loop;"""
+    ).format(attempt=attempt, single=single, errors=_ROW_ERRORS)
+
+
+def _guarded(stmt: sql.Composable, fallback: str = "null") -> sql.Composed:
+    """A prediction: when it cannot run on this batch, nothing is predicted by it."""
+    return sql.SQL("\n  begin {}; exception when others then {}; end;").format(
+        stmt, sql.SQL(fallback)
+    )
+
+
+def _all_not_null(cols: tuple[str, ...], alias: str = "t") -> sql.Composed:
+    return sql.SQL(" and ").join(
+        sql.SQL("{} is not null").format(sql.Identifier(alias, c)) for c in cols
+    )
+
+
+def _equal(left: str, lcols: tuple[str, ...], right: str, rcols: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL(" and ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(left, a), sql.Identifier(right, b))
+        for a, b in zip(lcols, rcols, strict=True)
+    )
+
+
+def _foreign(fk: ForeignKey) -> sql.Composed:
+    missing = sql.SQL("not exists (select 1 from {} p where {})").format(
+        fk.parent, _equal("p", fk.parent_columns, "t", fk.columns)
+    )
+    if not fk.full:
+        return sql.SQL("{} and {}").format(_all_not_null(fk.columns), missing)
+    nulls = sql.SQL("num_nulls({})").format(_ident_list(fk.columns, "t"))
+    return sql.SQL("({n} between 1 and {k}) or ({n} = 0 and {missing})").format(
+        n=nulls, k=sql.Literal(len(fk.columns) - 1), missing=missing
+    )
+
+
+def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
+    """Statements marking rows of ``rows`` (alias t) the target is expected to refuse."""
+
+    def mark(cond: sql.Composable) -> sql.Composed:
+        return _guarded(
+            sql.SQL(
+                "insert into {bad} select t.{o}, false, false from {rows} t where {cond}"
+                " on conflict do nothing"
+            ).format(bad=BAD, o=_ORD, rows=rows, cond=cond)
+        )
+
+    out: list[sql.Composed] = []
+    not_null = [c.name for c in shape.columns if c.not_null]
+    if not_null:
+        out.append(
+            mark(
+                sql.SQL(" or ").join(
+                    sql.SQL("t.{} is null").format(sql.Identifier(c)) for c in not_null
+                )
+            )
+        )
+    for check in shape.checks:
+        out.append(mark(sql.SQL("not coalesce(({}), true)").format(sql.SQL(check))))
+    for fk in shape.foreign_keys:
+        out.append(mark(_foreign(fk)))
+    for u in shape.uniques:
+        held = sql.SQL("{} and exists (select 1 from {} x where {})").format(
+            _all_not_null(u), shape.target, _equal("x", u, "t", u)
+        )
+        out.append(mark(held))
+    for u in shape.uniques:  # shared within the batch: tried one by one, in key order
+        out.append(
+            _guarded(
+                sql.SQL(
+                    "insert into {bad} select o, false, true from (select t.{o} as o,"
+                    " count(*) over (partition by {cols}) as n from {rows} t where {nn}) x"
+                    " where x.n > 1 on conflict ({o}) do update set single = true"
+                ).format(bad=BAD, o=_ORD, cols=_ident_list(u, "t"), rows=rows, nn=_all_not_null(u)),
+                "safe := true",
+            )
+        )
+    return out
+
+
+def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
+    cols = _ident_list(tuple(c.name for c in shape.columns))
+    tcols = _ident_list(tuple(c.name for c in shape.columns), "t")
+    rows = TYPED if typed else STAGE
+    insert = sql.SQL("insert into {} ({}) overriding system value").format(shape.target, cols)
+    refuse = sql.SQL("insert into {} values (lo, m, d);").format(OUT)
+    fill: sql.Composable = sql.SQL("")
+    if typed:
+        fill = sql.SQL(
+            "top := 2; st[1] := 1; st[2] := {end};{loop}\n  create index on {typed} ({o});"
+        ).format(
+            end=sql.Literal(n + 1),
+            loop=_bisect(
+                sql.SQL(
+                    "insert into {typed} ({o}, {cols}) select s.{o}, {casts} from {stage} s"
+                    " where s.{o} >= lo and s.{o} < hi;"
+                ).format(typed=TYPED, o=_ORD, cols=cols, casts=_casts(shape, binary), stage=STAGE),
+                sql.SQL("insert into {} values (lo, true, true);").format(BAD),
+            ),
+            typed=TYPED,
+            o=_ORD,
+        )
+    run = sql.SQL(
+        "{insert} select {tcols} from {rows} t where t.{o} >= lo and t.{o} < hi and not exists"
+        " (select 1 from {bad} b where b.{o} = t.{o}) order by t.{o};"
+        " get diagnostics c = row_count; written := written + c;"
+    ).format(insert=insert, tcols=tcols, rows=rows, o=_ORD, bad=BAD)
+    one = sql.SQL(
+        """begin
+        if r.cb then
+          {insert} select {casts} from {stage} s where s.{o} = r.o;
+        else
+          {insert} select {tcols} from {rows} t where t.{o} = r.o;
+        end if;
+        written := written + 1;
+      exception when {errors} then
+        get stacked diagnostics m = message_text, d = pg_exception_detail;
+        insert into {out} values (r.o, m, d);
+      end;"""
+    ).format(
+        insert=insert,
+        casts=_casts(shape, binary),
+        stage=STAGE,
+        o=_ORD,
+        tcols=tcols,
+        rows=rows,
+        errors=_ROW_ERRORS,
+        out=OUT,
+    )
+    return sql.SQL(
+        """
+declare
+  m text; d text; lo int; hi int; mid int; c bigint; top int := 0; st int[] := '{{}}';
+  prev int := 1; written bigint := 0; r record; safe boolean := {safe};
+begin
+  {fill}
+  {predictions}
+  if safe then update {bad} set single = true; end if;
+  -- rows predicted refused, each on its own: nothing else of the batch bears on them
+  for r in select b.{o} as o, false as cb from {bad} b where not b.single order by 1 loop
+    {one}
+  end loop;
+  -- the rest in key order: runs between the single rows, halved where they fail
+  for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single
+           union all select {end}, null order by 1 loop
+    top := 2; st[1] := prev; st[2] := r.o;{run}
+    if r.cb is not null then
+      {one}
+    end if;
+    prev := r.o + 1;
+  end loop;
+  perform set_config('ormshift.written', written::text, true);
+end"""
+    ).format(
+        safe=sql.SQL("true" if shape.ordered else "false"),
+        fill=fill,
+        predictions=sql.Composed(_predictions(shape, rows)),
+        bad=BAD,
+        o=_ORD,
+        one=one,
+        end=sql.Literal(n + 1),
+        run=_bisect(run, refuse),
+    )
