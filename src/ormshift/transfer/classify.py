@@ -183,11 +183,12 @@ def _bisect(attempt: sql.Composable, single: sql.Composable) -> sql.Composed:
     ).format(attempt=attempt, single=single, errors=_ROW_ERRORS)
 
 
-def _guarded(stmt: sql.Composable, fallback: str = "null") -> sql.Composed:
+_NOTHING = sql.SQL("null;")
+
+
+def _guarded(stmt: sql.Composable, fallback: sql.Composable = _NOTHING) -> sql.Composed:
     """A prediction: when it cannot run on this batch, nothing is predicted by it."""
-    return sql.SQL("\n  begin {}; exception when others then {}; end;").format(
-        stmt, sql.SQL(fallback)
-    )
+    return sql.SQL("\n  begin {}; exception when others then {} end;").format(stmt, fallback)
 
 
 def _all_not_null(cols: tuple[str, ...], alias: str = "t") -> sql.Composed:
@@ -215,29 +216,29 @@ def _foreign(fk: ForeignKey) -> sql.Composed:
     )
 
 
+def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
+    return sql.SQL(
+        "insert into {bad} select t.{o}, false, false from {rows} t where {cond}"
+        " on conflict do nothing"
+    ).format(bad=BAD, o=_ORD, rows=rows, cond=cond)
+
+
 def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
     """Statements marking rows of ``rows`` (alias t) the target is expected to refuse."""
 
     def mark(cond: sql.Composable) -> sql.Composed:
-        return _guarded(
-            sql.SQL(
-                "insert into {bad} select t.{o}, false, false from {rows} t where {cond}"
-                " on conflict do nothing"
-            ).format(bad=BAD, o=_ORD, rows=rows, cond=cond)
-        )
+        return _guarded(_marking(rows, cond))
 
     out: list[sql.Composed] = []
-    not_null = [c.name for c in shape.columns if c.not_null]
-    if not_null:
-        out.append(
-            mark(
-                sql.SQL(" or ").join(
-                    sql.SQL("t.{} is null").format(sql.Identifier(c)) for c in not_null
-                )
-            )
-        )
-    for check in shape.checks:
-        out.append(mark(sql.SQL("not coalesce(({}), true)").format(sql.SQL(check))))
+    local: list[sql.Composable] = [
+        sql.SQL("t.{} is null").format(sql.Identifier(c.name)) for c in shape.columns if c.not_null
+    ]
+    local += [sql.SQL("not coalesce(({}), true)").format(sql.SQL(x)) for x in shape.checks]
+    if len(local) > 1:  # one scan for all; each on its own if one of them cannot run
+        each = sql.Composed([mark(x) for x in local])
+        out.append(_guarded(_marking(rows, sql.SQL(" or ").join(local)), each))
+    elif local:
+        out.append(mark(local[0]))
     for fk in shape.foreign_keys:
         out.append(mark(_foreign(fk)))
     for u in shape.uniques:
@@ -246,6 +247,8 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
         )
         out.append(mark(held))
     for u in shape.uniques:  # shared within the batch: tried one by one, in key order
+        if shape.unique_key and set(u) >= set(shape.unique_key):
+            continue  # holds the batch's key, which the source keeps unique
         out.append(
             _guarded(
                 sql.SQL(
@@ -253,7 +256,7 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
                     " count(*) over (partition by {cols}) as n from {rows} t where {nn}) x"
                     " where x.n > 1 on conflict ({o}) do update set single = true"
                 ).format(bad=BAD, o=_ORD, cols=_ident_list(u, "t"), rows=rows, nn=_all_not_null(u)),
-                "safe := true",
+                sql.SQL("safe := true;"),
             )
         )
     return out
@@ -283,7 +286,7 @@ def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
         )
     run = sql.SQL(
         "{insert} select {tcols} from {rows} t where t.{o} >= lo and t.{o} < hi and not exists"
-        " (select 1 from {bad} b where b.{o} = t.{o}) order by t.{o};"
+        " (select 1 from {bad} b where b.{o} = t.{o});"
         " get diagnostics c = row_count; written := written + c;"
     ).format(insert=insert, tcols=tcols, rows=rows, o=_ORD, bad=BAD)
     one = sql.SQL(

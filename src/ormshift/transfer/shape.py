@@ -92,6 +92,7 @@ class Shape:
     foreign_keys: tuple[ForeignKey, ...]
     uniques: tuple[tuple[str, ...], ...]  # plain unique indexes, all columns copied
     ordered: bool  # something only a real insert in key order can tell
+    unique_key: tuple[str, ...] = ()  # target columns no two rows of a batch share
 
 
 _cache: WeakKeyDictionary[psycopg.Connection, dict[tuple[str, str], Shape | None]] = (
@@ -145,4 +146,10 @@ def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
         foreign_keys=tuple(fks),
         uniques=tuple(uniques),
         ordered=ordered,
+        # the source key, copied without a cast, cannot repeat within a batch
+        unique_key=(
+            table.target_key
+            if all(o.cast is None for o in table.outputs if o.source in table.key)
+            else ()
+        ),
     )
