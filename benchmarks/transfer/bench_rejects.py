@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -216,6 +217,7 @@ def main() -> None:
     server = os.environ.get("ORMSHIFT_BENCH_DSN") or os.environ.get("ORMSHIFT_TEST_DSN")
     if not server:
         raise SystemExit("set ORMSHIFT_BENCH_DSN to a PostgreSQL server URL")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # drop the databases on the way out
     tables = ["clean", *(t for t in args.tables if t != "clean")]
     out: dict[str, Any] = {"rows": args.rows, "repeat": args.repeat, "load": [os.getloadavg()]}
     src, tgt, names = create(server, tables, args.rows)

@@ -322,6 +322,96 @@ def test_a_trigger_makes_every_suspect_row_go_in_key_order(
     assert any("check constraint" in r for r in reasons(got))
 
 
+SOURCE_ITEMS = (
+    "create table item (id int primary key, code text, slot int, qty int)",
+    "insert into item select i, 'c' || (i % 60), i % 45, case when i % 23 = 0 then 0"
+    " when i % 7 = 0 then -1 else i end from generate_series(1, 300) i",
+)
+
+
+def test_reasons_written_out_match_the_server_for_every_kind_of_value(
+    make_db: Callable[[str], str],
+) -> None:
+    """The NOT NULL and CHECK reasons are written out on the target (values cut at 64
+    bytes on a character boundary, NULL as null); they must read as the server's."""
+    got = compare(
+        make_db,
+        (
+            "create table t (id int primary key, a text, b boolean, c numeric(8,3),"
+            " d timestamptz, e int[], f jsonb, g text, h char(5))",
+            "insert into t select i, case when i % 3 = 0 then repeat('é', 40 + i % 7)"
+            " when i % 3 = 1 then repeat('ab', 40) || 'ü' end, i % 2 = 0, i / 7.0,"
+            " timestamptz '2024-03-01 12:00' + i * interval '1 hour', array[i, null, -i],"
+            " jsonb_build_object('k', i), case when i % 5 = 0 then null else repeat('🙂', i % 30)"
+            " end, 'x' from generate_series(1, 300) i",
+        ),
+        (
+            "create table t (id int primary key, a text, b boolean, c numeric(8,3),"
+            " d timestamptz, e int[], f jsonb, g text not null, h char(5),"
+            " constraint b_small check (id % 4 <> 0), constraint a_first check (id % 6 <> 1))",
+        ),
+        "t",
+        64,
+    )
+    found = reasons(got)
+    assert any("b_small" in r for r in found) and any("a_first" in r for r in found)
+    assert any('null value in column "g"' in r for r in found)
+    assert any("...," in r for r in found)
+
+
+def test_what_only_an_insert_can_tell(make_db: Callable[[str], str]) -> None:
+    """An exclusion constraint, a deferrable unique and a CHECK that raises on some rows:
+    nothing is predicted for them, the database decides row by row."""
+    got = compare(
+        make_db,
+        SOURCE_ITEMS,
+        (
+            "create table item (id int primary key, code text, slot int, qty int,"
+            " exclude using btree (code with =), unique (slot) deferrable initially immediate,"
+            " check (100 / qty > 0))",
+        ),
+        "item",
+        64,
+    )
+    found = " ".join(reasons(got))
+    for text in ("exclusion constraint", "division by zero", "item_slot_key"):
+        assert text in found, text
+
+
+def test_a_partitioned_target(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        SOURCE_ITEMS,
+        (
+            "create table item (id int, code text, slot int, qty int check (qty >= 0),"
+            " primary key (id, slot)) partition by range (slot)",
+            "create table item_low partition of item for values from (0) to (40)",
+        ),
+        "item",
+        64,
+    )
+    found = " ".join(reasons(got))
+    assert "no partition of relation" in found and "item_qty_check" in found
+
+
+def test_a_foreign_key_to_the_same_table(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table node (id int primary key, parent int, qty int)",
+            "insert into node select i, case when i > 1 then i / 2 end,"
+            " case when i % 9 = 0 then -1 else i end from generate_series(1, 300) i",
+        ),
+        (
+            "create table node (id int primary key, parent int references node,"
+            " qty int check (qty >= 0))",
+        ),
+        "node",
+        50,
+    )
+    assert any("node_parent_fkey" in r for r in reasons(got))
+
+
 # ------------------------------------------------------------------ randomized
 
 
@@ -403,3 +493,36 @@ def test_python_rows_are_sorted_out_too(make_db: Callable[[str], str]) -> None:
     # c1..c7 first appear at ids 1..7; 9 repeats c1: refused as a duplicate
     assert "item_code_key" in by_row[9]
     assert result.written == len(written)
+
+
+def test_written_out_reasons_are_the_servers_own(make_db: Callable[[str], str]) -> None:
+    """Each reason written out in SQL equals what the server says inserting that row."""
+    tgt = make_db("tgt")
+    ddl = (
+        "(id int primary key, a text, b boolean, c numeric(8,3), e int[], g text not null,"
+        " constraint small check (id % 3 <> 0))"
+    )
+    run_sql(tgt, f"create table item {ddl}", f"create table probe {ddl}")
+    rows = [
+        (i, ("é" * (30 + i) if i % 2 else "ab" * (20 + i)) + "ü", i % 2 == 0, i / 7, [i, None],
+         None if i % 4 == 0 else "🙂" * i)
+        for i in range(1, 41)
+    ]  # fmt: skip
+    with psycopg.connect(tgt) as t:
+        table = TablePlan("item", "public", ("id", "a", "b", "c", "e", "g"), ("id",), False, (),
+                          40, 0)  # fmt: skip
+        result = classified_rows(t, table, rows)
+        assert result is not None
+        t.commit()
+        assert result.written_out == len(result.refused) > 0
+        for i, message, detail in result.refused:
+            with (
+                pytest.raises(psycopg.IntegrityError) as caught,
+                t.transaction(),
+                t.cursor().copy("copy probe from stdin") as sink,
+            ):
+                sink.write_row(rows[i])
+            assert (message, detail) == (
+                caught.value.diag.message_primary.replace('"probe"', '"item"'),
+                caught.value.diag.message_detail,
+            )

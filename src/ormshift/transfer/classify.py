@@ -42,6 +42,17 @@ STAGE = sql.Identifier("pg_temp", "ormshift_stage")
 TYPED = sql.Identifier("pg_temp", "ormshift_typed")
 BAD = sql.Identifier("pg_temp", "ormshift_bad")
 OUT = sql.Identifier("pg_temp", "ormshift_out")
+EMU = sql.Identifier("pg_temp", "ormshift_emu")
+CLIP = sql.Identifier("pg_temp", "ormshift_clip")
+#: a value as the server's "Failing row contains" detail shows it: at most 64 bytes
+#: (cut on a character boundary), then "..." (ExecBuildSlotValueDescription)
+_CLIP = """
+create or replace function {}(v text) returns text language sql immutable as $$
+  select case when octet_length(v) <= 64 then v
+              when octet_length(v) = char_length(v) then left(v, 64) || '...'
+              else (select left(v, k) from generate_series(64, 1, -1) k
+                    where octet_length(left(v, k)) <= 64 limit 1) || '...' end
+$$"""
 _ORD = sql.Identifier(ORD)
 _ROW_ERRORS = sql.SQL("data_exception or integrity_constraint_violation")
 
@@ -50,6 +61,7 @@ _ROW_ERRORS = sql.SQL("data_exception or integrity_constraint_violation")
 class Classified:
     written: int
     refused: list[tuple[int, str, str]]  # (position in the batch, message, detail)
+    written_out: int = 0  # of them, reasons written out in SQL (checked by one real try)
 
 
 def _ident_list(names: tuple[str, ...], alias: str | None = None) -> sql.Composed:
@@ -78,7 +90,7 @@ def create_tables(target: psycopg.Connection, shape: Shape, binary: bool) -> boo
     """The staging tables of this transaction; True when the staged rows need casting."""
     typed = any(_needs_cast(c, binary) for c in shape.columns)
     stmts = [
-        sql.SQL("drop table if exists {}, {}, {}, {}").format(STAGE, TYPED, BAD, OUT),
+        sql.SQL("drop table if exists {}, {}, {}, {}, {}").format(STAGE, TYPED, BAD, OUT, EMU),
         sql.SQL(
             "create temp table {} ({} int generated always as identity, {}) on commit drop"
         ).format(
@@ -91,12 +103,18 @@ def create_tables(target: psycopg.Connection, shape: Shape, binary: bool) -> boo
         ),
         sql.SQL(
             "create temp table {} ({} int primary key, castbad boolean not null,"
-            " single boolean not null) on commit drop"
+            " single boolean not null, settled boolean not null default false) on commit drop"
         ).format(BAD, _ORD),
+        sql.SQL(
+            "create temp table {} (o int primary key, cls int not null, message text,"
+            " detail text) on commit drop"
+        ).format(EMU),
         sql.SQL(
             "create temp table {} ({} int not null, message text, detail text) on commit drop"
         ).format(OUT, _ORD),
     ]
+    if shape.row_columns:
+        stmts.append(sql.SQL(_CLIP).format(CLIP))
     if typed:
         stmts.append(
             sql.SQL("create temp table {} ({} int not null, {}) on commit drop").format(
@@ -148,7 +166,9 @@ def classify(
             sql.SQL("select {}, message, detail from {} order by 1").format(_ORD, OUT)
         ).fetchall()
     ]
-    row = target.execute("select current_setting('ormshift.written')").fetchone()
+    row = target.execute(
+        "select current_setting('ormshift.written'), current_setting('ormshift.written_out', true)"
+    ).fetchone()
     assert row is not None
     written = int(row[0])
     if written + len(refused) != n:
@@ -156,7 +176,7 @@ def classify(
             f"the target sorted {written} + {len(refused)} rows of a batch of {n}; the batch "
             "was rolled back"
         )
-    return Classified(written, refused)
+    return Classified(written, refused, int(row[1] or 0))
 
 
 def _bisect(attempt: sql.Composable, single: sql.Composable) -> sql.Composed:
@@ -233,7 +253,7 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
     local: list[sql.Composable] = [
         sql.SQL("t.{} is null").format(sql.Identifier(c.name)) for c in shape.columns if c.not_null
     ]
-    local += [sql.SQL("not coalesce(({}), true)").format(sql.SQL(x)) for x in shape.checks]
+    local += [sql.SQL("not coalesce(({}), true)").format(sql.SQL(x)) for _, x in shape.checks]
     if len(local) > 1:  # one scan for all; each on its own if one of them cannot run
         each = sql.Composed([mark(x) for x in local])
         out.append(_guarded(_marking(rows, sql.SQL(" or ").join(local)), each))
@@ -260,6 +280,86 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
             )
         )
     return out
+
+
+def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> sql.Composed:
+    """The reasons of rows refused by a NOT NULL or CHECK, written as the server words
+    them, and one real try per constraint to see that it does (else its rows are tried)."""
+    if not shape.row_columns:
+        return sql.Composed([])
+    by_name = {c.name: c for c in shape.columns}
+    # the server checks NOT NULL in the table's column order, then CHECKs by name
+    pairs: list[tuple[sql.Composable, str]] = [
+        (
+            sql.SQL("t.{} is null").format(sql.Identifier(name)),
+            f'null value in column "{name}" of relation "{shape.relation}" violates'
+            " not-null constraint",
+        )
+        for name in shape.row_columns
+        if by_name[name].not_null
+    ]
+    for name, expr in shape.checks:
+        pairs.append(
+            (
+                sql.SQL("not coalesce(({}), true)").format(sql.SQL(expr)),
+                f'new row for relation "{shape.relation}" violates check constraint "{name}"',
+            )
+        )
+    if not pairs:
+        return sql.Composed([])
+    cls = sql.SQL("case {} end").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {} then {}").format(cond, sql.Literal(i + 1))
+            for i, (cond, _) in enumerate(pairs)
+        )
+    )
+    values = sql.SQL(", ").join(
+        sql.SQL(
+            "case when t.{c} is null then 'null' when octet_length(concat(t.{c})) <= 64 then"
+            " concat(t.{c}) when octet_length(concat(t.{c})) = char_length(concat(t.{c})) then"
+            " left(concat(t.{c}), 64) || '...' else {clip}(concat(t.{c})) end"
+        ).format(c=sql.Identifier(c), clip=CLIP)
+        for c in shape.row_columns
+    )
+    texts = sql.SQL("array[{}]").format(sql.SQL(", ").join(sql.Literal(m) for _, m in pairs))
+    fill = sql.SQL(
+        "insert into {emu} select o, cls, ({texts})[cls], detail from (select t.{o} as o,"
+        " {cls} as cls, 'Failing row contains (' || concat_ws(', ', {values}) || ').' as detail"
+        " from {rows} t join {bad} b on b.{o} = t.{o} where not b.single) x"
+        " where cls is not null"
+    ).format(emu=EMU, texts=texts, o=_ORD, cls=cls, values=values, rows=rows, bad=BAD)
+    return sql.SQL(
+        """
+  {fill}
+  for r in select distinct on (e.cls) e.o, e.cls, e.message, e.detail from {emu} e
+           order by e.cls, e.o loop
+    begin
+      {insert} select {tcols} from {rows} t where t.{o} = r.o;
+      written := written + 1;
+      delete from {emu} where cls = r.cls;
+      update {bad} set settled = true where {o} = r.o;
+    exception when {errors} then
+      get stacked diagnostics m = message_text, d = pg_exception_detail;
+      if m is distinct from r.message or d is distinct from r.detail then
+        delete from {emu} where cls = r.cls and o <> r.o;
+        update {emu} set message = m, detail = d where o = r.o;
+      end if;
+    end;
+  end loop;
+  insert into {out} select o, message, detail from {emu};
+  perform set_config('ormshift.written_out', (select count(*) from {emu})::text, true);
+  update {bad} b set settled = true from {emu} e where e.o = b.{o};"""
+    ).format(
+        fill=_guarded(fill),
+        emu=EMU,
+        insert=insert,
+        tcols=_ident_list(tuple(c.name for c in shape.columns), "t"),
+        rows=rows,
+        o=_ORD,
+        bad=BAD,
+        errors=_ROW_ERRORS,
+        out=OUT,
+    )
 
 
 def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
@@ -320,8 +420,9 @@ begin
   {fill}
   {predictions}
   if safe then update {bad} set single = true; end if;
-  -- rows predicted refused, each on its own: nothing else of the batch bears on them
-  for r in select b.{o} as o, false as cb from {bad} b where not b.single order by 1 loop
+  -- rows predicted refused, each on its own: nothing else of the batch bears on them{emulated}
+  for r in select b.{o} as o, false as cb from {bad} b where not b.single and not b.settled
+           order by 1 loop
     {one}
   end loop;
   -- the rest in key order: runs between the single rows, halved where they fail
@@ -339,6 +440,7 @@ end"""
         safe=sql.SQL("true" if shape.ordered else "false"),
         fill=fill,
         predictions=sql.Composed(_predictions(shape, rows)),
+        emulated=_written_out(shape, rows, insert),
         bad=BAD,
         o=_ORD,
         one=one,

@@ -147,13 +147,19 @@ def settle_batch(
     source_schema: str,
     lo: Key | None,
     hi: Key | None,
-    first: psycopg.Error,
+    first: psycopg.Error | None,
 ) -> Loaded:
-    """(lo, hi] failed as a whole with ``first``: sorted out on the target where it can
-    be (`classified_batch`), bisected otherwise."""
+    """(lo, hi] failed as a whole with ``first`` (None: expected to fail, not tried):
+    sorted out on the target where it can be (`classified_batch`), bisected otherwise."""
     loaded = classified_batch(source, target, table, source_schema, lo, hi)
     if loaded is not None:
         return loaded
+    if first is None:
+        try:
+            with target.transaction():
+                return Loaded(stream_range(source, target, table, source_schema, lo, hi), [], [])
+        except ROW_ERRORS as exc:
+            first = exc
     return bisect_batch(source, target, table, source_schema, lo, hi, first)
 
 

@@ -21,15 +21,18 @@ _COLUMNS = """
 select a.attname, format_type(a.atttypid, a.atttypmod), format_type(a.atttypid, null),
        a.attnotnull, t.typtype = 'e',
        case when a.attcollation <> t.typcollation then quote_ident(cn.nspname) || '.'
-            || quote_ident(co.collname) end
+            || quote_ident(co.collname) end,
+       a.attgenerated <> ''
 from pg_attribute a
 join pg_type t on t.oid = a.atttypid
 left join pg_collation co on co.oid = a.attcollation
 left join pg_namespace cn on cn.oid = co.collnamespace
 where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
+order by a.attnum
 """
+# by name, the order the server evaluates them in (relcache sorts them so)
 _CHECKS = """
-select pg_get_expr(conbin, conrelid) from pg_constraint
+select conname, pg_get_expr(conbin, conrelid) from pg_constraint
 where conrelid = %s::regclass and contype = 'c' order by conname
 """
 _FOREIGN = """
@@ -88,11 +91,15 @@ class Shape:
 
     target: sql.Identifier
     columns: tuple[Column, ...]  # the plan's target columns, in its order
-    checks: tuple[str, ...]
+    checks: tuple[tuple[str, str], ...]  # (name, expression), by name
     foreign_keys: tuple[ForeignKey, ...]
     uniques: tuple[tuple[str, ...], ...]  # plain unique indexes, all columns copied
     ordered: bool  # something only a real insert in key order can tell
     unique_key: tuple[str, ...] = ()  # target columns no two rows of a batch share
+    relation: str = ""  # the table's name, as the server's messages say it
+    # every column of the table, in its order, when all are copied and none is generated:
+    # then the server's "Failing row contains (...)" detail can be written out
+    row_columns: tuple[str, ...] = ()
 
 
 _cache: WeakKeyDictionary[psycopg.Connection, dict[tuple[str, str], Shape | None]] = (
@@ -117,10 +124,10 @@ def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
     relkind, triggers, rules, exclusions = relation
     if rules or ORD in table.target_columns:
         return None  # COPY ignores rules, INSERT does not
-    by_name = {
-        r[0]: Column(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5])
-        for r in target.execute(_COLUMNS, [rel]).fetchall()
-    }
+    described = target.execute(_COLUMNS, [rel]).fetchall()
+    by_name = {r[0]: Column(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5]) for r in described}
+    every = tuple(str(r[0]) for r in described)
+    whole = set(every) == set(table.target_columns) and not any(r[6] for r in described)
     copied = set(table.target_columns)
     ordered = bool(triggers or exclusions) or relkind != "r"
     fks: list[ForeignKey] = []
@@ -138,7 +145,7 @@ def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
             uniques.append(tuple(cols))
         else:
             ordered = True
-    checks = tuple(str(r[0]) for r in target.execute(_CHECKS, [rel]).fetchall())
+    checks = tuple((str(r[0]), str(r[1])) for r in target.execute(_CHECKS, [rel]).fetchall())
     return Shape(
         target=sql.Identifier(table.schema, table.target),
         columns=tuple(by_name[c] for c in table.target_columns),
@@ -152,4 +159,6 @@ def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
             if all(o.cast is None for o in table.outputs if o.source in table.key)
             else ()
         ),
+        relation=table.target,
+        row_columns=every if whole else (),
     )
