@@ -36,7 +36,7 @@ import psycopg
 from psycopg import sql
 
 from ormshift.transfer.errors import TransferError
-from ormshift.transfer.shape import ORD, Column, ForeignKey, Shape
+from ormshift.transfer.shape import ORD, Column, ForeignKey, Shape, Unique
 
 STAGE = sql.Identifier("pg_temp", "ormshift_stage")
 TYPED = sql.Identifier("pg_temp", "ormshift_typed")
@@ -156,8 +156,7 @@ def classify(
         with cur.copy(stage_copy(shape, binary)) as sink:
             write(sink)
         n = cur.rowcount
-    if not typed:
-        target.execute(sql.SQL("create index on {} ({})").format(STAGE, _ORD))
+    target.execute(sql.SQL("create index on {} ({})").format(STAGE, _ORD))
     block = _block(shape, binary, typed, n).as_string(target)
     target.execute(sql.SQL("do {}").format(sql.Literal(block)))
     refused = [
@@ -204,6 +203,7 @@ def _bisect(attempt: sql.Composable, single: sql.Composable) -> sql.Composed:
 
 
 _NOTHING = sql.SQL("null;")
+_FAILING_ROW = sql.SQL("row_detail")
 
 
 def _guarded(stmt: sql.Composable, fallback: sql.Composable = _NOTHING) -> sql.Composed:
@@ -236,6 +236,29 @@ def _foreign(fk: ForeignKey) -> sql.Composed:
     )
 
 
+def _count(conds: list[sql.Composed]) -> sql.Composed:
+    return sql.SQL(" + ").join(sql.SQL("({})::int").format(c) for c in conds)
+
+
+def _held(shape: Shape, u: Unique) -> sql.Composed:
+    """The row's values of ``u`` are on the target already."""
+    return sql.SQL("{} and exists (select 1 from {} x where {})").format(
+        _all_not_null(u.columns), shape.target, _equal("x", u.columns, "t", u.columns)
+    )
+
+
+def _shown(cols: tuple[str, ...]) -> sql.Composed:
+    """The row's values as a "Key (...)=(...)" detail shows them (output functions)."""
+    return sql.SQL("concat_ws(', ', {})").format(
+        sql.SQL(", ").join(
+            sql.SQL("case when t.{c} is null then 'null' else concat(t.{c}) end").format(
+                c=sql.Identifier(c)
+            )
+            for c in cols
+        )
+    )
+
+
 def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
     return sql.SQL(
         "insert into {bad} select t.{o}, false, false from {rows} t where {cond}"
@@ -261,13 +284,11 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
         out.append(mark(local[0]))
     for fk in shape.foreign_keys:
         out.append(mark(_foreign(fk)))
-    for u in shape.uniques:
-        held = sql.SQL("{} and exists (select 1 from {} x where {})").format(
-            _all_not_null(u), shape.target, _equal("x", u, "t", u)
-        )
-        out.append(mark(held))
-    for u in shape.uniques:  # shared within the batch: tried one by one, in key order
-        if shape.unique_key and set(u) >= set(shape.unique_key):
+    for unique in shape.uniques:
+        out.append(mark(_held(shape, unique)))
+    for unique in shape.uniques:  # shared within the batch: tried one by one, in key order
+        cols = unique.columns
+        if shape.unique_key and set(cols) >= set(shape.unique_key):
             continue  # holds the batch's key, which the source keeps unique
         out.append(
             _guarded(
@@ -275,7 +296,9 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
                     "insert into {bad} select o, false, true from (select t.{o} as o,"
                     " count(*) over (partition by {cols}) as n from {rows} t where {nn}) x"
                     " where x.n > 1 on conflict ({o}) do update set single = true"
-                ).format(bad=BAD, o=_ORD, cols=_ident_list(u, "t"), rows=rows, nn=_all_not_null(u)),
+                ).format(
+                    bad=BAD, o=_ORD, cols=_ident_list(cols, "t"), rows=rows, nn=_all_not_null(cols)
+                ),
                 sql.SQL("safe := true;"),
             )
         )
@@ -305,12 +328,49 @@ def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> 
                 f'new row for relation "{shape.relation}" violates check constraint "{name}"',
             )
         )
+    details: list[sql.Composable] = [_FAILING_ROW] * len(pairs)
+    # then a unique value the target holds (index order), then a missing parent; a row
+    # with two of a kind is tried instead (which one the server names is its business)
+    held = [_held(shape, u) for u in shape.uniques]
+    if len(held) > 1:
+        pairs.append((sql.SQL("{} > 1").format(_count(held)), ""))
+        details.append(sql.NULL)
+    for u, cond in zip(shape.uniques, held, strict=True):
+        pairs.append((cond, f'duplicate key value violates unique constraint "{u.name}"'))
+        details.append(
+            sql.SQL("{} || {} || ') already exists.'").format(
+                sql.Literal(f"Key ({', '.join(u.shown)})=("), _shown(u.columns)
+            )
+        )
+    missing = [_foreign(fk) for fk in shape.foreign_keys]
+    if len(missing) > 1:
+        pairs.append((sql.SQL("{} > 1").format(_count(missing)), ""))
+        details.append(sql.NULL)
+    for fk, cond in zip(shape.foreign_keys, missing, strict=True):
+        if fk.full:  # its detail depends on which columns are NULL: tried
+            pairs.append((cond, ""))
+            details.append(sql.NULL)
+            continue
+        pairs.append(
+            (
+                cond,
+                f'insert or update on table "{shape.relation}" violates foreign key constraint'
+                f' "{fk.name}"',
+            )
+        )
+        details.append(
+            sql.SQL("{} || {} || {}").format(
+                sql.Literal(f"Key ({', '.join(fk.columns)})=("),
+                _shown(fk.columns),
+                sql.Literal(f') is not present in table "{fk.parent_name}".'),
+            )
+        )
     if not pairs:
         return sql.Composed([])
     cls = sql.SQL("case {} end").format(
         sql.SQL(" ").join(
-            sql.SQL("when {} then {}").format(cond, sql.Literal(i + 1))
-            for i, (cond, _) in enumerate(pairs)
+            sql.SQL("when {} then {}").format(cond, sql.Literal(i + 1) if text else sql.NULL)
+            for i, (cond, text) in enumerate(pairs)
         )
     )
     values = sql.SQL(", ").join(
@@ -322,12 +382,19 @@ def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> 
         for c in shape.row_columns
     )
     texts = sql.SQL("array[{}]").format(sql.SQL(", ").join(sql.Literal(m) for _, m in pairs))
+    detail = sql.SQL("case t.cls {} end").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {} then {}").format(sql.Literal(i + 1), d) for i, d in enumerate(details)
+        )
+    )
     fill = sql.SQL(
-        "insert into {emu} select o, cls, ({texts})[cls], detail from (select t.{o} as o,"
-        " {cls} as cls, 'Failing row contains (' || concat_ws(', ', {values}) || ').' as detail"
-        " from {rows} t join {bad} b on b.{o} = t.{o} where not b.single) x"
-        " where cls is not null"
-    ).format(emu=EMU, texts=texts, o=_ORD, cls=cls, values=values, rows=rows, bad=BAD)
+        "insert into {emu} select t.o, t.cls, ({texts})[t.cls], {detail} from (select t.*,"
+        " t.{o} as o, {cls} as cls, 'Failing row contains (' || concat_ws(', ', {values})"
+        " || ').' as row_detail from {rows} t join {bad} b on b.{o} = t.{o}"
+        " where not b.single) t where t.cls is not null"
+    ).format(
+        emu=EMU, texts=texts, detail=detail, o=_ORD, cls=cls, values=values, rows=rows, bad=BAD
+    )
     return sql.SQL(
         """
   {fill}
@@ -362,6 +429,43 @@ def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> 
     )
 
 
+def _typed_fill(shape: Shape, binary: bool) -> tuple[sql.Composed, sql.Composed]:
+    """The staged rows cast into the typed table in one statement; when some do not
+    cast, each row is cast on its own first (into variables of the column types, which
+    apply modifiers as an assignment does) and those that fail are set aside."""
+    cols = _ident_list(tuple(c.name for c in shape.columns))
+    needs = [(i, c) for i, c in enumerate(shape.columns) if _needs_cast(c, binary)]
+    declare = sql.SQL("").join(
+        sql.SQL("\n  v{} {};").format(sql.SQL(str(i)), sql.SQL(c.fmt)) for i, c in needs
+    )
+    assign = sql.SQL(" ").join(
+        sql.SQL("v{} := r.{}::{};").format(sql.SQL(str(i)), sql.Identifier(c.name), sql.SQL(c.base))
+        for i, c in needs
+    )
+    insert = sql.SQL(
+        "insert into {typed} ({o}, {cols}) select s.{o}, {casts} from {stage} s"
+    ).format(typed=TYPED, o=_ORD, cols=cols, casts=_casts(shape, binary), stage=STAGE)
+    fill = sql.SQL(
+        """
+  begin
+    {insert};
+  exception when {errors} then
+    for r in select * from {stage} loop
+      begin
+        {assign}
+      exception when {errors} then
+        insert into {bad} values (r.{o}, true, true);
+      end;
+    end loop;
+    {insert} where not exists (select 1 from {bad} b where b.{o} = s.{o});
+  end;
+  create index on {typed} ({o});"""
+    ).format(
+        insert=insert, errors=_ROW_ERRORS, stage=STAGE, assign=assign, bad=BAD, o=_ORD, typed=TYPED
+    )
+    return fill, declare
+
+
 def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
     cols = _ident_list(tuple(c.name for c in shape.columns))
     tcols = _ident_list(tuple(c.name for c in shape.columns), "t")
@@ -369,21 +473,9 @@ def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
     insert = sql.SQL("insert into {} ({}) overriding system value").format(shape.target, cols)
     refuse = sql.SQL("insert into {} values (lo, m, d);").format(OUT)
     fill: sql.Composable = sql.SQL("")
+    declare: sql.Composable = sql.SQL("")
     if typed:
-        fill = sql.SQL(
-            "top := 2; st[1] := 1; st[2] := {end};{loop}\n  create index on {typed} ({o});"
-        ).format(
-            end=sql.Literal(n + 1),
-            loop=_bisect(
-                sql.SQL(
-                    "insert into {typed} ({o}, {cols}) select s.{o}, {casts} from {stage} s"
-                    " where s.{o} >= lo and s.{o} < hi;"
-                ).format(typed=TYPED, o=_ORD, cols=cols, casts=_casts(shape, binary), stage=STAGE),
-                sql.SQL("insert into {} values (lo, true, true);").format(BAD),
-            ),
-            typed=TYPED,
-            o=_ORD,
-        )
+        fill, declare = _typed_fill(shape, binary)
     run = sql.SQL(
         "{insert} select {tcols} from {rows} t where t.{o} >= lo and t.{o} < hi and not exists"
         " (select 1 from {bad} b where b.{o} = t.{o});"
@@ -415,8 +507,10 @@ def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
         """
 declare
   m text; d text; lo int; hi int; mid int; c bigint; top int := 0; st int[] := '{{}}';
-  prev int := 1; written bigint := 0; r record; safe boolean := {safe};
+  prev int := 1; written bigint := 0; r record; safe boolean := {safe};{declare}
 begin
+  -- the planner's guesses on unanalysed temporary tables are large: no JIT compilation
+  set local jit = off;
   {fill}
   {predictions}
   if safe then update {bad} set single = true; end if;
@@ -439,6 +533,7 @@ end"""
     ).format(
         safe=sql.SQL("true" if shape.ordered else "false"),
         fill=fill,
+        declare=declare,
         predictions=sql.Composed(_predictions(shape, rows)),
         emulated=_written_out(shape, rows, insert),
         bad=BAD,

@@ -36,7 +36,8 @@ select conname, pg_get_expr(conbin, conrelid) from pg_constraint
 where conrelid = %s::regclass and contype = 'c' order by conname
 """
 _FOREIGN = """
-select con.confmatchtype, con.condeferred, con.confrelid = con.conrelid, pn.nspname, pc.relname,
+select con.conname, con.confmatchtype, con.condeferred, con.confrelid = con.conrelid,
+       pn.nspname, pc.relname,
        array(select a.attname from unnest(con.conkey) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.i),
        array(select a.attname from unnest(con.confkey) with ordinality k(n, i)
@@ -48,12 +49,16 @@ where con.conrelid = %s::regclass and con.contype = 'f'
 order by con.conname
 """
 _UNIQUE = """
-select i.indexprs is null and i.indpred is null and i.indimmediate
+select c.relname,
+       array(select pg_get_indexdef(i.indexrelid, k, true)
+             from generate_series(1, i.indnkeyatts) k),
+       i.indexprs is null and i.indpred is null and i.indimmediate
        and coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) is false,
        array(select a.attname from unnest(i.indkey::int2[]) with ordinality k(n, o)
              join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n
              where k.o <= i.indnkeyatts order by k.o)
-from pg_index i where i.indrelid = %s::regclass and i.indisunique
+from pg_index i join pg_class c on c.oid = i.indexrelid
+where i.indrelid = %s::regclass and i.indisunique
 order by i.indexrelid
 """
 _RELATION = """
@@ -79,10 +84,19 @@ class Column:
 
 @dataclass(frozen=True)
 class ForeignKey:
+    name: str
     full: bool  # MATCH FULL: a partly NULL key fails too
     columns: tuple[str, ...]
     parent: sql.Identifier
     parent_columns: tuple[str, ...]
+    parent_name: str = ""
+
+
+@dataclass(frozen=True)
+class Unique:
+    name: str  # the index, as the server's message names it
+    columns: tuple[str, ...]
+    shown: tuple[str, ...]  # its columns as its "Key (...)" detail shows them
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ class Shape:
     columns: tuple[Column, ...]  # the plan's target columns, in its order
     checks: tuple[tuple[str, str], ...]  # (name, expression), by name
     foreign_keys: tuple[ForeignKey, ...]
-    uniques: tuple[tuple[str, ...], ...]  # plain unique indexes, all columns copied
+    uniques: tuple[Unique, ...]  # plain unique indexes, all columns copied, index order
     ordered: bool  # something only a real insert in key order can tell
     unique_key: tuple[str, ...] = ()  # target columns no two rows of a batch share
     relation: str = ""  # the table's name, as the server's messages say it
@@ -131,18 +145,20 @@ def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
     copied = set(table.target_columns)
     ordered = bool(triggers or exclusions) or relkind != "r"
     fks: list[ForeignKey] = []
-    for full, deferred, self_ref, nsp, parent, cols, pcols in target.execute(
+    for name, full, deferred, self_ref, nsp, parent, cols, pcols in target.execute(
         _FOREIGN, [rel]
     ).fetchall():
         if self_ref:
             ordered = True  # a parent may come in the same batch
         elif not deferred and set(cols) <= copied:
-            fk = ForeignKey(full == "f", tuple(cols), sql.Identifier(nsp, parent), tuple(pcols))
+            fk = ForeignKey(
+                name, full == "f", tuple(cols), sql.Identifier(nsp, parent), tuple(pcols), parent
+            )
             fks.append(fk)
-    uniques: list[tuple[str, ...]] = []
-    for plain, cols in target.execute(_UNIQUE, [rel]).fetchall():
+    uniques: list[Unique] = []
+    for name, shown, plain, cols in target.execute(_UNIQUE, [rel]).fetchall():
         if plain and cols and set(cols) <= copied:
-            uniques.append(tuple(cols))
+            uniques.append(Unique(name, tuple(cols), tuple(shown)))
         else:
             ordered = True
     checks = tuple((str(r[0]), str(r[1])) for r in target.execute(_CHECKS, [rel]).fetchall())
