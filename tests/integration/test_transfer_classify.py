@@ -9,6 +9,7 @@ written and refused) and the targets' contents.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from ormshift.transfer.plan import TablePlan, build_plan
 from ormshift.transfer.rejects import (
     ROW_ERRORS,
     Loaded,
+    RawJson,
     bisect_batch,
     classified_batch,
     classified_rows,
@@ -86,12 +88,16 @@ def load(
     return out
 
 
+def _row(row: Any) -> Any:
+    return json.loads(row) if isinstance(row, RawJson) else row
+
+
 def _batch(loaded: Loaded) -> Batch:
     return Batch(
         loaded.copied.rows,
         loaded.copied.checksum,
         loaded.copied.format,
-        [(r.table, r.key, r.row, r.error) for r in loaded.rejects],
+        [(r.table, r.key, _row(r.row), r.error) for r in loaded.rejects],
         list(loaded.rejected_keys),
         loaded.written_keys,
     )

@@ -4,23 +4,29 @@ The batch is copied again, into a temporary staging table that accepts anything 
 source sends (text columns, or the target's own types for binary COPY), then one
 PL/pgSQL block on the target:
 
-1. casts the staged rows to the target's column types (assignment semantics, as COPY
-   parses them); rows that do not cast are found by halving, server-side;
-2. predicts the rows the target will refuse, in one statement each: NULL in a NOT NULL
-   column, a CHECK that is false, a foreign key whose parent is missing, a unique value
-   the target already holds; rows sharing a unique value with another row of the batch
-   are marked to be tried one by one, in key order;
-3. tries every predicted row on its own (a real ``INSERT`` in a subtransaction: the
-   database's own message and detail, as bisection reports them), then inserts the
-   other rows in key order, halving any run that still fails, down to the row.
+1. casts the staged rows to the target's column types in one statement (assignment
+   semantics, as COPY parses them); when some do not cast, each row is cast on its own
+   into variables of those types and the failing ones are set aside;
+2. predicts the rows the target will refuse, one statement per kind: NULL in a NOT NULL
+   column and a false CHECK (in one scan), a foreign key whose parent is missing, a
+   unique value the target already holds; rows sharing a unique value with another row
+   of the batch are marked to be tried one by one, in key order;
+3. writes out the reasons of the predicted rows as the server words them (NOT NULL and
+   CHECK with the "Failing row contains (...)" detail, unique and foreign key with their
+   "Key (...)=(...)" detail), and checks each kind with one real ``INSERT`` of its first
+   row: when the server says otherwise, that kind's rows are tried instead;
+4. tries the other predicted rows on their own (a real ``INSERT`` in a subtransaction:
+   the database's own message and detail), then inserts the remaining rows in key order,
+   halving any run that still fails, down to the row.
 
 Rows are tried in key order where the order can change the outcome (a duplicate within
-the batch: the first good row wins) or what the database says (a row that fails twice),
-so the written rows and each reject's reason are those of `ormshift.transfer.rejects.bisect`
-with the target state bisection would have had. A prediction only decides what is tried
-first; the database decides every row. When something only a real insert in key order
-can tell is present (triggers, exclusion constraints, partitions, a foreign key to the
-same table: `Shape.ordered`), every predicted row is tried in key order between the runs.
+the batch: the first good row wins) or what the database says, so the written rows and
+each reject's reason are those of `ormshift.transfer.rejects.bisect`, with the target
+state bisection would have had. A prediction only decides what is tried first and how;
+the database decides every row. When something only a real insert in key order can tell
+is present (triggers, exclusion constraints, partitions, deferrable or partial or
+expression unique indexes, a foreign key to the same table: `Shape.ordered`), every
+predicted row is tried, in key order between the runs.
 
 Identifiers come from the plan and the target's catalog (CHECK expressions as
 ``pg_get_expr`` prints them); the rows themselves never enter SQL text.

@@ -30,7 +30,7 @@ from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import (
     Key,
     key_in,
-    keys_in_range,
+    order_by,
     qualified,
     range_predicate,
     text_key,
@@ -42,6 +42,11 @@ from ormshift.transfer.shape import shape_of
 ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
 
 
+class RawJson(str):
+    """A row as JSON text the database wrote: it goes into the reject line as it is
+    (parsing it and writing it back cost more than the rest of a reject)."""
+
+
 @dataclass(frozen=True)
 class Reject:
     table: str
@@ -50,11 +55,15 @@ class Reject:
     error: str
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"table": self.table, "key": self.key, "row": self.row, "error": self.error},
+        raw = isinstance(self.row, RawJson)
+        line = json.dumps(
+            {"table": self.table, "key": self.key, "row": None if raw else self.row,
+             "error": self.error},
             sort_keys=True,
             default=str,
-        )
+        )  # fmt: skip
+        # "row" is the only member that can be null, and a string can hold no bare quote
+        return line.replace('"row": null', f'"row": {self.row}', 1) if raw else line
 
 
 def describe(exc: psycopg.Error) -> str:
@@ -176,7 +185,7 @@ def classified_batch(
     shape = shape_of(target, table)
     if shape is None:
         return None
-    keys = keys_in_range(source, source_schema, table.name, table.key, lo, hi)
+    keys = _keys(source, table, source_schema, lo, hi)
     digest = hashlib.sha1(usedforsecurity=False)
     out_query, params = copy_out(table, source_schema, lo, hi)
     t0 = time.perf_counter()
@@ -204,6 +213,21 @@ def classified_batch(
         )
     copied = Copied(result.written, digest.hexdigest(), staged - t0, done - staged, _fmt(table))
     return _loaded(source, table, source_schema, (lo, hi), keys, result, copied)
+
+
+def _keys(
+    source: psycopg.Connection, table: TablePlan, schema: str, lo: Key | None, hi: Key | None
+) -> list[Key]:
+    """The keys in (lo, hi] as text, in key order (as `keys_in_range`, rows taken as
+    they come: each is a tuple of str already)."""
+    where, params = range_predicate(table.key, lo, hi)
+    query = sql.SQL("select {cols} from {t} as s where {where} order by {ord}").format(
+        cols=text_key(table.key),
+        t=qualified(schema, table.name),
+        where=where,
+        ord=order_by(table.key, alias="s"),
+    )
+    return source.execute(query, params).fetchall()
 
 
 def _loaded(
@@ -278,16 +302,14 @@ def _json_rows(
     params: Sequence[Any],
 ) -> dict[Key, Any]:
     query = sql.SQL(
-        "select {k}, row_to_json(s) from (select {cols} from {t} where {cond}) s"
+        "select {k}, row_to_json(s)::text from (select {cols} from {t} where {cond}) s"
     ).format(
         k=text_key(table.key),
         cols=sql.SQL(", ").join(sql.Identifier(c) for c in table.columns),
         t=qualified(source_schema, table.name),
         cond=cond,
     )
-    return {
-        tuple(str(v) for v in row[:-1]): row[-1] for row in source.execute(query, params).fetchall()
-    }
+    return {row[:-1]: RawJson(row[-1]) for row in source.execute(query, params).fetchall()}
 
 
 def classified_rows(
@@ -319,7 +341,7 @@ def bisect_batch(
     first: psycopg.Error,
 ) -> Loaded:
     """(lo, hi] failed as a whole with ``first``: load its good rows, reject the bad."""
-    keys = keys_in_range(source, source_schema, table.name, table.key, lo, hi)
+    keys = _keys(source, table, source_schema, lo, hi)
     rejects: list[Reject] = []
     bad: list[Key] = []
 
