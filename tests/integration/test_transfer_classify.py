@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -29,6 +31,7 @@ from ormshift.transfer.rejects import (
     bisect_batch,
     classified_batch,
     classified_rows,
+    settle_batch,
 )
 from tests.integration.test_transfer_support import digest, query, run_sql
 
@@ -532,3 +535,28 @@ def test_written_out_reasons_are_the_servers_own(make_db: Callable[[str], str]) 
                 caught.value.diag.message_primary.replace('"probe"', '"item"'),
                 caught.value.diag.message_detail,
             )
+
+
+def test_without_temporary_tables_the_batch_is_bisected(make_db: Callable[[str], str]) -> None:
+    """A target user who may not create temporary tables gets bisection's result."""
+    src, tgt, ref = make_db("src"), make_db("tgt"), make_db("tgt")
+    run_sql(src, "create table item (id int primary key, qty int)")
+    run_sql(src, "insert into item select i, case when i % 9 = 0 then -1 else i end"
+                 " from generate_series(1, 120) i")  # fmt: skip
+    ddl = "create table item (id int primary key, qty int check (qty >= 0))"
+    run_sql(ref, ddl)
+    role = f"ormshift_notemp_{uuid.uuid4().hex[:8]}"
+    parts = urlsplit(tgt)
+    run_sql(tgt, f"create role {role} login", ddl, f"grant all on item to {role}",
+            f"revoke temporary on database {parts.path.lstrip('/')} from public")  # fmt: skip
+    as_role = urlunsplit((parts.scheme, f"{role}@{parts.hostname}:{parts.port}", parts.path,
+                          parts.query, parts.fragment))  # fmt: skip
+    try:
+        with psycopg.connect(as_role) as t:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                t.execute("create temp table x (a int)")
+        got = load(src, as_role, "item", 50, settle_batch)
+        assert got == load(src, ref, "item", 50, _bisected)
+        assert sum(len(b.rejects) for b in got) == 120 // 9
+    finally:
+        run_sql(tgt, "drop table item", f"drop role {role}")

@@ -40,6 +40,12 @@ from ormshift.transfer.shape import shape_of
 
 #: Errors that belong to the rows of a batch, not to the connection or the schema.
 ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
+#: Errors after which a batch is bisected instead of sorted out on the target (a row
+#: error outside the per-row tries, or no right to create temporary tables there).
+_NOT_CLASSIFIED: tuple[type[psycopg.Error], ...] = (
+    *ROW_ERRORS,
+    psycopg.errors.InsufficientPrivilege,
+)
 
 
 class RawJson(str):
@@ -202,7 +208,7 @@ def classified_batch(
     try:
         with target.transaction():
             result = classify(target, shape, table.binary, write)
-    except ROW_ERRORS:
+    except _NOT_CLASSIFIED:
         return None
     done = time.perf_counter()
     if result.written + len(result.refused) != len(keys):
@@ -327,7 +333,7 @@ def classified_rows(
     try:
         with target.transaction():
             return classify(target, shape, False, write)
-    except ROW_ERRORS:
+    except _NOT_CLASSIFIED:
         return None
 
 
