@@ -552,9 +552,11 @@ def test_without_temporary_tables_the_batch_is_bisected(make_db: Callable[[str],
     as_role = urlunsplit((parts.scheme, f"{role}@{parts.hostname}:{parts.port}", parts.path,
                           parts.query, parts.fragment))  # fmt: skip
     try:
-        with psycopg.connect(as_role) as t:
-            with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                t.execute("create temp table x (a int)")
+        with (
+            psycopg.connect(as_role) as t,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            t.execute("create temp table x (a int)")
         got = load(src, as_role, "item", 50, settle_batch)
         assert got == load(src, ref, "item", 50, _bisected)
         assert sum(len(b.rejects) for b in got) == 120 // 9
