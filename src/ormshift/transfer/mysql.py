@@ -28,7 +28,15 @@ from ormshift.transfer.copy import Copied, copy_in
 from ormshift.transfer.errors import PreflightError, TransferError
 from ormshift.transfer.keyset import Key
 from ormshift.transfer.plan import Plan, SourceTable, TablePlan, plan_for_target
-from ormshift.transfer.rejects import ROW_ERRORS, Loaded, Reject, bisect, describe
+from ormshift.transfer.rejects import (
+    ROW_ERRORS,
+    Loaded,
+    Reject,
+    bisect,
+    classified_rows,
+    describe,
+    reason,
+)
 from ormshift.transfer.sources import BatchResult
 
 Row = tuple[Any, ...]
@@ -212,7 +220,7 @@ class MySQLReader:
             if not table.key:
                 raise
 
-            def reject(i: int, error: psycopg.Error) -> None:
+            def refuse(i: int, why: str) -> None:
                 key = tuple(key_text(rows[i][p]) for p in positions)
                 bad.append(key)
                 rejects.append(
@@ -223,13 +231,23 @@ class MySQLReader:
                             c: _jsonable(v)
                             for c, v in zip(table.target_columns, rows[i], strict=True)
                         },
-                        error=describe(error),
+                        error=why,
                     )
                 )
 
-            written = bisect(
-                len(rows), exc, target, lambda i, j: _copied(target, table, rows[i:j]), reject
-            ).rows
+            settled = classified_rows(target, table, rows)
+            if settled is not None:
+                written = settled.written
+                for i, message, detail in settled.refused:
+                    refuse(i, reason(message, detail))
+            else:
+                written = bisect(
+                    len(rows),
+                    exc,
+                    target,
+                    lambda i, j: _copied(target, table, rows[i:j]),
+                    lambda i, error: refuse(i, describe(error)),
+                ).rows
         write_s = time.perf_counter() - t0 - read_s
         copied = Copied(written, digest.hexdigest(), read_s, write_s, "rows")
         written_keys = None

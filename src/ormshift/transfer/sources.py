@@ -19,7 +19,7 @@ from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.lastkey import KeyDecoder, decoder
 from ormshift.transfer.lookahead import Lookahead
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
-from ormshift.transfer.rejects import ROW_ERRORS, Loaded, bisect_batch, load_batch
+from ormshift.transfer.rejects import ROW_ERRORS, Loaded, load_batch, settle_batch
 
 MYSQL_SCHEMES = ("mysql", "mariadb")
 
@@ -70,6 +70,7 @@ class PgReader:
     def __init__(self, url: str) -> None:
         self.conn = connect(url)
         self._ahead: Lookahead | None = None
+        self._refusing: set[str] = set()  # tables whose last batch refused rows
 
     def plan(
         self,
@@ -131,7 +132,10 @@ class PgReader:
     ) -> BatchResult | None:
         """The next ``size`` rows after ``lo`` in one COPY ... LIMIT, its count and last
         key read off the stream. A refused batch is read again in a new snapshot: its
-        range from the source, then bisected as `load_batch` does."""
+        range from the source, then sorted out as `load_batch` does; so is the next batch
+        of a table whose last batch refused rows (its COPY would most likely fail too)."""
+        if table.name in self._refusing:
+            return self._settled(plan, table, lo, size, target, limit, None)
         if self._ahead is None or self._ahead.schema != plan.schema:
             self.release()
             self._ahead = Lookahead(self.conn, plan.schema)
@@ -139,17 +143,33 @@ class PgReader:
             with target.transaction():
                 copied = self._ahead.copy(table, keys, lo, limit, size, target)
         except ROW_ERRORS as exc:
-            self.release()
-            with self.conn.transaction():
-                bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
-                if bound is None:  # the refused rows are gone from the source meanwhile
-                    return None
-                count, hi = bound
-                loaded = bisect_batch(self.conn, target, table, plan.schema, lo, hi, exc)
-                return BatchResult(count, hi, loaded)
+            return self._settled(plan, table, lo, size, target, limit, exc)
         if copied.read == 0 or copied.last_key is None:
             return None
         return BatchResult(copied.read, copied.last_key, Loaded(copied, [], []))
+
+    def _settled(
+        self,
+        plan: Plan,
+        table: TablePlan,
+        lo: Key | None,
+        size: int,
+        target: psycopg.Connection,
+        limit: Key | None,
+        first: psycopg.Error | None,
+    ) -> BatchResult | None:
+        self.release()
+        with self.conn.transaction():
+            bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+            if bound is None:  # the refused rows are gone from the source meanwhile
+                return None
+            count, hi = bound
+            loaded = settle_batch(self.conn, target, table, plan.schema, lo, hi, first)
+        if loaded.rejects:
+            self._refusing.add(table.name)
+        else:
+            self._refusing.discard(table.name)
+        return BatchResult(count, hi, loaded)
 
     def release(self) -> None:
         """No batch read ahead, no transaction open on the source (before a pause)."""

@@ -1,0 +1,550 @@
+"""A refused batch sorted out on the target in one round trip, with bisection's outcome.
+
+The batch is copied again, into a temporary staging table that accepts anything the
+source sends (text columns, or the target's own types for binary COPY), then one
+PL/pgSQL block on the target:
+
+1. casts the staged rows to the target's column types in one statement (assignment
+   semantics, as COPY parses them); when some do not cast, each row is cast on its own
+   into variables of those types and the failing ones are set aside;
+2. predicts the rows the target will refuse, one statement per kind: NULL in a NOT NULL
+   column and a false CHECK (in one scan), a foreign key whose parent is missing, a
+   unique value the target already holds; rows sharing a unique value with another row
+   of the batch are marked to be tried one by one, in key order;
+3. writes out the reasons of the predicted rows as the server words them (NOT NULL and
+   CHECK with the "Failing row contains (...)" detail, unique and foreign key with their
+   "Key (...)=(...)" detail), and checks each kind with one real ``INSERT`` of its first
+   row: when the server says otherwise, that kind's rows are tried instead;
+4. tries the other predicted rows on their own (a real ``INSERT`` in a subtransaction:
+   the database's own message and detail), then inserts the remaining rows in key order,
+   halving any run that still fails, down to the row.
+
+Rows are tried in key order where the order can change the outcome (a duplicate within
+the batch: the first good row wins) or what the database says, so the written rows and
+each reject's reason are those of `ormshift.transfer.rejects.bisect`, with the target
+state bisection would have had. A prediction only decides what is tried first and how;
+the database decides every row. When something only a real insert in key order can tell
+is present (triggers, exclusion constraints, partitions, deferrable or partial or
+expression unique indexes, a foreign key to the same table: `Shape.ordered`), every
+predicted row is tried, in key order between the runs.
+
+Identifiers come from the plan and the target's catalog (CHECK expressions as
+``pg_get_expr`` prints them); the rows themselves never enter SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ormshift.transfer.errors import TransferError
+from ormshift.transfer.shape import ORD, Column, ForeignKey, Shape, Unique
+
+STAGE = sql.Identifier("pg_temp", "ormshift_stage")
+TYPED = sql.Identifier("pg_temp", "ormshift_typed")
+BAD = sql.Identifier("pg_temp", "ormshift_bad")
+OUT = sql.Identifier("pg_temp", "ormshift_out")
+EMU = sql.Identifier("pg_temp", "ormshift_emu")
+CLIP = sql.Identifier("pg_temp", "ormshift_clip")
+#: a value as the server's "Failing row contains" detail shows it: at most 64 bytes
+#: (cut on a character boundary), then "..." (ExecBuildSlotValueDescription)
+_CLIP = """
+create or replace function {}(v text) returns text language sql immutable as $$
+  select case when octet_length(v) <= 64 then v
+              when octet_length(v) = char_length(v) then left(v, 64) || '...'
+              else (select left(v, k) from generate_series(64, 1, -1) k
+                    where octet_length(left(v, k)) <= 64 limit 1) || '...' end
+$$"""
+_ORD = sql.Identifier(ORD)
+_ROW_ERRORS = sql.SQL("data_exception or integrity_constraint_violation")
+
+
+@dataclass(frozen=True)
+class Classified:
+    written: int
+    refused: list[tuple[int, str, str]]  # (position in the batch, message, detail)
+    written_out: int = 0  # of them, reasons written out in SQL (checked by one real try)
+
+
+def _ident_list(names: tuple[str, ...], alias: str | None = None) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(*([alias] if alias else []), n) for n in names)
+
+
+def _stage_type(c: Column, binary: bool) -> sql.SQL:
+    return sql.SQL(c.fmt if binary and not c.enum else "text")
+
+
+def _needs_cast(c: Column, binary: bool) -> bool:
+    return not binary or c.enum
+
+
+def _casts(shape: Shape, binary: bool) -> sql.Composed:
+    """The staged columns as the target's types (the insert's assignment adds modifiers)."""
+    return sql.SQL(", ").join(
+        sql.SQL("s.{}::{}").format(sql.Identifier(c.name), sql.SQL(c.base))
+        if _needs_cast(c, binary)
+        else sql.SQL("s.{}").format(sql.Identifier(c.name))
+        for c in shape.columns
+    )
+
+
+def create_tables(target: psycopg.Connection, shape: Shape, binary: bool) -> bool:
+    """The staging tables of this transaction; True when the staged rows need casting."""
+    typed = any(_needs_cast(c, binary) for c in shape.columns)
+    stmts = [
+        sql.SQL("drop table if exists {}, {}, {}, {}, {}").format(STAGE, TYPED, BAD, OUT, EMU),
+        sql.SQL(
+            "create temp table {} ({} int generated always as identity, {}) on commit drop"
+        ).format(
+            STAGE,
+            _ORD,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c.name), _stage_type(c, binary))
+                for c in shape.columns
+            ),
+        ),
+        sql.SQL(
+            "create temp table {} ({} int primary key, castbad boolean not null,"
+            " single boolean not null, settled boolean not null default false) on commit drop"
+        ).format(BAD, _ORD),
+        sql.SQL(
+            "create temp table {} (o int primary key, cls int not null, message text,"
+            " detail text) on commit drop"
+        ).format(EMU),
+        sql.SQL(
+            "create temp table {} ({} int not null, message text, detail text) on commit drop"
+        ).format(OUT, _ORD),
+    ]
+    if shape.row_columns:
+        stmts.append(sql.SQL(_CLIP).format(CLIP))
+    if typed:
+        stmts.append(
+            sql.SQL("create temp table {} ({} int not null, {}) on commit drop").format(
+                TYPED,
+                _ORD,
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}{}").format(
+                        sql.Identifier(c.name),
+                        sql.SQL(c.fmt),
+                        sql.SQL(f" collate {c.collation}" if c.collation else ""),
+                    )
+                    for c in shape.columns
+                ),
+            )
+        )
+    target.execute(sql.SQL("; ").join(stmts))
+    return typed
+
+
+def stage_copy(shape: Shape, binary: bool) -> sql.Composed:
+    return sql.SQL("copy {} ({}) from stdin (format {})").format(
+        STAGE,
+        _ident_list(tuple(c.name for c in shape.columns)),
+        sql.SQL("binary" if binary else "text"),
+    )
+
+
+def classify(
+    target: psycopg.Connection,
+    shape: Shape,
+    binary: bool,
+    write: Callable[[psycopg.Copy], Any],
+) -> Classified:
+    """Stage a batch (``write`` sends its COPY data) and load it into ``shape``'s table
+    inside the caller's transaction; raises the target's error if a step outside the
+    per-row tries fails (the caller rolls back and bisects)."""
+    typed = create_tables(target, shape, binary)
+    with target.cursor() as cur:
+        with cur.copy(stage_copy(shape, binary)) as sink:
+            write(sink)
+        n = cur.rowcount
+    target.execute(sql.SQL("create index on {} ({})").format(STAGE, _ORD))
+    block = _block(shape, binary, typed, n).as_string(target)
+    target.execute(sql.SQL("do {}").format(sql.Literal(block)))
+    refused = [
+        (int(r[0]) - 1, str(r[1]), str(r[2] or ""))
+        for r in target.execute(
+            sql.SQL("select {}, message, detail from {} order by 1").format(_ORD, OUT)
+        ).fetchall()
+    ]
+    row = target.execute(
+        "select current_setting('ormshift.written'), current_setting('ormshift.written_out', true)"
+    ).fetchone()
+    assert row is not None
+    written = int(row[0])
+    if written + len(refused) != n:
+        raise TransferError(
+            f"the target sorted {written} + {len(refused)} rows of a batch of {n}; the batch "
+            "was rolled back"
+        )
+    return Classified(written, refused, int(row[1] or 0))
+
+
+def _bisect(attempt: sql.Composable, single: sql.Composable) -> sql.Composed:
+    """Try ``attempt`` on rows [lo, hi), halving on row errors; ``single`` handles a
+    failing single row (``m`` and ``d`` hold the error's message and detail)."""
+    return sql.SQL(
+        """
+    while top > 0 loop
+      lo := st[top - 1]; hi := st[top]; top := top - 2;
+      continue when lo >= hi;
+      begin
+        {attempt}
+      exception when {errors} then
+        if hi - lo = 1 then
+          get stacked diagnostics m = message_text, d = pg_exception_detail;
+          {single}
+        else
+          mid := (lo + hi) / 2;
+          st[top + 1] := mid; st[top + 2] := hi; st[top + 3] := lo; st[top + 4] := mid;
+          top := top + 4;
+        end if;
+      end;
+    end loop;"""
+    ).format(attempt=attempt, single=single, errors=_ROW_ERRORS)
+
+
+_NOTHING = sql.SQL("null;")
+_FAILING_ROW = sql.SQL("row_detail")
+
+
+def _guarded(stmt: sql.Composable, fallback: sql.Composable = _NOTHING) -> sql.Composed:
+    """A prediction: when it cannot run on this batch, nothing is predicted by it."""
+    return sql.SQL("\n  begin {}; exception when others then {} end;").format(stmt, fallback)
+
+
+def _all_not_null(cols: tuple[str, ...], alias: str = "t") -> sql.Composed:
+    return sql.SQL(" and ").join(
+        sql.SQL("{} is not null").format(sql.Identifier(alias, c)) for c in cols
+    )
+
+
+def _equal(left: str, lcols: tuple[str, ...], right: str, rcols: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL(" and ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(left, a), sql.Identifier(right, b))
+        for a, b in zip(lcols, rcols, strict=True)
+    )
+
+
+def _foreign(fk: ForeignKey) -> sql.Composed:
+    missing = sql.SQL("not exists (select 1 from {} p where {})").format(
+        fk.parent, _equal("p", fk.parent_columns, "t", fk.columns)
+    )
+    if not fk.full:
+        return sql.SQL("{} and {}").format(_all_not_null(fk.columns), missing)
+    nulls = sql.SQL("num_nulls({})").format(_ident_list(fk.columns, "t"))
+    return sql.SQL("({n} between 1 and {k}) or ({n} = 0 and {missing})").format(
+        n=nulls, k=sql.Literal(len(fk.columns) - 1), missing=missing
+    )
+
+
+def _count(conds: list[sql.Composed]) -> sql.Composed:
+    return sql.SQL(" + ").join(sql.SQL("({})::int").format(c) for c in conds)
+
+
+def _held(shape: Shape, u: Unique) -> sql.Composed:
+    """The row's values of ``u`` are on the target already."""
+    return sql.SQL("{} and exists (select 1 from {} x where {})").format(
+        _all_not_null(u.columns), shape.target, _equal("x", u.columns, "t", u.columns)
+    )
+
+
+def _shown(cols: tuple[str, ...]) -> sql.Composed:
+    """The row's values as a "Key (...)=(...)" detail shows them (output functions)."""
+    return sql.SQL("concat_ws(', ', {})").format(
+        sql.SQL(", ").join(
+            sql.SQL("case when t.{c} is null then 'null' else concat(t.{c}) end").format(
+                c=sql.Identifier(c)
+            )
+            for c in cols
+        )
+    )
+
+
+def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
+    return sql.SQL(
+        "insert into {bad} select t.{o}, false, false from {rows} t where {cond}"
+        " on conflict do nothing"
+    ).format(bad=BAD, o=_ORD, rows=rows, cond=cond)
+
+
+def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
+    """Statements marking rows of ``rows`` (alias t) the target is expected to refuse."""
+
+    def mark(cond: sql.Composable) -> sql.Composed:
+        return _guarded(_marking(rows, cond))
+
+    out: list[sql.Composed] = []
+    local: list[sql.Composable] = [
+        sql.SQL("t.{} is null").format(sql.Identifier(c.name)) for c in shape.columns if c.not_null
+    ]
+    local += [sql.SQL("not coalesce(({}), true)").format(sql.SQL(x)) for _, x in shape.checks]
+    if len(local) > 1:  # one scan for all; each on its own if one of them cannot run
+        each = sql.Composed([mark(x) for x in local])
+        out.append(_guarded(_marking(rows, sql.SQL(" or ").join(local)), each))
+    elif local:
+        out.append(mark(local[0]))
+    for fk in shape.foreign_keys:
+        out.append(mark(_foreign(fk)))
+    for unique in shape.uniques:
+        out.append(mark(_held(shape, unique)))
+    for unique in shape.uniques:  # shared within the batch: tried one by one, in key order
+        cols = unique.columns
+        if shape.unique_key and set(cols) >= set(shape.unique_key):
+            continue  # holds the batch's key, which the source keeps unique
+        out.append(
+            _guarded(
+                sql.SQL(
+                    "insert into {bad} select o, false, true from (select t.{o} as o,"
+                    " count(*) over (partition by {cols}) as n from {rows} t where {nn}) x"
+                    " where x.n > 1 on conflict ({o}) do update set single = true"
+                ).format(
+                    bad=BAD, o=_ORD, cols=_ident_list(cols, "t"), rows=rows, nn=_all_not_null(cols)
+                ),
+                sql.SQL("safe := true;"),
+            )
+        )
+    return out
+
+
+def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> sql.Composed:
+    """The reasons of rows refused by a NOT NULL or CHECK, written as the server words
+    them, and one real try per constraint to see that it does (else its rows are tried)."""
+    if not shape.row_columns:
+        return sql.Composed([])
+    by_name = {c.name: c for c in shape.columns}
+    # the server checks NOT NULL in the table's column order, then CHECKs by name
+    pairs: list[tuple[sql.Composable, str]] = [
+        (
+            sql.SQL("t.{} is null").format(sql.Identifier(name)),
+            f'null value in column "{name}" of relation "{shape.relation}" violates'
+            " not-null constraint",
+        )
+        for name in shape.row_columns
+        if by_name[name].not_null
+    ]
+    for name, expr in shape.checks:
+        pairs.append(
+            (
+                sql.SQL("not coalesce(({}), true)").format(sql.SQL(expr)),
+                f'new row for relation "{shape.relation}" violates check constraint "{name}"',
+            )
+        )
+    details: list[sql.Composable] = [_FAILING_ROW] * len(pairs)
+    # then a unique value the target holds (index order), then a missing parent; a row
+    # with two of a kind is tried instead (which one the server names is its business)
+    held = [_held(shape, u) for u in shape.uniques]
+    if len(held) > 1:
+        pairs.append((sql.SQL("{} > 1").format(_count(held)), ""))
+        details.append(sql.NULL)
+    for u, cond in zip(shape.uniques, held, strict=True):
+        pairs.append((cond, f'duplicate key value violates unique constraint "{u.name}"'))
+        details.append(
+            sql.SQL("{} || {} || ') already exists.'").format(
+                sql.Literal(f"Key ({', '.join(u.shown)})=("), _shown(u.columns)
+            )
+        )
+    missing = [_foreign(fk) for fk in shape.foreign_keys]
+    if len(missing) > 1:
+        pairs.append((sql.SQL("{} > 1").format(_count(missing)), ""))
+        details.append(sql.NULL)
+    for fk, cond in zip(shape.foreign_keys, missing, strict=True):
+        if fk.full:  # its detail depends on which columns are NULL: tried
+            pairs.append((cond, ""))
+            details.append(sql.NULL)
+            continue
+        pairs.append(
+            (
+                cond,
+                f'insert or update on table "{shape.relation}" violates foreign key constraint'
+                f' "{fk.name}"',
+            )
+        )
+        details.append(
+            sql.SQL("{} || {} || {}").format(
+                sql.Literal(f"Key ({', '.join(fk.columns)})=("),
+                _shown(fk.columns),
+                sql.Literal(f') is not present in table "{fk.parent_name}".'),
+            )
+        )
+    if not pairs:
+        return sql.Composed([])
+    cls = sql.SQL("case {} end").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {} then {}").format(cond, sql.Literal(i + 1) if text else sql.NULL)
+            for i, (cond, text) in enumerate(pairs)
+        )
+    )
+    values = sql.SQL(", ").join(
+        sql.SQL(
+            "case when t.{c} is null then 'null' when octet_length(concat(t.{c})) <= 64 then"
+            " concat(t.{c}) when octet_length(concat(t.{c})) = char_length(concat(t.{c})) then"
+            " left(concat(t.{c}), 64) || '...' else {clip}(concat(t.{c})) end"
+        ).format(c=sql.Identifier(c), clip=CLIP)
+        for c in shape.row_columns
+    )
+    texts = sql.SQL("array[{}]").format(sql.SQL(", ").join(sql.Literal(m) for _, m in pairs))
+    detail = sql.SQL("case t.cls {} end").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {} then {}").format(sql.Literal(i + 1), d) for i, d in enumerate(details)
+        )
+    )
+    fill = sql.SQL(
+        "insert into {emu} select t.o, t.cls, ({texts})[t.cls], {detail} from (select t.*,"
+        " t.{o} as o, {cls} as cls, 'Failing row contains (' || concat_ws(', ', {values})"
+        " || ').' as row_detail from {rows} t join {bad} b on b.{o} = t.{o}"
+        " where not b.single) t where t.cls is not null"
+    ).format(
+        emu=EMU, texts=texts, detail=detail, o=_ORD, cls=cls, values=values, rows=rows, bad=BAD
+    )
+    return sql.SQL(
+        """
+  {fill}
+  for r in select distinct on (e.cls) e.o, e.cls, e.message, e.detail from {emu} e
+           order by e.cls, e.o loop
+    begin
+      {insert} select {tcols} from {rows} t where t.{o} = r.o;
+      written := written + 1;
+      delete from {emu} where cls = r.cls;
+      update {bad} set settled = true where {o} = r.o;
+    exception when {errors} then
+      get stacked diagnostics m = message_text, d = pg_exception_detail;
+      if m is distinct from r.message or d is distinct from r.detail then
+        delete from {emu} where cls = r.cls and o <> r.o;
+        update {emu} set message = m, detail = d where o = r.o;
+      end if;
+    end;
+  end loop;
+  insert into {out} select o, message, detail from {emu};
+  perform set_config('ormshift.written_out', (select count(*) from {emu})::text, true);
+  update {bad} b set settled = true from {emu} e where e.o = b.{o};"""
+    ).format(
+        fill=_guarded(fill),
+        emu=EMU,
+        insert=insert,
+        tcols=_ident_list(tuple(c.name for c in shape.columns), "t"),
+        rows=rows,
+        o=_ORD,
+        bad=BAD,
+        errors=_ROW_ERRORS,
+        out=OUT,
+    )
+
+
+def _typed_fill(shape: Shape, binary: bool) -> tuple[sql.Composed, sql.Composed]:
+    """The staged rows cast into the typed table in one statement; when some do not
+    cast, each row is cast on its own first (into variables of the column types, which
+    apply modifiers as an assignment does) and those that fail are set aside."""
+    cols = _ident_list(tuple(c.name for c in shape.columns))
+    needs = [(i, c) for i, c in enumerate(shape.columns) if _needs_cast(c, binary)]
+    declare = sql.SQL("").join(
+        sql.SQL("\n  v{} {};").format(sql.SQL(str(i)), sql.SQL(c.fmt)) for i, c in needs
+    )
+    assign = sql.SQL(" ").join(
+        sql.SQL("v{} := r.{}::{};").format(sql.SQL(str(i)), sql.Identifier(c.name), sql.SQL(c.base))
+        for i, c in needs
+    )
+    insert = sql.SQL(
+        "insert into {typed} ({o}, {cols}) select s.{o}, {casts} from {stage} s"
+    ).format(typed=TYPED, o=_ORD, cols=cols, casts=_casts(shape, binary), stage=STAGE)
+    fill = sql.SQL(
+        """
+  begin
+    {insert};
+  exception when {errors} then
+    for r in select * from {stage} loop
+      begin
+        {assign}
+      exception when {errors} then
+        insert into {bad} values (r.{o}, true, true);
+      end;
+    end loop;
+    {insert} where not exists (select 1 from {bad} b where b.{o} = s.{o});
+  end;
+  create index on {typed} ({o});"""
+    ).format(
+        insert=insert, errors=_ROW_ERRORS, stage=STAGE, assign=assign, bad=BAD, o=_ORD, typed=TYPED
+    )
+    return fill, declare
+
+
+def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
+    cols = _ident_list(tuple(c.name for c in shape.columns))
+    tcols = _ident_list(tuple(c.name for c in shape.columns), "t")
+    rows = TYPED if typed else STAGE
+    insert = sql.SQL("insert into {} ({}) overriding system value").format(shape.target, cols)
+    refuse = sql.SQL("insert into {} values (lo, m, d);").format(OUT)
+    fill: sql.Composable = sql.SQL("")
+    declare: sql.Composable = sql.SQL("")
+    if typed:
+        fill, declare = _typed_fill(shape, binary)
+    run = sql.SQL(
+        "{insert} select {tcols} from {rows} t where t.{o} >= lo and t.{o} < hi and not exists"
+        " (select 1 from {bad} b where b.{o} = t.{o});"
+        " get diagnostics c = row_count; written := written + c;"
+    ).format(insert=insert, tcols=tcols, rows=rows, o=_ORD, bad=BAD)
+    one = sql.SQL(
+        """begin
+        if r.cb then
+          {insert} select {casts} from {stage} s where s.{o} = r.o;
+        else
+          {insert} select {tcols} from {rows} t where t.{o} = r.o;
+        end if;
+        written := written + 1;
+      exception when {errors} then
+        get stacked diagnostics m = message_text, d = pg_exception_detail;
+        insert into {out} values (r.o, m, d);
+      end;"""
+    ).format(
+        insert=insert,
+        casts=_casts(shape, binary),
+        stage=STAGE,
+        o=_ORD,
+        tcols=tcols,
+        rows=rows,
+        errors=_ROW_ERRORS,
+        out=OUT,
+    )
+    return sql.SQL(
+        """
+declare
+  m text; d text; lo int; hi int; mid int; c bigint; top int := 0; st int[] := '{{}}';
+  prev int := 1; written bigint := 0; r record; safe boolean := {safe};{declare}
+begin
+  -- the planner's guesses on unanalysed temporary tables are large: no JIT compilation
+  set local jit = off;
+  {fill}
+  {predictions}
+  if safe then update {bad} set single = true; end if;
+  -- rows predicted refused, each on its own: nothing else of the batch bears on them{emulated}
+  for r in select b.{o} as o, false as cb from {bad} b where not b.single and not b.settled
+           order by 1 loop
+    {one}
+  end loop;
+  -- the rest in key order: runs between the single rows, halved where they fail
+  for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single
+           union all select {end}, null order by 1 loop
+    top := 2; st[1] := prev; st[2] := r.o;{run}
+    if r.cb is not null then
+      {one}
+    end if;
+    prev := r.o + 1;
+  end loop;
+  perform set_config('ormshift.written', written::text, true);
+end"""
+    ).format(
+        safe=sql.SQL("true" if shape.ordered else "false"),
+        fill=fill,
+        declare=declare,
+        predictions=sql.Composed(_predictions(shape, rows)),
+        emulated=_written_out(shape, rows, insert),
+        bad=BAD,
+        o=_ORD,
+        one=one,
+        end=sql.Literal(n + 1),
+        run=_bisect(run, refuse),
+    )

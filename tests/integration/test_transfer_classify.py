@@ -1,0 +1,564 @@
+"""A refused batch sorted out on the target gives bisection's rejects, reasons and rows.
+
+Each case loads the same source twice, batch by batch, into two copies of the same
+target: once bisected from the client (`bisect_batch`, the reference), once classified
+on the target (`classified_batch`, which must take its fast path), and compares every
+batch's `Loaded` (rows written, checksum, rejects with key, row and reason, the keys
+written and refused) and the targets' contents.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from ormshift.mapping import Mapping, parse_mapping
+from ormshift.transfer.copy import stream_range
+from ormshift.transfer.keyset import Key, next_bound
+from ormshift.transfer.plan import TablePlan, build_plan
+from ormshift.transfer.rejects import (
+    ROW_ERRORS,
+    Loaded,
+    RawJson,
+    bisect_batch,
+    classified_batch,
+    classified_rows,
+    settle_batch,
+)
+from tests.integration.test_transfer_support import digest, query, run_sql
+
+Path = Callable[..., Loaded]
+
+
+@dataclass(frozen=True)
+class Batch:
+    rows: int
+    checksum: str
+    format: str
+    rejects: list[tuple[str, dict[str, str], Any, str]]
+    rejected_keys: list[Key]
+    written_keys: list[Key] | None
+
+
+def _bisected(*args: Any) -> Loaded:
+    return bisect_batch(*args)
+
+
+def _classified(*args: Any) -> Loaded:
+    loaded = classified_batch(*args[:-1])
+    assert loaded is not None, "the classifier fell back to bisection"
+    return loaded
+
+
+def load(
+    src: str, tgt: str, table: str, batch: int, path: Path, mapping: Mapping | None = None
+) -> list[Batch]:
+    """Every batch of ``table`` as the engine runs it, refused batches through ``path``."""
+    out: list[Batch] = []
+    with psycopg.connect(src) as s, psycopg.connect(tgt) as t:
+        plan = build_plan(
+            s, t, schema="public", target_schema=None, allow_no_key=False, mapping=mapping
+        )
+        s.rollback()
+        t.rollback()
+        s.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        tp = plan.table(table)
+        lo: Key | None = None
+        while True:
+            with s.transaction():
+                bound = next_bound(s, "public", tp.name, tp.key, lo, batch)
+                if bound is None:
+                    break
+                count, hi = bound
+                with t.transaction():
+                    try:
+                        with t.transaction():
+                            copied = stream_range(s, t, tp, "public", lo, hi)
+                        loaded = Loaded(copied, [], [])
+                    except ROW_ERRORS as exc:
+                        loaded = path(s, t, tp, "public", lo, hi, exc)
+            assert loaded.copied.rows + len(loaded.rejects) == count
+            out.append(_batch(loaded))
+            lo = hi
+    return out
+
+
+def _row(row: Any) -> Any:
+    return json.loads(row) if isinstance(row, RawJson) else row
+
+
+def _batch(loaded: Loaded) -> Batch:
+    return Batch(
+        loaded.copied.rows,
+        loaded.copied.checksum,
+        loaded.copied.format,
+        [(r.table, r.key, _row(r.row), r.error) for r in loaded.rejects],
+        list(loaded.rejected_keys),
+        loaded.written_keys,
+    )
+
+
+def compare(
+    make_db: Callable[[str], str],
+    source: tuple[str, ...],
+    target: tuple[str, ...],
+    table: str,
+    batch: int,
+    *,
+    target_table: str | None = None,
+    mapping: Mapping | None = None,
+) -> list[Batch]:
+    """Load ``table`` both ways into two identical targets; both must agree. Returns the
+    batches (for the case's own assertions)."""
+    src, a, b = make_db("src"), make_db("tgt"), make_db("tgt")
+    run_sql(src, *source)
+    run_sql(a, *target)
+    run_sql(b, *target)
+    want = load(src, a, table, batch, _bisected, mapping)
+    got = load(src, b, table, batch, _classified, mapping)
+    assert got == want
+    name = target_table or table
+    assert digest(a, name, "1") == digest(b, name, "1")
+    assert sum(len(x.rejects) for x in got) > 0, "the case rejected nothing"
+    return got
+
+
+def reasons(batches: list[Batch]) -> list[str]:
+    return [r[3] for b in batches for r in b.rejects]
+
+
+def test_check_constraint(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, qty int, label text)",
+            "insert into item select i, case when i % 7 = 0 then -i else i end, 'l' || i"
+            " from generate_series(1, 400) i",
+        ),
+        ("create table item (id int primary key, qty int check (qty >= 0), label text)",),
+        "item",
+        64,
+    )
+    assert got[0].format == "binary"
+    assert reasons(got)[0] == (
+        'new row for relation "item" violates check constraint "item_qty_check"'
+        " (Failing row contains (7, -7, l7).)"
+    )
+    assert len(reasons(got)) == 400 // 7
+
+
+def test_not_null(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, qty int)",
+            "insert into item select i, nullif(i % 5, 0) from generate_series(1, 300) i",
+        ),
+        ("create table item (id int primary key, qty int not null)",),
+        "item",
+        50,
+    )
+    assert reasons(got)[0].startswith('null value in column "qty" of relation "item"')
+
+
+def test_unique_against_existing_rows(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, code text)",
+            "insert into item select i, 'c' || i from generate_series(1, 300) i",
+        ),
+        (
+            "create table item (id int primary key, code text unique)",
+            # keys 7, 14, ... are there already; codes of 10, 20, ... too (under other keys)
+            "insert into item select i, 'old' || i from generate_series(7, 300, 7) i",
+            "insert into item select 1000 + i, 'c' || i from generate_series(10, 300, 10) i",
+        ),
+        "item",
+        64,
+    )
+    assert (
+        'duplicate key value violates unique constraint "item_pkey" (Key (id)=(7) already'
+        in (reasons(got)[0])
+    )
+    assert any('"item_code_key" (Key (code)=(c10) already exists.)' in r for r in reasons(got))
+
+
+def test_duplicates_within_a_batch(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, code text, qty int)",
+            # every code appears three times; some first occurrences fail the check, so
+            # the second one is the one written
+            "insert into item select i, 'c' || (i % 40),"
+            " case when i % 11 = 0 then -1 else i end from generate_series(1, 240) i",
+        ),
+        ("create table item (id int primary key, code text unique, qty int check (qty >= 0))",),
+        "item",
+        120,
+    )
+    assert any("already exists" in r for r in reasons(got))
+    assert any("check constraint" in r for r in reasons(got))
+
+
+def test_foreign_key_to_a_missing_parent(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table child (id int primary key, parent_id int, note text)",
+            "insert into child select i, case when i % 9 = 0 then null else i % 30 end, 'n'"
+            " from generate_series(1, 300) i",
+        ),
+        (
+            "create table parent (id int primary key)",
+            "insert into parent select i from generate_series(0, 30, 2) i",
+            "create table child (id int primary key, parent_id int references parent, note text)",
+        ),
+        "child",
+        64,
+    )
+    assert reasons(got)[0] == (
+        'insert or update on table "child" violates foreign key constraint'
+        ' "child_parent_id_fkey" (Key (parent_id)=(1) is not present in table "parent".)'
+    )
+
+
+def test_value_too_long_and_bad_casts_on_the_text_path(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table t (id int primary key, code text, n text, day text)",
+            "insert into t select i, case when i % 13 = 0 then 'too-long' else 'ok' end,"
+            " case when i % 17 = 0 then 'x' || i else i::text end,"
+            " case when i % 19 = 0 then '2024-02-30' else '2024-01-01' end"
+            " from generate_series(1, 400) i",
+        ),
+        ("create table t (id int primary key, code varchar(4), n int, day date)",),
+        "t",
+        80,
+    )
+    assert got[0].format == "text"
+    found = set(reasons(got))
+    assert "value too long for type character varying(4)" in found
+    assert 'invalid input syntax for type integer: "x17"' in found
+    assert 'date/time field value out of range: "2024-02-30"' in found
+
+
+def test_enum_label_missing_on_the_target(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create type mood as enum ('calm', 'sad', 'angry')",
+            "create table t (id int primary key, m mood not null)",
+            "insert into t select i, (array['calm', 'sad', 'angry'])[1 + i % 3]::mood"
+            " from generate_series(1, 200) i",
+        ),
+        (
+            "create type mood as enum ('calm', 'sad')",
+            "create table t (id int primary key, m mood not null)",
+        ),
+        "t",
+        64,
+    )
+    assert reasons(got)[0] == 'invalid input value for enum mood: "angry"'
+
+
+def test_a_mapped_table_with_an_expression(make_db: Callable[[str], str]) -> None:
+    mapping = parse_mapping(
+        {
+            "tables": {
+                "src_item": {
+                    "target": "item",
+                    "columns": {
+                        "qty": {"target": "amount"},
+                        "doubled": {"expression": "qty * 2"},
+                    },
+                }
+            }
+        }
+    )
+    got = compare(
+        make_db,
+        (
+            "create table src_item (id int primary key, qty int)",
+            "insert into src_item select i, case when i % 6 = 0 then -i else i end"
+            " from generate_series(1, 200) i",
+        ),
+        (
+            "create table item (id int primary key, amount int not null,"
+            " doubled int check (doubled > 0))",
+        ),
+        "src_item",
+        50,
+        target_table="item",
+        mapping=mapping,
+    )
+    assert "item_doubled_check" in reasons(got)[0]
+    assert got[0].rejects[0][2] == {"id": 6, "qty": -6}
+
+
+def test_a_trigger_makes_every_suspect_row_go_in_key_order(
+    make_db: Callable[[str], str],
+) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, code text, qty int)",
+            "insert into item select i, 'c' || (i % 25), case when i % 4 = 0 then -i else i end"
+            " from generate_series(1, 200) i",
+        ),
+        (
+            "create table item (id int primary key, code text unique, qty int check (qty > -50))",
+            "create table audit (id int)",
+            "create function log_item() returns trigger language plpgsql as"
+            " $$ begin insert into audit values (new.id); new.qty := new.qty + 1;"
+            " return new; end $$",
+            "create trigger item_log before insert on item for each row execute function"
+            " log_item()",
+        ),
+        "item",
+        100,
+    )
+    assert any("check constraint" in r for r in reasons(got))
+
+
+SOURCE_ITEMS = (
+    "create table item (id int primary key, code text, slot int, qty int)",
+    "insert into item select i, 'c' || (i % 60), i % 45, case when i % 23 = 0 then 0"
+    " when i % 7 = 0 then -1 else i end from generate_series(1, 300) i",
+)
+
+
+def test_reasons_written_out_match_the_server_for_every_kind_of_value(
+    make_db: Callable[[str], str],
+) -> None:
+    """The NOT NULL and CHECK reasons are written out on the target (values cut at 64
+    bytes on a character boundary, NULL as null); they must read as the server's."""
+    got = compare(
+        make_db,
+        (
+            "create table t (id int primary key, a text, b boolean, c numeric(8,3),"
+            " d timestamptz, e int[], f jsonb, g text, h char(5))",
+            "insert into t select i, case when i % 3 = 0 then repeat('é', 40 + i % 7)"
+            " when i % 3 = 1 then repeat('ab', 40) || 'ü' end, i % 2 = 0, i / 7.0,"
+            " timestamptz '2024-03-01 12:00' + i * interval '1 hour', array[i, null, -i],"
+            " jsonb_build_object('k', i), case when i % 5 = 0 then null else repeat('🙂', i % 30)"
+            " end, 'x' from generate_series(1, 300) i",
+        ),
+        (
+            "create table t (id int primary key, a text, b boolean, c numeric(8,3),"
+            " d timestamptz, e int[], f jsonb, g text not null, h char(5),"
+            " constraint b_small check (id % 4 <> 0), constraint a_first check (id % 6 <> 1))",
+        ),
+        "t",
+        64,
+    )
+    found = reasons(got)
+    assert any("b_small" in r for r in found) and any("a_first" in r for r in found)
+    assert any('null value in column "g"' in r for r in found)
+    assert any("...," in r for r in found)
+
+
+def test_what_only_an_insert_can_tell(make_db: Callable[[str], str]) -> None:
+    """An exclusion constraint, a deferrable unique and a CHECK that raises on some rows:
+    nothing is predicted for them, the database decides row by row."""
+    got = compare(
+        make_db,
+        SOURCE_ITEMS,
+        (
+            "create table item (id int primary key, code text, slot int, qty int,"
+            " exclude using btree (code with =), unique (slot) deferrable initially immediate,"
+            " check (100 / qty > 0))",
+        ),
+        "item",
+        64,
+    )
+    found = " ".join(reasons(got))
+    for text in ("exclusion constraint", "division by zero", "item_slot_key"):
+        assert text in found, text
+
+
+def test_a_partitioned_target(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        SOURCE_ITEMS,
+        (
+            "create table item (id int, code text, slot int, qty int check (qty >= 0),"
+            " primary key (id, slot)) partition by range (slot)",
+            "create table item_low partition of item for values from (0) to (40)",
+        ),
+        "item",
+        64,
+    )
+    found = " ".join(reasons(got))
+    assert "no partition of relation" in found and "item_qty_check" in found
+
+
+def test_a_foreign_key_to_the_same_table(make_db: Callable[[str], str]) -> None:
+    got = compare(
+        make_db,
+        (
+            "create table node (id int primary key, parent int, qty int)",
+            "insert into node select i, case when i > 1 then i / 2 end,"
+            " case when i % 9 = 0 then -1 else i end from generate_series(1, 300) i",
+        ),
+        (
+            "create table node (id int primary key, parent int references node,"
+            " qty int check (qty >= 0))",
+        ),
+        "node",
+        50,
+    )
+    assert any("node_parent_fkey" in r for r in reasons(got))
+
+
+# ------------------------------------------------------------------ randomized
+
+
+def _random_case(seed: int) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    rng = random.Random(seed)
+    n = rng.randint(150, 500)
+    rows = []
+    for i in range(1, n + 1):
+        u = f"u{rng.randint(1, n * 3)}"  # some collide within the batch
+        v = rng.randint(1, n * 4) if rng.random() < 0.9 else None
+        qty = rng.randint(-3, 100) if rng.random() < 0.15 else rng.randint(0, 100)
+        parent = rng.randint(0, 40) if rng.random() < 0.95 else None
+        label = "x" * rng.choice([3, 4, 4, 4, 5]) if rng.random() < 0.2 else "ok"
+        note = None if rng.random() < 0.05 else "n"
+        rows.append((i, u, v, qty, parent, label, note))
+    values = ", ".join(
+        "(" + ", ".join("null" if x is None else repr(x) for x in r) + ")" for r in rows
+    )
+    source = (
+        "create table item (id int primary key, u text, v int, qty int, parent int,"
+        " label text, note text)",
+        f"insert into item values {values}".replace('"', "'"),
+    )
+    held = ", ".join(f"({k}, 'held{k}', {k * 1000}, 0, null, 'ok', 'n')" for k in
+                     rng.sample(range(1, n + 1), n // 20))  # fmt: skip
+    u_held = ", ".join(f"({10_000 + k}, 'u{k}', null, 0, null, 'ok', 'n')" for k in
+                       rng.sample(range(1, n * 3), n // 20))  # fmt: skip
+    target = (
+        "create table parent (id int primary key)",
+        "insert into parent select i from generate_series(0, 40) i where i % 5 <> 0",
+        "create table item (id int primary key, u text unique, v int unique,"
+        " qty int check (qty >= 0), parent int references parent, label varchar(4),"
+        " note text not null)",
+        f"insert into item values {held}",
+        f"insert into item values {u_held}",
+    )
+    return source, target, rng.choice([16, 50, 128, 1000])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_randomized_against_bisection(make_db: Callable[[str], str], seed: int) -> None:
+    source, target, batch = _random_case(seed)
+    got = compare(make_db, source, target, "item", batch)
+    kinds = {r.split(" ")[0] for r in reasons(got)}
+    assert len(kinds) >= 3, kinds
+
+
+@pytest.mark.parametrize("seed", range(100, 103))
+def test_randomized_with_a_trigger(make_db: Callable[[str], str], seed: int) -> None:
+    source, target, batch = _random_case(seed)
+    trigger = (
+        "create function touch() returns trigger language plpgsql as"
+        " $$ begin new.note := coalesce(new.note, 'n') || ''; return new; end $$",
+        "create trigger item_touch before insert on item for each row execute function touch()",
+    )
+    compare(make_db, source, (*target, *trigger), "item", batch)
+
+
+def test_python_rows_are_sorted_out_too(make_db: Callable[[str], str]) -> None:
+    """The MySQL reader's path: rows as Python tuples, text COPY."""
+    tgt = make_db("tgt")
+    run_sql(
+        tgt, "create table item (id int primary key, code text unique, qty int check (qty > 0))"
+    )
+    run_sql(tgt, "insert into item values (3, 'held', 1)")
+    rows = [(i, f"c{i % 8}", -1 if i % 5 == 0 else i) for i in range(1, 31)]
+    with psycopg.connect(tgt) as t:
+        table = TablePlan("item", "public", ("id", "code", "qty"), ("id",), False, (), 30, 0)
+        result = classified_rows(t, table, rows)
+        assert result is not None
+        t.commit()
+    written = {r[0] for r in rows} - {rows[i][0] for i, _, _ in result.refused}
+    assert {r[0] for r in query(tgt, "select id from item where id <> 3 or code <> 'held'")} == (
+        written
+    )
+    by_row = {rows[i][0]: m for i, m, _ in result.refused}
+    assert "item_pkey" in by_row[3]
+    assert "check constraint" in by_row[5]
+    # c1..c7 first appear at ids 1..7; 9 repeats c1: refused as a duplicate
+    assert "item_code_key" in by_row[9]
+    assert result.written == len(written)
+
+
+def test_written_out_reasons_are_the_servers_own(make_db: Callable[[str], str]) -> None:
+    """Each reason written out in SQL equals what the server says inserting that row."""
+    tgt = make_db("tgt")
+    ddl = (
+        "(id int primary key, a text, b boolean, c numeric(8,3), e int[], g text not null,"
+        " constraint small check (id % 3 <> 0))"
+    )
+    run_sql(tgt, f"create table item {ddl}", f"create table probe {ddl}")
+    rows = [
+        (i, ("é" * (30 + i) if i % 2 else "ab" * (20 + i)) + "ü", i % 2 == 0, i / 7, [i, None],
+         None if i % 4 == 0 else "🙂" * i)
+        for i in range(1, 41)
+    ]  # fmt: skip
+    with psycopg.connect(tgt) as t:
+        table = TablePlan("item", "public", ("id", "a", "b", "c", "e", "g"), ("id",), False, (),
+                          40, 0)  # fmt: skip
+        result = classified_rows(t, table, rows)
+        assert result is not None
+        t.commit()
+        assert result.written_out == len(result.refused) > 0
+        for i, message, detail in result.refused:
+            with (
+                pytest.raises(psycopg.IntegrityError) as caught,
+                t.transaction(),
+                t.cursor().copy("copy probe from stdin") as sink,
+            ):
+                sink.write_row(rows[i])
+            assert (message, detail) == (
+                caught.value.diag.message_primary.replace('"probe"', '"item"'),
+                caught.value.diag.message_detail,
+            )
+
+
+def test_without_temporary_tables_the_batch_is_bisected(make_db: Callable[[str], str]) -> None:
+    """A target user who may not create temporary tables gets bisection's result."""
+    src, tgt, ref = make_db("src"), make_db("tgt"), make_db("tgt")
+    run_sql(src, "create table item (id int primary key, qty int)")
+    run_sql(src, "insert into item select i, case when i % 9 = 0 then -1 else i end"
+                 " from generate_series(1, 120) i")  # fmt: skip
+    ddl = "create table item (id int primary key, qty int check (qty >= 0))"
+    run_sql(ref, ddl)
+    role = f"ormshift_notemp_{uuid.uuid4().hex[:8]}"
+    parts = urlsplit(tgt)
+    run_sql(tgt, f"create role {role} login", ddl, f"grant all on item to {role}",
+            f"revoke temporary on database {parts.path.lstrip('/')} from public")  # fmt: skip
+    as_role = urlunsplit((parts.scheme, f"{role}@{parts.hostname}:{parts.port}", parts.path,
+                          parts.query, parts.fragment))  # fmt: skip
+    try:
+        with (
+            psycopg.connect(as_role) as t,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            t.execute("create temp table x (a int)")
+        got = load(src, as_role, "item", 50, settle_batch)
+        assert got == load(src, ref, "item", 50, _bisected)
+        assert sum(len(b.rejects) for b in got) == 120 // 9
+    finally:
+        run_sql(tgt, "drop table item", f"drop role {role}")
