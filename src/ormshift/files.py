@@ -28,8 +28,32 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"{path} is a directory; give a file name")
     if not parent.is_dir():
         raise OutputError(f"{path}: the directory {parent} does not exist; create it first")
+    _check_can_create_in(parent, path)
+
+
+def check_directory(path: Path) -> None:
+    """Fail before any work is done when ``path`` could not be made (or used) as an
+    output directory. Creates nothing."""
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} is a file; give a directory")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{path}: {existing} is a file, not a directory; choose another path")
+    _check_can_create_in(existing, path)
+
+
+def _check_can_create_in(parent: Path, path: Path) -> None:
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{path}: the directory {parent} is not writable; choose another path")
+    try:  # permission bits do not tell everything (root, read-only mounts, /sys): try
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"{path}: the directory {parent} is not writable ({exc.strerror}); choose another path"
+        ) from exc
 
 
 def write_text_atomic(path: Path, text: str) -> None:
