@@ -66,18 +66,19 @@ def compare(
     ] = None,
 ) -> None:
     """Run each scenario through TypeORM and through ormshift.orm; report every difference."""
-    # heavy imports here, so that other commands start fast
-    from ormshift.clock import utc_now
-    from ormshift.compare.runner import run_compare
     from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.files import check_writable
-    from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
-    from ormshift.report import write as write_report
-    from ormshift.report.builders import from_compare
 
     check_url(dsn, (POSTGRESQL,), "--dsn")
     if report_file is not None:
         check_writable(report_file)
+    # heavy imports here (once the arguments parse), so that other commands start fast
+    from ormshift.clock import utc_now
+    from ormshift.compare.runner import run_compare
+    from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_compare
+
     connect(dsn).close()  # one clear error for an unreachable server, before the monitor
     started = utc_now()
     probe = PostgresProbe(dsn)

@@ -285,10 +285,6 @@ def migrate(
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
     from ormshift.dsn import MYSQL, POSTGRESQL, check_url
-    from ormshift.mapping import load_mapping
-    from ormshift.monitor import setup_logging
-    from ormshift.transfer import Health, MigrateOptions, ThrottleSettings, TransferError, dry_run
-    from ormshift.transfer import migrate as migrate_run
 
     check_url(source, (POSTGRESQL, MYSQL), "--source", "a migrate source")
     check_url(target, (POSTGRESQL,), "--target", "a migrate target")
@@ -298,6 +294,12 @@ def migrate(
         check_port(metrics_port)
     if report is not None:
         check_writable(report)
+    # the stage is imported once the arguments parse: a bad one is answered fast
+    from ormshift.mapping import load_mapping
+    from ormshift.monitor import setup_logging
+    from ormshift.transfer import Health, MigrateOptions, ThrottleSettings, TransferError, dry_run
+    from ormshift.transfer import migrate as migrate_run
+
     started = utc_now()
     options = MigrateOptions(
         schema=schema,

@@ -144,14 +144,7 @@ def verify(
 ) -> None:
     """Compare source and target: counts, segment checksums bisected to the rows, orphans,
     sequences. Exit 0 identical, 1 differences, 2 error."""
-    from ormshift.clock import utc_now
     from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
-    from ormshift.files import check_writable
-    from ormshift.manifest import read as read_manifest
-    from ormshift.report import write as write_report
-    from ormshift.report.builders import from_verify
-    from ormshift.verify import Mapping, Options, load_mapping
-    from ormshift.verify import verify as run_verify
 
     check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
     check_url(target, (POSTGRESQL,), "--target", "the target")
@@ -166,6 +159,15 @@ def verify(
     names = [n.strip() for item in tables or [] for n in item.split(",") if n.strip()]
     if tables is not None and not names:
         raise fail("--tables names no table; give names like --tables item,order")
+    # the stage is imported once the arguments parse: a bad one is answered fast
+    from ormshift.clock import utc_now
+    from ormshift.files import check_writable
+    from ormshift.manifest import read as read_manifest
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_verify
+    from ormshift.verify import Mapping, Options, load_mapping
+    from ormshift.verify import verify as run_verify
+
     options = Options(
         factor=factor,
         threshold=threshold,
