@@ -128,7 +128,9 @@ def describe_failure(url: str, exc: Exception) -> str:
             f"cannot connect to {where}: the server refused the user name or password; check them"
         )
     if "does not exist" in lowered and "database" in lowered:
-        return f"cannot connect to {where}: {redact(detail)}; create it or fix the URL"
+        named = re.search(r'database "(?P<name>[^"]*)" does not exist', str(exc))
+        what = f"the database {named['name']!r}" if named else "the database"
+        return f"cannot connect to {where}: {what} does not exist; create it or fix the URL"
     if (
         "connection refused" in lowered
         or "could not translate host" in lowered

@@ -21,6 +21,14 @@ def read_text(path: Path, what: str, error: type[OrmshiftError]) -> str:
         raise error(f"{path}: cannot read it ({exc.__class__.__name__})") from exc
 
 
+def yaml_problem(exc: Exception) -> str:
+    """A PyYAML error in one line: what is wrong, and at which line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
 def check_writable(path: Path) -> None:
     """Fail before any work is done when ``path`` could not be written afterwards."""
     parent = path.parent if str(path.parent) else Path(".")
@@ -45,8 +53,6 @@ def check_directory(path: Path) -> None:
 
 
 def _check_can_create_in(parent: Path, path: Path) -> None:
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{path}: the directory {parent} is not writable; choose another path")
     try:  # permission bits do not tell everything (root, read-only mounts, /sys): try
         with tempfile.TemporaryFile(dir=parent):
             pass

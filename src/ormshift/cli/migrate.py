@@ -294,6 +294,7 @@ def migrate(
         check_port(metrics_port)
     if report is not None:
         check_writable(report)
+    cap = _bytes(batch_bytes) if batch_bytes is not None else None
     # the stage is imported once the arguments parse: a bad one is answered fast
     from ormshift.mapping import load_mapping
     from ormshift.monitor import setup_logging
@@ -307,7 +308,7 @@ def migrate(
         tables=tuple(table or ()),
         batch_size=batch_size,
         workers=workers,
-        batch_bytes=_bytes(batch_bytes) if batch_bytes is not None else None,
+        batch_bytes=cap,
         truncate=truncate,
         append=append,
         resume=resume,

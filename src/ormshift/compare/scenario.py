@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from ormshift.errors import OrmshiftError
-from ormshift.files import read_text
+from ormshift.files import read_text, yaml_problem
 from ormshift.orm import operators as ops
 
 __all__ = ["Operation", "Scenario", "ScenarioFile", "decode_args", "load_scenarios"]
@@ -140,20 +140,12 @@ def _seed(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """A YAML error in one line: what and where."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"{problem}{where}"
-
-
 def load_scenarios(path: Path) -> ScenarioFile:
     text = read_text(path, "scenario", ScenarioError)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path} is not valid YAML: {_yaml_problem(exc)}") from exc
+        raise ScenarioError(f"{path} is not valid YAML: {yaml_problem(exc)}") from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("scenarios"), list):
         raise ScenarioError(f"{path}: expected a mapping with a 'scenarios' list")
     scenarios = []
