@@ -43,7 +43,7 @@ def check_directory(path: Path) -> None:
     """Fail before any work is done when ``path`` could not be made (or used) as an
     output directory. Creates nothing."""
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{path} is a file; give a directory")
+        raise OutputError(f"{path} is a file, not a directory; give a directory")
     existing = path
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -58,7 +58,7 @@ def _check_can_create_in(parent: Path, path: Path) -> None:
             pass
     except OSError as exc:
         raise OutputError(
-            f"{path}: the directory {parent} is not writable ({exc.strerror}); choose another path"
+            f"{path}: cannot write in the directory {parent} ({exc.strerror}); choose another path"
         ) from exc
 
 

@@ -51,7 +51,7 @@ class Case:
     args: tuple[str, ...]
     expect: str  # found in the error line, case-insensitive
     code: int = 2
-    note: str = ""
+    env: tuple[tuple[str, str], ...] = ()  # more environment variables
 
     @property
     def command(self) -> str:
@@ -59,8 +59,8 @@ class Case:
         return "schema diff" if first == "schema" and "diff" in self.args else first
 
 
-def case(*args: str, expect: str, code: int = 2, note: str = "") -> Case:
-    return Case(tuple(args), expect, code, note)
+def case(*args: str, expect: str, code: int = 2, env: dict[str, str] | None = None) -> Case:
+    return Case(tuple(args), expect, code, tuple((env or {}).items()))
 
 
 SCENARIO = """\
@@ -170,7 +170,7 @@ CASES: tuple[Case, ...] = (
     case("migrate", "--source", "{src}", "--target", "{dst}", "--report", "nodir/r.json",
          expect="the directory nodir does not exist"),
     case("migrate", "--source", "{src}", "--target", "{dst}", "--report",
-         f"{READ_ONLY}/r.json", expect="is not writable"),
+         f"{READ_ONLY}/r.json", expect="cannot write in the directory /sys"),
     case("migrate", "--source", "{src}", "--target", "{dst}", "--mapping", "nope.yaml",
          expect="nope.yaml"),
     case("migrate", "--source", "{src}", "--target", "{dst}", "--mapping",
@@ -253,7 +253,7 @@ CASES: tuple[Case, ...] = (
     case("extract", "--from-db", "{src}", "-o", "nodir/m.json",
          expect="the directory nodir does not exist"),
     case("extract", "--from-db", "{src}", "-o", f"{READ_ONLY}/m.json",
-         expect="is not writable"),
+         expect="cannot write in the directory /sys"),
     # -- generate ------------------------------------------------------------------------
     case("generate", "nope.json", "-o", "out", expect="nope.json"),
     case("generate", "garbage.json", "-o", "out", expect="garbage.json"),
@@ -297,6 +297,10 @@ CASES: tuple[Case, ...] = (
     case("health", "{pg}", "--config", "monitor-neg.toml", expect="host_cpu_percent"),
     case("health", "{pg}", "--config", "monitor-conn0.toml", expect="pg_active_connections"),
     case("health", "{pg}", "--config", "monitor-interval-inf.toml", expect="monitor.interval"),
+    case("health", "{pg}", env={"ORMSHIFT_THRESHOLD__HOST_CPU_PERCENT__PAUSE": "-5"},
+         expect="ORMSHIFT_THRESHOLD__HOST_CPU_PERCENT__PAUSE: threshold host_cpu_percent"),
+    case("health", "{pg}", env={"ORMSHIFT_THRESHOLD__HOST_CPU_PERCENT__STOP": "5"},
+         expect="expected ORMSHIFT_THRESHOLD__<METRIC>__<WARN|THROTTLE|PAUSE|ABORT>"),
     # -- report --------------------------------------------------------------------------
     case("report", "nope.json", expect="nope.json"),
     case("report", "garbage.json", expect="garbage.json"),
@@ -306,12 +310,13 @@ CASES: tuple[Case, ...] = (
     case("report", "manifest.json", "-o", "m.html", expect="manifest.json"),
     case("report", "report.json", "-o", "nodir/r.html",
          expect="the directory nodir does not exist"),
-    case("report", "report.json", "-o", f"{READ_ONLY}/r.html", expect="is not writable"),
+    case("report", "report.json", "-o", f"{READ_ONLY}/r.html",
+         expect="cannot write in the directory /sys"),
     # -- demo ----------------------------------------------------------------------------
     case("demo", "--scale", "0", expect="--scale must be above 0"),
     case("demo", "--scale", "-1", expect="--scale must be above 0"),
     case("demo", "--scale", "nan", expect="--scale"),
-    case("demo", "--out", "afile", expect="afile"),
+    case("demo", "--out", "afile", expect="afile is a file, not a directory"),
     case("demo", "--out", f"{READ_ONLY}/demo", expect=READ_ONLY),
 )
 # fmt: on
@@ -365,7 +370,8 @@ def run_case(
     before = tree(where)
     started = time.monotonic()
     args = [a.format_map(places) for a in c.args]
-    env = {**os.environ, "COLUMNS": "80", "TERM": "dumb"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORMSHIFT_THRESHOLD__")}
+    env.update({"COLUMNS": "80", "TERM": "dumb", **dict(c.env)})
     env.pop("ORMSHIFT_DATABASE_URL", None)
     try:
         result = subprocess.run(
@@ -438,7 +444,10 @@ def render(outcomes: list[Outcome], places: Mapping[str, str]) -> str:
     ]
     rows = []
     for i, o in enumerate(outcomes, 1):
-        args = " ".join(a if a and " " not in a else repr(a) for a in o.case.args)
+        args = " ".join(
+            [f"{k}={v}" for k, v in o.case.env]
+            + [a if a and " " not in a else repr(a) for a in o.case.args]
+        )
         rows.append(
             f"| {i} | {o.case.command} | {_cell(shown(args, places))} | {o.code} | "
             f"{_cell(shown(o.line, places))} |"

@@ -217,6 +217,7 @@ def parse_config(data: dict[str, Any], where: str = "config") -> MonitorConfig:
 def apply_env(config: MonitorConfig, env: Any) -> MonitorConfig:
     """``ORMSHIFT_THRESHOLD__HOST_CPU_PERCENT__PAUSE=90`` sets one threshold."""
     rules = {r.metric: r for r in config.rules}
+    set_by: dict[str, str] = {}  # metric -> the variable that set it, for the message
     for key, raw in sorted(env.items()):
         if not key.startswith(ENV_PREFIX):
             continue
@@ -236,9 +237,15 @@ def apply_env(config: MonitorConfig, env: Any) -> MonitorConfig:
             raise ConfigError(f"{key}: expected a number, got {raw!r}") from exc
         base = rules.get(metric, Rule(metric))
         rules[metric] = Rule(**{**vars(base), field_name: value})
+        set_by[metric] = key
     out = replace(config, rules=tuple(rules[m] for m in sorted(rules)))
     for rule in out.rules:
-        rule.validate()
+        try:
+            rule.validate()
+        except ConfigError as exc:
+            if rule.metric not in set_by:
+                raise
+            raise ConfigError(f"{set_by[rule.metric]}: {exc}") from exc
     return out
 
 
