@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ormshift.dsn import redact
+
 SECRET = "S3cr3t-pw-9xq"
 CLOSED = f"postgresql://postgres:{SECRET}@127.0.0.1:1/postgres"  # a TCP port nobody has
 MYSQL_BAD_PORT = f"mysql://root:{SECRET}@127.0.0.1:abc/shop"
@@ -392,7 +394,7 @@ def run_case(
 def shown(text: str, places: Mapping[str, str]) -> str:
     """``text`` with the run's database URLs and names put back as placeholders."""
     for name, value in sorted(places.items(), key=lambda kv: -len(kv[1])):
-        text = text.replace(value, "{" + name + "}")
+        text = text.replace(value, "{" + name + "}").replace(redact(value), "{" + name + "}")
         database = value.rsplit("/", 1)[-1]
         if name in ("src", "dst", "empty", "nodb") and database:
             text = re.sub(rf"\b{re.escape(database)}\b", "{" + name + "_db}", text)
