@@ -7,11 +7,29 @@ its redacted URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from ormshift.errors import ConnectionFailed, InvalidURL
 
-from ormshift.errors import ConnectionFailed
+if TYPE_CHECKING:
+    import psycopg
+
+POSTGRESQL, MYSQL, SQLITE = "postgresql", "mysql", "sqlite"
+_ENGINES = {
+    "postgresql": POSTGRESQL,
+    "postgres": POSTGRESQL,
+    "mysql": MYSQL,
+    "mariadb": MYSQL,
+    "sqlite": SQLITE,
+}
+_NAMES = {POSTGRESQL: "PostgreSQL", MYSQL: "MySQL/MariaDB", SQLITE: "SQLite"}
+_EXAMPLES = {
+    POSTGRESQL: "postgresql://user@host/db",
+    MYSQL: "mysql://user@host/db",
+    SQLITE: "sqlite:///path/to/file.db",
+}
 
 _PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?=@)", re.I)
 _PASSWORD_KV = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.I)
@@ -21,6 +39,66 @@ def redact(text: str) -> str:
     """``text`` with every URL password and ``password=`` value replaced by ``***``."""
     text = _PASSWORD_IN_URL.sub(lambda m: m["head"] + "***", text)
     return _PASSWORD_KV.sub(lambda m: m["head"] + "***", text)
+
+
+def _examples(engines: Collection[str]) -> str:
+    return " or ".join(_EXAMPLES[e] for e in engines)
+
+
+def engine_of(url: str, what: str = "the database URL") -> str:
+    """Which engine ``url`` names (`POSTGRESQL`, `MYSQL` or `SQLITE`), once its host and
+    port parse; `InvalidURL` saying what is wrong otherwise. A libpq ``key=value``
+    string is PostgreSQL."""
+    text = url.strip()
+    if not text:
+        raise InvalidURL(f"{what} is empty; give one like {_EXAMPLES[POSTGRESQL]}")
+    if "://" not in text:
+        if "=" in text:
+            return POSTGRESQL
+        raise InvalidURL(
+            f"{what} {redact(url)!r} is not a database URL; give one like {_EXAMPLES[POSTGRESQL]}"
+        )
+    where = f"{what} {redact(text)}"
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # "Invalid IPv6 URL": a bracket left open
+        raise InvalidURL(
+            f"{where}: the host is not valid (an IPv6 address goes in brackets, like [::1])"
+        ) from exc
+    scheme = parts.scheme.split("+", 1)[0].lower()
+    engine = _ENGINES.get(scheme)
+    if engine is None:
+        raise InvalidURL(
+            f"{where}: {scheme or '(no scheme)'}:// is not a database; give "
+            f"{_examples((POSTGRESQL, MYSQL, SQLITE))}"
+        )
+    try:
+        port = parts.port
+    except ValueError as exc:  # not a number, or above 65535
+        raise InvalidURL(f"{where}: the port is not a number from 1 to 65535") from exc
+    if port == 0:
+        raise InvalidURL(f"{where}: the port is not a number from 1 to 65535")
+    return engine
+
+
+def check_url(
+    url: str,
+    engines: Collection[str] = (POSTGRESQL,),
+    what: str = "the database URL",
+    role: str | None = None,
+) -> str:
+    """`engine_of` ``url``, which must be one of ``engines``; `InvalidURL` otherwise.
+
+    ``what`` names the URL in messages (a flag such as ``--source``), ``role`` what it
+    is for (``"a migrate source"``)."""
+    engine = engine_of(url, what)
+    if engine not in engines:
+        names = " or ".join(_NAMES[e] for e in engines)
+        raise InvalidURL(
+            f"{what} {redact(url.strip())}: {role or what} must be {names} "
+            f"({_examples(engines)}), not {_NAMES[engine]}"
+        )
+    return engine
 
 
 def normalize_url(url: str) -> str:
@@ -50,7 +128,9 @@ def describe_failure(url: str, exc: Exception) -> str:
             f"cannot connect to {where}: the server refused the user name or password; check them"
         )
     if "does not exist" in lowered and "database" in lowered:
-        return f"cannot connect to {where}: {redact(detail)}; create it or fix the URL"
+        named = re.search(r'database "(?P<name>[^"]*)" does not exist', str(exc))
+        what = f"the database {named['name']!r}" if named else "the database"
+        return f"cannot connect to {where}: {what} does not exist; create it or fix the URL"
     if (
         "connection refused" in lowered
         or "could not translate host" in lowered
@@ -61,13 +141,10 @@ def describe_failure(url: str, exc: Exception) -> str:
 
 
 def connect(url: str, *, autocommit: bool = True, connect_timeout: int = 10) -> psycopg.Connection:
-    """A psycopg connection to ``url``, or `ConnectionFailed` saying why not."""
-    if not url.strip():
-        raise ConnectionFailed("the database URL is empty; give one like postgresql://user@host/db")
-    if "://" not in url and "=" not in url:
-        raise ConnectionFailed(
-            f"{redact(url)!r} is not a database URL; give one like postgresql://user@host/db"
-        )
+    """A psycopg connection to ``url`` (PostgreSQL), or `ConnectionFailed` saying why not."""
+    import psycopg  # noqa: PLC0415 - `redact` and the URL checks start fast without it
+
+    check_url(url, (POSTGRESQL,), "the database URL")
     try:
         return psycopg.connect(
             normalize_url(url), autocommit=autocommit, connect_timeout=connect_timeout

@@ -29,5 +29,9 @@ class ConnectionFailed(OrmshiftError):
     """A database could not be reached or refused the credentials."""
 
 
+class InvalidURL(ConnectionFailed):
+    """A database URL that is malformed, or names an engine the command does not take."""
+
+
 class OutputError(OrmshiftError):
     """An output file or directory cannot be written."""

@@ -21,6 +21,14 @@ def read_text(path: Path, what: str, error: type[OrmshiftError]) -> str:
         raise error(f"{path}: cannot read it ({exc.__class__.__name__})") from exc
 
 
+def yaml_problem(exc: Exception) -> str:
+    """A PyYAML error in one line: what is wrong, and at which line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
 def check_writable(path: Path) -> None:
     """Fail before any work is done when ``path`` could not be written afterwards."""
     parent = path.parent if str(path.parent) else Path(".")
@@ -28,8 +36,30 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"{path} is a directory; give a file name")
     if not parent.is_dir():
         raise OutputError(f"{path}: the directory {parent} does not exist; create it first")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{path}: the directory {parent} is not writable; choose another path")
+    _check_can_create_in(parent, path)
+
+
+def check_directory(path: Path) -> None:
+    """Fail before any work is done when ``path`` could not be made (or used) as an
+    output directory. Creates nothing."""
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} is a file, not a directory; give a directory")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{path}: {existing} is a file, not a directory; choose another path")
+    _check_can_create_in(existing, path)
+
+
+def _check_can_create_in(parent: Path, path: Path) -> None:
+    try:  # permission bits do not tell everything (root, read-only mounts, /sys): try
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"{path}: cannot write in the directory {parent} ({exc.strerror}); choose another path"
+        ) from exc
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -229,7 +229,8 @@ def test_health_command_exit_codes(fresh_db: str, tmp_path: Path) -> None:
         p["metric"] for p in report["probes"]
     }
     config = tmp_path / "m.toml"
-    config.write_text("[thresholds.pg_connections]\nwarn = 0\npause = 0\nabort = 0\n")
+    # the probe's own connection is one: a threshold of 1 always holds
+    config.write_text("[thresholds.pg_connections]\nwarn = 1\npause = 1\nabort = 1\n")
     bad = health(fresh_db, "--config", str(config))
     assert bad.returncode == 5, bad.stdout + bad.stderr
     assert "abort" in bad.stdout

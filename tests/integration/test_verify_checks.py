@@ -3,13 +3,15 @@ keys, sequences behind, tables without a key, --max-diffs, --sample, bad tables.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import psycopg
 import pytest
 
 from ormshift.manifest import Column, ForeignKey, Manifest, Source, Table
-from ormshift.verify import Mapping, Options, OrphanCheck, SequenceCheck, parse_mapping
+from ormshift.verify import Mapping, Options, OrphanCheck, SequenceCheck, parse_mapping, verify
+from ormshift.verify.model import VerificationFailed
 from ormshift.verify.pgside import SAMPLE_ABOVE_PAGES
 
 from .test_verify_engine import check, run_sql, scalar
@@ -88,10 +90,11 @@ def test_mapped_target_verifies_against_its_source(make_db: Callable[[], str]) -
     assert out.found() == [("changed", ("1",), "tags")]
     assert out.differences[0].source == "admin,dev"
 
-    # without the mapping the column sets do not pair: an error naming what to do
+    # without the mapping the target has no table "user": a difference naming what to do
     out = check(source, target, options=Options(), tables=["user"], mapping=Mapping())
-    assert out.tables["user"].status == "error"
-    assert out.report.exit_code == 2
+    assert (out.tables["user"].status, out.tables["user"].only_in) == ("differs", "source")
+    assert "--mapping" in (out.tables["user"].reason or "")
+    assert out.report.exit_code == 1
 
     unmapped = parse_mapping({"tables": {"user": {"target": "app_user"}}})
     out = check(source, target, mapping=unmapped)
@@ -220,20 +223,61 @@ def test_sample_states_its_confidence(make_db: Callable[[], str]) -> None:
     assert out.report.exit_code == 1
 
 
-def test_table_missing_on_one_side_is_an_error(make_db: Callable[[], str]) -> None:
+def test_a_table_on_one_side_only_is_a_difference(make_db: Callable[[], str]) -> None:
     source, target = make_db(), make_db()
     run_sql(source, "create table only_here (id int primary key)")
     run_sql(source, "create table both_sides (id int primary key)")
     run_sql(target, "create table both_sides (id int primary key)")
+    run_sql(target, "create table only_there (id int primary key)")
     out = check(source, target)
-    assert out.tables["only_here"].status == "error"
-    assert "target has no table 'only_here'" in (out.tables["only_here"].error or "")
+    here, there = out.tables["only_here"], out.tables["only_there"]
+    assert (here.status, here.only_in) == ("differs", "source")
+    assert "the target has no table 'only_here'" in (here.reason or "")
+    assert (there.status, there.only_in) == ("differs", "target")
+    assert "only_there is only in the target" in (there.reason or "")
     assert out.tables["both_sides"].status == "identical"
-    assert out.report.exit_code == 2
+    assert out.report.exit_code == 1
+    assert out.report.to_json()["status"] == "differs"
 
-    out = check(source, target, tables=["nope"])
-    assert out.tables["nope"].status == "error"
-    assert out.report.exit_code == 2
+    # naming tables compares those only: a table the target has beyond them is not asked
+    out = check(source, target, tables=["both_sides"])
+    assert set(out.tables) == {"both_sides"} and out.report.exit_code == 0
+
+    # a mapping that renames a table accounts for its target name
+    run_sql(target, "alter table only_there rename to only_here_renamed")
+    renamed = parse_mapping({"tables": {"only_here": {"target": "only_here_renamed"}}})
+    out = check(source, target, mapping=renamed)
+    assert out.tables["only_here"].status == "identical"
+    assert "only_here_renamed" not in out.tables and out.report.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("tables", "schema", "target_schema", "message"),
+    [
+        (["nope"], "public", None, "has no table 'nope'; it has both_sides"),
+        (["both_sides", "nope", "zz"], "public", None, "has no table 'nope', 'zz'"),
+        (None, "nosuch", None, "the source has no schema 'nosuch'"),
+        (None, "public", "nosuch", "the target has no schema 'nosuch'"),
+        (None, "empty", None, "schema 'empty' of the source has no tables"),
+    ],
+)
+def test_verify_of_nothing_is_an_error(
+    make_db: Callable[[], str],
+    tables: list[str] | None,
+    schema: str,
+    target_schema: str | None,
+    message: str,
+) -> None:
+    """A run that would compare nothing (or a table the source lacks) never passes."""
+    source, target = make_db(), make_db()
+    for url in (source, target):
+        run_sql(url, "create table both_sides (id int primary key)", "create schema empty")
+    events: list[object] = []
+    with pytest.raises(VerificationFailed, match=re.escape(message)) as caught:
+        verify(source, target, tables=tables, schema=schema, target_schema=target_schema,
+               on_event=events.append)  # fmt: skip
+    assert caught.value.exit_code == 2
+    assert events == []  # refused before any table was looked at
 
 
 def test_large_table_split_from_block_sample(make_db: Callable[[], str]) -> None:

@@ -112,8 +112,14 @@ def test_missing_table_and_incompatible_columns_are_errors(
 ) -> None:
     source, target = pair
     run_sql(source, "create table lonely (id int primary key)")
-    line = error_line(invoke("--source", source, "--target", target, "--tables", "lonely"))
-    assert "target has no table 'lonely'" in line
+    result = invoke("--source", source, "--target", target, "--tables", "lonely")
+    assert result.returncode == 1, result.stderr  # a table on one side only is a difference
+    assert "differs: table lonely is only in the source" in result.stderr
+    assert "target has no table 'lonely'" in result.stderr
+    assert result.stdout.strip() == ""  # no row differences: the table as a whole differs
+
+    line = error_line(invoke("--source", source, "--target", target, "--tables", "nosuch"))
+    assert "--tables: schema 'public' of the source has no table 'nosuch'" in line
 
     run_sql(target, "alter table item rename column v to value")
     line = error_line(invoke("--source", source, "--target", target, "--tables", "item"))

@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ormshift.dsn import redact
 from ormshift.errors import OrmshiftError
@@ -22,7 +23,8 @@ out = Console(highlight=False)
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``message`` as the one error line and return the exit to raise."""
-    console.print(f"[bold red]error:[/] {redact(message)}", soft_wrap=True)
+    line = " ".join(redact(message).split())  # one line, whatever the message held
+    console.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 

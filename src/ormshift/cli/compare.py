@@ -148,6 +148,12 @@ def compare(
     """Run each scenario through TypeORM and through ormshift.orm; report every difference.
 
     With --fuzz N: N random operations instead, each divergence class shrunk to a scenario."""
+    from ormshift.dsn import POSTGRESQL, check_url, connect
+    from ormshift.files import check_writable
+
+    check_url(dsn, (POSTGRESQL,), "--dsn")
+    if report_file is not None:
+        check_writable(report_file)
     if fuzz_ops is not None:
         if scenario is not None:
             raise fail("give --scenario or --fuzz, not both")
@@ -166,17 +172,15 @@ def compare(
         return
     if scenario is None:
         raise fail("say what to run: --scenario FILE, or --fuzz N")
-    # heavy imports here, so that other commands start fast
+    # heavy imports here (once the arguments parse), so that other commands start fast
     from ormshift.clock import utc_now
     from ormshift.compare.diff import differences
     from ormshift.compare.runner import run_compare
-    from ormshift.files import check_writable
     from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_compare
 
-    if report_file is not None:
-        check_writable(report_file)
+    connect(dsn).close()  # one clear error for an unreachable server, before the monitor
     started = utc_now()
     probe = PostgresProbe(dsn)
     monitor = Monitor([HostProbe(), probe], sinks=(log_alert,))

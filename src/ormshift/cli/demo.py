@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -24,10 +25,13 @@ def demo(
 ) -> None:
     """Run the whole pipeline on the bookstore example on an embedded PostgreSQL."""
     # heavy imports here, so that other commands start fast
+    from ormshift.files import check_directory
+
+    if not (math.isfinite(scale) and scale > 0):
+        raise fail("--scale must be above 0 (1.0 is about 100k rows)")
+    check_directory(out)
     from ormshift.demo import Demo
 
-    if scale <= 0:
-        raise fail("--scale must be above 0 (1.0 is about 100k rows)")
     result = Demo(out, lambda line: console.print(line, soft_wrap=True), scale=scale,
                   use_node=node).run()  # fmt: skip
     console.print(f"[bold green]done[/] ({result.status}): open {result.report_html}")

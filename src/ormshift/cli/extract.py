@@ -9,6 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.dsn import POSTGRESQL, check_url
 from ormshift.files import check_writable
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ def extract(
         raise fail("--data-source and --entities go with a PROJECT, not with --from-db")
     if data_source and entities:
         raise fail("give --data-source or --entities, not both")
+    if from_db is not None:
+        check_url(from_db, (POSTGRESQL,), "--from-db")
     for path in (output, report):
         if path is not None:
             check_writable(path)

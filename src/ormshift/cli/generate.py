@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from ormshift.cli.common import console, handle_errors
-from ormshift.files import check_writable
+from ormshift.files import check_directory, check_writable
 from ormshift.manifest import read
 
 
@@ -40,6 +40,7 @@ def generate(
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_generate
 
+    check_directory(output)
     if report is not None:
         check_writable(report)
     started = utc_now()

@@ -26,9 +26,10 @@ def health(
 ) -> None:
     """Probe the host and a PostgreSQL server once; exit 0 ok, 1 warn, 3 throttle,
     4 pause, 5 abort (2: could not run)."""
-    from ormshift.dsn import connect
+    from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
 
+    check_url(dsn, (POSTGRESQL,), "DSN")
     source = ThresholdSource(config)
     connect(dsn).close()  # one clear error for an unreachable server or a bad password
     probe = PostgresProbe(dsn)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from typer.main import get_command
 
 from ormshift import __version__
 from ormshift.cli import migrate
@@ -58,5 +61,26 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def main() -> None:
-    app()
+def _usage_line(exc: typer.TyperException) -> str:
+    """Typer's (click's) usage error as one line, with where to read more."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "ormshift"
+    return f"{message}; see '{path} --help'"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The entry point: usage errors (a missing argument, ``--batch-size abc``, an unknown
+    option) are one ``error:`` line and exit code 2, like every other bad input."""
+    command = get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="ormshift", standalone_mode=False)
+    except typer.TyperException as exc:  # click's UsageError and its kin
+        if type(exc).__name__ == "NoArgsIsHelpError":  # no command at all: the help
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(2)
+        code = fail(_usage_line(exc), getattr(exc, "exit_code", 2)).exit_code
+    except typer.Abort:
+        code = fail("interrupted", 130).exit_code
+    sys.exit(code if isinstance(code, int) else 0)

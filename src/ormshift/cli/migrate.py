@@ -284,13 +284,23 @@ def migrate(
     ] = False,
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
+    from ormshift.dsn import MYSQL, POSTGRESQL, check_url
+
+    check_url(source, (POSTGRESQL, MYSQL), "--source", "a migrate source")
+    check_url(target, (POSTGRESQL,), "--target", "a migrate target")
+    if metrics_port is not None:
+        from ormshift.monitor.exporter import check_port
+
+        check_port(metrics_port)
+    if report is not None:
+        check_writable(report)
+    cap = _bytes(batch_bytes) if batch_bytes is not None else None
+    # the stage is imported once the arguments parse: a bad one is answered fast
     from ormshift.mapping import load_mapping
     from ormshift.monitor import setup_logging
     from ormshift.transfer import Health, MigrateOptions, ThrottleSettings, TransferError, dry_run
     from ormshift.transfer import migrate as migrate_run
 
-    if report is not None:
-        check_writable(report)
     started = utc_now()
     options = MigrateOptions(
         schema=schema,
@@ -298,7 +308,7 @@ def migrate(
         tables=tuple(table or ()),
         batch_size=batch_size,
         workers=workers,
-        batch_bytes=_bytes(batch_bytes) if batch_bytes is not None else None,
+        batch_bytes=cap,
         truncate=truncate,
         append=append,
         resume=resume,
@@ -379,8 +389,10 @@ def rollback(
     json_lines: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
 ) -> None:
     """Remove exactly what a run wrote to the target and restore its sequences."""
+    from ormshift.dsn import POSTGRESQL, check_url
     from ormshift.transfer import rollback as rollback_run
 
+    check_url(target, (POSTGRESQL,), "--target", "the target")
     result = rollback_run(target, run_id)
     if json_lines:
         payload = {

@@ -22,8 +22,11 @@ def diff(
 ) -> None:
     """List every schema difference; exit 0 when equal, 1 when different, 2 on error."""
     # heavy imports here, so that other commands start fast
+    from ormshift.dsn import POSTGRESQL, check_url
     from ormshift.schema import diff_databases, jsonable
 
+    check_url(left, (POSTGRESQL,), "LEFT")
+    check_url(right, (POSTGRESQL,), "RIGHT")
     differences = diff_databases(left, right, schema)
     if as_json:
         report = {"equal": not differences, "differences": [jsonable(d) for d in differences]}

@@ -68,6 +68,8 @@ class _Printer:
         if isinstance(event, TableResult):
             if event.error:
                 console.print(f"[red]error:[/] {event.error}", soft_wrap=True, markup=True)
+            if event.reason:
+                console.print(f"[yellow]differs:[/] {event.reason}", soft_wrap=True)
             for w in event.warnings:
                 console.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
             if event.confidence:
@@ -142,14 +144,10 @@ def verify(
 ) -> None:
     """Compare source and target: counts, segment checksums bisected to the rows, orphans,
     sequences. Exit 0 identical, 1 differences, 2 error."""
-    from ormshift.clock import utc_now
-    from ormshift.files import check_writable
-    from ormshift.manifest import read as read_manifest
-    from ormshift.report import write as write_report
-    from ormshift.report.builders import from_verify
-    from ormshift.verify import Mapping, Options, load_mapping
-    from ormshift.verify import verify as run_verify
+    from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
 
+    check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
+    check_url(target, (POSTGRESQL,), "--target", "the target")
     if factor < 2:
         raise fail("--factor must be 2 or more")
     if threshold < 1:
@@ -159,6 +157,17 @@ def verify(
     if sample is not None and not 0 < sample <= 100:
         raise fail("--sample is a percentage: give a number above 0 and at most 100")
     names = [n.strip() for item in tables or [] for n in item.split(",") if n.strip()]
+    if tables is not None and not names:
+        raise fail("--tables names no table; give names like --tables item,order")
+    # the stage is imported once the arguments parse: a bad one is answered fast
+    from ormshift.clock import utc_now
+    from ormshift.files import check_writable
+    from ormshift.manifest import read as read_manifest
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_verify
+    from ormshift.verify import Mapping, Options, load_mapping
+    from ormshift.verify import verify as run_verify
+
     options = Options(
         factor=factor,
         threshold=threshold,

@@ -96,12 +96,19 @@ def load_models(spec: str) -> dict[str, type[Any]]:
     """Mapped classes by name from a module (``pkg.models``) or a file (``models.py``)."""
     if spec.endswith(".py"):
         path = Path(spec).resolve()
+        if not path.is_file():
+            raise ScenarioError(
+                f"--models {spec}: no such file; give a .py file or an importable module"
+            )
         mod_spec = importlib.util.spec_from_file_location(f"ormshift_models_{path.stem}", path)
         if mod_spec is None or mod_spec.loader is None:
             raise ScenarioError(f"cannot load models from {spec}")
         module = importlib.util.module_from_spec(mod_spec)
         sys.modules[mod_spec.name] = module
-        mod_spec.loader.exec_module(module)
+        try:
+            mod_spec.loader.exec_module(module)
+        except Exception as exc:  # the user's own code: whatever it raises is one line
+            raise ScenarioError(f"cannot load models from {spec}: {_why(exc)}") from exc
     else:
         if str(Path.cwd()) not in sys.path:
             sys.path.insert(0, str(Path.cwd()))
@@ -109,14 +116,28 @@ def load_models(spec: str) -> dict[str, type[Any]]:
             module = importlib.import_module(spec)
         except ImportError as exc:
             raise ScenarioError(f"cannot import models module {spec!r}: {exc}") from exc
+        except Exception as exc:  # the user's own code: whatever it raises is one line
+            raise ScenarioError(f"cannot import models module {spec!r}: {_why(exc)}") from exc
     found = getattr(module, "ENTITIES", None)
     if isinstance(found, Mapping):
         return dict(found)
-    return {
+    models = {
         name: value
         for name, value in vars(module).items()
         if isinstance(value, type) and hasattr(value, "__mapper__") and hasattr(value, "__table__")
     }
+    if not models:
+        raise ScenarioError(
+            f"{spec} defines no SQLAlchemy mapped classes (nor an ENTITIES mapping); "
+            "give the models `ormshift generate` wrote"
+        )
+    return models
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} (line {exc.lineno})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _with_database(url: str, name: str) -> str:
@@ -258,6 +279,8 @@ def run_compare(
     on_operation: Callable[[str, Operation], None] | None = None,
 ) -> CompareReport:
     """Run every scenario of ``scenario_path`` on both sides; the diff and latencies."""
+    if not project.is_dir():
+        raise ScenarioError(f"--project {project}: no such directory; give the TypeORM project")
     file = load_scenarios(scenario_path)
     spec = models or file.models
     if spec is None:

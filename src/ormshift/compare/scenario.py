@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from ormshift.errors import OrmshiftError
+from ormshift.files import read_text, yaml_problem
 from ormshift.orm import operators as ops
 
 __all__ = [
@@ -174,16 +175,19 @@ def _seed(raw: Any, where: str) -> tuple[str, ...]:
 
 
 def load_scenarios(path: Path) -> ScenarioFile:
+    text = read_text(path, "scenario", ScenarioError)
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario file {path}: {exc.strerror}") from exc
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path} is not valid YAML: {exc}") from exc
+        raise ScenarioError(f"{path} is not valid YAML: {yaml_problem(exc)}") from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("scenarios"), list):
         raise ScenarioError(f"{path}: expected a mapping with a 'scenarios' list")
     scenarios = []
     for i, raw in enumerate(data["scenarios"]):
+        if not isinstance(raw, Mapping):
+            raise ScenarioError(
+                f"{path.name}: scenario {i + 1} must be a mapping with 'name' and 'operations'"
+            )
         name = str(raw.get("name") or f"scenario {i + 1}")
         where = f"{path.name}: {name}"
         operations = raw.get("operations")

@@ -29,6 +29,7 @@ from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any, cast
 
+from ormshift.files import yaml_problem
 from ormshift.mapping.model import (
     NAME_RULES,
     TRANSFORMS,
@@ -148,8 +149,7 @@ def _parse_text(text: str, path: Path) -> Any:
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            reason = str(exc).replace("\n", " ")
-            raise MappingError(f"{path}: not valid YAML ({reason})") from exc
+            raise MappingError(f"{path}: not valid YAML ({yaml_problem(exc)})") from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -68,8 +68,15 @@ class MonitorCollector(Collector):
         )
 
 
+def check_port(port: int) -> None:
+    """`ExporterError` unless ``port`` is a TCP port one can listen on (1-65535)."""
+    if not 1 <= port <= 65535:
+        raise ExporterError(f"--metrics-port {port}: give a TCP port from 1 to 65535")
+
+
 def serve(monitor: Monitor, port: int, addr: str = "127.0.0.1") -> CollectorRegistry:
     """Serve ``/metrics`` on ``addr:port`` in a background thread."""
+    check_port(port)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(MonitorCollector(monitor))
     try:

@@ -9,6 +9,7 @@ running (`ThresholdSource`).
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,30 @@ class Level(IntEnum):
 
 ACTION_LEVELS = (Level.WARN, Level.THROTTLE, Level.PAUSE, Level.ABORT)
 Direction = Literal["above", "below"]
+MAX_INTERVAL = 86_400.0  # seconds: a day between checks is already no check at all
+
+
+def threshold_problem(metric: str, value: float) -> str | None:
+    """Why ``value`` cannot be a threshold of ``metric`` (None when it can).
+
+    Every value ormshift watches is zero or more, so a threshold at or below 0 would
+    always hold (a run would pause forever), and a percentage cannot pass 100."""
+    if not math.isfinite(value):
+        return "a threshold must be a finite number"
+    if value <= 0:
+        return (
+            "a threshold must be above 0 (what is watched is never below 0: it would always hold)"
+        )
+    if metric.endswith("_percent") and value > 100:
+        return "a percentage threshold must be at most 100"
+    return None
+
+
+def interval_problem(value: float) -> str | None:
+    """Why ``value`` cannot be the seconds between checks (0: check before every batch)."""
+    if not math.isfinite(value) or not 0 <= value <= MAX_INTERVAL:
+        return f"give seconds from 0 to {MAX_INTERVAL:g} (0: check before every batch)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -61,14 +86,21 @@ class Rule:
         return value
 
     def validate(self) -> None:
-        if self.hysteresis < 0:
-            raise ConfigError(f"threshold {self.metric}: hysteresis must not be negative")
+        if not (math.isfinite(self.hysteresis) and self.hysteresis >= 0):
+            raise ConfigError(
+                f"threshold {self.metric}: hysteresis must be a finite number, 0 or more"
+            )
         set_levels = [(lv, self.threshold(lv)) for lv in ACTION_LEVELS]
         present = [(lv, v) for lv, v in set_levels if v is not None]
         if not present:
             raise ConfigError(
                 f"threshold {self.metric}: set at least one of warn, throttle, pause or abort"
             )
+        for lv, v in present:
+            assert v is not None
+            problem = threshold_problem(self.metric, v)
+            if problem is not None:
+                raise ConfigError(f"threshold {self.metric}: {lv.label} = {v:g}: {problem}")
         for (low, a), (high, b) in itertools.pairwise(present):
             assert a is not None and b is not None
             wrong = b < a if self.direction == "above" else b > a
@@ -170,9 +202,12 @@ def parse_config(data: dict[str, Any], where: str = "config") -> MonitorConfig:
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from exc
     pause_file = monitor.get("pause_file")
+    interval = _number(f"{where}: monitor.interval", monitor.get("interval", 2.0))
+    if (problem := interval_problem(interval)) is not None:
+        raise ConfigError(f"{where}: monitor.interval = {interval:g}: {problem}")
     config = MonitorConfig(
         rules=tuple(rules),
-        interval=_number(f"{where}: monitor.interval", monitor.get("interval", 2.0)),
+        interval=interval,
         pause_file=Path(pause_file) if pause_file else None,
         webhook=monitor.get("webhook"),
     )
@@ -182,6 +217,7 @@ def parse_config(data: dict[str, Any], where: str = "config") -> MonitorConfig:
 def apply_env(config: MonitorConfig, env: Any) -> MonitorConfig:
     """``ORMSHIFT_THRESHOLD__HOST_CPU_PERCENT__PAUSE=90`` sets one threshold."""
     rules = {r.metric: r for r in config.rules}
+    set_by: dict[str, str] = {}  # metric -> the variable that set it, for the message
     for key, raw in sorted(env.items()):
         if not key.startswith(ENV_PREFIX):
             continue
@@ -201,9 +237,15 @@ def apply_env(config: MonitorConfig, env: Any) -> MonitorConfig:
             raise ConfigError(f"{key}: expected a number, got {raw!r}") from exc
         base = rules.get(metric, Rule(metric))
         rules[metric] = Rule(**{**vars(base), field_name: value})
+        set_by[metric] = key
     out = replace(config, rules=tuple(rules[m] for m in sorted(rules)))
     for rule in out.rules:
-        rule.validate()
+        try:
+            rule.validate()
+        except ConfigError as exc:
+            if rule.metric not in set_by:
+                raise
+            raise ConfigError(f"{set_by[rule.metric]}: {exc}") from exc
     return out
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ormshift.clock import utc_now
-from ormshift.codegen import GeneratedPackage
-from ormshift.compare.runner import CompareReport
-from ormshift.monitor import Snapshot, timeline
+from ormshift.monitor import timeline
 from ormshift.report.model import (
     DifferenceRow,
     Report,
@@ -19,8 +18,13 @@ from ormshift.report.model import (
     series,
     table,
 )
-from ormshift.transfer import RunReport
-from ormshift.verify import Difference, VerifyReport
+
+if TYPE_CHECKING:  # the stages' records: imported only by the stage that reports
+    from ormshift.codegen import GeneratedPackage
+    from ormshift.compare.runner import CompareReport
+    from ormshift.monitor import Snapshot
+    from ormshift.transfer import RunReport
+    from ormshift.verify import Difference, VerifyReport
 
 VERIFY_COLUMNS = [
     "table", "status", "source rows", "target rows", "missing", "extra", "changed",
@@ -75,6 +79,8 @@ def from_verify(
         notes += [f"{t.table}: {w}" for w in t.warnings]
         if t.error:
             notes.append(f"{t.table}: error: {t.error}")
+        if t.reason:
+            notes.append(t.reason)
         if t.confidence:
             notes.append(f"{t.table}: {t.confidence}")
     for o in result.orphans:

@@ -116,8 +116,13 @@ def read(path: Path) -> Report:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    if not isinstance(data, dict) or data.get("report_version") != REPORT_VERSION:
-        version = data.get("report_version") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or "report_version" not in data:
+        raise ReportError(
+            f"{path} is not an ormshift report (no report_version); give a file written "
+            "with --report"
+        )
+    if data.get("report_version") != REPORT_VERSION:
+        version = data.get("report_version")
         raise ReportError(
             f"{path}: report_version {version!r} is not supported (this ormshift reads "
             f"{REPORT_VERSION}); write the report again with --report"

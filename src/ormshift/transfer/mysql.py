@@ -21,7 +21,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from ormshift.dsn import redact
+from ormshift.dsn import MYSQL, check_url, redact
 from ormshift.errors import ConnectionFailed
 from ormshift.mapping import Mapping
 from ormshift.transfer.copy import Copied, copy_in
@@ -119,6 +119,7 @@ class MySQLReader:
     """A MySQL or MariaDB source database (the database named in the URL)."""
 
     def __init__(self, url: str) -> None:
+        check_url(url, (MYSQL,), "the source URL")  # a bad port or host: one line
         self.url = url
         engine_url = sqlalchemy_url(url)
         try:

@@ -34,9 +34,18 @@ from ormshift.monitor import (
     log_alert,
 )
 from ormshift.monitor.core import PAUSE_FILE_METRIC
+from ormshift.monitor.thresholds import ConfigError, interval_problem, threshold_problem
 from ormshift.transfer.errors import TransferAborted
 
 TARGET_CONNECTIONS = "pg_active_connections{db=target}"
+
+#: (pause flag, abort flag, the settings' fields, the metric they set)
+_FLAGS = (
+    ("--max-cpu", "--critical-cpu", "max_cpu", "critical_cpu", "host_cpu_percent"),
+    ("--max-memory", "--critical-memory", "max_memory", "critical_memory", "host_memory_percent"),
+    ("--max-connections", "--critical-connections", "max_connections", "critical_connections",
+     TARGET_CONNECTIONS),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,21 @@ class ThrottleSettings:
     interval: float | None = None  # None: the config's (2 s unless it says otherwise)
     config: Path | None = None
     rules: tuple[Rule, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse a flag no run could use (``--max-cpu -5`` would pause forever)."""
+        for pause_flag, abort_flag, pause_field, abort_field, metric in _FLAGS:
+            pause, abort = getattr(self, pause_field), getattr(self, abort_field)
+            for flag, value in ((pause_flag, pause), (abort_flag, abort)):
+                if value is not None and (problem := threshold_problem(metric, value)):
+                    raise ConfigError(f"{flag} {value:g}: {problem}")
+            if pause is not None and abort is not None and abort < pause:
+                raise ConfigError(
+                    f"{abort_flag} {abort:g} is below {pause_flag} {pause:g}: the abort level "
+                    "must be at or above the pause level"
+                )
+        if self.interval is not None and (problem := interval_problem(self.interval)):
+            raise ConfigError(f"--poll-seconds {self.interval:g}: {problem}")
 
     def flag_rules(self) -> list[Rule]:
         out: list[Rule] = []

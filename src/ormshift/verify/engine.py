@@ -28,7 +28,13 @@ from ormshift.verify.model import (
 )
 from ormshift.verify.mysql import MYSQL, begin_snapshot, connect_mysql, is_mysql_url, reflect_mysql
 from ormshift.verify.orphans import find_orphans, references
-from ormshift.verify.plan import TablePair, pair_table, select_tables
+from ormshift.verify.plan import (
+    TablePair,
+    pair_table,
+    scope_problem,
+    select_tables,
+    target_only,
+)
 from ormshift.verify.report import Event, VerifyReport
 from ormshift.verify.sequences import check_sequences
 from ormshift.verify.sqlite import (
@@ -64,6 +70,21 @@ def _snapshot(conn: psycopg.Connection) -> None:
     conn.autocommit = False
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
+
+
+def _need_schema(conn: psycopg.Connection, schema: str, side: str) -> None:
+    """`VerificationFailed` when ``schema`` is not in the database: comparing nothing
+    with nothing must not pass."""
+    row = conn.execute("select 1 from pg_namespace where nspname = %s", [schema]).fetchone()
+    if row is None:
+        flag = "--schema" if side == "source" else "--target-schema"
+        raise VerificationFailed(f"the {side} has no schema {schema!r}; check {flag} (and the URL)")
+
+
+def _need_scope(src_m: Manifest, job: _Job, schema: str | None) -> None:
+    problem = scope_problem(src_m, job.tables, schema)
+    if problem is not None:
+        raise VerificationFailed(problem)
 
 
 def _collation(conn: psycopg.Connection) -> str:
@@ -149,6 +170,8 @@ def _verify(source_url: str, target_url: str, job: _Job) -> None:
         )
     if _foreign(source_url):
         with _open_foreign(source_url) as (conn, src_m, dialect), _open(target_url) as target:
+            _need_scope(src_m, job, None)
+            _need_schema(target, job.target_schema, "target")
             tgt_m = reflect(target, job.target_schema)
             # text keys of such a source are ordered by their bytes on both sides
             collations = dialect.name, _collation(target)
@@ -163,7 +186,10 @@ def _verify(source_url: str, target_url: str, job: _Job) -> None:
                 f"schema {job.schema!r}), whatever their URLs say: comparing it with itself "
                 "proves nothing; give the --target the data was copied to"
             )
+        _need_schema(source, job.schema, "source")
+        _need_schema(target, job.target_schema, "target")
         src_m, tgt_m = reflect(source, job.schema), reflect(target, job.target_schema)
+        _need_scope(src_m, job, job.schema)
         collations = _collation(source), _collation(target)
         _snapshot(source)
         _snapshot(target)
@@ -215,10 +241,11 @@ def _tables(
         elif src is None:
             result.status, result.error = "error", f"the source has no table {name!r}"
         elif tgt is None:
-            result.status = "error"
-            result.error = (
-                f"table {name}: the target has no table {target_name!r} "
-                f"(schema {run.target_schema!r}); create it, or map it with --mapping"
+            result.status, result.only_in = "differs", "source"
+            result.reason = (
+                f"table {name} is only in the source: the target has no table "
+                f"{target_name!r} (schema {run.target_schema!r}); create it, or map it "
+                "with --mapping"
             )
         else:
             try:
@@ -237,6 +264,15 @@ def _tables(
             done.append(name)
         run.report.tables.append(result)
         run.on_event(result)
+    if not names:  # the whole schema: a table the target has beyond the source differs too
+        for name in target_only(src_m, tgt_m, mapping):
+            result = TableResult(name, name, status="differs", only_in="target")
+            result.reason = (
+                f"table {name} is only in the target (schema {run.target_schema!r}): "
+                "no source table is, or maps to, it"
+            )
+            run.report.tables.append(result)
+            run.on_event(result)
     return done
 
 

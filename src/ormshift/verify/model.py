@@ -14,6 +14,7 @@ from ormshift.errors import OrmshiftError
 Key = tuple[str, ...]
 DiffKind = Literal["missing", "extra", "changed"]
 Status = Literal["identical", "differs", "error", "skipped"]
+Side = Literal["source", "target"]
 
 
 class VerifyError(Exception):
@@ -77,6 +78,8 @@ class TableResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     confidence: str | None = None
+    only_in: Side | None = None  # a table on one side only: a difference, said in `reason`
+    reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,8 @@ class TableResult:
             "table": self.table,
             "target_table": self.target_table,
             "status": self.status,
+            "only_in": self.only_in,
+            "reason": self.reason,
             "source_rows": self.source_rows,
             "target_rows": self.target_rows,
             "missing": self.missing,

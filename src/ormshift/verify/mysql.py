@@ -21,7 +21,8 @@ from urllib.parse import unquote, urlsplit
 import pymysql
 import pymysql.cursors
 
-from ormshift.dsn import redact
+from ormshift import dsn
+from ormshift.dsn import check_url, redact
 from ormshift.errors import ConnectionFailed
 from ormshift.manifest import Column, ForeignKey, Manifest, PrimaryKey, Source, Table
 from ormshift.verify.checksum import ColumnView
@@ -36,6 +37,7 @@ def is_mysql_url(url: str) -> bool:
 
 def connect_mysql(url: str) -> pymysql.connections.Connection[Any]:
     """A pymysql connection, or `ConnectionFailed` saying why not (never the password)."""
+    check_url(url, (dsn.MYSQL,), "the source URL")  # a bad port or host: one line
     parts = urlsplit(url)
     where = redact(url)
     database = unquote(parts.path.lstrip("/"))

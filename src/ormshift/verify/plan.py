@@ -150,3 +150,25 @@ def select_tables(
     tgt = {t.name: t for t in target.tables if t.kind == "table"}
     wanted = sorted(names) if names else sorted(src)
     return [(n, src.get(n), tgt.get(mapping.table(n).target)) for n in wanted]
+
+
+def target_only(source: Manifest, target: Manifest, mapping: Mapping) -> list[str]:
+    """The target's tables that no source table is (or maps to), in name order."""
+    covered = {mapping.table(t.name).target for t in source.tables if t.kind == "table"}
+    return sorted(t.name for t in target.tables if t.kind == "table" and t.name not in covered)
+
+
+def scope_problem(source: Manifest, names: Sequence[str] | None, schema: str | None) -> str | None:
+    """Why a verification of ``names`` (all when None) of ``source`` would compare
+    nothing or a table the source lacks; None when it compares something real.
+    ``schema`` names the source's schema in the message (None: a source without)."""
+    tables = sorted(t.name for t in source.tables if t.kind == "table")
+    where = f"schema {schema!r} of the source" if schema else "the source"
+    if not tables:
+        hint = " or pass --schema" if schema else ""
+        return f"{where} has no tables, so there is nothing to verify; check --source{hint}"
+    missing = sorted(set(names or ()) - set(tables))
+    if missing:
+        shown = ", ".join(tables[:8]) + (f" and {len(tables) - 8} more" if len(tables) > 8 else "")
+        return f"--tables: {where} has no table {', '.join(map(repr, missing))}; it has {shown}"
+    return None
