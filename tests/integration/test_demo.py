@@ -4,9 +4,9 @@ and a report; nothing left behind but the output directory."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,19 @@ from ormshift.report import read as read_report
 pytestmark = pytest.mark.node
 
 
-def leftovers() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("ormshift-demo-pg-*")}
+def leftovers(tmp: Path) -> set[str]:
+    return {p.name for p in tmp.glob("ormshift-demo-pg-*")}
 
 
 def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
-    before = leftovers()
+    # its own temporary directory, so that another demo running meanwhile does not count
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     out = tmp_path / "demo"
     proc = subprocess.run(
         [sys.executable, "-m", "ormshift", "demo", "--out", str(out), "--scale", "0.25"],
         capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
+        env={**os.environ, "TMPDIR": str(tmp)},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
@@ -46,4 +49,4 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert len(manifest.tables) == 12
     assert (out / "bookstore_models" / "book.py").is_file()
     assert "<svg" in (out / "report.html").read_text()
-    assert leftovers() == before, "the embedded server's directory was left behind"
+    assert leftovers(tmp) == set(), "the embedded server's directory was left behind"
