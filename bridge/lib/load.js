@@ -143,6 +143,14 @@ function loadTypeorm() {
   return typeorm;
 }
 
+function isEntitySchema(typeorm, value) {
+  if (value === null || typeof value !== "object") return false;
+  if (typeorm.InstanceChecker && typeof typeorm.InstanceChecker.isEntitySchema === "function") {
+    return typeorm.InstanceChecker.isEntitySchema(value);
+  }
+  return typeof typeorm.EntitySchema === "function" && value instanceof typeorm.EntitySchema;
+}
+
 function isDataSource(value) {
   return (
     value !== null &&
@@ -200,10 +208,20 @@ function collectProject(args) {
       : Object.values(ds.options.entities || {});
     return { typeorm, entities, options: ds.options };
   }
-  for (const file of args.entityFiles) requireModule(file, "load-failed");
-  const storage = typeorm.getMetadataArgsStorage();
   const seen = new Set();
   const entities = [];
+  // EntitySchema definitions are exported values, not registered anywhere: take them
+  // from the modules' exports, in file order, before the decorated classes
+  for (const file of args.entityFiles) {
+    const mod = requireModule(file, "load-failed");
+    for (const value of [mod, ...Object.values(mod || {})]) {
+      if (isEntitySchema(typeorm, value) && !seen.has(value)) {
+        seen.add(value);
+        entities.push(value);
+      }
+    }
+  }
+  const storage = typeorm.getMetadataArgsStorage();
   for (const t of storage.tables) {
     if (typeof t.target === "function" && !seen.has(t.target)) {
       seen.add(t.target);

@@ -31,3 +31,7 @@ class ConnectionFailed(OrmshiftError):
 
 class OutputError(OrmshiftError):
     """An output file or directory cannot be written."""
+
+
+class CodegenError(OrmshiftError):
+    """The generated models do not import or configure (a bug to report)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import configure_mappers
@@ -33,6 +34,15 @@ def create_all(package_module: object, url: str) -> None:
         engine.dispose()
 
 
+def view_definitions(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select schemaname || '.' || viewname, definition from pg_views "
+            "where schemaname not in ('pg_catalog', 'information_schema')"
+        ).fetchall()
+    return dict(rows)
+
+
 @pytest.mark.parametrize("name", CORPUS_SETS)
 def test_create_all_matches_typeorm_synchronize(
     name: str, make_db: DatabaseFactory, tmp_path: Path
@@ -53,6 +63,8 @@ def test_create_all_matches_typeorm_synchronize(
 
     differences = diff_databases(typeorm_db, models_db)
     assert differences == [], "\n".join(str(d) for d in differences)
+    # views: the same definition, as PostgreSQL prints it back
+    assert view_definitions(models_db) == view_definitions(typeorm_db)
 
     result = CliRunner().invoke(app, ["schema", "diff", typeorm_db, models_db])
     assert result.exit_code == 0, result.output

@@ -18,6 +18,7 @@ from ..conftest import CORPUS, CORPUS_SETS, require_extensions
 pytestmark = pytest.mark.node
 
 _manifests: dict[str, Manifest] = {}
+_VIEW_COLUMN_DETAILS = {"column-type", "column-length", "column-precision", "column-scale"}
 
 
 def manifest_of(name: str) -> Manifest:
@@ -34,10 +35,18 @@ def test_manifest_matches_synchronized_database(name: str, fresh_db: str) -> Non
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         reflected = reflect(conn)
         declared = server_canonical(conn, manifest)
-    differences = diff(declared, reflected)
+    # TypeORM does not know the types of a view's columns (the query decides them):
+    # for views, the names and their order are compared
+    views = {t.name for t in manifest.tables if t.kind == "view"}
+    differences = [
+        d
+        for d in diff(declared, reflected)
+        if not (d.table in views and d.kind in _VIEW_COLUMN_DETAILS and d.left in ("", None))
+    ]
     assert differences == [], "\n".join(str(d) for d in differences)
     # the comparison is not vacuous: every table and constraint is there
     assert len(reflected.tables) == len(manifest.tables) > 0
+    assert {t.name for t in reflected.tables if t.kind == "view"} == views
 
 
 @pytest.mark.parametrize("name", CORPUS_SETS)
