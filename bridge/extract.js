@@ -4,6 +4,7 @@
 //   node extract.js --project DIR --root-dir SRC --out-dir BUILD
 //                   (--data-source FILE.js | --entity FILE.js ...)
 const { buildDataSource, loadReflectMetadata, readArgs, fail, typeormVersion } = require("./lib/load");
+const { mergeTables } = require("./lib/merge");
 
 const FORMAT_VERSION = 1;
 const TABLE_KIND = {
@@ -352,6 +353,7 @@ async function main() {
     if (metadata.tableType === "entity-child") continue;
     tables.push(buildTable(metadata, ctx));
   }
+  const merged = mergeTables(tables, (table, message) => ctx.warn(table, null, "shared-table", message));
   const entities = ds.entityMetadatas.map((m) => buildEntity(m, ctx));
   const strategy = ds.namingStrategy && ds.namingStrategy.constructor ? ds.namingStrategy.constructor.name : undefined;
   const manifest = compact({
@@ -362,7 +364,7 @@ async function main() {
       typeorm_version: typeormVersion(),
       naming_strategy: strategy,
     }),
-    tables,
+    tables: merged,
     enums: [...enums.values()],
     entities,
     extensions: extensions(ds),

@@ -114,5 +114,5 @@ def joinable(plan: Plan, entity: str, rel: Relation) -> Joinable:
     if stale is not None:
         return _fallback_fk(plan, entity, rel, stale)
     if rel.inverse_property is None:
-        return _fallback_fk(plan, entity, rel, "it names no inverse relation")
+        return _fallback_fk(plan, entity, rel, "TypeORM finds no inverse relation for it")
     return _fallback_fk(plan, entity, rel, "a join column is on neither side")
