@@ -20,7 +20,7 @@ from ormshift.dsn import sqlalchemy_url
 from ormshift.extract import extract_project, sync_project
 from ormshift.schema import diff_databases, snapshot_url
 
-from ..conftest import CORPUS, CORPUS_SETS, DatabaseFactory, require_extensions
+from ..conftest import CORPUS, CORPUS_SETS, DatabaseFactory, create_schemas, require_extensions
 from ..golden.support import golden_manifest, imported
 
 pytestmark = pytest.mark.node
@@ -54,6 +54,7 @@ def test_create_all_matches_typeorm_synchronize(
         "and the golden sources with ORMSHIFT_REGEN_GOLDEN=1"
     )
     require_extensions(typeorm_db, manifest.extensions)
+    create_schemas(typeorm_db, manifest)  # TypeORM's synchronize() does not
     sync_project(CORPUS / name, typeorm_db)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -61,8 +62,13 @@ def test_create_all_matches_typeorm_synchronize(
             configure_mappers()
             create_all(pkg, models_db)
 
-    differences = diff_databases(typeorm_db, models_db)
-    assert differences == [], "\n".join(str(d) for d in differences)
+    schemas = sorted(
+        {t.schema or manifest.default_schema for t in manifest.tables}
+        | {e.schema or manifest.default_schema for e in manifest.enums}
+    )
+    for schema in schemas:
+        differences = diff_databases(typeorm_db, models_db, schema)
+        assert differences == [], f"schema {schema}: " + "\n".join(map(str, differences))
     # views: the same definition, as PostgreSQL prints it back
     assert view_definitions(models_db) == view_definitions(typeorm_db)
 
@@ -70,10 +76,11 @@ def test_create_all_matches_typeorm_synchronize(
     assert result.exit_code == 0, result.output
 
     # not vacuous: everything TypeORM made is there, serials and identities included
-    synced = snapshot_url(typeorm_db)
-    assert len(synced.manifest.tables) == len(manifest.tables) > 0
-    assert {e.name for e in synced.manifest.enums} == {e.name for e in manifest.enums}
-    assert set(synced.manifest.extensions) >= set(manifest.extensions)
+    snapshots = [snapshot_url(typeorm_db, schema) for schema in schemas]
+    assert sum(len(s.manifest.tables) for s in snapshots) == len(manifest.tables) > 0
+    enums = {e.name for s in snapshots for e in s.manifest.enums}
+    assert enums == {e.name for e in manifest.enums}
+    assert set(snapshots[0].manifest.extensions) >= set(manifest.extensions)
     serials = [c for t in manifest.tables for c in t.columns if c.generation == "increment"]
     identities = [c for t in manifest.tables for c in t.columns if c.identity]
-    assert len(synced.sequences) == len(serials) + len(identities)
+    assert sum(len(s.sequences) for s in snapshots) == len(serials) + len(identities)

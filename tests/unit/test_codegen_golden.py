@@ -17,6 +17,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import configure_mappers
 
 from ormshift.codegen import render_package
+from ormshift.manifest import Table
 
 from ..conftest import CORPUS_SETS
 from ..golden.support import GOLDEN, GOLDEN_SETS, generated, golden_manifest, imported
@@ -51,6 +52,12 @@ def test_generation_is_deterministic(name: str) -> None:
     assert render_package(manifest).files == render_package(manifest).files
 
 
+def key(table: Table, default_schema: str) -> str:
+    """The key of ``table`` in ``MetaData.tables``."""
+    schema = table.schema if table.schema != default_schema else None
+    return f"{schema}.{table.name}" if schema else table.name
+
+
 @pytest.mark.parametrize("name", GOLDEN_SETS)
 def test_generated_package_imports_and_configures(name: str, tmp_path: Path) -> None:
     manifest = golden_manifest(name)
@@ -59,12 +66,13 @@ def test_generated_package_imports_and_configures(name: str, tmp_path: Path) -> 
         with imported(generated(name), tmp_path) as pkg:
             configure_mappers()
             tables = pkg.Base.metadata.tables
-            assert sorted(tables) == sorted(t.name for t in manifest.tables if t.kind == "table")
+            real = [t for t in manifest.tables if t.kind == "table"]
+            assert sorted(tables) == sorted(key(t, manifest.default_schema) for t in real)
             views = [t.name for t in manifest.tables if t.kind == "view" and t.view_expression]
             if views:
                 assert [n.split(".")[-1].strip('"') for n, _ in pkg.VIEW_DEFINITIONS] == views
             for table in (t for t in manifest.tables if t.kind == "table"):
-                assert [c.name for c in tables[table.name].columns] == [
+                assert [c.name for c in tables[key(table, manifest.default_schema)].columns] == [
                     c.name for c in table.columns
                 ], f"column order of {table.name}"
             mapped = {m.class_.__name__ for m in pkg.Base.registry.mappers}
