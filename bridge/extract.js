@@ -266,7 +266,10 @@ function buildEntity(metadata, ctx) {
   }
   let inheritance;
   if (metadata.inheritancePattern === "STI") {
-    const root = metadata.inheritanceTree.length > 0 ? ctx.ds.getMetadata(metadata.inheritanceTree[metadata.inheritanceTree.length - 1]) : metadata;
+    // the root is the last entity up the parent chain (inheritanceTree also holds plain
+    // base classes, which have no metadata)
+    let root = metadata;
+    while (root.parentEntityMetadata) root = root.parentEntityMetadata;
     const disc = metadata.discriminatorColumn || root.discriminatorColumn;
     inheritance = compact({
       pattern: "STI",

@@ -1,9 +1,15 @@
-import { ChildEntity, Column, Entity, PrimaryGeneratedColumn, TableInheritance } from "typeorm"
+import { ChildEntity, Column, Entity, PrimaryGeneratedColumn, TableInheritance, UpdateDateColumn } from "typeorm"
 
-/** Single-table inheritance with a numeric discriminator. */
+/** Not an entity: its columns go to the tables of the entities that extend it. */
+export abstract class Stamped {
+    @UpdateDateColumn({ type: "timestamptz" })
+    touchedAt: Date
+}
+
+/** Single-table inheritance with a numeric discriminator; the root extends a plain class. */
 @Entity()
 @TableInheritance({ column: { type: "int", name: "kind" } })
-export class Shape {
+export class Shape extends Stamped {
     @PrimaryGeneratedColumn()
     id: number
 
