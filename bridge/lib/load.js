@@ -160,10 +160,21 @@ function isDataSource(value) {
   );
 }
 
-function findDataSource(mod) {
+async function findDataSource(mod) {
   const candidates = [mod, mod && mod.default, ...Object.values(mod || {})];
   for (const value of candidates) {
     if (isDataSource(value)) return value;
+  }
+  // an exported promise of a DataSource (built asynchronously at module load)
+  for (const value of candidates) {
+    if (value && typeof value.then === "function") {
+      try {
+        const resolved = await value;
+        if (isDataSource(resolved)) return resolved;
+      } catch {
+        // not ours to report: it is not a DataSource either way
+      }
+    }
   }
   return undefined;
 }
@@ -190,17 +201,17 @@ function remapGlob(entry, mapping) {
 }
 
 // Returns {entities, options} where options carries the user's naming strategy etc.
-function collectProject(args) {
+async function collectProject(args) {
   if (!configured) loadReflectMetadata(args);
   const typeorm = loadTypeorm();
   const mapping = { projectDir: args.projectDir, rootDir: args.rootDir, outDir: args.outDir };
   if (args.dataSource) {
     const mod = requireModule(args.dataSource, "load-failed");
-    const ds = findDataSource(mod);
+    const ds = await findDataSource(mod);
     if (!ds) {
       throw new BridgeError(
         "no-data-source",
-        `${args.dataSourceLabel || args.dataSource} exports no DataSource instance`,
+        `${args.dataSourceLabel || args.dataSource} exports no DataSource instance (nor a promise of one)`,
       );
     }
     const entities = Array.isArray(ds.options.entities)
@@ -232,7 +243,7 @@ function collectProject(args) {
 }
 
 async function buildDataSource(args, extra) {
-  const { typeorm, entities, options } = collectProject(args);
+  const { typeorm, entities, options } = await collectProject(args);
   const dsOptions = {
     ...options,
     ...extra,

@@ -209,3 +209,64 @@ def test_typeorm_0_2_is_refused_in_one_line(tmp_path: Path) -> None:
     (old / "package.json").write_text(json.dumps({"name": "typeorm", "version": "0.2.45"}))
     with pytest.raises(ExtractError, match=r"TypeORM 0\.2\.45 .*needs TypeORM 0\.3 or newer"):
         extract_project(project)
+
+
+WRITER_SCHEMA = """
+import { EntitySchema } from "typeorm";
+
+export const WriterSchema = new EntitySchema<{ id: number; penName: string }>({
+  name: "Writer",
+  columns: {
+    id: { type: Number, primary: true, generated: "increment" },
+    penName: { type: String, length: 120 },
+  },
+});
+"""
+
+
+def test_entity_schemas_found_by_an_entities_glob(tmp_path: Path) -> None:
+    project = write(
+        tmp_path / "p",
+        {"tsconfig.json": tsconfig(), "src/entity/Account.ts": ACCOUNT,
+         "src/entity/Writer.ts": WRITER_SCHEMA},
+    )  # fmt: skip
+    manifest = extract_project(project, entities="src/entity/*.ts")
+    assert sorted(e.name for e in manifest.entities) == ["Account", "Writer"]
+    assert [c.name for c in manifest.table("writer").columns] == ["id", "penName"]
+
+
+def test_a_data_source_exported_as_a_promise(tmp_path: Path) -> None:
+    data_source = """
+import { DataSource } from "typeorm";
+import { Account } from "./entity/Account";
+
+async function build(): Promise<DataSource> {
+  return new DataSource({ type: "postgres", entities: [Account] });
+}
+
+export const ready = build();
+"""
+    project = write(
+        tmp_path / "p",
+        {"tsconfig.json": tsconfig(), "src/db.ts": data_source, "src/entity/Account.ts": ACCOUNT},
+    )
+    manifest = extract_project(project, data_source=Path("src/db.ts"))
+    assert [t.name for t in manifest.tables] == ["account"]
+
+
+def test_a_framework_module_is_pointed_to_entities_globs(tmp_path: Path) -> None:
+    module = """
+export const DatabaseModule = {
+  imports: [{ forRootAsync: { useFactory: async () => ({ type: "postgres" }) } }],
+};
+"""
+    project = write(
+        tmp_path / "p",
+        {"tsconfig.json": tsconfig(), "src/data-source.ts": module,
+         "src/entity/Account.ts": ACCOUNT},
+    )  # fmt: skip
+    with pytest.raises(ExtractError, match=r"exports no DataSource.*forRootAsync.*--entities GLOB"):
+        extract_project(project)
+    assert [t.name for t in extract_project(project, entities="src/entity/*.ts").tables] == [
+        "account"
+    ]

@@ -123,7 +123,11 @@ def explain(failure: BridgeFailure, project: Path) -> str:
             "--data-source FILE naming the files that declare @Entity classes"
         )
     if kind == "no-data-source":
-        return f"{msg}: export it, e.g. 'export const AppDataSource = new DataSource(...)'"
+        return (
+            f"{msg}: export it, e.g. 'export const AppDataSource = new DataSource(...)'; a "
+            "DataSource built inside a framework (NestJS TypeOrmModule.forRootAsync, Vendure's "
+            "bootstrap) cannot be loaded: pass --entities GLOB naming the entity files instead"
+        )
     if kind == "load-failed":
         return f"cannot load the compiled project: {msg}"
     if kind == "typeorm-version":
