@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ormshift.codegen.naming import py_str
 from ormshift.codegen.plan import Plan
-from ormshift.codegen.source import INDENT, Imports, after_imports
+from ormshift.codegen.source import INDENT, Imports, after_imports, string_lines
 from ormshift.manifest import Table
 
 CONSTANT = "VIEW_DEFINITIONS"
@@ -37,7 +37,13 @@ def render_views(plan: Plan) -> str:
         )
         name = (_quoted(schema) + "." if schema else "") + _quoted(view.name)
         body += [f"{INDENT}(", f"{INDENT * 2}{py_str(name)},"]
-        body += [f"{INDENT * 2}{py_str(view.view_expression or '')},", f"{INDENT}),"]
+        sql = string_lines(view.view_expression or "", 2)
+        if len(sql) > 1:
+            body += [f"{INDENT * 2}(", *string_lines(view.view_expression or "", 3)]
+            body += [f"{INDENT * 2}),"]
+        else:
+            body += [f"{sql[0]},"]
+        body += [f"{INDENT}),"]
     body += [
         ")",
         "",
