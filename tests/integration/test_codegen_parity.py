@@ -43,6 +43,16 @@ def view_definitions(url: str) -> dict[str, str]:
     return dict(rows)
 
 
+def bookkeeping_rows(url: str) -> list[tuple[object, ...]]:
+    """typeorm_metadata's rows (the database's own name left out: each names itself)."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('public.typeorm_metadata')").fetchone() == (None,):
+            return []
+        return conn.execute(
+            'select type, schema, "table", name, value from typeorm_metadata order by 1, 2, 3, 4'
+        ).fetchall()
+
+
 @pytest.mark.parametrize("name", CORPUS_SETS)
 def test_create_all_matches_typeorm_synchronize(
     name: str, make_db: DatabaseFactory, tmp_path: Path
@@ -69,8 +79,10 @@ def test_create_all_matches_typeorm_synchronize(
     for schema in schemas:
         differences = diff_databases(typeorm_db, models_db, schema)
         assert differences == [], f"schema {schema}: " + "\n".join(map(str, differences))
-    # views: the same definition, as PostgreSQL prints it back
+    # views: the same definition, as PostgreSQL prints it back; and TypeORM's record of
+    # them in its typeorm_metadata table
     assert view_definitions(models_db) == view_definitions(typeorm_db)
+    assert bookkeeping_rows(models_db) == bookkeeping_rows(typeorm_db)
 
     result = CliRunner().invoke(app, ["schema", "diff", typeorm_db, models_db])
     assert result.exit_code == 0, result.output

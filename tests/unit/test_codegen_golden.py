@@ -67,7 +67,10 @@ def test_generated_package_imports_and_configures(name: str, tmp_path: Path) -> 
             configure_mappers()
             tables = pkg.Base.metadata.tables
             real = [t for t in manifest.tables if t.kind == "table"]
-            assert sorted(tables) == sorted(key(t, manifest.default_schema) for t in real)
+            ours = sorted(key(t, manifest.default_schema) for t in real)
+            if any(t.kind == "view" for t in manifest.tables):  # TypeORM's bookkeeping too
+                ours = sorted([*ours, "typeorm_metadata"])
+            assert sorted(tables) == ours
             views = [t.name for t in manifest.tables if t.kind == "view" and t.view_expression]
             if views:
                 assert [n.split(".")[-1].strip('"') for n, _ in pkg.VIEW_DEFINITIONS] == views

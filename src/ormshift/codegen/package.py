@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ormshift.codegen.alembic_env import render_alembic
+from ormshift.codegen.bookkeeping import CONSTANT as BOOKKEEPING_CONSTANT
+from ormshift.codegen.bookkeeping import render_bookkeeping
+from ormshift.codegen.bookkeeping import rows as bookkeeping_rows
 from ormshift.codegen.columns import serial_outside_pk
 from ormshift.codegen.models import Finding, render_model
 from ormshift.codegen.plan import plan
@@ -79,6 +82,9 @@ def render_package(manifest: Manifest, *, alembic: bool = False) -> GeneratedPac
     if created_views(p):
         files["views.py"] = render_views(p)
         exports["views"] = [VIEWS_CONSTANT]
+    if bookkeeping_rows(p):
+        files["typeorm_metadata.py"] = render_bookkeeping(p)
+        exports["typeorm_metadata"] = [BOOKKEEPING_CONSTANT]
     if any(".types import" in src for src in files.values()):
         files["types.py"] = render_types()
     files["__init__.py"] = render_init(p, dict(sorted(exports.items())))

@@ -22,7 +22,9 @@ from ormshift.codegen.naming import (
 from ormshift.manifest import Entity, EntityColumn, EnumType, Manifest, Relation, Table
 
 #: Modules every generated package may have; entity modules never take these names.
-FIXED_MODULES = ("__init__", "base", "embedded", "enums", "types", "tables", "views")
+FIXED_MODULES = (
+    "__init__", "base", "embedded", "enums", "types", "tables", "views", "typeorm_metadata"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
