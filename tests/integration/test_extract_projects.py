@@ -270,3 +270,20 @@ export const DatabaseModule = {
     assert [t.name for t in extract_project(project, entities="src/entity/*.ts").tables] == [
         "account"
     ]
+
+
+def test_a_tsconfig_without_include_like_nest_new_makes(tmp_path: Path) -> None:
+    """`nest new` writes a tsconfig with no include: tsc takes every file below it (less
+    node_modules and outDir), not the files below ormshift's scratch config."""
+    options = {k: v for k, v in OPTIONS.items() if k != "rootDir"}
+    project = write(
+        tmp_path / "p",
+        {
+            "tsconfig.json": json.dumps({"compilerOptions": options}),
+            "src/app/invoice.entity.ts": ACCOUNT.replace("Account", "Invoice"),
+            "dist/app/old.entity.d.ts": "export declare class Old { id: number }\n",
+        },
+    )
+    manifest = extract_project(project)
+    assert [t.name for t in manifest.tables] == ["invoice"]
+    assert manifest.warnings == ()

@@ -113,3 +113,15 @@ def test_module_names_cover_every_import() -> None:
                 if node.module.startswith("sqlalchemy") or shared:
                     missing = {a.name for a in node.names} - MODULE_NAMES
                     assert not missing, f"{name}/{file} imports {missing}"
+
+
+def test_a_table_named_twice_is_named_in_the_problem() -> None:
+    from ormshift.manifest.validate import problems  # noqa: PLC0415
+
+    twice = Manifest(
+        source=Source(kind="typeorm"),
+        tables=(HOSTILE.tables[1], Table(name="owner", schema="audit", columns=())),
+    )
+    assert problems(twice) == [
+        "table 'owner' appears 2 times (schemas public, audit); table names must be unique"
+    ]

@@ -89,6 +89,9 @@ class TsOptions:
     paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: every config file read (the project's first)
     files: tuple[Path, ...] = ()
+    #: whether some config of the chain says ``include`` or ``files`` / ``exclude``
+    declares_inputs: bool = False
+    declares_exclude: bool = False
 
 
 def _extended(config: Path, target: str) -> Path | None:
@@ -129,8 +132,12 @@ def effective_options(tsconfig: Path) -> TsOptions:
 
     walk(tsconfig.resolve())
     values: dict[str, Any] = {}
+    inputs = exclude = False
     for config in chain:  # the most basic first; later ones override
-        options = read_tsconfig(config).get("compilerOptions") or {}
+        data = read_tsconfig(config)
+        inputs = inputs or "include" in data or "files" in data
+        exclude = exclude or "exclude" in data
+        options = data.get("compilerOptions") or {}
         for key in _PATH_OPTIONS:
             if isinstance(options.get(key), str):
                 values[key] = (config.parent / options[key]).resolve()
@@ -154,6 +161,8 @@ def effective_options(tsconfig: Path) -> TsOptions:
         type_roots=values.get("typeRoots"),
         paths=paths,
         files=tuple(reversed(chain)),
+        declares_inputs=inputs,
+        declares_exclude=exclude,
     )
 
 

@@ -168,7 +168,8 @@ def compile_project(
         return made(cached, _read_warnings(cached))
     out_dir = scratch / "build"
     compiler = _scratch_options(project, options, typeorm, out_dir, root)
-    config = {"extends": str(tsconfig.resolve()), "compilerOptions": compiler}
+    config: dict[str, Any] = {"extends": str(tsconfig.resolve()), "compilerOptions": compiler}
+    config.update(_inputs(project, options))
     scratch_config = scratch / "tsconfig.ormshift.json"
     scratch_config.write_text(json.dumps(config, indent=2), "utf-8")
     try:
@@ -188,6 +189,21 @@ def compile_project(
         (out_dir / _WARNINGS).write_text(json.dumps(list(warnings)), "utf-8")
     stored = cache.store(key, out_dir)
     return made(stored or out_dir, warnings)
+
+
+def _inputs(project: Path, options: TsOptions) -> dict[str, list[str]]:
+    """tsc's default inputs (every file below the config, less node_modules and outDir)
+    are read relative to the config it is given: when the project's configs name none,
+    name the project's own."""
+    out: dict[str, list[str]] = {}
+    if not options.declares_inputs:
+        out["include"] = [str(project / "**" / "*")]
+    if not options.declares_exclude:
+        skip = [project / d for d in ("node_modules", "bower_components", "jspm_packages")]
+        if options.out_dir is not None:
+            skip.append(options.out_dir)
+        out["exclude"] = [str(p) for p in skip]
+    return out
 
 
 def _read_warnings(build: Path) -> tuple[str, ...]:
