@@ -287,3 +287,21 @@ def test_a_tsconfig_without_include_like_nest_new_makes(tmp_path: Path) -> None:
     manifest = extract_project(project)
     assert [t.name for t in manifest.tables] == ["invoice"]
     assert manifest.warnings == ()
+
+
+def test_a_pnpm_layout(tmp_path: Path) -> None:
+    """pnpm links node_modules/typeorm to node_modules/.pnpm/typeorm@V/node_modules/typeorm;
+    the project's copy (not the bridge's) is the one loaded."""
+    project = write(tmp_path / "p", {"tsconfig.json": tsconfig(), "src/entity/A.ts": ACCOUNT})
+    store = project / "node_modules" / ".pnpm" / "typeorm@1.1.1" / "node_modules"
+    store.mkdir(parents=True)
+    shutil.copytree(BRIDGE_MODULES / "typeorm", store / "typeorm", symlinks=True)
+    package = json.loads((store / "typeorm" / "package.json").read_text())
+    (store / "typeorm" / "package.json").write_text(
+        json.dumps({**package, "version": "1.1.1-pnpm"})
+    )
+    (project / "node_modules" / "typeorm").symlink_to(store / "typeorm", target_is_directory=True)
+    (project / "node_modules" / "reflect-metadata").symlink_to(BRIDGE_MODULES / "reflect-metadata")
+    manifest = extract_project(project)
+    assert manifest.source.typeorm_version == "1.1.1-pnpm"
+    assert [t.name for t in manifest.tables] == ["account"]
