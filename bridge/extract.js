@@ -337,7 +337,7 @@ async function main() {
     typeorm,
     ds,
     qr: ds.driver.createQueryRunner("master"),
-    warn: (entity, property, feature, message) => warnings.push(compact({ entity, property, feature, message })),
+    warn: (entity, property, feature, message) => warnings.push({ ...compact({ entity, feature, message }), property: property ?? null }),
     addEnum: (name, schema, values) => {
       const key = `${schema || ""}.${name}`;
       if (!enums.has(key)) enums.set(key, compact({ name, values, schema }));
