@@ -4,6 +4,7 @@
 //   node extract.js --project DIR --root-dir SRC --out-dir BUILD
 //                   (--data-source FILE.js | --entity FILE.js ...)
 const { buildDataSource, loadReflectMetadata, readArgs, fail, typeormVersion } = require("./lib/load");
+const { mergeTables } = require("./lib/merge");
 
 const FORMAT_VERSION = 1;
 const TABLE_KIND = {
@@ -83,6 +84,28 @@ function physicalColumn(tc, metadata, column, ctx) {
   return { ...compact(out), nullable: tc.isNullable === true };
 }
 
+// The SQL TypeORM's synchronize() creates a view with: the string, or the query a
+// query-builder function builds (no connection is needed to build it).
+function viewExpression(metadata, ctx) {
+  if (typeof metadata.expression === "string") return metadata.expression.trim();
+  if (typeof metadata.expression === "function") {
+    try {
+      return metadata.expression(ctx.ds).getQuery().trim();
+    } catch (err) {
+      ctx.warn(metadata.name, null, "view", `its query-builder function failed without a connection (${err.message}); its SQL is not in the manifest`);
+    }
+  }
+  return undefined;
+}
+
+// Views in the order synchronize() creates them (TypeORM's ViewUtils.viewMetadataCmp,
+// by `dependsOn`), after every table.
+function viewOrder(a, b) {
+  if (a.dependsOn && (a.dependsOn.has(b.target) || a.dependsOn.has(b.name))) return 1;
+  if (b.dependsOn && (b.dependsOn.has(a.target) || b.dependsOn.has(a.name))) return -1;
+  return 0;
+}
+
 function buildTable(metadata, ctx) {
   const { typeorm, ds } = ctx;
   const table = typeorm.Table.create(metadata, ds.driver);
@@ -143,9 +166,7 @@ function buildTable(metadata, ctx) {
     expression: e.expression,
   }));
   const isView = metadata.tableType === "view";
-  if (isView && typeof metadata.expression !== "string") {
-    ctx.warn(metadata.name, null, "view", "the view is defined by a query-builder function; its SQL is not in the manifest");
-  }
+  const viewSql = isView ? viewExpression(metadata, ctx) : undefined;
   return compact({
     name: metadata.tableName,
     columns: isView ? columns.map((c) => ({ ...c, nullable: true })) : columns,
@@ -157,7 +178,7 @@ function buildTable(metadata, ctx) {
     indices,
     checks,
     exclusions,
-    view_expression: isView && typeof metadata.expression === "string" ? metadata.expression.trim() : undefined,
+    view_expression: viewSql,
     comment: metadata.comment,
   });
 }
@@ -245,12 +266,15 @@ function buildEntity(metadata, ctx) {
   }
   let inheritance;
   if (metadata.inheritancePattern === "STI") {
-    const root = metadata.inheritanceTree.length > 0 ? ctx.ds.getMetadata(metadata.inheritanceTree[metadata.inheritanceTree.length - 1]) : metadata;
+    // the root is the last entity up the parent chain (inheritanceTree also holds plain
+    // base classes, which have no metadata)
+    let root = metadata;
+    while (root.parentEntityMetadata) root = root.parentEntityMetadata;
     const disc = metadata.discriminatorColumn || root.discriminatorColumn;
     inheritance = compact({
       pattern: "STI",
       discriminator_column: disc ? disc.databaseName : undefined,
-      discriminator_value: metadata.discriminatorValue,
+      discriminator_value: metadata.discriminatorValue === undefined || metadata.discriminatorValue === null ? undefined : String(metadata.discriminatorValue),
       parent: metadata.parentEntityMetadata ? metadata.parentEntityMetadata.name : undefined,
       children: metadata.childEntityMetadatas.map((m) => m.name),
     });
@@ -313,7 +337,7 @@ async function main() {
     typeorm,
     ds,
     qr: ds.driver.createQueryRunner("master"),
-    warn: (entity, property, feature, message) => warnings.push(compact({ entity, property, feature, message })),
+    warn: (entity, property, feature, message) => warnings.push({ ...compact({ entity, feature, message }), property: property ?? null }),
     addEnum: (name, schema, values) => {
       const key = `${schema || ""}.${name}`;
       if (!enums.has(key)) enums.set(key, compact({ name, values, schema }));
@@ -327,10 +351,12 @@ async function main() {
     ctx.warn("*", null, "dialect", `the project's DataSource is '${sourceType}'; the manifest describes the PostgreSQL schema TypeORM builds for the same entities`);
   }
   const tables = [];
-  for (const metadata of ds.entityMetadatas) {
+  const views = ds.entityMetadatas.filter((m) => m.tableType === "view").sort(viewOrder);
+  for (const metadata of [...ds.entityMetadatas.filter((m) => m.tableType !== "view"), ...views]) {
     if (metadata.tableType === "entity-child") continue;
     tables.push(buildTable(metadata, ctx));
   }
+  const merged = mergeTables(tables, (table, message) => ctx.warn(table, null, "shared-table", message));
   const entities = ds.entityMetadatas.map((m) => buildEntity(m, ctx));
   const strategy = ds.namingStrategy && ds.namingStrategy.constructor ? ds.namingStrategy.constructor.name : undefined;
   const manifest = compact({
@@ -341,7 +367,7 @@ async function main() {
       typeorm_version: typeormVersion(),
       naming_strategy: strategy,
     }),
-    tables,
+    tables: merged,
     enums: [...enums.values()],
     entities,
     extensions: extensions(ds),

@@ -18,6 +18,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from ormshift.manifest import Manifest
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
 CORPUS_SETS = sorted(p.name for p in CORPUS.iterdir() if (p / "tsconfig.json").is_file())
@@ -97,6 +99,15 @@ def require_extensions(url: str | URL, needed: tuple[str, ...]) -> None:
             f"server lacks extension(s) {', '.join(missing)}; point ORMSHIFT_TEST_DSN at a "
             "PostgreSQL with contrib (CI does)"
         )
+
+
+def create_schemas(url: str, manifest: Manifest) -> None:
+    """Create the schemas other than ``public`` that ``manifest`` uses: TypeORM's
+    synchronize() expects them to exist (the generated models create them)."""
+    names = {t.schema for t in manifest.tables} | {e.schema for e in manifest.enums}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in sorted(n for n in names if n and n != "public"):
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(name)))
 
 
 #: the password of `password_server`; tests search all output for it

@@ -12,26 +12,143 @@ class BridgeError extends Error {
   }
 }
 
-// Resolve a package the way the compiled entities do (from the build directory, then
-// NODE_PATH, which ormshift sets to the project's node_modules before the bridge's), so
-// that this script and the entities share one TypeORM: the project's when it has one.
-let resolveFrom = process.cwd();
+// Compiled files live in a build directory away from the project. Requires made from
+// them are resolved as if they were made from the source file they were compiled from:
+// packages the way Node finds them from the project (hoisted monorepos, workspaces,
+// pnpm), relative files that were not compiled (plain .js/.json beside the sources)
+// where they are, and the tsconfig's `paths` aliases as tsc resolved them. What is not
+// found that way falls back to NODE_PATH: the bridge's own typeorm and reflect-metadata.
+const Module = require("module");
 
-function projectRequire(name) {
-  return require(require.resolve(name, { paths: [resolveFrom] }));
+const layout = { projectDir: process.cwd(), rootDir: null, outDir: null, paths: {}, typeormPackage: "typeorm" };
+
+function inside(file, dir) {
+  return Boolean(dir) && (file === dir || file.startsWith(dir + path.sep));
 }
 
+function sourceOf(file) {
+  return path.join(layout.rootDir, path.relative(layout.outDir, file));
+}
+
+function outputOf(file) {
+  if (!inside(file, layout.rootDir) || layout.rootDir === layout.outDir) return undefined;
+  return path.join(layout.outDir, path.relative(layout.rootDir, file)).replace(/\.(c|m)?tsx?$/, ".js");
+}
+
+function aliasTargets(request) {
+  const out = [];
+  for (const [pattern, subs] of Object.entries(layout.paths)) {
+    const star = pattern.indexOf("*");
+    let matched;
+    if (star < 0) {
+      if (request === pattern) matched = "";
+    } else {
+      const head = pattern.slice(0, star);
+      const tail = pattern.slice(star + 1);
+      if (request.startsWith(head) && request.endsWith(tail) && request.length >= head.length + tail.length) {
+        matched = request.slice(head.length, request.length - tail.length);
+      }
+    }
+    if (matched === undefined) continue;
+    for (const sub of subs) {
+      const target = sub.replace("*", matched);
+      const compiled = outputOf(target);
+      if (compiled) out.push(compiled);
+      out.push(target);
+    }
+  }
+  return out;
+}
+
+function tryResolve(original, self, request, parent, isMain, options) {
+  try {
+    return original.call(self, request, parent, isMain, options);
+  } catch (err) {
+    if (err && err.code === "MODULE_NOT_FOUND") return undefined;
+    throw err;
+  }
+}
+
+function installResolver() {
+  const original = Module._resolveFilename;
+  Module._resolveFilename = function resolveAsFromSource(request, parent, isMain, options) {
+    const from = parent && parent.filename;
+    if (!from || (options && options.paths) || !layout.outDir || !inside(from, layout.outDir) || layout.rootDir === layout.outDir) {
+      return original.call(this, request, parent, isMain, options);
+    }
+    const source = sourceOf(from);
+    const relative = request.startsWith("./") || request.startsWith("../");
+    if (!relative && !path.isAbsolute(request)) {
+      for (const target of aliasTargets(request)) {
+        const found = tryResolve(original, this, target, parent, isMain, options);
+        if (found) return found;
+      }
+      if (Module.builtinModules.includes(request) || request.startsWith("node:")) {
+        return original.call(this, request, parent, isMain, options);
+      }
+      const fromProject = tryResolve(original, this, request, parent, isMain, { paths: [path.dirname(source)] });
+      if (fromProject) return fromProject;
+      return original.call(this, request, parent, isMain, options);
+    }
+    const compiled = tryResolve(original, this, request, parent, isMain, options);
+    if (compiled) return compiled;
+    return original.call(this, path.resolve(path.dirname(source), request), parent, isMain, options);
+  };
+}
+
+// The bridge itself loads typeorm and reflect-metadata as the project would: from the
+// project first, then from NODE_PATH.
+function projectRequire(name) {
+  let resolved;
+  try {
+    resolved = require.resolve(name, { paths: [layout.rootDir || layout.projectDir, layout.projectDir] });
+  } catch {
+    resolved = require.resolve(name);
+  }
+  return require(resolved);
+}
+
+function configure(args) {
+  if (args.projectDir) layout.projectDir = path.resolve(args.projectDir);
+  if (args.rootDir) layout.rootDir = path.resolve(args.rootDir);
+  if (args.outDir) layout.outDir = path.resolve(args.outDir);
+  if (args.paths) layout.paths = JSON.parse(args.paths);
+  if (args.typeormPackage) layout.typeormPackage = args.typeormPackage;
+  installResolver();
+}
+
+let configured = false;
+
 function loadReflectMetadata(args) {
-  if (args.outDir) resolveFrom = args.outDir;
+  if (!configured) {
+    configure(args);
+    configured = true;
+  }
   projectRequire("reflect-metadata");
 }
 
 function loadTypeorm() {
+  let typeorm;
   try {
-    return projectRequire("typeorm");
+    typeorm = projectRequire(layout.typeormPackage);
   } catch (err) {
-    throw new BridgeError("typeorm-missing", `cannot load typeorm: ${err.message}`);
+    throw new BridgeError("typeorm-missing", `cannot load ${layout.typeormPackage}: ${err.message}`);
   }
+  if (typeof typeorm.DataSource !== "function") {
+    throw new BridgeError(
+      "typeorm-version",
+      `${layout.typeormPackage} ${typeormVersion() || ""} has no DataSource: ormshift needs TypeORM 0.3 or newer`,
+    );
+  }
+  return typeorm;
+}
+
+function isEntitySchema(typeorm, value) {
+  if (value === null || typeof value !== "object") return false;
+  if (typeorm.InstanceChecker && typeof typeorm.InstanceChecker.isEntitySchema === "function") {
+    return typeorm.InstanceChecker.isEntitySchema(value);
+  }
+  return typeof typeorm.EntitySchema === "function" && value instanceof typeorm.EntitySchema;
 }
 
 function isDataSource(value) {
@@ -43,10 +160,21 @@ function isDataSource(value) {
   );
 }
 
-function findDataSource(mod) {
+async function findDataSource(mod) {
   const candidates = [mod, mod && mod.default, ...Object.values(mod || {})];
   for (const value of candidates) {
     if (isDataSource(value)) return value;
+  }
+  // an exported promise of a DataSource (built asynchronously at module load)
+  for (const value of candidates) {
+    if (value && typeof value.then === "function") {
+      try {
+        const resolved = await value;
+        if (isDataSource(resolved)) return resolved;
+      } catch {
+        // not ours to report: it is not a DataSource either way
+      }
+    }
   }
   return undefined;
 }
@@ -73,17 +201,17 @@ function remapGlob(entry, mapping) {
 }
 
 // Returns {entities, options} where options carries the user's naming strategy etc.
-function collectProject(args) {
-  if (args.outDir) resolveFrom = args.outDir;
+async function collectProject(args) {
+  if (!configured) loadReflectMetadata(args);
   const typeorm = loadTypeorm();
   const mapping = { projectDir: args.projectDir, rootDir: args.rootDir, outDir: args.outDir };
   if (args.dataSource) {
     const mod = requireModule(args.dataSource, "load-failed");
-    const ds = findDataSource(mod);
+    const ds = await findDataSource(mod);
     if (!ds) {
       throw new BridgeError(
         "no-data-source",
-        `${args.dataSourceLabel || args.dataSource} exports no DataSource instance`,
+        `${args.dataSourceLabel || args.dataSource} exports no DataSource instance (nor a promise of one)`,
       );
     }
     const entities = Array.isArray(ds.options.entities)
@@ -91,10 +219,20 @@ function collectProject(args) {
       : Object.values(ds.options.entities || {});
     return { typeorm, entities, options: ds.options };
   }
-  for (const file of args.entityFiles) requireModule(file, "load-failed");
-  const storage = typeorm.getMetadataArgsStorage();
   const seen = new Set();
   const entities = [];
+  // EntitySchema definitions are exported values, not registered anywhere: take them
+  // from the modules' exports, in file order, before the decorated classes
+  for (const file of args.entityFiles) {
+    const mod = requireModule(file, "load-failed");
+    for (const value of [mod, ...Object.values(mod || {})]) {
+      if (isEntitySchema(typeorm, value) && !seen.has(value)) {
+        seen.add(value);
+        entities.push(value);
+      }
+    }
+  }
+  const storage = typeorm.getMetadataArgsStorage();
   for (const t of storage.tables) {
     if (typeof t.target === "function" && !seen.has(t.target)) {
       seen.add(t.target);
@@ -105,7 +243,7 @@ function collectProject(args) {
 }
 
 async function buildDataSource(args, extra) {
-  const { typeorm, entities, options } = collectProject(args);
+  const { typeorm, entities, options } = await collectProject(args);
   const dsOptions = {
     ...options,
     ...extra,
@@ -142,6 +280,8 @@ function readArgs(argv) {
     else if (key === "--out-dir") args.outDir = value;
     else if (key === "--url") args.url = value;
     else if (key === "--schema") args.schema = value;
+    else if (key === "--paths") args.paths = value;
+    else if (key === "--typeorm-package") args.typeormPackage = value;
     else continue;
     i++;
   }
@@ -156,13 +296,30 @@ function fail(err) {
 }
 
 function typeormVersion() {
+  const name = layout.typeormPackage;
+  let main;
   try {
-    const main = require.resolve("typeorm", { paths: [resolveFrom] });
-    const pkg = path.join(path.dirname(main), "package.json");
-    return JSON.parse(fs.readFileSync(pkg, "utf8")).version;
+    main = require.resolve(name, { paths: [layout.rootDir || layout.projectDir, layout.projectDir] });
   } catch {
-    return undefined;
+    try {
+      main = require.resolve(name);
+    } catch {
+      return undefined;
+    }
   }
+  // the package.json nearest above the entry point that names the package
+  for (let dir = path.dirname(main); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) {
+      try {
+        const data = JSON.parse(fs.readFileSync(pkg, "utf8"));
+        if (data.name === name || data.version) return data.version;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 module.exports = { loadReflectMetadata, projectRequire, BridgeError, buildDataSource, readArgs, fail, typeormVersion };

@@ -35,3 +35,7 @@ class InvalidURL(ConnectionFailed):
 
 class OutputError(OrmshiftError):
     """An output file or directory cannot be written."""
+
+
+class CodegenError(OrmshiftError):
+    """The generated models do not import or configure (a bug to report)."""

@@ -65,6 +65,13 @@ def extract(
     entities: Annotated[
         str | None, typer.Option("--entities", help="glob of entity files, relative to PROJECT")
     ] = None,
+    typeorm_package: Annotated[
+        str,
+        typer.Option(
+            "--typeorm-package",
+            help="the package the project imports TypeORM as, for forks (e.g. @n8n/typeorm)",
+        ),
+    ] = "typeorm",
     from_db: Annotated[
         str | None, typer.Option("--from-db", help="reflect a live PostgreSQL database instead")
     ] = None,
@@ -98,7 +105,9 @@ def extract(
     else:
         assert project is not None
         with console.status(f"building TypeORM metadata for {project} ..."):
-            manifest = extract_project(project, data_source=data_source, entities=entities)
+            manifest = extract_project(
+                project, data_source=data_source, entities=entities, typeorm_package=typeorm_package
+            )
     if output is None:
         out.print(dump(manifest), end="", markup=False, soft_wrap=True)
     else:

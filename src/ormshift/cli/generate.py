@@ -37,6 +37,7 @@ def generate(
     # heavy imports here, so that other commands start fast
     from ormshift.clock import utc_now
     from ormshift.codegen import MIGRATIONS_DIR, render_package, write_package
+    from ormshift.codegen.check import check_configures
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_generate
 
@@ -45,6 +46,8 @@ def generate(
         check_writable(report)
     started = utc_now()
     package = render_package(read(manifest), alembic=alembic)
+    with console.status("importing the models and configuring their mappers ..."):
+        configure_warnings = check_configures(package)
     write_package(package, output, force=force)
     if report is not None:
         write_report(from_generate(package, output, started_at=started), report)
@@ -58,3 +61,6 @@ def generate(
         )
     for finding in package.findings:
         console.print(f"[yellow]not carried over:[/] {escape(str(finding))}", soft_wrap=True)
+    for message in configure_warnings:
+        console.print(f"[yellow]warning:[/] SQLAlchemy: {escape(message)}", soft_wrap=True)
+    console.print("the models import and configure_mappers() accepts them", soft_wrap=True)

@@ -114,6 +114,14 @@ def include_object(
     )
 
 
+#: The schemas the models live in (None is the default one): only those are compared.
+MODEL_SCHEMAS = frozenset({None, *(t.schema for t in target_metadata.tables.values())})
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    return name in MODEL_SCHEMAS if type_ == "schema" else True
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=database_url(),
@@ -141,6 +149,8 @@ def run_migrations_online() -> None:
                 # columns ('Identity' object has no attribute 'arg').
                 compare_server_default=True,
                 include_object=include_object,
+                include_schemas=True,
+                include_name=include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()

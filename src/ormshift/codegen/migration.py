@@ -17,7 +17,7 @@ import hashlib
 from ormshift.codegen.columns import _SEQUENCE_TYPES, render_column, serial_outside_pk
 from ormshift.codegen.constraints import _DEFAULT_ACTION, exclusion_ddl, index_kwargs, table_items
 from ormshift.codegen.naming import constant_name, doc_text, find_free_name, py_str
-from ormshift.codegen.source import INDENT, Call, Expr, Imports, Seq, comment, render
+from ormshift.codegen.source import INDENT, Call, Expr, Imports, Seq, comment, render, string_lines
 from ormshift.manifest import ForeignKey, Manifest, Table
 
 __all__ = ["render_baseline"]
@@ -39,6 +39,21 @@ _PG_TYPE = [
 def _own_schema(schema: str | None, manifest: Manifest) -> str | None:
     """``schema`` when it is not the default one (which the revision leaves unsaid)."""
     return schema if schema and schema != manifest.default_schema else None
+
+
+def _schemas(manifest: Manifest) -> list[str]:
+    """The schemas other than ``public`` the tables and enum types live in."""
+    found = {t.schema for t in manifest.tables} | {e.schema for e in manifest.enums}
+    return sorted(s for s in found | {manifest.default_schema} if s and s != "public")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(table: Table, manifest: Manifest) -> str:
+    schema = _own_schema(table.schema, manifest)
+    return f"{_quote(schema)}.{_quote(table.name)}" if schema else _quote(table.name)
 
 
 def _creation_order(tables: list[Table]) -> tuple[list[Table], list[tuple[Table, ForeignKey]]]:
@@ -200,6 +215,10 @@ def render_baseline(manifest: Manifest) -> tuple[str, str]:
     imports.add("alembic", "op")
     enum_lines, enums = _enum_block(manifest, imports)
     upgrade: list[str] = []
+    schemas = _schemas(manifest)
+    for schema in schemas:
+        statement = 'CREATE SCHEMA IF NOT EXISTS "' + schema.replace('"', '""') + '"'
+        upgrade += render(Call("op.execute", (py_str(statement),)), 1)
     for ext in sorted(manifest.extensions):
         statement = 'CREATE EXTENSION IF NOT EXISTS "' + ext.replace('"', '""') + '"'
         upgrade += render(Call("op.execute", (py_str(statement),)), 1)
@@ -217,8 +236,25 @@ def render_baseline(manifest: Manifest) -> tuple[str, str]:
         upgrade += render(_fk_call(table, fk, manifest), 1)
     for statement in after:
         upgrade += render(Call("op.execute", (py_str(statement),)), 1)
+    views = [t for t in manifest.tables if t.kind == "view" and t.view_expression]
+    if views:
+        upgrade += comment("views, in TypeORM's order (a view after those it reads)", 1)
+    for view in views:
+        statement = f"CREATE VIEW {_qualified(view, manifest)} AS {view.view_expression}"
+        imports.add("sqlalchemy", "text")
+        # SQL as written: colons escaped, so that text() reads none as a parameter
+        upgrade += [f"{INDENT}op.execute(", f"{INDENT * 2}text("]
+        upgrade += string_lines(statement.replace(":", "\\:"), 3)
+        upgrade += [f"{INDENT * 2})", f"{INDENT})"]
 
-    downgrade = _downgrade(manifest, order, deferred, list(enums.values()))
+    downgrade: list[str] = []
+    for view in reversed(views):
+        statement = f"DROP VIEW IF EXISTS {_qualified(view, manifest)}"
+        downgrade += render(Call("op.execute", (py_str(statement),)), 1)
+    downgrade += _downgrade(manifest, order, deferred, list(enums.values()))
+    for schema in reversed(schemas):
+        statement = 'DROP SCHEMA IF EXISTS "' + schema.replace('"', '""') + '"'
+        downgrade += render(Call("op.execute", (py_str(statement),)), 1)
 
     uses_pg_type = any(".types" in m and "PgType" in n for m, n in imports.names.items())
     for module in [m for m in imports.names if m.startswith(".")]:

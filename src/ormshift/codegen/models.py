@@ -18,6 +18,8 @@ from ormshift.codegen.relations import render_relation
 from ormshift.codegen.source import INDENT, Call, Imports, Seq, after_imports, comment, render
 from ormshift.manifest import Entity
 
+_INTEGER_TYPES = ("smallint", "integer", "bigint")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -44,7 +46,10 @@ def _mapper_args(plan: Plan, model: ModelPlan) -> list[str]:
         enum_values = next(
             (e.values for e in plan.manifest.enums if e.name == disc.enum_name), None
         )
-        if value is not None and (enum_values is None or value in enum_values):
+        if disc.type in _INTEGER_TYPES:  # a numeric discriminator: loaded as an int
+            if value is not None and value.lstrip("-").isdigit():
+                args.append(f'"polymorphic_identity": {int(value)}')
+        elif value is not None and (enum_values is None or value in enum_values):
             args.append(f'"polymorphic_identity": {py_str(value)}')
     if model.parent is None:
         for col, prop in model.properties.items():
@@ -170,6 +175,9 @@ def _class_lines(
         for note in rendered_rel.notes:
             findings.append(Finding(entity.name, rel.property_name, note))
             body += comment(f"ormshift: {note}", 1)
+        if rendered_rel.omitted:
+            body += comment(f"({rendered_rel.name} is not mapped)", 1)
+            continue
         body += render(
             rendered_rel.call, 1, f"{rendered_rel.name}: Mapped[{rendered_rel.python}] = "
         )

@@ -24,6 +24,33 @@ RESERVED_ATTRIBUTES = frozenset(
 )
 
 
+#: Every name a generated class body can use as an expression (imports and helpers of
+#: the generated modules). An attribute by one of these names would shadow it for the
+#: rest of the class body (``text: Mapped[str] = ...`` and then ``server_default=
+#: text(...)``), so attributes never take them. (Names used only in annotations, such as
+#: ``uuid`` or ``datetime``, are safe: SQLAlchemy reads those in the module's namespace.)
+#: A test checks that generated modules import no other name.
+MODULE_NAMES = frozenset(
+    {
+        # ormshift's own modules
+        "Base", "run_after_create", "PgType", "SimpleArray", "SimpleJson", "IPAddress",
+        "IPNetwork",
+        # sqlalchemy and sqlalchemy.orm
+        "CheckConstraint", "Column", "Computed", "Connection", "DDL", "DBAPIError",
+        "DeclarativeBase", "ForeignKey", "ForeignKeyConstraint", "Identity", "Index",
+        "Mapped", "MetaData", "PrimaryKeyConstraint", "Sequence", "Table",
+        "UniqueConstraint", "UserDefinedType", "CreateSequence", "and_", "composite",
+        "event", "func", "mapped_column", "relationship", "text", "op",
+        # column types, generic and PostgreSQL's
+        "ARRAY", "BIT", "BigInteger", "Boolean", "CHAR", "CIDR", "CITEXT", "Date",
+        "DateTime", "Double", "ENUM", "Enum", "Float", "INET", "INTERVAL", "Integer",
+        "JSON", "JSONB", "LargeBinary", "MACADDR", "MACADDR8", "MONEY", "Numeric", "OID",
+        "REAL", "SmallInteger", "String", "TIME", "TIMESTAMP", "TSVECTOR", "Text", "Time",
+        "Uuid", "VARCHAR",
+    }
+)  # fmt: skip
+
+
 def find_free_name(name: str, taken: Collection[str]) -> str:
     """``name``, or ``name_``, ``name_2``, ``name_3`` ... whichever is first not in ``taken``."""
     if name not in taken:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ormshift.codegen.alembic_env import render_alembic
+from ormshift.codegen.bookkeeping import CONSTANT as BOOKKEEPING_CONSTANT
+from ormshift.codegen.bookkeeping import render_bookkeeping
+from ormshift.codegen.bookkeeping import rows as bookkeeping_rows
 from ormshift.codegen.columns import serial_outside_pk
 from ormshift.codegen.models import Finding, render_model
 from ormshift.codegen.plan import plan
@@ -25,6 +28,8 @@ from ormshift.codegen.support import (
     render_init,
     render_tables,
 )
+from ormshift.codegen.views import CONSTANT as VIEWS_CONSTANT
+from ormshift.codegen.views import created_views, render_views
 from ormshift.errors import OutputError
 from ormshift.manifest import Manifest
 
@@ -42,12 +47,12 @@ class GeneratedPackage:
 def _manifest_findings(manifest: Manifest) -> list[Finding]:
     out = [Finding(w.entity, w.property, f"{w.feature}: {w.message}") for w in manifest.warnings]
     for table in manifest.tables:
-        if table.kind == "view":
+        if table.kind == "view" and not table.view_expression:
             out.append(
                 Finding(
                     table.name,
                     None,
-                    "views are not generated; create them with their own migration",
+                    "the view's SQL is not in the manifest; create it with its own migration",
                 )
             )
     return out
@@ -74,6 +79,12 @@ def render_package(manifest: Manifest, *, alembic: bool = False) -> GeneratedPac
     for model in p.models:
         files[f"{model.module}.py"] = render_model(p, model, findings)
         exports[model.module] = [model.class_name]
+    if created_views(p):
+        files["views.py"] = render_views(p)
+        exports["views"] = [VIEWS_CONSTANT]
+    if bookkeeping_rows(p):
+        files["typeorm_metadata.py"] = render_bookkeeping(p)
+        exports["typeorm_metadata"] = [BOOKKEEPING_CONSTANT]
     if any(".types import" in src for src in files.values()):
         files["types.py"] = render_types()
     files["__init__.py"] = render_init(p, dict(sorted(exports.items())))

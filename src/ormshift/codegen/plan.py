@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ormshift.codegen.naming import (
+    MODULE_NAMES,
     attribute_name,
     constant_name,
     enum_class_name,
@@ -21,7 +22,9 @@ from ormshift.codegen.naming import (
 from ormshift.manifest import Entity, EntityColumn, EnumType, Manifest, Relation, Table
 
 #: Modules every generated package may have; entity modules never take these names.
-FIXED_MODULES = ("__init__", "base", "embedded", "enums", "types", "tables")
+FIXED_MODULES = (
+    "__init__", "base", "embedded", "enums", "types", "tables", "views", "typeorm_metadata"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,14 @@ class ModelPlan:
     relations: tuple[Relation, ...]  # the relations declared on this class
     parent: str | None = None  # STI root entity name
     composites: tuple[CompositePlan, ...] = ()
+    #: relation property -> attribute name (when it differs from `attribute_name`)
+    relation_names: dict[str, str] = field(default_factory=dict)
 
     def attribute(self, column: str) -> str:
         return self.columns[column]
+
+    def relation_attribute(self, prop: str) -> str:
+        return self.relation_names.get(prop) or attribute_name(prop)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,13 @@ class Plan:
     tables: tuple[Table, ...]  # tables with no class: junction and closure tables
     enums: tuple[EnumPlan, ...]
     table_constants: dict[str, str] = field(default_factory=dict)
+
+    def relation_attribute(self, entity: str, prop: str) -> str:
+        """The attribute of relation ``prop`` of ``entity`` (or of its STI root)."""
+        model = self.model(entity)
+        if prop not in model.relation_names and model.parent is not None:
+            return self.relation_attribute(model.parent, prop)
+        return model.relation_attribute(prop)
 
     def model(self, entity: str) -> ModelPlan:
         for m in self.models:
@@ -173,11 +188,24 @@ def _inherited_relations(name: str | None, manifest: Manifest) -> set[str]:
     return out
 
 
-def _model(entity: Entity, manifest: Manifest, class_name: str, module: str) -> ModelPlan:
+def _model(
+    entity: Entity,
+    manifest: Manifest,
+    class_name: str,
+    module: str,
+    reserved: frozenset[str] = frozenset(),
+) -> ModelPlan:
+    """``reserved``: module-level names no attribute may shadow."""
     table = manifest.table(entity.table, entity.schema)
     by_column = {c.column: c for c in entity.columns}
     relations = _own_relations(entity, manifest)
-    taken: set[str] = {attribute_name(r.property_name) for r in entity.relations}
+    taken: set[str] = set(reserved)
+    relation_names: dict[str, str] = {}
+    for r in entity.relations:
+        name = find_free_name(attribute_name(r.property_name), taken)
+        taken.add(name)
+        if name != attribute_name(r.property_name):
+            relation_names[r.property_name] = name
     taken |= {attribute_name("_".join(e.property_path.split("."))) for e in entity.embeddeds}
     columns: dict[str, str] = {}
     properties: dict[str, EntityColumn] = {}
@@ -210,6 +238,7 @@ def _model(entity: Entity, manifest: Manifest, class_name: str, module: str) -> 
         relations,
         parent,
         tuple(composites),
+        relation_names,
     )
 
 
@@ -218,13 +247,25 @@ def plan(manifest: Manifest) -> Plan:
     mapped = [e for e in manifest.entities if e.kind in ("regular", "sti-child")]
     class_names: set[str] = {"Base"}
     modules: set[str] = set(FIXED_MODULES)
-    models: list[ModelPlan] = []
+    named: list[tuple[Entity, str, str]] = []
     for entity in sorted(mapped, key=lambda e: e.name):
         cls = find_free_name(identifier(entity.name), class_names)
         class_names.add(cls)
         module = find_free_name(snake_case(cls), modules)
         modules.add(module)
-        models.append(_model(entity, manifest, cls, module))
+        named.append((entity, cls, module))
+    classed = {manifest.table(e.table, e.schema).name for e, _, _ in named}
+    tables = tuple(t for t in manifest.tables if t.name not in classed and t.kind == "table")
+    constants: dict[str, str] = {}
+    for t in tables:
+        constants[t.name] = find_free_name(constant_name(t.name), set(constants.values()))
+    enums = _enum_plans(manifest, class_names | set(constants.values()))
+    embedded = {identifier(e.class_name) for ent in mapped for e in ent.embeddeds}
+    reserved = frozenset(
+        MODULE_NAMES | class_names | set(constants.values()) | embedded
+        | {e.class_name for e in enums} | {e.constant for e in enums}
+    )  # fmt: skip
+    models = [_model(e, manifest, cls, module, reserved) for e, cls, module in named]
     # an STI child takes its column attributes from its root
     roots = {m.entity.name: m for m in models if m.parent is None}
     root_of = {
@@ -243,15 +284,10 @@ def plan(manifest: Manifest) -> Plan:
             m.relations,
             m.parent,
             m.composites,
+            m.relation_names,
         )
         if m.parent
         else m
         for m in models
     ]
-    classed = {m.table.name for m in models}
-    tables = tuple(t for t in manifest.tables if t.name not in classed and t.kind == "table")
-    constants: dict[str, str] = {}
-    for t in tables:
-        constants[t.name] = find_free_name(constant_name(t.name), set(constants.values()))
-    enums = _enum_plans(manifest, class_names | set(constants.values()))
     return Plan(manifest, tuple(models), tables, enums, constants)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ormshift.codegen.naming import attribute_name, py_str
+from ormshift.codegen.joinable import joinable, usable_inverse
+from ormshift.codegen.naming import py_str
 from ormshift.codegen.plan import ModelPlan, Plan
 from ormshift.codegen.source import Call, Expr, Imports
 from ormshift.manifest import JoinColumn, Relation
@@ -29,6 +30,8 @@ class RenderedRelation:
     call: Call
     python: str
     notes: tuple[str, ...] = ()
+    #: SQLAlchemy cannot join it: not rendered, ``notes`` say why
+    omitted: bool = False
 
 
 def _declared(plan: Plan, entity: str, prop: str) -> bool:
@@ -116,14 +119,31 @@ def render_relation(
     if not any(m.entity.name == rel.target for m in plan.models):
         return None
     target = plan.model(rel.target)
+    name = plan.relation_attribute(model.entity.name, rel.property_name)
+    join = joinable(plan, model.entity.name, rel)
+    if join.mode == "omit":
+        return RenderedRelation(name, Call("relationship"), "None", (join.reason,), omitted=True)
     if target.module != model.module:
         imports.add_type_only(f".{target.module}", target.class_name)
     kwargs: list[tuple[str, Expr]] = []
-    inverse = _inverse(plan, rel)
-    if inverse is not None and _declared(plan, rel.target, inverse.property_name):
-        kwargs.append(("back_populates", py_str(attribute_name(inverse.property_name))))
+    inverse = usable_inverse(plan, model.entity.name, rel)
+    if (
+        inverse is not None
+        and join.mode == "ok"
+        and _declared(plan, rel.target, inverse.property_name)
+        and joinable(plan, rel.target, inverse).mode == "ok"
+    ):
+        back = plan.relation_attribute(rel.target, inverse.property_name)
+        kwargs.append(("back_populates", py_str(back)))
     many = rel.kind in ("one-to-many", "many-to-many")
-    if rel.kind == "many-to-many":
+    if join.mode == "viewonly":
+        if join.secondary is not None:
+            kwargs.append(("secondary", py_str(join.secondary)))
+        else:
+            fk_attrs = _column_attrs(plan, rel.target, join.foreign_columns)
+            kwargs.append(("foreign_keys", py_str(f"[{fk_attrs}]")))
+        kwargs.append(("viewonly", "True"))
+    elif rel.kind == "many-to-many":
         table = rel.junction_table or (inverse.junction_table if inverse else None)
         if table is not None and table in plan.table_constants:
             constant = plan.table_constants[table]
@@ -144,7 +164,9 @@ def render_relation(
         if on_delete in _DB_HANDLES_DELETE:
             kwargs.append(("passive_deletes", "True"))
     cascade, notes = _cascade(plan, model, rel)
-    if cascade is not None:
+    if join.mode == "viewonly":
+        notes.insert(0, join.reason)
+    elif cascade is not None:
         kwargs.append(("cascade", py_str(cascade)))
     kwargs.append(("info", _typeorm_info(rel)))
     if rel.eager:
@@ -156,6 +178,4 @@ def render_relation(
     else:
         python = f"{target.class_name} | None"
     imports.add("sqlalchemy.orm", "Mapped", "relationship")
-    return RenderedRelation(
-        attribute_name(rel.property_name), Call("relationship", tuple(kwargs)), python, tuple(notes)
-    )
+    return RenderedRelation(name, Call("relationship", tuple(kwargs)), python, tuple(notes))

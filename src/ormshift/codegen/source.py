@@ -7,10 +7,13 @@ the import block sorted as ruff's isort rules (I001) want it.
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from ormshift.codegen.naming import py_str
 
 LINE_LENGTH = 88
 INDENT = "    "
@@ -165,3 +168,29 @@ class Imports:
             out += ["", "if TYPE_CHECKING:"]
             out += self._block(set(), self.type_only, 1)
         return out
+
+
+def string_lines(text: str, level: int, width: int = 88) -> list[str]:
+    """``text`` as implicitly concatenated literals, one per line at ``level``, each line
+    within ``width`` (split after whitespace where it can be); ``ruff format`` keeps
+    them as they are."""
+    room = width - len(INDENT) * level
+    parts: list[str] = []
+    current = ""
+    for token in re.split(r"(?<=\s)", text):
+        rest = token
+        while rest:
+            if len(py_str(current + rest)) <= room:
+                current, rest = current + rest, ""
+            elif current:
+                parts.append(current)
+                current = ""
+            else:  # one token too long for a line: cut it
+                cut = max(1, room // 2)
+                while cut < len(rest) and len(py_str(rest[: cut + 1])) <= room:
+                    cut += 1
+                parts.append(rest[:cut])
+                rest = rest[cut:]
+    if current or not parts:
+        parts.append(current)
+    return [f"{INDENT * level}{py_str(p)}" for p in parts]

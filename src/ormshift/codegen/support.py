@@ -27,6 +27,13 @@ def _module(doc: str, imports: Imports, body: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def schemas_to_create(plan: Plan) -> list[str]:
+    """Every schema other than ``public`` that a table or an enum type is in."""
+    m = plan.manifest
+    found = {t.schema for t in m.tables} | {e.schema for e in m.enums} | {m.default_schema}
+    return sorted(s for s in found if s and s != "public")
+
+
 def render_base(plan: Plan, after_create: bool) -> str:
     """``Base``; the extensions TypeORM creates when it connects; ``run_after_create`` for
     constraints with no declarative form (when ``after_create``)."""
@@ -38,9 +45,30 @@ def render_base(plan: Plan, after_create: bool) -> str:
         f'{INDENT}"""Base of every model; ``Base.metadata`` holds the whole schema."""',
     ]
     extensions = sorted(plan.manifest.extensions)
-    if extensions or after_create:
+    schemas = schemas_to_create(plan)
+    if extensions or after_create or schemas:
         imports.add("sqlalchemy", "Connection", "event")
         imports.add("typing", "Any")
+    if schemas:
+        imports.add("sqlalchemy", "MetaData")
+        statements = [
+            py_str('CREATE SCHEMA IF NOT EXISTS "' + name.replace('"', '""') + '"')
+            for name in schemas
+        ]
+        body += ["", "", "_SCHEMAS = ("]
+        body += [f"{INDENT}{statement}," for statement in statements]
+        body += [
+            ")",
+            "",
+            "",
+            "def _create_schemas(target: MetaData, connection: Connection, **kw: Any) -> None:",
+            f'{INDENT}"""Create the schemas the tables and enum types live in, as TypeORM does."""',
+            f"{INDENT}for statement in _SCHEMAS:",
+            f"{INDENT * 2}connection.exec_driver_sql(statement)",
+            "",
+            "",
+            'event.listen(Base.metadata, "before_create", _create_schemas)',
+        ]
     if extensions:
         imports.add("sqlalchemy", "MetaData", "text")
         imports.add("sqlalchemy.exc", "DBAPIError")

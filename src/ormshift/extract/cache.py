@@ -14,12 +14,13 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 SOURCE_SUFFIXES = {".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"}
 SKIP_DIRS = {"node_modules", ".git", "dist", "build", "out", ".ormshift"}
 MAX_AGE_SECONDS = 14 * 24 * 3600
-FORMAT = "tsc-build-v1"
+FORMAT = "tsc-build-v2"
 
 
 def cache_root() -> Path | None:
@@ -59,13 +60,18 @@ def _extended_configs(project: Path) -> list[Path]:
     return out
 
 
-def build_key(project: Path, tsc: Path, *, own_typeorm: bool) -> str:
+def build_key(
+    project: Path, tsc: Path, *, own_typeorm: bool | str, extra: Sequence[Path] = ()
+) -> str:
+    """``own_typeorm`` says where the project's TypeORM is (or whether it has one);
+    ``extra`` are more files the build depends on (configs it extends)."""
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{tsc.resolve()}\0{own_typeorm}\0".encode())
     package = tsc.parent.parent / "package.json"
     if package.is_file():
         digest.update(package.read_bytes())
-    for path in [*_sources(project), *_extended_configs(project)]:
+    outside = [p for p in extra if project.resolve() not in p.resolve().parents]
+    for path in dict.fromkeys([*_sources(project), *_extended_configs(project), *outside]):
         digest.update(str(path.relative_to(project) if project in path.parents else path).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

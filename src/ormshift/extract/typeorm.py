@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ormshift.errors import ExtractError
 from ormshift.extract.bridge import BridgeFailure, run_script
+from ormshift.extract.resolve import effective_options
 from ormshift.extract.tsc import Compiled, compile_project
 from ormshift.manifest import Manifest, load_data
 
@@ -18,6 +19,7 @@ DATA_SOURCE_CANDIDATES = (
     "data-source.js",
 )
 ENTITY_DIRS = ("entity", "entities", "model", "models")
+BUILD_DIRS = ("dist", "build", "out")
 
 
 def _to_output(path: Path, compiled: Compiled) -> Path:
@@ -34,12 +36,29 @@ def _to_output(path: Path, compiled: Compiled) -> Path:
     return out.with_suffix(".js") if out.suffix == ".ts" else out
 
 
+def _build_output(project: Path) -> tuple[Path, ...]:
+    """Folders holding compiled output, never sources: dist/, build/, out/, outDir."""
+    out = [project / d for d in BUILD_DIRS]
+    tsconfig = project / "tsconfig.json"
+    if tsconfig.is_file():
+        out_dir = effective_options(tsconfig).out_dir
+        root_dir = effective_options(tsconfig).root_dir or project
+        if out_dir is not None and out_dir.resolve() != root_dir.resolve():
+            out.append(out_dir)
+    return tuple(p.resolve() for p in out)
+
+
+def _is_build_output(path: Path, skipped: tuple[Path, ...]) -> bool:
+    return any(d in path.resolve().parents for d in skipped)
+
+
 def _default_entity_files(project: Path) -> list[Path]:
     files = []
+    skipped = _build_output(project)
     for path in sorted(project.rglob("*")):
         if "node_modules" in path.parts or path.suffix not in (".ts", ".js"):
             continue
-        if path.name.endswith(".d.ts"):
+        if path.name.endswith(".d.ts") or _is_build_output(path, skipped):
             continue
         parts = {p.lower() for p in path.relative_to(project).parts[:-1]}
         if parts & set(ENTITY_DIRS) or ".entity." in path.name:
@@ -58,6 +77,10 @@ def bridge_args(
         "--out-dir",
         str(compiled.out_dir),
     ]
+    if compiled.paths:
+        args += ["--paths", json.dumps({k: list(v) for k, v in compiled.paths.items()})]
+    if compiled.typeorm_package != "typeorm":
+        args += ["--typeorm-package", compiled.typeorm_package]
     if data_source is None and entities is None:
         data_source = next(
             (project / c for c in DATA_SOURCE_CANDIDATES if (project / c).is_file()), None
@@ -68,7 +91,11 @@ def bridge_args(
             raise ExtractError(f"data source file {data_source} does not exist in {project}")
         out = _to_output(source, compiled)
         return [*args, "--data-source", str(out), "--data-source-label", str(data_source)]
-    files = sorted(project.glob(entities)) if entities else _default_entity_files(project)
+    if entities:
+        skipped = _build_output(project) if compiled.out_dir != project else ()
+        files = [f for f in sorted(project.glob(entities)) if not _is_build_output(f, skipped)]
+    else:
+        files = _default_entity_files(project)
     files = [f for f in files if f.suffix in (".ts", ".js") and not f.name.endswith(".d.ts")]
     if not files:
         what = f"no files match --entities {entities!r}" if entities else "no entity files found"
@@ -96,9 +123,15 @@ def explain(failure: BridgeFailure, project: Path) -> str:
             "--data-source FILE naming the files that declare @Entity classes"
         )
     if kind == "no-data-source":
-        return f"{msg}: export it, e.g. 'export const AppDataSource = new DataSource(...)'"
+        return (
+            f"{msg}: export it, e.g. 'export const AppDataSource = new DataSource(...)'; a "
+            "DataSource built inside a framework (NestJS TypeOrmModule.forRootAsync, Vendure's "
+            "bootstrap) cannot be loaded: pass --entities GLOB naming the entity files instead"
+        )
     if kind == "load-failed":
         return f"cannot load the compiled project: {msg}"
+    if kind == "typeorm-version":
+        return f"{msg}; upgrade the project's typeorm to 0.3.x or 1.x"
     if kind == "typeorm-missing":
         return f"{msg}; run 'npm ci' in the project or in the ormshift bridge"
     if kind == "crash":
@@ -107,7 +140,11 @@ def explain(failure: BridgeFailure, project: Path) -> str:
 
 
 def extract_project(
-    project: Path, *, data_source: Path | None = None, entities: str | None = None
+    project: Path,
+    *,
+    data_source: Path | None = None,
+    entities: str | None = None,
+    typeorm_package: str = "typeorm",
 ) -> Manifest:
     """Compile ``project`` when needed and return TypeORM's view of its schema."""
     if not project.exists():
@@ -118,7 +155,7 @@ def extract_project(
         raise ExtractError(f"project path {project} is not a directory; give the project's root")
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-extract-") as tmp:
-        compiled = compile_project(project, Path(tmp))
+        compiled = compile_project(project, Path(tmp), typeorm_package=typeorm_package)
         args = bridge_args(project, compiled, data_source, entities)
         result = run_script("extract.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
@@ -130,14 +167,20 @@ def extract_project(
             f"the Node bridge printed something that is not JSON: {exc.msg}"
         ) from exc
     data.setdefault("source", {})["project"] = project.name
+    data.setdefault("warnings", []).extend(
+        {"entity": "*", "property": None, "feature": "typescript", "message": w}
+        for w in compiled.warnings
+    )
     return load_data(data, origin=f"manifest of {project.name}")
 
 
-def sync_project(project: Path, url: str, *, data_source: Path | None = None) -> None:
+def sync_project(
+    project: Path, url: str, *, data_source: Path | None = None, typeorm_package: str = "typeorm"
+) -> None:
     """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``."""
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
-        compiled = compile_project(project, Path(tmp))
+        compiled = compile_project(project, Path(tmp), typeorm_package=typeorm_package)
         args = [*bridge_args(project, compiled, data_source, None), "--url", url]
         result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):

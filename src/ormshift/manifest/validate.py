@@ -38,7 +38,15 @@ def problems(manifest: Manifest) -> list[str]:
     names = {t.name for t in manifest.tables}
     enums = {e.name for e in manifest.enums}
     if len(names) != len(manifest.tables):
-        out.append("a table name appears twice")
+        seen: dict[str, list[str]] = {}
+        for t in manifest.tables:
+            seen.setdefault(t.name, []).append(t.schema or manifest.default_schema)
+        for name, schemas in seen.items():
+            if len(schemas) > 1:
+                out.append(
+                    f"table {name!r} appears {len(schemas)} times (schemas {', '.join(schemas)}); "
+                    "table names must be unique"
+                )
     for table in manifest.tables:
         out += _table_problems(table, names, enums)
     entity_names = {e.name for e in manifest.entities}

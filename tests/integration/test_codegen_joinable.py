@@ -1,0 +1,171 @@
+"""Relations TypeORM accepts but SQLAlchemy cannot join, built by real TypeORM: the
+generated models still configure (those relations read-only or left out, each with a
+finding printed by ``generate`` and a comment in the model), and their create_all gives
+TypeORM's schema."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.orm import configure_mappers
+from typer.testing import CliRunner
+
+from ormshift.cli.main import app
+from ormshift.codegen import render_package
+from ormshift.codegen.check import check_configures
+from ormshift.dsn import sqlalchemy_url
+from ormshift.errors import CodegenError
+from ormshift.extract import extract_project, sync_project
+from ormshift.schema import diff_databases
+
+from ..conftest import DatabaseFactory
+from ..golden.support import generated, imported
+
+pytestmark = pytest.mark.node
+
+IMPORTS = (
+    "import { Entity, JoinTable, ManyToMany, ManyToOne, OneToMany, OneToOne, PrimaryColumn, "
+    'PrimaryGeneratedColumn } from "typeorm"\n'
+)
+
+ENTITIES = {
+    "Post": """
+import { Remark } from "./Remark"
+import { Label } from "./Label"
+@Entity()
+export class Post {
+    @PrimaryGeneratedColumn() id: number
+    @OneToMany(() => Remark, (r) => r.post) remarks: Remark[]
+    @ManyToMany(() => Label) @JoinTable({ name: "post_label" }) labels: Label[]
+}
+""",
+    "Article": """
+import { Remark } from "./Remark"
+import { Cover } from "./Cover"
+@Entity()
+export class Article {
+    @PrimaryGeneratedColumn() id: number
+    // the inverse names a relation of another entity (Remark.post targets Post)
+    @OneToMany(() => Remark, (r) => r.post) remarks: Remark[]
+    // a stale inverse property: Remark has no oldArticle
+    @OneToMany(() => Remark, (r: any) => r.oldArticle) oldRemarks: Remark[]
+    // a one-to-one with a join column on neither side
+    @OneToOne(() => Cover, (c) => c.article) cover: Cover
+}
+""",
+    "Cover": """
+import { Article } from "./Article"
+@Entity()
+export class Cover {
+    @PrimaryGeneratedColumn() id: number
+    @OneToOne(() => Article, (a) => a.cover) article: Article
+}
+""",
+    "Remark": """
+import { Post } from "./Post"
+import { Article } from "./Article"
+@Entity()
+export class Remark {
+    @PrimaryGeneratedColumn() id: number
+    @ManyToOne(() => Post, (p) => p.remarks) post: Post
+    @ManyToOne(() => Article) article: Article
+}
+""",
+    "Label": """
+@Entity()
+export class Label {
+    @PrimaryGeneratedColumn() id: number
+}
+""",
+    "PostLabel": """
+// the junction table of Post.labels, also mapped as an entity
+@Entity("post_label")
+export class PostLabel {
+    @PrimaryColumn() postId: number
+    @PrimaryColumn() labelId: number
+}
+""",
+}
+
+TSCONFIG = {
+    "compilerOptions": {
+        "target": "ES2021", "module": "commonjs", "strict": True,
+        "strictPropertyInitialization": False, "experimentalDecorators": True,
+        "emitDecoratorMetadata": True, "skipLibCheck": True, "rootDir": "src", "outDir": "dist",
+    },
+    "include": ["src/**/*.ts"],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("oddrel")
+    (root / "tsconfig.json").write_text(json.dumps(TSCONFIG))
+    (root / "src" / "entity").mkdir(parents=True)
+    for name, body in ENTITIES.items():
+        (root / "src" / "entity" / f"{name}.ts").write_text(IMPORTS + body)
+    return root
+
+
+def test_generate_says_what_is_read_only_or_left_out(project: Path, tmp_path: Path) -> None:
+    manifest_path = tmp_path / "m.json"
+    result = CliRunner().invoke(app, ["extract", str(project), "-o", str(manifest_path)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "models"
+    result = CliRunner().invoke(app, ["generate", str(manifest_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    expected = {
+        "Article.remarks": "its inverse 'post' is no relation of Remark back to Article; "
+        "read-only here",
+        "Article.oldRemarks": "TypeORM finds no inverse relation for it; read-only here",
+        "Article.cover": "a join column is on neither side",
+        "Cover.article": "a join column is on neither side",
+        "Post.labels": "its junction table 'post_label' is also mapped as the entity "
+        "PostLabel; read-only here",
+    }
+    for where, what in expected.items():
+        assert f"not carried over: {where}: {what}" in printed, printed
+    assert "configure_mappers() accepts them" in printed
+    article = (out / "article.py").read_text()
+    assert "# ormshift: a join column is on neither side" in article
+    assert "# (cover is not mapped)" in article
+    assert "cover: Mapped" not in article
+
+
+def test_models_configure_and_match_typeorm(
+    project: Path, make_db: DatabaseFactory, tmp_path: Path
+) -> None:
+    manifest = extract_project(project)
+    typeorm_db, models_db = make_db("typeorm"), make_db("models")
+    sync_project(project, typeorm_db)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with imported(render_package(manifest), tmp_path) as pkg:
+            configure_mappers()
+            article = inspect(pkg.Article).relationships
+            assert article["remarks"].viewonly and article["oldRemarks"].viewonly
+            assert "cover" not in article
+            assert inspect(pkg.Post).relationships["labels"].viewonly
+            assert not inspect(pkg.Post).relationships["remarks"].viewonly
+            assert inspect(pkg.Post).relationships["remarks"].back_populates == "post"
+            engine = create_engine(sqlalchemy_url(models_db))
+            try:
+                pkg.Base.metadata.create_all(engine)
+            finally:
+                engine.dispose()
+    assert diff_databases(typeorm_db, models_db) == []
+
+
+def test_models_that_do_not_configure_are_refused(tmp_path: Path) -> None:
+    package = generated("blog")
+    broken = package.files["post.py"].replace('back_populates="posts"', 'back_populates="nope"')
+    assert broken != package.files["post.py"]
+    files = {**package.files, "post.py": broken}
+    with pytest.raises(CodegenError, match=r"do not configure .*nope.*ormshift bug"):
+        check_configures(type(package)(files, package.findings))
+    assert check_configures(package) == ()
