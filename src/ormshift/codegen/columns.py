@@ -91,7 +91,7 @@ def _notes(col: Column, ctype: ColumnType, prop: EntityColumn | None) -> list[st
 
 
 def _behaviour(
-    prop: EntityColumn | None, imports: Imports, owners: tuple[str, ...]
+    prop: EntityColumn | None, imports: Imports, owners: tuple[str, ...], attribute: str
 ) -> list[tuple[str, Expr]]:
     """What TypeORM does with the column at run time, in SQLAlchemy's words; what
     ``ormshift.orm`` must know besides goes in ``info``: the column's role, ``insert`` /
@@ -115,6 +115,9 @@ def _behaviour(
     if owners:
         names = ", ".join(py_str(o) for o in owners)
         info.append(f'"sti_owner": ({names},)')
+    if not prop.embedded_path and "." not in prop.property_path and attribute != prop.property_path:
+        # renamed (it would shadow a name the module uses): ormshift.orm takes both
+        info.append(f'"property": {py_str(prop.property_path)}')
     if info:
         out.append(("info", "{" + ", ".join(info) + "}"))
     return out
@@ -163,7 +166,7 @@ def render_column(
     if default is not None:
         imports.add("sqlalchemy", "text")
         args.append(("server_default", Call("text", (py_str(default),))))
-    args += _behaviour(prop, imports, owners) if attribute is not None else []
+    args += _behaviour(prop, imports, owners, attribute) if attribute is not None else []
     if col.comment is not None:
         args.append(("comment", py_str(col.comment)))
     python = ctype.python + (" | None" if col.nullable else "")

@@ -129,7 +129,7 @@ def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]
         if key in loaded and info.columns[key].name not in behind:
             if key in info.primary and loaded[key] is None:
                 continue  # a removed entity's key: TypeORM's undefined, Python's None
-            out[key] = loaded[key]
+            out[info.property_of(key)] = loaded[key]
     seen = seen | {id(entity)}
     for key in info.relations:
         if key not in loaded:

@@ -594,7 +594,7 @@ class EntityManager:
         self, entity: type[Any], criteria: Any, prop: str, value: Any, sign: int
     ) -> UpdateResult:
         info = entity_info(entity)
-        key = prop.replace(".", "_")
+        key = info.attribute(prop.replace(".", "_"))
         if key not in info.columns:
             raise FindOptionsError(f"Column {prop} was not found in {info.name} entity.")
         if key in info.no_update:

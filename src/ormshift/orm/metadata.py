@@ -44,6 +44,24 @@ class EntityInfo:
     prefixes: frozenset[str] = frozenset()
 
     @cached_property
+    def aliases(self) -> dict[str, str]:
+        """TypeORM property names of columns whose attribute was renamed (a name the
+        generated module uses, such as ``text``): property -> attribute key."""
+        return {
+            str(c.info["property"]): k
+            for k, c in self.columns.items()
+            if c.info.get("property") and c.info["property"] not in self.columns
+        }
+
+    def attribute(self, key: str) -> str:
+        """The attribute key for ``key``, given as an attribute or a TypeORM property."""
+        return key if key in self.columns else self.aliases.get(key, key)
+
+    def property_of(self, key: str) -> str:
+        """TypeORM's name for attribute ``key``."""
+        return str(self.columns[key].info.get("property", key))
+
+    @cached_property
     def plain_columns(self) -> frozenset[str]:
         """Columns whose values are written as given (`values.coerce_value` leaves them)."""
         return frozenset(k for k, c in self.columns.items() if not isinstance(c.type, DateTime))
@@ -174,7 +192,7 @@ class EntityInfo:
 
     def resolve(self, prefix: str, key: str) -> tuple[str, str]:
         """``("column"|"embedded"|"relation", attribute path)`` for ``key`` under ``prefix``."""
-        path = f"{prefix}_{key}" if prefix else key
+        path = f"{prefix}_{key}" if prefix else self.attribute(key)
         if path in self.columns:
             return "column", path
         if not prefix and key in self.relations:

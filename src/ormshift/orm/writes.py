@@ -43,7 +43,7 @@ def _flatten(
     info: EntityInfo, data: Mapping[str, Any], prefix: str, out: dict[str, Any], what: str
 ) -> None:
     for key, value in data.items():
-        path = f"{prefix}_{key}" if prefix else key
+        path = f"{prefix}_{key}" if prefix else info.attribute(key)
         if path in info.columns:
             out[path] = coerce_value(value, info.columns[path])
         elif not prefix and key in info.relations:
@@ -183,7 +183,7 @@ def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
 
 def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> None:
     for key, value in data.items():
-        path = f"{prefix}_{key}" if prefix else key
+        path = f"{prefix}_{key}" if prefix else info.attribute(key)
         if path in info.columns:
             setattr(obj, path, coerce_value(value, info.columns[path]))
         elif not prefix and key in info.relations:
