@@ -287,6 +287,13 @@ def record_rejects(
             copy.write_row((run_id, table, batch_no, i, line))
 
 
+def has_rejects(conn: psycopg.Connection, run_id: str) -> bool:
+    row = conn.execute(
+        "select exists (select 1 from ormshift.rejects where run_id = %s)", [run_id]
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def reject_lines(conn: psycopg.Connection, run_id: str) -> Iterator[str]:
     """Every refused row of the run, in the order its batches committed."""
     with conn.transaction(), conn.cursor(name="ormshift_reject_lines") as cur:

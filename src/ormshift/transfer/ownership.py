@@ -28,20 +28,6 @@ from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key, key_in, qualified, range_predicate, text_key
 
 
-def count_in_range(
-    conn: psycopg.Connection,
-    schema: str,
-    table: str,
-    key: Sequence[str],
-    lo: Key | None,
-    hi: Key | None,
-) -> int:
-    where, params = range_predicate(key, lo, hi)
-    query = sql.SQL("select count(*) from {} where {}").format(qualified(schema, table), where)
-    row = conn.execute(query, params).fetchone()
-    return int(row[0]) if row else 0
-
-
 def preexisting_keys(
     conn: psycopg.Connection,
     schema: str,
@@ -57,10 +43,14 @@ def preexisting_keys(
     Call inside the batch's target transaction, after its rows are written."""
     if not key or hi is None:
         return []
-    if count_in_range(conn, schema, table, key, lo, hi) == written:
-        return []
     where, params = range_predicate(key, lo, hi)
     target = qualified(schema, table)
+    counted = conn.execute(
+        sql.SQL("select count(*) from {} where {}").format(target, where), params
+    )
+    row = counted.fetchone()
+    if row is not None and int(row[0]) == written:
+        return []
     if written_keys is not None:
         query = sql.SQL("select {k} from {t} where {w}").format(k=text_key(key), t=target, w=where)
         ours = set(written_keys)

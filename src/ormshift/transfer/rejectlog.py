@@ -23,6 +23,8 @@ def rebuild(conn: psycopg.Connection, run_id: str, path: Path) -> int:
     """Write every refused row of ``run_id`` to ``path`` at once; how many.
 
     Nothing is created when the run refused nothing and there is no file yet."""
+    if not path.exists() and not ledger.has_rejects(conn, run_id):
+        return 0
     parent = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     count = 0
