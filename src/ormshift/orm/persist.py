@@ -251,8 +251,13 @@ def _soft(
     persisted = session.get(info.cls, ident if len(ident) > 1 else ident[0])
     if persisted is None:
         return  # TypeORM's UPDATE finds no row, and says nothing
-    setattr(persisted, info.delete_date, func.now() if deleted else None)
-    pairs.append((obj, persisted))
+    if (getattr(persisted, info.delete_date) is not None) == deleted:
+        # already soft-removed (or already live): TypeORM writes nothing to the row and
+        # gives back only its nulls
+        write_back(obj, lambda key: getattr(persisted, key), kind="unchanged")
+    else:
+        setattr(persisted, info.delete_date, func.now() if deleted else None)
+        pairs.append((obj, persisted))
     cascade = "soft-remove" if deleted else "recover"
     given = inspect(obj).dict
     for key, rel in info.relations.items():

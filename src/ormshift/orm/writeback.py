@@ -9,6 +9,8 @@ the database returned, then sets every nullable column the entity left undefined
   database's value or null, so every column of the class is there;
 * after an update, the update date and the version;
 * after a soft remove or recover, those and the delete date;
+* after a soft remove of a row already soft-removed (or a recover of a live one), which
+  TypeORM does not write, nothing;
 * then, in each case, ``null`` for each nullable column of the class (its own and its
   parents', never a sibling's or a child's, never the delete date) still undefined.
 """
@@ -24,7 +26,7 @@ from ormshift.orm.metadata import entity_info
 
 __all__ = ["write_back"]
 
-Kind = Literal["insert", "update", "soft"]
+Kind = Literal["insert", "update", "soft", "unchanged"]
 
 
 def write_back(
@@ -43,6 +45,8 @@ def write_back(
     if kind == "insert":
         generated = {*info.primary, *info.roles.values(), *info.no_insert}
         keys = [k for k in own if k in generated or k not in set_by_caller]
+    elif kind == "unchanged":
+        keys = []
     else:
         roles = [info.update_date, info.version]
         if kind == "soft":
