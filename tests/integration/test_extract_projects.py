@@ -15,22 +15,14 @@ from ormshift.errors import ExtractError
 from ormshift.extract import extract_project
 
 from ..conftest import ROOT
+from .test_extract_cli import TSCONFIG
 
 pytestmark = pytest.mark.node
 
 BRIDGE_MODULES = ROOT / "bridge" / "node_modules"
 
-OPTIONS = {
-    "target": "ES2021",
-    "module": "commonjs",
-    "experimentalDecorators": True,
-    "emitDecoratorMetadata": True,
-    "strict": True,
-    "strictPropertyInitialization": False,
-    "skipLibCheck": True,
-    "rootDir": "src",
-    "outDir": "dist",
-}
+#: the compiler options the extract CLI tests use (one copy of them)
+OPTIONS: dict[str, object] = dict(TSCONFIG["compilerOptions"])
 
 #: a stand-in for @types/node, enough for `"types": ["node"]` to need and find it
 NODE_TYPES = {
