@@ -18,6 +18,12 @@ and the same ``--rows`` rows; only what the target refuses differs:
 * ``cast10``: the number-as-text column goes into an ``int`` column and 10 % of the values
   are not numbers (text COPY, the target parses them).
 
+Each refusing table ``K10`` is also set against ``K_clean``: the same target table (the
+same CHECK, unique index, foreign key or text COPY, which cost something on every row
+whether or not one is refused) loaded with data it refuses nothing of. That is the
+"clean-data rate" of the table; ``clean`` (a target without those constraints) is
+reported beside it.
+
 Each path is ``ormshift migrate --table T`` as a user runs it (default batch size, its
 own process), from a target emptied and CHECKPOINTed before each; the paths take turns
 for ``--repeat`` rounds so that a busy moment of this shared machine hits all of them,
@@ -61,14 +67,25 @@ select i, md5(i::text)::uuid, substr(repeat(md5(i::text), 7), 1, (50 + (i * 7919
        case when {kind} = 'cast' and {bad} then 'x' || i else i::text end
 from generate_series(%s::bigint, %s::bigint) i
 """
+_CHECK = "qty int not null check (qty >= 0), code text not null, parent_id int, num text"
+_UNIQUE = "qty int not null, code text not null unique, parent_id int, num text"
+_FK = "qty int not null, code text not null, parent_id int references parent, num text"
+_CAST = "qty int not null, code text not null, parent_id int, num int"
 TARGETS = {
     "clean": "qty int not null, code text not null, parent_id int, num text",
-    "check10": "qty int not null check (qty >= 0), code text not null, parent_id int, num text",
-    "check100": "qty int not null check (qty >= 0), code text not null, parent_id int, num text",
-    "unique10": "qty int not null, code text not null unique, parent_id int, num text",
-    "fk10": "qty int not null, code text not null, parent_id int references parent, num text",
-    "cast10": "qty int not null, code text not null, parent_id int, num int",
+    "check_clean": _CHECK,
+    "check10": _CHECK,
+    "check100": _CHECK,
+    "unique_clean": _UNIQUE,
+    "unique10": _UNIQUE,
+    "fk_clean": _FK,
+    "fk10": _FK,
+    "cast_clean": _CAST,
+    "cast10": _CAST,
 }
+#: the table with the same target and clean data each table is set against
+REFERENCE = {"check10": "check_clean", "check100": "check_clean", "unique10": "unique_clean",
+             "fk10": "fk_clean", "cast10": "cast_clean"}  # fmt: skip
 HEAD = (
     "id bigint primary key, uid uuid not null, body text not null, n int, at timestamptz not null"
 )
@@ -81,7 +98,7 @@ def with_db(url: str, name: str) -> str:
 
 
 def _bad(name: str) -> str:
-    if name == "clean":
+    if name.endswith("clean"):
         return "false"
     if name == "check100":
         return "true"
@@ -99,7 +116,7 @@ def create(server: str, tables: list[str], rows: int) -> tuple[str, str, list[st
             conn.execute(
                 sql.SQL("create table {} ({})").format(sql.Identifier(t), sql.SQL(COLUMNS))
             )
-            kind = t.rstrip("0123456789")
+            kind = t.rstrip("0123456789").removesuffix("_clean")
             step = 500_000
             for lo in range(1, rows + 1, step):
                 q = sql.SQL(FILL).format(
@@ -125,10 +142,15 @@ def reset(tgt: str, table: str, rows: int) -> None:
     with psycopg.connect(tgt, autocommit=True) as conn:
         conn.execute("drop schema if exists ormshift cascade")
         conn.execute(sql.SQL("truncate {}").format(sql.Identifier(table)))
-        if table == "unique10":  # every tenth code is there already, under keys above the run's
+        if table.startswith("unique"):
+            # unique10: every tenth code is there already, under keys above the run's;
+            # unique_clean: as many rows there, with codes the source does not have
+            code = "'c' || i" if table == "unique10" else "'held' || i"
             conn.execute(
-                "insert into unique10 select %s + i, md5(i::text)::uuid, 'held', 0, now(), 0,"
-                " 'c' || i, 1, '0' from generate_series(10, %s, 10) i",
+                sql.SQL(
+                    "insert into {} select %s + i, md5(i::text)::uuid, 'held', 0, now(), 0,"
+                    " {}, 1, '0' from generate_series(10, %s, 10) i"
+                ).format(sql.Identifier(table), sql.SQL(code)),
                 [rows, rows],
             )
         with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
@@ -139,7 +161,7 @@ def run(src: str, tgt: str, table: str, pythonpath: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [*ORMSHIFT, "migrate", "--source", src, "--target", tgt, "--table", table]
         cmd += ["--json", "--reject-file", str(Path(tmp) / "r.jsonl")]
-        if table == "unique10":
+        if table.startswith("unique"):
             cmd.append("--append")
         env = {**os.environ, "PYTHONPATH": str(pythonpath)}
         t0 = time.perf_counter()
@@ -187,20 +209,22 @@ def rounds(
     out: dict[str, Any] = {}
     for t in tables:
         best = min(seen[t], key=lambda m: float(m["seconds"]))
-        ratios = [
-            float(c["seconds"]) / float(m["seconds"])
-            for c, m in zip(seen["clean"], seen[t], strict=True)
-        ]
         out[t] = {
             **best,
             "rows_per_second": round(rows / float(best["seconds"])),
-            "of_clean_best": round(
-                float(min(x["seconds"] for x in seen["clean"])) / float(best["seconds"]), 3
-            ),
-            "round_ratios": [round(x, 3) for x in ratios],
-            "median_of_round_ratios": round(median(ratios), 3),
             "all_seconds": [m["seconds"] for m in seen[t]],
         }
+        for label, ref in (("clean", "clean"), ("same_table", REFERENCE.get(t))):
+            if ref is None or ref not in seen or ref == t:
+                continue
+            ratios = [
+                float(c["seconds"]) / float(m["seconds"])
+                for c, m in zip(seen[ref], seen[t], strict=True)
+            ]
+            best_ref = min(float(x["seconds"]) for x in seen[ref])
+            out[t][f"of_{label}_best"] = round(best_ref / float(best["seconds"]), 3)
+            out[t][f"{label}_round_ratios"] = [round(x, 3) for x in ratios]
+            out[t][f"{label}_median_of_round_ratios"] = round(median(ratios), 3)
     return out
 
 
@@ -218,7 +242,9 @@ def main() -> None:
     if not server:
         raise SystemExit("set ORMSHIFT_BENCH_DSN to a PostgreSQL server URL")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # drop the databases on the way out
-    tables = ["clean", *(t for t in args.tables if t != "clean")]
+    wanted = ["clean", *args.tables]
+    wanted += [REFERENCE[t] for t in args.tables if t in REFERENCE]
+    tables = list(dict.fromkeys(t for t in TARGETS if t in wanted))
     out: dict[str, Any] = {"rows": args.rows, "repeat": args.repeat, "load": [os.getloadavg()]}
     src, tgt, names = create(server, tables, args.rows)
     try:

@@ -4,7 +4,8 @@ Each case loads the same source twice, batch by batch, into two copies of the sa
 target: once bisected from the client (`bisect_batch`, the reference), once classified
 on the target (`classified_batch`, which must take its fast path), and compares every
 batch's `Loaded` (rows written, checksum, rejects with key, row and reason, the keys
-written and refused) and the targets' contents.
+refused, and the target's own keys in the batch's range that rollback must leave) and the
+targets' contents.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import psycopg
 import pytest
 
 from ormshift.mapping import Mapping, parse_mapping
+from ormshift.transfer import ownership
 from ormshift.transfer.copy import stream_range
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.plan import TablePlan, build_plan
@@ -45,7 +47,7 @@ class Batch:
     format: str
     rejects: list[tuple[str, dict[str, str], Any, str]]
     rejected_keys: list[Key]
-    written_keys: list[Key] | None
+    preexisting: list[Key]
 
 
 def _bisected(*args: Any) -> Loaded:
@@ -85,8 +87,14 @@ def load(
                         loaded = Loaded(copied, [], [])
                     except ROW_ERRORS as exc:
                         loaded = path(s, t, tp, "public", lo, hi, exc)
+                    pre = loaded.preexisting
+                    if pre is None:
+                        pre = ownership.preexisting_keys(
+                            t, tp.schema, tp.target, tp.target_key, lo, hi,
+                            loaded.copied.rows, loaded.written_keys,
+                        )  # fmt: skip
             assert loaded.copied.rows + len(loaded.rejects) == count
-            out.append(_batch(loaded))
+            out.append(_batch(loaded, pre))
             lo = hi
     return out
 
@@ -95,14 +103,14 @@ def _row(row: Any) -> Any:
     return json.loads(row) if isinstance(row, RawJson) else row
 
 
-def _batch(loaded: Loaded) -> Batch:
+def _batch(loaded: Loaded, preexisting: list[Key]) -> Batch:
     return Batch(
         loaded.copied.rows,
         loaded.copied.checksum,
         loaded.copied.format,
         [(r.table, r.key, _row(r.row), r.error) for r in loaded.rejects],
         list(loaded.rejected_keys),
-        loaded.written_keys,
+        preexisting,
     )
 
 
@@ -192,6 +200,28 @@ def test_unique_against_existing_rows(make_db: Callable[[str], str]) -> None:
     assert any('"item_code_key" (Key (code)=(c10) already exists.)' in r for r in reasons(got))
 
 
+def test_the_targets_own_rows_inside_refused_batches(make_db: Callable[[str], str]) -> None:
+    """Rows the target already had between the batch's keys (an --append run) are listed
+    for rollback to leave, the same through both paths."""
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, qty int)",
+            "insert into item select i, case when i % 9 = 0 then -1 else i end"
+            " from generate_series(1, 400, 2) i",
+        ),
+        (
+            "create table item (id int primary key, qty int check (qty >= 0))",
+            "insert into item select i, 0 from generate_series(2, 300, 4) i",
+        ),
+        "item",
+        50,
+    )
+    owned = [k for b in got for k in b.preexisting]
+    assert owned and all(int(k[0]) % 2 == 0 for k in owned)
+    assert len(owned) == len(range(2, 300, 4))
+
+
 def test_duplicates_within_a_batch(make_db: Callable[[str], str]) -> None:
     got = compare(
         make_db,
@@ -251,6 +281,63 @@ def test_value_too_long_and_bad_casts_on_the_text_path(make_db: Callable[[str], 
     assert "value too long for type character varying(4)" in found
     assert 'invalid input syntax for type integer: "x17"' in found
     assert 'date/time field value out of range: "2024-02-30"' in found
+
+
+def test_casts_that_fail_are_set_aside_by_how_the_values_look(
+    make_db: Callable[[str], str],
+) -> None:
+    """Only the columns that do not cast are looked at, and only their rows that do not
+    look like the type are tried on their own: numbers, booleans, uuids, lengths."""
+    got = compare(
+        make_db,
+        (
+            "create table t (id int primary key, n text, q text, b text, u text, v text, at text)",
+            "insert into t select i,"
+            " case when i % 11 = 0 then 'x' || i when i % 7 = 0 then ' +' || i || ' ' else"
+            " i::text end,"
+            " case when i % 13 = 0 then '1.2.3' when i % 5 = 0 then '-.5e1' else"
+            " (i / 3.0)::text end,"
+            " case when i % 17 = 0 then 'maybe' when i % 2 = 0 then 'YES' else 'f' end,"
+            " case when i % 19 = 0 then 'not-a-uuid' else md5(i::text)::uuid::text end,"
+            " case when i % 23 = 0 then 'toolong' else 'ok' end,"
+            " '2024-01-01 00:00:00+00'"
+            " from generate_series(1, 500) i",
+        ),
+        (
+            "create table t (id int primary key, n int, q numeric, b boolean, u uuid,"
+            " v varchar(4), at timestamptz)",
+        ),
+        "t",
+        100,
+    )
+    found = set(reasons(got))
+    assert 'invalid input syntax for type integer: "x11"' in found
+    assert 'invalid input syntax for type boolean: "maybe"' in found
+    assert 'invalid input syntax for type uuid: "not-a-uuid"' in found
+    assert "value too long for type character varying(4)" in found
+    assert 'invalid input syntax for type numeric: "1.2.3"' in found
+
+
+def test_a_value_that_does_not_look_like_its_type_but_casts(
+    make_db: Callable[[str], str],
+) -> None:
+    """Ten digits do not look like an int and can be one: when such a row is written
+    out of key order, the batch is sorted out again in key order, so the first of two
+    rows sharing a unique value wins, as bisection has it (row 5's n is 5, and so is
+    row 20's '0000000005', tried first as a suspect)."""
+    got = compare(
+        make_db,
+        (
+            "create table t (id int primary key, n text)",
+            "insert into t select i, case when i = 20 then '0000000005'"
+            " when i % 17 = 0 then 'x' || i else i::text end from generate_series(1, 200) i",
+        ),
+        ("create table t (id int primary key, n int unique)",),
+        "t",
+        50,
+    )
+    assert ("t", {"id": "20"}) in [(r[0], r[1]) for b in got for r in b.rejects]
+    assert 'invalid input syntax for type integer: "x17"' in set(reasons(got))
 
 
 def test_enum_label_missing_on_the_target(make_db: Callable[[str], str]) -> None:

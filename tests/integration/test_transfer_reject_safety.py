@@ -63,6 +63,29 @@ def test_rejects_survive_a_kill_and_a_lost_file(pair: tuple[str, str], tmp_path:
     assert query(tgt, "select count(*) from t") == [(540,)]
 
 
+def test_a_reject_file_with_other_lines_ends_with_this_runs_only(
+    pair: tuple[str, str], tmp_path: Path
+) -> None:
+    """A fresh run appends to whatever file it is given, then makes it the ledger's copy:
+    lines of an earlier run do not stay (the end's rebuild is skipped only for a file
+    this run wrote whole)."""
+    src, tgt = pair
+    rejects = tmp_path / "rejects.jsonl"
+    stale = '{"error": "old", "key": {"id": "99999"}, "row": null, "table": "t"}\n'
+    rejects.write_text(stale)
+    args = ["migrate", "--source", src, "--target", tgt, "--batch-size", "100"]
+    done = _cli(*args, "--reject-file", str(rejects))
+    assert done.returncode == 0, done.stderr
+    assert _reject_ids(rejects) == list(range(10, 601, 10))
+    # and a file this run wrote whole is left as written: the same lines as the ledger's
+    fresh = tmp_path / "fresh.jsonl"
+    run_sql(tgt, "drop schema ormshift cascade", "truncate t")
+    done = _cli(*args, "--reject-file", str(fresh))
+    assert done.returncode == 0, done.stderr
+    lines = query(tgt, "select line from ormshift.rejects order by batch_no, seq")
+    assert fresh.read_text().splitlines() == [str(r[0]) for r in lines]
+
+
 def test_a_reject_file_that_cannot_be_written_stops_before_anything_is_written(
     pair: tuple[str, str], tmp_path: Path
 ) -> None:

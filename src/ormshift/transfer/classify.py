@@ -34,7 +34,8 @@ Identifiers come from the plan and the target's catalog (CHECK expressions as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,18 +154,28 @@ def classify(
     shape: Shape,
     binary: bool,
     write: Callable[[psycopg.Copy], Any],
+    *,
+    fresh: bool = False,
 ) -> Classified:
     """Stage a batch (``write`` sends its COPY data) and load it into ``shape``'s table
     inside the caller's transaction; raises the target's error if a step outside the
-    per-row tries fails (the caller rolls back and bisects)."""
+    per-row tries fails (the caller rolls back and bisects). ``fresh``: the target holds
+    no row that could share a key with the batch (none in its key range, of a key type
+    that orders the same on both sides), so that is not looked up."""
     typed = create_tables(target, shape, binary)
     with target.cursor() as cur:
         with cur.copy(stage_copy(shape, binary)) as sink:
             write(sink)
         n = cur.rowcount
     target.execute(sql.SQL("create index on {} ({})").format(STAGE, _ORD))
-    block = _block(shape, binary, typed, n).as_string(target)
-    target.execute(sql.SQL("do {}").format(sql.Literal(block)))
+    try:
+        with target.transaction():
+            _run(target, _block(shape, binary, typed, n, fresh, exact=False))
+    except psycopg.errors.RaiseException as exc:
+        if exc.diag.message_primary != _REORDER:
+            raise
+        # a row set aside as not casting did cast: the rows are tried in key order
+        _run(target, _block(shape, binary, typed, n, fresh, exact=True))
     refused = [
         (int(r[0]) - 1, str(r[1]), str(r[2] or ""))
         for r in target.execute(
@@ -182,6 +193,80 @@ def classify(
             "was rolled back"
         )
     return Classified(written, refused, int(row[1] or 0))
+
+
+def _run(target: psycopg.Connection, block: sql.Composed) -> None:
+    target.execute(sql.SQL("do {}").format(sql.Literal(block.as_string(target))))
+
+
+_REORDER = "ormshift: a row set aside as not casting cast"
+#: integer digits that always fit the type (more may, and are tried on their own)
+_DIGITS = {"smallint": 4, "integer": 9, "bigint": 18}
+_NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[-+]?[0-9]+)?\s*$"
+_SPECIAL = r"^\s*[-+]?(nan|inf|infinity)\s*$"
+_BOOL = r"^\s*(t|f|true|false|y|n|yes|no|on|off|1|0)\s*$"
+_UUID = r"^\s*\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?\s*$"
+_LENGTH = re.compile(r"^(character varying|character|bit varying|bit)\((\d+)\)$")
+
+
+def _looks_valid(c: Column) -> sql.Composable | None:
+    """A test that the staged text of ``c`` casts to its type, where a cheap one exists
+    (None: none, the value is taken to cast). It may reject values that do cast (they
+    are then tried on their own); a value it passes that does not cast fails the
+    statement, and every row is then cast on its own."""
+    v = sql.SQL("s.{}").format(sql.Identifier(c.name))
+    if c.enum:
+        return sql.SQL("{} = any(enum_range(null::{})::text[])").format(v, sql.SQL(c.fmt))
+    if c.base in _DIGITS:  # plain digits without a regular expression (4 times cheaper)
+        return sql.SQL(
+            "((char_length({v}) between 1 and {n} and ltrim({v}, '0123456789') = '') or {v} ~ {rx})"
+        ).format(
+            v=v,
+            n=sql.Literal(_DIGITS[c.base]),
+            rx=sql.Literal(rf"^\s*[-+]?[0-9]{{1,{_DIGITS[c.base]}}}\s*$"),
+        )
+    if c.base in ("numeric", "real", "double precision"):
+        return sql.SQL("({v} ~* {n} or {v} ~* {x})").format(
+            v=v, n=sql.Literal(_NUMBER), x=sql.Literal(_SPECIAL)
+        )
+    if c.base == "boolean":
+        return sql.SQL("{} ~* {}").format(v, sql.Literal(_BOOL))
+    if c.base == "uuid":
+        return sql.SQL("{} ~* {}").format(v, sql.Literal(_UUID))
+    length = _LENGTH.match(c.fmt)
+    if length:
+        return sql.SQL("char_length({}) <= {}").format(v, sql.Literal(int(length.group(2))))
+    return None
+
+
+def _set_aside(c: Column) -> sql.Composed:
+    """Mark the staged rows whose ``c`` does not look like its type, when some value of
+    ``c`` does not cast (tested in one statement); ``untestable`` when no test exists."""
+    looks = _looks_valid(c)
+    mark = (
+        sql.SQL("untestable := true;")
+        if looks is None
+        else sql.SQL(
+            "insert into {bad} select s.{o}, true, false from {stage} s"
+            " where not coalesce({looks}, true) on conflict do nothing;"
+        ).format(bad=BAD, o=_ORD, stage=STAGE, looks=looks)
+    )
+    if _LENGTH.match(c.fmt):  # a cast truncates where an assignment fails: always looked at
+        return sql.SQL("\n      {}").format(mark)
+    return sql.SQL(
+        """
+      ok := true;
+      begin
+        perform count(s.{c}::{fmt}) from {stage} s;
+      exception when {errors} then
+        ok := false;
+      end;
+      if not ok then
+        {mark}
+      end if;"""
+    ).format(
+        c=sql.Identifier(c.name), fmt=sql.SQL(c.fmt), stage=STAGE, errors=_ROW_ERRORS, mark=mark
+    )
 
 
 def _bisect(attempt: sql.Composable, single: sql.Composable) -> sql.Composed:
@@ -242,7 +327,7 @@ def _foreign(fk: ForeignKey) -> sql.Composed:
     )
 
 
-def _count(conds: list[sql.Composed]) -> sql.Composed:
+def _count(conds: Sequence[sql.Composable]) -> sql.Composed:
     return sql.SQL(" + ").join(sql.SQL("({})::int").format(c) for c in conds)
 
 
@@ -265,6 +350,14 @@ def _shown(cols: tuple[str, ...]) -> sql.Composed:
     )
 
 
+def _held_uniques(shape: Shape, fresh: bool) -> list[Unique]:
+    """The uniques a row's values could be held under on the target: when the target
+    has no row in the batch's key range (``fresh``), none that holds the batch's key."""
+    if not (fresh and shape.unique_key):
+        return list(shape.uniques)
+    return [u for u in shape.uniques if not set(u.columns) >= set(shape.unique_key)]
+
+
 def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
     return sql.SQL(
         "insert into {bad} select t.{o}, false, false from {rows} t where {cond}"
@@ -272,7 +365,7 @@ def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
     ).format(bad=BAD, o=_ORD, rows=rows, cond=cond)
 
 
-def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
+def _predictions(shape: Shape, rows: sql.Composable, fresh: bool) -> list[sql.Composed]:
     """Statements marking rows of ``rows`` (alias t) the target is expected to refuse."""
 
     def mark(cond: sql.Composable) -> sql.Composed:
@@ -290,7 +383,7 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
         out.append(mark(local[0]))
     for fk in shape.foreign_keys:
         out.append(mark(_foreign(fk)))
-    for unique in shape.uniques:
+    for unique in _held_uniques(shape, fresh):
         out.append(mark(_held(shape, unique)))
     for unique in shape.uniques:  # shared within the batch: tried one by one, in key order
         cols = unique.columns
@@ -299,11 +392,11 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
         out.append(
             _guarded(
                 sql.SQL(
-                    "insert into {bad} select o, false, true from (select t.{o} as o,"
-                    " count(*) over (partition by {cols}) as n from {rows} t where {nn}) x"
-                    " where x.n > 1 on conflict ({o}) do update set single = true"
+                    "insert into {bad} select t.{o}, false, true from {rows} t where {nn} and"
+                    " ({tcols}) in (select {tcols} from {rows} t where {nn} group by {tcols}"
+                    " having count(*) > 1) on conflict ({o}) do update set single = true"
                 ).format(
-                    bad=BAD, o=_ORD, cols=_ident_list(cols, "t"), rows=rows, nn=_all_not_null(cols)
+                    bad=BAD, o=_ORD, tcols=_ident_list(cols, "t"), rows=rows, nn=_all_not_null(cols)
                 ),
                 sql.SQL("safe := true;"),
             )
@@ -311,7 +404,9 @@ def _predictions(shape: Shape, rows: sql.Composable) -> list[sql.Composed]:
     return out
 
 
-def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> sql.Composed:
+def _written_out(
+    shape: Shape, rows: sql.Composable, insert: sql.Composable, fresh: bool
+) -> sql.Composed:
     """The reasons of rows refused by a NOT NULL or CHECK, written as the server words
     them, and one real try per constraint to see that it does (else its rows are tried)."""
     if not shape.row_columns:
@@ -337,18 +432,29 @@ def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> 
     details: list[sql.Composable] = [_FAILING_ROW] * len(pairs)
     # then a unique value the target holds (index order), then a missing parent; a row
     # with two of a kind is tried instead (which one the server names is its business)
-    held = [_held(shape, u) for u in shape.uniques]
+    # (each looked up once per row, as a column of the inner query: ormshift_h<i>, _f<i>)
+    uniques = _held_uniques(shape, fresh)
+    flags: list[sql.Composable] = []
+    held: list[sql.Composable] = []
+    for i, u in enumerate(uniques):
+        flag = sql.Identifier(f"ormshift_h{i}")
+        flags.append(sql.SQL("({}) as {}").format(_held(shape, u), flag))
+        held.append(sql.SQL("t.{}").format(flag))
     if len(held) > 1:
         pairs.append((sql.SQL("{} > 1").format(_count(held)), ""))
         details.append(sql.NULL)
-    for u, cond in zip(shape.uniques, held, strict=True):
+    for u, cond in zip(uniques, held, strict=True):
         pairs.append((cond, f'duplicate key value violates unique constraint "{u.name}"'))
         details.append(
             sql.SQL("{} || {} || ') already exists.'").format(
                 sql.Literal(f"Key ({', '.join(u.shown)})=("), _shown(u.columns)
             )
         )
-    missing = [_foreign(fk) for fk in shape.foreign_keys]
+    missing: list[sql.Composable] = []
+    for i, fk in enumerate(shape.foreign_keys):
+        flag = sql.Identifier(f"ormshift_f{i}")
+        flags.append(sql.SQL("({}) as {}").format(_foreign(fk), flag))
+        missing.append(sql.SQL("t.{}").format(flag))
     if len(missing) > 1:
         pairs.append((sql.SQL("{} > 1").format(_count(missing)), ""))
         details.append(sql.NULL)
@@ -393,13 +499,23 @@ def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> 
             sql.SQL("when {} then {}").format(sql.Literal(i + 1), d) for i, d in enumerate(details)
         )
     )
+    # the predicted rows first (offset 0: nothing below is computed for the others), then
+    # their class, then the messages of those that have one
     fill = sql.SQL(
         "insert into {emu} select t.o, t.cls, ({texts})[t.cls], {detail} from (select t.*,"
-        " t.{o} as o, {cls} as cls, 'Failing row contains (' || concat_ws(', ', {values})"
-        " || ').' as row_detail from {rows} t join {bad} b on b.{o} = t.{o}"
-        " where not b.single) t where t.cls is not null"
+        " {cls} as cls, 'Failing row contains (' || concat_ws(', ', {values}) || ').' as"
+        " row_detail from (select t.*, t.{o} as o{flags} from {rows} t join {bad} b on"
+        " b.{o} = t.{o} where not b.single offset 0) t) t where t.cls is not null"
     ).format(
-        emu=EMU, texts=texts, detail=detail, o=_ORD, cls=cls, values=values, rows=rows, bad=BAD
+        emu=EMU,
+        texts=texts,
+        detail=detail,
+        o=_ORD,
+        cls=cls,
+        values=values,
+        rows=rows,
+        bad=BAD,
+        flags=sql.Composed([sql.SQL(", {}").format(f) for f in flags]),
     )
     return sql.SQL(
         """
@@ -435,10 +551,13 @@ def _written_out(shape: Shape, rows: sql.Composable, insert: sql.Composable) -> 
     )
 
 
-def _typed_fill(shape: Shape, binary: bool) -> tuple[sql.Composed, sql.Composed]:
-    """The staged rows cast into the typed table in one statement; when some do not
-    cast, each row is cast on its own first (into variables of the column types, which
-    apply modifiers as an assignment does) and those that fail are set aside."""
+def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, sql.Composed]:
+    """The staged rows cast into the typed table in one statement. When some do not
+    cast, the rows whose text does not look like its type (`_looks_valid`) are set aside
+    to be tried on their own, and the rest cast in one statement; when that fails too,
+    or ``exact`` (a row set aside did cast: the rows are then tried in key order), each
+    row is cast on its own first (into variables of the column types, which apply
+    modifiers as an assignment does) and those that fail are set aside, in key order."""
     cols = _ident_list(tuple(c.name for c in shape.columns))
     needs = [(i, c) for i, c in enumerate(shape.columns) if _needs_cast(c, binary)]
     declare = sql.SQL("").join(
@@ -451,28 +570,54 @@ def _typed_fill(shape: Shape, binary: bool) -> tuple[sql.Composed, sql.Composed]
     insert = sql.SQL(
         "insert into {typed} ({o}, {cols}) select s.{o}, {casts} from {stage} s"
     ).format(typed=TYPED, o=_ORD, cols=cols, casts=_casts(shape, binary), stage=STAGE)
-    fill = sql.SQL(
-        """
-  begin
-    {insert};
-  exception when {errors} then
-    for r in select * from {stage} loop
+    rest = sql.SQL("{} where not exists (select 1 from {} b where b.{} = s.{})").format(
+        insert, BAD, _ORD, _ORD
+    )
+    each = sql.SQL(
+        """for r in select * from {stage} loop
       begin
         {assign}
       exception when {errors} then
         insert into {bad} values (r.{o}, true, true);
       end;
     end loop;
-    {insert} where not exists (select 1 from {bad} b where b.{o} = s.{o});
+    {rest};"""
+    ).format(stage=STAGE, assign=assign, errors=_ROW_ERRORS, bad=BAD, o=_ORD, rest=rest)
+    if not exact and any(_looks_valid(c) is not None for _, c in needs):
+        each = sql.SQL(
+            """begin
+      -- which columns do not cast (each on its own, every row): only their rows that
+      -- do not look like the type are set aside; a column with no such test: every row
+      -- on its own{columns}
+      if untestable then
+        raise exception using errcode = 'data_exception';
+      end if;
+      {rest};
+    exception when {errors} then
+      {each}
+    end;"""
+        ).format(
+            columns=sql.Composed([_set_aside(c) for _, c in needs]),
+            rest=rest,
+            errors=_ROW_ERRORS,
+            each=each,
+        )
+        declare = sql.SQL("{}\n  ok boolean; untestable boolean := false;").format(declare)
+    fill = sql.SQL(
+        """
+  begin
+    {insert};
+  exception when {errors} then
+    {each}
   end;
   create index on {typed} ({o});"""
-    ).format(
-        insert=insert, errors=_ROW_ERRORS, stage=STAGE, assign=assign, bad=BAD, o=_ORD, typed=TYPED
-    )
+    ).format(insert=insert, errors=_ROW_ERRORS, each=each, o=_ORD, typed=TYPED)
     return fill, declare
 
 
-def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
+def _block(
+    shape: Shape, binary: bool, typed: bool, n: int, fresh: bool, *, exact: bool
+) -> sql.Composed:
     cols = _ident_list(tuple(c.name for c in shape.columns))
     tcols = _ident_list(tuple(c.name for c in shape.columns), "t")
     rows = TYPED if typed else STAGE
@@ -481,16 +626,20 @@ def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
     fill: sql.Composable = sql.SQL("")
     declare: sql.Composable = sql.SQL("")
     if typed:
-        fill, declare = _typed_fill(shape, binary)
+        fill, declare = _typed_fill(shape, binary, exact)
     run = sql.SQL(
         "{insert} select {tcols} from {rows} t where t.{o} >= lo and t.{o} < hi and not exists"
         " (select 1 from {bad} b where b.{o} = t.{o});"
         " get diagnostics c = row_count; written := written + c;"
     ).format(insert=insert, tcols=tcols, rows=rows, o=_ORD, bad=BAD)
-    one = sql.SQL(
-        """begin
+
+    def one(cast: sql.Composable) -> sql.Composed:
+        """Row r.o on its own (``cast``: what follows when a row set aside as not casting
+        is written)."""
+        return sql.SQL(
+            """begin
         if r.cb then
-          {insert} select {casts} from {stage} s where s.{o} = r.o;
+          {insert} select {casts} from {stage} s where s.{o} = r.o;{cast}
         else
           {insert} select {tcols} from {rows} t where t.{o} = r.o;
         end if;
@@ -499,16 +648,18 @@ def _block(shape: Shape, binary: bool, typed: bool, n: int) -> sql.Composed:
         get stacked diagnostics m = message_text, d = pg_exception_detail;
         insert into {out} values (r.o, m, d);
       end;"""
-    ).format(
-        insert=insert,
-        casts=_casts(shape, binary),
-        stage=STAGE,
-        o=_ORD,
-        tcols=tcols,
-        rows=rows,
-        errors=_ROW_ERRORS,
-        out=OUT,
-    )
+        ).format(
+            insert=insert,
+            casts=_casts(shape, binary),
+            stage=STAGE,
+            o=_ORD,
+            cast=cast,
+            tcols=tcols,
+            rows=rows,
+            errors=_ROW_ERRORS,
+            out=OUT,
+        )
+
     return sql.SQL(
         """
 declare
@@ -521,9 +672,9 @@ begin
   {predictions}
   if safe then update {bad} set single = true; end if;
   -- rows predicted refused, each on its own: nothing else of the batch bears on them{emulated}
-  for r in select b.{o} as o, false as cb from {bad} b where not b.single and not b.settled
+  for r in select b.{o} as o, b.castbad as cb from {bad} b where not b.single and not b.settled
            order by 1 loop
-    {one}
+    {first}
   end loop;
   -- the rest in key order: runs between the single rows, halved where they fail
   for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single
@@ -540,11 +691,14 @@ end"""
         safe=sql.SQL("true" if shape.ordered else "false"),
         fill=fill,
         declare=declare,
-        predictions=sql.Composed(_predictions(shape, rows)),
-        emulated=_written_out(shape, rows, insert),
+        predictions=sql.Composed(_predictions(shape, rows, fresh)),
+        emulated=_written_out(shape, rows, insert, fresh),
         bad=BAD,
         o=_ORD,
-        one=one,
+        # out of key order, a row that casts after all could take a unique value from
+        # a row before it: the block starts again with every row in key order
+        first=one(sql.SQL("\n          raise exception {};").format(sql.Literal(_REORDER))),
+        one=one(sql.SQL("")),
         end=sql.Literal(n + 1),
         run=_bisect(run, refuse),
     )

@@ -374,7 +374,7 @@ class _Run:
         else:
             with self.target.transaction():
                 ledger.set_status(self.target, self.run_id, "running")
-            rejectlog.rebuild(self.target, self.run_id, reject_path)
+            rejects.adopt(rejectlog.rebuild(self.target, self.run_id, reject_path))
         self.emit("run", resumed=run is not None, plan=plan.to_json())
         log.info(
             "%s run %s: %d table(s), ~%d rows",
@@ -402,7 +402,9 @@ class _Run:
         self.target.execute("set synchronous_commit = on")
         with self.target.transaction():
             ledger.set_status(self.target, self.run_id, "done")
-        rejectlog.rebuild(self.target, self.run_id, reject_path)
+        # the file is the ledger's copy: rebuilt unless it is just as this run wrote it
+        if not rejects.intact(ledger.total_rejected(self.target, self.run_id)):
+            rejectlog.rebuild(self.target, self.run_id, reject_path)
         self.emit("done")
         done = self._report(self.target, plan, "done", run is not None, reject_path, None)
         log.info(
@@ -689,6 +691,8 @@ class _Run:
         --append run can meet them, as every other run starts on empty tables."""
         if not self.appending:
             return []
+        if loaded.preexisting is not None:
+            return list(loaded.preexisting)
         return ownership.preexisting_keys(
             conn.target,
             table.schema,

@@ -15,6 +15,8 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,9 @@ from ormshift.transfer.keyset import (
     range_predicate,
     text_key,
 )
+from ormshift.transfer.ownership import keys_in_range
 from ormshift.transfer.plan import TablePlan
-from ormshift.transfer.shape import shape_of
+from ormshift.transfer.shape import Shape, shape_of
 
 #: Errors that belong to the rows of a batch, not to the connection or the schema.
 ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
@@ -60,16 +63,27 @@ class Reject:
     row: Any
     error: str
 
-    def to_json(self) -> str:
-        raw = isinstance(self.row, RawJson)
-        line = json.dumps(
-            {"table": self.table, "key": self.key, "row": None if raw else self.row,
-             "error": self.error},
+    @cached_property
+    def line(self) -> str:
+        """The reject as one JSON line (members sorted), made once: it goes into the
+        ledger and into the file."""
+        if isinstance(self.row, RawJson) and all(isinstance(v, str) for v in self.key.values()):
+            # the row is the JSON text the database wrote: put in as it is, and the rest
+            # encoded as json.dumps would (parsing the row and writing it back cost more
+            # than the rest of a reject)
+            key = ", ".join(f"{_string(k)}: {_string(v)}" for k, v in sorted(self.key.items()))
+            return (
+                f'{{"error": {_string(self.error)}, "key": {{{key}}}, "row": {self.row},'
+                f' "table": {_string(self.table)}}}'
+            )
+        return json.dumps(
+            {"table": self.table, "key": self.key, "row": self.row, "error": self.error},
             sort_keys=True,
             default=str,
-        )  # fmt: skip
-        # "row" is the only member that can be null, and a string can hold no bare quote
-        return line.replace('"row": null', f'"row": {self.row}', 1) if raw else line
+        )
+
+    def to_json(self) -> str:
+        return self.line
 
 
 def describe(exc: psycopg.Error) -> str:
@@ -89,14 +103,16 @@ def reason(message: str, detail: str | None) -> str:
 
 @dataclass
 class Loaded:
-    """What one batch wrote. ``written_keys`` lists the keys of the rows written when
-    some were refused (None means every row read was written); rollback needs it to
-    tell the run's rows from rows the target already had inside the batch's range."""
+    """What one batch wrote. Rollback needs to tell the run's rows from rows the target
+    already had inside the batch's range: ``preexisting`` lists those when the batch
+    read them before it wrote, else ``written_keys`` lists the keys of the rows written
+    when some were refused (None means every row read was written)."""
 
     copied: Copied
     rejects: list[Reject]
     rejected_keys: list[Key]
     written_keys: list[Key] | None = None
+    preexisting: list[Key] | None = None
 
 
 def bisect(
@@ -191,7 +207,7 @@ def classified_batch(
     shape = shape_of(target, table)
     if shape is None:
         return None
-    keys = _keys(source, table, source_schema, lo, hi)
+    preexisting = keys_in_range(target, table.schema, table.target, table.target_key, lo, hi)
     digest = hashlib.sha1(usedforsecurity=False)
     out_query, params = copy_out(table, source_schema, lo, hi)
     t0 = time.perf_counter()
@@ -207,18 +223,50 @@ def classified_batch(
 
     try:
         with target.transaction():
-            result = classify(target, shape, table.binary, write)
+            result = classify(
+                target, shape, table.binary, write, fresh=_fresh(table, shape, preexisting)
+            )
     except _NOT_CLASSIFIED:
         return None
     done = time.perf_counter()
-    if result.written + len(result.refused) != len(keys):
-        raise TransferError(
-            f"table {table.name!r}: the batch after {lo} staged "
-            f"{result.written + len(result.refused)} rows for {len(keys)} keys; the batch was "
-            "rolled back"
-        )
     copied = Copied(result.written, digest.hexdigest(), staged - t0, done - staged, _fmt(table))
-    return _loaded(source, table, source_schema, (lo, hi), keys, result, copied)
+    positions = [i for i, _, _ in result.refused]
+    found = rows_at(source, table, source_schema, lo, hi, positions)
+    if [p for p, _, _ in found] != positions:
+        raise TransferError(
+            f"table {table.name!r}: the rows the target refused in the batch after {lo} are "
+            "not where the batch had them on the source; the batch was rolled back"
+        )
+    rejects = [
+        Reject(
+            table=table.name,
+            key=dict(zip(table.key, k, strict=True)),
+            row=row,
+            error=reason(message, detail),
+        )
+        for (_, k, row), (_, message, detail) in zip(found, result.refused, strict=True)
+    ]
+    return Loaded(copied, rejects, [k for _, k, _ in found], preexisting=preexisting)
+
+
+#: key types whose values order the same on every server (no collation, no time zone)
+_ORDERED_ALIKE = frozenset(
+    ("smallint", "integer", "bigint", "numeric", "uuid", "date", "timestamp without time zone",
+     "timestamp with time zone")
+)  # fmt: skip
+
+
+def _fresh(table: TablePlan, shape: Shape, preexisting: Sequence[Key]) -> bool:
+    """No target row can share a key with the batch: the target has none in the batch's
+    range, and the key is of the same type on both sides, one that orders alike (so a
+    key in the source's range is in the target's)."""
+    if preexisting or not shape.unique_key or len(table.key_types) != len(table.key):
+        return False
+    by_name = {c.name: c for c in shape.columns}
+    return all(
+        by_name[t].fmt == src and by_name[t].base in _ORDERED_ALIKE
+        for src, t in zip(table.key_types, table.target_key, strict=True)
+    )
 
 
 def _keys(
@@ -236,28 +284,43 @@ def _keys(
     return source.execute(query, params).fetchall()
 
 
-def _loaded(
+_RN = "ormshift_rn"
+
+
+def rows_at(
     source: psycopg.Connection,
     table: TablePlan,
     source_schema: str,
-    bounds: tuple[Key | None, Key | None],
-    keys: Sequence[Key],
-    result: Classified,
-    copied: Copied,
-) -> Loaded:
-    bad = [keys[i] for i, _, _ in result.refused]
-    rows = reject_rows(source, table, source_schema, bad, *bounds)
-    rejects = [
-        Reject(
-            table=table.name,
-            key=dict(zip(table.key, k, strict=True)),
-            row=rows.get(k),
-            error=reason(message, detail),
-        )
-        for k, (_, message, detail) in zip(bad, result.refused, strict=True)
-    ]
-    refused = set(bad)
-    return Loaded(copied, rejects, bad, [k for k in keys if k not in refused])
+    lo: Key | None,
+    hi: Key | None,
+    positions: Sequence[int],
+) -> list[tuple[int, Key, RawJson]]:
+    """The rows at ``positions`` (0-based, key order) of (lo, hi]: each as its position,
+    its key as text and its JSON, in one query (the batch's snapshot is still open, so
+    the positions are those of the batch's own stream)."""
+    if not positions:
+        return []
+    where, params = range_predicate(table.key, lo, hi)
+    keys = [sql.Identifier(f"{_RN}_k{i}") for i in range(len(table.key))]
+    query = sql.SQL(
+        "select x.{rn} - 1, {k}, (select row_to_json(r) from (select {xcols}) r)::text"
+        " from (select row_number() over (order by {ord}) as {rn}, {keys}, {cols} from {t} s"
+        " where {where}) x where x.{rn} = any(%s::bigint[]) order by 1"
+    ).format(
+        rn=sql.Identifier(_RN),
+        k=sql.SQL(", ").join(sql.SQL("x.{}::text").format(k) for k in keys),
+        xcols=sql.SQL(", ").join(sql.SQL("x.{}").format(sql.Identifier(c)) for c in table.columns),
+        ord=order_by(table.key, alias="s"),
+        keys=sql.SQL(", ").join(
+            sql.SQL("s.{} as {}").format(sql.Identifier(c), k)
+            for c, k in zip(table.key, keys, strict=True)
+        ),
+        cols=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in table.columns),
+        t=qualified(source_schema, table.name),
+        where=where,
+    )
+    rows = source.execute(query, [*params, [p + 1 for p in positions]]).fetchall()
+    return [(int(r[0]), tuple(str(v) for v in r[1:-1]), RawJson(r[-1])) for r in rows]
 
 
 def reject_rows(
@@ -396,19 +459,45 @@ def _reject(
 
 
 class RejectFile:
-    """Appends rejects as JSON lines, opened only when there is a first one."""
+    """Appends rejects as JSON lines, opened only when there is a first one; remembers
+    what the file should be after its last append (`intact`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0
+        self.baseline = 0  # lines the file held when this run took it over (a resume)
+        self._seen: tuple[int, int, int] | None = None
+        self._foreign = path.exists()  # lines in it are not this run's until rebuilt
+
+    def adopt(self, lines: int) -> None:
+        """The file was just rebuilt with ``lines`` lines."""
+        self.baseline, self.count = lines, 0
+        self._seen = self._stat()
+        self._foreign = False
 
     def write(self, rejects: Sequence[Reject]) -> None:
         if not rejects:
             return
         try:
             with self.path.open("a", encoding="utf-8") as fh:
-                for r in rejects:
-                    fh.write(r.to_json() + "\n")
+                fh.writelines(r.line + "\n" for r in rejects)
         except OSError as exc:
             raise OutputError(f"cannot write the reject file {self.path}: {exc.strerror}") from exc
         self.count += len(rejects)
+        self._seen = self._stat()
+
+    def intact(self, total: int) -> bool:
+        """The file holds the run's ``total`` rejects as this process wrote them (same
+        file, same size since its last append): no rebuild needed."""
+        if self._foreign:
+            return False
+        if total == 0:
+            return self._seen is None and not self.path.exists()
+        return self.baseline + self.count == total and self._seen == self._stat()
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_size)
