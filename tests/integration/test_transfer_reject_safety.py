@@ -9,8 +9,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from ormshift.transfer import ledger
 from tests.integration.test_transfer_support import kill_after, query, run_sql
 
 CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
@@ -171,3 +173,18 @@ def test_a_table_whose_every_row_is_refused_fails_the_run(
     both = _cli("migrate", "--source", src, "--target", tgt, cwd=tmp_path)
     assert both.returncode == 0, both.stderr
     assert query(tgt, "select count(*) from child") == [(60,)]
+
+
+def test_reject_lines_keep_every_character_in_the_ledger(make_db: Callable[[str], str]) -> None:
+    """Backslashes, tabs, newlines and non-ASCII text come back from the ledger as given
+    (its lines are sent in COPY's text format)."""
+    url = make_db("tgt")
+    lines = ['{"a": "x\\\\y"}', "tab\there", "new\nline\r\n", "\\N", "é ü \\t", ""]
+    with psycopg.connect(url) as conn:
+        ledger.ensure(conn)
+        ledger.create_run(conn, "r1", "src", "public", {}, {})
+        ledger.record_rejects(conn, "r1", "we\tird", 3, lines)
+        got = conn.execute(
+            "select table_name, batch_no, line from ormshift.rejects order by seq"
+        ).fetchall()
+    assert got == [("we\tird", 3, line) for line in lines]

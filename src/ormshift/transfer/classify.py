@@ -5,12 +5,18 @@ source sends (text columns, or the target's own types for binary COPY), then one
 PL/pgSQL block on the target:
 
 1. casts the staged rows to the target's column types in one statement (assignment
-   semantics, as COPY parses them); when some do not cast, each row is cast on its own
-   into variables of those types and the failing ones are set aside;
+   semantics, as COPY parses them); when some do not cast, each column is cast on its
+   own over the batch, and of the columns that fail, the rows whose text does not look
+   like the type (digits for an integer, a number, a uuid, a boolean, an enum's label,
+   a length) are set aside to be tried on their own. Where no such test exists or it
+   lets a bad value through, each row is cast on its own into variables of those types
+   instead, in key order; and when a row set aside turns out to cast, the block starts
+   again that way, so that no row is written out of key order;
 2. predicts the rows the target will refuse, one statement per kind: NULL in a NOT NULL
    column and a false CHECK (in one scan), a foreign key whose parent is missing, a
-   unique value the target already holds; rows sharing a unique value with another row
-   of the batch are marked to be tried one by one, in key order;
+   unique value the target already holds (not looked up under the batch's own key when
+   the target has no row in the batch's key range: ``fresh``); rows sharing a unique
+   value with another row of the batch are marked to be tried one by one, in key order;
 3. writes out the reasons of the predicted rows as the server words them (NOT NULL and
    CHECK with the "Failing row contains (...)" detail, unique and foreign key with their
    "Key (...)=(...)" detail), and checks each kind with one real ``INSERT`` of its first

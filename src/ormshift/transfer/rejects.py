@@ -71,7 +71,13 @@ class Reject:
             # the row is the JSON text the database wrote: put in as it is, and the rest
             # encoded as json.dumps would (parsing the row and writing it back cost more
             # than the rest of a reject)
-            key = ", ".join(f"{_string(k)}: {_string(v)}" for k, v in sorted(self.key.items()))
+            if len(self.key) == 1:
+                ((k, v),) = self.key.items()
+                key = f"{_string(k)}: {_string(v)}"
+            else:
+                key = ", ".join(
+                    [f"{_string(k)}: {_string(v)}" for k, v in sorted(self.key.items())]
+                )
             return (
                 f'{{"error": {_string(self.error)}, "key": {{{key}}}, "row": {self.row},'
                 f' "table": {_string(self.table)}}}'
