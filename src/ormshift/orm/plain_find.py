@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Engine, Select
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, Select
 from sqlalchemy.orm.attributes import instance_dict, instance_state
 from sqlalchemy.orm.exc import UnmappedColumnError
 
+from ormshift.orm.guard import engine_watched as watched
+from ormshift.orm.guard import session_watched
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.options import FindOptions
 from ormshift.orm.write_cache import cursor_rows
@@ -45,31 +46,6 @@ _LIMIT = 2048
 _LOCK = threading.Lock()
 _NONE = object()
 _COLUMN_STRATEGY = (("deferred", False), ("instrument", True))
-# what the generic path's session (begun, run, closed) would tell its listeners
-_SESSION_EVENTS = (
-    "do_orm_execute",
-    "after_transaction_create",
-    "after_transaction_end",
-    "after_begin",
-    "before_commit",
-    "after_commit",
-    "after_rollback",
-    "after_soft_rollback",
-    "loaded_as_persistent",
-    "persistent_to_detached",
-)
-# ``begin``/``rollback``: the generic path's session begins (and ends) a transaction on
-# its connection, which listeners of those would see
-_CONNECTION_EVENTS = (
-    "before_execute",
-    "after_execute",
-    "before_cursor_execute",
-    "after_cursor_execute",
-    "begin",
-    "commit",
-    "rollback",
-)
-_DIALECT_EVENTS = ("handle_error", "do_execute", "do_setinputsizes")
 
 
 @dataclass
@@ -94,27 +70,6 @@ _PLANS: dict[tuple[Any, ...], _Plan | None] = {}
 def is_plain(info: EntityInfo, opts: FindOptions) -> bool:
     """Options whose statement loads nothing but ``info``'s own columns."""
     return not (opts.relations or opts.select or opts.lock) and info.lazy_relations_only
-
-
-def session_watched(probe: Session) -> bool:
-    """Someone listens to the sessions made like ``probe`` (its class or sessionmaker):
-    the generic path's session would tell them about the find."""
-    dispatch = probe.dispatch
-    return any(getattr(dispatch, name, None) for name in _SESSION_EVENTS)
-
-
-def watched(engine: Engine) -> bool:
-    """Someone watches statements on ``engine``'s connections: echo (or INFO logging),
-    execution or transaction listeners, dialect execution hooks; or its statements are
-    rewritten at execution (``schema_translate_map``). A connection's own listeners can
-    only be added once it exists, so the engine's say it all for one made here."""
-    dispatch, dialect = engine.dispatch, engine.dialect.dispatch
-    return bool(
-        engine._should_log_info()
-        or any(getattr(dispatch, name) for name in _CONNECTION_EVENTS)
-        or any(getattr(dialect, name) for name in _DIALECT_EVENTS)
-        or "schema_translate_map" in engine.get_execution_options()
-    )
 
 
 def _plain_mapper(info: EntityInfo) -> bool:

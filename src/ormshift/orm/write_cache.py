@@ -51,6 +51,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from ormshift.orm.cache import _Uncacheable, _where
 from ormshift.orm.errors import OrmError
+from ormshift.orm.guard import connection_watched
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.where import BINDS, Binds
 from ormshift.orm.writes import _is_primitive, criteria_condition
@@ -266,23 +267,9 @@ def _list_only(type_: Any, dialect: Any) -> bool:
     )
 
 
-_EXECUTE_EVENTS = (
-    "before_execute",
-    "after_execute",
-    "before_cursor_execute",
-    "after_cursor_execute",
-)
-
-
 def observed(connection: Any) -> bool:
-    """Someone watches statements on this connection: echo, or execution listeners
-    (other events, such as the isolation level's ``engine_connect``, do not count)."""
-    dispatch = connection.dispatch
-    return bool(
-        connection._echo
-        or any(getattr(dispatch, name) for name in _EXECUTE_EVENTS)
-        or connection.dialect.dispatch.handle_error
-    )
+    """Someone could tell a statement on this connection (`guard.connection_watched`)."""
+    return connection_watched(connection)
 
 
 def run(connection: Any, key: tuple[Any, ...] | None, stmt: Any, params: Any) -> Written:

@@ -1,0 +1,81 @@
+"""Whether the ORM's fast paths must step aside: one guard for reads and writes.
+
+`ormshift.orm.plain_find` (plain finds) and `ormshift.orm.write_cache` (cached write
+statements) skip parts of SQLAlchemy's per-statement work. They may only do so when
+nobody could tell: no echo or INFO logging of statements, no listener of statement,
+transaction or dialect execution events, and no ``schema_translate_map`` (which
+rewrites each statement's table names at execution). Any of these sends both paths
+through SQLAlchemy, so that reads and writes always see the same thing. A find also
+steps aside for listeners of the sessions it would otherwise make (`session_watched`).
+
+The two private SQLAlchemy reads the checks need are here and nowhere else:
+``Engine._should_log_info()`` (whether the engine logs statements, echo or the
+``sqlalchemy.engine`` logger at INFO) and ``Connection._echo`` (the same, decided when
+the connection was made). Both exist through SQLAlchemy 2.0; the guard tests
+(tests/integration/test_orm_fast_path_guard.py) fail if either stops meaning that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+__all__ = ["connection_watched", "engine_watched", "session_watched"]
+
+#: statement and transaction events of connections (``begin``/``rollback``: the generic
+#: find's session begins and ends a transaction on its connection, which they would see)
+_CONNECTION_EVENTS = (
+    "before_execute",
+    "after_execute",
+    "before_cursor_execute",
+    "after_cursor_execute",
+    "begin",
+    "commit",
+    "rollback",
+)
+_DIALECT_EVENTS = ("handle_error", "do_execute", "do_setinputsizes")
+#: what the generic find's session (begun, run, closed) would tell its listeners
+_SESSION_EVENTS = (
+    "do_orm_execute",
+    "after_transaction_create",
+    "after_transaction_end",
+    "after_begin",
+    "before_commit",
+    "after_commit",
+    "after_rollback",
+    "after_soft_rollback",
+    "loaded_as_persistent",
+    "persistent_to_detached",
+)
+
+
+def _hooked(dispatch: Any, dialect: Any, options: Any) -> bool:
+    return bool(
+        any(getattr(dispatch, name) for name in _CONNECTION_EVENTS)
+        or any(getattr(dialect.dispatch, name) for name in _DIALECT_EVENTS)
+        or "schema_translate_map" in options
+    )
+
+
+def engine_watched(engine: Engine) -> bool:
+    """Someone could tell a statement on a new connection of ``engine`` (a connection's
+    own listeners can only be added once it exists: the engine's say it all)."""
+    return bool(engine._should_log_info()) or _hooked(
+        engine.dispatch, engine.dialect, engine.get_execution_options()
+    )
+
+
+def connection_watched(connection: Connection) -> bool:
+    """Someone could tell a statement on ``connection`` (its own listeners and options,
+    which include its engine's)."""
+    return bool(connection._echo) or _hooked(
+        connection.dispatch, connection.dialect, connection.get_execution_options()
+    )
+
+
+def session_watched(probe: Session) -> bool:
+    """Someone listens to the sessions made like ``probe`` (its class or sessionmaker)."""
+    dispatch = probe.dispatch
+    return any(getattr(dispatch, name, None) for name in _SESSION_EVENTS)
