@@ -22,7 +22,7 @@ import psycopg
 import pytest
 
 from ormshift.mapping import Mapping, parse_mapping
-from ormshift.transfer import ownership
+from ormshift.transfer import ownership, rejects
 from ormshift.transfer.copy import stream_range
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.plan import TablePlan, build_plan
@@ -143,7 +143,22 @@ def reasons(batches: list[Batch]) -> list[str]:
     return [r[3] for b in batches for r in b.rejects]
 
 
-def test_check_constraint(make_db: Callable[[str], str]) -> None:
+def predicted(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each refused batch took the path that copies it straight (`predict`)."""
+    taken: list[bool] = []
+    real = rejects.predicted_batch
+
+    def spy(*args: Any) -> Any:
+        out = real(*args)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(rejects, "predicted_batch", spy)
+    return taken
+
+
+def test_check_constraint(make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = predicted(monkeypatch)
     got = compare(
         make_db,
         (
@@ -161,9 +176,11 @@ def test_check_constraint(make_db: Callable[[str], str]) -> None:
         " (Failing row contains (7, -7, l7).)"
     )
     assert len(reasons(got)) == 400 // 7
+    assert taken and all(taken)  # every refused batch copied straight
 
 
-def test_not_null(make_db: Callable[[str], str]) -> None:
+def test_not_null(make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = predicted(monkeypatch)
     got = compare(
         make_db,
         (
@@ -175,9 +192,13 @@ def test_not_null(make_db: Callable[[str], str]) -> None:
         50,
     )
     assert reasons(got)[0].startswith('null value in column "qty" of relation "item"')
+    assert taken and all(taken)  # every refused batch copied straight
 
 
-def test_unique_against_existing_rows(make_db: Callable[[str], str]) -> None:
+def test_unique_against_existing_rows(
+    make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = predicted(monkeypatch)
     got = compare(
         make_db,
         (
@@ -198,6 +219,7 @@ def test_unique_against_existing_rows(make_db: Callable[[str], str]) -> None:
         in (reasons(got)[0])
     )
     assert any('"item_code_key" (Key (code)=(c10) already exists.)' in r for r in reasons(got))
+    assert taken and all(taken)  # every refused batch copied straight
 
 
 def test_the_targets_own_rows_inside_refused_batches(make_db: Callable[[str], str]) -> None:
@@ -222,7 +244,10 @@ def test_the_targets_own_rows_inside_refused_batches(make_db: Callable[[str], st
     assert len(owned) == len(range(2, 300, 4))
 
 
-def test_duplicates_within_a_batch(make_db: Callable[[str], str]) -> None:
+def test_duplicates_within_a_batch(
+    make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = predicted(monkeypatch)
     got = compare(
         make_db,
         (
@@ -238,9 +263,13 @@ def test_duplicates_within_a_batch(make_db: Callable[[str], str]) -> None:
     )
     assert any("already exists" in r for r in reasons(got))
     assert any("check constraint" in r for r in reasons(got))
+    assert taken == [False] * len(taken) and taken  # rows share a value: staged whole
 
 
-def test_foreign_key_to_a_missing_parent(make_db: Callable[[str], str]) -> None:
+def test_foreign_key_to_a_missing_parent(
+    make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = predicted(monkeypatch)
     got = compare(
         make_db,
         (
@@ -260,6 +289,7 @@ def test_foreign_key_to_a_missing_parent(make_db: Callable[[str], str]) -> None:
         'insert or update on table "child" violates foreign key constraint'
         ' "child_parent_id_fkey" (Key (parent_id)=(1) is not present in table "parent".)'
     )
+    assert taken and all(taken)  # every refused batch copied straight
 
 
 def test_value_too_long_and_bad_casts_on_the_text_path(make_db: Callable[[str], str]) -> None:

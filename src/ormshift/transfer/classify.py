@@ -371,16 +371,26 @@ def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
     ).format(bad=BAD, o=_ORD, rows=rows, cond=cond)
 
 
-def _predictions(shape: Shape, rows: sql.Composable, fresh: bool) -> list[sql.Composed]:
-    """Statements marking rows of ``rows`` (alias t) the target is expected to refuse."""
+def _predictions(
+    shape: Shape, rows: sql.Composable, fresh: bool, nulls: sql.Composable | None = None
+) -> list[sql.Composed]:
+    """Statements marking rows of ``rows`` (alias t) the target is expected to refuse
+    (``nulls``: a column of ``rows`` that says a NOT NULL column is null, instead of
+    looking at those columns)."""
 
     def mark(cond: sql.Composable) -> sql.Composed:
         return _guarded(_marking(rows, cond))
 
     out: list[sql.Composed] = []
-    local: list[sql.Composable] = [
-        sql.SQL("t.{} is null").format(sql.Identifier(c.name)) for c in shape.columns if c.not_null
-    ]
+    local: list[sql.Composable] = (
+        [
+            sql.SQL("t.{} is null").format(sql.Identifier(c.name))
+            for c in shape.columns
+            if c.not_null
+        ]
+        if nulls is None
+        else [sql.SQL("t.{}").format(nulls)]
+    )
     local += [sql.SQL("not coalesce(({}), true)").format(sql.SQL(x)) for _, x in shape.checks]
     if len(local) > 1:  # one scan for all; each on its own if one of them cannot run
         each = sql.Composed([mark(x) for x in local])

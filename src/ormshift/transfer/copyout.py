@@ -17,8 +17,9 @@ transaction stays usable.
 from __future__ import annotations
 
 import select
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from typing import Any
 
 import psycopg
 from psycopg import errors, pq, sql
@@ -165,11 +166,70 @@ class CopyStream:
         if chunk:
             yield bytes(chunk)
 
+    def split(
+        self, aside: Container[int], kept: list[bytes], digest: Any | None = None
+    ) -> Iterator[bytes]:
+        """The COPY's data without the rows at positions ``aside`` (0-based, binary
+        format: the file header and trailer stay), in chunks; those rows go to ``kept``
+        (as data messages without the header), and every message, as read, to
+        ``digest`` (so it is the checksum of the whole stream)."""
+        assert self._binary, "rows are split out of binary COPY data only"
+        pgconn = self._conn.pgconn
+        get = pgconn.get_copy_data
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN)
+        update = digest.update if digest is not None else None
+        chunk = bytearray()
+        i = -1  # the position of the message just read (the trailer: one past the rows)
+        while True:
+            nbytes, data = get(1)
+            if nbytes > 0:
+                i += 1
+                if update is not None:
+                    update(data)
+                if i in aside:
+                    row = bytes(data)
+                    if i == 0:  # the file header comes first: it stays in the stream
+                        n = _header_length(row)
+                        chunk += row[:n]
+                        row = row[n:]
+                    kept.append(row)
+                else:
+                    chunk += data
+                if len(chunk) >= CHUNK_BYTES:
+                    yield bytes(chunk)
+                    chunk.clear()
+            elif nbytes == 0:
+                poller.poll()
+                pgconn.consume_input()
+            elif nbytes == -1:
+                break
+            else:
+                raise _fail(self._conn, None)
+        for result in _results(self._conn):
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                raise _fail(self._conn, result)
+            self.rows = result.command_tuples or 0
+        self.finished = True
+        if chunk:
+            yield bytes(chunk)
+
     def drain(self) -> None:
         """Read the COPY to its end; a cancel would abort the source's transaction."""
         if not self.finished:
             for _ in self:
                 pass
+
+
+#: binary COPY's file header: signature, flags, then the length of an extension area
+HEADER = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _header_length(message: bytes) -> int:
+    """Where the first row starts in the first message of a binary COPY."""
+    if not message.startswith(HEADER):
+        raise psycopg.DataError("the source's binary COPY data does not start with its header")
+    return len(HEADER) + 8 + int.from_bytes(message[len(HEADER) + 4 : len(HEADER) + 8], "big")
 
 
 def _last_two(chunk: bytearray, p: int, q: int, before: tuple[bytes, ...]) -> tuple[bytes, ...]:

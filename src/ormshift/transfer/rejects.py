@@ -39,6 +39,7 @@ from ormshift.transfer.keyset import (
 )
 from ormshift.transfer.ownership import keys_in_range
 from ormshift.transfer.plan import TablePlan
+from ormshift.transfer.predict import predicted_batch
 from ormshift.transfer.shape import Shape, shape_of
 
 #: Errors that belong to the rows of a batch, not to the connection or the schema.
@@ -214,6 +215,21 @@ def classified_batch(
     if shape is None:
         return None
     preexisting = keys_in_range(target, table.schema, table.target, table.target_key, lo, hi)
+    fresh = _fresh(table, shape, preexisting)
+    try:  # the rows it will refuse set aside, the rest straight in (`predict`)
+        with target.transaction():
+            predicted = predicted_batch(source, target, table, source_schema, lo, hi, shape, fresh)
+    except _NOT_CLASSIFIED:
+        predicted = None
+    if predicted is not None:
+        copied = Copied(
+            predicted.written,
+            predicted.checksum,
+            predicted.read_seconds,
+            predicted.write_seconds,
+            _fmt(table),
+        )
+        return _loaded(source, table, source_schema, lo, hi, predicted.refused, copied, preexisting)
     digest = hashlib.sha1(usedforsecurity=False)
     out_query, params = copy_out(table, source_schema, lo, hi)
     t0 = time.perf_counter()
@@ -229,14 +245,26 @@ def classified_batch(
 
     try:
         with target.transaction():
-            result = classify(
-                target, shape, table.binary, write, fresh=_fresh(table, shape, preexisting)
-            )
+            result = classify(target, shape, table.binary, write, fresh=fresh)
     except _NOT_CLASSIFIED:
         return None
     done = time.perf_counter()
     copied = Copied(result.written, digest.hexdigest(), staged - t0, done - staged, _fmt(table))
-    positions = [i for i, _, _ in result.refused]
+    return _loaded(source, table, source_schema, lo, hi, result.refused, copied, preexisting)
+
+
+def _loaded(
+    source: psycopg.Connection,
+    table: TablePlan,
+    source_schema: str,
+    lo: Key | None,
+    hi: Key | None,
+    refused: Sequence[tuple[int, str, str]],
+    copied: Copied,
+    preexisting: list[Key],
+) -> Loaded:
+    """A sorted-out batch with its rejects: the refused rows taken from the source."""
+    positions = [i for i, _, _ in refused]
     found = rows_at(source, table, source_schema, lo, hi, positions)
     if [p for p, _, _ in found] != positions:
         raise TransferError(
@@ -250,7 +278,7 @@ def classified_batch(
             row=row,
             error=reason(message, detail),
         )
-        for (_, k, row), (_, message, detail) in zip(found, result.refused, strict=True)
+        for (_, k, row), (_, message, detail) in zip(found, refused, strict=True)
     ]
     return Loaded(copied, rejects, [k for _, k, _ in found], preexisting=preexisting)
 

@@ -32,8 +32,11 @@ order by a.attnum
 """
 # by name, the order the server evaluates them in (relcache sorts them so)
 _CHECKS = """
-select conname, pg_get_expr(conbin, conrelid) from pg_constraint
-where conrelid = %s::regclass and contype = 'c' order by conname
+select c.conname, pg_get_expr(c.conbin, c.conrelid),
+       array(select a.attname from unnest(c.conkey) k(n)
+             join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n)
+from pg_constraint c
+where c.conrelid = %s::regclass and c.contype = 'c' order by c.conname
 """
 _FOREIGN = """
 select con.conname, con.confmatchtype, con.condeferred, con.confrelid = con.conrelid,
@@ -106,6 +109,7 @@ class Shape:
     target: sql.Identifier
     columns: tuple[Column, ...]  # the plan's target columns, in its order
     checks: tuple[tuple[str, str], ...]  # (name, expression), by name
+    check_columns: tuple[str, ...]  # the columns the checks read
     foreign_keys: tuple[ForeignKey, ...]
     uniques: tuple[Unique, ...]  # plain unique indexes, all columns copied, index order
     ordered: bool  # something only a real insert in key order can tell
@@ -161,11 +165,14 @@ def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
             uniques.append(Unique(name, tuple(cols), tuple(shown)))
         else:
             ordered = True
-    checks = tuple((str(r[0]), str(r[1])) for r in target.execute(_CHECKS, [rel]).fetchall())
+    found = target.execute(_CHECKS, [rel]).fetchall()
+    checks = tuple((str(r[0]), str(r[1])) for r in found)
+    check_columns = tuple(dict.fromkeys(str(c) for r in found for c in r[2]))
     return Shape(
         target=sql.Identifier(table.schema, table.target),
         columns=tuple(by_name[c] for c in table.target_columns),
         checks=checks,
+        check_columns=check_columns,
         foreign_keys=tuple(fks),
         uniques=tuple(uniques),
         ordered=ordered,
