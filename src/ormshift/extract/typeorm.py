@@ -175,13 +175,18 @@ def extract_project(
 
 
 def sync_project(
-    project: Path, url: str, *, data_source: Path | None = None, typeorm_package: str = "typeorm"
+    project: Path,
+    url: str,
+    *,
+    data_source: Path | None = None,
+    entities: str | None = None,
+    typeorm_package: str = "typeorm",
 ) -> None:
     """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``."""
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
         compiled = compile_project(project, Path(tmp), typeorm_package=typeorm_package)
-        args = [*bridge_args(project, compiled, data_source, None), "--url", url]
+        args = [*bridge_args(project, compiled, data_source, entities), "--url", url]
         result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
         raise ExtractError(explain(result, project))

@@ -1,0 +1,32 @@
+"""The real-world applications: each a folder under apps/ holding what a user would have
+(a package.json pinning the app's npm packages, its lockfile) and the smallest glue that
+points ormshift at the entities (a data-source file or an entities glob)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+APPS_DIR = Path(__file__).resolve().parent / "apps"
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    #: a data-source file of the glue, relative to the app
+    data_source: str | None = None
+    #: an entities glob, relative to the app, where no data source can be had
+    entities: str | None = None
+    #: the package the app imports TypeORM as
+    typeorm_package: str = "typeorm"
+
+    @property
+    def source(self) -> Path:
+        return APPS_DIR / self.name
+
+
+APPS = (
+    # Vendure builds its DataSource at bootstrap; the glue runs that step (id and money
+    # strategies, custom fields) without starting the server
+    App("vendure", data_source="data-source.js"),
+)
