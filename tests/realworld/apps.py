@@ -19,6 +19,9 @@ class App:
     entities: str | None = None
     #: the package the app imports TypeORM as
     typeorm_package: str = "typeorm"
+    #: when TypeORM's own synchronize() cannot build the app's schema: what it fails with
+    #: (the models are then compared with the manifest, TypeORM's metadata, instead)
+    sync_fails_with: str | None = None
 
     @property
     def source(self) -> Path:
@@ -29,4 +32,14 @@ APPS = (
     # Vendure builds its DataSource at bootstrap; the glue runs that step (id and money
     # strategies, custom fields) without starting the server
     App("vendure", data_source="data-source.js"),
+    # Medusa 1.x builds its DataSource in its loaders: its models, as shipped, by glob.
+    # product_variant_money_amount is an entity and the junction of two owning many-to-many
+    # sides; synchronize() drops and re-adds its primary key, then drops one that is gone
+    # (Medusa creates its schema with migrations, never with synchronize)
+    App(
+        "medusa",
+        entities="node_modules/@medusajs/medusa/dist/models/*.js",
+        sync_fails_with='constraint "PK_acc7faece57e3a7c10fbb57dd81" of relation '
+        '"product_variant_money_amount" does not exist',
+    ),
 )
