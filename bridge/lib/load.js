@@ -108,7 +108,16 @@ function projectRequire(name) {
   return require(resolved);
 }
 
+// The bridge answers on stdout; what the user's code logs while it loads goes to stderr.
+function keepStdoutForAnswers() {
+  const util = require("util");
+  for (const name of ["log", "info", "debug"]) {
+    console[name] = (...items) => process.stderr.write(util.format(...items) + "\n");
+  }
+}
+
 function configure(args) {
+  keepStdoutForAnswers();
   if (args.projectDir) layout.projectDir = path.resolve(args.projectDir);
   if (args.rootDir) layout.rootDir = path.resolve(args.rootDir);
   if (args.outDir) layout.outDir = path.resolve(args.outDir);

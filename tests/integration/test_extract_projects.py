@@ -297,3 +297,26 @@ def test_a_pnpm_layout(tmp_path: Path) -> None:
     manifest = extract_project(project)
     assert manifest.source.typeorm_version == "1.1.1-pnpm"
     assert [t.name for t in manifest.tables] == ["account"]
+
+
+def test_an_app_that_logs_while_it_loads(tmp_path: Path) -> None:
+    """Compiled JavaScript as an npm package ships it (no tsconfig), whose modules log to
+    stdout when loaded: the manifest still comes back."""
+    project = write(
+        tmp_path / "app",
+        {
+            "package.json": json.dumps({"name": "app", "private": True}),
+            "models/thing.js": "const { Entity, PrimaryGeneratedColumn, Column } =\n"
+            '  require("typeorm");\n'
+            'console.log("loading the models");\n'
+            'console.info({ config: "printed" });\n'
+            "class Thing {}\n"
+            'PrimaryGeneratedColumn()(Thing.prototype, "id");\n'
+            'Column({ type: "varchar" })(Thing.prototype, "name");\n'
+            "Entity()(Thing);\n"
+            "module.exports = { Thing };\n",
+        },
+    )
+    manifest = extract_project(project, entities="models/*.js")
+    assert [t.name for t in manifest.tables] == ["thing"]
+    assert [c.name for c in manifest.tables[0].columns] == ["id", "name"]

@@ -164,7 +164,7 @@ def extract_project(
         data = json.loads(result)
     except json.JSONDecodeError as exc:
         raise ExtractError(
-            f"the Node bridge printed something that is not JSON: {exc.msg}"
+            f"the Node bridge printed something that is not JSON ({exc.msg}): {result[:200]!r}"
         ) from exc
     data.setdefault("source", {})["project"] = project.name
     data.setdefault("warnings", []).extend(
