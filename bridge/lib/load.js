@@ -251,6 +251,22 @@ async function collectProject(args) {
   return { typeorm, entities, options: {} };
 }
 
+// Forks that create the driver in initialize() (n8n's @n8n/typeorm) leave it unset until
+// a connection is made; building metadata needs one, and no connection: make it as
+// initialize() would.
+async function createDriver(ds) {
+  for (const sub of ["driver/DriverFactory", "dist/driver/DriverFactory"]) {
+    let factory;
+    try {
+      factory = projectRequire(`${layout.typeormPackage}/${sub}`).DriverFactory;
+    } catch {
+      continue;
+    }
+    if (factory) return typeof factory.create === "function" ? factory.create(ds) : new factory().create(ds);
+  }
+  throw new BridgeError("typeorm-version", `${layout.typeormPackage} made no driver and has no DriverFactory to make one`);
+}
+
 async function buildDataSource(args, extra) {
   const { typeorm, entities, options } = await collectProject(args);
   const dsOptions = {
@@ -266,6 +282,7 @@ async function buildDataSource(args, extra) {
   delete dsOptions.subscribers;
   const ds = new typeorm.DataSource(dsOptions);
   try {
+    if (!ds.driver) ds.driver = await createDriver(ds);
     await ds.buildMetadatas();
   } catch (err) {
     throw new BridgeError(err && err.name ? err.name : "metadata", (err && err.message) || String(err));

@@ -108,6 +108,23 @@ def bridge_args(
     return args
 
 
+def entity_folders(
+    project: Path, data_source: Path | None, entities: str | None
+) -> tuple[Path, ...]:
+    """The folders of the data-source file or of the entity files (the first few), from
+    which Node would resolve the TypeORM they import."""
+    found: list[Path] = []
+    if data_source is not None:
+        found.append((project / data_source).parent)
+    if entities:
+        for path in sorted(project.glob(entities)):
+            if path.parent not in found:
+                found.append(path.parent)
+            if len(found) >= 5:
+                break
+    return tuple(found)
+
+
 def explain(failure: BridgeFailure, project: Path) -> str:
     kind, msg = failure.kind, failure.message
     if kind == "ColumnTypeUndefinedError":
@@ -155,7 +172,12 @@ def extract_project(
         raise ExtractError(f"project path {project} is not a directory; give the project's root")
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-extract-") as tmp:
-        compiled = compile_project(project, Path(tmp), typeorm_package=typeorm_package)
+        compiled = compile_project(
+            project,
+            Path(tmp),
+            typeorm_package=typeorm_package,
+            search_from=entity_folders(project, data_source, entities),
+        )
         args = bridge_args(project, compiled, data_source, entities)
         result = run_script("extract.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
@@ -185,7 +207,12 @@ def sync_project(
     """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``."""
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
-        compiled = compile_project(project, Path(tmp), typeorm_package=typeorm_package)
+        compiled = compile_project(
+            project,
+            Path(tmp),
+            typeorm_package=typeorm_package,
+            search_from=entity_folders(project, data_source, entities),
+        )
         args = [*bridge_args(project, compiled, data_source, entities), "--url", url]
         result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
