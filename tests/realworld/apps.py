@@ -22,6 +22,9 @@ class App:
     #: when TypeORM's own synchronize() cannot build the app's schema: what it fails with
     #: (the models are then compared with the manifest, TypeORM's metadata, instead)
     sync_fails_with: str | None = None
+    #: differences between the manifest and what create_all made that have no TypeORM
+    #: schema to settle them (only with ``sync_fails_with``), each as ``str(Difference)``
+    known_differences: tuple[str, ...] = ()
 
     @property
     def source(self) -> Path:
@@ -41,5 +44,17 @@ APPS = (
         entities="node_modules/@medusajs/medusa/dist/models/*.js",
         sync_fails_with='constraint "PK_acc7faece57e3a7c10fbb57dd81" of relation '
         '"product_variant_money_amount" does not exist',
+    ),
+    # n8n's entities (@n8n/db) on its TypeORM fork; the glue asks n8n's own DI container
+    # for its Postgres DataSource options. ExecutionEntity.id is a string column with
+    # @Generated() (increment): synchronize() writes it with no type (n8n's migrations
+    # make it serial)
+    App(
+        "n8n",
+        data_source="data-source.js",
+        typeorm_package="@n8n/typeorm",
+        sync_fails_with='syntax error at or near "NOT"',
+        # the models make that column a plain varchar: there is no increment of a string
+        known_differences=("column-generation execution_entity.id: 'increment' != None",),
     ),
 )

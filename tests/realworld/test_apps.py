@@ -10,6 +10,7 @@ manifest (TypeORM's metadata, as the corpus parity tests do) instead."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from pathlib import Path
@@ -29,6 +30,7 @@ from ormshift.schema.compare import Snapshot
 from ..conftest import DatabaseFactory, create_schemas, require_extensions
 from ..golden.support import imported
 from ..integration.test_codegen_parity import create_all
+from ..integration.test_corpus_parity import in_schema
 from .apps import APPS, App
 from .conftest import FIGURES
 from .install import install
@@ -88,12 +90,30 @@ def compare_with_manifest(
         f"{app.name}: TypeORM's synchronize() no longer fails as recorded; compare with it"
     )
     assert schemas_of(manifest) == [manifest.default_schema]
+    declared = without_pk_uniques(in_schema(manifest, manifest.default_schema))
     with psycopg.connect(models_db, autocommit=True) as conn:
         reflected = reflect(conn)
-        differences = diff(server_canonical(conn, manifest), reflected)
-        assert differences == [], f"{app.name}: " + "\n".join(map(str, differences))
-        assert len(reflected.tables) == len(manifest.tables)
-        return elements(snapshot_url(models_db))
+        differences = diff(server_canonical(conn, declared), reflected)
+    assert sorted(map(str, differences)) == sorted(app.known_differences), f"{app.name}: " + (
+        "\n".join(map(str, differences))
+    )
+    assert len(reflected.tables) == len(manifest.tables)
+    return elements(snapshot_url(models_db))
+
+
+def without_pk_uniques(manifest: Manifest) -> Manifest:
+    """``manifest`` less the unique constraints that repeat their table's primary key:
+    PostgreSQL's CREATE TABLE drops those, for TypeORM's synchronize and create_all alike."""
+    tables = tuple(
+        dataclasses.replace(
+            t,
+            uniques=tuple(
+                u for u in t.uniques if t.primary_key is None or u.columns != t.primary_key.columns
+            ),
+        )
+        for t in manifest.tables
+    )
+    return dataclasses.replace(manifest, tables=tables)
 
 
 @pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)
@@ -124,6 +144,8 @@ def test_app_schema_matches_typeorm(app: App, make_db: DatabaseFactory, tmp_path
     else:
         compared = compare_with_manifest(app, project, manifest, models_db, typeorm_db)
         against = "the manifest (TypeORM's synchronize fails on it)"
+        if app.known_differences:
+            against += f", less {len(app.known_differences)} known difference(s)"
     done = time.monotonic()
     FIGURES.append(
         f"{app.name}: {len(manifest.tables)} tables, {compared}/{compared} elements identical "
