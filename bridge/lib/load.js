@@ -294,13 +294,14 @@ async function buildDataSource(args, extra) {
 }
 
 function readArgs(argv) {
-  const args = { entityFiles: [] };
+  const args = { entityFiles: [], skipTables: [] };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[i + 1];
     if (key === "--data-source") args.dataSource = value;
     else if (key === "--data-source-label") args.dataSourceLabel = value;
     else if (key === "--entity") args.entityFiles.push(value);
+    else if (key === "--skip-table") args.skipTables.push(value);
     else if (key === "--project") args.projectDir = value;
     else if (key === "--root-dir") args.rootDir = value;
     else if (key === "--out-dir") args.outDir = value;

@@ -203,8 +203,10 @@ def sync_project(
     data_source: Path | None = None,
     entities: str | None = None,
     typeorm_package: str = "typeorm",
+    skip_tables: tuple[str, ...] = (),
 ) -> None:
-    """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``."""
+    """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``;
+    ``skip_tables`` it leaves alone (tables it cannot create, made beforehand)."""
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
         compiled = compile_project(
@@ -214,6 +216,8 @@ def sync_project(
             search_from=entity_folders(project, data_source, entities),
         )
         args = [*bridge_args(project, compiled, data_source, entities), "--url", url]
+        for table in skip_tables:
+            args += ["--skip-table", table]
         result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
         raise ExtractError(explain(result, project))
