@@ -2,8 +2,9 @@
 
 An app's folder is copied to ``<cache>/realworld/<name>-<lockfile hash>/`` and
 ``npm ci --ignore-scripts`` installs its pinned packages there; later runs find them
-(a ``.installed`` stamp) and only refresh the glue files. The cache is ormshift's
-(``$ORMSHIFT_CACHE_DIR`` or ``~/.cache/ormshift``).
+(a ``.installed`` stamp) and only refresh the glue files; a new lockfile's install
+replaces the old one. The cache is ormshift's (``$ORMSHIFT_CACHE_DIR`` or
+``~/.cache/ormshift``).
 """
 
 from __future__ import annotations
@@ -55,5 +56,8 @@ def install(app: App) -> Path:
         (staging / _STAMP).write_text("")
         shutil.rmtree(home, ignore_errors=True)
         staging.rename(home)
+        for old in home.parent.glob(f"{app.name}-*"):  # installs of earlier lockfiles
+            if old != home:
+                shutil.rmtree(old, ignore_errors=True)
     _copy_glue(app.source, home)
     return home
