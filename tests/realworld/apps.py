@@ -20,7 +20,7 @@ class App:
     #: the package the app imports TypeORM as
     typeorm_package: str = "typeorm"
     #: when TypeORM's own synchronize() cannot build the app's schema: what it fails with
-    #: (the models are then compared with the manifest, TypeORM's metadata, instead)
+    #: (checked on every run, so that a fix upstream shows)
     sync_fails_with: str | None = None
     #: the tables it fails on: made from the models before synchronize() makes the rest
     sync_skips: tuple[str, ...] = ()
@@ -34,8 +34,8 @@ class App:
 
 
 APPS = (
-    # Vendure builds its DataSource at bootstrap; the glue runs that step (id and money
-    # strategies, custom fields) without starting the server
+    # Vendure (a NestJS app: TypeOrmModule.forRootAsync) builds its DataSource at bootstrap;
+    # the glue runs that step (id and money strategies, custom fields) without the server
     App("vendure", data_source="data-source.js"),
     # Medusa 1.x builds its DataSource in its loaders: its models, as shipped, by glob.
     # product_variant_money_amount (and two more) are entities with an id key and junctions
