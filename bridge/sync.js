@@ -2,6 +2,7 @@
 // Creates the schema of a compiled TypeORM project in a database with TypeORM's own
 // synchronize(). Used by ormshift's tests and demo.
 //   node sync.js --url postgresql://... (--data-source FILE.js | --entity FILE.js ...)
+//                [--skip-table NAME ...]
 const { buildDataSource, loadReflectMetadata, readArgs, fail } = require("./lib/load");
 
 async function main() {
@@ -10,6 +11,10 @@ async function main() {
   const { ds } = await buildDataSource(args, { url: args.url });
   await ds.initialize();
   try {
+    // tables TypeORM cannot create itself, made beforehand by the caller: left alone
+    for (const metadata of ds.entityMetadatas) {
+      if (args.skipTables.includes(metadata.tableName)) metadata.synchronize = false;
+    }
     await ds.synchronize();
   } finally {
     await ds.destroy();

@@ -108,7 +108,16 @@ function projectRequire(name) {
   return require(resolved);
 }
 
+// The bridge answers on stdout; what the user's code logs while it loads goes to stderr.
+function keepStdoutForAnswers() {
+  const util = require("util");
+  for (const name of ["log", "info", "debug"]) {
+    console[name] = (...items) => process.stderr.write(util.format(...items) + "\n");
+  }
+}
+
 function configure(args) {
+  keepStdoutForAnswers();
   if (args.projectDir) layout.projectDir = path.resolve(args.projectDir);
   if (args.rootDir) layout.rootDir = path.resolve(args.rootDir);
   if (args.outDir) layout.outDir = path.resolve(args.outDir);
@@ -242,6 +251,22 @@ async function collectProject(args) {
   return { typeorm, entities, options: {} };
 }
 
+// Forks that create the driver in initialize() (n8n's @n8n/typeorm) leave it unset until
+// a connection is made; building metadata needs one, and no connection: make it as
+// initialize() would.
+async function createDriver(ds) {
+  for (const sub of ["driver/DriverFactory", "dist/driver/DriverFactory"]) {
+    let factory;
+    try {
+      factory = projectRequire(`${layout.typeormPackage}/${sub}`).DriverFactory;
+    } catch {
+      continue;
+    }
+    if (factory) return typeof factory.create === "function" ? factory.create(ds) : new factory().create(ds);
+  }
+  throw new BridgeError("typeorm-version", `${layout.typeormPackage} made no driver and has no DriverFactory to make one`);
+}
+
 async function buildDataSource(args, extra) {
   const { typeorm, entities, options } = await collectProject(args);
   const dsOptions = {
@@ -257,6 +282,7 @@ async function buildDataSource(args, extra) {
   delete dsOptions.subscribers;
   const ds = new typeorm.DataSource(dsOptions);
   try {
+    if (!ds.driver) ds.driver = await createDriver(ds);
     await ds.buildMetadatas();
   } catch (err) {
     throw new BridgeError(err && err.name ? err.name : "metadata", (err && err.message) || String(err));
@@ -268,13 +294,14 @@ async function buildDataSource(args, extra) {
 }
 
 function readArgs(argv) {
-  const args = { entityFiles: [] };
+  const args = { entityFiles: [], skipTables: [] };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[i + 1];
     if (key === "--data-source") args.dataSource = value;
     else if (key === "--data-source-label") args.dataSourceLabel = value;
     else if (key === "--entity") args.entityFiles.push(value);
+    else if (key === "--skip-table") args.skipTables.push(value);
     else if (key === "--project") args.projectDir = value;
     else if (key === "--root-dir") args.rootDir = value;
     else if (key === "--out-dir") args.outDir = value;

@@ -6,6 +6,7 @@ TypeORM's schema."""
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from pathlib import Path
 
@@ -169,3 +170,23 @@ def test_models_that_do_not_configure_are_refused(tmp_path: Path) -> None:
     with pytest.raises(CodegenError, match=r"do not configure .*nope.*ormshift bug"):
         check_configures(type(package)(files, package.findings))
     assert check_configures(package) == ()
+
+
+def test_a_data_source_that_names_the_default_schema(project: Path, tmp_path: Path) -> None:
+    """`schema: "public"` in the DataSource (as n8n's has) puts the default schema on every
+    table; the read-only junction relation still finds its table."""
+    named = tmp_path / "named"
+    shutil.copytree(project, named, ignore=shutil.ignore_patterns("dist"))
+    imports = "".join(f'import {{ {n} }} from "./entity/{n}"\n' for n in ENTITIES)
+    entities = ", ".join(ENTITIES)
+    (named / "src" / "data-source.ts").write_text(
+        'import { DataSource } from "typeorm"\n' + imports + "export const AppDataSource = "
+        f'new DataSource({{ type: "postgres", schema: "public", entities: [{entities}] }})\n'
+    )
+    manifest = extract_project(named)
+    assert {t.schema for t in manifest.tables} == {"public"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with imported(render_package(manifest), tmp_path) as pkg:
+            configure_mappers()
+            assert inspect(pkg.Post).relationships["labels"].viewonly

@@ -297,3 +297,67 @@ def test_a_pnpm_layout(tmp_path: Path) -> None:
     manifest = extract_project(project)
     assert manifest.source.typeorm_version == "1.1.1-pnpm"
     assert [t.name for t in manifest.tables] == ["account"]
+
+
+def test_an_app_that_logs_while_it_loads(tmp_path: Path) -> None:
+    """Compiled JavaScript as an npm package ships it (no tsconfig), whose modules log to
+    stdout when loaded: the manifest still comes back."""
+    project = write(
+        tmp_path / "app",
+        {
+            "package.json": json.dumps({"name": "app", "private": True}),
+            "models/thing.js": "const { Entity, PrimaryGeneratedColumn, Column } =\n"
+            '  require("typeorm");\n'
+            'console.log("loading the models");\n'
+            'console.info({ config: "printed" });\n'
+            "class Thing {}\n"
+            'PrimaryGeneratedColumn()(Thing.prototype, "id");\n'
+            'Column({ type: "varchar" })(Thing.prototype, "name");\n'
+            "Entity()(Thing);\n"
+            "module.exports = { Thing };\n",
+        },
+    )
+    manifest = extract_project(project, entities="models/*.js")
+    assert [t.name for t in manifest.tables] == ["thing"]
+    assert [c.name for c in manifest.tables[0].columns] == ["id", "name"]
+
+
+def test_entities_in_a_package_with_a_fork_beside_them(tmp_path: Path) -> None:
+    """Compiled entities shipped in a package (as @n8n/db ships n8n's), their TypeORM fork
+    installed beside them, not at the project's top, and a fork that makes its driver
+    in ``initialize()`` (as @n8n/typeorm does), not in the DataSource's constructor."""
+    models = tmp_path / "app" / "node_modules" / "@acme" / "models"
+    write(
+        tmp_path / "app",
+        {
+            "package.json": json.dumps({"name": "app", "private": True}),
+            "node_modules/@acme/models/package.json": json.dumps({"name": "@acme/models"}),
+            "node_modules/@acme/models/dist/entities/thing.js": "const { Entity, "
+            'PrimaryGeneratedColumn, Column } = require("@acme/typeorm");\n'
+            "class Thing {}\n"
+            'PrimaryGeneratedColumn()(Thing.prototype, "id");\n'
+            'Column({ type: "varchar" })(Thing.prototype, "name");\n'
+            "Entity()(Thing);\n"
+            "module.exports = { Thing };\n",
+        },
+    )
+    fork = models / "node_modules" / "@acme" / "typeorm"
+    fork.parent.mkdir(parents=True)
+    shutil.copytree(BRIDGE_MODULES / "typeorm", fork, symlinks=True)
+    package = json.loads((fork / "package.json").read_text())
+    (fork / "package.json").write_text(json.dumps({**package, "name": "@acme/typeorm"}))
+    source = fork / "data-source" / "DataSource.js"
+    # the driver (and the entity manager, which needs it) left to initialize()
+    made_driver = (
+        "this.driver = new DriverFactory_1.DriverFactory().create(this);\n"
+        "        this.manager = this.createEntityManager();"
+    )
+    assert made_driver in source.read_text()
+    source.write_text(source.read_text().replace(made_driver, ""))
+
+    manifest = extract_project(
+        tmp_path / "app",
+        entities="node_modules/@acme/models/dist/entities/*.js",
+        typeorm_package="@acme/typeorm",
+    )
+    assert [t.name for t in manifest.tables] == ["thing"]

@@ -60,11 +60,12 @@ def _fallback_fk(plan: Plan, entity: str, rel: Relation, why: str) -> Joinable:
     """The one foreign key of the target's table to ``entity``'s table, read-only."""
     here = plan.model(entity).table
     there = plan.model(rel.target).table
+    default = plan.manifest.default_schema
     fks = [
         fk
         for fk in there.foreign_keys
         if fk.referenced_table == here.name
-        and (fk.referenced_schema or None) == (here.schema or None)
+        and (fk.referenced_schema or default) == (here.schema or default)
     ]
     if len(fks) == 1:
         return Joinable(
@@ -100,7 +101,10 @@ def joinable(plan: Plan, entity: str, rel: Relation) -> Joinable:
                 "viewonly",
                 f"its junction table {table!r} is also mapped as the entity {owner}; "
                 f"read-only here (write rows through {owner})",
-                secondary=f"{schema}.{table}" if schema else table,
+                # named as the models' MetaData knows it: the default schema unsaid
+                secondary=f"{schema}.{table}"
+                if schema and schema != plan.manifest.default_schema
+                else table,
             )
         why = stale or "TypeORM gives it no junction table"
         return Joinable("omit", f"{why}; a many-to-many needs one, left out")

@@ -1,7 +1,10 @@
 """TypeORM relations as SQLAlchemy ``relationship()`` calls.
 
 * named after the TypeORM property, with ``back_populates`` when the other side exists;
-* many-to-many through the junction `Table` of ``tables.py`` (``secondary=``);
+* many-to-many through the junction `Table` of ``tables.py`` (``secondary=``), with
+  ``overlaps=`` naming the other writable relations through the same junction that are not
+  its ``back_populates`` partner (two owning sides that name no inverse: each writes on its
+  own, as in TypeORM);
 * TypeORM cascades in ``info={"cascade": (...)}``, applied by ``ormshift.orm``'s save,
   remove, soft-remove and recover; SQLAlchemy's own cascade is always ``save-update,
   merge`` (so that merge walks the relation), plus ``delete`` for ``remove`` and
@@ -112,6 +115,41 @@ def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, E
     ]
 
 
+def _junction(plan: Plan, entity: str, rel: Relation) -> str | None:
+    """The junction table of a many-to-many (its own, or its inverse's)."""
+    if rel.kind != "many-to-many":
+        return None
+    inverse = usable_inverse(plan, entity, rel)
+    return rel.junction_table or (inverse.junction_table if inverse else None)
+
+
+def _overlaps(plan: Plan, entity: str, rel: Relation, back: str | None) -> list[str]:
+    """Other writable many-to-many relations through the same junction table that are not
+    ``rel``'s ``back_populates`` partner: two owning sides that each name no inverse (TypeORM
+    merges their junction tables and writes each side on its own, and so does SQLAlchemy
+    once told they overlap knowingly)."""
+    table = _junction(plan, entity, rel)
+    if table is None:
+        return []
+    out = []
+    for other in plan.models:
+        for r in other.entity.relations:
+            name = plan.relation_attribute(other.entity.name, r.property_name)
+            if (other.entity.name, r.property_name) == (entity, rel.property_name):
+                continue
+            if other.entity.name == rel.target and name == back:
+                continue
+            if _junction(plan, other.entity.name, r) != table or not _mapped(plan, r.target):
+                continue
+            if joinable(plan, other.entity.name, r).mode == "ok" and name not in out:
+                out.append(name)
+    return out
+
+
+def _mapped(plan: Plan, entity: str) -> bool:
+    return any(m.entity.name == entity for m in plan.models)
+
+
 def render_relation(
     plan: Plan, model: ModelPlan, rel: Relation, imports: Imports
 ) -> RenderedRelation | None:
@@ -135,6 +173,8 @@ def render_relation(
     ):
         back = plan.relation_attribute(rel.target, inverse.property_name)
         kwargs.append(("back_populates", py_str(back)))
+    else:
+        back = None
     many = rel.kind in ("one-to-many", "many-to-many")
     if join.mode == "viewonly":
         if join.secondary is not None:
@@ -151,6 +191,9 @@ def render_relation(
             kwargs.append(("secondary", constant))
         if target.table.name == model.table.name:
             kwargs += _m2m_joins(plan, model, rel)
+        overlapping = _overlaps(plan, model.entity.name, rel, back)
+        if overlapping:
+            kwargs.append(("overlaps", py_str(",".join(overlapping))))
     elif rel.owning:
         cols = tuple(j.name for j in rel.join_columns)
         kwargs.append(("foreign_keys", py_str(f"[{_column_attrs(plan, model.entity.name, cols)}]")))

@@ -23,15 +23,21 @@ MAX_AGE_SECONDS = 14 * 24 * 3600
 FORMAT = "tsc-build-v2"
 
 
-def cache_root() -> Path | None:
-    if os.environ.get("ORMSHIFT_NO_CACHE"):
-        return None
+def cache_base() -> Path:
+    """ormshift's user cache: ``$ORMSHIFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ormshift``
+    or ``~/.cache/ormshift`` (builds in ``tsc/``, the bridge's packages in ``bridge/``)."""
     env = os.environ.get("ORMSHIFT_CACHE_DIR")
     if env:
-        return Path(env) / "tsc"
+        return Path(env)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "ormshift" / "tsc"
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "ormshift"
+
+
+def cache_root() -> Path | None:
+    """Where builds are cached; None when ``ORMSHIFT_NO_CACHE`` is set."""
+    if os.environ.get("ORMSHIFT_NO_CACHE"):
+        return None
+    return cache_base() / "tsc"
 
 
 def _sources(project: Path) -> list[Path]:

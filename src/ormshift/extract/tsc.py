@@ -69,9 +69,21 @@ class ProjectTypeorm:
         return (*out, bridge) if bridge not in out else tuple(out)
 
 
-def locate_typeorm(project: Path, package: str = "typeorm") -> ProjectTypeorm:
+def _find(project: Path, name: str, search_from: tuple[Path, ...]) -> Path | None:
+    """``name`` as Node finds it from the project, else from where its entities are (an
+    app whose entities ship in a package, with TypeORM installed beside them)."""
+    for start in (project, *search_from):
+        found = find_package(start, name)
+        if found is not None:
+            return found
+    return None
+
+
+def locate_typeorm(
+    project: Path, package: str = "typeorm", search_from: tuple[Path, ...] = ()
+) -> ProjectTypeorm:
     """The project's TypeORM (``package``, for forks), refused when too old to load."""
-    found = find_package(project, package)
+    found = _find(project, package, search_from)
     if found is None and package != "typeorm":
         raise ExtractError(
             f"--typeorm-package {package}: no node_modules/{package} is found from {project}; "
@@ -85,7 +97,7 @@ def locate_typeorm(project: Path, package: str = "typeorm") -> ProjectTypeorm:
                 f"{project} uses TypeORM {version} ({found}); ormshift needs TypeORM 0.3 or "
                 "newer (DataSource): upgrade the project's typeorm to 0.3.x or 1.x"
             )
-    return ProjectTypeorm(package, found, find_package(project, "reflect-metadata"))
+    return ProjectTypeorm(package, found, _find(project, "reflect-metadata", search_from))
 
 
 def node_path_for(project: Path) -> tuple[Path, ...]:
@@ -138,11 +150,17 @@ def _scratch_options(
 
 
 def compile_project(
-    project: Path, scratch: Path, timeout: float = 600, *, typeorm_package: str = "typeorm"
+    project: Path,
+    scratch: Path,
+    timeout: float = 600,
+    *,
+    typeorm_package: str = "typeorm",
+    search_from: tuple[Path, ...] = (),
 ) -> Compiled:
-    """Compile ``project`` (or reuse the build of identical sources from the cache)."""
+    """Compile ``project`` (or reuse the build of identical sources from the cache);
+    ``search_from`` are more folders to find TypeORM from (those of the entity files)."""
     tsconfig = project / "tsconfig.json"
-    typeorm = locate_typeorm(project, typeorm_package)
+    typeorm = locate_typeorm(project, typeorm_package, search_from)
     node_path = typeorm.node_path()
     if not tsconfig.is_file():
         # An already-compiled JavaScript project: load it where it is.

@@ -108,6 +108,23 @@ def bridge_args(
     return args
 
 
+def entity_folders(
+    project: Path, data_source: Path | None, entities: str | None
+) -> tuple[Path, ...]:
+    """The folders of the data-source file or of the entity files (the first few), from
+    which Node would resolve the TypeORM they import."""
+    found: list[Path] = []
+    if data_source is not None:
+        found.append((project / data_source).parent)
+    if entities:
+        for path in sorted(project.glob(entities)):
+            if path.parent not in found:
+                found.append(path.parent)
+            if len(found) >= 5:
+                break
+    return tuple(found)
+
+
 def explain(failure: BridgeFailure, project: Path) -> str:
     kind, msg = failure.kind, failure.message
     if kind == "ColumnTypeUndefinedError":
@@ -155,7 +172,12 @@ def extract_project(
         raise ExtractError(f"project path {project} is not a directory; give the project's root")
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-extract-") as tmp:
-        compiled = compile_project(project, Path(tmp), typeorm_package=typeorm_package)
+        compiled = compile_project(
+            project,
+            Path(tmp),
+            typeorm_package=typeorm_package,
+            search_from=entity_folders(project, data_source, entities),
+        )
         args = bridge_args(project, compiled, data_source, entities)
         result = run_script("extract.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
@@ -164,7 +186,7 @@ def extract_project(
         data = json.loads(result)
     except json.JSONDecodeError as exc:
         raise ExtractError(
-            f"the Node bridge printed something that is not JSON: {exc.msg}"
+            f"the Node bridge printed something that is not JSON ({exc.msg}): {result[:200]!r}"
         ) from exc
     data.setdefault("source", {})["project"] = project.name
     data.setdefault("warnings", []).extend(
@@ -175,13 +197,27 @@ def extract_project(
 
 
 def sync_project(
-    project: Path, url: str, *, data_source: Path | None = None, typeorm_package: str = "typeorm"
+    project: Path,
+    url: str,
+    *,
+    data_source: Path | None = None,
+    entities: str | None = None,
+    typeorm_package: str = "typeorm",
+    skip_tables: tuple[str, ...] = (),
 ) -> None:
-    """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``."""
+    """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``;
+    ``skip_tables`` it leaves alone (tables it cannot create, made beforehand)."""
     project = project.resolve()
     with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
-        compiled = compile_project(project, Path(tmp), typeorm_package=typeorm_package)
-        args = [*bridge_args(project, compiled, data_source, None), "--url", url]
+        compiled = compile_project(
+            project,
+            Path(tmp),
+            typeorm_package=typeorm_package,
+            search_from=entity_folders(project, data_source, entities),
+        )
+        args = [*bridge_args(project, compiled, data_source, entities), "--url", url]
+        for table in skip_tables:
+            args += ["--skip-table", table]
         result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
     if isinstance(result, BridgeFailure):
         raise ExtractError(explain(result, project))
