@@ -356,12 +356,14 @@ class EntityManager:
 
     def _rows(self, info: EntityInfo, values: Any, what: str) -> list[dict[str, Any]]:
         items = list(values) if isinstance(values, list | tuple) else [values]
-        plain, w = info.plain_columns, what
-        # a plain dict of plain columns is its own row: no per-row walk
+        plain, numbers, w = info.plain_columns, info.number_columns, what
+        # a plain dict of plain columns (no text for a number) is its own row: no walk
         skip = info.sibling_columns
         rows = [
             dict(v)
-            if type(v) is dict and plain.issuperset(v)
+            if type(v) is dict
+            and plain.issuperset(v)
+            and not any(type(v[k]) is str for k in numbers.intersection(v))
             else column_values(info, v, what=w, ignore=skip)
             for v in items
         ]

@@ -27,6 +27,7 @@ from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
 
 from ormshift.orm.errors import OrmError, UnknownProperty
+from ormshift.orm.values import text_sensitive
 
 ROLES = ("create-date", "update-date", "delete-date", "version")
 
@@ -63,8 +64,14 @@ class EntityInfo:
 
     @cached_property
     def plain_columns(self) -> frozenset[str]:
-        """Columns whose values are written as given (`values.coerce_value` leaves them)."""
+        """Columns whose values are written as given unless they are text in a
+        `number_columns` column (`values.coerce_value` leaves them)."""
         return frozenset(k for k, c in self.columns.items() if not isinstance(c.type, DateTime))
+
+    @cached_property
+    def number_columns(self) -> frozenset[str]:
+        """Columns whose text values `values.coerce_value` parses as numbers."""
+        return frozenset(k for k in self.plain_columns if text_sensitive(self.columns[k].type))
 
     @cached_property
     def keys_are_names(self) -> bool:
