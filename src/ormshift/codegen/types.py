@@ -29,7 +29,7 @@ _SIMPLE: dict[str, tuple[str, str, str, str | None]] = {
     "date": ("sqlalchemy", "Date", "datetime.date", "datetime"),
     "uuid": ("sqlalchemy", "Uuid", "uuid.UUID", "uuid"),
     "bytea": ("sqlalchemy", "LargeBinary", "bytes", None),
-    "json": (_PG, "JSON", "Any", "typing"),
+    "json": (".types", "PgJson", "Any", "typing"),  # the text as JSON.stringify writes it
     "jsonb": (_PG, "JSONB", "Any", "typing"),
     "inet": (_PG, "INET", "IPAddress", ".types"),
     "cidr": (_PG, "CIDR", "IPNetwork", ".types"),
@@ -106,11 +106,11 @@ def scalar_type(
             return ColumnType(Call(generic, kwargs), python)
         imports.add(_PG, pg_name)
         return ColumnType(Call(pg_name, (*kwargs, ("precision", str(col.precision)))), python)
-    if t == "interval":
-        imports.add(_PG, "INTERVAL")
-        _annotation_import(annotations, "datetime.timedelta", "datetime")
+    if t == "interval":  # read as the generated `Interval`: months stay months
+        imports.add(".types", "PgInterval")
+        _annotation_import(annotations, "Interval", ".types")
         prec = (("precision", str(col.precision)),) if col.precision is not None else ()
-        return ColumnType(Call("INTERVAL", prec), "datetime.timedelta")
+        return ColumnType(Call("PgInterval", prec), "Interval")
     imports.add(".types", "PgType")
     _annotation_import(annotations, "Any", "typing")
     return ColumnType(Call("PgType", (py_str(t),)), "Any", exact=False)
