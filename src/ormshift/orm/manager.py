@@ -324,10 +324,15 @@ class EntityManager:
                     save_simple(connection, obj)
                 return entity_or_entities
             saved = save_graph(session, items)
+            # a row the save found nothing to change in is no update to TypeORM
+            touched = {id(p) for _, p in saved.pairs if session.is_modified(p)}
             session.flush()
             for obj, persisted in saved.pairs:
-                new = id(persisted) in saved.new
-                write_persisted(obj, persisted, kind="insert" if new else "update")
+                if id(persisted) in saved.new:
+                    write_persisted(obj, persisted, kind="insert")
+                else:
+                    touch = id(persisted) in touched
+                    write_persisted(obj, persisted, kind="update" if touch else "skipped")
         return entity_or_entities
 
     def remove(self, entity_or_entities: Any) -> Any:
