@@ -224,6 +224,99 @@ class PgInterval(TypeDecorator[Interval]):
         return value
 
 
+_NUMBERS = re.compile(r"[-+0-9.eE]+|Infinity|-Infinity|NaN")
+
+
+def _floats(text: str) -> list[float]:
+    return [float(n) for n in _NUMBERS.findall(text)]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A PostgreSQL ``point``; `typeorm_value` is TypeORM's ``{x, y}``."""
+
+    x: float
+    y: float
+
+    def typeorm_value(self) -> dict[str, float]:
+        return {"x": self.x, "y": self.y}
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A PostgreSQL ``circle``; `typeorm_value` is TypeORM's ``{x, y, radius}``."""
+
+    x: float
+    y: float
+    radius: float
+
+    def typeorm_value(self) -> dict[str, float]:
+        return {"x": self.x, "y": self.y, "radius": self.radius}
+
+
+class PgPoint(TypeDecorator[Point]):
+    """``point`` read as `Point`; written from it, a mapping ``{x, y}`` (TypeORM's
+    object) or PostgreSQL text ``"(1,2)"``."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(PgType("point"))
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return cast(bindvalue, PgType("point"))
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
+        if isinstance(value, Point | Mapping):
+            x, y = (
+                (value.x, value.y)
+                if isinstance(value, Point)
+                else (value["x"], value["y"])
+            )
+            return f"({js_number(float(x))},{js_number(float(y))})"
+        return value
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> Point | None:
+        if value is None:
+            return None
+        x, y = _floats(str(value))
+        return Point(x, y)
+
+
+class PgCircle(TypeDecorator[Circle]):
+    """``circle`` read as `Circle`; written from it, a mapping ``{x, y, radius}``
+    (TypeORM's object) or PostgreSQL text ``"<(1,2),3>"``."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(PgType("circle"))
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return cast(bindvalue, PgType("circle"))
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
+        if isinstance(value, Circle | Mapping):
+            get = (
+                value.__getitem__
+                if isinstance(value, Mapping)
+                else value.__getattribute__
+            )
+            x, y, r = (js_number(float(get(k))) for k in ("x", "y", "radius"))
+            return f"<({x},{y}),{r}>"
+        return value
+
+    def process_result_value(
+        self, value: Any | None, dialect: Dialect
+    ) -> Circle | None:
+        if value is None:
+            return None
+        x, y, radius = _floats(str(value))
+        return Circle(x, y, radius)
+
+
 class PgJson(TypeDecorator[Any]):
     """``json``: PostgreSQL keeps the text as written, so it is written as TypeORM
     writes it (``JSON.stringify``: no spaces), and read as JSON."""

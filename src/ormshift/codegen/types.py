@@ -40,6 +40,8 @@ _SIMPLE: dict[str, tuple[str, str, str, str | None]] = {
     "oid": (_PG, "OID", "int", None),
     "citext": (_PG, "CITEXT", "str", None),
 }
+#: geometric types TypeORM reads as objects -> (generated type, Python type)
+_GEOMETRY = {"point": ("PgPoint", "Point"), "circle": ("PgCircle", "Circle")}
 _TIMES: dict[str, tuple[str, str, bool, str]] = {
     "timestamp without time zone": ("DateTime", "TIMESTAMP", False, "datetime.datetime"),
     "timestamp with time zone": ("DateTime", "TIMESTAMP", True, "datetime.datetime"),
@@ -106,6 +108,11 @@ def scalar_type(
             return ColumnType(Call(generic, kwargs), python)
         imports.add(_PG, pg_name)
         return ColumnType(Call(pg_name, (*kwargs, ("precision", str(col.precision)))), python)
+    if t in _GEOMETRY:  # read as TypeORM's objects: {x, y}, {x, y, radius}
+        sa_name, python = _GEOMETRY[t]
+        imports.add(".types", sa_name)
+        _annotation_import(annotations, python, ".types")
+        return ColumnType(Call(sa_name), python)
     if t == "interval":  # read as the generated `Interval`: months stay months
         imports.add(".types", "PgInterval")
         _annotation_import(annotations, "Interval", ".types")

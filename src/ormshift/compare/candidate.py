@@ -99,7 +99,8 @@ def _identifiers(entity: type[Any], result: Any) -> Any:
         out = {}
         for k, v in ids.items():
             col = info.columns.get(info.attribute(k))
-            out[k] = v if col is None else typeorm_column_value(v, col.type)
+            numbers = () if col is None else col.info.get("enum_numbers", ())
+            out[k] = v if col is None else typeorm_column_value(v, col.type, numbers)
         return out
 
     return replace(result, identifiers=[typed(ids) for ids in result.identifiers])
@@ -150,7 +151,9 @@ def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]
         if key in loaded and info.columns[key].name not in behind:
             if key in info.primary and loaded[key] is None:
                 continue  # a removed entity's key: TypeORM's undefined, Python's None
-            out[info.property_of(key)] = typeorm_column_value(loaded[key], info.columns[key].type)
+            col = info.columns[key]
+            numbers = col.info.get("enum_numbers", ())
+            out[info.property_of(key)] = typeorm_column_value(loaded[key], col.type, numbers)
     seen = seen | {id(entity)}
     for key in info.relations:
         if key not in loaded:

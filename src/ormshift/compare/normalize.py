@@ -10,6 +10,8 @@ and both become the same plain value here (docs/orm.md, "Values"):
   object (``{"months": 1, "days": 2}``);
 * ``bigint``: ``int`` becomes TypeORM's text in `typeorm_column_value`, which knows
   the column (an ``int`` is only text where the column is a ``bigint``);
+* number and date ranges: psycopg's ``Range`` as PostgreSQL writes it, TypeORM's text
+  (``"[1,10)"``, ``"(,5]"``, ``"empty"``);
 * ``numeric``: ``Decimal`` as text, dates as ISO dates, uuids as text, bytes as hex.
 
 Nothing is dropped: a key only one side returns stays, and makes the two differ.
@@ -21,14 +23,23 @@ import datetime
 import decimal
 import enum
 import json
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from psycopg.types.range import Range
 from sqlalchemy import BigInteger
 from sqlalchemy.dialects.postgresql import ARRAY
 
-__all__ = ["VOLATILE", "canonical", "normalize_value", "pg_time", "typeorm_column_value"]
+__all__ = [
+    "VOLATILE",
+    "canonical",
+    "normalize_value",
+    "pg_range",
+    "pg_time",
+    "typeorm_column_value",
+]
 
 VOLATILE = "<set>"
 _ISO_HINT = ("T", "-", ":")
@@ -68,13 +79,50 @@ def pg_time(value: datetime.time) -> str:
     return text + zone + (f":{seconds:02d}" if seconds else "")
 
 
-def typeorm_column_value(value: Any, col_type: Any) -> Any:
+def pg_range(value: Range[Any]) -> str:
+    """A number or date range as PostgreSQL writes it (and TypeORM returns it)."""
+    if value.isempty:
+        return "empty"
+    bounds = value.bounds or "[)"
+
+    def text(bound: Any) -> str:
+        return (
+            ""
+            if bound is None
+            else normalize_value(bound)
+            if isinstance(bound, datetime.date)
+            else str(bound)
+        )
+
+    return f"{bounds[0]}{text(value.lower)},{text(value.upper)}{bounds[1]}"
+
+
+_JS_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+_JS_INT = re.compile(r"\s*([-+]?\d+)")
+
+
+def _enum_number(label: str, numbers: Collection[str]) -> Any:
+    """TypeORM's read of an enum label: ``parseInt(label)`` when that is one of the
+    numeric enum's values (and the label is a number at all), else the label."""
+    if not _JS_NUMBER.fullmatch(label):
+        return label
+    found = _JS_INT.match(label)
+    if found is None or str(int(found.group(1))) not in numbers:
+        return label
+    return int(found.group(1))
+
+
+def typeorm_column_value(value: Any, col_type: Any, enum_numbers: Collection[str] = ()) -> Any:
     """ormshift's value of a column of ``col_type`` in TypeORM's form where only the
-    column tells them apart: a ``bigint`` (and ``bigint[]``) is text."""
+    column tells them apart: a ``bigint`` (and ``bigint[]``) is text; an enum label is a
+    number where the TypeScript enum is numeric (``enum_numbers``, the column's
+    ``info``)."""
     if isinstance(col_type, ARRAY) and isinstance(value, list):
-        return [typeorm_column_value(v, col_type.item_type) for v in value]
+        return [typeorm_column_value(v, col_type.item_type, enum_numbers) for v in value]
     if isinstance(col_type, BigInteger) and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if enum_numbers and isinstance(value, str):
+        return _enum_number(str(value), enum_numbers)
     return value
 
 
@@ -90,6 +138,8 @@ def normalize_value(
         return value.isoformat()
     if isinstance(value, datetime.time):
         return pg_time(value)
+    if isinstance(value, Range):
+        return pg_range(value)
     typeorm_value = getattr(value, "typeorm_value", None)
     if callable(typeorm_value):
         return normalize_value(typeorm_value(), volatile)

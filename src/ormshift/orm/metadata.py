@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, DateTime, Sequence, Table, bindparam, inspect, or_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    Enum,
+    Sequence,
+    Table,
+    bindparam,
+    inspect,
+    or_,
+)
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
 
@@ -66,7 +76,9 @@ class EntityInfo:
     def plain_columns(self) -> frozenset[str]:
         """Columns whose values are written as given unless they are text in a
         `number_columns` column (`values.coerce_value` leaves them)."""
-        return frozenset(k for k, c in self.columns.items() if not isinstance(c.type, DateTime))
+        return frozenset(
+            k for k, c in self.columns.items() if not isinstance(c.type, DateTime | Enum)
+        )
 
     @cached_property
     def number_columns(self) -> frozenset[str]:

@@ -7,6 +7,9 @@ does not compare with a number, so such text is turned into the Python value fir
 digits into ``int`` for integer columns, numeric text into ``Decimal`` (``numeric``) or
 ``float`` (``real``, ``double precision``), ISO 8601 into ``datetime``. Text that is no
 such value is left as it is (PostgreSQL then refuses it, as it refuses TypeORM's).
+
+A number given for an enum column (a numeric TypeScript enum, ``kind: 1``) is its label,
+``"1"``, as TypeORM sends it; SQLAlchemy's ``Enum`` takes labels, not numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import decimal
 import re
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Integer, Numeric
+from sqlalchemy import DateTime, Enum, Float, Integer, Numeric
 
 __all__ = ["coerce_value", "text_sensitive"]
 
@@ -43,11 +46,20 @@ def _number(value: str, col_type: Any) -> Any:
         return value
 
 
+def _label(value: int | float, col_type: Enum) -> Any:
+    """The label JavaScript's ``String(value)`` gives, if the enum has it."""
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    label = str(number)
+    return label if label in col_type.enums else value
+
+
 def coerce_value(value: Any, col: Any) -> Any:
     """``value`` for ``col``; text TypeORM would send as it is, parsed (see the module)."""
+    col_type = getattr(col, "type", None)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _label(value, col_type) if isinstance(col_type, Enum) else value
     if not isinstance(value, str):
         return value
-    col_type = getattr(col, "type", None)
     if isinstance(col_type, DateTime):
         try:
             parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))

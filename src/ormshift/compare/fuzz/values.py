@@ -63,13 +63,19 @@ def _interval(rng: random.Random) -> str:
 
 
 def make_value(
-    kind: str, column: Column, rng: random.Random, n: int, enum_values: tuple[str, ...] = ()
+    kind: str,
+    column: Column,
+    rng: random.Random,
+    n: int,
+    enum_values: tuple[str, ...] = (),
+    enum_numbers: tuple[str, ...] = (),
 ) -> Value:
-    """A value of ``kind`` for ``column``; ``n`` makes strings unique."""
+    """A value of ``kind`` for ``column``; ``n`` makes strings unique; a label of a
+    numeric TypeScript enum (``enum_numbers``) is passed as its number."""
     if kind.endswith("[]"):
         base = kind[:-2]
         items = [
-            make_value(base, column, rng, n * 7 + i, enum_values)
+            make_value(base, column, rng, n * 7 + i, enum_values, enum_numbers)
             for i in range(rng.randrange(0, 3))
         ]
         quoted = ",".join('"' + str(v.sql).replace('"', '\\"') + '"' for v in items)
@@ -104,7 +110,18 @@ def make_value(
         return Value(s, s)
     if kind == "enum":
         s = rng.choice(enum_values) if enum_values else "x"
-        return Value(s, s)
+        return Value(s, int(s) if s in enum_numbers else s)
+    if kind == "point":  # TypeORM writes {x, y}; text is written as it is
+        x, y = rng.randrange(-40, 40) / 4, rng.randrange(-40, 40) / 4
+        return Value(f"({x},{y})", {"x": x, "y": y} if rng.random() < 0.7 else f"({x},{y})")
+    if kind == "circle":
+        x, y, r = rng.randrange(-40, 40) / 4, rng.randrange(-40, 40) / 4, rng.randrange(0, 20) / 4
+        text = f"<({x},{y}),{r}>"
+        return Value(text, {"x": x, "y": y, "radius": r} if rng.random() < 0.7 else text)
+    if kind == "int4range":
+        low = rng.randrange(-50, 50)
+        text = rng.choice((f"[{low},{low + rng.randrange(1, 20)})", f"({low},]", "empty"))
+        return Value(text, text)
     if kind == "date":
         d = _timestamp(rng).date().isoformat()
         return Value(d, d)
