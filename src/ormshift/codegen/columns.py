@@ -140,7 +140,9 @@ def render_column(
 ) -> RenderedColumn:
     """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``."""
     annotations = imports if attribute is not None else None
-    ctype = _runtime_type(prop, col, imports) or column_type(col, imports, enum_types, annotations)
+    ctype = _runtime_type(prop, col, imports) or column_type(
+        col, imports, enum_types, annotations, runtime=attribute is not None
+    )
     args: list[Expr | tuple[str, Expr]] = []
     if attribute is None or attribute != col.name:
         args.append(py_str(col.name))

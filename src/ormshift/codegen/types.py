@@ -68,15 +68,38 @@ def _annotation_import(imports: Imports | None, python: str, module: str | None)
         imports.add(module)
 
 
+def _physical(col: Column, imports: Imports) -> ColumnType | None:
+    """The plain SQLAlchemy type of a column whose models read it through a generated
+    type (a migration only creates it, and imports nothing from the package)."""
+    t = col.type
+    if t == "interval":
+        imports.add(_PG, "INTERVAL")
+        prec = (("precision", str(col.precision)),) if col.precision is not None else ()
+        return ColumnType(Call("INTERVAL", prec), "Any")
+    if t == "json":
+        imports.add(_PG, "JSON")
+        return ColumnType(Call("JSON"), "Any")
+    if t in _GEOMETRY:
+        imports.add(".types", "PgType")
+        return ColumnType(Call("PgType", (py_str(t),)), "Any")
+    return None
+
+
 def scalar_type(
     col: Column,
     imports: Imports,
     enum_types: dict[str, tuple[str, str]],
     annotations: Imports | None,
+    *,
+    runtime: bool = True,
 ) -> ColumnType:
     """The element type of ``col`` (arrays are wrapped by `column_type`); the imports the
-    Python annotation needs go to ``annotations`` (none when it is None)."""
+    Python annotation needs go to ``annotations`` (none when it is None). Without
+    ``runtime`` (a migration), the generated read types give way to plain ones."""
     t = col.type
+    physical = None if runtime else _physical(col, imports)
+    if physical is not None:
+        return physical
     if t == "enum" and col.enum_name in enum_types:
         constant, enum_class = enum_types[col.enum_name]
         imports.add(".enums", constant)
@@ -128,10 +151,13 @@ def column_type(
     imports: Imports,
     enum_types: dict[str, tuple[str, str]],
     annotations: Imports | None = None,
+    *,
+    runtime: bool = True,
 ) -> ColumnType:
     """SQLAlchemy and Python types of ``col``; ``enum_types`` maps enum type names to
-    their generated (SQLAlchemy constant, Python enum class)."""
-    inner = scalar_type(col, imports, enum_types, annotations)
+    their generated (SQLAlchemy constant, Python enum class); ``runtime`` as in
+    `scalar_type`."""
+    inner = scalar_type(col, imports, enum_types, annotations, runtime=runtime)
     if not col.array:
         return inner
     imports.add(_PG, "ARRAY")
