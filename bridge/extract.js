@@ -48,6 +48,12 @@ function enumValues(column) {
   return column.enum ? column.enum.map((v) => String(v)) : [];
 }
 
+// the values of a numeric TypeScript enum: TypeORM reads a label back as a number when
+// parseInt of it is one of them (PostgresDriver.prepareHydratedValue)
+function enumNumbers(column) {
+  return column.enum ? column.enum.filter((v) => typeof v === "number").map((v) => String(v)) : [];
+}
+
 function physicalColumn(tc, metadata, column, ctx) {
   const isEnum = tc.type === "enum" || tc.type === "simple-enum";
   const out = {
@@ -210,6 +216,7 @@ function entityColumn(c, metadata, ctx) {
     generation: c.isGenerated ? c.generationStrategy : undefined,
     role: columnRole(c),
     enum_values: isEnum ? enumValues(c) : [],
+    enum_numbers: isEnum ? enumNumbers(c) : [],
     enum_name: isEnum ? ctx.qr.buildEnumName(ctx.tableOf(metadata), { name: c.databaseName, enumName: c.enumName }, false, true) : undefined,
     embedded_path: c.embeddedMetadata ? c.embeddedMetadata.propertyPath : undefined,
     nullable: c.isNullable,

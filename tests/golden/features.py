@@ -28,7 +28,7 @@ GADGET = Table(
         Column("serialNo", "bigint", nullable=False, generation="increment"),
         Column("code", "character varying", nullable=False, length=10, collation="C"),
         Column("doubled", "integer", nullable=True, generated_expression="(id * 2)"),
-        Column("spot", "point", nullable=True),
+        Column("spot", "box", nullable=True),
         Column("price", "numeric", nullable=True, precision=8, scale=2, comment="in cents"),
         Column("secret", "text", nullable=True),
         Column("kind", "enum", nullable=False, enum_name="gadget_kind", default="'a-b'"),
@@ -74,7 +74,7 @@ MANIFEST = Manifest(
                 ),
                 EntityColumn("code", "code", "varchar"),
                 EntityColumn("doubled", "doubled", "int", nullable=True),
-                EntityColumn("spot", "spot", "point", nullable=True),
+                EntityColumn("spot", "spot", "box", nullable=True),
                 EntityColumn("price", "price", "numeric", nullable=True, has_transformer=True),
                 EntityColumn("secret", "secret", "text", nullable=True, select=False),
                 EntityColumn(

@@ -11,9 +11,10 @@ TypeORM's ``synchronize`` made:
 Rows are given in TypeORM's shape (embedded objects nested, relations as ``{"id": ...}``)
 and compared per column after one normalisation (`normal`): decimals and bigints as
 strings, timestamps as UTC instants at JavaScript's millisecond precision, dates as ISO
-dates, ``timetz`` with its offset, intervals in seconds, bytea in hex, uuids in lower
-case, enums by value. Node runs with ``TZ=UTC``: TypeORM reads and writes a ``timestamp``
-without time zone in the Node process's local zone, the models as a naive datetime.
+dates, ``timetz`` with its offset, intervals by their parts (months apart), bytea in hex,
+uuids in lower case, enums by value. Node runs with ``TZ=UTC``: TypeORM reads and writes
+a ``timestamp`` without time zone in the Node process's local zone, the models as a naive
+datetime.
 """
 
 from __future__ import annotations
@@ -371,18 +372,22 @@ def _instant(value: Any) -> str:
     )
 
 
-def _seconds(value: Any) -> float:
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds()
+_INTERVAL_FIELDS = ("years", "months", "days", "hours", "minutes", "seconds", "milliseconds")
+
+
+def _interval(value: Any) -> dict[str, float]:
+    """An interval's parts as node-postgres has them (the models' ``Interval``, TypeORM's
+    ``{$interval}``, or the "HH:MM:SS" written); months stay months."""
     if isinstance(value, str):  # "HH:MM:SS" as written
         h, m, s = value.split(":")
-        return int(h) * 3600 + int(m) * 60 + float(s)
-    f = value["$interval"]
-    days = f["years"] * 365 + f["months"] * 30 + f["days"]
-    return (
-        float(days * 86400 + f["hours"] * 3600 + f["minutes"] * 60 + f["seconds"])
-        + f["milliseconds"] / 1000
-    )
+        whole, _, frac = s.partition(".")
+        parts: Any = {"hours": int(h), "minutes": int(m), "seconds": int(whole)}
+        parts["milliseconds"] = int(frac.ljust(6, "0")) / 1000 if frac else 0
+    elif isinstance(value, dict):
+        parts = value["$interval"]
+    else:
+        parts = {f: getattr(value, f) for f in _INTERVAL_FIELDS}
+    return {f: parts.get(f, 0) for f in _INTERVAL_FIELDS}
 
 
 def _scalar(col: Column, value: Any) -> Any:
@@ -398,7 +403,7 @@ def _scalar(col: Column, value: Any) -> Any:
     if t.startswith("time "):
         return (datetime.time.fromisoformat(value) if isinstance(value, str) else value).isoformat()
     if t == "interval":
-        return _seconds(value)
+        return _interval(value)
     if t == "uuid":
         return str(uuid.UUID(str(value)))
     if t == "bytea":
@@ -436,8 +441,8 @@ def _to_python_scalar(corpus: Corpus, col: Column, value: Any) -> Any:
         return datetime.date.fromisoformat(value)
     if t.startswith("time "):
         return datetime.time.fromisoformat(value)
-    if t == "interval":
-        return datetime.timedelta(seconds=_seconds(value))
+    if t == "interval":  # a mapping of the parts: the models write it as it is
+        return _interval(value)
     if t == "uuid":
         return uuid.UUID(value)
     if t == "bytea":

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -27,12 +29,16 @@ VALUES: list[Any] = [
 
 
 @pytest.fixture(scope="module")
-def types_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+def types_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     path = tmp_path_factory.mktemp("types") / "generated_types.py"
     path.write_text(render_types(), "utf-8")
     module = ModuleType("generated_types")
-    exec(compile(path.read_text("utf-8"), str(path), "exec"), module.__dict__)
-    return module
+    sys.modules[module.__name__] = module  # its dataclasses look themselves up there
+    try:
+        exec(compile(path.read_text("utf-8"), str(path), "exec"), module.__dict__)
+        yield module
+    finally:
+        del sys.modules[module.__name__]
 
 
 def node(script: str, payload: Any) -> Any:

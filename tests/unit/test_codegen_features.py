@@ -34,7 +34,7 @@ def test_findings_name_entity_property_and_reason() -> None:
         ("Gadget", "views"),
     }
     assert "transformer" in found[("Gadget", "price")]
-    assert "'point'" in found[("Gadget", "spot")]
+    assert "'box'" in found[("Gadget", "spot")]
     # the view is created by the models, with its SQL: nothing to say about it
     assert "SELECT id FROM gadget" in render_package(MANIFEST).files["views.py"]
 
@@ -44,7 +44,7 @@ def test_findings_are_comments_right_above_their_column() -> None:
     price = next(i for i, line in enumerate(lines) if line.startswith("    price: Mapped["))
     assert lines[price - 2].startswith("    # ormshift: property 'price' has a TypeORM value")
     spot = next(i for i, line in enumerate(lines) if line.startswith("    spot: Mapped["))
-    assert lines[spot - 2].startswith("    # ormshift: column 'spot' has type 'point'")
+    assert lines[spot - 2].startswith("    # ormshift: column 'spot' has type 'box'")
 
 
 def test_generated_features_import_and_map(tmp_path: Path) -> None:

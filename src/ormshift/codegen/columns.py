@@ -95,8 +95,9 @@ def _behaviour(
 ) -> list[tuple[str, Expr]]:
     """What TypeORM does with the column at run time, in SQLAlchemy's words; what
     ``ormshift.orm`` must know besides goes in ``info``: the column's role, ``insert`` /
-    ``update`` when TypeORM never writes it there, and ``sti_owner``, the single-table
-    classes declaring a column their root's table holds."""
+    ``update`` when TypeORM never writes it there, ``sti_owner``, the single-table
+    classes declaring a column their root's table holds, and ``enum_numbers``, the
+    values of a numeric TypeScript enum."""
     if prop is None:
         return []
     out: list[tuple[str, Expr]] = []
@@ -118,6 +119,10 @@ def _behaviour(
     if not prop.embedded_path and "." not in prop.property_path and attribute != prop.property_path:
         # renamed (it would shadow a name the module uses): ormshift.orm takes both
         info.append(f'"property": {py_str(prop.property_path)}')
+    if prop.enum_numbers:  # a numeric TypeScript enum: TypeORM reads these as numbers
+        numbers = ", ".join(py_str(n) for n in prop.enum_numbers)
+        comma = "," if len(prop.enum_numbers) == 1 else ""
+        info.append(f'"enum_numbers": ({numbers}{comma})')
     if info:
         out.append(("info", "{" + ", ".join(info) + "}"))
     return out
@@ -135,7 +140,9 @@ def render_column(
 ) -> RenderedColumn:
     """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``."""
     annotations = imports if attribute is not None else None
-    ctype = _runtime_type(prop, col, imports) or column_type(col, imports, enum_types, annotations)
+    ctype = _runtime_type(prop, col, imports) or column_type(
+        col, imports, enum_types, annotations, runtime=attribute is not None
+    )
     args: list[Expr | tuple[str, Expr]] = []
     if attribute is None or attribute != col.name:
         args.append(py_str(col.name))

@@ -14,9 +14,13 @@ import decimal
 import ipaddress
 import json
 import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, TypeAlias
 
-from sqlalchemy import Dialect, Text
+from sqlalchemy import ColumnElement, Dialect, Text, cast, type_coerce
+from sqlalchemy.dialects.postgresql import INTERVAL, JSON
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 #: What psycopg returns for ``inet``: an address, or an interface when it has a netmask.
@@ -110,6 +114,218 @@ def js_stringify(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(js_stringify(v) for v in value) + "]"
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_INTERVAL = re.compile(
+    r"^(?:([+-]?\\d+) years? ?)?(?:([+-]?\\d+) mons? ?)?(?:([+-]?\\d+) days? ?)?"
+    r"(?:([+-])?(\\d+):(\\d\\d):(\\d\\d)(?:\\.(\\d{1,6}))?)?$"
+)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A PostgreSQL ``interval`` with its parts apart, as node-postgres gives it to
+    TypeORM (``{months: 1, days: 2}``): a month is not a number of days, none is lost.
+
+    Written as PostgreSQL text; a mapping of these fields and text (``"1 mon 2 days"``)
+    are written too. `typeorm_value` is TypeORM's object: the parts that are not zero.
+    """
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+    hours: int = 0
+    minutes: int = 0
+    seconds: int = 0
+    milliseconds: float = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Interval:
+        """PostgreSQL's output (IntervalStyle ``postgres``, the default)."""
+        found = _INTERVAL.match(text.strip())
+        if found is None:
+            raise ValueError(f"not an interval in the postgres style: {text!r}")
+        years, months, days, sign, hours, minutes, seconds, fraction = found.groups()
+        neg = -1 if sign == "-" else 1
+        micros = int((fraction or "").ljust(6, "0")) if fraction else 0
+        return cls(
+            int(years or 0),
+            int(months or 0),
+            int(days or 0),
+            neg * int(hours or 0),
+            neg * int(minutes or 0),
+            neg * int(seconds or 0),
+            neg * micros / 1000,
+        )
+
+    @classmethod
+    def of(cls, value: datetime.timedelta) -> Interval:
+        """The days and time of ``value`` (a timedelta has no months)."""
+        micros = value.seconds * 1_000_000 + value.microseconds
+        hours, rest = divmod(micros, 3_600_000_000)
+        minutes, rest = divmod(rest, 60_000_000)
+        seconds, rest = divmod(rest, 1_000_000)
+        return cls(0, 0, value.days, hours, minutes, seconds, rest / 1000)
+
+    def to_postgres(self) -> str:
+        """The interval as PostgreSQL reads it."""
+        secs = (
+            decimal.Decimal(self.seconds)
+            + decimal.Decimal(repr(self.milliseconds)) / 1000
+        )
+        return (
+            f"{self.years} years {self.months} mons {self.days} days "
+            f"{self.hours} hours {self.minutes} minutes {secs} seconds"
+        )
+
+    def typeorm_value(self) -> dict[str, float]:
+        """TypeORM's value: the parts that are not zero, as node-postgres names them."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)
+        }
+
+
+class _IntervalText(TypeDecorator[Interval]):
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(
+        self, value: Any | None, dialect: Dialect
+    ) -> Interval | None:
+        return None if value is None else Interval.parse(str(value))
+
+
+class PgInterval(TypeDecorator[Interval]):
+    """``interval`` read as `Interval` (its text, parsed: months stay months); written
+    from an `Interval`, a mapping of its fields, a ``timedelta`` or PostgreSQL text."""
+
+    impl = INTERVAL
+    cache_ok = True
+
+    def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return type_coerce(cast(colexpr, Text), _IntervalText())
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> Any | None:
+        if isinstance(value, Interval):
+            return value.to_postgres()
+        if isinstance(value, Mapping):
+            return Interval(**value).to_postgres()
+        if isinstance(value, datetime.timedelta):
+            return Interval.of(value).to_postgres()
+        return value
+
+    def process_result_value(
+        self, value: Any | None, dialect: Dialect
+    ) -> Interval | None:
+        if isinstance(value, datetime.timedelta):  # read without `column_expression`
+            return Interval.of(value)
+        if isinstance(value, str):
+            return Interval.parse(value)
+        return value
+
+
+_NUMBERS = re.compile(r"[-+0-9.eE]+|Infinity|-Infinity|NaN")
+
+
+def _floats(text: str) -> list[float]:
+    return [float(n) for n in _NUMBERS.findall(text)]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A PostgreSQL ``point``; `typeorm_value` is TypeORM's ``{x, y}``."""
+
+    x: float
+    y: float
+
+    def typeorm_value(self) -> dict[str, float]:
+        return {"x": self.x, "y": self.y}
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A PostgreSQL ``circle``; `typeorm_value` is TypeORM's ``{x, y, radius}``."""
+
+    x: float
+    y: float
+    radius: float
+
+    def typeorm_value(self) -> dict[str, float]:
+        return {"x": self.x, "y": self.y, "radius": self.radius}
+
+
+class PgPoint(TypeDecorator[Point]):
+    """``point`` read as `Point`; written from it, a mapping ``{x, y}`` (TypeORM's
+    object) or PostgreSQL text ``"(1,2)"``."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(PgType("point"))
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return cast(bindvalue, PgType("point"))
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
+        if isinstance(value, Point | Mapping):
+            x, y = (
+                (value.x, value.y)
+                if isinstance(value, Point)
+                else (value["x"], value["y"])
+            )
+            return f"({js_number(float(x))},{js_number(float(y))})"
+        return value
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> Point | None:
+        if value is None:
+            return None
+        x, y = _floats(str(value))
+        return Point(x, y)
+
+
+class PgCircle(TypeDecorator[Circle]):
+    """``circle`` read as `Circle`; written from it, a mapping ``{x, y, radius}``
+    (TypeORM's object) or PostgreSQL text ``"<(1,2),3>"``."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(PgType("circle"))
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return cast(bindvalue, PgType("circle"))
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
+        if isinstance(value, Circle | Mapping):
+            get = (
+                value.__getitem__
+                if isinstance(value, Mapping)
+                else value.__getattribute__
+            )
+            x, y, r = (js_number(float(get(k))) for k in ("x", "y", "radius"))
+            return f"<({x},{y}),{r}>"
+        return value
+
+    def process_result_value(
+        self, value: Any | None, dialect: Dialect
+    ) -> Circle | None:
+        if value is None:
+            return None
+        x, y, radius = _floats(str(value))
+        return Circle(x, y, radius)
+
+
+class PgJson(TypeDecorator[Any]):
+    """``json``: PostgreSQL keeps the text as written, so it is written as TypeORM
+    writes it (``JSON.stringify``: no spaces), and read as JSON."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str | None]:
+        return lambda value: None if value is None else js_stringify(value)
 
 
 class SimpleJson(TypeDecorator[Any]):

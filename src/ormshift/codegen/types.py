@@ -29,7 +29,7 @@ _SIMPLE: dict[str, tuple[str, str, str, str | None]] = {
     "date": ("sqlalchemy", "Date", "datetime.date", "datetime"),
     "uuid": ("sqlalchemy", "Uuid", "uuid.UUID", "uuid"),
     "bytea": ("sqlalchemy", "LargeBinary", "bytes", None),
-    "json": (_PG, "JSON", "Any", "typing"),
+    "json": (".types", "PgJson", "Any", "typing"),  # the text as JSON.stringify writes it
     "jsonb": (_PG, "JSONB", "Any", "typing"),
     "inet": (_PG, "INET", "IPAddress", ".types"),
     "cidr": (_PG, "CIDR", "IPNetwork", ".types"),
@@ -40,6 +40,8 @@ _SIMPLE: dict[str, tuple[str, str, str, str | None]] = {
     "oid": (_PG, "OID", "int", None),
     "citext": (_PG, "CITEXT", "str", None),
 }
+#: geometric types TypeORM reads as objects -> (generated type, Python type)
+_GEOMETRY = {"point": ("PgPoint", "Point"), "circle": ("PgCircle", "Circle")}
 _TIMES: dict[str, tuple[str, str, bool, str]] = {
     "timestamp without time zone": ("DateTime", "TIMESTAMP", False, "datetime.datetime"),
     "timestamp with time zone": ("DateTime", "TIMESTAMP", True, "datetime.datetime"),
@@ -66,15 +68,38 @@ def _annotation_import(imports: Imports | None, python: str, module: str | None)
         imports.add(module)
 
 
+def _physical(col: Column, imports: Imports) -> ColumnType | None:
+    """The plain SQLAlchemy type of a column whose models read it through a generated
+    type (a migration only creates it, and imports nothing from the package)."""
+    t = col.type
+    if t == "interval":
+        imports.add(_PG, "INTERVAL")
+        prec = (("precision", str(col.precision)),) if col.precision is not None else ()
+        return ColumnType(Call("INTERVAL", prec), "Any")
+    if t == "json":
+        imports.add(_PG, "JSON")
+        return ColumnType(Call("JSON"), "Any")
+    if t in _GEOMETRY:
+        imports.add(".types", "PgType")
+        return ColumnType(Call("PgType", (py_str(t),)), "Any")
+    return None
+
+
 def scalar_type(
     col: Column,
     imports: Imports,
     enum_types: dict[str, tuple[str, str]],
     annotations: Imports | None,
+    *,
+    runtime: bool = True,
 ) -> ColumnType:
     """The element type of ``col`` (arrays are wrapped by `column_type`); the imports the
-    Python annotation needs go to ``annotations`` (none when it is None)."""
+    Python annotation needs go to ``annotations`` (none when it is None). Without
+    ``runtime`` (a migration), the generated read types give way to plain ones."""
     t = col.type
+    physical = None if runtime else _physical(col, imports)
+    if physical is not None:
+        return physical
     if t == "enum" and col.enum_name in enum_types:
         constant, enum_class = enum_types[col.enum_name]
         imports.add(".enums", constant)
@@ -106,11 +131,16 @@ def scalar_type(
             return ColumnType(Call(generic, kwargs), python)
         imports.add(_PG, pg_name)
         return ColumnType(Call(pg_name, (*kwargs, ("precision", str(col.precision)))), python)
-    if t == "interval":
-        imports.add(_PG, "INTERVAL")
-        _annotation_import(annotations, "datetime.timedelta", "datetime")
+    if t in _GEOMETRY:  # read as TypeORM's objects: {x, y}, {x, y, radius}
+        sa_name, python = _GEOMETRY[t]
+        imports.add(".types", sa_name)
+        _annotation_import(annotations, python, ".types")
+        return ColumnType(Call(sa_name), python)
+    if t == "interval":  # read as the generated `Interval`: months stay months
+        imports.add(".types", "PgInterval")
+        _annotation_import(annotations, "Interval", ".types")
         prec = (("precision", str(col.precision)),) if col.precision is not None else ()
-        return ColumnType(Call("INTERVAL", prec), "datetime.timedelta")
+        return ColumnType(Call("PgInterval", prec), "Interval")
     imports.add(".types", "PgType")
     _annotation_import(annotations, "Any", "typing")
     return ColumnType(Call("PgType", (py_str(t),)), "Any", exact=False)
@@ -121,10 +151,13 @@ def column_type(
     imports: Imports,
     enum_types: dict[str, tuple[str, str]],
     annotations: Imports | None = None,
+    *,
+    runtime: bool = True,
 ) -> ColumnType:
     """SQLAlchemy and Python types of ``col``; ``enum_types`` maps enum type names to
-    their generated (SQLAlchemy constant, Python enum class)."""
-    inner = scalar_type(col, imports, enum_types, annotations)
+    their generated (SQLAlchemy constant, Python enum class); ``runtime`` as in
+    `scalar_type`."""
+    inner = scalar_type(col, imports, enum_types, annotations, runtime=runtime)
     if not col.array:
         return inner
     imports.add(_PG, "ARRAY")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import inspect
 
+from ormshift.compare.normalize import typeorm_column_value
 from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
 from ormshift.orm import DataSource, EntityManager, InsertResult
 from ormshift.orm.errors import FindOptionsError
@@ -69,19 +70,40 @@ def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operat
     if op.op in _FIND_WHERE:
         return getattr(repo, _FIND_WHERE[op.op])(args[0])
     if op.op in _PRIMITIVE:
-        return getattr(repo, _PRIMITIVE[op.op])(*args)
+        return _identifiers(entity, getattr(repo, _PRIMITIVE[op.op])(*args))
     if op.op == "upsert":
         conflict = args[1]
         skip = False
         if isinstance(conflict, Mapping):
             skip = bool(conflict.get("skipUpdateIfNoValuesChanged"))
             conflict = conflict["conflictPaths"]
-        return repo.upsert(args[0], conflict, skip_update_if_no_values_changed=skip)
+        return _identifiers(
+            entity, repo.upsert(args[0], conflict, skip_update_if_no_values_changed=skip)
+        )
     if op.op in _ENTITY:
         value = args[0]
         made = [repo.create(v) for v in value] if isinstance(value, list) else repo.create(value)
         return getattr(repo, _ENTITY[op.op])(made)
     raise FindOptionsError(f"unknown operation {op.op!r}")
+
+
+def _identifiers(entity: type[Any], result: Any) -> Any:
+    """An insert's identifiers with each value in TypeORM's form for its column."""
+    if not isinstance(result, InsertResult):
+        return result
+    info = entity_info(entity)
+
+    def typed(ids: dict[str, Any] | None) -> dict[str, Any] | None:
+        if ids is None:
+            return None
+        out = {}
+        for k, v in ids.items():
+            col = info.columns.get(info.attribute(k))
+            numbers = () if col is None else col.info.get("enum_numbers", ())
+            out[k] = v if col is None else typeorm_column_value(v, col.type, numbers)
+        return out
+
+    return replace(result, identifiers=[typed(ids) for ids in result.identifiers])
 
 
 def _step(raw: Mapping[str, Any]) -> Operation:
@@ -129,7 +151,9 @@ def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]
         if key in loaded and info.columns[key].name not in behind:
             if key in info.primary and loaded[key] is None:
                 continue  # a removed entity's key: TypeORM's undefined, Python's None
-            out[info.property_of(key)] = loaded[key]
+            col = info.columns[key]
+            numbers = col.info.get("enum_numbers", ())
+            out[info.property_of(key)] = typeorm_column_value(loaded[key], col.type, numbers)
     seen = seen | {id(entity)}
     for key in info.relations:
         if key not in loaded:

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.string import TextLoader
 
 from ormshift.compare.normalize import normalize_value
 from ormshift.dsn import connect
@@ -52,6 +53,8 @@ def snapshot(url: str, volatile: frozenset[str]) -> dict[str, Any]:
     """Every table's rows ordered by primary key, normalised as results are."""
     out: dict[str, Any] = {}
     with connect(url) as conn:
+        # an interval as its text: psycopg's timedelta would count a month as 30 days
+        conn.adapters.register_loader("interval", TextLoader)
         for spec in table_specs(conn):
             cur = conn.execute(
                 sql.SQL("select * from {} order by {}").format(

@@ -160,6 +160,9 @@ class EntityColumn:
     generation: Generation | None = None
     role: ColumnRole | None = None
     enum_values: tuple[str, ...] = ()
+    #: the values of a numeric TypeScript enum (``String(v)``): TypeORM reads a label
+    #: whose ``parseInt`` is one of them as that number
+    enum_numbers: tuple[str, ...] = ()
     enum_name: str | None = None
     embedded_path: str | None = None
     select: bool = True

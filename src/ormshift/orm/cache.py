@@ -20,6 +20,7 @@ from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.options import FindOptions
 from ormshift.orm.query import find_statement
+from ormshift.orm.values import coerce_value
 from ormshift.orm.where import BINDS, Binds
 
 __all__ = ["cached_find", "cached_find_statement", "clear"]
@@ -48,37 +49,39 @@ class _Uncacheable(Exception):
     pass
 
 
-def _operator(value: Any, shape: list[Any], values: list[Any]) -> None:
-    """Mirror of `where.compile_operator`: the values it binds, in its order."""
+def _operator(value: Any, shape: list[Any], values: list[Any], col: Any = None) -> None:
+    """Mirror of `where.compile_operator`: the values it binds, in its order, as
+    `values.coerce_value` makes them for ``col``."""
     if value is None:
         raise _Uncacheable
     if not isinstance(value, FindOperator):
         shape.append("v")
-        values.append(value)
+        values.append(coerce_value(value, col))
         return
     kind, arg = value.kind, value.value
     shape.append(kind)
     if kind == "not":
         if isinstance(arg, FindOperator):
-            _operator(arg, shape, values)
+            _operator(arg, shape, values, col)
         else:
             shape.append("v")
-            values.append(arg)
+            values.append(coerce_value(arg, col))
     elif kind == "equal":
-        _operator(arg, shape, values)
+        _operator(arg, shape, values, col)
     elif kind in _ONE_VALUE:
         if isinstance(arg, FindOperator):
             raise _Uncacheable
-        values.append(
-            list(arg)
-            if kind in ("any", "arrayContains", "arrayContainedBy", "arrayOverlap")
-            else arg
-        )
+        if kind == "any":
+            values.append([coerce_value(v, col) for v in arg])
+        elif kind in ("arrayContains", "arrayContainedBy", "arrayOverlap"):
+            values.append(list(arg))
+        else:
+            values.append(arg if kind in ("like", "ilike") else coerce_value(arg, col))
     elif kind == "between":
-        values.extend(arg)
+        values.extend(coerce_value(v, col) for v in arg)
     elif kind == "in":
         if arg:
-            values.append(list(arg))
+            values.append([coerce_value(v, col) for v in arg])
         else:
             shape.append("empty")
     elif kind == "isNull":
@@ -86,7 +89,7 @@ def _operator(value: Any, shape: list[Any], values: list[Any]) -> None:
     elif kind in ("and", "or"):
         shape.append(len(arg))
         for item in arg:
-            _operator(item, shape, values)
+            _operator(item, shape, values, col)
     else:  # raw, or unknown (the builder says what is wrong)
         raise _Uncacheable
     shape.append(")")
@@ -111,7 +114,7 @@ def _where(
         kind, path = info.resolve(prefix, str(key))
         shape.append(path)
         if kind == "column":
-            _operator(value, shape, values)
+            _operator(value, shape, values, info.columns[path])
         elif kind == "embedded":
             if not isinstance(value, Mapping):
                 raise _Uncacheable

@@ -224,8 +224,29 @@ def translated() -> Iterator[None]:
             invalidated = exc.connection_invalidated
             raise _translated_driver(orig, invalidated=invalidated, connecting=connecting) from exc
         raise QueryFailed(one_line(str(orig or exc))) from exc
+    except sa_exc.StatementError as exc:
+        enum_value = _enum_lookup(exc)
+        if enum_value is None:
+            raise OrmError(one_line(str(exc))) from exc
+        raise enum_value from exc
     except sa_exc.SQLAlchemyError as exc:
         raise OrmError(one_line(str(exc))) from exc
+
+
+_NOT_AN_ENUM_VALUE = re.compile(
+    r"'(?P<value>.*)' is not among the defined enum values\. Enum name: (?P<name>\S+)\."
+)
+
+
+def _enum_lookup(exc: sa_exc.StatementError) -> QueryFailed | None:
+    """A label an ``Enum`` has not, refused by SQLAlchemy before it is sent, as
+    PostgreSQL refuses it when TypeORM sends it (22P02)."""
+    found = _NOT_AN_ENUM_VALUE.search(str(exc.orig)) if isinstance(exc.orig, LookupError) else None
+    if found is None:
+        return None
+    return QueryFailed(
+        f'invalid input value for enum {found["name"]}: "{found["value"]}"', sqlstate="22P02"
+    )
 
 
 def _translated_driver(exc: psycopg.Error, *, invalidated: bool, connecting: bool) -> OrmshiftError:

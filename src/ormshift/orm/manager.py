@@ -324,10 +324,15 @@ class EntityManager:
                     save_simple(connection, obj)
                 return entity_or_entities
             saved = save_graph(session, items)
+            # a row the save found nothing to change in is no update to TypeORM
+            touched = {id(p) for _, p in saved.pairs if session.is_modified(p)}
             session.flush()
             for obj, persisted in saved.pairs:
-                new = id(persisted) in saved.new
-                write_persisted(obj, persisted, kind="insert" if new else "update")
+                if id(persisted) in saved.new:
+                    write_persisted(obj, persisted, kind="insert")
+                else:
+                    touch = id(persisted) in touched
+                    write_persisted(obj, persisted, kind="update" if touch else "skipped")
         return entity_or_entities
 
     def remove(self, entity_or_entities: Any) -> Any:
@@ -356,12 +361,14 @@ class EntityManager:
 
     def _rows(self, info: EntityInfo, values: Any, what: str) -> list[dict[str, Any]]:
         items = list(values) if isinstance(values, list | tuple) else [values]
-        plain, w = info.plain_columns, what
-        # a plain dict of plain columns is its own row: no per-row walk
+        plain, numbers, w = info.plain_columns, info.number_columns, what
+        # a plain dict of plain columns (no text for a number) is its own row: no walk
         skip = info.sibling_columns
         rows = [
             dict(v)
-            if type(v) is dict and plain.issuperset(v)
+            if type(v) is dict
+            and plain.issuperset(v)
+            and not any(type(v[k]) is str for k in numbers.intersection(v))
             else column_values(info, v, what=w, ignore=skip)
             for v in items
         ]

@@ -22,11 +22,22 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, DateTime, Sequence, Table, bindparam, inspect, or_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    Enum,
+    Sequence,
+    Table,
+    bindparam,
+    inspect,
+    or_,
+)
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
 
 from ormshift.orm.errors import OrmError, UnknownProperty
+from ormshift.orm.values import text_sensitive
 
 ROLES = ("create-date", "update-date", "delete-date", "version")
 
@@ -63,8 +74,16 @@ class EntityInfo:
 
     @cached_property
     def plain_columns(self) -> frozenset[str]:
-        """Columns whose values are written as given (`values.coerce_value` leaves them)."""
-        return frozenset(k for k, c in self.columns.items() if not isinstance(c.type, DateTime))
+        """Columns whose values are written as given unless they are text in a
+        `number_columns` column (`values.coerce_value` leaves them)."""
+        return frozenset(
+            k for k, c in self.columns.items() if not isinstance(c.type, DateTime | Enum)
+        )
+
+    @cached_property
+    def number_columns(self) -> frozenset[str]:
+        """Columns whose text values `values.coerce_value` parses as numbers."""
+        return frozenset(k for k in self.plain_columns if text_sensitive(self.columns[k].type))
 
     @cached_property
     def keys_are_names(self) -> bool:

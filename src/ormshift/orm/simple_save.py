@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.write_cache import is_sql, statement
-from ormshift.orm.writeback import write_back
+from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import insert_rows, restrict, updatable
 
 __all__ = ["is_simple", "save_simple"]
@@ -115,7 +115,8 @@ def save_simple(conn: Connection, obj: Any) -> None:
                     bound.update({f"v__{i}": v for i, v in enumerate(changed.values())})
                 row = conn.execute(statement(key, build), bound or None).one()
                 current = dict(zip(cols, row, strict=True))
-            write_back(obj, current.__getitem__, kind="update", given=given)
+            kind: Kind = "update" if changed else "skipped"
+            write_back(obj, current.__getitem__, kind=kind, given=given)
             return
     (values,) = insert_rows(info, [data])
     if info.version is not None:

@@ -1,19 +1,66 @@
-"""Values as the column's type wants them: ISO text for a timestamp becomes a datetime."""
+"""Values as the column's type wants them, from TypeORM's spelling or Python's.
+
+TypeORM hands the driver what it is given, and node-postgres sends it as text that
+PostgreSQL casts: ``"5"`` is a ``bigint`` key, ``"12.50"`` a ``numeric``, ISO text a
+timestamp. psycopg sends a Python ``str`` as ``character varying``, which PostgreSQL
+does not compare with a number, so such text is turned into the Python value first:
+digits into ``int`` for integer columns, numeric text into ``Decimal`` (``numeric``) or
+``float`` (``real``, ``double precision``), ISO 8601 into ``datetime``. Text that is no
+such value is left as it is (PostgreSQL then refuses it, as it refuses TypeORM's).
+
+A number given for an enum column (a numeric TypeScript enum, ``kind: 1``) is its label,
+``"1"``, as TypeORM sends it; SQLAlchemy's ``Enum`` takes labels, not numbers.
+"""
 
 from __future__ import annotations
 
 import datetime
+import decimal
+import re
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum, Float, Integer, Numeric
 
-__all__ = ["coerce_value"]
+__all__ = ["coerce_value", "text_sensitive"]
+
+_INTEGER = re.compile(r"\s*[-+]?\d+\s*")
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*|\s*(NaN|[-+]?Infinity)\s*")
+
+
+def text_sensitive(col_type: Any) -> bool:
+    """Whether text given for a column of ``col_type`` is turned into another value."""
+    return isinstance(col_type, DateTime | Integer | Numeric)
+
+
+def _number(value: str, col_type: Any) -> Any:
+    if isinstance(col_type, Integer):
+        return int(value) if _INTEGER.fullmatch(value) else value
+    if not _NUMBER.fullmatch(value):
+        return value
+    text = value.strip()
+    if isinstance(col_type, Float) or not getattr(col_type, "asdecimal", True):
+        return float(text.replace("Infinity", "inf"))
+    try:
+        return decimal.Decimal(text)
+    except decimal.InvalidOperation:  # "Infinity" with a sign: numeric has none before 14
+        return value
+
+
+def _label(value: int | float, col_type: Enum) -> Any:
+    """The label JavaScript's ``String(value)`` gives, if the enum has it."""
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    label = str(number)
+    return label if label in col_type.enums else value
 
 
 def coerce_value(value: Any, col: Any) -> Any:
-    """``value`` for ``col``; ISO 8601 text on a timestamp column parsed (TypeORM accepts it)."""
+    """``value`` for ``col``; text TypeORM would send as it is, parsed (see the module)."""
     col_type = getattr(col, "type", None)
-    if isinstance(value, str) and isinstance(col_type, DateTime):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _label(value, col_type) if isinstance(col_type, Enum) else value
+    if not isinstance(value, str):
+        return value
+    if isinstance(col_type, DateTime):
         try:
             parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
@@ -21,4 +68,6 @@ def coerce_value(value: Any, col: Any) -> Any:
         if not col_type.timezone and parsed.tzinfo is not None:
             parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
         return parsed
+    if isinstance(col_type, Integer | Numeric):
+        return _number(value, col_type)
     return value

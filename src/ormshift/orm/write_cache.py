@@ -53,6 +53,7 @@ from ormshift.orm.cache import _Uncacheable, _where
 from ormshift.orm.errors import OrmError
 from ormshift.orm.guard import connection_watched
 from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.values import coerce_value
 from ormshift.orm.where import BINDS, Binds
 from ormshift.orm.writes import _is_primitive, criteria_condition
 
@@ -116,10 +117,13 @@ def _shape(info: EntityInfo, value: Any) -> tuple[tuple[Any, ...], list[Any]]:
     if _is_primitive(value) or isinstance(value, datetime.date):
         if value == "":
             raise _Uncacheable
+        value = coerce_value(value, info.columns[info.primary[0]])
         return ("id", type(value)), [value]
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if value and all(_is_primitive(v) for v in value):
-            return ("ids", type(value[0]), frozenset(map(type, value))), [list(value)]
+            pk = info.columns[info.primary[0]]
+            value = [coerce_value(v, pk) for v in value]
+            return ("ids", type(value[0]), frozenset(map(type, value))), [value]
         if not value or not all(isinstance(v, Mapping) and v for v in value):
             raise _Uncacheable
     elif not isinstance(value, Mapping) or not value:

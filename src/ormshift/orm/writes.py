@@ -122,12 +122,12 @@ def criteria_condition(info: EntityInfo, criteria: Any, method: str) -> ColumnEl
     if _is_primitive(criteria) or isinstance(criteria, datetime.date):
         if criteria == "":
             raise empty
-        return pk == criteria  # type: ignore[no-any-return]
+        return pk == coerce_value(criteria, pk)  # type: ignore[no-any-return]
     if isinstance(criteria, Sequence) and not isinstance(criteria, str):
         if not criteria:
             raise empty
         if all(_is_primitive(c) for c in criteria):
-            return pk.in_(list(criteria))  # type: ignore[no-any-return]
+            return pk.in_([coerce_value(c, pk) for c in criteria])  # type: ignore[no-any-return]
         if any(not isinstance(c, Mapping) or not c for c in criteria):
             raise empty
     elif isinstance(criteria, Mapping):

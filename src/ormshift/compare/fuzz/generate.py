@@ -20,8 +20,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from psycopg.types.range import Range
+
 from ormshift.compare.fuzz.schema import FuzzEntity, FuzzSchema, Prop
 from ormshift.compare.fuzz.values import make_value
+from ormshift.compare.normalize import pg_range
 
 __all__ = ["Generator"]
 
@@ -29,7 +32,9 @@ _ORDERABLE = frozenset(
     {"int", "bigint", "numeric", "float", "str", "char", "date", "timestamp", "timestamptz", "enum"}
 )
 _NUMERIC = frozenset({"int", "numeric", "float", "bigint"})
-_NO_EQUALITY = frozenset({"json", "interval", "time", "timetz", "simple-json", "simple-array"})
+#: kinds no condition is made on: json has no equality, point none either, and TypeORM
+#: binds a {x, y, radius} object in a condition as JSON (PostgreSQL refuses it)
+_NO_EQUALITY = frozenset({"json", "simple-json", "simple-array", "point", "circle"})
 
 
 def to_arg(prop: Prop, value: Any) -> Any:
@@ -58,6 +63,10 @@ def to_arg(prop: Prop, value: Any) -> Any:
         return {"$bytes": value.hex()}
     if isinstance(value, datetime.timedelta):
         return None
+    if isinstance(value, Range):
+        return pg_range(value)
+    if prop.enum_numbers and value in prop.enum_numbers:
+        return int(value)
     if prop.kind == "bigint" and isinstance(value, int):
         return str(value)
     if isinstance(value, list):
@@ -106,7 +115,9 @@ class Generator:
 
     def _fresh(self, prop: Prop) -> Any:
         self.n += 1
-        return make_value(prop.kind, prop.column, self.rng, self.n, prop.enum_values).arg
+        return make_value(
+            prop.kind, prop.column, self.rng, self.n, prop.enum_values, prop.enum_numbers
+        ).arg
 
     def _value(self, ent: FuzzEntity, prop: Prop) -> Any:
         if self.rng.random() < 0.7:

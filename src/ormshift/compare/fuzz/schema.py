@@ -36,6 +36,9 @@ _KINDS = {
     "cidr": "cidr",
     "macaddr": "macaddr",
     "enum": "enum",
+    "point": "point",
+    "circle": "circle",
+    "int4range": "int4range",
 }
 
 
@@ -60,6 +63,8 @@ class Prop:
     meta: EntityColumn
     kind: str
     enum_values: tuple[str, ...] = ()
+    #: the values of a numeric TypeScript enum: operations pass these labels as numbers
+    enum_numbers: tuple[str, ...] = ()
 
     @property
     def attr(self) -> str:
@@ -132,7 +137,16 @@ class FuzzSchema:
                 if kind is None:
                     continue
                 labels = meta.enum_values or enum_labels.get(column.enum_name or "", ())
-                props.append(Prop(meta.property_path, column, meta, kind, tuple(labels)))
+                props.append(
+                    Prop(
+                        meta.property_path,
+                        column,
+                        meta,
+                        kind,
+                        tuple(labels),
+                        meta.enum_numbers,
+                    )
+                )
             disc = None
             if ent.inheritance is not None and ent.inheritance.discriminator_value is not None:
                 disc = (ent.inheritance.discriminator_column, ent.inheritance.discriminator_value)

@@ -12,9 +12,11 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.range import Range
 
 from ormshift.compare.fuzz.schema import FuzzEntity, FuzzSchema, kind_of
 from ormshift.compare.fuzz.values import make_value
+from ormshift.compare.normalize import pg_range
 from ormshift.manifest.model import Column, Table
 
 __all__ = ["Seed", "build_seed"]
@@ -132,6 +134,8 @@ def _render(value: Any) -> str | None:
         return "\\x" + value.hex()
     if isinstance(value, datetime.timedelta):
         return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
+    if isinstance(value, Range):
+        return pg_range(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
