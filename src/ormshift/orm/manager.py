@@ -46,7 +46,7 @@ from ormshift.orm.errors import (
     translated,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.options import FindOptions
+from ormshift.orm.options import FindOptions, relation_tree
 from ormshift.orm.persist import (
     UPDATE_VALUES_MISSING,
     remove_graph,
@@ -57,6 +57,7 @@ from ormshift.orm.persist import (
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
 from ormshift.orm.query import count_statement, exists_statement, is_pessimistic
+from ormshift.orm.shape import shaped, spec_of
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
 from ormshift.orm.write_cache import criteria as criteria_of
@@ -198,11 +199,15 @@ class EntityManager:
             plain = self._plain_find(info, key, stmt, params)
             if plain is not None:
                 return plain
+        # in a transaction the session's identity map holds what earlier work loaded:
+        # each find reads its rows afresh, as TypeORM does
+        fresh = {"populate_existing": True} if self.in_transaction else {}
+        spec = spec_of(info, relation_tree(info, opts.relations), opts.load_eager_relations)
         with self._scope() as session:
-            rows = list(session.scalars(stmt, params).unique().all())
-        if opts.lock and opts.lock.get("mode") == "optimistic":
-            self._check_version(info, rows, opts.lock.get("version"))
-        return rows
+            rows = list(session.scalars(stmt, params, execution_options=fresh).unique().all())
+            if opts.lock and opts.lock.get("mode") == "optimistic":
+                self._check_version(info, rows, opts.lock.get("version"))
+            return shaped(rows, spec, copy=self.in_transaction)
 
     def _plain_find(
         self, info: EntityInfo, key: tuple[Any, ...], stmt: Any, params: dict[str, Any]
@@ -326,8 +331,7 @@ class EntityManager:
             saved = save_graph(session, items)
             session.flush()
             for obj, persisted in saved.pairs:
-                new = id(persisted) in saved.new
-                write_persisted(obj, persisted, kind="insert" if new else "update")
+                write_persisted(obj, persisted, kind=saved.kind(persisted))
         return entity_or_entities
 
     def remove(self, entity_or_entities: Any) -> Any:

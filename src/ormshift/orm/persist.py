@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ormshift.orm.errors import FindOptionsError, UpdateValuesMissing
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind, write_back
-from ormshift.orm.writes import restrict
+from ormshift.orm.writes import is_reference, restrict
 
 __all__ = ["Saved", "remove_graph", "save_graph", "set_deleted_graph", "write_persisted"]
 
@@ -42,11 +42,18 @@ UPDATE_VALUES_MISSING = (
 
 @dataclass
 class Saved:
-    """What `save_graph` merged: (caller's object, persistent object) pairs, and the ids
-    of the persistent objects that are inserted."""
+    """What `save_graph` merged: (caller's object, persistent object) pairs, the ids
+    of the persistent objects that are inserted and of those whose columns change."""
 
     pairs: list[tuple[Any, Any]] = field(default_factory=list)
     new: set[int] = field(default_factory=set)
+    changed: set[int] = field(default_factory=set)
+
+    def kind(self, persisted: Any) -> Kind:
+        """What TypeORM writes back for ``persisted`` once flushed."""
+        if id(persisted) in self.new:
+            return "insert"
+        return "update" if id(persisted) in self.changed else "nothing"
 
 
 @dataclass
@@ -108,17 +115,52 @@ def _keep(obj: Any, keys: frozenset[str]) -> None:
             set_committed_value(obj, key, history.deleted[0] if history.deleted else None)
 
 
+def _hide_references(items: list[Any]) -> list[tuple[Any, str, Any]]:
+    """Take the references (`is_reference`) out of the caller's new or detached
+    entities, so that merging writes their foreign keys only; (entity, key, reference)
+    to put back."""
+    hidden: list[tuple[Any, str, Any]] = []
+    seen: set[int] = set()
+    stack = list(items)
+    while stack:
+        obj = stack.pop()
+        state = inspect(obj, raiseerr=False)
+        if id(obj) in seen or state is None:
+            continue
+        seen.add(id(obj))
+        if state.persistent or state.pending or state.deleted:
+            continue
+        info = entity_info(type(obj))
+        given = state.dict
+        for key, rel in info.relations.items():
+            value = given.get(key)
+            if value is None:
+                continue
+            if is_reference(info, obj, key):
+                hidden.append((obj, key, given.pop(key)))
+            else:
+                stack.extend(value if rel.uselist else [value])
+    return hidden
+
+
 def save_graph(session: Session, items: list[Any]) -> Saved:
-    """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed)."""
+    """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed).
+
+    The caller's graph is left as given: references stay, nothing is added."""
     walk = _Walk()
     # in a transaction the session may hold the caller's own pending and modified
     # objects: only what this merge made or changed is judged here
     pending_before = {id(o) for o in session.new}
     dirty_before = {id(o) for o in session.dirty}
-    merged = [session.merge(obj) for obj in items]
-    walk.roots = roots = {id(m) for m in merged}
-    for obj, persisted in zip(items, merged, strict=True):
-        _walk(obj, persisted, walk)
+    hidden = _hide_references(items)
+    try:
+        merged = [session.merge(obj) for obj in items]
+        walk.roots = roots = {id(m) for m in merged}
+        for obj, persisted in zip(items, merged, strict=True):
+            _walk(obj, persisted, walk)
+    finally:
+        for obj, key, reference in hidden:
+            set_committed_value(obj, key, reference)
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
             raise UpdateValuesMissing(UPDATE_VALUES_MISSING)
@@ -141,11 +183,17 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     for obj in made:
         info = entity_info(type(obj))
         _leave_out(obj, info.no_insert | info.sibling_columns)
+    changed: set[int] = set()
     for _, persisted in walk.pairs:
         if id(persisted) not in new:
             info = entity_info(type(persisted))
             _keep(persisted, info.no_update | info.sibling_columns)
-    return Saved(walk.pairs, new)
+            # a column, or the key a many-to-one sets (a collection's new member)
+            attrs = inspect(persisted).attrs
+            keys = [*info.columns, *info.owning_relations]
+            if any(attrs[key].history.has_changes() for key in keys):
+                changed.add(id(persisted))
+    return Saved(walk.pairs, new, changed)
 
 
 def write_persisted(obj: Any, persisted: Any, *, kind: Kind) -> None:
@@ -180,7 +228,7 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
     after: list[Any] = []
     for key, rel in info.relations.items():
         value = given.get(key)
-        if value is None or "remove" not in info.cascades(key):
+        if value is None or "remove" not in info.cascades(key) or is_reference(info, obj, key):
             continue
         children = list(value) if rel.uselist else [value]
         if rel.direction is MANYTOONE:
@@ -262,7 +310,7 @@ def _soft(
     given = inspect(obj).dict
     for key, rel in info.relations.items():
         value = given.get(key)
-        if value is None:
+        if value is None or is_reference(info, obj, key):
             continue
         children = list(value) if rel.uselist else [value]
         target = entity_info(rel.mapper.class_)

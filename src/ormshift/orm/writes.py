@@ -8,13 +8,22 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import MANYTOMANY, ONETOMANY
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.errors import FindOptionsError, UnknownProperty
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
 
-__all__ = ["column_values", "create", "criteria_condition", "insert_rows", "restrict", "updatable"]
+__all__ = [
+    "column_values",
+    "create",
+    "criteria_condition",
+    "insert_rows",
+    "is_reference",
+    "restrict",
+    "updatable",
+]
 
 _PRIMITIVES = (int, str, float, bytes)
 
@@ -153,32 +162,59 @@ def create(entity: type[Any], data: Any) -> Any:
     return obj
 
 
-def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
-    """``{"id": 3}`` for an owning to-one relation sets the foreign key, as TypeORM does.
-
-    No related object is made, so saving does not load (or merge into) the referenced
-    row and its collections.
-    """
-    if not isinstance(value, Mapping) or not value:
-        return False
+def _reference_keys(info: EntityInfo, key: str) -> list[tuple[str, str]] | None:
+    """(foreign key attribute, referenced key attribute) pairs of a to-one relation
+    whose row holds the key, or None for any other relation."""
     rel = info.relations[key]
+    if rel.uselist:
+        return None
     target = entity_info(rel.mapper.class_)
-    if not set(value) <= set(target.primary):
-        return False
     pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is info.table]
     if not pairs or any(
         rem.table is info.table and rel.mapper.class_ is not info.cls for _, rem in pairs
     ):
+        return None
+    return [
+        (
+            info.mapper.get_property_by_column(local).key,
+            target.mapper.get_property_by_column(remote).key,
+        )
+        for local, remote in pairs
+    ]
+
+
+def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
+    """``{"id": 3}`` for an owning to-one relation sets the foreign key, as TypeORM does."""
+    if not isinstance(value, Mapping) or not value:
         return False
-    refs = {}
-    for local, remote in pairs:
-        rkey = target.mapper.get_property_by_column(remote).key
-        if rkey not in value:
-            return False
-        refs[info.mapper.get_property_by_column(local).key] = value[rkey]
-    for lkey, ref in refs.items():
-        setattr(obj, lkey, ref)
+    target = entity_info(info.relations[key].mapper.class_)
+    if not set(value) <= set(target.primary):
+        return False
+    pairs = _reference_keys(info, key)
+    if pairs is None or any(rkey not in value for _, rkey in pairs):
+        return False
+    for lkey, rkey in pairs:
+        setattr(obj, lkey, value[rkey])
     return True
+
+
+def is_reference(info: EntityInfo, obj: Any, key: str) -> bool:
+    """``obj.<key>`` is a reference `create` made: a new entity holding nothing but
+    the key that ``obj``'s foreign key already holds. Saving writes the foreign key and
+    leaves the referenced row (and the reference) alone."""
+    given = inspect(obj).dict
+    value = given.get(key)
+    target = entity_info(info.relations[key].mapper.class_)
+    if not isinstance(value, target.cls):
+        return False
+    state = inspect(value)
+    held = {k: v for k, v in state.dict.items() if k in target.columns or k in target.relations}
+    if not state.transient or not held or not set(held) <= set(target.primary):
+        return False
+    pairs = _reference_keys(info, key)
+    return pairs is not None and all(
+        rkey in held and given.get(lkey) == held[rkey] for lkey, rkey in pairs
+    )
 
 
 def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> None:
@@ -190,12 +226,15 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
             target = info.relations[key].mapper.class_
             if value is None and info.relations[key].uselist:
                 continue  # TypeORM's save leaves a null collection as it is
+            # set as loaded, so that no back reference is filled in (TypeORM's create
+            # sets the property given and nothing on the other side)
             if value is None:
-                setattr(obj, key, None)
+                set_committed_value(obj, key, None)
             elif info.relations[key].uselist:  # an inverse one-to-one is one entity
-                setattr(obj, key, [create(target, v) for v in value])
-            elif not _set_reference(info, obj, key, value):
-                setattr(obj, key, create(target, value))
+                set_committed_value(obj, key, [create(target, v) for v in value])
+            else:
+                _set_reference(info, obj, key, value)
+                set_committed_value(obj, key, create(target, value))
         elif path in info.prefixes and isinstance(value, Mapping):
             _fill(info, obj, value, path)
         else:
