@@ -3,7 +3,8 @@
 Pagination counts entities, not joined rows: to-many relations are loaded by
 SQLAlchemy's joined eager loading, which wraps the paginated root query in a subquery
 (the same rows TypeORM's two-step distinct-id query finds), or by a second query
-(``relation_load_strategy="query"``). Conditions on relations are ``EXISTS`` and never
+(``relation_load_strategy="query"``). Conditions through relations are evaluated on
+TypeORM's LEFT joins inside an ``EXISTS`` (`where.compile_find_where`) and never
 multiply rows.
 """
 
@@ -35,7 +36,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
-from ormshift.orm.where import compile_where, not_deleted
+from ormshift.orm.where import compile_find_where, not_deleted
 
 __all__ = ["count_statement", "exists_statement", "find_statement", "is_pessimistic"]
 
@@ -44,7 +45,7 @@ _EAGER = ("joined", "selectin", "subquery", "immediate")
 
 def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     stmt: Select[Any] = select(info.cls)
-    cond = compile_where(info, opts.where, with_deleted=opts.with_deleted)
+    cond = compile_find_where(info, opts.where, with_deleted=opts.with_deleted)
     if cond is not None:
         stmt = stmt.where(cond)
     if not opts.with_deleted:
@@ -63,7 +64,7 @@ def _shared_join(
     sub = where.get(key) if where is not None else None
     if opts.relation_load_strategy != "join" or not isinstance(sub, Mapping) or not sub:
         return None, None
-    return compile_where(target, sub, with_deleted=opts.with_deleted), sub
+    return compile_find_where(target, sub, with_deleted=opts.with_deleted), sub
 
 
 def _loaders(
