@@ -4,8 +4,8 @@ A mapping is an AND of its keys, a list an OR of its items. A key is a column, a
 embedded (a nested mapping over the flattened attributes) or a relation (a nested
 mapping over the related entity). A find's conditions through relations are on
 TypeORM's LEFT joins (`compile_find_where`: true on NULLs where no related row is);
-elsewhere (update and delete criteria) they are ``EXISTS``. ``None`` as a value is
-an error, as in TypeORM 1.x: use `IsNull()`.
+otherwise (`compile_where` alone) they are ``EXISTS``. ``None`` as a value is an
+error, as in TypeORM 1.x: use `IsNull()`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import MANYTOMANY, ONETOMANY
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import FindOptionsError, UnknownProperty
+from ormshift.orm.errors import FindOptionsError, UnknownProperty, UnsupportedFindOptions
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
@@ -144,10 +144,34 @@ def criteria_condition(info: EntityInfo, criteria: Any, method: str) -> ColumnEl
             raise empty
     else:
         raise empty
+    if isinstance(criteria, Mapping):
+        criteria = _through_relations(info, criteria)
+    else:
+        criteria = [_through_relations(info, c) for c in criteria]
     cond = compile_where(info, criteria)
     if cond is None:
         raise empty
     return cond
+
+
+def _through_relations(info: EntityInfo, where: Mapping[str, Any]) -> dict[str, Any]:
+    """A criteria mapping as TypeORM's update and delete builders read it: they join
+    nothing, so a related entity given by the key its foreign key references (``author:
+    {id: 1}``) is that foreign key (the rest of it ignored), any other condition through
+    a relation fails as TypeORM fails, and an empty one is no condition."""
+    out: dict[str, Any] = {}
+    for key, value in where.items():
+        if str(key) not in info.relations or not isinstance(value, Mapping | list | tuple):
+            out[key] = value
+            continue
+        if not value:
+            continue
+        pairs = _reference_keys(info, str(key))
+        if isinstance(value, Mapping) and pairs and all(value.get(r) for _, r in pairs):
+            out.update({lkey: value[rkey] for lkey, rkey in pairs})
+            continue
+        raise UnsupportedFindOptions(f"Cannot find alias for relation at {key}")
+    return out
 
 
 def create(entity: type[Any], data: Any) -> Any:
