@@ -57,7 +57,7 @@ from ormshift.orm.persist import (
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
 from ormshift.orm.query import count_statement, exists_statement, is_pessimistic
-from ormshift.orm.shape import shaped, spec_of
+from ormshift.orm.shape import place_of, shaped
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
 from ormshift.orm.write_cache import criteria as criteria_of
@@ -202,12 +202,13 @@ class EntityManager:
         # in a transaction the session's identity map holds what earlier work loaded:
         # each find reads its rows afresh, as TypeORM does
         fresh = {"populate_existing": True} if self.in_transaction else {}
-        spec = spec_of(info, relation_tree(info, opts.relations), opts.load_eager_relations)
+        tree = relation_tree(info, opts.relations)
+        place = place_of(info, tree, opts.load_eager_relations, opts.select)
         with self._scope() as session:
             rows = list(session.scalars(stmt, params, execution_options=fresh).unique().all())
             if opts.lock and opts.lock.get("mode") == "optimistic":
                 self._check_version(info, rows, opts.lock.get("version"))
-            return shaped(rows, spec, copy=self.in_transaction)
+            return shaped(rows, place, copy=self.in_transaction)
 
     def _plain_find(
         self, info: EntityInfo, key: tuple[Any, ...], stmt: Any, params: dict[str, Any]

@@ -12,11 +12,14 @@ and keeps the rest.
 
 The relations a place asks for are those of ``relations`` there and, unless
 ``load_eager_relations`` is off, the eager relations of its entity, recursively (as
-TypeORM's ``joinEagerRelations`` joins them).
+TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` names
+there (with the primary key, which ormshift always loads), or all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import inspect
@@ -24,58 +27,70 @@ from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.options import Tree
+from ormshift.orm.options import Tree, select_tree
 
-__all__ = ["Spec", "shaped", "spec_of"]
+__all__ = ["Place", "place_of", "shaped"]
 
 _EAGER = ("joined", "selectin", "subquery", "immediate")
 _DEPTH = 8
 
-#: relation key -> what the related entities hold
-Spec = dict[str, "Spec"]
+
+@dataclass(eq=False)
+class Place:
+    """What the entities at one place of a find's tree hold: the columns (None: all)
+    and, by relation, what the related entities hold."""
+
+    columns: frozenset[str] | None = None
+    relations: dict[str, Place] = field(default_factory=dict)
 
 
-def spec_of(info: EntityInfo, tree: Tree, eager: bool, depth: int = 0) -> Spec:
-    """The relations each place of a find's result holds."""
-    spec: Spec = {}
+def place_of(
+    info: EntityInfo, tree: Tree, eager: bool, select: Any = None, depth: int = 0
+) -> Place:
+    """The place of a find's root (``tree`` its relations, ``select`` its select)."""
+    cols, nested = select_tree(info, select) if isinstance(select, Mapping) else ([], {})
+    place = Place(frozenset((*cols, *info.primary)) if cols else None)
     for key, sub in tree.items():
-        spec[key] = spec_of(info.target(key), sub, eager, depth + 1)
+        place.relations[key] = place_of(info.target(key), sub, eager, nested.get(key), depth + 1)
     if eager and depth < _DEPTH:
         for key, rel in info.relations.items():
-            if key not in spec and rel.lazy in _EAGER:
-                spec[key] = spec_of(info.target(key), {}, eager, depth + 1)
-    return spec
+            if key not in place.relations and rel.lazy in _EAGER:
+                place.relations[key] = place_of(info.target(key), {}, eager, None, depth + 1)
+    return place
 
 
-def shaped(rows: list[Any], spec: Spec, *, copy: bool) -> list[Any]:
-    """``rows`` holding the relations ``spec`` names, each entity a copy when ``copy``
-    or when it holds more (or shares an object that does); called while their session
-    is open."""
+def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
+    """``rows`` holding what ``place`` names, each entity a copy when ``copy`` or when
+    it holds more (or shares an object that does); called while their session is open."""
     memo: dict[tuple[int, int], Any] = {}
-    return [_shape(row, spec, copy, memo) for row in rows]
+    return [_shape(row, place, copy, memo) for row in rows]
 
 
-def _shape(obj: Any, spec: Spec, copy: bool, memo: dict[tuple[int, int], Any]) -> Any:
-    mark = (id(obj), id(spec))
+def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any]) -> Any:
+    mark = (id(obj), id(place))
     found = memo.get(mark)
     if found is not None:
         return found
     info = entity_info(type(obj))
     held = inspect(obj).dict
-    changed = copy
+    wanted = place.relations
+    columns = place.columns
+    changed = copy or (
+        columns is not None and any(k in held and k not in columns for k in info.columns)
+    )
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
-        if key not in held and key in spec and rel.direction is MANYTOONE:
+        if key not in held and key in wanted and rel.direction is MANYTOONE:
             # SQLAlchemy's eager loader leaves out a many-to-one back to an entity the
             # row came along (a user's comments' author); the identity map has it
             getattr(obj, key)
         if key not in held:
             continue
-        if key not in spec:
+        if key not in wanted:
             changed = True
             continue
         value = held[key]
-        sub = spec[key]
+        sub = wanted[key]
         if value is None:
             related[key] = None
         elif isinstance(value, list):
@@ -91,7 +106,7 @@ def _shape(obj: Any, spec: Spec, copy: bool, memo: dict[tuple[int, int], Any]) -
         return obj
     made = info.mapper.class_manager.new_instance()
     for key, value in held.items():
-        if key in info.columns:
+        if key in info.columns and (columns is None or key in columns):
             set_committed_value(made, key, value)
     for key, value in related.items():
         set_committed_value(made, key, value)
