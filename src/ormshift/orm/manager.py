@@ -41,6 +41,7 @@ from ormshift.orm.errors import (
     OrmError,
     PessimisticLockTransactionRequired,
     PoolTimeout,
+    QueryFailed,
     UnsupportedFindOptions,
     UpdateValuesMissing,
     translated,
@@ -56,7 +57,12 @@ from ormshift.orm.persist import (
 )
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
-from ormshift.orm.query import count_statement, exists_statement, is_pessimistic
+from ormshift.orm.query import (
+    count_statement,
+    exists_statement,
+    is_pessimistic,
+    unselected_paging_column,
+)
 from ormshift.orm.shape import place_of, shaped
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
@@ -193,6 +199,13 @@ class EntityManager:
             raise PessimisticLockTransactionRequired(
                 "Transaction is required to perform a pessimistic lock: "
                 "run the find inside DataSource.transaction"
+            )
+        missing = unselected_paging_column(info, opts)
+        if missing is not None:
+            raise QueryFailed(
+                f"column distinctAlias.{missing} does not exist (TypeORM's paginated find "
+                "selects its page's keys and order columns from what the query selects)",
+                sqlstate="42703",
             )
         stmt, params, key = cached_find(info, opts)
         if key is not None and self._session is None and is_plain(info, opts):
