@@ -6,7 +6,11 @@ along a relation cascading ``insert``, updated only along one cascading ``update
 links are kept either way (a foreign key, a junction row), as TypeORM keeps them. A new
 entity along an owning to-one relation without ``insert`` fails as TypeORM fails
 (``UpdateValuesMissingError``). Columns TypeORM never inserts (``insert: false``,
-generated ``increment`` keys) or never updates (``update: false``) are left out.
+generated ``increment`` keys) or never updates (``update: false``) are left out. A
+reference (``{id: 2}`` made by `create`, `writes.is_reference`) is set aside while
+merging: its foreign key is written, the referenced row neither loaded nor written, and
+the caller's graph keeps it as given. What is written back into each entity depends on
+what its row went through (`writeback`): inserted, updated, or left as it was.
 
 ``remove`` deletes the given rows only, by key (with the junction rows of their
 many-to-many relations, as TypeORM deletes them), after the given related entities
@@ -23,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, inspect, select
+from sqlalchemy import Table, and_, delete, func, insert, inspect, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,7 +36,14 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import is_reference, restrict
 
-__all__ = ["Saved", "remove_graph", "save_graph", "set_deleted_graph", "write_persisted"]
+__all__ = [
+    "Saved",
+    "link_refused",
+    "remove_graph",
+    "save_graph",
+    "set_deleted_graph",
+    "write_persisted",
+]
 
 UPDATE_VALUES_MISSING = (
     "Cannot perform update query because update values are not defined. "
@@ -48,6 +59,8 @@ class Saved:
     pairs: list[tuple[Any, Any]] = field(default_factory=list)
     new: set[int] = field(default_factory=set)
     changed: set[int] = field(default_factory=set)
+    #: junction rows of many-to-many members not written (`_junction_row`)
+    links: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
 
     def kind(self, persisted: Any) -> Kind:
         """What TypeORM writes back for ``persisted`` once flushed."""
@@ -161,6 +174,7 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     finally:
         for obj, key, reference in hidden:
             set_committed_value(obj, key, reference)
+    links: list[tuple[Any, Any, dict[str, Any]]] = []
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
             raise UpdateValuesMissing(UPDATE_VALUES_MISSING)
@@ -168,8 +182,13 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             collection = getattr(parent, key)
             if child in collection:
                 collection.remove(child)
+            link = _junction_row(rel, child)
+            if link is not None:
+                links.append((parent, rel, link))
         else:
             set_committed_value(parent, key, None)
+    for obj, persisted in walk.pairs:
+        _distinct_collections(obj, persisted)
     made = [o for o in session.new if id(o) not in pending_before]
     for obj in made:
         if id(obj) not in roots and id(obj) not in walk.insert_ok:
@@ -193,7 +212,61 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             keys = [*info.columns, *info.owning_relations]
             if any(attrs[key].history.has_changes() for key in keys):
                 changed.add(id(persisted))
-    return Saved(walk.pairs, new, changed)
+    return Saved(walk.pairs, new, changed, links)
+
+
+def _junction_row(rel: Any, child: Any) -> dict[str, Any] | None:
+    """The junction columns (by key) naming ``child``, a many-to-many member that is
+    not written (no ``insert`` cascade) and not in the database, when it has a key:
+    TypeORM links it all the same, and the junction's foreign key refuses it."""
+    junction = rel.secondary
+    if rel.direction is not MANYTOMANY or not isinstance(junction, Table):
+        return None
+    target = entity_info(type(child))
+    values = {}
+    for remote, column in rel.secondary_synchronize_pairs or ():
+        value = getattr(child, target.mapper.get_property_by_column(remote).key, None)
+        if value is None:
+            return None
+        values[column.key] = value
+    return values
+
+
+def _distinct_collections(obj: Any, persisted: Any) -> None:
+    """One member once in each collection of ``persisted`` (``tags: [{id: 1}, {id: 1}]``
+    is one link, as TypeORM makes it); the caller's many-to-many collections lose the
+    repeats too, as TypeORM's do."""
+    state = inspect(persisted)
+    given = inspect(obj).dict
+    info = entity_info(type(persisted))
+    for key, rel in info.relations.items():
+        if not rel.uselist or key not in state.dict:
+            continue
+        collection = state.dict[key]
+        seen: set[int] = set()
+        repeats = []
+        for i, member in enumerate(collection):
+            if id(member) in seen:
+                repeats.append(i)
+            seen.add(id(member))
+        if not repeats:
+            continue
+        mine = given.get(key)
+        if rel.direction is MANYTOMANY and obj is not persisted and mine is not None:
+            kept = [m for i, m in enumerate(mine) if i not in repeats]
+            set_committed_value(obj, key, kept)
+        for i in reversed(repeats):
+            del collection[i]
+
+
+def link_refused(session: Session, saved: Saved) -> None:
+    """After the flush: the junction rows of `_junction_row` (which fail, as in TypeORM)."""
+    for parent, rel, values in saved.links:
+        info = entity_info(type(parent))
+        row = dict(values)
+        for local, column in rel.synchronize_pairs:
+            row[column.key] = getattr(parent, info.mapper.get_property_by_column(local).key)
+        session.connection().execute(insert(rel.secondary).values(row))
 
 
 def write_persisted(obj: Any, persisted: Any, *, kind: Kind) -> None:
