@@ -50,7 +50,7 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions, relation_tree
 from ormshift.orm.persist import (
     UPDATE_VALUES_MISSING,
-    link_refused,
+    after_flush,
     remove_graph,
     save_graph,
     set_deleted_graph,
@@ -345,7 +345,7 @@ class EntityManager:
                 return entity_or_entities
             saved = save_graph(session, items)
             session.flush()
-            link_refused(session, saved)
+            after_flush(session, saved)
             for obj, persisted in saved.pairs:
                 write_persisted(obj, persisted, kind=saved.kind(persisted))
         return entity_or_entities

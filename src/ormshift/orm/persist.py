@@ -27,18 +27,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, inspect, select
+from sqlalchemy import Table, and_, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.errors import FindOptionsError, UpdateValuesMissing
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind, write_back
-from ormshift.orm.writes import is_reference, restrict
+from ormshift.orm.writes import is_reference, reference_values, restrict
 
 __all__ = [
     "Saved",
-    "link_refused",
+    "after_flush",
     "remove_graph",
     "save_graph",
     "set_deleted_graph",
@@ -61,6 +61,8 @@ class Saved:
     changed: set[int] = field(default_factory=set)
     #: junction rows of many-to-many members not written (`_junction_row`)
     links: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
+    #: (persistent object, the foreign key values its caller's references name)
+    references: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
 
     def kind(self, persisted: Any) -> Kind:
         """What TypeORM writes back for ``persisted`` once flushed."""
@@ -174,6 +176,12 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     finally:
         for obj, key, reference in hidden:
             set_committed_value(obj, key, reference)
+    written = {id(obj): persisted for obj, persisted in walk.pairs}
+    references = [
+        (written[id(obj)], reference_values(entity_info(type(obj)), key, reference))
+        for obj, key, reference in hidden
+        if id(obj) in written
+    ]
     links: list[tuple[Any, Any, dict[str, Any]]] = []
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
@@ -212,7 +220,7 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             keys = [*info.columns, *info.owning_relations]
             if any(attrs[key].history.has_changes() for key in keys):
                 changed.add(id(persisted))
-    return Saved(walk.pairs, new, changed, links)
+    return Saved(walk.pairs, new, changed, links, references)
 
 
 def _junction_row(rel: Any, child: Any) -> dict[str, Any] | None:
@@ -259,8 +267,25 @@ def _distinct_collections(obj: Any, persisted: Any) -> None:
             del collection[i]
 
 
-def link_refused(session: Session, saved: Saved) -> None:
-    """After the flush: the junction rows of `_junction_row` (which fail, as in TypeORM)."""
+def after_flush(session: Session, saved: Saved) -> None:
+    """What TypeORM writes that the flush did not: a foreign key as the entity's own
+    reference names it where the collection it was given in pointed it elsewhere
+    (``post.comments = [{post: {id: 7}}]``: TypeORM keeps 7); the junction rows of
+    `_junction_row` (which fail, as in TypeORM)."""
+    for persisted, values in saved.references:
+        info = entity_info(type(persisted))
+        moved = {k: v for k, v in values.items() if getattr(persisted, k) != v}
+        if not moved:
+            continue
+        ident = _identity(info, persisted)
+        assert ident is not None
+        session.connection().execute(
+            update(info.table)
+            .where(_by_key(info, ident))
+            .values({info.columns[k].key: v for k, v in moved.items()})
+        )
+        for key, value in moved.items():
+            set_committed_value(persisted, key, value)
     for parent, rel, values in saved.links:
         info = entity_info(type(parent))
         row = dict(values)

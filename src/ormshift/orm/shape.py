@@ -13,7 +13,8 @@ and keeps the rest.
 The relations a place asks for are those of ``relations`` there and, unless
 ``load_eager_relations`` is off, the eager relations of its entity, recursively (as
 TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` names
-there (with the primary key, which ormshift always loads), or all.
+there (with the primary key, which ormshift always loads), or all (those another place
+left unloaded in the same row are loaded).
 """
 
 from __future__ import annotations
@@ -72,9 +73,16 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     if found is not None:
         return found
     info = entity_info(type(obj))
-    held = inspect(obj).dict
+    state = inspect(obj)
+    held = state.dict
     wanted = place.relations
     columns = place.columns
+    if columns is None and state.session is not None:
+        # loaded with only the columns another place selected (the same row there)
+        attrs = info.mapper.column_attrs
+        unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
+        if unloaded:
+            state.session.refresh(obj, attribute_names=unloaded)
     changed = copy or (
         columns is not None and any(k in held and k not in columns for k in info.columns)
     )

@@ -21,6 +21,7 @@ __all__ = [
     "criteria_condition",
     "insert_rows",
     "is_reference",
+    "reference_values",
     "restrict",
     "updatable",
 ]
@@ -220,6 +221,12 @@ def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
     for lkey, rkey in pairs:
         setattr(obj, lkey, value[rkey])
     return True
+
+
+def reference_values(info: EntityInfo, key: str, reference: Any) -> dict[str, Any]:
+    """The foreign key values (by attribute) that ``reference``, a `is_reference`, names."""
+    held = inspect(reference).dict
+    return {lkey: held[rkey] for lkey, rkey in _reference_keys(info, key) or ()}
 
 
 def is_reference(info: EntityInfo, obj: Any, key: str) -> bool:
