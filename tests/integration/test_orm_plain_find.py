@@ -207,15 +207,20 @@ def test_found_entities_save_and_remove_like_any(ds: DataSource) -> None:
     assert ds.get_repository(Tag).find_one_by({"name": "art"}) is None
 
 
-def test_transactions_keep_the_session_and_its_identity_map(
+def test_transactions_go_through_the_session_and_give_new_entities(
     ds: DataSource, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spy = Spy(monkeypatch)
     with ds.transaction() as m:
         posts = m.get_repository(Post)
         first = posts.find_one_by({"id": 1})
-        assert first is not None and first is posts.find(where={"id": 1})[0]
-        assert inspect(first).persistent
+        again = posts.find(where={"id": 1})[0]
+        # TypeORM has no identity map: each find makes its own entities, detached
+        # from the transaction's session (changing one writes nothing until saved)
+        assert first is not None and first is not again and first.title == again.title
+        assert inspect(first).detached and inspect(again).detached
+        first.title = "not saved"
+        assert posts.find_one_by({"id": 1}).title == again.title
     assert spy.served == 0 and spy.declined == 0
 
 

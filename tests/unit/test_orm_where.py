@@ -34,7 +34,7 @@ from ormshift.orm import (
 from ormshift.orm.metadata import entity_info
 from ormshift.orm.options import FindOptions
 from ormshift.orm.query import count_statement, find_statement
-from ormshift.orm.where import compile_where
+from ormshift.orm.where import compile_find_where, compile_where
 from ormshift.orm.writes import criteria_condition
 from tests.models.blog import Comment, Post, Profile, User
 from tests.models.types import AlertRule
@@ -126,6 +126,28 @@ def test_relation_conditions_are_exists_with_soft_delete_filter() -> None:
     assert "EXISTS" in text and '"user"."deletedAt" IS NULL' in text
     assert "EXISTS" in where_sql(Post, {"comments": {"isApproved": True}})
     assert 'post."authorId" IN' in where_sql(Post, {"author": In([1, 2])})
+
+
+def test_find_conditions_through_relations_are_on_left_joins() -> None:
+    info = entity_info(Post)
+    cond = compile_find_where(info, {"comments": {"author": {"id": IsNull()}}})
+    assert cond is not None
+    text = compiled(cond)
+    # the row itself again, its relations LEFT-joined (the deleted ones left out in
+    # the join), the condition on the joined aliases
+    assert text.startswith("EXISTS (SELECT 1 \nFROM post AS post_1 LEFT OUTER JOIN (comment")
+    assert 'LEFT OUTER JOIN "user" AS user_1 ON comment_1."authorId" = user_1.id AND' in text
+    assert 'user_1."deletedAt" IS NULL) ON post_1.id = comment_1."postId"' in text
+    assert "WHERE post_1.id = post.id AND user_1.id IS NULL" in text
+    # a required many-to-one to an entity with a delete date is LEFT-joined too
+    assert "LEFT OUTER JOIN" in compiled(compile_find_where(info, {"author": {"id": 1}}))
+    with_deleted = compile_find_where(info, {"author": {"id": 1}}, with_deleted=True)
+    assert 'JOIN "user" AS user_1 ON post_1."authorId" = user_1.id,' in compiled(with_deleted)
+    assert "LEFT OUTER" not in compiled(with_deleted)
+    # no relation condition: the plain condition
+    assert compiled(compile_find_where(info, {"title": "a", "author": True})) == (
+        "post.title = %(param_1)s"
+    )
 
 
 def test_null_in_where_raises_like_typeorm() -> None:

@@ -41,14 +41,16 @@ from ormshift.orm.errors import (
     OrmError,
     PessimisticLockTransactionRequired,
     PoolTimeout,
+    QueryFailed,
     UnsupportedFindOptions,
     UpdateValuesMissing,
     translated,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.options import FindOptions
+from ormshift.orm.options import FindOptions, relation_tree
 from ormshift.orm.persist import (
     UPDATE_VALUES_MISSING,
+    after_flush,
     remove_graph,
     save_graph,
     set_deleted_graph,
@@ -56,7 +58,13 @@ from ormshift.orm.persist import (
 )
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
-from ormshift.orm.query import count_statement, exists_statement, is_pessimistic
+from ormshift.orm.query import (
+    count_statement,
+    exists_statement,
+    is_pessimistic,
+    unselected_paging_column,
+)
+from ormshift.orm.shape import place_of, shaped
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
 from ormshift.orm.write_cache import criteria as criteria_of
@@ -193,16 +201,28 @@ class EntityManager:
                 "Transaction is required to perform a pessimistic lock: "
                 "run the find inside DataSource.transaction"
             )
+        missing = unselected_paging_column(info, opts)
+        if missing is not None:
+            raise QueryFailed(
+                f"column distinctAlias.{missing} does not exist (TypeORM's paginated find "
+                "selects its page's keys and order columns from what the query selects)",
+                sqlstate="42703",
+            )
         stmt, params, key = cached_find(info, opts)
         if key is not None and self._session is None and is_plain(info, opts):
             plain = self._plain_find(info, key, stmt, params)
             if plain is not None:
                 return plain
+        # in a transaction the session's identity map holds what earlier work loaded:
+        # each find reads its rows afresh, as TypeORM does
+        fresh = {"populate_existing": True} if self.in_transaction else {}
+        tree = relation_tree(info, opts.relations)
+        place = place_of(info, tree, opts.load_eager_relations, opts.select)
         with self._scope() as session:
-            rows = list(session.scalars(stmt, params).unique().all())
-        if opts.lock and opts.lock.get("mode") == "optimistic":
-            self._check_version(info, rows, opts.lock.get("version"))
-        return rows
+            rows = list(session.scalars(stmt, params, execution_options=fresh).unique().all())
+            if opts.lock and opts.lock.get("mode") == "optimistic":
+                self._check_version(info, rows, opts.lock.get("version"))
+            return shaped(rows, place, copy=self.in_transaction)
 
     def _plain_find(
         self, info: EntityInfo, key: tuple[Any, ...], stmt: Any, params: dict[str, Any]
@@ -324,15 +344,10 @@ class EntityManager:
                     save_simple(connection, obj)
                 return entity_or_entities
             saved = save_graph(session, items)
-            # a row the save found nothing to change in is no update to TypeORM
-            touched = {id(p) for _, p in saved.pairs if session.is_modified(p)}
             session.flush()
+            after_flush(session, saved)
             for obj, persisted in saved.pairs:
-                if id(persisted) in saved.new:
-                    write_persisted(obj, persisted, kind="insert")
-                else:
-                    touch = id(persisted) in touched
-                    write_persisted(obj, persisted, kind="update" if touch else "skipped")
+                write_persisted(obj, persisted, kind=saved.kind(persisted))
         return entity_or_entities
 
     def remove(self, entity_or_entities: Any) -> Any:

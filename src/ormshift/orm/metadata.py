@@ -33,7 +33,7 @@ from sqlalchemy import (
     inspect,
     or_,
 )
-from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
+from sqlalchemy.orm import MANYTOONE, ColumnProperty, Mapper, RelationshipProperty
 from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
 
 from ormshift.orm.errors import OrmError, UnknownProperty
@@ -89,6 +89,11 @@ class EntityInfo:
     def keys_are_names(self) -> bool:
         """Every attribute is named as its column's key."""
         return all(c.key == k for k, c in self.columns.items())
+
+    @cached_property
+    def owning_relations(self) -> tuple[str, ...]:
+        """The many-to-one relations (whose foreign key is in this row)."""
+        return tuple(k for k, r in self.relations.items() if r.direction is MANYTOONE)
 
     @cached_property
     def lazy_relations_only(self) -> bool:

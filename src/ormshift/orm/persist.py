@@ -6,7 +6,11 @@ along a relation cascading ``insert``, updated only along one cascading ``update
 links are kept either way (a foreign key, a junction row), as TypeORM keeps them. A new
 entity along an owning to-one relation without ``insert`` fails as TypeORM fails
 (``UpdateValuesMissingError``). Columns TypeORM never inserts (``insert: false``,
-generated ``increment`` keys) or never updates (``update: false``) are left out.
+generated ``increment`` keys) or never updates (``update: false``) are left out. A
+reference (``{id: 2}`` made by `create`, `writes.is_reference`) is set aside while
+merging: its foreign key is written, the referenced row neither loaded nor written, and
+the caller's graph keeps it as given. What is written back into each entity depends on
+what its row went through (`writeback`): inserted, updated, or left as it was.
 
 ``remove`` deletes the given rows only, by key (with the junction rows of their
 many-to-many relations, as TypeORM deletes them), after the given related entities
@@ -23,16 +27,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, inspect, select
+from sqlalchemy import Table, and_, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.errors import FindOptionsError, UpdateValuesMissing
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind, write_back
-from ormshift.orm.writes import restrict
+from ormshift.orm.writes import is_reference, reference_values, restrict
 
-__all__ = ["Saved", "remove_graph", "save_graph", "set_deleted_graph", "write_persisted"]
+__all__ = [
+    "Saved",
+    "after_flush",
+    "remove_graph",
+    "save_graph",
+    "set_deleted_graph",
+    "write_persisted",
+]
 
 UPDATE_VALUES_MISSING = (
     "Cannot perform update query because update values are not defined. "
@@ -42,11 +53,22 @@ UPDATE_VALUES_MISSING = (
 
 @dataclass
 class Saved:
-    """What `save_graph` merged: (caller's object, persistent object) pairs, and the ids
-    of the persistent objects that are inserted."""
+    """What `save_graph` merged: (caller's object, persistent object) pairs, the ids
+    of the persistent objects that are inserted and of those whose columns change."""
 
     pairs: list[tuple[Any, Any]] = field(default_factory=list)
     new: set[int] = field(default_factory=set)
+    changed: set[int] = field(default_factory=set)
+    #: junction rows of many-to-many members not written (`_junction_row`)
+    links: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
+    #: (persistent object, the foreign key values its caller's references name)
+    references: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+
+    def kind(self, persisted: Any) -> Kind:
+        """What TypeORM writes back for ``persisted`` once flushed."""
+        if id(persisted) in self.new:
+            return "insert"
+        return "update" if id(persisted) in self.changed else "nothing"
 
 
 @dataclass
@@ -108,17 +130,59 @@ def _keep(obj: Any, keys: frozenset[str]) -> None:
             set_committed_value(obj, key, history.deleted[0] if history.deleted else None)
 
 
+def _hide_references(items: list[Any]) -> list[tuple[Any, str, Any]]:
+    """Take the references (`is_reference`) out of the caller's new or detached
+    entities, so that merging writes their foreign keys only; (entity, key, reference)
+    to put back."""
+    hidden: list[tuple[Any, str, Any]] = []
+    seen: set[int] = set()
+    stack = list(items)
+    while stack:
+        obj = stack.pop()
+        state = inspect(obj, raiseerr=False)
+        if id(obj) in seen or state is None:
+            continue
+        seen.add(id(obj))
+        if state.persistent or state.pending or state.deleted:
+            continue
+        info = entity_info(type(obj))
+        given = state.dict
+        for key, rel in info.relations.items():
+            value = given.get(key)
+            if value is None:
+                continue
+            if is_reference(info, obj, key):
+                hidden.append((obj, key, given.pop(key)))
+            else:
+                stack.extend(value if rel.uselist else [value])
+    return hidden
+
+
 def save_graph(session: Session, items: list[Any]) -> Saved:
-    """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed)."""
+    """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed).
+
+    The caller's graph is left as given: references stay, nothing is added."""
     walk = _Walk()
     # in a transaction the session may hold the caller's own pending and modified
     # objects: only what this merge made or changed is judged here
     pending_before = {id(o) for o in session.new}
     dirty_before = {id(o) for o in session.dirty}
-    merged = [session.merge(obj) for obj in items]
-    walk.roots = roots = {id(m) for m in merged}
-    for obj, persisted in zip(items, merged, strict=True):
-        _walk(obj, persisted, walk)
+    hidden = _hide_references(items)
+    try:
+        merged = [session.merge(obj) for obj in items]
+        walk.roots = roots = {id(m) for m in merged}
+        for obj, persisted in zip(items, merged, strict=True):
+            _walk(obj, persisted, walk)
+    finally:
+        for obj, key, reference in hidden:
+            set_committed_value(obj, key, reference)
+    written = {id(obj): persisted for obj, persisted in walk.pairs}
+    references = [
+        (written[id(obj)], reference_values(entity_info(type(obj)), key, reference))
+        for obj, key, reference in hidden
+        if id(obj) in written
+    ]
+    links: list[tuple[Any, Any, dict[str, Any]]] = []
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
             raise UpdateValuesMissing(UPDATE_VALUES_MISSING)
@@ -126,8 +190,13 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             collection = getattr(parent, key)
             if child in collection:
                 collection.remove(child)
+            link = _junction_row(rel, child)
+            if link is not None:
+                links.append((parent, rel, link))
         else:
             set_committed_value(parent, key, None)
+    for obj, persisted in walk.pairs:
+        _distinct_collections(obj, persisted)
     made = [o for o in session.new if id(o) not in pending_before]
     for obj in made:
         if id(obj) not in roots and id(obj) not in walk.insert_ok:
@@ -141,11 +210,88 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     for obj in made:
         info = entity_info(type(obj))
         _leave_out(obj, info.no_insert | info.sibling_columns)
+    changed: set[int] = set()
     for _, persisted in walk.pairs:
         if id(persisted) not in new:
             info = entity_info(type(persisted))
             _keep(persisted, info.no_update | info.sibling_columns)
-    return Saved(walk.pairs, new)
+            # a column, or the key a many-to-one sets (a collection's new member)
+            attrs = inspect(persisted).attrs
+            keys = [*info.columns, *info.owning_relations]
+            if any(attrs[key].history.has_changes() for key in keys):
+                changed.add(id(persisted))
+    return Saved(walk.pairs, new, changed, links, references)
+
+
+def _junction_row(rel: Any, child: Any) -> dict[str, Any] | None:
+    """The junction columns (by key) naming ``child``, a many-to-many member that is
+    not written (no ``insert`` cascade) and not in the database, when it has a key:
+    TypeORM links it all the same, and the junction's foreign key refuses it."""
+    junction = rel.secondary
+    if rel.direction is not MANYTOMANY or not isinstance(junction, Table):
+        return None
+    target = entity_info(type(child))
+    values = {}
+    for remote, column in rel.secondary_synchronize_pairs or ():
+        value = getattr(child, target.mapper.get_property_by_column(remote).key, None)
+        if value is None:
+            return None
+        values[column.key] = value
+    return values
+
+
+def _distinct_collections(obj: Any, persisted: Any) -> None:
+    """One member once in each collection of ``persisted`` (``tags: [{id: 1}, {id: 1}]``
+    is one link, as TypeORM makes it); the caller's many-to-many collections lose the
+    repeats too, as TypeORM's do."""
+    state = inspect(persisted)
+    given = inspect(obj).dict
+    info = entity_info(type(persisted))
+    for key, rel in info.relations.items():
+        if not rel.uselist or key not in state.dict:
+            continue
+        collection = state.dict[key]
+        seen: set[int] = set()
+        repeats = []
+        for i, member in enumerate(collection):
+            if id(member) in seen:
+                repeats.append(i)
+            seen.add(id(member))
+        if not repeats:
+            continue
+        mine = given.get(key)
+        if rel.direction is MANYTOMANY and obj is not persisted and mine is not None:
+            kept = [m for i, m in enumerate(mine) if i not in repeats]
+            set_committed_value(obj, key, kept)
+        for i in reversed(repeats):
+            del collection[i]
+
+
+def after_flush(session: Session, saved: Saved) -> None:
+    """What TypeORM writes that the flush did not: a foreign key as the entity's own
+    reference names it where the collection it was given in pointed it elsewhere
+    (``post.comments = [{post: {id: 7}}]``: TypeORM keeps 7); the junction rows of
+    `_junction_row` (which fail, as in TypeORM)."""
+    for persisted, values in saved.references:
+        info = entity_info(type(persisted))
+        moved = {k: v for k, v in values.items() if getattr(persisted, k) != v}
+        if not moved:
+            continue
+        ident = _identity(info, persisted)
+        assert ident is not None
+        session.connection().execute(
+            update(info.table)
+            .where(_by_key(info, ident))
+            .values({info.columns[k].key: v for k, v in moved.items()})
+        )
+        for key, value in moved.items():
+            set_committed_value(persisted, key, value)
+    for parent, rel, values in saved.links:
+        info = entity_info(type(parent))
+        row = dict(values)
+        for local, column in rel.synchronize_pairs:
+            row[column.key] = getattr(parent, info.mapper.get_property_by_column(local).key)
+        session.connection().execute(insert(rel.secondary).values(row))
 
 
 def write_persisted(obj: Any, persisted: Any, *, kind: Kind) -> None:
@@ -180,7 +326,7 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
     after: list[Any] = []
     for key, rel in info.relations.items():
         value = given.get(key)
-        if value is None or "remove" not in info.cascades(key):
+        if value is None or "remove" not in info.cascades(key) or is_reference(info, obj, key):
             continue
         children = list(value) if rel.uselist else [value]
         if rel.direction is MANYTOONE:
@@ -262,7 +408,7 @@ def _soft(
     given = inspect(obj).dict
     for key, rel in info.relations.items():
         value = given.get(key)
-        if value is None:
+        if value is None or is_reference(info, obj, key):
             continue
         children = list(value) if rel.uselist else [value]
         target = entity_info(rel.mapper.class_)

@@ -3,7 +3,8 @@
 Pagination counts entities, not joined rows: to-many relations are loaded by
 SQLAlchemy's joined eager loading, which wraps the paginated root query in a subquery
 (the same rows TypeORM's two-step distinct-id query finds), or by a second query
-(``relation_load_strategy="query"``). Conditions on relations are ``EXISTS`` and never
+(``relation_load_strategy="query"``). Conditions through relations are evaluated on
+TypeORM's LEFT joins inside an ``EXISTS`` (`where.compile_find_where`) and never
 multiply rows.
 """
 
@@ -34,17 +35,24 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.operators import FindOperator
 from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
-from ormshift.orm.where import compile_where, not_deleted
+from ormshift.orm.where import compile_find_where, not_deleted
 
-__all__ = ["count_statement", "exists_statement", "find_statement", "is_pessimistic"]
+__all__ = [
+    "count_statement",
+    "exists_statement",
+    "find_statement",
+    "is_pessimistic",
+    "unselected_paging_column",
+]
 
 _EAGER = ("joined", "selectin", "subquery", "immediate")
 
 
 def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     stmt: Select[Any] = select(info.cls)
-    cond = compile_where(info, opts.where, with_deleted=opts.with_deleted)
+    cond = compile_find_where(info, opts.where, with_deleted=opts.with_deleted)
     if cond is not None:
         stmt = stmt.where(cond)
     if not opts.with_deleted:
@@ -63,7 +71,7 @@ def _shared_join(
     sub = where.get(key) if where is not None else None
     if opts.relation_load_strategy != "join" or not isinstance(sub, Mapping) or not sub:
         return None, None
-    return compile_where(target, sub, with_deleted=opts.with_deleted), sub
+    return compile_find_where(target, sub, with_deleted=opts.with_deleted), sub
 
 
 def _loaders(
@@ -244,3 +252,103 @@ def exists_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     base = _filtered(info, opts)
     pk = getattr(info.cls, info.primary[0])
     return select(exists(base.with_only_columns(pk)))
+
+
+def unselected_paging_column(info: EntityInfo, opts: FindOptions) -> str | None:
+    """The column TypeORM 1.1's paginated find fails on (``column distinctAlias.X does
+    not exist``, SQLSTATE 42703), or None.
+
+    With ``skip`` or ``take`` and any join (``relations`` or eager relations joined,
+    a relation in ``where`` or ``order``), TypeORM first selects the distinct keys and
+    the order columns of the page from the whole query as a subquery; a primary key or
+    order column that the query does not select (``select`` leaves it out, or it belongs
+    to a relation joined only for ``where`` or ``order``) is not there."""
+    if not (opts.skip or opts.take):
+        return None
+    tree = relation_tree(info, opts.relations)
+    join = opts.relation_load_strategy == "join"
+    joined = (
+        (join and bool(tree))
+        or _where_joins(info, opts.where)
+        or _orders_relation(info, opts.order)
+    )
+    if join and opts.load_eager_relations:
+        joined = joined or any(rel.lazy in _EAGER for rel in info.relations.values())
+    if not joined:
+        return None
+    select = opts.select if isinstance(opts.select, Mapping) else None
+    cols, nested = select_tree(info, select)
+    chosen = set(cols) if cols else None
+    for key in info.primary:
+        if chosen is not None and key not in chosen:
+            return f"{info.name}_{info.columns[key].name}"
+    return _unselected_order(
+        info, info.name, opts.order or {}, chosen, tree if join else None, nested
+    )
+
+
+def _where_joins(info: EntityInfo, where: Any) -> bool:
+    if isinstance(where, list | tuple):
+        return any(_where_joins(info, w) for w in where)
+    if not isinstance(where, Mapping):
+        return False
+    for key, value in where.items():
+        if str(key) not in info.relations or value is None or isinstance(value, FindOperator):
+            continue
+        if isinstance(value, Mapping | list | tuple) and not value:
+            continue
+        return True
+    return False
+
+
+def _orders_relation(info: EntityInfo, order: Any, prefix: str = "") -> bool:
+    """``order`` names a relation's column (TypeORM joins the relation for it)."""
+    if not isinstance(order, Mapping):
+        return False
+    for key, value in order.items():
+        kind, path = info.resolve(prefix, str(key))
+        if kind == "relation" or (kind == "embedded" and _orders_relation(info, value, path)):
+            return True
+    return False
+
+
+def _unselected_order(
+    info: EntityInfo,
+    alias: str,
+    order: Mapping[str, Any],
+    chosen: set[str] | None,
+    tree: Tree | None,
+    nested: Mapping[str, Any],
+    prefix: str = "",
+) -> str | None:
+    """The first order column not selected at ``alias`` (``chosen`` its selected
+    columns, None: all; ``tree`` its loaded relations, None: not selected at all)."""
+    for key, value in order.items():
+        kind, path = info.resolve(prefix, str(key))
+        if kind == "embedded" and isinstance(value, Mapping):
+            found = _unselected_order(info, alias, value, chosen, tree, nested, path)
+        elif kind == "relation" and isinstance(value, Mapping):
+            target = info.target(path)
+            sub_tree = tree.get(path) if tree is not None else None
+            sub_select = nested.get(path)
+            sub_cols, sub_nested = select_tree(
+                target, sub_select if isinstance(sub_select, Mapping) else None
+            )
+            found = _unselected_order(
+                target,
+                f"{alias}_{path}",
+                value,
+                set(sub_cols) if sub_cols else None,
+                sub_tree,
+                sub_nested,
+            )
+        elif kind == "column":
+            if tree is None or (chosen is not None and path not in chosen):
+                found = f"{alias}_{info.columns[path].name}"
+            else:
+                found = None
+        else:
+            found = None
+        if found is not None:
+            return found
+    return None

@@ -25,19 +25,20 @@ from sqlalchemy import (
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.write_cache import is_sql, statement
-from ormshift.orm.writeback import Kind, write_back
-from ormshift.orm.writes import insert_rows, restrict, updatable
+from ormshift.orm.writeback import write_back
+from ormshift.orm.writes import insert_rows, is_reference, restrict, updatable
 
 __all__ = ["is_simple", "save_simple"]
 
 
 def is_simple(obj: Any) -> bool:
-    """A new or detached entity whose set attributes are all columns."""
+    """A new or detached entity whose set attributes are all columns (or references,
+    `is_reference`, whose foreign keys it holds)."""
     state = inspect(obj, raiseerr=False)
     if state is None or state.persistent or state.pending or state.deleted:
         return False
     info = entity_info(type(obj))
-    return not any(key in info.relations for key in state.dict)
+    return not any(key in info.relations and not is_reference(info, obj, key) for key in state.dict)
 
 
 def _by_key(info: EntityInfo, keys: list[Any]) -> tuple[tuple[Any, ...], Any] | None:
@@ -115,8 +116,9 @@ def save_simple(conn: Connection, obj: Any) -> None:
                     bound.update({f"v__{i}": v for i, v in enumerate(changed.values())})
                 row = conn.execute(statement(key, build), bound or None).one()
                 current = dict(zip(cols, row, strict=True))
-            kind: Kind = "update" if changed else "skipped"
-            write_back(obj, current.__getitem__, kind=kind, given=given)
+            write_back(
+                obj, current.__getitem__, kind="update" if changed else "nothing", given=given
+            )
             return
     (values,) = insert_rows(info, [data])
     if info.version is not None:

@@ -2,8 +2,10 @@
 
 A mapping is an AND of its keys, a list an OR of its items. A key is a column, an
 embedded (a nested mapping over the flattened attributes) or a relation (a nested
-mapping over the related entity, compiled to ``EXISTS``: the rows TypeORM's inner join
-keeps). ``None`` as a value is an error, as in TypeORM 1.x: use `IsNull()`.
+mapping over the related entity). A find's conditions through relations are on
+TypeORM's LEFT joins (`compile_find_where`: true on NULLs where no related row is);
+otherwise (`compile_where` alone) they are ``EXISTS``. ``None`` as a value is an
+error, as in TypeORM 1.x: use `IsNull()`.
 """
 
 from __future__ import annotations
@@ -17,20 +19,24 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     ColumnElement,
+    Select,
     String,
     and_,
     any_,
     bindparam,
+    exists,
     false,
     func,
+    literal_column,
     not_,
     or_,
     select,
     true,
 )
+from sqlalchemy import join as sa_join
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import MANYTOONE
+from sqlalchemy.orm import MANYTOONE, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -40,7 +46,7 @@ from ormshift.orm.operators import FindOperator
 from ormshift.orm.params import bind_named
 from ormshift.orm.values import coerce_value
 
-__all__ = ["compile_where", "not_deleted"]
+__all__ = ["compile_find_where", "compile_where", "not_deleted"]
 
 _ALIAS = "\x00alias\x00"
 
@@ -194,13 +200,20 @@ def compile_where(
     *,
     with_deleted: bool = False,
     prefix: str = "",
+    joins: Joined | None = None,
 ) -> ColumnElement[bool] | None:
-    """The condition for ``where`` on ``entity`` (the mapped class or an alias of it)."""
+    """The condition for ``where`` on ``entity`` (the mapped class or an alias of it).
+
+    With ``joins`` (the join tree at ``entity``), a condition through a relation is on
+    the relation's joined alias, which it adds to the tree (`compile_find_where`);
+    without, it is an ``EXISTS``."""
     entity = info.cls if entity is None else entity
     if where is None:
         return None
     if isinstance(where, Sequence) and not isinstance(where, str | bytes):
-        items = [compile_where(info, w, entity, with_deleted=with_deleted) for w in where]
+        items = [
+            compile_where(info, w, entity, with_deleted=with_deleted, joins=joins) for w in where
+        ]
         kept = [c for c in items if c is not None]
         return or_(*kept) if kept else None
     if not isinstance(where, Mapping):
@@ -216,11 +229,13 @@ def compile_where(
         elif kind == "embedded":
             if not isinstance(value, Mapping):
                 raise FindOptionsError(f"'{label}' is an embedded object: give a mapping")
-            cond = compile_where(info, value, entity, with_deleted=with_deleted, prefix=path)
+            cond = compile_where(
+                info, value, entity, with_deleted=with_deleted, prefix=path, joins=joins
+            )
             if cond is not None:
                 conditions.append(cond)
         else:
-            cond = _relation(info, path, value, entity, with_deleted, label)
+            cond = _relation(info, path, value, entity, with_deleted, label, joins)
             if cond is not None:
                 conditions.append(cond)
     return and_(*conditions) if conditions else None
@@ -241,12 +256,18 @@ def _unsupported(label: str) -> FindOptionsError:
 
 
 def _relation(
-    info: EntityInfo, key: str, value: Any, entity: Any, with_deleted: bool, label: str
+    info: EntityInfo,
+    key: str,
+    value: Any,
+    entity: Any,
+    with_deleted: bool,
+    label: str,
+    joins: Joined | None = None,
 ) -> ColumnElement[bool] | None:
     """A condition through relation ``key``, as TypeORM's find builds it (1.1.x):
 
-    * a mapping or list: the related rows it matches must exist (TypeORM's inner join;
-      an empty one adds nothing);
+    * a mapping or list: with ``joins``, its condition on the relation's joined alias;
+      without, the related rows it matches must exist (an empty one adds nothing);
     * ``MoreThan``/``LessThan``/... on a one-to-many or many-to-many: the number of
       related rows (join-table rows for many-to-many), soft-deleted ones counted too;
     * any other operator on a many-to-one (or the owning one-to-one): its key column;
@@ -278,9 +299,16 @@ def _relation(
         raise UnknownProperty(
             f'Property "0" was not found in "{target.name}". Make sure your query is correct.'
         )
-    if not isinstance(value, Mapping | list | tuple) or not value:
-        # TypeORM joins the relation (LEFT, or INNER on a required key) and adds no
-        # condition: no row is filtered out
+    if isinstance(value, Mapping | list | tuple) and not value:
+        return None  # TypeORM skips it: no join, no condition
+    if joins is not None:
+        # TypeORM joins the relation (LEFT, or INNER on a required key) and puts the
+        # condition on the joined alias (none for ``True``, a number, ...)
+        child = joins.child(key)
+        if not isinstance(value, Mapping | list | tuple):
+            return None
+        return compile_where(target, value, child.alias, with_deleted=with_deleted, joins=child)
+    if not isinstance(value, Mapping | list | tuple):
         return None
     cond = compile_where(target, value, with_deleted=with_deleted)
     if not with_deleted:
@@ -313,3 +341,113 @@ def _parse_int(value: Any, label: str) -> int:
     if match is None:
         raise FindOptionsError(f"'{label}': a relation count needs a number, not {value!r}")
     return int(match.group(1))
+
+
+class Joined:
+    """A place of the join tree TypeORM's find builds for relations in ``where``: the
+    alias of its entity and the relations joined from it."""
+
+    def __init__(
+        self, info: EntityInfo, alias: Any, with_deleted: bool, inner: bool = True
+    ) -> None:
+        self.info = info
+        self.alias = alias
+        self.with_deleted = with_deleted
+        self.inner = inner  # how this place is joined to its parent (the root: INNER)
+        self.children: dict[str, Joined] = {}
+
+    def child(self, key: str) -> Joined:
+        found = self.children.get(key)
+        if found is None:
+            target = self.info.target(key)
+            alias = aliased(target.cls)
+            found = Joined(target, alias, self.with_deleted, self._inner(key))
+            self.children[key] = found
+        return found
+
+    def _inner(self, key: str) -> bool:
+        """TypeORM 1.1's ``getRelationJoinType``: INNER for a many-to-one (or owning
+        one-to-one) whose key is required, below INNER joins only, when the target has
+        no delete date or deleted rows are wanted (the join then has no ``deletedAt``
+        condition, and a required key always finds its row); else LEFT."""
+        rel = self.info.relations[key]
+        target = self.info.target(key)
+        return (
+            self.inner
+            and rel.direction is MANYTOONE
+            and not any(c.nullable for c in rel.local_columns)
+            and (target.delete_date is None or self.with_deleted)
+        )
+
+    def _on(self, key: str, child: Joined, right: Any) -> tuple[Any, Any]:
+        """(what is joined, ON condition) for relation ``key`` to ``child``, whose own
+        joins are already in ``right``."""
+        rel = self.info.relations[key]
+        target = child.info
+        alive: list[ColumnElement[bool]] = []
+        if not self.with_deleted and target.delete_date is not None:
+            alive.append(getattr(child.alias, target.delete_date).is_(None))
+
+        def mine(col: Any) -> Any:
+            return getattr(self.alias, self.info.mapper.get_property_by_column(col).key)
+
+        def theirs(col: Any) -> Any:
+            return getattr(child.alias, target.mapper.get_property_by_column(col).key)
+
+        junction = rel.secondary
+        if junction is not None:
+            link = junction.alias()
+
+            def linked(col: Any) -> Any:
+                return link.corresponding_column(col)
+
+            to_target = and_(
+                *(theirs(t) == linked(j) for t, j in rel.secondary_synchronize_pairs or ()),
+                *alive,
+            )
+            inner = link.join(right, to_target, isouter=True)
+            on = and_(*(mine(p) == linked(j) for p, j in rel.synchronize_pairs))
+            return inner, on
+        pairs = [mine(local) == theirs(remote) for local, remote in rel.local_remote_pairs or ()]
+        return right, and_(*pairs, *alive)
+
+    def tree(self) -> Any:
+        """This alias with its joins (a child's own joins nested in its join, as TypeORM
+        nests them)."""
+        out: Any = self.alias
+        for key, child in self.children.items():
+            right, on = self._on(key, child, child.tree())
+            out = sa_join(out, right, on, isouter=not child.inner)
+        return out
+
+
+def _joins_relations(info: EntityInfo, where: Any) -> bool:
+    """``where`` names a relation TypeORM joins with a condition on it."""
+    if isinstance(where, Sequence) and not isinstance(where, str | bytes):
+        return any(_joins_relations(info, w) for w in where)
+    if not isinstance(where, Mapping):
+        return False
+    return any(
+        str(key) in info.relations and isinstance(value, Mapping | list | tuple) and bool(value)
+        for key, value in where.items()
+    )
+
+
+def compile_find_where(
+    info: EntityInfo, where: Any, *, with_deleted: bool = False
+) -> ColumnElement[bool] | None:
+    """``where`` as TypeORM's find evaluates it: through the LEFT (or INNER) joins of
+    the relations it names, on each row of their product, a root row kept when one of
+    its rows matches. A condition true on NULLs (``IsNull()`` on a related column)
+    matches a row with no related row (or with only soft-deleted ones). Built as
+    ``EXISTS (SELECT 1 FROM <the root row and its joins> WHERE ...)``, so rows are
+    never multiplied."""
+    if not _joins_relations(info, where):
+        return compile_where(info, where, with_deleted=with_deleted)
+    root = Joined(info, aliased(info.cls), with_deleted)
+    cond = compile_where(info, where, root.alias, with_deleted=with_deleted, joins=root)
+    same = and_(*(getattr(root.alias, k) == getattr(info.cls, k) for k in info.primary))
+    sub: Select[Any] = select(literal_column("1")).select_from(root.tree()).where(same)
+    if cond is not None:
+        sub = sub.where(cond)
+    return exists(sub)

@@ -13,8 +13,8 @@ the database returned, then sets every nullable column the entity left undefined
   TypeORM does not write, nothing;
 * then, in each case, ``null`` for each nullable column of the class (its own and its
   parents', never a sibling's or a child's, never the delete date) still undefined;
-* after a save that found nothing to change, which TypeORM does not count as an update,
-  nothing at all: not even the nulls (``kind="skipped"``).
+* after a save that changed nothing in the row (no column differs from the
+  database's), nothing at all: TypeORM runs no UPDATE and merges nothing back.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ormshift.orm.metadata import entity_info
 
 __all__ = ["write_back"]
 
-Kind = Literal["insert", "update", "soft", "unchanged", "skipped"]
+Kind = Literal["insert", "update", "soft", "unchanged", "nothing"]
 
 
 def write_back(
@@ -41,7 +41,7 @@ def write_back(
     """Write into ``obj`` (the caller's entity, not attached to a session) what TypeORM
     would; ``value_of(key)`` is the row's value as the database has it now, ``given`` the
     keys the caller set (by default those ``obj`` holds)."""
-    if kind == "skipped":
+    if kind == "nothing":
         return
     info = entity_info(type(obj))
     own = info.record_columns

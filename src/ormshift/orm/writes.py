@@ -8,13 +8,23 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import MANYTOMANY, ONETOMANY
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import FindOptionsError, UnknownProperty
+from ormshift.orm.errors import FindOptionsError, UnknownProperty, UnsupportedFindOptions
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
 
-__all__ = ["column_values", "create", "criteria_condition", "insert_rows", "restrict", "updatable"]
+__all__ = [
+    "column_values",
+    "create",
+    "criteria_condition",
+    "insert_rows",
+    "is_reference",
+    "reference_values",
+    "restrict",
+    "updatable",
+]
 
 _PRIMITIVES = (int, str, float, bytes)
 
@@ -135,10 +145,34 @@ def criteria_condition(info: EntityInfo, criteria: Any, method: str) -> ColumnEl
             raise empty
     else:
         raise empty
+    if isinstance(criteria, Mapping):
+        criteria = _through_relations(info, criteria)
+    else:
+        criteria = [_through_relations(info, c) for c in criteria]
     cond = compile_where(info, criteria)
     if cond is None:
         raise empty
     return cond
+
+
+def _through_relations(info: EntityInfo, where: Mapping[str, Any]) -> dict[str, Any]:
+    """A criteria mapping as TypeORM's update and delete builders read it: they join
+    nothing, so a related entity given by the key its foreign key references (``author:
+    {id: 1}``) is that foreign key (the rest of it ignored), any other condition through
+    a relation fails as TypeORM fails, and an empty one is no condition."""
+    out: dict[str, Any] = {}
+    for key, value in where.items():
+        if str(key) not in info.relations or not isinstance(value, Mapping | list | tuple):
+            out[key] = value
+            continue
+        if not value:
+            continue
+        pairs = _reference_keys(info, str(key))
+        if isinstance(value, Mapping) and pairs and all(value.get(r) for _, r in pairs):
+            out.update({lkey: value[rkey] for lkey, rkey in pairs})
+            continue
+        raise UnsupportedFindOptions(f"Cannot find alias for relation at {key}")
+    return out
 
 
 def create(entity: type[Any], data: Any) -> Any:
@@ -153,32 +187,65 @@ def create(entity: type[Any], data: Any) -> Any:
     return obj
 
 
-def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
-    """``{"id": 3}`` for an owning to-one relation sets the foreign key, as TypeORM does.
-
-    No related object is made, so saving does not load (or merge into) the referenced
-    row and its collections.
-    """
-    if not isinstance(value, Mapping) or not value:
-        return False
+def _reference_keys(info: EntityInfo, key: str) -> list[tuple[str, str]] | None:
+    """(foreign key attribute, referenced key attribute) pairs of a to-one relation
+    whose row holds the key, or None for any other relation."""
     rel = info.relations[key]
+    if rel.uselist:
+        return None
     target = entity_info(rel.mapper.class_)
-    if not set(value) <= set(target.primary):
-        return False
     pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is info.table]
     if not pairs or any(
         rem.table is info.table and rel.mapper.class_ is not info.cls for _, rem in pairs
     ):
+        return None
+    return [
+        (
+            info.mapper.get_property_by_column(local).key,
+            target.mapper.get_property_by_column(remote).key,
+        )
+        for local, remote in pairs
+    ]
+
+
+def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
+    """``{"id": 3}`` for an owning to-one relation sets the foreign key, as TypeORM does."""
+    if not isinstance(value, Mapping) or not value:
         return False
-    refs = {}
-    for local, remote in pairs:
-        rkey = target.mapper.get_property_by_column(remote).key
-        if rkey not in value:
-            return False
-        refs[info.mapper.get_property_by_column(local).key] = value[rkey]
-    for lkey, ref in refs.items():
-        setattr(obj, lkey, ref)
+    target = entity_info(info.relations[key].mapper.class_)
+    if not set(value) <= set(target.primary):
+        return False
+    pairs = _reference_keys(info, key)
+    if pairs is None or any(rkey not in value for _, rkey in pairs):
+        return False
+    for lkey, rkey in pairs:
+        setattr(obj, lkey, value[rkey])
     return True
+
+
+def reference_values(info: EntityInfo, key: str, reference: Any) -> dict[str, Any]:
+    """The foreign key values (by attribute) that ``reference``, a `is_reference`, names."""
+    held = inspect(reference).dict
+    return {lkey: held[rkey] for lkey, rkey in _reference_keys(info, key) or ()}
+
+
+def is_reference(info: EntityInfo, obj: Any, key: str) -> bool:
+    """``obj.<key>`` is a reference `create` made: a new entity holding nothing but
+    the key that ``obj``'s foreign key already holds. Saving writes the foreign key and
+    leaves the referenced row (and the reference) alone."""
+    given = inspect(obj).dict
+    value = given.get(key)
+    target = entity_info(info.relations[key].mapper.class_)
+    if not isinstance(value, target.cls):
+        return False
+    state = inspect(value)
+    held = {k: v for k, v in state.dict.items() if k in target.columns or k in target.relations}
+    if not state.transient or not held or not set(held) <= set(target.primary):
+        return False
+    pairs = _reference_keys(info, key)
+    return pairs is not None and all(
+        rkey in held and given.get(lkey) == held[rkey] for lkey, rkey in pairs
+    )
 
 
 def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> None:
@@ -190,12 +257,15 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
             target = info.relations[key].mapper.class_
             if value is None and info.relations[key].uselist:
                 continue  # TypeORM's save leaves a null collection as it is
+            # set as loaded, so that no back reference is filled in (TypeORM's create
+            # sets the property given and nothing on the other side)
             if value is None:
-                setattr(obj, key, None)
+                set_committed_value(obj, key, None)
             elif info.relations[key].uselist:  # an inverse one-to-one is one entity
-                setattr(obj, key, [create(target, v) for v in value])
-            elif not _set_reference(info, obj, key, value):
-                setattr(obj, key, create(target, value))
+                set_committed_value(obj, key, [create(target, v) for v in value])
+            else:
+                _set_reference(info, obj, key, value)
+                set_committed_value(obj, key, create(target, value))
         elif path in info.prefixes and isinstance(value, Mapping):
             _fill(info, obj, value, path)
         else:

@@ -1,0 +1,124 @@
+"""Find results shaped as TypeORM builds them: a tree with one entity per place, each
+holding the relations the find asked for and no others.
+
+TypeORM has no identity map: every find makes new objects, and an entity reached along
+two paths (a post's author and a comment's author) is two objects, each with the
+relations joined at its own place. SQLAlchemy's session hands out one object per row,
+so a user loaded as an author and as a comment's (eager) author carries the relations
+loaded at either place, and in a transaction an entity found once keeps what an
+earlier find loaded into it. `shaped` copies the entities where that shows (always,
+in a transaction, so that a later find never changes what an earlier one returned)
+and keeps the rest.
+
+The relations a place asks for are those of ``relations`` there and, unless
+``load_eager_relations`` is off, the eager relations of its entity, recursively (as
+TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` names
+there (with the primary key, which ormshift always loads), or all (those another place
+left unloaded in the same row are loaded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.options import Tree, select_tree
+
+__all__ = ["Place", "place_of", "shaped"]
+
+_EAGER = ("joined", "selectin", "subquery", "immediate")
+_DEPTH = 8
+
+
+@dataclass(eq=False)
+class Place:
+    """What the entities at one place of a find's tree hold: the columns (None: all)
+    and, by relation, what the related entities hold."""
+
+    columns: frozenset[str] | None = None
+    relations: dict[str, Place] = field(default_factory=dict)
+
+
+def place_of(
+    info: EntityInfo, tree: Tree, eager: bool, select: Any = None, depth: int = 0
+) -> Place:
+    """The place of a find's root (``tree`` its relations, ``select`` its select)."""
+    cols, nested = select_tree(info, select) if isinstance(select, Mapping) else ([], {})
+    place = Place(frozenset((*cols, *info.primary)) if cols else None)
+    for key, sub in tree.items():
+        place.relations[key] = place_of(info.target(key), sub, eager, nested.get(key), depth + 1)
+    if eager and depth < _DEPTH:
+        for key, rel in info.relations.items():
+            if key not in place.relations and rel.lazy in _EAGER:
+                place.relations[key] = place_of(info.target(key), {}, eager, None, depth + 1)
+    return place
+
+
+def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
+    """``rows`` holding what ``place`` names, each entity a copy when ``copy`` or when
+    it holds more (or shares an object that does); called while their session is open."""
+    memo: dict[tuple[int, int], Any] = {}
+    return [_shape(row, place, copy, memo) for row in rows]
+
+
+def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any]) -> Any:
+    mark = (id(obj), id(place))
+    found = memo.get(mark)
+    if found is not None:
+        return found
+    info = entity_info(type(obj))
+    state = inspect(obj)
+    held = state.dict
+    wanted = place.relations
+    columns = place.columns
+    if columns is None and state.session is not None:
+        # loaded with only the columns another place selected (the same row there)
+        attrs = info.mapper.column_attrs
+        unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
+        if unloaded:
+            state.session.refresh(obj, attribute_names=unloaded)
+    changed = copy or (
+        columns is not None and any(k in held and k not in columns for k in info.columns)
+    )
+    related: dict[str, Any] = {}
+    for key, rel in info.relations.items():
+        if key not in held and key in wanted and rel.direction is MANYTOONE:
+            # SQLAlchemy's eager loader leaves out a many-to-one back to an entity the
+            # row came along (a user's comments' author); the identity map has it
+            getattr(obj, key)
+        if key not in held:
+            continue
+        if key not in wanted:
+            changed = True
+            continue
+        value = held[key]
+        sub = wanted[key]
+        if value is None:
+            related[key] = None
+        elif isinstance(value, list):
+            items = [_shape(v, sub, copy, memo) for v in value]
+            changed = changed or any(a is not b for a, b in zip(items, value, strict=True))
+            related[key] = items
+        else:
+            one = _shape(value, sub, copy, memo)
+            changed = changed or one is not value
+            related[key] = one
+    if not changed:
+        memo[mark] = obj
+        return obj
+    made = info.mapper.class_manager.new_instance()
+    for key, value in held.items():
+        if key in info.columns and (columns is None or key in columns):
+            set_committed_value(made, key, value)
+    for key, value in related.items():
+        set_committed_value(made, key, value)
+    # detached, as the session's own entity is once its session is closed
+    make_transient_to_detached(made)
+    memo[mark] = made
+    return made
