@@ -39,6 +39,7 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.OptimisticLockVersionMismatch, "OptimisticLockVersionMismatchError"),
     (orm_errors.PessimisticLockTransactionRequired, "PessimisticLockTransactionRequiredError"),
     (orm_errors.UnsupportedFindOptions, "Error"),
+    (orm_errors.RelationNotJoined, "Error"),
     (orm_errors.OptimisticLockCanNotBeUsed, "OptimisticLockCanNotBeUsedError"),
     (orm_errors.UpdateValuesMissing, "UpdateValuesMissingError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError

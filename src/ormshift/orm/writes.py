@@ -1,4 +1,9 @@
-"""Rows and criteria for the write methods: values by column, criteria as conditions."""
+"""Rows and criteria for the write methods: values by column, criteria as conditions.
+
+Update/delete criteria are TypeORM's query-builder ``where``, not a find's: no relation
+is joined, so a condition through one is refused ("Cannot find alias for relation"),
+except an owning to-one given its referenced key, which compares the foreign key (any
+other key given with it is not looked at)."""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, inspect
-from sqlalchemy.orm import MANYTOMANY, ONETOMANY
+from sqlalchemy import ColumnElement, and_, inspect, or_
+from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
 
-from ormshift.orm.errors import FindOptionsError, UnknownProperty
+from ormshift.orm.errors import FindOptionsError, RelationNotJoined, UnknownProperty
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.operators import FindOperator
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
 
@@ -135,10 +141,79 @@ def criteria_condition(info: EntityInfo, criteria: Any, method: str) -> ColumnEl
             raise empty
     else:
         raise empty
-    cond = compile_where(info, criteria)
-    if cond is None:
+    _reject_nulls(criteria, "")
+    items = [criteria] if isinstance(criteria, Mapping) else list(criteria)
+    conds = [c for c in (_builder_where(info, item, "") for item in items) if c is not None]
+    if not conds:
         raise empty
-    return cond
+    return conds[0] if len(conds) == 1 else or_(*conds)
+
+
+def _reject_nulls(where: Any, path: str) -> None:
+    """TypeORM refuses a null anywhere in the criteria before it looks at any name."""
+    if isinstance(where, Sequence) and not isinstance(where, str | bytes) and not path:
+        for i, item in enumerate(where):
+            _reject_nulls(item, str(i))
+        return
+    if not isinstance(where, Mapping):
+        return
+    for key, value in where.items():
+        here = f"{path}.{key}" if path else str(key)
+        if value is None:
+            raise FindOptionsError(
+                f"Null value encountered in property '{here}' of a where condition. "
+                "To match with SQL NULL, the IsNull() operator must be used."
+            )
+        _reject_nulls(value, here)
+
+
+def _builder_where(
+    info: EntityInfo, where: Mapping[str, Any], prefix: str
+) -> ColumnElement[bool] | None:
+    """One mapping of update/delete criteria as TypeORM's query builder reads it, key
+    by key (so the first bad key is the one reported)."""
+    conds: list[ColumnElement[bool]] = []
+    for key, value in where.items():
+        kind, path = info.resolve(prefix, str(key))
+        if kind == "embedded" and isinstance(value, Mapping):
+            cond = _builder_where(info, value, path)
+        elif kind == "relation" and isinstance(value, Mapping | list | tuple) and value:
+            cond = compile_where(info, _foreign_key(info, str(key), value))
+        else:
+            cond = compile_where(info, {key: value}, prefix=prefix)
+        if cond is not None:
+            conds.append(cond)
+    if not conds:
+        return None
+    return conds[0] if len(conds) == 1 else and_(*conds)
+
+
+def _foreign_key(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
+    """``{foreign key attribute: referenced value}`` for criteria ``{key: value}``
+    through an owning to-one that gives every referenced column (a value JavaScript
+    finds true); TypeORM refuses any other condition through a relation."""
+    rel = info.relations[key]
+    if isinstance(value, Mapping) and rel.direction is MANYTOONE:
+        target = entity_info(rel.mapper.class_)
+        out: dict[str, Any] = {}
+        for local, remote in rel.local_remote_pairs:
+            rkey = target.mapper.get_property_by_column(remote).key
+            ref = value.get(target.property_of(rkey), value.get(rkey))
+            if not _js_truthy(ref):
+                break
+            out[info.mapper.get_property_by_column(local).key] = ref
+        else:
+            if out:
+                return out
+    raise RelationNotJoined(f"Cannot find alias for relation at {key}")
+
+
+def _js_truthy(value: Any) -> bool:
+    if isinstance(value, FindOperator):
+        return True
+    if isinstance(value, bool | int | float | str):
+        return bool(value)
+    return value is not None
 
 
 def create(entity: type[Any], data: Any) -> Any:
