@@ -25,6 +25,7 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "OptimisticLockCanNotBeUsedError": "OptimisticLockCanNotBeUsedError",
     "PessimisticLockTransactionRequiredError": "PessimisticLockTransactionRequiredError",
     "UpdateValuesMissingError": "UpdateValuesMissingError",
+    "SubjectWithoutIdentifierError": "SubjectWithoutIdentifierError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
     "Error": "Error",
@@ -42,6 +43,7 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.RelationNotJoined, "Error"),
     (orm_errors.OptimisticLockCanNotBeUsed, "OptimisticLockCanNotBeUsedError"),
     (orm_errors.UpdateValuesMissing, "UpdateValuesMissingError"),
+    (orm_errors.SubjectWithoutIdentifier, "SubjectWithoutIdentifierError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

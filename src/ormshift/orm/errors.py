@@ -45,6 +45,13 @@ class RelationNotJoined(FindOptionsError):
     typeorm_name = "Error"
 
 
+class SubjectWithoutIdentifier(FindOptionsError):
+    """``remove`` of an entity without a primary key value: TypeORM refuses to delete
+    a row it cannot name."""
+
+    typeorm_name = "SubjectWithoutIdentifierError"
+
+
 class UpdateValuesMissing(FindOptionsError):
     """An update with nothing to set (every value left out, or not updatable)."""
 
