@@ -69,6 +69,8 @@ def _operator(value: Any, shape: list[Any], values: list[Any]) -> None:
     elif kind in _ONE_VALUE:
         if isinstance(arg, FindOperator):
             raise _Uncacheable
+        if kind == "any" and len({type(v) for v in arg}) > 1:
+            raise _Uncacheable  # mixed items: the builder coerces them one by one
         values.append(
             list(arg)
             if kind in ("any", "arrayContains", "arrayContainedBy", "arrayOverlap")

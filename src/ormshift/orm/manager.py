@@ -463,7 +463,7 @@ class EntityManager:
         paths = list(conflict_paths)
         if not paths:
             raise FindOptionsError("upsert needs at least one conflict path")
-        conflict = [info.column(p).name for p in paths]
+        conflict = [info.columns[info.property_column(p)].name for p in paths]
         what = f"upsert into {info.name}"
         rows = self._rows(info, values, what)
         # TypeORM overwrites the columns the values set (inserted or not), less those

@@ -160,7 +160,8 @@ def compile_operator(value: Any, col: ColumnElement[Any], where: str) -> ColumnE
     if kind == "in":
         return _in(arg, col)
     if kind == "any":
-        return col == any_(_bind(list(arg), ARRAY(col.type)))
+        # each item as the column wants it: a list mixing dates and ISO text binds
+        return col == any_(_bind([coerce_value(v, col) for v in arg], ARRAY(col.type)))
     if kind == "isNull":
         return col.is_(None)
     if kind == "raw":

@@ -41,17 +41,25 @@ def column_values(
     if ignore and not ignore.isdisjoint(data):
         data = {k: v for k, v in data.items() if k not in ignore}
     out: dict[str, Any] = {}
-    _flatten(info, data, "", out, what)
+    _flatten(info, data, "", out, what, set())
     return out
 
 
 def _flatten(
-    info: EntityInfo, data: Mapping[str, Any], prefix: str, out: dict[str, Any], what: str
+    info: EntityInfo,
+    data: Mapping[str, Any],
+    prefix: str,
+    out: dict[str, Any],
+    what: str,
+    referenced: set[str],
 ) -> None:
+    """``referenced``: the foreign keys a related object gave, which TypeORM takes
+    before a value given for the column itself (``{order: {id: a}, orderId: b}`` is a)."""
     for key, value in data.items():
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
         if path in info.columns:
-            out[path] = coerce_value(value, info.columns[path])
+            if path not in referenced:
+                out[path] = coerce_value(value, info.columns[path])
         elif not prefix and key in info.relations:
             rel = info.relations[key]
             if rel.direction in (ONETOMANY, MANYTOMANY):
@@ -67,8 +75,10 @@ def _flatten(
                 rkey = target.mapper.get_property_by_column(remote).key
                 ref = value.get(rkey) if isinstance(value, Mapping) else getattr(value, rkey, None)
                 out[lkey] = ref
+                if not isinstance(value, _PRIMITIVES):
+                    referenced.add(lkey)
         elif path in info.prefixes and isinstance(value, Mapping):
-            _flatten(info, value, path, out, what)
+            _flatten(info, value, path, out, what, referenced)
         elif path in info.prefixes and value is not None and not isinstance(value, _PRIMITIVES):
             _flatten(
                 info,
@@ -76,6 +86,7 @@ def _flatten(
                 path,
                 out,
                 what,
+                referenced,
             )
         else:
             raise UnknownProperty(f'{what}: Property "{path}" was not found in "{info.name}".')
