@@ -92,6 +92,19 @@ def _walk(src: Any, merged: Any, walk: _Walk) -> None:
                 _walk(child, persisted, walk)
 
 
+def _unique_links(obj: Any) -> None:
+    """One junction row per related entity: the same one given twice in a many-to-many
+    collection (``tags: [{id: 1}, {id: 1}]``) is linked once, as TypeORM links it."""
+    held = inspect(obj).dict
+    for key, rel in entity_info(type(obj)).relations.items():
+        collection = held.get(key)
+        if rel.direction is not MANYTOMANY or not collection:
+            continue
+        unique = list({id(o): o for o in collection}.values())
+        if len(unique) < len(collection):
+            setattr(obj, key, unique)
+
+
 def _leave_out(obj: Any, keys: frozenset[str]) -> None:
     """Unset ``keys`` on a pending object: the INSERT leaves them to the database."""
     state = inspect(obj)
@@ -119,6 +132,8 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     walk.roots = roots = {id(m) for m in merged}
     for obj, persisted in zip(items, merged, strict=True):
         _walk(obj, persisted, walk)
+    for _, persisted in walk.pairs:
+        _unique_links(persisted)
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
             raise UpdateValuesMissing(UPDATE_VALUES_MISSING)
