@@ -324,10 +324,14 @@ class EntityManager:
                     save_simple(connection, obj)
                 return entity_or_entities
             saved = save_graph(session, items)
+            # a row none of whose columns changed is not updated: TypeORM writes nothing
+            # back into its entity
+            changed = {id(o) for o in session.dirty if session.is_modified(o, False)}
             session.flush()
             for obj, persisted in saved.pairs:
                 new = id(persisted) in saved.new
-                write_persisted(obj, persisted, kind="insert" if new else "update")
+                if new or id(persisted) in changed:
+                    write_persisted(obj, persisted, kind="insert" if new else "update")
         return entity_or_entities
 
     def remove(self, entity_or_entities: Any) -> Any:

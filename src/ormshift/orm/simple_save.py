@@ -1,5 +1,6 @@
 """``save()`` of an entity without relations, in SQL: one SELECT by key, then one
-INSERT or UPDATE of the changed columns with RETURNING, as TypeORM's persistence does
+INSERT or UPDATE of the changed columns with RETURNING (none, and nothing written back
+into the entity, when nothing changed), as TypeORM's persistence does
 (a single-table child is looked for among its class's rows; columns TypeORM never
 inserts or updates, and generated keys, are left out as it leaves them).
 
@@ -115,7 +116,8 @@ def save_simple(conn: Connection, obj: Any) -> None:
                     bound.update({f"v__{i}": v for i, v in enumerate(changed.values())})
                 row = conn.execute(statement(key, build), bound or None).one()
                 current = dict(zip(cols, row, strict=True))
-            write_back(obj, current.__getitem__, kind="update", given=given)
+                write_back(obj, current.__getitem__, kind="update", given=given)
+            # unchanged: TypeORM updates nothing and writes nothing back (not even nulls)
             return
     (values,) = insert_rows(info, [data])
     if info.version is not None:
