@@ -3,7 +3,9 @@
 Update/delete criteria are TypeORM's query-builder ``where``, not a find's: no relation
 is joined, so a condition through one is refused ("Cannot find alias for relation"),
 except an owning to-one given its referenced key, which compares the foreign key (any
-other key given with it is not looked at)."""
+other key given with it is not looked at). A to-one given a value or an operator
+(``{author: 5}``, ``{author: In([1, 2])}``) compares its foreign key with it; any other
+relation has no such property there."""
 
 from __future__ import annotations
 
@@ -190,6 +192,8 @@ def _builder_where(
             cond = _builder_where(info, value, path)
         elif kind == "relation" and isinstance(value, Mapping | list | tuple) and value:
             cond = compile_where(info, _foreign_key(info, str(key), value))
+        elif kind == "relation" and not isinstance(value, Mapping | list | tuple | bool):
+            cond = compile_where(info, _key_value(info, str(key), value))
         else:
             cond = compile_where(info, {key: value}, prefix=prefix)
         if cond is not None:
@@ -217,6 +221,19 @@ def _foreign_key(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
             if out:
                 return out
     raise RelationNotJoined(f"Cannot find alias for relation at {key}")
+
+
+def _key_value(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
+    """``{foreign key attribute: value}`` for criteria ``{key: 5}`` or ``{key: In(...)}``:
+    TypeORM's builder compares a to-one's join column with the value (an operator
+    applies to it); a relation without join columns of its own has no such property."""
+    rel = info.relations[key]
+    pairs = [loc for loc, _ in rel.local_remote_pairs if loc.table is info.table]
+    if rel.direction is MANYTOONE and len(pairs) == 1:
+        return {info.mapper.get_property_by_column(pairs[0]).key: value}
+    raise UnknownProperty(
+        f'Property "{key}" was not found in "{info.name}". Make sure your query is correct.'
+    )
 
 
 def _js_truthy(value: Any) -> bool:
