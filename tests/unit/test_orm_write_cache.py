@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql
 
-from ormshift.orm import FindOptionsError, In, MoreThan, Raw
+from ormshift.orm import FindOptionsError, In, MoreThan, Raw, RelationNotJoined
 from ormshift.orm.metadata import entity_info
 from ormshift.orm.write_cache import criteria, is_sql, statement
 from ormshift.orm.writes import criteria_condition
@@ -41,6 +41,21 @@ def test_a_cached_condition_says_what_a_built_one_says(given: Any) -> None:
     cached = select(Post.id).where(first.condition).params(first.params)
     built = select(Post.id).where(criteria_condition(info, given, "update"))
     assert sql(cached) == sql(built)
+
+
+def test_criteria_through_a_relation_compare_its_key_or_are_refused() -> None:
+    info = entity_info(Post)
+    keyed = criteria(info, {"author": {"id": 2, "username": "not looked at"}}, "update")
+    assert sql(select(Post.id).where(keyed.condition).params(keyed.params)).endswith(
+        'WHERE post."authorId" = 2'
+    )
+    for through in (
+        {"author": {"username": "ada"}},
+        {"comments": {"id": 1}},
+        {"author": {"id": 0}},
+    ):
+        with pytest.raises(RelationNotJoined, match="Cannot find alias for relation at"):
+            criteria(info, through, "delete")
 
 
 def test_new_values_reuse_the_shape() -> None:

@@ -25,6 +25,7 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "OptimisticLockCanNotBeUsedError": "OptimisticLockCanNotBeUsedError",
     "PessimisticLockTransactionRequiredError": "PessimisticLockTransactionRequiredError",
     "UpdateValuesMissingError": "UpdateValuesMissingError",
+    "SubjectWithoutIdentifierError": "SubjectWithoutIdentifierError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
     "Error": "Error",
@@ -39,8 +40,10 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.OptimisticLockVersionMismatch, "OptimisticLockVersionMismatchError"),
     (orm_errors.PessimisticLockTransactionRequired, "PessimisticLockTransactionRequiredError"),
     (orm_errors.UnsupportedFindOptions, "Error"),
+    (orm_errors.RelationNotJoined, "Error"),
     (orm_errors.OptimisticLockCanNotBeUsed, "OptimisticLockCanNotBeUsedError"),
     (orm_errors.UpdateValuesMissing, "UpdateValuesMissingError"),
+    (orm_errors.SubjectWithoutIdentifier, "SubjectWithoutIdentifierError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

@@ -72,7 +72,10 @@ def _operator(value: Any, shape: list[Any], values: list[Any], col: Any = None) 
         if isinstance(arg, FindOperator):
             raise _Uncacheable
         if kind == "any":
-            values.append([coerce_value(v, col) for v in arg])
+            items = [coerce_value(v, col) for v in arg]
+            if len({type(v) for v in items}) > 1:
+                raise _Uncacheable  # mixed items: the builder binds them one by one
+            values.append(items)
         elif kind in ("arrayContains", "arrayContainedBy", "arrayOverlap"):
             values.append(list(arg))
         else:

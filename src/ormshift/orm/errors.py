@@ -36,6 +36,22 @@ class UnsupportedFindOptions(FindOptionsError):
     typeorm_name = "Error"
 
 
+class RelationNotJoined(FindOptionsError):
+    """Update/delete criteria that go through a relation (``{user: {role: ...}}``):
+    TypeORM's update and delete builders join nothing, so it refuses them with a plain
+    ``Error`` ("Cannot find alias for relation at user"); only an owning to-one given
+    by its referenced key (``{user: {id: 3}}``) compares the foreign key."""
+
+    typeorm_name = "Error"
+
+
+class SubjectWithoutIdentifier(FindOptionsError):
+    """``remove`` of an entity without a primary key value: TypeORM refuses to delete
+    a row it cannot name."""
+
+    typeorm_name = "SubjectWithoutIdentifierError"
+
+
 class UpdateValuesMissing(FindOptionsError):
     """An update with nothing to set (every value left out, or not updatable)."""
 

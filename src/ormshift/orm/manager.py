@@ -463,6 +463,8 @@ class EntityManager:
 
     def insert(self, entity: type[Any], values: Any) -> InsertResult:
         info = entity_info(entity)
+        if _no_values(values):
+            return InsertResult([], [])  # TypeORM sends nothing
         rows = self._rows(info, values, f"insert into {info.name}")
 
         def build() -> Any:
@@ -480,12 +482,15 @@ class EntityManager:
         *,
         skip_update_if_no_values_changed: bool = False,
     ) -> InsertResult:
-        """``INSERT ... ON CONFLICT (conflict_paths) DO UPDATE`` of the columns given."""
+        """``INSERT ... ON CONFLICT (conflict_paths) DO UPDATE`` of the columns given.
+
+        No conflict path is sent as TypeORM sends it (``ON CONFLICT ()``), for the
+        database to refuse: in a transaction, that error aborts it as TypeORM's does."""
         info = entity_info(entity)
         paths = list(conflict_paths)
-        if not paths:
-            raise FindOptionsError("upsert needs at least one conflict path")
-        conflict = [info.column(p).name for p in paths]
+        conflict = [info.columns[info.property_column(p)].name for p in paths]
+        if _no_values(values):
+            return InsertResult([], [])  # TypeORM sends nothing
         what = f"upsert into {info.name}"
         rows = self._rows(info, values, what)
         # TypeORM overwrites the columns the values set (inserted or not), less those
@@ -511,6 +516,8 @@ class EntityManager:
             if info.update_date is not None:
                 name = info.columns[info.update_date].name
                 set_.setdefault(name, literal_column("DEFAULT"))
+            if not set_:
+                raise FindOptionsError(f"{what}: no conflict path and no column to update")
             where = None
             if skip and overwrite:
                 # TypeORM's overwrite condition also restricts a single-table child
@@ -685,6 +692,11 @@ def _restricted(info: EntityInfo, crit: Criteria) -> Criteria:
     if info.sti_filter is None:
         return crit
     return Criteria(crit.key, restrict(info, crit.condition), crit.params)
+
+
+def _no_values(values: Any) -> bool:
+    """An empty list of rows: TypeORM's insert and upsert send no statement for it."""
+    return isinstance(values, list | tuple) and not values
 
 
 def _js_truthy(value: Any) -> bool:

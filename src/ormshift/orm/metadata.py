@@ -196,6 +196,26 @@ class EntityInfo:
         except KeyError:
             raise UnknownProperty(self.unknown(key)) from None
 
+    def property_column(self, path: str) -> str:
+        """The attribute key of the column TypeORM's property path ``path`` names
+        (``findColumnWithPropertyPath``): a column (``home.city`` in an embedded), a
+        to-one relation with one foreign key column (``user``), or that column by the
+        key it references (``user.id``)."""
+        key = self.attribute(path.replace(".", "_"))
+        if key in self.columns:
+            return key
+        head, _, rest = path.partition(".")
+        rel = self.relations.get(head)
+        if rel is not None and rel.direction not in (ONETOMANY, MANYTOMANY):
+            pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is self.table]
+            if len(pairs) == 1:
+                local, remote = pairs[0]
+                target = entity_info(rel.mapper.class_)
+                ref = target.mapper.get_property_by_column(remote).key
+                if not rest or rest in (ref, target.property_of(ref)):
+                    return self.mapper.get_property_by_column(local).key
+        raise UnknownProperty(self.unknown(path))
+
     def unknown(self, path: str) -> str:
         known = ", ".join(sorted([*self.columns, *self.relations]))
         return f'Property "{path}" was not found in "{self.name}". Known properties: {known}'

@@ -31,7 +31,7 @@ from sqlalchemy import Table, and_, delete, func, insert, inspect, select, updat
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import FindOptionsError, UpdateValuesMissing
+from ormshift.orm.errors import FindOptionsError, SubjectWithoutIdentifier, UpdateValuesMissing
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import is_reference, reference_values, restrict
@@ -317,7 +317,9 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
     info = entity_info(type(obj))
     ident = _identity(info, obj)
     if ident is None:
-        raise FindOptionsError(f"{info.name} has no primary key value; save it first")
+        raise SubjectWithoutIdentifier(
+            f"{info.name} has no primary key value: TypeORM cannot remove it (save it first)"
+        )
     where = _by_key(info, ident)
     connection = session.connection()
     if connection.execute(select(*info.table.primary_key.columns).where(where)).first() is None:
@@ -391,9 +393,7 @@ def _soft(
         return
     ident = _identity(info, obj)
     if ident is None:
-        if root:
-            raise FindOptionsError(f"{info.name} has no primary key value; save it first")
-        return
+        return  # TypeORM finds no row to load, so it writes (and raises) nothing
     persisted = session.get(info.cls, ident if len(ident) > 1 else ident[0])
     if persisted is None:
         return  # TypeORM's UPDATE finds no row, and says nothing

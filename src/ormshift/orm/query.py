@@ -234,7 +234,8 @@ def _load_only(info: EntityInfo, cols: list[str]) -> _AbstractLoad:
 
 
 def count_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
-    """``COUNT(DISTINCT pk)`` over what ``opts.where`` matches (skip/take ignored);
+    """``COUNT(DISTINCT pk)`` (every key column of a composite key) over what
+    ``opts.where`` matches (skip/take ignored);
     with ``select``, TypeORM counts the distinct values of the selected columns."""
     relation_tree(info, opts.relations)
     base = _filtered(info, opts)
@@ -243,7 +244,9 @@ def count_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
         exprs = [getattr(info.cls, c) for c in cols]
         counted = exprs[0] if len(exprs) == 1 else tuple_(*exprs)
     else:
-        counted = getattr(info.cls, info.primary[0])
+        # TypeORM: COUNT(DISTINCT("a", "b")) over every primary key column
+        keys = [getattr(info.cls, k) for k in info.primary]
+        counted = keys[0] if len(keys) == 1 else tuple_(*keys)
     return base.with_only_columns(func.count(distinct(counted))).order_by(None)
 
 

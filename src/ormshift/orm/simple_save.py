@@ -1,5 +1,6 @@
 """``save()`` of an entity without relations, in SQL: one SELECT by key, then one
-INSERT or UPDATE of the changed columns with RETURNING, as TypeORM's persistence does
+INSERT or UPDATE of the changed columns with RETURNING (none, and nothing written back
+into the entity, when nothing changed), as TypeORM's persistence does
 (a single-table child is looked for among its class's rows; columns TypeORM never
 inserts or updates, and generated keys, are left out as it leaves them).
 

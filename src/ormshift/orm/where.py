@@ -166,6 +166,7 @@ def compile_operator(value: Any, col: ColumnElement[Any], where: str) -> ColumnE
     if kind == "in":
         return _in(arg, col)
     if kind == "any":
+        # each item as the column wants it: a list mixing dates and ISO text binds
         return col == any_(_bind([coerce_value(v, col) for v in arg], ARRAY(col.type)))
     if kind == "isNull":
         return col.is_(None)

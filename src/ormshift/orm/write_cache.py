@@ -128,10 +128,21 @@ def _shape(info: EntityInfo, value: Any) -> tuple[tuple[Any, ...], list[Any]]:
             raise _Uncacheable
     elif not isinstance(value, Mapping) or not value:
         raise _Uncacheable
+    for item in value if isinstance(value, Sequence) else [value]:
+        if any(_falsy_key(info, k, v) for k, v in item.items()):
+            raise _Uncacheable
     shape: list[Any] = []
     values: list[Any] = []
     _where(info, value, shape, values)
     return ("where", tuple(shape)), values
+
+
+def _falsy_key(info: EntityInfo, key: str, value: Any) -> bool:
+    """``{relation: {..., key: 0}}``: whether TypeORM compares the foreign key or
+    refuses the criteria depends on the value (JavaScript's truth), not on the shape."""
+    if key not in info.relations or not isinstance(value, Mapping):
+        return False
+    return any(v in (0, "") or v is False for v in value.values())
 
 
 def _build(

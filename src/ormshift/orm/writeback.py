@@ -8,6 +8,8 @@ the database returned, then sets every nullable column the entity left undefined
   and delete dates and the version (``RETURNING``); an undefined column is then the
   database's value or null, so every column of the class is there;
 * after an update, the update date and the version;
+* after a save that changed no column of the row (TypeORM sends no UPDATE), nothing,
+  not even the nulls below: the callers do not call `write_back` then;
 * after a soft remove or recover, those and the delete date;
 * after a soft remove of a row already soft-removed (or a recover of a live one), which
   TypeORM does not write, nothing;

@@ -1,4 +1,11 @@
-"""Rows and criteria for the write methods: values by column, criteria as conditions."""
+"""Rows and criteria for the write methods: values by column, criteria as conditions.
+
+Update/delete criteria are TypeORM's query-builder ``where``, not a find's: no relation
+is joined, so a condition through one is refused ("Cannot find alias for relation"),
+except an owning to-one given its referenced key, which compares the foreign key (any
+other key given with it is not looked at). A to-one given a value or an operator
+(``{author: 5}``, ``{author: In([1, 2])}``) compares its foreign key with it; any other
+relation has no such property there."""
 
 from __future__ import annotations
 
@@ -6,12 +13,17 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, inspect
-from sqlalchemy.orm import MANYTOMANY, ONETOMANY
+from sqlalchemy import ColumnElement, and_, inspect, or_
+from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import FindOptionsError, UnknownProperty, UnsupportedFindOptions
+from ormshift.orm.errors import (
+    FindOptionsError,
+    RelationNotJoined,
+    UnknownProperty,
+)
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.operators import FindOperator
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
 
@@ -45,17 +57,25 @@ def column_values(
     if ignore and not ignore.isdisjoint(data):
         data = {k: v for k, v in data.items() if k not in ignore}
     out: dict[str, Any] = {}
-    _flatten(info, data, "", out, what)
+    _flatten(info, data, "", out, what, set())
     return out
 
 
 def _flatten(
-    info: EntityInfo, data: Mapping[str, Any], prefix: str, out: dict[str, Any], what: str
+    info: EntityInfo,
+    data: Mapping[str, Any],
+    prefix: str,
+    out: dict[str, Any],
+    what: str,
+    referenced: set[str],
 ) -> None:
+    """``referenced``: the foreign keys a related object gave, which TypeORM takes
+    before a value given for the column itself (``{order: {id: a}, orderId: b}`` is a)."""
     for key, value in data.items():
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
         if path in info.columns:
-            out[path] = coerce_value(value, info.columns[path])
+            if path not in referenced:
+                out[path] = coerce_value(value, info.columns[path])
         elif not prefix and key in info.relations:
             rel = info.relations[key]
             if rel.direction in (ONETOMANY, MANYTOMANY):
@@ -71,8 +91,10 @@ def _flatten(
                 rkey = target.mapper.get_property_by_column(remote).key
                 ref = value.get(rkey) if isinstance(value, Mapping) else getattr(value, rkey, None)
                 out[lkey] = ref
+                if not isinstance(value, _PRIMITIVES):
+                    referenced.add(lkey)
         elif path in info.prefixes and isinstance(value, Mapping):
-            _flatten(info, value, path, out, what)
+            _flatten(info, value, path, out, what, referenced)
         elif path in info.prefixes and value is not None and not isinstance(value, _PRIMITIVES):
             _flatten(
                 info,
@@ -80,6 +102,7 @@ def _flatten(
                 path,
                 out,
                 what,
+                referenced,
             )
         else:
             raise UnknownProperty(f'{what}: Property "{path}" was not found in "{info.name}".')
@@ -145,34 +168,94 @@ def criteria_condition(info: EntityInfo, criteria: Any, method: str) -> ColumnEl
             raise empty
     else:
         raise empty
-    if isinstance(criteria, Mapping):
-        criteria = _through_relations(info, criteria)
-    else:
-        criteria = [_through_relations(info, c) for c in criteria]
-    cond = compile_where(info, criteria)
-    if cond is None:
+    _reject_nulls(criteria, "")
+    items = [criteria] if isinstance(criteria, Mapping) else list(criteria)
+    conds = [c for c in (_builder_where(info, item, "") for item in items) if c is not None]
+    if not conds:
         raise empty
-    return cond
+    return conds[0] if len(conds) == 1 else or_(*conds)
 
 
-def _through_relations(info: EntityInfo, where: Mapping[str, Any]) -> dict[str, Any]:
-    """A criteria mapping as TypeORM's update and delete builders read it: they join
-    nothing, so a related entity given by the key its foreign key references (``author:
-    {id: 1}``) is that foreign key (the rest of it ignored), any other condition through
-    a relation fails as TypeORM fails, and an empty one is no condition."""
-    out: dict[str, Any] = {}
+def _reject_nulls(where: Any, path: str) -> None:
+    """TypeORM refuses a null anywhere in the criteria before it looks at any name."""
+    if isinstance(where, Sequence) and not isinstance(where, str | bytes) and not path:
+        for i, item in enumerate(where):
+            _reject_nulls(item, str(i))
+        return
+    if not isinstance(where, Mapping):
+        return
     for key, value in where.items():
-        if str(key) not in info.relations or not isinstance(value, Mapping | list | tuple):
-            out[key] = value
-            continue
-        if not value:
-            continue
-        pairs = _reference_keys(info, str(key))
-        if isinstance(value, Mapping) and pairs and all(value.get(r) for _, r in pairs):
-            out.update({lkey: value[rkey] for lkey, rkey in pairs})
-            continue
-        raise UnsupportedFindOptions(f"Cannot find alias for relation at {key}")
-    return out
+        here = f"{path}.{key}" if path else str(key)
+        if value is None:
+            raise FindOptionsError(
+                f"Null value encountered in property '{here}' of a where condition. "
+                "To match with SQL NULL, the IsNull() operator must be used."
+            )
+        _reject_nulls(value, here)
+
+
+def _builder_where(
+    info: EntityInfo, where: Mapping[str, Any], prefix: str
+) -> ColumnElement[bool] | None:
+    """One mapping of update/delete criteria as TypeORM's query builder reads it, key
+    by key (so the first bad key is the one reported)."""
+    conds: list[ColumnElement[bool]] = []
+    for key, value in where.items():
+        kind, path = info.resolve(prefix, str(key))
+        if kind == "embedded" and isinstance(value, Mapping):
+            cond = _builder_where(info, value, path)
+        elif kind == "relation" and isinstance(value, Mapping | list | tuple) and value:
+            cond = compile_where(info, _foreign_key(info, str(key), value))
+        elif kind == "relation" and not isinstance(value, Mapping | list | tuple | bool):
+            cond = compile_where(info, _key_value(info, str(key), value))
+        else:
+            cond = compile_where(info, {key: value}, prefix=prefix)
+        if cond is not None:
+            conds.append(cond)
+    if not conds:
+        return None
+    return conds[0] if len(conds) == 1 else and_(*conds)
+
+
+def _foreign_key(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
+    """``{foreign key attribute: referenced value}`` for criteria ``{key: value}``
+    through an owning to-one that gives every referenced column (a value JavaScript
+    finds true); TypeORM refuses any other condition through a relation."""
+    rel = info.relations[key]
+    if isinstance(value, Mapping) and rel.direction is MANYTOONE:
+        target = entity_info(rel.mapper.class_)
+        out: dict[str, Any] = {}
+        for local, remote in rel.local_remote_pairs:
+            rkey = target.mapper.get_property_by_column(remote).key
+            ref = value.get(target.property_of(rkey), value.get(rkey))
+            if not _js_truthy(ref):
+                break
+            out[info.mapper.get_property_by_column(local).key] = ref
+        else:
+            if out:
+                return out
+    raise RelationNotJoined(f"Cannot find alias for relation at {key}")
+
+
+def _key_value(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
+    """``{foreign key attribute: value}`` for criteria ``{key: 5}`` or ``{key: In(...)}``:
+    TypeORM's builder compares a to-one's join column with the value (an operator
+    applies to it); a relation without join columns of its own has no such property."""
+    rel = info.relations[key]
+    pairs = [loc for loc, _ in rel.local_remote_pairs if loc.table is info.table]
+    if rel.direction is MANYTOONE and len(pairs) == 1:
+        return {info.mapper.get_property_by_column(pairs[0]).key: value}
+    raise UnknownProperty(
+        f'Property "{key}" was not found in "{info.name}". Make sure your query is correct.'
+    )
+
+
+def _js_truthy(value: Any) -> bool:
+    if isinstance(value, FindOperator):
+        return True
+    if isinstance(value, bool | int | float | str):
+        return bool(value)
+    return value is not None
 
 
 def create(entity: type[Any], data: Any) -> Any:
