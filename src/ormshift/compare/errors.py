@@ -25,6 +25,8 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "OptimisticLockCanNotBeUsedError": "OptimisticLockCanNotBeUsedError",
     "PessimisticLockTransactionRequiredError": "PessimisticLockTransactionRequiredError",
     "UpdateValuesMissingError": "UpdateValuesMissingError",
+    "NoVersionOrUpdateDateColumnError": "NoVersionOrUpdateDateColumnError",
+    "MissingDeleteDateColumnError": "MissingDeleteDateColumnError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
     "Error": "Error",
@@ -41,6 +43,8 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.UnsupportedFindOptions, "Error"),
     (orm_errors.OptimisticLockCanNotBeUsed, "OptimisticLockCanNotBeUsedError"),
     (orm_errors.UpdateValuesMissing, "UpdateValuesMissingError"),
+    (orm_errors.NoVersionOrUpdateDateColumn, "NoVersionOrUpdateDateColumnError"),
+    (orm_errors.MissingDeleteDateColumn, "MissingDeleteDateColumnError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

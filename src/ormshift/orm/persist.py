@@ -27,7 +27,7 @@ from sqlalchemy import Table, and_, delete, func, inspect, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import FindOptionsError, UpdateValuesMissing
+from ormshift.orm.errors import FindOptionsError, MissingDeleteDateColumn, UpdateValuesMissing
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import restrict
@@ -144,7 +144,7 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     for _, persisted in walk.pairs:
         if id(persisted) not in new:
             info = entity_info(type(persisted))
-            _keep(persisted, info.no_update | info.sibling_columns)
+            _keep(persisted, info.kept_on_save | info.sibling_columns)
     return Saved(walk.pairs, new)
 
 
@@ -241,7 +241,7 @@ def _soft(
     info = entity_info(type(obj))
     if info.delete_date is None:
         if root:
-            raise FindOptionsError(f"{info.name} has no delete date column")
+            raise MissingDeleteDateColumn(info.name)
         return
     ident = _identity(info, obj)
     if ident is None:

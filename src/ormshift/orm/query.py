@@ -1,4 +1,4 @@
-"""Find options -> one SQLAlchemy ``Select`` (and its count / exists forms).
+"""Find options -> one SQLAlchemy ``Select`` (and its count / exists / aggregate forms).
 
 Pagination counts entities, not joined rows: to-many relations are loaded by
 SQLAlchemy's joined eager loading, which wraps the paginated root query in a subquery
@@ -37,7 +37,14 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
 from ormshift.orm.where import compile_where, not_deleted
 
-__all__ = ["count_statement", "exists_statement", "find_statement", "is_pessimistic"]
+__all__ = [
+    "AGGREGATES",
+    "aggregate_statement",
+    "count_statement",
+    "exists_statement",
+    "find_statement",
+    "is_pessimistic",
+]
 
 _EAGER = ("joined", "selectin", "subquery", "immediate")
 
@@ -244,3 +251,24 @@ def exists_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     base = _filtered(info, opts)
     pk = getattr(info.cls, info.primary[0])
     return select(exists(base.with_only_columns(pk)))
+
+
+#: TypeORM's aggregate methods -> the SQL function each one runs
+AGGREGATES: dict[str, Any] = {
+    "sum": func.sum,
+    "average": func.avg,
+    "minimum": func.min,
+    "maximum": func.max,
+}
+
+
+def aggregate_statement(info: EntityInfo, method: str, column: str, where: Any) -> Select[Any]:
+    """``SUM``/``AVG``/``MIN``/``MAX`` of ``column`` (a property path: ``contact.age``)
+    over the rows ``where`` matches, soft-deleted rows left out, as TypeORM's
+    ``callAggregateFun``; a path that names no column is TypeORM's ``TypeORMError``."""
+    key = column.replace(".", "_") if "." in column else info.attribute(column)
+    if key not in info.columns:
+        raise FindOptionsError(f'Column "{column}" was not found in table "{info.name}"')
+    base = _filtered(info, FindOptions.of({"where": where or {}}))
+    fn = AGGREGATES[method]
+    return base.with_only_columns(fn(getattr(info.cls, key))).order_by(None)
