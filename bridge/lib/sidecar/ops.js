@@ -20,6 +20,10 @@ const FIND = new Set([
   "countBy",
   "exists",
   "existsBy",
+  "sum",
+  "average",
+  "minimum",
+  "maximum",
 ]);
 
 class ScenarioAbort extends Error {

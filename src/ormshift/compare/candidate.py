@@ -42,6 +42,8 @@ _PRIMITIVE = {
     "increment": "increment",
     "decrement": "decrement",
 }
+#: TypeORM's aggregate methods: (column, where?)
+_AGGREGATE = frozenset({"sum", "average", "minimum", "maximum"})
 _ENTITY = {"save": "save", "remove": "remove", "softRemove": "soft_remove", "recover": "recover"}
 
 
@@ -69,6 +71,8 @@ def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operat
         return getattr(repo, _FIND_OPTIONS[op.op])(**(options or {}))
     if op.op in _FIND_WHERE:
         return getattr(repo, _FIND_WHERE[op.op])(args[0])
+    if op.op in _AGGREGATE:
+        return getattr(repo, op.op)(*args)
     if op.op in _PRIMITIVE:
         return _identifiers(entity, getattr(repo, _PRIMITIVE[op.op])(*args))
     if op.op == "upsert":

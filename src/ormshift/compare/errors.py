@@ -26,6 +26,8 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "PessimisticLockTransactionRequiredError": "PessimisticLockTransactionRequiredError",
     "UpdateValuesMissingError": "UpdateValuesMissingError",
     "SubjectWithoutIdentifierError": "SubjectWithoutIdentifierError",
+    "NoVersionOrUpdateDateColumnError": "NoVersionOrUpdateDateColumnError",
+    "MissingDeleteDateColumnError": "MissingDeleteDateColumnError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
     "Error": "Error",
@@ -44,6 +46,8 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.OptimisticLockCanNotBeUsed, "OptimisticLockCanNotBeUsedError"),
     (orm_errors.UpdateValuesMissing, "UpdateValuesMissingError"),
     (orm_errors.SubjectWithoutIdentifier, "SubjectWithoutIdentifierError"),
+    (orm_errors.NoVersionOrUpdateDateColumn, "NoVersionOrUpdateDateColumnError"),
+    (orm_errors.MissingDeleteDateColumn, "MissingDeleteDateColumnError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

@@ -98,6 +98,10 @@ READS = frozenset(
         "countBy",
         "exists",
         "existsBy",
+        "sum",
+        "average",
+        "minimum",
+        "maximum",
     }
 )
 OPERATIONS = READS | {

@@ -64,6 +64,24 @@ class OptimisticLockCanNotBeUsed(FindOptionsError):
     typeorm_name = "OptimisticLockCanNotBeUsedError"
 
 
+class NoVersionOrUpdateDateColumn(FindOptionsError):
+    """An optimistic lock on an entity with neither a version nor an update date column."""
+
+    typeorm_name = "NoVersionOrUpdateDateColumnError"
+
+    def __init__(self, entity: str) -> None:
+        super().__init__(f"Entity {entity} does not have version or update date columns.")
+
+
+class MissingDeleteDateColumn(FindOptionsError):
+    """A soft delete, restore, soft remove or recover of an entity without a delete date."""
+
+    typeorm_name = "MissingDeleteDateColumnError"
+
+    def __init__(self, entity: str) -> None:
+        super().__init__(f'Entity "{entity}" does not have delete date columns.')
+
+
 class UnknownProperty(FindOptionsError):
     """A name in find options that the entity has neither as column, embedded nor relation."""
 

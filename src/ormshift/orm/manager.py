@@ -7,6 +7,7 @@ and commits nothing (the caller's unit of work owns the commit).
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ from ormshift.orm.cache import cached_find
 from ormshift.orm.errors import (
     EntityNotFound,
     FindOptionsError,
+    MissingDeleteDateColumn,
+    NoVersionOrUpdateDateColumn,
     OptimisticLockCanNotBeUsed,
     OptimisticLockVersionMismatch,
     OrmError,
@@ -59,6 +62,7 @@ from ormshift.orm.persist import (
 from ormshift.orm.plain_find import is_plain, session_watched, watched
 from ormshift.orm.plain_find import load as plain_load
 from ormshift.orm.query import (
+    aggregate_statement,
     count_statement,
     exists_statement,
     is_pessimistic,
@@ -245,15 +249,27 @@ class EntityManager:
 
     @staticmethod
     def _check_version(info: EntityInfo, rows: list[Any], expected: Any) -> None:
-        if info.version is None:
-            raise FindOptionsError(f"optimistic lock on {info.name}, which has no version column")
-        for row in rows:
-            actual = getattr(row, info.version)
-            if actual != expected:
-                raise OptimisticLockVersionMismatch(
-                    f"The optimistic lock on entity {info.name} failed, version {expected} "
-                    f"was expected, but is actually {actual}."
-                )
+        """TypeORM's optimistic lock (``getOne``): a ``Date`` is checked against the update
+        date (to the millisecond, as a JavaScript ``Date``), anything else against the
+        version; no check when the version given is falsy or nothing was found."""
+        if info.version is None and info.update_date is None:
+            raise NoVersionOrUpdateDateColumn(info.name)
+        if not _js_truthy(expected) or not rows:
+            return
+        by_date = isinstance(expected, datetime.datetime)
+        key = info.update_date if by_date else info.version
+        if key is None:
+            raise FindOptionsError(f"optimistic lock on {info.name}: no column to check it by")
+        actual = getattr(rows[0], key)
+        if by_date:
+            same = actual is not None and _ms(actual) == _ms(expected)
+        else:
+            same = actual == expected
+        if not same:
+            raise OptimisticLockVersionMismatch(
+                f"The optimistic lock on entity {info.name} failed, version {expected} "
+                f"was expected, but is actually {actual}."
+            )
 
     def find(self, entity: type[T], **options: Any) -> list[T]:
         return self._run_find(entity_info(entity), FindOptions.of(options))
@@ -310,6 +326,26 @@ class EntityManager:
 
     def exists_by(self, entity: type[Any], where: Any) -> bool:
         return self.exists(entity, where=where)
+
+    def sum(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+        """TypeORM's ``sum(Entity, "column", where?)``: None when no row matches."""
+        return self._aggregate(entity, "sum", column, where)
+
+    def average(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+        return self._aggregate(entity, "average", column, where)
+
+    def minimum(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+        return self._aggregate(entity, "minimum", column, where)
+
+    def maximum(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+        return self._aggregate(entity, "maximum", column, where)
+
+    def _aggregate(self, entity: type[Any], method: str, column: str, where: Any) -> float | None:
+        stmt = aggregate_statement(entity_info(entity), method, column, where)
+        with self._scope() as session:
+            value = session.scalar(stmt)
+        # TypeORM returns parseFloat of the raw value (numbers, also for numeric columns)
+        return None if value is None else float(value)
 
     def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         """Raw SQL with bound values: ``$1`` placeholders and a list, or ``:name`` and a dict."""
@@ -578,7 +614,9 @@ class EntityManager:
         info = entity_info(entity)
         crit = _restricted(info, criteria_of(info, criteria, "update"))
         data = updatable(info, column_values(info, values, what=f"update {info.name}"))
-        if not data:
+        if not data and info.version is None and info.update_date is None:
+            # TypeORM's UPDATE always sets the version and the update date: with either
+            # of them an update of no values still runs
             raise UpdateValuesMissing(
                 "Cannot perform update query because update values are not defined."
             )
@@ -597,7 +635,7 @@ class EntityManager:
         info = entity_info(entity)
         cond = criteria_condition(info, criteria, "softDelete")
         if info.delete_date is None:
-            raise FindOptionsError(f'Entity "{info.name}" does not have delete date columns.')
+            raise MissingDeleteDateColumn(info.name)
         col = getattr(info.cls, info.delete_date)
         return self._update(
             info,
@@ -610,7 +648,7 @@ class EntityManager:
         info = entity_info(entity)
         cond = criteria_condition(info, criteria, "restore")
         if info.delete_date is None:
-            raise FindOptionsError(f'Entity "{info.name}" does not have delete date columns.')
+            raise MissingDeleteDateColumn(info.name)
         col = getattr(info.cls, info.delete_date)
         return self._update(
             info,
@@ -697,6 +735,15 @@ def _restricted(info: EntityInfo, crit: Criteria) -> Criteria:
 def _no_values(values: Any) -> bool:
     """An empty list of rows: TypeORM's insert and upsert send no statement for it."""
     return isinstance(values, list | tuple) and not values
+
+
+def _ms(value: datetime.datetime) -> int:
+    """A date as JavaScript's ``getTime()`` sees it (milliseconds)."""
+    return (
+        int(value.timestamp() * 1000)
+        if value.tzinfo
+        else int(value.replace(tzinfo=datetime.UTC).timestamp() * 1000)
+    )
 
 
 def _js_truthy(value: Any) -> bool:

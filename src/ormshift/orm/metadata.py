@@ -130,6 +130,14 @@ class EntityInfo:
         return frozenset(k for k, c in self.columns.items() if c.info.get("update") is False)
 
     @cached_property
+    def kept_on_save(self) -> frozenset[str]:
+        """Columns ``save()`` never changes in a row it updates: ``update: false`` ones and
+        the single-table discriminator (TypeORM writes it on insert only, so saving a
+        ``Vehicle`` by the key of a truck's row leaves it a truck)."""
+        disc = self.discriminator
+        return self.no_update | ({disc[0]} if disc is not None else set())
+
+    @cached_property
     def discriminator(self) -> tuple[str, Any] | None:
         """The discriminator's attribute key and this class's value (single-table
         inheritance), written on every insert."""
@@ -157,12 +165,22 @@ class EntityInfo:
     @cached_property
     def record_columns(self) -> tuple[str, ...]:
         """Columns an instance of this class has as TypeORM gives it: those of its
-        single-table siblings and descendants left out."""
+        single-table siblings and descendants left out, except the embedded columns of
+        its descendants (TypeORM builds a class's embedded objects from every embedded
+        of its metadata, which for a single-table parent holds its children's too: a
+        ``Vehicle`` row reads back with a ``cargo`` of nulls, ``Truck``'s embedded)."""
         names = {c.__name__ for c in self.cls.__mro__}
+        below = {m.class_.__name__ for m in self.mapper.self_and_descendants} - {self.cls.__name__}
+
+        def embedded(key: str) -> bool:
+            return any(key.startswith(p + "_") for p in self.prefixes)
+
         return tuple(
             k
             for k, c in self.columns.items()
-            if not c.info.get("sti_owner") or names & set(c.info["sti_owner"])
+            if not c.info.get("sti_owner")
+            or names & set(c.info["sti_owner"])
+            or (embedded(k) and set(c.info["sti_owner"]) <= below)
         )
 
     def cascades(self, key: str) -> frozenset[str]:

@@ -31,7 +31,11 @@ from sqlalchemy import Table, and_, delete, func, insert, inspect, select, updat
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import FindOptionsError, SubjectWithoutIdentifier, UpdateValuesMissing
+from ormshift.orm.errors import (
+    MissingDeleteDateColumn,
+    SubjectWithoutIdentifier,
+    UpdateValuesMissing,
+)
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import is_reference, reference_values, restrict
@@ -214,7 +218,7 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     for _, persisted in walk.pairs:
         if id(persisted) not in new:
             info = entity_info(type(persisted))
-            _keep(persisted, info.no_update | info.sibling_columns)
+            _keep(persisted, info.kept_on_save | info.sibling_columns)
             # a column, or the key a many-to-one sets (a collection's new member)
             attrs = inspect(persisted).attrs
             keys = [*info.columns, *info.owning_relations]
@@ -389,7 +393,7 @@ def _soft(
     info = entity_info(type(obj))
     if info.delete_date is None:
         if root:
-            raise FindOptionsError(f"{info.name} has no delete date column")
+            raise MissingDeleteDateColumn(info.name)
         return
     ident = _identity(info, obj)
     if ident is None:

@@ -1,4 +1,4 @@
-"""Find options -> one SQLAlchemy ``Select`` (and its count / exists forms).
+"""Find options -> one SQLAlchemy ``Select`` (and its count / exists / aggregate forms).
 
 Pagination counts entities, not joined rows: to-many relations are loaded by
 SQLAlchemy's joined eager loading, which wraps the paginated root query in a subquery
@@ -40,6 +40,8 @@ from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
 from ormshift.orm.where import compile_find_where, not_deleted
 
 __all__ = [
+    "AGGREGATES",
+    "aggregate_statement",
     "count_statement",
     "exists_statement",
     "find_statement",
@@ -355,3 +357,24 @@ def _unselected_order(
         if found is not None:
             return found
     return None
+
+
+#: TypeORM's aggregate methods -> the SQL function each one runs
+AGGREGATES: dict[str, Any] = {
+    "sum": func.sum,
+    "average": func.avg,
+    "minimum": func.min,
+    "maximum": func.max,
+}
+
+
+def aggregate_statement(info: EntityInfo, method: str, column: str, where: Any) -> Select[Any]:
+    """``SUM``/``AVG``/``MIN``/``MAX`` of ``column`` (a property path: ``contact.age``)
+    over the rows ``where`` matches, soft-deleted rows left out, as TypeORM's
+    ``callAggregateFun``; a path that names no column is TypeORM's ``TypeORMError``."""
+    key = column.replace(".", "_") if "." in column else info.attribute(column)
+    if key not in info.columns:
+        raise FindOptionsError(f'Column "{column}" was not found in table "{info.name}"')
+    base = _filtered(info, FindOptions.of({"where": where or {}}))
+    fn = AGGREGATES[method]
+    return base.with_only_columns(fn(getattr(info.cls, key))).order_by(None)

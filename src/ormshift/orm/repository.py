@@ -65,6 +65,18 @@ class Repository(Generic[T]):
     def exists_by(self, where: Any) -> bool:
         return self.manager.exists_by(self.target, where)
 
+    def sum(self, column: str, where: Any = None) -> float | None:
+        return self.manager.sum(self.target, column, where)
+
+    def average(self, column: str, where: Any = None) -> float | None:
+        return self.manager.average(self.target, column, where)
+
+    def minimum(self, column: str, where: Any = None) -> float | None:
+        return self.manager.minimum(self.target, column, where)
+
+    def maximum(self, column: str, where: Any = None) -> float | None:
+        return self.manager.maximum(self.target, column, where)
+
     def save(self, entity_or_entities: Any) -> Any:
         return self.manager.save(entity_or_entities)
 

@@ -94,7 +94,7 @@ def save_simple(conn: Connection, obj: Any) -> None:
             changed = {
                 k: v
                 for k, v in updatable(info, data).items()
-                if k not in info.primary and current[k] != v
+                if k not in info.primary and k not in info.kept_on_save and current[k] != v
             }
             if changed:
                 plain = not any(is_sql(v) for v in changed.values())

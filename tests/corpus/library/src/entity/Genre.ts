@@ -1,0 +1,6 @@
+export enum Genre {
+    Novel = "novel",
+    Poetry = "poetry",
+    Essay = "essay",
+    Science = "science",
+}
