@@ -323,6 +323,9 @@ def is_reference(info: EntityInfo, obj: Any, key: str) -> bool:
         return False
     state = inspect(value)
     held = {k: v for k, v in state.dict.items() if k in target.columns or k in target.relations}
+    disc = target.discriminator  # `create` sets it on a single-table class: not given
+    if disc is not None and held.get(disc[0]) == disc[1]:
+        del held[disc[0]]
     if not state.transient or not held or not set(held) <= set(target.primary):
         return False
     pairs = _reference_keys(info, key)
