@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ormshift.compare import run_compare
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_extensions
 from tests.golden.support import generated, imported
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def test_shop_composite_key_suite_has_no_mismatches(pg_server_url: str, tmp_path: Path) -> None:
+    require_extensions(pg_server_url, ("uuid-ossp",))  # the shop set's uuid defaults
     with imported(generated("shop"), tmp_path) as package:
         report = run_compare(
             CORPUS / "shop", SCENARIOS / "shop.yaml", pg_server_url, models=package.__name__
