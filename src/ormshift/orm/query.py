@@ -95,6 +95,10 @@ def _shared_join_any(
     rows): a related row is loaded when one branch holds for it and its root row; a
     branch without a condition on ``key`` holds for every related row of a root it
     matches. None when no branch has one (nothing filtered)."""
+    if not info.relations[key].uselist:
+        # a root row is found only when one mapping holds for it and its one related
+        # row, which that mapping then loads: nothing to filter
+        return None
     branches = [b for b in where if isinstance(b, Mapping)]
     if not any(isinstance(b.get(key), Mapping) and b.get(key) for b in branches):
         return None
