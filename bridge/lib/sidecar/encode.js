@@ -28,7 +28,14 @@ function entityRecord(ds, entity, seen) {
   const out = {};
   for (const col of metadata.columns) {
     if (col.isVirtual) continue;
-    const value = col.getEntityValue(entity);
+    // a foreign key column that is a property of its own (`warehouseCode` beside
+    // `fulfilledFrom`): the property's value, not the one getEntityValue derives from
+    // the loaded relation (a find whose select leaves it out never sets it)
+    const own =
+      col.relationMetadata &&
+      !col.embeddedMetadata &&
+      col.propertyName !== col.relationMetadata.propertyName;
+    const value = own ? entity[col.propertyName] : col.getEntityValue(entity);
     if (value === undefined) continue;
     out[col.propertyPath.split(".").join("_")] = plain(value);
   }

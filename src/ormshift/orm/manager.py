@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any, TypeVar, cast
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import (
     Connection,
     CursorResult,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ormshift.orm.cache import cached_find
@@ -107,6 +109,14 @@ class DeleteResult:
     affected: int
 
 
+def _aborted(session: Session) -> bool:
+    """Whether PostgreSQL has aborted the session's transaction (a failed statement)."""
+    raw = session.connection().connection.dbapi_connection
+    info = getattr(raw, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return status is not None and status == TransactionStatus.INERROR
+
+
 class EntityManager:
     """Entity operations by entity class: ``manager.find(Post, where=...)``."""
 
@@ -171,10 +181,23 @@ class EntityManager:
             nested = self._session.begin_nested()
         try:
             yield self
+            if not nested.is_active or _aborted(self._session):
+                # a statement inside failed and its error was caught: PostgreSQL
+                # refuses the RELEASE of the aborted savepoint, and TypeORM's nested
+                # transaction fails with that refusal after rolling back to it
+                nested.rollback()
+                raise QueryFailed(
+                    "current transaction is aborted, commands ignored until end of "
+                    "transaction block",
+                    sqlstate="25P02",
+                )
             with translated():
                 nested.commit()
         except BaseException:
-            if nested.is_active:
+            # also when the RELEASE failed (the savepoint aborted by a caught error):
+            # back to the savepoint, so that the enclosing transaction goes on, as
+            # TypeORM's nested transaction rolls back to it after its failed commit
+            with suppress(InvalidRequestError):  # closed already
                 nested.rollback()
             raise
 

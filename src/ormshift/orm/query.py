@@ -15,12 +15,16 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    and_,
     distinct,
     exists,
     func,
+    literal_column,
     nulls_first,
     nulls_last,
+    or_,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.orm import (
@@ -65,15 +69,64 @@ def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
 
 
 def _shared_join(
-    target: EntityInfo, where: Mapping[str, Any] | None, key: str, opts: FindOptions
+    info: EntityInfo,
+    target: EntityInfo,
+    where: Mapping[str, Any] | list[Any] | None,
+    key: str,
+    opts: FindOptions,
 ) -> tuple[Any, Mapping[str, Any] | None]:
     """TypeORM joins a relation once for ``relations`` and ``where`` alike (join
     strategy): the condition on it also filters the related rows it loads. The
     condition for relation ``key``'s loaded rows, and the where below it."""
+    if opts.relation_load_strategy != "join":
+        return None, None
+    if isinstance(where, list):
+        return _shared_join_any(info, target, where, key, opts), None
     sub = where.get(key) if where is not None else None
-    if opts.relation_load_strategy != "join" or not isinstance(sub, Mapping) or not sub:
+    if not isinstance(sub, Mapping) or not sub:
         return None, None
     return compile_find_where(target, sub, with_deleted=opts.with_deleted), sub
+
+
+def _shared_join_any(
+    info: EntityInfo, target: EntityInfo, where: list[Any], key: str, opts: FindOptions
+) -> Any:
+    """A list of where mappings at the root (TypeORM's OR of them, on the same joined
+    rows): a related row is loaded when one branch holds for it and its root row; a
+    branch without a condition on ``key`` holds for every related row of a root it
+    matches. None when no branch has one (nothing filtered)."""
+    if not info.relations[key].uselist:
+        # a root row is found only when one mapping holds for it and its one related
+        # row, which that mapping then loads: nothing to filter
+        return None
+    branches = [b for b in where if isinstance(b, Mapping)]
+    if not any(isinstance(b.get(key), Mapping) and b.get(key) for b in branches):
+        return None
+    parts: list[Any] = []
+    for branch in branches:
+        sub = branch.get(key)
+        own = isinstance(sub, Mapping) and bool(sub)
+        rest = {k: v for k, v in branch.items() if k != key} if own else branch
+        conds = [
+            _of_root(info, key, rest, opts) if rest else None,
+            compile_find_where(target, sub, with_deleted=opts.with_deleted) if own else None,
+        ]
+        present = [c for c in conds if c is not None]
+        parts.append(and_(*present) if present else true())
+    return or_(*parts)
+
+
+def _of_root(info: EntityInfo, key: str, where: Mapping[str, Any], opts: FindOptions) -> Any:
+    """``where`` on the root row inside the ON clause of relation ``key``'s join; a
+    many-to-many joins its junction and target apart from the root, so the root row
+    is found again by the junction's columns."""
+    cond = compile_find_where(info, where, with_deleted=opts.with_deleted)
+    rel = info.relations[key]
+    if cond is None or rel.secondary is None:
+        return cond
+    same = and_(*(parent == junction for parent, junction in rel.synchronize_pairs))
+    found: Select[Any] = select(literal_column("1")).select_from(info.table).where(same, cond)
+    return exists(found.correlate_except(info.table))
 
 
 def _loaders(
@@ -83,14 +136,14 @@ def _loaders(
     selects: Mapping[str, Any],
     parent: _AbstractLoad | None,
     seen: set[type[Any]],
-    where: Mapping[str, Any] | None = None,
+    where: Mapping[str, Any] | list[Any] | None = None,
 ) -> list[_AbstractLoad]:
     out: list[_AbstractLoad] = []
     for key, sub in tree.items():
         attr = getattr(info.cls, key)
         target = info.target(key)
         seen.add(target.cls)
-        criterion, sub_where = _shared_join(target, where, key, opts)
+        criterion, sub_where = _shared_join(info, target, where, key, opts)
         if criterion is not None:
             attr = attr.and_(criterion)
         if opts.relation_load_strategy == "join":
@@ -205,7 +258,8 @@ def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     tree = relation_tree(info, opts.relations)
     cols, nested = select_tree(info, opts.select)
     seen: set[type[Any]] = set()
-    where = opts.where if isinstance(opts.where, Mapping) else None
+    # a list of where mappings only at the root, whose columns the loader's join sees
+    where = opts.where if isinstance(opts.where, Mapping | list) else None
     loaders: list[Any] = list(_loaders(info, tree, opts, nested, None, seen, where))
     if cols:
         loaders.append(_load_only(info, cols))

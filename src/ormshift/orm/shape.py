@@ -13,8 +13,14 @@ and keeps the rest.
 The relations a place asks for are those of ``relations`` there and, unless
 ``load_eager_relations`` is off, the eager relations of its entity, recursively (as
 TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` names
-there (with the primary key, which ormshift always loads), or all (those another place
-left unloaded in the same row are loaded).
+there, or all (those another place left unloaded in the same row are loaded).
+
+A place with a ``select`` holds the columns it names only: the primary key ormshift
+loads to tell rows apart is left out of the entity when not named (as TypeORM drops
+the primary columns it selects as "virtual"), and such an entity is a transient copy.
+An entity whose selected columns are all NULL is no entity, as TypeORM's transformer
+finds no data in it: a find leaves it out, a to-one relation holds None, a to-many
+relation's list leaves it out.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ class Place:
 
     columns: frozenset[str] | None = None
     relations: dict[str, Place] = field(default_factory=dict)
+    #: the primary key columns loaded but not selected (left out of the entity)
+    hidden: frozenset[str] = frozenset()
 
 
 def place_of(
@@ -50,7 +58,10 @@ def place_of(
 ) -> Place:
     """The place of a find's root (``tree`` its relations, ``select`` its select)."""
     cols, nested = select_tree(info, select) if isinstance(select, Mapping) else ([], {})
-    place = Place(frozenset((*cols, *info.primary)) if cols else None)
+    place = Place(
+        frozenset((*cols, *info.primary)) if cols else None,
+        hidden=frozenset(k for k in info.primary if k not in cols) if cols else frozenset(),
+    )
     for key, sub in tree.items():
         place.relations[key] = place_of(info.target(key), sub, eager, nested.get(key), depth + 1)
     if eager and depth < _DEPTH:
@@ -64,7 +75,12 @@ def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
     """``rows`` holding what ``place`` names, each entity a copy when ``copy`` or when
     it holds more (or shares an object that does); called while their session is open."""
     memo: dict[tuple[int, int], Any] = {}
-    return [_shape(row, place, copy, memo) for row in rows]
+    out = [_shape(row, place, copy, memo) for row in rows]
+    return [row for row in out if row is not _NONE]
+
+
+#: what an entity whose selected columns are all NULL becomes (TypeORM's undefined)
+_NONE: Any = object()
 
 
 def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any]) -> Any:
@@ -77,14 +93,19 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     held = state.dict
     wanted = place.relations
     columns = place.columns
+    if columns is not None and all(held.get(k) is None for k in columns if k not in place.hidden):
+        memo[mark] = _NONE
+        return _NONE
     if columns is None and state.session is not None:
         # loaded with only the columns another place selected (the same row there)
         attrs = info.mapper.column_attrs
         unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
         if unloaded:
             state.session.refresh(obj, attribute_names=unloaded)
-    changed = copy or (
-        columns is not None and any(k in held and k not in columns for k in info.columns)
+    changed = (
+        copy
+        or bool(place.hidden)
+        or (columns is not None and any(k in held and k not in columns for k in info.columns))
     )
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
@@ -104,21 +125,24 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         elif isinstance(value, list):
             items = [_shape(v, sub, copy, memo) for v in value]
             changed = changed or any(a is not b for a, b in zip(items, value, strict=True))
-            related[key] = items
+            related[key] = [item for item in items if item is not _NONE]
         else:
             one = _shape(value, sub, copy, memo)
             changed = changed or one is not value
-            related[key] = one
+            related[key] = None if one is _NONE else one
     if not changed:
         memo[mark] = obj
         return obj
     made = info.mapper.class_manager.new_instance()
     for key, value in held.items():
-        if key in info.columns and (columns is None or key in columns):
+        wanted_column = columns is None or (key in columns and key not in place.hidden)
+        if key in info.columns and wanted_column:
             set_committed_value(made, key, value)
     for key, value in related.items():
         set_committed_value(made, key, value)
-    # detached, as the session's own entity is once its session is closed
-    make_transient_to_detached(made)
+    if not place.hidden:
+        # detached, as the session's own entity is once its session is closed; one
+        # without its key stays transient (saving it inserts, as in TypeORM)
+        make_transient_to_detached(made)
     memo[mark] = made
     return made
