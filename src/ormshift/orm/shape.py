@@ -13,8 +13,9 @@ and keeps the rest.
 The relations a place asks for are those of ``relations`` there and, unless
 ``load_eager_relations`` is off, the eager relations of its entity, recursively (as
 TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` names
-there (with the primary key, which ormshift always loads), or all (those another place
-left unloaded in the same row are loaded).
+there, or all (those another place left unloaded in the same row are loaded). The
+primary key is always loaded (as TypeORM selects it, to tell rows apart) but, as
+TypeORM's hydrator, it is left out of an entity whose ``select`` does not name it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def place_of(
 ) -> Place:
     """The place of a find's root (``tree`` its relations, ``select`` its select)."""
     cols, nested = select_tree(info, select) if isinstance(select, Mapping) else ([], {})
-    place = Place(frozenset((*cols, *info.primary)) if cols else None)
+    place = Place(frozenset(cols) if cols else None)
     for key, sub in tree.items():
         place.relations[key] = place_of(info.target(key), sub, eager, nested.get(key), depth + 1)
     if eager and depth < _DEPTH:
