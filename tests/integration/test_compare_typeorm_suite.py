@@ -27,7 +27,7 @@ SUITE = {
     "typeorm-find-options.yaml": ("library", 191, 1),
     "typeorm-repository.yaml": ("library", 184, 0),
     "typeorm-persistence.yaml": ("garage", 153, 6),
-    "typeorm-inheritance.yaml": ("garage", 117, 2),
+    "typeorm-inheritance.yaml": ("garage", 120, 2),
 }
 
 

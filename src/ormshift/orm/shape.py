@@ -16,6 +16,8 @@ TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` n
 there, or all (those another place left unloaded in the same row are loaded). The
 primary key is always loaded (as TypeORM selects it, to tell rows apart) but, as
 TypeORM's hydrator, it is left out of an entity whose ``select`` does not name it.
+A ``select`` that leaves out a single-table class's discriminator makes every entity
+there one of the class queried, as TypeORM cannot tell the row's class without it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class Place:
 
     columns: frozenset[str] | None = None
     relations: dict[str, Place] = field(default_factory=dict)
+    #: the class every entity here is built as, whatever its discriminator says: a
+    #: ``select`` that leaves out the discriminator of a single-table class
+    cls: type[Any] | None = None
 
 
 def place_of(
@@ -52,6 +57,9 @@ def place_of(
     """The place of a find's root (``tree`` its relations, ``select`` its select)."""
     cols, nested = select_tree(info, select) if isinstance(select, Mapping) else ([], {})
     place = Place(frozenset(cols) if cols else None)
+    disc = _discriminator(info)
+    if cols and disc is not None and disc not in cols:
+        place.cls = info.cls
     for key, sub in tree.items():
         place.relations[key] = place_of(info.target(key), sub, eager, nested.get(key), depth + 1)
     if eager and depth < _DEPTH:
@@ -59,6 +67,13 @@ def place_of(
             if key not in place.relations and rel.lazy in _EAGER:
                 place.relations[key] = place_of(info.target(key), {}, eager, None, depth + 1)
     return place
+
+
+def _discriminator(info: EntityInfo) -> str | None:
+    on = info.mapper.polymorphic_on
+    if on is None:
+        return None
+    return next((k for k, c in info.columns.items() if c is on or c.name == on.name), None)
 
 
 def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
@@ -84,8 +99,11 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
         if unloaded:
             state.session.refresh(obj, attribute_names=unloaded)
-    changed = copy or (
-        columns is not None and any(k in held and k not in columns for k in info.columns)
+    built = info if place.cls is None else entity_info(place.cls)
+    changed = (
+        copy
+        or built is not info
+        or (columns is not None and any(k in held and k not in columns for k in info.columns))
     )
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
@@ -113,12 +131,13 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     if not changed:
         memo[mark] = obj
         return obj
-    made = info.mapper.class_manager.new_instance()
+    made = built.mapper.class_manager.new_instance()
     for key, value in held.items():
-        if key in info.columns and (columns is None or key in columns):
+        if key in built.columns and (columns is None or key in columns):
             set_committed_value(made, key, value)
     for key, value in related.items():
-        set_committed_value(made, key, value)
+        if key in built.relations:
+            set_committed_value(made, key, value)
     # detached, as the session's own entity is once its session is closed
     make_transient_to_detached(made)
     memo[mark] = made
