@@ -24,7 +24,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 #: scenario file -> (corpus set, operations, steps marked known)
 SUITE = {
-    "typeorm-find-options.yaml": ("library", 191, 1),
+    "typeorm-find-options.yaml": ("library", 193, 1),
     "typeorm-repository.yaml": ("library", 184, 0),
     "typeorm-persistence.yaml": ("garage", 153, 6),
     "typeorm-inheritance.yaml": ("garage", 120, 2),
