@@ -28,6 +28,7 @@ SUITE = {
     "typeorm-repository.yaml": ("library", 184, 0),
     "typeorm-persistence.yaml": ("garage", 153, 6),
     "typeorm-inheritance.yaml": ("garage", 120, 2),
+    "select-places.yaml": ("library", 2, 0),
 }
 
 

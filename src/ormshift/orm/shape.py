@@ -100,11 +100,9 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         if unloaded:
             state.session.refresh(obj, attribute_names=unloaded)
     built = info if place.cls is None else entity_info(place.cls)
-    changed = (
-        copy
-        or built is not info
-        or (columns is not None and any(k in held and k not in columns for k in info.columns))
-    )
+    # a place with a select is always a copy: the same row reached at a place of all
+    # columns is loaded whole, possibly after this place has been shaped
+    changed = copy or built is not info or columns is not None
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:
