@@ -300,8 +300,22 @@ def after_flush(session: Session, saved: Saved) -> None:
 
 def write_persisted(obj: Any, persisted: Any, *, kind: Kind) -> None:
     """`write_back` from the session's copy of ``obj`` (nothing when it is ``obj``)."""
-    if obj is not persisted:
-        write_back(obj, lambda key: getattr(persisted, key), kind=kind)
+    if obj is persisted:
+        return
+    if kind == "insert":
+        # TypeORM's RETURNING brings a defaulted column back even when it was given (an
+        # interval's text as the database has it); the flush kept the value given
+        info = entity_info(type(obj))
+        given = inspect(obj).dict
+        read = [
+            k
+            for k, c in info.columns.items()
+            if c.server_default is not None and k in given and k not in info.primary
+        ]
+        session = inspect(persisted).session
+        if read and session is not None:
+            session.refresh(persisted, attribute_names=read)
+    write_back(obj, lambda key: getattr(persisted, key), kind=kind)
 
 
 def _identity(info: EntityInfo, obj: Any) -> tuple[Any, ...] | None:

@@ -320,8 +320,9 @@ def unselected_paging_column(info: EntityInfo, opts: FindOptions) -> str | None:
     With ``skip`` or ``take`` and any join (``relations`` or eager relations joined,
     a relation in ``where`` or ``order``), TypeORM first selects the distinct keys and
     the order columns of the page from the whole query as a subquery; a primary key or
-    order column that the query does not select (``select`` leaves it out, or it belongs
-    to a relation joined only for ``where`` or ``order``) is not there."""
+    order column that the query does not select (``select`` leaves it out, it is a
+    ``select: false`` column that ``select`` does not name, or it belongs to a relation
+    joined only for ``where`` or ``order``) is not there."""
     if not (opts.skip or opts.take):
         return None
     tree = relation_tree(info, opts.relations)
@@ -402,7 +403,9 @@ def _unselected_order(
                 sub_nested,
             )
         elif kind == "column":
-            if tree is None or (chosen is not None and path not in chosen):
+            # a ``select: false`` column is selected only when ``select`` names it
+            hidden = chosen is None and info.mapper.column_attrs[path].deferred
+            if tree is None or hidden or (chosen is not None and path not in chosen):
                 found = f"{alias}_{info.columns[path].name}"
             else:
                 found = None

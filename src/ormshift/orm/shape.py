@@ -20,7 +20,9 @@ loads to tell rows apart is left out of the entity when not named (as TypeORM dr
 the primary columns it selects as "virtual"), and such an entity is a transient copy.
 An entity whose selected columns are all NULL is no entity, as TypeORM's transformer
 finds no data in it: a find leaves it out, a to-one relation holds None, a to-many
-relation's list leaves it out.
+relation's list leaves it out. A ``select`` that leaves out a single-table class's
+discriminator makes every entity there one of the class queried, as TypeORM cannot
+tell the row's class without it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ class Place:
     relations: dict[str, Place] = field(default_factory=dict)
     #: the primary key columns loaded but not selected (left out of the entity)
     hidden: frozenset[str] = frozenset()
+    #: the class every entity here is built as, whatever its discriminator says: a
+    #: ``select`` that leaves out the discriminator of a single-table class
+    cls: type[Any] | None = None
 
 
 def place_of(
@@ -62,6 +67,9 @@ def place_of(
         frozenset((*cols, *info.primary)) if cols else None,
         hidden=frozenset(k for k in info.primary if k not in cols) if cols else frozenset(),
     )
+    disc = _discriminator(info)
+    if cols and disc is not None and disc not in cols:
+        place.cls = info.cls
     for key, sub in tree.items():
         place.relations[key] = place_of(info.target(key), sub, eager, nested.get(key), depth + 1)
     if eager and depth < _DEPTH:
@@ -69,6 +77,13 @@ def place_of(
             if key not in place.relations and rel.lazy in _EAGER:
                 place.relations[key] = place_of(info.target(key), {}, eager, None, depth + 1)
     return place
+
+
+def _discriminator(info: EntityInfo) -> str | None:
+    on = info.mapper.polymorphic_on
+    if on is None:
+        return None
+    return next((k for k, c in info.columns.items() if c is on or c.name == on.name), None)
 
 
 def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
@@ -102,11 +117,10 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
         if unloaded:
             state.session.refresh(obj, attribute_names=unloaded)
-    changed = (
-        copy
-        or bool(place.hidden)
-        or (columns is not None and any(k in held and k not in columns for k in info.columns))
-    )
+    built = info if place.cls is None else entity_info(place.cls)
+    # a place with a select is always a copy: the same row reached at a place of all
+    # columns is loaded whole, possibly after this place has been shaped
+    changed = copy or built is not info or columns is not None
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:
@@ -133,13 +147,14 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     if not changed:
         memo[mark] = obj
         return obj
-    made = info.mapper.class_manager.new_instance()
+    made = built.mapper.class_manager.new_instance()
     for key, value in held.items():
         wanted_column = columns is None or (key in columns and key not in place.hidden)
-        if key in info.columns and wanted_column:
+        if key in built.columns and wanted_column:
             set_committed_value(made, key, value)
     for key, value in related.items():
-        set_committed_value(made, key, value)
+        if key in built.relations:
+            set_committed_value(made, key, value)
     if not place.hidden:
         # detached, as the session's own entity is once its session is closed; one
         # without its key stays transient (saving it inserts, as in TypeORM)

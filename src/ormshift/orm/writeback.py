@@ -5,8 +5,9 @@ the database returned, then sets every nullable column the entity left undefined
 ``null``:
 
 * after an insert, the columns with a default, generated ones and the create, update
-  and delete dates and the version (``RETURNING``); an undefined column is then the
-  database's value or null, so every column of the class is there;
+  and delete dates and the version (``RETURNING``), given or not (a given interval
+  comes back as the database has it); an undefined column is then the database's
+  value or null, so every column of the class is there;
 * after an update, the update date and the version;
 * after a save that changed no column of the row (TypeORM sends no UPDATE), nothing,
   not even the nulls below: the callers do not call `write_back` then;
@@ -49,7 +50,9 @@ def write_back(
     own = info.record_columns
     set_by_caller = set(inspect(obj).dict if given is None else given)
     if kind == "insert":
-        generated = {*info.primary, *info.roles.values(), *info.no_insert}
+        # TypeORM's RETURNING: a column with a default comes back even when given
+        defaulted = {k for k, c in info.columns.items() if c.server_default is not None}
+        generated = {*info.primary, *info.roles.values(), *info.no_insert, *defaulted}
         keys = [k for k in own if k in generated or k not in set_by_caller]
     elif kind == "unchanged":
         keys = []
