@@ -1,8 +1,9 @@
 """Valid seed data made from the manifest: rows for every table in foreign-key order (a
-cycle broken at a nullable key), tried one by one on a scratch database (a row a CHECK or
-unique index refuses is tried again, then left out; one-to-one keys take each parent once;
-a required self-reference starts at the row itself), then written as SQL statements with every key explicit, so that both sides and
-any scenario file reproduce the same rows and the same sequence positions."""
+cycle broken at a nullable key, set afterwards by an UPDATE), tried one by one on a scratch
+database (a row a CHECK or unique index refuses is tried again, then left out; one-to-one
+keys take each parent once; a required self-reference starts at the row itself), then
+written as SQL statements with every key explicit, so that both sides and any scenario
+file reproduce the same rows and the same sequence positions."""
 
 from __future__ import annotations
 
@@ -218,6 +219,65 @@ def _insert(
     )
 
 
+def _back_references(
+    conn: psycopg.Connection[Any],
+    ordered: list[Table],
+    seed: Seed,
+    rng: random.Random,
+    types_of: dict[str, dict[str, str]],
+) -> None:
+    """Where a cycle was broken, the nullable keys that point at a table seeded later are
+    NULL in every row: set most of them now (an UPDATE each, written after the inserts)."""
+    position = {t.name: i for i, t in enumerate(ordered)}
+    for table in ordered:
+        if table.primary_key is None:
+            continue
+        key = table.primary_key.columns
+        types = types_of[table.name]
+        for fk in table.foreign_keys:
+            later = position.get(fk.referenced_table, -1) > position[table.name]
+            if not later or set(fk.columns) & set(key):
+                continue
+            rows = seed.rows.get(table.name, [])
+            pool = list(seed.rows.get(fk.referenced_table, []))
+            unique = any(set(u) <= set(fk.columns) for u in _unique_sets(table))
+            for i, row in enumerate(rows):
+                if not pool or rng.random() < 0.25:
+                    continue
+                parent = rng.choice(pool)
+                values = [parent.get(r) for r in fk.referenced_columns]
+                if any(v is None for v in values) or any(row.get(k) is None for k in key):
+                    continue
+                update = sql.SQL("update {} set {} where {}").format(
+                    sql.Identifier(table.name),
+                    sql.SQL(", ").join(
+                        sql.SQL("{} = {}").format(
+                            sql.Identifier(c), _literal(conn, _render(v), types[c])
+                        )
+                        for c, v in zip(fk.columns, values, strict=True)
+                    ),
+                    sql.SQL(" and ").join(
+                        sql.SQL("{} = {}").format(
+                            sql.Identifier(k), _literal(conn, _render(row[k]), types[k])
+                        )
+                        for k in key
+                    ),
+                )
+                try:
+                    with conn.transaction():
+                        cur = conn.execute(update + sql.SQL(" returning *"))
+                        names = [d.name for d in cur.description or []]
+                        got = cur.fetchone()
+                except psycopg.Error:
+                    continue
+                if got is None:
+                    continue
+                rows[i] = dict(zip(names, got, strict=True))
+                seed.statements.append(update.as_string(conn))
+                if unique:
+                    pool.remove(parent)
+
+
 def build_seed(
     conn: psycopg.Connection[Any], schema: FuzzSchema, rng: random.Random, rows_per_table: int
 ) -> Seed:
@@ -225,8 +285,10 @@ def build_seed(
     tables = [t for t in schema.manifest.tables if t.kind == "table"]
     seed = Seed([])
     n = 0
-    for table in _order(tables):
-        types = _types(conn, table.name)
+    ordered = _order(tables)
+    types_of: dict[str, dict[str, str]] = {}
+    for table in ordered:
+        types = types_of[table.name] = _types(conn, table.name)
         members = _members(schema, table.name)
         accepted: list[dict[str, Any]] = []
         for _ in range(rows_per_table + (2 if members else 0)):
@@ -267,6 +329,7 @@ def build_seed(
                 )
                 .as_string(conn)
             )
+    _back_references(conn, ordered, seed, rng, types_of)
     for table in tables:
         for col in table.columns:
             if col.identity is not None or (_generated(col) and not col.generated_expression):
