@@ -27,6 +27,9 @@ class App:
     #: differences between the manifest and what create_all made that have no TypeORM
     #: schema to settle them (only with ``sync_skips``), each as ``str(Difference)``
     known_differences: tuple[str, ...] = ()
+    #: what ``ormshift migrate`` needs beyond --source and --target (as its own error
+    #: message tells a user to pass)
+    migrate_args: tuple[str, ...] = ()
 
     @property
     def source(self) -> Path:
@@ -51,6 +54,9 @@ APPS = (
             "product_sales_channel",
             "publishable_api_key_sales_channel",
         ),
+        # address and customer reference each other (and more cycles): their foreign keys
+        # are dropped for the copy and added back after it
+        migrate_args=("--defer-constraints",),
     ),
     # n8n's entities (@n8n/db) on its TypeORM fork; the glue asks n8n's own DI container
     # for its Postgres DataSource options. ExecutionEntity.id is a string column with
@@ -64,5 +70,7 @@ APPS = (
         sync_skips=("execution_entity",),
         # the models make that column a plain varchar: there is no increment of a string
         known_differences=("column-generation execution_entity.id: 'increment' != None",),
+        # workflow_entity and workflow_history reference each other
+        migrate_args=("--defer-constraints",),
     ),
 )

@@ -8,7 +8,10 @@ Where TypeORM's synchronize() cannot create some table at all (`App.sync_fails_w
 test checks that it still fails so; those tables (`App.sync_skips`) are then made from the
 models first (their foreign keys after), synchronize() makes everything else, and the
 comparison with TypeORM covers everything else; the models' whole schema is also compared
-with the manifest (TypeORM's metadata, as the corpus parity tests do)."""
+with the manifest (TypeORM's metadata, as the corpus parity tests do).
+
+Then the data (`transfer.py`): TypeORM's database is seeded with generated rows, migrated
+into the models' database with ``ormshift migrate`` and checked with ``ormshift verify``."""
 
 from __future__ import annotations
 
@@ -39,6 +42,10 @@ from ..integration.test_corpus_parity import in_schema
 from .apps import APPS, App
 from .conftest import FIGURES
 from .install import install
+from .transfer import seed_migrate_verify
+
+#: seed rows tried per table (rows a constraint refuses are left out)
+ROWS_PER_TABLE = 200
 
 
 def elements(snapshot: Snapshot, tables: set[str] | None = None) -> int:
@@ -180,7 +187,15 @@ def test_app_schema_matches_typeorm(app: App, make_db: DatabaseFactory, tmp_path
         if app.known_differences:
             figures += f" less {len(app.known_differences)} known difference(s)"
     done = time.monotonic()
+    moved = seed_migrate_verify(app, manifest, typeorm_db, models_db, ROWS_PER_TABLE, tmp_path)
+    transferred = time.monotonic()
     FIGURES.append(
         f"{app.name}: {len(manifest.tables)} tables, {figures}; install "
         f"{installed - started:.1f} s, extract to compare {done - installed:.1f} s"
+    )
+    FIGURES.append(
+        f"{app.name}: {moved.seeded} rows seeded in {moved.seeded_tables}/{moved.tables} "
+        f"tables, {moved.migrated} migrated, verify: {moved.verified} tables identical; "
+        f"seed, migrate and verify "
+        f"{transferred - done:.1f} s"
     )
