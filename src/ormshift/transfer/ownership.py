@@ -13,7 +13,7 @@ so the batch records them, inside its own transaction, right after it wrote its 
   range is a row the batch did not write.
 
 A batch sorted out on the target (the reject path) reads the keys already in its range
-before it writes anything (`keys_in_range`): the target's own rows, exactly.
+before it writes anything (`keyset.keys_in_range`): the target's own rows, exactly.
 
 Rollback deletes ``range - preexisting - rejected`` and first checks, per batch, that
 this matches no more rows than the batch wrote (rows added to the range later by
@@ -29,26 +29,6 @@ from psycopg import sql
 
 from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key, key_in, qualified, range_predicate, text_key
-
-
-def keys_in_range(
-    conn: psycopg.Connection,
-    schema: str,
-    table: str,
-    key: Sequence[str],
-    lo: Key | None,
-    hi: Key | None,
-) -> list[Key]:
-    """The target's keys in ``(lo, hi]``, as text (before a batch writes: the keys it
-    did not write)."""
-    if not key or hi is None:
-        return []
-    where, params = range_predicate(key, lo, hi)
-    query = sql.SQL("select {k} from {t} where {w} order by {o}").format(
-        k=text_key(key), t=qualified(schema, table), w=where,
-        o=sql.SQL(", ").join(sql.Identifier(k) for k in key),
-    )  # fmt: skip
-    return [tuple(str(v) for v in r) for r in conn.execute(query, params).fetchall()]
 
 
 def preexisting_keys(

@@ -32,12 +32,12 @@ from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import (
     Key,
     key_in,
+    keys_in_range,
     order_by,
     qualified,
     range_predicate,
     text_key,
 )
-from ormshift.transfer.ownership import keys_in_range
 from ormshift.transfer.plan import TablePlan
 from ormshift.transfer.predict import predicted_batch
 from ormshift.transfer.shape import Shape, shape_of
@@ -214,7 +214,11 @@ def classified_batch(
     shape = shape_of(target, table)
     if shape is None:
         return None
-    preexisting = keys_in_range(target, table.schema, table.target, table.target_key, lo, hi)
+    preexisting = (  # sorted as `ownership.preexisting_keys` lists them
+        sorted(keys_in_range(target, table.schema, table.target, table.target_key, lo, hi))
+        if hi is not None
+        else []
+    )
     fresh = _fresh(table, shape, preexisting)
     try:  # the rows it will refuse set aside, the rest straight in (`predict`)
         with target.transaction():
@@ -301,21 +305,6 @@ def _fresh(table: TablePlan, shape: Shape, preexisting: Sequence[Key]) -> bool:
         by_name[t].fmt == src and by_name[t].base in _ORDERED_ALIKE
         for src, t in zip(table.key_types, table.target_key, strict=True)
     )
-
-
-def _keys(
-    source: psycopg.Connection, table: TablePlan, schema: str, lo: Key | None, hi: Key | None
-) -> list[Key]:
-    """The keys in (lo, hi] as text, in key order (as `keys_in_range`, rows taken as
-    they come: each is a tuple of str already)."""
-    where, params = range_predicate(table.key, lo, hi)
-    query = sql.SQL("select {cols} from {t} as s where {where} order by {ord}").format(
-        cols=text_key(table.key),
-        t=qualified(schema, table.name),
-        where=where,
-        ord=order_by(table.key, alias="s"),
-    )
-    return source.execute(query, params).fetchall()
 
 
 _RN = "ormshift_rn"
@@ -444,7 +433,7 @@ def bisect_batch(
     first: psycopg.Error,
 ) -> Loaded:
     """(lo, hi] failed as a whole with ``first``: load its good rows, reject the bad."""
-    keys = _keys(source, table, source_schema, lo, hi)
+    keys = keys_in_range(source, source_schema, table.name, table.key, lo, hi)
     rejects: list[Reject] = []
     bad: list[Key] = []
 
