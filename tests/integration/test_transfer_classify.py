@@ -24,10 +24,10 @@ import pytest
 from ormshift.mapping import Mapping, parse_mapping
 from ormshift.transfer import ownership, rejects
 from ormshift.transfer.copy import stream_range
+from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.plan import TablePlan, build_plan
 from ormshift.transfer.rejects import (
-    ROW_ERRORS,
     Loaded,
     RawJson,
     bisect_batch,

@@ -152,11 +152,7 @@ class CopyStream:
                 break
             else:
                 raise _fail(self._conn, None)
-        for result in _results(self._conn):
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                raise _fail(self._conn, result)
-            self.rows = result.command_tuples or 0
-        self.finished = True
+        self._finish()
         tail = _last_two(chunk, p, q, tail)
         if self._binary:  # the trailer is a message of its own; if not, no last row
             row = tail[0] if len(tail) == 2 and tail[1] == TRAILER else None
@@ -190,7 +186,11 @@ class CopyStream:
                 if i in aside:
                     row = bytes(data)
                     if i == 0:  # the file header comes first: it stays in the stream
-                        n = _header_length(row)
+                        n = header_length(row)
+                        if not n:
+                            raise psycopg.DataError(
+                                "the source's binary COPY data does not start with its header"
+                            )
                         chunk += row[:n]
                         row = row[n:]
                     kept.append(row)
@@ -206,13 +206,17 @@ class CopyStream:
                 break
             else:
                 raise _fail(self._conn, None)
+        self._finish()
+        if chunk:
+            yield bytes(chunk)
+
+    def _finish(self) -> None:
+        """The COPY's end: its own row count (the command tag), or its error."""
         for result in _results(self._conn):
             if result.status != pq.ExecStatus.COMMAND_OK:
                 raise _fail(self._conn, result)
             self.rows = result.command_tuples or 0
         self.finished = True
-        if chunk:
-            yield bytes(chunk)
 
     def drain(self) -> None:
         """Read the COPY to its end; a cancel would abort the source's transaction."""
@@ -225,11 +229,13 @@ class CopyStream:
 HEADER = b"PGCOPY\n\xff\r\n\x00"
 
 
-def _header_length(message: bytes) -> int:
-    """Where the first row starts in the first message of a binary COPY."""
-    if not message.startswith(HEADER):
-        raise psycopg.DataError("the source's binary COPY data does not start with its header")
-    return len(HEADER) + 8 + int.from_bytes(message[len(HEADER) + 4 : len(HEADER) + 8], "big")
+def header_length(message: bytes | memoryview) -> int:
+    """Where the first row starts in a binary COPY message: after the file header when
+    the message carries it (the first one does), else 0."""
+    if bytes(message[: len(HEADER)]) != HEADER:
+        return 0
+    ext = bytes(message[len(HEADER) + 4 : len(HEADER) + 8])
+    return len(HEADER) + 8 + int.from_bytes(ext, "big", signed=True)
 
 
 def _last_two(chunk: bytearray, p: int, q: int, before: tuple[bytes, ...]) -> tuple[bytes, ...]:

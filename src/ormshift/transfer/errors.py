@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import psycopg
+
 from ormshift.errors import OrmshiftError
 
 if TYPE_CHECKING:
     from ormshift.transfer.report import RunReport
+
+
+#: Errors that belong to the rows of a batch, not to the connection or the schema.
+ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
 
 
 class TransferError(OrmshiftError):

@@ -18,10 +18,10 @@ import struct
 import uuid
 from dataclasses import dataclass
 
+from ormshift.transfer.copyout import header_length
 from ormshift.transfer.keyset import Key
 from ormshift.transfer.plan import TablePlan
 
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _INTS = {"smallint": ">h", "integer": ">i", "bigint": ">q"}
 _TEXTS = re.compile(r"^(text|character varying(\(\d+\))?)$")
 _ESCAPES = {
@@ -54,10 +54,7 @@ class KeyDecoder:
 
     def _binary(self, row: bytes) -> Key | None:
         view = memoryview(row)
-        at = 0
-        if view[: len(SIGNATURE)] == SIGNATURE:  # the first message carries the header
-            (ext,) = struct.unpack_from(">i", view, len(SIGNATURE) + 4)
-            at = len(SIGNATURE) + 8 + ext
+        at = header_length(view)  # the first message carries the file header
         (count,) = struct.unpack_from(">h", view, at)
         at += 2
         if count < 0 or max(self.positions) >= count:

@@ -25,11 +25,10 @@ from ormshift.dsn import MYSQL, check_url, redact
 from ormshift.errors import ConnectionFailed
 from ormshift.mapping import Mapping
 from ormshift.transfer.copy import Copied, copy_in
-from ormshift.transfer.errors import PreflightError, TransferError
+from ormshift.transfer.errors import ROW_ERRORS, PreflightError, TransferError
 from ormshift.transfer.keyset import Key
 from ormshift.transfer.plan import Plan, SourceTable, TablePlan, plan_for_target
 from ormshift.transfer.rejects import (
-    ROW_ERRORS,
     Loaded,
     Reject,
     bisect,

@@ -30,18 +30,17 @@ from weakref import WeakKeyDictionary
 import psycopg
 from psycopg import sql
 
-from ormshift.transfer.classify import BAD, _predictions, classify, create_tables
+from ormshift.transfer.classify import BAD, _predictions, _run, classify, create_tables
 from ormshift.transfer.copy import copy_in, copy_out
 from ormshift.transfer.copyout import HEADER, TRAILER
 from ormshift.transfer.copyout import copy_out as read_copy
-from ormshift.transfer.errors import TransferError
+from ormshift.transfer.errors import ROW_ERRORS, TransferError
 from ormshift.transfer.keyset import Key, order_by, qualified, range_predicate
 from ormshift.transfer.plan import TablePlan, output_sql
 from ormshift.transfer.shape import ORD, Shape
 
 NARROW = sql.Identifier("pg_temp", "ormshift_narrow")
 NULLS = sql.Identifier("ormshift_nulls")
-ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
 
 _failed: WeakKeyDictionary[psycopg.Connection, set[tuple[str, str]]] = WeakKeyDictionary()
 
@@ -197,7 +196,7 @@ begin
   perform set_config('ormshift.safe', safe::text, true);
 end"""
     ).format(predictions=sql.Composed(_predictions(shape, NARROW, fresh, NULLS)))
-    target.execute(sql.SQL("do {}").format(sql.Literal(block.as_string(target))))
+    _run(target, block)
     row = target.execute("select current_setting('ormshift.safe')").fetchone()
     marked = target.execute(
         sql.SQL("select {}, single from {} order by 1").format(sql.Identifier(ORD), BAD)

@@ -28,22 +28,18 @@ from ormshift.errors import OutputError
 from ormshift.transfer.classify import Classified, classify
 from ormshift.transfer.copy import Copied, checksum_range, copy_out, stream_range
 from ormshift.transfer.copyout import copy_out as read_copy
-from ormshift.transfer.errors import TransferError
+from ormshift.transfer.errors import ROW_ERRORS, TransferError
 from ormshift.transfer.keyset import (
     Key,
-    key_in,
     keys_in_range,
     order_by,
     qualified,
     range_predicate,
-    text_key,
 )
 from ormshift.transfer.plan import TablePlan
 from ormshift.transfer.predict import predicted_batch
 from ormshift.transfer.shape import Shape, shape_of
 
-#: Errors that belong to the rows of a batch, not to the connection or the schema.
-ROW_ERRORS: tuple[type[psycopg.Error], ...] = (psycopg.DataError, psycopg.IntegrityError)
 #: Errors after which a batch is bisected instead of sorted out on the target (a row
 #: error outside the per-row tries, or no right to create temporary tables there).
 _NOT_CLASSIFIED: tuple[type[psycopg.Error], ...] = (
@@ -344,64 +340,6 @@ def rows_at(
     )
     rows = source.execute(query, [*params, [p + 1 for p in positions]]).fetchall()
     return [(int(r[0]), tuple(str(v) for v in r[1:-1]), RawJson(r[-1])) for r in rows]
-
-
-def reject_rows(
-    source: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    keys: Sequence[Key],
-    lo: Key | None = None,
-    hi: Key | None = None,
-) -> dict[Key, Any]:
-    """The source rows of ``keys`` (all in (lo, hi]) as JSON objects, in one query when
-    the key's types are known (the keys bound as arrays), a thousand keys a query if not."""
-    if not keys:
-        return {}
-    if len(table.key_types) != len(table.key):
-        return _rows_by_list(source, table, source_schema, keys)
-    arrays = [list(col) for col in zip(*keys, strict=True)]
-    casts = [sql.SQL("%s::{}[]").format(sql.SQL(t)) for t in table.key_types]
-    if len(table.key) == 1:
-        wanted: sql.Composable = sql.SQL("{} = any({})").format(
-            sql.Identifier(table.key[0]), casts[0]
-        )
-    else:
-        wanted = sql.SQL("({}) in (select * from unnest({}))").format(
-            sql.SQL(", ").join(sql.Identifier(k) for k in table.key), sql.SQL(", ").join(casts)
-        )
-    where, params = range_predicate(table.key, lo, hi)
-    return _json_rows(
-        source, table, source_schema, sql.SQL("{} and {}").format(where, wanted), [*params, *arrays]
-    )
-
-
-def _rows_by_list(
-    source: psycopg.Connection, table: TablePlan, source_schema: str, keys: Sequence[Key]
-) -> dict[Key, Any]:
-    out: dict[Key, Any] = {}
-    for i in range(0, len(keys), 1000):
-        cond, params = key_in(table.key, keys[i : i + 1000])
-        out.update(_json_rows(source, table, source_schema, cond, params))
-    return out
-
-
-def _json_rows(
-    source: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    cond: sql.Composable,
-    params: Sequence[Any],
-) -> dict[Key, Any]:
-    query = sql.SQL(
-        "select {k}, row_to_json(s)::text from (select {cols} from {t} where {cond}) s"
-    ).format(
-        k=text_key(table.key),
-        cols=sql.SQL(", ").join(sql.Identifier(c) for c in table.columns),
-        t=qualified(source_schema, table.name),
-        cond=cond,
-    )
-    return {row[:-1]: RawJson(row[-1]) for row in source.execute(query, params).fetchall()}
 
 
 def classified_rows(

@@ -15,11 +15,12 @@ import psycopg
 
 from ormshift.dsn import connect
 from ormshift.mapping import Mapping
+from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.lastkey import KeyDecoder, decoder
 from ormshift.transfer.lookahead import Lookahead
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
-from ormshift.transfer.rejects import ROW_ERRORS, Loaded, load_batch, settle_batch
+from ormshift.transfer.rejects import Loaded, load_batch, settle_batch
 
 MYSQL_SCHEMES = ("mysql", "mariadb")
 
