@@ -165,27 +165,28 @@ class CopyStream:
     def split(
         self, aside: Container[int], kept: list[bytes], digest: Any | None = None
     ) -> Iterator[bytes]:
-        """The COPY's data without the rows at positions ``aside`` (0-based, binary
-        format: the file header and trailer stay), in chunks; those rows go to ``kept``
-        (as data messages without the header), and every message, as read, to
-        ``digest`` (so it is the checksum of the whole stream)."""
-        assert self._binary, "rows are split out of binary COPY data only"
+        """The COPY's data without the rows at positions ``aside`` (0-based; in binary
+        format the file header and trailer stay), in chunks; those rows go to ``kept``
+        (as data messages, without the header), and the whole stream, as read, to
+        ``digest`` (so it is the checksum of every row, as a clean batch's)."""
+        binary = self._binary
         pgconn = self._conn.pgconn
         get = pgconn.get_copy_data
         poller = select.poll()
         poller.register(pgconn.socket, select.POLLIN)
-        update = digest.update if digest is not None else None
+        update = digest.update if digest is not None else _ignore
         chunk = bytearray()
+        done = 0  # how much of ``chunk`` the digest has seen (it takes runs of rows)
         i = -1  # the position of the message just read (the trailer: one past the rows)
         while True:
             nbytes, data = get(1)
             if nbytes > 0:
                 i += 1
-                if update is not None:
-                    update(data)
                 if i in aside:
                     row = bytes(data)
-                    if i == 0:  # the file header comes first: it stays in the stream
+                    update(memoryview(chunk)[done:])
+                    update(row)
+                    if i == 0 and binary:  # the file header comes first: it stays
                         n = header_length(row)
                         if not n:
                             raise psycopg.DataError(
@@ -193,12 +194,15 @@ class CopyStream:
                             )
                         chunk += row[:n]
                         row = row[n:]
+                    done = len(chunk)
                     kept.append(row)
                 else:
                     chunk += data
-                if len(chunk) >= CHUNK_BYTES:
-                    yield bytes(chunk)
-                    chunk.clear()
+                    if len(chunk) >= CHUNK_BYTES:
+                        update(memoryview(chunk)[done:])
+                        yield bytes(chunk)
+                        chunk.clear()
+                        done = 0
             elif nbytes == 0:
                 poller.poll()
                 pgconn.consume_input()
@@ -207,6 +211,7 @@ class CopyStream:
             else:
                 raise _fail(self._conn, None)
         self._finish()
+        update(memoryview(chunk)[done:])
         if chunk:
             yield bytes(chunk)
 
@@ -223,6 +228,10 @@ class CopyStream:
         if not self.finished:
             for _ in self:
                 pass
+
+
+def _ignore(_: bytes | memoryview) -> None:
+    pass
 
 
 #: binary COPY's file header: signature, flags, then the length of an extension area

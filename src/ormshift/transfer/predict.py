@@ -24,25 +24,45 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg import sql
 
-from ormshift.transfer.classify import BAD, _predictions, _run, classify, create_tables
+from ormshift.transfer.classify import (
+    _ROW_ERRORS,
+    BAD,
+    _looks_valid,
+    _predictions,
+    _run,
+    classify,
+    create_tables,
+)
 from ormshift.transfer.copy import copy_in, copy_out
 from ormshift.transfer.copyout import HEADER, TRAILER
 from ormshift.transfer.copyout import copy_out as read_copy
 from ormshift.transfer.errors import ROW_ERRORS, TransferError
 from ormshift.transfer.keyset import Key, order_by, qualified, range_predicate
 from ormshift.transfer.plan import TablePlan, output_sql
-from ormshift.transfer.shape import ORD, Shape
+from ormshift.transfer.shape import ORD, Column, Shape
+from ormshift.transfer.sourcerows import RawJson, rows_at
 
 NARROW = sql.Identifier("pg_temp", "ormshift_narrow")
+_LENGTH_TYPES = ("character varying(", "character(", "bit varying(", "bit(")
 NULLS = sql.Identifier("ormshift_nulls")
 
 _failed: WeakKeyDictionary[psycopg.Connection, set[tuple[str, str]]] = WeakKeyDictionary()
+#: the source's columns of built-in types, with their types (format_type), per table
+_source_types: WeakKeyDictionary[psycopg.Connection, dict[tuple[str, str], dict[str, str]]] = (
+    WeakKeyDictionary()
+)
+_SOURCE_TYPES = """
+select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a
+where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
+  and a.atttypid < 16384
+"""
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,8 @@ class Predicted:
     checksum: str  # of the batch's whole stream, as a clean batch's
     read_seconds: float
     write_seconds: float
+    #: the rows set aside as the source has them (position, key, JSON), in key order
+    held: list[tuple[int, Key, RawJson]]
 
 
 def _read(table: TablePlan) -> dict[str, sql.Composable]:
@@ -78,6 +100,25 @@ def _staged(shape: Shape) -> tuple[str, ...] | None:
     return tuple(c.name for c in shape.columns if c.name in wanted)
 
 
+def _cast_columns(
+    source: psycopg.Connection, table: TablePlan, source_schema: str, shape: Shape
+) -> tuple[str, ...]:
+    """Of a text COPY's columns, those the target parses into another type than the
+    source's (or computed by the SELECT): their values may not parse."""
+    per_conn = _source_types.setdefault(source, {})
+    if (source_schema, table.name) not in per_conn:
+        rel = qualified(source_schema, table.name).as_string(source)
+        rows = source.execute(_SOURCE_TYPES, [rel]).fetchall()
+        per_conn[(source_schema, table.name)] = {str(r[0]): str(r[1]) for r in rows}
+    types = per_conn[(source_schema, table.name)]
+    by_name = {c.name: c for c in shape.columns}
+    return tuple(
+        o.target
+        for o in table.outputs
+        if not o.plain or o.source is None or types.get(o.source) != by_name[o.target].fmt
+    )
+
+
 def predicted_batch(
     source: psycopg.Connection,
     target: psycopg.Connection,
@@ -93,44 +134,66 @@ def predicted_batch(
     done = _failed.setdefault(target, set())
     name = (table.schema, table.target)
     staged = _staged(shape)
-    if not table.binary or not table.key or staged is None or name in done:
+    if not table.key or staged is None or name in done:
         return None
+    casts: tuple[str, ...] = ()
+    if not table.binary:
+        casts = _cast_columns(source, table, source_schema, shape)
+        by_name = {c.name: c for c in shape.columns}
+        if set(casts) & set(staged) or any(_looks_valid(by_name[c]) is None for c in casts):
+            done.add(name)  # constraints on parsed values, or no test of a value: staged
+            return None
     t0 = time.perf_counter()
-    aside = _predict(source, target, table, source_schema, lo, hi, shape, fresh, staged)
+    try:
+        with target.transaction():
+            aside = _predict(
+                source, target, table, source_schema, lo, hi, shape, fresh, staged, casts
+            )
+    except ROW_ERRORS:  # a staged value the target does not take, a test let one through
+        aside = None
     if aside is None:
         done.add(name)
         return None
     digest = hashlib.sha1(usedforsecurity=False)
     out_query, params = copy_out(table, source_schema, lo, hi)
     kept: list[bytes] = []
-    try:
-        with target.transaction():
-            with target.cursor() as cur:
-                with (
-                    cur.copy(copy_in(table)) as sink,
-                    read_copy(source, out_query, params, binary=True) as stream,
-                ):
-                    for chunk in stream.split(frozenset(aside), kept, digest):
-                        sink.write(chunk)
-                total = stream.rows
-                good = cur.rowcount
-            read = time.perf_counter()
-            if good + len(kept) != total or len(kept) != len(aside):
-                raise TransferError(
-                    f"table {table.name!r}: the batch after {lo} sent {total} rows, "
-                    f"{good} written and {len(kept)} set aside of {len(aside)}; the batch "
-                    "was rolled back"
-                )
-            written, refused = good, []
-            if kept:
-                rest = HEADER + bytes(8) + b"".join(kept) + TRAILER
-                result = classify(target, shape, True, lambda s: s.write(rest), fresh=fresh)
-                written += result.written
-                refused = [(aside[i], m, d) for i, m, d in result.refused]
-    except ROW_ERRORS:
-        done.add(name)
-        return None
-    return Predicted(written, refused, digest.hexdigest(), read - t0, time.perf_counter() - read)
+    # the rows set aside are read from the source (their keys and JSON, for the rejects)
+    # while the target sorts them out: the source is idle by then
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            with target.transaction():
+                with target.cursor() as cur:
+                    with cur.copy(copy_in(table)) as sink:
+                        with read_copy(source, out_query, params, binary=table.binary) as stream:
+                            for chunk in stream.split(frozenset(aside), kept, digest):
+                                sink.write(chunk)
+                        held = pool.submit(rows_at, source, table, source_schema, lo, hi, aside)
+                    total = stream.rows
+                    good = cur.rowcount
+                read = time.perf_counter()
+                if good + len(kept) != total or len(kept) != len(aside):
+                    raise TransferError(
+                        f"table {table.name!r}: the batch after {lo} sent {total} rows, "
+                        f"{good} written and {len(kept)} set aside of {len(aside)}; the batch "
+                        "was rolled back"
+                    )
+                written, refused = good, []
+                if kept:
+                    rest = b"".join(kept)
+                    if table.binary:
+                        rest = HEADER + bytes(8) + rest + TRAILER
+                    result = classify(
+                        target, shape, table.binary, lambda s: s.write(rest), fresh=fresh
+                    )
+                    written += result.written
+                    refused = [(aside[i], m, d) for i, m, d in result.refused]
+                rows = held.result()
+        except ROW_ERRORS:
+            done.add(name)
+            return None
+    return Predicted(
+        written, refused, digest.hexdigest(), read - t0, time.perf_counter() - read, rows
+    )
 
 
 def _predict(
@@ -143,12 +206,18 @@ def _predict(
     shape: Shape,
     fresh: bool,
     staged: tuple[str, ...],
+    casts: tuple[str, ...] = (),
 ) -> list[int] | None:
     """Positions (0-based, key order) of the rows to set aside; None when a row shares
-    a unique value with another of the batch (or a prediction could not run)."""
+    a unique value with another of the batch (or a prediction could not run).
+    ``casts``: columns of a text COPY whose text the target parses into another type;
+    they are staged as text, and the rows whose text does not look like the type are
+    set aside (the others must then parse, or the prediction fails)."""
     create_tables(target, shape, True)
     by_name = {c.name: c for c in shape.columns}
     reads = _read(table)
+    narrow_cols = (*staged, *casts)
+    fmt = sql.SQL("binary" if table.binary else "text")
     target.execute(
         sql.SQL(
             "drop table if exists {n}; create temp table {n} ({o} int generated always as"
@@ -157,9 +226,12 @@ def _predict(
             n=NARROW,
             o=sql.Identifier(ORD),
             cols=sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(by_name[c].fmt)) for c in staged
+                sql.SQL("{} {}").format(
+                    sql.Identifier(c), sql.SQL("text" if c in casts else by_name[c].fmt)
+                )
+                for c in narrow_cols
             ),
-            sep=sql.SQL(", " if staged else ""),
+            sep=sql.SQL(", " if narrow_cols else ""),
             nulls=NULLS,
         )
     )
@@ -167,35 +239,43 @@ def _predict(
     where, params = range_predicate(table.key, lo, hi)
     narrow = sql.SQL(
         "copy (select {cols}{sep}{nulls} from {t} s where {w} order by {o}) to stdout"
-        " (format binary)"
+        " (format {fmt})"
     ).format(
-        cols=sql.SQL(", ").join(reads[c] for c in staged),
-        sep=sql.SQL(", " if staged else ""),
+        cols=sql.SQL(", ").join(reads[c] for c in narrow_cols),
+        sep=sql.SQL(", " if narrow_cols else ""),
         nulls=sql.SQL("num_nulls({}) > 0").format(sql.SQL(", ").join(not_null))
         if not_null
         else sql.SQL("false"),
         t=qualified(source_schema, table.name),
         w=where,
         o=order_by(table.key, alias="s"),
+        fmt=fmt,
     )
-    into = sql.SQL("copy {} ({}{}{}) from stdin (format binary)").format(
+    into = sql.SQL("copy {} ({}{}{}) from stdin (format {})").format(
         NARROW,
-        sql.SQL(", ").join(sql.Identifier(c) for c in staged),
-        sql.SQL(", " if staged else ""),
+        sql.SQL(", ").join(sql.Identifier(c) for c in narrow_cols),
+        sql.SQL(", " if narrow_cols else ""),
         NULLS,
+        fmt,
     )
-    with target.cursor().copy(into) as sink, read_copy(source, narrow, params, binary=True) as s:
+    with (
+        target.cursor().copy(into) as sink,
+        read_copy(source, narrow, params, binary=table.binary) as s,
+    ):
         for chunk in s:
             sink.write(chunk)
     block = sql.SQL(
         """
 declare safe boolean := false;
 begin
-  set local jit = off;
+  set local jit = off;{casts}
   {predictions}
   perform set_config('ormshift.safe', safe::text, true);
 end"""
-    ).format(predictions=sql.Composed(_predictions(shape, NARROW, fresh, NULLS)))
+    ).format(
+        casts=sql.Composed([_cast_marks(by_name[c]) for c in casts]),
+        predictions=sql.Composed(_predictions(shape, NARROW, fresh, NULLS)),
+    )
     _run(target, block)
     row = target.execute("select current_setting('ormshift.safe')").fetchone()
     marked = target.execute(
@@ -204,3 +284,31 @@ end"""
     if (row is not None and row[0] == "true") or any(single for _, single in marked):
         return None
     return [int(o) - 1 for o, _ in marked]
+
+
+def _cast_marks(c: Column) -> sql.Composed:
+    """Set aside the staged rows whose text of ``c`` does not look like its type, when
+    some value does not parse (tested in one statement); then the others must parse
+    (else the block fails: the batch is staged whole)."""
+    looks = _looks_valid(c)
+    assert looks is not None
+    v = sql.SQL("s.{}").format(sql.Identifier(c.name))
+    rest = sql.SQL(
+        "perform count({v}::{fmt}) from {n} s where not exists (select 1 from {bad} b"
+        " where b.{o} = s.{o});"
+    ).format(v=v, fmt=sql.SQL(c.fmt), n=NARROW, bad=BAD, o=sql.Identifier(ORD))
+    mark = sql.SQL(
+        "insert into {bad} select s.{o}, true, false from {n} s"
+        " where not coalesce({looks}, true) on conflict do nothing;"
+    ).format(bad=BAD, o=sql.Identifier(ORD), n=NARROW, looks=looks)
+    if c.fmt.startswith(_LENGTH_TYPES):  # a cast truncates where COPY fails: always looked at
+        return sql.SQL("\n  {}").format(mark)
+    return sql.SQL(
+        """
+  begin
+    perform count({v}::{fmt}) from {n} s;
+  exception when {errors} then
+    {mark}
+    {rest}
+  end;"""
+    ).format(v=v, fmt=sql.SQL(c.fmt), n=NARROW, errors=_ROW_ERRORS, mark=mark, rest=rest)

@@ -32,13 +32,12 @@ from ormshift.transfer.errors import ROW_ERRORS, TransferError
 from ormshift.transfer.keyset import (
     Key,
     keys_in_range,
-    order_by,
     qualified,
-    range_predicate,
 )
 from ormshift.transfer.plan import TablePlan
 from ormshift.transfer.predict import predicted_batch
 from ormshift.transfer.shape import Shape, shape_of
+from ormshift.transfer.sourcerows import RawJson, rows_at
 
 #: Errors after which a batch is bisected instead of sorted out on the target (a row
 #: error outside the per-row tries, or no right to create temporary tables there).
@@ -46,11 +45,6 @@ _NOT_CLASSIFIED: tuple[type[psycopg.Error], ...] = (
     *ROW_ERRORS,
     psycopg.errors.InsufficientPrivilege,
 )
-
-
-class RawJson(str):
-    """A row as JSON text the database wrote: it goes into the reject line as it is
-    (parsing it and writing it back cost more than the rest of a reject)."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +223,17 @@ def classified_batch(
             predicted.write_seconds,
             _fmt(table),
         )
-        return _loaded(source, table, source_schema, lo, hi, predicted.refused, copied, preexisting)
+        return _loaded(
+            source,
+            table,
+            source_schema,
+            lo,
+            hi,
+            predicted.refused,
+            copied,
+            preexisting,
+            predicted.held,
+        )
     digest = hashlib.sha1(usedforsecurity=False)
     out_query, params = copy_out(table, source_schema, lo, hi)
     t0 = time.perf_counter()
@@ -262,10 +266,16 @@ def _loaded(
     refused: Sequence[tuple[int, str, str]],
     copied: Copied,
     preexisting: list[Key],
+    held: Sequence[tuple[int, Key, RawJson]] | None = None,
 ) -> Loaded:
-    """A sorted-out batch with its rejects: the refused rows taken from the source."""
+    """A sorted-out batch with its rejects: the refused rows taken from the source
+    (``held``: rows of the batch read already, the refused ones among them)."""
     positions = [i for i, _, _ in refused]
-    found = rows_at(source, table, source_schema, lo, hi, positions)
+    if held is None:
+        found = rows_at(source, table, source_schema, lo, hi, positions)
+    else:
+        wanted = set(positions)
+        found = [r for r in held if r[0] in wanted]
     if [p for p, _, _ in found] != positions:
         raise TransferError(
             f"table {table.name!r}: the rows the target refused in the batch after {lo} are "
@@ -301,45 +311,6 @@ def _fresh(table: TablePlan, shape: Shape, preexisting: Sequence[Key]) -> bool:
         by_name[t].fmt == src and by_name[t].base in _ORDERED_ALIKE
         for src, t in zip(table.key_types, table.target_key, strict=True)
     )
-
-
-_RN = "ormshift_rn"
-
-
-def rows_at(
-    source: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-    positions: Sequence[int],
-) -> list[tuple[int, Key, RawJson]]:
-    """The rows at ``positions`` (0-based, key order) of (lo, hi]: each as its position,
-    its key as text and its JSON, in one query (the batch's snapshot is still open, so
-    the positions are those of the batch's own stream)."""
-    if not positions:
-        return []
-    where, params = range_predicate(table.key, lo, hi)
-    keys = [sql.Identifier(f"{_RN}_k{i}") for i in range(len(table.key))]
-    query = sql.SQL(
-        "select x.{rn} - 1, {k}, (select row_to_json(r) from (select {xcols}) r)::text"
-        " from (select row_number() over (order by {ord}) as {rn}, {keys}, {cols} from {t} s"
-        " where {where}) x where x.{rn} = any(%s::bigint[]) order by 1"
-    ).format(
-        rn=sql.Identifier(_RN),
-        k=sql.SQL(", ").join(sql.SQL("x.{}::text").format(k) for k in keys),
-        xcols=sql.SQL(", ").join(sql.SQL("x.{}").format(sql.Identifier(c)) for c in table.columns),
-        ord=order_by(table.key, alias="s"),
-        keys=sql.SQL(", ").join(
-            sql.SQL("s.{} as {}").format(sql.Identifier(c), k)
-            for c, k in zip(table.key, keys, strict=True)
-        ),
-        cols=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in table.columns),
-        t=qualified(source_schema, table.name),
-        where=where,
-    )
-    rows = source.execute(query, [*params, [p + 1 for p in positions]]).fetchall()
-    return [(int(r[0]), tuple(str(v) for v in r[1:-1]), RawJson(r[-1])) for r in rows]
 
 
 def classified_rows(
