@@ -162,12 +162,15 @@ def classify(
     write: Callable[[psycopg.Copy], Any],
     *,
     fresh: bool = False,
+    probe: bool = False,
 ) -> Classified:
     """Stage a batch (``write`` sends its COPY data) and load it into ``shape``'s table
     inside the caller's transaction; raises the target's error if a step outside the
     per-row tries fails (the caller rolls back and bisects). ``fresh``: the target holds
     no row that could share a key with the batch (none in its key range, of a key type
-    that orders the same on both sides), so that is not looked up."""
+    that orders the same on both sides), so that is not looked up. ``probe``: the batch
+    is a few rows (those `ormshift.transfer.predict` set aside): its rows' values are
+    looked up in the target and the parents one by one, by index."""
     typed = create_tables(target, shape, binary)
     with target.cursor() as cur:
         with cur.copy(stage_copy(shape, binary)) as sink:
@@ -176,12 +179,12 @@ def classify(
     target.execute(sql.SQL("create index on {} ({})").format(STAGE, _ORD))
     try:
         with target.transaction():
-            _run(target, _block(shape, binary, typed, n, fresh, exact=False))
+            _run(target, _block(shape, binary, typed, n, fresh, exact=False, probe=probe))
     except psycopg.errors.RaiseException as exc:
         if exc.diag.message_primary != _REORDER:
             raise
         # a row set aside as not casting did cast: the rows are tried in key order
-        _run(target, _block(shape, binary, typed, n, fresh, exact=True))
+        _run(target, _block(shape, binary, typed, n, fresh, exact=True, probe=probe))
     refused = [
         (int(r[0]) - 1, str(r[1]), str(r[2] or ""))
         for r in target.execute(
@@ -321,9 +324,15 @@ def _equal(left: str, lcols: tuple[str, ...], right: str, rcols: tuple[str, ...]
     )
 
 
-def _foreign(fk: ForeignKey) -> sql.Composed:
-    missing = sql.SQL("not exists (select 1 from {} p where {})").format(
-        fk.parent, _equal("p", fk.parent_columns, "t", fk.columns)
+#: a lookup's subquery made to run as an index probe per row (OFFSET keeps the planner
+#: from joining it, which hashes the whole looked-up table: a few rows set aside by
+#: `ormshift.transfer.predict` would cost a scan of the growing target)
+_PROBE = sql.SQL(" offset 0")
+
+
+def _foreign(fk: ForeignKey, probe: bool = False) -> sql.Composed:
+    missing = sql.SQL("not exists (select 1 from {} p where {}{})").format(
+        fk.parent, _equal("p", fk.parent_columns, "t", fk.columns), _PROBE if probe else sql.SQL("")
     )
     if not fk.full:
         return sql.SQL("{} and {}").format(_all_not_null(fk.columns), missing)
@@ -337,10 +346,13 @@ def _count(conds: Sequence[sql.Composable]) -> sql.Composed:
     return sql.SQL(" + ").join(sql.SQL("({})::int").format(c) for c in conds)
 
 
-def _held(shape: Shape, u: Unique) -> sql.Composed:
+def _held(shape: Shape, u: Unique, probe: bool = False) -> sql.Composed:
     """The row's values of ``u`` are on the target already."""
-    return sql.SQL("{} and exists (select 1 from {} x where {})").format(
-        _all_not_null(u.columns), shape.target, _equal("x", u.columns, "t", u.columns)
+    return sql.SQL("{} and exists (select 1 from {} x where {}{})").format(
+        _all_not_null(u.columns),
+        shape.target,
+        _equal("x", u.columns, "t", u.columns),
+        _PROBE if probe else sql.SQL(""),
     )
 
 
@@ -372,7 +384,11 @@ def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
 
 
 def _predictions(
-    shape: Shape, rows: sql.Composable, fresh: bool, nulls: sql.Composable | None = None
+    shape: Shape,
+    rows: sql.Composable,
+    fresh: bool,
+    nulls: sql.Composable | None = None,
+    probe: bool = False,
 ) -> list[sql.Composed]:
     """Statements marking rows of ``rows`` (alias t) the target is expected to refuse
     (``nulls``: a column of ``rows`` that says a NOT NULL column is null, instead of
@@ -398,9 +414,9 @@ def _predictions(
     elif local:
         out.append(mark(local[0]))
     for fk in shape.foreign_keys:
-        out.append(mark(_foreign(fk)))
+        out.append(mark(_foreign(fk, probe)))
     for unique in _held_uniques(shape, fresh):
-        out.append(mark(_held(shape, unique)))
+        out.append(mark(_held(shape, unique, probe)))
     for unique in shape.uniques:  # shared within the batch: tried one by one, in key order
         cols = unique.columns
         if shape.unique_key and set(cols) >= set(shape.unique_key):
@@ -421,7 +437,7 @@ def _predictions(
 
 
 def _written_out(
-    shape: Shape, rows: sql.Composable, insert: sql.Composable, fresh: bool
+    shape: Shape, rows: sql.Composable, insert: sql.Composable, fresh: bool, probe: bool = False
 ) -> sql.Composed:
     """The reasons of rows refused by a NOT NULL or CHECK, written as the server words
     them, and one real try per constraint to see that it does (else its rows are tried)."""
@@ -454,7 +470,7 @@ def _written_out(
     held: list[sql.Composable] = []
     for i, u in enumerate(uniques):
         flag = sql.Identifier(f"ormshift_h{i}")
-        flags.append(sql.SQL("({}) as {}").format(_held(shape, u), flag))
+        flags.append(sql.SQL("({}) as {}").format(_held(shape, u, probe), flag))
         held.append(sql.SQL("t.{}").format(flag))
     if len(held) > 1:
         pairs.append((sql.SQL("{} > 1").format(_count(held)), ""))
@@ -469,7 +485,7 @@ def _written_out(
     missing: list[sql.Composable] = []
     for i, fk in enumerate(shape.foreign_keys):
         flag = sql.Identifier(f"ormshift_f{i}")
-        flags.append(sql.SQL("({}) as {}").format(_foreign(fk), flag))
+        flags.append(sql.SQL("({}) as {}").format(_foreign(fk, probe), flag))
         missing.append(sql.SQL("t.{}").format(flag))
     if len(missing) > 1:
         pairs.append((sql.SQL("{} > 1").format(_count(missing)), ""))
@@ -501,13 +517,19 @@ def _written_out(
             for i, (cond, text) in enumerate(pairs)
         )
     )
+    # each value's text (its output function) made once, in a subquery of its own that
+    # runs only for the rows whose detail is the failing row
+    texts_of = sql.SQL(", ").join(
+        sql.SQL("concat(t.{}) as {}").format(sql.Identifier(c), sql.Identifier(f"v{i}"))
+        for i, c in enumerate(shape.row_columns)
+    )
     values = sql.SQL(", ").join(
         sql.SQL(
-            "case when t.{c} is null then 'null' when octet_length(concat(t.{c})) <= 64 then"
-            " concat(t.{c}) when octet_length(concat(t.{c})) = char_length(concat(t.{c})) then"
-            " left(concat(t.{c}), 64) || '...' else {clip}(concat(t.{c})) end"
-        ).format(c=sql.Identifier(c), clip=CLIP)
-        for c in shape.row_columns
+            "case when t.{c} is null then 'null' when octet_length(v.{v}) <= 64 then v.{v}"
+            " when octet_length(v.{v}) = char_length(v.{v}) then left(v.{v}, 64) || '...'"
+            " else {clip}(v.{v}) end"
+        ).format(c=sql.Identifier(c), v=sql.Identifier(f"v{i}"), clip=CLIP)
+        for i, c in enumerate(shape.row_columns)
     )
     texts = sql.SQL("array[{}]").format(sql.SQL(", ").join(sql.Literal(m) for _, m in pairs))
     detail = sql.SQL("case t.cls {} end").format(
@@ -519,12 +541,14 @@ def _written_out(
     # their class, then the messages of those that have one
     fill = sql.SQL(
         "insert into {emu} select t.o, t.cls, ({texts})[t.cls], {detail} from (select t.*,"
-        " {cls} as cls, 'Failing row contains (' || concat_ws(', ', {values}) || ').' as"
-        " row_detail from (select t.*, t.{o} as o{flags} from {rows} t join {bad} b on"
-        " b.{o} = t.{o} where not b.single offset 0) t) t where t.cls is not null"
+        " {cls} as cls, (select 'Failing row contains (' || concat_ws(', ', {values}) || ').'"
+        " from (select {texts_of} offset 0) v) as row_detail from (select t.*, t.{o} as"
+        " o{flags} from {rows} t join {bad} b on b.{o} = t.{o} where not b.single offset 0) t)"
+        " t where t.cls is not null"
     ).format(
         emu=EMU,
         texts=texts,
+        texts_of=texts_of,
         detail=detail,
         o=_ORD,
         cls=cls,
@@ -552,8 +576,7 @@ def _written_out(
     end;
   end loop;
   insert into {out} select o, message, detail from {emu};
-  perform set_config('ormshift.written_out', (select count(*) from {emu})::text, true);
-  update {bad} b set settled = true from {emu} e where e.o = b.{o};"""
+  perform set_config('ormshift.written_out', (select count(*) from {emu})::text, true);"""
     ).format(
         fill=_guarded(fill),
         emu=EMU,
@@ -632,7 +655,7 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
 
 
 def _block(
-    shape: Shape, binary: bool, typed: bool, n: int, fresh: bool, *, exact: bool
+    shape: Shape, binary: bool, typed: bool, n: int, fresh: bool, *, exact: bool, probe: bool
 ) -> sql.Composed:
     cols = _ident_list(tuple(c.name for c in shape.columns))
     tcols = _ident_list(tuple(c.name for c in shape.columns), "t")
@@ -688,11 +711,14 @@ begin
   {predictions}
   if safe then update {bad} set single = true; end if;
   -- rows predicted refused, each on its own: nothing else of the batch bears on them{emulated}
+  -- (not those whose reason is written out: in {emu})
   for r in select b.{o} as o, b.castbad as cb from {bad} b where not b.single and not b.settled
-           order by 1 loop
+           and not exists (select 1 from {emu} e where e.o = b.{o}) order by 1 loop
     {first}
   end loop;
-  -- the rest in key order: runs between the single rows, halved where they fail
+  -- the rest in key order: runs between the single rows, halved where they fail (none
+  -- when every row was predicted refused and has been seen to above)
+  if (select count(*) from {bad} b where not b.single) < {n} then
   for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single
            union all select {end}, null order by 1 loop
     top := 2; st[1] := prev; st[2] := r.o;{run}
@@ -701,20 +727,23 @@ begin
     end if;
     prev := r.o + 1;
   end loop;
+  end if;
   perform set_config('ormshift.written', written::text, true);
 end"""
     ).format(
         safe=sql.SQL("true" if shape.ordered else "false"),
         fill=fill,
         declare=declare,
-        predictions=sql.Composed(_predictions(shape, rows, fresh)),
-        emulated=_written_out(shape, rows, insert, fresh),
+        predictions=sql.Composed(_predictions(shape, rows, fresh, probe=probe)),
+        emulated=_written_out(shape, rows, insert, fresh, probe),
         bad=BAD,
+        emu=EMU,
         o=_ORD,
         # out of key order, a row that casts after all could take a unique value from
         # a row before it: the block starts again with every row in key order
         first=one(sql.SQL("\n          raise exception {};").format(sql.Literal(_REORDER))),
         one=one(sql.SQL("")),
         end=sql.Literal(n + 1),
+        n=sql.Literal(n),
         run=_bisect(run, refuse),
     )

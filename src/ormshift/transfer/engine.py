@@ -261,7 +261,7 @@ def _existing_run(
 
 
 def _started_tables(target: psycopg.Connection, run: Run) -> set[str]:
-    return {b.table for b in ledger.batches(target, run.run_id)}
+    return {b.table for b in ledger.batches(target, run.run_id, keys=False)}
 
 
 def migrate(
@@ -495,7 +495,7 @@ class _Run:
         reject_path: Path,
         message: str | None,
     ) -> RunReport:
-        batches = ledger.batches(conn, self.run_id)
+        batches = ledger.batches(conn, self.run_id, keys=False)
         return RunReport(
             run_id=self.run_id,
             status=status,
@@ -606,13 +606,13 @@ class _Run:
         self._table_done(table)
 
     def _table_start(self, table: TablePlan) -> None:
-        done = ledger.batches(self.target, self.run_id)
+        done = ledger.batches(self.target, self.run_id, keys=False)
         read = sum(b.rows_read for b in done if b.table == table.name)
         self.emit("table", table.name, estimated_rows=table.est_rows, read=read)
 
     def _table_done(self, table: TablePlan) -> None:
         sequences.advance(self.target, table)
-        stats = table_stats([table.name], ledger.batches(self.target, self.run_id))[0]
+        stats = table_stats([table.name], ledger.batches(self.target, self.run_id, keys=False))[0]
         data = stats.to_json()
         del data["table"]
         self.emit("table_done", table.name, **data)

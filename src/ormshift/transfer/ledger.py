@@ -200,6 +200,11 @@ _BATCH_COLUMNS = (
 )
 
 
+_COUNT_COLUMNS = _BATCH_COLUMNS.replace("rejected_keys", "'[]'::jsonb").replace(
+    "preexisting_keys", "'[]'::jsonb"
+)
+
+
 #: With --workers, part ``p`` of a table numbers its batches from ``p * PART_STRIDE + 1``.
 PART_STRIDE = 10_000_000
 
@@ -236,10 +241,15 @@ def _batch(row: Sequence[Any]) -> Batch:
     )
 
 
-def batches(conn: psycopg.Connection, run_id: str, *, live_only: bool = False) -> list[Batch]:
+def batches(
+    conn: psycopg.Connection, run_id: str, *, live_only: bool = False, keys: bool = True
+) -> list[Batch]:
+    """The run's batches; ``keys=False``: for their counts only (``rejected_keys`` and
+    ``preexisting_keys`` left empty: a run with many rejects has many of them)."""
     live = " and rolled_back_at is null" if live_only else ""
+    columns = _BATCH_COLUMNS if keys else _COUNT_COLUMNS
     rows = conn.execute(
-        f"select {_BATCH_COLUMNS} from ormshift.ledger"
+        f"select {columns} from ormshift.ledger"
         f" where run_id = %s{live} order by table_name, batch_no",
         [run_id],
     ).fetchall()
@@ -285,7 +295,11 @@ def record_rejects(
     # COPY's text format written at once (a row at a time through psycopg took longer
     # than the rest of a refused batch's client work)
     head = f"{_copy_text(run_id)}\t{_copy_text(table)}\t{int(batch_no)}\t"
-    data = "".join([f"{head}{i}\t{_copy_text(line)}\n" for i, line in enumerate(lines)])
+    # the lines escaped at once, joined by a character no text value holds
+    fields = _copy_text("\x00".join(lines)).split("\x00")
+    if len(fields) != len(lines):  # a line held one after all: the server says no
+        fields = [_copy_text(line) for line in lines]
+    data = "".join([f"{head}{i}\t{f}\n" for i, f in enumerate(fields)])
     with conn.cursor().copy(copy_sql) as copy:
         copy.write(data)
 

@@ -34,6 +34,7 @@ from psycopg import sql
 from ormshift.transfer.classify import (
     _ROW_ERRORS,
     BAD,
+    _held_uniques,
     _looks_valid,
     _predictions,
     _run,
@@ -57,6 +58,16 @@ _failed: WeakKeyDictionary[psycopg.Connection, set[tuple[str, str]]] = WeakKeyDi
 #: the source's columns of built-in types, with their types (format_type), per table
 _source_types: WeakKeyDictionary[psycopg.Connection, dict[tuple[str, str], dict[str, str]]] = (
     WeakKeyDictionary()
+)
+#: tables whose CHECKs the source could not evaluate (they are then on the target)
+_remote: WeakKeyDictionary[psycopg.Connection, set[tuple[str, str]]] = WeakKeyDictionary()
+#: what evaluating a target's CHECK on the source can raise (a function it does not have,
+#: a value it does not take): the prediction is then made on the target
+_SOURCE_ERRORS: tuple[type[psycopg.Error], ...] = (
+    psycopg.ProgrammingError,
+    psycopg.DataError,
+    psycopg.NotSupportedError,
+    psycopg.IntegrityError,
 )
 _SOURCE_TYPES = """
 select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a
@@ -98,6 +109,56 @@ def _staged(shape: Shape) -> tuple[str, ...] | None:
     if not wanted <= names:
         return None  # a CHECK reads a column the run does not copy (its default)
     return tuple(c.name for c in shape.columns if c.name in wanted)
+
+
+def _local(shape: Shape, fresh: bool) -> bool:
+    """Only a row's own values can make the target refuse it (NOT NULL, CHECKs): no
+    foreign key, and no unique value to look up on the target or within the batch."""
+    if shape.foreign_keys or _held_uniques(shape, fresh):
+        return False
+    key = set(shape.unique_key)
+    return all(key and set(u.columns) >= key for u in shape.uniques)
+
+
+def _predict_on_source(
+    source: psycopg.Connection,
+    table: TablePlan,
+    source_schema: str,
+    lo: Key | None,
+    hi: Key | None,
+    shape: Shape,
+) -> list[int] | None:
+    """Positions (0-based, key order) of the rows with a NULL in a NOT NULL column or a
+    false CHECK, the target's CHECK expressions evaluated by the source on the values it
+    sends (in a savepoint); None when they cannot be. A source that judges a row
+    otherwise changes only how the row is tried: a row it misses fails the COPY (the
+    batch is then staged whole), a row it holds back is sorted out by the classifier."""
+    reads = _read(table)
+    not_null = [reads[c.name] for c in shape.columns if c.not_null and c.name in reads]
+    conds: list[sql.Composable] = [sql.SQL("s.{}").format(NULLS)] if not_null else []
+    conds += [sql.SQL("not coalesce(({}), true)").format(sql.SQL(x)) for _, x in shape.checks]
+    if not conds:
+        return []
+    where, params = range_predicate(table.key, lo, hi)
+    cols = [sql.SQL("{} as {}").format(reads[c], sql.Identifier(c)) for c in shape.check_columns]
+    if not_null:
+        cols.append(sql.SQL("num_nulls({}) > 0 as {}").format(sql.SQL(", ").join(not_null), NULLS))
+    query = sql.SQL(
+        "select s.{o} - 1 from (select row_number() over (order by {k}) as {o}{cols}"
+        " from {t} s where {w}) s where {conds} order by 1"
+    ).format(
+        o=sql.Identifier(ORD),
+        k=order_by(table.key, alias="s"),
+        cols=sql.Composed([sql.SQL(", {}").format(c) for c in cols]),
+        t=qualified(source_schema, table.name),
+        w=where,
+        conds=sql.SQL(" or ").join(conds),
+    )
+    try:
+        with source.transaction():
+            return [int(r[0]) for r in source.execute(query, params).fetchall()]
+    except _SOURCE_ERRORS:
+        return None
 
 
 def _cast_columns(
@@ -144,11 +205,18 @@ def predicted_batch(
             done.add(name)  # constraints on parsed values, or no test of a value: staged
             return None
     t0 = time.perf_counter()
+    aside = None
+    remote = _remote.setdefault(source, set())
+    if not casts and _local(shape, fresh) and name not in remote:
+        aside = _predict_on_source(source, table, source_schema, lo, hi, shape)
+        if aside is None:
+            remote.add(name)
     try:
-        with target.transaction():
-            aside = _predict(
-                source, target, table, source_schema, lo, hi, shape, fresh, staged, casts
-            )
+        if aside is None:
+            with target.transaction():
+                aside = _predict(
+                    source, target, table, source_schema, lo, hi, shape, fresh, staged, casts
+                )
     except ROW_ERRORS:  # a staged value the target does not take, a test let one through
         aside = None
     if aside is None:
@@ -183,7 +251,12 @@ def predicted_batch(
                     if table.binary:
                         rest = HEADER + bytes(8) + rest + TRAILER
                     result = classify(
-                        target, shape, table.binary, lambda s: s.write(rest), fresh=fresh
+                        target,
+                        shape,
+                        table.binary,
+                        lambda s: s.write(rest),
+                        fresh=fresh,
+                        probe=True,
                     )
                     written += result.written
                     refused = [(aside[i], m, d) for i, m, d in result.refused]

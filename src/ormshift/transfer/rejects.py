@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
@@ -53,11 +53,15 @@ class Reject:
     key: dict[str, str]
     row: Any
     error: str
+    #: its line, when made with the rest of its batch's (`_lines`)
+    text: str | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def line(self) -> str:
         """The reject as one JSON line (members sorted), made once: it goes into the
         ledger and into the file."""
+        if self.text is not None:
+            return self.text
         if isinstance(self.row, RawJson) and all(isinstance(v, str) for v in self.key.values()):
             # the row is the JSON text the database wrote: put in as it is, and the rest
             # encoded as json.dumps would (parsing the row and writing it back cost more
@@ -281,16 +285,33 @@ def _loaded(
             f"table {table.name!r}: the rows the target refused in the batch after {lo} are "
             "not where the batch had them on the source; the batch was rolled back"
         )
-    rejects = [
-        Reject(
-            table=table.name,
-            key=dict(zip(table.key, k, strict=True)),
-            row=row,
-            error=reason(message, detail),
-        )
-        for (_, k, row), (_, message, detail) in zip(found, refused, strict=True)
-    ]
+    rejects = _rejects(table, found, refused)
     return Loaded(copied, rejects, [k for _, k, _ in found], preexisting=preexisting)
+
+
+def _rejects(
+    table: TablePlan,
+    found: Sequence[tuple[int, Key, RawJson]],
+    refused: Sequence[tuple[int, str, str]],
+) -> list[Reject]:
+    """The rejects of rows read from the source (`rows_at`) with the target's reasons,
+    each line made as `Reject.line` makes it, all in one loop (a batch can have
+    thousands)."""
+    name = _string(table.name)
+    names = table.key
+    # members sorted by name, as json.dumps(sort_keys=True) has them
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    shown = [_string(names[i]) for i in order]
+    out: list[Reject] = []
+    for (_, k, row), (_, message, detail) in zip(found, refused, strict=True):
+        error = reason(message, detail)
+        if len(k) == 1:
+            key = f"{shown[0]}: {_string(k[0])}"
+        else:
+            key = ", ".join([f"{n}: {_string(k[i])}" for n, i in zip(shown, order, strict=True)])
+        line = f'{{"error": {_string(error)}, "key": {{{key}}}, "row": {row}, "table": {name}}}'
+        out.append(Reject(table.name, dict(zip(names, k, strict=True)), row, error, line))
+    return out
 
 
 #: key types whose values order the same on every server (no collation, no time zone)
