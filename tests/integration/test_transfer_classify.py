@@ -679,3 +679,122 @@ def test_without_temporary_tables_the_batch_is_bisected(make_db: Callable[[str],
         assert sum(len(b.rejects) for b in got) == 120 // 9
     finally:
         run_sql(tgt, "drop table item", f"drop role {role}")
+
+
+# ------------------------------------------------------------------ how predictions run
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
+    """What each call of ``predict.<name>`` returned."""
+    from ormshift.transfer import predict  # noqa: PLC0415
+
+    seen: list[Any] = []
+    real = getattr(predict, name)
+
+    def spy(*args: Any) -> Any:
+        out = real(*args)
+        seen.append(out)
+        return out
+
+    monkeypatch.setattr(predict, name, spy)
+    return seen
+
+
+def test_checks_are_judged_on_the_source(
+    make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a row's own values can be refused (CHECK, NOT NULL): the source says which
+    rows, nothing is staged on the target for the prediction."""
+    taken = predicted(monkeypatch)
+    on_source = _calls(monkeypatch, "_predict_on_source")
+    on_target = _calls(monkeypatch, "_predict")
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, qty int, label text)",
+            "insert into item select i, case when i % 7 = 0 then -i else i end,"
+            " nullif('l' || i, 'l30') from generate_series(1, 400) i",
+        ),
+        (
+            "create table item (id int primary key, qty int check (qty >= 0),"
+            " label text not null check (label <> 'l99'))",
+        ),
+        "item",
+        64,
+    )
+    found = reasons(got)
+    assert any("item_qty_check" in r for r in found)
+    assert any("item_label_check" in r for r in found)
+    assert any(r.startswith('null value in column "label"') for r in found)
+    assert taken and all(taken)
+    assert on_source and all(isinstance(x, list) and x for x in on_source)
+    assert on_target == []
+
+
+def test_a_check_the_source_cannot_evaluate_is_judged_on_the_target(
+    make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CHECK calls a function only the target has: the source's savepoint takes
+    the error, and the prediction is made on the target, for this batch and the next."""
+    taken = predicted(monkeypatch)
+    on_source = _calls(monkeypatch, "_predict_on_source")
+    on_target = _calls(monkeypatch, "_predict")
+    got = compare(
+        make_db,
+        (
+            "create table item (id int primary key, qty int)",
+            "insert into item select i, case when i % 9 = 0 then -i else i end"
+            " from generate_series(1, 300) i",
+        ),
+        (
+            "create function nonneg(v int) returns boolean language sql immutable"
+            " as 'select v >= 0'",
+            "create table item (id int primary key, qty int check (nonneg(qty)))",
+        ),
+        "item",
+        50,
+    )
+    assert len(reasons(got)) == 300 // 9
+    assert on_source == [None]  # tried once on that source connection
+    assert len(on_target) == len(taken) and all(taken)
+
+
+def test_text_copy_batches_are_copied_straight(
+    make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text COPY (the source's text parsed by the target): the columns that change type
+    are staged as text, the rows whose text does not look like the type are set aside,
+    the rest goes straight in; rejects and rows as bisection has them."""
+    taken = predicted(monkeypatch)
+    got = compare(
+        make_db,
+        (
+            "create table t (id int primary key, n text, q text, u text, v text, code text,"
+            " qty int)",
+            "insert into t select i,"
+            " case when i % 11 = 0 then 'x' || i when i % 7 = 0 then ' +' || i || ' ' else"
+            " i::text end,"
+            " case when i % 13 = 0 then '1.2.3' else (i / 3.0)::text end,"
+            " case when i % 19 = 0 then 'not-a-uuid' else md5(i::text)::uuid::text end,"
+            " case when i % 23 = 0 then 'toolong' else 'ok' end,"
+            " 'c' || (i % 290), case when i % 17 = 0 then -1 else i end"
+            " from generate_series(1, 500) i",
+        ),
+        (
+            "create table t (id int primary key, n int, q numeric, u uuid, v varchar(4),"
+            " code text unique, qty int check (qty >= 0))",
+            "insert into t select 1000 + i, 0, 0, null, 'ok', 'c' || i, 0"
+            " from generate_series(100, 120) i",
+        ),
+        "t",
+        100,
+    )
+    assert got[0].format == "text"
+    found = set(reasons(got))
+    assert 'invalid input syntax for type integer: "x11"' in found
+    assert 'invalid input syntax for type numeric: "1.2.3"' in found
+    assert 'invalid input syntax for type uuid: "not-a-uuid"' in found
+    assert "value too long for type character varying(4)" in found
+    assert any("t_qty_check" in r for r in found)
+    assert any('"t_code_key" (Key (code)=(c100) already exists.)' in r for r in found)
+    assert taken and all(taken)  # every refused batch copied straight

@@ -99,6 +99,17 @@ def _casts(shape: Shape, binary: bool) -> sql.Composed:
     )
 
 
+_BAD_TABLE = sql.SQL(
+    "create temp table {} ({} int primary key, castbad boolean not null,"
+    " single boolean not null, settled boolean not null default false) on commit drop"
+).format(BAD, _ORD)
+
+
+def create_marks(target: psycopg.Connection) -> None:
+    """Only the table of marked rows (what `_predictions` writes), for this transaction."""
+    target.execute(sql.SQL("drop table if exists {}; {}").format(BAD, _BAD_TABLE))
+
+
 def create_tables(target: psycopg.Connection, shape: Shape, binary: bool) -> bool:
     """The staging tables of this transaction; True when the staged rows need casting."""
     typed = any(_needs_cast(c, binary) for c in shape.columns)
@@ -114,10 +125,7 @@ def create_tables(target: psycopg.Connection, shape: Shape, binary: bool) -> boo
                 for c in shape.columns
             ),
         ),
-        sql.SQL(
-            "create temp table {} ({} int primary key, castbad boolean not null,"
-            " single boolean not null, settled boolean not null default false) on commit drop"
-        ).format(BAD, _ORD),
+        _BAD_TABLE,
         sql.SQL(
             "create temp table {} (o int primary key, cls int not null, message text,"
             " detail text) on commit drop"

@@ -1,23 +1,33 @@
 """A refused batch copied straight to the target, the rows it will refuse set aside first.
 
 `ormshift.transfer.classify` stages a whole refused batch on the target and inserts its
-good rows from there: the batch is written twice. Here only what the target's
-constraints read is staged (the columns its CHECKs, foreign keys and unique indexes
-read, and whether some NOT NULL column is null, computed on the source), the
-classifier's own predictions mark the rows to set aside, and the batch is streamed once
-more from the source (the same snapshot): every other row goes straight into the
-target by COPY, and the rows set aside are then sorted out by the classifier on their
-own, with its reasons and its tries.
+good rows from there: the batch is written twice. Here the rows the target will refuse
+are predicted first, and the batch is streamed once more from the source (the same
+snapshot): every other row goes straight into the target by COPY, and the rows set
+aside are then sorted out by the classifier on their own, with its reasons and its
+tries (their keys and JSON, for the rejects, read from the source meanwhile).
+
+The predictions: when only a row's own values can make the target refuse it (NOT NULL
+and CHECKs: no foreign key, no unique value to look up), the source evaluates the
+target's CHECK expressions on the values it sends and lists the rows (in a savepoint;
+where it cannot, the target does it, for that table from then on). Otherwise only what
+the target's constraints read is staged on the target (the columns its CHECKs, foreign
+keys and unique indexes read, and whether some NOT NULL column is null, computed on the
+source), and the classifier's own predictions mark the rows. A text COPY (columns whose
+source type differs from the target's) also stages, as text, the columns the target
+parses into another type, and sets aside the rows whose text does not look like the
+type (the others must then parse); its constraints must read only columns of the same
+type on both sides.
 
 The outcome is the classifier's (and so bisection's): the predictions decide only what
-is tried how. The rows set aside come after the rest of their batch, which changes
-nothing only when no row of the batch shares a unique value with another and nothing
-else makes the order matter (`Shape.ordered`: triggers, a foreign key to the same
-table, ...); when some do, or the COPY of the other rows fails after all (a refusal
-the predictions did not see), nothing is left written and the caller stages the batch
-as before. A table where that happened is not tried this way again on that connection.
-Binary COPY only (so the staged columns have the target's types); none of the rows is
-held in memory but those set aside.
+is tried how. A row predicted wrongly as refused is written by the classifier; one
+predicted wrongly as good fails the COPY. The rows set aside come after the rest of
+their batch, which changes nothing only when no row of the batch shares a unique value
+with another and nothing else makes the order matter (`Shape.ordered`: triggers, a
+foreign key to the same table, ...); when some do, or the COPY of the other rows fails
+after all, nothing is left written and the caller stages the batch as before. A table
+where that happened is not tried this way again on that connection. None of the rows
+is held in memory but those set aside.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ from ormshift.transfer.classify import (
     _predictions,
     _run,
     classify,
-    create_tables,
+    create_marks,
 )
 from ormshift.transfer.copy import copy_in, copy_out
 from ormshift.transfer.copyout import HEADER, TRAILER
@@ -51,6 +61,8 @@ from ormshift.transfer.shape import ORD, Column, Shape
 from ormshift.transfer.sourcerows import RawJson, rows_at
 
 NARROW = sql.Identifier("pg_temp", "ormshift_narrow")
+#: target types any text parses into
+_ANY_TEXT = frozenset(("text", "character varying"))
 _LENGTH_TYPES = ("character varying(", "character(", "bit varying(", "bit(")
 NULLS = sql.Identifier("ormshift_nulls")
 
@@ -176,7 +188,8 @@ def _cast_columns(
     return tuple(
         o.target
         for o in table.outputs
-        if not o.plain or o.source is None or types.get(o.source) != by_name[o.target].fmt
+        if (not o.plain or o.source is None or types.get(o.source) != by_name[o.target].fmt)
+        and by_name[o.target].fmt not in _ANY_TEXT
     )
 
 
@@ -286,7 +299,7 @@ def _predict(
     ``casts``: columns of a text COPY whose text the target parses into another type;
     they are staged as text, and the rows whose text does not look like the type are
     set aside (the others must then parse, or the prediction fails)."""
-    create_tables(target, shape, True)
+    create_marks(target)
     by_name = {c.name: c for c in shape.columns}
     reads = _read(table)
     narrow_cols = (*staged, *casts)
