@@ -107,16 +107,19 @@ def _read(table: TablePlan) -> dict[str, sql.Composable]:
     }
 
 
-def _staged(shape: Shape) -> tuple[str, ...] | None:
-    """The columns the constraints read, in the table's order; None when the shape
-    does not allow this path."""
+def _staged(shape: Shape, fresh: bool) -> tuple[str, ...] | None:
+    """The columns the constraints read, in the table's order (not those of a unique
+    index holding the batch's key, when nothing is looked up under it: ``fresh``);
+    None when the shape does not allow this path."""
     if shape.ordered or any(c.enum for c in shape.columns):
         return None
     wanted = set(shape.check_columns)
     for fk in shape.foreign_keys:
         wanted.update(fk.columns)
+    key = set(shape.unique_key)
     for u in shape.uniques:
-        wanted.update(u.columns)
+        if not (fresh and key and set(u.columns) >= key):
+            wanted.update(u.columns)
     names = {c.name for c in shape.columns}
     if not wanted <= names:
         return None  # a CHECK reads a column the run does not copy (its default)
@@ -207,7 +210,7 @@ def predicted_batch(
     nothing written) when it cannot be."""
     done = _failed.setdefault(target, set())
     name = (table.schema, table.target)
-    staged = _staged(shape)
+    staged = _staged(shape, fresh)
     if not table.key or staged is None or name in done:
         return None
     casts: tuple[str, ...] = ()
