@@ -388,8 +388,11 @@ class _Run:
             if self.workers > 1:
                 self._parallel(plan, rejects)
             else:
-                for table in plan.tables:
+                for i, table in enumerate(plan.tables):
+                    after = plan.tables[i + 1] if i + 1 < len(plan.tables) else None
+                    self.reader.then(after, self._rows(after) if after else 0)
                     self._table(plan, table, rejects)
+                self.reader.then(None, 0)
             restored = constraints.restore(self.target, self.run_id)
             if restored:
                 self.emit("constraints", restored=restored)
@@ -606,13 +609,15 @@ class _Run:
         self._table_done(table)
 
     def _table_start(self, table: TablePlan) -> None:
-        done = ledger.batches(self.target, self.run_id)
-        read = sum(b.rows_read for b in done if b.table == table.name)
+        done = ledger.batches(self.target, self.run_id, table=table.name)
+        read = sum(b.rows_read for b in done)
         self.emit("table", table.name, estimated_rows=table.est_rows, read=read)
 
     def _table_done(self, table: TablePlan) -> None:
         sequences.advance(self.target, table)
-        stats = table_stats([table.name], ledger.batches(self.target, self.run_id))[0]
+        stats = table_stats(
+            [table.name], ledger.batches(self.target, self.run_id, table=table.name)
+        )[0]
         data = stats.to_json()
         del data["table"]
         self.emit("table_done", table.name, **data)

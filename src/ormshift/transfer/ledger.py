@@ -236,12 +236,16 @@ def _batch(row: Sequence[Any]) -> Batch:
     )
 
 
-def batches(conn: psycopg.Connection, run_id: str, *, live_only: bool = False) -> list[Batch]:
+def batches(
+    conn: psycopg.Connection, run_id: str, *, live_only: bool = False, table: str | None = None
+) -> list[Batch]:
+    """The run's batches (of one ``table``, when given), by table and batch number."""
     live = " and rolled_back_at is null" if live_only else ""
+    one = " and table_name = %s" if table is not None else ""
     rows = conn.execute(
         f"select {_BATCH_COLUMNS} from ormshift.ledger"
-        f" where run_id = %s{live} order by table_name, batch_no",
-        [run_id],
+        f" where run_id = %s{live}{one} order by table_name, batch_no",
+        [run_id] if table is None else [run_id, table],
     ).fetchall()
     return [_batch(r) for r in rows]
 

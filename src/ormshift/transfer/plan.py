@@ -39,7 +39,20 @@ select c.relname, c.reltuples::bigint, pg_table_size(c.oid)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = %s and c.relkind in ('r', 'p')
 """
-_SEQUENCES = "select pg_get_serial_sequence(%s, %s)"
+#: what pg_get_serial_sequence(table, column) gives, for every column of a schema: the
+#: sequence a serial (deptype 'a') or identity (deptype 'i') column owns, qualified and
+#: quoted as that function quotes it
+_SEQUENCES = """
+select t.relname, a.attname, quote_ident(sn.nspname) || '.' || quote_ident(s.relname)
+from pg_depend d
+join pg_class s on s.oid = d.objid and s.relkind = 'S'
+join pg_namespace sn on sn.oid = s.relnamespace
+join pg_class t on t.oid = d.refobjid
+join pg_namespace tn on tn.oid = t.relnamespace
+join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
+  and d.deptype in ('a', 'i') and tn.nspname = %s
+"""
 _LEDGER_SCHEMA = "ormshift"
 
 
@@ -502,6 +515,7 @@ def plan_for_target(
     _check_conversions(target, src.values(), mapping, to, ttypes)
     warnings: list[str] = []
     plans: dict[str, TablePlan] = {}
+    owned = owned_sequences(target, target_schema)
     for name, table in src.items():
         outputs = map_outputs(table, mapping.table(name))
         binary = _check_columns(table, outputs, tgt[to[name]], ttypes)
@@ -519,7 +533,7 @@ def plan_for_target(
         seqs = tuple(
             SequenceRef(o.target, seq)
             for o in outputs
-            for seq in [_sequence(target, target_schema, to[name], o.target)]
+            for seq in [owned.get((to[name], o.target))]
             if seq is not None
         )
         plans[name] = TablePlan(
@@ -656,10 +670,9 @@ def _foreign_keys(conn: psycopg.Connection, schema: str) -> list[tuple[str, str,
     return [(r[0], r[1], r[2], r[3]) for r in conn.execute(_FOREIGN_KEYS, [schema]).fetchall()]
 
 
-def _sequence(conn: psycopg.Connection, schema: str, table: str, column: str) -> str | None:
-    rel = sql.SQL("{}").format(qualified(schema, table)).as_string(conn)
-    row = conn.execute(_SEQUENCES, [rel, column]).fetchone()
-    return str(row[0]) if row and row[0] else None
+def owned_sequences(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], str]:
+    """(table, column) -> the sequence it owns, for every such column of ``schema``."""
+    return {(r[0], r[1]): str(r[2]) for r in conn.execute(_SEQUENCES, [schema]).fetchall()}
 
 
 def source_tables_only(plan: Plan, names: Sequence[str]) -> Plan:
