@@ -38,7 +38,7 @@ from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run
-from ormshift.transfer.plan import Plan, TablePlan, is_empty, source_tables_only
+from ormshift.transfer.plan import Plan, TablePlan, nonempty, source_tables_only
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, table_stats
 from ormshift.transfer.sources import PgReader, Reader, open_reader
@@ -192,12 +192,13 @@ def _check_empty(
 ) -> None:
     if truncate or append:
         return
-    for t in plan.tables:
-        if t.name not in started and not is_empty(target, t.schema, t.target):
-            raise PreflightError(
-                f"target table {t.target!r} already has rows; pass --truncate to empty it first "
-                "or --append to add to it"
-            )
+    fresh = [(t.schema, t.target) for t in plan.tables if t.name not in started]
+    full = nonempty(target, fresh)
+    if full:
+        raise PreflightError(
+            f"target table {full[0][1]!r} already has rows; pass --truncate to empty it first "
+            "or --append to add to it"
+        )
 
 
 def dry_run(source_url: str, target_url: str, options: MigrateOptions) -> Plan:

@@ -273,9 +273,22 @@ def _sizes(conn: psycopg.Connection, schema: str) -> dict[str, tuple[int, int]]:
 
 
 def is_empty(conn: psycopg.Connection, schema: str, table: str) -> bool:
-    query = sql.SQL("select not exists (select 1 from {})").format(qualified(schema, table))
-    row = conn.execute(query).fetchone()
-    return bool(row and row[0])
+    return not nonempty(conn, [(schema, table)])
+
+
+def nonempty(conn: psycopg.Connection, tables: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Those of the (schema, table) pairs that hold a row, in one round trip."""
+    found: list[tuple[str, str]] = []
+    for start in range(0, len(tables), 500):  # a statement of bounded size
+        chunk = tables[start : start + 500]
+        query = sql.SQL(" union all ").join(
+            sql.SQL("select {i} where exists (select 1 from {t})").format(
+                i=sql.Literal(i), t=qualified(schema, table)
+            )
+            for i, (schema, table) in enumerate(chunk)
+        )
+        found += [chunk[int(r[0])] for r in conn.execute(query).fetchall()]
+    return found
 
 
 def _estimate(conn: psycopg.Connection, schema: str, table: str, tuples: int) -> int:
