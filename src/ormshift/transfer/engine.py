@@ -340,6 +340,8 @@ class _Run:
         self.splits: dict[str, list[Key]] = {}  # --workers: key-range cuts per table
         self.stop = threading.Event()
         self._events = threading.Lock()
+        #: tables with no ledger row in this run when it began (their ledger reads skipped)
+        self.unstarted: set[str] = set()
 
     def emit(self, kind: str, table: str | None = None, **data: Any) -> None:
         with self._events:
@@ -457,6 +459,7 @@ class _Run:
                 plan.refuse_cycles()
             _check_empty(self.target, plan, set(), truncate=opts.truncate, append=opts.append)
             self.run_id = new_run_id()
+            self.unstarted = {t.name for t in plan.tables}
             return None
         planned = [t["table"] for t in run.plan.get("tables", [])]
         if planned != [t.name for t in plan.tables]:
@@ -481,13 +484,15 @@ class _Run:
         stored = run.options
         if not stored.get("defer_constraints") and not opts.defer_constraints:
             plan.refuse_cycles()
+        started = _started_tables(self.target, run)
         _check_empty(
             self.target,
             plan,
-            _started_tables(self.target, run),
+            started,
             truncate=bool(stored.get("truncate")),
             append=bool(stored.get("append")),
         )
+        self.unstarted = {t.name for t in plan.tables} - started
         return run
 
     def _report(
@@ -610,8 +615,12 @@ class _Run:
         self._table_done(table)
 
     def _table_start(self, table: TablePlan) -> None:
-        done = ledger.batches(self.target, self.run_id, table=table.name)
-        read = sum(b.rows_read for b in done)
+        if table.name in self.unstarted:
+            read = 0
+        else:
+            read = sum(
+                b.rows_read for b in ledger.batches(self.target, self.run_id, table=table.name)
+            )
         self.emit("table", table.name, estimated_rows=table.est_rows, read=read)
 
     def _table_done(self, table: TablePlan) -> None:
@@ -647,7 +656,11 @@ class _Run:
     ) -> None:
         """Batches over one key range, continuing after its last ledger row."""
         part, start, limit = unit
-        last = ledger.last_batch(conn.target, self.run_id, table.name, part)
+        last = (
+            None
+            if table.name in self.unstarted
+            else ledger.last_batch(conn.target, self.run_id, table.name, part)
+        )
         if not table.key:
             if last is None:
                 self._wait(conn)
