@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.extract.database import reflect
 from ormshift.manifest import Table
 from ormshift.mapping import Mapping as MappingFile
@@ -38,20 +39,6 @@ _SIZES = """
 select c.relname, c.reltuples::bigint, pg_table_size(c.oid)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = %s and c.relkind in ('r', 'p')
-"""
-#: what pg_get_serial_sequence(table, column) gives, for every column of a schema: the
-#: sequence a serial (deptype 'a') or identity (deptype 'i') column owns, qualified and
-#: quoted as that function quotes it
-_SEQUENCES = """
-select t.relname, a.attname, quote_ident(sn.nspname) || '.' || quote_ident(s.relname)
-from pg_depend d
-join pg_class s on s.oid = d.objid and s.relkind = 'S'
-join pg_namespace sn on sn.oid = s.relnamespace
-join pg_class t on t.oid = d.refobjid
-join pg_namespace tn on tn.oid = t.relnamespace
-join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
-where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
-  and d.deptype in ('a', 'i') and tn.nspname = %s
 """
 _LEDGER_SCHEMA = "ormshift"
 
@@ -684,8 +671,9 @@ def _foreign_keys(conn: psycopg.Connection, schema: str) -> list[tuple[str, str,
 
 
 def owned_sequences(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], str]:
-    """(table, column) -> the sequence it owns, for every such column of ``schema``."""
-    return {(r[0], r[1]): str(r[2]) for r in conn.execute(_SEQUENCES, [schema]).fetchall()}
+    """(table, column) -> the sequence it owns (as pg_get_serial_sequence names it), for
+    every such column of ``schema``."""
+    return {(o.table, o.column): o.qualified for o in catalog.owned_sequences(conn, schema)}
 
 
 def source_tables_only(plan: Plan, names: Sequence[str]) -> Plan:
