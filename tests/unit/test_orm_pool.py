@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy.util.queue import Empty, Full
 
 from ormshift.orm.errors import one_line
-from ormshift.orm.pool import FairQueue
+from ormshift.orm.internals import pool_queue
+from ormshift.orm.pool import FairQueue, FairQueuePool
 
 
 def _wait_for(condition: Callable[[], bool]) -> None:
@@ -95,3 +96,9 @@ def test_one_line_drops_sqlalchemys_link_and_extra_lines() -> None:
     )
     assert one_line("\n  \nsecond line\nthird") == "second line"
     assert "hunter2" not in one_line("connect failed: password=hunter2 host=x")
+
+
+def test_the_pool_keeps_its_idle_connections_in_a_fair_queue() -> None:
+    pool = FairQueuePool(object, pool_size=2)  # type: ignore[arg-type]
+    assert isinstance(pool_queue(pool), FairQueue)
+    assert pool.waiting() == 0

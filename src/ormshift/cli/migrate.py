@@ -92,8 +92,9 @@ class _Printer:
 
     def __call__(self, event: Event) -> None:
         self._track(event)
-        if self.as_json:
-            out.print(json.dumps(event.to_json(), default=str), markup=False, soft_wrap=True)
+        if self.as_json:  # one line per event, as is: no console rendering per line
+            out.file.write(json.dumps(event.to_json(), default=str) + "\n")
+            out.file.flush()  # a reader of the stream sees each event as it happens
             return
         data = event.data
         if event.kind == "run":

@@ -8,11 +8,10 @@ rewrites each statement's table names at execution). Any of these sends both pat
 through SQLAlchemy, so that reads and writes always see the same thing. A find also
 steps aside for listeners of the sessions it would otherwise make (`session_watched`).
 
-The two private SQLAlchemy reads the checks need are here and nowhere else:
-``Engine._should_log_info()`` (whether the engine logs statements, echo or the
-``sqlalchemy.engine`` logger at INFO) and ``Connection._echo`` (the same, decided when
-the connection was made). Both exist through SQLAlchemy 2.0; the guard tests
-(tests/integration/test_orm_fast_path_guard.py) fail if either stops meaning that.
+The two private SQLAlchemy reads the checks need (whether an engine or a connection
+logs its statements) come from `ormshift.orm.internals`, with every other one; the
+guard tests (tests/integration/test_orm_fast_path_guard.py) fail if either stops
+meaning that.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
+
+from ormshift.orm.internals import connection_echoes, engine_logs_statements
 
 __all__ = ["connection_watched", "engine_watched", "session_watched"]
 
@@ -62,7 +63,7 @@ def _hooked(dispatch: Any, dialect: Any, options: Any) -> bool:
 def engine_watched(engine: Engine) -> bool:
     """Someone could tell a statement on a new connection of ``engine`` (a connection's
     own listeners can only be added once it exists: the engine's say it all)."""
-    return bool(engine._should_log_info()) or _hooked(
+    return engine_logs_statements(engine) or _hooked(
         engine.dispatch, engine.dialect, engine.get_execution_options()
     )
 
@@ -70,7 +71,7 @@ def engine_watched(engine: Engine) -> bool:
 def connection_watched(connection: Connection) -> bool:
     """Someone could tell a statement on ``connection`` (its own listeners and options,
     which include its engine's)."""
-    return bool(connection._echo) or _hooked(
+    return connection_echoes(connection) or _hooked(
         connection.dispatch, connection.dialect, connection.get_execution_options()
     )
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm.exc import UnmappedColumnError
 
 from ormshift.orm.guard import engine_watched as watched
 from ormshift.orm.guard import session_watched
+from ormshift.orm.internals import adopt_loaded, bind_processors, path_registry, result_columns
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.options import FindOptions
 from ormshift.orm.write_cache import cursor_rows
@@ -109,7 +110,7 @@ def _make_plan(info: EntityInfo, stmt: Select[Any], dialect: Any) -> _Plan | Non
         return None
     keys: list[str] = []
     types: list[Any] = []
-    for _keyname, _name, objects, type_ in compiled._result_columns:
+    for _keyname, _name, objects, type_ in result_columns(compiled):
         col = objects[0] if objects else None
         if not isinstance(col, Column):
             return None
@@ -126,12 +127,13 @@ def _make_plan(info: EntityInfo, stmt: Select[Any], dialect: Any) -> _Plan | Non
         return None
     pk = tuple(keys.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key)
     identity = mapper.identity_key_from_primary_key((None,) * len(pk))
+    processors = bind_processors(compiled)
     binds = {
         name: proc
-        for name, proc in compiled._bind_processors.items()
+        for name, proc in processors.items()
         if not isinstance(proc, tuple)  # (a tuple: processors of a tuple's items)
     }
-    if len(binds) != len(compiled._bind_processors):
+    if len(binds) != len(processors):
         return None
     return _Plan(
         sql=compiled.string,
@@ -140,7 +142,7 @@ def _make_plan(info: EntityInfo, stmt: Select[Any], dialect: Any) -> _Plan | Non
         pk=pk,
         types=tuple(types),
         identity_class=identity[0],
-        load_path=mapper._path_registry,
+        load_path=path_registry(mapper),
         partial_pks=bool(mapper.allow_partial_pks),
         binds=binds,
     )
@@ -235,10 +237,7 @@ def _entities(
         if identity_key in seen:
             continue
         obj = new_instance()
-        state = instance_state(obj)
-        state.key = identity_key
-        state.identity_token = None
-        state.load_path = load_path
+        adopt_loaded(instance_state(obj), identity_key, load_path)
         instance_dict(obj).update(zip(keys, row, strict=True))
         seen[identity_key] = obj
         out.append(obj)

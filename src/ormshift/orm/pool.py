@@ -18,10 +18,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.util.queue import Empty, Full, QueueCommon
+
+from ormshift.orm.internals import Empty, Full, QueueCommon, pool_queue, use_queue_class
 
 __all__ = ["FairQueue", "FairQueuePool"]
 
@@ -114,9 +115,9 @@ class FairQueue(QueueCommon[T]):
 class FairQueuePool(QueuePool):
     """``QueuePool`` whose waiting threads are served in arrival order (`FairQueue`)."""
 
-    _queue_class: Any = FairQueue
-
     def waiting(self) -> int:
         """Threads waiting for a connection now."""
-        queue: Any = self._pool
-        return int(queue.waiting())
+        return int(pool_queue(self).waiting())
+
+
+use_queue_class(FairQueuePool, FairQueue)

@@ -35,9 +35,9 @@ from sqlalchemy.orm import (
     selectinload,
     with_loader_criteria,
 )
-from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from ormshift.orm.errors import FindOptionsError
+from ormshift.orm.internals import AbstractLoad
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
@@ -134,11 +134,11 @@ def _loaders(
     tree: Tree,
     opts: FindOptions,
     selects: Mapping[str, Any],
-    parent: _AbstractLoad | None,
+    parent: AbstractLoad | None,
     seen: set[type[Any]],
     where: Mapping[str, Any] | list[Any] | None = None,
-) -> list[_AbstractLoad]:
-    out: list[_AbstractLoad] = []
+) -> list[AbstractLoad]:
+    out: list[AbstractLoad] = []
     for key, sub in tree.items():
         attr = getattr(info.cls, key)
         target = info.target(key)
@@ -285,7 +285,7 @@ def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     return stmt
 
 
-def _load_only(info: EntityInfo, cols: list[str]) -> _AbstractLoad:
+def _load_only(info: EntityInfo, cols: list[str]) -> AbstractLoad:
     return load_only(*(getattr(info.cls, c) for c in cols))
 
 

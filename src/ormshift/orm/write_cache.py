@@ -52,6 +52,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from ormshift.orm.cache import _Uncacheable, _where
 from ormshift.orm.errors import OrmError
 from ormshift.orm.guard import connection_watched
+from ormshift.orm.internals import bind_processors, invalidate_pooled, result_columns
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import BINDS, Binds
@@ -243,9 +244,10 @@ def _direct(key: tuple[Any, ...], stmt: Any, dialect: Any) -> _Direct | None:
     if known is not _UNKNOWN:
         return known  # type: ignore[return-value]
     compiled = stmt.compile(dialect=dialect)
-    returned = [c[3] for c in compiled._result_columns]
+    columns = result_columns(compiled)
+    returned = [c[3] for c in columns]
     plain = (
-        all(_list_only(compiled.binds[name].type, dialect) for name in compiled._bind_processors)
+        all(_list_only(compiled.binds[name].type, dialect) for name in bind_processors(compiled))
         and not compiled.post_compile_params
         and not compiled.literal_execute_params
         and all(
@@ -265,7 +267,7 @@ def _direct(key: tuple[Any, ...], stmt: Any, dialect: Any) -> _Direct | None:
         binary = compiled.string
         for name in arrays:
             binary = binary.replace(f"%({name})s", f"%({name})b")
-        names = tuple(c[0] for c in compiled._result_columns)
+        names = tuple(c[0] for c in columns)
         found = _Direct(compiled, names, arrays, binary)
     with _LOCK:
         if len(_DIRECT) >= _LIMIT:
@@ -328,7 +330,7 @@ def cursor_rows(
         # as SQLAlchemy does: a connection the server dropped leaves the pool, and
         # those opened before it are replaced at their next checkout (a restart)
         if connection.dialect.is_disconnect(exc, dbapi, cursor):
-            connection.engine.pool._invalidate(connection.connection, exc)
+            invalidate_pooled(connection, exc)
             connection.invalidate(exc)
         raise
     finally:

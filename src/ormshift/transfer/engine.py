@@ -38,7 +38,7 @@ from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run
-from ormshift.transfer.plan import Plan, TablePlan, is_empty, source_tables_only
+from ormshift.transfer.plan import Plan, TablePlan, nonempty, source_tables_only
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, table_stats
 from ormshift.transfer.sources import PgReader, Reader, open_reader
@@ -192,12 +192,13 @@ def _check_empty(
 ) -> None:
     if truncate or append:
         return
-    for t in plan.tables:
-        if t.name not in started and not is_empty(target, t.schema, t.target):
-            raise PreflightError(
-                f"target table {t.target!r} already has rows; pass --truncate to empty it first "
-                "or --append to add to it"
-            )
+    fresh = [(t.schema, t.target) for t in plan.tables if t.name not in started]
+    full = nonempty(target, fresh)
+    if full:
+        raise PreflightError(
+            f"target table {full[0][1]!r} already has rows; pass --truncate to empty it first "
+            "or --append to add to it"
+        )
 
 
 def dry_run(source_url: str, target_url: str, options: MigrateOptions) -> Plan:
@@ -339,6 +340,8 @@ class _Run:
         self.splits: dict[str, list[Key]] = {}  # --workers: key-range cuts per table
         self.stop = threading.Event()
         self._events = threading.Lock()
+        #: tables with no ledger row in this run when it began (their ledger reads skipped)
+        self.unstarted: set[str] = set()
 
     def emit(self, kind: str, table: str | None = None, **data: Any) -> None:
         with self._events:
@@ -388,8 +391,11 @@ class _Run:
             if self.workers > 1:
                 self._parallel(plan, rejects)
             else:
-                for table in plan.tables:
+                for i, table in enumerate(plan.tables):
+                    after = plan.tables[i + 1] if i + 1 < len(plan.tables) else None
+                    self.reader.then(after, self._rows(after) if after else 0)
                     self._table(plan, table, rejects)
+                self.reader.then(None, 0)
             restored = constraints.restore(self.target, self.run_id)
             if restored:
                 self.emit("constraints", restored=restored)
@@ -453,6 +459,7 @@ class _Run:
                 plan.refuse_cycles()
             _check_empty(self.target, plan, set(), truncate=opts.truncate, append=opts.append)
             self.run_id = new_run_id()
+            self.unstarted = {t.name for t in plan.tables}
             return None
         planned = [t["table"] for t in run.plan.get("tables", [])]
         if planned != [t.name for t in plan.tables]:
@@ -477,13 +484,15 @@ class _Run:
         stored = run.options
         if not stored.get("defer_constraints") and not opts.defer_constraints:
             plan.refuse_cycles()
+        started = _started_tables(self.target, run)
         _check_empty(
             self.target,
             plan,
-            _started_tables(self.target, run),
+            started,
             truncate=bool(stored.get("truncate")),
             append=bool(stored.get("append")),
         )
+        self.unstarted = {t.name for t in plan.tables} - started
         return run
 
     def _report(
@@ -606,13 +615,17 @@ class _Run:
         self._table_done(table)
 
     def _table_start(self, table: TablePlan) -> None:
-        done = ledger.batches(self.target, self.run_id, keys=False)
-        read = sum(b.rows_read for b in done if b.table == table.name)
+        if table.name in self.unstarted:
+            read = 0
+        else:
+            done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
+            read = sum(b.rows_read for b in done)
         self.emit("table", table.name, estimated_rows=table.est_rows, read=read)
 
     def _table_done(self, table: TablePlan) -> None:
         sequences.advance(self.target, table)
-        stats = table_stats([table.name], ledger.batches(self.target, self.run_id, keys=False))[0]
+        done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
+        stats = table_stats([table.name], done)[0]
         data = stats.to_json()
         del data["table"]
         self.emit("table_done", table.name, **data)
@@ -641,7 +654,11 @@ class _Run:
     ) -> None:
         """Batches over one key range, continuing after its last ledger row."""
         part, start, limit = unit
-        last = ledger.last_batch(conn.target, self.run_id, table.name, part)
+        last = (
+            None
+            if table.name in self.unstarted
+            else ledger.last_batch(conn.target, self.run_id, table.name, part)
+        )
         if not table.key:
             if last is None:
                 self._wait(conn)

@@ -242,16 +242,23 @@ def _batch(row: Sequence[Any]) -> Batch:
 
 
 def batches(
-    conn: psycopg.Connection, run_id: str, *, live_only: bool = False, keys: bool = True
+    conn: psycopg.Connection,
+    run_id: str,
+    *,
+    live_only: bool = False,
+    keys: bool = True,
+    table: str | None = None,
 ) -> list[Batch]:
-    """The run's batches; ``keys=False``: for their counts only (``rejected_keys`` and
-    ``preexisting_keys`` left empty: a run with many rejects has many of them)."""
+    """The run's batches (of one ``table``, when given), by table and batch number;
+    ``keys=False``: for their counts only (``rejected_keys`` and ``preexisting_keys``
+    left empty: a run with many rejects has many of them)."""
     live = " and rolled_back_at is null" if live_only else ""
+    one = " and table_name = %s" if table is not None else ""
     columns = _BATCH_COLUMNS if keys else _COUNT_COLUMNS
     rows = conn.execute(
         f"select {columns} from ormshift.ledger"
-        f" where run_id = %s{live} order by table_name, batch_no",
-        [run_id],
+        f" where run_id = %s{live}{one} order by table_name, batch_no",
+        [run_id] if table is None else [run_id, table],
     ).fetchall()
     return [_batch(r) for r in rows]
 

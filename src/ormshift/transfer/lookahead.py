@@ -8,6 +8,11 @@ for batch N+1 in one message. The source starts producing the next batch while t
 target finishes, writes the ledger row and commits this one; without this the target
 sat idle at every batch boundary, waiting for the source's round trips.
 
+When the batch is the last of its table (fewer rows than asked for) and the run said
+which table comes next (`PgReader.then`), the ``COMMIT; BEGIN ...; COPY`` sent is the
+next table's first batch: with many small tables, each table's first rows are on their
+way while the target commits the table before it.
+
 The look-ahead is dropped (read to its end, its transaction closed) whenever the next
 batch asked for is not the one prepared: another table or range, a refused batch being
 bisected, or a pause of the run (`release`), so no source transaction stays open while
@@ -60,10 +65,13 @@ class Lookahead:
         limit: Key | None,
         take: int,
         target: psycopg.Connection,
+        *,
+        then: tuple[TablePlan, KeyDecoder, int] | None = None,
     ) -> Copied:
         """Stream the next ``take`` rows of ``table`` after ``lo`` (up to ``limit``) into
         the target's open transaction; ``read`` and ``last_key`` (read with ``keys``) say
-        what was sent."""
+        what was sent. ``then``: (table, its key decoder, rows) of the batch to prepare
+        when this one ends its table."""
         batch = _Batch(table.name, lo, limit, take, table.binary)
         if self.ahead != batch:
             self.release()
@@ -85,6 +93,11 @@ class Lookahead:
                 following = _Batch(table.name, last, limit, take, table.binary)
                 send(self.conn, f"commit; {BEGIN}; {self._text(table, following)}")
                 self.ahead = following
+            elif then is not None and limit is None:
+                nxt, _, size = then
+                first = _Batch(nxt.name, None, None, size, nxt.binary)
+                send(self.conn, f"commit; {BEGIN}; {self._text(nxt, first)}")
+                self.ahead = first
             else:
                 command(self.conn, "commit")
             self.open = False

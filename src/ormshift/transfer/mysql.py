@@ -280,6 +280,9 @@ class MySQLReader:
     def release(self) -> None:
         """Nothing is read ahead here: each batch is one query in its own transaction."""
 
+    def then(self, table: TablePlan | None, size: int) -> None:
+        """Nothing is read ahead here (see `release`)."""
+
     def close(self) -> None:
         self.conn.close()
         self.engine.dispose()

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.extract.database import reflect
 from ormshift.manifest import Table
 from ormshift.mapping import Mapping as MappingFile
@@ -39,7 +40,6 @@ select c.relname, c.reltuples::bigint, pg_table_size(c.oid)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = %s and c.relkind in ('r', 'p')
 """
-_SEQUENCES = "select pg_get_serial_sequence(%s, %s)"
 _LEDGER_SCHEMA = "ormshift"
 
 
@@ -260,9 +260,22 @@ def _sizes(conn: psycopg.Connection, schema: str) -> dict[str, tuple[int, int]]:
 
 
 def is_empty(conn: psycopg.Connection, schema: str, table: str) -> bool:
-    query = sql.SQL("select not exists (select 1 from {})").format(qualified(schema, table))
-    row = conn.execute(query).fetchone()
-    return bool(row and row[0])
+    return not nonempty(conn, [(schema, table)])
+
+
+def nonempty(conn: psycopg.Connection, tables: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Those of the (schema, table) pairs that hold a row, in one round trip."""
+    found: list[tuple[str, str]] = []
+    for start in range(0, len(tables), 500):  # a statement of bounded size
+        chunk = tables[start : start + 500]
+        query = sql.SQL(" union all ").join(
+            sql.SQL("select {i} where exists (select 1 from {t})").format(
+                i=sql.Literal(i), t=qualified(schema, table)
+            )
+            for i, (schema, table) in enumerate(chunk)
+        )
+        found += [chunk[int(r[0])] for r in conn.execute(query).fetchall()]
+    return found
 
 
 def _estimate(conn: psycopg.Connection, schema: str, table: str, tuples: int) -> int:
@@ -502,6 +515,7 @@ def plan_for_target(
     _check_conversions(target, src.values(), mapping, to, ttypes)
     warnings: list[str] = []
     plans: dict[str, TablePlan] = {}
+    owned = owned_sequences(target, target_schema)
     for name, table in src.items():
         outputs = map_outputs(table, mapping.table(name))
         binary = _check_columns(table, outputs, tgt[to[name]], ttypes)
@@ -519,7 +533,7 @@ def plan_for_target(
         seqs = tuple(
             SequenceRef(o.target, seq)
             for o in outputs
-            for seq in [_sequence(target, target_schema, to[name], o.target)]
+            for seq in [owned.get((to[name], o.target))]
             if seq is not None
         )
         plans[name] = TablePlan(
@@ -656,10 +670,10 @@ def _foreign_keys(conn: psycopg.Connection, schema: str) -> list[tuple[str, str,
     return [(r[0], r[1], r[2], r[3]) for r in conn.execute(_FOREIGN_KEYS, [schema]).fetchall()]
 
 
-def _sequence(conn: psycopg.Connection, schema: str, table: str, column: str) -> str | None:
-    rel = sql.SQL("{}").format(qualified(schema, table)).as_string(conn)
-    row = conn.execute(_SEQUENCES, [rel, column]).fetchone()
-    return str(row[0]) if row and row[0] else None
+def owned_sequences(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], str]:
+    """(table, column) -> the sequence it owns (as pg_get_serial_sequence names it), for
+    every such column of ``schema``."""
+    return {(o.table, o.column): o.qualified for o in catalog.owned_sequences(conn, schema)}
 
 
 def source_tables_only(plan: Plan, names: Sequence[str]) -> Plan:

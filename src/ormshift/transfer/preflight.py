@@ -38,9 +38,18 @@ def _regclass(conn: psycopg.Connection, schema: str, table: str) -> str:
     return qualified(schema, table).as_string(conn)
 
 
-def _allowed(conn: psycopg.Connection, rel: str, privilege: str) -> bool:
-    row = conn.execute("select has_table_privilege(%s, %s)", [rel, privilege]).fetchone()
-    return bool(row and row[0])
+def _denied(
+    conn: psycopg.Connection, rels: list[str], privileges: list[str]
+) -> set[tuple[str, str]]:
+    """The (relation, privilege) pairs the session's user lacks, in one round trip."""
+    if not rels:
+        return set()
+    rows = conn.execute(
+        "select r, p from unnest(%s::text[]) r cross join unnest(%s::text[]) p"
+        " where not has_table_privilege(r, p)",
+        [rels, privileges],
+    ).fetchall()
+    return {(str(r[0]), str(r[1])) for r in rows}
 
 
 def rights(
@@ -53,20 +62,23 @@ def rights(
     """Raise when the run lacks a right it needs; warnings for rights rollback needs."""
     warnings: list[str] = []
     user = target.info.user
-    for t in plan.tables:
-        rel = _regclass(target, t.schema, t.target)
-        needed = ["INSERT", "SELECT"] + (["TRUNCATE"] if truncate else [])
+    needed = ["INSERT", "SELECT"] + (["TRUNCATE"] if truncate else [])
+    rels = [_regclass(target, t.schema, t.target) for t in plan.tables]
+    denied = _denied(target, rels, [*needed, "DELETE"])
+    srcs = [_regclass(source, plan.schema, t.name) for t in plan.tables] if source else []
+    src_denied = _denied(source, srcs, ["SELECT"]) if source is not None else set()
+    for i, rel in enumerate(rels):
         for privilege in needed:
-            if not _allowed(target, rel, privilege):
+            if (rel, privilege) in denied:
                 raise PreflightError(
                     f"user {user!r} may not {privilege} on target table {rel}; grant it "
                     f"(GRANT {privilege} ON {rel} TO {user}) or run as the table's owner"
                 )
-        if not _allowed(target, rel, "DELETE"):
+        if (rel, "DELETE") in denied:
             warnings.append(f"user {user!r} may not DELETE on {rel}: a rollback would fail")
         if source is not None:
-            src = _regclass(source, plan.schema, t.name)
-            if not _allowed(source, src, "SELECT"):
+            src = srcs[i]
+            if (src, "SELECT") in src_denied:
                 raise PreflightError(
                     f"user {source.info.user!r} may not SELECT from source table {src}; grant "
                     "it or use a user who may"

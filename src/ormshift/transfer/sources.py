@@ -57,6 +57,11 @@ class Reader(Protocol):
 
     def release(self) -> None: ...
 
+    def then(self, table: TablePlan | None, size: int) -> None:
+        """The table whose first batch (``size`` rows from its start) the run asks for
+        once the current table is done, so it can be prepared meanwhile; None: none."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -65,13 +70,22 @@ class PgReader:
 
     Batches whose key can be read off the stream run through a `Lookahead` (the next
     batch's COPY already running on the source while the target commits this one);
-    others ask the source for their upper key first.
+    others ask the source for their upper key first. With `then`, the first batch of
+    the next table runs ahead too, while the target commits the last of this one.
     """
 
     def __init__(self, url: str) -> None:
         self.conn = connect(url)
         self._ahead: Lookahead | None = None
         self._refusing: set[str] = set()  # tables whose last batch refused rows
+        self._then: tuple[TablePlan, KeyDecoder, int] | None = None
+
+    def then(self, table: TablePlan | None, size: int) -> None:
+        keys = None if table is None else decoder(table, self.conn.info.encoding)
+        if table is None or keys is None or table.name in self._refusing:
+            self._then = None
+        else:
+            self._then = (table, keys, size)
 
     def plan(
         self,
@@ -142,7 +156,8 @@ class PgReader:
             self._ahead = Lookahead(self.conn, plan.schema)
         try:
             with target.transaction():
-                copied = self._ahead.copy(table, keys, lo, limit, size, target)
+                then = self._then if self._then and self._then[0].name != table.name else None
+                copied = self._ahead.copy(table, keys, lo, limit, size, target, then=then)
         except ROW_ERRORS as exc:
             return self._settled(plan, table, lo, size, target, limit, exc)
         if copied.read == 0 or copied.last_key is None:

@@ -1,0 +1,98 @@
+"""Every read or write of SQLAlchemy's private internals in ormshift, and nowhere else.
+
+ormshift uses SQLAlchemy's public API everywhere but here. The fast paths
+(`ormshift.orm.plain_find`, `ormshift.orm.write_cache`), their guard
+(`ormshift.orm.guard`) and the fair pool (`ormshift.orm.pool`) need a few things
+SQLAlchemy keeps private; each is one small function below, with what it relies on.
+The SQLAlchemy range pyproject.toml admits is the range these were read against
+(2.1.x); the tests that fail if one stops meaning what it says are named beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.state import InstanceState
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+from sqlalchemy.pool import Pool, QueuePool
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util.queue import Empty, Full, QueueCommon
+
+__all__ = [
+    "AbstractLoad",
+    "Empty",
+    "Full",
+    "QueueCommon",
+    "adopt_loaded",
+    "bind_processors",
+    "connection_echoes",
+    "engine_logs_statements",
+    "invalidate_pooled",
+    "path_registry",
+    "pool_queue",
+    "result_columns",
+    "use_queue_class",
+]
+
+#: the type of what ``joinedload()`` / ``selectinload()`` / ``load_only()`` return and
+#: chain on (``Load`` and the wildcard form share it); public functions return it
+AbstractLoad: TypeAlias = _AbstractLoad
+
+
+def engine_logs_statements(engine: Engine) -> bool:
+    """``Engine._should_log_info()``: the engine echoes, or the ``sqlalchemy.engine``
+    logger is at INFO (tests/integration/test_orm_fast_path_guard.py)."""
+    return bool(engine._should_log_info())
+
+
+def connection_echoes(connection: Connection) -> bool:
+    """``Connection._echo``: the same, decided when the connection was made
+    (tests/integration/test_orm_fast_path_guard.py)."""
+    return bool(connection._echo)
+
+
+def result_columns(compiled: SQLCompiler) -> list[tuple[str, str, tuple[Any, ...], Any]]:
+    """``SQLCompiler._result_columns``: per result column, in order, (key name, name,
+    the objects it renders, its type) — how SQLAlchemy's own result maps columns to
+    attributes (tests/integration/test_orm_plain_find.py compares its entities with the ORM's)."""
+    return list(compiled._result_columns)
+
+
+def bind_processors(compiled: SQLCompiler) -> dict[str, Any]:
+    """``SQLCompiler._bind_processors``: bind name -> the type's processor (a tuple for
+    the items of a tuple bind); a name absent needs no processing."""
+    return dict(compiled._bind_processors)
+
+
+def path_registry(mapper: Mapper[Any]) -> Any:
+    """``Mapper._path_registry``: the root load path the ORM stamps on loaded states."""
+    return mapper._path_registry
+
+
+def adopt_loaded(state: InstanceState[Any], identity_key: Any, load_path: Any) -> None:
+    """Make ``state`` what ``Query`` loading makes of a fresh row: persistent-to-be with
+    ``identity_key`` (``state.key``, no identity token) loaded along ``load_path``. The
+    caller fills its ``__dict__`` and adds it to a session's identity map."""
+    state.key = identity_key
+    state.identity_token = None
+    state.load_path = load_path
+
+
+def invalidate_pooled(connection: Connection, exc: BaseException) -> None:
+    """``Pool._invalidate``: what SQLAlchemy does on a disconnect error — the connection
+    leaves the pool and those checked out before it are replaced at next checkout."""
+    connection.engine.pool._invalidate(connection.connection, exc)
+
+
+def use_queue_class(pool_class: type[QueuePool], queue_class: type[QueueCommon[Any]]) -> None:
+    """Make ``pool_class`` keep its idle connections in ``queue_class``
+    (``QueuePool._queue_class``, the one hook SQLAlchemy has for it;
+    tests/unit/test_orm_pool.py checks the queue is used)."""
+    setattr(pool_class, "_queue_class", queue_class)  # noqa: B010 (private on purpose)
+
+
+def pool_queue(pool: Pool) -> Any:
+    """The queue of idle connections of a ``QueuePool`` (``QueuePool._pool``)."""
+    return pool._pool  # type: ignore[attr-defined]
