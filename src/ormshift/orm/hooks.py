@@ -1,0 +1,390 @@
+"""Where `ormshift.orm` calls entity listeners and subscribers: TypeORM's points.
+
+TypeORM's ``Broadcaster`` calls, for each event, the entity's listeners first (only
+when the entity is an instance of the class: a plain object of values has none), then
+every subscriber whose ``listen_to()`` is the class, a base of it, or nothing. The
+points, as TypeORM 1.1.1 has them:
+
+* ``save`` / ``remove`` / ``soft_remove`` / ``recover`` (the unit of work,
+  ``EntityPersistExecutor`` and ``SubjectExecutor``): each row the call names by key is
+  loaded first (``after_load`` on that loaded copy, the ``database_entity``); when
+  there is anything to write, a transaction of its own unless one is open (transaction
+  events), then every ``before_*`` event, the statements (with what the listeners
+  changed), the values the database made written back (a removed entity's key
+  cleared), every ``after_*`` event, the commit;
+* ``insert`` / ``upsert`` / ``update`` / ``delete`` / ``soft_delete`` / ``restore`` /
+  ``increment`` / ``decrement`` (TypeORM's query builders): ``before_insert`` /
+  ``after_insert`` with each value set as given, ``before_update`` / ``after_update``
+  with the values, ``before_remove`` ... with no entity; no transaction;
+* every find: ``after_load`` on every entity loaded, related entities first
+  (TypeORM's ``broadcastLoadEvent``);
+* ``DataSource.transaction`` and savepoints: the six transaction events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ormshift.orm.listeners import (
+    InsertEvent,
+    LoadEvent,
+    RemoveEvent,
+    TransactionEvent,
+    UpdateEvent,
+    listeners_of,
+)
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.writeback import Kind
+from ormshift.orm.writes import is_reference, restrict
+
+if TYPE_CHECKING:
+    from ormshift.orm.manager import EntityManager
+
+__all__ = [
+    "fire",
+    "loaded",
+    "query_event",
+    "remove",
+    "save",
+    "set_deleted",
+    "transaction_event",
+]
+
+
+def _allowed(subscriber: Any, cls: type[Any]) -> bool:
+    """TypeORM's ``isAllowedSubscriber``: no ``listen_to``, ``object``, the class or a
+    base of it."""
+    listen = getattr(subscriber, "listen_to", None)
+    target = listen() if callable(listen) else None
+    return (
+        target is None or target is object or (isinstance(target, type) and issubclass(cls, target))
+    )
+
+
+def fire(manager: EntityManager, event: str, cls: type[Any], entity: Any, payload: Any) -> None:
+    """``event`` for ``entity`` of ``cls``: its listeners, then the subscribers'."""
+    if entity is not None and isinstance(entity, cls):
+        for name in listeners_of(cls).get(event, ()):
+            getattr(entity, name)()
+    for subscriber in manager.subscribers:
+        method = getattr(subscriber, event, None)
+        if method is not None and _allowed(subscriber, cls):
+            method(payload)
+
+
+def transaction_event(manager: EntityManager, event: str) -> None:
+    """A transaction event (``before_transaction_start`` ...) to every subscriber."""
+    for subscriber in manager.subscribers:
+        method = getattr(subscriber, event, None)
+        if method is not None:
+            method(TransactionEvent(manager))
+
+
+def query_event(manager: EntityManager, event: str, cls: type[Any], values: Sequence[Any]) -> None:
+    """What TypeORM's query builders broadcast: ``event`` for each value set (an
+    insert's), or once with the values of an update, or with no entity."""
+    for value in values:
+        if event.endswith(("insert", "update")):
+            kind: Any = InsertEvent if event.endswith("insert") else UpdateEvent
+            fire(manager, event, cls, value, kind(manager, value, cls))
+        else:
+            fire(manager, event, cls, value, RemoveEvent(manager, value, cls))
+
+
+# ---------------------------------------------------------------------------- loads
+def loaded(manager: EntityManager, cls: type[Any], entities: Sequence[Any]) -> None:
+    """``after_load`` for ``entities`` of ``cls`` and what was loaded with them."""
+    _load(manager, cls, list(entities), ())
+
+
+def _load(
+    manager: EntityManager, cls: type[Any], entities: list[Any], path: tuple[int, ...]
+) -> None:
+    info = entity_info(cls)
+    names = listeners_of(cls).get("after_load", ())
+    subscribers = [
+        s for s in manager.subscribers if getattr(s, "after_load", None) and _allowed(s, cls)
+    ]
+    if not (info.relations or names or subscribers):
+        return
+    for key, rel in info.relations.items():
+        for entity in entities:
+            state = inspect(entity, raiseerr=False)
+            if state is None or id(entity) in path:
+                continue
+            value = state.dict.get(key)
+            if value is None:
+                continue
+            children = list(value) if rel.uselist else [value]
+            _load(manager, rel.mapper.class_, children, (*path, id(entity)))
+    for name in names:
+        for entity in entities:
+            if isinstance(entity, cls):
+                getattr(entity, name)()
+    for subscriber in subscribers:
+        for entity in entities:
+            subscriber.after_load(entity, LoadEvent(manager, entity, cls))
+
+
+# ------------------------------------------------------------------- units of work
+class _Unit:
+    """One save / remove / soft remove / recover: its session, and the transaction it
+    opens (with TypeORM's transaction events) when none is open."""
+
+    def __init__(self, manager: EntityManager, session: Session, own: bool) -> None:
+        self.outer = manager
+        self.own = own
+        self.started = False
+        self.manager = manager if not own else manager.bound(session)
+        self.session = session
+
+    def start(self) -> None:
+        if self.own and not self.started:
+            self.started = True
+            transaction_event(self.outer, "before_transaction_start")
+            transaction_event(self.manager, "after_transaction_start")
+
+
+@contextmanager
+def _unit(manager: EntityManager) -> Iterator[_Unit]:
+    """The unit's session; its transaction's events when it opens one (TypeORM's
+    ``before_transaction_commit`` / ``_rollback`` inside it, the ``after_`` ones and
+    ``before_transaction_start`` outside it, as a query runner's manager runs them)."""
+    unit: _Unit | None = None
+    try:
+        with manager._scope(atomic=True) as session:
+            unit = _Unit(manager, session, not manager.in_transaction)
+            try:
+                yield unit
+            except BaseException:
+                if unit.started:
+                    transaction_event(unit.manager, "before_transaction_rollback")
+                raise
+            if unit.started:
+                transaction_event(unit.manager, "before_transaction_commit")
+    except BaseException:
+        if unit is not None and unit.started:
+            transaction_event(manager, "after_transaction_rollback")
+        raise
+    if unit is not None and unit.started:
+        transaction_event(manager, "after_transaction_commit")
+
+
+def _database_copy(info: EntityInfo, persisted: Any) -> Any:
+    """A detached copy of ``persisted`` with the values its row has (before this save)."""
+    state = inspect(persisted)
+    copy = info.mapper.class_manager.new_instance()
+    for key in info.columns:
+        if key in state.committed_state:
+            value = state.committed_state[key]
+        elif key in state.dict:
+            value = state.dict[key]
+        else:
+            continue
+        if value is not None and type(value).__name__ == "symbol":
+            continue  # NO_VALUE: never loaded
+        set_committed_value(copy, key, value)
+    return copy
+
+
+def _changed(info: EntityInfo, persisted: Any) -> tuple[list[str], list[str]]:
+    attrs = inspect(persisted).attrs
+    columns = [
+        info.property_of(k)
+        for k in info.columns
+        if k not in info.primary and attrs[k].history.has_changes()
+    ]
+    relations = [k for k in info.owning_relations if attrs[k].history.has_changes()]
+    return columns, relations
+
+
+def _values(info: EntityInfo, obj: Any) -> dict[str, Any]:
+    given = inspect(obj).dict
+    return {k: given[k] for k in info.columns if k in given}
+
+
+def _carry(info: EntityInfo, obj: Any, persisted: Any, before: dict[str, Any], new: bool) -> None:
+    """What a listener changed on the caller's ``obj``, onto the session's copy."""
+    if obj is persisted:
+        return
+    never = info.no_insert if new else info.kept_on_save
+    for key, value in _values(info, obj).items():
+        if key in never:
+            continue
+        if key not in before or before[key] is not value:
+            setattr(persisted, key, value)
+
+
+def save(manager: EntityManager, items: list[Any]) -> None:
+    """TypeORM's ``save`` with listeners and subscribers (see the module)."""
+    from ormshift.orm.persist import after_flush, save_graph, write_persisted  # noqa: PLC0415
+
+    with _unit(manager) as unit:
+        session = unit.session
+        saved = save_graph(session, items)
+        plan: list[tuple[Any, Any, EntityInfo, Kind, Any]] = []
+        for obj, persisted in saved.pairs:
+            info = entity_info(type(persisted))
+            kind = saved.kind(persisted)
+            db = None
+            if kind != "insert":
+                db = _database_copy(info, persisted)
+                loaded(unit.manager, info.cls, [db])
+            plan.append((obj, persisted, info, kind, db))
+        if not any(kind != "nothing" for _, _, _, kind, _ in plan) and not saved.links:
+            return
+        unit.start()
+        snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
+        for obj, persisted, info, kind, db in plan:
+            if kind == "insert":
+                fire(
+                    unit.manager,
+                    "before_insert",
+                    info.cls,
+                    obj,
+                    InsertEvent(unit.manager, obj, info.cls),
+                )
+            elif kind == "update":
+                cols, rels = _changed(info, persisted)
+                fire(
+                    unit.manager,
+                    "before_update",
+                    info.cls,
+                    obj,
+                    UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
+                )
+        for (obj, persisted, info, kind, _), before in zip(plan, snapshots, strict=True):
+            _carry(info, obj, persisted, before, kind == "insert")
+        after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
+        for obj, persisted, info, kind, db in plan:
+            cols, rels = _changed(info, persisted) if kind == "update" else ([], [])
+            after.append((obj, info, kind, db, cols, rels))
+        session.flush()
+        after_flush(session, saved)
+        for obj, persisted in saved.pairs:
+            write_persisted(obj, persisted, kind=saved.kind(persisted))
+        for obj, info, kind, db, cols, rels in after:
+            if kind == "insert":
+                ident = {info.property_of(k): getattr(obj, k, None) for k in info.primary}
+                fire(
+                    unit.manager,
+                    "after_insert",
+                    info.cls,
+                    obj,
+                    InsertEvent(unit.manager, obj, info.cls, ident),
+                )
+            elif kind == "update":
+                fire(
+                    unit.manager,
+                    "after_update",
+                    info.cls,
+                    obj,
+                    UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
+                )
+
+
+def _row(session: Session, info: EntityInfo, obj: Any) -> Any:
+    """The row ``obj`` names by key, as a detached entity (None: no key, no row)."""
+    ident = [getattr(obj, k, None) for k in info.primary]
+    if any(v is None for v in ident):
+        return None
+    keys = list(info.columns)
+    cond = and_(*(info.columns[k] == v for k, v in zip(info.primary, ident, strict=True)))
+    row = (
+        session.connection()
+        .execute(select(*(info.columns[k] for k in keys)).where(restrict(info, cond)))
+        .first()
+    )
+    if row is None:
+        return None
+    copy = info.mapper.class_manager.new_instance()
+    for key, value in zip(keys, row, strict=True):
+        set_committed_value(copy, key, value)
+    return copy
+
+
+def _subjects(
+    session: Session, items: list[Any], cascade: str
+) -> list[tuple[Any, EntityInfo, Any]]:
+    """The entities a remove (soft remove, recover) writes, the given ones and along
+    relations cascading ``cascade``, in TypeORM's order, with their loaded rows."""
+    out: list[tuple[Any, EntityInfo, Any]] = []
+    seen: set[int] = set()
+
+    def walk(obj: Any) -> None:
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        info = entity_info(type(obj))
+        db = _row(session, info, obj)
+        if db is not None:
+            out.append((obj, info, db))
+        given = inspect(obj).dict
+        for key, rel in info.relations.items():
+            value = given.get(key)
+            if value is None or cascade not in info.cascades(key) or is_reference(info, obj, key):
+                continue
+            for child in list(value) if rel.uselist else [value]:
+                walk(child)
+
+    for obj in items:
+        walk(obj)
+    return out
+
+
+def _entity_id(info: EntityInfo, db: Any) -> Any:
+    ident = {info.property_of(k): getattr(db, k) for k in info.primary}
+    return next(iter(ident.values())) if len(ident) == 1 else ident
+
+
+def _removal(
+    manager: EntityManager,
+    items: list[Any],
+    cascade: str,
+    event: str,
+    work: Callable[[Session], None],
+) -> None:
+    with _unit(manager) as unit:
+        subjects = _subjects(unit.session, items, cascade)
+        for _, info, db in subjects:
+            loaded(unit.manager, info.cls, [db])
+        if not subjects:
+            work(unit.session)
+            return
+        unit.start()
+        for obj, info, db in subjects:
+            fire(
+                unit.manager,
+                f"before_{event}",
+                info.cls,
+                obj,
+                RemoveEvent(unit.manager, obj, info.cls, db, _entity_id(info, db)),
+            )
+        work(unit.session)
+        for obj, info, db in subjects:
+            fire(
+                unit.manager,
+                f"after_{event}",
+                info.cls,
+                obj,
+                RemoveEvent(unit.manager, obj, info.cls, db, _entity_id(info, db)),
+            )
+
+
+def remove(manager: EntityManager, items: list[Any]) -> None:
+    from ormshift.orm.persist import remove_graph  # noqa: PLC0415
+
+    _removal(manager, items, "remove", "remove", lambda s: remove_graph(s, items))
+
+
+def set_deleted(manager: EntityManager, items: list[Any], deleted: bool) -> None:
+    from ormshift.orm.persist import set_deleted_graph  # noqa: PLC0415
+
+    cascade, event = ("soft-remove", "soft_remove") if deleted else ("recover", "recover")
+    _removal(manager, items, cascade, event, lambda s: set_deleted_graph(s, items, deleted))
