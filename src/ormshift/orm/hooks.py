@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, inspect, select
+from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -141,7 +141,7 @@ class _Unit:
         self.outer = manager
         self.own = own
         self.started = False
-        self.manager = manager if not own else manager.bound(session)
+        self.manager = manager.bound(session)
         self.session = session
 
     def start(self) -> None:
@@ -228,14 +228,14 @@ def save(manager: EntityManager, items: list[Any]) -> None:
     with _unit(manager) as unit:
         session = unit.session
         saved = save_graph(session, items)
+        rows = _database_entities(unit.manager, session, [obj for obj, _ in saved.pairs])
         plan: list[tuple[Any, Any, EntityInfo, Kind, Any]] = []
         for obj, persisted in saved.pairs:
             info = entity_info(type(persisted))
             kind = saved.kind(persisted)
             db = None
             if kind != "insert":
-                db = _database_copy(info, persisted)
-                loaded(unit.manager, info.cls, [db])
+                db = rows.get(id(obj)) or _database_copy(info, persisted)
             plan.append((obj, persisted, info, kind, db))
         if not any(kind != "nothing" for _, _, _, kind, _ in plan) and not saved.links:
             return
@@ -271,7 +271,7 @@ def save(manager: EntityManager, items: list[Any]) -> None:
             write_persisted(obj, persisted, kind=saved.kind(persisted))
         for obj, info, kind, db, cols, rels in after:
             if kind == "insert":
-                ident = {info.property_of(k): getattr(obj, k, None) for k in info.primary}
+                ident = _entity_id(info, obj)
                 fire(
                     unit.manager,
                     "after_insert",
@@ -289,42 +289,63 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 )
 
 
-def _row(session: Session, info: EntityInfo, obj: Any) -> Any:
-    """The row ``obj`` names by key, as a detached entity (None: no key, no row)."""
-    ident = [getattr(obj, k, None) for k in info.primary]
-    if any(v is None for v in ident):
-        return None
-    keys = list(info.columns)
-    cond = and_(*(info.columns[k] == v for k, v in zip(info.primary, ident, strict=True)))
-    row = (
-        session.connection()
-        .execute(select(*(info.columns[k] for k in keys)).where(restrict(info, cond)))
-        .first()
-    )
-    if row is None:
-        return None
-    copy = info.mapper.class_manager.new_instance()
-    for key, value in zip(keys, row, strict=True):
-        set_committed_value(copy, key, value)
-    return copy
+def _key_of(info: EntityInfo, obj: Any) -> tuple[Any, ...] | None:
+    state = inspect(obj)
+    ident = tuple(state.dict.get(k) for k in info.primary)
+    return None if any(v is None for v in ident) else ident
+
+
+def _database_entities(manager: EntityManager, session: Session, objs: list[Any]) -> dict[int, Any]:
+    """TypeORM's ``SubjectDatabaseEntityLoader``: the rows ``objs`` name by key, one
+    query a class (``WHERE key IN (...)``, soft-deleted rows too), as detached entities,
+    each class's told ``after_load`` in the order the database returns them; by
+    ``id(obj)``."""
+    groups: dict[type[Any], list[tuple[Any, tuple[Any, ...]]]] = {}
+    for obj in objs:
+        info = entity_info(type(obj))
+        ident = _key_of(info, obj)
+        if ident is not None:
+            groups.setdefault(info.cls, []).append((obj, ident))
+    out: dict[int, Any] = {}
+    for cls, members in groups.items():
+        info = entity_info(cls)
+        keys = list(info.columns)
+        idents = list(dict.fromkeys(ident for _, ident in members))
+        cond = or_(
+            *(
+                and_(*(info.columns[k] == v for k, v in zip(info.primary, ident, strict=True)))
+                for ident in idents
+            )
+        )
+        stmt = select(*(info.columns[k] for k in keys)).where(restrict(info, cond))
+        found: dict[tuple[Any, ...], Any] = {}
+        for row in session.connection().execute(stmt):
+            copy = info.mapper.class_manager.new_instance()
+            for key, value in zip(keys, row, strict=True):
+                set_committed_value(copy, key, value)
+            found[tuple(getattr(copy, k) for k in info.primary)] = copy
+        loaded(manager, cls, list(found.values()))
+        for obj, ident in members:
+            if ident in found:
+                out[id(obj)] = found[ident]
+    return out
 
 
 def _subjects(
-    session: Session, items: list[Any], cascade: str
+    manager: EntityManager, session: Session, items: list[Any], cascade: str
 ) -> list[tuple[Any, EntityInfo, Any]]:
     """The entities a remove (soft remove, recover) writes, the given ones and along
-    relations cascading ``cascade``, in TypeORM's order, with their loaded rows."""
-    out: list[tuple[Any, EntityInfo, Any]] = []
+    relations cascading ``cascade``, in TypeORM's order, with their loaded rows (those
+    with none are not written)."""
+    walked: list[Any] = []
     seen: set[int] = set()
 
     def walk(obj: Any) -> None:
         if id(obj) in seen:
             return
         seen.add(id(obj))
+        walked.append(obj)
         info = entity_info(type(obj))
-        db = _row(session, info, obj)
-        if db is not None:
-            out.append((obj, info, db))
         given = inspect(obj).dict
         for key, rel in info.relations.items():
             value = given.get(key)
@@ -335,11 +356,13 @@ def _subjects(
 
     for obj in items:
         walk(obj)
-    return out
+    rows = _database_entities(manager, session, walked)
+    return [(obj, entity_info(type(obj)), rows[id(obj)]) for obj in walked if id(obj) in rows]
 
 
-def _entity_id(info: EntityInfo, db: Any) -> Any:
-    ident = {info.property_of(k): getattr(db, k) for k in info.primary}
+def _entity_id(info: EntityInfo, entity: Any) -> Any:
+    """TypeORM's ``getEntityIdMixedMap``: the key's value, or a map of a composite key."""
+    ident = {info.property_of(k): getattr(entity, k, None) for k in info.primary}
     return next(iter(ident.values())) if len(ident) == 1 else ident
 
 
@@ -351,9 +374,7 @@ def _removal(
     work: Callable[[Session], None],
 ) -> None:
     with _unit(manager) as unit:
-        subjects = _subjects(unit.session, items, cascade)
-        for _, info, db in subjects:
-            loaded(unit.manager, info.cls, [db])
+        subjects = _subjects(unit.manager, unit.session, items, cascade)
         if not subjects:
             work(unit.session)
             return

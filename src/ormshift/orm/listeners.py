@@ -120,7 +120,7 @@ class InsertEvent:
     manager: Any
     entity: Any
     target: type[Any]
-    entity_id: dict[str, Any] | None = None
+    entity_id: Any = None
 
 
 @dataclass

@@ -144,9 +144,18 @@ class EntityManager:
         return self._session is not None
 
     def bound(self, session: Session) -> EntityManager:
-        """A manager working in ``session`` (a unit of work's own transaction)."""
+        """A manager on ``session``'s connection and transaction with a session of its
+        own (TypeORM's query runner manager, as events get it): what a listener does
+        with it does not flush the unit of work's pending changes early."""
+        # joins the connection's transaction (or savepoint) without one of its own
+        sibling = Session(
+            bind=session.connection(),
+            autoflush=False,
+            expire_on_commit=False,
+            join_transaction_mode="rollback_only",
+        )
         return EntityManager(
-            self._sessions, session, self._on_pool_timeout, self._autocommit, self.subscribers
+            self._sessions, sibling, self._on_pool_timeout, self._autocommit, self.subscribers
         )
 
     @contextmanager
@@ -592,8 +601,6 @@ class EntityManager:
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
         what = f"upsert into {info.name}"
-        sets = self._query_event("before_insert", info, values)
-        rows = self._rows(info, values, what)
         # TypeORM overwrites the columns the values set (inserted or not), less those
         # it never updates; the discriminator is not among them
         items = values if isinstance(values, list | tuple) else [values]
@@ -607,6 +614,9 @@ class EntityManager:
         ):
             given.discard(info.columns[info.version].key)
         skip = skip_update_if_no_values_changed
+        # TypeORM picks the columns to overwrite before its subscribers see the values
+        sets = self._query_event("before_insert", info, values)
+        rows = self._rows(info, values, what)
 
         def build() -> Any:
             stmt = pg_insert(info.table)

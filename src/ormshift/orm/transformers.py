@@ -37,6 +37,7 @@ __all__ = [
     "apply_from",
     "apply_to",
     "has_transformers",
+    "pattern_type",
     "transformers_of",
 ]
 
@@ -79,12 +80,9 @@ class Transformed(TypeDecorator[Any]):
                     f"{transformer!r} is not a value transformer: give an object with "
                     "to_database(value) and from_database(value)"
                 )
-        self.impl = impl() if isinstance(impl, type) else impl  # type: ignore[assignment]
         super().__init__()
+        self.impl = impl() if isinstance(impl, type) else impl  # type: ignore[assignment]
         self.transformers: tuple[ValueTransformer, ...] = tuple(transformers)
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        return self.impl_instance.dialect_impl(dialect)
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         return apply_to(self.transformers, value)
@@ -114,6 +112,13 @@ def transformers_of(column: Any) -> tuple[ValueTransformer, ...]:
     """The transformers of a mapped column (none: ``()``)."""
     col_type = getattr(column, "type", None)
     return col_type.transformers if isinstance(col_type, Transformed) else ()
+
+
+def pattern_type(column: Any, default: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The type a ``Like`` pattern on ``column`` binds as: the column's own when it has
+    transformers (TypeORM transforms the pattern too), else ``default``."""
+    col_type = getattr(column, "type", None)
+    return col_type if isinstance(col_type, Transformed) else default
 
 
 def has_transformers(cls: type[Any]) -> bool:
