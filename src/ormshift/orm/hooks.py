@@ -67,15 +67,20 @@ def _allowed(subscriber: Any, cls: type[Any]) -> bool:
     )
 
 
-def fire(manager: EntityManager, event: str, cls: type[Any], entity: Any, payload: Any) -> None:
-    """``event`` for ``entity`` of ``cls``: its listeners, then the subscribers'."""
+def fire(manager: EntityManager, event: str, cls: type[Any], entity: Any, payload: Any) -> int:
+    """``event`` for ``entity`` of ``cls``: its listeners, then the subscribers'; how
+    many were called."""
+    called = 0
     if entity is not None and isinstance(entity, cls):
         for name in listeners_of(cls).get(event, ()):
             getattr(entity, name)()
+            called += 1
     for subscriber in manager.subscribers:
         method = getattr(subscriber, event, None)
         if method is not None and _allowed(subscriber, cls):
             method(payload)
+            called += 1
+    return called
 
 
 def transaction_event(manager: EntityManager, event: str) -> None:
@@ -194,14 +199,28 @@ def _database_copy(info: EntityInfo, persisted: Any) -> Any:
 
 
 def _changed(info: EntityInfo, persisted: Any) -> tuple[list[str], list[str]]:
+    """TypeORM's ``diffColumns`` and ``diffRelations`` of an update: the properties
+    whose values change, and the relations whose join columns do (a join column with
+    no property of its own, ``info["relation"]``, counts for its relation only)."""
     attrs = inspect(persisted).attrs
-    columns = [
-        info.property_of(k)
-        for k in info.columns
-        if k not in info.primary and attrs[k].history.has_changes()
+    joins = {k: c.info.get("relation") for k, c in info.columns.items()}
+    changed = {k for k in info.columns if attrs[k].history.has_changes()}
+    columns = [info.property_of(k) for k in info.columns if k in changed and not joins[k]]
+    relations = [
+        r
+        for r in info.owning_relations
+        if attrs[r].history.has_changes() or any(joins[k] == r for k in changed)
     ]
-    relations = [k for k in info.owning_relations if attrs[k].history.has_changes()]
     return columns, relations
+
+
+def _recomputed(
+    before: tuple[list[str], list[str]], now: tuple[list[str], list[str]]
+) -> tuple[list[str], list[str]]:
+    """What TypeORM's recompute after the before-events leaves in the lists: new
+    columns appended, every changed relation appended again (it does not check)."""
+    columns = before[0] + [c for c in now[0] if c not in before[0]]
+    return columns, before[1] + now[1]
 
 
 def _values(info: EntityInfo, obj: Any) -> dict[str, Any]:
@@ -241,9 +260,11 @@ def save(manager: EntityManager, items: list[Any]) -> None:
             return
         unit.start()
         snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
+        called = 0
+        diffs: dict[int, tuple[list[str], list[str]]] = {}
         for obj, persisted, info, kind, db in plan:
             if kind == "insert":
-                fire(
+                called += fire(
                     unit.manager,
                     "before_insert",
                     info.cls,
@@ -251,8 +272,8 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                     InsertEvent(unit.manager, obj, info.cls),
                 )
             elif kind == "update":
-                cols, rels = _changed(info, persisted)
-                fire(
+                cols, rels = diffs[id(persisted)] = _changed(info, persisted)
+                called += fire(
                     unit.manager,
                     "before_update",
                     info.cls,
@@ -263,7 +284,10 @@ def save(manager: EntityManager, items: list[Any]) -> None:
             _carry(info, obj, persisted, before, kind == "insert")
         after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
         for obj, persisted, info, kind, db in plan:
-            cols, rels = _changed(info, persisted) if kind == "update" else ([], [])
+            cols, rels = [], []
+            if kind == "update":
+                first = diffs[id(persisted)]
+                cols, rels = _recomputed(first, _changed(info, persisted)) if called else first
             after.append((obj, info, kind, db, cols, rels))
         session.flush()
         after_flush(session, saved)

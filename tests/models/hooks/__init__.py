@@ -5,9 +5,6 @@ from .account import Account
 from .base import Base
 from .entry import Entry
 from .event_log import EventLog
-from .subscribers import AccountSubscriber, EventLogSubscriber
-
-#: the DataSource's subscribers, in TypeORM's order (that of their @EventSubscriber)
-SUBSCRIBERS = [AccountSubscriber(), EventLogSubscriber()]
+from .subscribers import SUBSCRIBERS
 
 __all__ = ["SUBSCRIBERS", "Account", "Base", "Entry", "EventLog"]

@@ -34,7 +34,7 @@ class Entry(Base):
     label: Mapped[str] = mapped_column(Transformed(String(80), UpperTransformer()))
     amount: Mapped[int] = mapped_column(Integer(), server_default=text("'0'"))
     summary: Mapped[str | None] = mapped_column(String(80))
-    accountId: Mapped[str | None] = mapped_column(String(40))
+    accountId: Mapped[str | None] = mapped_column(String(40), info={"relation": "account"})
 
     account: Mapped[Account | None] = relationship(
         back_populates="entries",

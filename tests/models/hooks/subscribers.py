@@ -145,3 +145,7 @@ class EventLogSubscriber(EntitySubscriber):
 
     def after_transaction_rollback(self, event: TransactionEvent) -> None:
         _log(event.manager, "afterTransactionRollback", None, None)
+
+
+#: the DataSource's subscribers, in TypeORM's order (that of their @EventSubscriber)
+SUBSCRIBERS = [AccountSubscriber(), EventLogSubscriber()]
