@@ -262,7 +262,8 @@ def save(manager: EntityManager, items: list[Any]) -> None:
         snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
         called = 0
         diffs: dict[int, tuple[list[str], list[str]]] = {}
-        for obj, persisted, info, kind, db in plan:
+        # TypeORM's broadcastBeforeEventsForAll: every insert's, then every update's
+        for obj, persisted, info, kind, db in _by_kind(plan):
             if kind == "insert":
                 called += fire(
                     unit.manager,
@@ -293,7 +294,7 @@ def save(manager: EntityManager, items: list[Any]) -> None:
         after_flush(session, saved)
         for obj, persisted in saved.pairs:
             write_persisted(obj, persisted, kind=saved.kind(persisted))
-        for obj, info, kind, db, cols, rels in after:
+        for obj, info, kind, db, cols, rels in sorted(after, key=lambda a: a[2] != "insert"):
             if kind == "insert":
                 ident = _entity_id(info, obj)
                 fire(
@@ -311,6 +312,11 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                     obj,
                     UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
                 )
+
+
+def _by_kind(plan: list[Any]) -> list[Any]:
+    """The plan's inserts, then its updates (each in the plan's order)."""
+    return [p for p in plan if p[3] == "insert"] + [p for p in plan if p[3] == "update"]
 
 
 def _key_of(info: EntityInfo, obj: Any) -> tuple[Any, ...] | None:
@@ -359,8 +365,8 @@ def _subjects(
     manager: EntityManager, session: Session, items: list[Any], cascade: str
 ) -> list[tuple[Any, EntityInfo, Any]]:
     """The entities a remove (soft remove, recover) writes, the given ones and along
-    relations cascading ``cascade``, in TypeORM's order, with their loaded rows (those
-    with none are not written)."""
+    relations cascading ``cascade``, in TypeORM's order, with their loaded rows (a soft
+    remove or recover leaves out those with none; a remove does not)."""
     walked: list[Any] = []
     seen: set[int] = set()
 
@@ -381,6 +387,8 @@ def _subjects(
     for obj in items:
         walk(obj)
     rows = _database_entities(manager, session, walked)
+    if cascade == "remove":  # TypeORM removes what it is given, found or not
+        return [(obj, entity_info(type(obj)), rows.get(id(obj))) for obj in walked]
     return [(obj, entity_info(type(obj)), rows[id(obj)]) for obj in walked if id(obj) in rows]
 
 
@@ -403,23 +411,16 @@ def _removal(
             work(unit.session)
             return
         unit.start()
-        for obj, info, db in subjects:
-            fire(
-                unit.manager,
-                f"before_{event}",
-                info.cls,
-                obj,
-                RemoveEvent(unit.manager, obj, info.cls, db, _entity_id(info, db)),
-            )
+        # TypeORM's entityId: the loaded row's key, else the one given (kept from before
+        # a remove clears it)
+        ids = [_entity_id(info, obj if db is None else db) for obj, info, db in subjects]
+        for (obj, info, db), ident in zip(subjects, ids, strict=True):
+            payload = RemoveEvent(unit.manager, obj, info.cls, db, ident)
+            fire(unit.manager, f"before_{event}", info.cls, obj, payload)
         work(unit.session)
-        for obj, info, db in subjects:
-            fire(
-                unit.manager,
-                f"after_{event}",
-                info.cls,
-                obj,
-                RemoveEvent(unit.manager, obj, info.cls, db, _entity_id(info, db)),
-            )
+        for (obj, info, db), ident in zip(subjects, ids, strict=True):
+            payload = RemoveEvent(unit.manager, obj, info.cls, db, ident)
+            fire(unit.manager, f"after_{event}", info.cls, obj, payload)
 
 
 def remove(manager: EntityManager, items: list[Any]) -> None:
