@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import LoaderCallableStatus, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.listeners import (
@@ -192,8 +192,8 @@ def _database_copy(info: EntityInfo, persisted: Any) -> Any:
             value = state.dict[key]
         else:
             continue
-        if value is not None and type(value).__name__ == "symbol":
-            continue  # NO_VALUE: never loaded
+        if value is LoaderCallableStatus.NO_VALUE:
+            continue  # never loaded
         set_committed_value(copy, key, value)
     return copy
 
