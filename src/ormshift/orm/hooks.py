@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, inspect, or_, select
-from sqlalchemy.orm import LoaderCallableStatus, Session
+from sqlalchemy.orm import ONETOMANY, LoaderCallableStatus, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.listeners import (
@@ -256,7 +256,9 @@ def save(manager: EntityManager, items: list[Any]) -> None:
             if kind != "insert":
                 db = rows.get(id(obj)) or _database_copy(info, persisted)
             plan.append((obj, persisted, info, kind, db))
-        if not any(kind != "nothing" for _, _, _, kind, _ in plan) and not saved.links:
+        unlinked = _unlinked(saved.pairs)
+        idle = not any(kind != "nothing" for _, _, _, kind, _ in plan)
+        if idle and not saved.links and not unlinked:
             return
         unit.start()
         snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
@@ -281,6 +283,10 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                     obj,
                     UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
                 )
+        for cls in unlinked:
+            called += fire(
+                unit.manager, "before_update", cls, None, UpdateEvent(unit.manager, None, cls)
+            )
         for (obj, persisted, info, kind, _), before in zip(plan, snapshots, strict=True):
             _carry(info, obj, persisted, before, kind == "insert")
         after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
@@ -312,6 +318,29 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                     obj,
                     UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
                 )
+        for cls in unlinked:
+            fire(unit.manager, "after_update", cls, None, UpdateEvent(unit.manager, None, cls))
+
+
+def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
+    """The classes of the rows a save changes without being given them: members taken
+    out of a saved one-to-many collection (their foreign key cleared by the flush), in
+    key order. TypeORM makes each an update with no entity (its OneToManySubjectBuilder):
+    their update events carry no entity, no database entity and no changed columns."""
+    written = {id(persisted) for _, persisted in pairs}
+    found: dict[int, Any] = {}
+    for _, persisted in pairs:
+        info = entity_info(type(persisted))
+        attrs = inspect(persisted).attrs
+        for key, rel in info.relations.items():
+            if rel.direction is not ONETOMANY:
+                continue
+            for member in attrs[key].history.deleted:
+                state = inspect(member)
+                if state.persistent and id(member) not in written:
+                    found[id(member)] = member
+    members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
+    return [type(o) for o in members]
 
 
 def _by_kind(plan: list[Any]) -> list[Any]:

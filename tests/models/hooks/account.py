@@ -56,7 +56,7 @@ class Account(Base):
         back_populates="account",
         foreign_keys="[Entry.accountId]",
         passive_deletes=True,
-        info={"cascade": ()},
+        info={"cascade": ("insert", "update")},
     )
 
     #: not a column: what the after-load listener computes

@@ -53,7 +53,8 @@ export class Account {
     @DeleteDateColumn({ type: "timestamptz", nullable: true })
     deletedAt: Date | null
 
-    @OneToMany(() => Entry, (entry) => entry.account)
+    // cascades: a saved account's new and changed entries are saved with it
+    @OneToMany(() => Entry, (entry) => entry.account, { cascade: ["insert", "update"] })
     entries: Entry[]
 
     // not a column: what the after-load listener computes
