@@ -1,12 +1,12 @@
 "use strict";
-// ormshift extractor: prints the manifest (format_version 1) of a compiled TypeORM
+// ormshift extractor: prints the manifest (format_version 2) of a compiled TypeORM
 // project, built by TypeORM's own metadata builder. Usage (ormshift calls this):
 //   node extract.js --project DIR --root-dir SRC --out-dir BUILD
 //                   (--data-source FILE.js | --entity FILE.js ...)
 const { buildDataSource, loadReflectMetadata, readArgs, fail, typeormVersion } = require("./lib/load");
 const { mergeTables } = require("./lib/merge");
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const TABLE_KIND = {
   regular: "regular",
   closure: "regular",
@@ -202,6 +202,35 @@ function columnRole(c) {
   return undefined;
 }
 
+// each transformer's class name ("" for an object literal), in TypeORM's order
+function transformerNames(transformer) {
+  if (!transformer) return [];
+  const list = Array.isArray(transformer) ? transformer : [transformer];
+  return list.map((t) => {
+    const name = t && t.constructor ? t.constructor.name : "";
+    return name === "Object" ? "" : name || "";
+  });
+}
+
+// what a subscriber class handles: TypeORM's method names it defines
+const SUBSCRIBER_EVENTS = [
+  "afterLoad", "beforeInsert", "afterInsert", "beforeUpdate", "afterUpdate", "beforeRemove", "afterRemove",
+  "beforeSoftRemove", "afterSoftRemove", "beforeRecover", "afterRecover", "beforeQuery", "afterQuery",
+  "beforeTransactionStart", "afterTransactionStart", "beforeTransactionCommit", "afterTransactionCommit",
+  "beforeTransactionRollback", "afterTransactionRollback",
+];
+
+function subscriber(s, ctx) {
+  let listenTo;
+  if (typeof s.listenTo === "function") {
+    const target = s.listenTo();
+    if (target && target !== Object) listenTo = typeof target === "function" ? target.name : String(target);
+  }
+  const name = s.constructor && s.constructor.name ? s.constructor.name : "";
+  ctx.warn("*", name, "subscriber", "a subscriber runs TypeScript business logic; port it by hand");
+  return compact({ name, listen_to: listenTo, events: SUBSCRIBER_EVENTS.filter((e) => typeof s[e] === "function") });
+}
+
 function entityColumn(c, metadata, ctx) {
   if (c.transformer) {
     ctx.warn(metadata.name, c.propertyPath, "transformer",
@@ -222,6 +251,7 @@ function entityColumn(c, metadata, ctx) {
     nullable: c.isNullable,
     has_transformer: Boolean(c.transformer),
     relation_property: c.relationMetadata ? c.relationMetadata.propertyPath : undefined,
+    transformers: transformerNames(c.transformer),
   };
   const out = compact(entry);
   if (!c.isSelect) out.select = false;
@@ -317,6 +347,8 @@ function buildEntity(metadata, ctx) {
     inheritance,
     tree,
     order_by: orderBy,
+    // inherited listeners too (TypeORM calls them), in the order it calls them
+    listeners: (metadata.ownListeners || []).map((l) => ({ type: l.type, method: l.propertyName })),
   });
 }
 
@@ -365,6 +397,7 @@ async function main() {
   }
   const merged = mergeTables(tables, (table, message) => ctx.warn(table, null, "shared-table", message));
   const entities = ds.entityMetadatas.map((m) => buildEntity(m, ctx));
+  const subscribers = ds.subscribers || [];
   const strategy = ds.namingStrategy && ds.namingStrategy.constructor ? ds.namingStrategy.constructor.name : undefined;
   const manifest = compact({
     format_version: FORMAT_VERSION,
@@ -380,6 +413,7 @@ async function main() {
     extensions: extensions(ds),
     default_schema: ds.options.schema && ds.options.schema !== "public" ? ds.options.schema : undefined,
     warnings,
+    subscribers: subscribers.map((s) => subscriber(s, ctx)),
   });
   process.stdout.write(JSON.stringify(manifest) + "\n");
 }

@@ -130,7 +130,7 @@ async function main() {
   if (at < 0 || at + 1 >= argv.length) throw new BridgeError("usage", "--input FILE is required");
   const request = JSON.parse(fs.readFileSync(argv[at + 1], "utf8"));
   loadReflectMetadata(args);
-  const { typeorm, ds } = await buildDataSource(args, { url: args.url });
+  const { typeorm, ds } = await buildDataSource(args, { url: args.url, subscribers: [] });
   await ds.initialize();
   try {
     const saved = [];

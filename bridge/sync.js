@@ -8,7 +8,8 @@ const { buildDataSource, loadReflectMetadata, readArgs, fail } = require("./lib/
 async function main() {
   const args = readArgs(process.argv.slice(2));
   loadReflectMetadata(args);
-  const { ds } = await buildDataSource(args, { url: args.url });
+  // the app's subscribers would hear the schema being made: they are not loaded
+  const { ds } = await buildDataSource(args, { url: args.url, subscribers: [] });
   await ds.initialize();
   try {
     // tables TypeORM cannot create itself, made beforehand by the caller: left alone

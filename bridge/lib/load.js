@@ -226,7 +226,12 @@ async function collectProject(args) {
     const entities = Array.isArray(ds.options.entities)
       ? ds.options.entities.map((e) => remapGlob(e, mapping))
       : Object.values(ds.options.entities || {});
-    return { typeorm, entities, options: ds.options };
+    // subscribers run in the sidecar as in the user's app (string entries are globs
+    // of TypeScript sources, as entities' are)
+    const subscribers = Array.isArray(ds.options.subscribers)
+      ? ds.options.subscribers.map((e) => remapGlob(e, mapping))
+      : Object.values(ds.options.subscribers || {});
+    return { typeorm, entities, options: { ...ds.options, subscribers } };
   }
   const seen = new Set();
   const entities = [];
@@ -279,7 +284,6 @@ async function buildDataSource(args, extra) {
     logging: false,
   };
   delete dsOptions.migrations;
-  delete dsOptions.subscribers;
   const ds = new typeorm.DataSource(dsOptions);
   try {
     if (!ds.driver) ds.driver = await createDriver(ds);

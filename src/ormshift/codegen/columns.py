@@ -67,14 +67,23 @@ def _autoincrement(col: Column, table: Table) -> Expr | None:
     return None
 
 
-def _notes(col: Column, ctype: ColumnType, prop: EntityColumn | None) -> list[str]:
+def _notes(
+    col: Column, ctype: ColumnType, prop: EntityColumn | None, transformers: tuple[str, ...]
+) -> list[str]:
     notes: list[str] = []
     if not ctype.exact:
         notes.append(
             f"column {col.name!r} has type {col.type!r}, which SQLAlchemy does not know; "
             "it is created verbatim and read as the driver returns it"
         )
-    if prop is not None and prop.has_transformer:
+    if transformers:
+        assert prop is not None
+        notes.append(
+            f"property {prop.property_path!r} has TypeORM value transformers "
+            f"({', '.join(transformers)}): fill in their classes in transformers.py "
+            "(they raise until you do)"
+        )
+    elif prop is not None and prop.has_transformer:
         notes.append(
             f"property {prop.property_path!r} has a TypeORM value transformer; it runs in "
             "TypeScript and is not carried over: values are read and written as stored"
@@ -119,6 +128,10 @@ def _behaviour(
     if not prop.embedded_path and "." not in prop.property_path and attribute != prop.property_path:
         # renamed (it would shadow a name the module uses): ormshift.orm takes both
         info.append(f'"property": {py_str(prop.property_path)}')
+    if prop.relation_property and prop.property_path.startswith(prop.relation_property + "."):
+        # a join column with no property of its own: TypeORM reports its changes as
+        # the relation's (an update event's updated relations)
+        info.append(f'"relation": {py_str(prop.relation_property)}')
     if prop.enum_numbers:  # a numeric TypeScript enum: TypeORM reads these as numbers
         numbers = ", ".join(py_str(n) for n in prop.enum_numbers)
         comma = "," if len(prop.enum_numbers) == 1 else ""
@@ -137,6 +150,7 @@ def render_column(
     attribute: str | None,
     prop: EntityColumn | None = None,
     owners: tuple[str, ...] = (),
+    transformers: tuple[str, ...] = (),
 ) -> RenderedColumn:
     """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``."""
     annotations = imports if attribute is not None else None
@@ -146,7 +160,12 @@ def render_column(
     args: list[Expr | tuple[str, Expr]] = []
     if attribute is None or attribute != col.name:
         args.append(py_str(col.name))
-    args.append(ctype.sa_type)
+    if transformers and attribute is not None:
+        imports.add("ormshift.orm", "Transformed")
+        imports.add(".transformers", *transformers)
+        args.append(Call("Transformed", (ctype.sa_type, *(f"{n}()" for n in transformers))))
+    else:
+        args.append(ctype.sa_type)
     after: list[str] = []
     default = col.default if col.generation != "increment" else None
     if serial_outside_pk(col, table):
@@ -182,5 +201,5 @@ def render_column(
     else:
         imports.add("sqlalchemy.orm", "Mapped", "mapped_column")
     func = "mapped_column" if attribute is not None else "Column"
-    notes = tuple(_notes(col, ctype, prop))
+    notes = tuple(_notes(col, ctype, prop, transformers if attribute is not None else ()))
     return RenderedColumn(Call(func, tuple(args)), python, notes, tuple(after))

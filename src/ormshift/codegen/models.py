@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ormshift.codegen.columns import render_column
 from ormshift.codegen.constraints import exclusion_ddl, table_items
+from ormshift.codegen.hooks import listener_lines, transformer_names
 from ormshift.codegen.naming import doc_text, py_str
 from ormshift.codegen.plan import ModelPlan, Plan, sti_descendants, sti_parent
 from ormshift.codegen.relations import render_relation
@@ -145,6 +146,7 @@ def _class_lines(
                 attribute=model.columns[col.name],
                 prop=prop,
                 owners=owned or (),
+                transformers=transformer_names(entity, prop) if prop is not None else (),
             )
             after_create += rendered.after_create
             for note in rendered.notes:
@@ -188,6 +190,8 @@ def _class_lines(
         body += render(Seq(tuple(args), "{}"), 1, "__mapper_args__ = ")
     while body and body[-1] == "":
         body.pop()
+    taken = set(model.columns.values()) | {r.property_name for r in model.relations}
+    body += listener_lines(plan, model, imports, taken)
     return lines + body
 
 

@@ -18,6 +18,7 @@ from ormshift.codegen.bookkeeping import CONSTANT as BOOKKEEPING_CONSTANT
 from ormshift.codegen.bookkeeping import render_bookkeeping
 from ormshift.codegen.bookkeeping import rows as bookkeeping_rows
 from ormshift.codegen.columns import serial_outside_pk
+from ormshift.codegen.hooks import hook_notes, render_subscribers, render_transformers
 from ormshift.codegen.models import Finding, render_model
 from ormshift.codegen.plan import plan
 from ormshift.codegen.runtime import render_types
@@ -44,8 +45,17 @@ class GeneratedPackage:
     findings: tuple[Finding, ...]
 
 
+#: warnings of the extractor the generated stubs answer (`codegen.hooks`)
+_STUBBED = frozenset({"listener", "transformer", "subscriber"})
+
+
 def _manifest_findings(manifest: Manifest) -> list[Finding]:
-    out = [Finding(w.entity, w.property, f"{w.feature}: {w.message}") for w in manifest.warnings]
+    stubbed = _STUBBED if manifest.format_version >= 2 else frozenset()
+    out = [
+        Finding(w.entity, w.property, f"{w.feature}: {w.message}")
+        for w in manifest.warnings
+        if w.feature not in stubbed
+    ]
     for table in manifest.tables:
         if table.kind == "view" and not table.view_expression:
             out.append(
@@ -79,6 +89,14 @@ def render_package(manifest: Manifest, *, alembic: bool = False) -> GeneratedPac
     for model in p.models:
         files[f"{model.module}.py"] = render_model(p, model, findings)
         exports[model.module] = [model.class_name]
+    transformers = render_transformers(p)
+    if transformers is not None:
+        files["transformers.py"] = transformers
+    subscribers = render_subscribers(p)
+    if subscribers is not None:
+        files["subscribers.py"] = subscribers
+        exports["subscribers"] = ["SUBSCRIBERS"]
+    findings += [Finding(*note) for note in hook_notes(p)]
     if created_views(p):
         files["views.py"] = render_views(p)
         exports["views"] = [VIEWS_CONSTANT]

@@ -49,6 +49,7 @@ __all__ = [
     "error_kind",
     "error_kind_typeorm",
     "load_models",
+    "load_subscribers",
     "reset",
     "run_compare",
 ]
@@ -132,6 +133,19 @@ def load_models(spec: str) -> dict[str, type[Any]]:
             "give the models `ormshift generate` wrote"
         )
     return models
+
+
+def load_subscribers(spec: str) -> tuple[Any, ...]:
+    """The ``SUBSCRIBERS`` a models module names (TypeORM's DataSource ``subscribers``,
+    in order), none if it names none; `load_models` has loaded the module."""
+    if spec.endswith(".py"):
+        module = sys.modules.get(f"ormshift_models_{Path(spec).resolve().stem}")
+    else:
+        module = sys.modules.get(spec)
+    found = getattr(module, "SUBSCRIBERS", ())
+    if not isinstance(found, list | tuple):
+        raise ScenarioError(f"{spec}: SUBSCRIBERS is not a list of subscriber objects")
+    return tuple(found)
 
 
 def _why(exc: Exception) -> str:
@@ -288,6 +302,7 @@ def run_compare(
             f"{scenario_path}: say which SQLAlchemy models to run (models: in the file or --models)"
         )
     classes = load_models(spec)
+    subscribers = load_subscribers(spec)
     dbs = _Databases(dsn, project, data_source)
     recorder = Recorder()
     mismatches: list[Mismatch] = []
@@ -295,7 +310,7 @@ def run_compare(
     try:
         with (
             Sidecar(project, dbs.url("typeorm"), data_source=data_source) as sidecar,
-            DataSource(dbs.url("ormshift"), size=5) as ds,
+            DataSource(dbs.url("ormshift"), size=5, subscribers=subscribers) as ds,
         ):
             described = sidecar.request({"op": "describe"})
             hidden = hidden_columns(described.result if described.ok else {})

@@ -9,7 +9,7 @@ from typing import Any
 from ormshift.errors import ManifestError
 from ormshift.files import check_writable, read_text, write_text_atomic
 from ormshift.manifest.jsonschema import shipped_schema
-from ormshift.manifest.model import FORMAT_VERSION, Manifest
+from ormshift.manifest.model import FORMAT_VERSION, READABLE_VERSIONS, Manifest
 from ormshift.manifest.serde import SerdeError, from_jsonable, to_jsonable
 from ormshift.manifest.validate import problems
 
@@ -28,11 +28,14 @@ def load_data(data: Any, origin: str = "manifest") -> Manifest:
     if not isinstance(data, dict):
         raise ManifestError(f"{origin}: a manifest is a JSON object; this is not one")
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise ManifestError(
             f"{origin}: format_version {version!r} is not supported (this ormshift reads "
-            f"{FORMAT_VERSION}); extract the manifest again with this version"
+            f"{readable}); extract the manifest again with this version"
         )
+    if version != FORMAT_VERSION:
+        data = {**data, "format_version": FORMAT_VERSION}  # the older form is a subset
     import jsonschema  # noqa: PLC0415  (on first use: most commands never validate)
 
     validator = jsonschema.Draft202012Validator(shipped_schema())

@@ -13,7 +13,7 @@ import typing
 from importlib import resources
 from typing import Any, Literal, get_args, get_origin
 
-from ormshift.manifest.model import FORMAT_VERSION, Manifest
+from ormshift.manifest.model import FORMAT_VERSION, READABLE_VERSIONS, Manifest
 
 SCHEMA_FILE = "manifest.schema.json"
 
@@ -64,7 +64,7 @@ def build_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     root = _schema_for(Manifest, defs)
     manifest_def = defs["Manifest"]
-    manifest_def["properties"]["format_version"] = {"const": FORMAT_VERSION}
+    manifest_def["properties"]["format_version"] = {"enum": list(READABLE_VERSIONS)}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://ormshift.dev/schema/manifest-v{FORMAT_VERSION}.json",

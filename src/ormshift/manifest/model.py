@@ -18,7 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the versions this ormshift reads: 1 is 2 without listeners, transformer names and
+#: subscribers (read as "none recorded")
+READABLE_VERSIONS = (1, 2)
 
 Generation = Literal["increment", "uuid", "identity", "rowid"]
 IdentityKind = Literal["ALWAYS", "BY DEFAULT"]
@@ -171,6 +174,9 @@ class EntityColumn:
     nullable: bool = False
     has_transformer: bool = False
     relation_property: str | None = None
+    #: the column's value transformers, in TypeORM's order: each one's class name
+    #: (``""`` for an object literal)
+    transformers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,39 @@ class Tree:
     children_property: str | None = None
 
 
+ListenerType = Literal[
+    "after-load",
+    "before-insert",
+    "after-insert",
+    "before-update",
+    "after-update",
+    "before-remove",
+    "after-remove",
+    "before-soft-remove",
+    "after-soft-remove",
+    "before-recover",
+    "after-recover",
+]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """An entity listener (``@BeforeInsert() makeKey()``): its event and method."""
+
+    type: ListenerType
+    method: str
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A subscriber of the project's DataSource: its class, the entity it listens to
+    (None: every entity) and the events it handles (TypeORM's method names)."""
+
+    name: str
+    listen_to: str | None = None
+    events: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Entity:
     name: str
@@ -241,6 +280,8 @@ class Entity:
     inheritance: Inheritance | None = None
     tree: Tree | None = None
     order_by: tuple[tuple[str, str], ...] = ()
+    #: the entity's own listeners, in TypeORM's order (inherited ones included)
+    listeners: tuple[Listener, ...] = ()
 
 
 # ---------------------------------------------------------------------------- whole
@@ -272,6 +313,7 @@ class Manifest:
     extensions: tuple[str, ...] = ()
     default_schema: str = "public"
     warnings: tuple[Warning, ...] = ()
+    subscribers: tuple[Subscriber, ...] = ()
     format_version: int = field(default=FORMAT_VERSION)
 
     def table(self, name: str, schema: str | None = None) -> Table:

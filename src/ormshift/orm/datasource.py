@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
 from ormshift.orm.errors import PoolTimeout, translated
+from ormshift.orm.hooks import transaction_event
 from ormshift.orm.manager import EntityManager
 from ormshift.orm.pool import FairQueuePool
 from ormshift.orm.repository import Repository
@@ -86,6 +87,7 @@ class DataSource:
         *,
         pool: PoolOptions | None = None,
         echo: bool = False,
+        subscribers: Sequence[Any] = (),
         **pool_kwargs: Any,
     ) -> None:
         if pool is None:
@@ -124,8 +126,13 @@ class DataSource:
         self._counters = _Counters()
         self._listen()
         self._autocommit = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        #: TypeORM's ``subscribers`` (`ormshift.orm.listeners.EntitySubscriber`), in order
+        self.subscribers: tuple[Any, ...] = tuple(subscribers)
         self.manager = EntityManager(
-            self._sessions, on_pool_timeout=self._count_timeout, autocommit=self._autocommit
+            self._sessions,
+            on_pool_timeout=self._count_timeout,
+            autocommit=self._autocommit,
+            subscribers=self.subscribers,
         )
         self._repositories: dict[type[Any], Repository[Any]] = {}
         self._lock = threading.Lock()
@@ -164,6 +171,7 @@ class DataSource:
     def _transaction(self, isolation: str | None) -> Iterator[EntityManager]:
         session: Session = self._sessions()
         started = time.perf_counter()
+        transaction_event(self.manager, "before_transaction_start")
         try:
             with translated():
                 if isolation is not None:
@@ -185,16 +193,23 @@ class DataSource:
             session.close()
             raise
         self._note_wait(started)
+        manager = EntityManager(
+            self._sessions, session, self._count_timeout, self._autocommit, self.subscribers
+        )
         try:
-            manager = EntityManager(self._sessions, session, self._count_timeout, self._autocommit)
+            transaction_event(manager, "after_transaction_start")
             yield manager
+            transaction_event(manager, "before_transaction_commit")
             with translated():
                 session.commit()
         except BaseException:
+            transaction_event(manager, "before_transaction_rollback")
             session.rollback()
+            transaction_event(self.manager, "after_transaction_rollback")
             raise
         finally:
             session.close()
+        transaction_event(self.manager, "after_transaction_commit")
 
     def _count_timeout(self) -> None:
         with self._counters.lock:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ormshift.orm.internals import connection_echoes, engine_logs_statements
 
-__all__ = ["connection_watched", "engine_watched", "session_watched"]
+__all__ = ["connection_watched", "engine_watched", "hooks_apply", "session_watched"]
 
 #: statement and transaction events of connections (``begin``/``rollback``: the generic
 #: find's session begins and ends a transaction on its connection, which they would see)
@@ -80,3 +80,27 @@ def session_watched(probe: Session) -> bool:
     """Someone listens to the sessions made like ``probe`` (its class or sessionmaker)."""
     dispatch = probe.dispatch
     return any(getattr(dispatch, name, None) for name in _SESSION_EVENTS)
+
+
+#: registry -> (mapper count when decided, whether any class of it has hooks)
+_HOOKED: dict[int, tuple[int, bool]] = {}
+
+
+def hooks_apply(info: Any, subscribers: tuple[Any, ...]) -> bool:
+    """Entity listeners, subscribers or value transformers could see this operation:
+    the fast paths (`plain_find`, `simple_save`) step aside, the generic paths call
+    `ormshift.orm.hooks`. Any class of the model's registry counts, since a find or a
+    save can reach every class its relations reach."""
+    if subscribers:
+        return True
+    from ormshift.orm.listeners import listeners_of  # noqa: PLC0415 - light, no cycle
+    from ormshift.orm.transformers import has_transformers  # noqa: PLC0415
+
+    registry = info.mapper.registry
+    mappers = list(registry.mappers)
+    known = _HOOKED.get(id(registry))
+    if known is not None and known[0] == len(mappers):
+        return known[1]
+    found = any(listeners_of(m.class_) or has_transformers(m.class_) for m in mappers)
+    _HOOKED[id(registry)] = (len(mappers), found)
+    return found

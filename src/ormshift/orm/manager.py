@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ormshift.orm import hooks
 from ormshift.orm.cache import cached_find
 from ormshift.orm.errors import (
     EntityNotFound,
@@ -51,6 +52,7 @@ from ormshift.orm.errors import (
     UpdateValuesMissing,
     translated,
 )
+from ormshift.orm.guard import hooks_apply
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions, relation_tree
 from ormshift.orm.persist import (
@@ -126,7 +128,10 @@ class EntityManager:
         session: Session | None = None,
         on_pool_timeout: Callable[[], None] | None = None,
         autocommit: sessionmaker[Session] | None = None,
+        subscribers: tuple[Any, ...] = (),
     ) -> None:
+        #: the data source's subscribers (`ormshift.orm.listeners.EntitySubscriber`)
+        self.subscribers = subscribers
         self._sessions = sessions
         self._autocommit = autocommit or sessions
         self._session = session
@@ -137,6 +142,21 @@ class EntityManager:
     @property
     def in_transaction(self) -> bool:
         return self._session is not None
+
+    def bound(self, session: Session) -> EntityManager:
+        """A manager on ``session``'s connection and transaction with a session of its
+        own (TypeORM's query runner manager, as events get it): what a listener does
+        with it does not flush the unit of work's pending changes early."""
+        # joins the connection's transaction (or savepoint) without one of its own
+        sibling = Session(
+            bind=session.connection(),
+            autoflush=False,
+            expire_on_commit=False,
+            join_transaction_mode="rollback_only",
+        )
+        return EntityManager(
+            self._sessions, sibling, self._on_pool_timeout, self._autocommit, self.subscribers
+        )
 
     @contextmanager
     def _scope(self, *, atomic: bool = False) -> Iterator[Session]:
@@ -177,10 +197,13 @@ class EntityManager:
             raise OrmError(
                 "a nested transaction needs an enclosing one: use DataSource.transaction"
             )
+        hooks.transaction_event(self, "before_transaction_start")
         with translated():
             nested = self._session.begin_nested()
+        hooks.transaction_event(self, "after_transaction_start")
         try:
             yield self
+            hooks.transaction_event(self, "before_transaction_commit")
             if not nested.is_active or _aborted(self._session):
                 # a statement inside failed and its error was caught: PostgreSQL
                 # refuses the RELEASE of the aborted savepoint, and TypeORM's nested
@@ -193,12 +216,15 @@ class EntityManager:
                 )
             with translated():
                 nested.commit()
+            hooks.transaction_event(self, "after_transaction_commit")
         except BaseException:
+            hooks.transaction_event(self, "before_transaction_rollback")
             # also when the RELEASE failed (the savepoint aborted by a caught error):
             # back to the savepoint, so that the enclosing transaction goes on, as
             # TypeORM's nested transaction rolls back to it after its failed commit
             with suppress(InvalidRequestError):  # closed already
                 nested.rollback()
+            hooks.transaction_event(self, "after_transaction_rollback")
             raise
 
     def transaction(self, work: Callable[[EntityManager], R] | None = None) -> Any:
@@ -236,7 +262,8 @@ class EntityManager:
                 sqlstate="42703",
             )
         stmt, params, key = cached_find(info, opts)
-        if key is not None and self._session is None and is_plain(info, opts):
+        hooked = hooks_apply(info, self.subscribers)
+        if key is not None and self._session is None and not hooked and is_plain(info, opts):
             plain = self._plain_find(info, key, stmt, params)
             if plain is not None:
                 return plain
@@ -249,7 +276,10 @@ class EntityManager:
             rows = list(session.scalars(stmt, params, execution_options=fresh).unique().all())
             if opts.lock and opts.lock.get("mode") == "optimistic":
                 self._check_version(info, rows, opts.lock.get("version"))
-            return shaped(rows, place, copy=self.in_transaction)
+            found = shaped(rows, place, copy=self.in_transaction)
+        if hooked:
+            hooks.loaded(self, info.cls, found)
+        return found
 
     def _plain_find(
         self, info: EntityInfo, key: tuple[Any, ...], stmt: Any, params: dict[str, Any]
@@ -393,6 +423,9 @@ class EntityManager:
         """Insert or update by primary key with declared cascades; write generated values back."""
         many = isinstance(entity_or_entities, list | tuple)
         items = list(entity_or_entities) if many else [entity_or_entities]
+        if items and hooks_apply(entity_info(type(items[0])), self.subscribers):
+            hooks.save(self, items)
+            return entity_or_entities
         simple = all(is_simple(obj) for obj in items)
         # one simple entity is one INSERT, or a SELECT and an UPDATE by key: each
         # statement is atomic, so no BEGIN/COMMIT round trips are spent on it
@@ -414,6 +447,9 @@ class EntityManager:
         reference them are left to the foreign keys, as TypeORM leaves them."""
         many = isinstance(entity_or_entities, list | tuple)
         items = list(entity_or_entities) if many else [entity_or_entities]
+        if items and hooks_apply(entity_info(type(items[0])), self.subscribers):
+            hooks.remove(self, items)
+            return entity_or_entities
         with self._scope(atomic=True) as session:
             remove_graph(session, items)
         return entity_or_entities
@@ -421,6 +457,9 @@ class EntityManager:
     def _set_deleted(self, entity_or_entities: Any, deleted: bool) -> Any:
         many = isinstance(entity_or_entities, list | tuple)
         items = list(entity_or_entities) if many else [entity_or_entities]
+        if items and hooks_apply(entity_info(type(items[0])), self.subscribers):
+            hooks.set_deleted(self, items, deleted)
+            return entity_or_entities
         with self._scope(atomic=True) as session:
             set_deleted_graph(session, items, deleted)
         return entity_or_entities
@@ -524,6 +563,7 @@ class EntityManager:
         info = entity_info(entity)
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
+        sets = self._query_event("before_insert", info, values)
         rows = self._rows(info, values, f"insert into {info.name}")
 
         def build() -> Any:
@@ -531,7 +571,17 @@ class EntityManager:
 
         with self._scope() as session:
             result = self._execute_rows(session, info, ("insert",), build, rows)
-        return self._insert_result(info, result, values)
+        found = self._insert_result(info, result, values)
+        self._query_event("after_insert", info, sets)
+        return found
+
+    def _query_event(self, event: str, info: EntityInfo, values: Any) -> Any:
+        """What TypeORM's query builders broadcast (`hooks.query_event`): the value
+        sets, a list (for an insert's), or one (an update's); None: no entity."""
+        sets = list(values) if isinstance(values, list | tuple) else [values]
+        if hooks_apply(info, self.subscribers):
+            hooks.query_event(self, event, info.cls, sets)
+        return sets
 
     def upsert(
         self,
@@ -551,7 +601,6 @@ class EntityManager:
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
         what = f"upsert into {info.name}"
-        rows = self._rows(info, values, what)
         # TypeORM overwrites the columns the values set (inserted or not), less those
         # it never updates; the discriminator is not among them
         items = values if isinstance(values, list | tuple) else [values]
@@ -565,6 +614,9 @@ class EntityManager:
         ):
             given.discard(info.columns[info.version].key)
         skip = skip_update_if_no_values_changed
+        # TypeORM picks the columns to overwrite before its subscribers see the values
+        sets = self._query_event("before_insert", info, values)
+        rows = self._rows(info, values, what)
 
         def build() -> Any:
             stmt = pg_insert(info.table)
@@ -588,7 +640,9 @@ class EntityManager:
         shape = ("upsert", tuple(conflict), frozenset(given), skip)
         with self._scope() as session:
             result = self._execute_rows(session, info, shape, build, rows)
-        return self._insert_result(info, result, values)
+        found = self._insert_result(info, result, values)
+        self._query_event("after_insert", info, sets)
+        return found
 
     def _update(
         self,
@@ -636,6 +690,7 @@ class EntityManager:
     def update(self, entity: type[Any], criteria: Any, values: Any) -> UpdateResult:
         info = entity_info(entity)
         crit = _restricted(info, criteria_of(info, criteria, "update"))
+        self._query_event("before_update", info, values)
         data = updatable(info, column_values(info, values, what=f"update {info.name}"))
         if not data and info.version is None and info.update_date is None:
             # TypeORM's UPDATE always sets the version and the update date: with either
@@ -643,15 +698,19 @@ class EntityManager:
             raise UpdateValuesMissing(
                 "Cannot perform update query because update values are not defined."
             )
-        return self._update(info, crit, data)
+        found = self._update(info, crit, data)
+        self._query_event("after_update", info, values)
+        return found
 
     def delete(self, entity: type[Any], criteria: Any) -> DeleteResult:
         info = entity_info(entity)
         crit = _restricted(info, criteria_of(info, criteria, "delete"))
         key = None if crit.key is None else ("delete", crit.key)
         stmt = statement(key, lambda: sa_delete(info.table).where(crit.condition))
+        self._query_event("before_remove", info, None)
         with self._scope() as session:
             result = run(session.connection(), key, stmt, crit.params or None)
+        self._query_event("after_remove", info, None)
         return DeleteResult(result.rowcount)
 
     def soft_delete(self, entity: type[Any], criteria: Any) -> UpdateResult:
@@ -660,12 +719,15 @@ class EntityManager:
         if info.delete_date is None:
             raise MissingDeleteDateColumn(info.name)
         col = getattr(info.cls, info.delete_date)
-        return self._update(
+        self._query_event("before_soft_remove", info, None)
+        found = self._update(
             info,
             Criteria(None, restrict(info, cond & col.is_(None))),
             {info.delete_date: func.current_timestamp()},
             None,
         )
+        self._query_event("after_soft_remove", info, None)
+        return found
 
     def restore(self, entity: type[Any], criteria: Any) -> UpdateResult:
         info = entity_info(entity)
@@ -673,12 +735,15 @@ class EntityManager:
         if info.delete_date is None:
             raise MissingDeleteDateColumn(info.name)
         col = getattr(info.cls, info.delete_date)
-        return self._update(
+        self._query_event("before_recover", info, None)
+        found = self._update(
             info,
             Criteria(None, restrict(info, cond & col.is_not(None))),
             {info.delete_date: None},
             None,
         )
+        self._query_event("after_recover", info, None)
+        return found
 
     def _step(
         self, entity: type[Any], criteria: Any, prop: str, value: Any, sign: int
@@ -694,7 +759,11 @@ class EntityManager:
         # the amount is a parameter, typed as the operator would type it
         shape = ("step", key, sign, type(number))
         sets = partial(_step_sets, info.columns[key], key, number, sign)
-        return self._update(info, crit, {}, shape, {"n__": number}, sets)
+        values = {info.property_of(key): None}  # TypeORM's: the property, set by SQL
+        self._query_event("before_update", info, values)
+        found = self._update(info, crit, {}, shape, {"n__": number}, sets)
+        self._query_event("after_update", info, values)
+        return found
 
     def increment(self, entity: type[Any], criteria: Any, prop: str, value: Any) -> UpdateResult:
         return self._step(entity, criteria, prop, value, 1)

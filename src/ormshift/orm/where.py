@@ -44,6 +44,7 @@ from ormshift.orm.errors import FindOptionsError, UnknownProperty, UnsupportedFi
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.params import bind_named
+from ormshift.orm.transformers import pattern_type
 from ormshift.orm.values import coerce_value
 
 __all__ = ["compile_find_where", "compile_where", "not_deleted"]
@@ -157,9 +158,9 @@ def compile_operator(value: Any, col: ColumnElement[Any], where: str) -> ColumnE
             "moreThanOrEqual": col >= bound,
         }[kind]
     if kind == "like":
-        return col.like(_bind(arg, String()))
+        return col.like(_bind(arg, pattern_type(col, String())))
     if kind == "ilike":
-        return col.ilike(_bind(arg, String()))
+        return col.ilike(_bind(arg, pattern_type(col, String())))
     if kind == "between":
         low, high = arg
         return col.between(_typed(low, col), _typed(high, col))

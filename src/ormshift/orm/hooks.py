@@ -1,0 +1,465 @@
+"""Where `ormshift.orm` calls entity listeners and subscribers: TypeORM's points.
+
+TypeORM's ``Broadcaster`` calls, for each event, the entity's listeners first (only
+when the entity is an instance of the class: a plain object of values has none), then
+every subscriber whose ``listen_to()`` is the class, a base of it, or nothing. The
+points, as TypeORM 1.1.1 has them:
+
+* ``save`` / ``remove`` / ``soft_remove`` / ``recover`` (the unit of work,
+  ``EntityPersistExecutor`` and ``SubjectExecutor``): each row the call names by key is
+  loaded first (``after_load`` on that loaded copy, the ``database_entity``); when
+  there is anything to write, a transaction of its own unless one is open (transaction
+  events), then every ``before_*`` event, the statements (with what the listeners
+  changed), the values the database made written back (a removed entity's key
+  cleared), every ``after_*`` event, the commit;
+* ``insert`` / ``upsert`` / ``update`` / ``delete`` / ``soft_delete`` / ``restore`` /
+  ``increment`` / ``decrement`` (TypeORM's query builders): ``before_insert`` /
+  ``after_insert`` with each value set as given, ``before_update`` / ``after_update``
+  with the values, ``before_remove`` ... with no entity; no transaction;
+* every find: ``after_load`` on every entity loaded, related entities first
+  (TypeORM's ``broadcastLoadEvent``);
+* ``DataSource.transaction`` and savepoints: the six transaction events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, inspect, or_, select
+from sqlalchemy.orm import ONETOMANY, LoaderCallableStatus, Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ormshift.orm.listeners import (
+    InsertEvent,
+    LoadEvent,
+    RemoveEvent,
+    TransactionEvent,
+    UpdateEvent,
+    listeners_of,
+)
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.writeback import Kind
+from ormshift.orm.writes import is_reference, restrict
+
+if TYPE_CHECKING:
+    from ormshift.orm.manager import EntityManager
+
+__all__ = [
+    "fire",
+    "loaded",
+    "query_event",
+    "remove",
+    "save",
+    "set_deleted",
+    "transaction_event",
+]
+
+
+def _allowed(subscriber: Any, cls: type[Any]) -> bool:
+    """TypeORM's ``isAllowedSubscriber``: no ``listen_to``, ``object``, the class or a
+    base of it."""
+    listen = getattr(subscriber, "listen_to", None)
+    target = listen() if callable(listen) else None
+    return (
+        target is None or target is object or (isinstance(target, type) and issubclass(cls, target))
+    )
+
+
+def fire(manager: EntityManager, event: str, cls: type[Any], entity: Any, payload: Any) -> int:
+    """``event`` for ``entity`` of ``cls``: its listeners, then the subscribers'; how
+    many were called."""
+    called = 0
+    if entity is not None and isinstance(entity, cls):
+        for name in listeners_of(cls).get(event, ()):
+            getattr(entity, name)()
+            called += 1
+    for subscriber in manager.subscribers:
+        method = getattr(subscriber, event, None)
+        if method is not None and _allowed(subscriber, cls):
+            method(payload)
+            called += 1
+    return called
+
+
+def transaction_event(manager: EntityManager, event: str) -> None:
+    """A transaction event (``before_transaction_start`` ...) to every subscriber."""
+    for subscriber in manager.subscribers:
+        method = getattr(subscriber, event, None)
+        if method is not None:
+            method(TransactionEvent(manager))
+
+
+def query_event(manager: EntityManager, event: str, cls: type[Any], values: Sequence[Any]) -> None:
+    """What TypeORM's query builders broadcast: ``event`` for each value set (an
+    insert's), or once with the values of an update, or with no entity."""
+    for value in values:
+        if event.endswith(("insert", "update")):
+            kind: Any = InsertEvent if event.endswith("insert") else UpdateEvent
+            fire(manager, event, cls, value, kind(manager, value, cls))
+        else:
+            fire(manager, event, cls, value, RemoveEvent(manager, value, cls))
+
+
+# ---------------------------------------------------------------------------- loads
+def loaded(manager: EntityManager, cls: type[Any], entities: Sequence[Any]) -> None:
+    """``after_load`` for ``entities`` of ``cls`` and what was loaded with them."""
+    _load(manager, cls, list(entities), ())
+
+
+def _load(
+    manager: EntityManager, cls: type[Any], entities: list[Any], path: tuple[int, ...]
+) -> None:
+    info = entity_info(cls)
+    names = listeners_of(cls).get("after_load", ())
+    subscribers = [
+        s for s in manager.subscribers if getattr(s, "after_load", None) and _allowed(s, cls)
+    ]
+    if not (info.relations or names or subscribers):
+        return
+    for key, rel in info.relations.items():
+        for entity in entities:
+            state = inspect(entity, raiseerr=False)
+            if state is None or id(entity) in path:
+                continue
+            value = state.dict.get(key)
+            if value is None:
+                continue
+            children = list(value) if rel.uselist else [value]
+            _load(manager, rel.mapper.class_, children, (*path, id(entity)))
+    for name in names:
+        for entity in entities:
+            if isinstance(entity, cls):
+                getattr(entity, name)()
+    for subscriber in subscribers:
+        for entity in entities:
+            subscriber.after_load(entity, LoadEvent(manager, entity, cls))
+
+
+# ------------------------------------------------------------------- units of work
+class _Unit:
+    """One save / remove / soft remove / recover: its session, and the transaction it
+    opens (with TypeORM's transaction events) when none is open."""
+
+    def __init__(self, manager: EntityManager, session: Session, own: bool) -> None:
+        self.outer = manager
+        self.own = own
+        self.started = False
+        self.manager = manager.bound(session)
+        self.session = session
+
+    def start(self) -> None:
+        if self.own and not self.started:
+            self.started = True
+            transaction_event(self.outer, "before_transaction_start")
+            transaction_event(self.manager, "after_transaction_start")
+
+
+@contextmanager
+def _unit(manager: EntityManager) -> Iterator[_Unit]:
+    """The unit's session; its transaction's events when it opens one (TypeORM's
+    ``before_transaction_commit`` / ``_rollback`` inside it, the ``after_`` ones and
+    ``before_transaction_start`` outside it, as a query runner's manager runs them)."""
+    unit: _Unit | None = None
+    try:
+        with manager._scope(atomic=True) as session:
+            unit = _Unit(manager, session, not manager.in_transaction)
+            try:
+                yield unit
+            except BaseException:
+                if unit.started:
+                    transaction_event(unit.manager, "before_transaction_rollback")
+                raise
+            if unit.started:
+                transaction_event(unit.manager, "before_transaction_commit")
+    except BaseException:
+        if unit is not None and unit.started:
+            transaction_event(manager, "after_transaction_rollback")
+        raise
+    if unit is not None and unit.started:
+        transaction_event(manager, "after_transaction_commit")
+
+
+def _database_copy(info: EntityInfo, persisted: Any) -> Any:
+    """A detached copy of ``persisted`` with the values its row has (before this save)."""
+    state = inspect(persisted)
+    copy = info.mapper.class_manager.new_instance()
+    for key in info.columns:
+        if key in state.committed_state:
+            value = state.committed_state[key]
+        elif key in state.dict:
+            value = state.dict[key]
+        else:
+            continue
+        if value is LoaderCallableStatus.NO_VALUE:
+            continue  # never loaded
+        set_committed_value(copy, key, value)
+    return copy
+
+
+def _changed(info: EntityInfo, persisted: Any) -> tuple[list[str], list[str]]:
+    """TypeORM's ``diffColumns`` and ``diffRelations`` of an update: the properties
+    whose values change, and the relations whose join columns do (a join column with
+    no property of its own, ``info["relation"]``, counts for its relation only)."""
+    attrs = inspect(persisted).attrs
+    joins = {k: c.info.get("relation") for k, c in info.columns.items()}
+    changed = {k for k in info.columns if attrs[k].history.has_changes()}
+    columns = [info.property_of(k) for k in info.columns if k in changed and not joins[k]]
+    relations = [
+        r
+        for r in info.owning_relations
+        if attrs[r].history.has_changes() or any(joins[k] == r for k in changed)
+    ]
+    return columns, relations
+
+
+def _recomputed(
+    before: tuple[list[str], list[str]], now: tuple[list[str], list[str]]
+) -> tuple[list[str], list[str]]:
+    """What TypeORM's recompute after the before-events leaves in the lists: new
+    columns appended, every changed relation appended again (it does not check)."""
+    columns = before[0] + [c for c in now[0] if c not in before[0]]
+    return columns, before[1] + now[1]
+
+
+def _values(info: EntityInfo, obj: Any) -> dict[str, Any]:
+    given = inspect(obj).dict
+    return {k: given[k] for k in info.columns if k in given}
+
+
+def _carry(info: EntityInfo, obj: Any, persisted: Any, before: dict[str, Any], new: bool) -> None:
+    """What a listener changed on the caller's ``obj``, onto the session's copy."""
+    if obj is persisted:
+        return
+    never = info.no_insert if new else info.kept_on_save
+    for key, value in _values(info, obj).items():
+        if key in never:
+            continue
+        if key not in before or before[key] is not value:
+            setattr(persisted, key, value)
+
+
+def save(manager: EntityManager, items: list[Any]) -> None:
+    """TypeORM's ``save`` with listeners and subscribers (see the module)."""
+    from ormshift.orm.persist import after_flush, save_graph, write_persisted  # noqa: PLC0415
+
+    with _unit(manager) as unit:
+        session = unit.session
+        saved = save_graph(session, items)
+        rows = _database_entities(unit.manager, session, [obj for obj, _ in saved.pairs])
+        plan: list[tuple[Any, Any, EntityInfo, Kind, Any]] = []
+        for obj, persisted in saved.pairs:
+            info = entity_info(type(persisted))
+            kind = saved.kind(persisted)
+            db = None
+            if kind != "insert":
+                db = rows.get(id(obj)) or _database_copy(info, persisted)
+            plan.append((obj, persisted, info, kind, db))
+        unlinked = _unlinked(saved.pairs)
+        idle = not any(kind != "nothing" for _, _, _, kind, _ in plan)
+        if idle and not saved.links and not unlinked:
+            return
+        unit.start()
+        snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
+        called = 0
+        diffs: dict[int, tuple[list[str], list[str]]] = {}
+        # TypeORM's broadcastBeforeEventsForAll: every insert's, then every update's
+        for obj, persisted, info, kind, db in _by_kind(plan):
+            if kind == "insert":
+                called += fire(
+                    unit.manager,
+                    "before_insert",
+                    info.cls,
+                    obj,
+                    InsertEvent(unit.manager, obj, info.cls),
+                )
+            elif kind == "update":
+                cols, rels = diffs[id(persisted)] = _changed(info, persisted)
+                called += fire(
+                    unit.manager,
+                    "before_update",
+                    info.cls,
+                    obj,
+                    UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
+                )
+        for cls in unlinked:
+            called += fire(
+                unit.manager, "before_update", cls, None, UpdateEvent(unit.manager, None, cls)
+            )
+        for (obj, persisted, info, kind, _), before in zip(plan, snapshots, strict=True):
+            _carry(info, obj, persisted, before, kind == "insert")
+        after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
+        for obj, persisted, info, kind, db in plan:
+            cols, rels = [], []
+            if kind == "update":
+                first = diffs[id(persisted)]
+                cols, rels = _recomputed(first, _changed(info, persisted)) if called else first
+            after.append((obj, info, kind, db, cols, rels))
+        session.flush()
+        after_flush(session, saved)
+        for obj, persisted in saved.pairs:
+            write_persisted(obj, persisted, kind=saved.kind(persisted))
+        for obj, info, kind, db, cols, rels in sorted(after, key=lambda a: a[2] != "insert"):
+            if kind == "insert":
+                ident = _entity_id(info, obj)
+                fire(
+                    unit.manager,
+                    "after_insert",
+                    info.cls,
+                    obj,
+                    InsertEvent(unit.manager, obj, info.cls, ident),
+                )
+            elif kind == "update":
+                fire(
+                    unit.manager,
+                    "after_update",
+                    info.cls,
+                    obj,
+                    UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
+                )
+        for cls in unlinked:
+            fire(unit.manager, "after_update", cls, None, UpdateEvent(unit.manager, None, cls))
+
+
+def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
+    """The classes of the rows a save changes without being given them: members taken
+    out of a saved one-to-many collection (their foreign key cleared by the flush), in
+    key order. TypeORM makes each an update with no entity (its OneToManySubjectBuilder):
+    their update events carry no entity, no database entity and no changed columns."""
+    written = {id(persisted) for _, persisted in pairs}
+    found: dict[int, Any] = {}
+    for _, persisted in pairs:
+        info = entity_info(type(persisted))
+        attrs = inspect(persisted).attrs
+        for key, rel in info.relations.items():
+            if rel.direction is not ONETOMANY:
+                continue
+            for member in attrs[key].history.deleted:
+                state = inspect(member)
+                if state.persistent and id(member) not in written:
+                    found[id(member)] = member
+    members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
+    return [type(o) for o in members]
+
+
+def _by_kind(plan: list[Any]) -> list[Any]:
+    """The plan's inserts, then its updates (each in the plan's order)."""
+    return [p for p in plan if p[3] == "insert"] + [p for p in plan if p[3] == "update"]
+
+
+def _key_of(info: EntityInfo, obj: Any) -> tuple[Any, ...] | None:
+    state = inspect(obj)
+    ident = tuple(state.dict.get(k) for k in info.primary)
+    return None if any(v is None for v in ident) else ident
+
+
+def _database_entities(manager: EntityManager, session: Session, objs: list[Any]) -> dict[int, Any]:
+    """TypeORM's ``SubjectDatabaseEntityLoader``: the rows ``objs`` name by key, one
+    query a class (``WHERE key IN (...)``, soft-deleted rows too), as detached entities,
+    each class's told ``after_load`` in the order the database returns them; by
+    ``id(obj)``."""
+    groups: dict[type[Any], list[tuple[Any, tuple[Any, ...]]]] = {}
+    for obj in objs:
+        info = entity_info(type(obj))
+        ident = _key_of(info, obj)
+        if ident is not None:
+            groups.setdefault(info.cls, []).append((obj, ident))
+    out: dict[int, Any] = {}
+    for cls, members in groups.items():
+        info = entity_info(cls)
+        keys = list(info.columns)
+        idents = list(dict.fromkeys(ident for _, ident in members))
+        cond = or_(
+            *(
+                and_(*(info.columns[k] == v for k, v in zip(info.primary, ident, strict=True)))
+                for ident in idents
+            )
+        )
+        stmt = select(*(info.columns[k] for k in keys)).where(restrict(info, cond))
+        found: dict[tuple[Any, ...], Any] = {}
+        for row in session.connection().execute(stmt):
+            copy = info.mapper.class_manager.new_instance()
+            for key, value in zip(keys, row, strict=True):
+                set_committed_value(copy, key, value)
+            found[tuple(getattr(copy, k) for k in info.primary)] = copy
+        loaded(manager, cls, list(found.values()))
+        for obj, ident in members:
+            if ident in found:
+                out[id(obj)] = found[ident]
+    return out
+
+
+def _subjects(
+    manager: EntityManager, session: Session, items: list[Any], cascade: str
+) -> list[tuple[Any, EntityInfo, Any]]:
+    """The entities a remove (soft remove, recover) writes, the given ones and along
+    relations cascading ``cascade``, in TypeORM's order, with their loaded rows (a soft
+    remove or recover leaves out those with none; a remove does not)."""
+    walked: list[Any] = []
+    seen: set[int] = set()
+
+    def walk(obj: Any) -> None:
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        walked.append(obj)
+        info = entity_info(type(obj))
+        given = inspect(obj).dict
+        for key, rel in info.relations.items():
+            value = given.get(key)
+            if value is None or cascade not in info.cascades(key) or is_reference(info, obj, key):
+                continue
+            for child in list(value) if rel.uselist else [value]:
+                walk(child)
+
+    for obj in items:
+        walk(obj)
+    rows = _database_entities(manager, session, walked)
+    if cascade == "remove":  # TypeORM removes what it is given, found or not
+        return [(obj, entity_info(type(obj)), rows.get(id(obj))) for obj in walked]
+    return [(obj, entity_info(type(obj)), rows[id(obj)]) for obj in walked if id(obj) in rows]
+
+
+def _entity_id(info: EntityInfo, entity: Any) -> Any:
+    """TypeORM's ``getEntityIdMixedMap``: the key's value, or a map of a composite key."""
+    ident = {info.property_of(k): getattr(entity, k, None) for k in info.primary}
+    return next(iter(ident.values())) if len(ident) == 1 else ident
+
+
+def _removal(
+    manager: EntityManager,
+    items: list[Any],
+    cascade: str,
+    event: str,
+    work: Callable[[Session], None],
+) -> None:
+    with _unit(manager) as unit:
+        subjects = _subjects(unit.manager, unit.session, items, cascade)
+        if not subjects:
+            work(unit.session)
+            return
+        unit.start()
+        # TypeORM's entityId: the loaded row's key, else the one given (kept from before
+        # a remove clears it)
+        ids = [_entity_id(info, obj if db is None else db) for obj, info, db in subjects]
+        for (obj, info, db), ident in zip(subjects, ids, strict=True):
+            payload = RemoveEvent(unit.manager, obj, info.cls, db, ident)
+            fire(unit.manager, f"before_{event}", info.cls, obj, payload)
+        work(unit.session)
+        for (obj, info, db), ident in zip(subjects, ids, strict=True):
+            payload = RemoveEvent(unit.manager, obj, info.cls, db, ident)
+            fire(unit.manager, f"after_{event}", info.cls, obj, payload)
+
+
+def remove(manager: EntityManager, items: list[Any]) -> None:
+    from ormshift.orm.persist import remove_graph  # noqa: PLC0415
+
+    _removal(manager, items, "remove", "remove", lambda s: remove_graph(s, items))
+
+
+def set_deleted(manager: EntityManager, items: list[Any], deleted: bool) -> None:
+    from ormshift.orm.persist import set_deleted_graph  # noqa: PLC0415
+
+    cascade, event = ("soft-remove", "soft_remove") if deleted else ("recover", "recover")
+    _removal(manager, items, cascade, event, lambda s: set_deleted_graph(s, items, deleted))

@@ -1,0 +1,126 @@
+"""Value transformers: TypeORM's column ``transformer`` as a SQLAlchemy type.
+
+A transformer is any object with ``to_database(value)`` and ``from_database(value)``
+(`ValueTransformer`, TypeORM's ``to`` and ``from``). It is attached by wrapping the
+column's type::
+
+    email: Mapped[str] = mapped_column("email", Transformed(String(120), Lowercase()))
+    tags: Mapped[list[str]] = mapped_column(Transformed(Text(), Trim(), JsonText()))
+
+`Transformed` is a ``TypeDecorator``, so SQLAlchemy applies it wherever the column's
+values cross to the database, which is where TypeORM applies its transformers:
+
+* ``to_database`` on every value written (insert, save, update, upsert: TypeORM's
+  ``preparePersistentValue``, called for ``null`` too) and on every value a find
+  option compares the column with: a plain value, the value of an operator, each
+  value of ``In`` / ``Between`` / ``Any`` (TypeORM's ``FindOperator.transformValue``);
+* ``from_database`` on every value read into an entity (finds, the values an insert
+  or update returns: TypeORM's ``prepareHydratedValue``, called for ``null`` too);
+* several transformers in order on the way in and in reverse order on the way out
+  (TypeORM's ``ApplyValueTransformers``);
+* whether a saved column changed is decided on the database side, as TypeORM's
+  ``SubjectChangedColumnsComputer`` decides it: ``to_database(new) ==
+  to_database(old)`` is no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import inspect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+__all__ = [
+    "Transformed",
+    "ValueTransformer",
+    "apply_from",
+    "apply_to",
+    "has_transformers",
+    "pattern_type",
+    "transformers_of",
+]
+
+
+@runtime_checkable
+class ValueTransformer(Protocol):
+    """TypeORM's ``ValueTransformer``: ``to`` the database and ``from`` it."""
+
+    def to_database(self, value: Any) -> Any: ...
+
+    def from_database(self, value: Any) -> Any: ...
+
+
+def apply_to(transformers: Sequence[ValueTransformer], value: Any) -> Any:
+    """``value`` through every transformer's ``to_database``, in order."""
+    for transformer in transformers:
+        value = transformer.to_database(value)
+    return value
+
+
+def apply_from(transformers: Sequence[ValueTransformer], value: Any) -> Any:
+    """``value`` through every transformer's ``from_database``, last first."""
+    for transformer in reversed(transformers):
+        value = transformer.from_database(value)
+    return value
+
+
+class Transformed(TypeDecorator[Any]):
+    """``impl`` with ``transformers`` applied on the way to and from the database."""
+
+    impl = TypeEngine
+    cache_ok = True
+
+    def __init__(self, impl: TypeEngine[Any] | type[TypeEngine[Any]], *transformers: Any) -> None:
+        if not transformers:
+            raise TypeError("Transformed needs at least one transformer")
+        for transformer in transformers:
+            if not isinstance(transformer, ValueTransformer):
+                raise TypeError(
+                    f"{transformer!r} is not a value transformer: give an object with "
+                    "to_database(value) and from_database(value)"
+                )
+        super().__init__()
+        self.impl = impl() if isinstance(impl, type) else impl  # type: ignore[assignment]
+        self.transformers: tuple[ValueTransformer, ...] = tuple(transformers)
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return apply_to(self.transformers, value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return apply_from(self.transformers, value)
+
+    def compare_values(self, x: Any, y: Any) -> bool:
+        """Equal on the database side (TypeORM compares ``to(new)`` with ``to(old)``)."""
+        if x is None or y is None:
+            return x is y
+        return bool(apply_to(self.transformers, x) == apply_to(self.transformers, y))
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        return self  # every compared value goes through ``to_database``
+
+    @property
+    def python_type(self) -> type[Any]:
+        return object
+
+    def __repr__(self) -> str:
+        names = ", ".join(type(t).__name__ for t in self.transformers)
+        return f"Transformed({self.impl_instance!r}, {names})"
+
+
+def transformers_of(column: Any) -> tuple[ValueTransformer, ...]:
+    """The transformers of a mapped column (none: ``()``)."""
+    col_type = getattr(column, "type", None)
+    return col_type.transformers if isinstance(col_type, Transformed) else ()
+
+
+def pattern_type(column: Any, default: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The type a ``Like`` pattern on ``column`` binds as: the column's own when it has
+    transformers (TypeORM transforms the pattern too), else ``default``."""
+    col_type = getattr(column, "type", None)
+    return col_type if isinstance(col_type, Transformed) else default
+
+
+def has_transformers(cls: type[Any]) -> bool:
+    """Whether any column of the mapped class ``cls`` has a transformer."""
+    return any(isinstance(c.type, Transformed) for c in inspect(cls).columns)

@@ -1,0 +1,15 @@
+import "reflect-metadata"
+import { DataSource } from "typeorm"
+import { Account } from "./entity/Account"
+import { Entry } from "./entity/Entry"
+import { EventLog } from "./entity/EventLog"
+import { AccountSubscriber } from "./subscriber/AccountSubscriber"
+import { EventLogSubscriber } from "./subscriber/EventLogSubscriber"
+
+export const AppDataSource = new DataSource({
+    type: "postgres",
+    entities: [Account, Entry, EventLog],
+    subscribers: [EventLogSubscriber, AccountSubscriber],
+})
+
+export default AppDataSource

@@ -1,0 +1,72 @@
+"""The fast paths step aside for listeners, subscribers and transformers
+(`guard.hooks_apply`): a find or save they would take runs the hooks all the same.
+(Where the hooks run is compared with TypeORM in test_compare_hooks.py.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ormshift.orm import DataSource, EntitySubscriber, InsertEvent, LoadEvent, plain_find
+from tests.models.hooks import Account, Base, EventLog
+
+
+class Recorder(EntitySubscriber):
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []
+
+    def after_load(self, entity: Any, event: LoadEvent) -> None:
+        self.seen.append(("after_load", entity.id))
+
+    def before_insert(self, event: InsertEvent) -> None:
+        self.seen.append(("before_insert", type(event.entity).__name__))
+
+
+@pytest.fixture
+def url(fresh_db: str) -> str:
+    with DataSource(fresh_db) as ds:
+        Base.metadata.create_all(ds.engine)
+        ds.query(
+            "insert into account (id, handle, email, code, revision)"
+            " values ('acc_a', 'ann', 'a@x', 'Q-A', 0)"
+        )
+    return fresh_db
+
+
+def test_a_plain_find_runs_the_listeners_and_the_subscribers(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[object] = []
+    real = plain_find.load
+    monkeypatch.setattr(
+        "ormshift.orm.manager.plain_load", lambda *a, **k: used.append(a) or real(*a, **k)
+    )
+    recorder = Recorder()
+    with DataSource(url, subscribers=[recorder]) as ds:
+        found = ds.get_repository(Account).find_one_by({"code": "q"})
+    assert found is not None and found.initials == "AN"  # the @after_load listener ran
+    assert found.code == "q"  # read back through both transformers, last first
+    assert recorder.seen == [("after_load", "acc_a")]
+    assert used == []  # the plain path stepped aside
+
+
+def test_listeners_alone_send_a_find_and_a_save_the_generic_way(url: str) -> None:
+    with DataSource(url) as ds:
+        accounts = ds.get_repository(Account)
+        found = accounts.find_one_by({"id": "acc_a"})
+        assert found is not None and found.initials == "AN"
+        saved = accounts.save(accounts.create({"handle": "Bo", "email": "BO@X"}))
+        assert (saved.id, saved.email, saved.note) == ("acc_Bo", "bo@x", "inserted")
+        row = ds.query("select id, email, note from account where id = 'acc_Bo'")
+        assert row == [{"id": "acc_Bo", "email": "bo@x", "note": None}]
+
+
+def test_insert_tells_subscribers_the_values_not_the_listeners(url: str) -> None:
+    recorder = Recorder()
+    with DataSource(url, subscribers=[recorder]) as ds:
+        ds.get_repository(Account).insert({"id": "acc_c", "handle": "cy", "email": "C@X"})
+        ds.get_repository(EventLog).insert({"event": "x"})
+        row = ds.query("select email from account where id = 'acc_c'")
+    assert row == [{"email": "C@X"}]  # make_key (a listener) did not run
+    assert recorder.seen == [("before_insert", "dict"), ("before_insert", "dict")]
