@@ -49,7 +49,7 @@ def test_types_suite_through_the_cli(pg_server_url: str, tmp_path: Path) -> None
             "compare",
             "--project", str(CORPUS / "types"),
             "--scenario", str(SCENARIOS / "types.yaml"),
-            "--dsn", pg_server_url,
+            "--db", pg_server_url,
             "--report", str(tmp_path / "compare.json"),
         ],
     )  # fmt: skip

@@ -102,7 +102,9 @@ def extract(
     if project is None and from_db is None:
         from_db = os.environ.get(DATABASE_ENV) or None
     if (project is None) == (from_db is None):
-        raise fail(f"give either a PROJECT directory or --db URL (or {DATABASE_ENV}), not both")
+        raise fail(
+            f"give either a PROJECT directory or --db URL (or set {DATABASE_ENV}), just one of them"
+        )
     if from_db is not None and (data_source or entities):
         raise fail("--data-source and --entities go with a PROJECT, not with --db")
     if data_source and entities:
