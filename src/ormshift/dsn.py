@@ -101,20 +101,26 @@ def check_url(
     return engine
 
 
+def _with_scheme(scheme: str, url: str) -> str:
+    """``url`` under ``scheme``, its ``//`` kept even with no host (``postgresql://``:
+    libpq's environment names the server)."""
+    parts = urlsplit(url)
+    if "://" not in url:
+        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
+    tail = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    return f"{scheme}://{parts.netloc}{tail}"
+
+
 def normalize_url(url: str) -> str:
     """A libpq URL from a SQLAlchemy-style one (``postgresql+psycopg://`` -> ``postgresql://``)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.split("+", 1)[0]
+    scheme = urlsplit(url).scheme.split("+", 1)[0]
     if scheme == "postgres":
         scheme = "postgresql"
-    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
+    return _with_scheme(scheme, url)
 
 
 def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
-    parts = urlsplit(normalize_url(url))
-    return urlunsplit(
-        (f"postgresql+{driver}", parts.netloc, parts.path, parts.query, parts.fragment)
-    )
+    return _with_scheme(f"postgresql+{driver}", normalize_url(url))
 
 
 def describe_failure(url: str, exc: Exception) -> str:

@@ -84,7 +84,9 @@ def test_create_all_matches_typeorm_synchronize(
     assert view_definitions(models_db) == view_definitions(typeorm_db)
     assert bookkeeping_rows(models_db) == bookkeeping_rows(typeorm_db)
 
-    result = CliRunner().invoke(app, ["schema", "diff", typeorm_db, models_db])
+    result = CliRunner().invoke(
+        app, ["schema", "diff", "--source", typeorm_db, "--target", models_db]
+    )
     assert result.exit_code == 0, result.output
 
     # not vacuous: everything TypeORM made is there, serials and identities included

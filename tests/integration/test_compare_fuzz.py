@@ -111,9 +111,9 @@ def test_fuzz_through_the_cli(pg_server_url: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
         [
-            "compare", "--project", str(BLOG), "--dsn", pg_server_url, "--models", MODELS,
+            "compare", "--project", str(BLOG), "--db", pg_server_url, "--models", MODELS,
             "--fuzz", "40", "--seed", "5", "--ops-per-scenario", "10",
-            "--out", str(tmp_path / "out"), "--json",
+            "--output", str(tmp_path / "out"), "--json",
         ],
     )  # fmt: skip
     assert result.exit_code in (0, 1), result.output
@@ -123,6 +123,6 @@ def test_fuzz_through_the_cli(pg_server_url: str, tmp_path: Path) -> None:
     for path in data["scenarios"].values():
         assert Path(path).exists()
     bad = CliRunner().invoke(
-        app, ["compare", "--project", str(BLOG), "--dsn", pg_server_url, "--fuzz", "0"]
+        app, ["compare", "--project", str(BLOG), "--db", pg_server_url, "--fuzz", "0"]
     )
     assert bad.exit_code == 2 and "error:" in bad.output

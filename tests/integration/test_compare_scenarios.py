@@ -49,7 +49,7 @@ def test_types_suite_through_the_cli(pg_server_url: str, tmp_path: Path) -> None
             "compare",
             "--project", str(CORPUS / "types"),
             "--scenario", str(SCENARIOS / "types.yaml"),
-            "--dsn", pg_server_url,
+            "--db", pg_server_url,
             "--report", str(tmp_path / "compare.json"),
         ],
     )  # fmt: skip
@@ -135,3 +135,25 @@ def test_a_step_marked_known_is_reported_but_does_not_fail(
     report = run_compare(CORPUS / "blog", scenario, pg_server_url)
     assert report.ok and report.count("error") == 0
     assert [(m.index, m.kind, m.known) for m in report.known] == [(1, "error", "a note")]
+
+
+def test_shadowed_names_suite_has_no_mismatches(pg_server_url: str, tmp_path: Path) -> None:
+    # columns and relations renamed in Python (they would shadow a module name, a
+    # class, or another member's attribute), used under their TypeORM names
+    with imported(generated("shadowed"), tmp_path) as package:
+        link = package.Link
+        renamed = {
+            k: str(r.info["property"])
+            for k, r in link.__mapper__.relationships.items()
+            if "property" in r.info
+        }
+        report = run_compare(
+            CORPUS / "shadowed", SCENARIOS / "shadowed.yaml", pg_server_url, models=package.__name__
+        )
+    assert renamed == {
+        "text_2": "text", "func_": "func", "metadata_": "metadata", "Column_": "Column",
+        "registry_": "registry", "Mapped_": "Mapped", "Link_": "Link", "Note_": "Note",
+    }  # fmt: skip
+    details = [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches]
+    assert details == []
+    assert report.operations == 34

@@ -27,7 +27,7 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     tmp.mkdir()
     out = tmp_path / "demo"
     proc = subprocess.run(
-        [sys.executable, "-m", "ormshift", "demo", "--out", str(out), "--scale", "0.25"],
+        [sys.executable, "-m", "ormshift", "demo", "--output", str(out), "--scale", "0.25"],
         capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
         env={**os.environ, "TMPDIR": str(tmp)},
     )  # fmt: skip

@@ -179,28 +179,28 @@ def test_output_not_writable(tmp_path: Path) -> None:
 def test_from_db_matches_reflection(fresh_db: str, tmp_path: Path) -> None:
     sync_project(CORPUS / "blog", fresh_db)
     out = tmp_path / "db.json"
-    proc = run("extract", "--from-db", fresh_db, "-o", str(out))
+    proc = run("extract", "--db", fresh_db, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     with psycopg.connect(fresh_db) as conn:
         assert read(out) == reflect(conn)
 
 
 def test_from_db_unreachable(tmp_path: Path) -> None:
-    proc = run("extract", "--from-db", "postgresql://app:hunter2@127.0.0.1:1/shop")
+    proc = run("extract", "--db", "postgresql://app:hunter2@127.0.0.1:1/shop")
     line = assert_one_line_error(proc, "no server answers")
     assert "hunter2" not in proc.stderr + proc.stdout
     assert "***" in line
 
 
 def test_from_db_empty_database(fresh_db: str) -> None:
-    assert_one_line_error(run("extract", "--from-db", fresh_db), "has no tables")
+    assert_one_line_error(run("extract", "--db", fresh_db), "has no tables")
 
 
 def test_from_db_wrong_password(password_server: str) -> None:
     secret = "wr0ng-s3cret"
     url = with_password(password_server, secret)
     assert secret in url
-    proc = run("extract", "--from-db", url)
+    proc = run("extract", "--db", url)
     assert_one_line_error(proc, "refused the user name or password")
     assert secret not in proc.stderr + proc.stdout
 

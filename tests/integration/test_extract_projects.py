@@ -83,7 +83,11 @@ def test_monorepo_package_with_node_types_aliases_and_plain_js(tmp_path: Path) -
     """A workspace package: typeorm hoisted to the repository root, `"types": ["node"]`,
     a `paths` alias used at run time, plain .js/.json required beside the sources."""
     repo = tmp_path / "repo"
-    link_typeorm(repo / "node_modules")
+    hoisted = repo / "node_modules" / "typeorm"
+    shutil.copytree(BRIDGE_MODULES / "typeorm", hoisted, symlinks=True)
+    package = json.loads((hoisted / "package.json").read_text())
+    (hoisted / "package.json").write_text(json.dumps({**package, "version": "1.1.1-hoisted"}))
+    (repo / "node_modules" / "reflect-metadata").symlink_to(BRIDGE_MODULES / "reflect-metadata")
     write(repo / "node_modules" / "@types" / "node", NODE_TYPES)
     write(repo, {"package.json": json.dumps({"private": True, "workspaces": ["packages/*"]})})
     project = write(
@@ -99,6 +103,7 @@ def test_monorepo_package_with_node_types_aliases_and_plain_js(tmp_path: Path) -
     )
     (project / "node_modules").mkdir()  # its own, empty: tsc must still find @types/node
     manifest = extract_project(project)
+    assert manifest.source.typeorm_version == "1.1.1-hoisted"  # the repository's, not ours
     invoice = manifest.table("invoice")
     assert [c.name for c in invoice.columns] == ["id", "number", "amount", "accountId"]
     assert invoice.column("number").length == 24
@@ -199,8 +204,9 @@ def test_typeorm_0_2_is_refused_in_one_line(tmp_path: Path) -> None:
     old = project / "node_modules" / "typeorm"
     old.mkdir(parents=True)
     (old / "package.json").write_text(json.dumps({"name": "typeorm", "version": "0.2.45"}))
-    with pytest.raises(ExtractError, match=r"TypeORM 0\.2\.45 .*needs TypeORM 0\.3 or newer"):
+    with pytest.raises(ExtractError, match=r"TypeORM 0\.2\.45 .*needs TypeORM 0\.3 or newer") as e:
         extract_project(project)
+    assert "\n" not in str(e.value)
 
 
 WRITER_SCHEMA = """

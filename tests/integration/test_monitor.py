@@ -218,7 +218,7 @@ def health(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_health_command_exit_codes(fresh_db: str, tmp_path: Path) -> None:
-    ok = health(fresh_db, "--json")
+    ok = health("--db", fresh_db, "--json")
     report = json.loads(ok.stdout)
     # the host may be busy (other tests run beside this one): the exit code follows the
     # worst status, whatever it is, and the database itself is healthy
@@ -231,7 +231,7 @@ def test_health_command_exit_codes(fresh_db: str, tmp_path: Path) -> None:
     config = tmp_path / "m.toml"
     # the probe's own connection is one: a threshold of 1 always holds
     config.write_text("[thresholds.pg_connections]\nwarn = 1\npause = 1\nabort = 1\n")
-    bad = health(fresh_db, "--config", str(config))
+    bad = health("--db", fresh_db, "--monitor-config", str(config))
     assert bad.returncode == 5, bad.stdout + bad.stderr
     assert "abort" in bad.stdout
 
@@ -249,7 +249,7 @@ def test_health_bad_config_is_one_line(
     config = tmp_path / "m.toml"
     if config_text is not None:
         config.write_text(config_text)
-    proc = health(fresh_db, "--config", str(config))
+    proc = health("--db", fresh_db, "--monitor-config", str(config))
     assert proc.returncode == 2
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr

@@ -46,24 +46,24 @@ def test_no_command_prints_or_writes_the_password(
     source, target = databases
     wrong = source.replace(SERVER_PASSWORD, "Wr0ng-" + SERVER_PASSWORD)
     runs = [
-        run("extract", "--from-db", source, "-o", str(tmp_path / "m.json"),
+        run("extract", "--db", source, "-o", str(tmp_path / "m.json"),
             "--report", str(tmp_path / "extract.json"), cwd=tmp_path),
-        run("schema", "diff", source, target, cwd=tmp_path),
-        run("schema", "diff", source, target, "--json", cwd=tmp_path),
+        run("schema", "diff", "--source", source, "--target", target, cwd=tmp_path),
+        run("schema", "diff", "--source", source, "--target", target, "--json", cwd=tmp_path),
         run("migrate", "--source", source, "--target", target,
             "--report", str(tmp_path / "migrate.json"), cwd=tmp_path),
         run("verify", "--source", source, "--target", target,
             "--report", str(tmp_path / "verify.json"), cwd=tmp_path),
         run("verify", "--source", source, "--target", target, "--json", cwd=tmp_path),
-        run("health", target, "--json", cwd=tmp_path),
+        run("health", "--db", target, "--json", cwd=tmp_path),
         run("report", str(tmp_path / "verify.json"), "-o", str(tmp_path / "verify.html"),
             cwd=tmp_path),
         # and when things fail
-        run("extract", "--from-db", wrong, cwd=tmp_path),
+        run("extract", "--db", wrong, cwd=tmp_path),
         run("migrate", "--source", wrong, "--target", target, cwd=tmp_path),
         run("verify", "--source", source, "--target", wrong, cwd=tmp_path),
-        run("health", wrong, cwd=tmp_path),
-        run("schema", "diff", wrong, target, cwd=tmp_path),
+        run("health", "--db", wrong, cwd=tmp_path),
+        run("schema", "diff", "--source", wrong, "--target", target, cwd=tmp_path),
     ]  # fmt: skip
     # health's exit code is the host's worst status (a busy machine warns): any status
     # is fine here, only a failure to run is not

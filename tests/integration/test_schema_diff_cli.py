@@ -30,8 +30,8 @@ def build(url: str, extra: str = "") -> None:
         conn.execute(DDL + extra)  # type: ignore[arg-type]
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["schema", "diff", *args])
+def invoke(left: str, right: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["schema", "diff", "--source", left, "--target", right, *args])
     return result.exit_code, result.output
 
 

@@ -112,23 +112,23 @@ def test_missing_table_and_incompatible_columns_are_errors(
 ) -> None:
     source, target = pair
     run_sql(source, "create table lonely (id int primary key)")
-    result = invoke("--source", source, "--target", target, "--tables", "lonely")
+    result = invoke("--source", source, "--target", target, "--table", "lonely")
     assert result.returncode == 1, result.stderr  # a table on one side only is a difference
     assert "differs: table lonely is only in the source" in result.stderr
     assert "target has no table 'lonely'" in result.stderr
     assert result.stdout.strip() == ""  # no row differences: the table as a whole differs
 
-    line = error_line(invoke("--source", source, "--target", target, "--tables", "nosuch"))
-    assert "--tables: schema 'public' of the source has no table 'nosuch'" in line
+    line = error_line(invoke("--source", source, "--target", target, "--table", "nosuch"))
+    assert "--table: schema 'public' of the source has no table 'nosuch'" in line
 
     run_sql(target, "alter table item rename column v to value")
-    line = error_line(invoke("--source", source, "--target", target, "--tables", "item"))
+    line = error_line(invoke("--source", source, "--target", target, "--table", "item"))
     assert "--mapping" in line and "value" in line
 
     mapping = tmp_path / "map.yaml"
     mapping.write_text("tables:\n  item:\n    columns:\n      v: value\n")
     result = invoke(
-        "--source", source, "--target", target, "--tables", "item", "--mapping", str(mapping)
+        "--source", source, "--target", target, "--table", "item", "--mapping", str(mapping)
     )
     assert result.returncode == 0, result.stderr
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ormshift.dsn import normalize_url, redact
+from ormshift.dsn import normalize_url, redact, sqlalchemy_url
 from ormshift.extract.database import parse_type
 from ormshift.extract.tsc import read_tsconfig
 
@@ -53,6 +53,14 @@ def test_redact_keeps_urls_without_password() -> None:
 def test_normalize_url() -> None:
     assert normalize_url("postgresql+psycopg://u@h/d") == "postgresql://u@h/d"
     assert normalize_url("postgres://u@h/d") == "postgresql://u@h/d"
+    # no host at all: libpq's environment (PGHOST, PGSERVICE, ...) names the server
+    assert normalize_url("postgresql://") == "postgresql://"
+    assert sqlalchemy_url("postgresql://") == "postgresql+psycopg://"
+    assert normalize_url("postgresql:///d?host=/tmp") == "postgresql:///d?host=/tmp"
+    assert sqlalchemy_url("postgres://u:p@h:5/d?sslmode=require#x") == (
+        "postgresql+psycopg://u:p@h:5/d?sslmode=require#x"
+    )
+    assert normalize_url("host=h dbname=d") == "host=h dbname=d"  # libpq key=value as given
 
 
 def test_tsconfig_with_comments_and_trailing_commas(tmp_path: Path) -> None:

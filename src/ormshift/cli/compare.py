@@ -11,6 +11,7 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.cli.options import DATABASE_ENV, db_option, old_option, one_database, renamed
 
 if TYPE_CHECKING:
     from ormshift.compare.fuzz import FuzzReport
@@ -111,9 +112,9 @@ def compare(
     project: Annotated[
         Path, typer.Option(help="The TypeORM project (its entities run in the sidecar).")
     ],
-    dsn: Annotated[
-        str, typer.Option(help="A PostgreSQL URL; scratch databases are made on its server.")
-    ],
+    db: Annotated[
+        str | None, db_option("A PostgreSQL URL; scratch databases are made on its server.")
+    ] = None,
     scenario: Annotated[Path | None, typer.Option(help="Scenario YAML file (or --fuzz N).")] = None,
     fuzz_ops: Annotated[
         int | None,
@@ -126,10 +127,15 @@ def compare(
     ops_per_scenario: Annotated[
         int, typer.Option(help="Fuzz: operations per sequence (one sidecar round trip).")
     ] = 20,
-    out_dir: Annotated[
-        Path,
-        typer.Option("--out", help="Fuzz: where the shrunk scenario files of divergences go."),
-    ] = Path("fuzz-divergences"),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Fuzz: where the shrunk scenario files of divergences go "
+            "(default: fuzz-divergences).",
+        ),
+    ] = None,
     shrink_runs: Annotated[
         int, typer.Option(help="Fuzz: runs allowed to shrink each divergence class (0: none).")
     ] = 60,
@@ -144,6 +150,8 @@ def compare(
     report_file: Annotated[
         Path | None, typer.Option("--report", help="also write a JSON report here")
     ] = None,
+    old_dsn: Annotated[str | None, old_option("--dsn")] = None,
+    old_out: Annotated[Path | None, old_option("--out")] = None,
 ) -> None:
     """Run each scenario through TypeORM and through ormshift.orm; report every difference.
 
@@ -151,7 +159,10 @@ def compare(
     from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.files import check_writable
 
-    check_url(dsn, (POSTGRESQL,), "--dsn")
+    dsn = one_database(renamed(db, old_dsn, new="--db", old="--dsn", env=DATABASE_ENV))
+    out_dir = renamed(output, old_out, new="--output", old="--out")
+    out_dir = out_dir if out_dir is not None else Path("fuzz-divergences")
+    check_url(dsn, (POSTGRESQL,), "--db")
     if report_file is not None:
         check_writable(report_file)
     if fuzz_ops is not None:

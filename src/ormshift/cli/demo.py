@@ -9,24 +9,33 @@ from typing import Annotated
 import typer
 
 from ormshift.cli.common import console, fail, handle_errors
+from ormshift.cli.options import old_option, renamed
 
 
 @handle_errors
 def demo(
-    out: Annotated[
-        Path, typer.Option("--out", help="directory for the manifest, models and report")
-    ] = Path("ormshift-demo"),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="directory for the manifest, models and report (default: ormshift-demo)",
+        ),
+    ] = None,
     scale: Annotated[
         float, typer.Option(help="data size relative to the default ~100k rows")
     ] = 1.0,
     node: Annotated[
         bool, typer.Option("--node/--no-node", help="use TypeORM through Node when installed")
     ] = True,
+    old_out: Annotated[Path | None, old_option("--out")] = None,
 ) -> None:
     """Run the whole pipeline on the bookstore example on an embedded PostgreSQL."""
     # heavy imports here, so that other commands start fast
     from ormshift.files import check_directory
 
+    chosen = renamed(output, old_out, new="--output", old="--out")
+    out = chosen if chosen is not None else Path("ormshift-demo")
     if not (math.isfinite(scale) and scale > 0):
         raise fail("--scale must be above 0 (1.0 is about 100k rows)")
     check_directory(out)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.cli.options import DATABASE_ENV, old_option, renamed
 from ormshift.dsn import POSTGRESQL, check_url
 from ormshift.files import check_writable
 
@@ -72,31 +73,44 @@ def extract(
             help="the package the project imports TypeORM as, for forks (e.g. @n8n/typeorm)",
         ),
     ] = "typeorm",
-    from_db: Annotated[
-        str | None, typer.Option("--from-db", help="reflect a live PostgreSQL database instead")
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="reflect this live PostgreSQL database instead (with no PROJECT, "
+            f"{DATABASE_ENV} too)",
+        ),
     ] = None,
-    schema: Annotated[str, typer.Option(help="schema to reflect with --from-db")] = "public",
+    schema: Annotated[str, typer.Option(help="schema to reflect with --db")] = "public",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="write the manifest here (else stdout)")
     ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="also write a JSON report here")
     ] = None,
+    old_from_db: Annotated[str | None, old_option("--from-db")] = None,
 ) -> None:
     """Extract the schema exactly as TypeORM builds it, into a versioned JSON manifest."""
+    import os
+
     from ormshift.extract import extract_project
     from ormshift.extract.database import reflect_url
     from ormshift.manifest import dump, write
     from ormshift.report import write as write_report
 
+    from_db = renamed(db, old_from_db, new="--db", old="--from-db")
+    if project is None and from_db is None:
+        from_db = os.environ.get(DATABASE_ENV) or None
     if (project is None) == (from_db is None):
-        raise fail("give either a PROJECT directory or --from-db DSN (one of them)")
+        raise fail(
+            f"give either a PROJECT directory or --db URL (or set {DATABASE_ENV}), just one of them"
+        )
     if from_db is not None and (data_source or entities):
-        raise fail("--data-source and --entities go with a PROJECT, not with --from-db")
+        raise fail("--data-source and --entities go with a PROJECT, not with --db")
     if data_source and entities:
         raise fail("give --data-source or --entities, not both")
     if from_db is not None:
-        check_url(from_db, (POSTGRESQL,), "--from-db")
+        check_url(from_db, (POSTGRESQL,), "--db")
     for path in (output, report):
         if path is not None:
             check_writable(path)

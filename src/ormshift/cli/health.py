@@ -1,4 +1,4 @@
-"""``ormshift health DSN``: every probe once, against the thresholds."""
+"""``ormshift health --db URL``: every probe once, against the thresholds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from ormshift.cli.common import handle_errors, out
+from ormshift.cli.common import fail, handle_errors, out
+from ormshift.cli.options import (
+    DATABASE_ENV,
+    MONITOR_CONFIG_HELP,
+    db_option,
+    given,
+    old_option,
+    one_database,
+    renamed,
+    warn,
+)
 
 #: exit codes by worst status; 2 stays "could not run"
 EXIT_CODES = {"ok": 0, "warn": 1, "throttle": 3, "pause": 4, "abort": 5}
@@ -18,18 +28,27 @@ STYLE = {"ok": "green", "warn": "yellow", "throttle": "yellow", "pause": "red", 
 
 @handle_errors
 def health(
-    dsn: Annotated[str, typer.Argument(help="PostgreSQL URL to probe")],
-    config: Annotated[
-        Path | None, typer.Option("--config", help="monitor config (TOML) with thresholds")
+    ctx: typer.Context,
+    db: Annotated[str | None, db_option("PostgreSQL URL to probe")] = None,
+    monitor_config: Annotated[
+        Path | None, typer.Option("--monitor-config", help=MONITOR_CONFIG_HELP)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    old_config: Annotated[Path | None, old_option("--config")] = None,
 ) -> None:
     """Probe the host and a PostgreSQL server once; exit 0 ok, 1 warn, 3 throttle,
     4 pause, 5 abort (2: could not run)."""
     from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
 
-    check_url(dsn, (POSTGRESQL,), "DSN")
+    config = renamed(monitor_config, old_config, new="--monitor-config", old="--config")
+    if ctx.args:  # the old spelling: `health DSN`
+        warn("health DSN is deprecated; use health --db DSN")
+        if len(ctx.args) != 1 or given(db, DATABASE_ENV):
+            raise fail("give the database once, as --db URL")
+        db = ctx.args[0]
+    dsn = one_database(db)
+    check_url(dsn, (POSTGRESQL,), "--db")
     source = ThresholdSource(config)
     connect(dsn).close()  # one clear error for an unreachable server or a bad password
     probe = PostgresProbe(dsn)

@@ -18,6 +18,7 @@ from ormshift.cli.demo import demo
 from ormshift.cli.extract import extract
 from ormshift.cli.generate import generate
 from ormshift.cli.health import health
+from ormshift.cli.options import ENVIRONMENT_HELP, OLD_POSITIONALS
 from ormshift.cli.report import report
 from ormshift.cli.schema import schema_app
 from ormshift.cli.verify import verify
@@ -26,6 +27,7 @@ from ormshift.monitor import setup_logging
 app = typer.Typer(
     name="ormshift",
     help="Move a TypeORM data layer, and its data, to Python and SQLAlchemy 2.x.",
+    epilog=ENVIRONMENT_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -49,8 +51,11 @@ def _logging(
     setup_logging(json_lines=log_json, level=LEVELS[log_level])
 
 
-for command in (extract, generate, compare, verify, health, report, demo):
-    app.command()(command)
+for plain in (generate, report, demo):
+    app.command()(plain)
+for command in (extract, compare, verify):  # they take database URLs
+    app.command(epilog=ENVIRONMENT_HELP)(command)
+app.command(epilog=ENVIRONMENT_HELP, context_settings=OLD_POSITIONALS)(health)
 app.add_typer(schema_app, name="schema")
 migrate.register(app)  # migrate and rollback
 

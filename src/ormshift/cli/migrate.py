@@ -12,6 +12,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.cli.options import (
+    ENVIRONMENT_HELP,
+    MAPPING_HELP,
+    MONITOR_CONFIG_HELP,
+    SOURCE_ENV,
+    TARGET_ENV,
+    required_url,
+    source_option,
+    target_option,
+)
 from ormshift.clock import utc_now
 from ormshift.files import check_writable
 
@@ -173,8 +183,10 @@ def _write_report(
 
 @handle_errors
 def migrate(
-    source: Annotated[str, typer.Option("--source", help="source database URL")],
-    target: Annotated[str, typer.Option("--target", help="target PostgreSQL URL")],
+    source: Annotated[
+        str | None, source_option("source URL: postgresql:// or mysql:// (MariaDB too)")
+    ] = None,
+    target: Annotated[str | None, target_option("target PostgreSQL URL")] = None,
     schema: Annotated[str, typer.Option(help="schema to copy")] = "public",
     target_schema: Annotated[
         str | None, typer.Option(help="schema to write into (default: same as --schema)")
@@ -244,13 +256,7 @@ def migrate(
     reject_file: Annotated[
         Path | None, typer.Option(help="JSON lines of rejected rows (default per run id)")
     ] = None,
-    mapping: Annotated[
-        Path | None,
-        typer.Option(
-            help="TOML or YAML file: renamed tables/columns, transforms, casts, expressions, "
-            "skipped columns (expressions are SQL run on the source: trusted config)"
-        ),
-    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help=MAPPING_HELP)] = None,
     json_lines: Annotated[bool, typer.Option("--json", help="JSON lines on stdout")] = False,
     report: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
     pause_file: Annotated[
@@ -273,8 +279,7 @@ def migrate(
     monitor_config: Annotated[
         Path | None,
         typer.Option(
-            help="monitor TOML (monitor.interval, monitor.pause_file, thresholds.METRIC with "
-            "warn/throttle/pause/abort); re-read while running; the flags above override it"
+            help=f"{MONITOR_CONFIG_HELP}; re-read while running; the flags above override it"
         ),
     ] = None,
     metrics_port: Annotated[
@@ -287,6 +292,8 @@ def migrate(
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
     from ormshift.dsn import MYSQL, POSTGRESQL, check_url
 
+    source = required_url(source, "--source", SOURCE_ENV)
+    target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL, MYSQL), "--source", "a migrate source")
     check_url(target, (POSTGRESQL,), "--target", "a migrate target")
     if metrics_port is not None:
@@ -386,13 +393,14 @@ def migrate(
 @handle_errors
 def rollback(
     run_id: Annotated[str, typer.Argument(help="the run to undo")],
-    target: Annotated[str, typer.Option("--target", help="target PostgreSQL URL")],
+    target: Annotated[str | None, target_option("target PostgreSQL URL")] = None,
     json_lines: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
 ) -> None:
     """Remove exactly what a run wrote to the target and restore its sequences."""
     from ormshift.dsn import POSTGRESQL, check_url
     from ormshift.transfer import rollback as rollback_run
 
+    target = required_url(target, "--target", TARGET_ENV)
     check_url(target, (POSTGRESQL,), "--target", "the target")
     result = rollback_run(target, run_id)
     if json_lines:
@@ -415,5 +423,5 @@ def rollback(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(migrate)
-    app.command()(rollback)
+    app.command(epilog=ENVIRONMENT_HELP)(migrate)
+    app.command(epilog=ENVIRONMENT_HELP)(rollback)

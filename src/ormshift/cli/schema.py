@@ -7,16 +7,28 @@ from typing import Annotated
 
 import typer
 
-from ormshift.cli.common import console, handle_errors, out
+from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.cli.options import (
+    ENVIRONMENT_HELP,
+    OLD_POSITIONALS,
+    SOURCE_ENV,
+    TARGET_ENV,
+    given,
+    required_url,
+    source_option,
+    target_option,
+    warn,
+)
 
 schema_app = typer.Typer(help="Inspect and compare database schemas.", no_args_is_help=True)
 
 
-@schema_app.command("diff")
+@schema_app.command("diff", epilog=ENVIRONMENT_HELP, context_settings=OLD_POSITIONALS)
 @handle_errors
 def diff(
-    left: Annotated[str, typer.Argument(help="DSN of the first database")],
-    right: Annotated[str, typer.Argument(help="DSN of the second database")],
+    ctx: typer.Context,
+    source: Annotated[str | None, source_option("PostgreSQL URL of the first database")] = None,
+    target: Annotated[str | None, target_option("PostgreSQL URL of the second database")] = None,
     schema: Annotated[str, typer.Option(help="schema to compare in both")] = "public",
     as_json: Annotated[bool, typer.Option("--json", help="print the differences as JSON")] = False,
 ) -> None:
@@ -25,9 +37,17 @@ def diff(
     from ormshift.dsn import POSTGRESQL, check_url
     from ormshift.schema import diff_databases, jsonable
 
-    check_url(left, (POSTGRESQL,), "LEFT")
-    check_url(right, (POSTGRESQL,), "RIGHT")
-    differences = diff_databases(left, right, schema)
+    positional = list(ctx.args)
+    if positional:  # the old spelling: `schema diff LEFT RIGHT`
+        warn("schema diff LEFT RIGHT is deprecated; use --source LEFT --target RIGHT")
+        if len(positional) != 2 or given(source, SOURCE_ENV) or given(target, TARGET_ENV):
+            raise fail("give the two databases as --source URL --target URL")
+        source, target = positional
+    source = required_url(source, "--source", SOURCE_ENV)
+    target = required_url(target, "--target", TARGET_ENV)
+    check_url(source, (POSTGRESQL,), "--source")
+    check_url(target, (POSTGRESQL,), "--target")
+    differences = diff_databases(source, target, schema)
     if as_json:
         report = {"equal": not differences, "differences": [jsonable(d) for d in differences]}
         out.print(json.dumps(report, indent=2), markup=False, soft_wrap=True)

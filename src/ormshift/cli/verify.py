@@ -11,6 +11,16 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
+from ormshift.cli.options import (
+    MAPPING_HELP,
+    SOURCE_ENV,
+    TARGET_ENV,
+    old_option,
+    renamed,
+    required_url,
+    source_option,
+    target_option,
+)
 
 if TYPE_CHECKING:
     from ormshift.verify import Difference, Event, VerifyReport
@@ -98,20 +108,18 @@ class _Printer:
 @handle_errors
 def verify(
     source: Annotated[
-        str,
-        typer.Option(
-            "--source", help="source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///"
-        ),
-    ],
-    target: Annotated[str, typer.Option("--target", help="target URL (PostgreSQL)")],
-    tables: Annotated[
+        str | None,
+        source_option("source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///"),
+    ] = None,
+    target: Annotated[str | None, target_option("target PostgreSQL URL")] = None,
+    table: Annotated[
         list[str] | None,
-        typer.Option("--tables", help="source tables to verify (repeat, or comma-separated)"),
+        typer.Option(
+            "--table", help="verify only this source table (repeatable, or comma-separated)"
+        ),
     ] = None,
-    mapping: Annotated[
-        Path | None,
-        typer.Option("--mapping", help="YAML/JSON file: renamed tables/columns, transforms"),
-    ] = None,
+    old_tables: Annotated[list[str] | None, old_option("--tables")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help=MAPPING_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="everything as JSON lines")] = False,
     max_diffs: Annotated[
         int | None, typer.Option("--max-diffs", help="stop after this many differences")
@@ -146,6 +154,9 @@ def verify(
     sequences. Exit 0 identical, 1 differences, 2 error."""
     from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
 
+    tables = renamed(table, old_tables, new="--table", old="--tables")
+    source = required_url(source, "--source", SOURCE_ENV)
+    target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
     check_url(target, (POSTGRESQL,), "--target", "the target")
     if factor < 2:
@@ -158,7 +169,7 @@ def verify(
         raise fail("--sample is a percentage: give a number above 0 and at most 100")
     names = [n.strip() for item in tables or [] for n in item.split(",") if n.strip()]
     if tables is not None and not names:
-        raise fail("--tables names no table; give names like --tables item,order")
+        raise fail("--table names no table; give names like --table item --table order")
     # the stage is imported once the arguments parse: a bad one is answered fast
     from ormshift.clock import utc_now
     from ormshift.files import check_writable

@@ -200,9 +200,14 @@ def _model(
     by_column = {c.column: c for c in entity.columns}
     relations = _own_relations(entity, manifest)
     taken: set[str] = set(reserved)
+    # a renamed attribute never takes another member's TypeORM name: ormshift.orm
+    # accepts either name for a member, so each must name one member only
+    typeorm = {r.property_name for r in entity.relations}
+    typeorm |= {c.property_path for c in entity.columns if "." not in c.property_path}
     relation_names: dict[str, str] = {}
     for r in entity.relations:
-        name = find_free_name(attribute_name(r.property_name), taken)
+        others = typeorm - {r.property_name}
+        name = find_free_name(attribute_name(r.property_name), taken | others)
         taken.add(name)
         if name != attribute_name(r.property_name):
             relation_names[r.property_name] = name
@@ -216,7 +221,8 @@ def _model(
             properties[col.name] = prop
         if is_child:
             continue
-        name = find_free_name(_column_attribute(prop, col.name), taken)
+        mine = {prop.property_path} if prop is not None else set()
+        name = find_free_name(_column_attribute(prop, col.name), taken | (typeorm - mine))
         taken.add(name)
         columns[col.name] = name
     parent = sti_parent(entity, manifest) if is_child else None

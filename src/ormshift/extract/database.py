@@ -280,7 +280,7 @@ def reflect_url(url: str, schema: str = "public") -> Manifest:
         manifest = reflect(conn, schema)
     if not manifest.tables:
         raise ExtractError(
-            f"schema {schema!r} of that database has no tables; point --from-db at a database "
+            f"schema {schema!r} of that database has no tables; point --db at a database "
             "with a schema (or pass --schema)"
         )
     return manifest

@@ -56,21 +56,27 @@ class EntityInfo:
 
     @cached_property
     def aliases(self) -> dict[str, str]:
-        """TypeORM property names of columns whose attribute was renamed (a name the
-        generated module uses, such as ``text``): property -> attribute key."""
+        """TypeORM property names of columns and relations whose attribute was renamed
+        (a name the generated module uses, such as ``text``): property -> attribute key."""
+        members: list[tuple[str, Any]] = [*self.columns.items(), *self.relations.items()]
         return {
-            str(c.info["property"]): k
-            for k, c in self.columns.items()
-            if c.info.get("property") and c.info["property"] not in self.columns
+            str(m.info["property"]): k
+            for k, m in members
+            if m.info.get("property")
+            and m.info["property"] not in self.columns
+            and m.info["property"] not in self.relations
         }
 
     def attribute(self, key: str) -> str:
         """The attribute key for ``key``, given as an attribute or a TypeORM property."""
-        return key if key in self.columns else self.aliases.get(key, key)
+        if key in self.columns or key in self.relations:
+            return key
+        return self.aliases.get(key, key)
 
     def property_of(self, key: str) -> str:
-        """TypeORM's name for attribute ``key``."""
-        return str(self.columns[key].info.get("property", key))
+        """TypeORM's name for attribute ``key`` (a column or a relation)."""
+        member: Any = self.columns[key] if key in self.columns else self.relations[key]
+        return str(member.info.get("property", key))
 
     @cached_property
     def plain_columns(self) -> frozenset[str]:
@@ -223,7 +229,7 @@ class EntityInfo:
         if key in self.columns:
             return key
         head, _, rest = path.partition(".")
-        rel = self.relations.get(head)
+        rel = self.relations.get(self.attribute(head))
         if rel is not None and rel.direction not in (ONETOMANY, MANYTOMANY):
             pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is self.table]
             if len(pairs) == 1:
@@ -240,7 +246,7 @@ class EntityInfo:
 
     def relation(self, key: str) -> RelationshipProperty[Any]:
         try:
-            return self.relations[key]
+            return self.relations[self.attribute(key)]
         except KeyError:
             raise UnknownProperty(self.unknown(key)) from None
 
@@ -257,8 +263,8 @@ class EntityInfo:
         path = f"{prefix}_{key}" if prefix else self.attribute(key)
         if path in self.columns:
             return "column", path
-        if not prefix and key in self.relations:
-            return "relation", key
+        if not prefix and path in self.relations:
+            return "relation", path
         if path in self.prefixes:
             return "embedded", path
         raise UnknownProperty(self.unknown(path.replace("_", ".") if prefix else key))

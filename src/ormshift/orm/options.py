@@ -72,9 +72,10 @@ def relation_tree(info: EntityInfo, relations: Any) -> Tree:
         for key, sub in relations.items():
             if sub is False or sub is None:
                 continue
-            if key not in info.relations:
+            attr = info.attribute(str(key))
+            if attr not in info.relations:
                 raise UnknownProperty(info.unknown(str(key)))
-            tree[key] = relation_tree(info.target(key), sub if isinstance(sub, Mapping) else None)
+            tree[attr] = relation_tree(info.target(attr), sub if isinstance(sub, Mapping) else None)
         return tree
     if isinstance(relations, Sequence) and not isinstance(relations, str):
         raise FindOptionsError(

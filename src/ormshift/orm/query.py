@@ -68,6 +68,13 @@ def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     return stmt
 
 
+def _given(info: EntityInfo, where: Mapping[str, Any], key: str) -> tuple[str, Any]:
+    """(the name ``where`` gives relation ``key`` by: its attribute or TypeORM's, its
+    value there)."""
+    name = key if key in where else info.property_of(key)
+    return name, where.get(name)
+
+
 def _shared_join(
     info: EntityInfo,
     target: EntityInfo,
@@ -82,7 +89,7 @@ def _shared_join(
         return None, None
     if isinstance(where, list):
         return _shared_join_any(info, target, where, key, opts), None
-    sub = where.get(key) if where is not None else None
+    sub = _given(info, where, key)[1] if where is not None else None
     if not isinstance(sub, Mapping) or not sub:
         return None, None
     return compile_find_where(target, sub, with_deleted=opts.with_deleted), sub
@@ -100,13 +107,13 @@ def _shared_join_any(
         # row, which that mapping then loads: nothing to filter
         return None
     branches = [b for b in where if isinstance(b, Mapping)]
-    if not any(isinstance(b.get(key), Mapping) and b.get(key) for b in branches):
+    given = [_given(info, b, key) for b in branches]
+    if not any(isinstance(sub, Mapping) and sub for _, sub in given):
         return None
     parts: list[Any] = []
-    for branch in branches:
-        sub = branch.get(key)
+    for branch, (name, sub) in zip(branches, given, strict=True):
         own = isinstance(sub, Mapping) and bool(sub)
-        rest = {k: v for k, v in branch.items() if k != key} if own else branch
+        rest = {k: v for k, v in branch.items() if k != name} if own else branch
         conds = [
             _of_root(info, key, rest, opts) if rest else None,
             compile_find_where(target, sub, with_deleted=opts.with_deleted) if own else None,
@@ -353,7 +360,11 @@ def _where_joins(info: EntityInfo, where: Any) -> bool:
     if not isinstance(where, Mapping):
         return False
     for key, value in where.items():
-        if str(key) not in info.relations or value is None or isinstance(value, FindOperator):
+        if (
+            info.attribute(str(key)) not in info.relations
+            or value is None
+            or isinstance(value, FindOperator)
+        ):
             continue
         if isinstance(value, Mapping | list | tuple) and not value:
             continue

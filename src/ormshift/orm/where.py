@@ -430,7 +430,9 @@ def _joins_relations(info: EntityInfo, where: Any) -> bool:
     if not isinstance(where, Mapping):
         return False
     return any(
-        str(key) in info.relations and isinstance(value, Mapping | list | tuple) and bool(value)
+        info.attribute(str(key)) in info.relations
+        and isinstance(value, Mapping | list | tuple)
+        and bool(value)
         for key, value in where.items()
     )
 

@@ -141,7 +141,7 @@ def _shape(info: EntityInfo, value: Any) -> tuple[tuple[Any, ...], list[Any]]:
 def _falsy_key(info: EntityInfo, key: str, value: Any) -> bool:
     """``{relation: {..., key: 0}}``: whether TypeORM compares the foreign key or
     refuses the criteria depends on the value (JavaScript's truth), not on the shape."""
-    if key not in info.relations or not isinstance(value, Mapping):
+    if info.attribute(key) not in info.relations or not isinstance(value, Mapping):
         return False
     return any(v in (0, "") or v is False for v in value.values())
 

@@ -76,8 +76,8 @@ def _flatten(
         if path in info.columns:
             if path not in referenced:
                 out[path] = coerce_value(value, info.columns[path])
-        elif not prefix and key in info.relations:
-            rel = info.relations[key]
+        elif not prefix and path in info.relations:
+            rel = info.relations[path]
             if rel.direction in (ONETOMANY, MANYTOMANY):
                 continue
             target = entity_info(rel.mapper.class_)
@@ -205,9 +205,9 @@ def _builder_where(
         if kind == "embedded" and isinstance(value, Mapping):
             cond = _builder_where(info, value, path)
         elif kind == "relation" and isinstance(value, Mapping | list | tuple) and value:
-            cond = compile_where(info, _foreign_key(info, str(key), value))
+            cond = compile_where(info, _foreign_key(info, path, value))
         elif kind == "relation" and not isinstance(value, Mapping | list | tuple | bool):
-            cond = compile_where(info, _key_value(info, str(key), value))
+            cond = compile_where(info, _key_value(info, path, value))
         else:
             cond = compile_where(info, {key: value}, prefix=prefix)
         if cond is not None:
@@ -234,7 +234,7 @@ def _foreign_key(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
         else:
             if out:
                 return out
-    raise RelationNotJoined(f"Cannot find alias for relation at {key}")
+    raise RelationNotJoined(f"Cannot find alias for relation at {info.property_of(key)}")
 
 
 def _key_value(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
@@ -246,7 +246,8 @@ def _key_value(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
     if rel.direction is MANYTOONE and len(pairs) == 1:
         return {info.mapper.get_property_by_column(pairs[0]).key: value}
     raise UnknownProperty(
-        f'Property "{key}" was not found in "{info.name}". Make sure your query is correct.'
+        f'Property "{info.property_of(key)}" was not found in "{info.name}". '
+        "Make sure your query is correct."
     )
 
 
@@ -339,19 +340,19 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
         if path in info.columns:
             setattr(obj, path, coerce_value(value, info.columns[path]))
-        elif not prefix and key in info.relations:
-            target = info.relations[key].mapper.class_
-            if value is None and info.relations[key].uselist:
+        elif not prefix and path in info.relations:
+            target = info.relations[path].mapper.class_
+            if value is None and info.relations[path].uselist:
                 continue  # TypeORM's save leaves a null collection as it is
             # set as loaded, so that no back reference is filled in (TypeORM's create
             # sets the property given and nothing on the other side)
             if value is None:
-                set_committed_value(obj, key, None)
-            elif info.relations[key].uselist:  # an inverse one-to-one is one entity
-                set_committed_value(obj, key, [create(target, v) for v in value])
+                set_committed_value(obj, path, None)
+            elif info.relations[path].uselist:  # an inverse one-to-one is one entity
+                set_committed_value(obj, path, [create(target, v) for v in value])
             else:
-                _set_reference(info, obj, key, value)
-                set_committed_value(obj, key, create(target, value))
+                _set_reference(info, obj, path, value)
+                set_committed_value(obj, path, create(target, value))
         elif path in info.prefixes and isinstance(value, Mapping):
             _fill(info, obj, value, path)
         else:

@@ -2,8 +2,9 @@
 
 TypeORM declares ``"rating" BETWEEN 1 AND 5``; PostgreSQL stores and shows
 ``((rating >= 1) AND (rating <= 5))``. No text rule makes those equal, so we ask the
-server: inside a transaction that is always rolled back, each declared default, check
-and partial-index predicate is attached to a temporary copy of its table and read back.
+server: inside a transaction that is always rolled back, each declared default, check,
+partial-index predicate and generation expression is attached to a temporary copy of its
+table and read back.
 The expressions come from the manifest (the project's own entity code, which TypeORM
 runs as SQL too), never from a command line.
 """
@@ -29,6 +30,33 @@ def _exists(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: str) ->
     return row is not None
 
 
+def _canon_generated(cur: psycopg.Cursor[tuple[object, ...]], col: Column) -> Column:
+    """``col``'s generation expression as the server shows it: a stored generated column
+    of its type added to the scratch table and read back (then dropped)."""
+    expression = col.generated_expression or ""
+    row = cur.execute(
+        "select format_type(atttypid, atttypmod) from pg_attribute "
+        "where attrelid = %s::regclass and attname = %s",
+        (_SCRATCH, col.name),
+    ).fetchone()
+    if row is None:
+        return col
+    probe = sql.Identifier(f"{_SCRATCH}_generated")
+    cur.execute(
+        sql.SQL("alter table {} add column {} {} generated always as ({}) stored").format(
+            sql.Identifier(_SCRATCH), probe, sql.SQL(str(row[0])), sql.SQL(expression)
+        )
+    )
+    found = cur.execute(
+        "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a "
+        "on a.attrelid = d.adrelid and a.attnum = d.adnum "
+        "where d.adrelid = %s::regclass and a.attname = %s",
+        (_SCRATCH, f"{_SCRATCH}_generated"),
+    ).fetchone()
+    cur.execute(sql.SQL("alter table {} drop column {}").format(sql.Identifier(_SCRATCH), probe))
+    return dataclasses.replace(col, generated_expression=str(found[0])) if found else col
+
+
 def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Table) -> Table:
     scratch = sql.Identifier(_SCRATCH)
     cur.execute(sql.SQL("drop table if exists {}").format(scratch))
@@ -39,6 +67,9 @@ def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Ta
     )
     columns: list[Column] = []
     for col in table.columns:
+        if col.generated_expression is not None:
+            columns.append(_canon_generated(cur, col))
+            continue
         if col.default is None or col.generation == "increment":
             columns.append(col)
             continue

@@ -170,5 +170,5 @@ def scope_problem(source: Manifest, names: Sequence[str] | None, schema: str | N
     missing = sorted(set(names or ()) - set(tables))
     if missing:
         shown = ", ".join(tables[:8]) + (f" and {len(tables) - 8} more" if len(tables) > 8 else "")
-        return f"--tables: {where} has no table {', '.join(map(repr, missing))}; it has {shown}"
+        return f"--table: {where} has no table {', '.join(map(repr, missing))}; it has {shown}"
     return None

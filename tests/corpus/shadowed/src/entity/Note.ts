@@ -1,5 +1,6 @@
-import { Column, CreateDateColumn, Entity, ManyToOne, PrimaryGeneratedColumn } from "typeorm"
+import { Column, CreateDateColumn, Entity, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from "typeorm"
 import { Folder } from "./Folder"
+import { Link } from "./Link"
 
 export class Stamp {
     @Column({ type: "varchar", nullable: true })
@@ -47,4 +48,10 @@ export class Note {
 
     @ManyToOne(() => Folder, (folder) => folder.notes, { lazy: true, onDelete: "CASCADE" })
     relationship: Promise<Folder>
+
+    @ManyToOne(() => Folder, (folder) => folder.text_, { nullable: true })
+    folder_: Folder | null
+
+    @ManyToMany(() => Link, (link) => link.registry)
+    Mapped: Link[]
 }

@@ -12,6 +12,16 @@ export class Invoice {
     @Column({ type: "boolean", default: false })
     paid: boolean
 
+    // a stored generated column: TypeORM records its expression in typeorm_metadata
+    @Column({
+        type: "numeric",
+        precision: 14,
+        scale: 2,
+        generatedType: "STORED",
+        asExpression: `"amount" * 1.2`,
+    })
+    gross: string
+
     @ManyToOne(() => Client, (client) => client.invoices, { onDelete: "CASCADE" })
     client: Client
 }

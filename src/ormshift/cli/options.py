@@ -1,0 +1,108 @@
+"""The options every command spells the same way, and where else their values come from.
+
+* Two databases are ``--source`` / ``--target`` (migrate, verify, schema diff; rollback
+  has the target only); one database is ``--db`` (health, compare, extract).
+* A database URL can come from the environment instead of the command line, so that a
+  password stays out of ``ps`` and the shell's history: ``ORMSHIFT_SOURCE_URL``,
+  ``ORMSHIFT_TARGET_URL``, ``ORMSHIFT_DATABASE_URL``. libpq's own variables
+  (``PGHOST``, ``PGUSER``, ``PGPASSWORD``, ``PGDATABASE``, ``PGSERVICE``, ``PGPASSFILE``
+  and ``~/.pgpass``) fill in what a PostgreSQL URL leaves out, as psycopg honours them;
+  where one database is needed and none is given, a ``PGHOST``, ``PGDATABASE`` or
+  ``PGSERVICE`` in the environment names it.
+* ``--table`` is repeatable, ``-o/--output`` names what a command writes.
+* An old spelling stays as a hidden option; using it prints one warning line.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from ormshift.cli.common import console, fail
+
+SOURCE_ENV = "ORMSHIFT_SOURCE_URL"
+TARGET_ENV = "ORMSHIFT_TARGET_URL"
+DATABASE_ENV = "ORMSHIFT_DATABASE_URL"
+#: libpq's variables that name a database on their own (the others only fill in a URL)
+LIBPQ_NAMING = ("PGHOST", "PGDATABASE", "PGSERVICE")
+
+#: said once in the top-level help
+ENVIRONMENT_HELP = (
+    f"Database URLs can come from the environment instead: {SOURCE_ENV} (--source), "
+    f"{TARGET_ENV} (--target), {DATABASE_ENV} (--db). libpq's PG* variables (PGHOST, "
+    "PGUSER, PGPASSWORD, PGDATABASE, PGSERVICE, PGPASSFILE) and ~/.pgpass fill in what a "
+    "PostgreSQL URL leaves out, so no password need be on the command line."
+)
+
+#: the one description of a mapping file (migrate and verify read it alike)
+MAPPING_HELP = (
+    "TOML or YAML (JSON too) file: renamed tables/columns, transforms, casts, expressions, "
+    "skipped columns (expressions are SQL run on the source: trusted config)"
+)
+MONITOR_CONFIG_HELP = (
+    "monitor TOML (monitor.interval, monitor.pause_file, thresholds.METRIC with "
+    "warn/throttle/pause/abort)"
+)
+
+
+def source_option(help: str) -> Any:
+    return typer.Option("--source", envvar=SOURCE_ENV, show_envvar=True, help=help)
+
+
+def target_option(help: str) -> Any:
+    return typer.Option("--target", envvar=TARGET_ENV, show_envvar=True, help=help)
+
+
+def db_option(help: str) -> Any:
+    return typer.Option("--db", envvar=DATABASE_ENV, show_envvar=True, help=help)
+
+
+#: a command that still takes its old positional URLs reads them from ``ctx.args``, so
+#: that they stay out of its usage line
+OLD_POSITIONALS: dict[str, Any] = {"allow_extra_args": True}
+
+
+def old_option(name: str) -> Any:
+    """An old spelling, kept working but out of the help."""
+    return typer.Option(name, hidden=True)
+
+
+def warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True, highlight=False)
+
+
+def given(value: Any, env: str | None = None) -> bool:
+    """Whether an option's ``value`` was given on the command line (not left out, and
+    not only the value of its environment variable ``env``)."""
+    if value is None or value in ([], ()):
+        return False
+    return env is None or value != os.environ.get(env)
+
+
+def renamed(value: Any, old_value: Any, *, new: str, old: str, env: str | None = None) -> Any:
+    """The value of option ``new`` (which ``env`` may also set), or that of its old
+    spelling ``old`` when given, with one warning line; both given is an error."""
+    if not given(old_value):
+        return value
+    warn(f"{old} is deprecated; use {new}")
+    if given(value, env):
+        raise fail(f"give {new} only (not also {old}, its old spelling)")
+    return old_value
+
+
+def required_url(value: str | None, flag: str, env: str) -> str:
+    """``value``, or an error saying both ways of giving it."""
+    if value is None:
+        raise fail(f"{flag} is missing: give {flag} URL, or set {env}")
+    return value
+
+
+def one_database(value: str | None) -> str:
+    """The ``--db`` URL: given, from ``ORMSHIFT_DATABASE_URL``, or (when libpq's
+    environment names a database) ``postgresql://``, which libpq completes from it."""
+    if value is None and any(os.environ.get(v) for v in LIBPQ_NAMING):
+        return "postgresql://"
+    return required_url(value, "--db", DATABASE_ENV)
