@@ -5,7 +5,8 @@
 // entity the builder is the data source's (or manager's) empty one, for select/from.
 // Arguments: {"$entity": "Author"} is the entity class, {"$brackets": chain} and
 // {"$notBrackets": chain} are Brackets / NotBrackets whose factory applies the chain,
-// anything else is decoded as the other operations' arguments are.
+// anything else is decoded as the other operations' arguments are. getRawAndEntities
+// gives [raw, entities].
 
 const { decode } = require("./decode");
 
@@ -48,7 +49,10 @@ async function runChain(typeorm, ds, manager, entity, given) {
   else if (via === "manager") qb = manager.createQueryBuilder(entityClass(ds, entity), spec.alias);
   else if (via === "dataSource") qb = ds.createQueryBuilder(entityClass(ds, entity), spec.alias, manager.queryRunner);
   else qb = manager.getRepository(entityClass(ds, entity)).createQueryBuilder(spec.alias);
-  return await apply(typeorm, ds, qb, spec.chain);
+  const result = await apply(typeorm, ds, qb, spec.chain);
+  // {raw, entities} as a pair, so that the entities are encoded as entities
+  if (spec.chain[spec.chain.length - 1][0] === "getRawAndEntities") return [result.raw, result.entities];
+  return result;
 }
 
 module.exports = { runChain };

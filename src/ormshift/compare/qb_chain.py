@@ -10,7 +10,7 @@ methods by one name mapping: camelCase -> snake_case, ``from`` -> ``from_``
 ``{$brackets: chain}`` / ``{$notBrackets: chain}`` are `Brackets` / `NotBrackets`
 applying the chain, the rest decoded as other operations' arguments are.
 ``getManyAndCount`` gives ``[entities, count]``, ``getRawAndEntities``
-``{raw, entities}``, on both sides.
+``[raw, entities]``, on both sides.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
     terminal = spec["chain"][-1][0]
     if terminal == "getRawAndEntities":
         raw, found = result
-        return {"raw": raw, "entities": found}
+        return [raw, found]
     if terminal == "getManyAndCount":
         return list(result)
     return result

@@ -112,7 +112,10 @@ class _Transformer:
                     continue
                 found = self.transform(rows, join.alias)
                 value: Any = found if join.map_many else (found[0] if found else None)
-                setattr(obj, prop, value)
+                if prop in info.relations:
+                    set_committed_value(obj, prop, value)
+                else:
+                    setattr(obj, prop, value)
                 continue
             if join.parent != alias.name or join.relation not in info.relations:
                 continue

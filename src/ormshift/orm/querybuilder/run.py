@@ -3,7 +3,8 @@ or one for this call), rows as the driver gives them.
 
 Raw rows (``get_raw_*``) hold the values TypeORM's PostgreSQL driver (node-postgres)
 returns, by the column's type OID: ``bigint`` and ``numeric`` as text (``COUNT(*)`` is
-``"3"``), ``date`` as ``YYYY-MM-DD`` text, the rest as psycopg reads them (numbers,
+``"3"``), ``date`` as a naive ``datetime`` at midnight (node-postgres's local-midnight
+``Date``), the rest as psycopg reads them (numbers,
 booleans, ``datetime`` for timestamps, decoded JSON, lists for arrays). Entities hold
 what a find gives: the driver's value through the column type's result processor.
 """
@@ -27,8 +28,9 @@ _INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY = 1016, 1231, 1182
 def _text(value: Any) -> Any:
     if value is None:
         return None
-    if isinstance(value, datetime.date):
-        return value.isoformat()
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        # node-postgres: a Date at local midnight (new Date(y, m, d))
+        return datetime.datetime(value.year, value.month, value.day)
     if isinstance(value, Decimal | int):
         return str(value)
     return value
