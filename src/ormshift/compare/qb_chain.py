@@ -8,7 +8,11 @@ no entity: the empty builder, for ``select``/``from``). ormshift's side calls th
 methods by one name mapping: camelCase -> snake_case, ``from`` -> ``from_``
 (`python_name`). Arguments: ``{$entity: Author}`` is the model class,
 ``{$brackets: chain}`` / ``{$notBrackets: chain}`` are `Brackets` / `NotBrackets`
-applying the chain, the rest decoded as other operations' arguments are.
+applying the chain, ``{$subquery: chain}`` a function applying it to the ``sub_query()``
+it is given, ``{$qb: chain}`` a new builder with it applied (``whereExists``),
+``{$subqueryWhere: [prefix, chain]}`` a condition function giving ``prefix`` + the
+chain's subquery text (``"post.id IN " + qb.subQuery()...getQuery()``), the rest
+decoded as other operations' arguments are.
 ``getManyAndCount`` gives ``[entities, count]``, ``getRawAndEntities``
 ``[raw, entities]``, on both sides.
 """
@@ -82,7 +86,7 @@ def qb_ordered(args: list[Any]) -> bool:
     return any(call[0] in ("orderBy", "addOrderBy") for call in chain)
 
 
-def _arg(value: Any, models: Mapping[str, type[Any]]) -> Any:
+def _arg(value: Any, models: Mapping[str, type[Any]], manager: Any) -> Any:
     from ormshift.compare.scenario import decode_args  # noqa: PLC0415 - cycle
     from ormshift.orm.querybuilder import Brackets, NotBrackets  # noqa: PLC0415
 
@@ -95,25 +99,41 @@ def _arg(value: Any, models: Mapping[str, type[Any]]) -> Any:
         for key, cls in (("$brackets", Brackets), ("$notBrackets", NotBrackets)):
             inner = value.get(key)
             if isinstance(inner, list):
-                return cls(_factory(inner, models))
+                return cls(_factory(inner, models, manager))
+        if isinstance(value.get("$subquery"), list):
+            return _factory(value["$subquery"], models, manager)
+        if isinstance(value.get("$qb"), list):
+            return _apply(manager.create_query_builder(), value["$qb"], models, manager)
+        if isinstance(value.get("$subqueryWhere"), list):
+            prefix, chain = value["$subqueryWhere"]
+            return _where_factory(str(prefix), chain, models, manager)
     return decode_args(value)
 
 
-def _factory(chain: list[Any], models: Mapping[str, type[Any]]) -> Any:
+def _factory(chain: list[Any], models: Mapping[str, type[Any]], manager: Any) -> Any:
     def factory(qb: Any) -> Any:
-        return _apply(qb, chain, models)
+        return _apply(qb, chain, models, manager)
 
     return factory
 
 
-def _apply(qb: Any, chain: list[Any], models: Mapping[str, type[Any]]) -> Any:
+def _where_factory(
+    prefix: str, chain: list[Any], models: Mapping[str, type[Any]], manager: Any
+) -> Any:
+    def factory(qb: Any) -> str:
+        return prefix + str(_apply(qb.sub_query(), chain, models, manager).get_query())
+
+    return factory
+
+
+def _apply(qb: Any, chain: list[Any], models: Mapping[str, type[Any]], manager: Any) -> Any:
     current = qb
     for method, *args in chain:
         name = python_name(str(method))
         fn = getattr(current, name, None)
         if fn is None or name.startswith("_"):
             raise AttributeError(f"the query builder has no method {name} ({method})")
-        current = fn(*(_arg(a, models) for a in args))
+        current = fn(*(_arg(a, models, manager) for a in args))
     return current
 
 
@@ -129,7 +149,7 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
             qb = manager.create_query_builder(cls, spec["alias"])
     else:
         qb = manager.create_query_builder()
-    result = _apply(qb, list(spec["chain"]), models)
+    result = _apply(qb, list(spec["chain"]), models, manager)
     terminal = spec["chain"][-1][0]
     if terminal == "getRawAndEntities":
         raw, found = result

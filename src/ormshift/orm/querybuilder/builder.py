@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ormshift.orm.errors import (
@@ -65,13 +65,31 @@ class SelectQueryBuilder:
         self.manager = manager
         self.em = em if em is not None else ExpressionMap()
         self._param_index = 0
+        #: the builder whose ``sub_query()`` this is: parameters set here are set there
+        self._parent: SelectQueryBuilder | None = None
 
     # -- building -------------------------------------------------------------------
 
     def clone(self) -> SelectQueryBuilder:
         return SelectQueryBuilder(self.manager, self.em.copy())
 
+    def sub_query(self) -> SelectQueryBuilder:
+        """TypeORM's ``subQuery()``: an empty builder whose ``get_query()`` is its text in
+        parentheses; parameters set on it are set on this builder too."""
+        child = SelectQueryBuilder(self.manager, ExpressionMap(sub_query=True))
+        child._parent = self
+        return child
+
+    def _subquery_text(self, factory: Callable[[SelectQueryBuilder], Any]) -> str:
+        made = factory(self.sub_query())
+        if not isinstance(made, SelectQueryBuilder):
+            raise QueryBuilderError("a subquery function must return the builder it was given")
+        self.set_parameters(made.get_parameters())
+        return made.get_query()
+
     def _from(self, entity: Any, alias: str) -> Alias:
+        if callable(entity) and not isinstance(entity, type):
+            entity = self._subquery_text(entity)
         if isinstance(entity, type):
             made = Alias(alias, "from", entity_info(entity))
         elif isinstance(entity, str) and entity.startswith("(") and entity.endswith(")"):
@@ -98,6 +116,8 @@ class SelectQueryBuilder:
     ) -> SelectQueryBuilder:
         if isinstance(selection, list | tuple):
             self.em.selects = [Selection(str(s)) for s in selection]
+        elif callable(selection):
+            self.em.selects.append(Selection(self._subquery_text(selection), alias_name))
         elif selection:
             self.em.selects = [Selection(str(selection), alias_name)]
         return self
@@ -109,6 +129,8 @@ class SelectQueryBuilder:
             return self
         if isinstance(selection, list | tuple):
             self.em.selects += [Selection(str(s)) for s in selection]
+        elif callable(selection):
+            self.em.selects.append(Selection(self._subquery_text(selection), alias_name))
         else:
             self.em.selects.append(Selection(str(selection), alias_name))
         return self
@@ -136,6 +158,8 @@ class SelectQueryBuilder:
                 "QueryBuilder parameter keys may only contain numbers, letters, "
                 "underscores, or periods."
             )
+        if self._parent is not None:
+            self._parent.set_parameter(key, value)
         self.em.parameters[str(key)] = value
         return self
 
@@ -181,6 +205,11 @@ class SelectQueryBuilder:
             where.factory(child)
             self._param_index = child._param_index
             return ("not" if where.negated else "brackets", inner.wheres)
+        if callable(where):
+            made = where(self)
+            if not isinstance(made, str):
+                raise QueryBuilderError("a condition function must return the condition's text")
+            return made
         raise QueryBuilderError(
             f"a condition is a string or Brackets/NotBrackets, not {type(where).__name__}"
         )
@@ -247,6 +276,24 @@ class SelectQueryBuilder:
             return {k: getattr(value, k) for k in info.primary}
         return {info.primary[0]: value}
 
+    def _exists(self, sub: SelectQueryBuilder) -> str:
+        em = sub.em.copy()
+        em.order_bys = {}
+        em.group_bys = []
+        em.offset = em.limit = em.skip = em.take = None
+        em.selects = [Selection("1")]
+        self.set_parameters(em.parameters)
+        return f"EXISTS ({SelectQueryBuilder(sub.manager, em).get_query()})"
+
+    def where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+        return self.where(self._exists(sub))
+
+    def and_where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+        return self.and_where(self._exists(sub))
+
+    def or_where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+        return self.or_where(self._exists(sub))
+
     def where_in_ids(self, ids: Any) -> SelectQueryBuilder:
         self.em.wheres = [Where("simple", self._in_ids(ids))]
         return self
@@ -298,6 +345,8 @@ class SelectQueryBuilder:
             self.add_select(alias)
         if parameters:
             self.set_parameters(parameters)
+        if callable(target) and not isinstance(target, type):
+            target = self._subquery_text(target)
         add_join(self.em, direction, target, alias, condition)
         return self
 
@@ -506,7 +555,12 @@ class SelectQueryBuilder:
         return self.get_query_and_parameters()[0]
 
     def get_query(self) -> str:
-        return query_text(self.em)
+        """The SQL with property paths rewritten and parameters still ``:name`` (in
+        parentheses for a ``sub_query()``), as TypeORM's ``getQuery``."""
+        text = query_text(self.em)
+        if self.em.sub_query:
+            text = f"({text})"
+        return render(text, self.em.entity_aliases(), {}, Binds(), bind=False)
 
     # -- terminals --------------------------------------------------------------------
 

@@ -87,18 +87,22 @@ def render(
     aliases: Mapping[str, EntityInfo | None],
     params: Mapping[str, Any],
     binds: Binds,
+    *,
+    bind: bool = True,
 ) -> str:
-    """``text`` with its property paths rewritten and its parameters bound."""
+    """``text`` with its property paths rewritten and (``bind``) its parameters bound
+    and its ``%`` doubled; without ``bind``, parameters and ``%`` are left as written
+    (TypeORM's ``getQuery``, for a subquery inside another query)."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c in "'\"":
             j = _quoted_end(text, i)
-            out.append(text[i:j].replace("%", "%%"))
+            out.append(text[i:j].replace("%", "%%") if bind else text[i:j])
             i = j
             continue
-        if c == ":":
+        if c == ":" and bind:
             if text.startswith("::", i):
                 out.append("::")
                 i += 2
@@ -128,7 +132,7 @@ def render(
             out.append(text[i:j])
             i = j
             continue
-        out.append("%%" if c == "%" else c)
+        out.append("%%" if c == "%" and bind else c)
         i += 1
     return "".join(out)
 

@@ -89,6 +89,8 @@ class ExpressionMap:
     extra_where: str | None = None
     #: primary keys selected even when not asked for (entities are grouped by them)
     query_entity: bool = False
+    #: a ``sub_query()``: its query text is parenthesised
+    sub_query: bool = False
     lock_mode: str | None = None
     lock_version: Any = None
 
