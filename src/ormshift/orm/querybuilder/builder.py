@@ -542,12 +542,16 @@ class SelectQueryBuilder:
         values in order."""
         sql, values = self._rendered(self.em)
         order: list[Any] = []
+        numbers: dict[str, int] = {}
 
         def number(match: re.Match[str]) -> str:
             if match.group(0) == "%%":
                 return "%"
-            order.append(values[match.group(1)])
-            return f"${len(order)}"
+            name = match.group(1)
+            if name not in numbers:
+                order.append(values[name])
+                numbers[name] = len(order)
+            return f"${numbers[name]}"
 
         return _PYFORMAT.sub(number, sql), order
 
