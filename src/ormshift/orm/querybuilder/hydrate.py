@@ -5,9 +5,10 @@ row when no key is selected); each group is one entity of the alias's class (of 
 single-table subclass its discriminator names) holding the columns the query selected
 for it, and, for every selected relation join under it, the related entities built
 from the same group of rows (a list for a to-many relation, the first or None for a
-to-one). An entity whose selected columns are all NULL is no entity (a LEFT join that
-found nothing). Each call makes new objects, as TypeORM has no identity map: the
-entities are detached (transient when their key was not selected).
+to-one; a relation joined twice keeps what TypeORM's merge keeps). An entity whose
+selected columns are all NULL is no entity (a LEFT join that found nothing). Each call
+makes new objects, as TypeORM has no identity map: the entities are detached (transient
+when their key was not selected).
 
 Column values are the driver's, passed through the column type's result processor
 (the values a find gives).
@@ -121,6 +122,9 @@ class _Transformer:
                 continue
             found = self.transform(rows, join.alias)
             value = found if info.is_many(join.relation) else (found[0] if found else None)
+            held = instance_dict(obj)
+            if join.relation in held:
+                value = _merged(held[join.relation], value)
             set_committed_value(obj, join.relation, value)
         if not has_data:
             return None
@@ -137,6 +141,21 @@ class _Transformer:
         return any(
             f"{alias.name}.{property_path(info, k)}" in self.selections for k in info.columns
         )
+
+
+def _merged(held: Any, value: Any) -> Any:
+    """A relation joined twice (``post.author`` as ``a`` and as ``b``): TypeORM merges
+    the later join's value into the earlier one's (``OrmUtils.mergeDeep``): an entity
+    already there stays, a list takes the later list's items by position."""
+    if isinstance(held, list) and isinstance(value, list):
+        out = list(held)
+        for i, item in enumerate(value):
+            if i < len(out):
+                out[i] = item
+            else:
+                out.append(item)
+        return out
+    return value if held is None else held
 
 
 def _root_discriminator(info: EntityInfo) -> str | None:
