@@ -47,6 +47,7 @@ from ormshift.orm.operators import (
     Or,
     Raw,
 )
+from ormshift.orm.querybuilder import Brackets, NotBrackets, SelectQueryBuilder
 from ormshift.orm.records import to_record
 from ormshift.orm.repository import Repository
 
@@ -57,6 +58,7 @@ __all__ = [
     "ArrayContains",
     "ArrayOverlap",
     "Between",
+    "Brackets",
     "CheckViolation",
     "ConnectionLost",
     "DataSource",
@@ -80,6 +82,7 @@ __all__ = [
     "MoreThanOrEqual",
     "NoVersionOrUpdateDateColumn",
     "Not",
+    "NotBrackets",
     "NotNullViolation",
     "OptimisticLockCanNotBeUsed",
     "OptimisticLockVersionMismatch",
@@ -94,6 +97,7 @@ __all__ = [
     "Raw",
     "RelationNotJoined",
     "Repository",
+    "SelectQueryBuilder",
     "SubjectWithoutIdentifier",
     "UniqueViolation",
     "UnknownProperty",

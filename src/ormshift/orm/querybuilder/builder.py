@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ormshift.orm.errors import (
@@ -28,7 +28,7 @@ from ormshift.orm.querybuilder.expressions import Binds, render, resolve_path
 from ormshift.orm.querybuilder.hydrate import entities
 from ormshift.orm.querybuilder.joins import add_join
 from ormshift.orm.querybuilder.names import escape, property_path
-from ormshift.orm.querybuilder.run import Fetched, fetch
+from ormshift.orm.querybuilder.run import Fetched, fetch, stream
 from ormshift.orm.querybuilder.sql import column_alias, order_value, query_text
 from ormshift.orm.querybuilder.state import Alias, Brackets, ExpressionMap, Selection, Where
 
@@ -583,6 +583,16 @@ class SelectQueryBuilder:
         em = self.em.copy()
         em.query_entity = False
         return self._fetch(em).raw()
+
+    def stream(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """TypeORM's ``stream()``: the raw rows one by one, read from a server-side
+        cursor ``batch`` rows at a time; the connection is held until the iterator is
+        exhausted or closed."""
+        self._no_optimistic()
+        em = self.em.copy()
+        em.query_entity = False
+        sql, values = self._rendered(em)
+        return stream(self.manager, sql, values, batch)
 
     def get_raw_one(self) -> dict[str, Any] | None:
         rows = self.get_raw_many()

@@ -12,14 +12,14 @@ what a find gives: the driver's value through the column type's result processor
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
 
-__all__ = ["Fetched", "fetch", "node_pg_value"]
+__all__ = ["Fetched", "fetch", "node_pg_value", "stream"]
 
 _INT8, _NUMERIC, _DATE = 20, 1700, 1082
 _INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY = 1016, 1231, 1182
@@ -65,6 +65,22 @@ class Fetched:
             self._procs[label] = impl.result_processor(self.dialect, self.oids.get(label))
         proc = self._procs[label]
         return value if proc is None or value is None else proc(value)
+
+
+def stream(
+    manager: EntityManager, sql: str, values: dict[str, Any], batch: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """Raw rows of ``sql`` from a server-side cursor, ``batch`` at a time (memory bounded
+    by the batch, not the result); outside a transaction in one of its own, which a
+    server-side cursor needs."""
+    with manager._scope(atomic=True) as session:
+        options = {"stream_results": True, "yield_per": batch}
+        result = session.connection().exec_driver_sql(sql, values, execution_options=options)
+        description = result.cursor.description or []
+        names = [str(d[0]) for d in description]
+        oids: dict[str, int] = {str(d[0]): d[1] for d in description}  # type: ignore[misc]
+        for row in result:
+            yield {k: node_pg_value(v, oids.get(k)) for k, v in zip(names, row, strict=True)}
 
 
 def fetch(manager: EntityManager, sql: str, values: dict[str, Any]) -> Fetched:
