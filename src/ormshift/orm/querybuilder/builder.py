@@ -515,9 +515,14 @@ class SelectQueryBuilder:
     def set_lock(
         self, mode: str, version: Any = None, tables: Sequence[str] | None = None
     ) -> SelectQueryBuilder:
-        del tables
         self.em.lock_mode = mode
         self.em.lock_version = version
+        self.em.lock_tables = None if tables is None else list(tables)
+        return self
+
+    def set_on_locked(self, on_locked: str) -> SelectQueryBuilder:
+        """``"nowait"`` or ``"skip_locked"``."""
+        self.em.on_locked = on_locked
         return self
 
     # -- SQL --------------------------------------------------------------------------

@@ -26,9 +26,8 @@ _LOCKS = {
     "pessimistic_write": " FOR UPDATE",
     "for_no_key_update": " FOR NO KEY UPDATE",
     "for_key_share": " FOR KEY SHARE",
-    "pessimistic_partial_write": " FOR UPDATE SKIP LOCKED",
-    "pessimistic_write_or_fail": " FOR UPDATE NOWAIT",
 }
+_ON_LOCKED = {"nowait": " NOWAIT", "skip_locked": " SKIP LOCKED"}
 
 
 def column_alias(alias: str, info: EntityInfo, key: str) -> str:
@@ -213,6 +212,24 @@ def _select_head(em: ExpressionMap) -> str:
     return "SELECT DISTINCT " if em.distinct else "SELECT "
 
 
+def _lock(em: ExpressionMap) -> str:
+    """``FOR UPDATE`` and its kin (TypeORM 1.x's modes; another mode locks nothing), with
+    ``OF`` the locked aliases and ``NOWAIT`` / ``SKIP LOCKED``."""
+    tables = ""
+    if em.lock_tables is not None:
+        if not em.lock_tables:
+            raise QueryBuilderError("lockTables cannot be an empty array")
+        known = {a.name for a in em.aliases}
+        for name in em.lock_tables:
+            if name not in known:
+                raise QueryBuilderError(f'"{name}" is not part of this query')
+        tables = " OF " + ", ".join(escape(t) for t in em.lock_tables)
+    mode = _LOCKS.get(em.lock_mode or "")
+    if mode is None:
+        return ""
+    return mode + tables + _ON_LOCKED.get(em.on_locked or "", "")
+
+
 def query_text(em: ExpressionMap) -> str:
     """The SELECT (not yet rendered: fragments as the caller wrote them)."""
     if em.main is None:
@@ -228,6 +245,5 @@ def query_text(em: ExpressionMap) -> str:
     sql += _having(em)
     sql += _order(em)
     sql += _limit(em)
-    if em.lock_mode in _LOCKS:
-        sql += _LOCKS[em.lock_mode]
+    sql += _lock(em)
     return sql.strip()

@@ -93,6 +93,8 @@ class ExpressionMap:
     sub_query: bool = False
     lock_mode: str | None = None
     lock_version: Any = None
+    lock_tables: list[str] | None = None
+    on_locked: str | None = None
 
     def copy(self) -> ExpressionMap:
         out = copy.copy(self)
@@ -105,6 +107,7 @@ class ExpressionMap:
         out.order_bys = dict(self.order_bys)
         out.distinct_on = list(self.distinct_on)
         out.parameters = dict(self.parameters)
+        out.lock_tables = None if self.lock_tables is None else list(self.lock_tables)
         return out
 
     def alias(self, name: str) -> Alias | None:
