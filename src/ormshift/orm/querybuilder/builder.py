@@ -28,6 +28,7 @@ from ormshift.orm.querybuilder.expressions import Binds, render, resolve_path
 from ormshift.orm.querybuilder.hydrate import entities
 from ormshift.orm.querybuilder.joins import add_join
 from ormshift.orm.querybuilder.names import escape, property_path
+from ormshift.orm.querybuilder.object_where import object_condition
 from ormshift.orm.querybuilder.run import Fetched, fetch, stream
 from ormshift.orm.querybuilder.sql import column_alias, order_value, query_text
 from ormshift.orm.querybuilder.state import Alias, Brackets, ExpressionMap, Selection, Where
@@ -169,15 +170,7 @@ class SelectQueryBuilder:
         return self
 
     def get_parameters(self) -> dict[str, Any]:
-        params = dict(self.em.parameters)
-        main = self.em.main
-        if main is not None and main.info is not None:
-            info = main.info
-            if info.discriminator is not None and info.mapper.inherits is not None:
-                params["discriminatorColumnValues"] = [
-                    m.polymorphic_identity for m in info.mapper.self_and_descendants
-                ]
-        return params
+        return self._params(self.em)
 
     def _parameter(self, value: Any) -> str:
         while True:
@@ -205,6 +198,11 @@ class SelectQueryBuilder:
             where.factory(child)
             self._param_index = child._param_index
             return ("not" if where.negated else "brackets", inner.wheres)
+        if isinstance(where, Mapping | list | tuple):
+            params: dict[str, Any] = {}
+            made_condition = object_condition(self.em, where, self._parameter, params)
+            self.set_parameters(params)
+            return made_condition
         if callable(where):
             made = where(self)
             if not isinstance(made, str):
@@ -527,7 +525,9 @@ class SelectQueryBuilder:
 
     # -- SQL --------------------------------------------------------------------------
 
-    def _rendered(self, em: ExpressionMap, text: str | None = None) -> tuple[str, dict[str, Any]]:
+    @staticmethod
+    def _params(em: ExpressionMap) -> dict[str, Any]:
+        """``em``'s parameters and, for a single-table child, its discriminator values."""
         params = dict(em.parameters)
         main = em.main
         if main is not None and main.info is not None:
@@ -536,6 +536,10 @@ class SelectQueryBuilder:
                 params["discriminatorColumnValues"] = [
                     m.polymorphic_identity for m in info.mapper.self_and_descendants
                 ]
+        return params
+
+    def _rendered(self, em: ExpressionMap, text: str | None = None) -> tuple[str, dict[str, Any]]:
+        params = self._params(em)
         binds = Binds()
         sql = render(
             text if text is not None else query_text(em), em.entity_aliases(), params, binds
@@ -657,7 +661,7 @@ class SelectQueryBuilder:
             parameters=dict(em.parameters),
         )
         aliases = {**em.entity_aliases(), "distinctAlias": None}
-        params = dict(em.parameters)
+        params = self._params(em)
         binds = Binds()
         sql = render(query_text(outer), aliases, params, binds)
         keys = fetch(self.manager, sql, binds.values).rows
