@@ -23,14 +23,21 @@ from ormshift.orm.errors import (
     PessimisticLockTransactionRequired,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.querybuilder.errors import QueryBuilderError, UnknownAlias
-from ormshift.orm.querybuilder.expressions import Binds, render, resolve_path
+from ormshift.orm.querybuilder.errors import QueryBuilderError
+from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.hydrate import entities
 from ormshift.orm.querybuilder.joins import add_join
-from ormshift.orm.querybuilder.names import escape, property_path
+from ormshift.orm.querybuilder.names import property_path
 from ormshift.orm.querybuilder.object_where import object_condition
+from ormshift.orm.querybuilder.pages import (
+    count_map,
+    exists_text,
+    keys_condition,
+    keys_map,
+    lazy_count,
+)
 from ormshift.orm.querybuilder.run import Fetched, fetch, stream
-from ormshift.orm.querybuilder.sql import column_alias, order_value, query_text
+from ormshift.orm.querybuilder.sql import query_text
 from ormshift.orm.querybuilder.state import Alias, Brackets, ExpressionMap, Selection, Where
 
 if TYPE_CHECKING:
@@ -633,61 +640,16 @@ class SelectQueryBuilder:
         return entities(em, fetched.rows, fetched.process), fetched.raw()
 
     def _page(self, em: ExpressionMap) -> Fetched | None:
-        """TypeORM's two steps for a page of entities with joins: the page's distinct
-        keys (and order columns) from the whole query as a subquery, then the query
-        for those keys."""
-        main = em.main
-        assert main is not None and main.info is not None
-        info = main.info
-        select_text, orders = _combined_order(em, "distinctAlias")
-        picks = []
-        for key in info.primary:
-            col_alias = escape(column_alias(main.name, info, key))
-            ordered = f"{escape('distinctAlias')}.{col_alias}"
-            orders.setdefault(ordered, "ASC")
-            ids = escape(f"ids_{main.name}_{info.columns[key].name}")
-            picks.append(f"{ordered} AS {ids}")
-        inner = em.copy()
-        inner.order_bys = {}
-        sub = Alias("distinctAlias", "from", subquery=f"({query_text(inner)})")
-        outer = ExpressionMap(
-            main=sub,
-            aliases=[sub],
-            selects=[Selection("DISTINCT " + ", ".join(picks))]
-            + ([Selection(select_text)] if select_text else []),
-            order_bys=orders,
-            offset=em.skip,
-            limit=em.take,
-            parameters=dict(em.parameters),
-        )
+        """A page of entities with joins, in TypeORM's two steps (`pages`)."""
+        outer = keys_map(em)
         aliases = {**em.entity_aliases(), "distinctAlias": None}
-        params = self._params(em)
         binds = Binds()
-        sql = render(query_text(outer), aliases, params, binds)
+        sql = render(query_text(outer), aliases, self._params(em), binds)
         keys = fetch(self.manager, sql, binds.values).rows
         if not keys:
             return None
-        if len(info.primary) > 1:
-            branches = []
-            for index, row in enumerate(keys):
-                parts = []
-                for key in info.primary:
-                    name = f"orm_distinct_ids_{index}_{info.columns[key].name}"
-                    em.parameters[name] = row[f"ids_{main.name}_{info.columns[key].name}"]
-                    parts.append(f"{main.name}.{property_path(info, key)}=:{name}")
-                branches.append(" AND ".join(parts))
-            condition = " OR ".join(branches)
-        else:
-            key = info.primary[0]
-            values = [row[f"ids_{main.name}_{info.columns[key].name}"] for row in keys]
-            path = f"{main.name}.{property_path(info, key)}"
-            if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-                condition = f"{path} IN ({', '.join(str(v) for v in values)})"
-            else:
-                em.parameters["orm_distinct_ids"] = values
-                condition = f"{path} IN (:...orm_distinct_ids)"
         second = em.copy()
-        second.extra_where = condition
+        second.extra_where = keys_condition(second, keys)
         return self._fetch(second)
 
     def get_raw_and_entities(self) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -723,101 +685,21 @@ class SelectQueryBuilder:
             raise EntityNotFound(name, self.em.parameters)
         return found
 
-    def _count_map(self) -> ExpressionMap:
-        em = self.em.copy()
-        main = em.main
-        if main is None or main.info is None:
-            raise QueryBuilderError('Alias is not set. Use "from" method to set an alias.')
-        if em.joins:
-            cols = ", ".join(
-                f"{escape(main.name)}.{escape(main.info.columns[k].name)}"
-                for k in main.info.primary
-            )
-            counted = f"COUNT(DISTINCT({cols}))"
-        else:
-            counted = "COUNT(1)"
-        em.order_bys = {}
-        em.group_bys = []
-        em.offset = em.limit = em.skip = em.take = None
-        em.selects = [Selection(counted, "cnt")]
-        em.query_entity = False
-        return em
-
     def get_count(self) -> int:
         self._no_optimistic()
-        rows = self._fetch(self._count_map()).rows
+        rows = self._fetch(count_map(self.em)).rows
         value = rows[0].get("cnt") if rows else None
         return int(value) if value else 0
 
     def get_many_and_count(self) -> tuple[list[Any], int]:
         self._no_optimistic()
         found = self._entities_and_raw()[0]
-        count = self._lazy_count(found)
+        count = lazy_count(self.em, len(found))
         if count is None:
             count = self.get_count()
         return found, count
 
-    def _lazy_count(self, found: list[Any]) -> int | None:
-        em = self.em
-        if em.joins and em.limit is not None:
-            return None
-        most = em.limit if em.limit is not None else em.take
-        if most is not None and len(found) == most:
-            return None
-        skip = em.skip is not None and em.skip > 0
-        offset = em.offset is not None and em.offset > 0
-        if not found and (skip or offset):
-            return None
-        before = em.offset if offset else em.skip if skip else 0
-        return len(found) + (before or 0)
-
     def get_exists(self) -> bool:
         self._no_optimistic()
-        em = self.em.copy()
-        em.order_bys = {}
-        em.group_bys = []
-        em.offset = em.limit = em.skip = em.take = None
-        em.selects = [Selection("1")]
-        em.query_entity = False
-        text = (
-            'SELECT 1 AS "row_exists" FROM (SELECT 1 AS dummy_column) "dummy_table" '
-            f"WHERE EXISTS ({query_text(em)}) LIMIT 1"
-        )
-        return bool(self._fetch(em, text).rows)
-
-
-def _combined_order(em: ExpressionMap, parent: str) -> tuple[str, dict[str, Any]]:
-    """``createOrderByCombinedWithSelectExpression``: the order columns selected from
-    the page's subquery and the page's ORDER BY."""
-    selects: list[str] = []
-    orders: dict[str, Any] = {}
-    for key, value in em.order_bys.items():
-        order_value(value)
-        if "." in key:
-            alias_name, _, path = key.partition(".")
-            alias = em.alias(alias_name)
-            if alias is None:
-                raise UnknownAlias(alias_name, [a.name for a in em.aliases])
-            db = path
-            if alias.info is not None:
-                found = _find_column(alias.info, alias_name, path)
-                db = alias.info.columns[found].name if found is not None else path
-            ref = f"{escape(parent)}.{escape(f'{alias_name}_{db}')}"
-            selects.append(ref)
-            orders[ref] = value
-        elif any(key in (s.selection, s.alias_name) for s in em.selects):
-            ref = f"{escape(parent)}.{escape(key)}"
-            selects.append(ref)
-            orders[ref] = value
-        else:
-            selects.append("")
-            orders[key] = value
-    return ", ".join(selects), orders
-
-
-def _find_column(info: EntityInfo, alias: str, path: str) -> str | None:
-    try:
-        return resolve_path(alias, info, path)
-    except Exception:
-        by_name = [k for k, c in info.columns.items() if c.name == path]
-        return by_name[0] if by_name else None
+        sub, text = exists_text(self.em)
+        return bool(self._fetch(sub, text).rows)
