@@ -61,7 +61,8 @@ def test_list_parameters_expand_and_a_repeated_key_is_one_parameter(
     )
     assert '"book"."id" IN ($1, $2, $3)' in sql
     assert '"book"."pages" > $4 OR "book"."price" > $4' in sql
-    assert params == [3, 1, 2, 10]
+    # sent as node-postgres sends them: text the query gives its type
+    assert params == ["3", "1", "2", "10"]
 
 
 def test_a_key_without_a_parameter_and_casts_are_left(ds: DataSource, models: ModuleType) -> None:
@@ -178,7 +179,7 @@ def test_select_from_and_subqueries(ds: DataSource, models: ModuleType) -> None:
     )
     assert sql.startswith('SELECT "a"."id" AS "a_id", (SELECT COUNT(*) FROM "book" "b" WHERE')
     assert '"b"."authorId" = "a"."id" AND "b"."pages" > $1' in sql
-    assert params == [5]
+    assert params == ["5"]
 
 
 def test_names() -> None:

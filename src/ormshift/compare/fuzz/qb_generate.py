@@ -107,7 +107,9 @@ class QbGenerator:
             target = self.schema.entities[rel.target]
             name = f"j{n + 1}"
             direction = self.rng.choice(["left", "left", "inner"])
-            select = selected and self.rng.random() < 0.7
+            # a relation of a single-table child, joined from its parent, is selected
+            # into the child's entities only (docs/orm.md): joined, not selected
+            select = selected and self._own(ent, rel.property_name) and self.rng.random() < 0.7
             method = f"{direction}Join" + ("AndSelect" if select else "")
             call: list[Any] = [method, f"{alias}.{rel.property_name}", name]
             if self.rng.random() < 0.2:
@@ -118,6 +120,15 @@ class QbGenerator:
             chain.append(call)
             joined.append((name, target, select))
         return joined
+
+    def _own(self, ent: FuzzEntity, relation: str) -> bool:
+        """Whether every single-table child of ``ent`` has ``relation`` too."""
+        children = [
+            e
+            for e in self.schema.entities.values()
+            if e is not ent and e.table.name == ent.table.name and e.discriminator is not None
+        ]
+        return all(any(r.property_name == relation for r in c.relations) for c in children)
 
     def _orders(self, joined: list[tuple[str, FuzzEntity, bool]], chain: list[list[Any]]) -> None:
         shown = [(a, e) for a, e, s in joined if s]

@@ -24,12 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.querybuilder.errors import UnknownAlias, UnknownAliasProperty
 from ormshift.orm.querybuilder.names import escape, replacements
+from ormshift.orm.querybuilder.run import node_pg_param
 
 __all__ = ["Binds", "column_sql", "render", "resolve_path"]
 
@@ -47,7 +47,7 @@ class Binds:
 
     def add(self, value: Any) -> str:
         name = f"p{len(self.values)}"
-        self.values[name] = value.value if isinstance(value, Enum) else value
+        self.values[name] = node_pg_param(value)
         return f"%({name})s"
 
     def key(self, key: str, value: Any) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.orm.interfaces import MANYTOMANY
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.errors import QueryBuilderError
-from ormshift.orm.querybuilder.names import escape, property_path
+from ormshift.orm.querybuilder.names import escape, property_path, relations
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Join
 
 __all__ = ["add_join", "join_sql", "table_sql"]
@@ -39,7 +39,7 @@ def _is_mapped(target: Any) -> bool:
 def _owning(info: EntityInfo, key: str) -> bool:
     """A many-to-many relation is TypeORM's owning side when its join columns come
     first in the junction table (TypeORM writes the owner's first)."""
-    rel = info.relations[key]
+    rel = relations(info)[key]
     secondary = rel.secondary
     if not isinstance(secondary, Table):
         return True
@@ -72,11 +72,11 @@ def add_join(
         owner = em.alias(parent)
         if owner is None:
             raise QueryBuilderError(f'"{parent}" alias was not found. Maybe you forgot to join it?')
-        if owner.info is None or relation not in owner.info.relations:
+        if owner.info is None or relation not in relations(owner.info):
             raise QueryBuilderError(
                 f"Relation with property path {relation} in entity was not found."
             )
-        info = owner.info.target(relation)
+        info = entity_info(relations(owner.info)[relation].mapper.class_)
     else:
         raise QueryBuilderError(
             f"cannot join {target!r}: give a relation path (alias.relation), a mapped "
@@ -90,7 +90,7 @@ def add_join(
     if parent is not None and relation is not None:
         owner_info = em.alias(parent).info  # type: ignore[union-attr]
         assert owner_info is not None
-        if owner_info.relations[relation].direction is MANYTOMANY:
+        if relations(owner_info)[relation].direction is MANYTOMANY:
             owning = _owning(owner_info, relation)
             join.junction = f"{parent}_{alias_name}" if owning else f"{alias_name}_{parent}"
             em.aliases.append(Alias(join.junction, "join"))
@@ -126,7 +126,7 @@ def _tree(em: ExpressionMap, join: Join, children: dict[str, list[Join]]) -> str
         return _clause(join.direction, table, dest, join.condition or "", child_sql, nest)
     owner = em.alias(join.parent)
     assert owner is not None and owner.info is not None and join.alias.info is not None
-    rel = owner.info.relations[join.relation]
+    rel = relations(owner.info)[join.relation]
     target = join.alias.info
     if rel.direction is MANYTOMANY:
         assert join.junction is not None and isinstance(rel.secondary, Table)

@@ -14,12 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import MANYTOONE
+from sqlalchemy.orm import MANYTOONE, RelationshipProperty
 from sqlalchemy.orm.interfaces import ONETOMANY
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 
-__all__ = ["escape", "is_selectable", "property_path", "property_paths", "replacements"]
+__all__ = [
+    "escape",
+    "is_selectable",
+    "property_path",
+    "property_paths",
+    "relations",
+    "replacements",
+]
 
 
 def escape(name: str) -> str:
@@ -77,6 +84,18 @@ def _split(prefix: str, prefixes: list[str]) -> list[str]:
     return [*_split(parent, prefixes), prefix[len(parent) + 1 :]]
 
 
+def relations(info: EntityInfo) -> dict[str, RelationshipProperty[Any]]:
+    """The relations of ``info`` and of its single-table subclasses (TypeORM's metadata
+    of a single-table parent holds its children's relations too)."""
+    out = dict(info.relations)
+    for mapper in info.mapper.self_and_descendants:
+        if mapper is info.mapper or not mapper.single:
+            continue
+        for rel in mapper.relationships:
+            out.setdefault(rel.key, rel)
+    return out
+
+
 def property_path(info: EntityInfo, key: str) -> str:
     return property_paths(info.cls)[key]
 
@@ -84,7 +103,7 @@ def property_path(info: EntityInfo, key: str) -> str:
 def _join_columns(info: EntityInfo, key: str) -> list[tuple[str, str]]:
     """(own attribute key, referenced property path) of to-one relation ``key``'s join
     columns, in the relation's order; empty for relations without join columns here."""
-    rel = info.relations[key]
+    rel = relations(info)[key]
     if rel.direction is ONETOMANY or rel.secondary is not None:
         return []
     if rel.direction is not MANYTOONE and not all(
@@ -113,12 +132,14 @@ def replacements(cls: type[Any]) -> dict[str, str]:
 def _replacements(info: EntityInfo) -> dict[str, str]:
     cls = info.cls
     out: dict[str, str] = {}
-    for key in info.relations:
+    for key in relations(info):
         pairs = _join_columns(info, key)
-        if pairs:
+        if pairs and pairs[0][0] in info.columns:
             out[key] = pairs[0][0]
-    for key in info.relations:
+    for key in relations(info):
         for own, ref in _join_columns(info, key):
+            if own not in info.columns:
+                continue
             out[f"{key}.{ref}"] = own
     paths = property_paths(cls)
     for key, col in info.columns.items():

@@ -12,6 +12,10 @@ what a find gives: the driver's value through the column type's result processor
 from __future__ import annotations
 
 import datetime
+import enum
+import json
+import re
+import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
 
-__all__ = ["Fetched", "fetch", "node_pg_value", "stream"]
+__all__ = ["Fetched", "fetch", "node_pg_param", "node_pg_value", "stream"]
 
 _INT8, _NUMERIC, _DATE = 20, 1700, 1082
 _INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY = 1016, 1231, 1182
+_INTERVAL, _POINT, _CIRCLE = 1186, 600, 718
 
 
 def _text(value: Any) -> Any:
@@ -36,12 +41,83 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _interval(value: datetime.timedelta) -> dict[str, Any]:
+    """postgres-interval's object: the parts that are not zero (days and time; a
+    timedelta has no months)."""
+    sign = -1 if value < datetime.timedelta(0) and value.days >= -1 else 1
+    if sign < 0:
+        value = -value
+    micros = value.seconds * 1_000_000 + value.microseconds
+    hours, rest = divmod(micros, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds, rest = divmod(rest, 1_000_000)
+    parts = {
+        "days": value.days * sign,
+        "hours": hours * sign,
+        "minutes": minutes * sign,
+        "seconds": seconds * sign,
+        "milliseconds": rest / 1000 * sign,
+    }
+    return {k: (int(v) if float(v).is_integer() else v) for k, v in parts.items() if v}
+
+
+def _floats(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"[-+0-9.eE]+|Infinity|NaN", text)]
+
+
 def node_pg_value(value: Any, oid: int | None) -> Any:
     """``value`` as node-postgres gives a column of type ``oid``."""
     if oid in (_INT8, _NUMERIC, _DATE):
         return _text(value)
+    if oid == _INTERVAL and isinstance(value, datetime.timedelta):
+        return _interval(value)
+    if oid == _POINT and isinstance(value, str):
+        x, y = _floats(value)
+        return {"x": x, "y": y}
+    if oid == _CIRCLE and isinstance(value, str):
+        x, y, radius = _floats(value)
+        return {"x": x, "y": y, "radius": radius}
     if oid in (_INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY) and isinstance(value, list):
         return [node_pg_value(v, oid - 1000 if oid != _DATE_ARRAY else _DATE) for v in value]
+    return value
+
+
+def _array_item(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, list | tuple):
+        return _array(value)
+    if isinstance(value, bytes):
+        return '"\\\\x' + value.hex() + '"'
+    text = str(node_pg_param(value))
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array(values: list[Any] | tuple[Any, ...]) -> str:
+    return "{" + ",".join(_array_item(v) for v in values) + "}"
+
+
+def node_pg_param(value: Any) -> Any:
+    """A parameter as node-postgres sends it: text PostgreSQL reads as the type the
+    query gives it (numbers, booleans, dates written out; a list as an array literal,
+    an object as JSON); bytes and None as they are. psycopg binds a ``str`` untyped, so
+    ``genre = '1'`` and ``pages > '400'`` resolve as in TypeORM."""
+    if value is None or isinstance(value, str | bytes):
+        return value
+    if isinstance(value, enum.Enum):
+        return node_pg_param(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int | Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return _array(value)
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
     return value
 
 
