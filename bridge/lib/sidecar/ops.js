@@ -58,6 +58,7 @@ async function steps(typeorm, ds, manager, list, encodeStep) {
 async function run(typeorm, ds, manager, message, encodeStep = (x) => x) {
   const { op } = message;
   if (op === "throw") throw new ScenarioAbort(message.message);
+  if (op === "qb") return require("./qb").runChain(typeorm, ds, manager, message.entity, message.args ? message.args[0] : message);
   const args = decode(typeorm, message.args || []);
   if (op === "query") return manager.query(args[0], args[1]);
   if (op === "transaction") {

@@ -74,6 +74,7 @@ def _fuzz(
     out_dir: Path,
     as_json: bool,
     shrink_runs: int,
+    query_builder: bool = False,
 ) -> None:
     from ormshift.compare.fuzz import fuzz
 
@@ -91,6 +92,7 @@ def _fuzz(
         data_source=data_source,
         out_dir=out_dir,
         shrink_runs=shrink_runs,
+        query_builder=query_builder,
     )
     if as_json:
         data = {
@@ -147,6 +149,9 @@ def compare(
     ] = None,
     data_source: Annotated[Path | None, typer.Option(help="The project's DataSource file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    fuzz_qb: Annotated[
+        bool, typer.Option("--fuzz-qb", help="Fuzz: query-builder chains (op: qb) instead.")
+    ] = False,
     report_file: Annotated[
         Path | None, typer.Option("--report", help="also write a JSON report here")
     ] = None,
@@ -179,6 +184,7 @@ def compare(
             out_dir,
             as_json,
             shrink_runs,
+            fuzz_qb,
         )
         return
     if scenario is None:

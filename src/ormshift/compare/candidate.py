@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import inspect
 
 from ormshift.compare.normalize import typeorm_column_value
+from ormshift.compare.qb_chain import qb_args, run_chain
 from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
 from ormshift.orm import DataSource, EntityManager, InsertResult
 from ormshift.orm.errors import FindOptionsError
@@ -62,9 +63,13 @@ def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operat
     args = decode_args(op.args)
     if op.op == "query":
         return manager.query(args[0], args[1] if len(args) > 1 else None)
+    if op.op == "qb" and op.entity is None:
+        return run_chain(manager, models, None, op.args[0])
     if op.entity is None or op.entity not in models:
         raise FindOptionsError(f"no model named {op.entity!r}; known: {', '.join(sorted(models))}")
     entity = models[op.entity]
+    if op.op == "qb":
+        return run_chain(manager, models, op.entity, op.args[0])
     repo = manager.get_repository(entity)
     if op.op in _FIND_OPTIONS:
         options = args[0] if args else {}
@@ -111,6 +116,9 @@ def _identifiers(entity: type[Any], result: Any) -> Any:
 
 
 def _step(raw: Mapping[str, Any]) -> Operation:
+    if raw.get("op") == "qb":
+        args = qb_args(raw, "transaction step", ValueError)
+        return Operation("qb", raw.get("entity"), args, "qb")
     return Operation(str(raw["op"]), raw.get("entity"), list(raw.get("args", [])), str(raw["op"]))
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from ormshift.compare.qb_chain import qb_args, qb_ordered
 from ormshift.errors import OrmshiftError
 from ormshift.files import read_text, yaml_problem
 from ormshift.orm import operators as ops
@@ -73,6 +74,8 @@ class Operation:
         transaction's results are its steps', in step order)."""
         if self.op == "transaction":
             return True
+        if self.op == "qb":
+            return qb_ordered(self.args)
         first = self.args[0] if self.args else None
         return isinstance(first, Mapping) and bool(first.get("order"))
 
@@ -102,6 +105,7 @@ READS = frozenset(
         "average",
         "minimum",
         "maximum",
+        "qb",
     }
 )
 OPERATIONS = READS | {
@@ -160,7 +164,9 @@ def _operation(raw: Any, where: str, *, step: bool = False) -> Operation:
             raise ScenarioError(f"{where}: a transaction's first argument is a list of operations")
         for i, item in enumerate(steps):
             _operation(item, f"{where} step {i + 1}", step=True)
-    elif op not in ("query", "throw") and not raw.get("entity"):
+    elif op == "qb":
+        args = qb_args(raw, where, ScenarioError)
+    elif op not in ("query", "throw", "qb") and not raw.get("entity"):
         raise ScenarioError(f"{where}: operation {op!r} needs 'entity'")
     entity = raw.get("entity")
     label = str(raw.get("label") or f"{op} {entity or ''}".strip())

@@ -66,6 +66,7 @@ from ormshift.orm.operators import (
     Or,
     Raw,
 )
+from ormshift.orm.querybuilder import Brackets, NotBrackets, SelectQueryBuilder
 from ormshift.orm.records import to_record
 from ormshift.orm.repository import Repository
 from ormshift.orm.transformers import Transformed, ValueTransformer
@@ -77,6 +78,7 @@ __all__ = [
     "ArrayContains",
     "ArrayOverlap",
     "Between",
+    "Brackets",
     "CheckViolation",
     "ConnectionLost",
     "DataSource",
@@ -103,6 +105,7 @@ __all__ = [
     "MoreThanOrEqual",
     "NoVersionOrUpdateDateColumn",
     "Not",
+    "NotBrackets",
     "NotNullViolation",
     "OptimisticLockCanNotBeUsed",
     "OptimisticLockVersionMismatch",
@@ -118,6 +121,7 @@ __all__ = [
     "RelationNotJoined",
     "RemoveEvent",
     "Repository",
+    "SelectQueryBuilder",
     "SubjectWithoutIdentifier",
     "TransactionEvent",
     "Transformed",

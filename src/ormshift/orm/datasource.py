@@ -238,6 +238,13 @@ class DataSource:
     def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         return self.manager.query(sql, params)
 
+    def create_query_builder(
+        self, entity: type[Any] | None = None, alias: str | None = None
+    ) -> Any:
+        """TypeORM's ``dataSource.createQueryBuilder(Entity, "alias")`` (or empty, for
+        ``select(...).from_(Entity, "alias")``)."""
+        return self.manager.create_query_builder(entity, alias)
+
     def pool_stats(self) -> PoolStats:
         pool = self.engine.pool
         assert isinstance(pool, FairQueuePool)

@@ -234,6 +234,15 @@ class EntityManager:
         with self._savepoint() as manager:
             return work(manager)
 
+    def create_query_builder(
+        self, entity: type[Any] | None = None, alias: str | None = None
+    ) -> Any:
+        """TypeORM's ``createQueryBuilder``: a `SelectQueryBuilder` working in this
+        manager's session (its transaction's, inside one)."""
+        from ormshift.orm.querybuilder import create_query_builder  # noqa: PLC0415 - cycle
+
+        return create_query_builder(self, entity, alias)
+
     def get_repository(self, entity: type[T]) -> Any:
         found = self._repositories.get(entity)
         if found is None:

@@ -26,6 +26,10 @@ class Repository(Generic[T]):
     def __repr__(self) -> str:
         return f"Repository[{self.target.__name__}]"
 
+    def create_query_builder(self, alias: str) -> Any:
+        """``repo.create_query_builder("post")``: a builder selecting this entity as ``alias``."""
+        return self.manager.create_query_builder(self.target, alias)
+
     def create(self, data: Mapping[str, Any] | None = None, **values: Any) -> T:
         return self.manager.create(self.target, {**(data or {}), **values})
 

@@ -25,6 +25,7 @@ import yaml
 from ormshift.compare.diff import hidden_columns
 from ormshift.compare.fuzz.execute import Divergence, Executor
 from ormshift.compare.fuzz.generate import Generator
+from ormshift.compare.fuzz.qb_generate import QbGenerator
 from ormshift.compare.fuzz.schema import FuzzSchema
 from ormshift.compare.fuzz.seed import _VOLATILE_DEFAULT, build_seed
 from ormshift.compare.fuzz.shrink import shrink
@@ -83,10 +84,18 @@ def _volatile(schema: FuzzSchema) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def generate_operations(
-    manifest: Manifest, rows: dict[str, list[dict[str, Any]]], seed: int, count: int, k: int
+    manifest: Manifest,
+    rows: dict[str, list[dict[str, Any]]],
+    seed: int,
+    count: int,
+    k: int,
+    *,
+    query_builder: bool = False,
 ) -> list[list[dict[str, Any]]]:
-    """The sequences the fuzzer runs for ``seed`` (the same seed, the same sequences)."""
-    gen = Generator(FuzzSchema.of(manifest), rows, random.Random(f"ops:{seed}"))
+    """The sequences the fuzzer runs for ``seed`` (the same seed, the same sequences);
+    ``query_builder``: query-builder chains (`qb_generate`) instead."""
+    base = Generator(FuzzSchema.of(manifest), rows, random.Random(f"ops:{seed}"))
+    gen: Generator | QbGenerator = QbGenerator(base) if query_builder else base
     out: list[list[dict[str, Any]]] = []
     made = 0
     while made < count:
@@ -135,6 +144,7 @@ def fuzz(
     on_sequence: Callable[[FuzzReport], None] | None = None,
     manifest: Manifest | None = None,
     known: frozenset[str] = frozenset(),
+    query_builder: bool = False,
 ) -> FuzzReport:
     """Fuzz ``project`` for ``operations`` operations; divergences by class, shrunk.
 
@@ -160,7 +170,9 @@ def fuzz(
             specs = table_specs(conn)
         report.seed_rows = sum(len(r) for r in seeded.rows.values())
         state = state_query(specs, vol_cols)
-        sequences = generate_operations(manifest, seeded.rows, seed, operations, ops_per_scenario)
+        sequences = generate_operations(
+            manifest, seeded.rows, seed, operations, ops_per_scenario, query_builder=query_builder
+        )
         with (
             Sidecar(project, dbs.url("typeorm"), data_source=data_source) as sidecar,
             DataSource(dbs.url("ormshift"), size=5) as ds,

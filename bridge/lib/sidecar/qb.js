@@ -1,0 +1,71 @@
+"use strict";
+// {"op": "qb", "entity": "Post", "args": [{"alias": "post", "chain": [[method, ...args], ...],
+//  "via": "repository" | "manager" | "dataSource"}]}: TypeORM's query builder, its methods
+// called in the chain's order (the last one a terminal such as getMany). Without an
+// entity the builder is the data source's (or manager's) empty one, for select/from.
+// Arguments: {"$entity": "Author"} is the entity class, {"$brackets": chain} and
+// {"$notBrackets": chain} are Brackets / NotBrackets whose factory applies the chain,
+// {"$subquery": chain} is a function applying the chain to the subQuery() it is given
+// (select, addSelect, from, joins), {"$qb": chain} a new builder with the chain applied
+// (whereExists), {"$subqueryWhere": [prefix, chain]} a condition function returning
+// prefix + the chain on qb.subQuery() .getQuery() ("post.id IN " + ...),
+// anything else is decoded as the other operations' arguments are. getRawAndEntities
+// gives [raw, entities].
+
+const { decode } = require("./decode");
+
+function entityClass(ds, name) {
+  const meta = ds.entityMetadatas.find((m) => m.name === name || m.targetName === name);
+  if (!meta) throw new Error(`no entity named ${name}`);
+  return meta.target;
+}
+
+function arg(typeorm, ds, value, manager) {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    if (typeof value.$entity === "string") return entityClass(ds, value.$entity);
+    if (Array.isArray(value.$subquery)) {
+      const chain = value.$subquery;
+      return (sq) => apply(typeorm, ds, sq, chain, manager);
+    }
+    if (Array.isArray(value.$qb)) return apply(typeorm, ds, ds.createQueryBuilder(manager.queryRunner), value.$qb, manager);
+    if (Array.isArray(value.$subqueryWhere)) {
+      const [prefix, chain] = value.$subqueryWhere;
+      return (qb) => prefix + apply(typeorm, ds, qb.subQuery(), chain, manager).getQuery();
+    }
+    if (Array.isArray(value.$brackets)) {
+      const chain = value.$brackets;
+      return new typeorm.Brackets((qb) => apply(typeorm, ds, qb, chain, manager));
+    }
+    if (Array.isArray(value.$notBrackets)) {
+      const chain = value.$notBrackets;
+      return new typeorm.NotBrackets((qb) => apply(typeorm, ds, qb, chain, manager));
+    }
+  }
+  return decode(typeorm, value);
+}
+
+function apply(typeorm, ds, qb, chain, manager) {
+  let current = qb;
+  for (const [method, ...args] of chain) {
+    if (typeof current[method] !== "function") throw new Error(`the query builder has no method ${method}`);
+    current = current[method](...args.map((a) => arg(typeorm, ds, a, manager)));
+  }
+  return current;
+}
+
+async function runChain(typeorm, ds, manager, entity, given) {
+  // a transaction step arrives as written: {op, entity, alias, chain}
+  const spec = given && given.chain ? given : {};
+  const via = spec.via || "repository";
+  let qb;
+  if (!entity) qb = via === "manager" ? manager.createQueryBuilder() : ds.createQueryBuilder(manager.queryRunner);
+  else if (via === "manager") qb = manager.createQueryBuilder(entityClass(ds, entity), spec.alias);
+  else if (via === "dataSource") qb = ds.createQueryBuilder(entityClass(ds, entity), spec.alias, manager.queryRunner);
+  else qb = manager.getRepository(entityClass(ds, entity)).createQueryBuilder(spec.alias);
+  const result = await apply(typeorm, ds, qb, spec.chain, manager);
+  // {raw, entities} as a pair, so that the entities are encoded as entities
+  if (spec.chain[spec.chain.length - 1][0] === "getRawAndEntities") return [result.raw, result.entities];
+  return result;
+}
+
+module.exports = { runChain };

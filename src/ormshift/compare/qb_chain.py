@@ -1,0 +1,159 @@
+"""Query-builder chains in scenario files: ``{op: qb, entity: Post, alias: post, chain:
+[[leftJoinAndSelect, post.author, author], [where, "author.name = :name", {name: ada}],
+[getMany]]}``.
+
+TypeORM's side (bridge/lib/sidecar/qb.js) calls the chain's methods in order on
+``repository.createQueryBuilder(alias)`` (``via: manager`` / ``dataSource``: theirs;
+no entity: the empty builder, for ``select``/``from``). ormshift's side calls the same
+methods by one name mapping: camelCase -> snake_case, ``from`` -> ``from_``
+(`python_name`). Arguments: ``{$entity: Author}`` is the model class,
+``{$brackets: chain}`` / ``{$notBrackets: chain}`` are `Brackets` / `NotBrackets`
+applying the chain, ``{$subquery: chain}`` a function applying it to the ``sub_query()``
+it is given, ``{$qb: chain}`` a new builder with it applied (``whereExists``),
+``{$subqueryWhere: [prefix, chain]}`` a condition function giving ``prefix`` + the
+chain's subquery text (``"post.id IN " + qb.subQuery()...getQuery()``), the rest
+decoded as other operations' arguments are.
+``getManyAndCount`` gives ``[entities, count]``, ``getRawAndEntities``
+``[raw, entities]``, on both sides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "run_chain"]
+
+#: the methods that end a chain (and run it)
+TERMINALS = frozenset(
+    {
+        "getMany",
+        "getOne",
+        "getOneOrFail",
+        "getRawMany",
+        "getRawOne",
+        "getRawAndEntities",
+        "getCount",
+        "getManyAndCount",
+        "getExists",
+        "getSql",
+        "getQuery",
+        "getQueryAndParameters",
+    }
+)
+_VIAS = ("repository", "manager", "dataSource")
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def python_name(method: str) -> str:
+    """TypeORM's method name -> ormshift's (``leftJoinAndSelect`` -> ``left_join_and_select``)."""
+    if method == "from":
+        return "from_"
+    return _CAMEL.sub("_", method).lower()
+
+
+def _chain(chain: Any, where: str, error: type[Exception], *, terminal: bool) -> None:
+    if not isinstance(chain, list) or not chain:
+        raise error(f"{where}: 'chain' must be a non-empty list of [method, args...]")
+    for i, call in enumerate(chain):
+        if not isinstance(call, list) or not call or not isinstance(call[0], str):
+            raise error(f"{where}: chain item {i + 1} must be [method, args...]")
+        last = i == len(chain) - 1
+        if terminal and last and call[0] not in TERMINALS:
+            raise error(f"{where}: a chain ends with a terminal ({', '.join(sorted(TERMINALS))})")
+        if call[0] in TERMINALS and not (terminal and last):
+            raise error(f"{where}: {call[0]!r} may only end the chain")
+
+
+def qb_args(raw: Mapping[str, Any], where: str, error: type[Exception]) -> list[Any]:
+    """A ``qb`` operation's arguments, checked: ``[{alias, chain, via}]``."""
+    chain = raw.get("chain")
+    _chain(chain, where, error, terminal=True)
+    via = raw.get("via", "repository")
+    if via not in _VIAS:
+        raise error(f"{where}: 'via' is one of {', '.join(_VIAS)}")
+    alias = raw.get("alias")
+    if raw.get("entity") and not isinstance(alias, str):
+        raise error(f"{where}: a qb operation on an entity needs 'alias'")
+    return [{"alias": alias, "chain": chain, "via": via}]
+
+
+def qb_ordered(args: list[Any]) -> bool:
+    """A chain's result is ordered when it orders (``orderBy``/``addOrderBy``)."""
+    spec = args[0] if args else {}
+    chain = spec.get("chain", []) if isinstance(spec, Mapping) else []
+    return any(call[0] in ("orderBy", "addOrderBy") for call in chain)
+
+
+def _arg(value: Any, models: Mapping[str, type[Any]], manager: Any) -> Any:
+    from ormshift.compare.scenario import decode_args  # noqa: PLC0415 - cycle
+    from ormshift.orm.querybuilder import Brackets, NotBrackets  # noqa: PLC0415
+
+    if isinstance(value, Mapping) and len(value) == 1:
+        if isinstance(value.get("$entity"), str):
+            name = str(value["$entity"])
+            if name not in models:
+                raise ValueError(f"no model named {name!r}")
+            return models[name]
+        for key, cls in (("$brackets", Brackets), ("$notBrackets", NotBrackets)):
+            inner = value.get(key)
+            if isinstance(inner, list):
+                return cls(_factory(inner, models, manager))
+        if isinstance(value.get("$subquery"), list):
+            return _factory(value["$subquery"], models, manager)
+        if isinstance(value.get("$qb"), list):
+            return _apply(manager.create_query_builder(), value["$qb"], models, manager)
+        if isinstance(value.get("$subqueryWhere"), list):
+            prefix, chain = value["$subqueryWhere"]
+            return _where_factory(str(prefix), chain, models, manager)
+    return decode_args(value)
+
+
+def _factory(chain: list[Any], models: Mapping[str, type[Any]], manager: Any) -> Any:
+    def factory(qb: Any) -> Any:
+        return _apply(qb, chain, models, manager)
+
+    return factory
+
+
+def _where_factory(
+    prefix: str, chain: list[Any], models: Mapping[str, type[Any]], manager: Any
+) -> Any:
+    def factory(qb: Any) -> str:
+        return prefix + str(_apply(qb.sub_query(), chain, models, manager).get_query())
+
+    return factory
+
+
+def _apply(qb: Any, chain: list[Any], models: Mapping[str, type[Any]], manager: Any) -> Any:
+    current = qb
+    for method, *args in chain:
+        name = python_name(str(method))
+        fn = getattr(current, name, None)
+        if fn is None or name.startswith("_"):
+            raise AttributeError(f"the query builder has no method {name} ({method})")
+        current = fn(*(_arg(a, models, manager) for a in args))
+    return current
+
+
+def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None, spec: Any) -> Any:
+    """The chain's result through ormshift's builder (shaped as the sidecar's)."""
+    if entity is not None:
+        if entity not in models:
+            raise ValueError(f"no model named {entity!r}")
+        cls = models[entity]
+        if spec.get("via", "repository") == "repository":
+            qb = manager.get_repository(cls).create_query_builder(spec["alias"])
+        else:
+            qb = manager.create_query_builder(cls, spec["alias"])
+    else:
+        qb = manager.create_query_builder()
+    result = _apply(qb, list(spec["chain"]), models, manager)
+    terminal = spec["chain"][-1][0]
+    if terminal == "getRawAndEntities":
+        raw, found = result
+        return [raw, found]
+    if terminal == "getManyAndCount":
+        return list(result)
+    return result

@@ -1,0 +1,705 @@
+"""`SelectQueryBuilder`: TypeORM's ``SelectQueryBuilder`` in snake case.
+
+``manager.create_query_builder(Post, "post")`` (or a repository's, a data source's, a
+transaction's manager's) starts one on an entity; ``create_query_builder()`` with
+``select(...)`` and ``from_(Entity, "alias")`` builds one up. Every method but the
+terminals returns the builder itself, as in TypeORM; terminals run one statement (two
+for a page of entities with joins, as TypeORM: the page's distinct keys first) in the
+manager's session.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ormshift.orm.errors import (
+    EntityNotFound,
+    NoVersionOrUpdateDateColumn,
+    OptimisticLockCanNotBeUsed,
+    OptimisticLockVersionMismatch,
+    PessimisticLockTransactionRequired,
+)
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.querybuilder.errors import QueryBuilderError
+from ormshift.orm.querybuilder.expressions import Binds, render
+from ormshift.orm.querybuilder.hydrate import entities
+from ormshift.orm.querybuilder.joins import add_join
+from ormshift.orm.querybuilder.names import property_path
+from ormshift.orm.querybuilder.object_where import object_condition
+from ormshift.orm.querybuilder.pages import (
+    count_map,
+    exists_text,
+    keys_condition,
+    keys_map,
+    lazy_count,
+)
+from ormshift.orm.querybuilder.run import Fetched, fetch, stream
+from ormshift.orm.querybuilder.sql import query_text
+from ormshift.orm.querybuilder.state import Alias, Brackets, ExpressionMap, Selection, Where
+
+if TYPE_CHECKING:
+    from ormshift.orm.manager import EntityManager
+
+__all__ = ["SelectQueryBuilder"]
+
+_KEY = re.compile(r"^[A-Za-z0-9_.]+$")
+_ORDERS = ("ASC", "DESC")
+_NULLS = ("NULLS FIRST", "NULLS LAST")
+_PESSIMISTIC = ("pessimistic_read", "pessimistic_write", "for_no_key_update", "for_key_share")
+_PYFORMAT = re.compile(r"%\((p\d+)\)s|%%")
+
+
+def _number(label: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if math.isnan(number):
+        raise QueryBuilderError(
+            f'Provided "{label}" value is not a number. Please provide a numeric value.'
+        )
+    return int(number)
+
+
+class SelectQueryBuilder:
+    """A SELECT built call by call; see docs/orm.md for the name table."""
+
+    def __init__(self, manager: EntityManager, em: ExpressionMap | None = None) -> None:
+        self.manager = manager
+        self.em = em if em is not None else ExpressionMap()
+        self._param_index = 0
+        #: the builder whose ``sub_query()`` this is: parameters set here are set there
+        self._parent: SelectQueryBuilder | None = None
+
+    # -- building -------------------------------------------------------------------
+
+    def clone(self) -> SelectQueryBuilder:
+        return SelectQueryBuilder(self.manager, self.em.copy())
+
+    def sub_query(self) -> SelectQueryBuilder:
+        """TypeORM's ``subQuery()``: an empty builder whose ``get_query()`` is its text in
+        parentheses; parameters set on it are set on this builder too."""
+        child = SelectQueryBuilder(self.manager, ExpressionMap(sub_query=True))
+        child._parent = self
+        return child
+
+    def _subquery_text(self, factory: Callable[[SelectQueryBuilder], Any]) -> str:
+        made = factory(self.sub_query())
+        if not isinstance(made, SelectQueryBuilder):
+            raise QueryBuilderError("a subquery function must return the builder it was given")
+        self.set_parameters(made.get_parameters())
+        return made.get_query()
+
+    def _from(self, entity: Any, alias: str) -> Alias:
+        if callable(entity) and not isinstance(entity, type):
+            entity = self._subquery_text(entity)
+        if isinstance(entity, type):
+            made = Alias(alias, "from", entity_info(entity))
+        elif isinstance(entity, str) and entity.startswith("(") and entity.endswith(")"):
+            made = Alias(alias, "from", subquery=entity)
+        else:
+            raise QueryBuilderError(
+                f"from_ takes a mapped class or a subquery in parentheses, not {entity!r}"
+            )
+        self.em.aliases.append(made)
+        return made
+
+    def from_(self, entity: Any, alias: str) -> SelectQueryBuilder:
+        self.em.main = self._from(entity, alias)
+        return self
+
+    def add_from(self, entity: Any, alias: str) -> SelectQueryBuilder:
+        made = self._from(entity, alias)
+        if self.em.main is None:
+            self.em.main = made
+        return self
+
+    def select(
+        self, selection: str | Sequence[str] | None = None, alias_name: str | None = None
+    ) -> SelectQueryBuilder:
+        if isinstance(selection, list | tuple):
+            self.em.selects = [Selection(str(s)) for s in selection]
+        elif callable(selection):
+            self.em.selects.append(Selection(self._subquery_text(selection), alias_name))
+        elif selection:
+            self.em.selects = [Selection(str(selection), alias_name)]
+        return self
+
+    def add_select(
+        self, selection: str | Sequence[str] | None, alias_name: str | None = None
+    ) -> SelectQueryBuilder:
+        if not selection:
+            return self
+        if isinstance(selection, list | tuple):
+            self.em.selects += [Selection(str(s)) for s in selection]
+        elif callable(selection):
+            self.em.selects.append(Selection(self._subquery_text(selection), alias_name))
+        else:
+            self.em.selects.append(Selection(str(selection), alias_name))
+        return self
+
+    def distinct(self, distinct: bool = True) -> SelectQueryBuilder:
+        self.em.distinct = distinct
+        return self
+
+    def distinct_on(self, distinct_on: Sequence[str]) -> SelectQueryBuilder:
+        self.em.distinct_on = list(distinct_on)
+        return self
+
+    def with_deleted(self) -> SelectQueryBuilder:
+        self.em.with_deleted = True
+        return self
+
+    def set_parameter(self, key: str, value: Any) -> SelectQueryBuilder:
+        if callable(value):
+            raise QueryBuilderError(
+                f"Function parameter isn't supported in the parameters. "
+                f'Please check "{key}" parameter.'
+            )
+        if not _KEY.match(str(key)):
+            raise QueryBuilderError(
+                "QueryBuilder parameter keys may only contain numbers, letters, "
+                "underscores, or periods."
+            )
+        if self._parent is not None:
+            self._parent.set_parameter(key, value)
+        self.em.parameters[str(key)] = value
+        return self
+
+    def set_parameters(self, parameters: Mapping[str, Any]) -> SelectQueryBuilder:
+        for key, value in parameters.items():
+            self.set_parameter(key, value)
+        return self
+
+    def get_parameters(self) -> dict[str, Any]:
+        return self._params(self.em)
+
+    def _parameter(self, value: Any) -> str:
+        while True:
+            name = f"orm_param_{self._param_index}"
+            self._param_index += 1
+            if name not in self.em.parameters:
+                break
+        self.set_parameter(name, value)
+        return f":{name}"
+
+    # -- conditions -----------------------------------------------------------------
+
+    def _condition(self, where: Any) -> Any:
+        if isinstance(where, str):
+            return where
+        if isinstance(where, Brackets):
+            inner = ExpressionMap(
+                main=self.em.main,
+                aliases=self.em.aliases,
+                joins=self.em.joins,
+                parameters=self.em.parameters,
+            )
+            child = SelectQueryBuilder(self.manager, inner)
+            child._param_index = self._param_index
+            where.factory(child)
+            self._param_index = child._param_index
+            return ("not" if where.negated else "brackets", inner.wheres)
+        if isinstance(where, Mapping | list | tuple):
+            params: dict[str, Any] = {}
+            made_condition = object_condition(self.em, where, self._parameter, params)
+            self.set_parameters(params)
+            return made_condition
+        if callable(where):
+            made = where(self)
+            if not isinstance(made, str):
+                raise QueryBuilderError("a condition function must return the condition's text")
+            return made
+        raise QueryBuilderError(
+            f"a condition is a string or Brackets/NotBrackets, not {type(where).__name__}"
+        )
+
+    def where(self, where: Any, parameters: Mapping[str, Any] | None = None) -> SelectQueryBuilder:
+        self.em.wheres = []
+        condition = self._condition(where)
+        if condition:
+            self.em.wheres = [Where("simple", condition)]
+        if parameters:
+            self.set_parameters(parameters)
+        return self
+
+    def and_where(
+        self, where: Any, parameters: Mapping[str, Any] | None = None
+    ) -> SelectQueryBuilder:
+        self.em.wheres.append(Where("and", self._condition(where)))
+        if parameters:
+            self.set_parameters(parameters)
+        return self
+
+    def or_where(
+        self, where: Any, parameters: Mapping[str, Any] | None = None
+    ) -> SelectQueryBuilder:
+        self.em.wheres.append(Where("or", self._condition(where)))
+        if parameters:
+            self.set_parameters(parameters)
+        return self
+
+    def _in_ids(self, ids: Any) -> Any:
+        main = self.em.main
+        if main is None or main.info is None:
+            raise QueryBuilderError("where_in_ids needs an entity as the main alias")
+        info = main.info
+        items = list(ids) if isinstance(ids, list | tuple) else [ids]
+        rows = [self._id_map(info, item) for item in items]
+        if len(info.primary) == 1:
+            key = info.primary[0]
+            path = f"{main.name}.{property_path(info, key)}"
+            values = [row[key] for row in rows]
+            if not values:
+                return "0=1"
+            if len(values) == 1:
+                return f"{path} = {self._parameter(values[0])}"
+            return f"{path} IN ({', '.join(self._parameter(v) for v in values)})"
+        branches = []
+        for row in rows:
+            parts = [
+                f"{main.name}.{property_path(info, k)} = {self._parameter(row[k])}"
+                for k in info.primary
+            ]
+            branches.append(Where("or", ("brackets", [Where("and", " AND ".join(parts))])))
+        return ("brackets", branches)
+
+    @staticmethod
+    def _id_map(info: EntityInfo, value: Any) -> dict[str, Any]:
+        if isinstance(value, Mapping):
+            out = {}
+            for key in info.primary:
+                prop = property_path(info, key)
+                out[key] = value.get(prop, value.get(key))
+            return out
+        if hasattr(value, "__mapper__"):
+            return {k: getattr(value, k) for k in info.primary}
+        return {info.primary[0]: value}
+
+    def _exists(self, sub: SelectQueryBuilder) -> str:
+        em = sub.em.copy()
+        em.order_bys = {}
+        em.group_bys = []
+        em.offset = em.limit = em.skip = em.take = None
+        em.selects = [Selection("1")]
+        self.set_parameters(em.parameters)
+        return f"EXISTS ({SelectQueryBuilder(sub.manager, em).get_query()})"
+
+    def where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+        return self.where(self._exists(sub))
+
+    def and_where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+        return self.and_where(self._exists(sub))
+
+    def or_where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+        return self.or_where(self._exists(sub))
+
+    def where_in_ids(self, ids: Any) -> SelectQueryBuilder:
+        self.em.wheres = [Where("simple", self._in_ids(ids))]
+        return self
+
+    def and_where_in_ids(self, ids: Any) -> SelectQueryBuilder:
+        self.em.wheres.append(Where("and", self._in_ids(ids)))
+        return self
+
+    def or_where_in_ids(self, ids: Any) -> SelectQueryBuilder:
+        self.em.wheres.append(Where("or", self._in_ids(ids)))
+        return self
+
+    def having(
+        self, having: str, parameters: Mapping[str, Any] | None = None
+    ) -> SelectQueryBuilder:
+        self.em.havings.append(Where("simple", having))
+        if parameters:
+            self.set_parameters(parameters)
+        return self
+
+    def and_having(
+        self, having: str, parameters: Mapping[str, Any] | None = None
+    ) -> SelectQueryBuilder:
+        self.em.havings.append(Where("and", having))
+        if parameters:
+            self.set_parameters(parameters)
+        return self
+
+    def or_having(
+        self, having: str, parameters: Mapping[str, Any] | None = None
+    ) -> SelectQueryBuilder:
+        self.em.havings.append(Where("or", having))
+        if parameters:
+            self.set_parameters(parameters)
+        return self
+
+    # -- joins ----------------------------------------------------------------------
+
+    def _join(
+        self,
+        direction: str,
+        target: Any,
+        alias: str,
+        condition: str | None,
+        parameters: Mapping[str, Any] | None,
+        select: bool,
+    ) -> SelectQueryBuilder:
+        if select:
+            self.add_select(alias)
+        if parameters:
+            self.set_parameters(parameters)
+        if callable(target) and not isinstance(target, type):
+            target = self._subquery_text(target)
+        add_join(self.em, direction, target, alias, condition)
+        return self
+
+    def left_join(
+        self,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._join("LEFT", target, alias, condition, parameters, False)
+
+    def inner_join(
+        self,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._join("INNER", target, alias, condition, parameters, False)
+
+    def left_join_and_select(
+        self,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._join("LEFT", target, alias, condition, parameters, True)
+
+    def inner_join_and_select(
+        self,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._join("INNER", target, alias, condition, parameters, True)
+
+    def _map(
+        self,
+        direction: str,
+        many: bool,
+        map_to: str,
+        target: Any,
+        alias: str,
+        condition: str | None,
+        parameters: Mapping[str, Any] | None,
+    ) -> SelectQueryBuilder:
+        self.add_select(alias)
+        if parameters:
+            self.set_parameters(parameters)
+        join = add_join(self.em, direction, target, alias, condition)
+        join.map_to = map_to
+        join.map_many = many
+        return self
+
+    def left_join_and_map_one(
+        self,
+        map_to: str,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._map("LEFT", False, map_to, target, alias, condition, parameters)
+
+    def left_join_and_map_many(
+        self,
+        map_to: str,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._map("LEFT", True, map_to, target, alias, condition, parameters)
+
+    def inner_join_and_map_one(
+        self,
+        map_to: str,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._map("INNER", False, map_to, target, alias, condition, parameters)
+
+    def inner_join_and_map_many(
+        self,
+        map_to: str,
+        target: Any,
+        alias: str,
+        condition: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> SelectQueryBuilder:
+        return self._map("INNER", True, map_to, target, alias, condition, parameters)
+
+    # -- grouping, order, pages -------------------------------------------------------
+
+    def group_by(self, group_by: str | None = None) -> SelectQueryBuilder:
+        self.em.group_bys = [group_by] if group_by else []
+        return self
+
+    def add_group_by(self, group_by: str) -> SelectQueryBuilder:
+        self.em.group_bys.append(group_by)
+        return self
+
+    @staticmethod
+    def _order_entry(key: str, order: Any, nulls: Any) -> str | tuple[str, str]:
+        if order not in _ORDERS:
+            raise QueryBuilderError(
+                f'Invalid order direction "{order}" for "{key}". Allowed values: ASC, DESC.'
+            )
+        if nulls is None:
+            return str(order)
+        if nulls not in _NULLS:
+            raise QueryBuilderError(
+                f'Invalid nulls option "{nulls}" for "{key}". '
+                "Allowed values: NULLS FIRST, NULLS LAST."
+            )
+        return (str(order), str(nulls))
+
+    def order_by(
+        self,
+        sort: str | Mapping[str, Any] | None = None,
+        order: str = "ASC",
+        nulls: str | None = None,
+    ) -> SelectQueryBuilder:
+        if not sort:
+            self.em.order_bys = {}
+            return self
+        if isinstance(sort, Mapping):
+            entries: dict[str, str | tuple[str, str]] = {}
+            for key, value in sort.items():
+                if isinstance(value, Mapping):
+                    entries[key] = self._order_entry(key, value.get("order"), value.get("nulls"))
+                else:
+                    entries[key] = self._order_entry(key, value, None)
+            self.em.order_bys = entries
+            return self
+        self.em.order_bys = {sort: self._order_entry(sort, order, nulls)}
+        return self
+
+    def add_order_by(
+        self, sort: str, order: str = "ASC", nulls: str | None = None
+    ) -> SelectQueryBuilder:
+        self.em.order_bys[sort] = self._order_entry(sort, order, nulls)
+        return self
+
+    def limit(self, limit: Any = None) -> SelectQueryBuilder:
+        self.em.limit = _number("limit", limit)
+        return self
+
+    def offset(self, offset: Any = None) -> SelectQueryBuilder:
+        self.em.offset = _number("offset", offset)
+        return self
+
+    def take(self, take: Any = None) -> SelectQueryBuilder:
+        self.em.take = _number("take", take)
+        return self
+
+    def skip(self, skip: Any = None) -> SelectQueryBuilder:
+        self.em.skip = _number("skip", skip)
+        return self
+
+    def set_lock(
+        self, mode: str, version: Any = None, tables: Sequence[str] | None = None
+    ) -> SelectQueryBuilder:
+        self.em.lock_mode = mode
+        self.em.lock_version = version
+        self.em.lock_tables = None if tables is None else list(tables)
+        return self
+
+    def set_on_locked(self, on_locked: str) -> SelectQueryBuilder:
+        """``"nowait"`` or ``"skip_locked"``."""
+        self.em.on_locked = on_locked
+        return self
+
+    # -- SQL --------------------------------------------------------------------------
+
+    @staticmethod
+    def _params(em: ExpressionMap) -> dict[str, Any]:
+        """``em``'s parameters and, for a single-table child, its discriminator values."""
+        params = dict(em.parameters)
+        main = em.main
+        if main is not None and main.info is not None:
+            info = main.info
+            if info.discriminator is not None and info.mapper.inherits is not None:
+                params["discriminatorColumnValues"] = [
+                    m.polymorphic_identity for m in info.mapper.self_and_descendants
+                ]
+        return params
+
+    def _rendered(self, em: ExpressionMap, text: str | None = None) -> tuple[str, dict[str, Any]]:
+        params = self._params(em)
+        binds = Binds()
+        sql = render(
+            text if text is not None else query_text(em), em.entity_aliases(), params, binds
+        )
+        return sql, binds.values
+
+    def get_query_and_parameters(self) -> tuple[str, list[Any]]:
+        """The SQL as TypeORM's PostgreSQL driver sends it (``$1``, ``$2``...) and the
+        values in order."""
+        sql, values = self._rendered(self.em)
+        order: list[Any] = []
+        numbers: dict[str, int] = {}
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(0) == "%%":
+                return "%"
+            name = match.group(1)
+            if name not in numbers:
+                order.append(values[name])
+                numbers[name] = len(order)
+            return f"${numbers[name]}"
+
+        return _PYFORMAT.sub(number, sql), order
+
+    def get_sql(self) -> str:
+        return self.get_query_and_parameters()[0]
+
+    def get_query(self) -> str:
+        """The SQL with property paths rewritten and parameters still ``:name`` (in
+        parentheses for a ``sub_query()``), as TypeORM's ``getQuery``."""
+        text = query_text(self.em)
+        if self.em.sub_query:
+            text = f"({text})"
+        return render(text, self.em.entity_aliases(), {}, Binds(), bind=False)
+
+    # -- terminals --------------------------------------------------------------------
+
+    def _fetch(self, em: ExpressionMap, text: str | None = None) -> Fetched:
+        sql, values = self._rendered(em, text)
+        return fetch(self.manager, sql, values)
+
+    def _no_optimistic(self) -> None:
+        if self.em.lock_mode == "optimistic":
+            raise OptimisticLockCanNotBeUsed(
+                "The optimistic lock can be used only with get_one (TypeORM's getOne())."
+            )
+
+    def get_raw_many(self) -> list[dict[str, Any]]:
+        self._no_optimistic()
+        em = self.em.copy()
+        em.query_entity = False
+        return self._fetch(em).raw()
+
+    def stream(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """TypeORM's ``stream()``: the raw rows one by one, read from a server-side
+        cursor ``batch`` rows at a time; the connection is held until the iterator is
+        exhausted or closed."""
+        self._no_optimistic()
+        em = self.em.copy()
+        em.query_entity = False
+        sql, values = self._rendered(em)
+        return stream(self.manager, sql, values, batch)
+
+    def get_raw_one(self) -> dict[str, Any] | None:
+        rows = self.get_raw_many()
+        return rows[0] if rows else None
+
+    def _entities_and_raw(self) -> tuple[list[Any], list[dict[str, Any]]]:
+        em = self.em.copy()
+        em.query_entity = True
+        main = em.main
+        if main is None or main.info is None:
+            raise QueryBuilderError('Alias is not set. Use "from" method to set an alias.')
+        if em.lock_mode in _PESSIMISTIC and not self.manager.in_transaction:
+            raise PessimisticLockTransactionRequired(
+                "Transaction is required to perform a pessimistic lock: "
+                "run the query inside DataSource.transaction"
+            )
+        if em.lock_mode == "optimistic":
+            info = main.info
+            if info.version is None and info.update_date is None:
+                raise NoVersionOrUpdateDateColumn(info.name)
+        if (em.skip or em.take) and em.joins:
+            fetched = self._page(em)
+            if fetched is None:
+                return [], []
+        else:
+            fetched = self._fetch(em)
+        if not fetched.rows:
+            return [], fetched.raw()
+        return entities(em, fetched.rows, fetched.process), fetched.raw()
+
+    def _page(self, em: ExpressionMap) -> Fetched | None:
+        """A page of entities with joins, in TypeORM's two steps (`pages`)."""
+        outer = keys_map(em)
+        aliases = {**em.entity_aliases(), "distinctAlias": None}
+        binds = Binds()
+        sql = render(query_text(outer), aliases, self._params(em), binds)
+        keys = fetch(self.manager, sql, binds.values).rows
+        if not keys:
+            return None
+        second = em.copy()
+        second.extra_where = keys_condition(second, keys)
+        return self._fetch(second)
+
+    def get_raw_and_entities(self) -> tuple[list[dict[str, Any]], list[Any]]:
+        """``{raw, entities}`` as the pair (raw, entities)."""
+        found, raw = self._entities_and_raw()
+        return raw, found
+
+    def get_many(self) -> list[Any]:
+        self._no_optimistic()
+        return self._entities_and_raw()[0]
+
+    def get_one(self) -> Any:
+        found = self._entities_and_raw()[0]
+        result = found[0] if found else None
+        em = self.em
+        if result is not None and em.lock_mode == "optimistic" and em.lock_version:
+            info = em.main.info  # type: ignore[union-attr]
+            assert info is not None
+            key = info.update_date if not isinstance(em.lock_version, int) else info.version
+            actual = getattr(result, key) if key else None
+            if actual != em.lock_version:
+                raise OptimisticLockVersionMismatch(
+                    f"The optimistic lock on entity {info.name} failed, version "
+                    f"{em.lock_version} was expected, but is actually {actual}."
+                )
+        return result
+
+    def get_one_or_fail(self) -> Any:
+        found = self.get_one()
+        if found is None:
+            main = self.em.main
+            name = main.info.name if main is not None and main.info is not None else "?"
+            raise EntityNotFound(name, self.em.parameters)
+        return found
+
+    def get_count(self) -> int:
+        self._no_optimistic()
+        rows = self._fetch(count_map(self.em)).rows
+        value = rows[0].get("cnt") if rows else None
+        return int(value) if value else 0
+
+    def get_many_and_count(self) -> tuple[list[Any], int]:
+        self._no_optimistic()
+        found = self._entities_and_raw()[0]
+        count = lazy_count(self.em, len(found))
+        if count is None:
+            count = self.get_count()
+        return found, count
+
+    def get_exists(self) -> bool:
+        self._no_optimistic()
+        sub, text = exists_text(self.em)
+        return bool(self._fetch(sub, text).rows)

@@ -1,0 +1,171 @@
+"""Running a builder's SQL: one statement on the manager's session (its transaction's,
+or one for this call), rows as the driver gives them.
+
+Raw rows (``get_raw_*``) hold the values TypeORM's PostgreSQL driver (node-postgres)
+returns, by the column's type OID: ``bigint`` and ``numeric`` as text (``COUNT(*)`` is
+``"3"``), ``date`` as a naive ``datetime`` at midnight (node-postgres's local-midnight
+``Date``), the rest as psycopg reads them (numbers,
+booleans, ``datetime`` for timestamps, decoded JSON, lists for arrays). Entities hold
+what a find gives: the driver's value through the column type's result processor.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ormshift.orm.manager import EntityManager
+
+__all__ = ["Fetched", "fetch", "node_pg_param", "node_pg_value", "stream"]
+
+_INT8, _NUMERIC, _DATE = 20, 1700, 1082
+_INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY = 1016, 1231, 1182
+_INTERVAL, _POINT, _CIRCLE = 1186, 600, 718
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        # node-postgres: a Date at local midnight (new Date(y, m, d))
+        return datetime.datetime(value.year, value.month, value.day)
+    if isinstance(value, Decimal | int):
+        return str(value)
+    return value
+
+
+def _interval(value: datetime.timedelta) -> dict[str, Any]:
+    """postgres-interval's object: the parts that are not zero (days and time; a
+    timedelta has no months)."""
+    sign = -1 if value < datetime.timedelta(0) and value.days >= -1 else 1
+    if sign < 0:
+        value = -value
+    micros = value.seconds * 1_000_000 + value.microseconds
+    hours, rest = divmod(micros, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds, rest = divmod(rest, 1_000_000)
+    parts = {
+        "days": value.days * sign,
+        "hours": hours * sign,
+        "minutes": minutes * sign,
+        "seconds": seconds * sign,
+        "milliseconds": rest / 1000 * sign,
+    }
+    return {k: (int(v) if float(v).is_integer() else v) for k, v in parts.items() if v}
+
+
+def _floats(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"[-+0-9.eE]+|Infinity|NaN", text)]
+
+
+def node_pg_value(value: Any, oid: int | None) -> Any:
+    """``value`` as node-postgres gives a column of type ``oid``."""
+    if oid in (_INT8, _NUMERIC, _DATE):
+        return _text(value)
+    if oid == _INTERVAL and isinstance(value, datetime.timedelta):
+        return _interval(value)
+    if oid == _POINT and isinstance(value, str):
+        x, y = _floats(value)
+        return {"x": x, "y": y}
+    if oid == _CIRCLE and isinstance(value, str):
+        x, y, radius = _floats(value)
+        return {"x": x, "y": y, "radius": radius}
+    if oid in (_INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY) and isinstance(value, list):
+        return [node_pg_value(v, oid - 1000 if oid != _DATE_ARRAY else _DATE) for v in value]
+    return value
+
+
+def _array_item(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, list | tuple):
+        return _array(value)
+    if isinstance(value, bytes):
+        return '"\\\\x' + value.hex() + '"'
+    text = str(node_pg_param(value))
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array(values: list[Any] | tuple[Any, ...]) -> str:
+    return "{" + ",".join(_array_item(v) for v in values) + "}"
+
+
+def node_pg_param(value: Any) -> Any:
+    """A parameter as node-postgres sends it: text PostgreSQL reads as the type the
+    query gives it (numbers, booleans, dates written out; a list as an array literal,
+    an object as JSON); bytes and None as they are. psycopg binds a ``str`` untyped, so
+    ``genre = '1'`` and ``pages > '400'`` resolve as in TypeORM."""
+    if value is None or isinstance(value, str | bytes):
+        return value
+    if isinstance(value, enum.Enum):
+        return node_pg_param(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int | Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return _array(value)
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
+class Fetched:
+    """Rows by result key, the OID of each key, and the dialect (for processors)."""
+
+    def __init__(self, rows: list[dict[str, Any]], oids: dict[str, int], dialect: Any) -> None:
+        self.rows = rows
+        self.oids = oids
+        self.dialect = dialect
+        self._procs: dict[str, Callable[[Any], Any] | None] = {}
+
+    def raw(self) -> list[dict[str, Any]]:
+        oids = self.oids
+        return [{k: node_pg_value(v, oids.get(k)) for k, v in row.items()} for row in self.rows]
+
+    def process(self, label: str, value: Any, col_type: Any) -> Any:
+        """The value an entity holds for ``label``'s driver value."""
+        if label not in self._procs:
+            impl = col_type.dialect_impl(self.dialect)
+            self._procs[label] = impl.result_processor(self.dialect, self.oids.get(label))
+        proc = self._procs[label]
+        return value if proc is None or value is None else proc(value)
+
+
+def stream(
+    manager: EntityManager, sql: str, values: dict[str, Any], batch: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """Raw rows of ``sql`` from a server-side cursor, ``batch`` at a time (memory bounded
+    by the batch, not the result); outside a transaction in one of its own, which a
+    server-side cursor needs."""
+    with manager._scope(atomic=True) as session:
+        options = {"stream_results": True, "yield_per": batch}
+        result = session.connection().exec_driver_sql(sql, values, execution_options=options)
+        description = result.cursor.description or []
+        names = [str(d[0]) for d in description]
+        oids: dict[str, int] = {str(d[0]): d[1] for d in description}  # type: ignore[misc]
+        for row in result:
+            yield {k: node_pg_value(v, oids.get(k)) for k, v in zip(names, row, strict=True)}
+
+
+def fetch(manager: EntityManager, sql: str, values: dict[str, Any]) -> Fetched:
+    """``sql`` (psycopg's ``%(name)s`` style) run with ``values``."""
+    with manager._scope() as session:  # the manager's own unit of work
+        connection = session.connection()
+        result = connection.exec_driver_sql(sql, values)
+        description = result.cursor.description or []
+        names = [str(d[0]) for d in description]
+        oids: dict[str, int] = {str(d[0]): d[1] for d in description}  # type: ignore[misc]
+        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        return Fetched(rows, oids, connection.dialect)

@@ -1,0 +1,96 @@
+"""The query builder on a real database, for what the TypeORM comparison cannot show:
+`stream` (rows from a server-side cursor), new objects on every call, a builder in a
+transaction seeing its uncommitted rows, and raw values as node-postgres gives them."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from ormshift.dsn import sqlalchemy_url
+from ormshift.orm import DataSource
+from tests.golden.support import generated, imported
+
+
+@pytest.fixture
+def library(fresh_db: str, tmp_path: Path) -> Iterator[tuple[DataSource, ModuleType]]:
+    with imported(generated("library"), tmp_path) as pkg:
+        engine = create_engine(sqlalchemy_url(fresh_db))
+        pkg.Base.metadata.create_all(engine)
+        engine.dispose()
+        with DataSource(fresh_db) as ds:
+            ds.query(
+                'insert into author ("firstName", "lastName", active) values '
+                "('Ada', 'Lovelace', true), ('Jane', 'Austen', true), ('Leo', 'Tolstoy', false)"
+            )
+            ds.query(
+                'insert into book (version, title, pages, "authorId", "publishedAt") values '
+                "(1, 'Emma', 474, 2, '1815-12-23T00:00:00Z'), (1, 'Persuasion', 249, 2, null),"
+                " (1, 'War and Peace', 1225, 3, null)"
+            )
+            yield ds, pkg
+
+
+def test_stream_gives_every_raw_row_in_batches(library: tuple[DataSource, ModuleType]) -> None:
+    ds, m = library
+    rows = list(
+        ds.get_repository(m.Book)
+        .create_query_builder("book")
+        .select(["book.id", "book.title"])
+        .order_by("book.id")
+        .stream(batch=2)
+    )
+    assert rows == [
+        {"book_id": 1, "book_title": "Emma"},
+        {"book_id": 2, "book_title": "Persuasion"},
+        {"book_id": 3, "book_title": "War and Peace"},
+    ]
+    # the connection went back to the pool once the iterator was exhausted
+    assert ds.pool_stats().checked_out == 0
+
+
+def test_every_call_makes_new_detached_entities(library: tuple[DataSource, ModuleType]) -> None:
+    ds, m = library
+    qb = (
+        ds.create_query_builder(m.Author, "author")
+        .left_join_and_select("author.books", "book")
+        .where("author.id = :id", {"id": 2})
+        .order_by("book.id")
+    )
+    first, second = qb.get_one(), qb.get_one()
+    assert first is not second
+    assert inspect(first).detached
+    assert [b.title for b in first.books] == ["Emma", "Persuasion"]
+    assert all(inspect(b).detached for b in first.books)
+
+
+def test_raw_values_are_node_postgres_values(library: tuple[DataSource, ModuleType]) -> None:
+    ds, m = library
+    row = (
+        ds.create_query_builder()
+        .select("COUNT(*)", "n")
+        .add_select("SUM(book.pages)", "pages")
+        .add_select("MIN(book.publishedAt)::date", "day")
+        .from_(m.Book, "book")
+        .get_raw_one()
+    )
+    assert row == {"n": "3", "pages": "1948", "day": datetime.datetime(1815, 12, 23)}
+
+
+def test_a_builder_in_a_transaction_sees_its_writes(
+    library: tuple[DataSource, ModuleType],
+) -> None:
+    ds, m = library
+    with ds.transaction() as manager:
+        manager.query("insert into book (version, title, pages) values (1, 'Draft', 1)")
+        inside = manager.create_query_builder(m.Book, "book").get_count()
+        outside = ds.create_query_builder(m.Book, "book").get_count()
+        assert (inside, outside) == (4, 3)
+        manager.get_repository(m.Author).create_query_builder("a").set_lock(
+            "pessimistic_write"
+        ).where("a.id = 1").get_one()

@@ -1,0 +1,198 @@
+"""`ormshift.orm.querybuilder` without a database: the SQL it would send, how user
+text becomes SQL (paths rewritten, values always bound), and its errors. What the
+builder returns is compared against TypeORM in tests/integration/test_compare_querybuilder.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from ormshift.compare.qb_chain import python_name
+from ormshift.orm import DataSource
+from ormshift.orm.metadata import entity_info
+from ormshift.orm.querybuilder import (
+    Brackets,
+    NotBrackets,
+    QueryBuilderError,
+    UnknownAlias,
+    UnknownAliasProperty,
+)
+from ormshift.orm.querybuilder.names import property_path, replacements
+from tests.golden.support import generated, imported
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    with imported(generated("library"), Path(tmp_path_factory.mktemp("qb"))) as package:
+        yield package
+
+
+@pytest.fixture(scope="module")
+def ds() -> Iterator[DataSource]:
+    # never connects: only SQL is built here
+    with DataSource("postgresql://nobody@127.0.0.1:1/none") as source:
+        yield source
+
+
+def qb(ds: DataSource, models: ModuleType, name: str = "Book", alias: str = "book") -> Any:
+    return ds.get_repository(getattr(models, name)).create_query_builder(alias)
+
+
+def test_values_are_always_bound_never_written(ds: DataSource, models: ModuleType) -> None:
+    evil = "x'; DROP TABLE book; --"
+    sql, params = qb(ds, models).where("book.title = :t", {"t": evil}).get_query_and_parameters()
+    assert evil not in sql
+    assert params == [evil]
+    assert '"book"."title" = $1' in sql
+
+
+def test_list_parameters_expand_and_a_repeated_key_is_one_parameter(
+    ds: DataSource, models: ModuleType
+) -> None:
+    sql, params = (
+        qb(ds, models)
+        .where("book.id IN (:...ids)", {"ids": [3, 1, 2]})
+        .and_where("(book.pages > :n OR book.price > :n)", {"n": 10})
+        .get_query_and_parameters()
+    )
+    assert '"book"."id" IN ($1, $2, $3)' in sql
+    assert '"book"."pages" > $4 OR "book"."price" > $4' in sql
+    # sent as node-postgres sends them: text the query gives its type
+    assert params == ["3", "1", "2", "10"]
+
+
+def test_a_key_without_a_parameter_and_casts_are_left(ds: DataSource, models: ModuleType) -> None:
+    sql = qb(ds, models).where("book.pages::text LIKE '4%' AND :missing IS NULL").get_sql()
+    assert """"book"."pages"::text LIKE '4%' AND :missing IS NULL""" in sql
+
+
+def test_property_paths_become_columns(ds: DataSource, models: ModuleType) -> None:
+    sql = (
+        qb(ds, models, "Author", "author")
+        .where("author.contact.place.city = 'x' AND author.contactEmail IS NULL")
+        .get_sql()
+    )
+    assert '"author"."contactPlaceCity" = \'x\'' in sql
+    assert '"author"."contactEmail" IS NULL' in sql
+    book = qb(ds, models).where("book.author = 1 OR book.author.id = 2").get_sql()
+    assert '"book"."authorId" = 1 OR "book"."authorId" = 2' in book
+
+
+def test_text_in_quotes_is_not_rewritten(ds: DataSource, models: ModuleType) -> None:
+    sql = qb(ds, models).where("""book.title <> 'book.title' AND "book".pages > 0""").get_sql()
+    assert """"book"."title" <> 'book.title' AND "book".pages > 0""" in sql
+
+
+def test_a_cast_right_after_a_path_is_rewritten_too(ds: DataSource, models: ModuleType) -> None:
+    # intentional difference (docs/orm.md): TypeORM leaves "book.publishedAt::date"
+    # as written, which PostgreSQL then refuses (column book.publishedat)
+    sql = qb(ds, models).select("book.publishedAt::date", "day").get_sql()
+    assert '"book"."publishedAt"::date AS "day"' in sql
+
+
+def test_raw_keys_and_soft_delete(ds: DataSource, models: ModuleType) -> None:
+    sql = qb(ds, models).get_sql()
+    assert '"book"."title" AS "book_title"' in sql
+    assert sql.endswith('WHERE "book"."deletedAt" IS NULL')
+    assert "deletedAt" not in qb(ds, models).with_deleted().get_sql().split("FROM")[1]
+
+
+def test_select_false_columns_are_left_out_unless_named(ds: DataSource, models: ModuleType) -> None:
+    assert '"author"."secret"' not in qb(ds, models, "Author", "author").get_sql()
+    named = qb(ds, models, "Author", "author").add_select("author.secret").get_sql()
+    assert '"author"."secret" AS "author_secret"' in named
+
+
+def test_joins_as_typeorm_writes_them(ds: DataSource, models: ModuleType) -> None:
+    sql = (
+        qb(ds, models, "Author", "author")
+        .left_join_and_select("author.books", "book", "book.pages > :p", {"p": 1})
+        .inner_join("book.categories", "category")
+        .get_sql()
+    )
+    assert 'LEFT JOIN ("book" "book" INNER JOIN "book_categories_category" "book_category"' in sql
+    assert 'ON "book"."authorId"="author"."id" AND ( "book"."pages" > $1 AND ' in sql
+    assert '"book"."deletedAt" IS NULL)' in sql
+
+
+def test_brackets(ds: DataSource, models: ModuleType) -> None:
+    sql = (
+        qb(ds, models)
+        .where("book.id = 1")
+        .and_where(Brackets(lambda q: q.where("book.id = 2").or_where("book.id = 3")))
+        .or_where(NotBrackets(lambda q: q.where("book.id = 4").and_where("book.id = 5")))
+        .get_sql()
+    )
+    assert (
+        '"book"."id" = 1 AND ("book"."id" = 2 OR "book"."id" = 3) '
+        'OR NOT(("book"."id" = 4 AND "book"."id" = 5))'
+    ) in sql
+
+
+def test_unknown_names_are_clear_errors(ds: DataSource, models: ModuleType) -> None:
+    with pytest.raises(UnknownAliasProperty, match='"nope" was not found in "Book"') as err:
+        qb(ds, models).where("book.nope = 1").get_sql()
+    assert err.value.sqlstate == "42703"
+    with pytest.raises(QueryBuilderError, match='"other" alias was not found'):
+        qb(ds, models).left_join("other.author", "a")
+    with pytest.raises(QueryBuilderError, match="Relation with property path nope"):
+        qb(ds, models).left_join("book.nope", "a")
+    with pytest.raises(QueryBuilderError, match="already used"):
+        qb(ds, models).left_join("book.author", "book")
+    with pytest.raises(UnknownAlias, match='"ghost" alias was not found'):
+        # a page with joins orders by "alias.path" columns of its subquery: refused
+        # before anything is sent (TypeORM fails with a TypeError there)
+        qb(ds, models).left_join("book.author", "a").order_by("ghost.id").take(2).get_many()
+
+
+def test_bad_builder_arguments(ds: DataSource, models: ModuleType) -> None:
+    with pytest.raises(QueryBuilderError, match="Invalid order direction"):
+        qb(ds, models).order_by("book.id", "UP")
+    with pytest.raises(QueryBuilderError, match="Invalid nulls option"):
+        qb(ds, models).order_by("book.id", "ASC", "NULLS SOMETIMES")
+    with pytest.raises(QueryBuilderError, match='"take" value is not a number'):
+        qb(ds, models).take("many")
+    with pytest.raises(QueryBuilderError, match="parameter keys"):
+        qb(ds, models).set_parameter("a-b", 1)
+    with pytest.raises(QueryBuilderError, match="main alias is not set"):
+        ds.create_query_builder().select("1").get_sql()
+
+
+def test_select_from_and_subqueries(ds: DataSource, models: ModuleType) -> None:
+    sql, params = (
+        ds.create_query_builder()
+        .select(["a.id"])
+        .add_select(
+            lambda sq: (
+                sq.select("COUNT(*)")
+                .from_(models.Book, "b")
+                .where("b.authorId = a.id AND b.pages > :p", {"p": 5})
+            ),
+            "books",
+        )
+        .from_(models.Author, "a")
+        .get_query_and_parameters()
+    )
+    assert sql.startswith('SELECT "a"."id" AS "a_id", (SELECT COUNT(*) FROM "book" "b" WHERE')
+    assert '"b"."authorId" = "a"."id" AND "b"."pages" > $1' in sql
+    assert params == ["5"]
+
+
+def test_names() -> None:
+    assert python_name("leftJoinAndSelect") == "left_join_and_select"
+    assert python_name("from") == "from_"
+    assert python_name("getManyAndCount") == "get_many_and_count"
+    assert python_name("whereInIds") == "where_in_ids"
+
+
+def test_what_alias_paths_name(models: ModuleType) -> None:
+    author = entity_info(models.Author)
+    assert property_path(author, "contact_place_city") == "contact.place.city"
+    table = replacements(models.Author)
+    assert table["contact.place.city"] == "contact_place_city"
+    assert table["contactPlaceCity"] == "contact_place_city"
+    assert replacements(models.Book)["author.id"] == "authorId"
