@@ -79,12 +79,14 @@ def _cascade(plan: Plan, model: ModelPlan, rel: Relation) -> tuple[str | None, l
     return ", ".join(parts), notes
 
 
-def _typeorm_info(rel: Relation) -> str:
-    """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades."""
+def _typeorm_info(rel: Relation, attribute: str) -> str:
+    """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades (and its TypeORM
+    name when the attribute was renamed, as `columns` tells it for a column)."""
     order = ("insert", "update", "remove", "soft-remove", "recover")
     names = [py_str(c) for c in order if c in rel.cascade]
     inner = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
-    return '{"cascade": ' + inner + "}"
+    renamed = f', "property": {py_str(rel.property_name)}' if attribute != rel.property_name else ""
+    return '{"cascade": ' + inner + renamed + "}"
 
 
 def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, Expr]]:
@@ -211,7 +213,7 @@ def render_relation(
         notes.insert(0, join.reason)
     elif cascade is not None:
         kwargs.append(("cascade", py_str(cascade)))
-    kwargs.append(("info", _typeorm_info(rel)))
+    kwargs.append(("info", _typeorm_info(rel, name)))
     if rel.eager:
         kwargs.append(("lazy", py_str("selectin" if many else "joined")))
     if many:

@@ -163,12 +163,13 @@ def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]
         if key not in loaded:
             continue
         value = loaded[key]
+        name = info.property_of(key)
         if isinstance(value, list):
-            out[key] = [_record(v, hidden, seen) for v in value if id(v) not in seen]
+            out[name] = [_record(v, hidden, seen) for v in value if id(v) not in seen]
         elif value is None:
-            out[key] = None
+            out[name] = None
         elif id(value) not in seen:
-            out[key] = _record(value, hidden, seen)
+            out[name] = _record(value, hidden, seen)
     return out
 
 

@@ -56,21 +56,33 @@ class EntityInfo:
 
     @cached_property
     def aliases(self) -> dict[str, str]:
-        """TypeORM property names of columns whose attribute was renamed (a name the
-        generated module uses, such as ``text``): property -> attribute key."""
+        """TypeORM property names of columns and relations whose attribute was renamed
+        (a name the generated module uses, such as ``text``, or one declarative reserves,
+        such as ``metadata``): property -> attribute key."""
+        named: list[tuple[str, dict[Any, Any]]] = [
+            *((k, c.info) for k, c in self.columns.items()),
+            *((k, r.info) for k, r in self.relations.items()),
+        ]
         return {
-            str(c.info["property"]): k
-            for k, c in self.columns.items()
-            if c.info.get("property") and c.info["property"] not in self.columns
+            str(info["property"]): k
+            for k, info in named
+            if info.get("property")
+            and info["property"] not in self.columns
+            and info["property"] not in self.relations
         }
 
     def attribute(self, key: str) -> str:
         """The attribute key for ``key``, given as an attribute or a TypeORM property."""
-        return key if key in self.columns else self.aliases.get(key, key)
+        if key in self.columns or key in self.relations:
+            return key
+        return self.aliases.get(key, key)
 
     def property_of(self, key: str) -> str:
-        """TypeORM's name for attribute ``key``."""
-        return str(self.columns[key].info.get("property", key))
+        """TypeORM's name for attribute ``key`` (a column's or a relation's)."""
+        if key in self.columns:
+            return str(self.columns[key].info.get("property", key))
+        rel = self.relations.get(key)
+        return key if rel is None else str(rel.info.get("property", key))
 
     @cached_property
     def plain_columns(self) -> frozenset[str]:
@@ -140,13 +152,17 @@ class EntityInfo:
     @cached_property
     def discriminator(self) -> tuple[str, Any] | None:
         """The discriminator's attribute key and this class's value (single-table
-        inheritance), written on every insert."""
+        inheritance), written on every insert. A root without a value of its own (the
+        generator gives it none when its class name is no value of the column's type,
+        an integer or an enum) writes its class name, as TypeORM does: the database
+        refuses it (22P02) as it refuses TypeORM's."""
         on = self.mapper.polymorphic_on
-        if on is None or self.mapper.polymorphic_identity is None:
+        identity = self.mapper.polymorphic_identity
+        if on is None or (identity is None and self.mapper.inherits is not None):
             return None
         for key, col in self.columns.items():
             if col is on:
-                return key, self.mapper.polymorphic_identity
+                return key, self.name if identity is None else identity
         return None
 
     @cached_property
@@ -223,7 +239,7 @@ class EntityInfo:
         if key in self.columns:
             return key
         head, _, rest = path.partition(".")
-        rel = self.relations.get(head)
+        rel = self.relations.get(self.attribute(head))
         if rel is not None and rel.direction not in (ONETOMANY, MANYTOMANY):
             pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is self.table]
             if len(pairs) == 1:
@@ -257,8 +273,8 @@ class EntityInfo:
         path = f"{prefix}_{key}" if prefix else self.attribute(key)
         if path in self.columns:
             return "column", path
-        if not prefix and key in self.relations:
-            return "relation", key
+        if not prefix and path in self.relations:
+            return "relation", path
         if path in self.prefixes:
             return "embedded", path
         raise UnknownProperty(self.unknown(path.replace("_", ".") if prefix else key))

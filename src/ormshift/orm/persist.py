@@ -214,6 +214,9 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     for obj in made:
         info = entity_info(type(obj))
         _leave_out(obj, info.no_insert | info.sibling_columns)
+        disc = info.discriminator
+        if disc is not None and info.mapper.polymorphic_identity is None:
+            setattr(obj, disc[0], disc[1])  # SQLAlchemy sets only a mapped identity
     changed: set[int] = set()
     for _, persisted in walk.pairs:
         if id(persisted) not in new:

@@ -76,8 +76,8 @@ def _flatten(
         if path in info.columns:
             if path not in referenced:
                 out[path] = coerce_value(value, info.columns[path])
-        elif not prefix and key in info.relations:
-            rel = info.relations[key]
+        elif not prefix and path in info.relations:
+            rel = info.relations[path]
             if rel.direction in (ONETOMANY, MANYTOMANY):
                 continue
             target = entity_info(rel.mapper.class_)
@@ -339,19 +339,19 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
         if path in info.columns:
             setattr(obj, path, coerce_value(value, info.columns[path]))
-        elif not prefix and key in info.relations:
-            target = info.relations[key].mapper.class_
-            if value is None and info.relations[key].uselist:
+        elif not prefix and path in info.relations:
+            target = info.relations[path].mapper.class_
+            if value is None and info.relations[path].uselist:
                 continue  # TypeORM's save leaves a null collection as it is
             # set as loaded, so that no back reference is filled in (TypeORM's create
             # sets the property given and nothing on the other side)
             if value is None:
-                set_committed_value(obj, key, None)
-            elif info.relations[key].uselist:  # an inverse one-to-one is one entity
-                set_committed_value(obj, key, [create(target, v) for v in value])
+                set_committed_value(obj, path, None)
+            elif info.relations[path].uselist:  # an inverse one-to-one is one entity
+                set_committed_value(obj, path, [create(target, v) for v in value])
             else:
-                _set_reference(info, obj, key, value)
-                set_committed_value(obj, key, create(target, value))
+                _set_reference(info, obj, path, value)
+                set_committed_value(obj, path, create(target, value))
         elif path in info.prefixes and isinstance(value, Mapping):
             _fill(info, obj, value, path)
         else:
