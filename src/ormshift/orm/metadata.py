@@ -199,6 +199,11 @@ class EntityInfo:
             or (embedded(k) and set(c.info["sti_owner"]) <= below)
         )
 
+    @cached_property
+    def record_set(self) -> frozenset[str]:
+        """`record_columns` as a set."""
+        return frozenset(self.record_columns)
+
     def cascades(self, key: str) -> frozenset[str]:
         """TypeORM's cascades of relation ``key``."""
         rel = self.relations[key]

@@ -125,6 +125,10 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     # a place with a select is always a copy: the same row reached at a place of all
     # columns is loaded whole, possibly after this place has been shaped
     changed = copy or built is not info or columns is not None
+    if not changed and len(built.record_set) != len(built.columns):
+        # a single-table class holds its subclasses' columns as loaded; TypeORM's
+        # entity of the class has its own (and its children's embedded ones) only
+        changed = any(k in held and k not in built.record_set for k in built.columns)
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:
@@ -154,7 +158,7 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     made = built.mapper.class_manager.new_instance()
     for key, value in held.items():
         wanted_column = columns is None or (key in columns and key not in place.hidden)
-        if key in built.columns and wanted_column:
+        if key in built.record_set and wanted_column:
             set_committed_value(made, key, value)
     for key, value in related.items():
         if key in built.relations:
