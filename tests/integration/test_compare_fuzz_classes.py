@@ -17,6 +17,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 #: scenario file -> (corpus set, operations)
 CLASSES = {
     "shadowed.yaml": ("shadowed", 17),
+    "junctions.yaml": ("junctions", 8),
 }
 
 

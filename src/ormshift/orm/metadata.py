@@ -132,9 +132,13 @@ class EntityInfo:
 
     @cached_property
     def no_insert(self) -> frozenset[str]:
-        """Columns TypeORM leaves out of an INSERT: ``insert: false`` and ``increment``."""
+        """Columns TypeORM leaves out of an INSERT: ``insert: false`` and ``increment``;
+        none when that is every column (a ``Photo`` of a generated key and relations):
+        TypeORM's insert builder then finds no column to insert and writes the values
+        given as they are (``{id: 6}`` inserts row 6), or DEFAULT VALUES."""
         own = {k for k, c in self.columns.items() if c.info.get("insert") is False}
-        return frozenset(own) | self.increment
+        out = frozenset(own) | self.increment
+        return frozenset() if out >= self.columns.keys() else out
 
     @cached_property
     def no_update(self) -> frozenset[str]:
