@@ -159,7 +159,7 @@ def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]
     loaded = inspect(entity).dict
     behind = hidden.get(info.table.name, frozenset())
     out: dict[str, Any] = {}
-    for key in info.record_columns:  # a single-table class's own columns, as TypeORM's
+    for key in info.columns:  # what the entity holds (a find holds its class's own columns)
         if key in loaded and info.columns[key].name not in behind:
             if key in info.primary and loaded[key] is None:
                 continue  # a removed entity's key: TypeORM's undefined, Python's None

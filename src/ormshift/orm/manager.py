@@ -334,7 +334,8 @@ class EntityManager:
             )
 
     def find(self, entity: type[T], **options: Any) -> list[T]:
-        return self._run_find(entity_info(entity), FindOptions.of(options))
+        info = entity_info(entity)
+        return self._run_find(info, FindOptions.of(options, info))
 
     def find_by(self, entity: type[T], where: Any) -> list[T]:
         return self.find(entity, where=where)
@@ -344,11 +345,13 @@ class EntityManager:
             raise UnsupportedFindOptions(
                 "You must provide selection conditions in order to find a single row."
             )
-        rows = self._run_find(entity_info(entity), FindOptions.of({**options, "take": 1}), one=True)
+        info = entity_info(entity)
+        rows = self._run_find(info, FindOptions.of({**options, "take": 1}, info), one=True)
         return rows[0] if rows else None
 
     def find_one_by(self, entity: type[T], where: Any) -> T | None:
-        rows = self._run_find(entity_info(entity), FindOptions.of({"where": where, "take": 1}))
+        info = entity_info(entity)
+        rows = self._run_find(info, FindOptions.of({"where": where, "take": 1}, info))
         return rows[0] if rows else None
 
     def find_one_or_fail(self, entity: type[T], **options: Any) -> T:
@@ -365,7 +368,7 @@ class EntityManager:
 
     def count(self, entity: type[Any], **options: Any) -> int:
         info = entity_info(entity)
-        stmt = count_statement(info, FindOptions.of(options))
+        stmt = count_statement(info, FindOptions.of(options, info))
         with self._scope() as session:
             return int(session.scalar(stmt) or 0)
 
@@ -382,7 +385,7 @@ class EntityManager:
 
     def exists(self, entity: type[Any], **options: Any) -> bool:
         info = entity_info(entity)
-        stmt = exists_statement(info, FindOptions.of(options))
+        stmt = exists_statement(info, FindOptions.of(options, info))
         with self._scope() as session:
             return bool(session.scalar(stmt))
 

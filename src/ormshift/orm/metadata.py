@@ -57,14 +57,18 @@ class EntityInfo:
     @cached_property
     def aliases(self) -> dict[str, str]:
         """TypeORM property names of columns and relations whose attribute was renamed
-        (a name the generated module uses, such as ``text``): property -> attribute key."""
-        members: list[tuple[str, Any]] = [*self.columns.items(), *self.relations.items()]
+        (a name the generated module uses, such as ``text``, or one declarative reserves,
+        such as ``metadata``): property -> attribute key."""
+        named: list[tuple[str, dict[Any, Any]]] = [
+            *((k, c.info) for k, c in self.columns.items()),
+            *((k, r.info) for k, r in self.relations.items()),
+        ]
         return {
-            str(m.info["property"]): k
-            for k, m in members
-            if m.info.get("property")
-            and m.info["property"] not in self.columns
-            and m.info["property"] not in self.relations
+            str(info["property"]): k
+            for k, info in named
+            if info.get("property")
+            and info["property"] not in self.columns
+            and info["property"] not in self.relations
         }
 
     def attribute(self, key: str) -> str:
@@ -74,9 +78,11 @@ class EntityInfo:
         return self.aliases.get(key, key)
 
     def property_of(self, key: str) -> str:
-        """TypeORM's name for attribute ``key`` (a column or a relation)."""
-        member: Any = self.columns[key] if key in self.columns else self.relations[key]
-        return str(member.info.get("property", key))
+        """TypeORM's name for attribute ``key`` (a column's or a relation's)."""
+        if key in self.columns:
+            return str(self.columns[key].info.get("property", key))
+        rel = self.relations.get(key)
+        return key if rel is None else str(rel.info.get("property", key))
 
     @cached_property
     def plain_columns(self) -> frozenset[str]:
@@ -126,9 +132,13 @@ class EntityInfo:
 
     @cached_property
     def no_insert(self) -> frozenset[str]:
-        """Columns TypeORM leaves out of an INSERT: ``insert: false`` and ``increment``."""
+        """Columns TypeORM leaves out of an INSERT: ``insert: false`` and ``increment``;
+        none when that is every column (a ``Photo`` of a generated key and relations):
+        TypeORM's insert builder then finds no column to insert and writes the values
+        given as they are (``{id: 6}`` inserts row 6), or DEFAULT VALUES."""
         own = {k for k, c in self.columns.items() if c.info.get("insert") is False}
-        return frozenset(own) | self.increment
+        out = frozenset(own) | self.increment
+        return frozenset() if out >= self.columns.keys() else out
 
     @cached_property
     def no_update(self) -> frozenset[str]:
@@ -146,13 +156,17 @@ class EntityInfo:
     @cached_property
     def discriminator(self) -> tuple[str, Any] | None:
         """The discriminator's attribute key and this class's value (single-table
-        inheritance), written on every insert."""
+        inheritance), written on every insert. A root without a value of its own (the
+        generator gives it none when its class name is no value of the column's type,
+        an integer or an enum) writes its class name, as TypeORM does: the database
+        refuses it (22P02) as it refuses TypeORM's."""
         on = self.mapper.polymorphic_on
-        if on is None or self.mapper.polymorphic_identity is None:
+        identity = self.mapper.polymorphic_identity
+        if on is None or (identity is None and self.mapper.inherits is not None):
             return None
         for key, col in self.columns.items():
             if col is on:
-                return key, self.mapper.polymorphic_identity
+                return key, self.name if identity is None else identity
         return None
 
     @cached_property
@@ -188,6 +202,11 @@ class EntityInfo:
             or names & set(c.info["sti_owner"])
             or (embedded(k) and set(c.info["sti_owner"]) <= below)
         )
+
+    @cached_property
+    def record_set(self) -> frozenset[str]:
+        """`record_columns` as a set."""
+        return frozenset(self.record_columns)
 
     def cascades(self, key: str) -> frozenset[str]:
         """TypeORM's cascades of relation ``key``."""

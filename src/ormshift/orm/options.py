@@ -9,7 +9,7 @@ from typing import Any
 from ormshift.orm.errors import FindOptionsError, UnknownProperty
 from ormshift.orm.metadata import EntityInfo
 
-__all__ = ["FindOptions", "relation_tree", "select_tree"]
+__all__ = ["FindOptions", "attribute_keys", "relation_tree", "select_tree"]
 
 _CAMEL = {
     "withDeleted": "with_deleted",
@@ -35,9 +35,12 @@ class FindOptions:
     load_eager_relations: bool = True
 
     @classmethod
-    def of(cls, options: Mapping[str, Any]) -> FindOptions:
+    def of(cls, options: Mapping[str, Any], info: EntityInfo | None = None) -> FindOptions:
+        """``options`` checked; with ``info``, its TypeORM property names (of renamed
+        attributes: `EntityInfo.aliases`) read as the attribute keys."""
         known = _KNOWN
         kwargs: dict[str, Any] = {}
+        renamed = info is not None and _renames(info)
         for key, value in options.items():
             name = _CAMEL.get(key, key)
             if name in _IGNORED:
@@ -46,7 +49,11 @@ class FindOptions:
                 raise FindOptionsError(
                     f"unknown find option {key!r}; known: {', '.join(sorted(known))}"
                 )
-            kwargs[name] = value
+            if renamed and name in _TREES:
+                assert info is not None
+                kwargs[name] = _named(info, value)
+            else:
+                kwargs[name] = value
         opts = cls(**kwargs)
         if opts.relation_load_strategy not in ("join", "query"):
             raise FindOptionsError(
@@ -61,6 +68,51 @@ class FindOptions:
 
 
 _KNOWN = frozenset(f.name for f in fields(FindOptions))
+#: the options whose keys are property names of the entity (and, nested, of related ones)
+_TREES = frozenset({"where", "order", "relations", "select"})
+_RENAMES: dict[type[Any], bool] = {}
+
+
+def _renames(info: EntityInfo) -> bool:
+    """Some entity reachable from ``info`` has a renamed attribute."""
+    found = _RENAMES.get(info.cls)
+    if found is not None:
+        return found
+    seen: set[type[Any]] = set()
+    stack = [info]
+    out = False
+    while stack and not out:
+        here = stack.pop()
+        if here.cls in seen:
+            continue
+        seen.add(here.cls)
+        out = bool(here.aliases)
+        stack.extend(here.target(k) for k in here.relations)
+    _RENAMES[info.cls] = out
+    return out
+
+
+def attribute_keys(info: EntityInfo, tree: Any) -> Any:
+    """``tree`` (find options' where, order, relations or select; update or delete
+    criteria) with TypeORM's names of renamed attributes read as the attribute keys."""
+    return _named(info, tree) if _renames(info) else tree
+
+
+def _named(info: EntityInfo, tree: Any) -> Any:
+    """``tree`` (a where, order, relations or select) with every TypeORM property name
+    of a renamed attribute replaced by the attribute key, through relations."""
+    if isinstance(tree, Mapping):
+        out: dict[Any, Any] = {}
+        for key, value in tree.items():
+            attr = info.attribute(key) if isinstance(key, str) else key
+            if attr in info.relations and isinstance(value, Mapping | list | tuple):
+                out[attr] = _named(info.target(attr), value)
+            else:
+                out[attr] = value
+        return out
+    if isinstance(tree, list | tuple):
+        return [_named(info, t) for t in tree]
+    return tree
 
 
 def relation_tree(info: EntityInfo, relations: Any) -> Tree:

@@ -214,17 +214,32 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     for obj in made:
         info = entity_info(type(obj))
         _leave_out(obj, info.no_insert | info.sibling_columns)
+        disc = info.discriminator
+        if disc is not None and info.mapper.polymorphic_identity is None:
+            setattr(obj, disc[0], disc[1])  # SQLAlchemy sets only a mapped identity
     changed: set[int] = set()
-    for _, persisted in walk.pairs:
+    for src, persisted in walk.pairs:
         if id(persisted) not in new:
             info = entity_info(type(persisted))
             _keep(persisted, info.kept_on_save | info.sibling_columns)
             # a column, or the key a many-to-one sets (a collection's new member)
             attrs = inspect(persisted).attrs
             keys = [*info.columns, *info.owning_relations]
-            if any(attrs[key].history.has_changes() for key in keys):
+            if any(attrs[key].history.has_changes() for key in keys) or _subclass_given(info, src):
                 changed.add(id(persisted))
     return Saved(walk.pairs, new, changed, links, references)
+
+
+def _subclass_given(row: EntityInfo, src: Any) -> bool:
+    """The caller gave a column its row's class does not have (a subclass's column
+    given to a ``Vehicle`` whose row is a ``Vehicle``): TypeORM loads the row as the
+    class its discriminator names, without that column, so the column differs and the
+    row is updated."""
+    info = entity_info(type(src))
+    if len(info.record_set) == len(info.columns) and info is row:
+        return False
+    given = inspect(src).dict
+    return any(k in given and k not in row.record_set for k in info.columns)
 
 
 def _junction_row(rel: Any, child: Any) -> dict[str, Any] | None:

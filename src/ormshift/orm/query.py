@@ -443,6 +443,6 @@ def aggregate_statement(info: EntityInfo, method: str, column: str, where: Any) 
     key = column.replace(".", "_") if "." in column else info.attribute(column)
     if key not in info.columns:
         raise FindOptionsError(f'Column "{column}" was not found in table "{info.name}"')
-    base = _filtered(info, FindOptions.of({"where": where or {}}))
+    base = _filtered(info, FindOptions.of({"where": where or {}}, info))
     fn = AGGREGATES[method]
     return base.with_only_columns(fn(getattr(info.cls, key))).order_by(None)

@@ -14,15 +14,16 @@ __all__ = ["to_record"]
 def to_record(entity: Any, _seen: frozenset[int] = frozenset()) -> dict[str, Any] | None:
     """``{attribute: value}`` of what is loaded; relations as nested records or lists.
 
-    A single-table instance has the columns of its class (and its ancestors) only, as
-    TypeORM's entity of that class has."""
+    A single-table instance a find made has the columns of its class (and its
+    ancestors) only, as TypeORM's entity of that class has; one the caller made holds
+    what it was given."""
     if entity is None:
         return None
     info = entity_info(type(entity))
     state = inspect(entity)
     loaded = state.dict
     out: dict[str, Any] = {}
-    for key in info.record_columns:
+    for key in info.columns:
         if key in loaded:
             out[key] = loaded[key]
     seen = _seen | {id(entity)}

@@ -108,6 +108,11 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     held = state.dict
     wanted = place.relations
     columns = place.columns
+    built = info if place.cls is None else entity_info(place.cls)
+    if place.cls is not None and columns is not None:
+        # built as the class queried: its subclasses' own columns are not its (TypeORM's
+        # transformer leaves them out, and finds no data in a row of nothing else)
+        columns = frozenset(k for k in columns if k in built.record_columns)
     if columns is not None and all(held.get(k) is None for k in columns if k not in place.hidden):
         memo[mark] = _NONE
         return _NONE
@@ -117,10 +122,13 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
         if unloaded:
             state.session.refresh(obj, attribute_names=unloaded)
-    built = info if place.cls is None else entity_info(place.cls)
     # a place with a select is always a copy: the same row reached at a place of all
     # columns is loaded whole, possibly after this place has been shaped
     changed = copy or built is not info or columns is not None
+    if not changed and len(built.record_set) != len(built.columns):
+        # a single-table class holds its subclasses' columns as loaded; TypeORM's
+        # entity of the class has its own (and its children's embedded ones) only
+        changed = any(k in held and k not in built.record_set for k in built.columns)
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:
@@ -150,7 +158,7 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     made = built.mapper.class_manager.new_instance()
     for key, value in held.items():
         wanted_column = columns is None or (key in columns and key not in place.hidden)
-        if key in built.columns and wanted_column:
+        if key in built.record_set and wanted_column:
             set_committed_value(made, key, value)
     for key, value in related.items():
         if key in built.relations:

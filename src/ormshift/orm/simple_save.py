@@ -65,6 +65,15 @@ def _by_key(info: EntityInfo, keys: list[Any]) -> tuple[tuple[Any, ...], Any] | 
 _NOT_CACHED = object()
 
 
+def _row_class(info: EntityInfo, row: dict[str, Any]) -> EntityInfo:
+    """The class of a single-table row (by its discriminator; ``info`` for others)."""
+    disc = info.discriminator
+    if disc is None:
+        return info
+    found = info.mapper.polymorphic_map.get(row.get(disc[0]))
+    return info if found is None else entity_info(found.class_)
+
+
 def save_simple(conn: Connection, obj: Any) -> None:
     """Insert ``obj``, or update its row's changed columns; write back what the DB made.
 
@@ -91,10 +100,15 @@ def save_simple(conn: Connection, obj: Any) -> None:
         found = conn.execute(found_stmt, params).first()
         if found is not None:
             current = dict(zip(cols, found, strict=True))
+            row_columns = _row_class(info, current).record_set
             changed = {
                 k: v
                 for k, v in updatable(info, data).items()
-                if k not in info.primary and k not in info.kept_on_save and current[k] != v
+                if k not in info.primary
+                and k not in info.kept_on_save
+                # a column the row's class does not have: TypeORM loaded the row as that
+                # class, without it, so it differs whatever its value
+                and (current[k] != v or k not in row_columns)
             }
             if changed:
                 plain = not any(is_sql(v) for v in changed.values())

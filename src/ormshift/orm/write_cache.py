@@ -54,6 +54,7 @@ from ormshift.orm.errors import OrmError
 from ormshift.orm.guard import connection_watched
 from ormshift.orm.internals import bind_processors, invalidate_pooled, result_columns
 from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.options import attribute_keys
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import BINDS, Binds
 from ormshift.orm.writes import _is_primitive, criteria_condition
@@ -170,6 +171,7 @@ def _build(
 
 def criteria(info: EntityInfo, value: Any, method: str) -> Criteria:
     """TypeORM's update/delete criteria as a condition, cached by shape where it can be."""
+    value = attribute_keys(info, value)
     try:
         shape, values = _shape(info, value)
     except (_Uncacheable, OrmError):

@@ -47,13 +47,15 @@ def write_back(
     if kind == "nothing":
         return
     info = entity_info(type(obj))
-    own = info.record_columns
+    own = info.record_set
     set_by_caller = set(inspect(obj).dict if given is None else given)
     if kind == "insert":
         # TypeORM's RETURNING: a column with a default comes back even when given
+        # (of every column of the class's table metadata: a single-table root's INSERT
+        # returns its subclasses' defaulted columns too, Car.convertible into a Vehicle)
         defaulted = {k for k, c in info.columns.items() if c.server_default is not None}
         generated = {*info.primary, *info.roles.values(), *info.no_insert, *defaulted}
-        keys = [k for k in own if k in generated or k not in set_by_caller]
+        keys = [k for k in info.columns if k in generated or (k in own and k not in set_by_caller)]
     elif kind == "unchanged":
         keys = []
     else:

@@ -1,0 +1,32 @@
+"""Divergence classes the fuzzer found (`ormshift compare --fuzz`), each kept as a
+scenario against real TypeORM: tests/scenarios/<file> on its corpus set, with the
+models `ormshift generate` makes from the set's golden manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ormshift.compare import run_compare
+from tests.conftest import CORPUS
+from tests.golden.support import generated, imported
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+#: scenario file -> (corpus set, operations)
+CLASSES = {
+    "shadowed-fuzz.yaml": ("shadowed", 17),
+    "junctions.yaml": ("junctions", 8),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_fuzz_classes_agree(name: str, pg_server_url: str, tmp_path: Path) -> None:
+    corpus, operations = CLASSES[name]
+    with imported(generated(corpus), tmp_path) as package:
+        report = run_compare(
+            CORPUS / corpus, SCENARIOS / name, pg_server_url, models=package.__name__
+        )
+    assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches] == []
+    assert report.operations == operations
