@@ -68,13 +68,6 @@ def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     return stmt
 
 
-def _given(info: EntityInfo, where: Mapping[str, Any], key: str) -> tuple[str, Any]:
-    """(the name ``where`` gives relation ``key`` by: its attribute or TypeORM's, its
-    value there)."""
-    name = key if key in where else info.property_of(key)
-    return name, where.get(name)
-
-
 def _shared_join(
     info: EntityInfo,
     target: EntityInfo,
@@ -89,7 +82,8 @@ def _shared_join(
         return None, None
     if isinstance(where, list):
         return _shared_join_any(info, target, where, key, opts), None
-    sub = _given(info, where, key)[1] if where is not None else None
+    # (FindOptions.of has read TypeORM's names of renamed attributes as attribute keys)
+    sub = where.get(key) if where is not None else None
     if not isinstance(sub, Mapping) or not sub:
         return None, None
     return compile_find_where(target, sub, with_deleted=opts.with_deleted), sub
@@ -107,7 +101,7 @@ def _shared_join_any(
         # row, which that mapping then loads: nothing to filter
         return None
     branches = [b for b in where if isinstance(b, Mapping)]
-    given = [_given(info, b, key) for b in branches]
+    given = [(key, b.get(key)) for b in branches]
     if not any(isinstance(sub, Mapping) and sub for _, sub in given):
         return None
     parts: list[Any] = []

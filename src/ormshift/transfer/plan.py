@@ -259,10 +259,6 @@ def _sizes(conn: psycopg.Connection, schema: str) -> dict[str, tuple[int, int]]:
     return {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(_SIZES, [schema]).fetchall()}
 
 
-def is_empty(conn: psycopg.Connection, schema: str, table: str) -> bool:
-    return not nonempty(conn, [(schema, table)])
-
-
 def nonempty(conn: psycopg.Connection, tables: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Those of the (schema, table) pairs that hold a row, in one round trip."""
     found: list[tuple[str, str]] = []
