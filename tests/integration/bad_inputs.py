@@ -61,8 +61,14 @@ class Case:
         return "schema diff" if first == "schema" and "diff" in self.args else first
 
 
-def case(*args: str, expect: str, code: int = 2, env: dict[str, str] | None = None) -> Case:
-    return Case(tuple(args), expect, code, tuple((env or {}).items()))
+def case(
+    *args: str, expect: str, code: int | None = None, env: dict[str, str] | None = None
+) -> Case:
+    """A bad input; its exit code is 2, or 3 (UNKNOWN, as monitoring systems read it) for
+    ``health``."""
+    made = Case(tuple(args), expect, 2, tuple((env or {}).items()))
+    default = 3 if made.command == "health" else 2
+    return Case(made.args, expect, default if code is None else code, made.env)
 
 
 SCENARIO = """\
@@ -95,6 +101,9 @@ FILES: Mapping[str, str | bytes | None] = {
     "monitor-hyst.toml": "[thresholds.host_cpu_percent]\npause = 90\nhysteresis = -1\n",
     "monitor-conn0.toml": '[thresholds."pg_active_connections{db=target}"]\npause = 0\n',
     "mapping-garbage.yaml": "tables: [\n",
+    "config-garbage.toml": "source = [\n",
+    "config-unknown.toml": "[migrate]\nbatchsize = 10\n",
+    "config-env.toml": "source-env = 'ORMSHIFT_CASE_UNSET'\n",
     "not-sqlite.db": "this is not a SQLite file\n",
 }
 
@@ -291,6 +300,14 @@ CASES: tuple[Case, ...] = (
          expect="nodir"),
     case("compare", "--project", "dir", "--scenario", "scenario.yaml", "--db", CLOSED,
          expect="no server answers"),
+    # -- the project file ----------------------------------------------------------------
+    case("--config", "nope.toml", "migrate", expect="--config nope.toml: no such file"),
+    case("--config", "config-garbage.toml", "migrate", expect="not valid TOML"),
+    case("--config", "config-unknown.toml", "migrate", "--source", "{src}", "--target", "{dst}",
+         expect="migrate takes no 'batchsize'"),
+    case("--config", "config-env.toml", "verify", "--target", "{dst}",
+         expect="ORMSHIFT_CASE_UNSET, which is not set"),
+    case("--config", "config-garbage.toml", "health", "--db", "{pg}", expect="not valid TOML"),
     # -- health --------------------------------------------------------------------------
     case("health", "--db", "not a url", expect="is not a database URL"),
     case("health", "--db", MYSQL_TARGET, expect="PostgreSQL"),
@@ -435,8 +452,9 @@ def render(outcomes: list[Outcome], places: Mapping[str, str]) -> str:
         "     tests/integration/bad_inputs.py; ORMSHIFT_WRITE_DOCS=1 rewrites this page -->",
         "",
         "Every command answers a bad input with one line on stderr that starts with",
-        "`error:` and says what is wrong and what to do, exits with code 2, prints no",
-        "traceback and no password, and writes nothing. Each row below is run as a real",
+        "`error:` and says what is wrong and what to do, exits with code 2 (`health`: 3,",
+        "UNKNOWN, as monitoring systems read it), prints no traceback and no password, and",
+        "writes nothing. Each row below is run as a real",
         "`ormshift` process by the test suite, which checks all of that, and that this page",
         "is current.",
         "",

@@ -222,7 +222,7 @@ def test_health_command_exit_codes(fresh_db: str, tmp_path: Path) -> None:
     report = json.loads(ok.stdout)
     # the host may be busy (other tests run beside this one): the exit code follows the
     # worst status, whatever it is, and the database itself is healthy
-    codes = {"ok": 0, "warn": 1, "throttle": 3, "pause": 4, "abort": 5}
+    codes = {"ok": 0, "warn": 1, "throttle": 1, "pause": 2, "abort": 2}  # as Nagios reads it
     assert ok.returncode == codes[report["status"]], ok.stderr
     assert all(p["status"] == "ok" for p in report["probes"] if p["metric"].startswith("pg_"))
     assert {"pg_connections{db=target}", "host_memory_percent"} <= {
@@ -232,7 +232,7 @@ def test_health_command_exit_codes(fresh_db: str, tmp_path: Path) -> None:
     # the probe's own connection is one: a threshold of 1 always holds
     config.write_text("[thresholds.pg_connections]\nwarn = 1\npause = 1\nabort = 1\n")
     bad = health("--db", fresh_db, "--monitor-config", str(config))
-    assert bad.returncode == 5, bad.stdout + bad.stderr
+    assert bad.returncode == 2, bad.stdout + bad.stderr  # CRITICAL
     assert "abort" in bad.stdout
 
 
@@ -250,7 +250,7 @@ def test_health_bad_config_is_one_line(
     if config_text is not None:
         config.write_text(config_text)
     proc = health("--db", fresh_db, "--monitor-config", str(config))
-    assert proc.returncode == 2
+    assert proc.returncode == 3  # UNKNOWN: the check could not run
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
 

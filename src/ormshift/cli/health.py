@@ -1,15 +1,20 @@
-"""``ormshift health --db URL``: every probe once, against the thresholds."""
+"""``ormshift health --db URL``: every probe once, against the thresholds.
+
+The exit code is what monitoring systems (Nagios, Icinga, Sensu, Zabbix's agent checks)
+read: 0 OK, 1 WARNING (warn or throttle), 2 CRITICAL (pause or abort), 3 UNKNOWN (the
+check itself could not run: a bad URL, an unreachable server, a broken threshold
+file). With ``--json`` every outcome, a failure too, is one JSON document on stdout."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.table import Table as RichTable
 
-from ormshift.cli.common import fail, handle_errors, out
+from ormshift.cli.common import fail, out
 from ormshift.cli.options import (
     DATABASE_ENV,
     MONITOR_CONFIG_HELP,
@@ -20,13 +25,14 @@ from ormshift.cli.options import (
     renamed,
     warn,
 )
+from ormshift.errors import OrmshiftError
 
-#: exit codes by worst status; 2 stays "could not run"
-EXIT_CODES = {"ok": 0, "warn": 1, "throttle": 3, "pause": 4, "abort": 5}
+#: exit codes by worst status, as monitoring plugins report them
+EXIT_CODES = {"ok": 0, "warn": 1, "throttle": 1, "pause": 2, "abort": 2}
+UNKNOWN = 3  # the check could not run
 STYLE = {"ok": "green", "warn": "yellow", "throttle": "yellow", "pause": "red", "abort": "bold red"}
 
 
-@handle_errors
 def health(
     ctx: typer.Context,
     db: Annotated[str | None, db_option("PostgreSQL URL to probe")] = None,
@@ -36,8 +42,41 @@ def health(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
     old_config: Annotated[Path | None, old_option("--config")] = None,
 ) -> None:
-    """Probe the host and a PostgreSQL server once; exit 0 ok, 1 warn, 3 throttle,
-    4 pause, 5 abort (2: could not run)."""
+    """Probe the host and a PostgreSQL server once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+    As Nagios reads it: warn and throttle are WARNING, pause and abort CRITICAL, and a
+    check that could not run is UNKNOWN."""
+    try:
+        code = _check(ctx, db, monitor_config, as_json, old_config)
+    except OrmshiftError as exc:
+        _unknown(str(exc), as_json)
+    except typer.Exit:  # an argument refused: its one line is printed
+        _unknown(None, as_json)
+    except KeyboardInterrupt:
+        _unknown("interrupted", as_json)
+    raise typer.Exit(code)
+
+
+def _unknown(message: str | None, as_json: bool) -> NoReturn:
+    """UNKNOWN: the line on stderr (unless already printed), and the JSON document."""
+    if message is not None:
+        fail(message)
+    if as_json:
+        from ormshift.dsn import redact
+
+        text = " ".join(redact(message).split()) if message else "the check could not run"
+        out.print_json(json.dumps({"status": "unknown", "probes": [], "error": text}))
+    raise typer.Exit(UNKNOWN)
+
+
+def _check(
+    ctx: typer.Context,
+    db: str | None,
+    monitor_config: Path | None,
+    as_json: bool,
+    old_config: Path | None,
+) -> int:
+    """The probes, printed; the exit code of the worst status."""
     from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
 
@@ -86,4 +125,4 @@ def health(
             style = STYLE[s.level.label]
             table.add_row(s.metric, f"{s.value:,.6g}", f"[{style}]{s.level.label}[/]", limits)
         out.print(table)
-    raise typer.Exit(EXIT_CODES[snap.level.label])
+    return EXIT_CODES[snap.level.label]

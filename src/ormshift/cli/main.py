@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,14 +15,14 @@ from ormshift import __version__
 from ormshift.cli import migrate
 from ormshift.cli.common import fail
 from ormshift.cli.compare import compare
+from ormshift.cli.config import CONFIG_ENV, ConfigError, default_map, locate, read
 from ormshift.cli.demo import demo
 from ormshift.cli.extract import extract
 from ormshift.cli.generate import generate
-from ormshift.cli.health import health
+from ormshift.cli.health import UNKNOWN, health
 from ormshift.cli.options import ENVIRONMENT_HELP, OLD_POSITIONALS
 from ormshift.cli.report import report
 from ormshift.cli.schema import schema_app
-from ormshift.cli.verify import verify
 from ormshift.monitor import setup_logging
 
 app = typer.Typer(
@@ -36,31 +37,68 @@ LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNI
           "error": logging.ERROR}  # fmt: skip
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
-def _logging(
+def _setup(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar=CONFIG_ENV,
+            show_envvar=True,
+            help="project settings file (default: ./ormshift.toml when it exists); "
+            "flags override it",
+        ),
+    ] = None,
     log_json: Annotated[
         bool, typer.Option("--log-json", help="log as JSON lines (with the run id) on stderr")
     ] = False,
     log_level: Annotated[
         str, typer.Option("--log-level", help="debug, info, warning or error")
     ] = "warning",
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="print the version, exit"
+        ),
+    ] = False,
 ) -> None:
     """Move a TypeORM data layer, and its data, to Python and SQLAlchemy 2.x."""
+    code = UNKNOWN if ctx.invoked_subcommand == "health" else 2
     if log_level not in LEVELS:
-        raise fail(f"--log-level {log_level!r}: choose one of {', '.join(LEVELS)}")
+        raise fail(f"--log-level {log_level!r}: choose one of {', '.join(LEVELS)}", code)
     setup_logging(json_lines=log_json, level=LEVELS[log_level])
+    try:
+        found = locate(config)
+        if found is not None:
+            data = read(found)
+            ctx.default_map = default_map(
+                ctx.command, data, ctx.invoked_subcommand, found.resolve().parent
+            )
+    except ConfigError as exc:
+        raise fail(str(exc), code) from None
 
 
-for plain in (generate, report, demo):
-    app.command()(plain)
-for command in (extract, compare, verify):  # they take database URLs
-    app.command(epilog=ENVIRONMENT_HELP)(command)
-app.command(epilog=ENVIRONMENT_HELP, context_settings=OLD_POSITIONALS)(health)
-app.add_typer(schema_app, name="schema")
-migrate.register(app)  # migrate and rollback
+PIPELINE, OPERATE, MORE = "Pipeline (in order)", "Operate", "More"
+app.command(epilog=ENVIRONMENT_HELP, rich_help_panel=PIPELINE)(extract)
+app.command(rich_help_panel=PIPELINE)(generate)
+app.command(epilog=ENVIRONMENT_HELP, rich_help_panel=PIPELINE)(compare)
+migrate.register(app, PIPELINE)  # migrate, then verify, then rollback
+app.command(epilog=ENVIRONMENT_HELP, context_settings=OLD_POSITIONALS, rich_help_panel=OPERATE)(
+    health
+)
+app.command(rich_help_panel=OPERATE)(report)
+app.add_typer(schema_app, name="schema", rich_help_panel=OPERATE)
+app.command(rich_help_panel=MORE)(demo)
 
 
-@app.command()
+@app.command(rich_help_panel=MORE)
 def version() -> None:
     """Print the ormshift version."""
     typer.echo(__version__)
@@ -85,7 +123,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no command at all: the help
             exc.show()  # type: ignore[attr-defined]
             sys.exit(2)
-        code = fail(_usage_line(exc), getattr(exc, "exit_code", 2)).exit_code
+        ctx = getattr(exc, "ctx", None)
+        health_usage = ctx is not None and ctx.command_path.endswith(" health")
+        fallback = UNKNOWN if health_usage else getattr(exc, "exit_code", 2)
+        code = fail(_usage_line(exc), fallback).exit_code
     except typer.Abort:
         code = fail("interrupted", 130).exit_code
     sys.exit(code if isinstance(code, int) else 0)

@@ -422,6 +422,9 @@ def rollback(
     )
 
 
-def register(app: typer.Typer) -> None:
-    app.command(epilog=ENVIRONMENT_HELP)(migrate)
-    app.command(epilog=ENVIRONMENT_HELP)(rollback)
+def register(app: typer.Typer, panel: str) -> None:
+    """migrate, verify and rollback, in that order, in the help's ``panel``."""
+    from ormshift.cli.verify import verify
+
+    for command in (migrate, verify, rollback):
+        app.command(epilog=ENVIRONMENT_HELP, rich_help_panel=panel)(command)

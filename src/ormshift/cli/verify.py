@@ -150,8 +150,10 @@ def verify(
         Path | None, typer.Option("--report", help="also write a JSON report here")
     ] = None,
 ) -> None:
-    """Compare source and target: counts, segment checksums bisected to the rows, orphans,
-    sequences. Exit 0 identical, 1 differences, 2 error."""
+    """Compare source and target; exit 0 identical, 1 differences, 2 error.
+
+    Counts, segment checksums bisected down to the rows, orphaned foreign keys and
+    sequences behind their columns."""
     from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
 
     tables = renamed(table, old_tables, new="--table", old="--tables")
@@ -213,7 +215,7 @@ def verify(
     if as_json:
         _line(report.to_json())
     else:
-        console.print(_summary(report))
+        out.print(_summary(report))  # the results on stdout, as migrate's
         if report.stopped:
             console.print(f"stopped after {report.differences:,} difference(s) (--max-diffs)")
     raise typer.Exit(report.exit_code)
