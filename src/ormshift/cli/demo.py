@@ -28,6 +28,9 @@ def demo(
     node: Annotated[
         bool, typer.Option("--node/--no-node", help="use TypeORM through Node when installed")
     ] = True,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="print the notes (also in the report)")
+    ] = False,
     old_out: Annotated[Path | None, old_option("--out")] = None,
 ) -> None:
     """Run the whole pipeline on the bookstore example on an embedded PostgreSQL."""
@@ -42,5 +45,8 @@ def demo(
     from ormshift.demo import Demo
 
     result = Demo(out, lambda line: console.print(line, soft_wrap=True), scale=scale,
-                  use_node=node).run()  # fmt: skip
-    console.print(f"[bold green]done[/] ({result.status}): open {result.report_html}")
+                  use_node=node, verbose=verbose).run()  # fmt: skip
+    notes = ""
+    if result.notes and not verbose:
+        notes = f" ({result.notes} note(s) there; --verbose prints them)"
+    console.print(f"[bold green]done[/] ({result.status}): open {result.report_html}{notes}")

@@ -10,6 +10,7 @@ one JSON report and one HTML page in the output directory. Everything else is re
 from __future__ import annotations
 
 import importlib
+import logging
 import shutil
 import sys
 import time
@@ -69,6 +70,7 @@ class DemoResult:
     report_html: Path
     steps: list[Step] = field(default_factory=list)
     status: str = "ok"
+    notes: int = 0  # notes written to the report (printed too with verbose)
 
 
 def node_available() -> bool:
@@ -101,10 +103,17 @@ def _create_all(package: ModuleType, url: str) -> None:
 
 class Demo:
     def __init__(
-        self, out_dir: Path, say: Say, *, scale: float = 1.0, use_node: bool = True
+        self,
+        out_dir: Path,
+        say: Say,
+        *,
+        scale: float = 1.0,
+        use_node: bool = True,
+        verbose: bool = False,
     ) -> None:
         self.out_dir = out_dir
         self.say = say
+        self.verbose = verbose
         self.scale = scale
         self.use_node = use_node and node_available()
         self.steps: list[Step] = []
@@ -130,7 +139,8 @@ class Demo:
             if issubclass(w.category, UserWarning) and "XDG_RUNTIME_DIR" not in str(w.message):
                 first = str(w.message).splitlines()[0]
                 self.notes.append(f"{name}: {first}")
-                self.say(f"  [yellow]note:[/] {first}")
+                if self.verbose:
+                    self.say(f"  [yellow]note:[/] {first}")
 
     def run(self) -> DemoResult:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +218,11 @@ class Demo:
                 points.setdefault(event.table, []).append((now, rows / seconds))
                 written.append((now, written[-1][1] + rows))
 
-        with self.step("migrate source -> target (monitor on)") as s, Sampler(monitor):
+        with (
+            self.step("migrate source -> target (monitor on)") as s,
+            _alerts_as_notes(self.notes, echo=self.verbose),
+            Sampler(monitor),
+        ):
             result = migrate(source, target, MigrateOptions(batch_size=5000), on_event=on_event)
             s.result = f"{result.written:,} rows written, {result.rejected} rejected"
         probe.close()
@@ -278,4 +292,31 @@ class Demo:
         report_html = self.out_dir / "report.html"
         write(report, report_json)
         write_text_atomic(report_html, render(report))
-        return DemoResult(self.out_dir, report_json, report_html, self.steps, status)
+        return DemoResult(
+            self.out_dir, report_json, report_html, self.steps, status, len(self.notes)
+        )
+
+
+class _NoteHandler(logging.Handler):
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__(logging.INFO)
+        self.notes = notes
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.notes.append(f"monitor: {record.getMessage()}")
+
+
+@contextmanager
+def _alerts_as_notes(notes: list[str], *, echo: bool) -> Iterator[None]:
+    """The monitor's alerts while the demo migrates (a busy host warns) become notes of
+    the report; on the console only when ``echo``."""
+    logger = logging.getLogger("ormshift.monitor.alerts")
+    handler = _NoteHandler(notes)
+    saved = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = echo
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
