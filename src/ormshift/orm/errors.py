@@ -82,6 +82,12 @@ class MissingDeleteDateColumn(FindOptionsError):
         super().__init__(f'Entity "{entity}" does not have delete date columns.')
 
 
+class NestedSetMultipleRoot(OrmError):
+    """A second root of a nested-set tree: TypeORM refuses it before writing."""
+
+    typeorm_name = "NestedSetMultipleRootError"
+
+
 class UnknownProperty(FindOptionsError):
     """A name in find options that the entity has neither as column, embedded nor relation."""
 
