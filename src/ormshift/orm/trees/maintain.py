@@ -19,7 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, event, func, insert, inspect, literal, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    case,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -245,11 +257,14 @@ def _closure_move(
     if parent_id is None:
         return
     sup, subt = table.alias("supertree"), table.alias("subtree")
-    chosen = select(
-        *(sup.c[c.key] for c in tree.ancestors), *(subt.c[c.key] for c in tree.descendants)
-    ).where(
-        *(subt.c[c.key] == v for c, v in zip(tree.ancestors, ident, strict=True)),
-        *(sup.c[c.key] == v for c, v in zip(tree.descendants, parent_id, strict=True)),
+    # TypeORM's ``FROM closure AS supertree, closure AS subtree``: every pair
+    chosen = (
+        select(*(sup.c[c.key] for c in tree.ancestors), *(subt.c[c.key] for c in tree.descendants))
+        .select_from(sup.join(subt, true()))
+        .where(
+            *(subt.c[c.key] == v for c, v in zip(tree.ancestors, ident, strict=True)),
+            *(sup.c[c.key] == v for c, v in zip(tree.descendants, parent_id, strict=True)),
+        )
     )
     cols = [*tree.ancestors, *tree.descendants]
     connection.execute(insert(table).from_select([c.key for c in cols], chosen))

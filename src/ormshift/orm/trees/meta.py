@@ -47,7 +47,9 @@ def _role(info: EntityInfo, role: str) -> str | None:
     return next((k for k, c in info.columns.items() if c.info.get("typeorm") == role), None)
 
 
-def _closure(info: EntityInfo) -> tuple[Table, tuple[Column[Any], ...], tuple[Column[Any], ...]] | None:
+def _closure(
+    info: EntityInfo,
+) -> tuple[Table, tuple[Column[Any], ...], tuple[Column[Any], ...]] | None:
     own = info.table
     for table in own.metadata.tables.values():
         if table is own or not table.foreign_keys:
