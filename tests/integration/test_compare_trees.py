@@ -36,6 +36,6 @@ def test_trees_suite_has_no_mismatches(pg_server_url: str, tmp_path: Path) -> No
         )
     details = [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches]
     assert details == []
-    assert report.operations >= 76
+    assert report.operations >= 80
     for method in ("tree", "save", "remove"):
         assert method in report.latency

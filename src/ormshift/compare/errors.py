@@ -29,6 +29,7 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "NoVersionOrUpdateDateColumnError": "NoVersionOrUpdateDateColumnError",
     "MissingDeleteDateColumnError": "MissingDeleteDateColumnError",
     "NestedSetMultipleRootError": "NestedSetMultipleRootError",
+    "FindRelationsNotFoundError": "FindRelationsNotFoundError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
     "Error": "Error",
@@ -50,6 +51,7 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.NoVersionOrUpdateDateColumn, "NoVersionOrUpdateDateColumnError"),
     (orm_errors.MissingDeleteDateColumn, "MissingDeleteDateColumnError"),
     (orm_errors.NestedSetMultipleRoot, "NestedSetMultipleRootError"),
+    (orm_errors.FindRelationsNotFound, "FindRelationsNotFoundError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

@@ -12,12 +12,12 @@ it, children and parents set without touching their back references.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ormshift.orm.errors import OrmError, UnknownProperty
+from ormshift.orm.errors import FindRelationsNotFound, OrmError
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.repository import Repository
 from ormshift.orm.trees.meta import TreeInfo, tree_of
@@ -212,25 +212,43 @@ def _table(table: Any) -> str:
 
 
 def _apply(qb: Any, info: EntityInfo, options: dict[str, Any]) -> None:
-    """``relations``: each path joined and selected (``FindRelationsNotFoundError``
-    for a path the entity has not)."""
+    """TypeORM's ``applyOptionsToTreeQueryBuilder``: each listed relation joined and
+    selected as ``treeEntity__<path>``, a nested path only under its listed parent
+    path; an owning to-one whose foreign key is not nullable INNER joined (LEFT when
+    its target has a delete date); a path left unjoined raises
+    ``FindRelationsNotFound``."""
     relations = options.get("relations")
     if not relations:
         return
-    paths: Sequence[str] = relations if isinstance(relations, list | tuple) else [relations]
-    joined: set[str] = set()
-    for path in paths:
-        parts = str(path).split(".")
-        owner, alias, current = info, "treeEntity", ""
-        for part in parts:
-            key = owner.attribute(part)
-            if key not in owner.relations:
-                raise UnknownProperty(
-                    f'Relation "{path}" was not found; please check if it is correct'
-                )
-            current = f"{current}.{part}" if current else part
-            child = "treeEntity_" + current.replace(".", "_")
-            if current not in joined:
-                qb.left_join_and_select(f"{alias}.{part}", child)
-                joined.add(current)
-            owner, alias = owner.target(key), child
+    remaining = [str(r) for r in relations]
+    _join_relations(qb, remaining, "treeEntity", info, "")
+    if remaining:
+        raise FindRelationsNotFound(remaining)
+
+
+def _join_relations(
+    qb: Any, remaining: list[str], alias: str, info: EntityInfo, prefix: str
+) -> None:
+    listed = (
+        [r[len(prefix) + 1 :] for r in remaining if r.startswith(prefix + ".")]
+        if prefix
+        else list(remaining)
+    )
+    for name in [n for n in listed if info.attribute(n) in info.relations]:
+        key = info.attribute(name)
+        rel = info.relations[key]
+        child = f"{alias}__{name}"
+        target = info.target(key)
+        owning = rel.direction is MANYTOONE or (
+            not rel.uselist
+            and bool(rel.local_remote_pairs)
+            and all(loc.table is info.table for loc, _ in rel.local_remote_pairs)
+        )
+        nullable = any(loc.nullable for loc, _ in rel.local_remote_pairs if loc.table is info.table)
+        if owning and not nullable and target.delete_date is None:
+            qb.inner_join_and_select(f"{alias}.{name}", child)
+        else:
+            qb.left_join_and_select(f"{alias}.{name}", child)
+        path = f"{prefix}.{name}" if prefix else name
+        remaining.remove(path)
+        _join_relations(qb, remaining, child, target, path)
