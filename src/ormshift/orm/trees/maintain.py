@@ -62,6 +62,8 @@ def begin(session: Session, pairs: list[tuple[Any, Any]]) -> None:
         )
     if given:
         session.info[_ACTIVE] = given
+    else:
+        session.info.pop(_ACTIVE, None)  # a failed save's mark (its flush raised) goes
 
 
 def end(session: Session) -> None:
