@@ -69,6 +69,7 @@ async function run(typeorm, ds, manager, message, encodeStep = (x) => x) {
     const owner = manager.queryRunner && manager.queryRunner.isTransactionActive ? manager : ds;
     return options.isolation ? owner.transaction(options.isolation, body) : owner.transaction(body);
   }
+  if (op === "tree") return tree(manager.getTreeRepository(entityClass(ds, message.entity)), args);
   const repo = manager.getRepository(entityClass(ds, message.entity));
   if (FIND.has(op)) return repo[op](...args);
   switch (op) {
@@ -90,6 +91,30 @@ async function run(typeorm, ds, manager, message, encodeStep = (x) => x) {
       return repo[op](...args);
     default:
       throw new Error(`unknown operation ${op}`);
+  }
+}
+
+// {op: "tree", entity, args: [call, ...its arguments]}: a TreeRepository call; an entity
+// argument is made by repo.create, a create*QueryBuilder call's builder is run (getMany).
+async function tree(repo, args) {
+  const [call, ...rest] = args;
+  switch (call) {
+    case "findTrees":
+    case "findRoots":
+      return repo[call](rest[0]);
+    case "findDescendants":
+    case "findDescendantsTree":
+    case "findAncestors":
+    case "findAncestorsTree":
+      return repo[call](repo.create(rest[0]), rest[1]);
+    case "countDescendants":
+    case "countAncestors":
+      return repo[call](repo.create(rest[0]));
+    case "createDescendantsQueryBuilder":
+    case "createAncestorsQueryBuilder":
+      return repo[call](rest[0], rest[1], repo.create(rest[2])).getMany();
+    default:
+      throw new Error(`unknown tree call ${call}`);
   }
 }
 

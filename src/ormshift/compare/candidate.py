@@ -70,6 +70,8 @@ def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operat
     entity = models[op.entity]
     if op.op == "qb":
         return run_chain(manager, models, op.entity, op.args[0])
+    if op.op == "tree":
+        return _tree(manager.get_tree_repository(entity), args)
     repo = manager.get_repository(entity)
     if op.op in _FIND_OPTIONS:
         options = args[0] if args else {}
@@ -94,6 +96,36 @@ def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operat
         made = [repo.create(v) for v in value] if isinstance(value, list) else repo.create(value)
         return getattr(repo, _ENTITY[op.op])(made)
     raise FindOptionsError(f"unknown operation {op.op!r}")
+
+
+#: TypeORM's TreeRepository methods -> ormshift's, by what their arguments are
+_TREE_OPTIONS = {"findTrees": "find_trees", "findRoots": "find_roots"}
+_TREE_ENTITY = {
+    "findDescendants": "find_descendants",
+    "findDescendantsTree": "find_descendants_tree",
+    "findAncestors": "find_ancestors",
+    "findAncestorsTree": "find_ancestors_tree",
+    "countDescendants": "count_descendants",
+    "countAncestors": "count_ancestors",
+}
+_TREE_BUILDERS = {
+    "createDescendantsQueryBuilder": "create_descendants_query_builder",
+    "createAncestorsQueryBuilder": "create_ancestors_query_builder",
+}
+
+
+def _tree(repo: Any, args: list[Any]) -> Any:
+    """``{op: tree, args: [call, ...]}`` as the sidecar runs it (`ops.js` ``tree``)."""
+    call, rest = (args[0], args[1:]) if args else (None, [])
+    if call in _TREE_OPTIONS:
+        return getattr(repo, _TREE_OPTIONS[call])(**(rest[0] if rest and rest[0] else {}))
+    if call in _TREE_ENTITY:
+        options = rest[1] if len(rest) > 1 and rest[1] else {}
+        return getattr(repo, _TREE_ENTITY[call])(repo.create(rest[0]), **options)
+    if call in _TREE_BUILDERS:
+        made = getattr(repo, _TREE_BUILDERS[call])(rest[0], rest[1], repo.create(rest[2]))
+        return made.get_many()
+    raise FindOptionsError(f"unknown tree call {call!r}")
 
 
 def _identifiers(entity: type[Any], result: Any) -> Any:

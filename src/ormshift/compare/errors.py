@@ -28,6 +28,8 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "SubjectWithoutIdentifierError": "SubjectWithoutIdentifierError",
     "NoVersionOrUpdateDateColumnError": "NoVersionOrUpdateDateColumnError",
     "MissingDeleteDateColumnError": "MissingDeleteDateColumnError",
+    "NestedSetMultipleRootError": "NestedSetMultipleRootError",
+    "FindRelationsNotFoundError": "FindRelationsNotFoundError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
     "Error": "Error",
@@ -48,6 +50,8 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.SubjectWithoutIdentifier, "SubjectWithoutIdentifierError"),
     (orm_errors.NoVersionOrUpdateDateColumn, "NoVersionOrUpdateDateColumnError"),
     (orm_errors.MissingDeleteDateColumn, "MissingDeleteDateColumnError"),
+    (orm_errors.NestedSetMultipleRoot, "NestedSetMultipleRootError"),
+    (orm_errors.FindRelationsNotFound, "FindRelationsNotFoundError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

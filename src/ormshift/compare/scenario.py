@@ -106,6 +106,7 @@ READS = frozenset(
         "minimum",
         "maximum",
         "qb",
+        "tree",
     }
 )
 OPERATIONS = READS | {

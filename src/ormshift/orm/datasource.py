@@ -156,6 +156,10 @@ class DataSource:
         event.listen(self.engine, "checkout", on_checkout)
         event.listen(self.engine, "checkin", on_checkin)
 
+    def get_tree_repository(self, entity: type[T]) -> Any:
+        """TypeORM's ``getTreeRepository`` (`ormshift.orm.trees.repository`)."""
+        return self.manager.get_tree_repository(entity)
+
     def get_repository(self, entity: type[T]) -> Repository[T]:
         """The repository of ``entity``; one per entity, created once, from any thread."""
         found = self._repositories.get(entity)

@@ -82,6 +82,32 @@ class MissingDeleteDateColumn(FindOptionsError):
         super().__init__(f'Entity "{entity}" does not have delete date columns.')
 
 
+class NestedSetMultipleRoot(OrmError):
+    """A second root of a nested-set tree: TypeORM refuses it before writing."""
+
+    typeorm_name = "NestedSetMultipleRootError"
+
+
+class FindRelationsNotFound(FindOptionsError):
+    """``relations`` of a tree-repository call naming no relation of the entity."""
+
+    typeorm_name = "FindRelationsNotFoundError"
+
+    def __init__(self, paths: list[str]) -> None:
+        if len(paths) == 1:
+            text = (
+                f'Relation "{paths[0]}" was not found; please check if it is correct and '
+                "really exists in your entity."
+            )
+        else:
+            named = ", ".join(f'"{p}"' for p in paths)
+            text = (
+                f"Relations {named} were not found; please check if relations are correct "
+                "and they exist in your entities."
+            )
+        super().__init__(text)
+
+
 class UnknownProperty(FindOptionsError):
     """A name in find options that the entity has neither as column, embedded nor relation."""
 

@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from ormshift.orm.internals import connection_echoes, engine_logs_statements
 
-__all__ = ["connection_watched", "engine_watched", "hooks_apply", "session_watched"]
+__all__ = [
+    "connection_watched",
+    "engine_watched",
+    "hooks_apply",
+    "session_watched",
+    "tree_applies",
+]
 
 #: statement and transaction events of connections (``begin``/``rollback``: the generic
 #: find's session begins and ends a transaction on its connection, which they would see)
@@ -104,3 +110,11 @@ def hooks_apply(info: Any, subscribers: tuple[Any, ...]) -> bool:
     found = any(listeners_of(m.class_) or has_transformers(m.class_) for m in mappers)
     _HOOKED[id(registry)] = (len(mappers), found)
     return found
+
+
+def tree_applies(info: Any) -> bool:
+    """A TypeORM tree entity (`ormshift.orm.trees`): its writes keep the tree's rows,
+    which only the generic save's flush does, so `simple_save` steps aside."""
+    from ormshift.orm.trees import tree_of  # noqa: PLC0415 - light, no cycle
+
+    return tree_of(info) is not None

@@ -137,6 +137,7 @@ class EntityManager:
         self._session = session
         self._on_pool_timeout = on_pool_timeout
         self._repositories: dict[type[Any], Any] = {}
+        self._tree_repositories: dict[type[Any], Any] = {}
         self._probe: Session | None = None
 
     @property
@@ -249,6 +250,15 @@ class EntityManager:
             from ormshift.orm.repository import Repository  # noqa: PLC0415 - cycle
 
             found = self._repositories[entity] = Repository(entity, self)
+        return found
+
+    def get_tree_repository(self, entity: type[T]) -> Any:
+        """TypeORM's ``getTreeRepository``: `ormshift.orm.trees.repository.TreeRepository`."""
+        found = self._tree_repositories.get(entity)
+        if found is None:
+            from ormshift.orm.trees.repository import TreeRepository  # noqa: PLC0415 - cycle
+
+            found = self._tree_repositories[entity] = TreeRepository(entity, self)
         return found
 
     # -- reading --------------------------------------------------------------------

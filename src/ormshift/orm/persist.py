@@ -37,6 +37,7 @@ from ormshift.orm.errors import (
     UpdateValuesMissing,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.trees import maintain as trees
 from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import is_reference, reference_values, restrict
 
@@ -227,6 +228,7 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             keys = [*info.columns, *info.owning_relations]
             if any(attrs[key].history.has_changes() for key in keys) or _subclass_given(info, src):
                 changed.add(id(persisted))
+    trees.begin(session, walk.pairs)
     return Saved(walk.pairs, new, changed, links, references)
 
 
@@ -291,6 +293,7 @@ def after_flush(session: Session, saved: Saved) -> None:
     reference names it where the collection it was given in pointed it elsewhere
     (``post.comments = [{post: {id: 7}}]``: TypeORM keeps 7); the junction rows of
     `_junction_row` (which fail, as in TypeORM)."""
+    trees.end(session)
     for persisted, values in saved.references:
         info = entity_info(type(persisted))
         moved = {k: v for k, v in values.items() if getattr(persisted, k) != v}
@@ -386,6 +389,7 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
         connection.execute(
             delete(junction).where(and_(*(remote == row[k] for k, remote in keys.items())))
         )
+    trees.before_delete(connection, info, ident)
     connection.execute(delete(info.table).where(where))
     # the session (a transaction's) must not hand the deleted row out again
     held = session.identity_map.get(session.identity_key(info.cls, ident))

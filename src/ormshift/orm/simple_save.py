@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from ormshift.orm.guard import tree_applies
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.write_cache import is_sql, statement
 from ormshift.orm.writeback import write_back
@@ -39,6 +40,8 @@ def is_simple(obj: Any) -> bool:
     if state is None or state.persistent or state.pending or state.deleted:
         return False
     info = entity_info(type(obj))
+    if tree_applies(info):
+        return False
     return not any(key in info.relations and not is_reference(info, obj, key) for key in state.dict)
 
 

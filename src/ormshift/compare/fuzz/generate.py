@@ -86,6 +86,21 @@ def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: TypeORM's TreeRepository calls the fuzzer makes on a tree entity
+TREE_CALLS = (
+    "findTrees",
+    "findRoots",
+    "findDescendants",
+    "findDescendantsTree",
+    "findAncestors",
+    "findAncestorsTree",
+    "countDescendants",
+    "countAncestors",
+    "createDescendantsQueryBuilder",
+    "createAncestorsQueryBuilder",
+)
+
+
 class Generator:
     def __init__(
         self, schema: FuzzSchema, rows: dict[str, list[dict[str, Any]]], rng: random.Random
@@ -251,7 +266,26 @@ class Generator:
             opts["withDeleted"] = True
         return opts
 
+    def tree(self, ent: FuzzEntity) -> dict[str, Any]:
+        """A TreeRepository call (``{op: tree, args: [call, ...]}``) on a tree entity."""
+        call = self.rng.choice(TREE_CALLS)
+        relations = [r.property_name for r in ent.relations if self.rng.random() < 0.3]
+        options: dict[str, Any] = {"relations": relations} if relations else {}
+        if call in ("findTrees", "findDescendantsTree") and self.rng.random() < 0.5:
+            options["depth"] = self.rng.choice([0, 1, 2])
+        if call in ("findTrees", "findRoots"):
+            return {"op": "tree", "entity": ent.name, "args": [call, options]}
+        target = self._pk(ent) or {}
+        if call.startswith("count"):
+            return {"op": "tree", "entity": ent.name, "args": [call, target]}
+        if call.startswith("create"):
+            return {"op": "tree", "entity": ent.name, "args": [call, "node", "closure", target]}
+        return {"op": "tree", "entity": ent.name, "args": [call, target, options]}
+
     def read(self, ent: FuzzEntity) -> dict[str, Any]:
+        tree = ent.entity.tree
+        if tree is not None and tree.kind != "adjacency-list" and self.rng.random() < 0.3:
+            return self.tree(ent)
         op = self.rng.choice(["find", "find", "findAndCount", "count", "exists", "findOne"])
         if op == "findOne":
             opts = self.find_options(ent, one=True)
