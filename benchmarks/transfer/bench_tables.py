@@ -21,26 +21,18 @@ that round's pg_dump time and the median of those ratios reported (the machine i
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-import uuid
 from statistics import median
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
+from common import create_pair, drop, reset
 
 ORMSHIFT = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
-
-
-def with_db(url: str, name: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
 
 
 def ddl(i: int) -> str:
@@ -61,29 +53,18 @@ def fill(i: int, rows: int) -> str:
 
 
 def create(server: str, tables: int, rows: int) -> tuple[str, str, list[str]]:
-    names = [f"ormshift_tbench_{k}_{uuid.uuid4().hex[:8]}" for k in ("src", "tgt")]
-    with psycopg.connect(server, autocommit=True) as conn:
-        for n in names:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(n)))
-    src, tgt = (with_db(server, n) for n in names)
+    src, tgt, names = create_pair(server, "ormshift_tbench")
     for url in (src, tgt):
         with psycopg.connect(url) as conn:
             for i in range(tables):
                 conn.execute(ddl(i))  # type: ignore[arg-type]
                 if url == src:
                     conn.execute(fill(i, rows))  # type: ignore[arg-type]
+                if i % 100 == 99:  # a few locks per table: a bounded share of the lock table
+                    conn.commit()
     with psycopg.connect(src, autocommit=True) as conn:
         conn.execute("vacuum analyze")
     return src, tgt, names
-
-
-def reset(tgt: str, tables: int) -> None:
-    with psycopg.connect(tgt, autocommit=True) as conn:
-        conn.execute("drop schema if exists ormshift cascade")
-        names = ", ".join(f"t{i:04d}" for i in range(tables))
-        conn.execute(f"truncate {names}")  # type: ignore[arg-type]
-        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
-            conn.execute("checkpoint")
 
 
 def pg_dump(src: str, tgt: str) -> float:
@@ -131,9 +112,9 @@ def main() -> None:
     rounds: list[dict[str, Any]] = []
     try:
         for _ in range(args.repeat):
-            reset(tgt, args.tables)
+            reset(tgt, [f"t{i:04d}" for i in range(args.tables)])
             dump = pg_dump(src, tgt)
-            reset(tgt, args.tables)
+            reset(tgt, [f"t{i:04d}" for i in range(args.tables)])
             ours = migrate(src, tgt)
             assert ours["rows"] == args.tables * args.rows, ours
             rounds.append({"pg_dump": round(dump, 3), "ormshift": ours})
@@ -144,11 +125,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            for n in names:
-                conn.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(n))
-                )
+        drop(server, names)
     ratios = [r["pg_dump"] / r["ormshift"]["seconds"] for r in rounds]
     summary = {
         "tables": args.tables,

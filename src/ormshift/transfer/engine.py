@@ -41,7 +41,7 @@ from ormshift.transfer.ledger import Batch, Run
 from ormshift.transfer.plan import Plan, TablePlan, nonempty, source_tables_only
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, table_stats
-from ormshift.transfer.sources import PgReader, Reader, open_reader
+from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
 from ormshift.transfer.workers import Pool, levels
 
@@ -342,6 +342,8 @@ class _Run:
         self._events = threading.Lock()
         #: tables with no ledger row in this run when it began (their ledger reads skipped)
         self.unstarted: set[str] = set()
+        #: the batches this run recorded, by table (an unstarted table's whole ledger)
+        self.recorded: dict[str, list[Batch]] = {}
 
     def emit(self, kind: str, table: str | None = None, **data: Any) -> None:
         with self._events:
@@ -624,7 +626,10 @@ class _Run:
 
     def _table_done(self, table: TablePlan) -> None:
         sequences.advance(self.target, table)
-        done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
+        if table.name in self.unstarted:  # no earlier ledger rows: what this run recorded
+            done = self.recorded.get(table.name, [])
+        else:
+            done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
         stats = table_stats([table.name], done)[0]
         data = stats.to_json()
         del data["table"]
@@ -734,51 +739,19 @@ class _Run:
         """One batch after ``lo``; returns its last key and row count, or None when done."""
         t0 = time.perf_counter()
         try:
-            with conn.target.transaction():
-                result = conn.reader.read_batch(
-                    plan, table, lo, self._rows(table), conn.target, limit
-                )
-                if result is None:
-                    return None
-                count, hi, loaded = result.count, result.hi, result.loaded
-                written = loaded.copied.rows
-                if written + len(loaded.rejects) != count:
-                    raise TransferError(
-                        f"table {table.name!r}: read {count} rows but wrote {written} and "
-                        f"rejected {len(loaded.rejects)}; the batch was rolled back"
-                    )
-                ledger.record(
-                    conn.target,
-                    self.run_id,
-                    Batch(
-                        preexisting_keys=tuple(self._preexisting(conn, table, lo, hi, loaded)),
-                        table=table.name,
-                        batch_no=batch_no,
-                        key_from=lo,
-                        key_to=hi,
-                        rows_read=count,
-                        rows_written=written,
-                        rows_rejected=len(loaded.rejects),
-                        rejected_keys=tuple(loaded.rejected_keys),
-                        checksum=loaded.copied.checksum,
-                        format=loaded.copied.format,
-                        read_seconds=loaded.copied.read_seconds,
-                        write_seconds=loaded.copied.write_seconds,
-                        seconds=time.perf_counter() - t0,
-                    ),
-                )
-                ledger.record_rejects(
-                    conn.target,
-                    self.run_id,
-                    table.name,
-                    batch_no,
-                    [r.to_json() for r in loaded.rejects],
-                )
+            try:
+                result = self._write_batch(conn, plan, table, batch_no, lo, limit, t0)
+            except BatchRefused:  # rolled back whole: read again, sorted out this time
+                result = self._write_batch(conn, plan, table, batch_no, lo, limit, t0)
         except psycopg.Error as exc:
             what = "was refused by the target" if not table.key else "failed"
             raise TransferError(
                 f"table {table.name!r}, batch {batch_no} {what}: {describe(exc)}"
             ) from exc
+        if result is None:
+            return None
+        count, hi, loaded = result.count, result.hi, result.loaded
+        written = loaded.copied.rows
         with self._events:
             rejects.write(loaded.rejects)
         self.health.record_batch(written, time.perf_counter() - t0, len(loaded.rejects))
@@ -800,3 +773,53 @@ class _Run:
                     f"--resume {self.run_id}"
                 )
         return (hi or (), count)
+
+    def _write_batch(
+        self,
+        conn: _Conn,
+        plan: Plan,
+        table: TablePlan,
+        batch_no: int,
+        lo: Key | None,
+        limit: Key | None,
+        t0: float,
+    ) -> BatchResult | None:
+        """`_batch` in one target transaction: the rows, their ledger row, their rejects."""
+        with conn.target.transaction():
+            result = conn.reader.read_batch(plan, table, lo, self._rows(table), conn.target, limit)
+            if result is None:
+                return None
+            count, hi, loaded = result.count, result.hi, result.loaded
+            written = loaded.copied.rows
+            if written + len(loaded.rejects) != count:
+                raise TransferError(
+                    f"table {table.name!r}: read {count} rows but wrote {written} and "
+                    f"rejected {len(loaded.rejects)}; the batch was rolled back"
+                )
+            batch = Batch(
+                preexisting_keys=tuple(self._preexisting(conn, table, lo, hi, loaded)),
+                table=table.name,
+                batch_no=batch_no,
+                key_from=lo,
+                key_to=hi,
+                rows_read=count,
+                rows_written=written,
+                rows_rejected=len(loaded.rejects),
+                rejected_keys=tuple(loaded.rejected_keys),
+                checksum=loaded.copied.checksum,
+                format=loaded.copied.format,
+                read_seconds=loaded.copied.read_seconds,
+                write_seconds=loaded.copied.write_seconds,
+                seconds=time.perf_counter() - t0,
+            )
+            ledger.record(conn.target, self.run_id, batch)
+            ledger.record_rejects(
+                conn.target,
+                self.run_id,
+                table.name,
+                batch_no,
+                [r.to_json() for r in loaded.rejects],
+            )
+        with self._events:  # committed: the table's ledger rows now include it
+            self.recorded.setdefault(table.name, []).append(batch)
+        return result
