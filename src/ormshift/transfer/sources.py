@@ -93,6 +93,15 @@ class PgReader:
         else:
             self._then = (table, keys, size)
 
+    def streams(self, table: TablePlan) -> bool:
+        """Whether the next batch of ``table`` is streamed whole (no rows sorted out):
+        it then writes nothing but its rows, or raises `BatchRefused`."""
+        return (
+            decoder(table, self.conn.info.encoding) is not None
+            and table.name not in self._refusing
+            and table.name not in self._refused
+        )
+
     def plan(
         self,
         target: psycopg.Connection,
