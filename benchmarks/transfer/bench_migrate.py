@@ -28,7 +28,6 @@ the best of each path.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import decimal
 import json
@@ -40,10 +39,9 @@ import uuid
 from pathlib import Path
 from statistics import median
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
+from common import create_pair, drop, reset
 from sqlalchemy import BigInteger, DateTime, Integer, Numeric, Text, Uuid, create_engine
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -80,17 +78,8 @@ class Big(Base):
     amount: Mapped[decimal.Decimal | None] = mapped_column(Numeric(14, 2))
 
 
-def with_db(url: str, name: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
-
-
 def create(server: str) -> tuple[str, str, list[str]]:
-    names = [f"ormshift_bench_{k}_{uuid.uuid4().hex[:8]}" for k in ("src", "tgt")]
-    with psycopg.connect(server, autocommit=True) as conn:
-        for n in names:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(n)))
-    src, tgt = (with_db(server, n) for n in names)
+    src, tgt, names = create_pair(server, "ormshift_bench")
     for url in (src, tgt):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(DDL)
@@ -107,24 +96,6 @@ def grow(src: str, have: int, rows: int) -> None:
         for lo in range(have + 1, rows + 1, step):
             conn.execute(FILL, [lo, min(lo + step - 1, rows)])
         conn.execute("vacuum analyze big")
-
-
-def drop(server: str, names: list[str]) -> None:
-    with psycopg.connect(server, autocommit=True) as conn:
-        for n in names:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(n))
-            )
-
-
-def reset(tgt: str) -> None:
-    """An empty target, and a checkpoint: every path starts with no dirty pages or WAL
-    of the run before it to flush (CHECKPOINT needs a superuser or pg_checkpoint)."""
-    with psycopg.connect(tgt, autocommit=True) as conn:
-        conn.execute("drop schema if exists ormshift cascade")
-        conn.execute("truncate big")
-        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
-            conn.execute("checkpoint")
 
 
 def psql_pipe(src: str, tgt: str) -> float:
@@ -234,12 +205,12 @@ def main() -> None:
         relays: list[float] = []
         migrates: dict[int, list[dict[str, Any]]] = {w: [] for w in args.workers}
         for _ in range(args.repeat):  # interleaved, so a busy moment hits every path
-            reset(tgt)
+            reset(tgt, ["big"])
             pipes.append(psql_pipe(src, tgt))
-            reset(tgt)
+            reset(tgt, ["big"])
             relays.append(relay(src, tgt))
             for w in args.workers:
-                reset(tgt)
+                reset(tgt, ["big"])
                 migrates[w].append(run_migrate(src, tgt, args.batch_size, w))
         pipe, rel = min(pipes), min(relays)
         relay_ratios = [p / r for p, r in zip(pipes, relays, strict=True)]
@@ -277,9 +248,9 @@ def main() -> None:
                 m = out["ormshift"][0]  # measured above
                 size_pipe = pipe
             else:
-                reset(tgt)
+                reset(tgt, ["big"])
                 size_pipe = psql_pipe(src, tgt)  # the same table through the pipe, for a ratio
-                reset(tgt)
+                reset(tgt, ["big"])
                 m = run_migrate(src, tgt, args.batch_size, 1)
             out["rss"].append(
                 {
@@ -298,7 +269,7 @@ def main() -> None:
         # The ORM load runs last: it grows this process, and a child's ru_maxrss from wait4
         # counts the pages it shares with this process between fork and exec, so an ORM
         # step before the RSS runs inflated their readings by ~20 MB.
-        reset(tgt)
+        reset(tgt, ["big"])
         orm = orm_add_all(src, tgt, args.orm_rows)
         out["orm_add_all"] = {
             "rows": args.orm_rows,

@@ -21,26 +21,18 @@ that round's pg_dump time and the median of those ratios reported (the machine i
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-import uuid
 from statistics import median
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
+from common import create_pair, drop, reset
 
 ORMSHIFT = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
-
-
-def with_db(url: str, name: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
 
 
 def ddl(i: int) -> str:
@@ -61,29 +53,22 @@ def fill(i: int, rows: int) -> str:
 
 
 def create(server: str, tables: int, rows: int) -> tuple[str, str, list[str]]:
-    names = [f"ormshift_tbench_{k}_{uuid.uuid4().hex[:8]}" for k in ("src", "tgt")]
-    with psycopg.connect(server, autocommit=True) as conn:
-        for n in names:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(n)))
-    src, tgt = (with_db(server, n) for n in names)
-    for url in (src, tgt):
-        with psycopg.connect(url) as conn:
-            for i in range(tables):
-                conn.execute(ddl(i))  # type: ignore[arg-type]
-                if url == src:
-                    conn.execute(fill(i, rows))  # type: ignore[arg-type]
-    with psycopg.connect(src, autocommit=True) as conn:
-        conn.execute("vacuum analyze")
+    src, tgt, names = create_pair(server, "ormshift_tbench")
+    try:
+        for url in (src, tgt):
+            with psycopg.connect(url) as conn:
+                for i in range(tables):
+                    conn.execute(ddl(i))  # type: ignore[arg-type]
+                    if url == src:
+                        conn.execute(fill(i, rows))  # type: ignore[arg-type]
+                    if i % 100 == 99:  # a few locks per table: a bounded share of the lock table
+                        conn.commit()
+        with psycopg.connect(src, autocommit=True) as conn:
+            conn.execute("vacuum analyze")
+    except BaseException:
+        drop(server, names)
+        raise
     return src, tgt, names
-
-
-def reset(tgt: str, tables: int) -> None:
-    with psycopg.connect(tgt, autocommit=True) as conn:
-        conn.execute("drop schema if exists ormshift cascade")
-        names = ", ".join(f"t{i:04d}" for i in range(tables))
-        conn.execute(f"truncate {names}")  # type: ignore[arg-type]
-        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
-            conn.execute("checkpoint")
 
 
 def pg_dump(src: str, tgt: str) -> float:
@@ -96,10 +81,12 @@ def pg_dump(src: str, tgt: str) -> float:
     return time.perf_counter() - t0
 
 
-def migrate(src: str, tgt: str) -> dict[str, Any]:
+def migrate(src: str, tgt: str, code: str | None = None) -> dict[str, Any]:
+    """``ormshift migrate`` (from the source tree ``code`` when given, else as imported)."""
     cmd = [*ORMSHIFT, "migrate", "--source", src, "--target", tgt, "--json"]
+    env = None if code is None else {**os.environ, "PYTHONPATH": code}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
@@ -125,18 +112,33 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", dest="json_file")
+    parser.add_argument(
+        "--before-src",
+        help="also run ormshift from this src directory in every round (e.g. a `git archive"
+        " main src` unpacked), for a before/after in the same rounds",
+    )
     args = parser.parse_args()
     server = os.environ.get("ORMSHIFT_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
     src, tgt, names = create(server, args.tables, args.rows)
     rounds: list[dict[str, Any]] = []
     try:
         for _ in range(args.repeat):
-            reset(tgt, args.tables)
+            reset(tgt, [f"t{i:04d}" for i in range(args.tables)])
             dump = pg_dump(src, tgt)
-            reset(tgt, args.tables)
+            reset(tgt, [f"t{i:04d}" for i in range(args.tables)])
             ours = migrate(src, tgt)
             assert ours["rows"] == args.tables * args.rows, ours
-            rounds.append({"pg_dump": round(dump, 3), "ormshift": ours})
+            entry: dict[str, Any] = {"pg_dump": round(dump, 3), "ormshift": ours}
+            if args.before_src:
+                tables = [f"t{i:04d}" for i in range(args.tables)]
+                reset(tgt, tables)
+                entry["before"] = migrate(src, tgt, args.before_src)
+                print(
+                    f"  before: {entry['before']['seconds']:6.2f}s, speed ratio"
+                    f" {dump / entry['before']['seconds']:.2f}x",
+                    flush=True,
+                )
+            rounds.append(entry)
             print(
                 f"pg_dump {dump:6.2f}s  ormshift {ours['seconds']:6.2f}s"
                 f" (in batches {ours['in_batches']}s, {ours['batches']} batches,"
@@ -144,11 +146,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            for n in names:
-                conn.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(n))
-                )
+        drop(server, names)
     ratios = [r["pg_dump"] / r["ormshift"]["seconds"] for r in rounds]
     summary = {
         "tables": args.tables,
@@ -158,6 +156,10 @@ def main() -> None:
         "best_ormshift": min(r["ormshift"]["seconds"] for r in rounds),
         "median_speed_ratio": round(median(ratios), 2),
     }
+    if args.before_src:
+        summary["before_median_speed_ratio"] = round(
+            median(r["pg_dump"] / r["before"]["seconds"] for r in rounds), 2
+        )
     print(json.dumps({k: v for k, v in summary.items() if k != "rounds"}))
     if args.json_file:
         with open(args.json_file, "w") as fh:

@@ -279,3 +279,47 @@ def test_self_reference_to_a_later_key(pair: Pair, tmp_path: Path) -> None:
     assert query(
         tgt, "select conname from pg_constraint where conrelid = 'node'::regclass and contype = 'f'"
     ) == [("node_parent_fkey",)]
+
+
+def test_small_tables_share_a_transaction_and_a_refused_one_is_sorted_out(
+    pair: Pair, tmp_path: Path
+) -> None:
+    """Small tables commit together with their ledger rows; a table the target refuses
+    inside such a group rolls the group back, every table of it is written again on its
+    own, the refused row set aside, and the ledger says exactly what each table wrote (so
+    rollback deletes exactly those rows)."""
+    src, tgt = pair
+    names = [f"s{i}" for i in range(6)]
+    for name in names:
+        run_sql(src, f"create table {name} (id int primary key, n int)")
+        run_sql(tgt, f"create table {name} (id int primary key, n int check (n < 1000))")
+        run_sql(src, f"insert into {name} select i, i from generate_series(1, 40) i")
+    run_sql(src, "update s3 set n = 5000 where id = 7")
+    run_sql(tgt, "insert into s5 values (1000000, 1)")  # the target's own row: kept
+    events: list[str] = []
+    report = migrate(
+        src,
+        tgt,
+        MigrateOptions(append=True, reject_file=tmp_path / "rejects.jsonl"),
+        on_event=lambda e: events.append(f"{e.kind}:{e.table}"),
+    )
+    assert report.read == 240 and report.written == 239 and report.rejected == 1
+    for name in names[:3] + names[4:5]:
+        same(src, tgt, name, "id")
+    assert query(tgt, "select count(*), min(id), max(id) from s5") == [(41, 1, 1000000)]
+    assert query(tgt, "select count(*), min(id), max(id) from s3") == [(39, 1, 40)]
+    assert query(tgt, "select count(*) from s3 where id = 7") == [(0,)]
+    ledger = query(
+        tgt,
+        "select table_name, batch_no, rows_read, rows_written, rows_rejected"
+        " from ormshift.ledger order by table_name, batch_no",
+    )
+    assert ledger == [(n, 1, 40, 39 if n == "s3" else 40, 1 if n == "s3" else 0) for n in names]
+    # each table's events once, in order: its start, its batch, its end
+    for name in names:
+        mine = [e for e in events if e.endswith(f":{name}")]
+        assert mine == [f"table:{name}", f"batch:{name}", f"table_done:{name}"], mine
+    rollback(tgt, report.run_id)
+    for name in names:
+        expected = [(1,)] if name == "s5" else [(0,)]
+        assert query(tgt, f"select count(*) from {name}") == expected  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from the ledger: a table continues after the last recorded key range, so after a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
@@ -41,7 +42,7 @@ from ormshift.transfer.ledger import Batch, Run
 from ormshift.transfer.plan import Plan, TablePlan, nonempty, source_tables_only
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, table_stats
-from ormshift.transfer.sources import PgReader, Reader, open_reader
+from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
 from ormshift.transfer.workers import Pool, levels
 
@@ -317,6 +318,29 @@ class _Conn:
     target: psycopg.Connection
 
 
+@dataclass
+class _Pending:
+    """A small table's batch written in the open group, its ledger row not yet inserted."""
+
+    table: TablePlan
+    batch: Batch
+    seconds: float
+
+
+@dataclass
+class _Group:
+    """Consecutive small tables written in one target transaction (see `_Run._table`)."""
+
+    tables: list[TablePlan] = field(default_factory=list)
+    pending: list[_Pending] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # emitted once it is committed
+    rows: int = 0
+
+
+#: a group commits once it holds this many tables (or a batch's worth of rows)
+GROUP_TABLES = 200
+
+
 class _Run:
     def __init__(
         self,
@@ -342,10 +366,17 @@ class _Run:
         self._events = threading.Lock()
         #: tables with no ledger row in this run when it began (their ledger reads skipped)
         self.unstarted: set[str] = set()
+        #: the batches this run recorded, by table (an unstarted table's whole ledger)
+        self.recorded: dict[str, list[Batch]] = {}
+        self.group: _Group | None = None  # small tables sharing the open target transaction
 
     def emit(self, kind: str, table: str | None = None, **data: Any) -> None:
         with self._events:
-            self.emit_sink(Event(kind, self.run_id, table, data))
+            event = Event(kind, self.run_id, table, data)
+            if self.group is not None:
+                self.group.events.append(event)
+            else:
+                self.emit_sink(event)
 
     @property
     def workers(self) -> int:
@@ -395,11 +426,13 @@ class _Run:
                     after = plan.tables[i + 1] if i + 1 < len(plan.tables) else None
                     self.reader.then(after, self._rows(after) if after else 0)
                     self._table(plan, table, rejects)
+                self._flush()
                 self.reader.then(None, 0)
             restored = constraints.restore(self.target, self.run_id)
             if restored:
                 self.emit("constraints", restored=restored)
         except BaseException as exc:
+            self._abandon()  # an uncommitted group: its tables have no ledger rows either
             error = self._failed(exc, plan, run is not None, reject_path)
             if error is exc:
                 raise
@@ -603,12 +636,87 @@ class _Run:
 
     def _wait(self, conn: _Conn) -> None:
         def paused(why: str) -> None:
+            self._flush()  # nor a target transaction
             conn.reader.release()  # no source transaction stays open while the run waits
             self.emit("pause", reason=why)
 
-        self.health.wait(on_pause=paused, on_resume=lambda: self.emit("resume"))
+        try:
+            self.health.wait(on_pause=paused, on_resume=lambda: self.emit("resume"))
+        except TransferAborted:
+            self._flush()  # a clean stop keeps what was written, as between batches
+            raise
+
+    def _groupable(self, conn: _Conn, table: TablePlan, lo: Key | None) -> bool:
+        """A fresh table's first batch, streamed whole: it can share a transaction."""
+        return (
+            conn is self.main
+            and self.workers == 1
+            and lo is None
+            and bool(table.key)
+            and table.name in self.unstarted
+            and isinstance(self.reader, PgReader)
+            and self.reader.streams(table)
+        )
+
+    def _flush(self) -> None:
+        """Commit the open group with its tables' ledger rows (one round trip), then
+        report its batches."""
+        group, self.group = self.group, None
+        if group is None:
+            return
+        try:
+            if group.pending:
+                ledger.record_and_commit(self.target, self.run_id, [p.batch for p in group.pending])
+            else:
+                self.target.execute("commit")
+        except BaseException:
+            self._rollback()
+            raise
+        for p in group.pending:
+            self.recorded.setdefault(p.table.name, []).append(p.batch)
+            self.health.record_batch(p.batch.rows_written, p.seconds, 0)
+        with self._events:
+            for event in group.events:
+                self.emit_sink(event)
+
+    def _rollback(self) -> None:
+        target = self.target
+        if target.closed or target.broken:
+            return
+        if target.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with contextlib.suppress(psycopg.Error):
+                target.execute("rollback")
+
+    def _abandon(self) -> _Group | None:
+        """Roll the open group back: nothing of it was committed, ledger rows included."""
+        group, self.group = self.group, None
+        if group is not None:
+            self._rollback()
+        return group
+
+    def _redo(self, conn: _Conn, plan: Plan, table: TablePlan, rejects: RejectFile) -> None:
+        """``table``'s batch was refused inside a group: the group is rolled back, its
+        other tables are written again each on its own, and ``table`` starts over."""
+        group = self._abandon()
+        for t in group.tables if group is not None else []:
+            if t.name != table.name:
+                self._table_start(t)
+                for unit in self._units(t):
+                    self._part(conn, plan, t, unit, rejects)
+                self._table_done(t)
+        self._table_start(table)
 
     def _table(self, plan: Plan, table: TablePlan, rejects: RejectFile) -> None:
+        """A small table's first (and often only) batch joins the open group, if any, or
+        opens one: its rows and ledger row commit with the group's, in one transaction
+        (a BEGIN, a ledger INSERT and a COMMIT per table less). The group commits after a
+        batch's worth of rows, `GROUP_TABLES` tables, before any other batch and before a
+        pause; a refused batch rolls it back and its tables are written again one by one."""
+        if self._groupable(self.main, table, None):
+            if self.group is None:
+                self.target.execute("begin")
+                self.group = _Group()
+            self.group.tables.append(table)
         self._table_start(table)
         for unit in self._units(table):
             self._part(self.main, plan, table, unit, rejects)
@@ -624,7 +732,12 @@ class _Run:
 
     def _table_done(self, table: TablePlan) -> None:
         sequences.advance(self.target, table)
-        done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
+        if table.name in self.unstarted:  # no earlier ledger rows: what this run recorded
+            done = self.recorded.get(table.name, [])
+            if self.group is not None:
+                done = done + [p.batch for p in self.group.pending if p.table.name == table.name]
+        else:
+            done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
         stats = table_stats([table.name], done)[0]
         data = stats.to_json()
         del data["table"]
@@ -734,51 +847,28 @@ class _Run:
         """One batch after ``lo``; returns its last key and row count, or None when done."""
         t0 = time.perf_counter()
         try:
-            with conn.target.transaction():
-                result = conn.reader.read_batch(
-                    plan, table, lo, self._rows(table), conn.target, limit
-                )
-                if result is None:
-                    return None
-                count, hi, loaded = result.count, result.hi, result.loaded
-                written = loaded.copied.rows
-                if written + len(loaded.rejects) != count:
-                    raise TransferError(
-                        f"table {table.name!r}: read {count} rows but wrote {written} and "
-                        f"rejected {len(loaded.rejects)}; the batch was rolled back"
-                    )
-                ledger.record(
-                    conn.target,
-                    self.run_id,
-                    Batch(
-                        preexisting_keys=tuple(self._preexisting(conn, table, lo, hi, loaded)),
-                        table=table.name,
-                        batch_no=batch_no,
-                        key_from=lo,
-                        key_to=hi,
-                        rows_read=count,
-                        rows_written=written,
-                        rows_rejected=len(loaded.rejects),
-                        rejected_keys=tuple(loaded.rejected_keys),
-                        checksum=loaded.copied.checksum,
-                        format=loaded.copied.format,
-                        read_seconds=loaded.copied.read_seconds,
-                        write_seconds=loaded.copied.write_seconds,
-                        seconds=time.perf_counter() - t0,
-                    ),
-                )
-                ledger.record_rejects(
-                    conn.target,
-                    self.run_id,
-                    table.name,
-                    batch_no,
-                    [r.to_json() for r in loaded.rejects],
-                )
+            if self.group is not None and self._groupable(conn, table, lo):
+                try:
+                    return self._grouped_batch(conn, plan, table, batch_no, t0)
+                except BatchRefused:
+                    self._redo(conn, plan, table, rejects)
+                    t0 = time.perf_counter()
+                result = self._write_batch(conn, plan, table, batch_no, lo, limit, t0)
+            else:
+                self._flush()
+                try:
+                    result = self._write_batch(conn, plan, table, batch_no, lo, limit, t0)
+                except BatchRefused:  # rolled back whole: read again, sorted out this time
+                    result = self._write_batch(conn, plan, table, batch_no, lo, limit, t0)
         except psycopg.Error as exc:
             what = "was refused by the target" if not table.key else "failed"
             raise TransferError(
                 f"table {table.name!r}, batch {batch_no} {what}: {describe(exc)}"
             ) from exc
+        if result is None:
+            return None
+        count, hi, loaded = result.count, result.hi, result.loaded
+        written = loaded.copied.rows
         with self._events:
             rejects.write(loaded.rejects)
         self.health.record_batch(written, time.perf_counter() - t0, len(loaded.rejects))
@@ -800,3 +890,95 @@ class _Run:
                     f"--resume {self.run_id}"
                 )
         return (hi or (), count)
+
+    def _grouped_batch(
+        self, conn: _Conn, plan: Plan, table: TablePlan, batch_no: int, t0: float
+    ) -> tuple[Key, int] | None:
+        """The first batch of a small table, in the open group's transaction."""
+        group = self.group
+        assert group is not None
+        result = conn.reader.read_batch(plan, table, None, self._rows(table), conn.target)
+        if result is None:
+            return None
+        if result.loaded.rejects or result.loaded.copied.rows != result.count:
+            raise TransferError(
+                f"table {table.name!r}: read {result.count} rows but wrote "
+                f"{result.loaded.copied.rows}; the batch was rolled back"
+            )
+        batch = self._ledger_row(conn, table, batch_no, None, result, t0)
+        group.pending.append(_Pending(table, batch, time.perf_counter() - t0))
+        group.rows += result.count
+        self.emit(
+            "batch",
+            table.name,
+            batch=batch_no,
+            rows=result.count,
+            written=result.count,
+            rejected=0,
+            seconds=round(time.perf_counter() - t0, 4),
+        )
+        if group.rows >= self.options.batch_size or len(group.tables) >= GROUP_TABLES:
+            self._flush()
+        return (result.hi or (), result.count)
+
+    def _ledger_row(
+        self,
+        conn: _Conn,
+        table: TablePlan,
+        batch_no: int,
+        lo: Key | None,
+        result: BatchResult,
+        t0: float,
+    ) -> Batch:
+        loaded = result.loaded
+        return Batch(
+            preexisting_keys=tuple(self._preexisting(conn, table, lo, result.hi, loaded)),
+            table=table.name,
+            batch_no=batch_no,
+            key_from=lo,
+            key_to=result.hi,
+            rows_read=result.count,
+            rows_written=loaded.copied.rows,
+            rows_rejected=len(loaded.rejects),
+            rejected_keys=tuple(loaded.rejected_keys),
+            checksum=loaded.copied.checksum,
+            format=loaded.copied.format,
+            read_seconds=loaded.copied.read_seconds,
+            write_seconds=loaded.copied.write_seconds,
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _write_batch(
+        self,
+        conn: _Conn,
+        plan: Plan,
+        table: TablePlan,
+        batch_no: int,
+        lo: Key | None,
+        limit: Key | None,
+        t0: float,
+    ) -> BatchResult | None:
+        """`_batch` in one target transaction: the rows, their ledger row, their rejects."""
+        with conn.target.transaction():
+            result = conn.reader.read_batch(plan, table, lo, self._rows(table), conn.target, limit)
+            if result is None:
+                return None
+            count, loaded = result.count, result.loaded
+            written = loaded.copied.rows
+            if written + len(loaded.rejects) != count:
+                raise TransferError(
+                    f"table {table.name!r}: read {count} rows but wrote {written} and "
+                    f"rejected {len(loaded.rejects)}; the batch was rolled back"
+                )
+            batch = self._ledger_row(conn, table, batch_no, lo, result, t0)
+            ledger.record(conn.target, self.run_id, batch)
+            ledger.record_rejects(
+                conn.target,
+                self.run_id,
+                table.name,
+                batch_no,
+                [r.to_json() for r in loaded.rejects],
+            )
+        with self._events:  # committed: the table's ledger rows now include it
+            self.recorded.setdefault(table.name, []).append(batch)
+        return result

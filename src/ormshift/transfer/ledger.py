@@ -263,33 +263,47 @@ def batches(
     return [_batch(r) for r in rows]
 
 
+_RECORD = (
+    "insert into ormshift.ledger (run_id, table_name, batch_no, key_from, key_to,"
+    " rows_read, rows_written, rows_rejected, rejected_keys, checksum, format,"
+    " read_seconds, write_seconds, seconds, preexisting_keys)"
+    " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
 def record(conn: psycopg.Connection, run_id: str, batch: Batch) -> None:
     """Insert the batch's ledger row; call inside the batch's own target transaction."""
-    conn.execute(
-        "insert into ormshift.ledger (run_id, table_name, batch_no, key_from, key_to,"
-        " rows_read, rows_written, rows_rejected, rejected_keys, checksum, format,"
-        " read_seconds, write_seconds, seconds, preexisting_keys)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        [
-            run_id,
-            batch.table,
-            batch.batch_no,
-            None if batch.key_from is None else Jsonb(list(batch.key_from)),
-            None if batch.key_to is None else Jsonb(list(batch.key_to)),
-            batch.rows_read,
-            batch.rows_written,
-            batch.rows_rejected,
-            Jsonb([list(k) for k in batch.rejected_keys]),
-            batch.checksum,
-            batch.format,
-            batch.read_seconds,
-            batch.write_seconds,
-            batch.seconds,
-            None
-            if batch.preexisting_keys is None
-            else Jsonb([list(k) for k in batch.preexisting_keys]),
-        ],
-    )
+    conn.execute(_RECORD, _record_params(run_id, batch))
+
+
+def record_and_commit(conn: psycopg.Connection, run_id: str, batches: Sequence[Batch]) -> None:
+    """Insert the ledger rows of ``batches`` and COMMIT the transaction that wrote their
+    rows (opened by the caller), pipelined: one round trip."""
+    with conn.pipeline(), conn.cursor() as cur:
+        cur.executemany(_RECORD, [_record_params(run_id, b) for b in batches])
+        cur.execute("commit")
+
+
+def _record_params(run_id: str, batch: Batch) -> list[Any]:
+    return [
+        run_id,
+        batch.table,
+        batch.batch_no,
+        None if batch.key_from is None else Jsonb(list(batch.key_from)),
+        None if batch.key_to is None else Jsonb(list(batch.key_to)),
+        batch.rows_read,
+        batch.rows_written,
+        batch.rows_rejected,
+        Jsonb([list(k) for k in batch.rejected_keys]),
+        batch.checksum,
+        batch.format,
+        batch.read_seconds,
+        batch.write_seconds,
+        batch.seconds,
+        None
+        if batch.preexisting_keys is None
+        else Jsonb([list(k) for k in batch.preexisting_keys]),
+    ]
 
 
 def record_rejects(

@@ -32,6 +32,11 @@ class BatchResult:
     loaded: Loaded
 
 
+class BatchRefused(Exception):
+    """The target refused a streamed batch (no savepoint guarded it): the batch's
+    transaction is to be rolled back whole and the batch read again, which sorts it out."""
+
+
 class Reader(Protocol):
     def plan(
         self,
@@ -78,6 +83,7 @@ class PgReader:
         self.conn = connect(url)
         self._ahead: Lookahead | None = None
         self._refusing: set[str] = set()  # tables whose last batch refused rows
+        self._refused: dict[str, psycopg.Error] = {}  # a batch to sort out: its COPY's error
         self._then: tuple[TablePlan, KeyDecoder, int] | None = None
 
     def then(self, table: TablePlan | None, size: int) -> None:
@@ -86,6 +92,15 @@ class PgReader:
             self._then = None
         else:
             self._then = (table, keys, size)
+
+    def streams(self, table: TablePlan) -> bool:
+        """Whether the next batch of ``table`` is streamed whole (no rows sorted out):
+        it then writes nothing but its rows, or raises `BatchRefused`."""
+        return (
+            decoder(table, self.conn.info.encoding) is not None
+            and table.name not in self._refusing
+            and table.name not in self._refused
+        )
 
     def plan(
         self,
@@ -146,20 +161,26 @@ class PgReader:
         limit: Key | None,
     ) -> BatchResult | None:
         """The next ``size`` rows after ``lo`` in one COPY ... LIMIT, its count and last
-        key read off the stream. A refused batch is read again in a new snapshot: its
-        range from the source, then sorted out as `load_batch` does; so is the next batch
-        of a table whose last batch refused rows (its COPY would most likely fail too)."""
+        key read off the stream. The COPY runs in the batch's transaction with no savepoint
+        (one round trip less each way): when the target refuses it, `BatchRefused` is
+        raised, the caller rolls the transaction back and asks for the batch again, which
+        is then read in a new snapshot, its range from the source, and sorted out as
+        `load_batch` does; so is the next batch of a table whose last batch refused rows
+        (its COPY would most likely fail too)."""
+        if table.name in self._refused:
+            first = self._refused.pop(table.name)
+            return self._settled(plan, table, lo, size, target, limit, first)
         if table.name in self._refusing:
             return self._settled(plan, table, lo, size, target, limit, None)
         if self._ahead is None or self._ahead.schema != plan.schema:
             self.release()
             self._ahead = Lookahead(self.conn, plan.schema)
         try:
-            with target.transaction():
-                then = self._then if self._then and self._then[0].name != table.name else None
-                copied = self._ahead.copy(table, keys, lo, limit, size, target, then=then)
+            then = self._then if self._then and self._then[0].name != table.name else None
+            copied = self._ahead.copy(table, keys, lo, limit, size, target, then=then)
         except ROW_ERRORS as exc:
-            return self._settled(plan, table, lo, size, target, limit, exc)
+            self._refused[table.name] = exc
+            raise BatchRefused(table.name) from exc
         if copied.read == 0 or copied.last_key is None:
             return None
         return BatchResult(copied.read, copied.last_key, Loaded(copied, [], []))
