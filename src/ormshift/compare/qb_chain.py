@@ -13,6 +13,8 @@ it is given, ``{$qb: chain}`` a new builder with it applied (``whereExists``),
 ``{$subqueryWhere: [prefix, chain]}`` a condition function giving ``prefix`` + the
 chain's subquery text (``"post.id IN " + qb.subQuery()...getQuery()``), the rest
 decoded as other operations' arguments are.
+``execute`` (the write builders) gives ``{identifiers, generatedMaps}`` for an insert,
+``{affected, raw}`` for an update, delete, soft delete or restore.
 ``getManyAndCount`` gives ``[entities, count]``, ``getRawAndEntities``
 ``[raw, entities]``, on both sides.
 """
@@ -23,7 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "run_chain"]
+__all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "qb_writes", "run_chain"]
 
 #: the methods that end a chain (and run it)
 TERMINALS = frozenset(
@@ -40,6 +42,7 @@ TERMINALS = frozenset(
         "getSql",
         "getQuery",
         "getQueryAndParameters",
+        "execute",
     }
 )
 _VIAS = ("repository", "manager", "dataSource")
@@ -84,6 +87,25 @@ def qb_ordered(args: list[Any]) -> bool:
     spec = args[0] if args else {}
     chain = spec.get("chain", []) if isinstance(spec, Mapping) else []
     return any(call[0] in ("orderBy", "addOrderBy") for call in chain)
+
+
+def qb_writes(args: list[Any]) -> bool:
+    """A chain writes when it ends in ``execute`` (an insert/update/delete builder)."""
+    spec = args[0] if args else {}
+    chain = spec.get("chain", []) if isinstance(spec, Mapping) else []
+    return bool(chain) and chain[-1][0] == "execute"
+
+
+def write_result(result: Any) -> Any:
+    """An ``execute()`` result as the sidecar shapes it: ``{identifiers, generatedMaps}``
+    (insert), ``{affected, raw}`` (update, delete)."""
+    from ormshift.orm.manager import DeleteResult, InsertResult, UpdateResult  # noqa: PLC0415
+
+    if isinstance(result, InsertResult):
+        return {"identifiers": result.identifiers, "generatedMaps": result.generated_maps}
+    if isinstance(result, UpdateResult | DeleteResult):
+        return {"affected": result.affected, "raw": result.raw}
+    return result
 
 
 def _arg(value: Any, models: Mapping[str, type[Any]], manager: Any) -> Any:
@@ -156,4 +178,6 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
         return [raw, found]
     if terminal == "getManyAndCount":
         return list(result)
+    if terminal == "execute":
+        return write_result(result)
     return result
