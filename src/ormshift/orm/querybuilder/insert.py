@@ -53,6 +53,21 @@ def _known(info: EntityInfo, values: Any) -> Any:
     return keep(values)
 
 
+def _insertion_returning(info: EntityInfo) -> list[Any]:
+    """TypeORM's ``getInsertionReturningColumns``: the generated (a primary key the
+    database makes), the defaulted, the version and the create/update/delete dates."""
+    auto = info.table.autoincrement_column
+    dates = {
+        info.roles.get(role) for role in ("create-date", "update-date", "delete-date", "version")
+    }
+    out = []
+    for key, col in info.columns.items():
+        generated = col is auto or col.identity is not None
+        if generated or col.server_default is not None or key in dates:
+            out.append(col)
+    return out
+
+
 def _named(info: EntityInfo, returning: str) -> list[Any]:
     """``returning("title, pages")`` / ``returning("*")``: the columns it names."""
     if returning.strip() == "*":
@@ -196,9 +211,7 @@ class InsertQueryBuilder(WriteQueryBuilder):
             return _named(info, self.returns)
         cols: list[Any] = [info.columns[k] for k in self._asked()]
         if self.entity_update:
-            extra = list(self.manager._returning(info))
-            if info.delete_date is not None:
-                extra.append(info.columns[info.delete_date])
+            extra = _insertion_returning(info)
             cols += [c for c in extra if not any(c is d for d in cols)]
         return cols
 
