@@ -15,6 +15,9 @@ chain's subquery text (``"post.id IN " + qb.subQuery()...getQuery()``), the rest
 decoded as other operations' arguments are.
 ``execute`` (the write builders) gives ``{identifiers, generatedMaps}`` for an insert,
 ``{affected, raw}`` for an update, delete, soft delete or restore.
+The relation builder's ``add``/``remove``/``set``/``addAndRemove`` (writes) and
+``loadMany``/``loadOne`` end a chain too (``[[relation, {$entity: Book}, categories],
+[of, 1], [add, [2, 3]]]``).
 ``getManyAndCount`` gives ``[entities, count]``, ``getRawAndEntities``
 ``[raw, entities]``, on both sides.
 """
@@ -43,8 +46,16 @@ TERMINALS = frozenset(
         "getQuery",
         "getQueryAndParameters",
         "execute",
+        "add",
+        "remove",
+        "set",
+        "addAndRemove",
+        "loadMany",
+        "loadOne",
     }
 )
+#: terminals that write (the database state is compared after them)
+WRITE_TERMINALS = frozenset({"execute", "add", "remove", "set", "addAndRemove"})
 _VIAS = ("repository", "manager", "dataSource")
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -65,7 +76,8 @@ def _chain(chain: Any, where: str, error: type[Exception], *, terminal: bool) ->
         last = i == len(chain) - 1
         if terminal and last and call[0] not in TERMINALS:
             raise error(f"{where}: a chain ends with a terminal ({', '.join(sorted(TERMINALS))})")
-        if call[0] in TERMINALS and not (terminal and last):
+        # ``set`` ends a relation builder's chain and is an update builder's step
+        if call[0] in TERMINALS and call[0] != "set" and not (terminal and last):
             raise error(f"{where}: {call[0]!r} may only end the chain")
 
 
@@ -93,7 +105,7 @@ def qb_writes(args: list[Any]) -> bool:
     """A chain writes when it ends in ``execute`` (an insert/update/delete builder)."""
     spec = args[0] if args else {}
     chain = spec.get("chain", []) if isinstance(spec, Mapping) else []
-    return bool(chain) and chain[-1][0] == "execute"
+    return bool(chain) and chain[-1][0] in WRITE_TERMINALS
 
 
 def write_result(result: Any) -> Any:

@@ -600,6 +600,18 @@ class SelectQueryBuilder:
         made.info  # noqa: B018 - raises without a main entity
         return made
 
+    def relation(self, entity: Any, path: str | None = None) -> Any:
+        """TypeORM's ``relation(Entity, "path")`` / ``relation("path")`` (the main
+        alias's entity): a `RelationQueryBuilder`."""
+        from ormshift.orm.querybuilder.relation import RelationQueryBuilder  # noqa: PLC0415
+
+        if path is None:
+            main = self.em.main
+            if main is None or main.info is None:
+                raise QueryBuilderError("relation(path) needs an entity as the main alias")
+            entity, path = main.info.cls, str(entity)
+        return RelationQueryBuilder(self, entity, path)
+
     def delete(self) -> Any:
         from ormshift.orm.querybuilder.delete import DeleteQueryBuilder  # noqa: PLC0415
 

@@ -20,8 +20,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ormshift.orm.errors import UnknownProperty
 from ormshift.orm.manager import InsertResult
-from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.names import property_paths, replacements
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
 from ormshift.orm.write_cache import Written
