@@ -59,7 +59,9 @@ class RelationQueryBuilder:
         self.info = entity_info(entity)
         self.key = self.info.attribute(path)
         if self.key not in self.info.relations:
-            raise QueryBuilderError(f"Relation with property path {path} in entity was not found.")
+            raise QueryBuilderError(
+                f"Relation {path} was not found in entity {self.info.table.name}"
+            )
         self.path = path
         self.rel = self.info.relations[self.key]
         self.target = entity_info(self.rel.mapper.class_)
