@@ -220,7 +220,8 @@ class QbGenerator:
         if terminal in ("getCount", "getExists"):
             chain.append([terminal])
         elif terminal == "group":
-            props = [p for p in ent.plain if p.kind in _ORDERABLE]
+            # not by a date the write chains set on each side's clock
+            props = [p for p in ent.plain if p.kind in _ORDERABLE and p.role is None]
             if not props:
                 chain.append(["getCount"])
             else:

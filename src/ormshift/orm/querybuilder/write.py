@@ -23,7 +23,7 @@ from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.names import escape, replacements
 from ormshift.orm.querybuilder.run import Fetched
 from ormshift.orm.querybuilder.sql import where_clauses
-from ormshift.orm.querybuilder.state import Alias
+from ormshift.orm.querybuilder.state import Alias, Where
 
 __all__ = ["WriteQueryBuilder", "unprefixed"]
 
@@ -42,6 +42,14 @@ def unprefixed(sql: str, info: EntityInfo) -> str:
         return match.group(1) + escape(info.columns[key].name)
 
     return _TOKEN.sub(swap, sql)
+
+
+def _bare(condition: Any) -> Any:
+    """``.id = :p`` (a condition made with an empty alias) as ``id = :p``."""
+    if isinstance(condition, str):
+        return re.sub(r"(^|[ (])\.", r"\1", condition)
+    kind, inner = condition
+    return (kind, [Where(w.type, _bare(w.condition)) for w in inner])
 
 
 class WriteQueryBuilder(SelectQueryBuilder):
@@ -87,6 +95,20 @@ class WriteQueryBuilder(SelectQueryBuilder):
     def update_entity(self, enabled: bool) -> WriteQueryBuilder:
         self.entity_update = enabled
         return self
+
+    def _in_ids(self, ids: Any) -> Any:
+        """``where_in_ids`` on bare property names (TypeORM: no alias prefix on a
+        write), rewritten to the quoted columns."""
+        main = self.em.main
+        saved = main.name if main is not None else None
+        if main is not None:
+            main.name = ""
+        try:
+            made = super()._in_ids(ids)
+        finally:
+            if main is not None and saved is not None:
+                main.name = saved
+        return _bare(made)
 
     # -- SQL -----------------------------------------------------------------------
 
