@@ -67,3 +67,13 @@ def test_set_is_a_step_of_an_update_chain_and_a_relation_terminal() -> None:
     assert qb_args({"chain": relation}, "t", ValueError)[0]["chain"] == relation
     with pytest.raises(ValueError, match="may only end the chain"):
         qb_args({"chain": [["execute"], ["getMany"]]}, "t", ValueError)
+
+
+def test_where_in_ids_on_a_write_names_bare_columns(ds: DataSource, models: ModuleType) -> None:
+    # an alias prefix would reach PostgreSQL as `user.id` (a syntax error) or name an
+    # alias the UPDATE does not have
+    qb = ds.get_repository(models.Book).create_query_builder("b").update().set({"pages": 1})
+    qb.where_in_ids([1, 2])
+    sql, values = qb._statement("UPDATE x SET " + ", ".join(qb._sets()))
+    assert sql.endswith('WHERE "id" IN (%(p1)s, %(p2)s)')
+    assert list(values.values())[1:] == ["1", "2"]  # as node-postgres sends them: text
