@@ -11,7 +11,7 @@ table's name; `unprefixed` does the same to the WHERE text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -96,19 +96,27 @@ class WriteQueryBuilder(SelectQueryBuilder):
         self.entity_update = enabled
         return self
 
-    def _in_ids(self, ids: Any) -> Any:
-        """``where_in_ids`` on bare property names (TypeORM: no alias prefix on a
-        write), rewritten to the quoted columns."""
+    def _unaliased(self, make: Callable[[], Any]) -> Any:
+        """What ``make`` builds with the main alias named "" (TypeORM: no alias prefix
+        on a write), its ``.path`` made ``path`` for the prefix-less rewrite."""
         main = self.em.main
-        saved = main.name if main is not None else None
+        saved = main.name if main is not None else ""
         if main is not None:
             main.name = ""
         try:
-            made = super()._in_ids(ids)
+            made = make()
         finally:
-            if main is not None and saved is not None:
+            if main is not None:
                 main.name = saved
         return _bare(made)
+
+    def _in_ids(self, ids: Any) -> Any:
+        return self._unaliased(lambda: super(WriteQueryBuilder, self)._in_ids(ids))
+
+    def _condition(self, where: Any) -> Any:
+        if isinstance(where, Mapping | list | tuple):
+            return self._unaliased(lambda: super(WriteQueryBuilder, self)._condition(where))
+        return super()._condition(where)
 
     # -- SQL -----------------------------------------------------------------------
 
