@@ -56,7 +56,7 @@ class UpdateQueryBuilder(WriteQueryBuilder):
         if given is None:
             raise UpdateValuesMissing(_MISSING)
         found = replacements(info.cls)
-        plain = {k: v for k, v in dict(given).items() if v is not None or k in given}
+        plain = dict(given)
         for key in plain:
             if key not in found and key not in info.relations and key not in info.prefixes:
                 raise UnknownProperty(f'Property "{key}" was not found in "{info.name}".')
