@@ -26,3 +26,38 @@ def test_querybuilder_chains_agree_with_typeorm(pg_server_url: str, tmp_path: Pa
     assert details == []
     assert report.operations == sum(len(s.operations) for s in loaded.scenarios)
     assert report.operations >= 100
+
+
+WRITES = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-writes.yaml"
+
+
+def test_write_builders_agree_with_typeorm(pg_server_url: str, tmp_path: Path) -> None:
+    """The insert / update / delete / soft-delete / restore builders' chains of
+    tests/scenarios/querybuilder-writes.yaml: results, errors and the database state
+    after each chain as TypeORM's."""
+    loaded = load_scenarios(WRITES)
+    with imported(generated("library"), tmp_path) as package:
+        report = run_compare(CORPUS / "library", WRITES, pg_server_url, models=package.__name__)
+    details = [
+        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
+        for m in report.mismatches
+    ]
+    assert details == []
+    assert report.operations == sum(len(s.operations) for s in loaded.scenarios)
+    assert report.operations >= 30
+
+
+HOOKS = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-hooks.yaml"
+
+
+def test_write_builders_tell_subscribers_as_typeorm(pg_server_url: str) -> None:
+    """The write builders' events on the hooks set (an event_log row per event, compared
+    after every chain), with and without callListeners(false)."""
+    loaded = load_scenarios(HOOKS)
+    report = run_compare(CORPUS / "hooks", HOOKS, pg_server_url, models="tests.models.hooks")
+    details = [
+        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
+        for m in report.mismatches
+    ]
+    assert details == []
+    assert report.operations == sum(len(s.operations) for s in loaded.scenarios)

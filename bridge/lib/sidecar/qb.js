@@ -64,7 +64,14 @@ async function runChain(typeorm, ds, manager, entity, given) {
   else qb = manager.getRepository(entityClass(ds, entity)).createQueryBuilder(spec.alias);
   const result = await apply(typeorm, ds, qb, spec.chain, manager);
   // {raw, entities} as a pair, so that the entities are encoded as entities
-  if (spec.chain[spec.chain.length - 1][0] === "getRawAndEntities") return [result.raw, result.entities];
+  const terminal = spec.chain[spec.chain.length - 1][0];
+  if (terminal === "getRawAndEntities") return [result.raw, result.entities];
+  // a write builder's result: InsertResult as {identifiers, generatedMaps}, UpdateResult
+  // and DeleteResult as {affected, raw}
+  if (terminal === "execute" && result && result.constructor) {
+    if (result.constructor.name === "InsertResult") return { identifiers: result.identifiers, generatedMaps: result.generatedMaps };
+    return { affected: result.affected, raw: result.raw };
+  }
   return result;
 }
 

@@ -13,6 +13,11 @@ it is given, ``{$qb: chain}`` a new builder with it applied (``whereExists``),
 ``{$subqueryWhere: [prefix, chain]}`` a condition function giving ``prefix`` + the
 chain's subquery text (``"post.id IN " + qb.subQuery()...getQuery()``), the rest
 decoded as other operations' arguments are.
+``execute`` (the write builders) gives ``{identifiers, generatedMaps}`` for an insert,
+``{affected, raw}`` for an update, delete, soft delete or restore.
+The relation builder's ``add``/``remove``/``set``/``addAndRemove`` (writes) and
+``loadMany``/``loadOne`` end a chain too (``[[relation, {$entity: Book}, categories],
+[of, 1], [add, [2, 3]]]``).
 ``getManyAndCount`` gives ``[entities, count]``, ``getRawAndEntities``
 ``[raw, entities]``, on both sides.
 """
@@ -23,7 +28,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "run_chain"]
+__all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "qb_writes", "run_chain"]
 
 #: the methods that end a chain (and run it)
 TERMINALS = frozenset(
@@ -40,8 +45,17 @@ TERMINALS = frozenset(
         "getSql",
         "getQuery",
         "getQueryAndParameters",
+        "execute",
+        "add",
+        "remove",
+        "set",
+        "addAndRemove",
+        "loadMany",
+        "loadOne",
     }
 )
+#: terminals that write (the database state is compared after them)
+WRITE_TERMINALS = frozenset({"execute", "add", "remove", "set", "addAndRemove"})
 _VIAS = ("repository", "manager", "dataSource")
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -62,7 +76,8 @@ def _chain(chain: Any, where: str, error: type[Exception], *, terminal: bool) ->
         last = i == len(chain) - 1
         if terminal and last and call[0] not in TERMINALS:
             raise error(f"{where}: a chain ends with a terminal ({', '.join(sorted(TERMINALS))})")
-        if call[0] in TERMINALS and not (terminal and last):
+        # ``set`` ends a relation builder's chain and is an update builder's step
+        if call[0] in TERMINALS and call[0] != "set" and not (terminal and last):
             raise error(f"{where}: {call[0]!r} may only end the chain")
 
 
@@ -84,6 +99,25 @@ def qb_ordered(args: list[Any]) -> bool:
     spec = args[0] if args else {}
     chain = spec.get("chain", []) if isinstance(spec, Mapping) else []
     return any(call[0] in ("orderBy", "addOrderBy") for call in chain)
+
+
+def qb_writes(args: list[Any]) -> bool:
+    """A chain writes when it ends in ``execute`` (an insert/update/delete builder)."""
+    spec = args[0] if args else {}
+    chain = spec.get("chain", []) if isinstance(spec, Mapping) else []
+    return bool(chain) and chain[-1][0] in WRITE_TERMINALS
+
+
+def write_result(result: Any) -> Any:
+    """An ``execute()`` result as the sidecar shapes it: ``{identifiers, generatedMaps}``
+    (insert), ``{affected, raw}`` (update, delete)."""
+    from ormshift.orm.manager import DeleteResult, InsertResult, UpdateResult  # noqa: PLC0415
+
+    if isinstance(result, InsertResult):
+        return {"identifiers": result.identifiers, "generatedMaps": result.generated_maps}
+    if isinstance(result, UpdateResult | DeleteResult):
+        return {"affected": result.affected, "raw": result.raw}
+    return result
 
 
 def _arg(value: Any, models: Mapping[str, type[Any]], manager: Any) -> Any:
@@ -156,4 +190,6 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
         return [raw, found]
     if terminal == "getManyAndCount":
         return list(result)
+    if terminal == "execute":
+        return write_result(result)
     return result

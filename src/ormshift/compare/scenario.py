@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from ormshift.compare.qb_chain import qb_args, qb_ordered
+from ormshift.compare.qb_chain import qb_args, qb_ordered, qb_writes
 from ormshift.errors import OrmshiftError
 from ormshift.files import read_text, yaml_problem
 from ormshift.orm import operators as ops
@@ -81,6 +81,8 @@ class Operation:
 
     @property
     def writes(self) -> bool:
+        if self.op == "qb":
+            return qb_writes(self.args)
         return self.op not in READS
 
     def message(self) -> dict[str, Any]:

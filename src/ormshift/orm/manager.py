@@ -109,6 +109,7 @@ class UpdateResult:
 @dataclass(frozen=True)
 class DeleteResult:
     affected: int
+    raw: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _aborted(session: Session) -> bool:

@@ -162,6 +162,10 @@ def fuzz(
         _, classes = generated_models(manifest, Path(scratch.name))
     schema = FuzzSchema.of(manifest)
     vol_attrs, vol_cols = _volatile(schema)
+    if query_builder:
+        # write chains set update dates on each side's clock: raw rows name them
+        # alias_column (the root ``e`` and joins ``j1``..``j3``)
+        vol_attrs |= {f"{a}_{c}" for a in ("e", "j1", "j2", "j3") for c in vol_cols}
     report = FuzzReport()
     dbs = _Databases(dsn, project, data_source)
     try:

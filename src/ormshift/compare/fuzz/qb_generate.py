@@ -9,14 +9,18 @@ alias (``where`` / ``andWhere`` / ``orWhere``, in ``Brackets`` or ``NotBrackets`
 keys of every selected alias so that results have one order, pages (``skip``/``take``,
 ``limit``/``offset``) only when ordered, and a terminal: ``getMany``, ``getOne``,
 ``getManyAndCount``, ``getCount``, ``getExists``, ``getRawMany`` of a few columns, or a
-grouped ``COUNT(*)``.
+grouped ``COUNT(*)``. About one chain in seven is a write instead: an update builder
+setting one or two columns to seed or new values, a delete, soft delete or restore
+builder, with conditions on bare property names (TypeORM's write builders prefix no
+alias), sometimes ``andWhereInIds`` and ``returning`` the keys; its database state is
+compared after it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ormshift.compare.fuzz.generate import Generator
+from ormshift.compare.fuzz.generate import Generator, merge, nest
 from ormshift.compare.fuzz.schema import FuzzEntity
 
 __all__ = ["QbGenerator"]
@@ -32,8 +36,10 @@ _ORDERABLE = _COMPARABLE - {"bool"}
 class QbGenerator:
     """``op: qb`` operations; values drawn through the find fuzzer's `Generator`."""
 
-    def __init__(self, base: Generator) -> None:
+    def __init__(self, base: Generator, *, writes: bool = True) -> None:
         self.base = base
+        #: also write chains (update / delete / soft delete / restore builders)
+        self.writes = writes
         self.rng = base.rng
         self.schema = base.schema
         self.count = 0
@@ -52,7 +58,8 @@ class QbGenerator:
         if not props:
             return None
         prop = self.rng.choice(props)
-        path = f"{alias}.{prop.path}"
+        # a write builder's conditions name bare properties (TypeORM: no alias prefix)
+        path = prop.path if not alias else f"{alias}.{prop.path}"
         roll = self.rng.random()
         if roll < 0.12:
             return f"{path} IS {self.rng.choice(['NULL', 'NOT NULL'])}"
@@ -153,9 +160,40 @@ class QbGenerator:
                 chain.append(["orderBy" if first else "addOrderBy", f"{alias}.{key.path}"])
                 first = False
 
+    def _write(self, ent: FuzzEntity) -> dict[str, Any]:
+        """An update, delete, soft delete or restore builder's chain on ``ent``."""
+        kinds = ["update", "update", "delete"]
+        if ent.role("delete-date"):
+            kinds += ["softDelete", "restore"]
+        kind = self.rng.choice(kinds)
+        chain: list[list[Any]] = []
+        if kind == "update":
+            props = [p for p in ent.plain if p.kind in _COMPARABLE and not p.meta.primary]
+            props = [p for p in props if p.role is None]
+            if not props:
+                kind = "delete"
+            else:
+                values: dict[str, Any] = {}
+                for prop in self.rng.sample(props, min(len(props), self.rng.randrange(1, 3))):
+                    values = merge(values, nest(prop.path, self.base._value(ent, prop)))
+                chain += [["update", {"$entity": ent.name}], ["set", values]]
+        if kind != "update":
+            chain += [[kind], ["from", {"$entity": ent.name}]]
+        self._wheres([("", ent)], chain)
+        if self.rng.random() < 0.2:
+            row_keys = self.base._pk(ent)
+            if row_keys and len(ent.primary) == 1:
+                chain.append(["andWhereInIds", [row_keys.get(ent.primary[0].path)]])
+        if self.rng.random() < 0.3 and ent.primary:
+            chain.append(["returning", [p.path for p in ent.primary]])
+        chain.append(["execute"])
+        return {"op": "qb", "chain": chain}
+
     def operation(self) -> dict[str, Any]:
         names = [n for n in sorted(self.schema.entities) if self.schema.entities[n].primary]
         ent = self.schema.entities[self.rng.choice(names)]
+        if self.writes and self.rng.random() < 0.15:
+            return self._write(ent)
         root = ("e", ent)
         chain: list[list[Any]] = []
         joined = self._joins(root, chain)
@@ -182,7 +220,8 @@ class QbGenerator:
         if terminal in ("getCount", "getExists"):
             chain.append([terminal])
         elif terminal == "group":
-            props = [p for p in ent.plain if p.kind in _ORDERABLE]
+            # not by a date the write chains set on each side's clock
+            props = [p for p in ent.plain if p.kind in _ORDERABLE and p.role is None]
             if not props:
                 chain.append(["getCount"])
             else:

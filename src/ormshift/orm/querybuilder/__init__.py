@@ -4,7 +4,10 @@ data source, manager or repository; `SelectQueryBuilder` with TypeORM's semantic
 Modules, one job each: `names` (what ``alias.path`` may name, from the mapper),
 `expressions` (fragments rewritten and their parameters bound), `joins`, `sql` (the
 SELECT text), `hydrate` (rows to entities), `run` (execution, raw values), `builder`
-(the fluent API and its terminals).
+(the fluent API and its terminals); the write builders `write` (what they share),
+`insert`, `update` (and soft delete / restore), `delete`, and `relation` (TypeORM's
+``RelationQueryBuilder``), reached from a builder's ``insert()``, ``update()``,
+``delete()``, ``soft_delete()``, ``restore()`` and ``relation()``.
 """
 
 from ormshift.orm.querybuilder.builder import SelectQueryBuilder

@@ -582,6 +582,51 @@ class SelectQueryBuilder:
             text = f"({text})"
         return render(text, self.em.entity_aliases(), {}, Binds(), bind=False)
 
+    # -- write builders -------------------------------------------------------------
+
+    def insert(self) -> Any:
+        """TypeORM's ``insert()``: an `InsertQueryBuilder` (``into(...).values(...)``)."""
+        from ormshift.orm.querybuilder.insert import InsertQueryBuilder  # noqa: PLC0415
+
+        return InsertQueryBuilder(self)
+
+    def update(self, entity: Any = None, values: Any = None) -> Any:
+        """``update()``, ``update(values)``, ``update(Entity)``, ``update(Entity, values)``."""
+        from ormshift.orm.querybuilder.update import UpdateQueryBuilder  # noqa: PLC0415
+
+        if isinstance(entity, Mapping):
+            entity, values = None, entity
+        made = UpdateQueryBuilder(self, entity, values)
+        made.info  # noqa: B018 - raises without a main entity
+        return made
+
+    def relation(self, entity: Any, path: str | None = None) -> Any:
+        """TypeORM's ``relation(Entity, "path")`` / ``relation("path")`` (the main
+        alias's entity): a `RelationQueryBuilder`."""
+        from ormshift.orm.querybuilder.relation import RelationQueryBuilder  # noqa: PLC0415
+
+        if path is None:
+            main = self.em.main
+            if main is None or main.info is None:
+                raise QueryBuilderError("relation(path) needs an entity as the main alias")
+            entity, path = main.info.cls, str(entity)
+        return RelationQueryBuilder(self, entity, path)
+
+    def delete(self) -> Any:
+        from ormshift.orm.querybuilder.delete import DeleteQueryBuilder  # noqa: PLC0415
+
+        return DeleteQueryBuilder(self)
+
+    def soft_delete(self) -> Any:
+        from ormshift.orm.querybuilder.update import SoftDeleteQueryBuilder  # noqa: PLC0415
+
+        return SoftDeleteQueryBuilder(self)
+
+    def restore(self) -> Any:
+        from ormshift.orm.querybuilder.update import SoftDeleteQueryBuilder  # noqa: PLC0415
+
+        return SoftDeleteQueryBuilder(self, restore=True)
+
     # -- terminals --------------------------------------------------------------------
 
     def _fetch(self, em: ExpressionMap, text: str | None = None) -> Fetched:

@@ -1,0 +1,33 @@
+"""TypeORM's ``DeleteQueryBuilder``: ``qb.delete().from_(Book).where(...).execute()`` ->
+`DeleteResult`; ``DELETE FROM "table"`` with the write builders' WHERE, listeners
+``before_remove``/``after_remove`` called without an entity as TypeORM's builder calls
+them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ormshift.orm.manager import DeleteResult
+from ormshift.orm.querybuilder.joins import table_sql
+from ormshift.orm.querybuilder.update import _event
+from ormshift.orm.querybuilder.write import WriteQueryBuilder
+
+__all__ = ["DeleteQueryBuilder"]
+
+
+class DeleteQueryBuilder(WriteQueryBuilder):
+    kind = "delete"
+
+    def from_(self, entity: Any, alias: str | None = None) -> DeleteQueryBuilder:
+        if alias is not None and self.em.main is not None:
+            self.em.main.name = alias
+        self._target(entity)
+        return self
+
+    def execute(self) -> DeleteResult:
+        info = self.info
+        _event(self, "before_remove", None)
+        sql, values = self._statement(f"DELETE FROM {table_sql(info.table)}")
+        affected, raw = self._run(sql, values)
+        _event(self, "after_remove", None)
+        return DeleteResult(affected, raw)

@@ -1,0 +1,258 @@
+"""TypeORM's ``InsertQueryBuilder``: ``qb.insert().into(Book).values(obj | [objs])
+.or_ignore() / .or_update([cols], [conflict], {skipUpdateIfNoValuesChanged})
+.returning(...).update_entity(bool).call_listeners(bool).execute()`` -> `InsertResult`.
+
+The rows go through the manager's batching (one statement per run of rows with the same
+columns); RETURNING holds the columns asked for and, with ``update_entity`` (default),
+TypeORM's insertion returning columns, whose values fill the entities given and make
+the generated maps (one per value set, ``{}`` for a row not returned, as TypeORM's
+``ReturningResultsEntityUpdator``); without it the result is empty as TypeORM's.
+``or_update`` runs the manager's upsert. ``before_insert``/``after_insert`` get the
+value sets unless ``call_listeners(false)``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ormshift.orm.errors import UnknownProperty
+from ormshift.orm.manager import InsertResult
+from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.querybuilder.errors import QueryBuilderError
+from ormshift.orm.querybuilder.names import property_paths, replacements
+from ormshift.orm.querybuilder.write import WriteQueryBuilder
+from ormshift.orm.write_cache import Written
+
+__all__ = ["InsertQueryBuilder"]
+
+
+def _no_values(values: Any) -> bool:
+    return isinstance(values, list | tuple) and not values
+
+
+def _known(info: EntityInfo, values: Any) -> Any:
+    """Value sets without the keys TypeORM's metadata has no property for (its insert
+    leaves them out): a join column behind its relation, a name it does not know."""
+    known = {
+        p.split(".")[0]
+        for k, p in property_paths(info.cls).items()
+        if not info.columns[k].info.get("relation")
+    }
+    known |= {info.property_of(k) for k in info.relations}
+
+    def keep(item: Any) -> Any:
+        if isinstance(item, Mapping):
+            return {k: v for k, v in item.items() if k in known}
+        return item
+
+    if isinstance(values, list | tuple):
+        return [keep(v) for v in values]
+    return keep(values)
+
+
+def _insertion_returning(info: EntityInfo) -> list[Any]:
+    """TypeORM's ``getInsertionReturningColumns``: the generated (a primary key the
+    database makes), the defaulted, the version and the create/update/delete dates."""
+    auto = info.table.autoincrement_column
+    dates = {
+        info.roles.get(role) for role in ("create-date", "update-date", "delete-date", "version")
+    }
+    out = []
+    for key, col in info.columns.items():
+        generated = col is auto or col.identity is not None
+        if generated or col.server_default is not None or key in dates:
+            out.append(col)
+    return out
+
+
+def _named(info: EntityInfo, returning: str) -> list[Any]:
+    """``returning("title, pages")`` / ``returning("*")``: the columns it names."""
+    if returning.strip() == "*":
+        return list(info.table.columns)
+    found = replacements(info.cls)
+    by_name = {c.name: c for c in info.table.columns}
+    cols = []
+    for part in returning.split(","):
+        name = part.strip().strip('"')
+        key = found.get(name)
+        col = info.columns[key] if key in info.columns else by_name.get(name)
+        if col is None:
+            raise QueryBuilderError(f"returning: {part.strip()!r} names no column")
+        cols.append(col)
+    return cols
+
+
+def _result(info: EntityInfo, written: Written, values: Any) -> InsertResult:
+    """Generated maps of the rows returned (by attribute key), the entities given
+    filled from them, and each value set's identifiers (None without its keys), as
+    TypeORM's ``ReturningResultsEntityUpdator.insert``."""
+    by_name = {col.name: key for key, col in info.columns.items()}
+    keys = [by_name[k] for k in written.names]
+    generated = [dict(zip(keys, row, strict=True)) for row in written.rows]
+    items = list(values) if isinstance(values, list | tuple) else [values]
+    identifiers: list[dict[str, Any] | None] = []
+    for index, item in enumerate(items):
+        made = generated[index] if index < len(generated) else {}
+        if isinstance(item, info.cls):
+            for key, value in made.items():
+                setattr(item, key, value)
+        ids = {}
+        for key in info.primary:
+            if key in made:
+                ids[key] = made[key]
+            elif isinstance(item, Mapping) and info.property_of(key) in item:
+                ids[key] = item[info.property_of(key)]
+            elif isinstance(item, info.cls) and getattr(item, key, None) is not None:
+                ids[key] = getattr(item, key)
+        identifiers.append(ids if len(ids) == len(info.primary) else None)
+    return InsertResult(identifiers, generated, generated)
+
+
+class InsertQueryBuilder(WriteQueryBuilder):
+    kind = "insert"
+
+    def __init__(self, source: Any) -> None:
+        super().__init__(source)
+        self.value_sets: Any = None
+        self.overwrite: list[str] | None = None
+        self.conflict: list[str] = []
+        self.skip_unchanged = False
+        self.ignore = False
+
+    def into(self, entity: Any, columns: Sequence[str] | None = None) -> InsertQueryBuilder:
+        if columns is not None:
+            raise QueryBuilderError("into(entity, columns) is not supported; give the values")
+        self._target(entity)
+        return self
+
+    def values(self, values: Any) -> InsertQueryBuilder:
+        self.value_sets = values
+        return self
+
+    def or_update(
+        self,
+        overwrite: Sequence[str],
+        conflict_target: str | Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> InsertQueryBuilder:
+        unsupported = set(options or {}) - {"skipUpdateIfNoValuesChanged"}
+        if unsupported:
+            raise QueryBuilderError(f"or_update options not supported: {sorted(unsupported)}")
+        self.overwrite = list(overwrite)
+        if isinstance(conflict_target, str):
+            self.conflict = [conflict_target]
+        else:
+            self.conflict = list(conflict_target or [])
+        self.skip_unchanged = bool((options or {}).get("skipUpdateIfNoValuesChanged"))
+        return self
+
+    def or_ignore(self, statement: Any = True) -> InsertQueryBuilder:
+        """``ON CONFLICT DO NOTHING`` (TypeORM's PostgreSQL ``orIgnore``)."""
+        self.ignore = bool(statement)
+        return self
+
+    def execute(self) -> InsertResult:
+        info = self.info
+        values = self.value_sets if self.value_sets is not None else []
+        if _no_values(values):
+            return InsertResult([], [])  # TypeORM sends nothing
+        if self.overwrite is not None:
+            return self._upsert(values)
+        manager = self.manager
+        if self.listeners:
+            manager._query_event("before_insert", info, values)
+        rows = manager._rows(info, _known(info, values), f"insert into {info.name}")
+        returning = self._returning_columns()
+
+        def build() -> Any:
+            stmt = pg_insert(info.table)
+            if self.ignore:
+                stmt = stmt.on_conflict_do_nothing()
+            return stmt.returning(*returning) if returning else stmt
+
+        shape = (
+            None
+            if isinstance(self.returns, str)
+            else ("qb-insert", self.ignore, self.entity_update, *self._asked())
+        )
+        with manager._scope() as session:
+            written = manager._execute_rows(session, info, shape, build, rows)
+        if self.entity_update:
+            found = self._shaped(_result(info, written, values), values, deleted=False)
+        else:
+            found = InsertResult([], [])
+        if self.listeners:
+            manager._query_event("after_insert", info, values)
+        return found
+
+    def _asked(self) -> list[str]:
+        """The columns ``returning([...])`` names, as attribute keys."""
+        if self.returns is None or isinstance(self.returns, str):
+            return []
+        info = self.info
+        found = replacements(info.cls)
+        out = []
+        for path in self.returns:
+            key = found.get(path)
+            if key is None or key not in info.columns:
+                raise UnknownProperty(f'Property "{path}" was not found in "{info.name}".')
+            out.append(key)
+        return out
+
+    def _returning_columns(self) -> list[Any]:
+        """RETURNING: the columns asked for, then (``updateEntity``) TypeORM's insertion
+        returning columns (primary, defaulted, version, dates)."""
+        info = self.info
+        if isinstance(self.returns, str):
+            # TypeORM sends a string as written, without its extra columns
+            return _named(info, self.returns)
+        cols: list[Any] = [info.columns[k] for k in self._asked()]
+        if self.entity_update:
+            extra = _insertion_returning(info)
+            cols += [c for c in extra if not any(c is d for d in cols)]
+        return cols
+
+    def _upsert(self, values: Any) -> InsertResult:
+        info = self.info
+        if self.returns is not None or not self.listeners or not self.entity_update or self.ignore:
+            raise QueryBuilderError(
+                "or_update with returning / call_listeners(false) / update_entity(false) / "
+                "or_ignore is not supported"
+            )
+        items = list(values) if isinstance(values, list | tuple) else [values]
+        for item in items:
+            given = set(item) if isinstance(item, Mapping) else set()
+            if set(self.overwrite or []) != given - set(self.conflict):
+                raise QueryBuilderError(
+                    "or_update overwrites exactly the non-conflict columns the values set"
+                )
+        found = self.manager.upsert(
+            info.cls,
+            values,
+            self.conflict,
+            skip_update_if_no_values_changed=self.skip_unchanged,
+        )
+        return self._shaped(found, values)
+
+    def _shaped(self, found: InsertResult, values: Any, *, deleted: bool = True) -> InsertResult:
+        """The generated maps as TypeORM's builder makes them: one per value set (``{}``
+        for a row the statement did not return), the delete date among the returned
+        columns (``getInsertionReturningColumns``)."""
+        info = self.info
+        items = list(values) if isinstance(values, list | tuple) else [values]
+        if not items:
+            return found
+        maps = [dict(m) for m in found.generated_maps]
+        deleted_key = info.delete_date if deleted else None
+        if deleted_key is not None:
+            prop = info.property_of(deleted_key)
+            for index, made in enumerate(maps):
+                if deleted_key not in made and index < len(items):
+                    item = items[index]
+                    given = item.get(prop) if isinstance(item, Mapping) else None
+                    made[deleted_key] = getattr(item, deleted_key, None) if given is None else given
+        maps += [{} for _ in range(len(items) - len(maps))]
+        return replace(found, generated_maps=maps)

@@ -1,0 +1,148 @@
+"""TypeORM's ``UpdateQueryBuilder`` and ``SoftDeleteQueryBuilder``:
+``qb.update(Book).set({...}).where(...).returning(...).execute()`` -> `UpdateResult`.
+
+The SET list is TypeORM's ``createUpdateExpression``: each value bound (a callable's
+SQL text as written), the version bumped and the update date set unless the values set
+them; a soft delete / restore sets the delete date (``CURRENT_TIMESTAMP`` / ``NULL``),
+bumps the version, sets the update date and ANDs ``"deletedAt" IS [NOT] NULL`` onto the
+conditions. ``UPDATE "table" SET ...`` names no alias, as TypeORM's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import psycopg
+
+from ormshift.orm import hooks
+from ormshift.orm.errors import MissingDeleteDateColumn, UnknownProperty, UpdateValuesMissing
+from ormshift.orm.guard import hooks_apply
+from ormshift.orm.manager import UpdateResult
+from ormshift.orm.querybuilder.joins import table_sql
+from ormshift.orm.querybuilder.names import escape, replacements
+from ormshift.orm.querybuilder.state import Where
+from ormshift.orm.querybuilder.write import WriteQueryBuilder
+from ormshift.orm.writes import column_values
+
+__all__ = ["SoftDeleteQueryBuilder", "UpdateQueryBuilder"]
+
+_DIALECT = psycopg.dialect()  # type: ignore[no-untyped-call]
+_MISSING = "Cannot perform update query because update values are not defined."
+
+
+def _event(builder: WriteQueryBuilder, event: str, values: Any) -> None:
+    info = builder.info
+    if builder.listeners and hooks_apply(info, builder.manager.subscribers):
+        hooks.query_event(builder.manager, event, info.cls, [values])
+
+
+class UpdateQueryBuilder(WriteQueryBuilder):
+    kind = "update"
+
+    def __init__(self, source: Any, entity: Any = None, values: Any = None) -> None:
+        super().__init__(source)
+        if entity is not None:
+            self._target(entity)
+        self.values_set: Any = values
+
+    def set(self, values: Mapping[str, Any]) -> UpdateQueryBuilder:
+        self.values_set = values
+        return self
+
+    def _sets(self) -> list[str]:
+        info = self.info
+        given = self.values_set
+        if given is None:
+            raise UpdateValuesMissing(_MISSING)
+        found = replacements(info.cls)
+        plain = dict(given)
+        for key in plain:
+            if key not in found and key not in info.relations and key not in info.prefixes:
+                raise UnknownProperty(f'Property "{key}" was not found in "{info.name}".')
+        raw = {k: v for k, v in plain.items() if callable(v)}
+        bound = column_values(
+            info, {k: v for k, v in plain.items() if k not in raw}, what=f"update {info.name}"
+        )
+        sets: list[str] = []
+        written: set[str] = set()
+        for key, value in bound.items():
+            if key in info.no_update or key in written:
+                continue
+            written.add(key)
+            col = info.columns[key]
+            sets.append(f"{escape(col.name)} = {self._typed(col, value)}")
+        for prop, fn in raw.items():
+            key = found[prop]
+            if key in info.no_update:
+                continue
+            written.add(key)
+            sets.append(f"{escape(info.columns[key].name)} = {fn()}")
+        if sets or not plain:
+            if info.version is not None and info.version not in written:
+                name = escape(info.columns[info.version].name)
+                sets.append(f"{name} = {name} + 1")
+            if info.update_date is not None and info.update_date not in written:
+                sets.append(f"{escape(info.columns[info.update_date].name)} = CURRENT_TIMESTAMP")
+        if not sets:
+            raise UpdateValuesMissing(_MISSING)
+        return sets
+
+    def _typed(self, col: Any, value: Any) -> str:
+        """``value`` as the column's type binds it, through a parameter."""
+        processor = col.type.dialect_impl(self._dialect()).bind_processor(self._dialect())
+        return self._parameter(processor(value) if processor is not None else value)
+
+    @staticmethod
+    def _dialect() -> Any:
+        return _DIALECT
+
+    def execute(self) -> UpdateResult:
+        _event(self, "before_update", self.values_set)
+        info = self.info
+        head = f"UPDATE {table_sql(info.table)} SET {', '.join(self._sets())}"
+        sql, values = self._statement(head)
+        affected, raw = self._run(sql, values)
+        _event(self, "after_update", self.values_set)
+        return UpdateResult(affected, raw)
+
+
+class SoftDeleteQueryBuilder(WriteQueryBuilder):
+    kind = "soft-delete"
+
+    def __init__(self, source: Any, restore: bool = False) -> None:
+        super().__init__(source)
+        self.restoring = restore
+        if restore:
+            self.kind = "restore"
+
+    def from_(self, entity: Any, alias: str | None = None) -> SoftDeleteQueryBuilder:
+        if alias is not None and self.em.main is not None:
+            self.em.main.name = alias
+        self._target(entity)
+        return self
+
+    def execute(self) -> UpdateResult:
+        info = self.info
+        if info.delete_date is None:
+            raise MissingDeleteDateColumn(info.name)
+        before, after = (
+            ("before_recover", "after_recover")
+            if self.restoring
+            else ("before_soft_remove", "after_soft_remove")
+        )
+        _event(self, before, None)
+        deleted = escape(info.columns[info.delete_date].name)
+        sets = [f"{deleted} = {'NULL' if self.restoring else 'CURRENT_TIMESTAMP'}"]
+        if info.version is not None:
+            name = escape(info.columns[info.version].name)
+            sets.append(f"{name} = {name} + 1")
+        if info.update_date is not None:
+            sets.append(f"{escape(info.columns[info.update_date].name)} = CURRENT_TIMESTAMP")
+        self.em.wheres.append(
+            Where("and", f"{deleted} IS {'NOT NULL' if self.restoring else 'NULL'}")
+        )
+        sql, values = self._statement(f"UPDATE {table_sql(info.table)} SET {', '.join(sets)}")
+        affected, raw = self._run(sql, values)
+        _event(self, after, None)
+        return UpdateResult(affected, raw)

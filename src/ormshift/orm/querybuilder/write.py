@@ -1,0 +1,189 @@
+"""What TypeORM's write builders share (``UpdateQueryBuilder``, ``DeleteQueryBuilder``,
+``SoftDeleteQueryBuilder``): the select builder's where machinery with TypeORM's alias
+prefixing off, ``returning``, ``call_listeners``, and running one statement.
+
+With prefixing off TypeORM rewrites a bare property name (``title``, ``author``) to its
+quoted column (``"title"``, ``"authorId"``) by ``replacePropertyNamesForTheWholeQuery``'s
+pattern and leaves ``alias.path`` as written, for PostgreSQL to resolve against the
+table's name; `unprefixed` does the same to the WHERE text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import text
+
+from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.querybuilder.builder import SelectQueryBuilder
+from ormshift.orm.querybuilder.errors import QueryBuilderError
+from ormshift.orm.querybuilder.expressions import Binds, render
+from ormshift.orm.querybuilder.names import escape, replacements
+from ormshift.orm.querybuilder.run import Fetched
+from ormshift.orm.querybuilder.sql import where_clauses
+from ormshift.orm.querybuilder.state import Alias, Where
+
+__all__ = ["WriteQueryBuilder", "unprefixed"]
+
+_TOKEN = re.compile(r"([ =(]|^)([^ =(),]+)(?=[ =),]|$)", re.MULTILINE)
+_PYFORMAT = re.compile(r"%\((p\d+)\)s|%%")
+
+
+def unprefixed(sql: str, info: EntityInfo) -> str:
+    """Bare property names in ``sql`` as quoted columns (TypeORM, prefixing off)."""
+    found = replacements(info.cls)
+
+    def swap(match: re.Match[str]) -> str:
+        key = found.get(match.group(2))
+        if key is None:
+            return match.group(0)
+        return match.group(1) + escape(info.columns[key].name)
+
+    return _TOKEN.sub(swap, sql)
+
+
+def _bare(condition: Any) -> Any:
+    """``.id = :p`` (a condition made with an empty alias) as ``id = :p``."""
+    if isinstance(condition, str):
+        return re.sub(r"(^|[ (])\.", r"\1", condition)
+    kind, inner = condition
+    return (kind, [Where(w.type, _bare(w.condition)) for w in inner])
+
+
+class WriteQueryBuilder(SelectQueryBuilder):
+    """A write builder: ``where``/``and_where``/``or_where``/``where_in_ids``/
+    `Brackets` as the select builder's; ``execute()`` is the subclass's."""
+
+    kind = "write"
+
+    def __init__(self, source: SelectQueryBuilder) -> None:
+        super().__init__(source.manager, source.em.copy())
+        self._param_index = source._param_index
+        self.returns: list[str] | str | None = None
+        self.listeners = True
+        self.entity_update = True
+
+    def _target(self, entity: Any) -> None:
+        if not isinstance(entity, type):
+            raise QueryBuilderError(f"a write builder takes a mapped class, not {entity!r}")
+        info = entity_info(entity)
+        name = self.em.main.name if self.em.main is not None else info.table.name
+        made = Alias(name, "from", info)
+        self.em.main = made
+        self.em.aliases = [made]
+
+    @property
+    def info(self) -> EntityInfo:
+        main = self.em.main
+        if main is None or main.info is None:
+            raise QueryBuilderError("Cannot get entity metadata for the given alias")
+        return main.info
+
+    def returning(self, returning: str | Sequence[str]) -> WriteQueryBuilder:
+        self.returns = returning if isinstance(returning, str) else list(returning)
+        return self
+
+    def output(self, output: str | Sequence[str]) -> WriteQueryBuilder:
+        return self.returning(output)
+
+    def call_listeners(self, enabled: bool) -> WriteQueryBuilder:
+        self.listeners = enabled
+        return self
+
+    def update_entity(self, enabled: bool) -> WriteQueryBuilder:
+        self.entity_update = enabled
+        return self
+
+    def _unaliased(self, make: Callable[[], Any]) -> Any:
+        """What ``make`` builds with the main alias named "" (TypeORM: no alias prefix
+        on a write), its ``.path`` made ``path`` for the prefix-less rewrite."""
+        main = self.em.main
+        saved = main.name if main is not None else ""
+        if main is not None:
+            main.name = ""
+        try:
+            made = make()
+        finally:
+            if main is not None:
+                main.name = saved
+        return _bare(made)
+
+    def _in_ids(self, ids: Any) -> Any:
+        return self._unaliased(lambda: super(WriteQueryBuilder, self)._in_ids(ids))
+
+    def _condition(self, where: Any) -> Any:
+        if isinstance(where, Mapping | list | tuple):
+            return self._unaliased(lambda: super(WriteQueryBuilder, self)._condition(where))
+        return super()._condition(where)
+
+    # -- SQL -----------------------------------------------------------------------
+
+    def _returning_sql(self) -> str:
+        """TypeORM's ``createReturningExpression``: property paths as quoted columns,
+        a string as written."""
+        if self.returns is None:
+            return ""
+        if isinstance(self.returns, str):
+            return unprefixed(self.returns, self.info)
+        info = self.info
+        found = replacements(info.cls)
+        out = []
+        for path in self.returns:
+            key = found.get(path)
+            out.append(escape(info.columns[key].name) if key in info.columns else path)
+        return ", ".join(out)
+
+    def _where_sql(self) -> str:
+        """The WHERE clause, TypeORM's ``createWhereExpression`` for a write."""
+        conditions = []
+        expression = where_clauses(self.em.wheres)
+        if self.em.wheres and (not expression or expression == "1=1"):
+            raise QueryBuilderError(
+                f"Empty criteria(s) are not allowed for the {self.kind} operation. "
+                "Provide a WHERE condition, or build the query without one to "
+                "intentionally affect all rows."
+            )
+        if expression:
+            conditions.append(expression)
+        info = self.info
+        disc = info.discriminator
+        if disc is not None and info.mapper.inherits is not None:
+            name = escape(info.columns[disc[0]].name)
+            conditions.append(f"{name} IN (:...discriminatorColumnValues)")
+        if not conditions:
+            return ""
+        if len(conditions) == 1:
+            return f" WHERE {conditions[0]}"
+        return " WHERE ( " + " ) AND ( ".join(conditions) + " )"
+
+    def _statement(self, head: str) -> tuple[str, dict[str, Any]]:
+        """``head`` + WHERE + RETURNING, property names rewritten, values bound."""
+        sql = head + unprefixed(self._where_sql(), self.info)
+        returning = self._returning_sql()
+        if returning:
+            sql += f" RETURNING {returning}"
+        binds = Binds()
+        rendered = render(sql, {}, self._params(self.em), binds)
+        return rendered, binds.values
+
+    def _run(self, sql: str, values: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+        """``sql`` run: (rows affected, the RETURNING rows as TypeORM's driver gives them)."""
+        with self.manager._scope() as session:
+            connection = session.connection()
+            result = connection.exec_driver_sql(sql, values)
+            count = int(result.rowcount)
+            if not result.returns_rows:
+                return count, []
+            description = result.cursor.description or []
+            names = [str(d[0]) for d in description]
+            oids: dict[str, int] = {str(d[0]): d[1] for d in description}  # type: ignore[misc]
+            rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+            return count, Fetched(rows, oids, connection.dialect).raw()
+
+    @staticmethod
+    def _sqlalchemy(sql: str) -> Any:
+        """Driver SQL (``%(pN)s``) as a SQLAlchemy text (``:pN``), for statements built
+        with SQLAlchemy."""
+        return text(_PYFORMAT.sub(lambda m: ":" + m.group(1) if m.group(1) else "%", sql))
