@@ -28,6 +28,7 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "SubjectWithoutIdentifierError": "SubjectWithoutIdentifierError",
     "NoVersionOrUpdateDateColumnError": "NoVersionOrUpdateDateColumnError",
     "MissingDeleteDateColumnError": "MissingDeleteDateColumnError",
+    "TransactionNotStartedError": "TransactionNotStartedError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
     "Error": "Error",
@@ -48,6 +49,7 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.SubjectWithoutIdentifier, "SubjectWithoutIdentifierError"),
     (orm_errors.NoVersionOrUpdateDateColumn, "NoVersionOrUpdateDateColumnError"),
     (orm_errors.MissingDeleteDateColumn, "MissingDeleteDateColumnError"),
+    (orm_errors.TransactionNotStarted, "TransactionNotStartedError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
-from ormshift.orm.errors import PoolTimeout, translated
+from ormshift.orm.errors import PoolTimeout, TransactionNotStarted, translated
 from ormshift.orm.hooks import transaction_event
 from ormshift.orm.manager import EntityManager
 from ormshift.orm.pool import FairQueuePool
@@ -199,13 +199,27 @@ class DataSource:
         try:
             transaction_event(manager, "after_transaction_start")
             yield manager
+            if manager.lost:
+                # a nested transaction rolled this one back (`EntityManager._lose_transaction`):
+                # TypeORM's commit finds no transaction to end, and its rollback neither
+                session.commit()
+                raise TransactionNotStarted(
+                    "Transaction is not started yet, start transaction before committing "
+                    "or rolling it back."
+                )
             transaction_event(manager, "before_transaction_commit")
             with translated():
                 session.commit()
         except BaseException:
-            transaction_event(manager, "before_transaction_rollback")
+            if not manager.lost:
+                # TypeORM throws the original error even when its rollback throws (a
+                # rollback event whose query fails in the aborted transaction):
+                # EntityManager.transaction drops the rollback's error
+                with suppress(Exception):
+                    transaction_event(manager, "before_transaction_rollback")
+                    session.rollback()
+                    transaction_event(self.manager, "after_transaction_rollback")
             session.rollback()
-            transaction_event(self.manager, "after_transaction_rollback")
             raise
         finally:
             session.close()

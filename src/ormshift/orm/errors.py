@@ -146,6 +146,14 @@ class OptimisticLockVersionMismatch(OrmError):
     typeorm_name = "OptimisticLockVersionMismatchError"
 
 
+class TransactionNotStarted(OrmError):
+    """The end of a transaction whose connection has left it already: a nested
+    transaction opened after a caught failure rolled the whole transaction back, as
+    TypeORM's does when PostgreSQL refuses its SAVEPOINT."""
+
+    typeorm_name = "TransactionNotStartedError"
+
+
 class PessimisticLockTransactionRequired(OrmError):
     """A pessimistic lock was asked for outside a transaction."""
 

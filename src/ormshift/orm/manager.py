@@ -138,6 +138,9 @@ class EntityManager:
         self._on_pool_timeout = on_pool_timeout
         self._repositories: dict[type[Any], Any] = {}
         self._probe: Session | None = None
+        #: the transaction was rolled back under the caller (`_lose_transaction`): each
+        #: statement now commits on its own, as on TypeORM's query runner
+        self.lost = False
 
     @property
     def in_transaction(self) -> bool:
@@ -170,6 +173,8 @@ class EntityManager:
             with translated():
                 yield self._session
                 self._session.flush()
+                if self.lost:
+                    self._session.commit()
             return
         with self._pool_timeouts():
             if atomic:
@@ -198,6 +203,13 @@ class EntityManager:
                 "a nested transaction needs an enclosing one: use DataSource.transaction"
             )
         hooks.transaction_event(self, "before_transaction_start")
+        if self.lost:
+            # TypeORM's query runner is out of its transaction: this one is a transaction
+            # of its own (START TRANSACTION ... COMMIT), and after it the runner is out again
+            yield from self._own_transaction(self._session)
+            return
+        if _aborted(self._session) and not self._session.in_nested_transaction():
+            self._lose_transaction(self._session)
         with translated():
             nested = self._session.begin_nested()
         hooks.transaction_event(self, "after_transaction_start")
@@ -218,14 +230,50 @@ class EntityManager:
                 nested.commit()
             hooks.transaction_event(self, "after_transaction_commit")
         except BaseException:
-            hooks.transaction_event(self, "before_transaction_rollback")
             # also when the RELEASE failed (the savepoint aborted by a caught error):
             # back to the savepoint, so that the enclosing transaction goes on, as
-            # TypeORM's nested transaction rolls back to it after its failed commit
+            # TypeORM's nested transaction rolls back to it after its failed commit;
+            # a rollback event's own failure is dropped, as EntityManager.transaction
+            # drops the rollback's error
+            with suppress(Exception):
+                hooks.transaction_event(self, "before_transaction_rollback")
             with suppress(InvalidRequestError):  # closed already
                 nested.rollback()
+            with suppress(Exception):
+                hooks.transaction_event(self, "after_transaction_rollback")
+            raise
+
+    def _lose_transaction(self, session: Session) -> None:
+        """A nested transaction opened in a transaction that a caught failure aborted:
+        PostgreSQL refuses TypeORM's ``SAVEPOINT``, and TypeORM's rollback of the level it
+        believes it is at (the outermost) rolls the whole transaction back, leaving its
+        query runner out of any transaction (PostgresQueryRunner.startTransaction and
+        rollbackTransaction, EntityManager.transaction)."""
+        hooks.transaction_event(self, "before_transaction_rollback")
+        session.rollback()
+        self.lost = True
+        hooks.transaction_event(self, "after_transaction_rollback")
+        raise QueryFailed(
+            "current transaction is aborted, commands ignored until end of transaction block",
+            sqlstate="25P02",
+        )
+
+    def _own_transaction(self, session: Session) -> Iterator[EntityManager]:
+        self.lost = False
+        try:
+            hooks.transaction_event(self, "after_transaction_start")
+            yield self
+            hooks.transaction_event(self, "before_transaction_commit")
+            with translated():
+                session.commit()
+            hooks.transaction_event(self, "after_transaction_commit")
+        except BaseException:
+            hooks.transaction_event(self, "before_transaction_rollback")
+            session.rollback()
             hooks.transaction_event(self, "after_transaction_rollback")
             raise
+        finally:
+            self.lost = True
 
     def transaction(self, work: Callable[[EntityManager], R] | None = None) -> Any:
         """Inside a transaction: a savepoint, as a context manager or around ``work``."""
