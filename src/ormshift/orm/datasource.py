@@ -22,7 +22,7 @@ from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
 from ormshift.orm.errors import PoolTimeout, TransactionNotStarted, translated
 from ormshift.orm.hooks import transaction_event
-from ormshift.orm.manager import EntityManager
+from ormshift.orm.manager import EntityManager, aborted
 from ormshift.orm.pool import FairQueuePool
 from ormshift.orm.repository import Repository
 
@@ -208,8 +208,13 @@ class DataSource:
                     "or rolling it back."
                 )
             transaction_event(manager, "before_transaction_commit")
-            with translated():
-                session.commit()
+            if aborted(session):
+                # PostgreSQL's COMMIT of an aborted transaction (a failure caught inside)
+                # rolls it back without an error, as TypeORM's COMMIT does
+                session.rollback()
+            else:
+                with translated():
+                    session.commit()
         except BaseException:
             if not manager.lost:
                 # TypeORM throws the original error even when its rollback throws (a

@@ -266,6 +266,13 @@ def translated() -> Iterator[None]:
             invalidated = exc.connection_invalidated
             raise _translated_driver(orig, invalidated=invalidated, connecting=connecting) from exc
         raise QueryFailed(one_line(str(orig or exc))) from exc
+    except sa_exc.PendingRollbackError as exc:
+        # a flush failed earlier in this transaction: PostgreSQL has aborted it, and
+        # refuses every statement until it ends, as TypeORM's next statement is refused
+        raise QueryFailed(
+            "current transaction is aborted, commands ignored until end of transaction block",
+            sqlstate="25P02",
+        ) from exc
     except sa_exc.StatementError as exc:
         enum_value = _enum_lookup(exc)
         if enum_value is None:

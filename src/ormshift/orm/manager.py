@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.exc import InvalidRequestError, PendingRollbackError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ormshift.orm import hooks
@@ -111,9 +111,13 @@ class DeleteResult:
     affected: int
 
 
-def _aborted(session: Session) -> bool:
-    """Whether PostgreSQL has aborted the session's transaction (a failed statement)."""
-    raw = session.connection().connection.dbapi_connection
+def aborted(session: Session) -> bool:
+    """Whether PostgreSQL has aborted the session's transaction (a failed statement, or
+    a failed flush, after which the session refuses to go on)."""
+    try:
+        raw = session.connection().connection.dbapi_connection
+    except PendingRollbackError:
+        return True
     info = getattr(raw, "info", None)
     status = getattr(info, "transaction_status", None)
     return status is not None and status == TransactionStatus.INERROR
@@ -208,7 +212,7 @@ class EntityManager:
             # of its own (START TRANSACTION ... COMMIT), and after it the runner is out again
             yield from self._own_transaction(self._session)
             return
-        if _aborted(self._session) and not self._session.in_nested_transaction():
+        if aborted(self._session) and not self._session.in_nested_transaction():
             self._lose_transaction(self._session)
         with translated():
             nested = self._session.begin_nested()
@@ -216,7 +220,7 @@ class EntityManager:
         try:
             yield self
             hooks.transaction_event(self, "before_transaction_commit")
-            if not nested.is_active or _aborted(self._session):
+            if not nested.is_active or aborted(self._session):
                 # a statement inside failed and its error was caught: PostgreSQL
                 # refuses the RELEASE of the aborted savepoint, and TypeORM's nested
                 # transaction fails with that refusal after rolling back to it
