@@ -73,7 +73,10 @@ function rollbackOnRelease(ds) {
   const proto = Object.getPrototypeOf(runner);
   const release = proto.release;
   proto.release = async function () {
-    if (this.isTransactionActive && !this.isReleased && this.databaseConnection) {
+    // (a BeforeTransactionStart subscriber that throws in a nested transaction leaves
+    // the runner inactive with its transaction still open: transactionDepth tells)
+    const open = this.isTransactionActive || this.transactionDepth > 0;
+    if (open && !this.isReleased && this.databaseConnection) {
       try {
         await this.databaseConnection.query("ROLLBACK");
       } catch (err) {

@@ -9,6 +9,7 @@ class name). A class on either side that the table does not name stays its own k
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,9 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "TransactionNotStartedError": "TransactionNotStartedError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
+    # JSON.parse refusing its text (a transformer's): Python's json.loads raises
+    # JSONDecodeError for the same text
+    "SyntaxError": "SyntaxError",
     "Error": "Error",
     "ScenarioAbort": "ScenarioAbort",
 }
@@ -38,6 +42,7 @@ TYPEORM_KINDS: Mapping[str, str] = {
 #: ormshift's classes -> kind; the most specific class of an exception that is listed wins.
 ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (ScenarioAbort, "ScenarioAbort"),
+    (json.JSONDecodeError, "SyntaxError"),
     (orm_errors.EntityNotFound, "EntityNotFoundError"),
     (orm_errors.UnknownProperty, "EntityPropertyNotFoundError"),
     (orm_errors.OptimisticLockVersionMismatch, "OptimisticLockVersionMismatchError"),

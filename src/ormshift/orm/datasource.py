@@ -200,9 +200,11 @@ class DataSource:
             transaction_event(manager, "after_transaction_start")
             yield manager
             if manager.lost:
-                # a nested transaction rolled this one back (`EntityManager._lose_transaction`):
-                # TypeORM's commit finds no transaction to end, and its rollback neither
-                session.commit()
+                # a nested transaction rolled this one back (`EntityManager._lose_transaction`)
+                # or failed its start event: TypeORM's commit finds no transaction to end,
+                # and its rollback neither; what is left open is rolled back, as the
+                # pool does with a connection given back inside a transaction
+                session.rollback()
                 raise TransactionNotStarted(
                     "Transaction is not started yet, start transaction before committing "
                     "or rolling it back."

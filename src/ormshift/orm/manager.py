@@ -142,9 +142,12 @@ class EntityManager:
         self._on_pool_timeout = on_pool_timeout
         self._repositories: dict[type[Any], Any] = {}
         self._probe: Session | None = None
+        #: TypeORM's query runner believes itself out of the transaction: its end fails
+        #: with TransactionNotStartedError (`_lose_transaction`, a failed start event)
+        self.lost = False
         #: the transaction was rolled back under the caller (`_lose_transaction`): each
         #: statement now commits on its own, as on TypeORM's query runner
-        self.lost = False
+        self.detached = False
 
     @property
     def in_transaction(self) -> bool:
@@ -177,7 +180,7 @@ class EntityManager:
             with translated():
                 yield self._session
                 self._session.flush()
-                if self.lost:
+                if self.detached:
                     self._session.commit()
             return
         with self._pool_timeouts():
@@ -206,8 +209,16 @@ class EntityManager:
             raise OrmError(
                 "a nested transaction needs an enclosing one: use DataSource.transaction"
             )
-        hooks.transaction_event(self, "before_transaction_start")
-        if self.lost:
+        try:
+            hooks.transaction_event(self, "before_transaction_start")
+        except BaseException:
+            # TypeORM's startTransaction marks its query runner out of any transaction
+            # when a BeforeTransactionStart subscriber throws, nested or not
+            # (PostgresQueryRunner.startTransaction): the enclosing transaction's end
+            # then finds none
+            self.lost = True
+            raise
+        if self.detached:
             # TypeORM's query runner is out of its transaction: this one is a transaction
             # of its own (START TRANSACTION ... COMMIT), and after it the runner is out again
             yield from self._own_transaction(self._session)
@@ -255,7 +266,7 @@ class EntityManager:
         rollbackTransaction, EntityManager.transaction)."""
         hooks.transaction_event(self, "before_transaction_rollback")
         session.rollback()
-        self.lost = True
+        self.lost = self.detached = True
         hooks.transaction_event(self, "after_transaction_rollback")
         raise QueryFailed(
             "current transaction is aborted, commands ignored until end of transaction block",
@@ -263,7 +274,7 @@ class EntityManager:
         )
 
     def _own_transaction(self, session: Session) -> Iterator[EntityManager]:
-        self.lost = False
+        self.detached = False
         try:
             hooks.transaction_event(self, "after_transaction_start")
             yield self
@@ -277,7 +288,7 @@ class EntityManager:
             hooks.transaction_event(self, "after_transaction_rollback")
             raise
         finally:
-            self.lost = True
+            self.detached = True
 
     def transaction(self, work: Callable[[EntityManager], R] | None = None) -> Any:
         """Inside a transaction: a savepoint, as a context manager or around ``work``."""
