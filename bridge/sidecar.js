@@ -61,12 +61,42 @@ async function handle(typeorm, ds, message) {
   return { result: encode(ds, result), ms };
 }
 
+// TypeORM hands a connection back to its pool as it is: when a rollback event's query
+// fails in an aborted transaction, its ROLLBACK is never sent (the rollback's error is
+// dropped by EntityManager.transaction) and the next user of that pooled connection gets
+// "current transaction is aborted" (25P02) for every statement. ormshift's pool rolls
+// back each connection it gets back (SQLAlchemy's reset on return), so the sidecar rolls
+// back a query runner released inside a transaction, and the comparison goes on past it
+// (docs/orm.md, "Intentional differences").
+function rollbackOnRelease(ds) {
+  const runner = ds.createQueryRunner();
+  const proto = Object.getPrototypeOf(runner);
+  const release = proto.release;
+  proto.release = async function () {
+    // (a BeforeTransactionStart subscriber that throws in a nested transaction leaves
+    // the runner inactive with its transaction still open: transactionDepth tells)
+    const open = this.isTransactionActive || this.transactionDepth > 0;
+    if (open && !this.isReleased && this.databaseConnection) {
+      try {
+        await this.databaseConnection.query("ROLLBACK");
+      } catch (err) {
+        // the connection is gone: the pool drops it
+      }
+      this.isTransactionActive = false;
+      this.transactionDepth = 0;
+    }
+    return release.call(this);
+  };
+  return runner.release();
+}
+
 async function main() {
   const args = readArgs(process.argv.slice(2));
   loadReflectMetadata(args);
   const poolSize = Number(process.env.ORMSHIFT_SIDECAR_POOL || "10");
   const { typeorm, ds } = await buildDataSource(args, { url: args.url, poolSize });
   await ds.initialize();
+  await rollbackOnRelease(ds);
   write({ id: 0, ok: true, result: "ready", ms: 0 });
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of rl) {

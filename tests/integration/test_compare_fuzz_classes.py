@@ -17,6 +17,8 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 #: scenario file -> (corpus set, operations)
 CLASSES = {
     "shadowed-fuzz.yaml": ("shadowed", 17),
+    "accounting-fuzz.yaml": ("accounting", 3),
+    "writes-fuzz.yaml": ("writes", 6),
     "junctions.yaml": ("junctions", 8),
 }
 

@@ -106,7 +106,7 @@ def test_transactions_savepoints_and_javascript_values(pg_server_url: str) -> No
         ("JavaScript values", 5),
         ("JavaScript values", 6),
     ]
-    assert report.operations == 16 and "transaction" in report.latency
+    assert report.operations == 18 and "transaction" in report.latency
 
 
 def test_typed_values_on_generated_models(pg_server_url: str, tmp_path: Path) -> None:

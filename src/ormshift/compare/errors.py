@@ -9,6 +9,7 @@ class name). A class on either side that the table does not name stays its own k
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,8 +31,12 @@ TYPEORM_KINDS: Mapping[str, str] = {
     "MissingDeleteDateColumnError": "MissingDeleteDateColumnError",
     "NestedSetMultipleRootError": "NestedSetMultipleRootError",
     "FindRelationsNotFoundError": "FindRelationsNotFoundError",
+    "TransactionNotStartedError": "TransactionNotStartedError",
     "TypeORMError": "TypeORMError",
     "TypeError": "TypeError",
+    # JSON.parse refusing its text (a transformer's): Python's json.loads raises
+    # JSONDecodeError for the same text
+    "SyntaxError": "SyntaxError",
     "Error": "Error",
     "ScenarioAbort": "ScenarioAbort",
 }
@@ -39,6 +44,7 @@ TYPEORM_KINDS: Mapping[str, str] = {
 #: ormshift's classes -> kind; the most specific class of an exception that is listed wins.
 ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (ScenarioAbort, "ScenarioAbort"),
+    (json.JSONDecodeError, "SyntaxError"),
     (orm_errors.EntityNotFound, "EntityNotFoundError"),
     (orm_errors.UnknownProperty, "EntityPropertyNotFoundError"),
     (orm_errors.OptimisticLockVersionMismatch, "OptimisticLockVersionMismatchError"),
@@ -52,6 +58,7 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.MissingDeleteDateColumn, "MissingDeleteDateColumnError"),
     (orm_errors.NestedSetMultipleRoot, "NestedSetMultipleRootError"),
     (orm_errors.FindRelationsNotFound, "FindRelationsNotFoundError"),
+    (orm_errors.TransactionNotStarted, "TransactionNotStartedError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
 )

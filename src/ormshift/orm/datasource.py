@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
-from ormshift.orm.errors import PoolTimeout, translated
+from ormshift.orm.errors import PoolTimeout, TransactionNotStarted, translated
 from ormshift.orm.hooks import transaction_event
-from ormshift.orm.manager import EntityManager
+from ormshift.orm.manager import EntityManager, aborted
 from ormshift.orm.pool import FairQueuePool
 from ormshift.orm.repository import Repository
 
@@ -203,13 +203,34 @@ class DataSource:
         try:
             transaction_event(manager, "after_transaction_start")
             yield manager
+            if manager.lost:
+                # a nested transaction rolled this one back (`EntityManager._lose_transaction`)
+                # or failed its start event: TypeORM's commit finds no transaction to end,
+                # and its rollback neither; what is left open is rolled back, as the
+                # pool does with a connection given back inside a transaction
+                session.rollback()
+                raise TransactionNotStarted(
+                    "Transaction is not started yet, start transaction before committing "
+                    "or rolling it back."
+                )
             transaction_event(manager, "before_transaction_commit")
-            with translated():
-                session.commit()
+            if aborted(session):
+                # PostgreSQL's COMMIT of an aborted transaction (a failure caught inside)
+                # rolls it back without an error, as TypeORM's COMMIT does
+                session.rollback()
+            else:
+                with translated():
+                    session.commit()
         except BaseException:
-            transaction_event(manager, "before_transaction_rollback")
+            if not manager.lost:
+                # TypeORM throws the original error even when its rollback throws (a
+                # rollback event whose query fails in the aborted transaction):
+                # EntityManager.transaction drops the rollback's error
+                with suppress(Exception):
+                    transaction_event(manager, "before_transaction_rollback")
+                    session.rollback()
+                    transaction_event(self.manager, "after_transaction_rollback")
             session.rollback()
-            transaction_event(self.manager, "after_transaction_rollback")
             raise
         finally:
             session.close()

@@ -172,6 +172,14 @@ class OptimisticLockVersionMismatch(OrmError):
     typeorm_name = "OptimisticLockVersionMismatchError"
 
 
+class TransactionNotStarted(OrmError):
+    """The end of a transaction whose connection has left it already: a nested
+    transaction opened after a caught failure rolled the whole transaction back, as
+    TypeORM's does when PostgreSQL refuses its SAVEPOINT."""
+
+    typeorm_name = "TransactionNotStartedError"
+
+
 class PessimisticLockTransactionRequired(OrmError):
     """A pessimistic lock was asked for outside a transaction."""
 
@@ -284,6 +292,13 @@ def translated() -> Iterator[None]:
             invalidated = exc.connection_invalidated
             raise _translated_driver(orig, invalidated=invalidated, connecting=connecting) from exc
         raise QueryFailed(one_line(str(orig or exc))) from exc
+    except sa_exc.PendingRollbackError as exc:
+        # a flush failed earlier in this transaction: PostgreSQL has aborted it, and
+        # refuses every statement until it ends, as TypeORM's next statement is refused
+        raise QueryFailed(
+            "current transaction is aborted, commands ignored until end of transaction block",
+            sqlstate="25P02",
+        ) from exc
     except sa_exc.StatementError as exc:
         enum_value = _enum_lookup(exc)
         if enum_value is None:

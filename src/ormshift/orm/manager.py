@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.exc import InvalidRequestError, PendingRollbackError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ormshift.orm import hooks
@@ -112,9 +112,13 @@ class DeleteResult:
     raw: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _aborted(session: Session) -> bool:
-    """Whether PostgreSQL has aborted the session's transaction (a failed statement)."""
-    raw = session.connection().connection.dbapi_connection
+def aborted(session: Session) -> bool:
+    """Whether PostgreSQL has aborted the session's transaction (a failed statement, or
+    a failed flush, after which the session refuses to go on)."""
+    try:
+        raw = session.connection().connection.dbapi_connection
+    except PendingRollbackError:
+        return True
     info = getattr(raw, "info", None)
     status = getattr(info, "transaction_status", None)
     return status is not None and status == TransactionStatus.INERROR
@@ -140,6 +144,12 @@ class EntityManager:
         self._repositories: dict[type[Any], Any] = {}
         self._tree_repositories: dict[type[Any], Any] = {}
         self._probe: Session | None = None
+        #: TypeORM's query runner believes itself out of the transaction: its end fails
+        #: with TransactionNotStartedError (`_lose_transaction`, a failed start event)
+        self.lost = False
+        #: the transaction was rolled back under the caller (`_lose_transaction`): each
+        #: statement now commits on its own, as on TypeORM's query runner
+        self.detached = False
 
     @property
     def in_transaction(self) -> bool:
@@ -172,6 +182,8 @@ class EntityManager:
             with translated():
                 yield self._session
                 self._session.flush()
+                if self.detached:
+                    self._session.commit()
             return
         with self._pool_timeouts():
             if atomic:
@@ -199,14 +211,29 @@ class EntityManager:
             raise OrmError(
                 "a nested transaction needs an enclosing one: use DataSource.transaction"
             )
-        hooks.transaction_event(self, "before_transaction_start")
+        try:
+            hooks.transaction_event(self, "before_transaction_start")
+        except BaseException:
+            # TypeORM's startTransaction marks its query runner out of any transaction
+            # when a BeforeTransactionStart subscriber throws, nested or not
+            # (PostgresQueryRunner.startTransaction): the enclosing transaction's end
+            # then finds none
+            self.lost = True
+            raise
+        if self.detached:
+            # TypeORM's query runner is out of its transaction: this one is a transaction
+            # of its own (START TRANSACTION ... COMMIT), and after it the runner is out again
+            yield from self._own_transaction(self._session)
+            return
+        if aborted(self._session) and not self._session.in_nested_transaction():
+            self._lose_transaction(self._session)
         with translated():
             nested = self._session.begin_nested()
         hooks.transaction_event(self, "after_transaction_start")
         try:
             yield self
             hooks.transaction_event(self, "before_transaction_commit")
-            if not nested.is_active or _aborted(self._session):
+            if not nested.is_active or aborted(self._session):
                 # a statement inside failed and its error was caught: PostgreSQL
                 # refuses the RELEASE of the aborted savepoint, and TypeORM's nested
                 # transaction fails with that refusal after rolling back to it
@@ -220,14 +247,50 @@ class EntityManager:
                 nested.commit()
             hooks.transaction_event(self, "after_transaction_commit")
         except BaseException:
-            hooks.transaction_event(self, "before_transaction_rollback")
             # also when the RELEASE failed (the savepoint aborted by a caught error):
             # back to the savepoint, so that the enclosing transaction goes on, as
-            # TypeORM's nested transaction rolls back to it after its failed commit
+            # TypeORM's nested transaction rolls back to it after its failed commit;
+            # a rollback event's own failure is dropped, as EntityManager.transaction
+            # drops the rollback's error
+            with suppress(Exception):
+                hooks.transaction_event(self, "before_transaction_rollback")
             with suppress(InvalidRequestError):  # closed already
                 nested.rollback()
+            with suppress(Exception):
+                hooks.transaction_event(self, "after_transaction_rollback")
+            raise
+
+    def _lose_transaction(self, session: Session) -> None:
+        """A nested transaction opened in a transaction that a caught failure aborted:
+        PostgreSQL refuses TypeORM's ``SAVEPOINT``, and TypeORM's rollback of the level it
+        believes it is at (the outermost) rolls the whole transaction back, leaving its
+        query runner out of any transaction (PostgresQueryRunner.startTransaction and
+        rollbackTransaction, EntityManager.transaction)."""
+        hooks.transaction_event(self, "before_transaction_rollback")
+        session.rollback()
+        self.lost = self.detached = True
+        hooks.transaction_event(self, "after_transaction_rollback")
+        raise QueryFailed(
+            "current transaction is aborted, commands ignored until end of transaction block",
+            sqlstate="25P02",
+        )
+
+    def _own_transaction(self, session: Session) -> Iterator[EntityManager]:
+        self.detached = False
+        try:
+            hooks.transaction_event(self, "after_transaction_start")
+            yield self
+            hooks.transaction_event(self, "before_transaction_commit")
+            with translated():
+                session.commit()
+            hooks.transaction_event(self, "after_transaction_commit")
+        except BaseException:
+            hooks.transaction_event(self, "before_transaction_rollback")
+            session.rollback()
             hooks.transaction_event(self, "after_transaction_rollback")
             raise
+        finally:
+            self.detached = True
 
     def transaction(self, work: Callable[[EntityManager], R] | None = None) -> Any:
         """Inside a transaction: a savepoint, as a context manager or around ``work``."""

@@ -303,7 +303,8 @@ def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
     if pairs is None or any(rkey not in value for _, rkey in pairs):
         return False
     for lkey, rkey in pairs:
-        setattr(obj, lkey, value[rkey])
+        # the key as the reference's own column takes it ("2" for a bigint is 2)
+        setattr(obj, lkey, coerce_value(value[rkey], info.columns[lkey]))
     return True
 
 
