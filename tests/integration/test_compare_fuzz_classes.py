@@ -18,6 +18,8 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 CLASSES = {
     "shadowed-fuzz.yaml": ("shadowed", 17),
     "junctions.yaml": ("junctions", 8),
+    "library-fuzz.yaml": ("library", 1),
+    "views-fuzz.yaml": ("views", 1),
 }
 
 

@@ -118,12 +118,13 @@ def _shared_join_any(
 
 
 def _of_root(info: EntityInfo, key: str, where: Mapping[str, Any], opts: FindOptions) -> Any:
-    """``where`` on the root row inside the ON clause of relation ``key``'s join; a
-    many-to-many joins its junction and target apart from the root, so the root row
-    is found again by the junction's columns."""
+    """``where`` on the root row inside the ON clause of relation ``key``'s join. The
+    root row is found again by the related row's (or the junction's) key columns:
+    with skip/take the eager join is made on the paged root as a subquery, which
+    has neither the root table's name nor its ``select: false`` columns."""
     cond = compile_find_where(info, where, with_deleted=opts.with_deleted)
     rel = info.relations[key]
-    if cond is None or rel.secondary is None:
+    if cond is None:
         return cond
     same = and_(*(parent == junction for parent, junction in rel.synchronize_pairs))
     found: Select[Any] = select(literal_column("1")).select_from(info.table).where(same, cond)

@@ -163,7 +163,7 @@ def fuzz(
     schema = FuzzSchema.of(manifest)
     vol_attrs, vol_cols = _volatile(schema)
     report = FuzzReport()
-    dbs = _Databases(dsn, project, data_source)
+    dbs = _Databases(dsn, project, data_source, classes)
     try:
         with connect(dbs.url("template"), autocommit=False) as conn:
             seeded = build_seed(conn, schema, random.Random(f"seed:{seed}"), rows_per_table)
