@@ -19,6 +19,7 @@ CLASSES = {
     "shadowed-fuzz.yaml": ("shadowed", 17),
     "junctions.yaml": ("junctions", 8),
     "library-fuzz.yaml": ("library", 1),
+    "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
 }
 
