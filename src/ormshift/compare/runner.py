@@ -218,12 +218,10 @@ def model_schemas(models: Mapping[str, type[Any]]) -> list[str]:
 def reset(url: str, seed: tuple[str, ...]) -> None:
     """Empty every table (identities restarted), then run the seed statements."""
     with connect(url, autocommit=False) as conn:
-        tables = [t.name for t in table_specs(conn)]
+        tables = [t.ident for t in table_specs(conn)]
         if tables:
             conn.execute(
-                sql.SQL("truncate {} restart identity cascade").format(
-                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
-                )
+                sql.SQL("truncate {} restart identity cascade").format(sql.SQL(", ").join(tables))
             )
         for statement in seed:
             try:
