@@ -18,6 +18,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 CLASSES = {
     "shadowed-fuzz.yaml": ("shadowed", 17),
     "junctions.yaml": ("junctions", 8),
+    "junctions-photo-fuzz.yaml": ("junctions", 2),
     "library-fuzz.yaml": ("library", 1),
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
