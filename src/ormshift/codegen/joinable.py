@@ -5,9 +5,10 @@ entity, a one-to-one with a join column on neither side, an inverse property tha
 longer exists, a many-to-many whose junction table is mapped as an entity of its own.
 SQLAlchemy refuses those when the mappers are configured. Each relation gets a `Joinable`:
 
-* ``ok``: rendered as usual;
+* ``ok``: rendered as usual (a many-to-many whose junction table is mapped as an
+  entity names that table as its ``secondary``);
 * ``viewonly``: a read-only relationship over the one foreign key that joins the two
-  tables (or the junction table mapped as an entity), with a finding;
+  tables, with a finding;
 * ``omit``: left out, with a finding saying why.
 
 ``back_populates`` links two relations only when both are ``ok``.
@@ -30,7 +31,8 @@ class Joinable:
     reason: str = ""
     #: viewonly one-to-many/one-to-one: the target's columns of the foreign key used
     foreign_columns: tuple[str, ...] = ()
-    #: viewonly many-to-many: the junction table's name (as a ``secondary`` string)
+    #: a many-to-many over a junction table mapped as an entity: its name (a ``secondary``
+    #: string)
     secondary: str | None = None
 
 
@@ -97,10 +99,11 @@ def joinable(plan: Plan, entity: str, rel: Relation) -> Joinable:
         if table is not None and any(m.table.name == table for m in plan.models):
             owner = next(m.entity.name for m in plan.models if m.table.name == table)
             schema = next(m.table.schema for m in plan.models if m.table.name == table)
+            # writable as TypeORM's (it inserts and deletes the junction rows of the
+            # relation, the entity's other columns take their defaults)
             return Joinable(
-                "viewonly",
-                f"its junction table {table!r} is also mapped as the entity {owner}; "
-                f"read-only here (write rows through {owner})",
+                "ok",
+                f"its junction table {table!r} is also mapped as the entity {owner}",
                 # named as the models' MetaData knows it: the default schema unsaid
                 secondary=f"{schema}.{table}"
                 if schema and schema != plan.manifest.default_schema

@@ -191,6 +191,8 @@ def render_relation(
             constant = plan.table_constants[table]
             imports.add(".tables", constant)
             kwargs.append(("secondary", constant))
+        elif join.secondary is not None:
+            kwargs.append(("secondary", py_str(join.secondary)))
         if target.table.name == model.table.name:
             kwargs += _m2m_joins(plan, model, rel)
         overlapping = _overlaps(plan, model.entity.name, rel, back)

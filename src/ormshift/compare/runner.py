@@ -162,12 +162,23 @@ def _with_database(url: str, name: str) -> str:
 class _Databases:
     """A template with the project's schema, cloned for TypeORM and for ormshift."""
 
-    def __init__(self, dsn: str, project: Path, data_source: Path | None) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        project: Path,
+        data_source: Path | None,
+        models: Mapping[str, type[Any]] | None = None,
+    ) -> None:
         self.dsn = dsn
         base = f"ormshift_cmp_{uuid.uuid4().hex[:8]}"
         self.names = {"template": f"{base}_tpl", "typeorm": f"{base}_ts", "ormshift": f"{base}_py"}
         self.created: list[str] = []
         self._create(self.names["template"], None)
+        # TypeORM's synchronize() never creates a schema (no createSchema call in its
+        # schema builder): the application creates them first, as the models do
+        with connect(_with_database(dsn, self.names["template"])) as conn:
+            for name in model_schemas(models or {}):
+                conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(name)))
         sync_project(project, _with_database(dsn, self.names["template"]), data_source=data_source)
         self._create(self.names["typeorm"], self.names["template"])
         self._create(self.names["ormshift"], self.names["template"])
@@ -193,15 +204,24 @@ class _Databases:
                 )
 
 
+def model_schemas(models: Mapping[str, type[Any]]) -> list[str]:
+    """The schemas other than ``public`` the models' tables and enum types live in."""
+    names: set[str] = set()
+    for cls in models.values():
+        for table in cls.metadata.tables.values():
+            names.add(table.schema or "public")
+            for column in table.columns:
+                names.add(getattr(column.type, "schema", None) or "public")
+    return sorted(names - {"public"})
+
+
 def reset(url: str, seed: tuple[str, ...]) -> None:
     """Empty every table (identities restarted), then run the seed statements."""
     with connect(url, autocommit=False) as conn:
-        tables = [t.name for t in table_specs(conn)]
+        tables = [t.ident for t in table_specs(conn)]
         if tables:
             conn.execute(
-                sql.SQL("truncate {} restart identity cascade").format(
-                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
-                )
+                sql.SQL("truncate {} restart identity cascade").format(sql.SQL(", ").join(tables))
             )
         for statement in seed:
             try:
@@ -303,7 +323,7 @@ def run_compare(
         )
     classes = load_models(spec)
     subscribers = load_subscribers(spec)
-    dbs = _Databases(dsn, project, data_source)
+    dbs = _Databases(dsn, project, data_source, classes)
     recorder = Recorder()
     mismatches: list[Mismatch] = []
     operations = 0

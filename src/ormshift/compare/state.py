@@ -26,13 +26,26 @@ class TableSpec:
     name: str
     columns: tuple[str, ...]
     key: tuple[str, ...]  # primary key columns; all columns when there is none
+    schema: str = "public"
+
+    @property
+    def label(self) -> str:
+        """The table's name, qualified by its schema when that is not ``public``."""
+        return self.name if self.schema == "public" else f"{self.schema}.{self.name}"
+
+    @property
+    def ident(self) -> sql.Identifier:
+        if self.schema == "public":
+            return sql.Identifier(self.name)
+        return sql.Identifier(self.schema, self.name)
 
 
 def table_specs(conn: psycopg.Connection[Any]) -> list[TableSpec]:
-    """The public schema's tables with their columns and primary keys, by name."""
+    """The tables of every schema but the system's, with their columns and primary
+    keys, by schema and name."""
     rows = conn.execute(
         """
-        select c.relname,
+        select c.relname, n.nspname,
                array(select a.attname from pg_attribute a
                      where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
                      order by a.attnum),
@@ -42,11 +55,12 @@ def table_specs(conn: psycopg.Connection[Any]) -> list[TableSpec]:
                               where i.indrelid = c.oid and i.indisprimary order by k.pos),
                         '{}')
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'public' and c.relkind in ('r', 'p')
-        order by c.relname
+        where n.nspname not in ('pg_catalog', 'information_schema')
+          and n.nspname not like 'pg\\_%' and c.relkind in ('r', 'p')
+        order by n.nspname <> 'public', n.nspname, c.relname
         """
     ).fetchall()
-    return [TableSpec(r[0], tuple(r[1]), tuple(r[2]) or tuple(r[1])) for r in rows]
+    return [TableSpec(r[0], tuple(r[2]), tuple(r[3]) or tuple(r[2]), r[1]) for r in rows]
 
 
 def snapshot(url: str, volatile: frozenset[str]) -> dict[str, Any]:
@@ -58,13 +72,13 @@ def snapshot(url: str, volatile: frozenset[str]) -> dict[str, Any]:
         for spec in table_specs(conn):
             cur = conn.execute(
                 sql.SQL("select * from {} order by {}").format(
-                    sql.Identifier(spec.name),
+                    spec.ident,
                     sql.SQL(", ").join(sql.Identifier(k) for k in spec.key),
                 )
             )
             names = [d.name for d in cur.description or []]
             rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-            out[spec.name] = normalize_value(rows, volatile, ordered=True)
+            out[spec.label] = normalize_value(rows, volatile, ordered=True)
     return out
 
 
@@ -83,7 +97,7 @@ def state_query(specs: list[TableSpec], volatile: frozenset[str]) -> str:
                 "select {name}::text as t, count(*)::int as n, "
                 "md5(coalesce(string_agg(r::text, chr(10) order by r::text), '')) as d "
                 "from (select {cols} from {table}) r"
-            ).format(name=sql.Literal(spec.name), cols=cols, table=sql.Identifier(spec.name))
+            ).format(name=sql.Literal(spec.label), cols=cols, table=spec.ident)
         )
     return sql.SQL(" union all ").join(parts).as_string(None)
 

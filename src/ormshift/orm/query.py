@@ -19,7 +19,6 @@ from sqlalchemy import (
     distinct,
     exists,
     func,
-    literal_column,
     nulls_first,
     nulls_last,
     or_,
@@ -41,7 +40,7 @@ from ormshift.orm.internals import AbstractLoad
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
-from ormshift.orm.where import compile_find_where, not_deleted
+from ormshift.orm.where import compile_find_where, exists_root_where, not_deleted
 
 __all__ = [
     "AGGREGATES",
@@ -118,16 +117,19 @@ def _shared_join_any(
 
 
 def _of_root(info: EntityInfo, key: str, where: Mapping[str, Any], opts: FindOptions) -> Any:
-    """``where`` on the root row inside the ON clause of relation ``key``'s join; a
-    many-to-many joins its junction and target apart from the root, so the root row
-    is found again by the junction's columns."""
-    cond = compile_find_where(info, where, with_deleted=opts.with_deleted)
+    """``where`` on the root row inside the ON clause of relation ``key``'s join, on
+    the root row found again (an alias of its own) by the related row's or the
+    junction's key columns: with skip/take the eager join is made on the paged root
+    as a subquery, which has neither the root table's name nor its ``select: false``
+    columns, and a self-referential relation's target alias would take the root
+    table's columns too."""
     rel = info.relations[key]
-    if cond is None or rel.secondary is None:
-        return cond
-    same = and_(*(parent == junction for parent, junction in rel.synchronize_pairs))
-    found: Select[Any] = select(literal_column("1")).select_from(info.table).where(same, cond)
-    return exists(found.correlate_except(info.table))
+    found = exists_root_where(
+        info, where, list(rel.synchronize_pairs), with_deleted=opts.with_deleted
+    )
+    if found is not None:
+        return found
+    return compile_find_where(info, where, with_deleted=opts.with_deleted)
 
 
 def _loaders(

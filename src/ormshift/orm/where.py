@@ -47,7 +47,7 @@ from ormshift.orm.params import bind_named
 from ormshift.orm.transformers import pattern_type
 from ormshift.orm.values import coerce_value
 
-__all__ = ["compile_find_where", "compile_where", "not_deleted"]
+__all__ = ["compile_find_where", "compile_where", "exists_root_where", "not_deleted"]
 
 _ALIAS = "\x00alias\x00"
 
@@ -454,4 +454,27 @@ def compile_find_where(
     sub: Select[Any] = select(literal_column("1")).select_from(root.tree()).where(same)
     if cond is not None:
         sub = sub.where(cond)
+    return exists(sub)
+
+
+def exists_root_where(
+    info: EntityInfo,
+    where: Any,
+    pairs: Sequence[tuple[Any, Any]],
+    *,
+    with_deleted: bool = False,
+) -> ColumnElement[bool] | None:
+    """``EXISTS`` a row of ``info`` (an alias of its own, with the joins ``where``
+    names) that matches ``where`` and whose column ``a`` equals ``b`` for each pair
+    ``(a, b)`` of ``pairs`` (``a`` a column of ``info``'s table). None when ``where``
+    sets no condition or a column of ``pairs`` is not one of ``info``'s."""
+    key_of = {col: key for key, col in info.columns.items()}
+    if any(a not in key_of for a, _ in pairs):
+        return None
+    root = Joined(info, aliased(info.cls), with_deleted)
+    cond = compile_where(info, where, root.alias, with_deleted=with_deleted, joins=root)
+    if cond is None:
+        return None
+    same = and_(*(getattr(root.alias, key_of[a]) == b for a, b in pairs))
+    sub: Select[Any] = select(literal_column("1")).select_from(root.tree()).where(same, cond)
     return exists(sub)

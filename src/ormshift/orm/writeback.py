@@ -8,7 +8,8 @@ the database returned, then sets every nullable column the entity left undefined
   and delete dates and the version (``RETURNING``), given or not (a given interval
   comes back as the database has it); an undefined column is then the database's
   value or null, so every column of the class is there;
-* after an update, the update date and the version;
+* after an update, the update date, the version and the generated (``asExpression``)
+  columns;
 * after a save that changed no column of the row (TypeORM sends no UPDATE), nothing,
   not even the nulls below: the callers do not call `write_back` then;
 * after a soft remove or recover, those and the delete date;
@@ -62,6 +63,9 @@ def write_back(
         roles = [info.update_date, info.version]
         if kind == "soft":
             roles.append(info.delete_date)
+        # getUpdationReturningColumns / getSoftDeletionReturningColumns: also every
+        # generated column (asExpression), recomputed by the database
+        roles += [k for k, c in info.columns.items() if c.computed is not None]
         keys = [k for k in (*info.primary, *roles) if k is not None]
     for key in keys:
         setattr(obj, key, value_of(key))

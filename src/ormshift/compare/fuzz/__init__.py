@@ -167,7 +167,7 @@ def fuzz(
         # alias_column (the root ``e`` and joins ``j1``..``j3``)
         vol_attrs |= {f"{a}_{c}" for a in ("e", "j1", "j2", "j3") for c in vol_cols}
     report = FuzzReport()
-    dbs = _Databases(dsn, project, data_source)
+    dbs = _Databases(dsn, project, data_source, classes)
     try:
         with connect(dbs.url("template"), autocommit=False) as conn:
             seeded = build_seed(conn, schema, random.Random(f"seed:{seed}"), rows_per_table)

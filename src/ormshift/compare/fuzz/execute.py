@@ -23,7 +23,7 @@ from ormshift.compare.diff import (
 )
 from ormshift.compare.scenario import Operation, _operation
 from ormshift.compare.sidecar import Sidecar, SidecarError, SidecarReply
-from ormshift.compare.state import digest
+from ormshift.compare.state import digest, table_specs
 from ormshift.dsn import connect
 from ormshift.orm import DataSource
 
@@ -93,15 +93,10 @@ class Executor:
         self.hidden = hidden
         self.volatile = volatile
         self.sides = (_Side(urls[0]), _Side(urls[1]))
-        tables = [
-            r[0]
-            for r in self.sides[0]
-            .conn.execute("select tablename from pg_tables where schemaname = 'public' order by 1")
-            .fetchall()
-        ]
+        tables = [t.ident for t in table_specs(self.sides[0].conn)]
         self._truncate = (
             sql.SQL("truncate {} restart identity cascade")
-            .format(sql.SQL(", ").join(sql.Identifier(t) for t in tables))
+            .format(sql.SQL(", ").join(tables))
             .as_string(self.sides[0].conn)
             if tables
             else ""
@@ -110,8 +105,7 @@ class Executor:
         # triggers off (superuser only) the order of the tables does not matter, and the
         # seed's setval() statements put every sequence back
         self._delete = [
-            sql.SQL("delete from {}").format(sql.Identifier(t)).as_string(self.sides[0].conn)
-            for t in tables
+            sql.SQL("delete from {}").format(t).as_string(self.sides[0].conn) for t in tables
         ]
         self._fast = self._can_skip_triggers()
         self.ops_run = 0

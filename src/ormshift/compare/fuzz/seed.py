@@ -86,11 +86,18 @@ def _unique_sets(table: Table) -> list[tuple[str, ...]]:
     return sets
 
 
-def _types(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
+def _ident(table: Table) -> sql.Identifier:
+    """The table's name, qualified by its schema when that is not ``public``."""
+    if table.schema and table.schema != "public":
+        return sql.Identifier(table.schema, table.name)
+    return sql.Identifier(table.name)
+
+
+def _types(conn: psycopg.Connection[Any], table: Table) -> dict[str, str]:
     rows = conn.execute(
         "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
         "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped",
-        (sql.Identifier(table).as_string(conn),),
+        (_ident(table).as_string(conn),),
     ).fetchall()
     return {r[0]: r[1] for r in rows}
 
@@ -209,11 +216,9 @@ def _insert(
 ) -> sql.Composed:
     cols = list(row)
     if not cols:
-        return sql.SQL("insert into {} default values returning *").format(
-            sql.Identifier(table.name)
-        )
+        return sql.SQL("insert into {} default values returning *").format(_ident(table))
     return sql.SQL("insert into {} ({}) overriding system value values ({}) returning *").format(
-        sql.Identifier(table.name),
+        _ident(table),
         sql.SQL(", ").join(sql.Identifier(c) for c in cols),
         sql.SQL(", ").join(_literal(conn, row[c], types[c]) for c in cols),
     )
@@ -249,7 +254,7 @@ def _back_references(
                 if any(v is None for v in values) or any(row.get(k) is None for k in key):
                     continue
                 update = sql.SQL("update {} set {} where {}").format(
-                    sql.Identifier(table.name),
+                    _ident(table),
                     sql.SQL(", ").join(
                         sql.SQL("{} = {}").format(
                             sql.Identifier(c), _literal(conn, _render(v), types[c])
@@ -288,7 +293,7 @@ def build_seed(
     ordered = _order(tables)
     types_of: dict[str, dict[str, str]] = {}
     for table in ordered:
-        types = types_of[table.name] = _types(conn, table.name)
+        types = types_of[table.name] = _types(conn, table)
         members = _members(schema, table.name)
         accepted: list[dict[str, Any]] = []
         for _ in range(rows_per_table + (2 if members else 0)):
@@ -323,7 +328,7 @@ def build_seed(
             seed.statements.append(
                 sql.SQL("insert into {} ({}) overriding system value values {}")
                 .format(
-                    sql.Identifier(table.name),
+                    _ident(table),
                     sql.SQL(", ").join(sql.Identifier(c) for c in names),
                     values,
                 )
@@ -339,10 +344,10 @@ def build_seed(
                         "coalesce((select max({}) from {}), 0) + 1, false)"
                     )
                     .format(
-                        sql.Literal(sql.Identifier(table.name).as_string(conn)),
+                        sql.Literal(_ident(table).as_string(conn)),
                         sql.Literal(col.name),
                         sql.Identifier(col.name),
-                        sql.Identifier(table.name),
+                        _ident(table),
                     )
                     .as_string(conn)
                 )
