@@ -29,8 +29,8 @@ from ..golden.support import generated, imported
 pytestmark = pytest.mark.node
 
 IMPORTS = (
-    "import { Entity, JoinTable, ManyToMany, ManyToOne, OneToMany, OneToOne, PrimaryColumn, "
-    'PrimaryGeneratedColumn } from "typeorm"\n'
+    "import { Entity, JoinColumn, JoinTable, ManyToMany, ManyToOne, OneToMany, OneToOne, "
+    'PrimaryColumn, PrimaryGeneratedColumn } from "typeorm"\n'
 )
 
 ENTITIES = {
@@ -83,11 +83,16 @@ export class Label {
 }
 """,
     "PostLabel": """
-// the junction table of Post.labels, also mapped as an entity
+// the junction table of Post.labels, also mapped as an entity, with relations of its own
+// over the junction's columns (Medusa's discount_condition_customer_group)
+import { Post } from "./Post"
+import { Label } from "./Label"
 @Entity("post_label")
 export class PostLabel {
     @PrimaryColumn() postId: number
     @PrimaryColumn() labelId: number
+    @ManyToOne(() => Post) @JoinColumn({ name: "postId" }) post: Post
+    @ManyToOne(() => Label) @JoinColumn({ name: "labelId" }) label: Label
 }
 """,
 }

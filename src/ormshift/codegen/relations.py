@@ -145,6 +145,24 @@ def _overlaps(plan: Plan, entity: str, rel: Relation, back: str | None) -> list[
                 continue
             if joinable(plan, other.entity.name, r).mode == "ok" and name not in out:
                 out.append(name)
+    return out + [n for n in _junction_entity_relations(plan, table) if n not in out]
+
+
+def _junction_entity_relations(plan: Plan, table: str) -> list[str]:
+    """When the junction table is also mapped as an entity: that entity's relations and
+    the relations to it, which write the same junction columns as the many-to-many
+    (TypeORM writes through both; SQLAlchemy, told they overlap, does too)."""
+    junction = next((m.entity.name for m in plan.models if m.table.name == table), None)
+    if junction is None:
+        return []
+    out: list[str] = []
+    for other in plan.models:
+        for r in other.entity.relations:
+            if junction not in (other.entity.name, r.target) or not _mapped(plan, r.target):
+                continue
+            name = plan.relation_attribute(other.entity.name, r.property_name)
+            if joinable(plan, other.entity.name, r).mode == "ok" and name not in out:
+                out.append(name)
     return out
 
 
