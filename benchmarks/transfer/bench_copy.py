@@ -21,10 +21,9 @@ import argparse
 import json
 import os
 import time
-import uuid
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from common import create_pair, drop
 from psycopg import sql
 
 from ormshift.transfer import MigrateOptions, migrate
@@ -36,17 +35,8 @@ DDL = (
 )
 
 
-def with_db(url: str, name: str) -> str:
-    p = urlsplit(url)
-    return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
-
-
 def setup(server: str, rows: int) -> tuple[str, str, list[str]]:
-    names = [f"ormshift_bench_{k}_{uuid.uuid4().hex[:8]}" for k in ("src", "tgt")]
-    with psycopg.connect(server, autocommit=True) as conn:
-        for n in names:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(n)))
-    src, tgt = (with_db(server, n) for n in names)
+    src, tgt, names = create_pair(server, "ormshift_bench")
     try:
         fill(src, tgt, rows)
     except BaseException:
@@ -70,14 +60,6 @@ def fill(src: str, tgt: str, rows: int) -> None:
             [rows],
         )
         conn.execute("vacuum analyze")
-
-
-def drop(server: str, names: list[str]) -> None:
-    with psycopg.connect(server, autocommit=True) as conn:
-        for n in names:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(n))
-            )
 
 
 def reset(tgt: str) -> None:

@@ -93,36 +93,31 @@ class RelationQueryBuilder:
 
     # -- writes ----------------------------------------------------------------------
 
-    def set(self, value: Any) -> None:
+    def _only(self, to_one: bool, operation: str, instead: str) -> None:
+        """TypeORM's refusal of an operation on the other kind of relation, in its words
+        (``remove`` says "Add operation", as TypeORM's does)."""
         self._of()
-        if self.kind in ("many-to-many", "one-to-many"):
+        if (self.kind in ("many-to-one", "one-to-one")) != to_one:
+            kinds = "many-to-one and one-to-one" if to_one else "many-to-many and one-to-many"
             raise QueryBuilderError(
-                "Set operation is only supported for many-to-one and one-to-one relations. "
-                f'However given "{self.path}" has {self.kind} relation. Use .add() method instead.'
+                f"{operation} operation is only supported for {kinds} relations. However "
+                f'given "{self.path}" has {self.kind} relation. Use {instead} method instead.'
             )
+
+    def set(self, value: Any) -> None:
+        self._only(True, "Set", ".add()")
         self._update(value)
 
     def add(self, value: Any) -> None:
         if isinstance(value, list | tuple) and not value:
             return
-        self._of()
-        if self.kind in ("many-to-one", "one-to-one"):
-            raise QueryBuilderError(
-                "Add operation is only supported for many-to-many and one-to-many relations. "
-                f'However given "{self.path}" has {self.kind} relation. Use .set() method instead.'
-            )
+        self._only(False, "Add", ".set()")
         self._update(value)
 
     def remove(self, value: Any) -> None:
         if isinstance(value, list | tuple) and not value:
             return
-        self._of()
-        if self.kind in ("many-to-one", "one-to-one"):
-            raise QueryBuilderError(
-                "Add operation is only supported for many-to-many and one-to-many relations. "
-                f'However given "{self.path}" has {self.kind} relation. '
-                "Use .set(null) method instead."
-            )
+        self._only(False, "Add", ".set(null)")
         if self.rel.direction == MANYTOMANY:
             self._junction_delete(value)
             return
