@@ -16,7 +16,7 @@ from ormshift.cli.config import default_map
 from ormshift.cli.main import app
 
 from ..conftest import ROOT, DatabaseFactory
-from .test_cli_vocabulary import count, ormshift, seeded
+from .test_cli_vocabulary import count, ormshift, seeded, warnings_of
 
 
 def batches(report: Path) -> int:
@@ -147,6 +147,44 @@ def test_health_exit_codes_are_nagios(tmp_path: Path, pg_server_url: str) -> Non
     status = json.loads(warning.stdout)["status"]
     # the host may be busy: its own probes can only make it worse than the warning
     assert warning.returncode == {"warn": 1, "throttle": 1, "pause": 2, "abort": 2}[status]
+
+
+def test_health_json_with_a_broken_project_file(tmp_path: Path, pg_server_url: str) -> None:
+    """The file is the check's fault too: UNKNOWN, one line, and still the JSON document."""
+    (tmp_path / "ormshift.toml").write_text("[health\n")
+    proc = ormshift("health", "--db", pg_server_url, "--json", cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["status"] == "unknown" and "not valid TOML" in document["error"]
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("error: ")
+    plain = ormshift("health", "--db", pg_server_url, cwd=tmp_path)
+    assert plain.returncode == 3 and plain.stdout == ""
+
+
+def test_values_from_the_file_are_not_given_twice(
+    pair: tuple[str, str], tmp_path: Path, pg_server_url: str
+) -> None:
+    """An old spelling on the command line wins over the file's value of the new one (only
+    both on the command line is an error)."""
+    source, target = pair
+    (tmp_path / "ormshift.toml").write_text(
+        f'[health]\ndb = "{closed_url()}"\n[verify]\ntable = ["nothing_here"]\n'
+    )
+    positional = ormshift("health", pg_server_url, "--json", cwd=tmp_path)
+    assert positional.returncode in (0, 1, 2), positional.stderr  # probed: not UNKNOWN
+    assert json.loads(positional.stdout)["status"] != "unknown"
+    assert warnings_of(positional) == ["warning: health DSN is deprecated; use health --db DSN"]
+    verified = ormshift(
+        "verify", "--source", source, "--target", target, "--tables", "item", cwd=tmp_path
+    )
+    assert warnings_of(verified) == ["warning: --tables is deprecated; use --table"]
+    assert "item" in verified.stdout and "nothing_here" not in verified.stdout + verified.stderr
+    both = ormshift("health", "--db", pg_server_url, pg_server_url, cwd=tmp_path)
+    assert both.returncode == 3 and "give the database once" in both.stderr
+
+
+def closed_url() -> str:
+    return "postgresql://postgres@127.0.0.1:1/postgres"
 
 
 def test_the_readme_example_is_a_valid_project_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.cli.options import DATABASE_ENV, db_option, old_option, one_database, renamed
+from ormshift.cli.options import db_option, old_option, one_database, renamed
 
 if TYPE_CHECKING:
     from ormshift.compare.fuzz import FuzzReport
@@ -111,6 +111,7 @@ def _fuzz(
 
 @handle_errors
 def compare(
+    ctx: typer.Context,
     project: Annotated[
         Path, typer.Option(help="The TypeORM project (its entities run in the sidecar).")
     ],
@@ -164,8 +165,8 @@ def compare(
     from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.files import check_writable
 
-    dsn = one_database(renamed(db, old_dsn, new="--db", old="--dsn", env=DATABASE_ENV))
-    out_dir = renamed(output, old_out, new="--output", old="--out")
+    dsn = one_database(renamed(ctx, db, old_dsn, new="--db", old="--dsn"))
+    out_dir = renamed(ctx, output, old_out, new="--output", old="--out")
     out_dir = out_dir if out_dir is not None else Path("fuzz-divergences")
     check_url(dsn, (POSTGRESQL,), "--db")
     if report_file is not None:

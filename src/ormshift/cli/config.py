@@ -33,6 +33,8 @@ CONFIG_ENV = "ORMSHIFT_CONFIG"
 FILE_NAME = "ormshift.toml"
 #: a key ending so names the environment variable that holds the value
 ENV_SUFFIX = "-env"
+#: where a command that reports a broken file itself (health) finds the error: ``ctx.meta``
+CONFIG_ERROR = "ormshift.config_error"
 
 
 class ConfigError(OrmshiftError):

@@ -14,6 +14,7 @@ from ormshift.cli.options import old_option, renamed
 
 @handle_errors
 def demo(
+    ctx: typer.Context,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -37,7 +38,7 @@ def demo(
     # heavy imports here, so that other commands start fast
     from ormshift.files import check_directory
 
-    chosen = renamed(output, old_out, new="--output", old="--out")
+    chosen = renamed(ctx, output, old_out, new="--output", old="--out")
     out = chosen if chosen is not None else Path("ormshift-demo")
     if not (math.isfinite(scale) and scale > 0):
         raise fail("--scale must be above 0 (1.0 is about 100k rows)")

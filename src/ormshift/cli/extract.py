@@ -56,6 +56,7 @@ def summary(manifest: Manifest) -> RichTable:
 
 @handle_errors
 def extract(
+    ctx: typer.Context,
     project: Annotated[
         Path | None, typer.Argument(help="TypeORM project directory (with tsconfig.json)")
     ] = None,
@@ -98,7 +99,7 @@ def extract(
     from ormshift.manifest import dump, write
     from ormshift.report import write as write_report
 
-    from_db = renamed(db, old_from_db, new="--db", old="--from-db")
+    from_db = renamed(ctx, db, old_from_db, new="--db", old="--from-db")
     if project is None and from_db is None:
         from_db = os.environ.get(DATABASE_ENV) or None
     if (project is None) == (from_db is None):

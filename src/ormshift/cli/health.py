@@ -15,8 +15,8 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import fail, out
+from ormshift.cli.config import CONFIG_ERROR, ConfigError
 from ormshift.cli.options import (
-    DATABASE_ENV,
     MONITOR_CONFIG_HELP,
     db_option,
     given,
@@ -80,10 +80,13 @@ def _check(
     from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
 
-    config = renamed(monitor_config, old_config, new="--monitor-config", old="--config")
+    broken = ctx.find_root().meta.get(CONFIG_ERROR)
+    if broken is not None:  # the project file could not be read: nothing was checked
+        raise ConfigError(broken)
+    config = renamed(ctx, monitor_config, old_config, new="--monitor-config", old="--config")
     if ctx.args:  # the old spelling: `health DSN`
         warn("health DSN is deprecated; use health --db DSN")
-        if len(ctx.args) != 1 or given(db, DATABASE_ENV):
+        if len(ctx.args) != 1 or given(ctx, "db"):
             raise fail("give the database once, as --db URL")
         db = ctx.args[0]
     dsn = one_database(db)

@@ -15,7 +15,7 @@ from ormshift import __version__
 from ormshift.cli import migrate
 from ormshift.cli.common import fail
 from ormshift.cli.compare import compare
-from ormshift.cli.config import CONFIG_ENV, ConfigError, default_map, locate, read
+from ormshift.cli.config import CONFIG_ENV, CONFIG_ERROR, ConfigError, default_map, locate, read
 from ormshift.cli.demo import demo
 from ormshift.cli.extract import extract
 from ormshift.cli.generate import generate
@@ -82,6 +82,9 @@ def _setup(
                 ctx.command, data, ctx.invoked_subcommand, found.resolve().parent
             )
     except ConfigError as exc:
+        if ctx.invoked_subcommand == "health":  # health says it its own way (--json)
+            ctx.meta[CONFIG_ERROR] = str(exc)
+            return
         raise fail(str(exc), code) from None
 
 

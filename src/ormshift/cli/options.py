@@ -74,23 +74,31 @@ def warn(message: str) -> None:
     console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True, highlight=False)
 
 
-def given(value: Any, env: str | None = None) -> bool:
-    """Whether an option's ``value`` was given on the command line (not left out, and
-    not only the value of its environment variable ``env``)."""
-    if value is None or value in ([], ()):
-        return False
-    return env is None or value != os.environ.get(env)
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether parameter ``name`` was given on the command line: not left out, and not
+    only the value of its environment variable or of the project file."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
-def renamed(value: Any, old_value: Any, *, new: str, old: str, env: str | None = None) -> Any:
-    """The value of option ``new`` (which ``env`` may also set), or that of its old
-    spelling ``old`` when given, with one warning line; both given is an error."""
-    if not given(old_value):
+def renamed(ctx: typer.Context, value: Any, old_value: Any, *, new: str, old: str) -> Any:
+    """The value of option ``new``, or that of its old spelling ``old`` when given, with
+    one warning line; both given on the command line is an error (a value of ``new``
+    from the environment or the project file gives way to the old flag)."""
+    if old_value is None or old_value in ([], ()):
         return value
     warn(f"{old} is deprecated; use {new}")
-    if given(value, env):
+    if given(ctx, _param(ctx, new)):
         raise fail(f"give {new} only (not also {old}, its old spelling)")
     return old_value
+
+
+def _param(ctx: typer.Context, flag: str) -> str:
+    """The parameter name behind ``flag`` (``--monitor-config`` is ``monitor_config``)."""
+    name = flag.lstrip("-").replace("-", "_")
+    if name not in ctx.params:
+        raise RuntimeError(f"{ctx.command_path} has no parameter {name!r} for {flag}")
+    return name
 
 
 def required_url(value: str | None, flag: str, env: str) -> str:

@@ -40,7 +40,7 @@ def diff(
     positional = list(ctx.args)
     if positional:  # the old spelling: `schema diff LEFT RIGHT`
         warn("schema diff LEFT RIGHT is deprecated; use --source LEFT --target RIGHT")
-        if len(positional) != 2 or given(source, SOURCE_ENV) or given(target, TARGET_ENV):
+        if len(positional) != 2 or given(ctx, "source") or given(ctx, "target"):
             raise fail("give the two databases as --source URL --target URL")
         source, target = positional
     source = required_url(source, "--source", SOURCE_ENV)

@@ -107,6 +107,7 @@ class _Printer:
 
 @handle_errors
 def verify(
+    ctx: typer.Context,
     source: Annotated[
         str | None,
         source_option("source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///"),
@@ -156,7 +157,7 @@ def verify(
     sequences behind their columns."""
     from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
 
-    tables = renamed(table, old_tables, new="--table", old="--tables")
+    tables = renamed(ctx, table, old_tables, new="--table", old="--tables")
     source = required_url(source, "--source", SOURCE_ENV)
     target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
