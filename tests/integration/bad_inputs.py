@@ -129,7 +129,7 @@ CASES: tuple[Case, ...] = (
     case("demo", "--scale", "lots", expect="--scale"),
     # -- migrate: numbers and sizes ------------------------------------------------------
     case("migrate", "--source", "{src}", "--target", "{dst}", "--batch-size", "0",
-         expect="--batch-size must be at least 1"),
+         expect="invalid value for '--batch-size'"),
     case("migrate", "--source", "{src}", "--target", "{dst}", "--workers", "0",
          expect="--workers"),
     case("migrate", "--source", "{src}", "--target", "{dst}", "--batch-bytes", "lots",
@@ -218,9 +218,9 @@ CASES: tuple[Case, ...] = (
          expect="nosuch"),
     # -- verify: options and files -------------------------------------------------------
     case("verify", "--source", "{src}", "--target", "{dst}", "--factor", "1",
-         expect="--factor must be 2 or more"),
+         expect="invalid value for '--factor'"),
     case("verify", "--source", "{src}", "--target", "{dst}", "--threshold", "0",
-         expect="--threshold must be 1 or more"),
+         expect="invalid value for '--threshold'"),
     case("verify", "--source", "{src}", "--target", "{dst}", "--sample", "150",
          expect="--sample is a percentage"),
     case("verify", "--source", "{src}", "--target", "{dst}", "--sample", "nan",

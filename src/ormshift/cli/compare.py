@@ -78,10 +78,6 @@ def _fuzz(
 ) -> None:
     from ormshift.compare.fuzz import fuzz
 
-    if n < 1:
-        raise fail("--fuzz needs a number of operations of at least 1")
-    if ops_per_scenario < 1:
-        raise fail("--ops-per-scenario must be at least 1")
     report = fuzz(
         project,
         dsn,
@@ -123,12 +119,14 @@ def compare(
         int | None,
         typer.Option(
             "--fuzz",
+            min=1,
             help="Fuzz: run N random operations generated from the project's manifest.",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Fuzz: the random seed (same seed, same run).")] = 1,
     ops_per_scenario: Annotated[
-        int, typer.Option(help="Fuzz: operations per sequence (one sidecar round trip).")
+        int,
+        typer.Option(min=1, help="Fuzz: operations per sequence (one sidecar round trip)."),
     ] = 20,
     output: Annotated[
         Path | None,
@@ -140,7 +138,8 @@ def compare(
         ),
     ] = None,
     shrink_runs: Annotated[
-        int, typer.Option(help="Fuzz: runs allowed to shrink each divergence class (0: none).")
+        int,
+        typer.Option(min=0, help="Fuzz: runs allowed to shrink each divergence class (0: none)."),
     ] = 60,
     models: Annotated[
         str | None,

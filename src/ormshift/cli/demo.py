@@ -24,7 +24,8 @@ def demo(
         ),
     ] = None,
     scale: Annotated[
-        float, typer.Option(help="data size relative to the default ~100k rows")
+        float,
+        typer.Option(help="data size: 1.0 is about 100k rows"),
     ] = 1.0,
     node: Annotated[
         bool, typer.Option("--node/--no-node", help="use TypeORM through Node when installed")

@@ -194,9 +194,7 @@ def migrate(
     table: Annotated[
         list[str] | None, typer.Option("--table", help="copy only this table (repeatable)")
     ] = None,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", help="rows per batch (default 50,000)")
-    ] = 50_000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="rows per batch")] = 50_000,
     batch_bytes: Annotated[
         str | None,
         typer.Option(
@@ -207,8 +205,9 @@ def migrate(
     workers: Annotated[
         int,
         typer.Option(
+            min=1,
             help="connections loading at once: independent tables, and key ranges of large "
-            "tables (PostgreSQL sources)"
+            "tables (PostgreSQL sources)",
         ),
     ] = 1,
     dry: Annotated[
@@ -251,7 +250,7 @@ def migrate(
         ),
     ] = False,
     max_rejects: Annotated[
-        int | None, typer.Option(help="abort once more rows than this are rejected")
+        int | None, typer.Option(min=0, help="abort once more rows than this are rejected")
     ] = None,
     reject_file: Annotated[
         Path | None, typer.Option(help="JSON lines of rejected rows (default per run id)")

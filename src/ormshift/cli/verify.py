@@ -123,15 +123,18 @@ def verify(
     mapping: Annotated[Path | None, typer.Option("--mapping", help=MAPPING_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="everything as JSON lines")] = False,
     max_diffs: Annotated[
-        int | None, typer.Option("--max-diffs", help="stop after this many differences")
+        int | None, typer.Option("--max-diffs", min=1, help="stop after this many differences")
     ] = None,
-    factor: Annotated[int, typer.Option(help="segments per bisection step")] = 32,
+    factor: Annotated[int, typer.Option(min=2, help="segments per bisection step")] = 32,
     threshold: Annotated[
-        int, typer.Option(help="rows at or below which a differing segment is read")
+        int, typer.Option(min=1, help="rows at or below which a differing segment is read")
     ] = 1000,
     sample: Annotated[
         float | None,
-        typer.Option("--sample", help="compare a random PERCENT of rows only (statistical)"),
+        typer.Option(
+            "--sample",
+            help="compare a random PERCENT of rows only (statistical)",
+        ),
     ] = None,
     manifest: Annotated[
         Path | None,
@@ -162,12 +165,6 @@ def verify(
     target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
     check_url(target, (POSTGRESQL,), "--target", "the target")
-    if factor < 2:
-        raise fail("--factor must be 2 or more")
-    if threshold < 1:
-        raise fail("--threshold must be 1 or more")
-    if max_diffs is not None and max_diffs < 1:
-        raise fail("--max-diffs must be 1 or more")
     if sample is not None and not 0 < sample <= 100:
         raise fail("--sample is a percentage: give a number above 0 and at most 100")
     names = [n.strip() for item in tables or [] for n in item.split(",") if n.strip()]
