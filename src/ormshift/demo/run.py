@@ -44,8 +44,8 @@ from ormshift.monitor import (
     RunStats,
     Sampler,
 )
-from ormshift.report import Report, Series, render, series, table, write
-from ormshift.report.builders import from_compare, health_series, rolling_rate
+from ormshift.report import Report, Series, SummaryTable, render, series, table, write
+from ormshift.report.builders import from_compare, health_series, rolling_rate, verify_table
 from ormshift.transfer import Event, MigrateOptions, migrate
 from ormshift.verify import verify
 
@@ -122,6 +122,7 @@ class Demo:
         self.tables: list[list[str | int | float | None]] = []
         self.started = utc_now()
         self.compared: Report | None = None
+        self.verified: SummaryTable | None = None
 
     @contextmanager
     def step(self, name: str) -> Iterator[Step]:
@@ -237,6 +238,7 @@ class Demo:
     def _verify(self, source: str, target: str) -> None:
         with self.step("verify source against target") as s:
             result = verify(source, target)
+            self.verified = verify_table(result)
             identical = sum(1 for t in result.tables if t.status == "identical")
             s.result = (
                 f"{identical}/{len(result.tables)} tables identical, "
@@ -281,6 +283,7 @@ class Demo:
                 ["table", "read", "written", "rejected", "batches", "seconds", "rows/s"],
                 self.tables,
             ),
+            verify=self.verified,
             series=tuple(self.series),
             latency=self.compared.latency if self.compared else (),
             differences=self.compared.differences if self.compared else (),

@@ -14,6 +14,7 @@ from ormshift.report.model import (
     Report,
     Series,
     Status,
+    SummaryTable,
     latency,
     series,
     table,
@@ -60,6 +61,16 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
+def verify_table(result: VerifyReport) -> SummaryTable:
+    """verify's per-table results, as a verify report and the demo's show them."""
+    rows = [
+        [t.table, t.status, t.source_rows, t.target_rows, t.missing, t.extra, t.changed_rows,
+         t.segments, t.downloaded_rows, round(t.seconds, 3)]
+        for t in result.tables
+    ]  # fmt: skip
+    return table(VERIFY_COLUMNS, rows)
+
+
 def from_verify(
     result: VerifyReport,
     differences: Sequence[Difference],
@@ -69,11 +80,6 @@ def from_verify(
     started_at: str,
 ) -> Report:
     status: Status = "failed" if result.errors else "differs" if result.differs else "ok"
-    rows = [
-        [t.table, t.status, t.source_rows, t.target_rows, t.missing, t.extra, t.changed_rows,
-         t.segments, t.downloaded_rows, round(t.seconds, 3)]
-        for t in result.tables
-    ]  # fmt: skip
     notes: list[str] = []
     for t in result.tables:
         notes += [f"{t.table}: {w}" for w in t.warnings]
@@ -107,7 +113,7 @@ def from_verify(
         finished_at=utc_now(),
         source=source,
         target=target,
-        summary=table(VERIFY_COLUMNS, rows),
+        summary=verify_table(result),
         differences=tuple(
             DifferenceRow(
                 table=d.table,

@@ -6,8 +6,8 @@ from collections import defaultdict
 from html import escape
 
 from ormshift.dsn import redact
-from ormshift.report.model import Report, Series
-from ormshift.report.svg import box_plot, line_chart, percentile
+from ormshift.report.model import Report, Series, SummaryTable
+from ormshift.report.svg import PALETTE, box_plot, line_chart, percentile
 
 MAX_DIFF_ROWS = 500
 
@@ -39,13 +39,37 @@ def _table(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _with_totals(summary: SummaryTable) -> list[tuple[object, ...]]:
+    """The rows, and below them a total of each column of counts (whole numbers in every
+    row; rates and seconds are not summed) when there is more than one row."""
+    rows: list[tuple[object, ...]] = list(summary.rows)
+    if len(rows) < 2 or not summary.columns:
+        return rows
+
+    def count(value: object) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    total: list[object] = []
+    for i in range(1, len(summary.columns)):
+        column = [count(r[i]) for r in rows]
+        total.append(None if None in column else sum(c for c in column if c is not None))
+    if all(t is None for t in total):
+        return rows
+    return [*rows, (f"total ({len(rows)})", *total)]
+
+
 def _series_section(series: tuple[Series, ...]) -> str:
+    """A chart per (group, unit); past ``len(PALETTE)`` series, small multiples of that
+    many each, so that no two lines of a chart share a colour."""
     groups: dict[tuple[str, str], list[Series]] = defaultdict(list)
     for s in series:
         groups[(s.group, s.unit)].append(s)
     charts = []
     for (group, unit), members in sorted(groups.items()):
-        charts.append(line_chart(group, unit, [(m.name, m.points) for m in members]))
+        parts = [members[i : i + len(PALETTE)] for i in range(0, len(members), len(PALETTE))]
+        for n, part in enumerate(parts, 1):
+            title = group if len(parts) == 1 else f"{group} ({n}/{len(parts)})"
+            charts.append(line_chart(title, unit, [(m.name, m.points) for m in part]))
     return "".join(charts)
 
 
@@ -83,9 +107,15 @@ def render(report: Report) -> str:
         f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(report.title)}</h1><p class='meta'>{' · '.join(meta)}</p>",
     ]
-    if report.summary is not None:
-        parts.append("<h2>Summary</h2>")
-        parts.append(_table(report.summary.columns, list(report.summary.rows)))
+    # a verify report's summary is its per-table results: the same section as the demo's
+    tables = (
+        ("Verify" if report.kind == "verify" else "Summary", report.summary),
+        ("Verify", report.verify),
+    )
+    for heading, summary in tables:
+        if summary is not None:
+            parts.append(f"<h2>{heading}</h2>")
+            parts.append(_table(summary.columns, _with_totals(summary)))
     if report.series:
         parts.append("<h2>Over time</h2>" + _series_section(report.series))
     if report.latency:

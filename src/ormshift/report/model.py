@@ -4,6 +4,8 @@ documented JSON shape (see docs/reports.md), read back by ``ormshift report``.
 Sections are optional; a command fills those it has:
 
 * ``summary``: a table (per table or per operation: the numbers of the run);
+* ``verify``: verify's per-table results, where a run that is not ``verify`` itself
+  verified too (the demo); a ``verify`` report has them as its summary;
 * ``series``: values over time (throughput, batch latency, health metrics);
 * ``latency``: raw latency samples per operation and implementation (``compare``);
 * ``differences``: what ``verify`` or ``compare`` found different;
@@ -76,6 +78,7 @@ class Report:
     source: str | None = None
     target: str | None = None
     summary: SummaryTable | None = None
+    verify: SummaryTable | None = None
     series: tuple[Series, ...] = ()
     latency: tuple[LatencySamples, ...] = ()
     differences: tuple[DifferenceRow, ...] = ()

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from html import escape
 
 LEGEND_WIDTH = 170
-PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
+#: Okabe and Ito's eight colours, told apart with every common colour-vision deficiency
+#: (their yellow darkened to read on white); a chart draws at most this many series
+PALETTE = (
+    "#0072b2",  # blue
+    "#e69f00",  # orange
+    "#009e73",  # bluish green
+    "#d55e00",  # vermillion
+    "#cc79a7",  # reddish purple
+    "#56b4e9",  # sky blue
+    "#b59a00",  # yellow
+    "#000000",  # black
+)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -18,9 +29,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     start = math.floor(low / step) * step
-    ticks = []
+    ticks: list[float] = []
     value = start
-    while value <= high + step * 0.5:
+    while not ticks or ticks[-1] < high:  # the last tick at or above the highest value
         ticks.append(round(value, 10))
         value += step
     return ticks
@@ -41,6 +52,10 @@ def line_chart(
     width: int = 720,
     height: int = 260,
 ) -> str:
+    """One chart of at most ``len(PALETTE)`` series, each in a colour of its own; both
+    axes span every point."""
+    if len(series) > len(PALETTE):
+        raise ValueError(f"{len(series)} series in one chart: split them (small multiples)")
     left, right, top = 64, 16, 30
     per_row = max((width - left - right) // LEGEND_WIDTH, 1)
     legend_rows = math.ceil(len(series) / per_row) if series else 0
@@ -79,7 +94,7 @@ def line_chart(
             f"{fmt(t)}s</text>"
         )
     for i, (name, pts) in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = PALETTE[i]
         coords = " ".join(f"{px(t):.1f},{py(v):.1f}" for t, v in pts)
         if len(pts) == 1:
             t, v = pts[0]
