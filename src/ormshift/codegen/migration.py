@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
+from ormshift import graph
 from ormshift.codegen.columns import _SEQUENCE_TYPES, render_column, serial_outside_pk
 from ormshift.codegen.constraints import _DEFAULT_ACTION, exclusion_ddl, index_kwargs, table_items
 from ormshift.codegen.naming import constant_name, doc_text, find_free_name, py_str
@@ -60,30 +61,21 @@ def _creation_order(tables: list[Table]) -> tuple[list[Table], list[tuple[Table,
     """Tables so that each comes after those it references; the foreign keys that close a
     cycle are returned apart, to be added once every table exists."""
     names = {t.name for t in tables}
-    created: set[str] = set()
+    deps = {t.name: {fk.referenced_table for fk in t.foreign_keys} & names for t in tables}
+    cut: set[tuple[str, str]] = set()  # (table, referenced table): added at the end
+    while (cycle := graph.find_cycle(deps)) is not None:
+        deps[cycle[0]].discard(cycle[1])
+        cut.add((cycle[0], cycle[1]))
+    by_name = {t.name: t for t in tables}
     order: list[Table] = []
     deferred: list[tuple[Table, ForeignKey]] = []
-    remaining = list(tables)
-
-    def waits_for(t: Table) -> list[ForeignKey]:
-        return [
-            fk
-            for fk in t.foreign_keys
-            if fk.referenced_table in names
-            and fk.referenced_table != t.name
-            and fk.referenced_table not in created
-        ]
-
-    while remaining:
-        table = next((t for t in remaining if not waits_for(t)), remaining[0])
-        cut = waits_for(table)
-        deferred += [(table, fk) for fk in cut]
-        if cut:
-            table = dataclasses.replace(
-                table, foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in cut)
-            )
-        remaining = [t for t in remaining if t.name != table.name]
-        created.add(table.name)
+    for name in graph.order(deps):
+        table = by_name[name]
+        later = [fk for fk in table.foreign_keys if (name, fk.referenced_table) in cut]
+        if later:
+            deferred += [(table, fk) for fk in later]
+            kept = tuple(fk for fk in table.foreign_keys if fk not in later)
+            table = dataclasses.replace(table, foreign_keys=kept)
         order.append(table)
     return order, deferred
 

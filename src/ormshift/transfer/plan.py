@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ormshift import graph
 from ormshift.db import catalog
 from ormshift.extract.database import reflect
 from ormshift.manifest import Table
@@ -185,12 +186,7 @@ class Plan:
     def refuse_cycles(self) -> None:
         """Raise `PreflightError` naming the first cycle, if there is one."""
         if self.cycles:
-            raise PreflightError(
-                "tables reference each other in a cycle ("
-                + " -> ".join(self.cycles[0])
-                + "); rows cannot load parents first. Pass --defer-constraints to drop those "
-                "foreign keys on the target for the transfer and add them back at the end"
-            )
+            raise cycle_error(self.cycles[0])
 
 
 def cycle_groups(deps: Mapping[str, set[str]]) -> list[set[str]]:
@@ -215,37 +211,18 @@ def cycle_groups(deps: Mapping[str, set[str]]) -> list[set[str]]:
 
 def dependency_order(deps: Mapping[str, set[str]]) -> list[str]:
     """Tables ordered parents first (ties by name); raises `PreflightError` on a cycle."""
-    remaining = {name: {d for d in ds if d != name and d in deps} for name, ds in deps.items()}
-    order: list[str] = []
-    while remaining:
-        ready = sorted(n for n, ds in remaining.items() if not ds)
-        if not ready:
-            cycle = _find_cycle(remaining)
-            raise PreflightError(
-                "tables reference each other in a cycle ("
-                + " -> ".join(cycle)
-                + "); rows cannot load parents first. Drop one of those foreign keys on the "
-                "target for the transfer and add it back afterwards"
-            )
-        for n in ready:
-            order.append(n)
-            del remaining[n]
-        for ds in remaining.values():
-            ds.difference_update(ready)
-    return order
+    try:
+        return graph.order(deps)
+    except graph.Cycle as exc:
+        raise cycle_error(exc.nodes) from None
 
 
-def _find_cycle(graph: Mapping[str, set[str]]) -> list[str]:
-    start = min(graph)
-    path = [start]
-    seen = {start: 0}
-    node = start
-    while True:
-        node = min(graph[node])
-        if node in seen:
-            return [*path[seen[node] :], node]
-        seen[node] = len(path)
-        path.append(node)
+def cycle_error(cycle: Sequence[str]) -> PreflightError:
+    """The one error for tables that reference each other in a cycle."""
+    return PreflightError(
+        f"{graph.describe(cycle)}; rows cannot load parents first. Pass --defer-constraints "
+        "to drop those foreign keys on the target for the transfer and add them back at the end"
+    )
 
 
 def _types(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], ColumnType]:
@@ -548,7 +525,7 @@ def plan_for_target(
         )
     deps = {n: set(t.parents & set(src)) for n, t in src.items()}
     groups = cycle_groups(deps)
-    cycles = tuple(tuple(_find_cycle({n: deps[n] & g - {n} for n in g})) for g in groups)
+    cycles = tuple(graph.find_cycle({n: deps[n] & g for n in g}) or () for g in groups)
     deferred: list[DeferredConstraint] = []
     # the target's foreign keys, named by the source tables they belong to
     fks = [

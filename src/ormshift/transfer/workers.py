@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from ormshift import graph
 from ormshift.transfer.plan import Plan, TablePlan
 
 T = TypeVar("T")
@@ -23,13 +24,11 @@ U = TypeVar("U")
 
 def levels(plan: Plan) -> list[list[TablePlan]]:
     """The plan's tables grouped so that each group depends only on earlier groups."""
-    depth: dict[str, int] = {}
-    for t in plan.tables:
-        depth[t.name] = 1 + max((depth[d] for d in t.depends_on if d in depth), default=-1)
-    out: list[list[TablePlan]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
-    for t in plan.tables:
-        out[depth[t.name]].append(t)
-    return out
+    by_name = {t.name: t for t in plan.tables}
+    return [
+        [by_name[name] for name in layer]
+        for layer in graph.layers({t.name: t.depends_on for t in plan.tables})
+    ]
 
 
 class Pool(Generic[T]):
