@@ -1,5 +1,8 @@
 """Database URLs: parsing, redaction, and connecting with errors a user can act on.
 
+Every URL of the package is parsed, rewritten and redacted here (the standard library's
+``urllib.parse``, so that a bad URL is answered before SQLAlchemy or psycopg load).
+
 A password never leaves this module in a message: every error names the database by
 its redacted URL.
 """
@@ -8,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ormshift.errors import ConnectionFailed, InvalidURL
 
@@ -99,6 +103,59 @@ def check_url(
             f"({_examples(engines)}), not {_NAMES[engine]}"
         )
     return engine
+
+
+def engine_name(url: str) -> str | None:
+    """The engine ``url``'s scheme names (`POSTGRESQL`, `MYSQL`, `SQLITE`; any driver
+    suffix), None for another scheme; nothing else is checked. A libpq ``key=value``
+    string is PostgreSQL."""
+    text = url.strip()
+    if "://" not in text:
+        return POSTGRESQL if "=" in text else None
+    return _ENGINES.get(text.split("://", 1)[0].split("+", 1)[0].lower())
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a ``scheme://user:password@host:port/database`` URL holds, unquoted."""
+
+    host: str | None
+    port: int | None
+    user: str | None
+    password: str | None
+    database: str
+
+
+def parts_of(url: str) -> Parts:
+    """The parts of a URL that `engine_of` accepted."""
+    parts = urlsplit(url.strip())
+    return Parts(
+        host=parts.hostname,
+        port=parts.port,
+        user=unquote(parts.username) if parts.username is not None else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        database=unquote(parts.path.lstrip("/")),
+    )
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` naming database ``name`` on the same server (a libpq URL)."""
+    parts = urlsplit(normalize_url(url))
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///relative.db`` -> ``relative.db``; ``sqlite:////abs.db`` -> ``/abs.db``."""
+    path = unquote(urlsplit(url).path)
+    return path[1:] if path.startswith("/") else path
+
+
+def mysql_sqlalchemy_url(url: str) -> str:
+    """``mysql://`` / ``mariadb://`` (any driver) -> ``mysql+pymysql://``, utf8mb4 unless
+    the URL says otherwise."""
+    parts = urlsplit(url.strip())
+    query = parts.query or "charset=utf8mb4"
+    return urlunsplit(("mysql+pymysql", parts.netloc, parts.path, query, parts.fragment))
 
 
 def _with_scheme(scheme: str, url: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,14 @@ def leftovers(tmp: Path) -> set[str]:
     return {p.name for p in tmp.glob("ormshift-demo-pg-*")}
 
 
-def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
+def test_demo_runs_the_whole_pipeline() -> None:
+    # outside pytest's own temporary directories: another pytest session starting meanwhile
+    # removes all but its three newest, and with them the embedded server's data directory
+    with tempfile.TemporaryDirectory(prefix="ormshift-demo-test-") as base:
+        _demo(Path(base))
+
+
+def _demo(tmp_path: Path) -> None:
     # its own temporary directory, so that another demo running meanwhile does not count
     tmp = tmp_path / "tmp"
     tmp.mkdir()

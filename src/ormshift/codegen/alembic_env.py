@@ -77,6 +77,7 @@ from typing import Any
 
 from alembic import context
 from sqlalchemy import MetaData, create_engine, pool
+from sqlalchemy.engine import make_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PACKAGE_DIR.parent))
@@ -98,11 +99,10 @@ def database_url() -> str:
         raise SystemExit(
             "no database URL: pass -x url=postgresql://... or set ORMSHIFT_DATABASE_URL"
         )
-    for scheme in ("postgresql://", "postgres://"):
-        if url.startswith(scheme):
-            # psycopg 3 is the driver ormshift installs
-            return "postgresql+psycopg://" + url[len(scheme) :]
-    return url
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):  # no driver named: psycopg 3
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
 
 
 def include_object(

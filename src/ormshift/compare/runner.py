@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -38,7 +37,7 @@ from ormshift.compare.scenario import (
 )
 from ormshift.compare.sidecar import Sidecar
 from ormshift.compare.state import snapshot, table_specs
-from ormshift.dsn import connect, normalize_url
+from ormshift.dsn import connect, with_database
 from ormshift.extract.typeorm import sync_project
 from ormshift.orm import DataSource
 from ormshift.orm.metadata import entity_info
@@ -154,11 +153,6 @@ def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(normalize_url(url))
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
 class _Databases:
     """A template with the project's schema, cloned for TypeORM and for ormshift."""
 
@@ -176,10 +170,10 @@ class _Databases:
         self._create(self.names["template"], None)
         # TypeORM's synchronize() never creates a schema (no createSchema call in its
         # schema builder): the application creates them first, as the models do
-        with connect(_with_database(dsn, self.names["template"])) as conn:
+        with connect(with_database(dsn, self.names["template"])) as conn:
             for name in model_schemas(models or {}):
                 conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(name)))
-        sync_project(project, _with_database(dsn, self.names["template"]), data_source=data_source)
+        sync_project(project, with_database(dsn, self.names["template"]), data_source=data_source)
         self._create(self.names["typeorm"], self.names["template"])
         self._create(self.names["ormshift"], self.names["template"])
 
@@ -194,7 +188,7 @@ class _Databases:
         self.created.append(name)
 
     def url(self, side: str) -> str:
-        return _with_database(self.dsn, self.names[side])
+        return with_database(self.dsn, self.names[side])
 
     def drop(self) -> None:
         with connect(self.dsn) as conn:

@@ -6,21 +6,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
+from ormshift.dsn import with_database
 from ormshift.errors import OrmshiftError
 
 
 class DemoError(OrmshiftError):
     """The demo could not set up what it needs."""
-
-
-def database_url(server_url: str, name: str) -> str:
-    parts = urlsplit(server_url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
 @contextmanager
@@ -45,4 +40,4 @@ def create_database(server_url: str, name: str) -> str:
         ident = sql.Identifier(name)
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(ident))
         conn.execute(sql.SQL("create database {}").format(ident))
-    return database_url(server_url, name)
+    return with_database(server_url, name)

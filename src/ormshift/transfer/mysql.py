@@ -15,13 +15,12 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from ormshift.dsn import MYSQL, check_url, redact
+from ormshift.dsn import MYSQL, check_url, mysql_sqlalchemy_url, redact
 from ormshift.errors import ConnectionFailed
 from ormshift.mapping import Mapping
 from ormshift.transfer.copy import Copied, copy_in
@@ -49,13 +48,6 @@ _TARGET_TYPES = (
     "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
     " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped"
 )
-
-
-def sqlalchemy_url(url: str) -> str:
-    """``mysql://`` / ``mariadb://`` (any driver) -> ``mysql+pymysql://`` with utf8mb4."""
-    parts = urlsplit(url.strip())
-    query = parts.query or "charset=utf8mb4"
-    return urlunsplit(("mysql+pymysql", parts.netloc, parts.path, query, parts.fragment))
 
 
 def key_text(value: Any) -> str:
@@ -120,7 +112,7 @@ class MySQLReader:
     def __init__(self, url: str) -> None:
         check_url(url, (MYSQL,), "the source URL")  # a bad port or host: one line
         self.url = url
-        engine_url = sqlalchemy_url(url)
+        engine_url = mysql_sqlalchemy_url(url)
         try:
             self.engine = sa.create_engine(engine_url, poolclass=sa.pool.NullPool)
             self.conn = self.engine.connect()

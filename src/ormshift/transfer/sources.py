@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import psycopg
 
-from ormshift.dsn import connect
+from ormshift.dsn import MYSQL, connect, engine_name
 from ormshift.mapping import Mapping
 from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
@@ -21,8 +20,6 @@ from ormshift.transfer.lastkey import KeyDecoder, decoder
 from ormshift.transfer.lookahead import Lookahead
 from ormshift.transfer.plan import Plan, TablePlan, build_plan
 from ormshift.transfer.rejects import Loaded, load_batch, settle_batch
-
-MYSQL_SCHEMES = ("mysql", "mariadb")
 
 
 @dataclass(frozen=True)
@@ -218,8 +215,7 @@ class PgReader:
 
 
 def is_mysql(url: str) -> bool:
-    scheme = urlsplit(url.strip()).scheme.split("+", 1)[0].lower()
-    return scheme in MYSQL_SCHEMES
+    return engine_name(url) == MYSQL
 
 
 def open_reader(url: str) -> Reader:

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pymysql
 import pymysql.cursors
@@ -32,23 +31,23 @@ _JSON_CHECK = re.compile(r"json_valid\(`(?P<col>(?:[^`]|``)+)`\)", re.I)
 
 
 def is_mysql_url(url: str) -> bool:
-    return urlsplit(url).scheme.split("+", 1)[0].lower() in ("mysql", "mariadb")
+    return dsn.engine_name(url) == dsn.MYSQL
 
 
 def connect_mysql(url: str) -> pymysql.connections.Connection[Any]:
     """A pymysql connection, or `ConnectionFailed` saying why not (never the password)."""
     check_url(url, (dsn.MYSQL,), "the source URL")  # a bad port or host: one line
-    parts = urlsplit(url)
+    parts = dsn.parts_of(url)
     where = redact(url)
-    database = unquote(parts.path.lstrip("/"))
+    database = parts.database
     if not database:
         raise ConnectionFailed(f"{where} names no database; add it: mysql://user@host/db")
     try:
         return pymysql.connect(
-            host=parts.hostname or "127.0.0.1",
+            host=parts.host or "127.0.0.1",
             port=parts.port or 3306,
-            user=unquote(parts.username or "root"),
-            password=unquote(parts.password or ""),
+            user=parts.user or "root",
+            password=parts.password or "",
             database=database,
             charset="utf8mb4",
             connect_timeout=10,

@@ -16,9 +16,10 @@ from contextlib import AbstractContextManager, closing
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote  # a SQLite file URI, not a database URL
 
-from ormshift.dsn import redact
+from ormshift import dsn
+from ormshift.dsn import redact, sqlite_path
 from ormshift.errors import ConnectionFailed
 from ormshift.manifest import Column, ForeignKey, Manifest, PrimaryKey, Source, Table
 from ormshift.verify.checksum import ColumnView
@@ -26,13 +27,7 @@ from ormshift.verify.dbapi import Dialect
 
 
 def is_sqlite_url(url: str) -> bool:
-    return urlsplit(url).scheme.split("+", 1)[0].lower() == "sqlite"
-
-
-def sqlite_path(url: str) -> str:
-    """``sqlite:///relative.db`` -> ``relative.db``; ``sqlite:////abs.db`` -> ``/abs.db``."""
-    path = unquote(urlsplit(url).path)
-    return path[1:] if path.startswith("/") else path
+    return dsn.engine_name(url) == dsn.SQLITE
 
 
 def trim_number(value: Any) -> str | None:
