@@ -51,4 +51,7 @@ def demo(
     notes = ""
     if result.notes and not verbose:
         notes = f" ({result.notes} note(s) there; --verbose prints them)"
-    console.print(f"[bold green]done[/] ({result.status}): open {result.report_html}{notes}")
+    console.print(  # one line, whatever the terminal's width: the path is for copying
+        f"[bold green]done[/] ({result.status}): open {result.report_html}{notes}",
+        soft_wrap=True,
+    )
