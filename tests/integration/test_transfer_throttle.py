@@ -17,6 +17,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import ormshift.transfer.engine as transfer_engine
+from ormshift.monitor import Rule, Sample
 from ormshift.transfer import (
     Event,
     MigrateOptions,
@@ -261,3 +263,42 @@ def test_pause_threshold_from_config_reloaded_while_running(
     alerts = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert any("run_rows_total" in json.dumps(a) for a in alerts)
     same(src, tgt, "t", "id")
+
+
+class Throttling:
+    """A probe whose ``test_load`` always asks to throttle."""
+
+    name = "test-throttle"
+
+    def collect(self) -> list[Sample]:
+        return [Sample("test_load", 60.0)]
+
+
+def test_a_throttled_run_sleeps_with_no_target_transaction_open(
+    make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small tables share one target transaction; a throttle's sleep commits it first,
+    so that the run never holds the target's locks while it waits."""
+    src, tgt = make_db("src"), make_db("tgt")
+    tables = [f"s{i}" for i in range(12)]
+    for url in (src, tgt):
+        run_sql(url, *(f"create table {t} (id int primary key, v text)" for t in tables))
+    run_sql(src, *(f"insert into {t} select i, 'v' from generate_series(1, 20) i" for t in tables))
+    seen: list[int] = []
+    with psycopg.connect(tgt, autocommit=True) as watcher:
+
+        def sleep(seconds: float) -> None:  # what the target holds while the run sleeps
+            row = watcher.execute(
+                "select count(*) from pg_stat_activity where datname = current_database()"
+                " and pid <> pg_backend_pid() and state like 'idle in transaction%'"
+            ).fetchone()
+            assert row is not None
+            seen.append(int(row[0]))
+
+        monkeypatch.setattr(transfer_engine, "_sleep", sleep)
+        throttled = ThrottleSettings(rules=(Rule("test_load", throttle=50),), interval=0.0)
+        report = migrate(src, tgt, MigrateOptions(throttle=throttled), extra_probes=(Throttling(),))
+    assert len(seen) >= len(tables) and set(seen) == {0}, seen
+    assert sum(t.written for t in report.tables) == 20 * len(tables)
+    for t in tables:
+        same(src, tgt, t, "id")

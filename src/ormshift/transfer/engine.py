@@ -46,6 +46,9 @@ from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reade
 from ormshift.transfer.throttle import Health, ThrottleSettings
 from ormshift.transfer.workers import Pool, levels
 
+#: how the run sleeps while throttled or paused (a test watches the target meanwhile)
+_sleep = time.sleep
+
 log = logging.getLogger(__name__)
 
 
@@ -640,8 +643,14 @@ class _Run:
             conn.reader.release()  # no source transaction stays open while the run waits
             self.emit("pause", reason=why)
 
+        def sleep(seconds: float) -> None:
+            # a throttle's sleep (and each of a pause's): the open group of small tables
+            # commits first, so that no target transaction holds its locks while idle
+            self._flush()
+            _sleep(seconds)
+
         try:
-            self.health.wait(on_pause=paused, on_resume=lambda: self.emit("resume"))
+            self.health.wait(on_pause=paused, on_resume=lambda: self.emit("resume"), sleep=sleep)
         except TransferAborted:
             self._flush()  # a clean stop keeps what was written, as between batches
             raise
