@@ -7,7 +7,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from ormshift.transfer import MigrateOptions, migrate, rollback
+from ormshift.transfer.ledger import LEDGER_VERSION, LedgerVersionError
 from tests.integration.test_transfer_support import query, run_sql, same
 
 CLI = [sys.executable, "-c", "from ormshift.cli.main import main; main()"]
@@ -76,3 +79,35 @@ def test_rollback_then_fresh_run(make_db: Callable[[str], str]) -> None:
     second = migrate(src, tgt, MigrateOptions(batch_size=100))
     assert second.run_id != first.run_id and not second.resumed
     same(src, tgt, "t", "id")
+
+
+def test_a_ledger_of_a_newer_version_is_refused_untouched(make_db: Callable[[str], str]) -> None:
+    """A ledger records its layout version; an older one is brought up to date, a newer
+    one (written by a later ormshift) is refused by migrate, resume and rollback alike,
+    before anything changes."""
+    src, tgt = make_db("src"), make_db("tgt")
+    for url in (src, tgt):
+        run_sql(url, "create table t (id int primary key, v text)")
+    run_sql(src, "insert into t select i, 'v' || i from generate_series(1, 150) i")
+    # a ledger as ormshift wrote it before the version row: upgraded on the next run
+    first = migrate(src, tgt, MigrateOptions(batch_size=100))
+    run_sql(tgt, "drop table ormshift.meta")
+    run_sql(tgt, "truncate t")
+    migrate(src, tgt, MigrateOptions(batch_size=100))
+    assert query(tgt, "select value from ormshift.meta") == [(str(LEDGER_VERSION),)]
+
+    run_sql(tgt, "update ormshift.meta set value = '99' where key = 'ledger_version'")
+    before = query(tgt, "select run_id, table_name, batch_no from ormshift.ledger order by 1, 2, 3")
+    for attempt in (
+        lambda: migrate(src, tgt, MigrateOptions(batch_size=100, truncate=True)),
+        lambda: migrate(src, tgt, MigrateOptions(resume=first.run_id)),
+        lambda: rollback(tgt, first.run_id),
+    ):
+        with pytest.raises(LedgerVersionError, match=r"ledger version 99; this one knows up to"):
+            attempt()
+    assert query(tgt, "select count(*) from t") == [(150,)]
+    assert (
+        query(tgt, "select run_id, table_name, batch_no from ormshift.ledger order by 1, 2, 3")
+        == before
+    )
+    assert query(tgt, "select value from ormshift.meta") == [("99",)]

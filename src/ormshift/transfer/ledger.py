@@ -14,12 +14,22 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key
 
 SCHEMA = "ormshift"
 
+#: the ledger's layout, recorded in ``ormshift.meta``: 1 is every ledger written before
+#: the version row (its missing parts are added by `ensure`), 2 adds the row itself. A
+#: ledger of a higher version was written by a newer ormshift: this one refuses it.
+LEDGER_VERSION = 2
+
 _DDL = (
     "create schema if not exists ormshift",
+    """create table if not exists ormshift.meta (
+        key text primary key,
+        value text not null
+    )""",
     """create table if not exists ormshift.runs (
         run_id text primary key,
         status text not null,
@@ -113,17 +123,53 @@ class Batch:
     preexisting_keys: tuple[Key, ...] | None = ()
 
 
+class LedgerVersionError(TransferError):
+    """The target's ledger was written by a newer ormshift."""
+
+
 def exists(conn: psycopg.Connection) -> bool:
     row = conn.execute("select to_regclass('ormshift.runs') is not null").fetchone()
     return bool(row and row[0])
 
 
+def version(conn: psycopg.Connection) -> int | None:
+    """The ledger's recorded layout version: None without a ledger, 1 for one written
+    before the version row."""
+    row = conn.execute(
+        "select to_regclass('ormshift.meta') is not null, to_regclass('ormshift.runs') is not null"
+    ).fetchone()
+    if row is None or not (row[0] or row[1]):
+        return None
+    if not row[0]:
+        return 1
+    found = conn.execute("select value from ormshift.meta where key = 'ledger_version'").fetchone()
+    return int(found[0]) if found else 1
+
+
+def check_version(conn: psycopg.Connection) -> None:
+    """`LedgerVersionError` for a ledger this ormshift cannot read or write safely."""
+    found = version(conn)
+    if found is not None and found > LEDGER_VERSION:
+        raise LedgerVersionError(
+            f"the target's ledger (schema ormshift) was written by a newer ormshift (ledger "
+            f"version {found}; this one knows up to {LEDGER_VERSION}); run that version, or a "
+            "newer one, against this target"
+        )
+
+
 def ensure(conn: psycopg.Connection) -> None:
-    """Create the ledger tables when missing (idempotent)."""
+    """Create the ledger tables when missing and add what an older ledger lacks
+    (idempotent); refuse a ledger of a newer version before changing anything."""
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('ormshift.ledger'))")
+        check_version(conn)
         for stmt in _DDL:
             conn.execute(stmt)
+        conn.execute(
+            "insert into ormshift.meta (key, value) values ('ledger_version', %s) "
+            "on conflict (key) do update set value = excluded.value",
+            [str(LEDGER_VERSION)],
+        )
 
 
 def upgrade(conn: psycopg.Connection) -> None:

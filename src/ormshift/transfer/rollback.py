@@ -70,6 +70,7 @@ def _rollback(
     target_url: str, run_id: str, on_table: Callable[[str, int], None] | None
 ) -> RollbackReport:
     with connect(target_url) as conn:
+        ledger.check_version(conn)
         run = ledger.find_run(conn, run_id)
         if run is None:
             raise RunNotFound(
