@@ -20,6 +20,7 @@
 
 from ormshift.transfer.engine import Event, MigrateOptions, dry_run, migrate, new_run_id
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
+from ormshift.transfer.ledger import LedgerVersionError, RunStatus
 from ormshift.transfer.plan import Plan, TablePlan, build_plan, dependency_order
 from ormshift.transfer.report import RunReport, TableStats
 from ormshift.transfer.rollback import RollbackReport, rollback
@@ -28,12 +29,14 @@ from ormshift.transfer.throttle import Health, ThrottleSettings
 __all__ = [
     "Event",
     "Health",
+    "LedgerVersionError",
     "MigrateOptions",
     "Plan",
     "PreflightError",
     "RollbackReport",
     "RunNotFound",
     "RunReport",
+    "RunStatus",
     "TablePlan",
     "TableStats",
     "ThrottleSettings",

@@ -38,7 +38,7 @@ from ormshift.transfer import (
 from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
-from ormshift.transfer.ledger import Batch, Run
+from ormshift.transfer.ledger import Batch, Run, RunStatus
 from ormshift.transfer.plan import Plan, TablePlan, nonempty, source_tables_only
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, table_stats
@@ -252,7 +252,7 @@ def _existing_run(
                 f"the target's ledger has no run {options.resume!r}; check the id (it is printed "
                 "when a run starts) or start a new run without --resume"
             )
-        if run.status == "rolled back":
+        if run.status is RunStatus.ROLLED_BACK:
             raise RunNotFound(f"run {run.run_id!r} was rolled back; start a new run instead")
         if run.source != redact(source_url):
             raise PreflightError(
@@ -410,7 +410,7 @@ class _Run:
             self._start(plan)
         else:
             with self.target.transaction():
-                ledger.set_status(self.target, self.run_id, "running")
+                ledger.set_status(self.target, self.run_id, RunStatus.RUNNING)
             rejects.adopt(rejectlog.rebuild(self.target, self.run_id, reject_path))
         self.emit("run", resumed=run is not None, plan=plan.to_json())
         log.info(
@@ -443,12 +443,12 @@ class _Run:
         # a synchronous commit flushes the WAL of every batch before it: "done" is durable
         self.target.execute("set synchronous_commit = on")
         with self.target.transaction():
-            ledger.set_status(self.target, self.run_id, "done")
+            ledger.set_status(self.target, self.run_id, RunStatus.DONE)
         # the file is the ledger's copy: rebuilt unless it is just as this run wrote it
         if not rejects.intact(ledger.total_rejected(self.target, self.run_id)):
             rejectlog.rebuild(self.target, self.run_id, reject_path)
         self.emit("done")
-        done = self._report(self.target, plan, "done", run is not None, reject_path, None)
+        done = self._report(self.target, plan, RunStatus.DONE, run is not None, reject_path, None)
         log.info(
             "run %s done: %d read, %d written, %d rejected in %.1f s",
             self.run_id, done.read, done.written, done.rejected, done.seconds,
@@ -472,14 +472,14 @@ class _Run:
             if self.target.broken or self.target.closed:
                 with connect(self.target_url) as conn:
                     with conn.transaction():
-                        ledger.set_status(conn, self.run_id, "aborted", message)
+                        ledger.set_status(conn, self.run_id, RunStatus.ABORTED, message)
                     error.report = self._report(
-                        conn, plan, "aborted", resumed, reject_path, message
+                        conn, plan, RunStatus.ABORTED, resumed, reject_path, message
                     )
                     rejectlog.rebuild(conn, self.run_id, reject_path)
             else:
                 error.report = self._report(
-                    self.target, plan, "aborted", resumed, reject_path, message
+                    self.target, plan, RunStatus.ABORTED, resumed, reject_path, message
                 )
                 rejectlog.rebuild(self.target, self.run_id, reject_path)
         except (psycopg.Error, OrmshiftError):
@@ -535,7 +535,7 @@ class _Run:
         self,
         conn: psycopg.Connection,
         plan: Plan,
-        status: str,
+        status: RunStatus,
         resumed: bool,
         reject_path: Path,
         message: str | None,
@@ -576,7 +576,7 @@ class _Run:
             return message
         try:
             with self.target.transaction():
-                ledger.set_status(self.target, self.run_id, "aborted", message)
+                ledger.set_status(self.target, self.run_id, RunStatus.ABORTED, message)
         except psycopg.Error:
             pass
         return message

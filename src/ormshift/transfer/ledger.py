@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import psycopg
@@ -93,10 +94,19 @@ _DDL = (
 )
 
 
+class RunStatus(StrEnum):
+    """A run's state in ``ormshift.runs.status`` (the text stored is the value)."""
+
+    RUNNING = "running"
+    ABORTED = "aborted"  # stopped on purpose or by an error: it can be resumed
+    DONE = "done"
+    ROLLED_BACK = "rolled back"
+
+
 @dataclass(frozen=True)
 class Run:
     run_id: str
-    status: str
+    status: RunStatus
     source: str
     schema: str
     options: dict[str, Any]
@@ -179,7 +189,7 @@ def upgrade(conn: psycopg.Connection) -> None:
 
 
 def _run(row: Sequence[Any]) -> Run:
-    return Run(row[0], row[1], row[2], row[3], row[4], row[5])
+    return Run(row[0], RunStatus(row[1]), row[2], row[3], row[4], row[5])
 
 
 _RUN_COLUMNS = "run_id, status, source, schema_name, options, plan"
@@ -228,7 +238,7 @@ def create_run(
 
 
 def set_status(
-    conn: psycopg.Connection, run_id: str, status: str, message: str | None = None
+    conn: psycopg.Connection, run_id: str, status: RunStatus, message: str | None = None
 ) -> None:
     conn.execute(
         "update ormshift.runs set status = %s, message = %s, updated_at = now() where run_id = %s",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ormshift.transfer.ledger import Batch
+from ormshift.transfer.ledger import Batch, RunStatus
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class TableStats:
 @dataclass(frozen=True)
 class RunReport:
     run_id: str
-    status: str
+    status: RunStatus  # done or aborted
     tables: tuple[TableStats, ...]
     seconds: float
     resumed: bool = False

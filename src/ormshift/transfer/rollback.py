@@ -22,7 +22,7 @@ from ormshift.extract.database import reflect
 from ormshift.transfer import constraints, ledger, sequences
 from ormshift.transfer.errors import RunNotFound, TransferError
 from ormshift.transfer.keyset import Key, qualified, range_predicate
-from ormshift.transfer.ledger import Batch, Run
+from ormshift.transfer.ledger import Batch, Run, RunStatus
 from ormshift.transfer.rejects import describe
 
 
@@ -85,7 +85,7 @@ def _rollback(
                 f"run {run_id} is being worked on by another process right now; stop it first"
             )
         tables = _tables(conn, run)
-        if run.status == "rolled back":
+        if run.status is RunStatus.ROLLED_BACK:
             return RollbackReport(
                 run_id,
                 {t.name: 0 for t in reversed(tables)},
@@ -106,7 +106,7 @@ def _rollback(
             saved = ledger.saved_sequences(conn, run_id)
             for seq, last_value, is_called in saved:
                 sequences.restore(conn, seq, last_value, is_called)
-            ledger.set_status(conn, run_id, "rolled back")
+            ledger.set_status(conn, run_id, RunStatus.ROLLED_BACK)
     if on_table:
         for name, count in deleted.items():
             on_table(name, count)
