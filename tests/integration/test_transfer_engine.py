@@ -323,3 +323,22 @@ def test_small_tables_share_a_transaction_and_a_refused_one_is_sorted_out(
     for name in names:
         expected = [(1,)] if name == "s5" else [(0,)]
         assert query(tgt, f"select count(*) from {name}") == expected  # type: ignore[arg-type]
+
+
+def test_a_python_caller_gets_the_throughput_over_time(pair: Pair) -> None:
+    """The library, not the CLI, records rows written over the run, per table too."""
+    src, tgt = pair
+    both(pair, "create table big (id int primary key)", "create table small (id int primary key)")
+    run_sql(
+        src,
+        "insert into big select generate_series(1, 1000)",
+        "insert into small select generate_series(1, 30)",
+    )
+    report = migrate(src, tgt, MigrateOptions(batch_size=200))
+    written = report.throughput.written
+    assert written[0] == (0.0, 0) and written[-1][1] == 1030
+    assert len(written) == 1 + sum(t.batches for t in report.tables) == 1 + 5 + 1
+    assert [t for t, _ in written] == sorted(t for t, _ in written)
+    assert [n for _, n in written] == sorted(n for _, n in written)
+    assert {k: len(v) for k, v in report.throughput.per_table.items()} == {"big": 5, "small": 1}
+    assert all(rate > 0 for points in report.throughput.per_table.values() for _, rate in points)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -84,24 +83,12 @@ class _Printer:
         )
         self.tasks: dict[str, Any] = {}
         self.started_bars = False
-        self.started = time.monotonic()
-        self.written: list[tuple[float, int]] = [(0.0, 0)]
-        self.per_table: dict[str, list[tuple[float, float]]] = {}
 
     def stop(self) -> None:
         if self.started_bars:
             self.progress.stop()
 
-    def _track(self, event: Event) -> None:
-        if event.kind == "batch" and event.table is not None:
-            now = time.monotonic() - self.started
-            rows = int(event.data.get("written", 0))
-            seconds = float(event.data.get("seconds", 0)) or 1e-6
-            self.written.append((now, self.written[-1][1] + rows))
-            self.per_table.setdefault(event.table, []).append((now, rows / seconds))
-
     def __call__(self, event: Event) -> None:
-        self._track(event)
         if self.as_json:  # one line per event, as is: no console rendering per line
             out.file.write(json.dumps(event.to_json(), default=str) + "\n")
             out.file.flush()  # a reader of the stream sees each event as it happens
@@ -174,8 +161,6 @@ def _write_report(
         source=source,
         target=target,
         started_at=started,
-        written=printer.written,
-        per_table=printer.per_table,
         health=list(health.monitor.history),
     )
     write(report, path)

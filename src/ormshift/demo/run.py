@@ -44,8 +44,13 @@ from ormshift.monitor import (
     RunStats,
     Sampler,
 )
-from ormshift.report import Report, Series, SummaryTable, render, series, table, write
-from ormshift.report.builders import from_compare, health_series, rolling_rate, verify_table
+from ormshift.report import Report, Series, SummaryTable, render, table, write
+from ormshift.report.builders import (
+    from_compare,
+    health_series,
+    throughput_series,
+    verify_table,
+)
 from ormshift.transfer import Event, MigrateOptions, migrate
 from ormshift.verify import verify
 
@@ -206,18 +211,12 @@ class Demo:
         stats = RunStats()
         probe = PostgresProbe(target)
         monitor = Monitor([HostProbe(), probe, RunProbe(stats)], sinks=())
-        t0 = time.monotonic()
-        points: dict[str, list[tuple[float, float]]] = {}
-        written: list[tuple[float, int]] = [(0.0, 0)]
 
         def on_event(event: Event) -> None:
             if event.kind == "batch" and event.table is not None:
                 seconds = float(event.data.get("seconds", 0)) or 1e-6
                 rows = int(event.data.get("written", 0))
                 stats.record_batch(rows, seconds, int(event.data.get("rejected", 0)))
-                now = time.monotonic() - t0
-                points.setdefault(event.table, []).append((now, rows / seconds))
-                written.append((now, written[-1][1] + rows))
 
         with (
             self.step("migrate source -> target (monitor on)") as s,
@@ -227,9 +226,7 @@ class Demo:
             result = migrate(source, target, MigrateOptions(batch_size=5000), on_event=on_event)
             s.result = f"{result.written:,} rows written, {result.rejected} rejected"
         probe.close()
-        self.series.append(series("all tables", "rows/s", rolling_rate(written)))
-        for name, pts in sorted(points.items()):
-            self.series.append(series(name, "rows/s", pts, group="throughput per table"))
+        self.series += throughput_series(result)
         self.series += health_series(list(monitor.history))
         for t in result.tables:
             self.tables.append([t.table, t.read, t.written, t.rejected, t.batches,

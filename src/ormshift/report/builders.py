@@ -220,25 +220,32 @@ def rolling_rate(
 MIGRATE_STATUS: dict[str, Status] = {"done": "ok", "aborted": "aborted"}
 
 
+def throughput_series(result: RunReport) -> list[Series]:
+    """The run's rows/s over time: all tables together, and each table's batches."""
+    written = result.throughput.written
+    charts = (
+        [series("all tables", "rows/s", list(rolling_rate(written)))] if len(written) > 1 else []
+    )
+    for name, points in sorted(result.throughput.per_table.items()):
+        charts.append(series(name, "rows/s", list(points), group="throughput per table"))
+    return charts
+
+
 def from_migrate(
     result: RunReport,
     *,
     source: str,
     target: str,
     started_at: str,
-    written: Sequence[tuple[float, int]] = (),
-    per_table: dict[str, list[tuple[float, float]]] | None = None,
     health: Sequence[Snapshot] = (),
 ) -> Report:
-    """``written``: (seconds since start, rows written so far) after each batch."""
+    """The run's tables, its throughput over time (``result.throughput``) and health."""
     rows: list[list[str | int | float | None]] = [
         [t.table, t.read, t.written, t.rejected, t.batches, round(t.seconds, 3),
          round(t.rows_per_second, 1)]
         for t in result.tables
     ]  # fmt: skip
-    charts = [series("all tables", "rows/s", rolling_rate(written))] if len(written) > 1 else []
-    for name, points in sorted((per_table or {}).items()):
-        charts.append(series(name, "rows/s", points, group="throughput per table"))
+    charts = throughput_series(result)
     notes = list(result.warnings)
     if result.message:
         notes.append(result.message)

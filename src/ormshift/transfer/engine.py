@@ -41,7 +41,7 @@ from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run, RunStatus
 from ormshift.transfer.plan import Plan, TablePlan, nonempty, source_tables_only
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
-from ormshift.transfer.report import RunReport, table_stats
+from ormshift.transfer.report import RunReport, ThroughputRecorder, table_stats
 from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
 from ormshift.transfer.workers import Pool, levels
@@ -358,7 +358,8 @@ class _Run:
         self.target = target
         self.source_url, self.target_url = urls
         self.options = options
-        self.emit_sink = on_event
+        self.on_event = on_event
+        self.throughput = ThroughputRecorder()
         self.health = health
         self.run_id = ""
         self.appending = options.append  # a resumed run: as it was first started
@@ -372,6 +373,15 @@ class _Run:
         #: the batches this run recorded, by table (an unstarted table's whole ledger)
         self.recorded: dict[str, list[Batch]] = {}
         self.group: _Group | None = None  # small tables sharing the open target transaction
+
+    def emit_sink(self, event: Event) -> None:
+        """Hand ``event`` to the caller (a batch's as it is committed), recording the
+        throughput of batches."""
+        if event.kind == "batch" and event.table is not None:
+            at = time.monotonic() - self.started
+            rows, seconds = int(event.data["written"]), float(event.data["seconds"])
+            self.throughput.record(at, event.table, rows, seconds)
+        self.on_event(event)
 
     def emit(self, kind: str, table: str | None = None, **data: Any) -> None:
         with self._events:
@@ -550,6 +560,7 @@ class _Run:
             reject_file=str(reject_path) if any(b.rows_rejected for b in batches) else None,
             warnings=plan.warnings,
             message=message,
+            throughput=self.throughput.snapshot(),
         )
 
     def _lock(self) -> None:

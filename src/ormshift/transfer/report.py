@@ -35,6 +35,30 @@ class TableStats:
 
 
 @dataclass(frozen=True)
+class Throughput:
+    """Rows written over a run, as each batch was reported (seconds since the run
+    started): the running total, and each table's rate per batch."""
+
+    written: tuple[tuple[float, int], ...] = ((0.0, 0),)
+    per_table: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+
+
+class ThroughputRecorder:
+    """Builds a `Throughput` from the run's batch events, one thread at a time."""
+
+    def __init__(self) -> None:
+        self._written: list[tuple[float, int]] = [(0.0, 0)]
+        self._per_table: dict[str, list[tuple[float, float]]] = {}
+
+    def record(self, at: float, table: str, rows: int, seconds: float) -> None:
+        self._written.append((at, self._written[-1][1] + rows))
+        self._per_table.setdefault(table, []).append((at, rows / (seconds or 1e-6)))
+
+    def snapshot(self) -> Throughput:
+        return Throughput(tuple(self._written), {k: tuple(v) for k, v in self._per_table.items()})
+
+
+@dataclass(frozen=True)
 class RunReport:
     run_id: str
     status: RunStatus  # done or aborted
@@ -45,6 +69,7 @@ class RunReport:
     warnings: tuple[str, ...] = ()
     message: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    throughput: Throughput = field(default_factory=Throughput)  # not in the JSON summary
 
     @property
     def read(self) -> int:
