@@ -256,17 +256,38 @@ def _looks_valid(c: Column) -> sql.Composable | None:
     return None
 
 
-def _set_aside(c: Column) -> sql.Composed:
-    """Mark the staged rows whose ``c`` does not look like its type, when some value of
-    ``c`` does not cast (tested in one statement); ``untestable`` when no test exists."""
+def _try_name(k: int) -> sql.Identifier:
+    return sql.Identifier("pg_temp", f"ormshift_try{k}")
+
+
+#: the error (message, detail) of assigning a staged value to a variable of a column's
+#: type, as an INSERT's assignment fails on it, or NULL when it casts; a subtransaction
+#: per call, as a row's own try, but no INSERT (PostgreSQL 15 has no pg_input_error_info)
+_TRY = """
+create or replace function {name}(v text) returns text[] language plpgsql as $ormshift_try$
+declare x {fmt}; m text; d text;
+begin
+  x := v::{base};
+  return null;
+exception when {errors} then
+  get stacked diagnostics m = message_text, d = pg_exception_detail;
+  return array[m, d];
+end $ormshift_try$;"""
+
+
+def _set_aside(c: Column, i: int) -> sql.Composed:
+    """Mark the staged rows whose ``c`` (the table's ``i``-th column of the plan) does not
+    look like its type, when some value of ``c`` does not cast (tested in one statement);
+    ``untestable`` when no test exists. A column whose rows are marked gets its flag
+    ``f<i>`` (`_cast_errors`)."""
     looks = _looks_valid(c)
     mark = (
         sql.SQL("untestable := true;")
         if looks is None
         else sql.SQL(
             "insert into {bad} select s.{o}, true, false from {stage} s"
-            " where not coalesce({looks}, true) on conflict do nothing;"
-        ).format(bad=BAD, o=_ORD, stage=STAGE, looks=looks)
+            " where not coalesce({looks}, true) on conflict do nothing; f{i} := true;"
+        ).format(bad=BAD, o=_ORD, stage=STAGE, looks=looks, i=sql.SQL(str(i)))
     )
     if _LENGTH.match(c.fmt):  # a cast truncates where an assignment fails: always looked at
         return sql.SQL("\n      {}").format(mark)
@@ -283,6 +304,55 @@ def _set_aside(c: Column) -> sql.Composed:
       end if;"""
     ).format(
         c=sql.Identifier(c.name), fmt=sql.SQL(c.fmt), stage=STAGE, errors=_ROW_ERRORS, mark=mark
+    )
+
+
+def _cast_errors(shape: Shape, needs: Sequence[tuple[int, Column]]) -> sql.Composed:
+    """The rows set aside as not casting whose value of a column marked by `_set_aside`
+    does not cast: refused in one statement with the error of the first such column in
+    the table's order (the one an INSERT of the row fails on: it evaluates the values in
+    that order, and no constraint before them), and settled. The others set aside (all
+    their values cast) are tried as before."""
+    tested = sorted(
+        ((i, c) for i, c in needs if _looks_valid(c) is not None), key=lambda x: x[1].position
+    )
+    if not tested or shape.ordered:
+        return sql.Composed([])
+    flag = [sql.SQL("f{}").format(sql.SQL(str(i))) for i, _ in tested]
+    # one function per type (made here: a statement's functions must exist to plan it)
+    types = list(dict.fromkeys((c.fmt, c.base) for _, c in tested))
+    made = sql.Composed(
+        [
+            sql.SQL(_TRY).format(
+                name=_try_name(k), fmt=sql.SQL(fmt), base=sql.SQL(base), errors=_ROW_ERRORS
+            )
+            for k, (fmt, base) in enumerate(types)
+        ]
+    )
+    errors = sql.SQL(", ").join(
+        sql.SQL("case when {} then {}(s.{}) end").format(
+            f, _try_name(types.index((c.fmt, c.base))), sql.Identifier(c.name)
+        )
+        for f, (_, c) in zip(flag, tested, strict=True)
+    )
+    first = errors if len(tested) == 1 else sql.SQL("coalesce({})").format(errors)
+    return sql.SQL(
+        """
+  if {any} then{made}
+    insert into {out} select x.o, x.e[1], x.e[2] from (select b.{o} as o, {first} as e
+      from {bad} b join {stage} s on s.{o} = b.{o} where b.castbad and not b.single
+      offset 0) x where x.e is not null;
+    update {bad} b set settled = true where b.castbad and not b.single
+      and exists (select 1 from {out} x where x.{o} = b.{o});
+  end if;"""
+    ).format(
+        any=sql.SQL(" or ").join(flag),
+        made=made,
+        out=OUT,
+        o=_ORD,
+        first=first,
+        bad=BAD,
+        stage=STAGE,
     )
 
 
@@ -630,6 +700,7 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
     end loop;
     {rest};"""
     ).format(stage=STAGE, assign=assign, errors=_ROW_ERRORS, bad=BAD, o=_ORD, rest=rest)
+    after: sql.Composable = sql.SQL("")
     if not exact and any(_looks_valid(c) is not None for _, c in needs):
         each = sql.SQL(
             """begin
@@ -640,16 +711,23 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
         raise exception using errcode = 'data_exception';
       end if;
       {rest};
-    exception when {errors} then
+    exception when {errors} then{reset}
       {each}
     end;"""
         ).format(
-            columns=sql.Composed([_set_aside(c) for _, c in needs]),
+            columns=sql.Composed([_set_aside(c, i) for i, c in needs]),
             rest=rest,
             errors=_ROW_ERRORS,
+            reset=sql.Composed(
+                [sql.SQL("\n      f{} := false;").format(sql.SQL(str(i))) for i, _ in needs]
+            ),
             each=each,
         )
-        declare = sql.SQL("{}\n  ok boolean; untestable boolean := false;").format(declare)
+        flags = sql.Composed(
+            [sql.SQL(" f{} boolean := false;").format(sql.SQL(str(i))) for i, _ in needs]
+        )
+        declare = sql.SQL("{}\n  ok boolean; untestable boolean := false;{}").format(declare, flags)
+        after = _cast_errors(shape, needs)
     fill = sql.SQL(
         """
   begin
@@ -657,8 +735,8 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
   exception when {errors} then
     {each}
   end;
-  create index on {typed} ({o});"""
-    ).format(insert=insert, errors=_ROW_ERRORS, each=each, o=_ORD, typed=TYPED)
+  create index on {typed} ({o});{after}"""
+    ).format(insert=insert, errors=_ROW_ERRORS, each=each, o=_ORD, typed=TYPED, after=after)
     return fill, declare
 
 
