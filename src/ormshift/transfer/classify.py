@@ -8,10 +8,14 @@ PL/pgSQL block on the target:
    semantics, as COPY parses them); when some do not cast, each column is cast on its
    own over the batch, and of the columns that fail, the rows whose text does not look
    like the type (digits for an integer, a number, a uuid, a boolean, an enum's label,
-   a length) are set aside to be tried on their own. Where no such test exists or it
-   lets a bad value through, each row is cast on its own into variables of those types
-   instead, in key order; and when a row set aside turns out to cast, the block starts
-   again that way, so that no row is written out of key order;
+   a length) are set aside; of those, the rows with a value of such a column that does
+   not cast are refused in one statement with the error of the first such value in the
+   plan's column order (the one COPY fails on), each value assigned in
+   a PL/pgSQL function that catches the error (PostgreSQL 15 has no way to test an
+   input without raising), and the others are tried on their own. Where no such test
+   exists or it lets a bad value through, each row is cast on its own into variables of
+   those types instead, in key order; and when a row set aside turns out to cast, the
+   block starts again that way, so that no row is written out of key order;
 2. predicts the rows the target will refuse, one statement per kind: NULL in a NOT NULL
    column and a false CHECK (in one scan), a foreign key whose parent is missing, a
    unique value the target already holds (not looked up under the batch's own key when
@@ -310,12 +314,10 @@ def _set_aside(c: Column, i: int) -> sql.Composed:
 def _cast_errors(shape: Shape, needs: Sequence[tuple[int, Column]]) -> sql.Composed:
     """The rows set aside as not casting whose value of a column marked by `_set_aside`
     does not cast: refused in one statement with the error of the first such column in
-    the table's order (the one an INSERT of the row fails on: it evaluates the values in
-    that order, and no constraint before them), and settled. The others set aside (all
-    their values cast) are tried as before."""
-    tested = sorted(
-        ((i, c) for i, c in needs if _looks_valid(c) is not None), key=lambda x: x[1].position
-    )
+    the plan's order (the one COPY, and so bisection, fails on: it parses the values in
+    that order, before any constraint), and settled. The others set aside (all their
+    values cast) are tried as before."""
+    tested = [(i, c) for i, c in needs if _looks_valid(c) is not None]
     if not tested or shape.ordered:
         return sql.Composed([])
     flag = [sql.SQL("f{}").format(sql.SQL(str(i))) for i, _ in tested]
@@ -671,10 +673,11 @@ def _written_out(
 def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, sql.Composed]:
     """The staged rows cast into the typed table in one statement. When some do not
     cast, the rows whose text does not look like its type (`_looks_valid`) are set aside
-    to be tried on their own, and the rest cast in one statement; when that fails too,
-    or ``exact`` (a row set aside did cast: the rows are then tried in key order), each
-    row is cast on its own first (into variables of the column types, which apply
-    modifiers as an assignment does) and those that fail are set aside, in key order."""
+    (those with a value that does not cast are refused by `_cast_errors`, the others
+    tried on their own), and the rest cast in one statement; when that fails too, or
+    ``exact`` (a row set aside did cast: the rows are then tried in key order), each row
+    is cast on its own first (into variables of the column types, which apply modifiers
+    as an assignment does) and those that fail are refused with that error."""
     cols = _ident_list(tuple(c.name for c in shape.columns))
     needs = [(i, c) for i, c in enumerate(shape.columns) if _needs_cast(c, binary)]
     declare = sql.SQL("").join(
@@ -695,11 +698,15 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
       begin
         {assign}
       exception when {errors} then
-        insert into {bad} values (r.{o}, true, true);
+        -- refused (settled) with the error COPY gives it: the first column, in the
+        -- plan's order, that does not cast
+        get stacked diagnostics m = message_text, d = pg_exception_detail;
+        insert into {bad} values (r.{o}, true, true, true);
+        insert into {out} values (r.{o}, m, d);
       end;
     end loop;
     {rest};"""
-    ).format(stage=STAGE, assign=assign, errors=_ROW_ERRORS, bad=BAD, o=_ORD, rest=rest)
+    ).format(stage=STAGE, assign=assign, errors=_ROW_ERRORS, bad=BAD, o=_ORD, out=OUT, rest=rest)
     after: sql.Composable = sql.SQL("")
     if not exact and any(_looks_valid(c) is not None for _, c in needs):
         each = sql.SQL(
@@ -805,7 +812,7 @@ begin
   -- the rest in key order: runs between the single rows, halved where they fail (none
   -- when every row was predicted refused and has been seen to above)
   if (select count(*) from {bad} b where not b.single) < {n} then
-  for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single
+  for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single and not b.settled
            union all select {end}, null order by 1 loop
     top := 2; st[1] := prev; st[2] := r.o;{run}
     if r.cb is not null then

@@ -14,10 +14,11 @@ where it cannot, the target does it, for that table from then on). Otherwise onl
 the target's constraints read is staged on the target (the columns its CHECKs, foreign
 keys and unique indexes read, and whether some NOT NULL column is null, computed on the
 source), and the classifier's own predictions mark the rows. A text COPY (columns whose
-source type differs from the target's) also stages, as text, the columns the target
-parses into another type, and sets aside the rows whose text does not look like the
-type (the others must then parse); its constraints must read only columns of the same
-type on both sides.
+source type differs from the target's) also sets aside the rows whose text of a column
+the target parses into another type does not look like that type: tested by the source
+on its text of the values when the rest is predicted there (one query, nothing staged),
+else staged as text with the narrow copy; the others must then parse (one that does not
+fails the COPY); its constraints must read only columns of the same type on both sides.
 
 The outcome is the classifier's (and so bisection's): the predictions decide only what
 is tried how. A row predicted wrongly as refused is written by the classifier; one

@@ -83,8 +83,6 @@ class Column:
     not_null: bool
     enum: bool
     collation: str | None  # SQL text of a non-default collation
-    #: its place in the table (an INSERT evaluates its values in this order)
-    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,10 +143,7 @@ def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
     if rules or ORD in table.target_columns:
         return None  # COPY ignores rules, INSERT does not
     described = target.execute(_COLUMNS, [rel]).fetchall()
-    by_name = {
-        r[0]: Column(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], i)
-        for i, r in enumerate(described)
-    }
+    by_name = {r[0]: Column(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5]) for r in described}
     every = tuple(str(r[0]) for r in described)
     whole = set(every) == set(table.target_columns) and not any(r[6] for r in described)
     copied = set(table.target_columns)
