@@ -836,6 +836,8 @@ def test_text_copy_casts_are_judged_on_the_source(
             "create table t (id int primary key, n text, u text, v text, qty int, label text)",
             "insert into t select i,"
             " case when i = 20 then '0000000005' when i % 11 = 0 then 'x' || i"
+            " when i = 41 then '' when i = 43 then ' -' when i = 47 then '12abc'"
+            " when i = 53 then '99999999999' when i = 59 then E'\\t+ 5'"
             " when i % 7 = 0 then ' +' || i || ' ' else i::text end,"
             " case when i % 3 = 0 then 'bad-' || i else md5(i::text)::uuid::text end,"
             " case when i % 23 = 0 then 'toolong' when i % 29 = 0 then 'ok    ' else 'ok' end,"
@@ -853,6 +855,11 @@ def test_text_copy_casts_are_judged_on_the_source(
     assert got[0].format == "text"
     by_key = {r[1]["id"]: r[3] for b in got for r in b.rejects}
     assert by_key["33"] == 'invalid input syntax for type integer: "x33"'
+    assert by_key["41"] == 'invalid input syntax for type integer: ""'
+    assert by_key["43"] == 'invalid input syntax for type integer: " -"'
+    assert by_key["47"] == 'invalid input syntax for type integer: "12abc"'
+    assert by_key["53"] == 'value "99999999999" is out of range for type integer'
+    assert by_key["59"] == 'invalid input syntax for type integer: "\t+ 5"'
     assert by_key["3"] == 'invalid input syntax for type uuid: "bad-3"'
     assert by_key["23"] == "value too long for type character varying(4)"
     assert "20" not in by_key and "29" not in by_key  # they cast (and 'ok    ' is cut)
