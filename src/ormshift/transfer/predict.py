@@ -66,7 +66,6 @@ NARROW = sql.Identifier("pg_temp", "ormshift_narrow")
 _ANY_TEXT = frozenset(("text", "character varying"))
 _LENGTH_TYPES = ("character varying(", "character(", "bit varying(", "bit(")
 NULLS = sql.Identifier("ormshift_nulls")
-_SEEN = "ormshift_seen"
 
 _failed: WeakKeyDictionary[psycopg.Connection, set[tuple[str, str]]] = WeakKeyDictionary()
 #: the source's columns of built-in types, with their types (format_type), per table
@@ -145,11 +144,10 @@ def _predict_on_source(
     hi: Key | None,
     shape: Shape,
     casts: tuple[str, ...] = (),
-) -> list[tuple[int, Key, RawJson]] | None:
-    """The rows with a NULL in a NOT NULL column or a false CHECK, the target's CHECK
-    expressions evaluated by the source on the values it sends (in a savepoint), each as
-    `rows_at` gives it (position, 0-based in key order, key and JSON: read in the same
-    query, for their rejects); None when they cannot be. ``casts``: columns of a text COPY
+) -> list[int] | None:
+    """Positions (0-based, key order) of the rows with a NULL in a NOT NULL column or a
+    false CHECK, the target's CHECK expressions evaluated by the source on the values it
+    sends (in a savepoint); None when they cannot be. ``casts``: columns of a text COPY
     the target parses into another type; the rows whose text of one of them does not
     look like the type (`_looks_valid`, on the source's text of the value) are listed
     too. A source that judges a row otherwise changes only how the row is tried: a row
@@ -171,29 +169,12 @@ def _predict_on_source(
     cols += [sql.SQL("({})::text as {}").format(reads[c], sql.Identifier(c)) for c in casts]
     if not_null:
         cols.append(sql.SQL("num_nulls({}) > 0 as {}").format(sql.SQL(", ").join(not_null), NULLS))
-    # the key and the copied columns under names of their own, for the rows' JSON
-    keys = [sql.Identifier(f"{_SEEN}_k{i}") for i in range(len(table.key))]
-    values = [sql.Identifier(f"{_SEEN}_c{i}") for i in range(len(table.columns))]
-    cols += [
-        sql.SQL("s.{} as {}").format(sql.Identifier(c), k)
-        for c, k in zip(table.key, keys, strict=True)
-    ]
-    cols += [
-        sql.SQL("s.{} as {}").format(sql.Identifier(c), v)
-        for c, v in zip(table.columns, values, strict=True)
-    ]
     query = sql.SQL(
-        "select s.{o} - 1, {k}, (select row_to_json(r) from (select {json}) r)::text"
-        " from (select row_number() over (order by {order}) as {o}{cols}"
+        "select s.{o} - 1 from (select row_number() over (order by {k}) as {o}{cols}"
         " from {t} s where {w}) s where {conds} order by 1"
     ).format(
         o=sql.Identifier(ORD),
-        k=sql.SQL(", ").join(sql.SQL("s.{}::text").format(k) for k in keys),
-        json=sql.SQL(", ").join(
-            sql.SQL("s.{} as {}").format(v, sql.Identifier(c))
-            for c, v in zip(table.columns, values, strict=True)
-        ),
-        order=order_by(table.key, alias="s"),
+        k=order_by(table.key, alias="s"),
         cols=sql.Composed([sql.SQL(", {}").format(c) for c in cols]),
         t=qualified(source_schema, table.name),
         w=where,
@@ -201,10 +182,9 @@ def _predict_on_source(
     )
     try:
         with source.transaction():
-            rows = source.execute(query, params).fetchall()
+            return [int(r[0]) for r in source.execute(query, params).fetchall()]
     except _SOURCE_ERRORS:
         return None
-    return [(int(r[0]), tuple(str(v) for v in r[1:-1]), RawJson(r[-1])) for r in rows]
 
 
 def _cast_columns(
@@ -253,14 +233,11 @@ def predicted_batch(
             return None
     t0 = time.perf_counter()
     aside = None
-    known: list[tuple[int, Key, RawJson]] | None = None  # the rows set aside, read already
     remote = _remote.setdefault(source, set())
     if _local(shape, fresh) and name not in remote:
-        known = _predict_on_source(source, table, source_schema, lo, hi, shape, casts)
-        if known is None:
+        aside = _predict_on_source(source, table, source_schema, lo, hi, shape, casts)
+        if aside is None:
             remote.add(name)
-        else:
-            aside = [p for p, _, _ in known]
     try:
         if aside is None:
             with target.transaction():
@@ -276,8 +253,7 @@ def predicted_batch(
     out_query, params = copy_out(table, source_schema, lo, hi)
     kept: list[bytes] = []
     # the rows set aside are read from the source (their keys and JSON, for the rejects)
-    # while the target sorts them out, the source being idle by then (unless the
-    # source's own prediction read them already)
+    # while the target sorts them out: the source is idle by then
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
             with target.transaction():
@@ -286,11 +262,7 @@ def predicted_batch(
                         with read_copy(source, out_query, params, binary=table.binary) as stream:
                             for chunk in stream.split(frozenset(aside), kept, digest):
                                 sink.write(chunk)
-                        held = (
-                            pool.submit(rows_at, source, table, source_schema, lo, hi, aside)
-                            if known is None
-                            else None
-                        )
+                        held = pool.submit(rows_at, source, table, source_schema, lo, hi, aside)
                     total = stream.rows
                     good = cur.rowcount
                 read = time.perf_counter()
@@ -315,7 +287,7 @@ def predicted_batch(
                     )
                     written += result.written
                     refused = [(aside[i], m, d) for i, m, d in result.refused]
-                rows = held.result() if held is not None else known or []
+                rows = held.result()
         except ROW_ERRORS:
             done.add(name)
             return None
