@@ -197,34 +197,50 @@ def drop(server: str, names: list[str]) -> None:
 
 
 def rounds(
-    src: str, tgt: str, tables: list[str], rows: int, repeat: int, pythonpath: Path
+    src: str,
+    tgt: str,
+    tables: list[str],
+    rows: int,
+    repeat: int,
+    pythonpath: Path,
+    alongside: Path | None = None,
 ) -> dict[str, Any]:
-    seen: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
+    """``alongside``: src/ of other code, run on each refusing table right after this
+    code in every round (reported as ``TABLE@alongside``)."""
+    paths = [(t, t, pythonpath) for t in tables]
+    if alongside is not None:
+        paths = [
+            p
+            for t in tables
+            for p in [(t, t, pythonpath)]
+            + ([(f"{t}@alongside", t, alongside)] if t in REFERENCE else [])
+        ]
+    seen: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in paths}
     for r in range(repeat):
-        order = tables[r % len(tables) :] + tables[: r % len(tables)]  # who goes first rotates
-        for t in order:
+        order = paths[r % len(paths) :] + paths[: r % len(paths)]  # who goes first rotates
+        for name, t, path in order:
             reset(tgt, t, rows)
-            seen[t].append(run(src, tgt, t, pythonpath))
-            print(f"round {r + 1} {t}: {seen[t][-1]}", flush=True)
+            seen[name].append(run(src, tgt, t, path))
+            print(f"round {r + 1} {name}: {seen[name][-1]}", flush=True)
     out: dict[str, Any] = {}
-    for t in tables:
-        best = min(seen[t], key=lambda m: float(m["seconds"]))
-        out[t] = {
+    for name, t, _ in paths:
+        best = min(seen[name], key=lambda m: float(m["seconds"]))
+        out[name] = {
             **best,
             "rows_per_second": round(rows / float(best["seconds"])),
-            "all_seconds": [m["seconds"] for m in seen[t]],
+            "all_seconds": [m["seconds"] for m in seen[name]],
         }
         for label, ref in (("clean", "clean"), ("same_table", REFERENCE.get(t))):
             if ref is None or ref not in seen or ref == t:
                 continue
             ratios = [
                 float(c["seconds"]) / float(m["seconds"])
-                for c, m in zip(seen[ref], seen[t], strict=True)
+                for c, m in zip(seen[ref], seen[name], strict=True)
             ]
             best_ref = min(float(x["seconds"]) for x in seen[ref])
-            out[t][f"of_{label}_best"] = round(best_ref / float(best["seconds"]), 3)
-            out[t][f"{label}_round_ratios"] = [round(x, 3) for x in ratios]
-            out[t][f"{label}_median_of_round_ratios"] = round(median(ratios), 3)
+            out[name][f"of_{label}_best"] = round(best_ref / float(best["seconds"]), 3)
+            out[name][f"{label}_round_ratios"] = [round(x, 3) for x in ratios]
+            out[name][f"{label}_median_of_round_ratios"] = round(median(ratios), 3)
     return out
 
 
@@ -236,6 +252,11 @@ def main() -> None:
     parser.add_argument("--before-src", type=Path, help="src/ of the code to compare with")
     parser.add_argument("--before-rows", type=int, default=5000)
     parser.add_argument("--before-tables", nargs="+", default=["clean", "check10", "check100"])
+    parser.add_argument(
+        "--alongside-src",
+        type=Path,
+        help="src/ of other code run on each refusing table in the same rounds (before/after)",
+    )
     parser.add_argument("--json", dest="json_file")
     args = parser.parse_args()
     server = os.environ.get("ORMSHIFT_BENCH_DSN") or os.environ.get("ORMSHIFT_TEST_DSN")
@@ -248,7 +269,9 @@ def main() -> None:
     out: dict[str, Any] = {"rows": args.rows, "repeat": args.repeat, "load": [os.getloadavg()]}
     src, tgt, names = create(server, tables, args.rows)
     try:
-        out["after"] = rounds(src, tgt, tables, args.rows, args.repeat, SRC)
+        out["after"] = rounds(
+            src, tgt, tables, args.rows, args.repeat, SRC, alongside=args.alongside_src
+        )
     finally:
         drop(server, names)
     if args.before_src:

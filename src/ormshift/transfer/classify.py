@@ -8,10 +8,14 @@ PL/pgSQL block on the target:
    semantics, as COPY parses them); when some do not cast, each column is cast on its
    own over the batch, and of the columns that fail, the rows whose text does not look
    like the type (digits for an integer, a number, a uuid, a boolean, an enum's label,
-   a length) are set aside to be tried on their own. Where no such test exists or it
-   lets a bad value through, each row is cast on its own into variables of those types
-   instead, in key order; and when a row set aside turns out to cast, the block starts
-   again that way, so that no row is written out of key order;
+   a length) are set aside; of those, the rows with a value of such a column that does
+   not cast are refused in one statement with the error of the first such value in the
+   plan's column order (the one COPY fails on), each value assigned in
+   a PL/pgSQL function that catches the error (PostgreSQL 15 has no way to test an
+   input without raising), and the others are tried on their own. Where no such test
+   exists or it lets a bad value through, each row is cast on its own into variables of
+   those types instead, in key order; and when a row set aside turns out to cast, the
+   block starts again that way, so that no row is written out of key order;
 2. predicts the rows the target will refuse, one statement per kind: NULL in a NOT NULL
    column and a false CHECK (in one scan), a foreign key whose parent is missing, a
    unique value the target already holds (not looked up under the batch's own key when
@@ -217,6 +221,10 @@ def _run(target: psycopg.Connection, block: sql.Composed) -> None:
 
 
 _REORDER = "ormshift: a row set aside as not casting cast"
+#: an integer's text that starts with a digit (after blanks and a sign); one that does
+#: not is not an integer's text on any server version (PostgreSQL 16's 0x... and 1_000
+#: start with one too)
+_DIGIT_FIRST = r"^[ \t\n\r\f\v]*[-+]?[0-9]"
 #: integer digits that always fit the type (more may, and are tried on their own)
 _DIGITS = {"smallint": 4, "integer": 9, "bigint": 18}
 _NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[-+]?[0-9]+)?\s*$"
@@ -256,17 +264,38 @@ def _looks_valid(c: Column) -> sql.Composable | None:
     return None
 
 
-def _set_aside(c: Column) -> sql.Composed:
-    """Mark the staged rows whose ``c`` does not look like its type, when some value of
-    ``c`` does not cast (tested in one statement); ``untestable`` when no test exists."""
+def _try_name(k: int) -> sql.Identifier:
+    return sql.Identifier("pg_temp", f"ormshift_try{k}")
+
+
+#: the error (message, detail) of assigning a staged value to a variable of a column's
+#: type, as an INSERT's assignment fails on it, or NULL when it casts; a subtransaction
+#: per call, as a row's own try, but no INSERT (PostgreSQL 15 has no pg_input_error_info)
+_TRY = """
+create or replace function {name}(v text) returns text[] language plpgsql as $ormshift_try$
+declare x {fmt}; m text; d text;
+begin
+  x := v::{base};
+  return null;
+exception when {errors} then
+  get stacked diagnostics m = message_text, d = pg_exception_detail;
+  return array[m, d];
+end $ormshift_try$;"""
+
+
+def _set_aside(c: Column, i: int) -> sql.Composed:
+    """Mark the staged rows whose ``c`` (the table's ``i``-th column of the plan) does not
+    look like its type, when some value of ``c`` does not cast (tested in one statement);
+    ``untestable`` when no test exists. A column whose rows are marked gets its flag
+    ``f<i>`` (`_cast_errors`)."""
     looks = _looks_valid(c)
     mark = (
         sql.SQL("untestable := true;")
         if looks is None
         else sql.SQL(
             "insert into {bad} select s.{o}, true, false from {stage} s"
-            " where not coalesce({looks}, true) on conflict do nothing;"
-        ).format(bad=BAD, o=_ORD, stage=STAGE, looks=looks)
+            " where not coalesce({looks}, true) on conflict do nothing; f{i} := true;"
+        ).format(bad=BAD, o=_ORD, stage=STAGE, looks=looks, i=sql.SQL(str(i)))
     )
     if _LENGTH.match(c.fmt):  # a cast truncates where an assignment fails: always looked at
         return sql.SQL("\n      {}").format(mark)
@@ -283,6 +312,87 @@ def _set_aside(c: Column) -> sql.Composed:
       end if;"""
     ).format(
         c=sql.Identifier(c.name), fmt=sql.SQL(c.fmt), stage=STAGE, errors=_ROW_ERRORS, mark=mark
+    )
+
+
+def _cast_errors(shape: Shape, needs: Sequence[tuple[int, Column]]) -> sql.Composed:
+    """The rows set aside as not casting whose value of a column marked by `_set_aside`
+    does not cast: refused in one statement with the error of the first such column in
+    the plan's order (the one COPY, and so bisection, fails on: it parses the values in
+    that order, before any constraint), and settled. The others set aside (all their
+    values cast) are tried as before."""
+    tested = [(i, c) for i, c in needs if _looks_valid(c) is not None]
+    if not tested or shape.ordered:
+        return sql.Composed([])
+    flag = [sql.SQL("f{}").format(sql.SQL(str(i))) for i, _ in tested]
+    # one function per type (made here: a statement's functions must exist to plan it)
+    types = list(dict.fromkeys((c.fmt, c.base) for _, c in tested))
+    made = sql.Composed(
+        [
+            sql.SQL(_TRY).format(
+                name=_try_name(k), fmt=sql.SQL(fmt), base=sql.SQL(base), errors=_ROW_ERRORS
+            )
+            for k, (fmt, base) in enumerate(types)
+        ]
+    )
+    each: list[sql.Composable] = []
+    probes: list[sql.Composable] = []
+    for f, (i, c) in zip(flag, tested, strict=True):
+        v = sql.SQL("s.{}").format(sql.Identifier(c.name))
+        tried = sql.SQL("{}({})").format(_try_name(types.index((c.fmt, c.base))), v)
+        if c.base in _DIGITS:
+            # an integer's text with no digit first (after blanks and a sign) is one the
+            # server refuses with this error on any version; written out, once checked
+            # against the server on one of the values (``e<i>``: it agreed)
+            fn = _try_name(types.index((c.fmt, c.base)))
+            text = sql.Literal(f'invalid input syntax for type {c.base}: "')
+            said = sql.SQL("array[{} || {} || '\"', '']").format(text, v)
+            e = sql.SQL("e{}").format(sql.SQL(str(i)))
+            probes.append(
+                sql.SQL(
+                    """
+    if {f} then
+      probe := (select {v} from {bad} b join {stage} s on s.{o} = b.{o} where b.castbad
+        and not b.single and {v} !~ {rx} limit 1);
+      {e} := probe is not null
+        and {fn}(probe) is not distinct from array[{text} || probe || '"', ''];
+    end if;"""
+                ).format(
+                    f=f,
+                    v=v,
+                    bad=BAD,
+                    stage=STAGE,
+                    o=_ORD,
+                    rx=sql.Literal(_DIGIT_FIRST),
+                    e=e,
+                    fn=fn,
+                    text=text,
+                )
+            )
+            tried = sql.SQL("case when {e} and {v} !~ {rx} then {said} else {tried} end").format(
+                e=e, v=v, rx=sql.Literal(_DIGIT_FIRST), said=said, tried=tried
+            )
+        each.append(sql.SQL("case when {} then {} end").format(f, tried))
+    errors = sql.SQL(", ").join(each)
+    first = errors if len(tested) == 1 else sql.SQL("coalesce({})").format(errors)
+    return sql.SQL(
+        """
+  if {any} then{made}{probes}
+    insert into {out} select x.o, x.e[1], x.e[2] from (select b.{o} as o, {first} as e
+      from {bad} b join {stage} s on s.{o} = b.{o} where b.castbad and not b.single
+      offset 0) x where x.e is not null;
+    update {bad} b set settled = true where b.castbad and not b.single
+      and exists (select 1 from {out} x where x.{o} = b.{o});
+  end if;"""
+    ).format(
+        any=sql.SQL(" or ").join(flag),
+        made=made,
+        probes=sql.Composed(probes),
+        out=OUT,
+        o=_ORD,
+        first=first,
+        bad=BAD,
+        stage=STAGE,
     )
 
 
@@ -601,10 +711,11 @@ def _written_out(
 def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, sql.Composed]:
     """The staged rows cast into the typed table in one statement. When some do not
     cast, the rows whose text does not look like its type (`_looks_valid`) are set aside
-    to be tried on their own, and the rest cast in one statement; when that fails too,
-    or ``exact`` (a row set aside did cast: the rows are then tried in key order), each
-    row is cast on its own first (into variables of the column types, which apply
-    modifiers as an assignment does) and those that fail are set aside, in key order."""
+    (those with a value that does not cast are refused by `_cast_errors`, the others
+    tried on their own), and the rest cast in one statement; when that fails too, or
+    ``exact`` (a row set aside did cast: the rows are then tried in key order), each row
+    is cast on its own first (into variables of the column types, which apply modifiers
+    as an assignment does) and those that fail are refused with that error."""
     cols = _ident_list(tuple(c.name for c in shape.columns))
     needs = [(i, c) for i, c in enumerate(shape.columns) if _needs_cast(c, binary)]
     declare = sql.SQL("").join(
@@ -625,11 +736,16 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
       begin
         {assign}
       exception when {errors} then
-        insert into {bad} values (r.{o}, true, true);
+        -- refused (settled) with the error COPY gives it: the first column, in the
+        -- plan's order, that does not cast
+        get stacked diagnostics m = message_text, d = pg_exception_detail;
+        insert into {bad} values (r.{o}, true, true, true);
+        insert into {out} values (r.{o}, m, d);
       end;
     end loop;
     {rest};"""
-    ).format(stage=STAGE, assign=assign, errors=_ROW_ERRORS, bad=BAD, o=_ORD, rest=rest)
+    ).format(stage=STAGE, assign=assign, errors=_ROW_ERRORS, bad=BAD, o=_ORD, out=OUT, rest=rest)
+    after: sql.Composable = sql.SQL("")
     if not exact and any(_looks_valid(c) is not None for _, c in needs):
         each = sql.SQL(
             """begin
@@ -640,16 +756,28 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
         raise exception using errcode = 'data_exception';
       end if;
       {rest};
-    exception when {errors} then
+    exception when {errors} then{reset}
       {each}
     end;"""
         ).format(
-            columns=sql.Composed([_set_aside(c) for _, c in needs]),
+            columns=sql.Composed([_set_aside(c, i) for i, c in needs]),
             rest=rest,
             errors=_ROW_ERRORS,
+            reset=sql.Composed(
+                [sql.SQL("\n      f{} := false;").format(sql.SQL(str(i))) for i, _ in needs]
+            ),
             each=each,
         )
-        declare = sql.SQL("{}\n  ok boolean; untestable boolean := false;").format(declare)
+        flags = sql.Composed(
+            [
+                sql.SQL(" f{i} boolean := false; e{i} boolean := false;").format(i=sql.SQL(str(i)))
+                for i, _ in needs
+            ]
+        )
+        declare = sql.SQL("{}\n  ok boolean; untestable boolean := false; probe text;{}").format(
+            declare, flags
+        )
+        after = _cast_errors(shape, needs)
     fill = sql.SQL(
         """
   begin
@@ -657,8 +785,8 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
   exception when {errors} then
     {each}
   end;
-  create index on {typed} ({o});"""
-    ).format(insert=insert, errors=_ROW_ERRORS, each=each, o=_ORD, typed=TYPED)
+  create index on {typed} ({o});{after}"""
+    ).format(insert=insert, errors=_ROW_ERRORS, each=each, o=_ORD, typed=TYPED, after=after)
     return fill, declare
 
 
@@ -727,7 +855,7 @@ begin
   -- the rest in key order: runs between the single rows, halved where they fail (none
   -- when every row was predicted refused and has been seen to above)
   if (select count(*) from {bad} b where not b.single) < {n} then
-  for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single
+  for r in select b.{o} as o, b.castbad as cb from {bad} b where b.single and not b.settled
            union all select {end}, null order by 1 loop
     top := 2; st[1] := prev; st[2] := r.o;{run}
     if r.cb is not null then

@@ -14,10 +14,11 @@ where it cannot, the target does it, for that table from then on). Otherwise onl
 the target's constraints read is staged on the target (the columns its CHECKs, foreign
 keys and unique indexes read, and whether some NOT NULL column is null, computed on the
 source), and the classifier's own predictions mark the rows. A text COPY (columns whose
-source type differs from the target's) also stages, as text, the columns the target
-parses into another type, and sets aside the rows whose text does not look like the
-type (the others must then parse); its constraints must read only columns of the same
-type on both sides.
+source type differs from the target's) also sets aside the rows whose text of a column
+the target parses into another type does not look like that type: tested by the source
+on its text of the values when the rest is predicted there (one query, nothing staged),
+else staged as text with the narrow copy; the others must then parse (one that does not
+fails the COPY); its constraints must read only columns of the same type on both sides.
 
 The outcome is the classifier's (and so bisection's): the predictions decide only what
 is tried how. A row predicted wrongly as refused is written by the classifier; one
@@ -142,20 +143,30 @@ def _predict_on_source(
     lo: Key | None,
     hi: Key | None,
     shape: Shape,
+    casts: tuple[str, ...] = (),
 ) -> list[int] | None:
     """Positions (0-based, key order) of the rows with a NULL in a NOT NULL column or a
     false CHECK, the target's CHECK expressions evaluated by the source on the values it
-    sends (in a savepoint); None when they cannot be. A source that judges a row
-    otherwise changes only how the row is tried: a row it misses fails the COPY (the
-    batch is then staged whole), a row it holds back is sorted out by the classifier."""
+    sends (in a savepoint); None when they cannot be. ``casts``: columns of a text COPY
+    the target parses into another type; the rows whose text of one of them does not
+    look like the type (`_looks_valid`, on the source's text of the value) are listed
+    too. A source that judges a row otherwise changes only how the row is tried: a row
+    it misses fails the COPY (the batch is then staged whole), a row it holds back is
+    sorted out by the classifier."""
     reads = _read(table)
+    by_name = {c.name: c for c in shape.columns}
     not_null = [reads[c.name] for c in shape.columns if c.not_null and c.name in reads]
     conds: list[sql.Composable] = [sql.SQL("s.{}").format(NULLS)] if not_null else []
     conds += [sql.SQL("not coalesce(({}), true)").format(sql.SQL(x)) for _, x in shape.checks]
+    for c in casts:
+        looks = _looks_valid(by_name[c])
+        assert looks is not None  # `predicted_batch` takes no cast column without a test
+        conds.append(sql.SQL("not coalesce({}, true)").format(looks))
     if not conds:
         return []
     where, params = range_predicate(table.key, lo, hi)
     cols = [sql.SQL("{} as {}").format(reads[c], sql.Identifier(c)) for c in shape.check_columns]
+    cols += [sql.SQL("({})::text as {}").format(reads[c], sql.Identifier(c)) for c in casts]
     if not_null:
         cols.append(sql.SQL("num_nulls({}) > 0 as {}").format(sql.SQL(", ").join(not_null), NULLS))
     query = sql.SQL(
@@ -223,8 +234,8 @@ def predicted_batch(
     t0 = time.perf_counter()
     aside = None
     remote = _remote.setdefault(source, set())
-    if not casts and _local(shape, fresh) and name not in remote:
-        aside = _predict_on_source(source, table, source_schema, lo, hi, shape)
+    if _local(shape, fresh) and name not in remote:
+        aside = _predict_on_source(source, table, source_schema, lo, hi, shape, casts)
         if aside is None:
             remote.add(name)
     try:
