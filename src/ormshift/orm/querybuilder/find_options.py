@@ -99,7 +99,7 @@ def run_found(manager: EntityManager, em: ExpressionMap, terminal: str) -> Any:
         return manager.find(cls, **options)
     if terminal in ("get_one", "get_one_or_fail"):
         info = main.info
-        rows = manager._run_find(info, FindOptions.of(options, info), one=True)  # noqa: SLF001
+        rows = manager._run_find(info, FindOptions.of(options, info), one=True)
         if rows or terminal == "get_one":
             return rows[0] if rows else None
         raise EntityNotFound(info.name, em.parameters)
