@@ -23,6 +23,7 @@ from ormshift.orm.errors import (
     PessimisticLockTransactionRequired,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.querybuilder import relation_ids
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.find_options import checked, run_found
@@ -457,6 +458,21 @@ class SelectQueryBuilder:
     ) -> SelectQueryBuilder:
         return self._map("INNER", True, map_to, target, alias, condition, parameters)
 
+    def load_relation_id_and_map(
+        self,
+        map_to: str,
+        relation: str,
+        alias_or_options: Any = None,
+        factory: Callable[[SelectQueryBuilder], Any] | None = None,
+    ) -> SelectQueryBuilder:
+        """TypeORM's ``loadRelationIdAndMap("post.categoryIds", "post.categories")``:
+        the relation's ids set on each entity of the alias after loading
+        (`relation_ids`); ``{"disableMixedMap": True}`` gives maps even for one key."""
+        self.em.relation_ids.append(
+            relation_ids.asked(self.em, map_to, relation, alias_or_options, factory)
+        )
+        return self
+
     # -- grouping, order, pages -------------------------------------------------------
 
     def group_by(self, group_by: str | None = None) -> SelectQueryBuilder:
@@ -702,7 +718,10 @@ class SelectQueryBuilder:
             fetched = self._fetch(em)
         if not fetched.rows:
             return [], fetched.raw()
-        return entities(em, fetched.rows, fetched.process), fetched.raw()
+        found = entities(em, fetched.rows, fetched.process)
+        if em.relation_ids:
+            relation_ids.load(self.manager, em, found)
+        return found, fetched.raw()
 
     def _page(self, em: ExpressionMap) -> Fetched | None:
         """A page of entities with joins, in TypeORM's two steps (`pages`)."""

@@ -110,9 +110,7 @@ class WriteQueryBuilder(SelectQueryBuilder):
                 raise QueryBuilderError(
                     "Provided entity does not have ids set, cannot perform operation."
                 )
-            self.or_where_in_ids(
-                {property_path(info, k): v for k, v in ids.items()}
-            )
+            self.or_where_in_ids({property_path(info, k): v for k, v in ids.items()})
         self.where_entities = items
 
     #: the columns a write returns for ``where_entity``'s entities (TypeORM's
