@@ -284,7 +284,13 @@ class SelectQueryBuilder:
             out = {}
             for key in info.primary:
                 prop = property_path(info, key)
-                out[key] = value.get(prop, value.get(key))
+                found = value.get(prop, value.get(key))
+                if found is None and "." in prop:  # an embedded key, nested
+                    held: Any = value
+                    for part in prop.split("."):
+                        held = held.get(part) if isinstance(held, Mapping) else None
+                    found = held
+                out[key] = found
             return out
         if hasattr(value, "__mapper__"):
             return {k: getattr(value, k) for k in info.primary}
