@@ -121,12 +121,30 @@ class InsertQueryBuilder(WriteQueryBuilder):
         self.conflict: list[str] = []
         self.skip_unchanged = False
         self.ignore = False
+        #: ``into(Entity, [columns])``: the only columns written (property paths)
+        self.insert_columns: list[str] = []
 
     def into(self, entity: Any, columns: Sequence[str] | None = None) -> InsertQueryBuilder:
-        if columns is not None:
-            raise QueryBuilderError("into(entity, columns) is not supported; give the values")
+        """``into(Entity)``; ``into(Entity, ["title", "pages"])`` writes those columns
+        only (TypeORM's ``insertColumns``: the others get their database defaults, a
+        listed column no value set gives its default too)."""
         self._target(entity)
+        self.insert_columns = list(columns or [])
         return self
+
+    def _only_listed(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` cut to the columns ``into`` lists (a join column by its relation's
+        name or its own path)."""
+        if not self.insert_columns:
+            return rows
+        info = self.info
+        listed = set(self.insert_columns)
+        keep = set()
+        for key, path in property_paths(info.cls).items():
+            relation = info.columns[key].info.get("relation")
+            if path in listed or (relation and path.split(".")[0] in listed):
+                keep.add(info.columns[key].key)
+        return [{k: v for k, v in row.items() if k in keep} for row in rows]
 
     def values(self, values: Any) -> InsertQueryBuilder:
         self.value_sets = values
@@ -165,6 +183,7 @@ class InsertQueryBuilder(WriteQueryBuilder):
         if self.listeners:
             manager._query_event("before_insert", info, values)
         rows = manager._rows(info, _known(info, values), f"insert into {info.name}")
+        rows = self._only_listed(rows)
         returning = self._returning_columns()
 
         def build() -> Any:
@@ -217,10 +236,16 @@ class InsertQueryBuilder(WriteQueryBuilder):
 
     def _upsert(self, values: Any) -> InsertResult:
         info = self.info
-        if self.returns is not None or not self.listeners or not self.entity_update or self.ignore:
+        if (
+            self.returns is not None
+            or not self.listeners
+            or not self.entity_update
+            or self.ignore
+            or self.insert_columns
+        ):
             raise QueryBuilderError(
                 "or_update with returning / call_listeners(false) / update_entity(false) / "
-                "or_ignore is not supported"
+                "or_ignore / into(Entity, columns) is not supported"
             )
         items = list(values) if isinstance(values, list | tuple) else [values]
         for item in items:
