@@ -5,9 +5,9 @@
 After the entities of a builder are made, each asked relation's ids are set on the
 entities of its alias under the property named: a many-to-one's (or an owning
 one-to-one's) foreign key as the entity holds it (``None`` when it is null); a
-one-to-many's related keys, one query on the related table (its soft-deleted rows left
-out, as TypeORM's loader leaves them out), an inverse one-to-one's first of them; a
-many-to-many's from the junction table joined to the related table (soft-deleted rows
+one-to-many's related keys, one query on the related table without an order (its
+soft-deleted rows left out, as TypeORM's loader leaves them out), an inverse
+one-to-one's first of them; a many-to-many's from the junction table joined to the related table (soft-deleted rows
 left out unless the builder is ``with_deleted``), ordered by the related keys as TypeORM
 orders them. A relation with one key gives bare keys, else (or with
 ``{"disableMixedMap": True}``) maps of the related entity's key properties.
@@ -149,7 +149,7 @@ def _one(
         stmt = stmt.where(_matching(fk_cols, list(owners)))
         if target.delete_date is not None:
             stmt = stmt.where(target.table.c[target.columns[target.delete_date].name].is_(None))
-        stmt = stmt.order_by(*key_cols)
+        # no ORDER BY, as TypeORM's loader: the rows in the order PostgreSQL gives them
         grouped = _grouped(_rows(manager, stmt), len(fk_cols))
         for values, items in owners.items():
             ids = [_shaped(target, keys, row, no_mix) for row in grouped.get(values, [])]
