@@ -7,10 +7,11 @@ entities of its alias under the property named: a many-to-one's (or an owning
 one-to-one's) foreign key as the entity holds it (``None`` when it is null); a
 one-to-many's related keys, one query on the related table without an order (its
 soft-deleted rows left out, as TypeORM's loader leaves them out), an inverse
-one-to-one's first of them; a many-to-many's from the junction table joined to the related table (soft-deleted rows
-left out unless the builder is ``with_deleted``), ordered by the related keys as TypeORM
-orders them. A relation with one key gives bare keys, else (or with
-``{"disableMixedMap": True}``) maps of the related entity's key properties.
+one-to-one's first of them; a many-to-many's from the junction table joined to the
+related table (soft-deleted rows left out unless the builder is ``with_deleted``),
+ordered by the related keys as TypeORM orders them. A relation with one key gives bare
+keys, else (or with ``{"disableMixedMap": True}``) maps of the related entity's key
+properties.
 """
 
 from __future__ import annotations
