@@ -6,8 +6,8 @@ terminal (``find`` is ``getMany``, ``count`` ``getCount``, ``findAndCount``
 options its own way (`ormshift.orm.query`), so a builder holding find options runs its
 terminal through that same compiler: ``get_many`` is ``manager.find(Entity, **options)``,
 ``get_one`` the first of them (TypeORM's ``getOne`` adds no ``take``), ``get_count``
-``count``, ``get_many_and_count`` ``find`` and TypeORM's lazy count (the count known
-from the page, else ``count``), ``get_exists`` ``exists``.
+``count``, ``get_many_and_count`` ``find_and_count`` (TypeORM's lazy count: the count
+known from the page, else ``count``), ``get_exists`` ``exists``.
 
 Find options on a builder that holds anything else (its own conditions, joins, order,
 pages, selections, locks) are refused with `FindOptionsCombined` rather than run with a
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from ormshift.orm.errors import EntityNotFound
 from ormshift.orm.options import FindOptions, relation_tree, select_tree
 from ormshift.orm.querybuilder.errors import QueryBuilderError
-from ormshift.orm.querybuilder.pages import lazy_count
 from ormshift.orm.querybuilder.state import ExpressionMap, Selection
 
 if TYPE_CHECKING:
@@ -108,15 +107,7 @@ def run_found(manager: EntityManager, em: ExpressionMap, terminal: str) -> Any:
     if terminal == "get_count":
         return manager.count(cls, **options)
     if terminal == "get_many_and_count":
-        # TypeORM's getManyAndCount: the count known from the page when it can be
-        # (``lazyCount``: fewer entities than ``take``, or no pages), else counted
-        found = manager.find(cls, **options)
-        opts = FindOptions.of(options, main.info)
-        count = lazy_count(ExpressionMap(skip=opts.skip, take=opts.take), len(found))
-        if count is None:
-            rest = {k: v for k, v in options.items() if k not in ("skip", "take", "order")}
-            count = manager.count(cls, **rest)
-        return found, count
+        return manager.find_and_count(cls, **options)
     if terminal == "get_exists":
         return manager.exists(cls, **options)
     raise FindOptionsCombined(
