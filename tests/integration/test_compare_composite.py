@@ -24,3 +24,21 @@ def test_shop_composite_key_suite_has_no_mismatches(pg_server_url: str, tmp_path
     assert report.operations == 32
     for method in ("count", "findAndCount", "update", "delete", "remove", "save", "upsert"):
         assert method in report.latency
+
+
+def test_relation_builder_on_composite_keys_agrees_with_typeorm(
+    pg_server_url: str, tmp_path: Path
+) -> None:
+    """``relation(OrderLine, "promotions").of({orderId, lineNo})`` and the other sides
+    (tests/scenarios/querybuilder-composite.yaml): results, errors and the junction's rows
+    after each write as TypeORM's."""
+    require_extensions(pg_server_url, ("uuid-ossp",))
+    scenario = SCENARIOS / "querybuilder-composite.yaml"
+    with imported(generated("shop"), tmp_path) as package:
+        report = run_compare(CORPUS / "shop", scenario, pg_server_url, models=package.__name__)
+    details = [
+        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
+        for m in report.mismatches
+    ]
+    assert details == []
+    assert report.operations == 21

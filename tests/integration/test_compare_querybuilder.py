@@ -61,3 +61,23 @@ def test_write_builders_tell_subscribers_as_typeorm(pg_server_url: str) -> None:
     ]
     assert details == []
     assert report.operations == sum(len(s.operations) for s in loaded.scenarios)
+
+
+GAPS = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-gaps.yaml"
+
+
+def test_find_options_relation_ids_and_where_entity_agree_with_typeorm(
+    pg_server_url: str, tmp_path: Path
+) -> None:
+    """``set_find_options``, ``load_relation_id_and_map`` and the write builders'
+    ``where_entity`` (tests/scenarios/querybuilder-gaps.yaml): results and errors as
+    TypeORM's."""
+    loaded = load_scenarios(GAPS)
+    with imported(generated("library"), tmp_path) as package:
+        report = run_compare(CORPUS / "library", GAPS, pg_server_url, models=package.__name__)
+    details = [
+        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
+        for m in report.mismatches
+    ]
+    assert details == []
+    assert report.operations == sum(len(s.operations) for s in loaded.scenarios)

@@ -39,6 +39,8 @@ function entityRecord(ds, entity, seen) {
     if (value === undefined) continue;
     out[col.propertyPath.split(".").join("_")] = plain(value);
   }
+  // a query builder's loadRelationIdAndMap properties (qb.js marks them)
+  for (const name of entity.__ormshiftExtras || []) out[name] = plain(entity[name]);
   // relations by property path (those inside embedded objects too: "address_country")
   for (const rel of metadata.relations) {
     const key = rel.propertyPath.split(".").join("_");

@@ -53,6 +53,21 @@ function apply(typeorm, ds, qb, chain, manager) {
   return current;
 }
 
+// loadRelationIdAndMap's properties ("post.categoryIds" -> categoryIds) are no columns or
+// relations: each entity holding one is told so (a non-enumerable __ormshiftExtras),
+// for the encoder to write them beside its columns
+function markExtras(value, names, seen = new Set()) {
+  if (value === null || typeof value !== "object" || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (const v of value) markExtras(v, names, seen);
+    return;
+  }
+  const held = names.filter((n) => Object.prototype.hasOwnProperty.call(value, n));
+  if (held.length) Object.defineProperty(value, "__ormshiftExtras", { value: held, enumerable: false });
+  for (const v of Object.values(value)) markExtras(v, names, seen);
+}
+
 async function runChain(typeorm, ds, manager, entity, given) {
   // a transaction step arrives as written: {op, entity, alias, chain}
   const spec = given && given.chain ? given : {};
@@ -63,6 +78,10 @@ async function runChain(typeorm, ds, manager, entity, given) {
   else if (via === "dataSource") qb = ds.createQueryBuilder(entityClass(ds, entity), spec.alias, manager.queryRunner);
   else qb = manager.getRepository(entityClass(ds, entity)).createQueryBuilder(spec.alias);
   const result = await apply(typeorm, ds, qb, spec.chain, manager);
+  const extras = spec.chain
+    .filter(([method, mapTo]) => method === "loadRelationIdAndMap" && typeof mapTo === "string")
+    .map(([, mapTo]) => mapTo.split(".").slice(1).join("."));
+  if (extras.length) markExtras(result, extras);
   // {raw, entities} as a pair, so that the entities are encoded as entities
   const terminal = spec.chain[spec.chain.length - 1][0];
   if (terminal === "getRawAndEntities") return [result.raw, result.entities];

@@ -171,6 +171,29 @@ def _apply(qb: Any, chain: list[Any], models: Mapping[str, type[Any]], manager: 
     return current
 
 
+#: the attribute naming an entity's ``load_relation_id_and_map`` properties, for
+#: `ormshift.compare.candidate` to record beside its columns (as qb.js marks TypeORM's)
+EXTRAS = "_ormshift_extras"
+
+
+def _mark_extras(value: Any, names: list[str], seen: set[int]) -> None:
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, list | tuple):
+        for item in value:
+            _mark_extras(item, names, seen)
+        return
+    if not hasattr(value, "__mapper__"):
+        return
+    held = [n for n in names if n in value.__dict__]
+    if held:
+        setattr(value, EXTRAS, held)
+    for item in list(value.__dict__.values()):
+        if isinstance(item, list) or hasattr(item, "__mapper__"):
+            _mark_extras(item, names, seen)
+
+
 def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None, spec: Any) -> Any:
     """The chain's result through ormshift's builder (shaped as the sidecar's)."""
     if entity is not None:
@@ -184,6 +207,13 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
     else:
         qb = manager.create_query_builder()
     result = _apply(qb, list(spec["chain"]), models, manager)
+    extras = [
+        str(call[1]).split(".", 1)[1]
+        for call in spec["chain"]
+        if call[0] == "loadRelationIdAndMap" and len(call) > 1 and "." in str(call[1])
+    ]
+    if extras:
+        _mark_extras(result, extras, set())
     terminal = spec["chain"][-1][0]
     if terminal == "getRawAndEntities":
         raw, found = result

@@ -450,9 +450,19 @@ class EntityManager:
         return self.count(entity, where=where)
 
     def find_and_count(self, entity: type[T], **options: Any) -> tuple[list[T], int]:
-        return self.find(entity, **options), self.count(
-            entity, **{k: v for k, v in options.items() if k not in ("skip", "take", "order")}
-        )
+        """TypeORM's ``findAndCount`` (its builder's ``getManyAndCount``): the count
+        known from the page when it can be (``lazyCount``: no ``take``, or fewer
+        entities than it; entities of no selected key are not counted), else counted."""
+        from ormshift.orm.querybuilder.pages import lazy_count  # noqa: PLC0415 - cycle
+        from ormshift.orm.querybuilder.state import ExpressionMap  # noqa: PLC0415
+
+        found = self.find(entity, **options)
+        opts = FindOptions.of(options, entity_info(entity))
+        count = lazy_count(ExpressionMap(skip=opts.skip, take=opts.take), len(found))
+        if count is None:
+            rest = {k: v for k, v in options.items() if k not in ("skip", "take", "order")}
+            count = self.count(entity, **rest)
+        return found, count
 
     def find_and_count_by(self, entity: type[T], where: Any) -> tuple[list[T], int]:
         return self.find_and_count(entity, where=where)

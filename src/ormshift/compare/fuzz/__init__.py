@@ -166,6 +166,8 @@ def fuzz(
         # write chains set update dates on each side's clock: raw rows name them
         # alias_column (the root ``e`` and joins ``j1``..``j3``)
         vol_attrs |= {f"{a}_{c}" for a in ("e", "j1", "j2", "j3") for c in vol_cols}
+        # and a where_entity write returns the update date under its column's name
+        vol_attrs |= vol_cols
     report = FuzzReport()
     dbs = _Databases(dsn, project, data_source, classes)
     try:

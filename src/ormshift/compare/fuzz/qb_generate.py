@@ -9,11 +9,14 @@ alias (``where`` / ``andWhere`` / ``orWhere``, in ``Brackets`` or ``NotBrackets`
 keys of every selected alias so that results have one order, pages (``skip``/``take``,
 ``limit``/``offset``) only when ordered, and a terminal: ``getMany``, ``getOne``,
 ``getManyAndCount``, ``getCount``, ``getExists``, ``getRawMany`` of a few columns, or a
-grouped ``COUNT(*)``. About one chain in seven is a write instead: an update builder
-setting one or two columns to seed or new values, a delete, soft delete or restore
-builder, with conditions on bare property names (TypeORM's write builders prefix no
-alias), sometimes ``andWhereInIds`` and ``returning`` the keys; its database state is
-compared after it.
+grouped ``COUNT(*)``; entity terminals sometimes ``loadRelationIdAndMap`` a relation
+of the root. About one chain in ten is ``setFindOptions`` with find options drawn as the
+find fuzzer draws them, then an entity terminal. About one chain in seven is a write
+instead: an update builder setting one or two columns to seed or new values, a delete,
+soft delete or restore builder, with conditions on bare property names (TypeORM's write
+builders prefix no alias) or (update, soft delete, restore) ``whereEntity`` of seed
+rows' keys, sometimes ``andWhereInIds`` and ``returning`` the keys; its database state
+is compared after it.
 """
 
 from __future__ import annotations
@@ -179,7 +182,12 @@ class QbGenerator:
                 chain += [["update", {"$entity": ent.name}], ["set", values]]
         if kind != "update":
             chain += [[kind], ["from", {"$entity": ent.name}]]
-        self._wheres([("", ent)], chain)
+        keys = self.base._pk(ent) if kind != "delete" and self.rng.random() < 0.25 else None
+        if keys is not None:
+            more = self.base._pk(ent) if self.rng.random() < 0.4 else None
+            chain.append(["whereEntity", [keys, more] if more is not None else keys])
+        else:
+            self._wheres([("", ent)], chain)
         if self.rng.random() < 0.2:
             row_keys = self.base._pk(ent)
             if row_keys and len(ent.primary) == 1:
@@ -194,6 +202,8 @@ class QbGenerator:
         ent = self.schema.entities[self.rng.choice(names)]
         if self.writes and self.rng.random() < 0.15:
             return self._write(ent)
+        if self.rng.random() < 0.1:
+            return self._find_options(ent)
         root = ("e", ent)
         chain: list[list[Any]] = []
         joined = self._joins(root, chain)
@@ -240,6 +250,8 @@ class QbGenerator:
                 extra = [p for p in ent.plain if p.kind in _COMPARABLE]
                 cols += [f"e.{p.path}" for p in self.rng.sample(extra, min(2, len(extra)))]
                 chain.insert(0, ["select", cols])
+            if terminal != "getRawMany" and self.rng.random() < 0.2:
+                self._relation_ids(ent, chain)
             roll = self.rng.random()
             if roll < 0.3:
                 if self.rng.random() < 0.5:
@@ -249,6 +261,36 @@ class QbGenerator:
                 chain += [["limit", self.rng.randrange(1, 5)], ["offset", self.rng.randrange(0, 3)]]
             chain.append([terminal])
         return {"op": "qb", "entity": ent.name, "alias": "e", "chain": chain}
+
+    def _find_options(self, ent: FuzzEntity) -> dict[str, Any]:
+        """``setFindOptions`` and an entity terminal (the Repository's find as a chain)."""
+        terminal = self.rng.choice(
+            ["getMany", "getMany", "getManyAndCount", "getCount", "getExists", "getOne"]
+        )
+        opts = self.base.find_options(ent, one=terminal == "getOne")
+        if terminal in ("getCount", "getExists"):
+            opts = {k: v for k, v in opts.items() if k in ("where", "withDeleted", "relations")}
+        chain: list[list[Any]] = [["setFindOptions", opts], [terminal]]
+        return {"op": "qb", "entity": ent.name, "alias": "e", "chain": chain}
+
+    def _relation_ids(self, ent: FuzzEntity, chain: list[list[Any]]) -> None:
+        """``loadRelationIdAndMap("e.rid_<relation>", "e.<relation>")`` on one relation
+        of the root (ahead of the order and pages)."""
+        rels = [
+            r
+            for r in ent.relations
+            if r.target in self.schema.entities
+            and "." not in r.property_name
+            and self._own(ent, r.property_name)
+        ]
+        if not rels:
+            return
+        rel = self.rng.choice(rels)
+        call: list[Any] = ["loadRelationIdAndMap", f"e.rid_{rel.property_name}"]
+        call.append(f"e.{rel.property_name}")
+        if self.rng.random() < 0.3:
+            call.append({"disableMixedMap": True})
+        chain.append(call)
 
     def sequence(self, k: int) -> list[dict[str, Any]]:
         return [self.operation() for _ in range(k)]

@@ -23,8 +23,10 @@ from ormshift.orm.errors import (
     PessimisticLockTransactionRequired,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.querybuilder import relation_ids
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
+from ormshift.orm.querybuilder.find_options import checked, run_found
 from ormshift.orm.querybuilder.hydrate import entities
 from ormshift.orm.querybuilder.joins import add_join
 from ormshift.orm.querybuilder.names import property_path
@@ -155,6 +157,13 @@ class SelectQueryBuilder:
         self.em.with_deleted = True
         return self
 
+    def set_find_options(self, options: Mapping[str, Any]) -> SelectQueryBuilder:
+        """TypeORM's ``setFindOptions``: ``where``, ``relations``, ``order``, ``select``,
+        ``skip``, ``take``, ``withDeleted``, ``lock``... run by the terminal through the
+        Repository's find-options compiler (`find_options`)."""
+        self.em.find_options = checked(self.em, options)
+        return self
+
     def set_parameter(self, key: str, value: Any) -> SelectQueryBuilder:
         if callable(value):
             raise QueryBuilderError(
@@ -275,7 +284,13 @@ class SelectQueryBuilder:
             out = {}
             for key in info.primary:
                 prop = property_path(info, key)
-                out[key] = value.get(prop, value.get(key))
+                found = value.get(prop, value.get(key))
+                if found is None and "." in prop:  # an embedded key, nested
+                    held: Any = value
+                    for part in prop.split("."):
+                        held = held.get(part) if isinstance(held, Mapping) else None
+                    found = held
+                out[key] = found
             return out
         if hasattr(value, "__mapper__"):
             return {k: getattr(value, k) for k in info.primary}
@@ -449,6 +464,21 @@ class SelectQueryBuilder:
     ) -> SelectQueryBuilder:
         return self._map("INNER", True, map_to, target, alias, condition, parameters)
 
+    def load_relation_id_and_map(
+        self,
+        map_to: str,
+        relation: str,
+        alias_or_options: Any = None,
+        factory: Callable[[SelectQueryBuilder], Any] | None = None,
+    ) -> SelectQueryBuilder:
+        """TypeORM's ``loadRelationIdAndMap("post.categoryIds", "post.categories")``:
+        the relation's ids set on each entity of the alias after loading
+        (`relation_ids`); ``{"disableMixedMap": True}`` gives maps even for one key."""
+        self.em.relation_ids.append(
+            relation_ids.asked(self.em, map_to, relation, alias_or_options, factory)
+        )
+        return self
+
     # -- grouping, order, pages -------------------------------------------------------
 
     def group_by(self, group_by: str | None = None) -> SelectQueryBuilder:
@@ -556,6 +586,7 @@ class SelectQueryBuilder:
     def get_query_and_parameters(self) -> tuple[str, list[Any]]:
         """The SQL as TypeORM's PostgreSQL driver sends it (``$1``, ``$2``...) and the
         values in order."""
+        self._no_find_options("get_query_and_parameters")
         sql, values = self._rendered(self.em)
         order: list[Any] = []
         numbers: dict[str, int] = {}
@@ -577,6 +608,7 @@ class SelectQueryBuilder:
     def get_query(self) -> str:
         """The SQL with property paths rewritten and parameters still ``:name`` (in
         parentheses for a ``sub_query()``), as TypeORM's ``getQuery``."""
+        self._no_find_options("get_query")
         text = query_text(self.em)
         if self.em.sub_query:
             text = f"({text})"
@@ -639,7 +671,16 @@ class SelectQueryBuilder:
                 "The optimistic lock can be used only with get_one (TypeORM's getOne())."
             )
 
+    def _no_find_options(self, terminal: str) -> None:
+        if self.em.find_options is not None:
+            self._found(terminal)  # refuses it
+
+    def _found(self, terminal: str) -> Any:
+        return run_found(self.manager, self.em, terminal)
+
     def get_raw_many(self) -> list[dict[str, Any]]:
+        if self.em.find_options is not None:
+            return self._found("get_raw_many")  # type: ignore[no-any-return]
         self._no_optimistic()
         em = self.em.copy()
         em.query_entity = False
@@ -649,6 +690,7 @@ class SelectQueryBuilder:
         """TypeORM's ``stream()``: the raw rows one by one, read from a server-side
         cursor ``batch`` rows at a time; the connection is held until the iterator is
         exhausted or closed."""
+        self._no_find_options("stream")
         self._no_optimistic()
         em = self.em.copy()
         em.query_entity = False
@@ -682,7 +724,10 @@ class SelectQueryBuilder:
             fetched = self._fetch(em)
         if not fetched.rows:
             return [], fetched.raw()
-        return entities(em, fetched.rows, fetched.process), fetched.raw()
+        found = entities(em, fetched.rows, fetched.process)
+        if em.relation_ids:
+            relation_ids.load(self.manager, em, found)
+        return found, fetched.raw()
 
     def _page(self, em: ExpressionMap) -> Fetched | None:
         """A page of entities with joins, in TypeORM's two steps (`pages`)."""
@@ -699,14 +744,20 @@ class SelectQueryBuilder:
 
     def get_raw_and_entities(self) -> tuple[list[dict[str, Any]], list[Any]]:
         """``{raw, entities}`` as the pair (raw, entities)."""
+        if self.em.find_options is not None:
+            return self._found("get_raw_and_entities")  # type: ignore[no-any-return]
         found, raw = self._entities_and_raw()
         return raw, found
 
     def get_many(self) -> list[Any]:
+        if self.em.find_options is not None:
+            return self._found("get_many")  # type: ignore[no-any-return]
         self._no_optimistic()
         return self._entities_and_raw()[0]
 
     def get_one(self) -> Any:
+        if self.em.find_options is not None:
+            return self._found("get_one")
         found = self._entities_and_raw()[0]
         result = found[0] if found else None
         em = self.em
@@ -723,6 +774,8 @@ class SelectQueryBuilder:
         return result
 
     def get_one_or_fail(self) -> Any:
+        if self.em.find_options is not None:
+            return self._found("get_one_or_fail")
         found = self.get_one()
         if found is None:
             main = self.em.main
@@ -731,12 +784,16 @@ class SelectQueryBuilder:
         return found
 
     def get_count(self) -> int:
+        if self.em.find_options is not None:
+            return int(self._found("get_count"))
         self._no_optimistic()
         rows = self._fetch(count_map(self.em)).rows
         value = rows[0].get("cnt") if rows else None
         return int(value) if value else 0
 
     def get_many_and_count(self) -> tuple[list[Any], int]:
+        if self.em.find_options is not None:
+            return self._found("get_many_and_count")  # type: ignore[no-any-return]
         self._no_optimistic()
         found = self._entities_and_raw()[0]
         count = lazy_count(self.em, len(found))
@@ -745,6 +802,8 @@ class SelectQueryBuilder:
         return found, count
 
     def get_exists(self) -> bool:
+        if self.em.find_options is not None:
+            return bool(self._found("get_exists"))
         self._no_optimistic()
         sub, text = exists_text(self.em)
         return bool(self._fetch(sub, text).rows)

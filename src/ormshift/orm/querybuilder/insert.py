@@ -7,8 +7,13 @@ columns); RETURNING holds the columns asked for and, with ``update_entity`` (def
 TypeORM's insertion returning columns, whose values fill the entities given and make
 the generated maps (one per value set, ``{}`` for a row not returned, as TypeORM's
 ``ReturningResultsEntityUpdator``); without it the result is empty as TypeORM's.
-``or_update`` runs the manager's upsert. ``before_insert``/``after_insert`` get the
-value sets unless ``call_listeners(false)``."""
+``or_update(overwrite, conflict_target, options)`` is TypeORM's PostgreSQL
+``ON CONFLICT``: ``( columns )`` for a list target (``WHERE ( indexPredicate )`` after
+it), ``ON CONSTRAINT name`` for a string, ``DO UPDATE SET col = EXCLUDED.col`` for each
+overwritten column and ``= DEFAULT`` for an update date not among them, ``WHERE`` one of
+them ``IS DISTINCT FROM`` its new value with ``skipUpdateIfNoValuesChanged``, ``DO
+NOTHING`` when nothing is overwritten; its rows return as any insert's.
+``before_insert``/``after_insert`` get the value sets unless ``call_listeners(false)``."""
 
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import literal_column, or_, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ormshift.orm.errors import UnknownProperty
+from ormshift.orm.errors import QueryFailed, UnknownProperty
 from ormshift.orm.manager import InsertResult
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.querybuilder.errors import QueryBuilderError
@@ -26,7 +32,11 @@ from ormshift.orm.querybuilder.names import property_paths, replacements
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
 from ormshift.orm.write_cache import Written
 
-__all__ = ["InsertQueryBuilder"]
+__all__ = ["InsertQueryBuilder", "OrUpdateUnsupported"]
+
+
+class OrUpdateUnsupported(NotImplementedError):
+    """An ``or_update`` option ormshift does not implement (``overwriteCondition``)."""
 
 
 def _no_values(values: Any) -> bool:
@@ -118,15 +128,35 @@ class InsertQueryBuilder(WriteQueryBuilder):
         super().__init__(source)
         self.value_sets: Any = None
         self.overwrite: list[str] | None = None
-        self.conflict: list[str] = []
         self.skip_unchanged = False
         self.ignore = False
+        self.conflict_target: str | list[str] = []
+        self.index_predicate: Any = None
+        self.upsert_type: Any = None
+        #: ``into(Entity, [columns])``: the only columns written (property paths)
+        self.insert_columns: list[str] = []
 
     def into(self, entity: Any, columns: Sequence[str] | None = None) -> InsertQueryBuilder:
-        if columns is not None:
-            raise QueryBuilderError("into(entity, columns) is not supported; give the values")
+        """``into(Entity)``; ``into(Entity, ["title", "pages"])`` writes those columns
+        only (TypeORM's ``insertColumns``: the others get their database defaults, a
+        listed column no value set gives its default too)."""
         self._target(entity)
+        self.insert_columns = list(columns or [])
         return self
+
+    def _only_listed(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` cut to the columns ``into`` lists (a join column by its relation's
+        name or its own path)."""
+        if not self.insert_columns:
+            return rows
+        info = self.info
+        listed = set(self.insert_columns)
+        keep = set()
+        for key, path in property_paths(info.cls).items():
+            relation = info.columns[key].info.get("relation")
+            if path in listed or (relation and path.split(".")[0] in listed):
+                keep.add(info.columns[key].key)
+        return [{k: v for k, v in row.items() if k in keep} for row in rows]
 
     def values(self, values: Any) -> InsertQueryBuilder:
         self.value_sets = values
@@ -138,16 +168,64 @@ class InsertQueryBuilder(WriteQueryBuilder):
         conflict_target: str | Sequence[str] | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> InsertQueryBuilder:
-        unsupported = set(options or {}) - {"skipUpdateIfNoValuesChanged"}
+        """TypeORM's ``orUpdate(overwrite, conflictTarget, {skipUpdateIfNoValuesChanged,
+        indexPredicate, upsertType})``; the names are the table's column names."""
+        given = dict(options or {})
+        unsupported = set(given) - {"skipUpdateIfNoValuesChanged", "indexPredicate", "upsertType"}
         if unsupported:
-            raise QueryBuilderError(f"or_update options not supported: {sorted(unsupported)}")
+            raise OrUpdateUnsupported(f"or_update options not supported: {sorted(unsupported)}")
         self.overwrite = list(overwrite)
-        if isinstance(conflict_target, str):
-            self.conflict = [conflict_target]
-        else:
-            self.conflict = list(conflict_target or [])
-        self.skip_unchanged = bool((options or {}).get("skipUpdateIfNoValuesChanged"))
+        self.conflict_target = (
+            conflict_target if isinstance(conflict_target, str) else list(conflict_target or [])
+        )
+        self.skip_unchanged = bool(given.get("skipUpdateIfNoValuesChanged"))
+        self.index_predicate = given.get("indexPredicate")
+        self.upsert_type = given.get("upsertType")
         return self
+
+    def _column(self, name: str) -> Any:
+        """A column of the table by its database name (TypeORM escapes the names given
+        as they are): PostgreSQL's 42703 for a name the table has not."""
+        info = self.info
+        col = info.table.c.get(name)
+        if col is None:
+            raise QueryFailed(
+                f'column "{name}" of relation "{info.table.name}" does not exist',
+                sqlstate="42703",
+            )
+        return col
+
+    def _on_conflict(self, stmt: Any) -> Any:
+        """``stmt`` with TypeORM's PostgreSQL ``ON CONFLICT`` clause."""
+        info = self.info
+        target = self.conflict_target
+        where = None
+        if isinstance(target, str):
+            keys: dict[str, Any] = {"constraint": target}
+        elif target:
+            keys = {"index_elements": [self._column(n).name for n in target]}
+            if self.index_predicate:
+                where = text(str(self.index_predicate))
+        else:
+            keys = {}
+        if where is not None:
+            keys["index_where"] = where
+        overwrite = [self._column(n) for n in self.overwrite or []]
+        if not overwrite:
+            return stmt.on_conflict_do_nothing(**keys)
+        if not isinstance(target, str) and not target:
+            raise QueryFailed(
+                "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                sqlstate="42601",
+            )
+        sets: dict[str, Any] = {c.name: stmt.excluded[c.name] for c in overwrite}
+        date = info.update_date
+        if date is not None and info.columns[date].name not in sets:
+            sets[info.columns[date].name] = literal_column("DEFAULT")
+        condition = None
+        if self.skip_unchanged:
+            condition = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
+        return stmt.on_conflict_do_update(set_=sets, where=condition, **keys)
 
     def or_ignore(self, statement: Any = True) -> InsertQueryBuilder:
         """``ON CONFLICT DO NOTHING`` (TypeORM's PostgreSQL ``orIgnore``)."""
@@ -159,24 +237,41 @@ class InsertQueryBuilder(WriteQueryBuilder):
         values = self.value_sets if self.value_sets is not None else []
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
-        if self.overwrite is not None:
-            return self._upsert(values)
+        if self.overwrite is not None and self.upsert_type == "primary-key":
+            # TypeORM sends ``UPSERT INTO ...``, which PostgreSQL does not know
+            raise QueryFailed('syntax error at or near "UPSERT"', sqlstate="42601")
         manager = self.manager
         if self.listeners:
             manager._query_event("before_insert", info, values)
         rows = manager._rows(info, _known(info, values), f"insert into {info.name}")
+        rows = self._only_listed(rows)
         returning = self._returning_columns()
 
         def build() -> Any:
             stmt = pg_insert(info.table)
             if self.ignore:
                 stmt = stmt.on_conflict_do_nothing()
+            elif self.overwrite is not None:
+                stmt = self._on_conflict(stmt)
             return stmt.returning(*returning) if returning else stmt
 
         shape = (
             None
             if isinstance(self.returns, str)
-            else ("qb-insert", self.ignore, self.entity_update, *self._asked())
+            else (
+                "qb-insert",
+                self.ignore,
+                self.entity_update,
+                *self._asked(),
+                repr(
+                    (
+                        self.overwrite,
+                        self.conflict_target,
+                        self.skip_unchanged,
+                        self.index_predicate,
+                    )
+                ),
+            )
         )
         with manager._scope() as session:
             written = manager._execute_rows(session, info, shape, build, rows)
@@ -214,28 +309,6 @@ class InsertQueryBuilder(WriteQueryBuilder):
             extra = _insertion_returning(info)
             cols += [c for c in extra if not any(c is d for d in cols)]
         return cols
-
-    def _upsert(self, values: Any) -> InsertResult:
-        info = self.info
-        if self.returns is not None or not self.listeners or not self.entity_update or self.ignore:
-            raise QueryBuilderError(
-                "or_update with returning / call_listeners(false) / update_entity(false) / "
-                "or_ignore is not supported"
-            )
-        items = list(values) if isinstance(values, list | tuple) else [values]
-        for item in items:
-            given = set(item) if isinstance(item, Mapping) else set()
-            if set(self.overwrite or []) != given - set(self.conflict):
-                raise QueryBuilderError(
-                    "or_update overwrites exactly the non-conflict columns the values set"
-                )
-        found = self.manager.upsert(
-            info.cls,
-            values,
-            self.conflict,
-            skip_update_if_no_values_changed=self.skip_unchanged,
-        )
-        return self._shaped(found, values)
 
     def _shaped(self, found: InsertResult, values: Any, *, deleted: bool = True) -> InsertResult:
         """The generated maps as TypeORM's builder makes them: one per value set (``{}``

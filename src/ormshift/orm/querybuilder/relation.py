@@ -6,7 +6,11 @@ set by an update builder ``where_in_ids(of)``; a one-to-many's (or an inverse
 one-to-one's) related rows get their foreign key set to ``of`` (or cleared) by an update
 builder; a many-to-many's junction rows are inserted or deleted, every ``of`` with every
 value. Update builders broadcast their events as TypeORM's do. ``of`` and the values are
-entities, maps of keys or bare keys. Relations with composite keys are not supported.
+entities, maps of keys or bare keys; with composite keys (several join columns) ``of``
+and the values are maps of the keys (``of({"orderId": ..., "lineNo": 1})``), and
+``set`` / ``add`` on a relation with several join columns refuse a value that is not an
+object with as many keys, as TypeORM's (a list counts its items, as JavaScript's
+``Object.keys`` does).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
+from sqlalchemy.orm.attributes import instance_dict
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.errors import QueryBuilderError
@@ -26,6 +31,25 @@ _NOT_SET = (
     "Entity whose relation needs to be set is not set. "
     "Use .of method to define whose relation you want to set."
 )
+
+
+_NOT_A_MAP = (
+    "Value to be set into the relation must be a map of relation ids, for example: "
+    '.set({ firstName: "...", lastName: "..." })'
+)
+_ONE_KEY = (
+    "Cannot load entity because only one primary key was specified, however entity "
+    "contains multiple primary keys"
+)
+
+
+def _keys_count(value: Any) -> int | None:
+    """JavaScript's ``Object.keys(value).length`` of an object (None: not an object)."""
+    if isinstance(value, Mapping | list | tuple):
+        return len(value)
+    if hasattr(value, "__mapper__"):
+        return len([k for k in instance_dict(value) if not k.startswith("_")])
+    return None
 
 
 def _rows(manager: Any, stmt: Any) -> list[Any]:
@@ -65,8 +89,6 @@ class RelationQueryBuilder:
         self.path = path
         self.rel = self.info.relations[self.key]
         self.target = entity_info(self.rel.mapper.class_)
-        if len(self.rel.local_remote_pairs or []) != 1 and self.rel.direction != MANYTOMANY:
-            raise QueryBuilderError("relations with composite keys are not supported")
         self.of_value: Any = None
         self.has_of = False
 
@@ -104,14 +126,41 @@ class RelationQueryBuilder:
                 f'given "{self.path}" has {self.kind} relation. Use {instead} method instead.'
             )
 
+    def _join_columns(self) -> int:
+        """How many join columns TypeORM's relation has (``relation.joinColumns``): a
+        many-to-one's foreign key columns, an owning many-to-many's junction columns to
+        this side; none on the inverse sides."""
+        rel = self.rel
+        if rel.direction == MANYTOONE:
+            return len(rel.local_remote_pairs or [])
+        if rel.direction == MANYTOMANY and self._owning():
+            return len(rel.synchronize_pairs or [])
+        return 0
+
+    def _owning(self) -> bool:
+        """A many-to-many's owning side (TypeORM's ``@JoinTable``): the side whose
+        junction columns come first in the junction table, as TypeORM creates it."""
+        table = self._secondary()
+        first = next(iter(table.columns), None)
+        return any(col is first for _, col in self.rel.synchronize_pairs or ())
+
+    def _map_needed(self, value: Any) -> None:
+        joins = self._join_columns()
+        if joins > 1:
+            count = _keys_count(value)
+            if count is None or count < joins:
+                raise QueryBuilderError(_NOT_A_MAP)
+
     def set(self, value: Any) -> None:
         self._only(True, "Set", ".add()")
+        self._map_needed(value)
         self._update(value)
 
     def add(self, value: Any) -> None:
         if isinstance(value, list | tuple) and not value:
             return
         self._only(False, "Add", ".set()")
+        self._map_needed(value)
         self._update(value)
 
     def remove(self, value: Any) -> None:
@@ -121,13 +170,13 @@ class RelationQueryBuilder:
         if self.rel.direction == MANYTOMANY:
             self._junction_delete(value)
             return
-        owner_col, fk_col = self.rel.local_remote_pairs[0]
+        pairs = list(self.rel.local_remote_pairs or [])
         target = self.target
         pk = target.table.primary_key.columns
         conditions = []
         for of in _many(self.of_value):
             for item in _many(value):
-                parts = [fk_col == _key(of, self.info, owner_col)]
+                parts = [fk == _key(of, self.info, own) for own, fk in pairs]
                 parts += [c == _key(item, target, c) for c in pk]
                 conditions.append(and_(*parts))
         self._fk_update(or_(*conditions), None)
@@ -143,27 +192,28 @@ class RelationQueryBuilder:
         if rel.direction == MANYTOONE:
             if isinstance(self.of_value, list | tuple) and not self.of_value:
                 return
-            owner_col, remote = rel.local_remote_pairs[0]
-            ref = self.target.mapper.get_property_by_column(remote).key
-            given = (
-                value
-                if not isinstance(value, Mapping | self.target.cls)
-                else _key(value, self.target, remote)
-            )
-            sets = {
-                self.info.property_of(self.key): None
-                if given is None
-                else {self.target.property_of(ref): given}
-            }
+            refs: dict[str, Any] = {}
+            for _, remote in rel.local_remote_pairs or []:
+                ref = self.target.mapper.get_property_by_column(remote).key
+                refs[self.target.property_of(ref)] = (
+                    value
+                    if not isinstance(value, Mapping | self.target.cls)
+                    else _key(value, self.target, remote)
+                )
+            empty = value is None or all(v is None for v in refs.values())
+            sets = {self.info.property_of(self.key): None if empty else refs}
             qb = UpdateQueryBuilder(self.source, self.info.cls, sets)
             qb.where_in_ids(self.of_value)
             qb.execute()
             return
         if rel.direction == ONETOMANY:
-            owner_col, fk_col = rel.local_remote_pairs[0]
+            pairs = list(rel.local_remote_pairs or [])
             if value is None:
-                ofs = [_key(of, self.info, owner_col) for of in _many(self.of_value)]
-                self._fk_update(or_(*(fk_col == v for v in ofs)), None)
+                conds = [
+                    and_(*(fk == _key(of, self.info, own) for own, fk in pairs))
+                    for of in _many(self.of_value)
+                ]
+                self._fk_update(or_(*conds), None)
                 return
             if isinstance(self.of_value, list | tuple):
                 raise QueryBuilderError(
@@ -172,31 +222,37 @@ class RelationQueryBuilder:
                 )
             if isinstance(value, list | tuple) and not value:
                 return
-            of = _key(self.of_value, self.info, owner_col)
             pk = self.target.table.primary_key.columns
             conds = [and_(*(c == _key(v, self.target, c) for c in pk)) for v in _many(value)]
-            self._fk_update(or_(*conds), of)
+            self._fk_update(or_(*conds), self.of_value)
             return
         self._junction_insert(value)
 
-    def _fk_update(self, condition: Any, value: Any) -> None:
-        """The related rows matching ``condition`` get their foreign key ``value``, by
-        an update builder (its events, version bump and update date)."""
+    def _fk_update(self, condition: Any, of: Any) -> None:
+        """The related rows matching ``condition`` get their foreign key pointed at
+        ``of`` (None: cleared), by an update builder (its events, version bump and
+        update date)."""
         from ormshift.orm.querybuilder.update import UpdateQueryBuilder  # noqa: PLC0415
 
-        _, fk_col = self.rel.local_remote_pairs[0]
+        pairs = list(self.rel.local_remote_pairs or [])
         target = self.target
         back = self.rel.back_populates
+        sets: dict[str, Any]
         if back and back in target.relations:
-            ref_key = self.info.mapper.get_property_by_column(self.rel.local_remote_pairs[0][0]).key
-            sets: dict[str, Any] = {
-                target.property_of(back): None
-                if value is None
-                else {self.info.property_of(ref_key): value}
+            refs = {
+                self.info.property_of(self.info.mapper.get_property_by_column(own).key): _key(
+                    of, self.info, own
+                )
+                for own, _ in pairs
             }
+            sets = {target.property_of(back): None if of is None else refs}
         else:
-            fk_key = target.mapper.get_property_by_column(fk_col).key
-            sets = {target.property_of(fk_key): value}
+            sets = {
+                target.property_of(target.mapper.get_property_by_column(fk).key): None
+                if of is None
+                else _key(of, self.info, own)
+                for own, fk in pairs
+            }
         qb = UpdateQueryBuilder(self.source, target.cls, sets)
         ids = _rows(self.manager, select(*target.table.primary_key.columns).where(condition))
         if not ids:
@@ -241,26 +297,40 @@ class RelationQueryBuilder:
         rel = self.rel
         info, target = self.info, self.target
         pk = list(target.table.primary_key.columns)
+        if (
+            not isinstance(self.of_value, Mapping | list | tuple | info.cls)
+            and len(info.primary) > 1
+        ):
+            raise QueryBuilderError(_ONE_KEY)
         ofs = _many(self.of_value)
         if isinstance(self.of_value, list | tuple):
             # TypeORM reads each item of a list as an entity: a bare key names nothing
             ofs = [o if isinstance(o, Mapping | info.cls) else None for o in ofs]
         if rel.direction == MANYTOMANY:
             table = self._secondary()
-            ((local, own),) = rel.synchronize_pairs
+            pairs = list(rel.synchronize_pairs or [])
             stmt = (
                 select(*pk)
                 .join(table, and_(*(r == c for r, c in rel.secondary_synchronize_pairs or ())))
-                .where(own.in_([_key(o, info, local) for o in ofs]))
+                .where(
+                    or_(*(and_(*(own == _key(o, info, loc) for loc, own in pairs)) for o in ofs))
+                )
             )
         elif rel.direction == ONETOMANY:
-            local, fk = rel.local_remote_pairs[0]
-            stmt = select(*pk).where(fk.in_([_key(o, info, local) for o in ofs]))
+            pairs = list(rel.local_remote_pairs or [])
+            stmt = select(*pk).where(
+                or_(*(and_(*(fk == _key(o, info, loc) for loc, fk in pairs)) for o in ofs))
+            )
         else:
-            fk, remote = rel.local_remote_pairs[0]
-            owner_pk = next(iter(info.table.primary_key.columns))
-            inner = select(fk).where(owner_pk.in_([_key(o, info, owner_pk) for o in ofs]))
-            stmt = select(*pk).where(remote.in_(inner))
+            owner = info.table.alias("of_owner")
+            owner_pk = [owner.c[c.name] for c in info.table.primary_key.columns]
+            link = and_(
+                *(owner.c[fk.name] == remote for fk, remote in rel.local_remote_pairs or [])
+            )
+            chosen = or_(
+                *(and_(*(c == _key(o, info, info.table.c[c.name]) for c in owner_pk)) for o in ofs)
+            )
+            stmt = select(*pk).select_from(target.table.join(owner, link)).where(chosen)
         rows = _rows(self.manager, stmt)
         if not rows:
             return []

@@ -95,6 +95,11 @@ class ExpressionMap:
     lock_version: Any = None
     lock_tables: list[str] | None = None
     on_locked: str | None = None
+    #: ``set_find_options``: the options, run through the Repository's compiler
+    find_options: dict[str, Any] | None = None
+    #: ``load_relation_id_and_map``: (map to "alias.property", "alias.relation", disable
+    #: mixed map)
+    relation_ids: list[tuple[str, str, bool]] = field(default_factory=list)
 
     def copy(self) -> ExpressionMap:
         out = copy.copy(self)
@@ -107,6 +112,8 @@ class ExpressionMap:
         out.order_bys = dict(self.order_bys)
         out.distinct_on = list(self.distinct_on)
         out.parameters = dict(self.parameters)
+        out.relation_ids = list(self.relation_ids)
+        out.find_options = None if self.find_options is None else dict(self.find_options)
         out.lock_tables = None if self.lock_tables is None else list(self.lock_tables)
         return out
 

@@ -46,6 +46,13 @@ class UpdateQueryBuilder(WriteQueryBuilder):
             self._target(entity)
         self.values_set: Any = values
 
+    def where_entity(self, entity: Any) -> UpdateQueryBuilder:
+        """TypeORM's ``whereEntity``: where the ids are those of ``entity`` (or of each
+        entity of a list); their update date and version are merged back after
+        ``execute()`` when ``returning`` is a list."""
+        self._where_entity(entity)
+        return self
+
     def set(self, values: Mapping[str, Any]) -> UpdateQueryBuilder:
         self.values_set = values
         return self
@@ -103,18 +110,25 @@ class UpdateQueryBuilder(WriteQueryBuilder):
         head = f"UPDATE {table_sql(info.table)} SET {', '.join(self._sets())}"
         sql, values = self._statement(head)
         affected, raw = self._run(sql, values)
+        self._merge_returned(raw)
         _event(self, "after_update", self.values_set)
         return UpdateResult(affected, raw)
 
 
 class SoftDeleteQueryBuilder(WriteQueryBuilder):
     kind = "soft-delete"
+    returned_kinds = ("update_date", "version", "delete_date")
 
     def __init__(self, source: Any, restore: bool = False) -> None:
         super().__init__(source)
         self.restoring = restore
         if restore:
             self.kind = "restore"
+
+    def where_entity(self, entity: Any) -> SoftDeleteQueryBuilder:
+        """TypeORM's ``whereEntity``, as the update builder's."""
+        self._where_entity(entity)
+        return self
 
     def from_(self, entity: Any, alias: str | None = None) -> SoftDeleteQueryBuilder:
         if alias is not None and self.em.main is not None:
@@ -144,5 +158,6 @@ class SoftDeleteQueryBuilder(WriteQueryBuilder):
         )
         sql, values = self._statement(f"UPDATE {table_sql(info.table)} SET {', '.join(sets)}")
         affected, raw = self._run(sql, values)
+        self._merge_returned(raw)
         _event(self, after, None)
         return UpdateResult(affected, raw)

@@ -20,7 +20,7 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
-from ormshift.orm.querybuilder.names import escape, replacements
+from ormshift.orm.querybuilder.names import escape, property_path, replacements
 from ormshift.orm.querybuilder.run import Fetched
 from ormshift.orm.querybuilder.sql import where_clauses
 from ormshift.orm.querybuilder.state import Alias, Where
@@ -64,6 +64,8 @@ class WriteQueryBuilder(SelectQueryBuilder):
         self.returns: list[str] | str | None = None
         self.listeners = True
         self.entity_update = True
+        #: ``where_entity``'s entities: their generated values are merged in after a write
+        self.where_entities: list[Any] = []
 
     def _target(self, entity: Any) -> None:
         if not isinstance(entity, type):
@@ -96,6 +98,60 @@ class WriteQueryBuilder(SelectQueryBuilder):
         self.entity_update = enabled
         return self
 
+    def _where_entity(self, entity: Any) -> None:
+        """TypeORM's ``whereEntity`` (update, soft delete, restore): the conditions
+        replaced by ``or_where_in_ids`` of each entity's ids."""
+        info = self.info
+        self.em.wheres = []
+        items = list(entity) if isinstance(entity, list | tuple) else [entity]
+        for item in items:
+            ids = self._id_map(info, item)
+            if any(v is None for v in ids.values()):
+                raise QueryBuilderError(
+                    "Provided entity does not have ids set, cannot perform operation."
+                )
+            self.or_where_in_ids({property_path(info, k): v for k, v in ids.items()})
+        self.where_entities = items
+
+    #: the columns a write returns for ``where_entity``'s entities (TypeORM's
+    #: ``getUpdationReturningColumns``; a soft delete adds the delete date)
+    returned_kinds: tuple[str, ...] = ("update_date", "version")
+
+    def _extra_returning(self) -> list[str]:
+        """The keys TypeORM adds to an array ``returning`` (or none) to update the entities of
+        ``where_entity``: generated, update date and version columns (and, for a soft
+        delete or restore, the delete date), in the entity's column order."""
+        if isinstance(self.returns, str):
+            return []
+        if not (self.entity_update and self.where_entities):
+            return []
+        info = self.info
+        wanted = {getattr(info, kind) for kind in self.returned_kinds} - {None}
+        return [
+            k
+            for k, col in info.columns.items()
+            if k in wanted or getattr(col, "computed", None) is not None
+        ]
+
+    def _merge_returned(self, raw: list[dict[str, Any]]) -> None:
+        """TypeORM's ``ReturningResultsEntityUpdator.update``: the ``i``-th returned row's
+        columns merged into the ``i``-th ``where_entity`` entity (by position)."""
+        if not (self.entity_update and self.where_entities):
+            return
+        info = self.info
+        by_name = {col.name: k for k, col in info.columns.items()}
+        for i, entity in enumerate(self.where_entities):
+            if i >= len(raw):
+                break
+            for name, value in raw[i].items():
+                key = by_name.get(name)
+                if key is None:
+                    continue
+                if isinstance(entity, dict):
+                    entity[property_path(info, key)] = value
+                elif hasattr(entity, "__mapper__"):
+                    setattr(entity, key, value)
+
     def _unaliased(self, make: Callable[[], Any]) -> Any:
         """What ``make`` builds with the main alias named "" (TypeORM: no alias prefix
         on a write), its ``.path`` made ``path`` for the prefix-less rewrite."""
@@ -124,15 +180,19 @@ class WriteQueryBuilder(SelectQueryBuilder):
         """TypeORM's ``createReturningExpression``: property paths as quoted columns,
         a string as written."""
         if self.returns is None:
-            return ""
+            info = self.info
+            return ", ".join(escape(info.columns[k].name) for k in self._extra_returning())
         if isinstance(self.returns, str):
             return unprefixed(self.returns, self.info)
         info = self.info
         found = replacements(info.cls)
         out = []
+        keys = []
         for path in self.returns:
             key = found.get(path)
+            keys.append(key)
             out.append(escape(info.columns[key].name) if key in info.columns else path)
+        out += [escape(info.columns[k].name) for k in self._extra_returning() if k not in keys]
         return ", ".join(out)
 
     def _where_sql(self) -> str:
