@@ -70,6 +70,7 @@ from ormshift.orm.query import (
     count_statement,
     exists_statement,
     is_pessimistic,
+    lazy_count,
     unselected_paging_column,
 )
 from ormshift.orm.shape import place_of, shaped
@@ -450,9 +451,17 @@ class EntityManager:
         return self.count(entity, where=where)
 
     def find_and_count(self, entity: type[T], **options: Any) -> tuple[list[T], int]:
-        return self.find(entity, **options), self.count(
-            entity, **{k: v for k, v in options.items() if k not in ("skip", "take", "order")}
-        )
+        """TypeORM's ``getManyAndCount``: the entities found, and their count taken from
+        the page itself when the page tells it (`lazy_count`), else counted."""
+        info = entity_info(entity)
+        opts = FindOptions.of(options, info)
+        found = self._run_find(info, opts)
+        total = lazy_count(len(found), opts.skip, opts.take)
+        if total is None:
+            total = self.count(
+                entity, **{k: v for k, v in options.items() if k not in ("skip", "take", "order")}
+            )
+        return found, total
 
     def find_and_count_by(self, entity: type[T], where: Any) -> tuple[list[T], int]:
         return self.find_and_count(entity, where=where)
