@@ -84,6 +84,7 @@ from ormshift.orm.writes import (
     insert_rows,
     restrict,
     updatable,
+    without_join_only,
 )
 
 __all__ = ["DeleteResult", "EntityManager", "InsertResult", "UpdateResult"]
@@ -658,6 +659,7 @@ class EntityManager:
         info = entity_info(entity)
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
+        values = without_join_only(info, values)
         sets = self._query_event("before_insert", info, values)
         rows = self._rows(info, values, f"insert into {info.name}")
 
@@ -695,6 +697,7 @@ class EntityManager:
         conflict = [info.columns[info.property_column(p)].name for p in paths]
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
+        values = without_join_only(info, values)
         what = f"upsert into {info.name}"
         # TypeORM overwrites the columns the values set (inserted or not), less those
         # it never updates; the discriminator is not among them
