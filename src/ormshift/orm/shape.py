@@ -13,7 +13,8 @@ and keeps the rest.
 The relations a place asks for are those of ``relations`` there and, unless
 ``load_eager_relations`` is off, the eager relations of its entity, recursively (as
 TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` names
-there, or all (those another place left unloaded in the same row are loaded).
+there, or all but the ``select: false`` ones (those another place left unloaded in the
+same row are loaded, those another place's select loaded are left out).
 
 A place with a ``select`` holds the columns it names only: the primary key ormshift
 loads to tell rows apart is left out of the entity when not named (as TypeORM drops
