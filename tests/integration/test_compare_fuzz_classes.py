@@ -18,10 +18,10 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 CLASSES = {
     "shadowed-fuzz.yaml": ("shadowed", 17),
     "accounting-fuzz.yaml": ("accounting", 3),
-    "writes-fuzz.yaml": ("writes", 6),
+    "writes-fuzz.yaml": ("writes", 20),
     "junctions.yaml": ("junctions", 8),
     "junctions-photo-fuzz.yaml": ("junctions", 2),
-    "library-fuzz.yaml": ("library", 1),
+    "library-fuzz.yaml": ("library", 3),
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
 }

@@ -113,7 +113,7 @@ def test_typed_values_on_generated_models(pg_server_url: str, tmp_path: Path) ->
     manifest = extract_project(CORPUS / "types")
     name, _ = generated_models(manifest, tmp_path)
     report = run_compare(CORPUS / "types", SCENARIOS / "values.yaml", pg_server_url, models=name)
-    assert report.unexpected == () and report.operations == 33
+    assert report.unexpected == () and report.operations == 35
     # the saves marked known differ only by the relation TypeORM keeps (their nulls agree)
     assert all(
         differences(m.typeorm, m.ormshift) == [".: only TypeORM has 'host'"] for m in report.known

@@ -70,6 +70,7 @@ from ormshift.orm.query import (
     count_statement,
     exists_statement,
     is_pessimistic,
+    lazy_count,
     unselected_paging_column,
 )
 from ormshift.orm.shape import place_of, shaped
@@ -83,6 +84,7 @@ from ormshift.orm.writes import (
     insert_rows,
     restrict,
     updatable,
+    without_join_only,
 )
 
 __all__ = ["DeleteResult", "EntityManager", "InsertResult", "UpdateResult"]
@@ -450,19 +452,17 @@ class EntityManager:
         return self.count(entity, where=where)
 
     def find_and_count(self, entity: type[T], **options: Any) -> tuple[list[T], int]:
-        """TypeORM's ``findAndCount`` (its builder's ``getManyAndCount``): the count
-        known from the page when it can be (``lazyCount``: no ``take``, or fewer
-        entities than it; entities of no selected key are not counted), else counted."""
-        from ormshift.orm.querybuilder.pages import lazy_count  # noqa: PLC0415 - cycle
-        from ormshift.orm.querybuilder.state import ExpressionMap  # noqa: PLC0415
-
-        found = self.find(entity, **options)
-        opts = FindOptions.of(options, entity_info(entity))
-        count = lazy_count(ExpressionMap(skip=opts.skip, take=opts.take), len(found))
-        if count is None:
-            rest = {k: v for k, v in options.items() if k not in ("skip", "take", "order")}
-            count = self.count(entity, **rest)
-        return found, count
+        """TypeORM's ``getManyAndCount``: the entities found, and their count taken from
+        the page itself when the page tells it (`lazy_count`), else counted."""
+        info = entity_info(entity)
+        opts = FindOptions.of(options, info)
+        found = self._run_find(info, opts)
+        total = lazy_count(len(found), opts.skip, opts.take)
+        if total is None:
+            total = self.count(
+                entity, **{k: v for k, v in options.items() if k not in ("skip", "take", "order")}
+            )
+        return found, total
 
     def find_and_count_by(self, entity: type[T], where: Any) -> tuple[list[T], int]:
         return self.find_and_count(entity, where=where)
@@ -659,6 +659,7 @@ class EntityManager:
         info = entity_info(entity)
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
+        values = without_join_only(info, values)
         sets = self._query_event("before_insert", info, values)
         rows = self._rows(info, values, f"insert into {info.name}")
 
@@ -696,6 +697,7 @@ class EntityManager:
         conflict = [info.columns[info.property_column(p)].name for p in paths]
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
+        values = without_join_only(info, values)
         what = f"upsert into {info.name}"
         # TypeORM overwrites the columns the values set (inserted or not), less those
         # it never updates; the discriminator is not among them

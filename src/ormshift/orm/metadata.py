@@ -93,6 +93,13 @@ class EntityInfo:
         )
 
     @cached_property
+    def join_only_columns(self) -> frozenset[str]:
+        """Join columns with no property of their own (``info["relation"]``: ``authorId``
+        behind ``author``): TypeORM's metadata knows no such property, so ``create``,
+        ``save`` and ``insert`` leave the key out and ``update`` refuses it."""
+        return frozenset(k for k, c in self.columns.items() if c.info.get("relation"))
+
+    @cached_property
     def number_columns(self) -> frozenset[str]:
         """Columns whose text values `values.coerce_value` parses as numbers."""
         return frozenset(k for k in self.plain_columns if text_sensitive(self.columns[k].type))

@@ -49,6 +49,7 @@ __all__ = [
     "exists_statement",
     "find_statement",
     "is_pessimistic",
+    "lazy_count",
     "unselected_paging_column",
 ]
 
@@ -293,20 +294,68 @@ def _load_only(info: EntityInfo, cols: list[str]) -> AbstractLoad:
 
 
 def count_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
-    """``COUNT(DISTINCT pk)`` (every key column of a composite key) over what
-    ``opts.where`` matches (skip/take ignored);
-    with ``select``, TypeORM counts the distinct values of the selected columns."""
-    relation_tree(info, opts.relations)
+    """TypeORM's count (``computeCountExpression``) over what ``opts.where`` matches
+    (skip/take ignored): ``COUNT(DISTINCT pk)`` (every key column of a composite key);
+    with ``select``, ``COUNT(DISTINCT(...))`` of the selected columns instead, those of
+    the relations ``relations`` joins with a ``select`` of their own included (on the
+    joined rows)."""
+    tree = relation_tree(info, opts.relations)
     base = _filtered(info, opts)
-    cols, _ = select_tree(info, opts.select)
-    if cols:
-        exprs = [getattr(info.cls, c) for c in cols]
-        counted = exprs[0] if len(exprs) == 1 else tuple_(*exprs)
-    else:
+    where = opts.where if isinstance(opts.where, Mapping | list) else None
+    base, exprs = _selected(info, info.cls, opts.select, tree, base, opts, where)
+    if not exprs:
         # TypeORM: COUNT(DISTINCT("a", "b")) over every primary key column
-        keys = [getattr(info.cls, k) for k in info.primary]
-        counted = keys[0] if len(keys) == 1 else tuple_(*keys)
+        exprs = [getattr(info.cls, k) for k in info.primary]
+    counted = exprs[0] if len(exprs) == 1 else tuple_(*exprs)
     return base.with_only_columns(func.count(distinct(counted))).order_by(None)
+
+
+def _selected(
+    info: EntityInfo,
+    entity: Any,
+    select: Any,
+    tree: Tree,
+    stmt: Select[Any],
+    opts: FindOptions,
+    where: Mapping[str, Any] | list[Any] | None,
+) -> tuple[Select[Any], list[Any]]:
+    """The columns ``select`` names on ``entity`` and, for each relation of ``tree``
+    that ``select`` gives a mapping, those of the relation LEFT joined (TypeORM's
+    ``buildRelations`` / ``buildSelect``); ``stmt`` with those joins."""
+    cols, nested = select_tree(info, select)
+    exprs: list[Any] = [getattr(entity, c) for c in cols]
+    for key, sub in tree.items():
+        sub_select = nested.get(key)
+        if not isinstance(sub_select, Mapping):
+            continue
+        target = info.target(key)
+        alias = aliased(target.cls)
+        on = getattr(entity, key).of_type(alias)
+        criterion, sub_where = _shared_join(info, target, where, key, opts)
+        conds = [] if criterion is None else [criterion]
+        if not opts.with_deleted:
+            alive = not_deleted(target, target.cls)
+            if alive is not None:
+                conds.append(alive)
+        if conds:
+            on = on.and_(*conds)
+        stmt = stmt.outerjoin(alias, on)
+        stmt, more = _selected(target, alias, sub_select, sub, stmt, opts, sub_where)
+        exprs += more
+    return stmt, exprs
+
+
+def lazy_count(found: int, skip: int | None, take: int | None) -> int | None:
+    """The total TypeORM's ``findAndCount`` takes from the page it found, without a
+    count query (``SelectQueryBuilder.lazyCount``): the entities found plus ``skip``,
+    unless the page is full (``take`` entities) or empty past a ``skip``; None then
+    (the count query runs). The entities are those hydrated, so rows that became no
+    entity (an STI row whose discriminator is not selected) are not counted."""
+    if take is not None and found == take:
+        return None
+    if found == 0 and skip:
+        return None
+    return found + (skip or 0)
 
 
 def exists_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:

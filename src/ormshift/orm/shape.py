@@ -13,7 +13,8 @@ and keeps the rest.
 The relations a place asks for are those of ``relations`` there and, unless
 ``load_eager_relations`` is off, the eager relations of its entity, recursively (as
 TypeORM's ``joinEagerRelations`` joins them); its columns are those ``select`` names
-there, or all (those another place left unloaded in the same row are loaded).
+there, or all but the ``select: false`` ones (those another place left unloaded in the
+same row are loaded, those another place's select loaded are left out).
 
 A place with a ``select`` holds the columns it names only: the primary key ormshift
 loads to tell rows apart is left out of the entity when not named (as TypeORM drops
@@ -116,15 +117,21 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     if columns is not None and all(held.get(k) is None for k in columns if k not in place.hidden):
         memo[mark] = _NONE
         return _NONE
+    attrs = info.mapper.column_attrs
     if columns is None and state.session is not None:
         # loaded with only the columns another place selected (the same row there)
-        attrs = info.mapper.column_attrs
         unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
         if unloaded:
             state.session.refresh(obj, attribute_names=unloaded)
     # a place with a select is always a copy: the same row reached at a place of all
     # columns is loaded whole, possibly after this place has been shaped
     changed = copy or built is not info or columns is not None
+    if columns is None and any(k in held and attrs[k].deferred for k in info.columns):
+        # a place of all columns has none of the ``select: false`` ones, which another
+        # place's select loaded into the same row (a root that selects an author's
+        # secret, and that author again as its books' author)
+        columns = frozenset(k for k in info.columns if not attrs[k].deferred)
+        changed = True
     if not changed and len(built.record_set) != len(built.columns):
         # a single-table class holds its subclasses' columns as loaded; TypeORM's
         # entity of the class has its own (and its children's embedded ones) only

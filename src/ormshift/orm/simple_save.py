@@ -26,6 +26,7 @@ from sqlalchemy import (
 
 from ormshift.orm.guard import tree_applies
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.values import same_value
 from ormshift.orm.write_cache import is_sql, statement
 from ormshift.orm.writeback import write_back
 from ormshift.orm.writes import insert_rows, is_reference, restrict, updatable
@@ -111,7 +112,7 @@ def save_simple(conn: Connection, obj: Any) -> None:
                 and k not in info.kept_on_save
                 # a column the row's class does not have: TypeORM loaded the row as that
                 # class, without it, so it differs whatever its value
-                and (current[k] != v or k not in row_columns)
+                and (not same_value(current[k], v) or k not in row_columns)
             }
             if changed:
                 plain = not any(is_sql(v) for v in changed.values())

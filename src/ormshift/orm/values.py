@@ -19,9 +19,10 @@ import decimal
 import re
 from typing import Any
 
+from psycopg.types.range import Range
 from sqlalchemy import DateTime, Enum, Float, Integer, Numeric
 
-__all__ = ["coerce_value", "text_sensitive"]
+__all__ = ["coerce_value", "same_value", "text_sensitive"]
 
 _INTEGER = re.compile(r"\s*[-+]?\d+\s*")
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*|\s*(NaN|[-+]?Infinity)\s*")
@@ -71,3 +72,25 @@ def coerce_value(value: Any, col: Any) -> Any:
     if isinstance(col_type, Integer | Numeric):
         return _number(value, col_type)
     return value
+
+
+def _range_text(value: Range[Any]) -> str:
+    """A number or date range as PostgreSQL writes it (``[1,10)``, ``empty``)."""
+    if value.isempty:
+        return "empty"
+    bounds = value.bounds or "[)"
+
+    def bound(b: Any) -> str:
+        return "" if b is None else b.isoformat() if isinstance(b, datetime.date) else str(b)
+
+    return f"{bounds[0]}{bound(value.lower)},{bound(value.upper)}{bounds[1]}"
+
+
+def same_value(stored: Any, given: Any) -> bool:
+    """Whether ``given`` is the value the row has (``stored``, as read), as TypeORM's
+    change detection sees it: it has a range (a column type node-postgres has no parser
+    for) as PostgreSQL's text and compares that text with the text given, so ``"empty"``
+    is the stored empty range, and ``"[1, 10)"`` (not PostgreSQL's spelling) is not."""
+    if isinstance(stored, Range) and isinstance(given, str):
+        return _range_text(stored) == given
+    return bool(stored == given)

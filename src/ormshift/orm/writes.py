@@ -36,6 +36,7 @@ __all__ = [
     "reference_values",
     "restrict",
     "updatable",
+    "without_join_only",
 ]
 
 _PRIMITIVES = (int, str, float, bytes)
@@ -73,6 +74,8 @@ def _flatten(
     before a value given for the column itself (``{order: {id: a}, orderId: b}`` is a)."""
     for key, value in data.items():
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
+        if not prefix and path in info.join_only_columns:
+            raise UnknownProperty(f'{what}: Property "{path}" was not found in "{info.name}".')
         if path in info.columns:
             if path not in referenced:
                 out[path] = coerce_value(value, info.columns[path])
@@ -259,6 +262,23 @@ def _js_truthy(value: Any) -> bool:
     return value is not None
 
 
+def without_join_only(info: EntityInfo, values: Any) -> Any:
+    """Value mappings (one or a list) without the `EntityInfo.join_only_columns` keys,
+    which TypeORM's insert leaves out (its metadata has no such property)."""
+    hidden = info.join_only_columns
+
+    def keep(item: Any) -> Any:
+        if isinstance(item, Mapping) and not hidden.isdisjoint(item):
+            return {k: v for k, v in item.items() if k not in hidden}
+        return item
+
+    if not hidden:
+        return values
+    if isinstance(values, list | tuple):
+        return [keep(v) for v in values]
+    return keep(values)
+
+
 def create(entity: type[Any], data: Any) -> Any:
     """An entity from a (nested) mapping, as TypeORM's ``repository.create``."""
     info = entity_info(entity)
@@ -339,6 +359,8 @@ def is_reference(info: EntityInfo, obj: Any, key: str) -> bool:
 def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> None:
     for key, value in data.items():
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
+        if not prefix and path in info.join_only_columns:
+            continue  # no property TypeORM's create knows: left out
         if path in info.columns:
             setattr(obj, path, coerce_value(value, info.columns[path]))
         elif not prefix and path in info.relations:
