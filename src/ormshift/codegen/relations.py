@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ormshift.codegen.joinable import joinable, usable_inverse
 from ormshift.codegen.naming import py_str
-from ormshift.codegen.plan import ModelPlan, Plan
+from ormshift.codegen.plan import ModelPlan, Plan, relation_owners
 from ormshift.codegen.source import Call, Expr, Imports
 from ormshift.manifest import JoinColumn, Relation
 
@@ -79,14 +79,20 @@ def _cascade(plan: Plan, model: ModelPlan, rel: Relation) -> tuple[str | None, l
     return ", ".join(parts), notes
 
 
-def _typeorm_info(rel: Relation, attribute: str) -> str:
-    """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades, and its TypeORM
-    name when the attribute was renamed (it would shadow a name the module uses)."""
+def _tuple(items: list[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _typeorm_info(rel: Relation, attribute: str, owners: tuple[str, ...] = ()) -> str:
+    """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades, its TypeORM
+    name when the attribute was renamed (it would shadow a name the module uses) and,
+    on a single-table root, the classes declaring it when the root does not
+    (``sti_owner``: a sibling's relation is not a class's own)."""
     order = ("insert", "update", "remove", "soft-remove", "recover")
-    names = [py_str(c) for c in order if c in rel.cascade]
-    inner = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+    inner = _tuple([py_str(c) for c in order if c in rel.cascade])
     renamed = f', "property": {py_str(rel.property_name)}' if attribute != rel.property_name else ""
-    return '{"cascade": ' + inner + renamed + "}"
+    owned = f', "sti_owner": {_tuple([py_str(o) for o in owners])}' if owners else ""
+    return '{"cascade": ' + inner + renamed + owned + "}"
 
 
 def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, Expr]]:
@@ -233,7 +239,9 @@ def render_relation(
         notes.insert(0, join.reason)
     elif cascade is not None:
         kwargs.append(("cascade", py_str(cascade)))
-    kwargs.append(("info", _typeorm_info(rel, name)))
+    declared = relation_owners(model.entity, plan.manifest).get(rel.property_name, ())
+    owners = tuple(plan.model(n).class_name for n in declared)
+    kwargs.append(("info", _typeorm_info(rel, name, owners)))
     if rel.eager:
         kwargs.append(("lazy", py_str("selectin" if many else "joined")))
     if many:

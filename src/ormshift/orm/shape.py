@@ -129,6 +129,8 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         # a single-table class holds its subclasses' columns as loaded; TypeORM's
         # entity of the class has its own (and its children's embedded ones) only
         changed = any(k in held and k not in built.record_set for k in built.columns)
+    # a single-table root's join of a child's relation loads it into a sibling's row too
+    changed = changed or any(k in held for k in info.foreign_relations)
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:
