@@ -83,16 +83,31 @@ def _tuple(items: list[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def _typeorm_info(rel: Relation, attribute: str, owners: tuple[str, ...] = ()) -> str:
+def _sti_root(plan: Plan, rel: Relation) -> str | None:
+    """The class name of the single-table root above ``rel``'s target, when the target
+    is a single-table child."""
+    model = plan.model(rel.target)
+    if model.parent is None:
+        return None
+    while model.parent is not None:
+        model = plan.model(model.parent)
+    return model.class_name
+
+
+def _typeorm_info(
+    rel: Relation, attribute: str, owners: tuple[str, ...] = (), target: str | None = None
+) -> str:
     """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades, its TypeORM
     name when the attribute was renamed (it would shadow a name the module uses) and,
     on a single-table root, the classes declaring it when the root does not
-    (``sti_owner``: a sibling's relation is not a class's own)."""
+    (``sti_owner``: a sibling's relation is not a class's own), and ``target``, TypeORM's
+    target class of a relationship mapped to its single-table root."""
     order = ("insert", "update", "remove", "soft-remove", "recover")
     inner = _tuple([py_str(c) for c in order if c in rel.cascade])
     renamed = f', "property": {py_str(rel.property_name)}' if attribute != rel.property_name else ""
     owned = f', "sti_owner": {_tuple([py_str(o) for o in owners])}' if owners else ""
-    return '{"cascade": ' + inner + renamed + owned + "}"
+    aimed = f', "target": {py_str(target)}' if target else ""
+    return '{"cascade": ' + inner + renamed + owned + aimed + "}"
 
 
 def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, Expr]]:
@@ -234,6 +249,14 @@ def render_relation(
         on_delete = inverse.on_delete or "NO ACTION"
         if on_delete in _DB_HANDLES_DELETE:
             kwargs.append(("passive_deletes", "True"))
+    widened = _sti_root(plan, rel) if rel.owning and not many and back is None else None
+    if widened is not None:
+        # TypeORM joins an owning to-one relation by the key alone, whatever the row's
+        # discriminator says; SQLAlchemy's relationship to a single-table child adds
+        # "discriminator IN (...)": mapped to the hierarchy's root, info telling the class
+        positional: tuple[Expr, ...] = (py_str(widened),)
+    else:
+        positional = ()
     cascade, notes = _cascade(plan, model, rel)
     if join.mode == "viewonly":
         notes.insert(0, join.reason)
@@ -241,7 +264,9 @@ def render_relation(
         kwargs.append(("cascade", py_str(cascade)))
     declared = relation_owners(model.entity, plan.manifest).get(rel.property_name, ())
     owners = tuple(plan.model(n).class_name for n in declared)
-    kwargs.append(("info", _typeorm_info(rel, name, owners)))
+    kwargs.append(
+        ("info", _typeorm_info(rel, name, owners, target.class_name if widened else None))
+    )
     if rel.eager:
         kwargs.append(("lazy", py_str("selectin" if many else "joined")))
     if many:
@@ -251,4 +276,5 @@ def render_relation(
     else:
         python = f"{target.class_name} | None"
     imports.add("sqlalchemy.orm", "Mapped", "relationship")
-    return RenderedRelation(name, Call("relationship", tuple(kwargs)), python, tuple(notes))
+    call = Call("relationship", (*positional, *kwargs))
+    return RenderedRelation(name, call, python, tuple(notes))

@@ -284,7 +284,8 @@ class EntityInfo:
         return rel.direction in (ONETOMANY, MANYTOMANY) and bool(rel.uselist)
 
     def target(self, key: str) -> EntityInfo:
-        return entity_info(self.relations[key].mapper.class_)
+        """TypeORM's target entity of relation ``key`` (`related_class`)."""
+        return entity_info(related_class(self.relations[key]))
 
     def resolve(self, prefix: str, key: str) -> tuple[str, str]:
         """``("column"|"embedded"|"relation", attribute path)`` for ``key`` under ``prefix``."""
@@ -296,6 +297,19 @@ class EntityInfo:
         if path in self.prefixes:
             return "embedded", path
         raise UnknownProperty(self.unknown(path.replace("_", ".") if prefix else key))
+
+
+def related_class(rel: RelationshipProperty[Any]) -> type[Any]:
+    """TypeORM's target class of ``rel``: its mapper's class, or the class of that
+    hierarchy ``info["target"]`` names (a to-one relation to a single-table child is
+    mapped to the root, so that SQLAlchemy adds no discriminator to its joins: TypeORM
+    joins it by the key alone and builds the row as the target class)."""
+    name = rel.info.get("target")
+    if name:
+        for mapper in rel.mapper.self_and_descendants:
+            if mapper.class_.__name__ == name:
+                return mapper.class_
+    return rel.mapper.class_
 
 
 _CACHE: dict[type[Any], EntityInfo] = {}

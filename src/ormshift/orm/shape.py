@@ -56,6 +56,10 @@ class Place:
     #: the class every entity here is built as, whatever its discriminator says: a
     #: ``select`` that leaves out the discriminator of a single-table class
     cls: type[Any] | None = None
+    #: the class queried here: a row of another class (a sibling's, reached by a to-one
+    #: relation's key) is built as this one, as TypeORM builds a row whose discriminator
+    #: names none of the class's children as the class itself
+    within: type[Any] | None = None
 
 
 def place_of(
@@ -66,6 +70,7 @@ def place_of(
     place = Place(
         frozenset((*cols, *info.primary)) if cols else None,
         hidden=frozenset(k for k in info.primary if k not in cols) if cols else frozenset(),
+        within=info.cls,
     )
     disc = _discriminator(info)
     if cols and disc is not None and disc not in cols:
@@ -109,6 +114,8 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     wanted = place.relations
     columns = place.columns
     built = info if place.cls is None else entity_info(place.cls)
+    if place.cls is None and place.within is not None and not isinstance(obj, place.within):
+        built = entity_info(place.within)
     if place.cls is not None and columns is not None:
         # built as the class queried: its subclasses' own columns are not its (TypeORM's
         # transformer leaves them out, and finds no data in a row of nothing else)
