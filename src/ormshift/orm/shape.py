@@ -91,6 +91,14 @@ def _discriminator(info: EntityInfo) -> str | None:
     return next((k for k, c in info.columns.items() if c is on or c.name == on.name), None)
 
 
+def _data(built: EntityInfo, columns: frozenset[str], place: Place) -> list[str]:
+    """The selected columns that make an entity of the row's class: its own (TypeORM's
+    transformer takes those of the row's metadata only), not the discriminator (a
+    virtual column there, never data) nor a key loaded but not selected."""
+    disc = _discriminator(built)
+    return [k for k in columns if k not in place.hidden and k in built.record_set and k != disc]
+
+
 def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
     """``rows`` holding what ``place`` names, each entity a copy when ``copy`` or when
     it holds more (or shares an object that does); called while their session is open."""
@@ -120,7 +128,7 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         # built as the class queried: its subclasses' own columns are not its (TypeORM's
         # transformer leaves them out, and finds no data in a row of nothing else)
         columns = frozenset(k for k in columns if k in built.record_columns)
-    if columns is not None and all(held.get(k) is None for k in columns if k not in place.hidden):
+    if columns is not None and all(held.get(k) is None for k in _data(built, columns, place)):
         memo[mark] = _NONE
         return _NONE
     if columns is None and state.session is not None:
