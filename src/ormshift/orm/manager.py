@@ -450,7 +450,17 @@ class EntityManager:
         return self.count(entity, where=where)
 
     def find_and_count(self, entity: type[T], **options: Any) -> tuple[list[T], int]:
-        return self.find(entity, **options), self.count(
+        """The page and the count, which TypeORM 1.x counts only when the page cannot
+        tell it (``SelectQueryBuilder.lazyCount``): a page shorter than ``take``, or any
+        page without ``take`` that is not empty past a ``skip``, counts as its entities
+        plus ``skip`` (entities a ``select`` leaves without data are not counted)."""
+        found = self.find(entity, **options)
+        opts = FindOptions.of(options, entity_info(entity))
+        skip = opts.skip or 0
+        full = opts.take is not None and len(found) == opts.take
+        if not full and not (not found and skip > 0):
+            return found, len(found) + skip
+        return found, self.count(
             entity, **{k: v for k, v in options.items() if k not in ("skip", "take", "order")}
         )
 
