@@ -81,6 +81,9 @@ def test_typeorm_failing_on_the_junction_foreign_key_is_known() -> None:
     rules = _rules()
     failed = _error(f"QueryFailedError:23503:{JUNCTION_FK}", None)
     assert rules.note(failed, [failed]) == DOUBLY_OWNED
+    # in a transaction ormshift goes on to the scenario's own throw
+    went_on = _error(f"QueryFailedError:23503:{JUNCTION_FK}", "ScenarioAbort")
+    assert rules.note(went_on, [went_on]) == DOUBLY_OWNED
     # the state that step leaves (TypeORM rolled it back) goes with it
     after = _state({"enrollment": ("3:a", "4:b"), "student": ("4:a", "5:b")})
     assert rules.note(after, [failed, after]) == DOUBLY_OWNED
