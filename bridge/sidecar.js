@@ -20,6 +20,14 @@ function write(obj) {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
+// A promise TypeORM never awaits (a subscriber's) that rejects would end Node; it is
+// kept and told as the error of the request running when it rejected, so that the
+// comparison shows it (and goes on) instead of the sidecar exiting.
+const unhandled = [];
+process.on("unhandledRejection", (reason) => {
+  unhandled.push(reason);
+});
+
 async function handle(typeorm, ds, message) {
   if (message.op === "ping") return { result: "pong", ms: 0 };
   if (message.op === "describe") return { result: describe(ds), ms: 0 };
@@ -31,6 +39,14 @@ async function handle(typeorm, ds, message) {
       let reply;
       try {
         const result = await run(typeorm, ds, ds.manager, request);
+        // a rejection nothing awaited surfaces on a later tick
+        await new Promise((resolve) => setImmediate(resolve));
+        if (unhandled.length) {
+          const reason = unhandled.splice(0).pop();
+          const err = new Error(`unhandled rejection: ${reason && reason.message}`);
+          err.name = "UnhandledRejection";
+          throw err;
+        }
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         reply = { ok: true, result: encode(ds, result), ms };
       } catch (err) {

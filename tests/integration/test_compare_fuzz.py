@@ -126,3 +126,31 @@ def test_fuzz_through_the_cli(pg_server_url: str, tmp_path: Path) -> None:
         app, ["compare", "--project", str(BLOG), "--db", pg_server_url, "--fuzz", "0"]
     )
     assert bad.exit_code == 2 and "'--fuzz'" in bad.output  # the parser's range check
+
+
+def test_known_differences_are_counted_apart(pg_server_url: str, tmp_path: Path) -> None:
+    """On the junctions set, TypeORM's doubly-owned `enrollment` writes are the
+    documented difference: reported as known (count and reference), not as divergences,
+    and the exit code is 0 when nothing else differs."""
+    from ormshift.compare.fuzz.known import DOUBLY_OWNED  # noqa: PLC0415
+
+    app = typer.Typer()
+    app.command()(compare)
+    app.command("version")(lambda: None)
+    result = CliRunner().invoke(
+        app,
+        [
+            "compare", "--project", str(CORPUS / "junctions"), "--db", pg_server_url,
+            "--fuzz", "600", "--seed", "1", "--shrink-runs", "0",
+            "--output", str(tmp_path / "out"), "--json",
+        ],
+    )  # fmt: skip
+    data = json.loads(result.output)
+    assert data["known_differences"] > 0
+    assert data["known_differences"] == sum(k["count"] for k in data["known"].values())
+    assert {k["documented"] for k in data["known"].values()} == {DOUBLY_OWNED}
+    assert not set(data["known"]) & set(data["classes"])
+    assert data["divergences"] == sum(data["classes"].values())
+    assert result.exit_code == (1 if data["classes"] else 0), result.output
+    known_files = [p for p in (tmp_path / "out").iterdir() if "-known-" in p.name]
+    assert len(known_files) == len(data["known"])

@@ -24,6 +24,7 @@ CLASSES = {
     "library-fuzz.yaml": ("library", 3),
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
+    "cms-fuzz.yaml": ("cms", 13),
 }
 
 

@@ -91,6 +91,15 @@ def test_hooks_suite_agrees_with_typeorm(pg_server_url: str, calls: Counter[str]
         assert calls[f"{name}:to_database"] > 0 and calls[f"{name}:from_database"] > 0
 
 
+def test_fuzzed_event_log_writes_agree_with_typeorm(pg_server_url: str) -> None:
+    """tests/scenarios/hooks-fuzz.yaml: what the fuzzer found on the set (the keys an
+    EventLog written is logged with)."""
+    fuzzed = SCENARIO.with_name("hooks-fuzz.yaml")
+    report = run_compare(CORPUS / "hooks", fuzzed, pg_server_url, models="tests.models.hooks")
+    assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches] == []
+    assert report.operations == 7
+
+
 def test_the_suite_covers_every_operation_and_operator() -> None:
     loaded = load_scenarios(SCENARIO)
     steps = [op for s in loaded.scenarios for op in s.operations]

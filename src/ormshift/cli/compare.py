@@ -56,10 +56,24 @@ def _print_fuzz(report: FuzzReport) -> None:
         shrunk = f"{len(f.operations)}/{f.original_length}" if f else "-"
         table.add_row(str(count), signature, shrunk, str(f.file) if f and f.file else "-")
     out.print(table)
+    if report.known:
+        known = RichTable(title="known differences (documented)", show_edge=False)
+        for head in ("n", "class", "documented in"):
+            known.add_column(head, justify="right" if head == "n" else "left")
+        for signature, count in report.known.most_common():
+            known.add_row(str(count), signature, report.known_notes.get(signature, "-"))
+        out.print(known)
+    refs = sorted(set(report.known_notes.values()))
     out.print(
         f"{report.operations} operation(s) in {report.sequences} sequence(s), "
         f"{report.ops_per_second:.0f} ops/s; {report.divergences} divergence(s) "
         f"in {len(report.classes)} class(es)"
+        + (
+            f"; {report.known_differences} known difference(s) in {len(report.known)} "
+            f"class(es) ({'; '.join(refs)})"
+            if report.known
+            else ""
+        )
     )
 
 
@@ -95,7 +109,13 @@ def _fuzz(
             "operations": report.operations,
             "sequences": report.sequences,
             "ops_per_second": report.ops_per_second,
+            "divergences": report.divergences,
             "classes": dict(report.classes.most_common()),
+            "known_differences": report.known_differences,
+            "known": {
+                sig: {"count": n, "documented": report.known_notes.get(sig)}
+                for sig, n in report.known.most_common()
+            },
             "scenarios": {f.signature: str(f.file) for f in report.findings},
         }
         out.print_json(json.dumps(data))

@@ -154,37 +154,41 @@ def sti_descendants(entity: Entity, manifest: Manifest) -> list[Entity]:
 
 
 def _own_relations(entity: Entity, manifest: Manifest) -> tuple[Relation, ...]:
-    """Relations declared on this class: those all its descendants share (TypeORM lists
-    a child's relations on its ancestors too), less those an ancestor declares."""
-    if entity.inheritance is None:
+    """Relations declared on this class: all of a single-table hierarchy's on its root,
+    none on a child. TypeORM's root metadata holds every relation of the hierarchy (a
+    find on the root joins a child's relation, a child's row gets it), each child the
+    relations of its ancestors and its own; `relation_owners` says which are whose."""
+    if entity.inheritance is None or entity.inheritance.parent is None:
         return entity.relations
-    below = sti_descendants(entity, manifest)
-    parent = sti_parent(entity, manifest)
-    inherited = _inherited_relations(parent, manifest)
-    return tuple(
-        r
-        for r in entity.relations
-        if r.property_name not in inherited
-        and all(r.property_name in {x.property_name for x in c.relations} for c in below)
-    )
+    return ()
 
 
-def _inherited_relations(name: str | None, manifest: Manifest) -> set[str]:
-    """Relation names declared on ``name`` and its ancestors: those every descendant
-    of one of them has."""
-    out: set[str] = set()
-    while name is not None:
-        entity = manifest.entity(name)
-        parent = sti_parent(entity, manifest)
-        out |= {
-            r.property_name
-            for r in entity.relations
-            if all(
-                r.property_name in {x.property_name for x in c.relations}
-                for c in sti_descendants(entity, manifest)
-            )
-        }
-        name = parent
+def relation_owners(entity: Entity, manifest: Manifest) -> dict[str, tuple[str, ...]]:
+    """For a single-table root: relation -> the members of its hierarchy declaring it,
+    when the root does not (a member declares a relation that it and all its
+    descendants have and its parent does not)."""
+    inh = entity.inheritance
+    if inh is None or inh.parent is not None:
+        return {}
+
+    def has(member: Entity, prop: str) -> bool:
+        return prop in {r.property_name for r in member.relations}
+
+    def declares(member: Entity, prop: str) -> bool:
+        return has(member, prop) and all(has(d, prop) for d in sti_descendants(member, manifest))
+
+    out: dict[str, tuple[str, ...]] = {}
+    for rel in entity.relations:
+        if declares(entity, rel.property_name):
+            continue
+        owners = tuple(
+            m.name
+            for m in sti_descendants(entity, manifest)
+            if declares(m, rel.property_name)
+            and not declares(manifest.entity(sti_parent(m, manifest) or m.name), rel.property_name)
+        )
+        if owners:
+            out[rel.property_name] = owners
     return out
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ormshift.codegen.joinable import joinable, usable_inverse
 from ormshift.codegen.naming import py_str
-from ormshift.codegen.plan import ModelPlan, Plan
+from ormshift.codegen.plan import ModelPlan, Plan, relation_owners
 from ormshift.codegen.source import Call, Expr, Imports
 from ormshift.manifest import JoinColumn, Relation
 
@@ -79,14 +79,35 @@ def _cascade(plan: Plan, model: ModelPlan, rel: Relation) -> tuple[str | None, l
     return ", ".join(parts), notes
 
 
-def _typeorm_info(rel: Relation, attribute: str) -> str:
-    """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades, and its TypeORM
-    name when the attribute was renamed (it would shadow a name the module uses)."""
+def _tuple(items: list[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _sti_root(plan: Plan, rel: Relation) -> str | None:
+    """The class name of the single-table root above ``rel``'s target, when the target
+    is a single-table child."""
+    model = plan.model(rel.target)
+    if model.parent is None:
+        return None
+    while model.parent is not None:
+        model = plan.model(model.parent)
+    return model.class_name
+
+
+def _typeorm_info(
+    rel: Relation, attribute: str, owners: tuple[str, ...] = (), target: str | None = None
+) -> str:
+    """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades, its TypeORM
+    name when the attribute was renamed (it would shadow a name the module uses) and,
+    on a single-table root, the classes declaring it when the root does not
+    (``sti_owner``: a sibling's relation is not a class's own), and ``target``, TypeORM's
+    target class of a relationship mapped to its single-table root."""
     order = ("insert", "update", "remove", "soft-remove", "recover")
-    names = [py_str(c) for c in order if c in rel.cascade]
-    inner = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+    inner = _tuple([py_str(c) for c in order if c in rel.cascade])
     renamed = f', "property": {py_str(rel.property_name)}' if attribute != rel.property_name else ""
-    return '{"cascade": ' + inner + renamed + "}"
+    owned = f', "sti_owner": {_tuple([py_str(o) for o in owners])}' if owners else ""
+    aimed = f', "target": {py_str(target)}' if target else ""
+    return '{"cascade": ' + inner + renamed + owned + aimed + "}"
 
 
 def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, Expr]]:
@@ -228,12 +249,24 @@ def render_relation(
         on_delete = inverse.on_delete or "NO ACTION"
         if on_delete in _DB_HANDLES_DELETE:
             kwargs.append(("passive_deletes", "True"))
+    widened = _sti_root(plan, rel) if rel.owning and not many and back is None else None
+    if widened is not None:
+        # TypeORM joins an owning to-one relation by the key alone, whatever the row's
+        # discriminator says; SQLAlchemy's relationship to a single-table child adds
+        # "discriminator IN (...)": mapped to the hierarchy's root, info telling the class
+        positional: tuple[Expr, ...] = (py_str(widened),)
+    else:
+        positional = ()
     cascade, notes = _cascade(plan, model, rel)
     if join.mode == "viewonly":
         notes.insert(0, join.reason)
     elif cascade is not None:
         kwargs.append(("cascade", py_str(cascade)))
-    kwargs.append(("info", _typeorm_info(rel, name)))
+    declared = relation_owners(model.entity, plan.manifest).get(rel.property_name, ())
+    owners = tuple(plan.model(n).class_name for n in declared)
+    kwargs.append(
+        ("info", _typeorm_info(rel, name, owners, target.class_name if widened else None))
+    )
     if rel.eager:
         kwargs.append(("lazy", py_str("selectin" if many else "joined")))
     if many:
@@ -243,4 +276,5 @@ def render_relation(
     else:
         python = f"{target.class_name} | None"
     imports.add("sqlalchemy.orm", "Mapped", "relationship")
-    return RenderedRelation(name, Call("relationship", tuple(kwargs)), python, tuple(notes))
+    call = Call("relationship", (*positional, *kwargs))
+    return RenderedRelation(name, call, python, tuple(notes))

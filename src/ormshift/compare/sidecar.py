@@ -103,7 +103,7 @@ class Sidecar:
                 f"the TypeORM sidecar did not answer within {timeout:.0f} s"
             ) from exc
         if line is None:
-            tail = redact(" ".join(s.strip() for s in self._stderr[-3:]))[:800]
+            tail = redact(" ".join(s.strip() for s in self._stderr[-20:]))[-2000:]
             raise SidecarError(f"the TypeORM sidecar exited: {tail or 'no message'}")
         data = json.loads(line)
         return SidecarReply(

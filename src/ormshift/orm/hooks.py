@@ -24,13 +24,15 @@ points, as TypeORM 1.1.1 has them:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, inspect, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ONETOMANY, LoaderCallableStatus, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ormshift.orm.errors import QueryFailed
 from ormshift.orm.listeners import (
     InsertEvent,
     LoadEvent,
@@ -162,20 +164,33 @@ def _unit(manager: EntityManager) -> Iterator[_Unit]:
     ``before_transaction_commit`` / ``_rollback`` inside it, the ``after_`` ones and
     ``before_transaction_start`` outside it, as a query runner's manager runs them)."""
     unit: _Unit | None = None
+    # TypeORM's persist executor drops the error of its rollbackTransaction and throws
+    # the original one; after a failed statement its before_transaction_rollback runs
+    # in the aborted transaction (a subscriber's query there fails with 25P02), and a
+    # rollback whose event failed stops there: no ROLLBACK, no after_transaction_rollback
+    rolled = True
     try:
         with manager._scope(atomic=True) as session:
             unit = _Unit(manager, session, not manager.in_transaction)
             try:
                 yield unit
-            except BaseException:
+            except BaseException as exc:
                 if unit.started:
-                    transaction_event(unit.manager, "before_transaction_rollback")
+                    # (translated into QueryFailed further out)
+                    unit.manager.aborted = isinstance(exc, QueryFailed | DBAPIError)
+                    try:
+                        transaction_event(unit.manager, "before_transaction_rollback")
+                    except Exception:
+                        rolled = False
+                    finally:
+                        unit.manager.aborted = False
                 raise
             if unit.started:
                 transaction_event(unit.manager, "before_transaction_commit")
     except BaseException:
-        if unit is not None and unit.started:
-            transaction_event(manager, "after_transaction_rollback")
+        if unit is not None and unit.started and rolled:
+            with suppress(Exception):
+                transaction_event(manager, "after_transaction_rollback")
         raise
     if unit is not None and unit.started:
         transaction_event(manager, "after_transaction_commit")

@@ -152,6 +152,10 @@ class EntityManager:
         #: the transaction was rolled back under the caller (`_lose_transaction`): each
         #: statement now commits on its own, as on TypeORM's query runner
         self.detached = False
+        #: a statement failed in this manager's transaction, which PostgreSQL has
+        #: aborted for TypeORM (SQLAlchemy has rolled it back already): every statement
+        #: is refused with 25P02, as TypeORM's next statement there is
+        self.aborted = False
 
     @property
     def in_transaction(self) -> bool:
@@ -181,6 +185,12 @@ class EntityManager:
         transaction of its own.
         """
         if self._session is not None:
+            if self.aborted:
+                raise QueryFailed(
+                    "current transaction is aborted, commands ignored until end of "
+                    "transaction block",
+                    sqlstate="25P02",
+                )
             with translated():
                 yield self._session
                 self._session.flush()

@@ -8,11 +8,14 @@ is the attribute ``home_geo_latitude``), as ormshift's code generator names them
 
 What else TypeORM does with a column is in its ``info`` too: ``"insert": False`` /
 ``"update": False`` (never written there), ``"sti_owner"`` (the single-table classes
-declaring a column their root's table holds). A relationship's TypeORM cascades are
-``info["cascade"]`` (a models module without them gets ``insert`` and ``update`` where
-SQLAlchemy's cascade saves, ``remove`` where it deletes). A primary key column SQLAlchemy
-makes serial (``Table.autoincrement_column``, no ``Identity``) or a column with a
-``Sequence`` is TypeORM's ``increment`` generation: never written on insert.
+declaring a column their root's table holds; on a relationship, which the root holds
+for its hierarchy as TypeORM's root metadata does, the classes declaring it: a class
+has it when one of its ancestors, itself or its descendants is one of them). A
+relationship's TypeORM cascades are ``info["cascade"]`` (a models module without them
+gets ``insert`` and ``update`` where SQLAlchemy's cascade saves, ``remove`` where it
+deletes). A primary key column SQLAlchemy makes serial (``Table.autoincrement_column``,
+no ``Identity``) or a column with a ``Sequence`` is TypeORM's ``increment`` generation:
+never written on insert.
 """
 
 from __future__ import annotations
@@ -120,6 +123,12 @@ class EntityInfo:
         return all(
             rel.lazy in ("select", "raise", "raise_on_sql", True) for rel in self.relations.values()
         )
+
+    @cached_property
+    def foreign_relations(self) -> frozenset[str]:
+        """Relationships this class's mapper has that are not its own in TypeORM (a
+        single-table sibling's, held on the root)."""
+        return frozenset(r.key for r in self.mapper.relationships) - set(self.relations)
 
     @cached_property
     def sibling_columns(self) -> frozenset[str]:
@@ -282,7 +291,8 @@ class EntityInfo:
         return rel.direction in (ONETOMANY, MANYTOMANY) and bool(rel.uselist)
 
     def target(self, key: str) -> EntityInfo:
-        return entity_info(self.relations[key].mapper.class_)
+        """TypeORM's target entity of relation ``key`` (`related_class`)."""
+        return entity_info(related_class(self.relations[key]))
 
     def resolve(self, prefix: str, key: str) -> tuple[str, str]:
         """``("column"|"embedded"|"relation", attribute path)`` for ``key`` under ``prefix``."""
@@ -294,6 +304,19 @@ class EntityInfo:
         if path in self.prefixes:
             return "embedded", path
         raise UnknownProperty(self.unknown(path.replace("_", ".") if prefix else key))
+
+
+def related_class(rel: RelationshipProperty[Any]) -> type[Any]:
+    """TypeORM's target class of ``rel``: its mapper's class, or the class of that
+    hierarchy ``info["target"]`` names (a to-one relation to a single-table child is
+    mapped to the root, so that SQLAlchemy adds no discriminator to its joins: TypeORM
+    joins it by the key alone and builds the row as the target class)."""
+    name = rel.info.get("target")
+    if name:
+        for mapper in rel.mapper.self_and_descendants:
+            if mapper.class_.__name__ == name:
+                return mapper.class_
+    return rel.mapper.class_
 
 
 _CACHE: dict[type[Any], EntityInfo] = {}
@@ -349,7 +372,11 @@ def entity_info(cls: type[Any]) -> EntityInfo:
                 owners = col.info.get("sti_owner") if isinstance(col, Column) else None
                 if isinstance(col, Column) and (not owners or related & set(owners)):
                     columns[prop.key] = col
-        relations = {rel.key: rel for rel in mapper.relationships}
+        relations = {
+            rel.key: rel
+            for rel in mapper.relationships
+            if not rel.info.get("sti_owner") or related & set(rel.info["sti_owner"])
+        }
         primary = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
         prefixes = set()
         for key in columns:

@@ -159,7 +159,8 @@ def _loaders(
         if isinstance(sub_select, Mapping):
             cols, nested = select_tree(target, sub_select)
             if cols:
-                loader = loader.load_only(*(getattr(target.cls, c) for c in cols))
+                mapped = info.relations[key].mapper.class_
+                loader = loader.load_only(*(getattr(mapped, c) for c in cols))
         out.append(loader)
         out += _loaders(target, sub, opts, nested, loader, seen, sub_where)
     for key, rel in info.relations.items():
@@ -194,7 +195,7 @@ def _order(
             if not isinstance(value, Mapping):
                 raise FindOptionsError(f"order of relation {path!r} must be a mapping")
             target = info.target(path)
-            alias = aliased(target.cls)
+            alias = aliased(info.relations[path].mapper.class_)
             stmt = stmt.outerjoin(alias, getattr(entity, path).of_type(alias))
             stmt = _order(target, stmt, value, alias)
             continue

@@ -57,6 +57,10 @@ class Place:
     #: the class every entity here is built as, whatever its discriminator says: a
     #: ``select`` that leaves out the discriminator of a single-table class
     cls: type[Any] | None = None
+    #: the class queried here: a row of another class (a sibling's, reached by a to-one
+    #: relation's key) is built as this one, as TypeORM builds a row whose discriminator
+    #: names none of the class's children as the class itself
+    within: type[Any] | None = None
 
 
 def place_of(
@@ -67,6 +71,7 @@ def place_of(
     place = Place(
         frozenset((*cols, *info.primary)) if cols else None,
         hidden=frozenset(k for k in info.primary if k not in cols) if cols else frozenset(),
+        within=info.cls,
     )
     disc = _discriminator(info)
     if cols and disc is not None and disc not in cols:
@@ -85,6 +90,14 @@ def _discriminator(info: EntityInfo) -> str | None:
     if on is None:
         return None
     return next((k for k, c in info.columns.items() if c is on or c.name == on.name), None)
+
+
+def _data(built: EntityInfo, columns: frozenset[str], place: Place) -> list[str]:
+    """The selected columns that make an entity of the row's class: its own (TypeORM's
+    transformer takes those of the row's metadata only), not the discriminator (a
+    virtual column there, never data) nor a key loaded but not selected."""
+    disc = _discriminator(built)
+    return [k for k in columns if k not in place.hidden and k in built.record_set and k != disc]
 
 
 def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
@@ -110,11 +123,13 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     wanted = place.relations
     columns = place.columns
     built = info if place.cls is None else entity_info(place.cls)
+    if place.cls is None and place.within is not None and not isinstance(obj, place.within):
+        built = entity_info(place.within)
     if place.cls is not None and columns is not None:
         # built as the class queried: its subclasses' own columns are not its (TypeORM's
         # transformer leaves them out, and finds no data in a row of nothing else)
         columns = frozenset(k for k in columns if k in built.record_columns)
-    if columns is not None and all(held.get(k) is None for k in columns if k not in place.hidden):
+    if columns is not None and all(held.get(k) is None for k in _data(built, columns, place)):
         memo[mark] = _NONE
         return _NONE
     attrs = info.mapper.column_attrs
@@ -136,6 +151,8 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         # a single-table class holds its subclasses' columns as loaded; TypeORM's
         # entity of the class has its own (and its children's embedded ones) only
         changed = any(k in held and k not in built.record_set for k in built.columns)
+    # a single-table root's join of a child's relation loads it into a sibling's row too
+    changed = changed or any(k in held for k in info.foreign_relations)
     related: dict[str, Any] = {}
     for key, rel in info.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:

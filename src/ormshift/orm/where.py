@@ -362,7 +362,8 @@ class Joined:
         found = self.children.get(key)
         if found is None:
             target = self.info.target(key)
-            alias = aliased(target.cls)
+            # the relationship's own class (a single-table child's root: no discriminator)
+            alias = aliased(self.info.relations[key].mapper.class_)
             found = Joined(target, alias, self.with_deleted, self._inner(key))
             self.children[key] = found
         return found

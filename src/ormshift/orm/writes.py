@@ -22,7 +22,7 @@ from ormshift.orm.errors import (
     RelationNotJoined,
     UnknownProperty,
 )
-from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.metadata import EntityInfo, entity_info, related_class
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import compile_where
@@ -340,9 +340,9 @@ def is_reference(info: EntityInfo, obj: Any, key: str) -> bool:
     leaves the referenced row (and the reference) alone."""
     given = inspect(obj).dict
     value = given.get(key)
-    target = entity_info(info.relations[key].mapper.class_)
-    if not isinstance(value, target.cls):
+    if not isinstance(value, info.relations[key].mapper.class_):
         return False
+    target = entity_info(type(value))  # (a class of a hierarchy the relation is mapped to)
     state = inspect(value)
     held = {k: v for k, v in state.dict.items() if k in target.columns or k in target.relations}
     disc = target.discriminator  # `create` sets it on a single-table class: not given
@@ -364,7 +364,7 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
         if path in info.columns:
             setattr(obj, path, coerce_value(value, info.columns[path]))
         elif not prefix and path in info.relations:
-            target = info.relations[path].mapper.class_
+            target = related_class(info.relations[path])
             if value is None and info.relations[path].uselist:
                 continue  # TypeORM's save leaves a null collection as it is
             # set as loaded, so that no back reference is filled in (TypeORM's create

@@ -13,6 +13,7 @@ from ormshift.orm import (
     TransactionEvent,
     UpdateEvent,
 )
+from ormshift.orm.metadata import entity_info
 
 from .account import Account
 from .entry import Entry
@@ -35,9 +36,14 @@ def _log(manager: Any, event: str, entity: str | None, detail: str | None) -> No
 
 
 def _keys(value: Any) -> str:
+    """As keys() in EventLogSubscriber.ts: Object.keys of a plain object of values, or
+    of an entity that is no Account or Entry (an EventLog: the properties it was given)."""
     if value is None or isinstance(value, Account | Entry):
         return ""
-    return " keys=" + ",".join(value)
+    if isinstance(value, dict):
+        return " keys=" + ",".join(value)
+    info = entity_info(type(value))  # TypeORM's names (the attribute of "event" is event_)
+    return " keys=" + ",".join(info.property_of(k) for k in vars(value) if not k.startswith("_"))
 
 
 def _key(value: Any) -> str:

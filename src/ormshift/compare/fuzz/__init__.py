@@ -7,6 +7,9 @@ from ormshift.compare.fuzz import fuzz
 report = fuzz(Path("my-typeorm-app"), "postgresql://...", operations=2000, seed=1)
 for cls, count in report.classes.items(): print(count, cls)
 ```
+
+A divergence the documentation explains (`known.KnownRules`, decided from the
+manifest) is counted apart, in ``report.known`` with its reference, not as a divergence.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import yaml
 from ormshift.compare.diff import hidden_columns
 from ormshift.compare.fuzz.execute import Divergence, Executor
 from ormshift.compare.fuzz.generate import Generator
+from ormshift.compare.fuzz.known import KnownRules
 from ormshift.compare.fuzz.qb_generate import QbGenerator
 from ormshift.compare.fuzz.schema import FuzzSchema
 from ormshift.compare.fuzz.seed import _VOLATILE_DEFAULT, build_seed
@@ -49,6 +53,8 @@ class Finding:
     typeorm: Any
     ormshift: Any
     file: Path | None = None
+    #: where the documentation explains it, for a known difference
+    known: str | None = None
 
 
 @dataclass
@@ -59,10 +65,18 @@ class FuzzReport:
     classes: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
     seed_rows: int = 0
+    #: documented differences (`known.KnownRules`), by class; not divergences
+    known: Counter[str] = field(default_factory=Counter)
+    #: class -> where the documentation explains it
+    known_notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def divergences(self) -> int:
         return sum(self.classes.values())
+
+    @property
+    def known_differences(self) -> int:
+        return sum(self.known.values())
 
     @property
     def ops_per_second(self) -> float:
@@ -169,6 +183,7 @@ def fuzz(
         # and a where_entity write returns the update date under its column's name
         vol_attrs |= vol_cols
     report = FuzzReport()
+    rules = KnownRules.of(manifest)
     dbs = _Databases(dsn, project, data_source, classes)
     try:
         with connect(dbs.url("template"), autocommit=False) as conn:
@@ -202,10 +217,17 @@ def fuzz(
                     report.operations = executor.ops_run
                     report.seconds = executor.seconds
                     for found in found_all:
-                        report.classes[found.signature] += 1
-                        if report.classes[found.signature] == 1:
-                            runs = 0 if found.signature in known else shrink_runs
-                            report.findings.append(_shrunk(executor, ops, found, runs))
+                        step = [d for d in found_all if d.index == found.index]
+                        note = rules.note(found, step)
+                        counter = report.classes if note is None else report.known
+                        counter[found.signature] += 1
+                        if counter[found.signature] > 1:
+                            continue
+                        if note is not None:
+                            report.known_notes[found.signature] = note
+                        skip = note is not None or found.signature in known
+                        runs = 0 if skip else shrink_runs
+                        report.findings.append(_shrunk(executor, ops, found, runs, note))
                     if on_sequence is not None:
                         on_sequence(report)
                 # shrinking runs are not the fuzzed operations
@@ -219,8 +241,10 @@ def fuzz(
         note = f"found by: ormshift compare --fuzz {operations} --seed {seed} --project {project}"
         written = []
         for i, f in enumerate(report.findings, 1):
-            path = out_dir / f"{i:03d}-{_slug(f.signature)}.yaml"
-            path.write_text(scenario_yaml(f, seeded.statements, vol_attrs | vol_cols, models, note))
+            name = ("known-" if f.known else "") + _slug(f.signature)
+            path = out_dir / f"{i:03d}-{name}.yaml"
+            told = note if f.known is None else f"{note}\n# known difference: {f.known}"
+            path.write_text(scenario_yaml(f, seeded.statements, vol_attrs | vol_cols, models, told))
             written.append(
                 Finding(
                     f.signature,
@@ -230,13 +254,20 @@ def fuzz(
                     f.typeorm,
                     f.ormshift,
                     path,
+                    f.known,
                 )
             )
         report.findings = written
     return report
 
 
-def _shrunk(executor: Executor, ops: list[dict[str, Any]], found: Divergence, runs: int) -> Finding:
+def _shrunk(
+    executor: Executor,
+    ops: list[dict[str, Any]],
+    found: Divergence,
+    runs: int,
+    known: str | None = None,
+) -> Finding:
     ops_run, seconds = executor.ops_run, executor.seconds
     prefix = ops[: found.index + 1]
 
@@ -245,7 +276,13 @@ def _shrunk(executor: Executor, ops: list[dict[str, Any]], found: Divergence, ru
 
     if runs <= 0:
         return Finding(
-            found.signature, found.kind, prefix, len(prefix), found.typeorm, found.ormshift
+            found.signature,
+            found.kind,
+            prefix,
+            len(prefix),
+            found.typeorm,
+            found.ormshift,
+            known=known,
         )
     small = shrink(prefix, lambda c: same(c) is not None, max_runs=runs)
     final = same(small) or found
