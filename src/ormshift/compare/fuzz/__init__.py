@@ -31,7 +31,7 @@ from ormshift.compare.fuzz.generate import Generator
 from ormshift.compare.fuzz.known import KnownRules
 from ormshift.compare.fuzz.qb_generate import QbGenerator
 from ormshift.compare.fuzz.schema import FuzzSchema
-from ormshift.compare.fuzz.seed import _VOLATILE_DEFAULT, build_seed
+from ormshift.compare.fuzz.seed import build_seed
 from ormshift.compare.fuzz.shrink import shrink
 from ormshift.compare.sidecar import Sidecar
 from ormshift.compare.state import state_query, table_specs
@@ -84,17 +84,8 @@ class FuzzReport:
 
 
 def _volatile(schema: FuzzSchema) -> tuple[frozenset[str], frozenset[str]]:
-    attrs: set[str] = set()
-    cols: set[str] = set()
-    for ent in schema.entities.values():
-        for p in ent.props:
-            default = (p.column.default or "").lower()
-            if p.role in ("create-date", "update-date", "delete-date") or any(
-                v in default for v in _VOLATILE_DEFAULT
-            ):
-                attrs.add(p.attr)
-                cols.add(p.column.name)
-    return frozenset(attrs), frozenset(cols)
+    props = [p for ent in schema.entities.values() for p in ent.props if p.volatile]
+    return frozenset(p.attr for p in props), frozenset(p.column.name for p in props)
 
 
 def generate_operations(

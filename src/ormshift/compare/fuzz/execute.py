@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
 from ormshift.compare.candidate import Hidden, run_operation
@@ -66,6 +65,7 @@ def signature(op: Operation, kind: str, a: Any, b: Any) -> str:
 class _Side:
     def __init__(self, url: str) -> None:
         self.conn = connect(url, autocommit=True)
+        self.failed: BaseException | None = None  # of the last reset
 
     def close(self) -> None:
         self.conn.close()
@@ -101,13 +101,10 @@ class Executor:
             if tables
             else ""
         )
-        # DELETE is much cheaper than TRUNCATE on a few rows; with the foreign-key
-        # triggers off (superuser only) the order of the tables does not matter, and the
-        # seed's setval() statements put every sequence back
-        self._delete = [
-            sql.SQL("delete from {}").format(t).as_string(self.sides[0].conn) for t in tables
-        ]
-        self._fast = self._can_skip_triggers()
+        # TRUNCATE, not DELETE: each sequence starts from fresh heaps on both sides, so
+        # the rows lie in the same physical order and a statement that breaks several
+        # constraints names the same one on both (PostgreSQL reports the first row its
+        # scan meets); DELETE leaves each side's free space as its own history left it
         self.ops_run = 0
         self.seconds = 0.0
 
@@ -115,25 +112,28 @@ class Executor:
         for side in self.sides:
             side.close()
 
-    def _can_skip_triggers(self) -> bool:
-        try:
-            with self.sides[0].conn.transaction():
-                self.sides[0].conn.execute("set local session_replication_role = replica")
-        except psycopg.Error:
-            return False
-        return True
-
     def reset(self) -> None:
+        """Both databases back to the seed, side by side (each on its own connection)."""
+        other = threading.Thread(target=self._reset, args=(self.sides[1],), daemon=True)
+        other.start()
+        try:
+            self._reset(self.sides[0])
+        finally:
+            other.join()
         for side in self.sides:
+            if side.failed is not None:
+                failed, side.failed = side.failed, None
+                raise failed
+
+    def _reset(self, side: _Side) -> None:
+        try:
             with side.conn.transaction():
-                if self._fast:
-                    side.conn.execute("set local session_replication_role = replica")
-                    for stmt in self._delete:
-                        side.conn.execute(stmt.encode())
-                elif self._truncate:
+                if self._truncate:
                     side.conn.execute(self._truncate.encode())
                 for stmt in self.seed:
                     side.conn.execute(stmt.encode())
+        except BaseException as exc:  # raised by reset() once both are done
+            side.failed = exc
 
     def run(self, raw_ops: Sequence[Mapping[str, Any]]) -> list[Divergence]:
         """Reset, run ``raw_ops`` on both sides; their divergences, in order, up to and

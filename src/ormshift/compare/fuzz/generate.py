@@ -157,6 +157,11 @@ class Generator:
 
     def _condition(self, ent: FuzzEntity, prop: Prop) -> Any:
         r = self.rng.random()
+        if prop.volatile and prop not in ent.primary:
+            # each side makes its own value for a row the sequence inserts: only whether
+            # there is one is the same on both
+            null = {"$op": "IsNull"}
+            return {"$op": "Not", "value": null} if r < 0.5 else null
         value = self._value(ent, prop)
         if prop.kind.endswith("[]"):
             items = value if isinstance(value, list) and value else [self._fresh(prop)]
@@ -214,9 +219,9 @@ class Generator:
 
     def _order(self, ent: FuzzEntity) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for prop in self.rng.sample(
-            self._scalar_props(ent), k=min(2, len(self._scalar_props(ent)))
-        ):
+        # not by a value each side makes on its own (its order among inserted rows differs)
+        props = [p for p in self._scalar_props(ent) if not p.volatile]
+        for prop in self.rng.sample(props, k=min(2, len(props))):
             if self.rng.random() < 0.5:
                 direction: Any = self.rng.choice(["ASC", "DESC"])
                 if prop.column.nullable and self.rng.random() < 0.3:

@@ -54,6 +54,10 @@ def kind_of(column: Column) -> str | None:
     return f"{kind}[]" if column.array else kind
 
 
+#: defaults that make a new value on each side
+VOLATILE_DEFAULT = ("now", "uuid", "random", "current_", "gen_random")
+
+
 @dataclass(frozen=True)
 class Prop:
     """A column property of an entity: its TypeORM path, column and value kind."""
@@ -78,6 +82,16 @@ class Prop:
     @property
     def role(self) -> str | None:
         return self.meta.role
+
+    @property
+    def volatile(self) -> bool:
+        """A value each side makes on its own (a date column TypeORM fills, a default of
+        ``now()`` or a random uuid): a row the sequence inserts gets a different one on
+        each side."""
+        default = (self.column.default or "").lower()
+        return self.role in ("create-date", "update-date", "delete-date") or any(
+            v in default for v in VOLATILE_DEFAULT
+        )
 
 
 @dataclass(frozen=True)

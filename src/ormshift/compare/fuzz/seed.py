@@ -28,8 +28,6 @@ _ATTEMPTS = 4
 
 _INTEGER_TYPES = ("integer", "int", "int4", "bigint", "int8", "smallint", "int2")
 
-_VOLATILE_DEFAULT = ("now", "uuid", "random", "current_", "gen_random")
-
 
 @dataclass
 class Seed:
