@@ -36,6 +36,7 @@ from ormshift.orm.errors import (
     SubjectWithoutIdentifier,
     UpdateValuesMissing,
 )
+from ormshift.orm.insert_order import refuse_misordered
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.trees import maintain as trees
 from ormshift.orm.writeback import Kind, write_back
@@ -229,6 +230,10 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             if any(attrs[key].history.has_changes() for key in keys) or _subclass_given(info, src):
                 changed.add(id(persisted))
     trees.begin(session, walk.pairs)
+    # TypeORM's subjects: the entities given, then what cascades from them
+    subjects = [m for m in merged if id(m) in new]
+    subjects += [p for _, p in walk.pairs if id(p) in new and id(p) not in roots]
+    refuse_misordered(session, list({id(o): o for o in subjects}.values()))
     return Saved(walk.pairs, new, changed, links, references)
 
 
