@@ -50,7 +50,7 @@ def test_bookstore_fuzz_classes_agree(pg_server_url: str, tmp_path: Path) -> Non
             project, SCENARIOS / "bookstore-fuzz.yaml", pg_server_url, models=models.__name__
         )
     assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches] == []
-    assert report.operations == 3
+    assert report.operations == 5
 
 
 def test_doubly_owned_junction_differs_as_documented(pg_server_url: str, tmp_path: Path) -> None:
