@@ -18,7 +18,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 #: scenario file -> (corpus set, operations)
 CLASSES = {
-    "shadowed-fuzz.yaml": ("shadowed", 17),
+    "shadowed-fuzz.yaml": ("shadowed", 19),
     "accounting-fuzz.yaml": ("accounting", 3),
     "writes-fuzz.yaml": ("writes", 6),
     "junctions.yaml": ("junctions", 8),

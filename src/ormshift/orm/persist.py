@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ormshift.orm.errors import (
     MissingDeleteDateColumn,
@@ -229,12 +229,37 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             keys = [*info.columns, *info.owning_relations]
             if any(attrs[key].history.has_changes() for key in keys) or _subclass_given(info, src):
                 changed.add(id(persisted))
+            if _null_relation_given(info, src, persisted):
+                changed.add(id(persisted))
     trees.begin(session, walk.pairs)
     # TypeORM's subjects: the entities given, then what cascades from them
     subjects = [m for m in merged if id(m) in new]
     subjects += [p for _, p in walk.pairs if id(p) in new and id(p) not in roots]
     refuse_misordered(session, list({id(o): o for o in subjects}.values()))
     return Saved(walk.pairs, new, changed, links, references)
+
+
+def _null_relation_given(info: EntityInfo, src: Any, persisted: Any) -> bool:
+    """The caller set a many-to-one (or owning one-to-one) to None: TypeORM's
+    ``OrmUtils.compareIds`` finds no null equal to the database's null, so the row is
+    updated (its foreign key set to NULL again) even when it was NULL; the foreign key
+    columns are marked for the UPDATE here. Whether any was."""
+    given = inspect(src).dict
+    found = False
+    for key in info.owning_relations:
+        if key not in given or given[key] is not None or is_reference(info, src, key):
+            continue
+        rel = info.relations[key]
+        if rel.viewonly:
+            continue
+        for local, _ in rel.local_remote_pairs:
+            if local.table is not info.table:
+                continue
+            attr = info.mapper.get_property_by_column(local).key
+            if getattr(persisted, attr) is None:
+                flag_modified(persisted, attr)
+        found = True
+    return found
 
 
 def _subclass_given(row: EntityInfo, src: Any) -> bool:
