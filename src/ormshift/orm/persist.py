@@ -213,6 +213,10 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             session.expire(obj)
     made = [o for o in made if o in session]
     new = {id(o) for o in made}
+    for obj, key, _ in hidden:
+        persisted = written.get(id(obj))
+        if persisted is not None and id(persisted) in new:
+            _unlink(persisted, key)
     for obj in made:
         info = entity_info(type(obj))
         _leave_out(obj, info.no_insert | info.sibling_columns)
@@ -237,6 +241,28 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     subjects += [p for _, p in walk.pairs if id(p) in new and id(p) not in roots]
     refuse_misordered(session, list({id(o): o for o in subjects}.values()))
     return Saved(walk.pairs, new, changed, links, references)
+
+
+def _unlink(persisted: Any, key: str) -> None:
+    """A new entity given a reference along ``key`` (``comment.post = {id: 2}``) inside
+    another entity's collection (``post.comments``): TypeORM's changed-columns step sets
+    the reference over the collection's link, so the row is inserted with the key the
+    reference names (and fails there when it names no row, before any later UPDATE);
+    the link the merge made is taken out so the flush inserts the key already set."""
+    state = inspect(persisted)
+    target = state.dict.get(key)
+    if target is None:
+        return
+    back = entity_info(type(persisted)).relations[key].back_populates
+    reverse = entity_info(type(target)).relations.get(back) if back else None
+    if reverse is not None:
+        members = inspect(target).dict.get(reverse.key)
+        if reverse.uselist and members is not None and persisted in members:
+            kept = [m for m in members if m is not persisted]
+            set_committed_value(target, reverse.key, kept)
+        elif not reverse.uselist and members is persisted:
+            set_committed_value(target, reverse.key, None)
+    set_committed_value(persisted, key, None)
 
 
 def _null_relation_given(info: EntityInfo, src: Any, persisted: Any) -> bool:
