@@ -13,22 +13,28 @@ and a NOT NULL column refuses the missing value (23502). ``examples/bookstore``'
 ``OrderLine``, whose key ``(orderId, lineNo)`` holds the foreign key of its nullable
 relation ``order``, cannot be saved along with its new ``Order``.
 
-SQLAlchemy's unit of work orders the rows correctly; `refuse_misordered` runs, before
-the flush, the INSERT TypeORM fails on, so that the save fails with the database's own
-error. Where TypeORM's later UPDATE fixes the row, the flush's result is the same and
-nothing is done.
+The order decides which row fails first, too (a ``ServiceRecord`` naming a removed
+vehicle is inserted before its new ``Part``, which lacks its NOT NULL ``sku``).
+SQLAlchemy's unit of work orders the rows its own way; `Replay.refuse` runs, before
+the flush, the INSERT of the first row in TypeORM's order that cannot go in (a NOT NULL
+column without a value, a foreign key naming no row), so that the save fails with the
+database's own error on TypeORM's row; the INSERT is run only where it cannot succeed.
+Where TypeORM's later UPDATE fixes a row up, the flush's result is the same and nothing
+is done. A flush that fails all the same (a CHECK) has its rows inserted again in
+TypeORM's order, rolled back, to find TypeORM's first failure (`Replay.run`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, Connection, Table, and_, insert, inspect, literal, select
 
+from ormshift.orm.guard import tree_applies
 from ormshift.orm.metadata import EntityInfo, entity_info
 
-__all__ = ["refuse_misordered", "typeorm_groups"]
+__all__ = ["Replay", "replay", "typeorm_groups"]
 
 
 def _nullable(info: EntityInfo, key: str) -> bool:
@@ -122,71 +128,117 @@ def _tree(obj: Any) -> set[str]:
     return {m.class_.__name__ for m in entity_info(type(obj)).mapper.iterate_to_root()}
 
 
-def refuse_misordered(session: Session, objs: list[Any]) -> None:
-    """Run the INSERT TypeORM fails on, when its order writes a new row of ``objs``
-    (pending, in TypeORM's subject order) before the new row its foreign key names and
-    that foreign key cannot be written (see the module's text); nothing otherwise."""
+@dataclass
+class Replay:
+    """The rows of a save's new entities as TypeORM inserts them, in its order: when the
+    flush fails, running them (in a transaction of their own, rolled back) tells which
+    statement TypeORM fails on first. Each row: (table, values by column key, the
+    foreign keys to fill from an earlier row's RETURNING, that row's key columns)."""
+
+    rows: list[tuple[Table, dict[str, Any], list[tuple[int, list[tuple[str, str]]]], int]]
+
+    def refuse(self, connection: Connection) -> None:
+        """Before the flush: run the INSERT of the first row, in TypeORM's order, that
+        cannot go in (it raises): a NOT NULL column without a value or default (23502),
+        or a foreign key naming a row that is not there (23503: a row not in the
+        database, or a new one TypeORM inserts later; not for a key checked at commit).
+        Its error is TypeORM's, where the flush would fail on another row (or on none:
+        TypeORM writes a null key the flush fills in). Nothing when every row can."""
+        for table, values, later, _ in self.rows:
+            filled = {local for _, pairs in later for local, _ in pairs}
+            if _missing(table, values, filled) or _dangling(connection, table, values, filled):
+                connection.execute(insert(table).values(values))
+
+    def run(self, connection: Connection) -> None:
+        """Insert the rows in order: the first the database refuses raises."""
+        made: dict[int, Any] = {}
+        for table, values, later, mine in self.rows:
+            row = dict(values)
+            for source, pairs in later:
+                returned = made.get(source)
+                if returned is not None:
+                    for local, remote in pairs:
+                        row[local] = returned[remote]
+            stmt = insert(table).values(row).returning(*table.primary_key.columns)
+            made[mine] = connection.execute(stmt).mappings().one()
+
+
+def replay(objs: list[Any]) -> Replay | None:
+    """`Replay` of ``objs`` (pending, in TypeORM's subject order) when TypeORM inserts
+    rows of more than one entity; None otherwise."""
+    if any(tree_applies(entity_info(type(o))) for o in objs):
+        return None  # a tree's rows are written by its own statements too
     groups = typeorm_groups(objs)
-    if groups is None:
-        return
+    if groups is None or len(groups) < 2:
+        return None
     new = {id(o) for o in objs}
-    for obj in sorted(objs, key=lambda o: groups.index(type(o).__name__)):
-        row = _misordered_row(obj, new, groups)
-        if row is None:
-            continue
+    ordered = sorted(objs, key=lambda o: groups.index(type(o).__name__))
+    place = {id(o): i for i, o in enumerate(ordered)}
+    rows: list[tuple[Table, dict[str, Any], list[tuple[int, list[tuple[str, str]]]], int]] = []
+    for i, obj in enumerate(ordered):
         info = entity_info(type(obj))
-        # the database refuses it (the row is one TypeORM's INSERT fails on), and the
-        # transaction is aborted as TypeORM's is
-        session.connection().execute(insert(info.table).values(row))
-
-
-def _misordered_row(obj: Any, new: set[int], groups: list[str]) -> dict[str, Any] | None:
-    """The row TypeORM inserts for ``obj`` when it fails (by column key), or None."""
-    info = entity_info(type(obj))
-    given = inspect(obj).dict
-    mine = groups.index(info.name)
-    written: dict[Any, Any] = {}
-    failing = False
-    for key in _joined(info):
-        target = given.get(key)
-        if target is None or id(target) not in new:
-            continue
-        if groups.index(type(target).__name__) <= mine:
-            continue
-        rel = info.relations[key]
-        pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is info.table]
-        theirs = entity_info(type(target))
-        values = [
-            inspect(target).dict.get(theirs.mapper.get_property_by_column(rem).key)
-            for _, rem in pairs
-        ]
-        if all(v is not None for v in values):
+        given = inspect(obj).dict
+        written: dict[Any, Any] = {}
+        later: list[tuple[int, list[tuple[str, str]]]] = []
+        for key in _joined(info):
+            target = given.get(key)
+            if target is None:
+                continue
+            rel = info.relations[key]
+            pairs = [(loc, rem) for loc, rem in rel.local_remote_pairs if loc.table is info.table]
+            theirs = entity_info(type(target))
+            values = [
+                inspect(target).dict.get(theirs.mapper.get_property_by_column(rem).key)
+                for _, rem in pairs
+            ]
+            if id(target) in new and place[id(target)] < i:
+                later.append((id(target), [(str(loc.key), str(rem.key)) for loc, rem in pairs]))
+                continue
             for (local, _), value in zip(pairs, values, strict=True):
                 written[local] = value
-            # the referenced row is inserted later: refused unless checked at commit
-            failing = failing or not _deferred(info, [loc for loc, _ in pairs])
+        left_out = info.no_insert | info.sibling_columns
+        row: dict[str, Any] = {}
+        for key, column in info.columns.items():
+            if column in written:
+                if written[column] is not None:
+                    row[column.key] = written[column]
+            elif key in given and key not in left_out and given[key] is not None:
+                row[column.key] = given[key]
+        if info.version is not None and info.columns[info.version].key not in row:
+            row[info.columns[info.version].key] = 1  # TypeORM's (and the flush's) first
+        rows.append((info.table, row, later, id(obj)))
+    return Replay(rows)
+
+
+def _missing(table: Table, values: dict[str, Any], filled: set[str]) -> bool:
+    """A NOT NULL column of ``table`` the row gives no value and nothing fills in."""
+    for column in table.columns:
+        if column.key in values or column.key in filled or column.nullable:
             continue
-        for local, _ in pairs:
-            own = given.get(info.mapper.get_property_by_column(local).key)
-            written[local] = own
-            if own is None and not local.nullable and local.server_default is None:
-                failing = True
-    if not failing:
-        return None
-    left_out = info.no_insert | info.sibling_columns
-    row: dict[str, Any] = {}
-    for key, column in info.columns.items():
-        if column in written:
-            if written[column] is not None:
-                row[column.key] = written[column]
-        elif key in given and key not in left_out and given[key] is not None:
-            row[column.key] = given[key]
-    return row
+        if column.server_default is not None or column.default is not None:
+            continue
+        if column.identity is not None or column is table.autoincrement_column:
+            continue
+        if column.computed is not None:
+            continue
+        return True
+    return False
 
 
-def _deferred(info: EntityInfo, columns: list[Any]) -> bool:
-    """The foreign key on ``columns`` is checked at commit (``INITIALLY DEFERRED``)."""
-    for fk in info.table.foreign_key_constraints:
-        if set(fk.columns) == set(columns):
-            return bool(fk.initially and fk.initially.upper() == "DEFERRED")
+def _dangling(
+    connection: Connection, table: Table, values: dict[str, Any], filled: set[str]
+) -> bool:
+    """A foreign key of the row, checked at once, naming no row of its table (a key
+    filled from a row inserted before it is not looked for)."""
+    for fk in table.foreign_key_constraints:
+        if fk.initially and fk.initially.upper() == "DEFERRED":
+            continue
+        local = [c.key for c in fk.columns]
+        if filled & set(local):
+            continue
+        if not all(values.get(k) is not None for k in local):
+            continue
+        cond = and_(*(e.column == values[e.parent.key] for e in fk.elements))
+        if connection.execute(select(literal(1)).where(cond).limit(1)).first() is None:
+            return True
     return False

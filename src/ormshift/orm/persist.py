@@ -36,7 +36,7 @@ from ormshift.orm.errors import (
     SubjectWithoutIdentifier,
     UpdateValuesMissing,
 )
-from ormshift.orm.insert_order import refuse_misordered
+from ormshift.orm.insert_order import Replay, replay
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.trees import maintain as trees
 from ormshift.orm.writeback import Kind, write_back
@@ -69,6 +69,8 @@ class Saved:
     links: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
     #: (persistent object, the foreign key values its caller's references name)
     references: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    #: the new rows in TypeORM's order, to tell its first failure (`insert_order`)
+    replay: Replay | None = None
 
     def kind(self, persisted: Any) -> Kind:
         """What TypeORM writes back for ``persisted`` once flushed."""
@@ -239,8 +241,11 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     # TypeORM's subjects: the entities given, then what cascades from them
     subjects = [m for m in merged if id(m) in new]
     subjects += [p for _, p in walk.pairs if id(p) in new and id(p) not in roots]
-    refuse_misordered(session, list({id(o): o for o in subjects}.values()))
-    return Saved(walk.pairs, new, changed, links, references)
+    subjects = list({id(o): o for o in subjects}.values())
+    plan = replay(subjects)
+    if plan is not None:
+        plan.refuse(session.connection())
+    return Saved(walk.pairs, new, changed, links, references, plan)
 
 
 def _unlink(persisted: Any, key: str) -> None:
