@@ -20,8 +20,9 @@ the flush, the INSERT of the first row in TypeORM's order that cannot go in (a N
 column without a value, a foreign key naming no row), so that the save fails with the
 database's own error on TypeORM's row; the INSERT is run only where it cannot succeed.
 Where TypeORM's later UPDATE fixes a row up, the flush's result is the same and nothing
-is done. A flush that fails all the same (a CHECK) has its rows inserted again in
-TypeORM's order, rolled back, to find TypeORM's first failure (`Replay.run`).
+is done. A row that fails otherwise (a CHECK) fails in the flush's order: finding
+TypeORM's first failure by inserting the rows again would draw keys from sequences
+TypeORM never draws.
 """
 
 from __future__ import annotations
@@ -130,10 +131,9 @@ def _tree(obj: Any) -> set[str]:
 
 @dataclass
 class Replay:
-    """The rows of a save's new entities as TypeORM inserts them, in its order: when the
-    flush fails, running them (in a transaction of their own, rolled back) tells which
-    statement TypeORM fails on first. Each row: (table, values by column key, the
-    foreign keys to fill from an earlier row's RETURNING, that row's key columns)."""
+    """The rows of a save's new entities as TypeORM inserts them, in its order. Each
+    row: (table, values by column key, the foreign keys TypeORM fills from an earlier
+    row's INSERT, as (row, [(column, its column)]), the row's id)."""
 
     rows: list[tuple[Table, dict[str, Any], list[tuple[int, list[tuple[str, str]]]], int]]
 
@@ -148,19 +148,6 @@ class Replay:
             filled = {local for _, pairs in later for local, _ in pairs}
             if _missing(table, values, filled) or _dangling(connection, table, values, filled):
                 connection.execute(insert(table).values(values))
-
-    def run(self, connection: Connection) -> None:
-        """Insert the rows in order: the first the database refuses raises."""
-        made: dict[int, Any] = {}
-        for table, values, later, mine in self.rows:
-            row = dict(values)
-            for source, pairs in later:
-                returned = made.get(source)
-                if returned is not None:
-                    for local, remote in pairs:
-                        row[local] = returned[remote]
-            stmt = insert(table).values(row).returning(*table.primary_key.columns)
-            made[mine] = connection.execute(stmt).mappings().one()
 
 
 def replay(objs: list[Any]) -> Replay | None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import (
@@ -53,7 +53,6 @@ from ormshift.orm.errors import (
     translated,
 )
 from ormshift.orm.guard import hooks_apply
-from ormshift.orm.insert_order import Replay
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.options import FindOptions, relation_tree
 from ormshift.orm.persist import (
@@ -92,10 +91,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _DOLLAR = re.compile(r"\$(\d+)")
-
-
-class _Replayed(Exception):
-    """`EntityManager._first_failure`'s rows all went in: roll them back."""
 
 
 @dataclass(frozen=True)
@@ -518,41 +513,20 @@ class EntityManager:
             hooks.save(self, items)
             return entity_or_entities
         simple = all(is_simple(obj) for obj in items)
-        plans: list[Replay | None] = []
         # one simple entity is one INSERT, or a SELECT and an UPDATE by key: each
         # statement is atomic, so no BEGIN/COMMIT round trips are spent on it
-        try:
-            with self._scope(atomic=not (simple and len(items) == 1)) as session:
-                if simple:
-                    connection = session.connection()
-                    for obj in items:
-                        save_simple(connection, obj)
-                    return entity_or_entities
-                saved = save_graph(session, items)
-                plans.append(saved.replay)
-                session.flush()
-                after_flush(session, saved)
-                for obj, persisted in saved.pairs:
-                    write_persisted(obj, persisted, kind=saved.kind(persisted))
-        except QueryFailed as failed:
-            plan = plans[0] if plans and self._session is None else None
-            if plan is None:
-                raise
-            self._first_failure(plan, failed)
+        with self._scope(atomic=not (simple and len(items) == 1)) as session:
+            if simple:
+                connection = session.connection()
+                for obj in items:
+                    save_simple(connection, obj)
+                return entity_or_entities
+            saved = save_graph(session, items)
+            session.flush()
+            after_flush(session, saved)
+            for obj, persisted in saved.pairs:
+                write_persisted(obj, persisted, kind=saved.kind(persisted))
         return entity_or_entities
-
-    def _first_failure(self, plan: Replay, failed: QueryFailed) -> NoReturn:
-        """The flush of a save failed: its new rows inserted again in TypeORM's order
-        (`insert_order.Replay`, in a transaction rolled back) raise the error TypeORM
-        meets first (a row it inserts before the one the flush failed on); ``failed``
-        when they all go in."""
-        try:
-            with self._scope(atomic=True) as session:
-                plan.run(session.connection())
-                raise _Replayed
-        except _Replayed:
-            pass
-        raise failed
 
     def remove(self, entity_or_entities: Any) -> Any:
         """Delete the given rows (and what cascades ``remove``), nothing else: rows that
