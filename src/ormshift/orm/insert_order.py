@@ -144,10 +144,23 @@ class Replay:
         database, or a new one TypeORM inserts later; not for a key checked at commit).
         Its error is TypeORM's, where the flush would fail on another row (or on none:
         TypeORM writes a null key the flush fills in). Nothing when every row can."""
-        for table, values, later, _ in self.rows:
+        for k, (table, values, later, _) in enumerate(self.rows):
             filled = {local for _, pairs in later for local, _ in pairs}
             if _missing(table, values, filled) or _dangling(connection, table, values, filled):
-                connection.execute(insert(table).values(values))
+                self._insert(connection, k + 1)  # the rows TypeORM inserts before it too
+
+    def _insert(self, connection: Connection, count: int) -> None:
+        """Insert the first ``count`` rows in order, keys filled from earlier rows."""
+        made: dict[int, Any] = {}
+        for table, values, later, mine in self.rows[:count]:
+            row = dict(values)
+            for source, pairs in later:
+                returned = made.get(source)
+                if returned is not None:
+                    for local, remote in pairs:
+                        row[local] = returned[remote]
+            stmt = insert(table).values(row).returning(*table.primary_key.columns)
+            made[mine] = connection.execute(stmt).mappings().one()
 
 
 def replay(objs: list[Any]) -> Replay | None:
