@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from ormshift.codegen import render_package
 from ormshift.compare import run_compare
-from tests.conftest import CORPUS
+from ormshift.manifest import read
+from tests.conftest import CORPUS, ROOT
 from tests.golden.support import generated, imported
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 #: scenario file -> (corpus set, operations)
 CLASSES = {
-    "shadowed-fuzz.yaml": ("shadowed", 17),
+    "shadowed-fuzz.yaml": ("shadowed", 19),
     "accounting-fuzz.yaml": ("accounting", 3),
     "writes-fuzz.yaml": ("writes", 20),
     "junctions.yaml": ("junctions", 8),
@@ -37,6 +39,19 @@ def test_fuzz_classes_agree(name: str, pg_server_url: str, tmp_path: Path) -> No
         )
     assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches] == []
     assert report.operations == operations
+
+
+def test_bookstore_fuzz_classes_agree(pg_server_url: str, tmp_path: Path) -> None:
+    """The classes of examples/bookstore (tests/scenarios/bookstore-fuzz.yaml), with the
+    models generated from the example's manifest."""
+    project = ROOT / "examples" / "bookstore"
+    package = render_package(read(project / "manifest.json"))
+    with imported(package, tmp_path) as models:
+        report = run_compare(
+            project, SCENARIOS / "bookstore-fuzz.yaml", pg_server_url, models=models.__name__
+        )
+    assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches] == []
+    assert report.operations == 5
 
 
 def test_doubly_owned_junction_differs_as_documented(pg_server_url: str, tmp_path: Path) -> None:

@@ -19,4 +19,4 @@ def test_relations_suite_has_no_mismatches(pg_server_url: str, tmp_path: Path) -
     report = run_compare(CORPUS / "blog", SCENARIOS / "relations.yaml", pg_server_url, models=name)
     assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.unexpected] == []
     assert [(m.scenario, m.index) for m in report.known] == []
-    assert report.operations == 92
+    assert report.operations == 94

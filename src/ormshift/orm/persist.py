@@ -29,13 +29,14 @@ from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ormshift.orm.errors import (
     MissingDeleteDateColumn,
     SubjectWithoutIdentifier,
     UpdateValuesMissing,
 )
+from ormshift.orm.insert_order import Replay, replay
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.trees import maintain as trees
 from ormshift.orm.writeback import Kind, write_back
@@ -68,6 +69,8 @@ class Saved:
     links: list[tuple[Any, Any, dict[str, Any]]] = field(default_factory=list)
     #: (persistent object, the foreign key values its caller's references name)
     references: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    #: the new rows in TypeORM's order, to tell its first failure (`insert_order`)
+    replay: Replay | None = None
 
     def kind(self, persisted: Any) -> Kind:
         """What TypeORM writes back for ``persisted`` once flushed."""
@@ -212,6 +215,10 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             session.expire(obj)
     made = [o for o in made if o in session]
     new = {id(o) for o in made}
+    for obj, key, _ in hidden:
+        persisted = written.get(id(obj))
+        if persisted is not None and id(persisted) in new:
+            _unlink(persisted, key)
     for obj in made:
         info = entity_info(type(obj))
         _leave_out(obj, info.no_insert | info.sibling_columns)
@@ -228,8 +235,62 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
             keys = [*info.columns, *info.owning_relations]
             if any(attrs[key].history.has_changes() for key in keys) or _subclass_given(info, src):
                 changed.add(id(persisted))
+            if _null_relation_given(info, src, persisted):
+                changed.add(id(persisted))
     trees.begin(session, walk.pairs)
-    return Saved(walk.pairs, new, changed, links, references)
+    # TypeORM's subjects: the entities given, then what cascades from them
+    subjects = [m for m in merged if id(m) in new]
+    subjects += [p for _, p in walk.pairs if id(p) in new and id(p) not in roots]
+    subjects = list({id(o): o for o in subjects}.values())
+    plan = replay(subjects)
+    if plan is not None:
+        plan.refuse(session.connection())
+    return Saved(walk.pairs, new, changed, links, references, plan)
+
+
+def _unlink(persisted: Any, key: str) -> None:
+    """A new entity given a reference along ``key`` (``comment.post = {id: 2}``) inside
+    another entity's collection (``post.comments``): TypeORM's changed-columns step sets
+    the reference over the collection's link, so the row is inserted with the key the
+    reference names (and fails there when it names no row, before any later UPDATE);
+    the link the merge made is taken out so the flush inserts the key already set."""
+    state = inspect(persisted)
+    target = state.dict.get(key)
+    if target is None:
+        return
+    back = entity_info(type(persisted)).relations[key].back_populates
+    reverse = entity_info(type(target)).relations.get(back) if back else None
+    if reverse is not None:
+        members = inspect(target).dict.get(reverse.key)
+        if reverse.uselist and members is not None and persisted in members:
+            kept = [m for m in members if m is not persisted]
+            set_committed_value(target, reverse.key, kept)
+        elif not reverse.uselist and members is persisted:
+            set_committed_value(target, reverse.key, None)
+    set_committed_value(persisted, key, None)
+
+
+def _null_relation_given(info: EntityInfo, src: Any, persisted: Any) -> bool:
+    """The caller set a many-to-one (or owning one-to-one) to None: TypeORM's
+    ``OrmUtils.compareIds`` finds no null equal to the database's null, so the row is
+    updated (its foreign key set to NULL again) even when it was NULL; the foreign key
+    columns are marked for the UPDATE here. Whether any was."""
+    given = inspect(src).dict
+    found = False
+    for key in info.owning_relations:
+        if key not in given or given[key] is not None or is_reference(info, src, key):
+            continue
+        rel = info.relations[key]
+        if rel.viewonly:
+            continue
+        for local, _ in rel.local_remote_pairs:
+            if local.table is not info.table:
+                continue
+            attr = info.mapper.get_property_by_column(local).key
+            if getattr(persisted, attr) is None:
+                flag_modified(persisted, attr)
+        found = True
+    return found
 
 
 def _subclass_given(row: EntityInfo, src: Any) -> bool:

@@ -80,6 +80,8 @@ def _shared_join(
     condition for relation ``key``'s loaded rows, and the where below it."""
     if opts.relation_load_strategy != "join":
         return None, None
+    if isinstance(where, list) and len(where) == 1 and isinstance(where[0], Mapping):
+        where = where[0]  # one branch is that mapping, down to nested relations
     if isinstance(where, list):
         return _shared_join_any(info, target, where, key, opts), None
     # (FindOptions.of has read TypeORM's names of renamed attributes as attribute keys)
