@@ -73,7 +73,10 @@ def _broken_more_than(original: Any) -> Any:
 def test_the_fuzzer_finds_and_shrinks_a_broken_operator(
     pg_server_url: str, manifest: Manifest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    common = {"operations": 200, "seed": 3, "models": MODELS, "manifest": manifest}
+    # a seed whose 200 operations use MoreThan at a stored value (the broken operator
+    # differs only there): seeds 4 to 7 all do; 3 stopped doing so when the generator
+    # left volatile columns to null tests
+    common = {"operations": 200, "seed": 4, "models": MODELS, "manifest": manifest}
     baseline = fuzz(BLOG, pg_server_url, shrink_runs=0, **common)  # type: ignore[arg-type]
     assert baseline.operations == 200 and baseline.sequences == 10
 

@@ -261,7 +261,7 @@ def save(manager: EntityManager, items: list[Any]) -> None:
 
     with _unit(manager) as unit:
         session = unit.session
-        saved = save_graph(session, items)
+        saved = save_graph(session, items, hooked=True)
         rows = _database_entities(unit.manager, session, [obj for obj, _ in saved.pairs])
         plan: list[tuple[Any, Any, EntityInfo, Kind, Any]] = []
         for obj, persisted in saved.pairs:

@@ -166,10 +166,12 @@ def _hide_references(items: list[Any]) -> list[tuple[Any, str, Any]]:
     return hidden
 
 
-def save_graph(session: Session, items: list[Any]) -> Saved:
+def save_graph(session: Session, items: list[Any], *, hooked: bool = False) -> Saved:
     """Merge ``items`` into ``session`` as TypeORM's save would write them (not flushed).
 
-    The caller's graph is left as given: references stay, nothing is added."""
+    The caller's graph is left as given: references stay, nothing is added. ``hooked``:
+    listeners or subscribers run before the insert and may fill in what a row lacks, so
+    the rows are not judged before them (`insert_order.replay`)."""
     walk = _Walk()
     # in a transaction the session may hold the caller's own pending and modified
     # objects: only what this merge made or changed is judged here
@@ -242,7 +244,7 @@ def save_graph(session: Session, items: list[Any]) -> Saved:
     subjects = [m for m in merged if id(m) in new]
     subjects += [p for _, p in walk.pairs if id(p) in new and id(p) not in roots]
     subjects = list({id(o): o for o in subjects}.values())
-    plan = replay(subjects)
+    plan = None if hooked else replay(subjects)
     if plan is not None:
         plan.refuse(session.connection())
     return Saved(walk.pairs, new, changed, links, references, plan)
