@@ -9,6 +9,8 @@ from ormshift.compare import run_compare
 from tests.conftest import CORPUS, require_extensions
 from tests.golden.support import generated, imported
 
+from .test_compare_querybuilder import agrees
+
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
@@ -33,12 +35,5 @@ def test_relation_builder_on_composite_keys_agrees_with_typeorm(
     (tests/scenarios/querybuilder-composite.yaml): results, errors and the junction's rows
     after each write as TypeORM's."""
     require_extensions(pg_server_url, ("uuid-ossp",))
-    scenario = SCENARIOS / "querybuilder-composite.yaml"
-    with imported(generated("shop"), tmp_path) as package:
-        report = run_compare(CORPUS / "shop", scenario, pg_server_url, models=package.__name__)
-    details = [
-        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
-        for m in report.mismatches
-    ]
-    assert details == []
+    report = agrees("shop", SCENARIOS / "querybuilder-composite.yaml", pg_server_url, tmp_path)
     assert report.operations == 21

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ormshift.compare import run_compare
+from ormshift.compare import CompareReport, run_compare
 from ormshift.compare.scenario import load_scenarios
 from tests.conftest import CORPUS
 from tests.golden.support import generated, imported
@@ -15,16 +15,30 @@ from tests.golden.support import generated, imported
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder.yaml"
 
 
-def test_querybuilder_chains_agree_with_typeorm(pg_server_url: str, tmp_path: Path) -> None:
-    loaded = load_scenarios(SCENARIO)
-    with imported(generated("library"), tmp_path) as package:
-        report = run_compare(CORPUS / "library", SCENARIO, pg_server_url, models=package.__name__)
+def agrees(
+    corpus_set: str, scenario: Path, url: str, tmp_path: Path | None, models: str | None = None
+) -> CompareReport:
+    """Run ``scenario`` on ``corpus_set`` through TypeORM and ormshift.orm (the models
+    `ormshift generate` makes, or ``models``); assert no mismatch and that every
+    operation of the file ran; the report."""
+    loaded = load_scenarios(scenario)
+    if models is not None:
+        report = run_compare(CORPUS / corpus_set, scenario, url, models=models)
+    else:
+        assert tmp_path is not None
+        with imported(generated(corpus_set), tmp_path) as package:
+            report = run_compare(CORPUS / corpus_set, scenario, url, models=package.__name__)
     details = [
         f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
         for m in report.mismatches
     ]
     assert details == []
     assert report.operations == sum(len(s.operations) for s in loaded.scenarios)
+    return report
+
+
+def test_querybuilder_chains_agree_with_typeorm(pg_server_url: str, tmp_path: Path) -> None:
+    report = agrees("library", SCENARIO, pg_server_url, tmp_path)
     assert report.operations >= 100
 
 
@@ -35,15 +49,7 @@ def test_write_builders_agree_with_typeorm(pg_server_url: str, tmp_path: Path) -
     """The insert / update / delete / soft-delete / restore builders' chains of
     tests/scenarios/querybuilder-writes.yaml: results, errors and the database state
     after each chain as TypeORM's."""
-    loaded = load_scenarios(WRITES)
-    with imported(generated("library"), tmp_path) as package:
-        report = run_compare(CORPUS / "library", WRITES, pg_server_url, models=package.__name__)
-    details = [
-        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
-        for m in report.mismatches
-    ]
-    assert details == []
-    assert report.operations == sum(len(s.operations) for s in loaded.scenarios)
+    report = agrees("library", WRITES, pg_server_url, tmp_path)
     assert report.operations >= 30
 
 
@@ -53,14 +59,7 @@ HOOKS = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-hooks.
 def test_write_builders_tell_subscribers_as_typeorm(pg_server_url: str) -> None:
     """The write builders' events on the hooks set (an event_log row per event, compared
     after every chain), with and without callListeners(false)."""
-    loaded = load_scenarios(HOOKS)
-    report = run_compare(CORPUS / "hooks", HOOKS, pg_server_url, models="tests.models.hooks")
-    details = [
-        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
-        for m in report.mismatches
-    ]
-    assert details == []
-    assert report.operations == sum(len(s.operations) for s in loaded.scenarios)
+    agrees("hooks", HOOKS, pg_server_url, None, models="tests.models.hooks")
 
 
 GAPS = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-gaps.yaml"
@@ -72,12 +71,4 @@ def test_find_options_relation_ids_and_where_entity_agree_with_typeorm(
     """``set_find_options``, ``load_relation_id_and_map`` and the write builders'
     ``where_entity`` (tests/scenarios/querybuilder-gaps.yaml): results and errors as
     TypeORM's."""
-    loaded = load_scenarios(GAPS)
-    with imported(generated("library"), tmp_path) as package:
-        report = run_compare(CORPUS / "library", GAPS, pg_server_url, models=package.__name__)
-    details = [
-        f"{m.kind} {m.scenario} #{m.index} {m.label}: typeorm={m.typeorm!r} ormshift={m.ormshift!r}"
-        for m in report.mismatches
-    ]
-    assert details == []
-    assert report.operations == sum(len(s.operations) for s in loaded.scenarios)
+    agrees("library", GAPS, pg_server_url, tmp_path)
