@@ -95,7 +95,13 @@ class _Printer:
             return
         data = event.data
         if event.kind == "run":
-            word = "resuming" if data.get("resumed") else "starting"
+            word = (
+                "joining"
+                if data.get("joined")
+                else "resuming"
+                if data.get("resumed")
+                else "starting"
+            )
             console.print(f"{word} run [bold]{event.run_id}[/]")
         elif event.kind == "table" and event.table:
             if not self.started_bars:  # bars only once rows move: an early error stays one line
@@ -112,6 +118,11 @@ class _Printer:
             task = self.tasks[event.table]
             read = int(data.get("read", 0))
             self.progress.update(task, total=max(read, 1), completed=max(read, 1))
+        elif event.kind == "joined_done":
+            console.print(
+                "no work of the run is left for this process; the process that started the "
+                "run finishes it"
+            )
         elif event.kind == "pause":
             console.print(f"[yellow]paused:[/] {data.get('reason')}", soft_wrap=True)
         elif event.kind == "resume":
@@ -205,6 +216,33 @@ def migrate(
         bool, typer.Option("--append", help="add to non-empty target tables")
     ] = False,
     resume: Annotated[str | None, typer.Option(help="continue the run with this id")] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            help="name a new run (default: generated); a run of this id in the ledger is "
+            "resumed instead, so a restarted process carries on"
+        ),
+    ] = None,
+    join: Annotated[
+        str | None,
+        typer.Option(
+            help="work on this run (started with --workers 2 or more) beside the process "
+            "that started it, from any host: claims its tables and key ranges until none is "
+            "left; that process finishes the run"
+        ),
+    ] = None,
+    parts: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help="cut each large table into this many key ranges (default: one per worker), "
+            "so that the processes joining the run share it",
+        ),
+    ] = None,
+    join_wait: Annotated[
+        float,
+        typer.Option(min=0, help="how long --join waits for the run to start (seconds)"),
+    ] = 60.0,
     allow_no_key: Annotated[
         bool,
         typer.Option(
@@ -304,6 +342,10 @@ def migrate(
         truncate=truncate,
         append=append,
         resume=resume,
+        run_id=run_id,
+        join=join,
+        parts=parts,
+        join_wait=join_wait,
         allow_no_key=allow_no_key,
         defer_constraints=defer_constraints,
         defer_indexes=defer_indexes,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import re
 import secrets
 import threading
 import time
@@ -28,6 +30,7 @@ from ormshift.files import check_writable
 from ormshift.mapping import Mapping as MappingFile
 from ormshift.monitor import Probe, bind_run_id
 from ormshift.transfer import (
+    claims,
     constraints,
     ledger,
     ownership,
@@ -44,10 +47,17 @@ from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, ThroughputRecorder, table_stats
 from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
-from ormshift.transfer.workers import Pool, levels
+from ormshift.transfer.workers import levels, run_each
 
 #: how the run sleeps while throttled or paused (a test watches the target meanwhile)
 _sleep = time.sleep
+
+#: seconds between looks at the ledger while the units left are leased by other workers
+CLAIM_POLL = 0.25
+#: seconds between looks for the run a --join names, until it exists and runs
+JOIN_POLL = 1.0
+
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +77,16 @@ class MigrateOptions:
     defer_indexes: bool = False
     create_schema: bool = False
     workers: int = 1
+    #: a shared run (--workers 2 or more): how many key ranges a large table is cut into
+    #: (default: one per worker); more parts let more processes join the run
+    parts: int | None = None
+    #: the id of a new run (default: generated); a run of this id already in the ledger
+    #: is resumed instead, so a restarted process carries on where it was
+    run_id: str | None = None
+    #: work on this shared run beside the process that started it (never starts a run)
+    join: str | None = None
+    #: how long --join waits for the run to exist and be running
+    join_wait: float = 60.0
     max_rejects: int | None = None
     reject_file: Path | None = None
     mapping: MappingFile | None = None
@@ -101,6 +121,14 @@ class Event:
 EventSink = Callable[[Event], None]
 
 
+class _StoppedElsewhere(TransferAborted):
+    """Another process of a shared run stopped it (the ledger says so)."""
+
+
+class _FinishedElsewhere(Exception):
+    """The shared run this process joined is done: its starter finished it."""
+
+
 def _ignore(_: Event) -> None:
     return None
 
@@ -120,6 +148,39 @@ def _validate(options: MigrateOptions) -> None:
         raise PreflightError("--workers must be at least 1")
     if options.max_rejects is not None and options.max_rejects < 0:
         raise PreflightError("--max-rejects must be 0 or more")
+    if options.parts is not None and options.parts < 2:
+        raise PreflightError("--parts must be at least 2")
+    if options.parts is not None and options.workers < 2 and options.join is None:
+        raise PreflightError(
+            "--parts cuts large tables for a shared run: give --workers 2 or more with it"
+        )
+    for name, value in (("--run-id", options.run_id), ("--join", options.join)):
+        if value is not None and not _RUN_ID.fullmatch(value):
+            raise PreflightError(
+                f"{name} {value!r} is not a run id: use 1 to 64 letters, digits, '.', '_' "
+                "or '-', starting with a letter or digit"
+            )
+    if options.join is not None:
+        given = [
+            flag
+            for flag, on in (
+                ("--resume", options.resume is not None),
+                ("--run-id", options.run_id is not None),
+                ("--truncate", options.truncate),
+                ("--append", options.append),
+                ("--create-schema", options.create_schema),
+                ("--defer-constraints", options.defer_constraints),
+                ("--defer-indexes", options.defer_indexes),
+            )
+            if on
+        ]
+        if given:
+            raise PreflightError(
+                f"--join works on a run as it was started and cannot take {given[0]}; give "
+                "that to the process that starts the run"
+            )
+    if options.join_wait < 0:
+        raise PreflightError("--join-wait must be 0 or more")
 
 
 def _open(source_url: str, target_url: str) -> tuple[Reader, psycopg.Connection]:
@@ -192,17 +253,27 @@ def _create(
 
 
 def _check_empty(
-    target: psycopg.Connection, plan: Plan, started: set[str], *, truncate: bool, append: bool
-) -> None:
-    if truncate or append:
-        return
-    fresh = [(t.schema, t.target) for t in plan.tables if t.name not in started]
-    full = nonempty(target, fresh)
+    target: psycopg.Connection,
+    plan: Plan,
+    run: Run | None,
+    *,
+    truncate: bool,
+    append: bool,
+) -> set[str]:
+    """Refuse target tables with rows the run (``run``, when resumed) did not write;
+    returns the tables the run has started. The tables' rows are looked at before the
+    ledger: a batch another process of a shared run commits in between (its rows and its
+    ledger row at once) is then seen in the ledger too, never taken for foreign rows."""
+    named = {(t.schema, t.target): t.name for t in plan.tables}
+    full = [] if truncate or append else nonempty(target, list(named))
+    started = _started_tables(target, run) if run is not None else set()
+    full = [f for f in full if named[f] not in started]
     if full:
         raise PreflightError(
             f"target table {full[0][1]!r} already has rows; pass --truncate to empty it first "
             "or --append to add to it"
         )
+    return started
 
 
 def dry_run(source_url: str, target_url: str, options: MigrateOptions) -> Plan:
@@ -227,14 +298,13 @@ def _dry_run(
     _create(reader, target, options)
     plan = _plan(reader, target, options)
     run = _existing_run(target, source_url, plan, options)
-    started = _started_tables(target, run) if run else set()
     stored = run.options if run else options.stored()
     if not stored.get("defer_constraints") and not options.defer_constraints:
         plan.refuse_cycles()
     _check_empty(
         target,
         plan,
-        started,
+        run,
         truncate=bool(stored.get("truncate")),
         append=bool(stored.get("append")),
     )
@@ -373,6 +443,10 @@ class _Run:
         #: the batches this run recorded, by table (an unstarted table's whole ledger)
         self.recorded: dict[str, list[Batch]] = {}
         self.group: _Group | None = None  # small tables sharing the open target transaction
+        #: a shared run: its units are claimed (see claims), other processes may join it
+        self.shared = False
+        #: this process started (or resumed) the run and finishes it; a --join does not
+        self.coordinator = options.join is None
 
     def emit_sink(self, event: Event) -> None:
         """Hand ``event`` to the caller (a batch's as it is committed), recording the
@@ -396,7 +470,11 @@ class _Run:
         return self.options.workers if isinstance(self.reader, PgReader) else 1
 
     def execute(self) -> RunReport:
+        if self.options.join is not None:
+            return self._join(self.options.join)
         opts = self.options
+        if opts.run_id is not None and ledger.find_run(self.target, opts.run_id) is not None:
+            opts = self.options = replace(opts, resume=opts.run_id)
         _refuse_same_database(self.reader, self.target, self.target_url, opts)
         # before anything is written: where the refused rows will go must be writable
         check_writable(opts.reject_file or Path("ormshift-rejects.jsonl"))
@@ -417,11 +495,15 @@ class _Run:
         for w in plan.warnings:
             self.emit("warning", message=w)
         if run is None:
+            self.shared = self.workers > 1
             self._start(plan)
         else:
+            self.shared = bool(run.options.get("shared"))
             with self.target.transaction():
                 ledger.set_status(self.target, self.run_id, RunStatus.RUNNING)
             rejects.adopt(rejectlog.rebuild(self.target, self.run_id, reject_path))
+        if self.shared:  # other processes may write any table's batches: read the ledger
+            self.unstarted = set()
         self.emit("run", resumed=run is not None, plan=plan.to_json())
         log.info(
             "%s run %s: %d table(s), ~%d rows",
@@ -432,7 +514,7 @@ class _Run:
         )
         self.reader.start()
         try:
-            if self.workers > 1:
+            if self.shared or self.workers > 1:
                 self._parallel(plan, rejects)
             else:
                 for i, table in enumerate(plan.tables):
@@ -503,10 +585,26 @@ class _Run:
         if run is None:
             if not opts.defer_constraints:
                 plan.refuse_cycles()
-            _check_empty(self.target, plan, set(), truncate=opts.truncate, append=opts.append)
-            self.run_id = new_run_id()
+            _check_empty(self.target, plan, None, truncate=opts.truncate, append=opts.append)
+            self.run_id = opts.run_id or new_run_id()
             self.unstarted = {t.name for t in plan.tables}
             return None
+        self._adopt(run, plan)
+        stored = run.options
+        if not stored.get("defer_constraints") and not opts.defer_constraints:
+            plan.refuse_cycles()
+        started = _check_empty(
+            self.target,
+            plan,
+            run,
+            truncate=bool(stored.get("truncate")),
+            append=bool(stored.get("append")),
+        )
+        self.unstarted = {t.name for t in plan.tables} - started
+        return run
+
+    def _adopt(self, run: Run, plan: Plan) -> None:
+        """Take over ``run`` (resumed or joined) after checking it planned ``plan``."""
         planned = [t["table"] for t in run.plan.get("tables", [])]
         if planned != [t.name for t in plan.tables]:
             raise PreflightError(
@@ -518,8 +616,8 @@ class _Run:
         ]
         if shape != [(t.target, [o.to_json() for o in t.mapped]) for t in plan.tables]:
             raise PreflightError(
-                f"run {run.run_id!r} was started with a different --mapping; resume it with the "
-                "same mapping file, or roll it back and start a new run"
+                f"run {run.run_id!r} was started with a different --mapping; resume or join it "
+                "with the same mapping file, or roll it back and start a new run"
             )
         self.run_id = run.run_id
         self.appending = bool(run.options.get("append"))
@@ -527,19 +625,77 @@ class _Run:
             str(t["table"]): [tuple(str(v) for v in k) for k in t.get("splits", [])]
             for t in run.plan.get("tables", [])
         }
-        stored = run.options
-        if not stored.get("defer_constraints") and not opts.defer_constraints:
-            plan.refuse_cycles()
-        started = _started_tables(self.target, run)
-        _check_empty(
-            self.target,
-            plan,
-            started,
-            truncate=bool(stored.get("truncate")),
-            append=bool(stored.get("append")),
+
+    def _join(self, run_id: str) -> RunReport:
+        """--join: claim units of the shared run ``run_id`` until none is left, beside
+        the process that started it (which restores constraints and finishes the run)."""
+        opts = self.options
+        run = self._await_run(run_id)
+        if not opts.tables and run.options.get("tables"):
+            opts = self.options = replace(opts, tables=tuple(run.options["tables"]))
+        plan = _plan(self.reader, self.target, opts)
+        self._adopt(run, plan)
+        if not run.options.get("shared"):
+            raise PreflightError(
+                f"run {run_id!r} was started by one process and cannot be joined; start a run "
+                "to share with --workers 2 or more"
+            )
+        if run.source != redact(self.source_url):
+            raise PreflightError(
+                f"run {run_id!r} copies from {run.source}, not from {redact(self.source_url)}; "
+                "join it with the same --source"
+            )
+        bind_run_id(self.run_id)
+        self._join_lock()
+        self.shared = True
+        reject_path = opts.reject_file or Path(
+            f"ormshift-rejects-{self.run_id}-joined-{os.getpid()}.jsonl"
         )
-        self.unstarted = {t.name for t in plan.tables} - started
-        return run
+        if run.status is RunStatus.DONE:
+            return self._report(self.target, plan, RunStatus.DONE, True, reject_path, None)
+        _fast_commits(self.target)
+        rejects = RejectFile(reject_path)
+        self.emit("run", resumed=True, joined=True, plan=plan.to_json())
+        log.info("joining run %s", self.run_id)
+        self.reader.start()
+        try:
+            self._parallel(plan, rejects)
+        except BaseException as exc:
+            error = self._failed(exc, plan, True, reject_path)
+            if error is exc:
+                raise
+            raise error from exc
+        found = claims.Claims(self.target, self.run_id)
+        status = RunStatus.DONE
+        with contextlib.suppress(claims.RunStopped):
+            found.running()
+            status = RunStatus.RUNNING
+        self.emit("joined_done")
+        return self._report(self.target, plan, status, True, reject_path, None)
+
+    def _await_run(self, run_id: str) -> Run:
+        """The run ``run_id`` once the ledger has it running (or done), waiting up to
+        --join-wait seconds for the process that starts it."""
+        deadline = time.monotonic() + self.options.join_wait
+        while True:
+            ledger.check_version(self.target)
+            run = ledger.find_run(self.target, run_id)
+            if run is not None and run.status is RunStatus.ROLLED_BACK:
+                raise RunNotFound(f"run {run_id!r} was rolled back; there is nothing to join")
+            if run is not None and run.status in (RunStatus.RUNNING, RunStatus.DONE):
+                return run
+            if time.monotonic() >= deadline:
+                break
+            _sleep(JOIN_POLL)
+        if run is None:
+            raise RunNotFound(
+                f"the target's ledger has no run {run_id!r} (waited {self.options.join_wait:g} "
+                f"s); start it with ormshift migrate --run-id {run_id} --workers 2 (or more)"
+            )
+        raise TransferAborted(
+            f"run {run_id!r} is stopped ({run.message or run.status}); resume it with "
+            f"ormshift migrate --resume {run_id}, then join it again"
+        )
 
     def _report(
         self,
@@ -573,9 +729,21 @@ class _Run:
                 f"run {self.run_id} is being worked on by another process right now; wait for "
                 "it to finish (or stop it) before resuming"
             )
+        self._join_lock()
+
+    def _join_lock(self) -> None:
+        """Every process working on the run holds its worker lock (shared): a rollback
+        (which takes it alone) waits for all of them, on every host."""
+        if not claims.join_run(self.target, self.run_id):
+            raise TransferError(
+                f"run {self.run_id} is being rolled back right now; there is nothing to work on"
+            )
 
     def _stopped(self, exc: BaseException) -> str:
         """Record that the run stopped (it stays resumable); the message recorded."""
+        if isinstance(exc, _StoppedElsewhere):
+            self.emit("abort", message=str(exc))
+            return str(exc)  # the ledger already says who stopped it and why
         if isinstance(exc, OrmshiftError):
             message = redact(str(exc))
         elif isinstance(exc, psycopg.Error):
@@ -593,16 +761,18 @@ class _Run:
         return message
 
     def _split(self, plan: Plan) -> None:
-        """Cut the large tables into key ranges, one per worker (sampled, see keyset)."""
+        """Cut the large tables into key ranges, one per worker or --parts (sampled, see
+        keyset)."""
         if self.workers < 2 or not isinstance(self.reader, PgReader):
             return
+        parts = self.options.parts or self.workers
         pinned = (
             set() if self.options.defer_constraints else {d.table for d in plan.self_references}
         )
         for t in plan.tables:
             if t.key and t.target not in pinned and t.est_rows > 2 * self._rows(t):
                 self.splits[t.name] = sample_splits(
-                    self.reader.conn, plan.schema, t.name, t.key, t.est_rows, self.workers
+                    self.reader.conn, plan.schema, t.name, t.key, t.est_rows, parts
                 )
 
     def _start(self, plan: Plan) -> None:
@@ -617,7 +787,7 @@ class _Run:
                 self.run_id,
                 redact(self.source_url),
                 plan.schema,
-                self.options.stored(),
+                {**self.options.stored(), "shared": self.shared},
                 payload,
             )
             for t in plan.tables:
@@ -784,8 +954,9 @@ class _Run:
         table: TablePlan,
         unit: tuple[int, Key | None, Key | None],
         rejects: RejectFile,
-    ) -> None:
-        """Batches over one key range, continuing after its last ledger row."""
+    ) -> bool:
+        """Batches over one key range, continuing after its last ledger row; whether
+        the range was read to its end (not stopped first)."""
         part, start, limit = unit
         last = (
             None
@@ -796,43 +967,103 @@ class _Run:
             if last is None:
                 self._wait(conn)
                 self._batch(conn, plan, table, 1, None, rejects)
-            return
+            return True
         lo = last.key_to if last else start
         batch_no = last.batch_no + 1 if last else part * ledger.PART_STRIDE + 1
+        first = True
         while not self.stop.is_set():
             self._wait(conn)
+            if self.shared and not first:  # (the claim looked before the first batch)
+                self._running(conn)
+            first = False
             count = self._batch(conn, plan, table, batch_no, lo, rejects, limit)
             if count is None:
-                break
+                return True
             lo, n = count
             batch_no += 1
             if n < self._rows(table):
-                break
+                return True
+        return False
 
     def _parallel(self, plan: Plan, rejects: RejectFile) -> None:
-        """--workers N: the units of each level of tables run N at a time."""
+        """--workers N: the units of each level of tables, claimed by N connection
+        pairs of this process (and those of the processes that joined the run, see
+        claims); a level starts once every unit of the one before is done."""
         conns = [self.main]
         try:
             for _ in range(self.workers - 1):
                 reader = open_reader(self.source_url)
                 conns.append(_Conn(reader, _fast_commits(connect(self.target_url))))
                 reader.start()
-            pool = Pool(conns)
             for level in levels(plan):
-                for t in level:
-                    self._table_start(t)
-                units = [(t, u) for t in level for u in self._units(t)]
-                pool.run(
-                    units,
-                    lambda c, tu: self._part(c, plan, tu[0], tu[1], rejects),
-                    self.stop,
-                )
-                for t in level:
-                    self._table_done(t)
+                if self.coordinator:
+                    for t in level:
+                        self._table_start(t)
+                self._claim_level(conns, plan, level, rejects)
+                if self.coordinator:
+                    for t in level:
+                        self._table_done(t)
+        except _FinishedElsewhere:
+            pass  # (a joined process: every unit is done, and the run too)
         finally:
             for c in conns[1:]:
                 c.reader.close()
                 c.target.close()
+
+    def _claim_level(
+        self, conns: list[_Conn], plan: Plan, level: list[TablePlan], rejects: RejectFile
+    ) -> None:
+        """Each connection pair claims the level's units one after another until every
+        one is done, here or in another process."""
+        work = {claims.Unit(t.name, u[0]): (t, u) for t in level for u in self._units(t)}
+        units = list(work)
+
+        def claim_units(conn: _Conn) -> None:
+            leases = claims.Claims(conn.target, self.run_id)
+            seen: set[claims.Unit] = set()
+            while not self.stop.is_set():
+                self._wait(conn)  # a paused worker holds no lease while it waits
+                try:
+                    got = leases.claim(units, seen)
+                except claims.RunStopped as exc:
+                    raise self._stopped_elsewhere(conn, exc) from None
+                if got == "done":
+                    return
+                if got == "wait":  # the rest is leased elsewhere: wait for it, or its lease
+                    self.stop.wait(CLAIM_POLL)
+                    continue
+                table, unit = work[got]
+                try:
+                    finished = self._part(conn, plan, table, unit, rejects)
+                except BaseException:
+                    leases.release(got)
+                    raise
+                if finished:
+                    leases.finish(got)
+                    seen.add(got)
+                else:
+                    leases.release(got)
+
+        run_each(conns, claim_units, self.stop)
+
+    def _running(self, conn: _Conn) -> None:
+        """A shared run goes on only while the ledger says it runs."""
+        try:
+            claims.Claims(conn.target, self.run_id).running()
+        except claims.RunStopped as exc:
+            raise self._stopped_elsewhere(conn, exc) from None
+
+    def _stopped_elsewhere(
+        self, conn: _Conn, exc: claims.RunStopped
+    ) -> _StoppedElsewhere | _FinishedElsewhere:
+        if exc.status is RunStatus.DONE and not self.coordinator:
+            return _FinishedElsewhere()
+        run = ledger.find_run(conn.target, self.run_id)
+        why = run.message if run is not None and run.message else str(exc.status or "removed")
+        return _StoppedElsewhere(
+            f"run {self.run_id} was stopped by another of its processes: {why}; resume it "
+            f"with --resume {self.run_id}"
+        )
 
     def _preexisting(
         self, conn: _Conn, table: TablePlan, lo: Key | None, hi: Key | None, loaded: Loaded

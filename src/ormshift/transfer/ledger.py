@@ -21,9 +21,10 @@ from ormshift.transfer.keyset import Key
 SCHEMA = "ormshift"
 
 #: the ledger's layout, recorded in ``ormshift.meta``: 1 is every ledger written before
-#: the version row (its missing parts are added by `ensure`), 2 adds the row itself. A
-#: ledger of a higher version was written by a newer ormshift: this one refuses it.
-LEDGER_VERSION = 2
+#: the version row (its missing parts are added by `ensure`), 2 adds the row itself, 3
+#: the units of shared runs (see claims). A ledger of a higher version was written by a
+#: newer ormshift: this one refuses it.
+LEDGER_VERSION = 3
 
 _DDL = (
     "create schema if not exists ormshift",
@@ -82,6 +83,14 @@ _DDL = (
         is_called boolean not null,
         primary key (run_id, sequence_name)
     )""",
+    # the units of a shared run read to their end (see claims)
+    """create table if not exists ormshift.units (
+        run_id text not null references ormshift.runs on delete cascade,
+        table_name text not null,
+        part integer not null,
+        done_at timestamptz not null default clock_timestamp(),
+        primary key (run_id, table_name, part)
+    )""",
     """create table if not exists ormshift.constraints (
         run_id text not null references ormshift.runs on delete cascade,
         schema_name text not null,
@@ -111,6 +120,7 @@ class Run:
     schema: str
     options: dict[str, Any]
     plan: dict[str, Any]
+    message: str | None = None  # why it stopped, when it did
 
 
 @dataclass(frozen=True)
@@ -189,10 +199,10 @@ def upgrade(conn: psycopg.Connection) -> None:
 
 
 def _run(row: Sequence[Any]) -> Run:
-    return Run(row[0], RunStatus(row[1]), row[2], row[3], row[4], row[5])
+    return Run(row[0], RunStatus(row[1]), row[2], row[3], row[4], row[5], row[6])
 
 
-_RUN_COLUMNS = "run_id, status, source, schema_name, options, plan"
+_RUN_COLUMNS = "run_id, status, source, schema_name, options, plan, message"
 
 
 def find_run(conn: psycopg.Connection, run_id: str) -> Run | None:

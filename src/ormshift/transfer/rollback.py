@@ -19,7 +19,7 @@ from psycopg import sql
 
 from ormshift.dsn import connect
 from ormshift.extract.database import reflect
-from ormshift.transfer import constraints, ledger, sequences
+from ormshift.transfer import claims, constraints, ledger, sequences
 from ormshift.transfer.errors import RunNotFound, TransferError
 from ormshift.transfer.keyset import Key, qualified, range_predicate
 from ormshift.transfer.ledger import Batch, Run, RunStatus
@@ -80,9 +80,10 @@ def _rollback(
         locked = conn.execute(
             "select pg_try_advisory_lock(hashtext('ormshift.run'), hashtext(%s))", [run_id]
         ).fetchone()
-        if not (locked and locked[0]):
+        if not (locked and locked[0]) or not claims.no_workers(conn, run_id):
             raise TransferError(
-                f"run {run_id} is being worked on by another process right now; stop it first"
+                f"run {run_id} is being worked on by another process right now; stop it "
+                "(and every process that joined it) first"
             )
         tables = _tables(conn, run)
         if run.status is RunStatus.ROLLED_BACK:
