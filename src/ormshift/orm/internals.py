@@ -28,6 +28,7 @@ __all__ = [
     "adopt_loaded",
     "bind_processors",
     "connection_echoes",
+    "detach_loaded",
     "engine_logs_statements",
     "invalidate_pooled",
     "path_registry",
@@ -78,6 +79,16 @@ def adopt_loaded(state: InstanceState[Any], identity_key: Any, load_path: Any) -
     state.key = identity_key
     state.identity_token = None
     state.load_path = load_path
+
+
+def detach_loaded(state: InstanceState[Any], identity_key: Any, expired: set[str]) -> None:
+    """Make ``state`` what ``make_transient_to_detached`` makes of a new instance whose
+    ``__dict__`` the caller filled with loaded values (nothing committed, modified,
+    expired or pending before; nobody listening to ``expire`` events): ``state.key`` the
+    identity, and ``expired`` (its column attributes not loaded) expired. Query-builder
+    entities (tests/unit/test_orm_querybuilder.py compares the two states)."""
+    state.key = identity_key
+    state.expired_attributes.update(expired)
 
 
 def invalidate_pooled(connection: Connection, exc: BaseException) -> None:

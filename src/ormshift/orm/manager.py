@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -381,12 +381,24 @@ class EntityManager:
     ) -> list[Any] | None:
         """A find of columns only, on the driver's cursor (`plain_find`); None when it
         must go through the session."""
+        connect = self._direct_connect()
+        if connect is None:
+            return None
+        bind = self._autocommit.kw["bind"]
+        return plain_load(connect, key, info, stmt, params, bind.dialect)
+
+    def _direct_connect(self) -> Callable[[], AbstractContextManager[Connection]] | None:
+        """Outside a transaction, when nobody could tell the session from a bare
+        connection (`guard`): a connection for one statement on the driver's cursor
+        (plain finds, query-builder reads); None otherwise."""
+        if self._session is not None:
+            return None
         if self._probe is None:
             self._probe = self._autocommit()  # never used: its dispatch tells of listeners
         bind = self._autocommit.kw.get("bind")
         if not isinstance(bind, Engine) or session_watched(self._probe) or watched(bind):
             return None
-        return plain_load(partial(self._connection, bind), key, info, stmt, params, bind.dialect)
+        return partial(self._connection, bind)
 
     @contextmanager
     def _connection(self, engine: Engine) -> Iterator[Connection]:

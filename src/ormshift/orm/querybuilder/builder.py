@@ -38,9 +38,10 @@ from ormshift.orm.querybuilder.pages import (
     keys_map,
     lazy_count,
 )
-from ormshift.orm.querybuilder.run import Fetched, fetch, stream
+from ormshift.orm.querybuilder.run import Fetched, Run, fetch, reader, stream
 from ormshift.orm.querybuilder.sql import query_text
 from ormshift.orm.querybuilder.state import Alias, Brackets, ExpressionMap, Selection, Where
+from ormshift.orm.querybuilder.text_cache import rendered
 
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
@@ -52,6 +53,8 @@ _ORDERS = ("ASC", "DESC")
 _NULLS = ("NULLS FIRST", "NULLS LAST")
 _PESSIMISTIC = ("pessimistic_read", "pessimistic_write", "for_no_key_update", "for_key_share")
 _PYFORMAT = re.compile(r"%\((p\d+)\)s|%%")
+#: where a page's keys go in its second statement's cached text
+_KEYS_MARKER = "ORMSHIFT_PAGE_KEYS_e4c1"
 
 
 def _number(label: str, value: Any) -> int | None:
@@ -577,11 +580,12 @@ class SelectQueryBuilder:
 
     def _rendered(self, em: ExpressionMap, text: str | None = None) -> tuple[str, dict[str, Any]]:
         params = self._params(em)
-        binds = Binds()
-        sql = render(
-            text if text is not None else query_text(em), em.entity_aliases(), params, binds
+        if text is not None:
+            binds = Binds()
+            return render(text, em.entity_aliases(), params, binds), binds.values
+        return rendered(
+            "query", em, params, lambda b: render(query_text(em), em.entity_aliases(), params, b)
         )
-        return sql, binds.values
 
     def get_query_and_parameters(self) -> tuple[str, list[Any]]:
         """The SQL as TypeORM's PostgreSQL driver sends it (``$1``, ``$2``...) and the
@@ -702,6 +706,15 @@ class SelectQueryBuilder:
         return rows[0] if rows else None
 
     def _entities_and_raw(self) -> tuple[list[Any], list[dict[str, Any]]]:
+        found, fetched = self._entities_and_fetched()
+        return found, [] if fetched is None else fetched.raw()
+
+    def _entities(self) -> list[Any]:
+        return self._entities_and_fetched()[0]
+
+    def _entities_and_fetched(self) -> tuple[list[Any], Fetched | None]:
+        """The entities and the rows they came from (None: no rows), whose raw values
+        are made only when asked for."""
         em = self.em.copy()
         em.query_entity = True
         main = em.main
@@ -716,31 +729,54 @@ class SelectQueryBuilder:
             info = main.info
             if info.version is None and info.update_date is None:
                 raise NoVersionOrUpdateDateColumn(info.name)
-        if (em.skip or em.take) and em.joins:
-            fetched = self._page(em)
-            if fetched is None:
-                return [], []
-        else:
-            fetched = self._fetch(em)
+        paged = bool((em.skip or em.take) and em.joins)
+        # the (first) statement is written before a connection is taken: a bad name in
+        # it is refused with nothing sent
+        first = self._page_keys(em) if paged else self._rendered(em)
+        with reader(self.manager) as run:
+            if paged:
+                fetched = self._page(em, first, run)
+                if fetched is None:
+                    return [], None
+            else:
+                fetched = run(*first)
         if not fetched.rows:
-            return [], fetched.raw()
-        found = entities(em, fetched.rows, fetched.process)
+            return [], fetched
+        found = entities(em, fetched.rows, fetched.processor)
         if em.relation_ids:
             relation_ids.load(self.manager, em, found)
-        return found, fetched.raw()
+        return found, fetched
 
-    def _page(self, em: ExpressionMap) -> Fetched | None:
-        """A page of entities with joins, in TypeORM's two steps (`pages`)."""
-        outer = keys_map(em)
+    def _page_keys(self, em: ExpressionMap) -> tuple[str, dict[str, Any]]:
+        """The first step of a page with joins: its distinct keys (`pages.keys_map`)."""
         aliases = {**em.entity_aliases(), "distinctAlias": None}
-        binds = Binds()
-        sql = render(query_text(outer), aliases, self._params(em), binds)
-        keys = fetch(self.manager, sql, binds.values).rows
+        params = self._params(em)
+        return rendered(
+            "page keys", em, params, lambda b: render(query_text(keys_map(em)), aliases, params, b)
+        )
+
+    def _page(
+        self, em: ExpressionMap, first: tuple[str, dict[str, Any]], run: Run
+    ) -> Fetched | None:
+        """A page of entities with joins, in TypeORM's two steps (`pages`) on one
+        connection: ``first`` (`_page_keys`), then the rows of the keys it found."""
+        keys = run(*first).rows
         if not keys:
             return None
         second = em.copy()
-        second.extra_where = keys_condition(second, keys)
-        return self._fetch(second)
+        condition = keys_condition(second, keys)
+        if second.parameters.keys() != em.parameters.keys():  # keys bound: no shape
+            second.extra_where = condition
+            binds = Binds()
+            sql = render(query_text(second), second.entity_aliases(), self._params(second), binds)
+            return run(sql, binds.values)
+        # the keys written as numbers: the text is the page's shape with them in place
+        # of a marker (rendering leaves numbers and quoted names as they are)
+        path, among, keys_text = condition.partition(" IN (")
+        written = render(path, second.entity_aliases(), {}, Binds()) + among + keys_text
+        second.extra_where = _KEYS_MARKER
+        sql, values = self._rendered(second)
+        return run(sql.replace(_KEYS_MARKER, written, 1), values)
 
     def get_raw_and_entities(self) -> tuple[list[dict[str, Any]], list[Any]]:
         """``{raw, entities}`` as the pair (raw, entities)."""
@@ -753,12 +789,12 @@ class SelectQueryBuilder:
         if self.em.find_options is not None:
             return self._found("get_many")  # type: ignore[no-any-return]
         self._no_optimistic()
-        return self._entities_and_raw()[0]
+        return self._entities()
 
     def get_one(self) -> Any:
         if self.em.find_options is not None:
             return self._found("get_one")
-        found = self._entities_and_raw()[0]
+        found = self._entities()
         result = found[0] if found else None
         em = self.em
         if result is not None and em.lock_mode == "optimistic" and em.lock_version:
@@ -795,7 +831,7 @@ class SelectQueryBuilder:
         if self.em.find_options is not None:
             return self._found("get_many_and_count")  # type: ignore[no-any-return]
         self._no_optimistic()
-        found = self._entities_and_raw()[0]
+        found = self._entities()
         count = lazy_count(self.em, len(found))
         if count is None:
             count = self.get_count()

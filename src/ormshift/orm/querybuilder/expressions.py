@@ -31,7 +31,7 @@ from ormshift.orm.querybuilder.errors import UnknownAlias, UnknownAliasProperty
 from ormshift.orm.querybuilder.names import escape, replacements
 from ormshift.orm.querybuilder.run import node_pg_param
 
-__all__ = ["Binds", "column_sql", "render", "resolve_path"]
+__all__ = ["Binds", "column_sql", "items_of", "render", "resolve_path"]
 
 _PARAM = re.compile(r":(\.\.\.)?([A-Za-z0-9_.]+)")
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
@@ -40,21 +40,30 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 @dataclass
 class Binds:
-    """The values bound so far, by the driver name each got."""
+    """The values bound so far, by the driver name each got; with ``origins``, which
+    builder parameter (and item of its list) each came from (`text_cache`)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     by_key: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[str, int | None]] | None = None
 
-    def add(self, value: Any) -> str:
+    def add(self, value: Any, origin: tuple[str, int | None] | None = None) -> str:
         name = f"p{len(self.values)}"
         self.values[name] = node_pg_param(value)
+        if origin is not None and self.origins is not None:
+            self.origins[name] = origin
         return f"%({name})s"
 
     def key(self, key: str, value: Any) -> str:
         found = self.by_key.get(key)
         if found is None:
-            found = self.by_key[key] = self.add(value)
+            found = self.by_key[key] = self.add(value, (key, None))
         return found
+
+
+def items_of(value: Any) -> list[Any]:
+    """The values ``:...key`` binds for a parameter: a list's items, else the value."""
+    return list(value) if isinstance(value, list | tuple | set) else [value]
 
 
 def column_sql(alias: str, info: EntityInfo, key: str) -> str:
@@ -111,8 +120,9 @@ def render(
             if m is not None and m.group(2) in params:
                 value = params[m.group(2)]
                 if m.group(1):
-                    items = list(value) if isinstance(value, list | tuple | set) else [value]
-                    out.append(", ".join(binds.add(v) for v in items))
+                    key = m.group(2)
+                    items = items_of(value)
+                    out.append(", ".join(binds.add(v, (key, i)) for i, v in enumerate(items)))
                 else:
                     out.append(binds.key(m.group(2), value))
                 i = m.end()

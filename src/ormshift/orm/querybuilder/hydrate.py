@@ -17,21 +17,24 @@ Column values are the driver's, passed through the column type's result processo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 
+from ormshift.orm.internals import detach_loaded
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.names import property_path
 from ormshift.orm.querybuilder.sql import column_alias
-from ormshift.orm.querybuilder.state import Alias, ExpressionMap
+from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Join
 
 __all__ = ["Processor", "entities"]
 
-#: (result key, column type) -> the value an entity holds
-Processor = Callable[[str, Any, Any], Any]
+#: (result key, column type) -> the function making the driver's value of that key the
+#: value an entity holds (None: as it is)
+Processor = Callable[[str, Any], Callable[[Any], Any] | None]
 
 
 def _hashable(value: Any) -> Any:
@@ -42,15 +45,49 @@ def _hashable(value: Any) -> Any:
     return value
 
 
+@dataclass
+class _Layout:
+    """What one alias's entities of one class read from the rows, decided once a call:
+    (attribute key, result key, processor) of each selected column the rows hold, and
+    the joins whose entities go under them; whether they are detached the quick way
+    (`internals.detach_loaded`) or by ``make_transient_to_detached``."""
+
+    columns: list[tuple[str, str, Callable[[Any], Any] | None]]
+    joins: list[Join]
+    quick: bool
+
+
+@dataclass(frozen=True)
+class _Detaching:
+    """A class's attribute keys ``make_transient_to_detached`` expires when unloaded
+    (its column attributes), and whether anyone listens to ``expire`` events."""
+
+    scalar: frozenset[str]
+    listened: bool
+
+
+def _detaching(info: EntityInfo) -> _Detaching:
+    manager = info.mapper.class_manager
+    scalar = frozenset(k for k in manager if manager[k].impl.accepts_scalar_loader)
+    return _Detaching(scalar, bool(manager.dispatch.expire))
+
+
 class _Transformer:
-    def __init__(self, em: ExpressionMap, process: Processor) -> None:
+    def __init__(self, em: ExpressionMap, processor: Processor, labels: frozenset[str]) -> None:
         self.em = em
-        self.process = process
+        self.processor = processor
+        #: the result keys of the rows (every row has the same)
+        self.labels = labels
         self.selections = {s.selection for s in em.selects}
+        self.selected_joins = [
+            j for j in em.joins if j.alias.info is not None and self._selected(j.alias)
+        ]
+        self._layouts: dict[tuple[str, int], _Layout] = {}
+        self._keys: dict[str, list[str]] = {}
 
     def transform(self, rows: list[Mapping[str, Any]], alias: Alias) -> list[Any]:
         out = []
-        for group in self._group(rows, alias).values():
+        for group in self._group(rows, alias):
             entity = self._entity(group, alias)
             if entity is not None:
                 out.append(entity)
@@ -58,16 +95,27 @@ class _Transformer:
 
     def _group(
         self, rows: list[Mapping[str, Any]], alias: Alias
-    ) -> dict[Any, list[Mapping[str, Any]]]:
-        info = alias.info
-        assert info is not None
-        keys = [column_alias(alias.name, info, k) for k in info.primary]
-        selected = bool(rows) and any(k in rows[0] for k in keys)
+    ) -> Iterable[list[Mapping[str, Any]]]:
+        keys = self._keys.get(alias.name)
+        if keys is None:
+            info = alias.info
+            assert info is not None
+            keys = [column_alias(alias.name, info, k) for k in info.primary]
+            if not any(k in self.labels for k in keys):
+                keys = []
+            self._keys[alias.name] = keys
+        if not keys:
+            return [[row] for row in rows]  # by row when no key is selected
         groups: dict[Any, list[Mapping[str, Any]]] = {}
-        for index, row in enumerate(rows):
-            ident: Any = tuple(_hashable(row.get(k)) for k in keys) if selected else ("row", index)
-            groups.setdefault(ident, []).append(row)
-        return groups
+        if len(keys) == 1:
+            key = keys[0]
+            for row in rows:
+                groups.setdefault(_hashable(row.get(key)), []).append(row)
+        else:
+            for row in rows:
+                ident = tuple(_hashable(row.get(k)) for k in keys)
+                groups.setdefault(ident, []).append(row)
+        return groups.values()
 
     def _class_of(self, rows: list[Mapping[str, Any]], alias: Alias) -> EntityInfo:
         info = alias.info
@@ -82,35 +130,50 @@ class _Transformer:
                 return entity_info(mapper.class_)
         return info
 
-    def _columns(self, alias: Alias, info: EntityInfo) -> list[str]:
+    def _layout(self, alias: Alias, info: EntityInfo) -> _Layout:
+        found = self._layouts.get((alias.name, id(info)))
+        if found is not None:
+            return found
         whole = alias.name in self.selections
-        return [
-            k
-            for k in info.record_columns
-            if whole or f"{alias.name}.{property_path(info, k)}" in self.selections
-        ]
+        columns = []
+        for key in info.record_columns:
+            if whole or f"{alias.name}.{property_path(info, key)}" in self.selections:
+                label = column_alias(alias.name, info, key)
+                if label in self.labels:
+                    columns.append((key, label, self.processor(label, info.columns[key].type)))
+        joins = []
+        # an attribute set as a user sets it (a mapped-to property that is no relation)
+        # may leave the state modified: make_transient_to_detached commits it
+        quick = True
+        for join in self.selected_joins:
+            if join.map_to is not None:
+                if join.map_to.partition(".")[0] == alias.name:
+                    joins.append(join)
+                    quick = quick and join.map_to.partition(".")[2] in info.relations
+            elif join.parent == alias.name and join.relation in info.relations:
+                joins.append(join)
+        found = self._layouts[(alias.name, id(info))] = _Layout(columns, joins, quick)
+        return found
 
     def _entity(self, rows: list[Mapping[str, Any]], alias: Alias) -> Any:
         info = self._class_of(rows, alias)
+        layout = self._layout(alias, info)
         obj = info.mapper.class_manager.new_instance()
+        held = instance_dict(obj)
         first = rows[0]
         has_data = False
-        assert alias.info is not None
-        for key in self._columns(alias, info):
-            label = column_alias(alias.name, info, key)
-            if label not in first:
-                continue
+        # a new instance's state has nothing committed, expired or pending: its dict
+        # filled directly is what set_committed_value of each column leaves
+        for key, label, proc in layout.columns:
             raw = first[label]
             if raw is not None:
                 has_data = True
-            set_committed_value(obj, key, self.process(label, raw, info.columns[key].type))
-        for join in self.em.joins:
-            if join.alias.info is None or not self._selected(join.alias):
-                continue
+                held[key] = raw if proc is None else proc(raw)
+            else:
+                held[key] = None
+        for join in layout.joins:
             if join.map_to is not None:
-                owner, _, prop = join.map_to.partition(".")
-                if owner != alias.name:
-                    continue
+                prop = join.map_to.partition(".")[2]
                 found = self.transform(rows, join.alias)
                 value: Any = found if join.map_many else (found[0] if found else None)
                 if prop in info.relations:
@@ -118,18 +181,25 @@ class _Transformer:
                 else:
                     setattr(obj, prop, value)
                 continue
-            if join.parent != alias.name or join.relation not in info.relations:
-                continue
+            relation = join.relation
+            assert relation is not None
             found = self.transform(rows, join.alias)
-            value = found if info.is_many(join.relation) else (found[0] if found else None)
-            held = instance_dict(obj)
-            if join.relation in held:
-                value = _merged(held[join.relation], value)
-            set_committed_value(obj, join.relation, value)
+            value = found if info.is_many(relation) else (found[0] if found else None)
+            if relation in held:
+                value = _merged(held[relation], value)
+            set_committed_value(obj, relation, value)
         if not has_data:
             return None
-        held = instance_dict(obj)
-        if all(held.get(k) is not None for k in info.primary):
+        ident = tuple(held.get(k) for k in info.primary)
+        if any(v is None for v in ident):
+            return obj  # transient: no identity
+        detaching = _DETACHING.get(info.cls)
+        if detaching is None:
+            detaching = _DETACHING[info.cls] = _detaching(info)
+        if layout.quick and not detaching.listened:
+            identity = info.mapper.identity_key_from_primary_key(ident)
+            detach_loaded(instance_state(obj), identity, set(detaching.scalar.difference(held)))
+        else:
             make_transient_to_detached(obj)
         return obj
 
@@ -141,6 +211,10 @@ class _Transformer:
         return any(
             f"{alias.name}.{property_path(info, k)}" in self.selections for k in info.columns
         )
+
+
+#: class -> what detaching its entities needs (mappers are configured once)
+_DETACHING: dict[type[Any], _Detaching] = {}
 
 
 def _merged(held: Any, value: Any) -> Any:
@@ -165,7 +239,10 @@ def _root_discriminator(info: EntityInfo) -> str | None:
     return next((k for k, c in info.columns.items() if c is on), None)
 
 
-def entities(em: ExpressionMap, rows: Sequence[Mapping[str, Any]], process: Processor) -> list[Any]:
+def entities(
+    em: ExpressionMap, rows: Sequence[Mapping[str, Any]], processor: Processor
+) -> list[Any]:
     """The main alias's entities of ``rows``."""
     assert em.main is not None and em.main.info is not None
-    return _Transformer(em, process).transform(list(rows), em.main)
+    labels = frozenset(rows[0]) if rows else frozenset()
+    return _Transformer(em, processor, labels).transform(list(rows), em.main)

@@ -17,20 +17,33 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
+
+from ormshift.orm.guard import connection_watched
+from ormshift.orm.write_cache import cursor_rows
 
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
 
-__all__ = ["Fetched", "fetch", "node_pg_param", "node_pg_value", "stream"]
+__all__ = ["Fetched", "Run", "fetch", "node_pg_param", "node_pg_value", "reader", "stream"]
 
 _INT8, _NUMERIC, _DATE = 20, 1700, 1082
 _INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY = 1016, 1231, 1182
 _INTERVAL, _POINT, _CIRCLE = 1186, 600, 718
+_TEXT = frozenset((_INT8, _NUMERIC, _DATE))
+#: the types whose values `node_pg_value` changes
+_CONVERTED = frozenset(
+    (_INT8, _NUMERIC, _DATE, _INT8_ARRAY, _NUMERIC_ARRAY, _DATE_ARRAY, _INTERVAL, _POINT, _CIRCLE)
+)
 
 
 def _text(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is Decimal:
+        return str(value)
     if value is None:
         return None
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
@@ -67,7 +80,7 @@ def _floats(text: str) -> list[float]:
 
 def node_pg_value(value: Any, oid: int | None) -> Any:
     """``value`` as node-postgres gives a column of type ``oid``."""
-    if oid in (_INT8, _NUMERIC, _DATE):
+    if oid in _TEXT:
         return _text(value)
     if oid == _INTERVAL and isinstance(value, datetime.timedelta):
         return _interval(value)
@@ -131,16 +144,29 @@ class Fetched:
         self._procs: dict[str, Callable[[Any], Any] | None] = {}
 
     def raw(self) -> list[dict[str, Any]]:
-        oids = self.oids
-        return [{k: node_pg_value(v, oids.get(k)) for k, v in row.items()} for row in self.rows]
+        # only the keys whose type node-postgres gives otherwise than psycopg are
+        # converted (node_pg_value leaves every other value as it is)
+        special = [
+            (k, _text if oid in _TEXT else partial(node_pg_value, oid=oid))
+            for k, oid in self.oids.items()
+            if oid in _CONVERTED
+        ]
+        out = []
+        for row in self.rows:
+            made = dict(row)
+            for key, convert in special:
+                if key in made:
+                    made[key] = convert(made[key])
+            out.append(made)
+        return out
 
-    def process(self, label: str, value: Any, col_type: Any) -> Any:
-        """The value an entity holds for ``label``'s driver value."""
+    def processor(self, label: str, col_type: Any) -> Callable[[Any], Any] | None:
+        """The function making ``label``'s driver value the value an entity holds (the
+        column type's result processor), None when it is the value itself."""
         if label not in self._procs:
             impl = col_type.dialect_impl(self.dialect)
             self._procs[label] = impl.result_processor(self.dialect, self.oids.get(label))
-        proc = self._procs[label]
-        return value if proc is None or value is None else proc(value)
+        return self._procs[label]
 
 
 def stream(
@@ -159,13 +185,44 @@ def stream(
             yield {k: node_pg_value(v, oids.get(k)) for k, v in zip(names, row, strict=True)}
 
 
-def fetch(manager: EntityManager, sql: str, values: dict[str, Any]) -> Fetched:
-    """``sql`` (psycopg's ``%(name)s`` style) run with ``values``."""
+def _described(rows: list[Any], description: Any, dialect: Any) -> Fetched:
+    names = [str(d[0]) for d in description or []]
+    oids: dict[str, int] = {str(d[0]): d[1] for d in description or []}
+    return Fetched([dict(zip(names, row, strict=True)) for row in rows], oids, dialect)
+
+
+#: runs one statement on the connection a `reader` holds
+Run = Callable[[str, dict[str, Any]], Fetched]
+
+
+def _direct(connection: Any, sql: str, values: dict[str, Any]) -> Fetched:
+    rows, description, _ = cursor_rows(connection, sql, values, fetch=True, describe=True)
+    return _described(rows, description, connection.dialect)
+
+
+def _through(connection: Any, sql: str, values: dict[str, Any]) -> Fetched:
+    result = connection.exec_driver_sql(sql, values)
+    description = result.cursor.description
+    return _described(result.fetchall(), description, connection.dialect)
+
+
+@contextmanager
+def reader(manager: EntityManager) -> Iterator[Run]:
+    """One connection for a terminal's statements (TypeORM's query runner for one
+    ``getMany``): statements (psycopg's ``%(name)s`` style) go to the driver's cursor
+    when nobody could tell (`guard`: no echo, no statement or session listeners), as
+    plain finds and cached writes do; else through the session's connection."""
+    connect = manager._direct_connect()
+    if connect is not None:
+        with connect() as connection:
+            yield partial(_direct, connection)
+        return
     with manager._scope() as session:  # the manager's own unit of work
         connection = session.connection()
-        result = connection.exec_driver_sql(sql, values)
-        description = result.cursor.description or []
-        names = [str(d[0]) for d in description]
-        oids: dict[str, int] = {str(d[0]): d[1] for d in description}  # type: ignore[misc]
-        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-        return Fetched(rows, oids, connection.dialect)
+        yield partial(_through if connection_watched(connection) else _direct, connection)
+
+
+def fetch(manager: EntityManager, sql: str, values: dict[str, Any]) -> Fetched:
+    """``sql`` run with ``values`` on a connection of its own (`reader`)."""
+    with reader(manager) as run:
+        return run(sql, values)
