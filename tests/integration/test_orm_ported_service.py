@@ -41,6 +41,11 @@ def test_reads(service: PostService) -> None:
     record = service.record("dancing")
     assert record is not None and record["slug"] == "dancing"
     assert service.raw() == [{"n": 1}]
+    assert service.unpublished_by("bob") == ["building", "scaffolds"]
+    first = service.first_tag()
+    assert first is not None and first.name == "art"
+    assert service.tag_page(2) == (["math", "eng"], 3)
+    assert service.tag_rows() == [{"name": "art"}, {"name": "eng"}, {"name": "math"}]
 
 
 def test_writes(service: PostService, audit: TagAudit) -> None:
@@ -58,7 +63,8 @@ def test_writes(service: PostService, audit: TagAudit) -> None:
     assert isinstance(new_id, int)
     assert audit.inserted == ["py"]
     assert service.tag_names() == ["art", "eng", "math", "py"]
-    assert service.drop_tag("py") == 1
+    assert service.delete_tag_with_builder("py") == 1
+    assert service.drop_tag("py") == 0
     made = service.new_tag("go")
     assert isinstance(made, Tag) and (made.name, made.label) == ("go", "Go")
     assert service.tag_names() == ["art", "eng", "math"]

@@ -6,6 +6,7 @@ so ``mypy --strict`` fails here when a public signature loses its types
 from __future__ import annotations
 
 from ormshift.orm import (
+    Brackets,
     DataSource,
     DeleteResult,
     EntityManager,
@@ -127,6 +128,42 @@ class PostService:
 
     def record(self, slug: str) -> dict[str, object] | None:
         return to_record(self.must(slug))
+
+    def unpublished_by(self, username: str) -> list[str]:
+        found: list[Post] = (
+            self.posts.create_query_builder("post")
+            .inner_join("post.author", "author")
+            .where("author.username = :name", {"name": username})
+            .and_where(
+                Brackets(
+                    lambda qb: qb.where("post.status = :d", {"d": "draft"}).or_where(
+                        "post.status = :r", {"r": "in_review"}
+                    )
+                )
+            )
+            .order_by("post.id", "ASC")
+            .get_many()
+        )
+        return [post.slug for post in found]
+
+    def first_tag(self) -> Tag | None:
+        qb = self.ds.create_query_builder().select("tag").from_(Tag, "tag")
+        first: Tag | None = qb.order_by("tag.name").take(1).get_one()
+        return first
+
+    def tag_page(self, take: int) -> tuple[list[str], int]:
+        qb = self.ds.create_query_builder(Tag, "tag").order_by("tag.id").take(take)
+        found, total = qb.get_many_and_count()
+        return [tag.name for tag in found], total
+
+    def tag_rows(self) -> list[Row]:
+        qb = self.ds.create_query_builder(Tag, "t").select("t.name", "name")
+        return qb.order_by("t.name").get_raw_many()
+
+    def delete_tag_with_builder(self, name: str) -> int:
+        qb = self.ds.create_query_builder().delete().from_(Tag)
+        done: DeleteResult = qb.where("name = :n", {"n": name}).execute()
+        return done.affected
 
     def raw(self) -> list[Row]:
         return self.ds.query("select count(*) as n from post where status = $1", ["draft"])

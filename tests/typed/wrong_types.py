@@ -26,4 +26,10 @@ def wrong(ds: DataSource, posts: Repository[Post], manager: EntityManager) -> No
     posts.delete(None)  # wrong
     j: int = posts.sum("viewCount")  # wrong
     k: str = ds.get_tree_repository(Tag).find_roots()  # wrong
-    print(a, b, c, d, e, f, g, h, i, j, k)
+    qb = posts.create_query_builder("post")
+    q: list[Tag] = qb.get_many()  # wrong
+    n: Post = qb.get_one()  # wrong
+    qb.take("3")  # wrong
+    o: Tag = ds.create_query_builder().from_(Post, "p").get_one_or_fail()  # wrong
+    p: str = qb.where("post.id = :id", {"id": 1}).get_count()  # wrong
+    print(a, b, c, d, e, f, g, h, i, j, k, n, o, p, q)

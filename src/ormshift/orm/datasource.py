@@ -287,12 +287,20 @@ class DataSource:
     def query(self, sql: str, params: Params | None = None) -> list[Row]:
         return self.manager.query(sql, params)
 
+    @overload
+    def create_query_builder(self, entity: type[T], alias: str) -> SelectQueryBuilder[T]: ...
+    @overload
+    def create_query_builder(
+        self, entity: None = None, alias: None = None
+    ) -> SelectQueryBuilder[object]: ...
     def create_query_builder(
         self, entity: type[object] | None = None, alias: str | None = None
-    ) -> SelectQueryBuilder:
+    ) -> object:
         """TypeORM's ``dataSource.createQueryBuilder(Entity, "alias")`` (or empty, for
         ``select(...).from_(Entity, "alias")``)."""
-        return self.manager.create_query_builder(entity, alias)
+        from ormshift.orm.querybuilder import create_query_builder  # noqa: PLC0415 - cycle
+
+        return create_query_builder(self.manager, entity, alias)
 
     def pool_stats(self) -> PoolStats:
         pool = self.engine.pool

@@ -333,9 +333,15 @@ class EntityManager:
         with self._savepoint() as manager:
             return work(manager)
 
+    @overload
+    def create_query_builder(self, entity: type[E], alias: str) -> SelectQueryBuilder[E]: ...
+    @overload
+    def create_query_builder(
+        self, entity: None = None, alias: None = None
+    ) -> SelectQueryBuilder[object]: ...
     def create_query_builder(
         self, entity: type[object] | None = None, alias: str | None = None
-    ) -> SelectQueryBuilder:
+    ) -> object:
         """TypeORM's ``createQueryBuilder``: a `SelectQueryBuilder` working in this
         manager's session (its transaction's, inside one)."""
         from ormshift.orm.querybuilder import create_query_builder  # noqa: PLC0415 - cycle

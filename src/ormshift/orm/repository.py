@@ -37,7 +37,7 @@ class Repository(Generic[T]):
     def __repr__(self) -> str:
         return f"Repository[{self.target.__name__}]"
 
-    def create_query_builder(self, alias: str) -> SelectQueryBuilder:
+    def create_query_builder(self, alias: str) -> SelectQueryBuilder[T]:
         """``repo.create_query_builder("post")``: a builder selecting this entity as ``alias``."""
         return self.manager.create_query_builder(self.target, alias)
 

@@ -105,17 +105,17 @@ class TreeRepository(Repository[T]):
     # -- builders -----------------------------------------------------------------
     def create_descendants_query_builder(
         self, alias: str, closure_alias: str, entity: T
-    ) -> SelectQueryBuilder:
+    ) -> SelectQueryBuilder[T]:
         return self._builder(alias, closure_alias, entity, descendants=True)
 
     def create_ancestors_query_builder(
         self, alias: str, closure_alias: str, entity: T
-    ) -> SelectQueryBuilder:
+    ) -> SelectQueryBuilder[T]:
         return self._builder(alias, closure_alias, entity, descendants=False)
 
     def _builder(
         self, alias: str, closure_alias: str, entity: Any, *, descendants: bool
-    ) -> SelectQueryBuilder:
+    ) -> SelectQueryBuilder[T]:
         tree, info = self._tree, self._info
         qb = self.create_query_builder(alias)
         if tree.kind == "closure-table":
