@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from ormshift.compare import Experiment, Observation, Result, ScenarioError, load_scenarios
+from ormshift.compare import ScenarioError, load_scenarios
 from ormshift.compare.diff import Outcome, diff_outcomes, hidden_columns
 from ormshift.compare.errors import error_kind, error_kind_typeorm
 from ormshift.compare.latency import Recorder, percentile, summarize
 from ormshift.compare.normalize import VOLATILE, canonical, normalize_value
 from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
+from ormshift.experiment import Experiment, Observation, Result
 from ormshift.orm import (
     EntityNotFound,
     FindOptionsError,

@@ -1,5 +1,7 @@
 """What a ported application loads in production: ``import ormshift.orm`` brings
-SQLAlchemy and psycopg, not the CLI, the harness or the monitoring stack; and private
+SQLAlchemy and psycopg, not the CLI, the harness or the monitoring stack;
+``import ormshift.experiment`` (shadow runs in production) the standard library only,
+not the TypeORM harness it used to live in; and private
 SQLAlchemy names are imported in one module only (`ormshift.orm.internals`)."""
 
 from __future__ import annotations
@@ -37,16 +39,33 @@ FORBIDDEN_OWN = (
 )
 
 
-def test_import_ormshift_orm_loads_only_the_runtime() -> None:
-    code = "import json, sys\nimport ormshift.orm\nprint(json.dumps(sorted(sys.modules)))\n"
+def _loaded(module: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after ``import module``."""
+    code = f"import json, sys\nimport {module}\nprint(json.dumps(sorted(sys.modules)))\n"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    loaded = set(json.loads(out))
+    return set(json.loads(out))
+
+
+def test_import_ormshift_orm_loads_only_the_runtime() -> None:
+    loaded = _loaded("ormshift.orm")
     tops = {name.split(".")[0] for name in loaded}
     assert "sqlalchemy" in tops and "psycopg" in tops
     assert sorted(tops & FORBIDDEN) == []
     assert sorted(n for n in loaded if n.startswith(FORBIDDEN_OWN)) == []
+
+
+def test_import_ormshift_experiment_loads_no_harness() -> None:
+    loaded = _loaded("ormshift.experiment")
+    tops = {name.split(".")[0] for name in loaded}
+    assert sorted(tops & (FORBIDDEN | {"sqlalchemy", "psycopg"})) == []
+    assert sorted(n for n in loaded if n.startswith(FORBIDDEN_OWN)) == []
+    assert sorted(n for n in loaded if n.startswith("ormshift")) == [
+        "ormshift",
+        "ormshift.errors",
+        "ormshift.experiment",
+    ]
 
 
 def test_private_sqlalchemy_names_are_imported_in_one_module() -> None:

@@ -1,6 +1,8 @@
-"""Compare: TypeORM and ormshift.orm side by side (sidecar, scenarios, experiments)."""
+"""Compare: TypeORM and ormshift.orm side by side (sidecar, scenarios, the fuzzer).
 
-from ormshift.compare.experiment import Experiment, HarnessError, Observation, Result
+`Experiment`, which runs in a ported application, is `ormshift.experiment`: apart
+from this harness, which needs Node, the bridge and PyYAML."""
+
 from ormshift.compare.latency import LatencySummary, Recorder, percentile, summarize
 from ormshift.compare.normalize import canonical, normalize_value
 from ormshift.compare.runner import CompareReport, Mismatch, run_compare
@@ -9,14 +11,10 @@ from ormshift.compare.sidecar import Sidecar, SidecarError, SidecarReply
 
 __all__ = [
     "CompareReport",
-    "Experiment",
-    "HarnessError",
     "LatencySummary",
     "Mismatch",
-    "Observation",
     "Operation",
     "Recorder",
-    "Result",
     "Scenario",
     "ScenarioError",
     "Sidecar",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack, overload
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -25,6 +25,11 @@ from ormshift.orm.hooks import transaction_event
 from ormshift.orm.manager import EntityManager, aborted
 from ormshift.orm.pool import FairQueuePool
 from ormshift.orm.repository import Repository
+
+if TYPE_CHECKING:
+    from ormshift.orm.querybuilder import SelectQueryBuilder
+    from ormshift.orm.trees.repository import TreeRepository
+    from ormshift.orm.types import Params, Row
 
 __all__ = ["DataSource", "PoolOptions", "PoolStats"]
 
@@ -49,6 +54,17 @@ class PoolOptions:
     recycle: float = -1
     pre_ping: bool = False
     statement_timeout: float | None = None
+
+
+class PoolKeywords(TypedDict, total=False):
+    """`PoolOptions`' fields as keyword arguments of `DataSource`."""
+
+    size: int
+    overflow: int
+    timeout: float
+    recycle: float
+    pre_ping: bool
+    statement_timeout: float | None
 
 
 @dataclass(frozen=True)
@@ -87,8 +103,8 @@ class DataSource:
         *,
         pool: PoolOptions | None = None,
         echo: bool = False,
-        subscribers: Sequence[Any] = (),
-        **pool_kwargs: Any,
+        subscribers: Sequence[object] = (),
+        **pool_kwargs: Unpack[PoolKeywords],
     ) -> None:
         if pool is None:
             pool = PoolOptions(**pool_kwargs)
@@ -127,7 +143,7 @@ class DataSource:
         self._listen()
         self._autocommit = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         #: TypeORM's ``subscribers`` (`ormshift.orm.listeners.EntitySubscriber`), in order
-        self.subscribers: tuple[Any, ...] = tuple(subscribers)
+        self.subscribers: tuple[object, ...] = tuple(subscribers)
         self.manager = EntityManager(
             self._sessions,
             on_pool_timeout=self._count_timeout,
@@ -156,7 +172,7 @@ class DataSource:
         event.listen(self.engine, "checkout", on_checkout)
         event.listen(self.engine, "checkin", on_checkin)
 
-    def get_tree_repository(self, entity: type[T]) -> Any:
+    def get_tree_repository(self, entity: type[T]) -> TreeRepository[T]:
         """TypeORM's ``getTreeRepository`` (`ormshift.orm.trees.repository`)."""
         return self.manager.get_tree_repository(entity)
 
@@ -244,12 +260,20 @@ class DataSource:
         with self._counters.lock:
             self._counters.wait += time.perf_counter() - started
 
+    @overload
+    def transaction(
+        self, work: None = None, *, isolation: str | None = None
+    ) -> AbstractContextManager[EntityManager]: ...
+    @overload
+    def transaction(
+        self, work: Callable[[EntityManager], R], *, isolation: str | None = None
+    ) -> R: ...
     def transaction(
         self,
         work: Callable[[EntityManager], R] | None = None,
         *,
         isolation: str | None = None,
-    ) -> Any:
+    ) -> AbstractContextManager[EntityManager] | R:
         """A transaction: ``with ds.transaction() as m:`` or ``ds.transaction(fn)``.
 
         Inside, ``m.transaction()`` opens a savepoint. The block commits when it ends
@@ -260,15 +284,23 @@ class DataSource:
         with self._transaction(isolation) as manager:
             return work(manager)
 
-    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    def query(self, sql: str, params: Params | None = None) -> list[Row]:
         return self.manager.query(sql, params)
 
+    @overload
+    def create_query_builder(self, entity: type[T], alias: str) -> SelectQueryBuilder[T]: ...
+    @overload
     def create_query_builder(
-        self, entity: type[Any] | None = None, alias: str | None = None
-    ) -> Any:
+        self, entity: None = None, alias: None = None
+    ) -> SelectQueryBuilder[object]: ...
+    def create_query_builder(
+        self, entity: type[object] | None = None, alias: str | None = None
+    ) -> object:
         """TypeORM's ``dataSource.createQueryBuilder(Entity, "alias")`` (or empty, for
         ``select(...).from_(Entity, "alias")``)."""
-        return self.manager.create_query_builder(entity, alias)
+        from ormshift.orm.querybuilder import create_query_builder  # noqa: PLC0415 - cycle
+
+        return create_query_builder(self.manager, entity, alias)
 
     def pool_stats(self) -> PoolStats:
         pool = self.engine.pool

@@ -115,7 +115,7 @@ def _load(
 ) -> None:
     info = entity_info(cls)
     names = listeners_of(cls).get("after_load", ())
-    subscribers = [
+    subscribers: list[Any] = [
         s for s in manager.subscribers if getattr(s, "after_load", None) and _allowed(s, cls)
     ]
     if not (info.relations or names or subscribers):

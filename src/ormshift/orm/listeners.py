@@ -18,10 +18,15 @@ TypeORM's points.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from typing_extensions import TypeVar as DefaultedTypeVar
+
+if TYPE_CHECKING:
+    from ormshift.orm.manager import EntityManager
 
 __all__ = [
     "LISTENER_EVENTS",
@@ -46,6 +51,8 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: the entity class an event is of (a subscriber hears); unsaid: any
+E = DefaultedTypeVar("E", default=object)
 
 #: the listener events, TypeORM's ``@BeforeInsert`` as ``before_insert`` and so on
 LISTENER_EVENTS = (
@@ -113,71 +120,72 @@ def _listeners(cls: Any) -> dict[str, tuple[str, ...]]:
 
 # ------------------------------------------------------------------------- events
 @dataclass
-class InsertEvent:
+class InsertEvent(Generic[E]):
     """TypeORM's ``InsertEvent``: ``entity`` as given (an instance for ``save``, the
     values for ``insert``); ``entity_id`` after the insert (``save`` only)."""
 
-    manager: Any
-    entity: Any
-    target: type[Any]
-    entity_id: Any = None
+    manager: EntityManager
+    entity: E | Mapping[str, object]
+    target: type[E]
+    entity_id: object = None
 
 
 @dataclass
-class UpdateEvent:
+class UpdateEvent(Generic[E]):
     """TypeORM's ``UpdateEvent``: for ``save``, the row as loaded (``database_entity``)
     and the properties whose values change (``updated_columns``, by property path;
     ``updated_relations``, by relation name); for ``update``, the values only."""
 
-    manager: Any
-    entity: Any
-    target: type[Any]
-    database_entity: Any = None
+    manager: EntityManager
+    entity: E | Mapping[str, object]
+    target: type[E]
+    database_entity: E | None = None
     updated_columns: list[str] = field(default_factory=list)
     updated_relations: list[str] = field(default_factory=list)
 
 
 @dataclass
-class RemoveEvent:
+class RemoveEvent(Generic[E]):
     """TypeORM's ``RemoveEvent`` / ``SoftRemoveEvent`` / ``RecoverEvent``."""
 
-    manager: Any
-    entity: Any
-    target: type[Any]
-    database_entity: Any = None
-    entity_id: Any = None
+    manager: EntityManager
+    entity: E | None
+    target: type[E]
+    database_entity: E | None = None
+    entity_id: object = None
 
 
 @dataclass
-class LoadEvent:
-    manager: Any
-    entity: Any
-    target: type[Any]
+class LoadEvent(Generic[E]):
+    manager: EntityManager
+    entity: E
+    target: type[E]
 
 
 @dataclass
 class TransactionEvent:
-    manager: Any
+    manager: EntityManager
 
 
-class EntitySubscriber:
-    """TypeORM's ``EntitySubscriberInterface``: override what you need."""
+class EntitySubscriber(Generic[E]):
+    """TypeORM's ``EntitySubscriberInterface``: override what you need
+    (``EntitySubscriber[Post]`` with ``listen_to`` returning ``Post``)."""
 
-    def listen_to(self) -> type[Any] | None:
+    def listen_to(self) -> type[E] | None:
         """The model class (and its subclasses) heard; None: every class."""
         return None
 
-    def after_load(self, entity: Any, event: LoadEvent) -> None: ...
-    def before_insert(self, event: InsertEvent) -> None: ...
-    def after_insert(self, event: InsertEvent) -> None: ...
-    def before_update(self, event: UpdateEvent) -> None: ...
-    def after_update(self, event: UpdateEvent) -> None: ...
-    def before_remove(self, event: RemoveEvent) -> None: ...
-    def after_remove(self, event: RemoveEvent) -> None: ...
-    def before_soft_remove(self, event: RemoveEvent) -> None: ...
-    def after_soft_remove(self, event: RemoveEvent) -> None: ...
-    def before_recover(self, event: RemoveEvent) -> None: ...
-    def after_recover(self, event: RemoveEvent) -> None: ...
+    def after_load(self, entity: E, event: LoadEvent[E]) -> None: ...
+    def before_insert(self, event: InsertEvent[E]) -> None: ...
+    def after_insert(self, event: InsertEvent[E]) -> None: ...
+    def before_update(self, event: UpdateEvent[E]) -> None: ...
+    def after_update(self, event: UpdateEvent[E]) -> None: ...
+    def before_remove(self, event: RemoveEvent[E]) -> None: ...
+    def after_remove(self, event: RemoveEvent[E]) -> None: ...
+    def before_soft_remove(self, event: RemoveEvent[E]) -> None: ...
+    def after_soft_remove(self, event: RemoveEvent[E]) -> None: ...
+    def before_recover(self, event: RemoveEvent[E]) -> None: ...
+    def after_recover(self, event: RemoveEvent[E]) -> None: ...
     def before_transaction_start(self, event: TransactionEvent) -> None: ...
     def after_transaction_start(self, event: TransactionEvent) -> None: ...
     def before_transaction_commit(self, event: TransactionEvent) -> None: ...

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack, cast, overload
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import (
@@ -87,31 +87,47 @@ from ormshift.orm.writes import (
     without_join_only,
 )
 
+if TYPE_CHECKING:
+    from ormshift.orm.querybuilder import SelectQueryBuilder
+    from ormshift.orm.repository import Repository
+    from ormshift.orm.trees.repository import TreeRepository
+    from ormshift.orm.types import (
+        Amount,
+        FindManyOptions,
+        FindOneOptions,
+        Params,
+        Row,
+        Values,
+        WhereOption,
+    )
+    from ormshift.orm.types import Criteria as CriteriaOption
+
 __all__ = ["DeleteResult", "EntityManager", "InsertResult", "UpdateResult"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+E = TypeVar("E")
 
 _DOLLAR = re.compile(r"\$(\d+)")
 
 
 @dataclass(frozen=True)
 class InsertResult:
-    identifiers: list[dict[str, Any] | None]
-    generated_maps: list[dict[str, Any]]
-    raw: list[dict[str, Any]] = field(default_factory=list)
+    identifiers: list[dict[str, object] | None]
+    generated_maps: list[dict[str, object]]
+    raw: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class UpdateResult:
     affected: int
-    raw: list[dict[str, Any]] = field(default_factory=list)
+    raw: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class DeleteResult:
     affected: int
-    raw: list[dict[str, Any]] = field(default_factory=list)
+    raw: list[dict[str, object]] = field(default_factory=list)
 
 
 def aborted(session: Session) -> bool:
@@ -135,7 +151,7 @@ class EntityManager:
         session: Session | None = None,
         on_pool_timeout: Callable[[], None] | None = None,
         autocommit: sessionmaker[Session] | None = None,
-        subscribers: tuple[Any, ...] = (),
+        subscribers: tuple[object, ...] = (),
     ) -> None:
         #: the data source's subscribers (`ormshift.orm.listeners.EntitySubscriber`)
         self.subscribers = subscribers
@@ -304,23 +320,35 @@ class EntityManager:
         finally:
             self.detached = True
 
-    def transaction(self, work: Callable[[EntityManager], R] | None = None) -> Any:
+    @overload
+    def transaction(self, work: None = None) -> AbstractContextManager[EntityManager]: ...
+    @overload
+    def transaction(self, work: Callable[[EntityManager], R]) -> R: ...
+    def transaction(
+        self, work: Callable[[EntityManager], R] | None = None
+    ) -> AbstractContextManager[EntityManager] | R:
         """Inside a transaction: a savepoint, as a context manager or around ``work``."""
         if work is None:
             return self._savepoint()
         with self._savepoint() as manager:
             return work(manager)
 
+    @overload
+    def create_query_builder(self, entity: type[E], alias: str) -> SelectQueryBuilder[E]: ...
+    @overload
     def create_query_builder(
-        self, entity: type[Any] | None = None, alias: str | None = None
-    ) -> Any:
+        self, entity: None = None, alias: None = None
+    ) -> SelectQueryBuilder[object]: ...
+    def create_query_builder(
+        self, entity: type[object] | None = None, alias: str | None = None
+    ) -> object:
         """TypeORM's ``createQueryBuilder``: a `SelectQueryBuilder` working in this
         manager's session (its transaction's, inside one)."""
         from ormshift.orm.querybuilder import create_query_builder  # noqa: PLC0415 - cycle
 
         return create_query_builder(self, entity, alias)
 
-    def get_repository(self, entity: type[T]) -> Any:
+    def get_repository(self, entity: type[T]) -> Repository[T]:
         found = self._repositories.get(entity)
         if found is None:
             from ormshift.orm.repository import Repository  # noqa: PLC0415 - cycle
@@ -328,7 +356,7 @@ class EntityManager:
             found = self._repositories[entity] = Repository(entity, self)
         return found
 
-    def get_tree_repository(self, entity: type[T]) -> Any:
+    def get_tree_repository(self, entity: type[T]) -> TreeRepository[T]:
         """TypeORM's ``getTreeRepository``: `ormshift.orm.trees.repository.TreeRepository`."""
         found = self._tree_repositories.get(entity)
         if found is None:
@@ -431,14 +459,14 @@ class EntityManager:
                 f"was expected, but is actually {actual}."
             )
 
-    def find(self, entity: type[T], **options: Any) -> list[T]:
+    def find(self, entity: type[T], **options: Unpack[FindManyOptions]) -> list[T]:
         info = entity_info(entity)
         return self._run_find(info, FindOptions.of(options, info))
 
-    def find_by(self, entity: type[T], where: Any) -> list[T]:
+    def find_by(self, entity: type[T], where: WhereOption) -> list[T]:
         return self.find(entity, where=where)
 
-    def find_one(self, entity: type[T], **options: Any) -> T | None:
+    def find_one(self, entity: type[T], **options: Unpack[FindOneOptions]) -> T | None:
         if not _js_truthy(options.get("where")):  # TypeORM: `if (!options.where)`
             raise UnsupportedFindOptions(
                 "You must provide selection conditions in order to find a single row."
@@ -447,33 +475,35 @@ class EntityManager:
         rows = self._run_find(info, FindOptions.of({**options, "take": 1}, info), one=True)
         return rows[0] if rows else None
 
-    def find_one_by(self, entity: type[T], where: Any) -> T | None:
+    def find_one_by(self, entity: type[T], where: WhereOption) -> T | None:
         info = entity_info(entity)
         rows = self._run_find(info, FindOptions.of({"where": where, "take": 1}, info))
         return rows[0] if rows else None
 
-    def find_one_or_fail(self, entity: type[T], **options: Any) -> T:
+    def find_one_or_fail(self, entity: type[T], **options: Unpack[FindOneOptions]) -> T:
         found = self.find_one(entity, **options)
         if found is None:
             raise EntityNotFound(entity.__name__, options)
         return found
 
-    def find_one_by_or_fail(self, entity: type[T], where: Any) -> T:
+    def find_one_by_or_fail(self, entity: type[T], where: WhereOption) -> T:
         found = self.find_one_by(entity, where)
         if found is None:
             raise EntityNotFound(entity.__name__, where)
         return found
 
-    def count(self, entity: type[Any], **options: Any) -> int:
+    def count(self, entity: type[object], **options: Unpack[FindManyOptions]) -> int:
         info = entity_info(entity)
         stmt = count_statement(info, FindOptions.of(options, info))
         with self._scope() as session:
             return int(session.scalar(stmt) or 0)
 
-    def count_by(self, entity: type[Any], where: Any) -> int:
+    def count_by(self, entity: type[object], where: WhereOption) -> int:
         return self.count(entity, where=where)
 
-    def find_and_count(self, entity: type[T], **options: Any) -> tuple[list[T], int]:
+    def find_and_count(
+        self, entity: type[T], **options: Unpack[FindManyOptions]
+    ) -> tuple[list[T], int]:
         """TypeORM's ``getManyAndCount``: the entities found, and their count taken from
         the page itself when the page tells it (`lazy_count`), else counted."""
         info = entity_info(entity)
@@ -481,34 +511,41 @@ class EntityManager:
         found = self._run_find(info, opts)
         total = lazy_count(len(found), opts.skip, opts.take)
         if total is None:
-            total = self.count(
-                entity, **{k: v for k, v in options.items() if k not in ("skip", "take", "order")}
-            )
+            rest = {k: v for k, v in options.items() if k not in ("skip", "take", "order")}
+            total = self.count(entity, **cast("FindManyOptions", rest))
         return found, total
 
-    def find_and_count_by(self, entity: type[T], where: Any) -> tuple[list[T], int]:
+    def find_and_count_by(self, entity: type[T], where: WhereOption) -> tuple[list[T], int]:
         return self.find_and_count(entity, where=where)
 
-    def exists(self, entity: type[Any], **options: Any) -> bool:
+    def exists(self, entity: type[object], **options: Unpack[FindManyOptions]) -> bool:
         info = entity_info(entity)
         stmt = exists_statement(info, FindOptions.of(options, info))
         with self._scope() as session:
             return bool(session.scalar(stmt))
 
-    def exists_by(self, entity: type[Any], where: Any) -> bool:
+    def exists_by(self, entity: type[object], where: WhereOption) -> bool:
         return self.exists(entity, where=where)
 
-    def sum(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+    def sum(
+        self, entity: type[object], column: str, where: WhereOption | None = None
+    ) -> float | None:
         """TypeORM's ``sum(Entity, "column", where?)``: None when no row matches."""
         return self._aggregate(entity, "sum", column, where)
 
-    def average(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+    def average(
+        self, entity: type[object], column: str, where: WhereOption | None = None
+    ) -> float | None:
         return self._aggregate(entity, "average", column, where)
 
-    def minimum(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+    def minimum(
+        self, entity: type[object], column: str, where: WhereOption | None = None
+    ) -> float | None:
         return self._aggregate(entity, "minimum", column, where)
 
-    def maximum(self, entity: type[Any], column: str, where: Any = None) -> float | None:
+    def maximum(
+        self, entity: type[object], column: str, where: WhereOption | None = None
+    ) -> float | None:
         return self._aggregate(entity, "maximum", column, where)
 
     def _aggregate(self, entity: type[Any], method: str, column: str, where: Any) -> float | None:
@@ -518,29 +555,28 @@ class EntityManager:
         # TypeORM returns parseFloat of the raw value (numbers, also for numeric columns)
         return None if value is None else float(value)
 
-    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    def query(self, sql: str, params: Params | None = None) -> list[Row]:
         """Raw SQL with bound values: ``$1`` placeholders and a list, or ``:name`` and a dict."""
         binds: dict[str, Any]
         if isinstance(params, Sequence) and not isinstance(params, str):
             binds = {f"p{i + 1}": v for i, v in enumerate(params)}
             sql = _DOLLAR.sub(lambda m: f":p{m[1]}", sql)
         else:
-            binds = dict(params or {})
+            binds = dict(cast("Mapping[str, object]", params or {}))
         with self._scope() as session:
             result = cast("CursorResult[Any]", session.connection().execute(text(sql), binds))
             if not result.returns_rows:
                 return []
             return [dict(row._mapping) for row in result]
 
-    def create(self, entity: type[T], data: Any = None) -> T:
+    def create(self, entity: type[T], data: Mapping[str, object] | None = None) -> T:
         return create(entity, data or {})  # type: ignore[no-any-return]
 
     # -- save / remove ----------------------------------------------------------------
 
-    def save(self, entity_or_entities: Any) -> Any:
+    def save(self, entity_or_entities: E) -> E:
         """Insert or update by primary key with declared cascades; write generated values back."""
-        many = isinstance(entity_or_entities, list | tuple)
-        items = list(entity_or_entities) if many else [entity_or_entities]
+        items = _items(entity_or_entities)
         if items and hooks_apply(entity_info(type(items[0])), self.subscribers):
             hooks.save(self, items)
             return entity_or_entities
@@ -560,11 +596,10 @@ class EntityManager:
                 write_persisted(obj, persisted, kind=saved.kind(persisted))
         return entity_or_entities
 
-    def remove(self, entity_or_entities: Any) -> Any:
+    def remove(self, entity_or_entities: E) -> E:
         """Delete the given rows (and what cascades ``remove``), nothing else: rows that
         reference them are left to the foreign keys, as TypeORM leaves them."""
-        many = isinstance(entity_or_entities, list | tuple)
-        items = list(entity_or_entities) if many else [entity_or_entities]
+        items = _items(entity_or_entities)
         if items and hooks_apply(entity_info(type(items[0])), self.subscribers):
             hooks.remove(self, items)
             return entity_or_entities
@@ -572,9 +607,8 @@ class EntityManager:
             remove_graph(session, items)
         return entity_or_entities
 
-    def _set_deleted(self, entity_or_entities: Any, deleted: bool) -> Any:
-        many = isinstance(entity_or_entities, list | tuple)
-        items = list(entity_or_entities) if many else [entity_or_entities]
+    def _set_deleted(self, entity_or_entities: E, deleted: bool) -> E:
+        items = _items(entity_or_entities)
         if items and hooks_apply(entity_info(type(items[0])), self.subscribers):
             hooks.set_deleted(self, items, deleted)
             return entity_or_entities
@@ -582,10 +616,10 @@ class EntityManager:
             set_deleted_graph(session, items, deleted)
         return entity_or_entities
 
-    def soft_remove(self, entity_or_entities: Any) -> Any:
+    def soft_remove(self, entity_or_entities: E) -> E:
         return self._set_deleted(entity_or_entities, True)
 
-    def recover(self, entity_or_entities: Any) -> Any:
+    def recover(self, entity_or_entities: E) -> E:
         return self._set_deleted(entity_or_entities, False)
 
     # -- primitive writes -----------------------------------------------------------------
@@ -677,7 +711,7 @@ class EntityManager:
                     setattr(obj, key, value)
         return InsertResult(identifiers, generated, generated)
 
-    def insert(self, entity: type[Any], values: Any) -> InsertResult:
+    def insert(self, entity: type[T], values: Values[T] | Sequence[Values[T]]) -> InsertResult:
         info = entity_info(entity)
         if _no_values(values):
             return InsertResult([], [])  # TypeORM sends nothing
@@ -704,9 +738,9 @@ class EntityManager:
 
     def upsert(
         self,
-        entity: type[Any],
-        values: Any,
-        conflict_paths: Sequence[str] | Mapping[str, Any],
+        entity: type[T],
+        values: Values[T] | Sequence[Values[T]],
+        conflict_paths: Sequence[str] | Mapping[str, object],
         *,
         skip_update_if_no_values_changed: bool = False,
     ) -> InsertResult:
@@ -807,7 +841,7 @@ class EntityManager:
             result = run(session.connection(), key, statement(key, build), bound or None)
         return UpdateResult(result.rowcount)
 
-    def update(self, entity: type[Any], criteria: Any, values: Any) -> UpdateResult:
+    def update(self, entity: type[T], criteria: CriteriaOption, values: Values[T]) -> UpdateResult:
         info = entity_info(entity)
         crit = _restricted(info, criteria_of(info, criteria, "update"))
         self._query_event("before_update", info, values)
@@ -822,7 +856,7 @@ class EntityManager:
         self._query_event("after_update", info, values)
         return found
 
-    def delete(self, entity: type[Any], criteria: Any) -> DeleteResult:
+    def delete(self, entity: type[object], criteria: CriteriaOption) -> DeleteResult:
         info = entity_info(entity)
         crit = _restricted(info, criteria_of(info, criteria, "delete"))
         key = None if crit.key is None else ("delete", crit.key)
@@ -833,7 +867,7 @@ class EntityManager:
         self._query_event("after_remove", info, None)
         return DeleteResult(result.rowcount)
 
-    def soft_delete(self, entity: type[Any], criteria: Any) -> UpdateResult:
+    def soft_delete(self, entity: type[object], criteria: CriteriaOption) -> UpdateResult:
         info = entity_info(entity)
         cond = criteria_condition(info, criteria, "softDelete")
         if info.delete_date is None:
@@ -849,7 +883,7 @@ class EntityManager:
         self._query_event("after_soft_remove", info, None)
         return found
 
-    def restore(self, entity: type[Any], criteria: Any) -> UpdateResult:
+    def restore(self, entity: type[object], criteria: CriteriaOption) -> UpdateResult:
         info = entity_info(entity)
         cond = criteria_condition(info, criteria, "restore")
         if info.delete_date is None:
@@ -885,10 +919,14 @@ class EntityManager:
         self._query_event("after_update", info, values)
         return found
 
-    def increment(self, entity: type[Any], criteria: Any, prop: str, value: Any) -> UpdateResult:
+    def increment(
+        self, entity: type[object], criteria: CriteriaOption, prop: str, value: Amount
+    ) -> UpdateResult:
         return self._step(entity, criteria, prop, value, 1)
 
-    def decrement(self, entity: type[Any], criteria: Any, prop: str, value: Any) -> UpdateResult:
+    def decrement(
+        self, entity: type[object], criteria: CriteriaOption, prop: str, value: Amount
+    ) -> UpdateResult:
         return self._step(entity, criteria, prop, value, -1)
 
 
@@ -942,6 +980,13 @@ def _restricted(info: EntityInfo, crit: Criteria) -> Criteria:
     if info.sti_filter is None:
         return crit
     return Criteria(crit.key, restrict(info, crit.condition), crit.params)
+
+
+def _items(entity_or_entities: object) -> list[Any]:
+    """What save and remove take, as a list: the entities of a list (or tuple), or the one."""
+    if isinstance(entity_or_entities, list | tuple):
+        return list(entity_or_entities)
+    return [entity_or_entities]
 
 
 def _no_values(values: Any) -> bool:

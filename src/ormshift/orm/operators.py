@@ -43,52 +43,53 @@ class FindOperator:
     """One operator: its kind, its value, and (for `Raw`) the SQL and its parameters."""
 
     kind: str
+    #: the operator's argument (a value, a list, operators), read by the where walkers
     value: Any = None
     sql: str | Callable[[str], str] | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
-def Not(value: Any) -> FindOperator:
+def Not(value: object) -> FindOperator:
     return FindOperator("not", value)
 
 
-def Equal(value: Any) -> FindOperator:
+def Equal(value: object) -> FindOperator:
     return FindOperator("equal", value)
 
 
-def LessThan(value: Any) -> FindOperator:
+def LessThan(value: object) -> FindOperator:
     return FindOperator("lessThan", value)
 
 
-def LessThanOrEqual(value: Any) -> FindOperator:
+def LessThanOrEqual(value: object) -> FindOperator:
     return FindOperator("lessThanOrEqual", value)
 
 
-def MoreThan(value: Any) -> FindOperator:
+def MoreThan(value: object) -> FindOperator:
     return FindOperator("moreThan", value)
 
 
-def MoreThanOrEqual(value: Any) -> FindOperator:
+def MoreThanOrEqual(value: object) -> FindOperator:
     return FindOperator("moreThanOrEqual", value)
 
 
-def Like(value: Any) -> FindOperator:
+def Like(value: object) -> FindOperator:
     return FindOperator("like", value)
 
 
-def ILike(value: Any) -> FindOperator:
+def ILike(value: object) -> FindOperator:
     return FindOperator("ilike", value)
 
 
-def Between(low: Any, high: Any) -> FindOperator:
+def Between(low: object, high: object) -> FindOperator:
     return FindOperator("between", (low, high))
 
 
-def In(values: Sequence[Any]) -> FindOperator:
+def In(values: Sequence[object]) -> FindOperator:
     return FindOperator("in", tuple(values))
 
 
-def Any_(values: Sequence[Any]) -> FindOperator:
+def Any_(values: Sequence[object]) -> FindOperator:
     """TypeORM's ``Any``: ``column = ANY(:array)``."""
     return FindOperator("any", list(values))
 
@@ -97,7 +98,9 @@ def IsNull() -> FindOperator:
     return FindOperator("isNull")
 
 
-def Raw(sql: str | Callable[[str], str], params: Mapping[str, Any] | None = None) -> FindOperator:
+def Raw(
+    sql: str | Callable[[str], str], params: Mapping[str, object] | None = None
+) -> FindOperator:
     """Raw SQL for one column: ``Raw("{alias} > :n", {"n": 5})`` or a callable of the alias.
 
     ``{alias}`` stands for the column, as TypeORM's ``Raw(alias => ...)`` callback
@@ -106,25 +109,25 @@ def Raw(sql: str | Callable[[str], str], params: Mapping[str, Any] | None = None
     return FindOperator("raw", None, sql, dict(params or {}))
 
 
-def ArrayContains(values: Sequence[Any]) -> FindOperator:
+def ArrayContains(values: Sequence[object]) -> FindOperator:
     return FindOperator("arrayContains", list(values))
 
 
-def ArrayContainedBy(values: Sequence[Any]) -> FindOperator:
+def ArrayContainedBy(values: Sequence[object]) -> FindOperator:
     return FindOperator("arrayContainedBy", list(values))
 
 
-def ArrayOverlap(values: Sequence[Any]) -> FindOperator:
+def ArrayOverlap(values: Sequence[object]) -> FindOperator:
     return FindOperator("arrayOverlap", list(values))
 
 
-def JsonContains(value: Any) -> FindOperator:
+def JsonContains(value: object) -> FindOperator:
     return FindOperator("jsonContains", value)
 
 
-def And(*operators: Any) -> FindOperator:
+def And(*operators: object) -> FindOperator:
     return FindOperator("and", tuple(operators))
 
 
-def Or(*operators: Any) -> FindOperator:
+def Or(*operators: object) -> FindOperator:
     return FindOperator("or", tuple(operators))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import inspect
 
 from ormshift.orm.metadata import entity_info
@@ -11,7 +9,7 @@ from ormshift.orm.metadata import entity_info
 __all__ = ["to_record"]
 
 
-def to_record(entity: Any, _seen: frozenset[int] = frozenset()) -> dict[str, Any] | None:
+def to_record(entity: object, _seen: frozenset[int] = frozenset()) -> dict[str, object] | None:
     """``{attribute: value}`` of what is loaded; relations as nested records or lists.
 
     A single-table instance a find made has the columns of its class (and its
@@ -22,7 +20,7 @@ def to_record(entity: Any, _seen: frozenset[int] = frozenset()) -> dict[str, Any
     info = entity_info(type(entity))
     state = inspect(entity)
     loaded = state.dict
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key in info.columns:
         if key in loaded:
             out[key] = loaded[key]

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = [
@@ -71,7 +72,9 @@ class Transformed(TypeDecorator[Any]):
     impl = TypeEngine
     cache_ok = True
 
-    def __init__(self, impl: TypeEngine[Any] | type[TypeEngine[Any]], *transformers: Any) -> None:
+    def __init__(
+        self, impl: TypeEngine[Any] | type[TypeEngine[Any]], *transformers: ValueTransformer
+    ) -> None:
         if not transformers:
             raise TypeError("Transformed needs at least one transformer")
         for transformer in transformers:
@@ -84,10 +87,10 @@ class Transformed(TypeDecorator[Any]):
         self.impl = impl() if isinstance(impl, type) else impl  # type: ignore[assignment]
         self.transformers: tuple[ValueTransformer, ...] = tuple(transformers)
 
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         return apply_to(self.transformers, value)
 
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return apply_from(self.transformers, value)
 
     def compare_values(self, x: Any, y: Any) -> bool:
@@ -100,7 +103,7 @@ class Transformed(TypeDecorator[Any]):
         return self  # every compared value goes through ``to_database``
 
     @property
-    def python_type(self) -> type[Any]:
+    def python_type(self) -> type[object]:
         return object
 
     def __repr__(self) -> str:

@@ -26,14 +26,14 @@ __all__ = [
 
 
 def create_query_builder(
-    manager: object, entity: object = None, alias: str | None = None
-) -> SelectQueryBuilder:
+    manager: object, entity: type[object] | None = None, alias: str | None = None
+) -> SelectQueryBuilder[object]:
     """A builder on ``manager``: ``select(alias).from_(entity, alias)`` when both are
     given, else an empty one."""
     from ormshift.orm.manager import EntityManager  # noqa: PLC0415 - cycle
 
     assert isinstance(manager, EntityManager)
-    qb = SelectQueryBuilder(manager)
+    qb: SelectQueryBuilder[object] = SelectQueryBuilder(manager)
     if entity is not None:
         if alias is None:
             raise QueryBuilderError("create_query_builder(entity, alias) needs the alias")

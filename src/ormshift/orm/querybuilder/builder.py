@@ -10,10 +10,11 @@ manager's session.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeAlias, TypeVar, cast, overload
 
 from ormshift.orm.errors import (
     EntityNotFound,
@@ -45,8 +46,26 @@ from ormshift.orm.querybuilder.text_cache import rendered
 
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
+    from ormshift.orm.querybuilder.delete import DeleteQueryBuilder
+    from ormshift.orm.querybuilder.insert import InsertQueryBuilder
+    from ormshift.orm.querybuilder.relation import RelationQueryBuilder
+    from ormshift.orm.querybuilder.update import SoftDeleteQueryBuilder, UpdateQueryBuilder
+    from ormshift.orm.types import FindManyOptions, Row, WhereOption
 
 __all__ = ["SelectQueryBuilder"]
+
+#: the entity a builder's ``get_many`` / ``get_one`` give (the main alias's)
+T_co = TypeVar("T_co", covariant=True)
+E = TypeVar("E")
+#: a builder function: TypeORM's ``qb => qb.subQuery()...`` (its result is checked)
+SubQuery: TypeAlias = "Callable[[SelectQueryBuilder[object]], object]"
+#: what ``from_`` and the joins take: a mapped class, a ``"alias.relation"`` path or a
+#: subquery (its text in parentheses, or a builder function)
+Target: TypeAlias = "type[object] | str | SubQuery"
+B = TypeVar("B")
+#: a condition: SQL text, `Brackets` / `NotBrackets`, a where object (a list: OR), or a
+#: function of the builder giving SQL text
+Condition: TypeAlias = "str | Brackets | WhereOption | Callable[[B], str]"
 
 _KEY = re.compile(r"^[A-Za-z0-9_.]+$")
 _ORDERS = ("ASC", "DESC")
@@ -71,7 +90,7 @@ def _number(label: str, value: Any) -> int | None:
     return int(number)
 
 
-class SelectQueryBuilder:
+class SelectQueryBuilder(Generic[T_co]):
     """A SELECT built call by call; see docs/orm.md for the name table."""
 
     def __init__(self, manager: EntityManager, em: ExpressionMap | None = None) -> None:
@@ -79,21 +98,23 @@ class SelectQueryBuilder:
         self.em = em if em is not None else ExpressionMap()
         self._param_index = 0
         #: the builder whose ``sub_query()`` this is: parameters set here are set there
-        self._parent: SelectQueryBuilder | None = None
+        self._parent: SelectQueryBuilder[object] | None = None
 
     # -- building -------------------------------------------------------------------
 
-    def clone(self) -> SelectQueryBuilder:
+    def clone(self) -> SelectQueryBuilder[T_co]:
         return SelectQueryBuilder(self.manager, self.em.copy())
 
-    def sub_query(self) -> SelectQueryBuilder:
+    def sub_query(self) -> SelectQueryBuilder[object]:
         """TypeORM's ``subQuery()``: an empty builder whose ``get_query()`` is its text in
         parentheses; parameters set on it are set on this builder too."""
-        child = SelectQueryBuilder(self.manager, ExpressionMap(sub_query=True))
+        child: SelectQueryBuilder[object] = SelectQueryBuilder(
+            self.manager, ExpressionMap(sub_query=True)
+        )
         child._parent = self
         return child
 
-    def _subquery_text(self, factory: Callable[[SelectQueryBuilder], Any]) -> str:
+    def _subquery_text(self, factory: Callable[[SelectQueryBuilder[object]], object]) -> str:
         made = factory(self.sub_query())
         if not isinstance(made, SelectQueryBuilder):
             raise QueryBuilderError("a subquery function must return the builder it was given")
@@ -114,11 +135,19 @@ class SelectQueryBuilder:
         self.em.aliases.append(made)
         return made
 
-    def from_(self, entity: Any, alias: str) -> SelectQueryBuilder:
+    @overload
+    def from_(self, entity: type[E], alias: str) -> SelectQueryBuilder[E]: ...
+    @overload
+    def from_(self, entity: str | SubQuery, alias: str) -> Self: ...
+    def from_(self, entity: Target, alias: str) -> object:
         self.em.main = self._from(entity, alias)
         return self
 
-    def add_from(self, entity: Any, alias: str) -> SelectQueryBuilder:
+    @overload
+    def add_from(self, entity: type[E], alias: str) -> SelectQueryBuilder[E]: ...
+    @overload
+    def add_from(self, entity: str | SubQuery, alias: str) -> Self: ...
+    def add_from(self, entity: Target, alias: str) -> object:
         made = self._from(entity, alias)
         if self.em.main is None:
             self.em.main = made
@@ -126,7 +155,7 @@ class SelectQueryBuilder:
 
     def select(
         self, selection: str | Sequence[str] | None = None, alias_name: str | None = None
-    ) -> SelectQueryBuilder:
+    ) -> Self:
         if isinstance(selection, list | tuple):
             self.em.selects = [Selection(str(s)) for s in selection]
         elif callable(selection):
@@ -137,7 +166,7 @@ class SelectQueryBuilder:
 
     def add_select(
         self, selection: str | Sequence[str] | None, alias_name: str | None = None
-    ) -> SelectQueryBuilder:
+    ) -> Self:
         if not selection:
             return self
         if isinstance(selection, list | tuple):
@@ -148,26 +177,26 @@ class SelectQueryBuilder:
             self.em.selects.append(Selection(str(selection), alias_name))
         return self
 
-    def distinct(self, distinct: bool = True) -> SelectQueryBuilder:
+    def distinct(self, distinct: bool = True) -> Self:
         self.em.distinct = distinct
         return self
 
-    def distinct_on(self, distinct_on: Sequence[str]) -> SelectQueryBuilder:
+    def distinct_on(self, distinct_on: Sequence[str]) -> Self:
         self.em.distinct_on = list(distinct_on)
         return self
 
-    def with_deleted(self) -> SelectQueryBuilder:
+    def with_deleted(self) -> Self:
         self.em.with_deleted = True
         return self
 
-    def set_find_options(self, options: Mapping[str, Any]) -> SelectQueryBuilder:
+    def set_find_options(self, options: FindManyOptions) -> Self:
         """TypeORM's ``setFindOptions``: ``where``, ``relations``, ``order``, ``select``,
         ``skip``, ``take``, ``withDeleted``, ``lock``... run by the terminal through the
         Repository's find-options compiler (`find_options`)."""
         self.em.find_options = checked(self.em, options)
         return self
 
-    def set_parameter(self, key: str, value: Any) -> SelectQueryBuilder:
+    def set_parameter(self, key: str, value: object) -> Self:
         if callable(value):
             raise QueryBuilderError(
                 f"Function parameter isn't supported in the parameters. "
@@ -183,12 +212,12 @@ class SelectQueryBuilder:
         self.em.parameters[str(key)] = value
         return self
 
-    def set_parameters(self, parameters: Mapping[str, Any]) -> SelectQueryBuilder:
+    def set_parameters(self, parameters: Mapping[str, object]) -> Self:
         for key, value in parameters.items():
             self.set_parameter(key, value)
         return self
 
-    def get_parameters(self) -> dict[str, Any]:
+    def get_parameters(self) -> dict[str, object]:
         return self._params(self.em)
 
     def _parameter(self, value: Any) -> str:
@@ -212,7 +241,7 @@ class SelectQueryBuilder:
                 joins=self.em.joins,
                 parameters=self.em.parameters,
             )
-            child = SelectQueryBuilder(self.manager, inner)
+            child: SelectQueryBuilder[object] = SelectQueryBuilder(self.manager, inner)
             child._param_index = self._param_index
             where.factory(child)
             self._param_index = child._param_index
@@ -231,7 +260,7 @@ class SelectQueryBuilder:
             f"a condition is a string or Brackets/NotBrackets, not {type(where).__name__}"
         )
 
-    def where(self, where: Any, parameters: Mapping[str, Any] | None = None) -> SelectQueryBuilder:
+    def where(self, where: Condition[Self], parameters: Mapping[str, object] | None = None) -> Self:
         self.em.wheres = []
         condition = self._condition(where)
         if condition:
@@ -241,16 +270,16 @@ class SelectQueryBuilder:
         return self
 
     def and_where(
-        self, where: Any, parameters: Mapping[str, Any] | None = None
-    ) -> SelectQueryBuilder:
+        self, where: Condition[Self], parameters: Mapping[str, object] | None = None
+    ) -> Self:
         self.em.wheres.append(Where("and", self._condition(where)))
         if parameters:
             self.set_parameters(parameters)
         return self
 
     def or_where(
-        self, where: Any, parameters: Mapping[str, Any] | None = None
-    ) -> SelectQueryBuilder:
+        self, where: Condition[Self], parameters: Mapping[str, object] | None = None
+    ) -> Self:
         self.em.wheres.append(Where("or", self._condition(where)))
         if parameters:
             self.set_parameters(parameters)
@@ -299,7 +328,7 @@ class SelectQueryBuilder:
             return {k: getattr(value, k) for k in info.primary}
         return {info.primary[0]: value}
 
-    def _exists(self, sub: SelectQueryBuilder) -> str:
+    def _exists(self, sub: SelectQueryBuilder[object]) -> str:
         em = sub.em.copy()
         em.order_bys = {}
         em.group_bys = []
@@ -308,46 +337,40 @@ class SelectQueryBuilder:
         self.set_parameters(em.parameters)
         return f"EXISTS ({SelectQueryBuilder(sub.manager, em).get_query()})"
 
-    def where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+    def where_exists(self, sub: SelectQueryBuilder[object]) -> Self:
         return self.where(self._exists(sub))
 
-    def and_where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+    def and_where_exists(self, sub: SelectQueryBuilder[object]) -> Self:
         return self.and_where(self._exists(sub))
 
-    def or_where_exists(self, sub: SelectQueryBuilder) -> SelectQueryBuilder:
+    def or_where_exists(self, sub: SelectQueryBuilder[object]) -> Self:
         return self.or_where(self._exists(sub))
 
-    def where_in_ids(self, ids: Any) -> SelectQueryBuilder:
+    def where_in_ids(self, ids: object) -> Self:
         self.em.wheres = [Where("simple", self._in_ids(ids))]
         return self
 
-    def and_where_in_ids(self, ids: Any) -> SelectQueryBuilder:
+    def and_where_in_ids(self, ids: object) -> Self:
         self.em.wheres.append(Where("and", self._in_ids(ids)))
         return self
 
-    def or_where_in_ids(self, ids: Any) -> SelectQueryBuilder:
+    def or_where_in_ids(self, ids: object) -> Self:
         self.em.wheres.append(Where("or", self._in_ids(ids)))
         return self
 
-    def having(
-        self, having: str, parameters: Mapping[str, Any] | None = None
-    ) -> SelectQueryBuilder:
+    def having(self, having: str, parameters: Mapping[str, object] | None = None) -> Self:
         self.em.havings.append(Where("simple", having))
         if parameters:
             self.set_parameters(parameters)
         return self
 
-    def and_having(
-        self, having: str, parameters: Mapping[str, Any] | None = None
-    ) -> SelectQueryBuilder:
+    def and_having(self, having: str, parameters: Mapping[str, object] | None = None) -> Self:
         self.em.havings.append(Where("and", having))
         if parameters:
             self.set_parameters(parameters)
         return self
 
-    def or_having(
-        self, having: str, parameters: Mapping[str, Any] | None = None
-    ) -> SelectQueryBuilder:
+    def or_having(self, having: str, parameters: Mapping[str, object] | None = None) -> Self:
         self.em.havings.append(Where("or", having))
         if parameters:
             self.set_parameters(parameters)
@@ -361,9 +384,9 @@ class SelectQueryBuilder:
         target: Any,
         alias: str,
         condition: str | None,
-        parameters: Mapping[str, Any] | None,
+        parameters: Mapping[str, object] | None,
         select: bool,
-    ) -> SelectQueryBuilder:
+    ) -> Self:
         if select:
             self.add_select(alias)
         if parameters:
@@ -375,38 +398,38 @@ class SelectQueryBuilder:
 
     def left_join(
         self,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._join("LEFT", target, alias, condition, parameters, False)
 
     def inner_join(
         self,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._join("INNER", target, alias, condition, parameters, False)
 
     def left_join_and_select(
         self,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._join("LEFT", target, alias, condition, parameters, True)
 
     def inner_join_and_select(
         self,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._join("INNER", target, alias, condition, parameters, True)
 
     def _map(
@@ -417,8 +440,8 @@ class SelectQueryBuilder:
         target: Any,
         alias: str,
         condition: str | None,
-        parameters: Mapping[str, Any] | None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None,
+    ) -> Self:
         self.add_select(alias)
         if parameters:
             self.set_parameters(parameters)
@@ -430,50 +453,50 @@ class SelectQueryBuilder:
     def left_join_and_map_one(
         self,
         map_to: str,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._map("LEFT", False, map_to, target, alias, condition, parameters)
 
     def left_join_and_map_many(
         self,
         map_to: str,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._map("LEFT", True, map_to, target, alias, condition, parameters)
 
     def inner_join_and_map_one(
         self,
         map_to: str,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._map("INNER", False, map_to, target, alias, condition, parameters)
 
     def inner_join_and_map_many(
         self,
         map_to: str,
-        target: Any,
+        target: Target,
         alias: str,
         condition: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-    ) -> SelectQueryBuilder:
+        parameters: Mapping[str, object] | None = None,
+    ) -> Self:
         return self._map("INNER", True, map_to, target, alias, condition, parameters)
 
     def load_relation_id_and_map(
         self,
         map_to: str,
         relation: str,
-        alias_or_options: Any = None,
-        factory: Callable[[SelectQueryBuilder], Any] | None = None,
-    ) -> SelectQueryBuilder:
+        alias_or_options: str | Mapping[str, object] | None = None,
+        factory: Callable[[SelectQueryBuilder[object]], object] | None = None,
+    ) -> Self:
         """TypeORM's ``loadRelationIdAndMap("post.categoryIds", "post.categories")``:
         the relation's ids set on each entity of the alias after loading
         (`relation_ids`); ``{"disableMixedMap": True}`` gives maps even for one key."""
@@ -484,11 +507,11 @@ class SelectQueryBuilder:
 
     # -- grouping, order, pages -------------------------------------------------------
 
-    def group_by(self, group_by: str | None = None) -> SelectQueryBuilder:
+    def group_by(self, group_by: str | None = None) -> Self:
         self.em.group_bys = [group_by] if group_by else []
         return self
 
-    def add_group_by(self, group_by: str) -> SelectQueryBuilder:
+    def add_group_by(self, group_by: str) -> Self:
         self.em.group_bys.append(group_by)
         return self
 
@@ -509,10 +532,10 @@ class SelectQueryBuilder:
 
     def order_by(
         self,
-        sort: str | Mapping[str, Any] | None = None,
+        sort: str | Mapping[str, object] | None = None,
         order: str = "ASC",
         nulls: str | None = None,
-    ) -> SelectQueryBuilder:
+    ) -> Self:
         if not sort:
             self.em.order_bys = {}
             return self
@@ -528,37 +551,38 @@ class SelectQueryBuilder:
         self.em.order_bys = {sort: self._order_entry(sort, order, nulls)}
         return self
 
-    def add_order_by(
-        self, sort: str, order: str = "ASC", nulls: str | None = None
-    ) -> SelectQueryBuilder:
+    def add_order_by(self, sort: str, order: str = "ASC", nulls: str | None = None) -> Self:
         self.em.order_bys[sort] = self._order_entry(sort, order, nulls)
         return self
 
-    def limit(self, limit: Any = None) -> SelectQueryBuilder:
+    def limit(self, limit: int | None = None) -> Self:
         self.em.limit = _number("limit", limit)
         return self
 
-    def offset(self, offset: Any = None) -> SelectQueryBuilder:
+    def offset(self, offset: int | None = None) -> Self:
         self.em.offset = _number("offset", offset)
         return self
 
-    def take(self, take: Any = None) -> SelectQueryBuilder:
+    def take(self, take: int | None = None) -> Self:
         self.em.take = _number("take", take)
         return self
 
-    def skip(self, skip: Any = None) -> SelectQueryBuilder:
+    def skip(self, skip: int | None = None) -> Self:
         self.em.skip = _number("skip", skip)
         return self
 
     def set_lock(
-        self, mode: str, version: Any = None, tables: Sequence[str] | None = None
-    ) -> SelectQueryBuilder:
+        self,
+        mode: str,
+        version: int | datetime.datetime | None = None,
+        tables: Sequence[str] | None = None,
+    ) -> Self:
         self.em.lock_mode = mode
         self.em.lock_version = version
         self.em.lock_tables = None if tables is None else list(tables)
         return self
 
-    def set_on_locked(self, on_locked: str) -> SelectQueryBuilder:
+    def set_on_locked(self, on_locked: str) -> Self:
         """``"nowait"`` or ``"skip_locked"``."""
         self.em.on_locked = on_locked
         return self
@@ -587,7 +611,7 @@ class SelectQueryBuilder:
             "query", em, params, lambda b: render(query_text(em), em.entity_aliases(), params, b)
         )
 
-    def get_query_and_parameters(self) -> tuple[str, list[Any]]:
+    def get_query_and_parameters(self) -> tuple[str, list[object]]:
         """The SQL as TypeORM's PostgreSQL driver sends it (``$1``, ``$2``...) and the
         values in order."""
         self._no_find_options("get_query_and_parameters")
@@ -620,13 +644,17 @@ class SelectQueryBuilder:
 
     # -- write builders -------------------------------------------------------------
 
-    def insert(self) -> Any:
+    def insert(self) -> InsertQueryBuilder:
         """TypeORM's ``insert()``: an `InsertQueryBuilder` (``into(...).values(...)``)."""
         from ormshift.orm.querybuilder.insert import InsertQueryBuilder  # noqa: PLC0415
 
         return InsertQueryBuilder(self)
 
-    def update(self, entity: Any = None, values: Any = None) -> Any:
+    def update(
+        self,
+        entity: type[object] | Mapping[str, object] | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> UpdateQueryBuilder:
         """``update()``, ``update(values)``, ``update(Entity)``, ``update(Entity, values)``."""
         from ormshift.orm.querybuilder.update import UpdateQueryBuilder  # noqa: PLC0415
 
@@ -636,7 +664,7 @@ class SelectQueryBuilder:
         made.info  # noqa: B018 - raises without a main entity
         return made
 
-    def relation(self, entity: Any, path: str | None = None) -> Any:
+    def relation(self, entity: type[object] | str, path: str | None = None) -> RelationQueryBuilder:
         """TypeORM's ``relation(Entity, "path")`` / ``relation("path")`` (the main
         alias's entity): a `RelationQueryBuilder`."""
         from ormshift.orm.querybuilder.relation import RelationQueryBuilder  # noqa: PLC0415
@@ -646,19 +674,21 @@ class SelectQueryBuilder:
             if main is None or main.info is None:
                 raise QueryBuilderError("relation(path) needs an entity as the main alias")
             entity, path = main.info.cls, str(entity)
+        elif not isinstance(entity, type):
+            raise QueryBuilderError(f"relation(entity, path) takes a mapped class, not {entity!r}")
         return RelationQueryBuilder(self, entity, path)
 
-    def delete(self) -> Any:
+    def delete(self) -> DeleteQueryBuilder:
         from ormshift.orm.querybuilder.delete import DeleteQueryBuilder  # noqa: PLC0415
 
         return DeleteQueryBuilder(self)
 
-    def soft_delete(self) -> Any:
+    def soft_delete(self) -> SoftDeleteQueryBuilder:
         from ormshift.orm.querybuilder.update import SoftDeleteQueryBuilder  # noqa: PLC0415
 
         return SoftDeleteQueryBuilder(self)
 
-    def restore(self) -> Any:
+    def restore(self) -> SoftDeleteQueryBuilder:
         from ormshift.orm.querybuilder.update import SoftDeleteQueryBuilder  # noqa: PLC0415
 
         return SoftDeleteQueryBuilder(self, restore=True)
@@ -682,7 +712,7 @@ class SelectQueryBuilder:
     def _found(self, terminal: str) -> Any:
         return run_found(self.manager, self.em, terminal)
 
-    def get_raw_many(self) -> list[dict[str, Any]]:
+    def get_raw_many(self) -> list[Row]:
         if self.em.find_options is not None:
             return self._found("get_raw_many")  # type: ignore[no-any-return]
         self._no_optimistic()
@@ -690,7 +720,7 @@ class SelectQueryBuilder:
         em.query_entity = False
         return self._fetch(em).raw()
 
-    def stream(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    def stream(self, batch: int = 1000) -> Iterator[Row]:
         """TypeORM's ``stream()``: the raw rows one by one, read from a server-side
         cursor ``batch`` rows at a time; the connection is held until the iterator is
         exhausted or closed."""
@@ -701,7 +731,7 @@ class SelectQueryBuilder:
         sql, values = self._rendered(em)
         return stream(self.manager, sql, values, batch)
 
-    def get_raw_one(self) -> dict[str, Any] | None:
+    def get_raw_one(self) -> Row | None:
         rows = self.get_raw_many()
         return rows[0] if rows else None
 
@@ -778,22 +808,22 @@ class SelectQueryBuilder:
         sql, values = self._rendered(second)
         return run(sql.replace(_KEYS_MARKER, written, 1), values)
 
-    def get_raw_and_entities(self) -> tuple[list[dict[str, Any]], list[Any]]:
+    def get_raw_and_entities(self) -> tuple[list[Row], list[T_co]]:
         """``{raw, entities}`` as the pair (raw, entities)."""
         if self.em.find_options is not None:
             return self._found("get_raw_and_entities")  # type: ignore[no-any-return]
         found, raw = self._entities_and_raw()
         return raw, found
 
-    def get_many(self) -> list[Any]:
+    def get_many(self) -> list[T_co]:
         if self.em.find_options is not None:
             return self._found("get_many")  # type: ignore[no-any-return]
         self._no_optimistic()
         return self._entities()
 
-    def get_one(self) -> Any:
+    def get_one(self) -> T_co | None:
         if self.em.find_options is not None:
-            return self._found("get_one")
+            return cast("T_co | None", self._found("get_one"))
         found = self._entities()
         result = found[0] if found else None
         em = self.em
@@ -809,9 +839,9 @@ class SelectQueryBuilder:
                 )
         return result
 
-    def get_one_or_fail(self) -> Any:
+    def get_one_or_fail(self) -> T_co:
         if self.em.find_options is not None:
-            return self._found("get_one_or_fail")
+            return cast("T_co", self._found("get_one_or_fail"))
         found = self.get_one()
         if found is None:
             main = self.em.main
@@ -827,7 +857,7 @@ class SelectQueryBuilder:
         value = rows[0].get("cnt") if rows else None
         return int(value) if value else 0
 
-    def get_many_and_count(self) -> tuple[list[Any], int]:
+    def get_many_and_count(self) -> tuple[list[T_co], int]:
         if self.em.find_options is not None:
             return self._found("get_many_and_count")  # type: ignore[no-any-return]
         self._no_optimistic()

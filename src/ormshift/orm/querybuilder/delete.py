@@ -5,8 +5,6 @@ them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ormshift.orm.manager import DeleteResult
 from ormshift.orm.querybuilder.joins import table_sql
 from ormshift.orm.querybuilder.update import _event
@@ -18,7 +16,11 @@ __all__ = ["DeleteQueryBuilder"]
 class DeleteQueryBuilder(WriteQueryBuilder):
     kind = "delete"
 
-    def from_(self, entity: Any, alias: str | None = None) -> DeleteQueryBuilder:
+    # a write builder's from_ takes a mapped class only, its alias optional (TypeORM's
+    # DeleteQueryBuilder.from), unlike the select builder's it inherits
+    def from_(  # type: ignore[override]
+        self, entity: type[object], alias: str | None = None
+    ) -> DeleteQueryBuilder:
         if alias is not None and self.em.main is not None:
             self.em.main.name = alias
         self._target(entity)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import literal_column, or_, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,6 +31,9 @@ from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.names import property_paths, replacements
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
 from ormshift.orm.write_cache import Written
+
+if TYPE_CHECKING:
+    from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 
 __all__ = ["InsertQueryBuilder", "OrUpdateUnsupported"]
 
@@ -124,7 +127,7 @@ def _result(info: EntityInfo, written: Written, values: Any) -> InsertResult:
 class InsertQueryBuilder(WriteQueryBuilder):
     kind = "insert"
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: SelectQueryBuilder[object]) -> None:
         super().__init__(source)
         self.value_sets: Any = None
         self.overwrite: list[str] | None = None
@@ -136,7 +139,9 @@ class InsertQueryBuilder(WriteQueryBuilder):
         #: ``into(Entity, [columns])``: the only columns written (property paths)
         self.insert_columns: list[str] = []
 
-    def into(self, entity: Any, columns: Sequence[str] | None = None) -> InsertQueryBuilder:
+    def into(
+        self, entity: type[object], columns: Sequence[str] | None = None
+    ) -> InsertQueryBuilder:
         """``into(Entity)``; ``into(Entity, ["title", "pages"])`` writes those columns
         only (TypeORM's ``insertColumns``: the others get their database defaults, a
         listed column no value set gives its default too)."""
@@ -158,7 +163,7 @@ class InsertQueryBuilder(WriteQueryBuilder):
                 keep.add(info.columns[key].key)
         return [{k: v for k, v in row.items() if k in keep} for row in rows]
 
-    def values(self, values: Any) -> InsertQueryBuilder:
+    def values(self, values: object) -> InsertQueryBuilder:
         self.value_sets = values
         return self
 
@@ -166,7 +171,7 @@ class InsertQueryBuilder(WriteQueryBuilder):
         self,
         overwrite: Sequence[str],
         conflict_target: str | Sequence[str] | None = None,
-        options: Mapping[str, Any] | None = None,
+        options: Mapping[str, object] | None = None,
     ) -> InsertQueryBuilder:
         """TypeORM's ``orUpdate(overwrite, conflictTarget, {skipUpdateIfNoValuesChanged,
         indexPredicate, upsertType})``; the names are the table's column names."""
@@ -227,7 +232,7 @@ class InsertQueryBuilder(WriteQueryBuilder):
             condition = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
         return stmt.on_conflict_do_update(set_=sets, where=condition, **keys)
 
-    def or_ignore(self, statement: Any = True) -> InsertQueryBuilder:
+    def or_ignore(self, statement: bool | str = True) -> InsertQueryBuilder:
         """``ON CONFLICT DO NOTHING`` (TypeORM's PostgreSQL ``orIgnore``)."""
         self.ignore = bool(statement)
         return self

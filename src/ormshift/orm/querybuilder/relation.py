@@ -16,7 +16,7 @@ object with as many keys, as TypeORM's (a list counts its items, as JavaScript's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
@@ -24,6 +24,9 @@ from sqlalchemy.orm.attributes import instance_dict
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.errors import QueryBuilderError
+
+if TYPE_CHECKING:
+    from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 
 __all__ = ["RelationQueryBuilder"]
 
@@ -77,7 +80,7 @@ def _key(value: Any, info: EntityInfo, column: Any) -> Any:
 
 
 class RelationQueryBuilder:
-    def __init__(self, source: Any, entity: Any, path: str) -> None:
+    def __init__(self, source: SelectQueryBuilder[object], entity: type[object], path: str) -> None:
         self.source = source
         self.manager = source.manager
         self.info = entity_info(entity)
@@ -102,7 +105,7 @@ class RelationQueryBuilder:
         back = self.target.relations.get(rel.back_populates) if rel.back_populates else None
         return "one-to-one" if back is not None and not back.uselist else "many-to-one"
 
-    def of(self, entity: Any) -> RelationQueryBuilder:
+    def of(self, entity: object) -> RelationQueryBuilder:
         self.of_value = entity
         self.has_of = True
         return self
@@ -151,19 +154,19 @@ class RelationQueryBuilder:
             if count is None or count < joins:
                 raise QueryBuilderError(_NOT_A_MAP)
 
-    def set(self, value: Any) -> None:
+    def set(self, value: object) -> None:
         self._only(True, "Set", ".add()")
         self._map_needed(value)
         self._update(value)
 
-    def add(self, value: Any) -> None:
+    def add(self, value: object) -> None:
         if isinstance(value, list | tuple) and not value:
             return
         self._only(False, "Add", ".set()")
         self._map_needed(value)
         self._update(value)
 
-    def remove(self, value: Any) -> None:
+    def remove(self, value: object) -> None:
         if isinstance(value, list | tuple) and not value:
             return
         self._only(False, "Add", ".set(null)")
@@ -181,7 +184,7 @@ class RelationQueryBuilder:
                 conditions.append(and_(*parts))
         self._fk_update(or_(*conditions), None)
 
-    def add_and_remove(self, added: Any, removed: Any) -> None:
+    def add_and_remove(self, added: object, removed: object) -> None:
         self.remove(removed)
         self.add(added)
 
@@ -293,7 +296,7 @@ class RelationQueryBuilder:
 
     # -- reads -----------------------------------------------------------------------
 
-    def load_many(self) -> list[Any]:
+    def load_many(self) -> list[object]:
         rel = self.rel
         info, target = self.info, self.target
         pk = list(target.table.primary_key.columns)
@@ -337,6 +340,6 @@ class RelationQueryBuilder:
         qb = self.manager.create_query_builder(target.cls, "target")
         return list(qb.where_in_ids(_id_maps(target, rows)).get_many())
 
-    def load_one(self) -> Any:
+    def load_one(self) -> object:
         found = self.load_many()
         return found[0] if found else None

@@ -5,9 +5,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ormshift.orm.metadata import EntityInfo
+
+if TYPE_CHECKING:
+    from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 
 __all__ = ["Alias", "Brackets", "ExpressionMap", "Join", "NotBrackets", "Selection", "Where"]
 
@@ -57,7 +60,7 @@ class Brackets:
 
     negated = False
 
-    def __init__(self, factory: Callable[[Any], Any]) -> None:
+    def __init__(self, factory: Callable[[SelectQueryBuilder[object]], object]) -> None:
         self.factory = factory
 
 

@@ -11,7 +11,7 @@ conditions. ``UPDATE "table" SET ...`` names no alias, as TypeORM's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.dialects.postgresql import psycopg
 
@@ -24,6 +24,9 @@ from ormshift.orm.querybuilder.names import escape, replacements
 from ormshift.orm.querybuilder.state import Where
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
 from ormshift.orm.writes import column_values
+
+if TYPE_CHECKING:
+    from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 
 __all__ = ["SoftDeleteQueryBuilder", "UpdateQueryBuilder"]
 
@@ -40,20 +43,25 @@ def _event(builder: WriteQueryBuilder, event: str, values: Any) -> None:
 class UpdateQueryBuilder(WriteQueryBuilder):
     kind = "update"
 
-    def __init__(self, source: Any, entity: Any = None, values: Any = None) -> None:
+    def __init__(
+        self,
+        source: SelectQueryBuilder[object],
+        entity: type[object] | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(source)
         if entity is not None:
             self._target(entity)
         self.values_set: Any = values
 
-    def where_entity(self, entity: Any) -> UpdateQueryBuilder:
+    def where_entity(self, entity: object) -> UpdateQueryBuilder:
         """TypeORM's ``whereEntity``: where the ids are those of ``entity`` (or of each
         entity of a list); their update date and version are merged back after
         ``execute()`` when ``returning`` is a list."""
         self._where_entity(entity)
         return self
 
-    def set(self, values: Mapping[str, Any]) -> UpdateQueryBuilder:
+    def set(self, values: Mapping[str, object]) -> UpdateQueryBuilder:
         self.values_set = values
         return self
 
@@ -119,18 +127,22 @@ class SoftDeleteQueryBuilder(WriteQueryBuilder):
     kind = "soft-delete"
     returned_kinds = ("update_date", "version", "delete_date")
 
-    def __init__(self, source: Any, restore: bool = False) -> None:
+    def __init__(self, source: SelectQueryBuilder[object], restore: bool = False) -> None:
         super().__init__(source)
         self.restoring = restore
         if restore:
             self.kind = "restore"
 
-    def where_entity(self, entity: Any) -> SoftDeleteQueryBuilder:
+    def where_entity(self, entity: object) -> SoftDeleteQueryBuilder:
         """TypeORM's ``whereEntity``, as the update builder's."""
         self._where_entity(entity)
         return self
 
-    def from_(self, entity: Any, alias: str | None = None) -> SoftDeleteQueryBuilder:
+    # a write builder's from_ takes a mapped class only, its alias optional (TypeORM's
+    # DeleteQueryBuilder.from), unlike the select builder's it inherits
+    def from_(  # type: ignore[override]
+        self, entity: type[object], alias: str | None = None
+    ) -> SoftDeleteQueryBuilder:
         if alias is not None and self.em.main is not None:
             self.em.main.name = alias
         self._target(entity)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import text
 
@@ -52,13 +52,13 @@ def _bare(condition: Any) -> Any:
     return (kind, [Where(w.type, _bare(w.condition)) for w in inner])
 
 
-class WriteQueryBuilder(SelectQueryBuilder):
+class WriteQueryBuilder(SelectQueryBuilder[Any]):
     """A write builder: ``where``/``and_where``/``or_where``/``where_in_ids``/
     `Brackets` as the select builder's; ``execute()`` is the subclass's."""
 
     kind = "write"
 
-    def __init__(self, source: SelectQueryBuilder) -> None:
+    def __init__(self, source: SelectQueryBuilder[object]) -> None:
         super().__init__(source.manager, source.em.copy())
         self._param_index = source._param_index
         self.returns: list[str] | str | None = None
@@ -83,18 +83,18 @@ class WriteQueryBuilder(SelectQueryBuilder):
             raise QueryBuilderError("Cannot get entity metadata for the given alias")
         return main.info
 
-    def returning(self, returning: str | Sequence[str]) -> WriteQueryBuilder:
+    def returning(self, returning: str | Sequence[str]) -> Self:
         self.returns = returning if isinstance(returning, str) else list(returning)
         return self
 
-    def output(self, output: str | Sequence[str]) -> WriteQueryBuilder:
+    def output(self, output: str | Sequence[str]) -> Self:
         return self.returning(output)
 
-    def call_listeners(self, enabled: bool) -> WriteQueryBuilder:
+    def call_listeners(self, enabled: bool) -> Self:
         self.listeners = enabled
         return self
 
-    def update_entity(self, enabled: bool) -> WriteQueryBuilder:
+    def update_entity(self, enabled: bool) -> Self:
         self.entity_update = enabled
         return self
 

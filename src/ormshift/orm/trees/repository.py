@@ -12,7 +12,7 @@ it, children and parents set without touching their back references.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,6 +24,8 @@ from ormshift.orm.trees.meta import TreeInfo, tree_of
 
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
+    from ormshift.orm.querybuilder import SelectQueryBuilder
+    from ormshift.orm.types import FindTreeOptions
 
 __all__ = ["TreeRepository"]
 
@@ -52,25 +54,25 @@ class TreeRepository(Repository[T]):
         return found
 
     # -- queries ------------------------------------------------------------------
-    def find_trees(self, **options: Any) -> list[T]:
+    def find_trees(self, **options: Unpack[FindTreeOptions]) -> list[T]:
         roots = self.find_roots(**options)
         for root in roots:
             self.find_descendants_tree(root, **options)
         return roots
 
-    def find_roots(self, **options: Any) -> list[T]:
+    def find_roots(self, **options: Unpack[FindTreeOptions]) -> list[T]:
         tree = self._tree
         column = self._info.columns[tree.parent_columns[0]].name
         qb = self.create_query_builder("treeEntity")
         _apply(qb, self._info, options)
         return list(qb.where(f"{_q('treeEntity')}.{_q(column)} IS NULL").get_many())
 
-    def find_descendants(self, entity: Any, **options: Any) -> list[T]:
+    def find_descendants(self, entity: T, **options: Unpack[FindTreeOptions]) -> list[T]:
         qb = self.create_descendants_query_builder("treeEntity", "treeClosure", entity)
         _apply(qb, self._info, options)
         return list(qb.get_many())
 
-    def find_descendants_tree(self, entity: Any, **options: Any) -> Any:
+    def find_descendants_tree(self, entity: T, **options: Unpack[FindTreeOptions]) -> T:
         qb = self.create_descendants_query_builder("treeEntity", "treeClosure", entity)
         _apply(qb, self._info, options)
         raw, found = qb.get_raw_and_entities()
@@ -79,16 +81,16 @@ class TreeRepository(Repository[T]):
         self._children_tree(entity, found, maps, -1 if depth is None else int(depth))
         return entity
 
-    def count_descendants(self, entity: Any) -> int:
+    def count_descendants(self, entity: T) -> int:
         qb = self.create_descendants_query_builder("treeEntity", "treeClosure", entity)
         return int(qb.get_count())
 
-    def find_ancestors(self, entity: Any, **options: Any) -> list[T]:
+    def find_ancestors(self, entity: T, **options: Unpack[FindTreeOptions]) -> list[T]:
         qb = self.create_ancestors_query_builder("treeEntity", "treeClosure", entity)
         _apply(qb, self._info, options)
         return list(qb.get_many())
 
-    def find_ancestors_tree(self, entity: Any, **options: Any) -> Any:
+    def find_ancestors_tree(self, entity: T, **options: Unpack[FindTreeOptions]) -> T:
         qb = self.create_ancestors_query_builder("treeEntity", "treeClosure", entity)
         _apply(qb, self._info, options)
         raw, found = qb.get_raw_and_entities()
@@ -96,18 +98,24 @@ class TreeRepository(Repository[T]):
         self._parent_tree(entity, found, maps, set())
         return entity
 
-    def count_ancestors(self, entity: Any) -> int:
+    def count_ancestors(self, entity: T) -> int:
         qb = self.create_ancestors_query_builder("treeEntity", "treeClosure", entity)
         return int(qb.get_count())
 
     # -- builders -----------------------------------------------------------------
-    def create_descendants_query_builder(self, alias: str, closure_alias: str, entity: Any) -> Any:
+    def create_descendants_query_builder(
+        self, alias: str, closure_alias: str, entity: T
+    ) -> SelectQueryBuilder[T]:
         return self._builder(alias, closure_alias, entity, descendants=True)
 
-    def create_ancestors_query_builder(self, alias: str, closure_alias: str, entity: Any) -> Any:
+    def create_ancestors_query_builder(
+        self, alias: str, closure_alias: str, entity: T
+    ) -> SelectQueryBuilder[T]:
         return self._builder(alias, closure_alias, entity, descendants=False)
 
-    def _builder(self, alias: str, closure_alias: str, entity: Any, *, descendants: bool) -> Any:
+    def _builder(
+        self, alias: str, closure_alias: str, entity: Any, *, descendants: bool
+    ) -> SelectQueryBuilder[T]:
         tree, info = self._tree, self._info
         qb = self.create_query_builder(alias)
         if tree.kind == "closure-table":
@@ -211,7 +219,7 @@ def _table(table: Any) -> str:
     return (_q(table.schema) + "." if table.schema else "") + _q(table.name)
 
 
-def _apply(qb: Any, info: EntityInfo, options: dict[str, Any]) -> None:
+def _apply(qb: Any, info: EntityInfo, options: FindTreeOptions) -> None:
     """TypeORM's ``applyOptionsToTreeQueryBuilder``: each listed relation joined and
     selected as ``treeEntity__<path>``, a nested path only under its listed parent
     path; an owning to-one whose foreign key is not nullable INNER joined (LEFT when

@@ -1,0 +1,1 @@
+"""Typed code as a ported application writes it, checked by ``mypy --strict``."""
