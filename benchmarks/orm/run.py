@@ -62,13 +62,36 @@ PAGE_SQL = """select * from post where status = 'published' and "viewCount" > %s
   and "deletedAt" is null order by "publishedAt" desc offset 40 limit 20"""
 # the two statements TypeORM sends for the query builder's page of 20 with a join (read
 # off its logger): the page's distinct keys, then the page's rows and their authors
-_POST_COLUMNS = (
-    "id title slug body excerpt status publishedAt viewCount createdAt updatedAt"
-    " deletedAt version authorId metaTitle metaDescription noIndex"
-).split()
-_USER_COLUMNS = (
-    "id email username displayName role lastLoginAt createdAt updatedAt deletedAt version"
-).split()
+_POST_COLUMNS = [
+    "id",
+    "title",
+    "slug",
+    "body",
+    "excerpt",
+    "status",
+    "publishedAt",
+    "viewCount",
+    "createdAt",
+    "updatedAt",
+    "deletedAt",
+    "version",
+    "authorId",
+    "metaTitle",
+    "metaDescription",
+    "noIndex",
+]
+_USER_COLUMNS = [
+    "id",
+    "email",
+    "username",
+    "displayName",
+    "role",
+    "lastLoginAt",
+    "createdAt",
+    "updatedAt",
+    "deletedAt",
+    "version",
+]
 _PAGE_SELECT = (
     "SELECT "
     + ", ".join(f'"post"."{c}" AS "post_{c}"' for c in _POST_COLUMNS)
@@ -364,9 +387,7 @@ def main() -> None:
             for statement in SEED:
                 conn.execute(statement.encode())
             conn.execute("vacuum analyze")
-        requests = {
-            w: r for w, r in typeorm_requests().items() if not args.only or args.only in w
-        }
+        requests = {w: r for w, r in typeorm_requests().items() if not args.only or args.only in w}
         if not requests:
             raise SystemExit(f"no workload's name contains {args.only!r}")
         with (
