@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from ormshift.orm import DataSource, EntitySubscriber, InsertEvent, LoadEvent, plain_find
+from ormshift.orm import (
+    DataSource,
+    EntitySubscriber,
+    InsertEvent,
+    LoadEvent,
+    UpdateEvent,
+    plain_find,
+)
 from tests.models.hooks import Account, Base, EventLog
 
 
@@ -70,3 +77,51 @@ def test_insert_tells_subscribers_the_values_not_the_listeners(url: str) -> None
         row = ds.query("select email from account where id = 'acc_c'")
     assert row == [{"email": "C@X"}]  # make_key (a listener) did not run
     assert recorder.seen == [("before_insert", "dict"), ("before_insert", "dict")]
+
+
+class Stamper(EntitySubscriber):
+    """Sets a column in every update's values, as AccountSubscriber does."""
+
+    def before_update(self, event: UpdateEvent) -> None:
+        if isinstance(event.entity, dict):
+            event.entity["displayName"] = "~"
+
+
+def test_an_increment_writes_what_a_before_update_subscriber_adds(url: str) -> None:
+    # TypeORM's increment is an update builder whose values object the subscriber is
+    # given: what it adds there is in the UPDATE, with the step
+    with DataSource(url, subscribers=[Stamper()]) as ds:
+        ds.get_repository(Account).increment({"id": "acc_a"}, "revision", 2)
+        ds.get_repository(Account).decrement({"id": "acc_a"}, "revision", 5)
+        row = ds.query("select revision, \"displayName\" from account where id = 'acc_a'")
+    assert row == [{"revision": -3, "displayName": "~"}]
+
+
+class Keys(EntitySubscriber):
+    """The properties an EventLog holds when it is told of it, in order (as Object.keys)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, list[str]]] = []
+
+    def before_update(self, event: UpdateEvent) -> None:
+        self.seen.append(("before", [k for k in vars(event.entity) if not k.startswith("_")]))
+
+    def after_update(self, event: UpdateEvent) -> None:
+        self.seen.append(("after", [k for k in vars(event.entity) if not k.startswith("_")]))
+
+
+def test_create_and_save_set_the_properties_in_the_metadatas_order(url: str) -> None:
+    # TypeORM's create copies the columns in the metadata's order, whatever the order
+    # given, and after the update sets the nullable ones left undefined, in that order
+    keys = Keys()
+    with DataSource(url, subscribers=[keys]) as ds:
+        logs = ds.get_repository(EventLog)
+        logs.insert({"event": "a"})
+        logs.save(logs.create({"id": 1, "detail": "d", "event_": "b"}))
+        logs.save(logs.create({"id": 1, "event_": "c"}))
+    assert keys.seen == [
+        ("before", ["id", "event_", "detail"]),
+        ("after", ["id", "event_", "detail", "entity"]),
+        ("before", ["id", "event_"]),
+        ("after", ["id", "event_", "entity", "detail"]),
+    ]

@@ -867,9 +867,14 @@ class EntityManager:
         # the amount is a parameter, typed as the operator would type it
         shape = ("step", key, sign, type(number))
         sets = partial(_step_sets, info.columns[key], key, number, sign)
-        values = {info.property_of(key): None}  # TypeORM's: the property, set by SQL
+        name = info.property_of(key)
+        values = {name: None}  # TypeORM's: the property, set by SQL
         self._query_event("before_update", info, values)
-        found = self._update(info, crit, {}, shape, {"n__": number}, sets)
+        # TypeORM's update builder reads its values after BeforeUpdate: what a listener
+        # added to them is written with the step
+        added = {k: v for k, v in values.items() if k != name}
+        data = updatable(info, column_values(info, added, what=f"update {info.name}"))
+        found = self._update(info, crit, data, shape, {"n__": number}, sets)
         self._query_event("after_update", info, values)
         return found
 
