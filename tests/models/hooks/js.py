@@ -1,0 +1,22 @@
+"""How the TypeScript listeners and subscribers of hooks turn a property into text
+(``"entry " + this.label``, `${entity.id}`), for their ports to write the same."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def js_text(obj: Any, attr: str) -> str:
+    """``String(obj.attr)`` as JavaScript writes it: "undefined" for a property the
+    object does not have (a column a find did not select, one nobody set, a property
+    only a listener sets), "null" for null."""
+    if attr not in vars(obj):
+        return "undefined"
+    value = vars(obj)[attr]
+    return "null" if value is None else str(value)
+
+
+def js_get(obj: Any, attr: str) -> Any:
+    """``obj.attr`` as JavaScript reads it: None for a property the object does not
+    have (undefined), never a load of a column the find left out."""
+    return vars(obj).get(attr)
