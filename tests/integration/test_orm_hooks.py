@@ -16,6 +16,8 @@ from ormshift.orm import (
     UpdateEvent,
     plain_find,
 )
+from ormshift.orm.errors import QueryFailed
+from ormshift.orm.operators import Any_, In
 from tests.models.hooks import Account, Base, EventLog
 
 
@@ -125,3 +127,18 @@ def test_create_and_save_set_the_properties_in_the_metadatas_order(url: str) -> 
         ("before", ["id", "event_"]),
         ("after", ["id", "event_", "entity", "detail"]),
     ]
+
+
+def test_any_sends_its_whole_array_through_the_transformers(url: str) -> None:
+    # TypeORM's FindOperator.transformValue maps only In's and Between's values one by
+    # one: Any's array is given to the transformers whole, and what they make of it is
+    # the parameter (["q"] + "-a" is the text "q-a", upper-cased: no array)
+    with DataSource(url) as ds:
+        accounts = ds.get_repository(Account)
+        assert [a.id for a in accounts.find(where={"code": In(["q"])})] == ["acc_a"]
+        with pytest.raises(QueryFailed) as failed:
+            accounts.find(where={"code": Any_(["q"])})
+        assert failed.value.sqlstate == "22P02"  # malformed array literal: "Q-A"
+        with pytest.raises(TypeError):
+            accounts.find(where={"nickname": Any_(["q"])})  # an array has no trim
+        assert [a.id for a in accounts.find(where={"email": Any_(["a@x"])})] == ["acc_a"]

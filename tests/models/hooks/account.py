@@ -24,7 +24,7 @@ from ormshift.orm import (
 )
 
 from .base import Base
-from .js import js_get, js_text
+from .js import js_get, js_text, js_text_method
 from .transformers import JsonTextTransformer, SuffixTransformer, TrimTransformer, UpperTransformer
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class Account(Base):
     def makeKey(self) -> None:
         if not self.id:
             self.id = "acc_" + js_text(self, "handle")
-        self.email = self.email.lower()
+        self.email = js_text_method(js_get(self, "email"), "toLowerCase").lower()
 
     @before_update
     def bumpRevision(self) -> None:

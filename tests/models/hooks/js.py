@@ -20,3 +20,25 @@ def js_get(obj: Any, attr: str) -> Any:
     """``obj.attr`` as JavaScript reads it: None for a property the object does not
     have (undefined), never a load of a column the find left out."""
     return vars(obj).get(attr)
+
+
+def js_string(value: Any) -> str:
+    """``String(value)``, as ``value + "-a"`` makes text of it: an array is its items
+    joined by commas (null and undefined as nothing)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join("" if v is None else js_string(v) for v in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return "null" if value is None else str(value)
+
+
+def js_text_method(value: Any, name: str) -> str:
+    """``value`` for a call of String's method ``name`` on it: anything but a string
+    has no such method in JavaScript (an array given to ``Any``: a TypeError)."""
+    if not isinstance(value, str):
+        raise TypeError(f"value.{name} is not a function")
+    return value
