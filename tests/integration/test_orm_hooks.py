@@ -18,7 +18,7 @@ from ormshift.orm import (
 )
 from ormshift.orm.errors import QueryFailed
 from ormshift.orm.operators import Any_, In
-from tests.models.hooks import Account, Base, EventLog
+from tests.models.hooks import Account, Base, Entry, EventLog
 
 
 class Recorder(EntitySubscriber):
@@ -142,3 +142,21 @@ def test_any_sends_its_whole_array_through_the_transformers(url: str) -> None:
         with pytest.raises(TypeError):
             accounts.find(where={"nickname": Any_(["q"])})  # an array has no trim
         assert [a.id for a in accounts.find(where={"email": Any_(["a@x"])})] == ["acc_a"]
+
+
+def test_a_refused_page_aborts_the_transaction_around_it(url: str) -> None:
+    # TypeORM sends the paginated query whose page selects a key the find left out, and
+    # PostgreSQL's refusal aborts the transaction (a subscriber's rollback event query
+    # then fails too): ormshift's refusal comes from the database as well
+    with (
+        DataSource(url) as ds,
+        pytest.raises(QueryFailed) as after,
+        ds.transaction() as manager,
+    ):
+        with pytest.raises(QueryFailed) as refused:
+            manager.get_repository(Entry).find_one(
+                relations={"account": True}, select={"amount": True}, where={"id": 1}
+            )
+        assert refused.value.sqlstate == "42703"
+        manager.query("select 1")
+    assert after.value.sqlstate == "25P02"

@@ -339,6 +339,18 @@ class EntityManager:
 
     # -- reading --------------------------------------------------------------------
 
+    def _refuse_page(self, missing: str) -> None:
+        """TypeORM's paginated find selects its page's keys and order columns from what
+        the query selects: PostgreSQL refuses the one it did not select. The same
+        refusal, from the database, so that it aborts a transaction around it as
+        TypeORM's does (its rollback event's query then fails in turn)."""
+        with self._scope() as session:
+            connection = session.connection()
+            quote = connection.dialect.identifier_preparer.quote
+            alias = quote("distinctAlias")
+            connection.execute(text(f"SELECT {alias}.{quote(missing)} FROM (SELECT 1) {alias}"))
+        raise QueryFailed(f"column distinctAlias.{missing} does not exist", sqlstate="42703")
+
     def _run_find(self, info: EntityInfo, opts: FindOptions, *, one: bool = False) -> list[Any]:
         if opts.lock and opts.lock.get("mode") == "optimistic" and not one:
             raise OptimisticLockCanNotBeUsed(
@@ -351,11 +363,7 @@ class EntityManager:
             )
         missing = unselected_paging_column(info, opts)
         if missing is not None:
-            raise QueryFailed(
-                f"column distinctAlias.{missing} does not exist (TypeORM's paginated find "
-                "selects its page's keys and order columns from what the query selects)",
-                sqlstate="42703",
-            )
+            self._refuse_page(missing)
         stmt, params, key = cached_find(info, opts)
         hooked = hooks_apply(info, self.subscribers)
         if key is not None and self._session is None and not hooked and is_plain(info, opts):
