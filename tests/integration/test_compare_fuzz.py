@@ -157,3 +157,18 @@ def test_known_differences_are_counted_apart(pg_server_url: str, tmp_path: Path)
     assert result.exit_code == (1 if data["classes"] else 0), result.output
     known_files = [p for p in (tmp_path / "out").iterdir() if "-known-" in p.name]
     assert len(known_files) == len(data["known"])
+
+
+def test_fuzz_gives_ormshift_the_models_subscribers(pg_server_url: str) -> None:
+    # the hooks set's subscribers log every event into a table every write compares:
+    # without the module's SUBSCRIBERS on ormshift's side the first write diverges
+    report = fuzz(
+        CORPUS / "hooks",
+        pg_server_url,
+        operations=40,
+        seed=1,
+        models="tests.models.hooks",
+        shrink_runs=0,
+    )
+    assert report.operations == 40
+    assert [c for c in report.classes if "event_log" in c] == []

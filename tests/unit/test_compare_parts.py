@@ -121,6 +121,8 @@ def test_error_kinds_line_up() -> None:
     )
     assert error_kind_typeorm({"name": "RangeError"}) == "typeorm:RangeError"
     assert error_kind(ScenarioAbort()) == error_kind_typeorm({"name": "ScenarioAbort"})
+    # a listener's TypeError on an undefined property is a TypeError on both sides
+    assert error_kind(TypeError("x")) == error_kind_typeorm({"name": "TypeError"})
 
 
 def test_operators_decode_from_json() -> None:

@@ -61,6 +61,11 @@ ORMSHIFT_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (orm_errors.TransactionNotStarted, "TransactionNotStartedError"),
     # find options / criteria TypeORM rejects with a plain TypeORMError
     (orm_errors.FindOptionsError, "TypeORMError"),
+    # the language's own error for a value of the wrong type: what a user's listener,
+    # subscriber or transformer raises on an undefined property in both (TypeORM's
+    # "Cannot read properties of undefined", Python's "'NoneType' object is not ...");
+    # last, so that any class above names an error of ormshift's first
+    (TypeError, "TypeError"),
 )
 
 

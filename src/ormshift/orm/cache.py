@@ -20,6 +20,7 @@ from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.options import FindOptions
 from ormshift.orm.query import find_statement
+from ormshift.orm.transformers import transformers_of
 from ormshift.orm.values import coerce_value
 from ormshift.orm.where import BINDS, Binds
 
@@ -72,6 +73,8 @@ def _operator(value: Any, shape: list[Any], values: list[Any], col: Any = None) 
         if isinstance(arg, FindOperator):
             raise _Uncacheable
         if kind == "any":
+            if transformers_of(col):
+                raise _Uncacheable  # the whole array through the transformers
             items = [coerce_value(v, col) for v in arg]
             if len({type(v) for v in items}) > 1:
                 raise _Uncacheable  # mixed items: the builder binds them one by one

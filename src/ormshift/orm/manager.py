@@ -367,6 +367,18 @@ class EntityManager:
 
     # -- reading --------------------------------------------------------------------
 
+    def _refuse_page(self, missing: str) -> None:
+        """TypeORM's paginated find selects its page's keys and order columns from what
+        the query selects: PostgreSQL refuses the one it did not select. The same
+        refusal, from the database, so that it aborts a transaction around it as
+        TypeORM's does (its rollback event's query then fails in turn)."""
+        with self._scope() as session:
+            connection = session.connection()
+            quote = connection.dialect.identifier_preparer.quote
+            alias = quote("distinctAlias")
+            connection.execute(text(f"SELECT {alias}.{quote(missing)} FROM (SELECT 1) {alias}"))
+        raise QueryFailed(f"column distinctAlias.{missing} does not exist", sqlstate="42703")
+
     def _run_find(self, info: EntityInfo, opts: FindOptions, *, one: bool = False) -> list[Any]:
         if opts.lock and opts.lock.get("mode") == "optimistic" and not one:
             raise OptimisticLockCanNotBeUsed(
@@ -379,11 +391,7 @@ class EntityManager:
             )
         missing = unselected_paging_column(info, opts)
         if missing is not None:
-            raise QueryFailed(
-                f"column distinctAlias.{missing} does not exist (TypeORM's paginated find "
-                "selects its page's keys and order columns from what the query selects)",
-                sqlstate="42703",
-            )
+            self._refuse_page(missing)
         stmt, params, key = cached_find(info, opts)
         hooked = hooks_apply(info, self.subscribers)
         if key is not None and self._session is None and not hooked and is_plain(info, opts):
@@ -913,9 +921,14 @@ class EntityManager:
         # the amount is a parameter, typed as the operator would type it
         shape = ("step", key, sign, type(number))
         sets = partial(_step_sets, info.columns[key], key, number, sign)
-        values = {info.property_of(key): None}  # TypeORM's: the property, set by SQL
+        name = info.property_of(key)
+        values = {name: None}  # TypeORM's: the property, set by SQL
         self._query_event("before_update", info, values)
-        found = self._update(info, crit, {}, shape, {"n__": number}, sets)
+        # TypeORM's update builder reads its values after BeforeUpdate: what a listener
+        # added to them is written with the step
+        added = {k: v for k, v in values.items() if k != name}
+        data = updatable(info, column_values(info, added, what=f"update {info.name}"))
+        found = self._update(info, crit, data, shape, {"n__": number}, sets)
         self._query_event("after_update", info, values)
         return found
 

@@ -13,7 +13,8 @@ values cross to the database, which is where TypeORM applies its transformers:
 * ``to_database`` on every value written (insert, save, update, upsert: TypeORM's
   ``preparePersistentValue``, called for ``null`` too) and on every value a find
   option compares the column with: a plain value, the value of an operator, each
-  value of ``In`` / ``Between`` / ``Any`` (TypeORM's ``FindOperator.transformValue``);
+  value of ``In`` / ``Between``, and the whole array of ``Any`` (TypeORM's
+  ``FindOperator.transformValue`` maps only operators of several parameters);
 * ``from_database`` on every value read into an entity (finds, the values an insert
   or update returns: TypeORM's ``prepareHydratedValue``, called for ``null`` too);
 * several transformers in order on the way in and in reverse order on the way out

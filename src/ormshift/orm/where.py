@@ -39,12 +39,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import MANYTOONE, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from ormshift.orm.errors import FindOptionsError, UnknownProperty, UnsupportedFindOptions
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.params import bind_named
-from ormshift.orm.transformers import pattern_type
+from ormshift.orm.transformers import apply_to, pattern_type, transformers_of
 from ormshift.orm.values import coerce_value
 
 __all__ = ["compile_find_where", "compile_where", "exists_root_where", "not_deleted"]
@@ -167,6 +168,18 @@ def compile_operator(value: Any, col: ColumnElement[Any], where: str) -> ColumnE
     if kind == "in":
         return _in(arg, col)
     if kind == "any":
+        chain = transformers_of(col)
+        if chain:
+            # TypeORM's FindOperator.transformValue: Any is one parameter, so its whole
+            # array goes through the transformers (In's and Between's go one by one),
+            # and what they make of it is the parameter
+            made = apply_to(chain, list(arg))
+            if isinstance(made, list | tuple):
+                impl = col.type.impl_instance  # type: ignore[attr-defined]
+                return col == any_(_bind(list(made), ARRAY(impl)))
+            # anything else is sent as TypeORM sends it, for the database to read as
+            # the array it is not (a text: 22P02, malformed array literal)
+            return col == any_(_bind(made, NullType()))
         # each item as the column wants it: a list mixing dates and ISO text binds
         return col == any_(_bind([coerce_value(v, col) for v in arg], ARRAY(col.type)))
     if kind == "isNull":

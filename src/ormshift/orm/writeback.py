@@ -70,6 +70,7 @@ def write_back(
     for key in keys:
         setattr(obj, key, value_of(key))
     held = inspect(obj).dict
-    for key in own:
+    # in the metadata's order, as TypeORM sets them (not the set's)
+    for key in info.record_columns:
         if key != info.delete_date and key not in held and info.columns[key].nullable:
             setattr(obj, key, None)

@@ -356,8 +356,34 @@ def is_reference(info: EntityInfo, obj: Any, key: str) -> bool:
     )
 
 
+def _create_order(info: EntityInfo, data: Mapping[str, Any], prefix: str) -> list[str]:
+    """The keys of ``data`` in the order TypeORM's ``create`` copies them
+    (``PlainObjectToNewEntityTransformer``: the metadata's columns, its own before its
+    embeddeds', then its relations), not the order they were given in: a listener that
+    lists the entity's properties sees them so."""
+    columns = list(info.columns)
+    relations = list(info.relations)
+
+    def rank(item: tuple[int, str]) -> tuple[int, int]:
+        index, key = item
+        path = f"{prefix}_{key}" if prefix else info.attribute(key)
+        if path in info.columns:
+            # ("event_", a column whose property is "event", is no embedded's)
+            embedded = any(path.startswith(p + "_") and path != p + "_" for p in info.prefixes)
+            return (1 if embedded and not prefix else 0, columns.index(path))
+        if not prefix and path in info.relations:
+            return (2, relations.index(path))
+        if path in info.prefixes:
+            first = next((i for i, c in enumerate(columns) if c.startswith(path + "_")), index)
+            return (1, first)
+        return (3, index)  # unknown: create says so, in the order given
+
+    return [key for _, key in sorted(enumerate(data), key=rank)]
+
+
 def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> None:
-    for key, value in data.items():
+    for key in _create_order(info, data, prefix):
+        value = data[key]
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
         if not prefix and path in info.join_only_columns:
             continue  # no property TypeORM's create knows: left out

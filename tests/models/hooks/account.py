@@ -24,6 +24,7 @@ from ormshift.orm import (
 )
 
 from .base import Base
+from .js import js_get, js_text, js_text_method
 from .transformers import JsonTextTransformer, SuffixTransformer, TrimTransformer, UpperTransformer
 
 if TYPE_CHECKING:
@@ -65,8 +66,8 @@ class Account(Base):
     @before_insert
     def makeKey(self) -> None:
         if not self.id:
-            self.id = "acc_" + self.handle
-        self.email = self.email.lower()
+            self.id = "acc_" + js_text(self, "handle")
+        self.email = js_text_method(js_get(self, "email"), "toLowerCase").lower()
 
     @before_update
     def bumpRevision(self) -> None:
@@ -82,11 +83,13 @@ class Account(Base):
 
     @before_remove
     def beforeRemove(self) -> None:
-        self.note = "removing " + self.id
+        self.note = "removing " + js_text(self, "id")
 
     @after_remove
     def afterRemove(self) -> None:
-        self.note = f"{self.note} removed {'undefined' if self.id is None else self.id}"
+        # (TypeORM sets the removed entity's key to undefined, ormshift to None)
+        removed = "undefined" if self.id is None else js_text(self, "id")
+        self.note = f"{js_text(self, 'note')} removed {removed}"
 
     @before_soft_remove
     def beforeSoftRemove(self) -> None:
@@ -94,7 +97,7 @@ class Account(Base):
 
     @after_soft_remove
     def afterSoftRemove(self) -> None:
-        self.note = f"{self.note} soft-removed"
+        self.note = js_text(self, "note") + " soft-removed"
 
     @before_recover
     def beforeRecover(self) -> None:
@@ -102,8 +105,9 @@ class Account(Base):
 
     @after_recover
     def afterRecover(self) -> None:
-        self.note = f"{self.note} recovered"
+        self.note = js_text(self, "note") + " recovered"
 
     @after_load
     def computeInitials(self) -> None:
-        self.initials = self.handle[:2].upper()
+        # (undefined when the find did not select it: a TypeError, as this.handle.slice)
+        self.initials = js_get(self, "handle")[:2].upper()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ormshift.orm import Transformed, after_load, before_insert
 
 from .base import Base
+from .js import js_text
 from .transformers import UpperTransformer
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ class Entry(Base):
     @before_insert
     def summarize(self) -> None:
         amount = self.amount if self.amount is not None else 0
-        self.summary = f"{self.label}:{amount}"
+        self.summary = f"{js_text(self, 'label')}:{amount}"
 
     @after_load
     def markLoaded(self) -> None:
-        self.loadedAs = "entry " + self.label
+        self.loadedAs = "entry " + js_text(self, "label")

@@ -17,6 +17,7 @@ from ormshift.orm.metadata import entity_info
 
 from .account import Account
 from .entry import Entry
+from .js import js_text
 
 
 def show(value: Any) -> str:
@@ -97,9 +98,19 @@ class EventLogSubscriber(EntitySubscriber):
 
     def after_load(self, entity: Any, event: LoadEvent) -> None:
         if isinstance(entity, Account):
-            _log(event.manager, "afterLoad", "Account", f"{entity.id} initials={entity.initials}")
+            _log(
+                event.manager,
+                "afterLoad",
+                "Account",
+                f"{js_text(entity, 'id')} initials={js_text(entity, 'initials')}",
+            )
         elif isinstance(entity, Entry):
-            _log(event.manager, "afterLoad", "Entry", f"{entity.id} {entity.loadedAs}")
+            _log(
+                event.manager,
+                "afterLoad",
+                "Entry",
+                f"{js_text(entity, 'id')} {js_text(entity, 'loadedAs')}",
+            )
 
     def before_insert(self, event: InsertEvent) -> None:
         name = event.target.__name__

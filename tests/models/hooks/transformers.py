@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .js import js_string, js_text_method
+
 
 class TrimTransformer:
     """Trims the text on its way to the database; reads it back as it is."""
 
     def to_database(self, value: Any) -> Any:
-        return value if value is None else value.strip()
+        return value if value is None else js_text_method(value, "trim").strip()
 
     def from_database(self, value: Any) -> Any:
         return value
@@ -32,7 +34,7 @@ class SuffixTransformer:
     """Appends ``-a`` on the way in, takes it off on the way out."""
 
     def to_database(self, value: Any) -> Any:
-        return value if value is None else value + "-a"
+        return value if value is None else js_string(value) + "-a"
 
     def from_database(self, value: Any) -> Any:
         if value is None:
@@ -44,7 +46,7 @@ class UpperTransformer:
     """Upper case in the database, lower case in the entity."""
 
     def to_database(self, value: Any) -> Any:
-        return value if value is None else value.upper()
+        return value if value is None else js_text_method(value, "toUpperCase").upper()
 
     def from_database(self, value: Any) -> Any:
         return value if value is None else value.lower()

@@ -155,14 +155,22 @@ def fuzz(
 
     Classes in ``known`` (signatures of an earlier run) are counted but not shrunk."""
     from ormshift.compare.models import generated_models  # noqa: PLC0415
-    from ormshift.compare.runner import _Databases, load_models  # noqa: PLC0415
+    from ormshift.compare.runner import (  # noqa: PLC0415
+        _Databases,
+        load_models,
+        load_subscribers,
+    )
     from ormshift.extract.typeorm import extract_project  # noqa: PLC0415
 
     if manifest is None:
         manifest = extract_project(project, data_source=data_source)
     scratch = tempfile.TemporaryDirectory(prefix="ormshift-fuzz-")
+    subscribers: tuple[Any, ...] = ()
     if models is not None:
         classes = load_models(models)
+        # the module's SUBSCRIBERS, as `run_compare` gives them: without them ormshift's
+        # side logs no events and every write of a project with subscribers diverges
+        subscribers = load_subscribers(models)
     else:
         _, classes = generated_models(manifest, Path(scratch.name))
     schema = FuzzSchema.of(manifest)
@@ -187,7 +195,7 @@ def fuzz(
         )
         with (
             Sidecar(project, dbs.url("typeorm"), data_source=data_source) as sidecar,
-            DataSource(dbs.url("ormshift"), size=5) as ds,
+            DataSource(dbs.url("ormshift"), size=5, subscribers=subscribers) as ds,
         ):
             described = sidecar.request({"op": "describe"})
             hidden = hidden_columns(described.result if described.ok else {})
