@@ -23,6 +23,7 @@ CLASSES = {
     "writes-fuzz.yaml": ("writes", 20),
     "junctions.yaml": ("junctions", 8),
     "junctions-photo-fuzz.yaml": ("junctions", 2),
+    "junctions-transactions.yaml": ("junctions", 6),
     "library-fuzz.yaml": ("library", 3),
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),

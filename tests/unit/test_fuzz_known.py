@@ -13,6 +13,10 @@ from tests.golden.support import golden_manifest
 
 JUNCTION_FK = "FK_dd1ce01d1164c8bbdda052ced74"  # a foreign key of enrollment
 
+#: a step writing through Student.courses, the relation TypeORM gives Course.students'
+#: junction metadata
+SAVE = {"op": "save", "entity": "Student", "args": [{"courses": [{"id": 3}]}]}
+
 
 def _state(tables: dict[str, tuple[str, str]], index: int = 0) -> Divergence:
     ts = {t: a for t, (a, _) in tables.items()}
@@ -36,6 +40,9 @@ def _rules() -> KnownRules:
 def test_the_doubly_owned_junction_is_found_in_the_manifest() -> None:
     rules = _rules()
     assert rules.tables == {"enrollment"}
+    # Student comes first in the manifest (ds.entityMetadatas): its relation is built
+    # first and ends up with Course.students' junction metadata
+    assert rules.shadowed == {("Student", "courses")}
     assert JUNCTION_FK in rules.foreign_keys
     # photo_labels (Photo.labels owned on one side) and the playlist's junction are not
     assert all(t == "enrollment" for t in rules.tables)
@@ -63,33 +70,33 @@ def _one_sided(manifest: Manifest) -> Manifest:
 def test_a_junction_owned_on_one_side_is_not_known() -> None:
     rules = KnownRules.of(_one_sided(golden_manifest("junctions")))
     assert rules.tables == frozenset()
-    assert rules.note(_state({"enrollment": ("3:a", "3:b")}), []) is None
+    assert rules.note(_state({"enrollment": ("3:a", "3:b")}), [], SAVE) is None
 
 
 def test_state_of_the_junction_table_only_is_known() -> None:
     rules = _rules()
     found = _state({"enrollment": ("3:a", "3:b")})
-    assert rules.note(found, [found]) == DOUBLY_OWNED
+    assert rules.note(found, [found], SAVE) == DOUBLY_OWNED
     # another table differing too counts
     wider = _state({"enrollment": ("3:a", "3:b"), "student": ("4:a", "4:b")})
-    assert rules.note(wider, [wider]) is None
+    assert rules.note(wider, [wider], SAVE) is None
     other = _state({"photo_labels": ("1:a", "1:b")})
-    assert rules.note(other, [other]) is None
+    assert rules.note(other, [other], SAVE) is None
 
 
 def test_typeorm_failing_on_the_junction_foreign_key_is_known() -> None:
     rules = _rules()
     failed = _error(f"QueryFailedError:23503:{JUNCTION_FK}", None)
-    assert rules.note(failed, [failed]) == DOUBLY_OWNED
+    assert rules.note(failed, [failed], SAVE) == DOUBLY_OWNED
     # in a transaction ormshift goes on to the scenario's own throw
     went_on = _error(f"QueryFailedError:23503:{JUNCTION_FK}", "ScenarioAbort")
-    assert rules.note(went_on, [went_on]) == DOUBLY_OWNED
+    assert rules.note(went_on, [went_on], SAVE) == DOUBLY_OWNED
     # the state that step leaves (TypeORM rolled it back) goes with it
     after = _state({"enrollment": ("3:a", "4:b"), "student": ("4:a", "5:b")})
-    assert rules.note(after, [failed, after]) == DOUBLY_OWNED
+    assert rules.note(after, [failed, after], SAVE) == DOUBLY_OWNED
     # but not at another step
     later = _state({"enrollment": ("3:a", "4:b"), "student": ("4:a", "5:b")}, index=1)
-    assert rules.note(later, [later]) is None
+    assert rules.note(later, [later], SAVE) is None
 
 
 def test_other_errors_count() -> None:
@@ -101,6 +108,112 @@ def test_other_errors_count() -> None:
         _error("QueryFailedError:23505:", None),
     ]
     for found in cases:
-        assert rules.note(found, [found]) is None, found.signature
+        assert rules.note(found, [found], SAVE) is None, found.signature
     result = Divergence(0, "result", "result find Student: [].courses value differs", [], [])
-    assert rules.note(result, [result]) is None
+    assert rules.note(result, [result], SAVE) is None
+
+
+def test_only_steps_writing_through_the_shadowed_relation_are_known() -> None:
+    """TypeORM's Course.students keeps its own junction metadata: Course's writes must
+    agree, and so must a Student step that writes no junction rows."""
+    rules = _rules()
+    found = _state({"enrollment": ("3:a", "3:b")})
+    failed = _error(f"QueryFailedError:23503:{JUNCTION_FK}", None)
+    others = [
+        {"op": "save", "entity": "Course", "args": [{"students": [{"id": 3}]}]},
+        {"op": "remove", "entity": "Course", "args": [{"id": 3}]},
+        {"op": "save", "entity": "Student", "args": [{"id": 3}]},
+        {"op": "insert", "entity": "Student", "args": [{}]},
+        {
+            "op": "transaction",
+            "args": [[{"op": "remove", "entity": "Course", "args": [{"id": 1}]}]],
+        },
+    ]
+    for op in others:
+        assert rules.note(found, [found], op) is None, op
+        assert rules.note(failed, [failed], op) is None, op
+    for op in (
+        {"op": "remove", "entity": "Student", "args": [{"id": 2}]},
+        {"op": "save", "entity": "Student", "args": [[{"id": 1}, {"courses": []}]]},
+        {"op": "transaction", "args": [[{"op": "transaction", "args": [[SAVE]]}]]},
+    ):
+        assert rules.note(found, [found], op) == DOUBLY_OWNED, op
+
+
+def _transaction_error(typeorm: str, ormshift: str | None) -> Divergence:
+    side = {"kind": typeorm, "error": "..."}
+    other = {"kind": ormshift, "error": "..."} if ormshift else {"result": "[]"}
+    sig = f"error transaction: TypeORM {typeorm} / ormshift {ormshift or 'no error'}"
+    return Divergence(0, "error", sig, side, other)
+
+
+def test_a_transaction_aborted_by_the_caught_junction_failure_is_known() -> None:
+    """TypeORM's save through Student.courses fails on the junction's foreign key, its
+    error is caught, and the transaction's next statement is refused (25P02); ormshift's
+    save succeeded and its transaction went on (fuzz seed 1, 20000 operations)."""
+    rules = _rules()
+    op = {
+        "op": "transaction",
+        "args": [[{**SAVE, "catch": True}, {"op": "insert", "entity": "Song", "args": [{}]}]],
+    }
+    aborted = _transaction_error("QueryFailedError:25P02:", None)
+    assert rules.note(aborted, [aborted], op) == DOUBLY_OWNED
+    after = _state({"enrollment": ("3:a", "4:b"), "song": ("1:a", "2:b"), "student": ("1", "2")})
+    assert rules.note(after, [aborted, after], op) == DOUBLY_OWNED
+    # the junction write's error not caught: TypeORM's transaction fails with its 23503
+    uncaught = {"op": "transaction", "args": [[SAVE, {"op": "insert", "entity": "Song"}]]}
+    assert rules.note(aborted, [aborted], uncaught) is None
+    # a caught write that is not through the shadowed relation
+    course = {"op": "save", "entity": "Course", "args": [{"students": [{"id": 9}]}], "catch": True}
+    other = {"op": "transaction", "args": [[SAVE, course, {"op": "insert", "entity": "Song"}]]}
+    assert rules.note(aborted, [aborted], other) is None
+    # ormshift failing too, with another error, counts
+    both = _transaction_error("QueryFailedError:25P02:", "QueryFailedError:23505:")
+    assert rules.note(both, [both], op) is None
+
+
+def test_a_nested_transaction_failing_on_the_junction_is_known_first_only() -> None:
+    """A caught nested transaction: TypeORM's fails on the junction's foreign key, where
+    ormshift's goes on to the scenario's throw. Only when that is the first step result
+    the two transactions differ at."""
+    rules = _rules()
+    op = {
+        "op": "transaction",
+        "args": [[{"op": "transaction", "args": [[SAVE, {"op": "throw"}]], "catch": True}]],
+    }
+    fk = {"$error": f"QueryFailedError:23503:{JUNCTION_FK}"}
+    nested = Divergence(
+        0,
+        "result",
+        "result transaction > transaction: [].$error value differs",
+        [fk],
+        [{"$error": "ScenarioAbort"}],
+    )
+    assert rules.note(nested, [nested], op) == DOUBLY_OWNED
+    # later steps echo the abort: known as long as the junction failure comes first
+    echoed = Divergence(
+        0,
+        "result",
+        "result transaction > transaction: [].$error value differs",
+        [fk, {"$error": "QueryFailedError:25P02:"}],
+        [{"$error": "ScenarioAbort"}, 3],
+    )
+    assert rules.note(echoed, [echoed], op) == DOUBLY_OWNED
+    # an earlier step differing first counts
+    earlier = Divergence(
+        0,
+        "result",
+        "result transaction > find Student: [].id value differs",
+        [[{"id": 1}], fk],
+        [[{"id": 2}], {"$error": "ScenarioAbort"}],
+    )
+    assert rules.note(earlier, [earlier], op) is None
+    # ormshift failing with another error counts
+    other = Divergence(
+        0,
+        "result",
+        "result transaction > transaction: [].$error value differs",
+        [fk],
+        [{"$error": "QueryFailedError:23505:"}],
+    )
+    assert rules.note(other, [other], op) is None

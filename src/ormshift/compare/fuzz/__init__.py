@@ -217,7 +217,7 @@ def fuzz(
                     report.seconds = executor.seconds
                     for found in found_all:
                         step = [d for d in found_all if d.index == found.index]
-                        note = rules.note(found, step)
+                        note = rules.note(found, step, ops[found.index])
                         counter = report.classes if note is None else report.known
                         counter[found.signature] += 1
                         if counter[found.signature] > 1:
