@@ -651,11 +651,12 @@ class _Run:
         reject_path = opts.reject_file or Path(
             f"ormshift-rejects-{self.run_id}-joined-{os.getpid()}.jsonl"
         )
-        if run.status is RunStatus.DONE:
+        self.emit("run", resumed=True, joined=True, plan=plan.to_json())
+        if run.status is RunStatus.DONE:  # finished before this process came: nothing to do
+            self.emit("joined_done")
             return self._report(self.target, plan, RunStatus.DONE, True, reject_path, None)
         _fast_commits(self.target)
         rejects = RejectFile(reject_path)
-        self.emit("run", resumed=True, joined=True, plan=plan.to_json())
         log.info("joining run %s", self.run_id)
         self.reader.start()
         try:
