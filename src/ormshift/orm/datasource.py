@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack, overload
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
@@ -94,6 +95,31 @@ class _Counters:
         self.wait = 0.0
 
 
+def engine_options(pool: PoolOptions, echo: bool, *, threads: bool = True) -> dict[str, Any]:
+    """`create_engine`'s keywords for ``pool`` (``threads``: the thread pool that serves
+    waiting threads in arrival order, else SQLAlchemy's default for the engine)."""
+    connect_args: dict[str, Any] = {}
+    if pool.statement_timeout is not None:
+        ms = int(pool.statement_timeout * 1000)
+        connect_args["options"] = f"-c statement_timeout={ms}"
+    options: dict[str, Any] = {
+        "pool_size": pool.size,
+        "max_overflow": pool.overflow,
+        "pool_timeout": pool.timeout,
+        "pool_recycle": pool.recycle,
+        "pool_pre_ping": pool.pre_ping,
+        "connect_args": connect_args,
+        "echo": echo,
+        # single statements run in autocommit, as TypeORM runs them: no BEGIN
+        # and COMMIT round trips; transactions switch the level at checkout
+        "isolation_level": "AUTOCOMMIT",
+    }
+    if threads:
+        # waiting threads get connections in arrival order (see `pool`)
+        options["poolclass"] = FairQueuePool
+    return options
+
+
 class DataSource:
     """TypeORM's ``DataSource`` over SQLAlchemy: repositories, a manager, transactions."""
 
@@ -112,26 +138,8 @@ class DataSource:
             raise TypeError("pass either pool= or pool keyword arguments, not both")
         self.options = pool
         self.url = redact(url)
-        connect_args: dict[str, Any] = {}
-        if pool.statement_timeout is not None:
-            ms = int(pool.statement_timeout * 1000)
-            connect_args["options"] = f"-c statement_timeout={ms}"
         try:
-            self.engine: Engine = create_engine(
-                sqlalchemy_url(url),
-                # waiting threads get connections in arrival order (see `pool`)
-                poolclass=FairQueuePool,
-                pool_size=pool.size,
-                max_overflow=pool.overflow,
-                pool_timeout=pool.timeout,
-                pool_recycle=pool.recycle,
-                pool_pre_ping=pool.pre_ping,
-                connect_args=connect_args,
-                echo=echo,
-                # single statements run in autocommit, as TypeORM runs them: no BEGIN
-                # and COMMIT round trips; transactions switch the level at checkout
-                isolation_level="AUTOCOMMIT",
-            )
+            self.engine: Engine = self._create_engine(url, pool, echo)
         except Exception as exc:
             raise ConnectionFailed(f"{redact(url)} is not a usable database URL: {exc}") from exc
         self._sessions = sessionmaker(
@@ -152,6 +160,10 @@ class DataSource:
         )
         self._repositories: dict[type[Any], Repository[Any]] = {}
         self._lock = threading.Lock()
+
+    def _create_engine(self, url: str, pool: PoolOptions, echo: bool) -> Engine:
+        """The engine every call runs on; `ormshift.orm.aio` gives the asyncio engine's."""
+        return create_engine(sqlalchemy_url(url), **engine_options(pool, echo))
 
     def _listen(self) -> None:
         counters = self._counters
@@ -304,7 +316,7 @@ class DataSource:
 
     def pool_stats(self) -> PoolStats:
         pool = self.engine.pool
-        assert isinstance(pool, FairQueuePool)
+        assert isinstance(pool, QueuePool)
         c = self._counters
         with c.lock:
             return PoolStats(
@@ -317,7 +329,7 @@ class DataSource:
                 checkins_total=c.checkins,
                 timeouts_total=c.timeouts,
                 wait_seconds_total=c.wait,
-                waiting=pool.waiting(),
+                waiting=pool.waiting() if isinstance(pool, FairQueuePool) else 0,
             )
 
     def destroy(self) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ONETOMANY, LoaderCallableStatus, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ormshift.orm.bridge import settled
 from ormshift.orm.errors import QueryFailed
 from ormshift.orm.listeners import (
     InsertEvent,
@@ -75,12 +76,12 @@ def fire(manager: EntityManager, event: str, cls: type[Any], entity: Any, payloa
     called = 0
     if entity is not None and isinstance(entity, cls):
         for name in listeners_of(cls).get(event, ()):
-            getattr(entity, name)()
+            settled(getattr(entity, name)())
             called += 1
     for subscriber in manager.subscribers:
         method = getattr(subscriber, event, None)
         if method is not None and _allowed(subscriber, cls):
-            method(payload)
+            settled(method(payload))
             called += 1
     return called
 
@@ -90,7 +91,7 @@ def transaction_event(manager: EntityManager, event: str) -> None:
     for subscriber in manager.subscribers:
         method = getattr(subscriber, event, None)
         if method is not None:
-            method(TransactionEvent(manager))
+            settled(method(TransactionEvent(manager)))
 
 
 def query_event(manager: EntityManager, event: str, cls: type[Any], values: Sequence[Any]) -> None:
@@ -133,10 +134,10 @@ def _load(
     for name in names:
         for entity in entities:
             if isinstance(entity, cls):
-                getattr(entity, name)()
+                settled(getattr(entity, name)())
     for subscriber in subscribers:
         for entity in entities:
-            subscriber.after_load(entity, LoadEvent(manager, entity, cls))
+            settled(subscriber.after_load(entity, LoadEvent(manager, entity, cls)))
 
 
 # ------------------------------------------------------------------- units of work

@@ -1,0 +1,168 @@
+"""What the generated wrappers stand on, written once by hand: the sync object each
+wraps, the repositories a manager hands out, and transactions as ``async with``.
+
+A transaction on the async face is the sync face's context manager, entered and left
+through the greenlet bridge; the block between runs on the event loop, each awaited
+call in a greenlet of its own on the transaction's session. A task cancelled inside
+the block leaves it with ``CancelledError``, which rolls the transaction back as any
+other error does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from ormshift.orm.bridge import call
+
+if TYPE_CHECKING:
+    from ormshift.orm.aio._generated import (
+        AsyncEntityManager,
+        AsyncRepository,
+        AsyncSelectQueryBuilder,
+    )
+    from ormshift.orm.manager import EntityManager
+    from ormshift.orm.querybuilder import SelectQueryBuilder
+    from ormshift.orm.repository import Repository
+
+__all__ = [
+    "EntityManagerFace",
+    "RepositoryFace",
+    "SelectQueryBuilderFace",
+    "around",
+    "entered",
+]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
+
+
+@asynccontextmanager
+async def entered(
+    transaction: AbstractContextManager[EntityManager],
+) -> AsyncIterator[AsyncEntityManager]:
+    """A sync transaction (or savepoint) context manager as an async one."""
+    from ormshift.orm.aio._generated import AsyncEntityManager  # noqa: PLC0415 - cycle
+
+    manager = await call(transaction.__enter__)
+    try:
+        yield AsyncEntityManager(manager)
+    except BaseException as exc:
+        if not await call(partial(transaction.__exit__, type(exc), exc, exc.__traceback__)):
+            raise
+    else:
+        await call(lambda: transaction.__exit__(None, None, None))
+
+
+async def around(
+    block: AbstractAsyncContextManager[AsyncEntityManager],
+    work: Callable[[AsyncEntityManager], Awaitable[R]],
+) -> R:
+    """TypeORM's ``transaction(fn)``: ``fn``'s result, awaited inside ``block``."""
+    async with block as manager:
+        return await work(manager)
+
+
+class EntityManagerFace:
+    """An `EntityManager` (the data source's, or a transaction's) on the async face."""
+
+    def __init__(self, sync: EntityManager) -> None:
+        self._sync = sync
+        #: the same object, for the generated overloaded methods (their implementation's
+        #: union of arguments fits no single overload of the sync method)
+        self._sync_any: Any = sync
+        self._repositories: dict[type[Any], AsyncRepository[Any]] = {}
+
+    @property
+    def sync(self) -> EntityManager:
+        """The sync manager this one runs (in a transaction: on its session)."""
+        return self._sync
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._sync.in_transaction
+
+    @property
+    def subscribers(self) -> tuple[object, ...]:
+        return self._sync.subscribers
+
+    def _face(self, result: object) -> Any:
+        return _face(self, result)
+
+    def get_repository(self, entity: type[T]) -> AsyncRepository[T]:
+        """The repository of ``entity`` working through this manager."""
+        from ormshift.orm.aio._generated import AsyncRepository  # noqa: PLC0415 - cycle
+
+        found = self._repositories.get(entity)
+        if found is None:
+            manager: Any = self
+            found = AsyncRepository(self._sync.get_repository(entity), manager)
+            self._repositories[entity] = found
+        return found
+
+    @overload
+    def transaction(self, work: None = None) -> AbstractAsyncContextManager[AsyncEntityManager]: ...
+    @overload
+    def transaction(self, work: Callable[[AsyncEntityManager], Awaitable[R]]) -> Awaitable[R]: ...
+    def transaction(
+        self, work: Callable[[AsyncEntityManager], Awaitable[R]] | None = None
+    ) -> AbstractAsyncContextManager[AsyncEntityManager] | Awaitable[R]:
+        """Inside a transaction: a savepoint, ``async with m.transaction() as m2:`` or
+        ``await m.transaction(fn)`` (``fn`` a coroutine function of the manager)."""
+        savepoint = entered(self._sync.transaction())
+        if work is None:
+            return savepoint
+        return around(savepoint, work)
+
+
+class RepositoryFace(Generic[T]):
+    """A `Repository` on the async face, working through an `AsyncEntityManager`."""
+
+    def __init__(self, sync: Repository[T], manager: AsyncEntityManager) -> None:
+        self._sync = sync
+        self._sync_any: Any = sync
+        self.target = sync.target
+        self.manager = manager
+
+    def __repr__(self) -> str:
+        return f"AsyncRepository[{self.target.__name__}]"
+
+    @property
+    def sync(self) -> Repository[T]:
+        return self._sync
+
+    def _face(self, result: object) -> Any:
+        return _face(self, result)
+
+
+class SelectQueryBuilderFace(Generic[T_co]):
+    """A `SelectQueryBuilder` whose terminals (``get_many`` ...) are awaited."""
+
+    def __init__(self, sync: SelectQueryBuilder[T_co]) -> None:
+        self._sync = sync
+        self._sync_any: Any = sync
+
+    @property
+    def sync(self) -> SelectQueryBuilder[T_co]:
+        """The sync builder (what a condition function or a subquery is given)."""
+        return self._sync
+
+    def _face(self, result: object) -> Any:
+        return _face(self, result)
+
+
+def _face(owner: object, result: object) -> Any:
+    """A sync object a wrapped method returned, on the async face: the owner itself for
+    its own sync object (TypeORM's chained builder calls return the builder)."""
+    from ormshift.orm.aio._generated import AsyncSelectQueryBuilder  # noqa: PLC0415 - cycle
+    from ormshift.orm.querybuilder import SelectQueryBuilder  # noqa: PLC0415 - cycle
+
+    if result is getattr(owner, "_sync", None):
+        return owner
+    if isinstance(result, SelectQueryBuilder):
+        builder: AsyncSelectQueryBuilder[Any] = AsyncSelectQueryBuilder(result)
+        return builder
+    return result
