@@ -21,6 +21,7 @@ from ormshift.orm import (
     InsertResult,
     MoreThan,
     NotNullViolation,
+    OrmError,
     QueryTimeout,
     UpdateResult,
 )
@@ -272,3 +273,29 @@ def test_many_tasks_share_one_data_source(url: str) -> None:
             assert ds.pool_stats().checked_out == 0
 
     asyncio.run(run())
+
+
+class _AsyncSubscriber:
+    """A subscriber whose listener is a coroutine: awaited on the async face."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def after_insert(self, event: Any) -> None:
+        await asyncio.sleep(0)
+        self.seen.append(str(event.entity["name"]))
+
+
+def test_coroutine_subscribers_are_awaited_on_the_async_face(url: str) -> None:
+    subscriber = _AsyncSubscriber()
+
+    async def run() -> None:
+        async with AsyncDataSource(url, size=2, subscribers=[subscriber]) as ds:
+            await ds.manager.insert(Tag, {"name": "a", "label": "A"})
+            async with ds.transaction() as m:
+                await m.insert(Tag, {"name": "b", "label": "B"})
+
+    asyncio.run(run())
+    assert subscriber.seen == ["a", "b"]
+    with DataSource(url, size=1, subscribers=[subscriber]) as ds, pytest.raises(OrmError):
+        ds.manager.insert(Tag, {"name": "c", "label": "C"})
