@@ -61,6 +61,34 @@ def test_the_same_seed_gives_the_same_operations(manifest: Manifest) -> None:
     assert any(s["op"] == "transaction" for s in nested)  # savepoints
 
 
+def test_query_builder_chains_cover_every_builder(manifest: Manifest) -> None:
+    rows = {
+        "user": [{"id": 1, "email": "a@x", "username": "a", "displayName": "A"}],
+        "post": [{"id": 1, "title": "t", "slug": "s", "body": "b", "authorId": 1}],
+        "tag": [{"id": 1, "name": "math", "label": "M"}],
+    }
+    first = generate_operations(manifest, rows, 3, 1500, 20, query_builder=True)
+    again = generate_operations(manifest, rows, 3, 1500, 20, query_builder=True)
+    assert json.dumps(first) == json.dumps(again)
+    chains = [op["chain"] for seq in first for op in seq]
+    starts = {chain[0][0] for chain in chains}
+    assert {"insert", "update", "delete", "relation"} <= starts
+    calls = {call[0] for chain in chains for call in chain}
+    assert {"orIgnore", "orUpdate", "returning", "of", "add", "remove", "addAndRemove"} <= calls
+    assert {"set", "loadMany", "loadOne", "getMany", "getRawMany", "leftJoinAndSelect"} <= calls
+    # an insert's rows sometimes name different columns (one statement, DEFAULT for the rest)
+    inserts = [c for chain in chains for c in chain if c[0] == "values" and isinstance(c[1], list)]
+    assert any(len({tuple(sorted(r)) for r in c[1]}) > 1 for c in inserts)
+
+
+def test_query_builder_fuzz_agrees_on_the_library_set(pg_server_url: str) -> None:
+    report = fuzz(
+        CORPUS / "library", pg_server_url, operations=300, seed=1, shrink_runs=0, query_builder=True
+    )
+    assert report.operations == 300
+    assert dict(report.classes) == {}
+
+
 def _broken_more_than(original: Any) -> Any:
     def compile_operator(value: Any, col: Any, label: str) -> Any:
         if isinstance(value, FindOperator) and value.kind == "moreThan":

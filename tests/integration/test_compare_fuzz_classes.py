@@ -11,7 +11,7 @@ import pytest
 from ormshift.codegen import render_package
 from ormshift.compare import run_compare
 from ormshift.manifest import read
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, require_extensions
 from tests.golden.support import generated, imported
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -28,12 +28,18 @@ CLASSES = {
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
     "cms-fuzz.yaml": ("cms", 13),
+    "qb-fuzz-library.yaml": ("library", 4),
+    "qb-fuzz-blog.yaml": ("blog", 4),
+    "qb-fuzz-shop.yaml": ("shop", 3),
+    "qb-fuzz-garage.yaml": ("garage", 1),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_fuzz_classes_agree(name: str, pg_server_url: str, tmp_path: Path) -> None:
     corpus, operations = CLASSES[name]
+    if corpus == "shop":
+        require_extensions(pg_server_url, ("uuid-ossp",))  # the set's uuid defaults
     with imported(generated(corpus), tmp_path) as package:
         report = run_compare(
             CORPUS / corpus, SCENARIOS / name, pg_server_url, models=package.__name__

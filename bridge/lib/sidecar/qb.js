@@ -68,6 +68,23 @@ function markExtras(value, names, seen = new Set()) {
   for (const v of Object.values(value)) markExtras(v, names, seen);
 }
 
+// an insert's generated maps keyed as records are (property paths joined with "_"), so
+// an embedded's columns compare with ormshift's attributes
+function flatMaps(ds, chain, maps) {
+  const into = chain.find(([method]) => method === "into");
+  const name = into && into[1] && into[1].$entity;
+  if (!name || !Array.isArray(maps)) return maps;
+  const metadata = ds.getMetadata(entityClass(ds, name));
+  return maps.map((map) => {
+    const out = {};
+    for (const col of metadata.columns) {
+      const value = col.getEntityValue(map);
+      if (value !== undefined) out[col.propertyPath.split(".").join("_")] = value;
+    }
+    return out;
+  });
+}
+
 async function runChain(typeorm, ds, manager, entity, given) {
   // a transaction step arrives as written: {op, entity, alias, chain}
   const spec = given && given.chain ? given : {};
@@ -88,7 +105,9 @@ async function runChain(typeorm, ds, manager, entity, given) {
   // a write builder's result: InsertResult as {identifiers, generatedMaps}, UpdateResult
   // and DeleteResult as {affected, raw}
   if (terminal === "execute" && result && result.constructor) {
-    if (result.constructor.name === "InsertResult") return { identifiers: result.identifiers, generatedMaps: result.generatedMaps };
+    if (result.constructor.name === "InsertResult") {
+      return { identifiers: result.identifiers, generatedMaps: flatMaps(ds, spec.chain, result.generatedMaps) };
+    }
     return { affected: result.affected, raw: result.raw };
   }
   return result;

@@ -108,13 +108,21 @@ def qb_writes(args: list[Any]) -> bool:
     return bool(chain) and chain[-1][0] in WRITE_TERMINALS
 
 
-def write_result(result: Any) -> Any:
+def write_result(result: Any, entity: type[Any] | None = None) -> Any:
     """An ``execute()`` result as the sidecar shapes it: ``{identifiers, generatedMaps}``
-    (insert), ``{affected, raw}`` (update, delete)."""
+    (insert), ``{affected, raw}`` (update, delete).
+
+    TypeORM's generated maps hold the driver's values unhydrated
+    (``PostgresDriver.createGeneratedMap``), and node-postgres leaves an array of an
+    enum type as PostgreSQL's text: with ``entity`` known, such a list in ormshift's map
+    is compared as that text (docs/orm.md, "Intentional differences")."""
     from ormshift.orm.manager import DeleteResult, InsertResult, UpdateResult  # noqa: PLC0415
 
     if isinstance(result, InsertResult):
-        return {"identifiers": result.identifiers, "generatedMaps": result.generated_maps}
+        maps = result.generated_maps
+        if entity is not None:
+            maps = [_driver_text(entity, m) for m in maps]
+        return {"identifiers": result.identifiers, "generatedMaps": maps}
     if isinstance(result, UpdateResult | DeleteResult):
         return {"affected": result.affected, "raw": result.raw}
     return result
@@ -194,6 +202,41 @@ def _mark_extras(value: Any, names: list[str], seen: set[int]) -> None:
             _mark_extras(item, names, seen)
 
 
+def _driver_text(entity: type[Any], made: Mapping[str, Any]) -> dict[str, Any]:
+    """``made`` with each enum array as PostgreSQL's text of it (``{a,"b c"}``)."""
+    from sqlalchemy import ARRAY, Enum  # noqa: PLC0415
+
+    from ormshift.orm.metadata import entity_info  # noqa: PLC0415
+
+    columns = entity_info(entity).columns
+    out = dict(made)
+    for key, value in made.items():
+        col = columns.get(key)
+        if (
+            col is not None
+            and isinstance(col.type, ARRAY)
+            and isinstance(col.type.item_type, Enum)
+            and isinstance(value, list)
+        ):
+            out[key] = "{" + ",".join(_array_item(str(v)) for v in value) + "}"
+    return out
+
+
+def _array_item(text: str) -> str:
+    """An element of PostgreSQL's array output: quoted when it must be."""
+    if text and not re.search(r'[\s{},"\\]', text) and text.upper() != "NULL":
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _written(chain: list[Any], models: Mapping[str, type[Any]]) -> type[Any] | None:
+    """The entity an insert chain writes into (``into``)."""
+    for call in chain:
+        if call[0] == "into" and len(call) > 1 and isinstance(call[1], Mapping):
+            return models.get(str(call[1].get("$entity")))
+    return None
+
+
 def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None, spec: Any) -> Any:
     """The chain's result through ormshift's builder (shaped as the sidecar's)."""
     if entity is not None:
@@ -221,5 +264,5 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
     if terminal == "getManyAndCount":
         return list(result)
     if terminal == "execute":
-        return write_result(result)
+        return write_result(result, _written(spec["chain"], models))
     return result

@@ -663,37 +663,38 @@ class EntityManager:
         build: Callable[[], Any],
         rows: list[dict[str, Any]],
     ) -> Written:
-        """Rows with the same columns go in one statement (``unnest`` of one array per
-        column, or an executemany batched into multi-row VALUES with RETURNING, whose
-        rows PostgreSQL returns in VALUES order, which TypeORM relies on too); a column a
-        row leaves out gets its default. Statements are cached by ``shape`` (None: not)."""
-        out: list[tuple[Any, ...]] = []
-        names: tuple[str, ...] = ()
+        """All rows in one statement: rows with the same columns as ``unnest`` of one
+        array per column, or an executemany batched into multi-row VALUES with RETURNING,
+        whose rows PostgreSQL returns in VALUES order, which TypeORM relies on too); rows
+        naming different columns as one multi-row VALUES with DEFAULT where a row leaves a
+        column out. Statements are cached by ``shape`` (None: not)."""
+        if not rows:
+            return Written((), [], 0)
         connection = session.connection()
-        start = 0
-        while start < len(rows):
-            columns = tuple(rows[start])
-            end = start + 1
-            while end < len(rows) and tuple(rows[end]) == columns:
-                end += 1
-            group = rows[start:end]
-            start = end
-            sql = any(is_sql(v) for row in group for v in row.values())
-            key = None if shape is None or sql else (info.cls, *shape, columns, len(group) > 1)
-            if len(group) == 1:
-                stmt = statement(key, partial(_with_values, build, group[0], sql))
-                params = {f"v__{i}": v for i, v in enumerate(group[0].values())}
+        columns = tuple(rows[0])
+        if any(tuple(row) != columns for row in rows[1:]):
+            # rows naming different columns: TypeORM still sends one INSERT, DEFAULT where
+            # a row gives no value, so a row that fails writes none of the others (one
+            # statement per shape would commit the first ones outside a transaction)
+            names = list(dict.fromkeys(name for row in rows for name in row))
+            default: Any = literal_column("DEFAULT")
+            full = [{name: row.get(name, default) for name in names} for row in rows]
+            written = run(connection, None, build().values(full), None)
+        else:
+            sql = any(is_sql(v) for row in rows for v in row.values())
+            key = None if shape is None or sql else (info.cls, *shape, columns, len(rows) > 1)
+            if len(rows) == 1:
+                stmt = statement(key, partial(_with_values, build, rows[0], sql))
+                params = {f"v__{i}": v for i, v in enumerate(rows[0].values())}
                 written = run(connection, key, stmt, None if sql else params)
             else:
                 unnested = statement(key, partial(_unnested, build, columns))
                 if unnested is _NO_UNNEST:
-                    written = run(connection, None, build(), group)
+                    written = run(connection, None, build(), rows)
                 else:
-                    arrays = {f"u{i}": [row[n] for row in group] for i, n in enumerate(columns)}
+                    arrays = {f"u{i}": [row[n] for row in rows] for i, n in enumerate(columns)}
                     written = run(connection, key, unnested, arrays)
-            names = names or written.names
-            out += written.rows
-        return Written(names, out, len(out))
+        return Written(written.names, written.rows, len(written.rows))
 
     def _returning(self, info: EntityInfo) -> list[Any]:
         cols = [info.columns[k] for k in info.primary]

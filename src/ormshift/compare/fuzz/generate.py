@@ -26,7 +26,7 @@ from ormshift.compare.fuzz.schema import FuzzEntity, FuzzSchema, Prop
 from ormshift.compare.fuzz.values import make_value
 from ormshift.compare.normalize import pg_range
 
-__all__ = ["Generator"]
+__all__ = ["Generator", "unique_paths"]
 
 _ORDERABLE = frozenset(
     {"int", "bigint", "numeric", "float", "str", "char", "date", "timestamp", "timestamptz", "enum"}
@@ -377,7 +377,7 @@ class Generator:
             amount = self.rng.randrange(1, 5)
             choices.append(("increment", lambda: [self._criteria(ent), prop.path, amount]))
             choices.append(("decrement", lambda: [self._criteria(ent), prop.path, amount]))
-        uniques = _unique_paths(ent)
+        uniques = unique_paths(ent)
         if uniques:
             paths = self.rng.choice(uniques)
             choices.append(("upsert", lambda: [self._upsert_values(ent, paths), paths]))
@@ -443,7 +443,7 @@ def _leaves(value: Any) -> list[Any]:
     return [value]
 
 
-def _unique_paths(ent: FuzzEntity) -> list[list[str]]:
+def unique_paths(ent: FuzzEntity) -> list[list[str]]:
     by_column = {p.column.name: p.path for p in ent.props}
     out: list[list[str]] = []
     sets = [ent.table.primary_key.columns] if ent.table.primary_key else []

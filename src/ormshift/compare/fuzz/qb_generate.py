@@ -15,15 +15,19 @@ find fuzzer draws them, then an entity terminal. About one chain in seven is a w
 instead: an update builder setting one or two columns to seed or new values, a delete,
 soft delete or restore builder, with conditions on bare property names (TypeORM's write
 builders prefix no alias) or (update, soft delete, restore) ``whereEntity`` of seed
-rows' keys, sometimes ``andWhereInIds`` and ``returning`` the keys; its database state
-is compared after it.
+rows' keys, sometimes ``andWhereInIds`` and ``returning`` the keys; an insert builder of
+one to three rows (new values, or a seed row's unique values so that they collide),
+sometimes ``orIgnore`` or ``orUpdate`` of some columns on a unique key; or a relation
+query builder ``relation(Entity, "path").of(seed row)`` adding, removing or setting seed
+rows of the related entity, or loading them. Its database state is compared after each
+write.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ormshift.compare.fuzz.generate import Generator, merge, nest
+from ormshift.compare.fuzz.generate import Generator, merge, nest, unique_paths
 from ormshift.compare.fuzz.schema import FuzzEntity
 
 __all__ = ["QbGenerator"]
@@ -197,10 +201,100 @@ class QbGenerator:
         chain.append(["execute"])
         return {"op": "qb", "chain": chain}
 
+    def _insert(self, ent: FuzzEntity) -> dict[str, Any]:
+        """An insert builder of one to three rows, sometimes on conflict ignoring or
+        updating some of the columns the rows give."""
+        paths = self.rng.choice(unique_paths(ent) or [[]])
+        rows = [
+            self.base._upsert_values(ent, paths) if paths else self.base.values(ent, nested=False)
+            for _ in range(self.rng.randrange(1, 4))
+        ]
+        chain: list[list[Any]] = [["insert"], ["into", {"$entity": ent.name}]]
+        chain.append(["values", rows[0] if len(rows) == 1 and self.rng.random() < 0.5 else rows])
+        roll = self.rng.random()
+        by_path = {p.path: p for p in ent.plain}
+        if paths and roll < 0.3:
+            chain.append(["orIgnore"])
+        elif paths and roll < 0.6 and all(p in by_path for p in paths):
+            given = sorted(
+                {
+                    p.column.name
+                    for p in ent.plain
+                    if not p.meta.primary and p.role is None and _given(rows[0], p.path)
+                }
+            )
+            if given:
+                overwrite = self.rng.sample(given, self.rng.randrange(1, len(given) + 1))
+                target = [by_path[p].column.name for p in paths]
+                chain.append(["orUpdate", sorted(overwrite), target])
+        if self.rng.random() < 0.3 and ent.primary:
+            chain.append(["returning", [p.path for p in ent.primary]])
+        chain.append(["execute"])
+        return {"op": "qb", "chain": chain}
+
+    def _relation(self, ent: FuzzEntity) -> dict[str, Any] | None:
+        """``relation(Entity, "path").of(row)`` and a write or a load on it."""
+        rels = [
+            r
+            for r in ent.relations
+            if r.target in self.schema.entities
+            and "." not in r.property_name
+            and self._own(ent, r.property_name)
+        ]
+        of = self.base._pk(ent)
+        if not rels or of is None:
+            return None
+        rel = self.rng.choice(rels)
+        target = self.schema.entities[rel.target]
+        chain: list[list[Any]] = [
+            ["relation", {"$entity": ent.name}, rel.property_name],
+            ["of", self._key(ent, of)],
+        ]
+        if rel.kind in ("one-to-many", "many-to-many"):
+            kind = self.rng.choice(["add", "add", "remove", "addAndRemove", "loadMany"])
+            if kind == "loadMany":
+                chain.append([kind])
+            else:
+                picks = [self._ref(target) for _ in range(self.rng.randrange(1, 3))]
+                ids = [k for k in picks if k is not None]
+                if not ids:
+                    return None
+                call: list[Any] = [kind, ids if len(ids) > 1 or self.rng.random() < 0.5 else ids[0]]
+                if kind == "addAndRemove":
+                    other = self._ref(target)
+                    call.append([other] if other is not None else [])
+                chain.append(call)
+        else:
+            kind = self.rng.choice(["set", "set", "loadOne"])
+            if kind == "loadOne":
+                chain.append([kind])
+            else:
+                ref = None if rel.nullable and self.rng.random() < 0.25 else self._ref(target)
+                chain.append(["set", ref])
+        return {"op": "qb", "chain": chain}
+
+    def _ref(self, ent: FuzzEntity) -> Any:
+        """A seed row of ``ent`` as the relation builder takes it: its key value or an
+        object of its keys."""
+        pk = self.base._pk(ent)
+        return None if pk is None else self._key(ent, pk)
+
+    def _key(self, ent: FuzzEntity, pk: dict[str, Any]) -> Any:
+        if len(ent.primary) == 1 and "." not in ent.primary[0].path and self.rng.random() < 0.6:
+            return pk[ent.primary[0].path]
+        return pk
+
     def operation(self) -> dict[str, Any]:
         names = [n for n in sorted(self.schema.entities) if self.schema.entities[n].primary]
         ent = self.schema.entities[self.rng.choice(names)]
-        if self.writes and self.rng.random() < 0.15:
+        if self.writes and self.rng.random() < 0.25:
+            roll = self.rng.random()
+            if roll < 0.25:
+                return self._insert(ent)
+            if roll < 0.45:
+                made = self._relation(ent)
+                if made is not None:
+                    return made
             return self._write(ent)
         if self.rng.random() < 0.1:
             return self._find_options(ent)
@@ -294,3 +388,11 @@ class QbGenerator:
 
     def sequence(self, k: int) -> list[dict[str, Any]]:
         return [self.operation() for _ in range(k)]
+
+
+def _given(values: dict[str, Any], path: str) -> bool:
+    """Whether the (nested) ``values`` give ``path``."""
+    head, _, rest = path.partition(".")
+    if head not in values:
+        return False
+    return not rest or (isinstance(values[head], dict) and _given(values[head], rest))

@@ -2,11 +2,12 @@
 .or_ignore() / .or_update([cols], [conflict], {skipUpdateIfNoValuesChanged})
 .returning(...).update_entity(bool).call_listeners(bool).execute()`` -> `InsertResult`.
 
-The rows go through the manager's batching (one statement per run of rows with the same
-columns); RETURNING holds the columns asked for and, with ``update_entity`` (default),
-TypeORM's insertion returning columns, whose values fill the entities given and make
-the generated maps (one per value set, ``{}`` for a row not returned, as TypeORM's
-``ReturningResultsEntityUpdator``); without it the result is empty as TypeORM's.
+The rows go in one statement (the manager's: DEFAULT where a row leaves a column out,
+so a failing row writes no other); RETURNING holds the columns asked for and, with
+``update_entity`` (default), TypeORM's insertion returning columns, whose values fill
+the entities given and make the generated maps (one per value set, ``{}`` for a row not
+returned, as TypeORM's ``ReturningResultsEntityUpdator``); without it the result is
+empty as TypeORM's.
 ``or_update(overwrite, conflict_target, options)`` is TypeORM's PostgreSQL
 ``ON CONFLICT``: ``( columns )`` for a list target (``WHERE ( indexPredicate )`` after
 it), ``ON CONSTRAINT name`` for a string, ``DO UPDATE SET col = EXCLUDED.col`` for each
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import literal_column, or_, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import MANYTOONE
 
 from ormshift.orm.errors import QueryFailed, UnknownProperty
 from ormshift.orm.manager import InsertResult
@@ -114,14 +116,42 @@ def _result(info: EntityInfo, written: Written, values: Any) -> InsertResult:
                 setattr(item, key, value)
         ids = {}
         for key in info.primary:
+            linked = _through_relation(info, item, key)
             if key in made:
                 ids[key] = made[key]
+            elif linked is not None:
+                ids[key] = linked
             elif isinstance(item, Mapping) and info.property_of(key) in item:
                 ids[key] = item[info.property_of(key)]
             elif isinstance(item, info.cls) and getattr(item, key, None) is not None:
                 ids[key] = getattr(item, key)
         identifiers.append(ids if len(ids) == len(info.primary) else None)
     return InsertResult(identifiers, generated, generated)
+
+
+def _through_relation(info: EntityInfo, item: Any, key: str) -> Any:
+    """The value key column ``key`` takes from a to-one relation the value set gives
+    (``order: {id: ...}`` for ``orderId``): TypeORM's ``getEntityIdMap`` reads a join
+    column through its relation, ahead of a property of the same column."""
+    column = info.columns[key]
+    for name, rel in info.relations.items():
+        if rel.direction is not MANYTOONE:
+            continue
+        for local, remote in rel.local_remote_pairs or ():
+            if local is not column:
+                continue
+            value = (
+                item.get(info.property_of(name))
+                if isinstance(item, Mapping)
+                else getattr(item, name, None)
+            )
+            target = info.target(name)
+            ref = target.mapper.get_property_by_column(remote).key
+            if isinstance(value, Mapping):
+                return value.get(target.property_of(ref))
+            if isinstance(value, target.cls):
+                return getattr(value, ref, None)
+    return None
 
 
 class InsertQueryBuilder(WriteQueryBuilder):

@@ -205,7 +205,11 @@ class RelationQueryBuilder:
                 )
             empty = value is None or all(v is None for v in refs.values())
             sets = {self.info.property_of(self.key): None if empty else refs}
-            qb = UpdateQueryBuilder(self.source, self.info.cls, sets)
+            # TypeORM updates ``relation.entityMetadata``: the class that declares the
+            # relation, so a single-table child's inherited relation is set on the
+            # parent's rows by key alone, without the child's discriminator
+            owner = self.info.cls if rel.info.get("sti_owner") else rel.parent.class_
+            qb = UpdateQueryBuilder(self.source, owner, sets)
             qb.where_in_ids(self.of_value)
             qb.execute()
             return
@@ -334,11 +338,14 @@ class RelationQueryBuilder:
                 *(and_(*(c == _key(o, info, info.table.c[c.name]) for c in owner_pk)) for o in ofs)
             )
             stmt = select(*pk).select_from(target.table.join(owner, link)).where(chosen)
+            if info.delete_date is not None:
+                # TypeORM inner-joins the owner, and a join leaves soft-deleted rows out
+                stmt = stmt.where(owner.c[info.columns[info.delete_date].name].is_(None))
         rows = _rows(self.manager, stmt)
         if not rows:
             return []
-        qb = self.manager.create_query_builder(target.cls, "target")
-        return list(qb.where_in_ids(_id_maps(target, rows)).get_many())
+        # TypeORM's RelationLoader reads them with its eager relations joined, as find does
+        return list(self.manager.find(target.cls, where=_id_maps(target, rows)))
 
     def load_one(self) -> object:
         found = self.load_many()
