@@ -28,6 +28,9 @@ CLASSES = {
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
     "cms-fuzz.yaml": ("cms", 13),
+    "fid-writes-orphans.yaml": ("blog", 8),
+    "fid-writes-nulls.yaml": ("blog", 6),
+    "fid-writes-or-branches.yaml": ("blog", 8),
 }
 
 
