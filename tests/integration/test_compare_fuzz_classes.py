@@ -32,6 +32,9 @@ CLASSES = {
     "qb-fuzz-blog.yaml": ("blog", 4),
     "qb-fuzz-shop.yaml": ("shop", 3),
     "qb-fuzz-garage.yaml": ("garage", 1),
+    "fid-writes-orphans.yaml": ("blog", 8),
+    "fid-writes-nulls.yaml": ("blog", 6),
+    "fid-writes-or-branches.yaml": ("blog", 8),
 }
 
 

@@ -13,11 +13,14 @@ from ormshift.orm import (
     EntitySubscriber,
     InsertEvent,
     LoadEvent,
+    RemoveEvent,
     UpdateEvent,
     plain_find,
 )
 from ormshift.orm.errors import QueryFailed
 from ormshift.orm.operators import Any_, In
+from tests.models.blog import Comment, Post
+from tests.models.db import BLOG_SEED, SchemaDatabase
 from tests.models.hooks import Account, Base, Entry, EventLog
 
 
@@ -160,3 +163,35 @@ def test_a_refused_page_aborts_the_transaction_around_it(url: str) -> None:
         assert refused.value.sqlstate == "42703"
         manager.query("select 1")
     assert after.value.sqlstate == "25P02"
+
+
+class Removals(EntitySubscriber):
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, Any, Any, Any]] = []
+
+    def before_remove(self, event: RemoveEvent) -> None:
+        self.seen.append(
+            ("before", event.target.__name__, event.entity, event.database_entity, event.entity_id)
+        )
+
+    def after_remove(self, event: RemoveEvent) -> None:
+        self.seen.append(
+            ("after", event.target.__name__, event.entity, event.database_entity, event.entity_id)
+        )
+
+
+def test_an_orphan_deleted_by_a_save_is_told_by_its_key(blog: SchemaDatabase) -> None:
+    """TypeORM deletes a comment dropped from a saved post's comments (Comment.post is
+    NOT NULL: OneToManySubjectBuilder cannot nullify it) as a subject built from its key
+    alone: its remove events carry no entity and no database entity, only the key
+    (Broadcaster.broadcastBeforeRemoveEvent / AfterRemoveEvent; compared with TypeORM
+    for the rows themselves in tests/scenarios/fid-writes-orphans.yaml)."""
+    removals = Removals()
+    with DataSource(blog.reset(BLOG_SEED), subscribers=[removals]) as ds:
+        ds.get_repository(Post).save(ds.get_repository(Post).create({"id": 3, "comments": []}))
+        left = [c.id for c in ds.get_repository(Comment).find(where={"post": {"id": 3}})]
+    assert left == []
+    assert removals.seen == [
+        ("before", "Comment", None, None, 4),
+        ("after", "Comment", None, None, 4),
+    ]

@@ -273,8 +273,10 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 db = rows.get(id(obj)) or _database_copy(info, persisted)
             plan.append((obj, persisted, info, kind, db))
         unlinked = _unlinked(saved.pairs)
+        orphans = [(type(m), _entity_id(entity_info(type(m)), m)) for _, _, m in saved.orphans]
+        orphans += _deleted_orphans(saved.pairs)
         idle = not any(kind != "nothing" for _, _, _, kind, _ in plan)
-        if idle and not saved.links and not unlinked:
+        if idle and not saved.links and not unlinked and not orphans:
             return
         unit.start()
         snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
@@ -303,6 +305,9 @@ def save(manager: EntityManager, items: list[Any]) -> None:
             called += fire(
                 unit.manager, "before_update", cls, None, UpdateEvent(unit.manager, None, cls)
             )
+        for cls, ident in orphans:
+            payload = RemoveEvent(unit.manager, None, cls, None, ident)
+            called += fire(unit.manager, "before_remove", cls, None, payload)
         for (obj, persisted, info, kind, _), before in zip(plan, snapshots, strict=True):
             _carry(info, obj, persisted, before, kind == "insert")
         after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
@@ -336,6 +341,9 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 )
         for cls in unlinked:
             fire(unit.manager, "after_update", cls, None, UpdateEvent(unit.manager, None, cls))
+        for cls, ident in orphans:
+            payload = RemoveEvent(unit.manager, None, cls, None, ident)
+            fire(unit.manager, "after_remove", cls, None, payload)
 
 
 def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
@@ -349,7 +357,7 @@ def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
         info = entity_info(type(persisted))
         attrs = inspect(persisted).attrs
         for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY:
+            if rel.direction is not ONETOMANY or rel.cascade.delete_orphan:
                 continue
             for member in attrs[key].history.deleted:
                 state = inspect(member)
@@ -357,6 +365,27 @@ def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
                     found[id(member)] = member
     members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
     return [type(o) for o in members]
+
+
+def _deleted_orphans(pairs: list[tuple[Any, Any]]) -> list[tuple[type[Any], Any]]:
+    """The members taken out of a saved one-to-many collection whose inverse says
+    ``orphanedRowAction: "delete"`` (SQLAlchemy's ``delete-orphan``): TypeORM removes
+    each (OneToManySubjectBuilder) as a subject with no entity and no database entity,
+    whose remove events carry its key only; (class, key) in key order. Those whose
+    foreign key cannot be NULL are `persist.Saved.orphans`."""
+    written = {id(persisted) for _, persisted in pairs}
+    found: dict[int, Any] = {}
+    for _, persisted in pairs:
+        info = entity_info(type(persisted))
+        attrs = inspect(persisted).attrs
+        for key, rel in info.relations.items():
+            if rel.direction is not ONETOMANY or not rel.cascade.delete_orphan:
+                continue
+            for member in attrs[key].history.deleted:
+                if inspect(member).persistent and id(member) not in written:
+                    found[id(member)] = member
+    members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
+    return [(type(o), _entity_id(entity_info(type(o)), o)) for o in members]
 
 
 def _by_kind(plan: list[Any]) -> list[Any]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, insert, inspect, select, update
-from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
+from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY, Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ormshift.orm.errors import (
@@ -71,6 +71,9 @@ class Saved:
     references: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
     #: the new rows in TypeORM's order, to tell its first failure (`insert_order`)
     replay: Replay | None = None
+    #: (parent, collection key, member) taken out of a collection and deleted
+    #: (`_set_orphans_aside`)
+    orphans: list[tuple[Any, str, Any]] = field(default_factory=list)
 
     def kind(self, persisted: Any) -> Kind:
         """What TypeORM writes back for ``persisted`` once flushed."""
@@ -192,6 +195,7 @@ def save_graph(session: Session, items: list[Any], *, hooked: bool = False) -> S
         for obj, key, reference in hidden
         if id(obj) in written
     ]
+    references += _nulls_over_links(walk.pairs)
     links: list[tuple[Any, Any, dict[str, Any]]] = []
     for parent, key, rel, child in walk.refused:
         if rel.direction is MANYTOONE:
@@ -239,6 +243,7 @@ def save_graph(session: Session, items: list[Any], *, hooked: bool = False) -> S
                 changed.add(id(persisted))
             if _null_relation_given(info, src, persisted):
                 changed.add(id(persisted))
+    orphans = _set_orphans_aside(walk.pairs)
     trees.begin(session, walk.pairs)
     # TypeORM's subjects: the entities given, then what cascades from them
     subjects = [m for m in merged if id(m) in new]
@@ -247,7 +252,35 @@ def save_graph(session: Session, items: list[Any], *, hooked: bool = False) -> S
     plan = None if hooked else replay(subjects)
     if plan is not None:
         plan.refuse(session.connection())
-    return Saved(walk.pairs, new, changed, links, references, plan)
+    return Saved(walk.pairs, new, changed, links, references, plan, orphans)
+
+
+def _set_orphans_aside(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, str, Any]]:
+    """The rows taken out of a saved one-to-many collection whose foreign key cannot be
+    NULL (a ``NOT NULL`` join column): TypeORM's OneToManySubjectBuilder, finding it
+    cannot nullify them, deletes them (after its inserts and updates, `after_flush`).
+    Each is put back into the session's collection so that the flush does not clear its
+    foreign key; (parent, key, member) in key order."""
+    written = {id(persisted) for _, persisted in pairs}
+    found: list[tuple[Any, str, Any]] = []
+    for _, persisted in pairs:
+        info = entity_info(type(persisted))
+        state = inspect(persisted)
+        for key, rel in info.relations.items():
+            if rel.direction is not ONETOMANY or rel.viewonly or rel.cascade.delete_orphan:
+                continue
+            if key not in state.dict or all(r.nullable for _, r in rel.local_remote_pairs):
+                continue
+            removed = [
+                m
+                for m in state.attrs[key].history.deleted
+                if inspect(m).persistent and id(m) not in written
+            ]
+            collection = getattr(persisted, key)
+            for member in removed:
+                collection.append(member)
+                found.append((persisted, key, member))
+    return sorted(found, key=lambda o: (type(o[2]).__name__, repr(inspect(o[2]).identity)))
 
 
 def _unlink(persisted: Any, key: str) -> None:
@@ -292,6 +325,29 @@ def _null_relation_given(info: EntityInfo, src: Any, persisted: Any) -> bool:
             if getattr(persisted, attr) is None:
                 flag_modified(persisted, attr)
         found = True
+    return found
+
+
+def _nulls_over_links(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, dict[str, Any]]]:
+    """The entities whose caller set a many-to-one (or owning one-to-one) to None:
+    TypeORM's changed-columns step writes the entity's own null over the link a saved
+    collection it is in makes (``post.comments = [{id: 1, post: null}]`` writes NULL,
+    and fails on a ``NOT NULL`` column); (persisted, its foreign key values: None), for
+    `after_flush` to write where the flush linked them."""
+    found: list[tuple[Any, dict[str, Any]]] = []
+    for src, persisted in pairs:
+        info = entity_info(type(persisted))
+        given = inspect(src).dict
+        nulls: dict[str, Any] = {}
+        for key in info.owning_relations:
+            rel = info.relations[key]
+            if key not in given or given[key] is not None or rel.viewonly:
+                continue
+            for local, _ in rel.local_remote_pairs:
+                if local.table is info.table:
+                    nulls[info.mapper.get_property_by_column(local).key] = None
+        if nulls:
+            found.append((persisted, nulls))
     return found
 
 
@@ -377,6 +433,21 @@ def after_flush(session: Session, saved: Saved) -> None:
         for local, column in rel.synchronize_pairs:
             row[column.key] = getattr(parent, info.mapper.get_property_by_column(local).key)
         session.connection().execute(insert(rel.secondary).values(row))
+    _delete_orphans(session, saved.orphans)
+
+
+def _delete_orphans(session: Session, orphans: list[tuple[Any, str, Any]]) -> None:
+    """Delete `_set_orphans_aside`'s rows by key and take them out of the session."""
+    connection = session.connection()
+    for parent, key, member in orphans:
+        info = entity_info(type(member))
+        ident = _identity(info, member)
+        if ident is not None:
+            connection.execute(delete(info.table).where(_by_key(info, ident)))
+        kept = [m for m in getattr(parent, key) if m is not member]
+        set_committed_value(parent, key, kept)
+        if member in session:
+            session.expunge(member)
 
 
 def write_persisted(obj: Any, persisted: Any, *, kind: Kind) -> None:

@@ -80,6 +80,14 @@ def _shared_join(
     condition for relation ``key``'s loaded rows, and the where below it."""
     if opts.relation_load_strategy != "join":
         return None, None
+    if isinstance(where, list):
+        # TypeORM's buildWhere drops a mapping that makes no condition ({}, {author: {}})
+        where = [
+            b
+            for b in where
+            if not isinstance(b, Mapping)
+            or compile_find_where(info, b, with_deleted=opts.with_deleted) is not None
+        ]
     if isinstance(where, list) and len(where) == 1 and isinstance(where[0], Mapping):
         where = where[0]  # one branch is that mapping, down to nested relations
     if isinstance(where, list):
