@@ -94,10 +94,15 @@ def _discriminator(info: EntityInfo) -> str | None:
 
 def _data(built: EntityInfo, columns: frozenset[str], place: Place) -> list[str]:
     """The selected columns that make an entity of the row's class: its own (TypeORM's
-    transformer takes those of the row's metadata only), not the discriminator (a
-    virtual column there, never data) nor a key loaded but not selected."""
+    transformer takes those of the row's metadata only), not the discriminator nor a
+    tree's columns (virtual columns there, never data) nor a key loaded but not
+    selected."""
     disc = _discriminator(built)
-    return [k for k in columns if k not in place.hidden and k in built.record_set and k != disc]
+    return [
+        k
+        for k in columns
+        if k not in place.hidden and k in built.record_set and k != disc and k not in built.virtual
+    ]
 
 
 def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
@@ -154,7 +159,9 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     # a single-table root's join of a child's relation loads it into a sibling's row too
     changed = changed or any(k in held for k in info.foreign_relations)
     related: dict[str, Any] = {}
-    for key, rel in info.relations.items():
+    # the relations of the class built (TypeORM's transformer joins those of the row's
+    # metadata): a single-table root built for a row of a child holds all the root's
+    for key, rel in built.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:
             # SQLAlchemy's eager loader leaves out a many-to-one back to an entity the
             # row came along (a user's comments' author); the identity map has it
