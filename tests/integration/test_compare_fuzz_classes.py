@@ -28,7 +28,7 @@ CLASSES = {
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
     "cms-fuzz.yaml": ("cms", 13),
-    "fid-misc-cms.yaml": ("cms", 14),
+    "fid-misc-cms.yaml": ("cms", 16),
 }
 
 
