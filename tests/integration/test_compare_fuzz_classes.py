@@ -35,6 +35,7 @@ CLASSES = {
     "fid-writes-orphans.yaml": ("blog", 8),
     "fid-writes-nulls.yaml": ("blog", 6),
     "fid-writes-or-branches.yaml": ("blog", 8),
+    "fid-misc-cms.yaml": ("cms", 16),
 }
 
 

@@ -130,6 +130,9 @@ function describe(ds) {
         joinColumns.push(col.databaseName);
         continue;
       }
+      // a tree's own columns (nsleft, nsright, mpath) are no property of any entity:
+      // an entity holding one differs
+      if (col.isNestedSetLeft || col.isNestedSetRight || col.isMaterializedPath) continue;
       if (col.isVirtual) {
         joinColumns.push(col.databaseName);
         continue;

@@ -43,6 +43,9 @@ from ormshift.orm.errors import OrmError, UnknownProperty
 from ormshift.orm.values import text_sensitive
 
 ROLES = ("create-date", "update-date", "delete-date", "version")
+#: roles of the columns TypeORM adds to a tree's table as "virtual" columns (nested
+#: set's ``nsleft`` / ``nsright``, materialized path's ``mpath``): never entity data
+TREE_ROLES = frozenset({"nested-set-left", "nested-set-right", "tree-path"})
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,13 @@ class EntityInfo:
     def no_update(self) -> frozenset[str]:
         """Columns TypeORM leaves out of an UPDATE (``update: false``)."""
         return frozenset(k for k, c in self.columns.items() if c.info.get("update") is False)
+
+    @cached_property
+    def virtual(self) -> frozenset[str]:
+        """A tree's own columns (``nsleft``, ``nsright``, ``mpath``): TypeORM's metadata
+        builder adds them as virtual columns, which its transformer never puts in an
+        entity (a ``select`` of them alone finds no entity)."""
+        return frozenset(k for k, c in self.columns.items() if c.info.get("typeorm") in TREE_ROLES)
 
     @cached_property
     def kept_on_save(self) -> frozenset[str]:

@@ -13,7 +13,8 @@ after the type's result processor) in the state the generic path returns it: det
 every column loaded, nothing modified, relations left to their lazy loader. Rows of one
 identity come back once, as ``unique()`` gives them.
 
-Anything this does not mirror goes the generic way: a mapper with inheritance,
+Anything this does not mirror goes the generic way: a tree's entity (its virtual
+columns are left out of the entities, `shape`), a mapper with inheritance,
 polymorphic loading, ``always_refresh``, deferred or expression columns, eager
 relations, or ``load``/``refresh`` listeners; a session class with listeners; an
 engine with echo or execution listeners; parameters that need expanding (``In``) or
@@ -70,7 +71,10 @@ _PLANS: dict[tuple[Any, ...], _Plan | None] = {}
 
 def is_plain(info: EntityInfo, opts: FindOptions) -> bool:
     """Options whose statement loads nothing but ``info``'s own columns."""
-    return not (opts.relations or opts.select or opts.lock) and info.lazy_relations_only
+    return (
+        not (opts.relations or opts.select or opts.lock or info.virtual)
+        and info.lazy_relations_only
+    )
 
 
 def _plain_mapper(info: EntityInfo) -> bool:

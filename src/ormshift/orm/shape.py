@@ -19,6 +19,9 @@ same row are loaded, those another place's select loaded are left out).
 A place with a ``select`` holds the columns it names only: the primary key ormshift
 loads to tell rows apart is left out of the entity when not named (as TypeORM drops
 the primary columns it selects as "virtual"), and such an entity is a transient copy.
+A tree's own columns (``nsleft``, ``nsright``, ``mpath``), virtual columns in TypeORM's
+metadata, are never in an entity (one found holding them is a copy without them), nor
+its data: a place selecting only those finds no entity.
 An entity whose selected columns are all NULL is no entity, as TypeORM's transformer
 finds no data in it: a find leaves it out, a to-one relation holds None, a to-many
 relation's list leaves it out. A ``select`` that leaves out a single-table class's
@@ -94,10 +97,15 @@ def _discriminator(info: EntityInfo) -> str | None:
 
 def _data(built: EntityInfo, columns: frozenset[str], place: Place) -> list[str]:
     """The selected columns that make an entity of the row's class: its own (TypeORM's
-    transformer takes those of the row's metadata only), not the discriminator (a
-    virtual column there, never data) nor a key loaded but not selected."""
+    transformer takes those of the row's metadata only), not the discriminator nor a
+    tree's columns (virtual columns there, never data) nor a key loaded but not
+    selected."""
     disc = _discriminator(built)
-    return [k for k in columns if k not in place.hidden and k in built.record_set and k != disc]
+    return [
+        k
+        for k in columns
+        if k not in place.hidden and k in built.record_set and k != disc and k not in built.virtual
+    ]
 
 
 def shaped(rows: list[Any], place: Place, *, copy: bool) -> list[Any]:
@@ -135,7 +143,11 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     attrs = info.mapper.column_attrs
     if columns is None and state.session is not None:
         # loaded with only the columns another place selected (the same row there)
-        unloaded = [k for k in info.columns if k not in held and not attrs[k].deferred]
+        unloaded = [
+            k
+            for k in info.columns
+            if k not in held and not attrs[k].deferred and k not in info.virtual
+        ]
         if unloaded:
             state.session.refresh(obj, attribute_names=unloaded)
     # a place with a select is always a copy: the same row reached at a place of all
@@ -153,8 +165,12 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
         changed = any(k in held and k not in built.record_set for k in built.columns)
     # a single-table root's join of a child's relation loads it into a sibling's row too
     changed = changed or any(k in held for k in info.foreign_relations)
+    # a tree's own columns, loaded with the row: TypeORM's entity never holds them
+    changed = changed or any(k in held for k in built.virtual)
     related: dict[str, Any] = {}
-    for key, rel in info.relations.items():
+    # the relations of the class built (TypeORM's transformer joins those of the row's
+    # metadata): a single-table root built for a row of a child holds all the root's
+    for key, rel in built.relations.items():
         if key not in held and key in wanted and rel.direction is MANYTOONE:
             # SQLAlchemy's eager loader leaves out a many-to-one back to an entity the
             # row came along (a user's comments' author); the identity map has it
@@ -182,7 +198,7 @@ def _shape(obj: Any, place: Place, copy: bool, memo: dict[tuple[int, int], Any])
     made = built.mapper.class_manager.new_instance()
     for key, value in held.items():
         wanted_column = columns is None or (key in columns and key not in place.hidden)
-        if key in built.record_set and wanted_column:
+        if key in built.record_set and wanted_column and key not in built.virtual:
             set_committed_value(made, key, value)
     for key, value in related.items():
         if key in built.relations:

@@ -17,6 +17,9 @@ the database returned, then sets every nullable column the entity left undefined
   TypeORM does not write, nothing;
 * then, in each case, ``null`` for each nullable column of the class (its own and its
   parents', never a sibling's or a child's, never the delete date) still undefined;
+* never a tree's own columns (``nsleft``, ``nsright``, ``mpath``): TypeORM's metadata
+  holds them as virtual columns, which its merge (``PlainObjectToNewEntityTransformer``
+  takes ``nonVirtualColumns``) and its nulls (``SubjectExecutor``) leave out;
 * after a save that changed nothing in the row (no column differs from the
   database's), nothing at all: TypeORM runs no UPDATE and merges nothing back.
 """
@@ -56,7 +59,11 @@ def write_back(
         # returns its subclasses' defaulted columns too, Car.convertible into a Vehicle)
         defaulted = {k for k, c in info.columns.items() if c.server_default is not None}
         generated = {*info.primary, *info.roles.values(), *info.no_insert, *defaulted}
-        keys = [k for k in info.columns if k in generated or (k in own and k not in set_by_caller)]
+        keys = [
+            k
+            for k in info.columns
+            if (k in generated or (k in own and k not in set_by_caller)) and k not in info.virtual
+        ]
     elif kind == "unchanged":
         keys = []
     else:
@@ -72,5 +79,7 @@ def write_back(
     held = inspect(obj).dict
     # in the metadata's order, as TypeORM sets them (not the set's)
     for key in info.record_columns:
-        if key != info.delete_date and key not in held and info.columns[key].nullable:
+        if key in info.virtual or key == info.delete_date:
+            continue
+        if key not in held and info.columns[key].nullable:
             setattr(obj, key, None)

@@ -385,8 +385,10 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
     for key in _create_order(info, data, prefix):
         value = data[key]
         path = f"{prefix}_{key}" if prefix else info.attribute(key)
-        if not prefix and path in info.join_only_columns:
-            continue  # no property TypeORM's create knows: left out
+        if not prefix and (path in info.join_only_columns or path in info.virtual):
+            # no property TypeORM's create knows, or a tree's virtual column (its
+            # PlainObjectToNewEntityTransformer copies nonVirtualColumns): left out
+            continue
         if path in info.columns:
             setattr(obj, path, coerce_value(value, info.columns[path]))
         elif not prefix and path in info.relations:

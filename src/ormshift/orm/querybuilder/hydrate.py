@@ -137,6 +137,8 @@ class _Transformer:
         whole = alias.name in self.selections
         columns = []
         for key in info.record_columns:
+            if key in info.virtual:
+                continue  # a tree's column: TypeORM's transformer skips virtual columns
             if whole or f"{alias.name}.{property_path(info, key)}" in self.selections:
                 label = column_alias(alias.name, info, key)
                 if label in self.labels:
