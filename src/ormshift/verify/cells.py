@@ -19,8 +19,8 @@ from psycopg import sql
 from ormshift.verify.model import Key
 from ormshift.verify.segments import Binder, KeySpec, in_range, segment_number
 
-CELL_ROWS = 16
-MAX_CELLS = 1 << 17
+CELL_ROWS = 8
+MAX_CELLS = 1 << 18
 _SEED = 1  # the row hash uses seed 0: a cell must not depend on the row's hash
 
 

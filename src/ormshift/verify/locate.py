@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from contextlib import ExitStack
 from operator import itemgetter
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -30,37 +30,28 @@ from ormshift.verify.pgside import Checksum, PgTable
 from ormshift.verify.rowdiff import row_differences
 
 T = TypeVar("T")
-KeyHash = tuple[Key, int]
+#: a streamed row: the key texts then the row hash
+Row = tuple[Any, ...]
 
 BATCH = 20_000  # rows of a stream fetched at a time
-FETCH_KEYS = 2_000  # differing keys whose rows are fetched at a time
-_key = itemgetter(0)
+FETCH_KEYS = 5_000  # differing keys whose rows are fetched at a time
 
 
 class Batches:
-    """A server-side cursor's rows as (key, hash), fetched a batch ahead in ``executor``."""
+    """A server-side cursor's rows, fetched a batch ahead in ``executor``."""
 
-    def __init__(
-        self, executor: Executor, cursor: psycopg.ServerCursor[tuple[object, ...]], width: int
-    ) -> None:
-        self.executor, self.cursor, self.width = executor, cursor, width
-        self.pending: Future[list[KeyHash]] | None = executor.submit(self._fetch)
+    def __init__(self, executor: Executor, cursor: psycopg.ServerCursor[Row]) -> None:
+        self.executor, self.cursor = executor, cursor
+        self.pending: Future[list[Row]] | None = executor.submit(cursor.fetchmany, BATCH)
         self.rows = 0
 
-    def _fetch(self) -> list[KeyHash]:
-        n = self.width
-        batch = self.cursor.fetchmany(BATCH)
-        if n == 1:
-            return [((str(r[0]),), int(r[1])) for r in batch]  # type: ignore[call-overload]
-        return [(tuple(str(v) for v in r[:n]), int(r[n])) for r in batch]  # type: ignore[call-overload]
-
-    def take(self) -> list[KeyHash]:
+    def take(self) -> list[Row]:
         """The next batch; empty at the end."""
         if self.pending is None:
             return []
         batch = self.pending.result()
         self.rows += len(batch)
-        self.pending = self.executor.submit(self._fetch) if batch else None
+        self.pending = self.executor.submit(self.cursor.fetchmany, BATCH) if batch else None
         return batch
 
     def close(self) -> None:
@@ -70,47 +61,64 @@ class Batches:
             self.pending = None
 
 
-def _resolve(source: Sequence[KeyHash], target: Sequence[KeyHash]) -> list[tuple[DiffKind, Key]]:
-    """The differing keys of two runs of rows that cover the same key range."""
-    s, t = dict(source), dict(target)
-    odd = s.items() ^ t.items()
-    if not odd:
-        return []
-    return [(_kind(key in s, key in t), key) for key in sorted({k for k, _ in odd})]
+class Merge:
+    """The differing keys of two streams of rows (key texts..., row hash), each ascending
+    by its key texts, in that order; the rows are compared a batch at a time."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        # a row's key in the comparisons: the text itself when the key has one column
+        self.key: Callable[[Row], Any] = itemgetter(0) if width == 1 else itemgetter(*range(width))
+
+    def _hashes(self, rows: Sequence[Row]) -> dict[Any, int]:
+        if self.width == 1:
+            return dict(rows)
+        n = self.width
+        return {r[:n]: r[n] for r in rows}
+
+    def _resolve(self, source: Sequence[Row], target: Sequence[Row]) -> list[tuple[DiffKind, Key]]:
+        """The differing keys of two runs of rows that cover the same key range."""
+        s, t = self._hashes(source), self._hashes(target)
+        odd = s.items() ^ t.items()
+        if not odd:
+            return []
+        keys = sorted({k for k, _ in odd})
+        one = self.width == 1
+        return [(_kind(k in s, k in t), (k,) if one else k) for k in keys]
+
+    def __call__(
+        self, source: Callable[[], list[Row]], target: Callable[[], list[Row]]
+    ) -> Iterator[tuple[DiffKind, Key]]:
+        """Reads each side by calling it (an empty batch: the end)."""
+        sbuf: list[Row] = []
+        tbuf: list[Row] = []
+        s_open = t_open = True
+        key = self.key
+        while True:
+            if s_open and not sbuf:
+                sbuf = source()
+                s_open = bool(sbuf)
+            if t_open and not tbuf:
+                tbuf = target()
+                t_open = bool(tbuf)
+            if not sbuf and not tbuf:
+                return
+            # keys up to the smaller last key of a side still open are settled on both sides
+            ends = [key(b[-1]) for b, o in ((sbuf, s_open), (tbuf, t_open)) if o and b]
+            if ends:
+                cut = min(ends)
+                i = bisect_right(sbuf, cut, key=key)
+                j = bisect_right(tbuf, cut, key=key)
+            else:
+                i, j = len(sbuf), len(tbuf)
+            yield from self._resolve(sbuf[:i], tbuf[:j])
+            sbuf, tbuf = sbuf[i:], tbuf[j:]
 
 
 def _kind(in_source: bool, in_target: bool) -> DiffKind:
     if in_source and in_target:
         return "changed"
     return "missing" if in_source else "extra"
-
-
-def merge(
-    source: Callable[[], list[KeyHash]], target: Callable[[], list[KeyHash]]
-) -> Iterator[tuple[DiffKind, Key]]:
-    """The differing keys of two streams of (key, row hash) in ascending key order, each
-    read a batch at a time by calling it (an empty batch: the end), in key order."""
-    sbuf: list[KeyHash] = []
-    tbuf: list[KeyHash] = []
-    s_open = t_open = True
-    while True:
-        if s_open and not sbuf:
-            sbuf = source()
-            s_open = bool(sbuf)
-        if t_open and not tbuf:
-            tbuf = target()
-            t_open = bool(tbuf)
-        if not sbuf and not tbuf:
-            return
-        # keys up to the smaller last key of a side still open are settled on both sides
-        ends = [b[-1][0] for b, o in ((sbuf, s_open), (tbuf, t_open)) if o and b]
-        if ends:
-            cut = min(ends)
-            i, j = bisect_right(sbuf, cut, key=_key), bisect_right(tbuf, cut, key=_key)
-        else:
-            i, j = len(sbuf), len(tbuf)
-        yield from _resolve(sbuf[:i], tbuf[:j])
-        sbuf, tbuf = sbuf[i:], tbuf[j:]
 
 
 class Locate:
@@ -163,11 +171,12 @@ class Locate:
             streams = []
             for side in (self.source, self.target):
                 cursor = stack.enter_context(side.cell_rows(grid, differing, segments))
-                stream = Batches(self.executor, cursor, len(self.key_names))
+                stream = Batches(self.executor, cursor)
                 stack.callback(stream.close)
                 streams.append(stream)
             chunk: list[tuple[DiffKind, Key]] = []
             try:
+                merge = Merge(len(self.key_names))
                 for found in merge(streams[0].take, streams[1].take):
                     chunk.append(found)
                     if len(chunk) >= FETCH_KEYS:
