@@ -137,6 +137,11 @@ class PgTable:
             yield cur
         self.conn.execute("reset work_mem")
 
+    @property
+    def sorts_as_python(self) -> bool:
+        """Whether text collated "C" sorts here as Python sorts str (a UTF-8 database)."""
+        return self.conn.info.parameter_status("server_encoding") == "UTF8"
+
     @cached_property
     def key_types(self) -> tuple[str, ...]:
         """The SQL type of each key column, as the server spells it."""

@@ -128,7 +128,7 @@ class TableVerifier:
         result: TableResult,
         emit: Callable[[Difference], bool],
     ) -> None:
-        if isinstance(src, PgTable) and self.dialect is None:
+        if isinstance(src, PgTable) and src.sorts_as_python and tgt.sorts_as_python:
             Locate(
                 src,
                 tgt,
