@@ -1,12 +1,14 @@
 """Locate every differing row of a keyed table on two PostgreSQL sides in a fixed number of
 passes, however many rows differ and wherever they are.
 
-1. One grouped scan per side checksums every cell of a grid (`ormshift.verify.cells`):
-   the first-level segments, each cut into hash buckets of the key.
-2. One scan per side streams (key, row hash) of the rows of the differing cells only,
+1. One grouped scan per side checksums (rows, sum of row hashes) each first-level
+   segment; identical tables end here.
+2. One grouped scan per side of the differing segments' key ranges only checksums their
+   cells (`ormshift.verify.cells`): each segment cut into hash buckets of the key.
+3. One scan per side streams (key, row hash) of the rows of the differing cells only,
    ordered by the key texts' bytes, through a server-side cursor; the two streams are
    merged a batch at a time, which names each differing key as missing, extra or changed.
-3. The full rows of the differing keys are fetched by key, a chunk at a time, bound as
+4. The full rows of the differing keys are fetched by key, a chunk at a time, bound as
    arrays, and reported as `ormshift.verify.rowdiff` reports a leaf's rows.
 
 Memory stays flat: the grid is bounded, the merge holds at most two batches a side, the
@@ -26,7 +28,7 @@ import psycopg
 
 from ormshift.verify.cells import Grid
 from ormshift.verify.model import Difference, DiffKind, Key, TableResult
-from ormshift.verify.pgside import Checksum, PgTable
+from ormshift.verify.pgside import PgTable
 from ormshift.verify.rowdiff import row_differences
 
 T = TypeVar("T")
@@ -148,23 +150,26 @@ class Locate:
 
     def run(self, bounds: Sequence[Key]) -> None:
         """Compare the whole table, its segments cut at ``bounds``; fills in the counts."""
-        rows = max(self.both(lambda s: s.estimated_rows()))
+        seg_s, seg_t = self.both(lambda s: s.checksums(None, None, bounds))
+        self.result.source_rows = sum(c for c, _ in seg_s)
+        self.result.target_rows = sum(c for c, _ in seg_t)
+        self.result.segments = len(seg_s)
+        segments = [i for i, (a, b) in enumerate(zip(seg_s, seg_t, strict=True)) if a != b]
+        if not segments:
+            return
+        rows = max(self.result.source_rows, self.result.target_rows)
         grid = Grid.for_rows(bounds, rows)
-        src, tgt = self.both(lambda s: s.cell_checksums(grid))
-        self.result.source_rows = sum(c for c, _ in src.values())
-        self.result.target_rows = sum(c for c, _ in tgt.values())
+        src, tgt = self.both(lambda s: s.cell_checksums(grid, segments))
         cells = src.keys() | tgt.keys()
-        self.result.segments = len(cells)
+        self.result.segments += len(cells)
         differing = sorted(c for c in cells if src.get(c) != tgt.get(c))
         if differing:
-            self._locate(grid, differing, src, tgt)
+            self._locate(grid, differing)
 
     def _locate(
         self,
         grid: Grid,
         differing: list[int],
-        src: dict[int, Checksum],
-        tgt: dict[int, Checksum],
     ) -> None:
         segments = sorted({grid.segment_of(c) for c in differing})
         with ExitStack() as stack:

@@ -89,16 +89,18 @@ class PgTable:
             return int(row[0])
         return self.count()
 
-    def cell_checksums(self, grid: Grid) -> dict[int, Checksum]:
-        """(rows, sum of row hashes) of every non-empty cell of ``grid``, in one scan."""
+    def cell_checksums(self, grid: Grid, segments: Sequence[int]) -> dict[int, Checksum]:
+        """(rows, sum of row hashes) of every non-empty cell of ``grid`` in ``segments``
+        (sorted), in one scan of their key ranges."""
         t = self.table
         binder = Binder()
         query = sql.SQL(
-            "select {cell}, count(*), coalesce(sum({h}), 0) from {t} group by 1"
+            "select {cell}, count(*), coalesce(sum({h}), 0) from {t} where {ranges} group by 1"
         ).format(
             cell=cell_number(t.key, binder, grid),
             h=row_hash(t.columns, t.portable),
             t=t.qualified,
+            ranges=segments_range(t.key, binder, grid, segments),
         )
         # hashing the cells, not sorting them (see `checksums`), in memory
         self.conn.execute("set enable_sort = off")
