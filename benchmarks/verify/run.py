@@ -29,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -123,48 +124,47 @@ def engine(source: str, target: str) -> tuple[float, list[Difference]]:
     return time.perf_counter() - started, found
 
 
+def measured(
+    argv: list[str], timeout: float | None = None
+) -> tuple[float, subprocess.CompletedProcess[str], int]:
+    """Wall seconds, the finished run and peak RSS (kB) of ``argv``'s own process, taken by
+    ``/usr/bin/time`` from wait4() of that process (not inherited from this driver, as
+    ``ru_maxrss`` read inside a forked child would be). TimeoutExpired propagates."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
+        started = time.perf_counter()
+        run = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", out.name, *argv],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+            timeout=timeout,
+        )
+        wall = time.perf_counter() - started
+        rss = int(out.read().strip().splitlines()[-1])
+    return wall, run, rss
+
+
 def cli(source: str, target: str) -> tuple[float, int, int]:
     """Wall seconds, exit code and peak RSS (kB) of ``ormshift verify --json``."""
-    code = "import resource, sys; from ormshift.cli.main import main\ntry:\n  main()\nfinally:\n"
-    code += "  print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
-    started = time.perf_counter()
-    run = subprocess.run(
-        [sys.executable, "-c", code, "verify", "--source", source, "--target", target, "--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    wall = time.perf_counter() - started
-    rss = int(run.stderr.strip().splitlines()[-1])
+    argv = [sys.executable, "-m", "ormshift", "verify", "--source", source, "--target", target]
+    wall, run, rss = measured([*argv, "--json"])
     return wall, run.returncode, rss
 
 
 def reladiff(path: str, source: str, target: str, timeout: float) -> tuple[float, int, int] | None:
-    """Wall seconds, JSON lines of differences and peak RSS (kB) of reladiff's hashdiff; None
+    """Wall seconds, lines of differences and peak RSS (kB) of reladiff's hashdiff; None
     when it has not finished after ``timeout`` seconds."""
-    python = str(Path(path).with_name("python"))
-    code = "import resource, runpy, sys\ntry:\n"
-    code += "  runpy.run_module('reladiff', run_name='__main__')\nfinally:\n"
-    code += "  print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
     columns = [a for c in COLUMNS for a in ("-c", c)]
-    argv = [python, "-c", code, source, "bench", target, "bench", "-k", "id", *columns, "--json"]
-    started = time.perf_counter()
+    argv = [path, source, "bench", target, "bench", "-k", "id", *columns, "--json"]
     try:
-        run = subprocess.run(
-            [*argv, "--algorithm", "hashdiff"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=timeout,
-        )
+        wall, run, rss = measured([*argv, "--algorithm", "hashdiff"], timeout)
     except subprocess.TimeoutExpired:
         return None
-    wall = time.perf_counter() - started
     if run.returncode != 0:
         raise SystemExit(f"reladiff failed: {run.stderr.strip().splitlines()[-2:]}")
-    rss = int(run.stderr.strip().splitlines()[-1])
-    return wall, sum(1 for line in run.stdout.splitlines() if line.startswith("{")), rss
+    # one JSON value a line per differing row (a list, not an object)
+    return wall, sum(1 for line in run.stdout.splitlines() if line.strip()), rss
 
 
 @dataclass(frozen=True)
