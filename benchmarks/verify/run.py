@@ -125,7 +125,7 @@ def engine(source: str, target: str) -> tuple[float, list[Difference]]:
 
 
 def measured(
-    argv: list[str], timeout: float | None = None
+    argv: list[str], timeout: float | None = None, env: dict[str, str] | None = None
 ) -> tuple[float, subprocess.CompletedProcess[str], int]:
     """Wall seconds, the finished run and peak RSS (kB) of ``argv``'s own process, taken by
     ``/usr/bin/time`` from wait4() of that process (not inherited from this driver, as
@@ -139,6 +139,7 @@ def measured(
             check=False,
             cwd=ROOT,
             timeout=timeout,
+            env=None if env is None else {**os.environ, **env},
         )
         wall = time.perf_counter() - started
         rss = int(out.read().strip().splitlines()[-1])
@@ -158,13 +159,15 @@ def reladiff(path: str, source: str, target: str, timeout: float) -> tuple[float
     columns = [a for c in COLUMNS for a in ("-c", c)]
     argv = [path, source, "bench", target, "bench", "-k", "id", *columns, "--json"]
     try:
-        wall, run, rss = measured([*argv, "--algorithm", "hashdiff"], timeout)
+        # reladiff prints through rich, which wraps lines at the terminal's width
+        wide = {"COLUMNS": "1000000"}
+        wall, run, rss = measured([*argv, "--algorithm", "hashdiff"], timeout, wide)
     except subprocess.TimeoutExpired:
         return None
     if run.returncode != 0:
         raise SystemExit(f"reladiff failed: {run.stderr.strip().splitlines()[-2:]}")
-    # one JSON value a line per differing row (a list, not an object)
-    return wall, sum(1 for line in run.stdout.splitlines() if line.strip()), rss
+    # one line per differing row: ["-" or "+", [values]]
+    return wall, sum(1 for line in run.stdout.splitlines() if line.startswith('["')), rss
 
 
 @dataclass(frozen=True)
