@@ -3,6 +3,8 @@ confidence of a sample, exit codes."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from ormshift.verify import (
     undetected_at_95,
 )
 from ormshift.verify.checksum import ColumnView, kind_of
+from ormshift.verify.locate import Merge
 from ormshift.verify.rowdiff import diff_rows, diff_streams
 from ormshift.verify.segments import spread
 from ormshift.verify.sqlite import sqlite_path, trim_number
@@ -153,3 +156,28 @@ def test_sqlite_helpers() -> None:
     ]
     assert sqlite_path("sqlite:///app.db") == "app.db"
     assert sqlite_path("sqlite:////tmp/app.db") == "/tmp/app.db"
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_merge_of_two_sorted_streams_names_every_differing_key(seed: int) -> None:
+    rng = random.Random(seed)
+    width = rng.choice([1, 2])
+    parts = ["", "a", "b", "10", "9", "é"]
+    pool = [tuple(rng.choice(parts) + str(i) for _ in range(width)) for i in range(200)]
+    src = {k: rng.randint(0, 3) for k in rng.sample(pool, rng.randint(0, 150))}
+    tgt = {k: rng.randint(0, 3) for k in rng.sample(pool, rng.randint(0, 150))}
+
+    def batches(side: dict[tuple[str, ...], int]) -> Callable[[], list[tuple[object, ...]]]:
+        rows = [(*k, h) for k, h in sorted(side.items())]
+        size = rng.choice([1, 2, 7, 1000])
+        chunks = iter([rows[i : i + size] for i in range(0, len(rows), size)])
+        return lambda: next(chunks, [])
+
+    found = list(Merge(width)(batches(src), batches(tgt)))
+    truth = sorted(
+        ("missing" if k not in tgt else "extra" if k not in src else "changed", k)
+        for k in src.keys() | tgt.keys()
+        if src.get(k) != tgt.get(k)
+    )
+    assert sorted(found, key=lambda f: f[1]) == sorted(truth, key=lambda f: f[1])
+    assert [k for _, k in found] == sorted(k for _, k in found)  # in key order

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 import psycopg
 from psycopg import sql
 
+from ormshift.verify.cells import Grid, cell_number, segments_range
 from ormshift.verify.checksum import ColumnView, canonical, display, row_hash, row_text
 from ormshift.verify.model import Key
 from ormshift.verify.segments import Binder, KeySpec, in_range, segment_number, spread
@@ -27,6 +30,8 @@ SAMPLE_ABOVE_PAGES = 2000
 SAMPLE_PAGES = 256
 _STREAM_ROWS = 2000
 _SEGMENT_COL = "ormshift_segment"
+#: memory for grouping a grid's cells and sorting a stream of differing cells' rows
+_WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,113 @@ class PgTable:
         for seg, count, total in rows:
             out[int(seg)] = (int(count), int(total))
         return out
+
+    def estimated_rows(self) -> int:
+        """The planner's row count, or the exact count when the table was never analyzed."""
+        row = self.conn.execute(
+            "select reltuples from pg_class where oid = %s::regclass",
+            [self.table.qualified.as_string(self.conn)],
+        ).fetchone()
+        if row is not None and row[0] is not None and float(row[0]) > 0:
+            return int(row[0])
+        return self.count()
+
+    def cell_checksums(self, grid: Grid, segments: Sequence[int]) -> dict[int, Checksum]:
+        """(rows, sum of row hashes) of every non-empty cell of ``grid`` in ``segments``
+        (sorted), in one scan of their key ranges."""
+        t = self.table
+        binder = Binder()
+        query = sql.SQL(
+            "select {cell}, count(*), coalesce(sum({h}), 0) from {t} where {ranges} group by 1"
+        ).format(
+            cell=cell_number(t.key, binder, grid),
+            h=row_hash(t.columns, t.portable),
+            t=t.qualified,
+            ranges=segments_range(t.key, binder, grid, segments),
+        )
+        # hashing the cells, not sorting them (see `checksums`), in memory
+        self.conn.execute("set enable_sort = off")
+        self.conn.execute(sql.SQL("set work_mem = {}").format(sql.Literal(_WORK_MEM)))
+        rows = self.conn.execute(query, binder.params).fetchall()
+        self.conn.execute("reset work_mem")
+        self.conn.execute("reset enable_sort")
+        return {int(c): (int(n), int(total)) for c, n, total in rows}
+
+    @contextmanager
+    def cell_rows(
+        self, grid: Grid, cells: Sequence[int], segments: Sequence[int]
+    ) -> Iterator[psycopg.ServerCursor[tuple[object, ...]]]:
+        """A server-side cursor over (key texts..., row hash) of the rows of ``cells``
+        (which lie in ``segments``), ordered by the key texts' bytes."""
+        t = self.table
+        binder = Binder()
+        cell = cell_number(t.key, binder, grid)
+        ranges = segments_range(t.key, binder, grid, segments)
+        query = sql.SQL(
+            "select {texts}, {h} from {t} as s where {ranges} and {cell} = any({cells}::bigint[]) "
+            "order by {order}"
+        ).format(
+            texts=t.key.texts(),
+            h=row_hash(t.columns, t.portable),
+            t=t.qualified,
+            ranges=ranges,
+            cell=cell,
+            cells=sql.Placeholder("cells"),
+            order=_text_order(t.key),
+        )
+        self.conn.execute(sql.SQL("set work_mem = {}").format(sql.Literal(_WORK_MEM)))
+        with self.conn.cursor(name="ormshift_verify_cells") as cur:
+            params: dict[str, object] = {**binder.params, "cells": list(cells)}
+            cur.execute(query, params)
+            yield cur
+        self.conn.execute("reset work_mem")
+
+    @property
+    def sorts_as_python(self) -> bool:
+        """Whether text collated "C" sorts here as Python sorts str (a UTF-8 database)."""
+        return self.conn.info.parameter_status("server_encoding") == "UTF8"
+
+    @cached_property
+    def key_types(self) -> tuple[str, ...]:
+        """The SQL type of each key column, as the server spells it."""
+        rows = self.conn.execute(
+            "select attname, format_type(atttypid, null) from pg_attribute "
+            "where attrelid = %s::regclass and attnum > 0",
+            [self.table.qualified.as_string(self.conn)],
+        ).fetchall()
+        types = {str(name): str(type_) for name, type_ in rows}
+        return tuple(types[c] for c in self.table.key.columns)
+
+    def rows_by_keys(self, keys: Sequence[Key]) -> list[LeafRow]:
+        """The rows with these keys (those that exist), like `rows`; the keys are bound as
+        one array per key column."""
+        t = self.table
+        if not keys:
+            return []
+        params = {f"k{i}": [k[i] for k in keys] for i in range(len(t.key.columns))}
+        arrays = [
+            sql.SQL("{}::{}[]").format(sql.Placeholder(f"k{i}"), sql.SQL(type_))
+            for i, type_ in enumerate(self.key_types)
+        ]
+        cols = [sql.Identifier("s", c) for c in t.key.columns]
+        if len(cols) == 1:
+            where = sql.SQL("{} = any({})").format(cols[0], arrays[0])
+        else:
+            where = sql.SQL("({}) in (select * from unnest({}))").format(
+                sql.SQL(", ").join(cols), sql.SQL(", ").join(arrays)
+            )
+        query = sql.SQL("select {texts}, {canon}, {shown} from {t} as s where {where}").format(
+            texts=t.key.texts("s"),
+            canon=sql.SQL(", ").join(canonical(v, t.portable) for v in t.columns),
+            shown=sql.SQL(", ").join(display(v) for v in t.columns),
+            t=t.qualified,
+            where=where,
+        )
+        nk, nc = len(t.key.columns), len(t.columns)
+        return [
+            (tuple(str(v) for v in r[:nk]), tuple(r[nk : nk + nc]), tuple(r[nk + nc :]))
+            for r in self.conn.execute(query, params)
+        ]
 
     def split(self, lo: Key | None, hi: Key | None, rows: int, parts: int) -> list[Key]:
         """Keys that cut [lo, hi), holding ``rows`` rows here, into ``parts`` equal segments."""
@@ -215,3 +327,10 @@ class PgTable:
             cur.execute(query)
             for r in cur:
                 yield str(r[0]), tuple(r[1:])
+
+
+def _text_order(key: KeySpec) -> sql.Composable:
+    """The key's text forms, by their bytes: the order in which Python compares them."""
+    return sql.SQL(", ").join(
+        sql.SQL('{}::text collate "C"').format(sql.Identifier("s", c)) for c in key.columns
+    )

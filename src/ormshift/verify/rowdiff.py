@@ -12,6 +12,29 @@ def _row(names: Sequence[str], values: Values) -> dict[str, str | None]:
     return dict(zip(names, values, strict=True))
 
 
+def row_differences(
+    table: str,
+    key_names: Sequence[str],
+    column_names: Sequence[str],
+    source: LeafRow | None,
+    target: LeafRow | None,
+) -> Iterator[Difference]:
+    """One key's rows, as found on each side (None: not there): missing, extra, or one
+    `Difference` per changed column."""
+    if source is None:
+        if target is not None:
+            kd = dict(zip(key_names, target[0], strict=True))
+            yield Difference(table, "extra", kd, target=_row(column_names, target[2]))
+        return
+    kd = dict(zip(key_names, source[0], strict=True))
+    if target is None:
+        yield Difference(table, "missing", kd, source=_row(column_names, source[2]))
+        return
+    for i, name in enumerate(column_names):
+        if source[1][i] != target[1][i]:
+            yield Difference(table, "changed", kd, name, source[2][i], target[2][i])
+
+
 def diff_rows(
     table: str,
     key_names: Sequence[str],
@@ -21,18 +44,10 @@ def diff_rows(
 ) -> Iterator[Difference]:
     """Missing rows, extra rows, and one `Difference` per changed column, in key order."""
     others: dict[Key, LeafRow] = {r[0]: r for r in target}
-    for key, canon, shown in source:
-        kd = dict(zip(key_names, key, strict=True))
-        other = others.pop(key, None)
-        if other is None:
-            yield Difference(table, "missing", kd, source=_row(column_names, shown))
-            continue
-        for i, name in enumerate(column_names):
-            if canon[i] != other[1][i]:
-                yield Difference(table, "changed", kd, name, shown[i], other[2][i])
-    for key, _canon, shown in others.values():
-        kd = dict(zip(key_names, key, strict=True))
-        yield Difference(table, "extra", kd, target=_row(column_names, shown))
+    for row in source:
+        yield from row_differences(table, key_names, column_names, row, others.pop(row[0], None))
+    for other in others.values():
+        yield from row_differences(table, key_names, column_names, None, other)
 
 
 def diff_streams(

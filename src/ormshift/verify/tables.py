@@ -1,6 +1,7 @@
-"""One table, verified: by bisection of segment checksums, by a sample, by an ordered
-hash (no key), or row by row (a MySQL/MariaDB or SQLite source with values that SQL
-cannot render alike on both sides)."""
+"""One table, verified: by cell checksums and a merge of the differing cells' row
+hashes (two PostgreSQL sides), by bisection of segment checksums (another source), by a
+sample, by an ordered hash (no key), or row by row (a MySQL/MariaDB or SQLite source with
+values that SQL cannot render alike on both sides)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ormshift.dsn import redact
 from ormshift.verify.bisect import Bisection
 from ormshift.verify.checksum import INTEGERS, NOT_PORTABLE
 from ormshift.verify.dbapi import DbApiTable, DbKey, DbTableSpec, Dialect
+from ormshift.verify.locate import Locate
 from ormshift.verify.model import Difference, Options, TableResult, VerifyError
 from ormshift.verify.pgside import PgTable, SideTable
 from ormshift.verify.plan import TablePair
@@ -126,6 +128,17 @@ class TableVerifier:
         result: TableResult,
         emit: Callable[[Difference], bool],
     ) -> None:
+        if isinstance(src, PgTable) and src.sorts_as_python and tgt.sorts_as_python:
+            Locate(
+                src,
+                tgt,
+                executor=self.executor,
+                result=result,
+                key_names=pair.source_key.columns,
+                column_names=[v.name for v in pair.source_columns],
+                emit=emit,
+            ).run(src.first_split(self.options.factor))
+            return
         Bisection(
             src,
             tgt,
