@@ -8,12 +8,14 @@ import datetime
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect
 
 from ormshift.dsn import sqlalchemy_url
 from ormshift.orm import DataSource
+from ormshift.orm.querybuilder import run
 from tests.golden.support import generated, imported
 
 
@@ -135,3 +137,54 @@ def test_a_cached_statement_text_binds_each_calls_values(
     assert page(0) == [("Emma", "Austen"), ("Persuasion", "Austen")]
     assert page(2) == [("War and Peace", "Tolstoy")]
     assert page(3) == []
+
+
+def test_a_pages_keys_are_bound_in_its_second_statement(
+    library: tuple[DataSource, ModuleType],
+) -> None:
+    """Skip/take with a join: the second statement (the rows of the page's keys) binds
+    the keys the first found (TypeORM writes numbers into the text), on the driver's
+    cursor and through SQLAlchemy alike."""
+    ds, m = library
+    sent: list[tuple[str, dict[str, object]]] = []
+    direct: list[tuple[str, dict[str, object]]] = []
+
+    def page(skip: int) -> list[str]:
+        qb = (
+            ds.create_query_builder(m.Book, "book")
+            .left_join_and_select("book.author", "author")
+            .order_by("book.id")
+            .skip(skip)
+            .take(2)
+        )
+        return [b.title for b in qb.get_many()]
+
+    def seen(statements: list[tuple[str, dict[str, object]]]) -> list[dict[str, object]]:
+        second = [(s, p) for s, p in statements if '"book"."id" IN (' in s]
+        assert second, statements
+        for sql, _ in second:
+            listed = sql.split('"book"."id" IN (', 1)[1].split(")", 1)[0]
+            assert all(item.strip().startswith("%(") for item in listed.split(",")), sql
+        return [p for _, p in second]
+
+    real = run.cursor_rows
+
+    def spy(connection: object, sql: str, params: dict[str, object], **kw: object) -> object:
+        direct.append((sql, params))
+        return real(connection, sql, params, **kw)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "cursor_rows", spy)
+        assert page(0) == ["Emma", "Persuasion"]
+        assert page(1) == ["Persuasion", "War and Peace"]
+    assert [sorted(p.values()) for p in seen(direct)] == [["1", "2"], ["2", "3"]]
+
+    def listen(*args: Any) -> None:
+        sent.append((args[2], args[3]))
+
+    event.listen(ds.engine, "before_cursor_execute", listen)
+    try:
+        assert page(2) == ["War and Peace"]
+    finally:
+        event.remove(ds.engine, "before_cursor_execute", listen)
+    assert [sorted(p.values()) for p in seen(sent)] == [["3"]]

@@ -40,6 +40,7 @@ from ormshift.orm.querybuilder.pages import (
     lazy_count,
 )
 from ormshift.orm.querybuilder.run import Fetched, Run, fetch, reader, stream
+from ormshift.orm.querybuilder.schemas import in_force
 from ormshift.orm.querybuilder.sql import query_text
 from ormshift.orm.querybuilder.state import Alias, Brackets, ExpressionMap, Selection, Where
 from ormshift.orm.querybuilder.text_cache import rendered
@@ -72,8 +73,6 @@ _ORDERS = ("ASC", "DESC")
 _NULLS = ("NULLS FIRST", "NULLS LAST")
 _PESSIMISTIC = ("pessimistic_read", "pessimistic_write", "for_no_key_update", "for_key_share")
 _PYFORMAT = re.compile(r"%\((p\d+)\)s|%%")
-#: where a page's keys go in its second statement's cached text
-_KEYS_MARKER = "ORMSHIFT_PAGE_KEYS_e4c1"
 
 
 def _number(label: str, value: Any) -> int | None:
@@ -602,6 +601,16 @@ class SelectQueryBuilder(Generic[T_co]):
                 ]
         return params
 
+    def _in_force(self, em: ExpressionMap) -> ExpressionMap:
+        """``em`` with the ``schema_translate_map`` its statement runs with
+        (`schemas`): ``em`` itself when it has it already, else a copy."""
+        found = in_force(self.manager)
+        if em.schemas == found:
+            return em
+        em = em.copy()
+        em.schemas = found
+        return em
+
     def _rendered(self, em: ExpressionMap, text: str | None = None) -> tuple[str, dict[str, Any]]:
         params = self._params(em)
         if text is not None:
@@ -615,7 +624,7 @@ class SelectQueryBuilder(Generic[T_co]):
         """The SQL as TypeORM's PostgreSQL driver sends it (``$1``, ``$2``...) and the
         values in order."""
         self._no_find_options("get_query_and_parameters")
-        sql, values = self._rendered(self.em)
+        sql, values = self._rendered(self._in_force(self.em))
         order: list[Any] = []
         numbers: dict[str, int] = {}
 
@@ -637,7 +646,7 @@ class SelectQueryBuilder(Generic[T_co]):
         """The SQL with property paths rewritten and parameters still ``:name`` (in
         parentheses for a ``sub_query()``), as TypeORM's ``getQuery``."""
         self._no_find_options("get_query")
-        text = query_text(self.em)
+        text = query_text(self._in_force(self.em))
         if self.em.sub_query:
             text = f"({text})"
         return render(text, self.em.entity_aliases(), {}, Binds(), bind=False)
@@ -716,7 +725,7 @@ class SelectQueryBuilder(Generic[T_co]):
         if self.em.find_options is not None:
             return self._found("get_raw_many")  # type: ignore[no-any-return]
         self._no_optimistic()
-        em = self.em.copy()
+        em = self._in_force(self.em.copy())
         em.query_entity = False
         return self._fetch(em).raw()
 
@@ -726,7 +735,7 @@ class SelectQueryBuilder(Generic[T_co]):
         exhausted or closed."""
         self._no_find_options("stream")
         self._no_optimistic()
-        em = self.em.copy()
+        em = self._in_force(self.em.copy())
         em.query_entity = False
         sql, values = self._rendered(em)
         return stream(self.manager, sql, values, batch)
@@ -745,7 +754,7 @@ class SelectQueryBuilder(Generic[T_co]):
     def _entities_and_fetched(self) -> tuple[list[Any], Fetched | None]:
         """The entities and the rows they came from (None: no rows), whose raw values
         are made only when asked for."""
-        em = self.em.copy()
+        em = self._in_force(self.em.copy())
         em.query_entity = True
         main = em.main
         if main is None or main.info is None:
@@ -794,19 +803,10 @@ class SelectQueryBuilder(Generic[T_co]):
         if not keys:
             return None
         second = em.copy()
-        condition = keys_condition(second, keys)
-        if second.parameters.keys() != em.parameters.keys():  # keys bound: no shape
-            second.extra_where = condition
-            binds = Binds()
-            sql = render(query_text(second), second.entity_aliases(), self._params(second), binds)
-            return run(sql, binds.values)
-        # the keys written as numbers: the text is the page's shape with them in place
-        # of a marker (rendering leaves numbers and quoted names as they are)
-        path, among, keys_text = condition.partition(" IN (")
-        written = render(path, second.entity_aliases(), {}, Binds()) + among + keys_text
-        second.extra_where = _KEYS_MARKER
-        sql, values = self._rendered(second)
-        return run(sql.replace(_KEYS_MARKER, written, 1), values)
+        # the keys are bound (TypeORM writes numbers into the text): the text is the
+        # page's shape for as many keys, written once (`text_cache`)
+        second.extra_where = keys_condition(second, keys)
+        return run(*self._rendered(second))
 
     def get_raw_and_entities(self) -> tuple[list[Row], list[T_co]]:
         """``{raw, entities}`` as the pair (raw, entities)."""
@@ -853,7 +853,7 @@ class SelectQueryBuilder(Generic[T_co]):
         if self.em.find_options is not None:
             return int(self._found("get_count"))
         self._no_optimistic()
-        rows = self._fetch(count_map(self.em)).rows
+        rows = self._fetch(count_map(self._in_force(self.em))).rows
         value = rows[0].get("cnt") if rows else None
         return int(value) if value else 0
 
@@ -871,5 +871,5 @@ class SelectQueryBuilder(Generic[T_co]):
         if self.em.find_options is not None:
             return bool(self._found("get_exists"))
         self._no_optimistic()
-        sub, text = exists_text(self.em)
+        sub, text = exists_text(self._in_force(self.em))
         return bool(self._fetch(sub, text).rows)

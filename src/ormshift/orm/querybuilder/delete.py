@@ -6,7 +6,6 @@ them."""
 from __future__ import annotations
 
 from ormshift.orm.manager import DeleteResult
-from ormshift.orm.querybuilder.joins import table_sql
 from ormshift.orm.querybuilder.update import _event
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
 
@@ -27,9 +26,9 @@ class DeleteQueryBuilder(WriteQueryBuilder):
         return self
 
     def execute(self) -> DeleteResult:
-        info = self.info
+        table = self._table()
         _event(self, "before_remove", None)
-        sql, values = self._statement(f"DELETE FROM {table_sql(info.table)}")
+        sql, values = self._statement(f"DELETE FROM {table}")
         affected, raw = self._run(sql, values)
         _event(self, "after_remove", None)
         return DeleteResult(affected, raw)

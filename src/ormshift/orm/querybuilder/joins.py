@@ -22,14 +22,10 @@ from sqlalchemy.orm.interfaces import MANYTOMANY
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.names import escape, property_path, relations
+from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Join
 
-__all__ = ["add_join", "join_sql", "table_sql"]
-
-
-def table_sql(table: Table) -> str:
-    name = escape(table.name)
-    return f"{escape(table.schema)}.{name}" if table.schema else name
+__all__ = ["add_join", "join_sql"]
 
 
 def _is_mapped(target: Any) -> bool:
@@ -122,12 +118,13 @@ def _tree(em: ExpressionMap, join: Join, children: dict[str, list[Join]]) -> str
             table = join.alias.subquery
         else:
             assert join.alias.info is not None
-            table = table_sql(join.alias.info.table)
+            table = table_sql(join.alias.info.table, em.schemas)
         return _clause(join.direction, table, dest, join.condition or "", child_sql, nest)
     owner = em.alias(join.parent)
     assert owner is not None and owner.info is not None and join.alias.info is not None
     rel = relations(owner.info)[join.relation]
     target = join.alias.info
+    table = table_sql(target.table, em.schemas)
     if rel.direction is MANYTOMANY:
         assert join.junction is not None and isinstance(rel.secondary, Table)
         first = " AND ".join(
@@ -138,8 +135,9 @@ def _tree(em: ExpressionMap, join: Join, children: dict[str, list[Join]]) -> str
             f"{_col(dest, own)}={_col(join.junction, junction)}"
             for own, junction in rel.secondary_synchronize_pairs or ()
         )
-        return _clause(join.direction, table_sql(rel.secondary), join.junction, first) + _clause(
-            join.direction, table_sql(target.table), dest, second + appended, child_sql, nest
+        junction = table_sql(rel.secondary, em.schemas)
+        return _clause(join.direction, junction, join.junction, first) + _clause(
+            join.direction, table, dest, second + appended, child_sql, nest
         )
     if rel.direction is MANYTOONE:
         cond = " AND ".join(
@@ -156,7 +154,7 @@ def _tree(em: ExpressionMap, join: Join, children: dict[str, list[Join]]) -> str
             value = str(disc[1]).replace("'", "''")
             column = target.columns[disc[0]].name
             appended += f" AND {dest}.{column}='{value}'"
-    return _clause(join.direction, table_sql(target.table), dest, cond + appended, child_sql, nest)
+    return _clause(join.direction, table, dest, cond + appended, child_sql, nest)
 
 
 def join_sql(em: ExpressionMap) -> str:

@@ -1,8 +1,9 @@
 """The statements a builder's terminals derive from its expression map, as TypeORM's
 ``SelectQueryBuilder`` derives them: a page of entities with joins in two steps (the
 page's distinct keys, ``createOrderByCombinedWithSelectExpression``, then the query
-for those keys), the count (``COUNT(1)``, or ``COUNT(DISTINCT(keys))`` with joins),
-``EXISTS``, and the count ``getManyAndCount`` takes from the page itself (``lazyCount``).
+for those keys, bound as parameters), the count (``COUNT(1)``, or
+``COUNT(DISTINCT(keys))`` with joins), ``EXISTS``, and the count ``getManyAndCount``
+takes from the page itself (``lazyCount``).
 """
 
 from __future__ import annotations
@@ -92,9 +93,9 @@ def keys_map(em: ExpressionMap) -> ExpressionMap:
 
 
 def keys_condition(em: ExpressionMap, rows: Sequence[Mapping[str, Any]]) -> str:
-    """The second step's extra condition: the main alias's keys among ``rows`` (numbers
-    written as they are, as TypeORM writes them; other values as parameters, added to
-    ``em``)."""
+    """The second step's extra condition: the main alias's keys among ``rows``, as
+    parameters added to ``em`` (TypeORM writes numbers into the text; values here are
+    always bound)."""
     main = em.main
     assert main is not None and main.info is not None
     info = main.info
@@ -111,8 +112,6 @@ def keys_condition(em: ExpressionMap, rows: Sequence[Mapping[str, Any]]) -> str:
     key = info.primary[0]
     values = [row[_key_alias(main, info, key)] for row in rows]
     path = f"{main.name}.{property_path(info, key)}"
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return f"{path} IN ({', '.join(str(v) for v in values)})"
     em.parameters["orm_distinct_ids"] = values
     return f"{path} IN (:...orm_distinct_ids)"
 

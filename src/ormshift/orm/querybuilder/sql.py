@@ -15,8 +15,9 @@ from typing import Any
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import resolve_path
-from ormshift.orm.querybuilder.joins import join_sql, table_sql
+from ormshift.orm.querybuilder.joins import join_sql
 from ormshift.orm.querybuilder.names import escape, is_selectable, property_path
+from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Selection, Where
 
 __all__ = ["column_alias", "entity_column_selects", "query_text", "where_clauses"]
@@ -98,7 +99,7 @@ def _froms(em: ExpressionMap) -> str:
         if alias.subquery is not None:
             out.append(f"{alias.subquery} {escape(alias.name)}")
         elif alias.info is not None:
-            out.append(f"{table_sql(alias.info.table)} {escape(alias.name)}")
+            out.append(f"{table_sql(alias.info.table, em.schemas)} {escape(alias.name)}")
         elif alias.table is not None:
             out.append(f"{alias.table} {escape(alias.name)}")
     return ", ".join(out)

@@ -103,6 +103,8 @@ class ExpressionMap:
     #: ``load_relation_id_and_map``: (map to "alias.property", "alias.relation", disable
     #: mixed map)
     relation_ids: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: the ``schema_translate_map`` its tables are written with (`schemas.in_force`)
+    schemas: tuple[tuple[str | None, str | None], ...] = ()
 
     def copy(self) -> ExpressionMap:
         out = copy.copy(self)

@@ -19,7 +19,6 @@ from ormshift.orm import hooks
 from ormshift.orm.errors import MissingDeleteDateColumn, UnknownProperty, UpdateValuesMissing
 from ormshift.orm.guard import hooks_apply
 from ormshift.orm.manager import UpdateResult
-from ormshift.orm.querybuilder.joins import table_sql
 from ormshift.orm.querybuilder.names import escape, replacements
 from ormshift.orm.querybuilder.state import Where
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
@@ -114,8 +113,7 @@ class UpdateQueryBuilder(WriteQueryBuilder):
 
     def execute(self) -> UpdateResult:
         _event(self, "before_update", self.values_set)
-        info = self.info
-        head = f"UPDATE {table_sql(info.table)} SET {', '.join(self._sets())}"
+        head = f"UPDATE {self._table()} SET {', '.join(self._sets())}"
         sql, values = self._statement(head)
         affected, raw = self._run(sql, values)
         self._merge_returned(raw)
@@ -168,7 +166,7 @@ class SoftDeleteQueryBuilder(WriteQueryBuilder):
         self.em.wheres.append(
             Where("and", f"{deleted} IS {'NOT NULL' if self.restoring else 'NULL'}")
         )
-        sql, values = self._statement(f"UPDATE {table_sql(info.table)} SET {', '.join(sets)}")
+        sql, values = self._statement(f"UPDATE {self._table()} SET {', '.join(sets)}")
         affected, raw = self._run(sql, values)
         self._merge_returned(raw)
         _event(self, after, None)

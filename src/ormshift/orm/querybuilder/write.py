@@ -22,6 +22,7 @@ from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.names import escape, property_path, replacements
 from ormshift.orm.querybuilder.run import Fetched
+from ormshift.orm.querybuilder.schemas import in_force, table_sql
 from ormshift.orm.querybuilder.sql import where_clauses
 from ormshift.orm.querybuilder.state import Alias, Where
 
@@ -82,6 +83,10 @@ class WriteQueryBuilder(SelectQueryBuilder[Any]):
         if main is None or main.info is None:
             raise QueryBuilderError("Cannot get entity metadata for the given alias")
         return main.info
+
+    def _table(self) -> str:
+        """The target table as the statement names it (`schemas`)."""
+        return table_sql(self.info.table, in_force(self.manager))
 
     def returning(self, returning: str | Sequence[str]) -> Self:
         self.returns = returning if isinstance(returning, str) else list(returning)
