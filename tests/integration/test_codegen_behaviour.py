@@ -39,7 +39,7 @@ def models(name: str, tmp_path: Path, engine: Engine) -> Iterator[ModuleType]:
 def test_blog_versions_dates_enums_and_many_to_many(tmp_path: Path, engine: Engine) -> None:
     for pkg in models("blog", tmp_path, engine):
         with Session(engine) as session:
-            user = pkg.User(email="a@b.c", username="ann", displayName="Ann")
+            user = pkg.User(email="a@b.c", username="ann", display_name="Ann")
             post = pkg.Post(
                 title="Hi",
                 slug="hi",
@@ -52,11 +52,11 @@ def test_blog_versions_dates_enums_and_many_to_many(tmp_path: Path, engine: Engi
             session.commit()
             assert post.version == 1 and user.version == 1  # as TypeORM inserts it
             assert user.role == pkg.UserRole.READER  # server default, read back
-            first_update = post.updatedAt
+            first_update = post.updated_at
             post.title = "Hello"
             session.commit()
             assert post.version == 2
-            assert post.updatedAt >= first_update
+            assert post.updated_at >= first_update
             raw = session.execute(text('select status::text, "noIndex" from post')).one()
             assert tuple(raw) == ("in_review", False)  # the value, not the member name
             assert [p.title for p in session.scalars(select(pkg.Tag)).one().posts] == ["Hello"]
@@ -68,25 +68,27 @@ def test_blog_versions_dates_enums_and_many_to_many(tmp_path: Path, engine: Engi
 def test_shop_simple_types_cascades_and_orphans(tmp_path: Path, engine: Engine) -> None:
     for pkg in models("shop", tmp_path, engine):
         with Session(engine) as session:
-            norway = pkg.Country(code="NO", name="Norway", currencyCode="NOK")
+            norway = pkg.Country(code="NO", name="Norway", currency_code="NOK")
             session.add(pkg.Warehouse(code="MAIN", name="Main", country=norway))
             customer = pkg.Customer(
                 email="c@d.e",
-                fullName="Cy",
+                full_name="Cy",
                 country=norway,
-                phoneNumbers=["+47 1", "+47 2"],
+                phone_numbers=["+47 1", "+47 2"],
                 preferences={"news": True, "ratio": 1.0},
             )
-            order = pkg.Order(orderNumber="O-1", customer=customer)
+            order = pkg.Order(order_number="O-1", customer=customer)
             order.lines = [
-                pkg.OrderLine(lineNo=n, productName="p", quantity=1, unitPrice=decimal.Decimal(2))
+                pkg.OrderLine(
+                    line_no=n, product_name="p", quantity=1, unit_price=decimal.Decimal(2)
+                )
                 for n in (1, 2)
             ]
             session.add(order)
             session.commit()
             row = session.execute(text('select "phoneNumbers", preferences from customer')).one()
             assert tuple(row) == ("+47 1,+47 2", '{"news":true,"ratio":1}')
-            assert order.status == pkg.OrderStatus.PENDING and order.warehouseCode == "MAIN"
+            assert order.status == pkg.OrderStatus.PENDING and order.warehouse_code == "MAIN"
             order.lines.pop()  # orphanedRowAction: "delete"
             session.commit()
             assert session.scalar(text("select count(*) from order_line")) == 1
@@ -99,17 +101,17 @@ def test_cms_single_table_inheritance(tmp_path: Path, engine: Engine) -> None:
     for pkg in models("cms", tmp_path, engine):
         with Session(engine) as session:
             image = pkg.ImageAsset(
-                fileName="a.png",
-                mimeType="image/png",
-                sizeBytes=1,
-                storageKey="k",
+                file_name="a.png",
+                mime_type="image/png",
+                size_bytes=1,
+                storage_key="k",
                 width=1,
                 height=1,
             )
             session.add_all(
                 [
-                    pkg.Article(title="A", slug="a", body="b", heroImage=image),
-                    pkg.Video(title="V", slug="v", streamUrl="u"),
+                    pkg.Article(title="A", slug="a", body="b", hero_image=image),
+                    pkg.Video(title="V", slug="v", stream_url="u"),
                 ]
             )
             session.commit()
@@ -119,4 +121,4 @@ def test_cms_single_table_inheritance(tmp_path: Path, engine: Engine) -> None:
             session.expunge_all()
             loaded = session.scalars(select(pkg.Content).order_by(pkg.Content.slug)).all()
             assert [type(c).__name__ for c in loaded] == ["Article", "Video"]
-            assert isinstance(loaded[0].heroImage, pkg.ImageAsset)
+            assert isinstance(loaded[0].hero_image, pkg.ImageAsset)

@@ -45,6 +45,24 @@ def test_generates_a_package(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["blog_models"]  # no staging left
 
 
+def test_attribute_names_typeorm_keeps_the_property_names(tmp_path: Path) -> None:
+    out = tmp_path / "blog_models"
+    code, output = invoke("generate", str(MANIFEST), "-o", str(out), "--attribute-names", "typeorm")
+    assert code == 0, output
+    post = (out / "post.py").read_text("utf-8")
+    assert "    viewCount: Mapped[int] = mapped_column(" in post
+    assert "view_count" not in post
+    default = (GOLDEN / "blog" / "post.py.golden").read_text("utf-8")
+    assert "    view_count: Mapped[int] = mapped_column(" in default
+
+
+def test_unknown_attribute_names(tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    code, output = invoke("generate", str(MANIFEST), "-o", str(out), "--attribute-names", "camel")
+    assert_one_line_error(code, output, "--attribute-names 'camel'", "python, typeorm")
+    assert not out.exists()
+
+
 def test_reports_what_is_not_carried_over(tmp_path: Path) -> None:
     report_path = tmp_path / "generate.json"
     code, output = invoke(

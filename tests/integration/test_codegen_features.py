@@ -29,10 +29,10 @@ def test_features_create_exactly_the_declared_schema(fresh_db: str, tmp_path: Pa
                 a.links.append(b)
                 session.add(a)
                 session.commit()
-                assert b.linkedFrom == [a]
+                assert b.linked_from == [a]
                 pair = session.execute(text('select "fromId", "toId" from gadget_links')).one()
                 assert tuple(pair) == (a.id, b.id)
-                assert (a.serialNo, b.serialNo) == (1, 2)
+                assert (a.serial_no, b.serial_no) == (1, 2)
         finally:
             engine.dispose()
     declared = MANIFEST  # the view included: the models create it with its SQL

@@ -154,7 +154,7 @@ def test_models_configure_and_match_typeorm(
         with imported(render_package(manifest), tmp_path) as pkg:
             configure_mappers()
             article = inspect(pkg.Article).relationships
-            assert article["remarks"].viewonly and article["oldRemarks"].viewonly
+            assert article["remarks"].viewonly and article["old_remarks"].viewonly
             assert "cover" not in article
             labels = inspect(pkg.Post).relationships["labels"]
             assert not labels.viewonly

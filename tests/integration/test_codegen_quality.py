@@ -14,7 +14,7 @@ from ormshift.codegen import write_package
 from ..golden.support import GOLDEN_SETS, generated
 
 RUFF = Path(sys.executable).parent / "ruff"
-RULES = "E,F,W,I,B,UP,SIM,RUF"
+RULES = "E,F,W,I,B,UP,SIM,RUF,N"  # N: pep8-naming (attributes in snake case)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ CLASSES = {
     "library-fuzz.yaml": ("library", 3),
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
-    "cms-fuzz.yaml": ("cms", 13),
+    "cms-fuzz.yaml": ("cms", 14),
     "qb-fuzz-library.yaml": ("library", 4),
     "qb-fuzz-blog.yaml": ("blog", 4),
     "qb-fuzz-shop.yaml": ("shop", 3),

@@ -150,9 +150,11 @@ def test_shadowed_names_suite_has_no_mismatches(pg_server_url: str, tmp_path: Pa
         report = run_compare(
             CORPUS / "shadowed", SCENARIOS / "shadowed.yaml", pg_server_url, models=package.__name__
         )
+    # Python names: snake case (`Column` -> `column`), then clear of module names and of
+    # other members' TypeORM names (`text` -> `text_2`: `text_` is a column's property)
     assert renamed == {
-        "text_2": "text", "func_": "func", "metadata_": "metadata", "Column_": "Column",
-        "registry_": "registry", "Mapped_": "Mapped", "Link_": "Link", "Note_": "Note",
+        "text_2": "text", "func_": "func", "metadata_": "metadata", "column": "Column",
+        "registry_": "registry", "mapped": "Mapped", "link": "Link", "note": "Note",
     }  # fmt: skip
     details = [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches]
     assert details == []

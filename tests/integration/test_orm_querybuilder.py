@@ -124,7 +124,7 @@ def test_a_cached_statement_text_binds_each_calls_values(
 
     def page(skip: int) -> list[tuple[str, str]]:
         return [
-            (b.title, b.author.lastName)
+            (b.title, b.author.last_name)
             for b in ds.get_repository(m.Book)
             .create_query_builder("book")
             .left_join_and_select("book.author", "author")

@@ -61,7 +61,7 @@ def test_generated_features_import_and_map(tmp_path: Path) -> None:
             assert "gadget_view" not in pkg.Base.metadata.tables
             links = gadget.relationships["links"]
             assert links.secondary is pkg.GADGET_LINKS
-            assert links.back_populates == "linkedFrom"
+            assert links.back_populates == "linked_from"
             assert "views" not in gadget.relationships
 
 

@@ -100,7 +100,7 @@ def test_blog_behaviour(tmp_path: Path) -> None:
         user = inspect(pkg.User)
         assert user.relationships["profile"].cascade.delete
         assert user.relationships["profile"].uselist is False
-        assert post.columns["updatedAt"].onupdate is not None
+        assert post.columns["updated_at"].onupdate is not None
         # enums store the values, in the order TypeORM declared them
         status = post.columns["status"].type
         assert status.name == "post_status_enum"
@@ -110,7 +110,8 @@ def test_blog_behaviour(tmp_path: Path) -> None:
         profile = pkg.Profile(home=pkg.embedded.Address("Main St", "Oslo", "0150", "NO"))
         assert profile.home_street == "Main St"
         assert profile.home.city == "Oslo"
-        assert inspect(pkg.Profile).columns["home_postalCode"].name == "homePostalcode"
+        assert inspect(pkg.Profile).columns["home_postal_code"].name == "homePostalcode"
+        assert profile.home.postal_code == "0150"
 
 
 def test_shop_behaviour(tmp_path: Path) -> None:
@@ -120,12 +121,12 @@ def test_shop_behaviour(tmp_path: Path) -> None:
         lines = order.relationships["lines"]
         assert lines.cascade.delete and lines.cascade.delete_orphan
         assert order.columns["status"].type is order.columns["status"].type
-        status_type = inspect(pkg.OrderStatusChange).columns["toStatus"].type
+        status_type = inspect(pkg.OrderStatusChange).columns["to_status"].type
         assert status_type.name == "order_status"
         assert inspect(pkg.OrderLine).relationships["promotions"].secondary is (
             pkg.ORDER_LINE_PROMOTIONS
         )
-        array = inspect(pkg.Customer).columns["phoneNumbers"].type
+        array = inspect(pkg.Customer).columns["phone_numbers"].type
         assert array.process_bind_param(["+47 1", "+47 2"], None) == "+47 1,+47 2"
         assert array.process_bind_param([], None) == ""
         assert array.process_result_value("a,b", None) == ["a", "b"]
@@ -149,11 +150,11 @@ def test_cms_behaviour(tmp_path: Path) -> None:
         )
         # Article's relation lives on the root, as in TypeORM's root metadata: a find of
         # Content joins it; Video (a sibling) holds it in SQLAlchemy but not in TypeORM
-        assert "heroImage" in content.relationships
-        assert content.relationships["heroImage"].info["sti_owner"] == ("Article",)
-        assert "heroImage" in entity_info(pkg.Content).relations
-        assert "heroImage" in entity_info(pkg.Article).relations
-        assert "heroImage" not in entity_info(pkg.Video).relations
+        assert "hero_image" in content.relationships
+        assert content.relationships["hero_image"].info["sti_owner"] == ("Article",)
+        assert "hero_image" in entity_info(pkg.Content).relations
+        assert "hero_image" in entity_info(pkg.Article).relations
+        assert "hero_image" not in entity_info(pkg.Video).relations
         assert "category" in entity_info(pkg.Video).relations
         asset = inspect(pkg.Asset)
         assert asset.polymorphic_map["image"].class_ is pkg.ImageAsset

@@ -195,7 +195,11 @@ def test_what_alias_paths_name(models: ModuleType) -> None:
     table = replacements(models.Author)
     assert table["contact.place.city"] == "contact_place_city"
     assert table["contactPlaceCity"] == "contact_place_city"
-    assert replacements(models.Book)["author.id"] == "authorId"
+    # TypeORM's names and the Python attributes name the same column
+    assert property_path(author, "first_name") == "firstName"
+    assert table["firstName"] == table["first_name"] == "first_name"
+    book = replacements(models.Book)
+    assert book["author.id"] == book["authorId"] == book["author_id"] == "author_id"
 
 
 def test_the_text_cache_keys_every_field_of_the_builder_state() -> None:

@@ -27,4 +27,4 @@ def test_tree_kinds_of_the_cms_models(tmp_path: Path) -> None:
     assert menu is not None and menu.kind == "materialized-path" and menu.path == "mpath"
     for tree in (category, department, menu):
         assert (tree.parent, tree.children) == ("parent", "children")
-        assert tree.parent_columns == ("parentId",) and tree.referenced == ("id",)
+        assert tree.parent_columns == ("parent_id",) and tree.referenced == ("id",)

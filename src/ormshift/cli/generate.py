@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ormshift.cli.common import console, handle_errors
+from ormshift.cli.common import console, fail, handle_errors
 from ormshift.files import check_directory, check_writable
 from ormshift.manifest import read
 
@@ -32,20 +32,33 @@ def generate(
     report: Annotated[
         Path | None, typer.Option("--report", help="also write a JSON report here")
     ] = None,
+    attribute_names: Annotated[
+        str,
+        typer.Option(
+            "--attribute-names",
+            help="python: attributes in snake case (view_count); "
+            "typeorm: named as TypeORM's properties (viewCount)",
+        ),
+    ] = "python",
 ) -> None:
     """Generate a package of typed SQLAlchemy 2.x models whose schema is TypeORM's."""
     # heavy imports here, so that other commands start fast
     from ormshift.clock import utc_now
-    from ormshift.codegen import MIGRATIONS_DIR, render_package, write_package
+    from ormshift.codegen import ATTRIBUTE_NAMES, MIGRATIONS_DIR, render_package, write_package
     from ormshift.codegen.check import check_configures
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_generate
 
+    names = next((n for n in ATTRIBUTE_NAMES if n == attribute_names), None)
+    if names is None:
+        raise fail(
+            f"--attribute-names {attribute_names!r}: choose one of {', '.join(ATTRIBUTE_NAMES)}"
+        )
     check_directory(output)
     if report is not None:
         check_writable(report)
     started = utc_now()
-    package = render_package(read(manifest), alembic=alembic)
+    package = render_package(read(manifest), alembic=alembic, attribute_names=names)
     with console.status("importing the models and configuring their mappers ..."):
         configure_warnings = check_configures(package)
     write_package(package, output, force=force)

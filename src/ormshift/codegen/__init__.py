@@ -4,10 +4,12 @@ from ormshift.codegen.alembic_env import MIGRATIONS_DIR, render_alembic
 from ormshift.codegen.migration import render_baseline
 from ormshift.codegen.models import Finding
 from ormshift.codegen.package import GeneratedPackage, render_package, write_package
-from ormshift.codegen.plan import Plan, plan
+from ormshift.codegen.plan import ATTRIBUTE_NAMES, AttributeNames, Plan, plan
 
 __all__ = [
+    "ATTRIBUTE_NAMES",
     "MIGRATIONS_DIR",
+    "AttributeNames",
     "Finding",
     "GeneratedPackage",
     "Plan",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ormshift.codegen.naming import py_str
-from ormshift.codegen.source import Call, Expr, Imports
+from ormshift.codegen.source import Call, Expr, Imports, Seq
 from ormshift.codegen.types import ColumnType, column_type
 from ormshift.manifest import Column, EntityColumn, Table
 
@@ -99,16 +99,29 @@ def _notes(
     return notes
 
 
+def _renamed(attribute: str, typeorm: str | None) -> list[str]:
+    """``"property"``: the column's TypeORM name (`plan.typeorm_name`) when the attribute
+    is not that name (with ``.`` as ``_``): ormshift.orm accepts both."""
+    if typeorm is None or attribute == typeorm.replace(".", "_"):
+        return []
+    return [f'"property": {py_str(typeorm)}']
+
+
 def _behaviour(
-    prop: EntityColumn | None, imports: Imports, owners: tuple[str, ...], attribute: str
+    prop: EntityColumn | None,
+    imports: Imports,
+    owners: tuple[str, ...],
+    attribute: str,
+    typeorm: str | None,
 ) -> list[tuple[str, Expr]]:
     """What TypeORM does with the column at run time, in SQLAlchemy's words; what
     ``ormshift.orm`` must know besides goes in ``info``: the column's role, ``insert`` /
     ``update`` when TypeORM never writes it there, ``sti_owner``, the single-table
-    classes declaring a column their root's table holds, and ``enum_numbers``, the
-    values of a numeric TypeScript enum."""
+    classes declaring a column their root's table holds, its TypeORM name when the
+    attribute differs, and ``enum_numbers``, the values of a numeric TypeScript enum."""
     if prop is None:
-        return []
+        renamed = _renamed(attribute, typeorm)
+        return [("info", Seq(tuple(renamed), "{}"))] if renamed else []
     out: list[tuple[str, Expr]] = []
     if prop.role == "update-date":
         imports.add("sqlalchemy", "func")
@@ -125,9 +138,7 @@ def _behaviour(
     if owners:
         names = ", ".join(py_str(o) for o in owners)
         info.append(f'"sti_owner": ({names},)')
-    if not prop.embedded_path and "." not in prop.property_path and attribute != prop.property_path:
-        # renamed (it would shadow a name the module uses): ormshift.orm takes both
-        info.append(f'"property": {py_str(prop.property_path)}')
+    info += _renamed(attribute, typeorm)
     if prop.relation_property and prop.property_path.startswith(prop.relation_property + "."):
         # a join column with no property of its own: TypeORM reports its changes as
         # the relation's (an update event's updated relations)
@@ -137,7 +148,7 @@ def _behaviour(
         comma = "," if len(prop.enum_numbers) == 1 else ""
         info.append(f'"enum_numbers": ({numbers}{comma})')
     if info:
-        out.append(("info", "{" + ", ".join(info) + "}"))
+        out.append(("info", Seq(tuple(info), "{}")))
     return out
 
 
@@ -151,8 +162,10 @@ def render_column(
     prop: EntityColumn | None = None,
     owners: tuple[str, ...] = (),
     transformers: tuple[str, ...] = (),
+    typeorm: str | None = None,
 ) -> RenderedColumn:
-    """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``."""
+    """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``;
+    ``typeorm``: the column's TypeORM name, said in ``info`` when the attribute differs."""
     annotations = imports if attribute is not None else None
     ctype = _runtime_type(prop, col, imports) or column_type(
         col, imports, enum_types, annotations, runtime=attribute is not None
@@ -192,7 +205,8 @@ def render_column(
     if default is not None:
         imports.add("sqlalchemy", "text")
         args.append(("server_default", Call("text", (py_str(default),))))
-    args += _behaviour(prop, imports, owners, attribute) if attribute is not None else []
+    if attribute is not None:
+        args += _behaviour(prop, imports, owners, attribute, typeorm)
     if col.comment is not None:
         args.append(("comment", py_str(col.comment)))
     python = ctype.python + (" | None" if col.nullable else "")

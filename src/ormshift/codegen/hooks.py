@@ -4,7 +4,8 @@ TypeORM runs them as TypeScript, which cannot be translated; the generated packa
 has their shape so that ``ormshift.orm`` calls them at TypeORM's points:
 
 * each listener (``@BeforeInsert() makeKey()``) is a method of the model with the
-  matching decorator (``@before_insert``), whose body raises until it is ported;
+  matching decorator (``@before_insert``), whose body raises until it is ported; the
+  method is named in snake case (``make_key``) unless attributes keep TypeORM's names;
 * each column with transformers has ``Transformed(<type>, Name(), ...)`` as its type,
   and ``transformers.py`` one class per transformer (``to_database`` /
   ``from_database``, raising until ported);
@@ -17,7 +18,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from ormshift.codegen.naming import py_str
+from ormshift.codegen.naming import py_str, snake_case
 from ormshift.codegen.plan import ModelPlan, Plan
 from ormshift.codegen.source import INDENT, Imports, Seq, after_imports, comment, render
 from ormshift.manifest import Entity, EntityColumn, Subscriber
@@ -127,12 +128,17 @@ def listener_lines(plan: Plan, model: ModelPlan, imports: Imports, taken: set[st
     entity = model.entity
     inherited = _inherited(plan, model)
     lines: list[str] = []
+    # a method named as a decorator would shadow it for the listeners after it
+    taken = taken | {decorator for decorator, _ in _LISTENERS.values()}
     for listener in entity.listeners:
         if (listener.type, listener.method) in inherited:
             continue
         decorator, typeorm = _LISTENERS[listener.type]
         imports.add("ormshift.orm", decorator)
-        name = _method_name(listener.method, taken)
+        method = (
+            listener.method if plan.attribute_names == "typeorm" else snake_case(listener.method)
+        )
+        name = _method_name(method, taken)
         taken.add(name)
         lines += [
             "",

@@ -147,6 +147,7 @@ def _class_lines(
                 prop=prop,
                 owners=owned or (),
                 transformers=transformer_names(entity, prop) if prop is not None else (),
+                typeorm=model.typeorm.get(col.name),
             )
             after_create += rendered.after_create
             for note in rendered.notes:
@@ -190,7 +191,9 @@ def _class_lines(
         body += render(Seq(tuple(args), "{}"), 1, "__mapper_args__ = ")
     while body and body[-1] == "":
         body.pop()
-    taken = set(model.columns.values()) | {r.property_name for r in model.relations}
+    taken = set(model.columns.values()) | {c.attribute for c in model.composites}
+    taken |= {r.property_name for r in model.relations}
+    taken |= {model.relation_attribute(r.property_name) for r in model.relations}
     body += listener_lines(plan, model, imports, taken)
     return lines + body
 

@@ -1,9 +1,11 @@
 """Python names for manifest things, chosen by written, deterministic rules.
 
 * A model class is named after its TypeORM entity; an attribute after its TypeORM
-  property, so ported code reads the same (``post.authorId``, ``user.displayName``).
+  property in snake case (``viewCount`` -> ``view_count``, `python_name`), or, with
+  ``attribute_names="typeorm"``, as the property itself (``viewCount``). A join column
+  with no property of its own is named after its column (``authorId`` -> ``author_id``).
 * A flattened embedded column is named after its property path joined with ``_``
-  (``home.geo.latitude`` -> ``home_geo_latitude``).
+  (``home.postalCode`` -> ``home_postal_code``; ``home_postalCode`` with TypeORM names).
 * An enum class is named after its PostgreSQL type, without a trailing ``_enum``
   (``post_status_enum`` -> ``PostStatus``); its members are the values upper-cased.
 * A module is named after its class in snake case (``PostRating`` -> ``post_rating``).
@@ -80,6 +82,13 @@ def attribute_name(text: str) -> str:
     if out in RESERVED_ATTRIBUTES or out.startswith("__"):
         out = f"{out.strip('_')}_"
     return out
+
+
+def python_name(path: str) -> str:
+    """A mapped attribute name in Python's style for a TypeORM property (path):
+    ``viewCount`` -> ``view_count``, ``Index`` -> ``index``, ``home.postalCode`` ->
+    ``home_postal_code``, ``metadata`` -> ``metadata_`` (`attribute_name`)."""
+    return attribute_name("_".join(snake_case(p) for p in path.split(".")))
 
 
 def snake_case(text: str) -> str:

@@ -20,7 +20,7 @@ from ormshift.codegen.bookkeeping import rows as bookkeeping_rows
 from ormshift.codegen.columns import serial_outside_pk
 from ormshift.codegen.hooks import hook_notes, render_subscribers, render_transformers
 from ormshift.codegen.models import Finding, render_model
-from ormshift.codegen.plan import plan
+from ormshift.codegen.plan import AttributeNames, plan
 from ormshift.codegen.runtime import render_types
 from ormshift.codegen.support import (
     render_base,
@@ -34,7 +34,7 @@ from ormshift.codegen.views import created_views, render_views
 from ormshift.errors import OutputError
 from ormshift.manifest import Manifest
 
-__all__ = ["Finding", "GeneratedPackage", "render_package", "write_package"]
+__all__ = ["AttributeNames", "Finding", "GeneratedPackage", "render_package", "write_package"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,14 @@ def _manifest_findings(manifest: Manifest) -> list[Finding]:
     return out
 
 
-def render_package(manifest: Manifest, *, alembic: bool = False) -> GeneratedPackage:
+def render_package(
+    manifest: Manifest, *, alembic: bool = False, attribute_names: AttributeNames = "python"
+) -> GeneratedPackage:
     """Every file of the generated package, keyed by file name (a path inside the package);
-    with ``alembic``, also its Alembic environment and baseline revision (``migrations/``)."""
-    p = plan(manifest)
+    with ``alembic``, also its Alembic environment and baseline revision (``migrations/``).
+    ``attribute_names``: attributes in Python's style (``view_count``) or TypeORM's
+    (``viewCount``); the database names are the same either way."""
+    p = plan(manifest, attribute_names)
     findings: list[Finding] = _manifest_findings(manifest)
     after_create = any(
         t.exclusions or any(serial_outside_pk(c, t) for c in t.columns) for t in manifest.tables

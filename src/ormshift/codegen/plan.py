@@ -3,11 +3,21 @@
 `plan` reads a manifest and returns a `Plan`: which entity becomes which class in which
 module, which table becomes a plain `Table`, the Python name of every enum type, and
 the attribute name of every column and relationship. Rendering only looks names up.
+
+Attributes take Python names by default (``attribute_names="python"``: ``viewCount`` ->
+``view_count``) or TypeORM's (``"typeorm"``). Either way each member also keeps its
+TypeORM name, ``ModelPlan.typeorm``, which the generated module writes as
+``info["property"]`` where it differs from the attribute, so that ``ormshift.orm``
+accepts both names. Collisions are settled deterministically: members are named in a
+fixed order (relations, then the table's columns), an attribute never takes a name an
+earlier one took nor another member's TypeORM name (so each name given to
+``ormshift.orm`` means one member only), and `find_free_name` picks the next free one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ormshift.codegen.naming import (
     MODULE_NAMES,
@@ -17,9 +27,15 @@ from ormshift.codegen.naming import (
     enum_member_name,
     find_free_name,
     identifier,
+    python_name,
     snake_case,
 )
 from ormshift.manifest import Entity, EntityColumn, EnumType, Manifest, Relation, Table
+
+#: How attributes are named: in Python's style (``view_count``) or as TypeORM's
+#: properties (``viewCount``).
+AttributeNames = Literal["python", "typeorm"]
+ATTRIBUTE_NAMES: tuple[AttributeNames, ...] = ("python", "typeorm")
 
 #: Modules every generated package may have; entity modules never take these names.
 FIXED_MODULES = (
@@ -57,14 +73,17 @@ class ModelPlan:
     relations: tuple[Relation, ...]  # the relations declared on this class
     parent: str | None = None  # STI root entity name
     composites: tuple[CompositePlan, ...] = ()
-    #: relation property -> attribute name (when it differs from `attribute_name`)
+    #: relation property -> attribute name (when it differs from `default_name`)
     relation_names: dict[str, str] = field(default_factory=dict)
+    #: column name -> its TypeORM name (`typeorm_name`)
+    typeorm: dict[str, str] = field(default_factory=dict)
+    attribute_names: AttributeNames = "python"
 
     def attribute(self, column: str) -> str:
         return self.columns[column]
 
     def relation_attribute(self, prop: str) -> str:
-        return self.relation_names.get(prop) or attribute_name(prop)
+        return self.relation_names.get(prop) or default_name(prop, self.attribute_names)
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,8 @@ class Plan:
     tables: tuple[Table, ...]  # tables with no class: junction and closure tables
     enums: tuple[EnumPlan, ...]
     table_constants: dict[str, str] = field(default_factory=dict)
+
+    attribute_names: AttributeNames = "python"
 
     def relation_attribute(self, entity: str, prop: str) -> str:
         """The attribute of relation ``prop`` of ``entity`` (or of its STI root)."""
@@ -120,12 +141,25 @@ def _enum_plans(manifest: Manifest, taken: set[str]) -> tuple[EnumPlan, ...]:
     return tuple(out)
 
 
-def _column_attribute(prop: EntityColumn | None, column: str) -> str:
+def default_name(prop: str, names: AttributeNames) -> str:
+    """The attribute a TypeORM property (a path, for an embedded one) is given before
+    collisions: ``home.postalCode`` -> ``home_postal_code`` (``home_postalCode``)."""
+    if names == "typeorm":
+        return attribute_name("_".join(prop.split(".")))
+    return python_name(prop)
+
+
+def typeorm_name(prop: EntityColumn | None, column: str) -> str:
+    """The name ``ormshift.orm`` knows a column by in TypeORM's terms: its property path
+    (``viewCount``, ``home.postalCode``), or for a column with no property of its own (a
+    join column behind its relation, a tree's or a hierarchy's own), its column name."""
     if prop is None or (prop.relation_property and "." in prop.property_path):
-        return attribute_name(column)
-    if prop.embedded_path:
-        return attribute_name("_".join(prop.property_path.split(".")))
-    return attribute_name(prop.property_path)
+        return column
+    return prop.property_path
+
+
+def _column_attribute(prop: EntityColumn | None, column: str, names: AttributeNames) -> str:
+    return default_name(typeorm_name(prop, column).replace(".", "_"), names)
 
 
 def sti_parent(entity: Entity, manifest: Manifest) -> str | None:
@@ -198,6 +232,7 @@ def _model(
     class_name: str,
     module: str,
     reserved: frozenset[str] = frozenset(),
+    names: AttributeNames = "python",
 ) -> ModelPlan:
     """``reserved``: module-level names no attribute may shadow."""
     table = manifest.table(entity.table, entity.schema)
@@ -206,16 +241,17 @@ def _model(
     taken: set[str] = set(reserved)
     # a renamed attribute never takes another member's TypeORM name: ormshift.orm
     # accepts either name for a member, so each must name one member only
+    own_names = {c.name: typeorm_name(by_column.get(c.name), c.name) for c in table.columns}
     typeorm = {r.property_name for r in entity.relations}
-    typeorm |= {c.property_path for c in entity.columns if "." not in c.property_path}
+    typeorm |= {n.replace(".", "_") for n in own_names.values()}
     relation_names: dict[str, str] = {}
     for r in entity.relations:
         others = typeorm - {r.property_name}
-        name = find_free_name(attribute_name(r.property_name), taken | others)
+        name = find_free_name(default_name(r.property_name, names), taken | others)
         taken.add(name)
-        if name != attribute_name(r.property_name):
+        if name != default_name(r.property_name, names):
             relation_names[r.property_name] = name
-    taken |= {attribute_name("_".join(e.property_path.split("."))) for e in entity.embeddeds}
+    taken |= {default_name(e.property_path, names) for e in entity.embeddeds}
     columns: dict[str, str] = {}
     properties: dict[str, EntityColumn] = {}
     is_child = entity.inheritance is not None and entity.inheritance.parent is not None
@@ -225,8 +261,8 @@ def _model(
             properties[col.name] = prop
         if is_child:
             continue
-        mine = {prop.property_path} if prop is not None else set()
-        name = find_free_name(_column_attribute(prop, col.name), taken | (typeorm - mine))
+        mine = {own_names[col.name].replace(".", "_")}
+        name = find_free_name(_column_attribute(prop, col.name, names), taken | (typeorm - mine))
         taken.add(name)
         columns[col.name] = name
     parent = sti_parent(entity, manifest) if is_child else None
@@ -235,9 +271,13 @@ def _model(
         own = [c for c in entity.columns if c.embedded_path == emb.property_path]
         if emb.array or not own:
             continue
-        name = attribute_name("_".join(emb.property_path.split(".")))  # reserved above
-        fields = tuple((attribute_name(c.property_path.rsplit(".", 1)[-1]), c.column) for c in own)
-        composites.append(CompositePlan(name, identifier(emb.class_name), fields))
+        name = default_name(emb.property_path, names)  # reserved above
+        fields: list[tuple[str, str]] = []
+        for c in own:
+            field_name = default_name(c.property_path.rsplit(".", 1)[-1], names)
+            field_name = find_free_name(field_name, {f for f, _ in fields})
+            fields.append((field_name, c.column))
+        composites.append(CompositePlan(name, identifier(emb.class_name), tuple(fields)))
     return ModelPlan(
         entity,
         table,
@@ -249,10 +289,12 @@ def _model(
         parent,
         tuple(composites),
         relation_names,
+        own_names,
+        names,
     )
 
 
-def plan(manifest: Manifest) -> Plan:
+def plan(manifest: Manifest, attribute_names: AttributeNames = "python") -> Plan:
     """Names for everything in ``manifest``; the same manifest gives the same plan."""
     mapped = [e for e in manifest.entities if e.kind in ("regular", "sti-child")]
     class_names: set[str] = {"Base"}
@@ -275,7 +317,9 @@ def plan(manifest: Manifest) -> Plan:
         MODULE_NAMES | class_names | set(constants.values()) | embedded
         | {e.class_name for e in enums} | {e.constant for e in enums}
     )  # fmt: skip
-    models = [_model(e, manifest, cls, module, reserved) for e, cls, module in named]
+    models = [
+        _model(e, manifest, cls, module, reserved, attribute_names) for e, cls, module in named
+    ]
     # an STI child takes its column attributes from its root
     roots = {m.entity.name: m for m in models if m.parent is None}
     root_of = {
@@ -295,9 +339,11 @@ def plan(manifest: Manifest) -> Plan:
             m.parent,
             m.composites,
             m.relation_names,
+            m.typeorm,
+            m.attribute_names,
         )
         if m.parent
         else m
         for m in models
     ]
-    return Plan(manifest, tuple(models), tables, enums, constants)
+    return Plan(manifest, tuple(models), tables, enums, constants, attribute_names)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ormshift.codegen.joinable import joinable, usable_inverse
 from ormshift.codegen.naming import py_str
 from ormshift.codegen.plan import ModelPlan, Plan, relation_owners
-from ormshift.codegen.source import Call, Expr, Imports
+from ormshift.codegen.source import Call, Expr, Imports, Seq
 from ormshift.manifest import JoinColumn, Relation
 
 _DB_HANDLES_DELETE = ("CASCADE", "SET NULL")
@@ -96,7 +96,7 @@ def _sti_root(plan: Plan, rel: Relation) -> str | None:
 
 def _typeorm_info(
     rel: Relation, attribute: str, owners: tuple[str, ...] = (), target: str | None = None
-) -> str:
+) -> Seq:
     """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades, its TypeORM
     name when the attribute was renamed (it would shadow a name the module uses) and,
     on a single-table root, the classes declaring it when the root does not
@@ -104,10 +104,14 @@ def _typeorm_info(
     target class of a relationship mapped to its single-table root."""
     order = ("insert", "update", "remove", "soft-remove", "recover")
     inner = _tuple([py_str(c) for c in order if c in rel.cascade])
-    renamed = f', "property": {py_str(rel.property_name)}' if attribute != rel.property_name else ""
-    owned = f', "sti_owner": {_tuple([py_str(o) for o in owners])}' if owners else ""
-    aimed = f', "target": {py_str(target)}' if target else ""
-    return '{"cascade": ' + inner + renamed + owned + aimed + "}"
+    items = [f'"cascade": {inner}']
+    if attribute != rel.property_name:
+        items.append(f'"property": {py_str(rel.property_name)}')
+    if owners:
+        items.append(f'"sti_owner": {_tuple([py_str(o) for o in owners])}')
+    if target:
+        items.append(f'"target": {py_str(target)}')
+    return Seq(tuple(items), "{}")
 
 
 def _m2m_joins(plan: Plan, model: ModelPlan, rel: Relation) -> list[tuple[str, Expr]]:

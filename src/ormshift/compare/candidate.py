@@ -129,7 +129,7 @@ def _tree(repo: Any, args: list[Any]) -> Any:
 
 
 def _identifiers(entity: type[Any], result: Any) -> Any:
-    """An insert's identifiers with each value in TypeORM's form for its column."""
+    """An insert's identifiers keyed by TypeORM's names, each value in TypeORM's form."""
     if not isinstance(result, InsertResult):
         return result
     info = entity_info(entity)
@@ -139,9 +139,12 @@ def _identifiers(entity: type[Any], result: Any) -> Any:
             return None
         out = {}
         for k, v in ids.items():
-            col = info.columns.get(info.attribute(k))
+            key = info.attribute(k)
+            col = info.columns.get(key)
             numbers = () if col is None else col.info.get("enum_numbers", ())
-            out[k] = v if col is None else typeorm_column_value(v, col.type, numbers)
+            out[info.property_of(key)] = (
+                v if col is None else typeorm_column_value(v, col.type, numbers)
+            )
         return out
 
     return replace(result, identifiers=[typed(ids) for ids in result.identifiers])

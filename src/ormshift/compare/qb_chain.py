@@ -108,21 +108,28 @@ def qb_writes(args: list[Any]) -> bool:
     return bool(chain) and chain[-1][0] in WRITE_TERMINALS
 
 
-def write_result(result: Any, entity: type[Any] | None = None) -> Any:
+def write_result(result: Any, info: Any = None) -> Any:
     """An ``execute()`` result as the sidecar shapes it: ``{identifiers, generatedMaps}``
-    (insert), ``{affected, raw}`` (update, delete).
+    (insert), ``{affected, raw}`` (update, delete); an insert's maps (by attribute key)
+    keyed by TypeORM's names when ``info``, the builder's entity, is known.
 
     TypeORM's generated maps hold the driver's values unhydrated
     (``PostgresDriver.createGeneratedMap``), and node-postgres leaves an array of an
-    enum type as PostgreSQL's text: with ``entity`` known, such a list in ormshift's map
-    is compared as that text (docs/orm.md, "Intentional differences")."""
+    enum type as PostgreSQL's text: such a list in ormshift's map is compared as that
+    text (docs/orm.md, "Intentional differences")."""
     from ormshift.orm.manager import DeleteResult, InsertResult, UpdateResult  # noqa: PLC0415
 
     if isinstance(result, InsertResult):
-        maps = result.generated_maps
-        if entity is not None:
-            maps = [_driver_text(entity, m) for m in maps]
-        return {"identifiers": result.identifiers, "generatedMaps": maps}
+
+        def named(row: Mapping[str, Any] | None) -> Any:
+            if row is None or info is None:
+                return row
+            return {info.property_of(k): v for k, v in _driver_text(info, row).items()}
+
+        return {
+            "identifiers": [named(r) for r in result.identifiers],
+            "generatedMaps": [named(r) for r in result.generated_maps],
+        }
     if isinstance(result, UpdateResult | DeleteResult):
         return {"affected": result.affected, "raw": result.raw}
     return result
@@ -202,13 +209,11 @@ def _mark_extras(value: Any, names: list[str], seen: set[int]) -> None:
             _mark_extras(item, names, seen)
 
 
-def _driver_text(entity: type[Any], made: Mapping[str, Any]) -> dict[str, Any]:
+def _driver_text(info: Any, made: Mapping[str, Any]) -> dict[str, Any]:
     """``made`` with each enum array as PostgreSQL's text of it (``{a,"b c"}``)."""
     from sqlalchemy import ARRAY, Enum  # noqa: PLC0415
 
-    from ormshift.orm.metadata import entity_info  # noqa: PLC0415
-
-    columns = entity_info(entity).columns
+    columns = info.columns
     out = dict(made)
     for key, value in made.items():
         col = columns.get(key)
@@ -229,16 +234,11 @@ def _array_item(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _written(chain: list[Any], models: Mapping[str, type[Any]]) -> type[Any] | None:
-    """The entity an insert chain writes into (``into``)."""
-    for call in chain:
-        if call[0] == "into" and len(call) > 1 and isinstance(call[1], Mapping):
-            return models.get(str(call[1].get("$entity")))
-    return None
-
-
 def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None, spec: Any) -> Any:
     """The chain's result through ormshift's builder (shaped as the sidecar's)."""
+    from ormshift.orm.manager import InsertResult  # noqa: PLC0415
+    from ormshift.orm.querybuilder import QueryBuilderError  # noqa: PLC0415
+
     if entity is not None:
         if entity not in models:
             raise ValueError(f"no model named {entity!r}")
@@ -249,7 +249,9 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
             qb = manager.create_query_builder(cls, spec["alias"])
     else:
         qb = manager.create_query_builder()
-    result = _apply(qb, list(spec["chain"]), models, manager)
+    chain = list(spec["chain"])
+    builder = _apply(qb, chain[:-1], models, manager)
+    result = _apply(builder, chain[-1:], models, manager)
     extras = [
         str(call[1]).split(".", 1)[1]
         for call in spec["chain"]
@@ -264,5 +266,9 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
     if terminal == "getManyAndCount":
         return list(result)
     if terminal == "execute":
-        return write_result(result, _written(spec["chain"], models))
+        try:
+            info = builder.info if isinstance(result, InsertResult) else None
+        except QueryBuilderError:  # no entity to name the keys by: as they are
+            info = None
+        return write_result(result, info)
     return result

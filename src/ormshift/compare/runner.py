@@ -234,7 +234,7 @@ def _volatile(models: Mapping[str, type[Any]]) -> tuple[frozenset[str], frozense
         info = entity_info(cls)
         for role, key in info.roles.items():
             if role in ("create-date", "update-date", "delete-date"):
-                attrs.add(key)
+                attrs.add(info.property_of(key))  # records are keyed by TypeORM names
                 columns.add(info.columns[key].name)
     return frozenset(attrs), frozenset(columns)
 

@@ -6,6 +6,13 @@ mapper: its ``version_id_col`` is the version column, a column with ``onupdate``
 update-date column. Embedded columns are flattened with ``_`` (``home.geo.latitude``
 is the attribute ``home_geo_latitude``), as ormshift's code generator names them.
 
+Names: a column or relationship whose attribute is not its TypeORM name has that name
+in ``info["property"]`` (``view_count`` has ``"viewCount"``; an embedded column its
+property path, ``home_postal_code`` has ``"home.postalCode"``; a renamed one
+``"metadata"``). Everywhere a name is given, either is taken (`attribute`, `path`);
+TypeORM's name, with an embedded path joined by ``_``, is the one reported
+(`property_of`), and ``compare`` records results by it.
+
 What else TypeORM does with a column is in its ``info`` too: ``"insert": False`` /
 ``"update": False`` (never written there), ``"sti_owner"`` (the single-table classes
 declaring a column their root's table holds; on a relationship, which the root holds
@@ -21,6 +28,7 @@ never written on insert.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -59,22 +67,29 @@ class EntityInfo:
     primary: tuple[str, ...]
     roles: dict[str, str] = field(default_factory=dict)  # role -> attribute key
     prefixes: frozenset[str] = frozenset()
+    #: embedded prefix (attribute's) -> TypeORM's, where they differ (`_prefixes`)
+    embedded: dict[str, str] = field(default_factory=dict)
 
     @cached_property
-    def aliases(self) -> dict[str, str]:
-        """TypeORM property names of columns and relations whose attribute was renamed
-        (a name the generated module uses, such as ``text``, or one declarative reserves,
-        such as ``metadata``): property -> attribute key."""
+    def typeorm_paths(self) -> dict[str, str]:
+        """Attribute key -> TypeORM's name (property path) of the columns and relations
+        whose attribute is not that name (``view_count`` -> ``viewCount``,
+        ``home_postal_code`` -> ``home.postalCode``, ``metadata_`` -> ``metadata``)."""
         named: list[tuple[str, dict[Any, Any]]] = [
             *((k, c.info) for k, c in self.columns.items()),
             *((k, r.info) for k, r in self.relations.items()),
         ]
+        return {k: str(info["property"]) for k, info in named if info.get("property")}
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """TypeORM's names of columns and relations whose attribute is another name, an
+        embedded path joined by ``_`` (``home_postalCode``): name -> attribute key. A
+        name that is some member's attribute names that member."""
+        named = [(p.replace(".", "_"), k) for k, p in self.typeorm_paths.items()]
+        named += [(typeorm, k) for k, typeorm in self.embedded.items()]
         return {
-            str(info["property"]): k
-            for k, info in named
-            if info.get("property")
-            and info["property"] not in self.columns
-            and info["property"] not in self.relations
+            name: k for name, k in named if name not in self.columns and name not in self.relations
         }
 
     def attribute(self, key: str) -> str:
@@ -83,12 +98,31 @@ class EntityInfo:
             return key
         return self.aliases.get(key, key)
 
+    def path(self, prefix: str, key: str) -> str:
+        """The attribute key (or embedded prefix) that ``key`` names inside the embedded
+        object at ``prefix`` (``""`` at the top); either may be given by its attribute
+        name or by TypeORM's (``home`` and ``postalCode``: ``home_postal_code``)."""
+        if not prefix:
+            return self.attribute(key)
+        joined = self.attribute(f"{prefix}_{key}")
+        typeorm = self.embedded.get(prefix)
+        if typeorm is None or joined in self.columns or joined in self.prefixes:
+            return joined
+        return self.attribute(f"{typeorm}_{key}")
+
+    def keyed(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``data`` (a plain object of this entity) with its keys as attribute keys."""
+        return {self.attribute(str(k)): v for k, v in data.items()}
+
     def property_of(self, key: str) -> str:
-        """TypeORM's name for attribute ``key`` (a column's or a relation's)."""
-        if key in self.columns:
-            return str(self.columns[key].info.get("property", key))
-        rel = self.relations.get(key)
-        return key if rel is None else str(rel.info.get("property", key))
+        """TypeORM's name for attribute ``key`` (a column's or a relation's), an embedded
+        path joined by ``_`` (``home_postalCode``)."""
+        return self.typeorm_path(key).replace(".", "_")
+
+    def typeorm_path(self, key: str) -> str:
+        """TypeORM's property path for attribute ``key`` when the model says it
+        (``home.postalCode``), else ``key``."""
+        return self.typeorm_paths.get(key, key)
 
     @cached_property
     def plain_columns(self) -> frozenset[str]:
@@ -306,7 +340,7 @@ class EntityInfo:
 
     def resolve(self, prefix: str, key: str) -> tuple[str, str]:
         """``("column"|"embedded"|"relation", attribute path)`` for ``key`` under ``prefix``."""
-        path = f"{prefix}_{key}" if prefix else self.attribute(key)
+        path = self.path(prefix, key)
         if path in self.columns:
             return "column", path
         if not prefix and path in self.relations:
@@ -358,6 +392,34 @@ def _lineage(mapper: Mapper[Any]) -> set[str]:
     return {m.class_.__name__ for m in (*mapper.iterate_to_root(), *mapper.self_and_descendants)}
 
 
+def _prefixes(
+    mapper: Mapper[Any], columns: dict[str, Column[Any]]
+) -> tuple[set[str], dict[str, str]]:
+    """The prefixes of embedded objects' columns, and attribute prefix -> TypeORM's.
+
+    A column with TypeORM's path in ``info["property"]`` (``home.postalCode``) gives
+    TypeORM's prefixes (``home``); a composite gives its attribute, and TypeORM's path
+    of the embedded its columns are in; a column with neither (named as TypeORM names
+    it, ``home_postalCode``) gives each ``_``-separated head of its key."""
+    prefixes: set[str] = set()
+    for key, col in columns.items():
+        path = col.info.get("property")
+        parts = str(path).split(".") if path else key.split("_")
+        prefixes |= {"_".join(parts[:i]) for i in range(1, len(parts))}
+    embedded: dict[str, str] = {}
+    for comp in mapper.composites:
+        prefixes.add(comp.key)
+        keys = [a if isinstance(a, str) else getattr(a, "key", None) for a in comp.attrs]
+        heads = {
+            str(columns[k].info.get("property", "")).rpartition(".")[0]
+            for k in keys
+            if isinstance(k, str) and k in columns
+        }
+        if len(heads) == 1 and (head := heads.pop().replace(".", "_")) and head != comp.key:
+            embedded[comp.key] = head
+    return prefixes, embedded
+
+
 def entity_info(cls: type[Any]) -> EntityInfo:
     """The (cached) `EntityInfo` of a mapped class."""
     found = _CACHE.get(cls)
@@ -388,11 +450,7 @@ def entity_info(cls: type[Any]) -> EntityInfo:
             if not rel.info.get("sti_owner") or related & set(rel.info["sti_owner"])
         }
         primary = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
-        prefixes = set()
-        for key in columns:
-            parts = key.split("_")
-            for i in range(1, len(parts)):
-                prefixes.add("_".join(parts[:i]))
+        prefixes, embedded = _prefixes(mapper, columns)
         table = mapper.local_table
         if not isinstance(table, Table):
             raise OrmError(f"{cls.__name__} is not mapped to a table")
@@ -406,6 +464,7 @@ def entity_info(cls: type[Any]) -> EntityInfo:
             primary=primary,
             roles=_roles(mapper, columns),
             prefixes=frozenset(prefixes - set(columns)),
+            embedded=embedded,
         )
         _CACHE[cls] = info
         return info

@@ -496,7 +496,7 @@ def aggregate_statement(info: EntityInfo, method: str, column: str, where: Any) 
     """``SUM``/``AVG``/``MIN``/``MAX`` of ``column`` (a property path: ``contact.age``)
     over the rows ``where`` matches, soft-deleted rows left out, as TypeORM's
     ``callAggregateFun``; a path that names no column is TypeORM's ``TypeORMError``."""
-    key = column.replace(".", "_") if "." in column else info.attribute(column)
+    key = info.attribute(column.replace(".", "_"))
     if key not in info.columns:
         raise FindOptionsError(f'Column "{column}" was not found in table "{info.name}"')
     base = _filtered(info, FindOptions.of({"where": where or {}}, info))

@@ -73,7 +73,7 @@ def _flatten(
     """``referenced``: the foreign keys a related object gave, which TypeORM takes
     before a value given for the column itself (``{order: {id: a}, orderId: b}`` is a)."""
     for key, value in data.items():
-        path = f"{prefix}_{key}" if prefix else info.attribute(key)
+        path = info.path(prefix, key)
         if not prefix and path in info.join_only_columns:
             raise UnknownProperty(f'{what}: Property "{path}" was not found in "{info.name}".')
         if path in info.columns:
@@ -92,7 +92,10 @@ def _flatten(
                     out[lkey] = None
                     continue
                 rkey = target.mapper.get_property_by_column(remote).key
-                ref = value.get(rkey) if isinstance(value, Mapping) else getattr(value, rkey, None)
+                if isinstance(value, Mapping):
+                    ref = target.keyed(value).get(rkey)
+                else:
+                    ref = getattr(value, rkey, None)
                 out[lkey] = ref
                 if not isinstance(value, _PRIMITIVES):
                     referenced.add(lkey)
@@ -230,7 +233,7 @@ def _foreign_key(info: EntityInfo, key: str, value: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for local, remote in rel.local_remote_pairs:
             rkey = target.mapper.get_property_by_column(remote).key
-            ref = value.get(target.property_of(rkey), value.get(rkey))
+            ref = target.keyed(value).get(rkey)
             if not _js_truthy(ref):
                 break
             out[info.mapper.get_property_by_column(local).key] = ref
@@ -264,12 +267,13 @@ def _js_truthy(value: Any) -> bool:
 
 def without_join_only(info: EntityInfo, values: Any) -> Any:
     """Value mappings (one or a list) without the `EntityInfo.join_only_columns` keys,
-    which TypeORM's insert leaves out (its metadata has no such property)."""
+    by either name, which TypeORM's insert leaves out (its metadata has no such
+    property)."""
     hidden = info.join_only_columns
 
     def keep(item: Any) -> Any:
-        if isinstance(item, Mapping) and not hidden.isdisjoint(item):
-            return {k: v for k, v in item.items() if k not in hidden}
+        if isinstance(item, Mapping):
+            return {k: v for k, v in item.items() if info.attribute(k) not in hidden}
         return item
 
     if not hidden:
@@ -317,6 +321,7 @@ def _set_reference(info: EntityInfo, obj: Any, key: str, value: Any) -> bool:
     if not isinstance(value, Mapping) or not value:
         return False
     target = entity_info(info.relations[key].mapper.class_)
+    value = target.keyed(value)
     if not set(value) <= set(target.primary):
         return False
     pairs = _reference_keys(info, key)
@@ -366,7 +371,7 @@ def _create_order(info: EntityInfo, data: Mapping[str, Any], prefix: str) -> lis
 
     def rank(item: tuple[int, str]) -> tuple[int, int]:
         index, key = item
-        path = f"{prefix}_{key}" if prefix else info.attribute(key)
+        path = info.path(prefix, key)
         if path in info.columns:
             # ("event_", a column whose property is "event", is no embedded's)
             embedded = any(path.startswith(p + "_") and path != p + "_" for p in info.prefixes)
@@ -384,7 +389,7 @@ def _create_order(info: EntityInfo, data: Mapping[str, Any], prefix: str) -> lis
 def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> None:
     for key in _create_order(info, data, prefix):
         value = data[key]
-        path = f"{prefix}_{key}" if prefix else info.attribute(key)
+        path = info.path(prefix, key)
         if not prefix and (path in info.join_only_columns or path in info.virtual):
             # no property TypeORM's create knows, or a tree's virtual column (its
             # PlainObjectToNewEntityTransformer copies nonVirtualColumns): left out

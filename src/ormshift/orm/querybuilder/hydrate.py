@@ -151,7 +151,8 @@ class _Transformer:
             if join.map_to is not None:
                 if join.map_to.partition(".")[0] == alias.name:
                     joins.append(join)
-                    quick = quick and join.map_to.partition(".")[2] in info.relations
+                    mapped = info.attribute(join.map_to.partition(".")[2])
+                    quick = quick and mapped in info.relations
             elif join.parent == alias.name and join.relation in info.relations:
                 joins.append(join)
         found = self._layouts[(alias.name, id(info))] = _Layout(columns, joins, quick)
@@ -175,7 +176,7 @@ class _Transformer:
                 held[key] = None
         for join in layout.joins:
             if join.map_to is not None:
-                prop = join.map_to.partition(".")[2]
+                prop = info.attribute(join.map_to.partition(".")[2])  # a relation by either name
                 found = self.transform(rows, join.alias)
                 value: Any = found if join.map_many else (found[0] if found else None)
                 if prop in info.relations:

@@ -21,7 +21,7 @@ from sqlalchemy.orm.interfaces import MANYTOMANY
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.errors import QueryBuilderError
-from ormshift.orm.querybuilder.names import escape, property_path, relations
+from ormshift.orm.querybuilder.names import escape, property_path, relation_key, relations
 from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Join
 
@@ -64,14 +64,13 @@ def add_join(
     elif isinstance(target, str) and target.startswith("(") and target.endswith(")"):
         subquery = target
     elif isinstance(target, str) and "." in target:
-        parent, _, relation = target.partition(".")
+        parent, _, name = target.partition(".")
         owner = em.alias(parent)
         if owner is None:
             raise QueryBuilderError(f'"{parent}" alias was not found. Maybe you forgot to join it?')
-        if owner.info is None or relation not in relations(owner.info):
-            raise QueryBuilderError(
-                f"Relation with property path {relation} in entity was not found."
-            )
+        relation = None if owner.info is None else relation_key(owner.info, name)
+        if owner.info is None or relation is None:
+            raise QueryBuilderError(f"Relation with property path {name} in entity was not found.")
         info = entity_info(relations(owner.info)[relation].mapper.class_)
     else:
         raise QueryBuilderError(

@@ -5,9 +5,10 @@ property names and database names, and to-one relations by their foreign key
 
 `replacements` follows ``QueryBuilder.replacePropertyNamesForTheWholeQuery``: from least
 to most relevant, a relation's path (its first join column), ``relation.referenced``,
-the column's database name, its property name, its property path; a later entry
-overrides an earlier one. Identifiers are quoted as TypeORM's PostgreSQL driver quotes
-them (`escape`).
+the column's attribute (``view_count``, where the model names it apart from TypeORM),
+its database name, its property name, its property path; a later entry overrides an
+earlier one. A relation is named by its TypeORM name or its attribute (`relation_key`).
+Identifiers are quoted as TypeORM's PostgreSQL driver quotes them (`escape`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "is_selectable",
     "property_path",
     "property_paths",
+    "relation_key",
     "relations",
     "replacements",
 ]
@@ -61,7 +63,7 @@ def _property_paths(info: EntityInfo) -> dict[str, str]:
     prefixes = sorted(_embedded(info), key=len)
     out: dict[str, str] = {}
     for key in info.columns:
-        own = info.property_of(key)
+        own = info.typeorm_path(key)
         if own != key:
             out[key] = own
             continue
@@ -94,6 +96,21 @@ def relations(info: EntityInfo) -> dict[str, RelationshipProperty[Any]]:
         for rel in mapper.relationships:
             out.setdefault(rel.key, rel)
     return out
+
+
+def relation_key(info: EntityInfo, name: str) -> str | None:
+    """The attribute key of the relation (of `relations`) that ``name`` names, by its
+    attribute or its TypeORM name (``info["property"]``); None when none does."""
+    found = relations(info)
+    if name in found:
+        return name
+    return next((k for k, rel in found.items() if rel.info.get("property") == name), None)
+
+
+def _relation_names(info: EntityInfo, key: str) -> list[str]:
+    """The attribute of relation ``key``, then its TypeORM name when that differs."""
+    typeorm = relations(info)[key].info.get("property")
+    return [key] if not typeorm or typeorm == key else [key, str(typeorm)]
 
 
 def property_path(info: EntityInfo, key: str) -> str:
@@ -135,13 +152,15 @@ def _replacements(info: EntityInfo) -> dict[str, str]:
     for key in relations(info):
         pairs = _join_columns(info, key)
         if pairs and pairs[0][0] in info.columns:
-            out[key] = pairs[0][0]
+            out.update(dict.fromkeys(_relation_names(info, key), pairs[0][0]))
     for key in relations(info):
         for own, ref in _join_columns(info, key):
             if own not in info.columns:
                 continue
-            out[f"{key}.{ref}"] = own
+            out.update({f"{name}.{ref}": own for name in _relation_names(info, key)})
     paths = property_paths(cls)
+    for key in info.columns:  # the attribute (``alias.view_count``), when not TypeORM's
+        out[key] = key
     for key, col in info.columns.items():
         out[col.name] = key
     for key in info.columns:

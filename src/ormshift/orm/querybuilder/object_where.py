@@ -55,11 +55,12 @@ def _paths(info: EntityInfo, where: Mapping[str, Any], prefix: str = "") -> list
         if any(e == path or e.startswith(path + ".") for e in embedded):
             out += _paths(info, value, path)
             continue
-        if not prefix and path in info.relations:
-            target = info.target(path)
+        if not prefix and info.attribute(path) in info.relations:
+            target = info.target(info.attribute(path))
             pairs = replacements(info.cls)
             refs = [k for k in pairs if k.startswith(path + ".")]
-            if refs and all(r.split(".", 1)[1] in value for r in refs) and not info.is_many(path):
+            many = info.is_many(info.attribute(path))
+            if refs and all(r.split(".", 1)[1] in value for r in refs) and not many:
                 out.append(path)
                 continue
             keys = [property_path(target, k) for k in target.primary]
@@ -88,8 +89,9 @@ def _predicates(em: ExpressionMap, where: Mapping[str, Any]) -> list[tuple[str, 
         alias, info = main, main.info
         root: list[str] = []
         parts = path.split(".")
-        while len(parts) > 1 and parts[0] in info.relations:
-            join = next((j for j in em.joins if j.relation == parts[0]), None)
+        while len(parts) > 1 and info.attribute(parts[0]) in info.relations:
+            key = info.attribute(parts[0])
+            join = next((j for j in em.joins if j.relation == key), None)
             if join is None or join.alias.info is None:
                 if ".".join(parts) in replacements(info.cls):
                     break  # a to-one relation by its referenced key
@@ -104,7 +106,7 @@ def _predicates(em: ExpressionMap, where: Mapping[str, Any]) -> list[tuple[str, 
                 f'Property "{path}" was not found in "{info.name}". '
                 "Make sure your query is correct."
             )
-        if rest in info.relations:
+        if info.attribute(rest) in info.relations:
             # a to-one relation by its referenced key: that key's value
             ref = next(k for k in table if k.startswith(rest + ".")).split(".", 1)[1]
             value = _dig(where, [*root, rest, ref])

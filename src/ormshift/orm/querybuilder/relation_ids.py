@@ -53,14 +53,15 @@ def asked(
     """The checked request: (``alias.property``, ``alias.relation``, no mixed map)."""
     parent, _, path = relation.partition(".")
     info = _info(em, parent)
-    if path not in info.relations:
+    if info.attribute(path) not in info.relations:
         raise QueryBuilderError(f"Relation with property path {path} in entity was not found.")
     owner, _, prop = map_to.partition(".")
     if not prop or owner != parent:
         raise RelationIdsUnsupported(
             f"load_relation_id_and_map maps onto the relation's alias ({parent}.property)"
         )
-    if prop in info.columns or prop in info.relations or prop in info.prefixes:
+    mapped = info.attribute(prop)
+    if mapped in info.columns or mapped in info.relations or mapped in info.prefixes:
         raise RelationIdsUnsupported(
             f"load_relation_id_and_map onto {prop!r}, a mapped property of {info.name}"
         )

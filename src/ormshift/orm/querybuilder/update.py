@@ -72,7 +72,8 @@ class UpdateQueryBuilder(WriteQueryBuilder):
         found = replacements(info.cls)
         plain = dict(given)
         for key in plain:
-            if key not in found and key not in info.relations and key not in info.prefixes:
+            mapped = info.attribute(key)
+            if key not in found and mapped not in info.relations and mapped not in info.prefixes:
                 raise UnknownProperty(f'Property "{key}" was not found in "{info.name}".')
         raw = {k: v for k, v in plain.items() if callable(v)}
         bound = column_values(
