@@ -36,6 +36,7 @@ CLASSES = {
     "fid-writes-nulls.yaml": ("blog", 6),
     "fid-writes-or-branches.yaml": ("blog", 8),
     "fid-misc-cms.yaml": ("cms", 16),
+    "writes-orphan-actions.yaml": ("writes", 15),
 }
 
 

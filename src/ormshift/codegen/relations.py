@@ -8,7 +8,8 @@
 * TypeORM cascades in ``info={"cascade": (...)}``, applied by ``ormshift.orm``'s save,
   remove, soft-remove and recover; SQLAlchemy's own cascade is always ``save-update,
   merge`` (so that merge walks the relation), plus ``delete`` for ``remove`` and
-  ``delete-orphan`` for ``orphanedRowAction: "delete"``;
+  ``delete-orphan`` for ``orphanedRowAction: "delete"``; ``"disable"`` and
+  ``"soft-delete"`` in ``info={"orphans": ...}``;
 * ``passive_deletes=True`` on a collection whose rows the database deletes or nulls
   itself (``ON DELETE CASCADE`` / ``SET NULL``);
 * ``eager: true`` -> ``lazy="joined"`` (one row) or ``lazy="selectin"`` (collections).
@@ -25,6 +26,8 @@ from ormshift.codegen.source import Call, Expr, Imports, Seq
 from ormshift.manifest import JoinColumn, Relation
 
 _DB_HANDLES_DELETE = ("CASCADE", "SET NULL")
+#: orphanedRowAction values under which a row taken out of a collection keeps its key
+_ORPHANS_KEPT = ("disable", "soft-delete")
 
 
 @dataclass(frozen=True)
@@ -95,18 +98,26 @@ def _sti_root(plan: Plan, rel: Relation) -> str | None:
 
 
 def _typeorm_info(
-    rel: Relation, attribute: str, owners: tuple[str, ...] = (), target: str | None = None
+    rel: Relation,
+    attribute: str,
+    owners: tuple[str, ...] = (),
+    target: str | None = None,
+    orphans: str | None = None,
 ) -> Seq:
     """``info`` telling ``ormshift.orm`` the relation's TypeORM cascades, its TypeORM
     name when the attribute was renamed (it would shadow a name the module uses) and,
     on a single-table root, the classes declaring it when the root does not
-    (``sti_owner``: a sibling's relation is not a class's own), and ``target``, TypeORM's
-    target class of a relationship mapped to its single-table root."""
+    (``sti_owner``: a sibling's relation is not a class's own), ``target``, TypeORM's
+    target class of a relationship mapped to its single-table root, and ``orphans``, what
+    a save does to a row taken out of this collection when its inverse's
+    ``orphanedRowAction`` is ``disable`` (nothing) or ``soft-delete``."""
     order = ("insert", "update", "remove", "soft-remove", "recover")
     inner = _tuple([py_str(c) for c in order if c in rel.cascade])
     items = [f'"cascade": {inner}']
     if attribute != rel.property_name:
         items.append(f'"property": {py_str(rel.property_name)}')
+    if orphans:
+        items.append(f'"orphans": {py_str(orphans)}')
     if owners:
         items.append(f'"sti_owner": {_tuple([py_str(o) for o in owners])}')
     if target:
@@ -268,8 +279,14 @@ def render_relation(
         kwargs.append(("cascade", py_str(cascade)))
     declared = relation_owners(model.entity, plan.manifest).get(rel.property_name, ())
     owners = tuple(plan.model(n).class_name for n in declared)
+    other = _inverse(plan, rel)
+    action = other.orphaned_row_action if other is not None else None
+    orphans = action if rel.kind == "one-to-many" and action in _ORPHANS_KEPT else None
     kwargs.append(
-        ("info", _typeorm_info(rel, name, owners, target.class_name if widened else None))
+        (
+            "info",
+            _typeorm_info(rel, name, owners, target.class_name if widened else None, orphans),
+        )
     )
     if rel.eager:
         kwargs.append(("lazy", py_str("selectin" if many else "joined")))

@@ -273,10 +273,13 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 db = rows.get(id(obj)) or _database_copy(info, persisted)
             plan.append((obj, persisted, info, kind, db))
         unlinked = _unlinked(saved.pairs)
-        orphans = [(type(m), _entity_id(entity_info(type(m)), m)) for _, _, m in saved.orphans]
+        orphans = [(type(m), _entity_id(entity_info(type(m)), m)) for m in saved.orphaned("delete")]
         orphans += _deleted_orphans(saved.pairs)
+        softly = [
+            (type(m), _entity_id(entity_info(type(m)), m)) for m in saved.orphaned("soft-delete")
+        ]
         idle = not any(kind != "nothing" for _, _, _, kind, _ in plan)
-        if idle and not saved.links and not unlinked and not orphans:
+        if idle and not saved.links and not unlinked and not orphans and not softly:
             return
         unit.start()
         snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
@@ -308,6 +311,9 @@ def save(manager: EntityManager, items: list[Any]) -> None:
         for cls, ident in orphans:
             payload = RemoveEvent(unit.manager, None, cls, None, ident)
             called += fire(unit.manager, "before_remove", cls, None, payload)
+        for cls, ident in softly:
+            payload = RemoveEvent(unit.manager, None, cls, None, ident)
+            called += fire(unit.manager, "before_soft_remove", cls, None, payload)
         for (obj, persisted, info, kind, _), before in zip(plan, snapshots, strict=True):
             _carry(info, obj, persisted, before, kind == "insert")
         after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
@@ -344,6 +350,9 @@ def save(manager: EntityManager, items: list[Any]) -> None:
         for cls, ident in orphans:
             payload = RemoveEvent(unit.manager, None, cls, None, ident)
             fire(unit.manager, "after_remove", cls, None, payload)
+        for cls, ident in softly:
+            payload = RemoveEvent(unit.manager, None, cls, None, ident)
+            fire(unit.manager, "after_soft_remove", cls, None, payload)
 
 
 def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
@@ -359,6 +368,8 @@ def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
         for key, rel in info.relations.items():
             if rel.direction is not ONETOMANY or rel.cascade.delete_orphan:
                 continue
+            if rel.info.get("orphans") in ("disable", "soft-delete"):
+                continue  # not updated (`persist.orphan_action`)
             for member in attrs[key].history.deleted:
                 state = inspect(member)
                 if state.persistent and id(member) not in written:

@@ -25,10 +25,10 @@ the given to-many collections are linked as ``save`` links them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlalchemy import Table, and_, delete, func, insert, inspect, select, update
-from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY, Session
+from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty, Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ormshift.orm.errors import (
@@ -57,6 +57,10 @@ UPDATE_VALUES_MISSING = (
 )
 
 
+#: what a save does to a row taken out of a collection, other than nullify its key
+Orphaned = Literal["delete", "soft-delete", "disable"]
+
+
 @dataclass
 class Saved:
     """What `save_graph` merged: (caller's object, persistent object) pairs, the ids
@@ -71,9 +75,13 @@ class Saved:
     references: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
     #: the new rows in TypeORM's order, to tell its first failure (`insert_order`)
     replay: Replay | None = None
-    #: (parent, collection key, member) taken out of a collection and deleted
-    #: (`_set_orphans_aside`)
-    orphans: list[tuple[Any, str, Any]] = field(default_factory=list)
+    #: (parent, collection key, member, action) taken out of a collection and not
+    #: nullified: ``delete``, ``soft-delete`` or ``disable`` (`_set_orphans_aside`)
+    orphans: list[tuple[Any, str, Any, Orphaned]] = field(default_factory=list)
+
+    def orphaned(self, action: Orphaned) -> list[Any]:
+        """The members ``action`` applies to, in key order."""
+        return [member for _, _, member, done in self.orphans if done == action]
 
     def kind(self, persisted: Any) -> Kind:
         """What TypeORM writes back for ``persisted`` once flushed."""
@@ -231,7 +239,7 @@ def save_graph(session: Session, items: list[Any], *, hooked: bool = False) -> S
         disc = info.discriminator
         if disc is not None and info.mapper.polymorphic_identity is None:
             setattr(obj, disc[0], disc[1])  # SQLAlchemy sets only a mapped identity
-    changed: set[int] = set()
+    changed: set[int] = {id(m) for m in _relink_soft_deleted(walk.pairs)}
     for src, persisted in walk.pairs:
         if id(persisted) not in new:
             info = entity_info(type(persisted))
@@ -255,22 +263,65 @@ def save_graph(session: Session, items: list[Any], *, hooked: bool = False) -> S
     return Saved(walk.pairs, new, changed, links, references, plan, orphans)
 
 
-def _set_orphans_aside(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, str, Any]]:
-    """The rows taken out of a saved one-to-many collection whose foreign key cannot be
-    NULL (a ``NOT NULL`` join column): TypeORM's OneToManySubjectBuilder, finding it
-    cannot nullify them, deletes them (after its inserts and updates, `after_flush`).
-    Each is put back into the session's collection so that the flush does not clear its
-    foreign key; (parent, key, member) in key order."""
-    written = {id(persisted) for _, persisted in pairs}
-    found: list[tuple[Any, str, Any]] = []
+def _relink_soft_deleted(pairs: list[tuple[Any, Any]]) -> list[Any]:
+    """The members of a saved one-to-many collection soft-deleted in the database:
+    TypeORM reads the collection's rows without them (RelationIdLoader), so each one it
+    is given is a row newly linked, whose key it writes (an UPDATE: the version bumped,
+    the update date set), unless the relation cascades inserts and not updates (the
+    member's subject cannot be updated). Their keys are flagged for the flush."""
+    found: list[Any] = []
     for _, persisted in pairs:
         info = entity_info(type(persisted))
         state = inspect(persisted)
         for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY or rel.viewonly or rel.cascade.delete_orphan:
+            if rel.direction is not ONETOMANY or rel.viewonly or key not in state.dict:
                 continue
-            if key not in state.dict or all(r.nullable for _, r in rel.local_remote_pairs):
+            target = entity_info(rel.mapper.class_)
+            hidden = target.delete_date
+            cascades = info.cascades(key)
+            if hidden is None or ("insert" in cascades and "update" not in cascades):
                 continue
+            for member in state.attrs[key].history.unchanged:
+                if inspect(member).persistent and getattr(member, hidden) is not None:
+                    for _, remote in rel.local_remote_pairs:
+                        flag_modified(member, target.mapper.get_property_by_column(remote).key)
+                    found.append(member)
+    return found
+
+
+def orphan_action(rel: RelationshipProperty[Any]) -> Orphaned | None:
+    """What TypeORM's OneToManySubjectBuilder does to a row taken out of the one-to-many
+    ``rel`` other than nullify its key (None): nothing for ``orphanedRowAction:
+    "disable"`` (no subject), a soft delete for ``"soft-delete"``, a delete when a join
+    column is ``NOT NULL`` (it cannot nullify). ``"delete"`` is SQLAlchemy's own
+    ``delete-orphan`` cascade."""
+    if rel.cascade.delete_orphan:
+        return None
+    kept = rel.info.get("orphans")
+    if kept in ("disable", "soft-delete"):
+        return cast(Orphaned, kept)
+    if all(r.nullable for _, r in rel.local_remote_pairs):
+        return None
+    return "delete"
+
+
+def _set_orphans_aside(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, str, Any, Orphaned]]:
+    """The rows taken out of a saved one-to-many collection that TypeORM does not
+    nullify (`orphan_action`): each is put back into the session's collection so that
+    the flush does not clear its foreign key, then deleted or soft-deleted after the
+    inserts and updates (`after_flush`); (parent, key, member, action) in key order."""
+    written = {id(persisted) for _, persisted in pairs}
+    found: list[tuple[Any, str, Any, Orphaned]] = []
+    for _, persisted in pairs:
+        info = entity_info(type(persisted))
+        state = inspect(persisted)
+        for key, rel in info.relations.items():
+            if rel.direction is not ONETOMANY or rel.viewonly or key not in state.dict:
+                continue
+            action = orphan_action(rel)
+            # TypeORM reads a one-to-many's rows in the database without the soft-deleted
+            # ones (RelationIdLoader): a soft-deleted row is never one of its orphans
+            hidden = entity_info(rel.mapper.class_).delete_date
             removed = [
                 m
                 for m in state.attrs[key].history.deleted
@@ -278,8 +329,17 @@ def _set_orphans_aside(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, str, Any
             ]
             collection = getattr(persisted, key)
             for member in removed:
+                gone = hidden is not None and getattr(member, hidden) is not None
+                if action is None and not gone:
+                    continue
                 collection.append(member)
-                found.append((persisted, key, member))
+                if rel.back_populates:
+                    # the member's side unchanged: no UPDATE of it (nor its version)
+                    set_committed_value(member, rel.back_populates, persisted)
+                if not gone:
+                    found.append((persisted, key, member, cast(Orphaned, action)))
+                else:
+                    found.append((persisted, key, member, "disable"))
     return sorted(found, key=lambda o: (type(o[2]).__name__, repr(inspect(o[2]).identity)))
 
 
@@ -436,18 +496,42 @@ def after_flush(session: Session, saved: Saved) -> None:
     _delete_orphans(session, saved.orphans)
 
 
-def _delete_orphans(session: Session, orphans: list[tuple[Any, str, Any]]) -> None:
-    """Delete `_set_orphans_aside`'s rows by key and take them out of the session."""
+def _delete_orphans(session: Session, orphans: list[tuple[Any, str, Any, Orphaned]]) -> None:
+    """`_set_orphans_aside`'s rows by key: deleted (and taken out of the session), then
+    soft-deleted (TypeORM's soft removes run after its removes: its SoftDeleteQueryBuilder,
+    the version bumped and the update date set, a row already soft-deleted left), or left
+    as they are; each taken out of its parent's collection."""
     connection = session.connection()
-    for parent, key, member in orphans:
-        info = entity_info(type(member))
-        ident = _identity(info, member)
-        if ident is not None:
-            connection.execute(delete(info.table).where(_by_key(info, ident)))
-        kept = [m for m in getattr(parent, key) if m is not member]
-        set_committed_value(parent, key, kept)
-        if member in session:
-            session.expunge(member)
+    for action in ("delete", "soft-delete", "disable"):
+        for parent, key, member, done in orphans:
+            if done != action:
+                continue
+            info = entity_info(type(member))
+            ident = _identity(info, member)
+            if ident is not None and action == "delete":
+                connection.execute(delete(info.table).where(_by_key(info, ident)))
+            elif ident is not None and action == "soft-delete":
+                _soft_delete_row(session, info, member, ident)
+            kept = [m for m in getattr(parent, key) if m is not member]
+            set_committed_value(parent, key, kept)
+            if action == "delete" and member in session:
+                session.expunge(member)
+
+
+def _soft_delete_row(session: Session, info: EntityInfo, member: Any, ident: Any) -> None:
+    if info.delete_date is None:
+        raise MissingDeleteDateColumn(info.name)
+    deleted = info.columns[info.delete_date]
+    sets: dict[str, Any] = {deleted.name: func.current_timestamp()}
+    if info.version is not None:
+        version = info.columns[info.version]
+        sets[version.name] = version + 1
+    if info.update_date is not None:
+        sets[info.columns[info.update_date].name] = func.current_timestamp()
+    stmt = update(info.table).where(_by_key(info, ident), deleted.is_(None)).values(sets)
+    session.connection().execute(stmt)
+    if member in session:
+        session.expire(member)
 
 
 def write_persisted(obj: Any, persisted: Any, *, kind: Kind) -> None:

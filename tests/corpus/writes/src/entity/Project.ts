@@ -8,10 +8,12 @@ import {
     OneToMany,
     PrimaryGeneratedColumn,
 } from "typeorm"
+import { Checkpoint } from "./Checkpoint"
 import { Label } from "./Label"
 import { Member } from "./Member"
 import { Milestone } from "./Milestone"
 import { Note } from "./Note"
+import { Reminder } from "./Reminder"
 import { Step } from "./Step"
 import { Task } from "./Task"
 
@@ -52,6 +54,14 @@ export class Project {
     // every cascade, soft-remove and recover included
     @OneToMany(() => Milestone, (milestone) => milestone.project, { cascade: true })
     milestones: Milestone[]
+
+    // orphanedRowAction "soft-delete" on the other side
+    @OneToMany(() => Reminder, (reminder) => reminder.project, { cascade: true })
+    reminders: Reminder[]
+
+    // orphanedRowAction "disable" on the other side
+    @OneToMany(() => Checkpoint, (checkpoint) => checkpoint.project, { cascade: true })
+    checkpoints: Checkpoint[]
 
     @ManyToMany(() => Label)
     @JoinTable()
