@@ -37,6 +37,7 @@ CLASSES = {
     "fid-writes-or-branches.yaml": ("blog", 8),
     "fid-misc-cms.yaml": ("cms", 16),
     "writes-orphan-actions.yaml": ("writes", 15),
+    "fid-number-text-shop.yaml": ("shop", 11),
 }
 
 

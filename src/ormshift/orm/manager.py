@@ -634,14 +634,16 @@ class EntityManager:
 
     def _rows(self, info: EntityInfo, values: Any, what: str) -> list[dict[str, Any]]:
         items = list(values) if isinstance(values, list | tuple) else [values]
-        plain, numbers, w = info.plain_columns, info.number_columns, what
-        # a plain dict of plain columns (no text for a number) is its own row: no walk
+        plain, numbers, texts, w = info.plain_columns, info.number_columns, info.text_columns, what
+        # a plain dict of plain columns (no text for a number, no number for a text) is
+        # its own row: no walk
         skip = info.sibling_columns
         rows = [
             dict(v)
             if type(v) is dict
             and plain.issuperset(v)
             and not any(type(v[k]) is str for k in numbers.intersection(v))
+            and not any(type(v[k]) in (int, float) for k in texts.intersection(v))
             else column_values(info, v, what=w, ignore=skip)
             for v in items
         ]

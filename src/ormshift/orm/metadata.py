@@ -48,7 +48,7 @@ from sqlalchemy.orm import MANYTOONE, ColumnProperty, Mapper, RelationshipProper
 from sqlalchemy.orm.interfaces import MANYTOMANY, ONETOMANY
 
 from ormshift.orm.errors import OrmError, UnknownProperty
-from ormshift.orm.values import text_sensitive
+from ormshift.orm.values import number_sensitive, text_sensitive
 
 ROLES = ("create-date", "update-date", "delete-date", "version")
 #: roles of the columns TypeORM adds to a tree's table as "virtual" columns (nested
@@ -138,6 +138,11 @@ class EntityInfo:
         behind ``author``): TypeORM's metadata knows no such property, so ``create``,
         ``save`` and ``insert`` leave the key out and ``update`` refuses it."""
         return frozenset(k for k, c in self.columns.items() if c.info.get("relation"))
+
+    @cached_property
+    def text_columns(self) -> frozenset[str]:
+        """Columns whose number values `values.coerce_value` sends as text."""
+        return frozenset(k for k in self.plain_columns if number_sensitive(self.columns[k].type))
 
     @cached_property
     def number_columns(self) -> frozenset[str]:

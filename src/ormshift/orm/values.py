@@ -9,7 +9,10 @@ digits into ``int`` for integer columns, numeric text into ``Decimal`` (``numeri
 such value is left as it is (PostgreSQL then refuses it, as it refuses TypeORM's).
 
 A number given for an enum column (a numeric TypeScript enum, ``kind: 1``) is its label,
-``"1"``, as TypeORM sends it; SQLAlchemy's ``Enum`` takes labels, not numbers.
+``"1"``, as TypeORM sends it; SQLAlchemy's ``Enum`` takes labels, not numbers. A number
+given for a text or uuid column is sent as JavaScript's ``String()`` of it too: PostgreSQL
+reads ``"5"`` into a ``varchar`` (and refuses it for a ``uuid``: 22P02, as TypeORM's),
+where psycopg's ``smallint`` would not be cast (42846, 42883).
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ import re
 from typing import Any
 
 from psycopg.types.range import Range
-from sqlalchemy import DateTime, Enum, Float, Integer, Numeric
+from sqlalchemy import DateTime, Enum, Float, Integer, Numeric, String, Uuid
 
-__all__ = ["coerce_value", "same_value", "text_sensitive"]
+__all__ = ["coerce_value", "number_sensitive", "same_value", "text_sensitive"]
 
 _INTEGER = re.compile(r"\s*[-+]?\d+\s*")
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*|\s*(NaN|[-+]?Infinity)\s*")
@@ -31,6 +34,19 @@ _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*|\s*(NaN|[-+]?
 def text_sensitive(col_type: Any) -> bool:
     """Whether text given for a column of ``col_type`` is turned into another value."""
     return isinstance(col_type, DateTime | Integer | Numeric)
+
+
+def number_sensitive(col_type: Any) -> bool:
+    """Whether a number given for a column of ``col_type`` is sent as its text."""
+    return isinstance(col_type, String | Uuid) and not isinstance(col_type, Enum)
+
+
+def _js_text(value: int | float) -> str:
+    """JavaScript's ``String(value)`` for the numbers both spell alike (an integral
+    float without its ``.0``)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
 
 
 def _number(value: str, col_type: Any) -> Any:
@@ -58,7 +74,9 @@ def coerce_value(value: Any, col: Any) -> Any:
     """``value`` for ``col``; text TypeORM would send as it is, parsed (see the module)."""
     col_type = getattr(col, "type", None)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _label(value, col_type) if isinstance(col_type, Enum) else value
+        if isinstance(col_type, Enum):
+            return _label(value, col_type)
+        return _js_text(value) if number_sensitive(col_type) else value
     if not isinstance(value, str):
         return value
     if isinstance(col_type, DateTime):

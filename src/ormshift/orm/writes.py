@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, inspect, or_
+from sqlalchemy import ColumnElement, Enum, String, and_, inspect, or_
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -395,7 +395,16 @@ def _fill(info: EntityInfo, obj: Any, data: Mapping[str, Any], prefix: str) -> N
             # PlainObjectToNewEntityTransformer copies nonVirtualColumns): left out
             continue
         if path in info.columns:
-            setattr(obj, path, coerce_value(value, info.columns[path]))
+            col = info.columns[path]
+            if (
+                isinstance(value, int | float)
+                and isinstance(col.type, String)
+                and not isinstance(col.type, Enum)
+            ):
+                # the entity keeps the number TypeORM's keeps (its text is what's sent)
+                setattr(obj, path, value)
+            else:
+                setattr(obj, path, coerce_value(value, col))
         elif not prefix and path in info.relations:
             target = related_class(info.relations[path])
             if value is None and info.relations[path].uselist:
