@@ -1,4 +1,4 @@
-"""TypeORM's names for keys, uniques, indices and checks, as a naming convention.
+"""TypeORM's constraint names as a naming convention.
 
 TypeORM's ``DefaultNamingStrategy`` names a constraint after its table and columns:
 a prefix and the SHA-1 of ``<table>_<columns sorted, joined by "_">`` in hex, cut to
@@ -26,22 +26,28 @@ def _sorted(names: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda name: name.encode("utf-16-be"))
 
 
-def typeorm_name(
-    prefix: str, table: str, columns: Iterable[str], where: str | None = None
-) -> str:
+def _table(name: str) -> str:
+    # the name without its schema, as TypeORM's getTableName() takes it
+    return name.rsplit(".", maxsplit=1)[-1]
+
+
+def _hash(key: str, digits: int) -> str:
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:digits]
+
+
+def typeorm_name(prefix: str, table: str, columns: Iterable[str], where: str | None = None) -> str:
     """The name TypeORM gives a ``PK_``, ``FK_``, ``UQ_``, ``IDX_`` or ``REL_`` on
     ``columns`` of ``table``; ``where``: a partial index's predicate."""
-    key = f"{table.split('.')[-1]}_{'_'.join(_sorted(columns))}"
+    key = f"{_table(table)}_{'_'.join(_sorted(columns))}"
     if where:
         key += f"_{where}"
     digits = 26 if prefix in ("IDX_", "REL_") else 27
-    return prefix + hashlib.sha1(key.encode("utf-8")).hexdigest()[:digits]
+    return prefix + _hash(key, digits)
 
 
 def typeorm_check_name(table: str, expression: str) -> str:
     """The name TypeORM gives a check constraint of ``table``."""
-    key = f"{table.split('.')[-1]}_{expression}"
-    return "CHK_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:26]
+    return "CHK_" + _hash(f"{_table(table)}_{expression}", 26)
 
 
 def _columns(item: object) -> list[str]:
