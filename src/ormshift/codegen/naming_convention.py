@@ -35,7 +35,12 @@ def _hash(key: str, digits: int) -> str:
     return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:digits]
 
 
-def typeorm_name(prefix: str, table: str, columns: Iterable[str], where: str | None = None) -> str:
+def typeorm_name(
+    prefix: str,
+    table: str,
+    columns: Iterable[str],
+    where: str | None = None,
+) -> str:
     """The name TypeORM gives a ``PK_``, ``FK_``, ``UQ_``, ``IDX_`` or ``REL_`` on
     ``columns`` of ``table``; ``where``: a partial index's predicate."""
     key = f"{_table(table)}_{'_'.join(_sorted(columns))}"
