@@ -100,6 +100,7 @@ def test_every_name_is_typeorms(name: str, tmp_path: Path) -> None:
     """Names stated or left to the naming convention: each one TypeORM's."""
     manifest = golden_manifest(name)
     with imported(generated(name), tmp_path) as pkg:
+        configure_mappers()
         for table in (t for t in manifest.tables if t.kind == "table"):
             expected: dict[str, set[str | None]] = {
                 "pk": {table.primary_key.name if table.primary_key else None},

@@ -161,7 +161,6 @@ def render_enums(plan: Plan) -> str:
             e.class_name,
             ("name", py_str(e.type.name)),
             ("values_callable", "_values"),
-            ("create_type", "True"),
             ("metadata", "Base.metadata"),
         ]
         if e.type.schema and e.type.schema != plan.manifest.default_schema:
