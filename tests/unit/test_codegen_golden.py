@@ -140,6 +140,14 @@ def test_blog_behaviour(tmp_path: Path) -> None:
         assert user.relationships["profile"].cascade.delete
         assert user.relationships["profile"].uselist is False
         assert post.columns["updated_at"].onupdate is not None
+        # the key on its column, named by the convention; one path: no foreign_keys=
+        (author_fk,) = post.columns["author_id"].foreign_keys
+        assert author_fk.ondelete == "CASCADE"
+        assert author_fk.constraint is not None
+        assert author_fk.constraint.name == "FK_c6fb082a3114f35d0cc27c518e0"
+        assert post.relationships["author"].local_columns == {post.columns["author_id"]}
+        assert "foreign_keys" not in generated("blog").files["post.py"]
+        assert post.local_table.primary_key.name == "PK_be5fda3aac270b134ff9c21cdee"
         # enums store the values, in the order TypeORM declared them
         status = post.columns["status"].type
         assert status.name == "post_status_enum"
