@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from ormshift.codegen.naming_convention import typeorm_check_name, typeorm_name
+from ormshift.codegen.naming_convention import typeorm_name
 from ormshift.extract.bridge import bridge_dir, node_executable
 
 pytestmark = pytest.mark.node
@@ -61,6 +61,6 @@ def test_names_are_typeorms_default_strategy() -> None:
         for table, columns, where in CASES
     ]
     assert ours == typeorm["names"]
-    assert [typeorm_check_name(t, e) for t, e in CHECKS] == typeorm["checks"]
+    assert [typeorm_name("CHK_", t, [e]) for t, e in CHECKS] == typeorm["checks"]
     # not vacuous: the code-unit order is not Python's code-point order
     assert sorted(["\uff61", "\U0001f600"]) != ["\U0001f600", "\uff61"]

@@ -1,14 +1,12 @@
 """TypeORM's constraint names as a naming convention.
 
-TypeORM's ``DefaultNamingStrategy`` names a constraint after its table and columns:
-a prefix and the SHA-1 of ``<table>_<columns sorted, joined by "_">`` in hex, cut to
-27 digits (``PK_``, ``FK_``, ``UQ_``) or 26 (``IDX_``, ``REL_``); a partial index adds
-``_<where>`` to what it hashes, a check hashes ``<table>_<expression>`` (``CHK_``).
-The table is its name without the schema.
+TypeORM's ``DefaultNamingStrategy`` names a constraint a prefix and the SHA-1 (in hex,
+27 digits for ``PK_``, ``FK_``, ``UQ_``, else 26) of ``<table>_<columns sorted, joined
+by "_">``, ``_<where>`` added for a partial index; a check (``CHK_``) hashes
+``<table>_<expression>``. The table is its name without the schema.
 
-``NAMING_CONVENTION`` gives ``Base.metadata`` these rules, so a constraint states
-``name=`` only where TypeORM's name is not the rule's (a name the project chose).
-A ``UniqueConstraint`` is named ``UQ_``; a one-to-one's ``REL_`` is always stated.
+``NAMING_CONVENTION`` gives ``Base.metadata`` these rules, so ``name=`` is stated only
+where TypeORM's name is not the rule's (the project's own, or a one-to-one's ``REL_``).
 """
 
 from __future__ import annotations
@@ -21,20 +19,6 @@ from sqlalchemy import CheckConstraint, Index, Table, TextClause
 from sqlalchemy.schema import ColumnCollectionConstraint
 
 
-def _sorted(names: Iterable[str]) -> list[str]:
-    # JavaScript's default sort: by UTF-16 code units
-    return sorted(names, key=lambda name: name.encode("utf-16-be"))
-
-
-def _table(name: str) -> str:
-    # the name without its schema, as TypeORM's getTableName() takes it
-    return name.rsplit(".", maxsplit=1)[-1]
-
-
-def _hash(key: str, digits: int) -> str:
-    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:digits]
-
-
 def typeorm_name(
     prefix: str,
     table: str,
@@ -42,23 +26,14 @@ def typeorm_name(
     where: str | None = None,
 ) -> str:
     """The name TypeORM gives a ``PK_``, ``FK_``, ``UQ_``, ``IDX_`` or ``REL_`` on
-    ``columns`` of ``table``; ``where``: a partial index's predicate."""
-    key = f"{_table(table)}_{'_'.join(_sorted(columns))}"
-    if where:
-        key += f"_{where}"
-    digits = 26 if prefix in ("IDX_", "REL_") else 27
-    return prefix + _hash(key, digits)
-
-
-def typeorm_check_name(table: str, expression: str) -> str:
-    """The name TypeORM gives a check constraint of ``table``."""
-    return "CHK_" + _hash(f"{_table(table)}_{expression}", 26)
-
-
-def _columns(item: object) -> list[str]:
-    if isinstance(item, ColumnCollectionConstraint | Index):
-        return [column.name for column in item.columns]
-    return []
+    ``columns`` of ``table`` (a partial index's predicate: ``where``), or a ``CHK_``
+    whose one "column" is its expression."""
+    table = table.rsplit(".", maxsplit=1)[-1]  # as TypeORM's getTableName() takes it
+    # JavaScript's sort: by UTF-16 code units
+    ordered = sorted(columns, key=lambda c: c.encode("utf-16-be"))
+    key = f"{table}_{'_'.join(ordered)}" + (f"_{where}" if where else "")
+    digest = hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return prefix + digest[: 27 if prefix in ("PK_", "FK_", "UQ_") else 26]
 
 
 def _text(clause: object) -> str | None:
@@ -69,17 +44,17 @@ def _text(clause: object) -> str | None:
 
 def _named(prefix: str) -> Callable[[Any, Table], str]:
     def name(item: object, table: Table) -> str:
+        if isinstance(item, CheckConstraint):
+            return typeorm_name(prefix, table.name, [_text(item.sqltext) or ""])
         where = None
         if isinstance(item, Index):
             where = _text(item.dialect_kwargs.get("postgresql_where"))
-        return typeorm_name(prefix, table.name, _columns(item), where)
+        columns: list[str] = []
+        if isinstance(item, ColumnCollectionConstraint | Index):
+            columns = [c.name for c in item.columns]
+        return typeorm_name(prefix, table.name, columns, where)
 
     return name
-
-
-def _check(item: object, table: Table) -> str:
-    sqltext = item.sqltext if isinstance(item, CheckConstraint) else None
-    return typeorm_check_name(table.name, _text(sqltext) or "")
 
 
 NAMING_CONVENTION: dict[str, str | Callable[[Any, Table], str]] = {
@@ -92,5 +67,5 @@ NAMING_CONVENTION: dict[str, str | Callable[[Any, Table], str]] = {
     "typeorm_fk": _named("FK_"),
     "typeorm_uq": _named("UQ_"),
     "typeorm_ix": _named("IDX_"),
-    "typeorm_ck": _check,
+    "typeorm_ck": _named("CHK_"),
 }

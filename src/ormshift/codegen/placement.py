@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ormshift.codegen.naming_convention import typeorm_check_name, typeorm_name
+from ormshift.codegen.naming_convention import typeorm_name
 from ormshift.manifest import Check, ForeignKey, Index, Manifest, Table, UniqueConstraint
 
 
@@ -73,7 +73,7 @@ def conventional_names(table: Table) -> frozenset[str]:
 
 
 def _conventional_check(table: Table, check: Check) -> bool:
-    return check.name == typeorm_check_name(table.name, check.expression)
+    return check.name == typeorm_name("CHK_", table.name, [check.expression])
 
 
 def uses_convention(manifest: Manifest) -> bool:
