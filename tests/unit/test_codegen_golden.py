@@ -13,7 +13,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint, inspect
+from sqlalchemy import Table as SaTable
 from sqlalchemy.orm import configure_mappers
 
 from ormshift.codegen import render_package
@@ -84,6 +85,44 @@ def test_generated_package_imports_and_configures(name: str, tmp_path: Path) -> 
             assert mapped == classed
 
 
+def _names(table: SaTable) -> dict[str, set[str | None]]:
+    by_kind: dict[str, set[str | None]] = {"pk": {table.primary_key.name}, "fk": set()}
+    by_kind.update(uq=set(), ck=set(), ix={i.name for i in table.indexes})
+    for c in table.constraints:
+        kind = {ForeignKeyConstraint: "fk", UniqueConstraint: "uq", CheckConstraint: "ck"}
+        if type(c) in kind:
+            by_kind[kind[type(c)]].add(c.name)
+    return by_kind
+
+
+@pytest.mark.parametrize("name", GOLDEN_SETS)
+def test_every_name_is_typeorms(name: str, tmp_path: Path) -> None:
+    """Names stated or left to the naming convention: each one TypeORM's."""
+    manifest = golden_manifest(name)
+    with imported(generated(name), tmp_path) as pkg:
+        configure_mappers()
+        for table in (t for t in manifest.tables if t.kind == "table"):
+            expected: dict[str, set[str | None]] = {
+                "pk": {table.primary_key.name if table.primary_key else None},
+                "fk": {fk.name for fk in table.foreign_keys},
+                "uq": {uq.name for uq in table.uniques},
+                "ck": {ck.name for ck in table.checks},
+                "ix": {ix.name for ix in table.indices},
+            }
+            ours = _names(pkg.Base.metadata.tables[key(table, manifest.default_schema)])
+            assert ours == expected, table.name
+        stated = sum(text.count('name="') for text in generated(name).files.values())
+        every = sum(
+            bool(t.primary_key) + len(t.foreign_keys) + len(t.uniques) + len(t.indices)
+            for t in manifest.tables
+        )
+        if manifest.source.naming_strategy == "DefaultNamingStrategy":  # the rule's names
+            assert stated < every / 4, "most names are left to the naming convention"
+            assert "naming.py" in generated(name).files
+        else:  # a strategy of the project's own: every name stated
+            assert stated >= every
+
+
 def test_blog_behaviour(tmp_path: Path) -> None:
     with imported(generated("blog"), tmp_path) as pkg:
         configure_mappers()
@@ -101,6 +140,14 @@ def test_blog_behaviour(tmp_path: Path) -> None:
         assert user.relationships["profile"].cascade.delete
         assert user.relationships["profile"].uselist is False
         assert post.columns["updated_at"].onupdate is not None
+        # the key on its column, named by the convention; one path: no foreign_keys=
+        (author_fk,) = post.columns["author_id"].foreign_keys
+        assert author_fk.ondelete == "CASCADE"
+        assert author_fk.constraint is not None
+        assert author_fk.constraint.name == "FK_c6fb082a3114f35d0cc27c518e0"
+        assert post.relationships["author"].local_columns == {post.columns["author_id"]}
+        assert "foreign_keys" not in generated("blog").files["post.py"]
+        assert post.local_table.primary_key.name == "PK_be5fda3aac270b134ff9c21cdee"
         # enums store the values, in the order TypeORM declared them
         status = post.columns["status"].type
         assert status.name == "post_status_enum"

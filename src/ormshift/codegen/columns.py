@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ormshift.codegen.naming import py_str
 from ormshift.codegen.source import Call, Expr, Imports, Seq
-from ormshift.codegen.types import ColumnType, column_type
+from ormshift.codegen.types import ColumnType, bare, column_type
 from ormshift.manifest import Column, EntityColumn, Table
 
 _INTEGERS = frozenset({"smallint", "integer", "bigint"})
@@ -38,11 +38,11 @@ def _runtime_type(prop: EntityColumn | None, col: Column, imports: Imports) -> C
         return None
     if prop.declared_type == "simple-array":
         imports.add(".types", "SimpleArray")
-        return ColumnType(Call("SimpleArray"), "list[str]")
+        return ColumnType(bare(Call("SimpleArray")), "list[str]")
     if prop.declared_type == "simple-json":
         imports.add(".types", "SimpleJson")
         imports.add("typing", "Any")
-        return ColumnType(Call("SimpleJson"), "Any")
+        return ColumnType(bare(Call("SimpleJson")), "Any")
     return None
 
 
@@ -163,9 +163,13 @@ def render_column(
     owners: tuple[str, ...] = (),
     transformers: tuple[str, ...] = (),
     typeorm: str | None = None,
+    keys: tuple[Expr, ...] = (),
+    flags: tuple[tuple[str, Expr], ...] = (),
 ) -> RenderedColumn:
     """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``;
-    ``typeorm``: the column's TypeORM name, said in ``info`` when the attribute differs."""
+    ``typeorm``: the column's TypeORM name, said in ``info`` when the attribute differs;
+    ``keys`` and ``flags``: its ``ForeignKey`` objects and ``unique``/``index``
+    (`constraints.column_items`)."""
     annotations = imports if attribute is not None else None
     ctype = _runtime_type(prop, col, imports) or column_type(
         col, imports, enum_types, annotations, runtime=attribute is not None
@@ -179,6 +183,7 @@ def render_column(
         args.append(Call("Transformed", (ctype.sa_type, *(f"{n}()" for n in transformers))))
     else:
         args.append(ctype.sa_type)
+    args += keys
     after: list[str] = []
     default = col.default if col.generation != "increment" else None
     if serial_outside_pk(col, table):
@@ -202,6 +207,7 @@ def render_column(
         args.append(("autoincrement", auto))
     if attribute is None and not col.nullable and not _in_pk(col, table):
         args.append(("nullable", "False"))
+    args += flags
     if default is not None:
         imports.add("sqlalchemy", "text")
         args.append(("server_default", Call("text", (py_str(default),))))

@@ -1,8 +1,10 @@
-"""Table-level constraints and indices, each with the exact name TypeORM gave it."""
+"""Constraints and indices, each with the exact name TypeORM gave it: stated, or left to
+the package's naming convention where it is the rule's (`placement`)."""
 
 from __future__ import annotations
 
 from ormshift.codegen.naming import py_str
+from ormshift.codegen.placement import EXPLICIT, Placement
 from ormshift.codegen.source import Call, Expr, Imports, Seq
 from ormshift.manifest import ForeignKey, Index, Manifest, Table
 from ormshift.manifest.model import Deferrable
@@ -22,48 +24,86 @@ def _names(columns: tuple[str, ...]) -> tuple[Expr, ...]:
     return tuple(py_str(c) for c in columns)
 
 
-def _foreign_key(fk: ForeignKey, manifest: Manifest) -> Call:
-    target = fk.referenced_table
+def _target(fk: ForeignKey, manifest: Manifest) -> str:
     if fk.referenced_schema and fk.referenced_schema != manifest.default_schema:
-        target = f"{fk.referenced_schema}.{target}"
-    refs = tuple(py_str(f"{target}.{c}") for c in fk.referenced_columns)
-    kwargs: list[tuple[str, Expr]] = [("name", py_str(fk.name))]
+        return f"{fk.referenced_schema}.{fk.referenced_table}"
+    return fk.referenced_table
+
+
+def _name(name: str, where: Placement) -> tuple[tuple[str, Expr], ...]:
+    return (("name", py_str(name)),) if where.named(name) else ()
+
+
+def _fk_options(fk: ForeignKey, where: Placement) -> list[tuple[str, Expr]]:
+    kwargs: list[tuple[str, Expr]] = [*_name(fk.name, where)]
     if fk.on_delete != _DEFAULT_ACTION:
         kwargs.append(("ondelete", py_str(fk.on_delete)))
     if fk.on_update != _DEFAULT_ACTION:
         kwargs.append(("onupdate", py_str(fk.on_update)))
     kwargs += _deferrable(fk.deferrable)
+    return kwargs
+
+
+def _foreign_key(fk: ForeignKey, manifest: Manifest, where: Placement) -> Call:
+    target = _target(fk, manifest)
+    refs = tuple(py_str(f"{target}.{c}") for c in fk.referenced_columns)
     return Call(
         "ForeignKeyConstraint",
-        (Seq(_names(fk.columns), "[]"), Seq(refs, "[]"), *kwargs),
+        (Seq(_names(fk.columns), "[]"), Seq(refs, "[]"), *_fk_options(fk, where)),
     )
 
 
-def table_items(table: Table, manifest: Manifest, imports: Imports) -> list[Expr]:
+def column_items(
+    column: str, manifest: Manifest, imports: Imports, where: Placement
+) -> tuple[list[Expr], list[tuple[str, Expr]]]:
+    """What `where` puts on ``column``: its ``ForeignKey`` objects, and ``unique=True`` /
+    ``index=True``."""
+    keys: list[Expr] = []
+    for fk in where.column_fks.get(column, ()):
+        imports.add("sqlalchemy", "ForeignKey")
+        ref = py_str(f"{_target(fk, manifest)}.{fk.referenced_columns[0]}")
+        keys.append(Call("ForeignKey", (ref, *_fk_options(fk, where))))
+    flags: list[tuple[str, Expr]] = []
+    if column in where.column_uniques:
+        flags.append(("unique", "True"))
+    if column in where.column_indices:
+        flags.append(("index", "True"))
+    return keys, flags
+
+
+def table_items(
+    table: Table, manifest: Manifest, imports: Imports, where: Placement = EXPLICIT
+) -> list[Expr]:
     """Everything that goes into ``__table_args__`` (or a `Table`) after the columns."""
     items: list[Expr] = []
-    if table.primary_key is not None:
+    pk = table.primary_key
+    if pk is not None and not where.implicit_pk:
         imports.add("sqlalchemy", "PrimaryKeyConstraint")
-        pk = table.primary_key
-        items.append(Call("PrimaryKeyConstraint", (*_names(pk.columns), ("name", py_str(pk.name)))))
+        items.append(Call("PrimaryKeyConstraint", (*_names(pk.columns), *_name(pk.name, where))))
     for fk in table.foreign_keys:
-        imports.add("sqlalchemy", "ForeignKeyConstraint")
-        items.append(_foreign_key(fk, manifest))
+        if not where.on_column(fk):
+            imports.add("sqlalchemy", "ForeignKeyConstraint")
+            items.append(_foreign_key(fk, manifest, where))
     for uq in table.uniques:
+        if where.on_column(uq):
+            continue
         imports.add("sqlalchemy", "UniqueConstraint")
         items.append(
             Call(
                 "UniqueConstraint",
-                (*_names(uq.columns), ("name", py_str(uq.name)), *_deferrable(uq.deferrable)),
+                (*_names(uq.columns), *_name(uq.name, where), *_deferrable(uq.deferrable)),
             )
         )
     for chk in table.checks:
         imports.add("sqlalchemy", "CheckConstraint")
-        items.append(Call("CheckConstraint", (py_str(chk.expression), ("name", py_str(chk.name)))))
+        items.append(Call("CheckConstraint", (py_str(chk.expression), *_name(chk.name, where))))
     for idx in table.indices:
+        if where.on_column(idx):
+            continue
         imports.add("sqlalchemy", "Index")
+        name = py_str(idx.name) if where.named(idx.name) else "None"
         kwargs = index_kwargs(idx, imports)
-        items.append(Call("Index", (py_str(idx.name), *_names(idx.columns), *kwargs)))
+        items.append(Call("Index", (name, *_names(idx.columns), *kwargs)))
     return items
 
 

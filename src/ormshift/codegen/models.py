@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ormshift.codegen.columns import render_column
-from ormshift.codegen.constraints import exclusion_ddl, table_items
+from ormshift.codegen.constraints import column_items, exclusion_ddl, table_items
 from ormshift.codegen.hooks import listener_lines, transformer_names
 from ormshift.codegen.naming import doc_text, py_str
 from ormshift.codegen.plan import ModelPlan, Plan, sti_descendants, sti_parent
@@ -114,7 +114,8 @@ def _class_lines(
     if model.parent is None:
         table = model.table
         body.append(f"{INDENT}__tablename__ = {py_str(table.name)}")
-        items = table_items(table, plan.manifest, imports)
+        where = plan.placement_of(table)
+        items = table_items(table, plan.manifest, imports, where)
         extra: list[str] = []
         if table.schema and table.schema != plan.manifest.default_schema:
             extra.append(f'"schema": {py_str(table.schema)}')
@@ -138,6 +139,7 @@ def _class_lines(
                     body.append(f"{INDENT}# single-table children's columns: {owner}")
                 group = owner
             prop = model.properties.get(col.name)
+            keys, flags = column_items(col.name, plan.manifest, imports, where)
             rendered = render_column(
                 col,
                 table,
@@ -148,6 +150,8 @@ def _class_lines(
                 owners=owned or (),
                 transformers=transformer_names(entity, prop) if prop is not None else (),
                 typeorm=model.typeorm.get(col.name),
+                keys=tuple(keys),
+                flags=tuple(flags),
             )
             after_create += rendered.after_create
             for note in rendered.notes:

@@ -37,7 +37,7 @@ MODULE_NAMES = frozenset(
         # ormshift's own modules
         "Base", "run_after_create", "PgType", "SimpleArray", "SimpleJson", "IPAddress",
         "Interval", "PgInterval", "PgJson", "Point", "Circle", "PgPoint", "PgCircle",
-        "IPNetwork",
+        "IPNetwork", "NAMING_CONVENTION",
         # sqlalchemy and sqlalchemy.orm
         "CheckConstraint", "Column", "Computed", "Connection", "DDL", "DBAPIError",
         "DeclarativeBase", "ForeignKey", "ForeignKeyConstraint", "Identity", "Index",

@@ -27,6 +27,7 @@ from ormshift.codegen.support import (
     render_embedded,
     render_enums,
     render_init,
+    render_naming,
     render_tables,
 )
 from ormshift.codegen.views import CONSTANT as VIEWS_CONSTANT
@@ -81,6 +82,8 @@ def render_package(
         t.exclusions or any(serial_outside_pk(c, t) for c in t.columns) for t in manifest.tables
     )
     files: dict[str, str] = {"base.py": render_base(p, after_create)}
+    if p.convention:
+        files["naming.py"] = render_naming()
     exports: dict[str, list[str]] = {}
     if p.enums:
         files["enums.py"] = render_enums(p)

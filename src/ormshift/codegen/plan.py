@@ -30,6 +30,7 @@ from ormshift.codegen.naming import (
     python_name,
     snake_case,
 )
+from ormshift.codegen.placement import Placement, placement, uses_convention
 from ormshift.manifest import Entity, EntityColumn, EnumType, Manifest, Relation, Table
 
 #: How attributes are named: in Python's style (``view_count``) or as TypeORM's
@@ -39,7 +40,8 @@ ATTRIBUTE_NAMES: tuple[AttributeNames, ...] = ("python", "typeorm")
 
 #: Modules every generated package may have; entity modules never take these names.
 FIXED_MODULES = (
-    "__init__", "base", "embedded", "enums", "types", "tables", "views", "typeorm_metadata"
+    "__init__", "base", "embedded", "enums", "naming", "types", "tables", "views",
+    "typeorm_metadata",
 )  # fmt: skip
 
 
@@ -95,6 +97,12 @@ class Plan:
     table_constants: dict[str, str] = field(default_factory=dict)
 
     attribute_names: AttributeNames = "python"
+    #: whether ``Base.metadata`` has TypeORM's naming convention (`placement`)
+    convention: bool = False
+
+    def placement_of(self, table: Table) -> Placement:
+        """Where ``table``'s constraints are written in the package."""
+        return placement(table, self.convention)
 
     def relation_attribute(self, entity: str, prop: str) -> str:
         """The attribute of relation ``prop`` of ``entity`` (or of its STI root)."""
@@ -346,4 +354,5 @@ def plan(manifest: Manifest, attribute_names: AttributeNames = "python") -> Plan
         else m
         for m in models
     ]
-    return Plan(manifest, tuple(models), tables, enums, constants, attribute_names)
+    convention = uses_convention(manifest)
+    return Plan(manifest, tuple(models), tables, enums, constants, attribute_names, convention)

@@ -10,6 +10,7 @@
   merge`` (so that merge walks the relation), plus ``delete`` for ``remove`` and
   ``delete-orphan`` for ``orphanedRowAction: "delete"``; ``"disable"`` and
   ``"soft-delete"`` in ``info={"orphans": ...}``;
+* ``foreign_keys=`` only where two foreign keys link the same two tables (`_ambiguous`);
 * ``passive_deletes=True`` on a collection whose rows the database deletes or nulls
   itself (``ON DELETE CASCADE`` / ``SET NULL``);
 * ``eager: true`` -> ``lazy="joined"`` (one row) or ``lazy="selectin"`` (collections).
@@ -23,7 +24,7 @@ from ormshift.codegen.joinable import joinable, usable_inverse
 from ormshift.codegen.naming import py_str
 from ormshift.codegen.plan import ModelPlan, Plan, relation_owners
 from ormshift.codegen.source import Call, Expr, Imports, Seq
-from ormshift.manifest import JoinColumn, Relation
+from ormshift.manifest import ForeignKey, JoinColumn, Relation, Table
 
 _DB_HANDLES_DELETE = ("CASCADE", "SET NULL")
 #: orphanedRowAction values under which a row taken out of a collection keeps its key
@@ -202,6 +203,28 @@ def _junction_entity_relations(plan: Plan, table: str) -> list[str]:
     return out
 
 
+def _table_key(plan: Plan, schema: str | None, name: str) -> tuple[str, str]:
+    return (schema or plan.manifest.default_schema, name)
+
+
+def _ambiguous(plan: Plan, holder: Table, other: Table, columns: tuple[str, ...]) -> bool:
+    """Whether a relationship joining ``holder``'s ``columns`` to ``other`` needs
+    ``foreign_keys=``: unless they are the one foreign key between the two tables (in
+    either direction), SQLAlchemy cannot tell which path is meant."""
+    a = _table_key(plan, holder.schema, holder.name)
+    b = _table_key(plan, other.schema, other.name)
+
+    def keys(source: Table, target: tuple[str, str]) -> list[ForeignKey]:
+        return [
+            fk
+            for fk in source.foreign_keys
+            if _table_key(plan, fk.referenced_schema, fk.referenced_table) == target
+        ]
+
+    links = keys(holder, b) + (keys(other, a) if a != b else [])
+    return not (len(links) == 1 and links[0].columns == columns and links[0] in keys(holder, b))
+
+
 def _mapped(plan: Plan, entity: str) -> bool:
     return any(m.entity.name == entity for m in plan.models)
 
@@ -254,13 +277,16 @@ def render_relation(
             kwargs.append(("overlaps", py_str(",".join(overlapping))))
     elif rel.owning:
         cols = tuple(j.name for j in rel.join_columns)
-        kwargs.append(("foreign_keys", py_str(f"[{_column_attrs(plan, model.entity.name, cols)}]")))
+        if _ambiguous(plan, model.table, target.table, cols):
+            attrs = _column_attrs(plan, model.entity.name, cols)
+            kwargs.append(("foreign_keys", py_str(f"[{attrs}]")))
         if rel.target == model.entity.name or target.table.name == model.table.name:
             refs = tuple(j.referenced_column for j in rel.join_columns)
             kwargs.append(("remote_side", py_str(f"[{_column_attrs(plan, rel.target, refs)}]")))
     elif inverse is not None and inverse.join_columns:
         cols = tuple(j.name for j in inverse.join_columns)
-        kwargs.append(("foreign_keys", py_str(f"[{_column_attrs(plan, rel.target, cols)}]")))
+        if _ambiguous(plan, target.table, model.table, cols):
+            kwargs.append(("foreign_keys", py_str(f"[{_column_attrs(plan, rel.target, cols)}]")))
         on_delete = inverse.on_delete or "NO ACTION"
         if on_delete in _DB_HANDLES_DELETE:
             kwargs.append(("passive_deletes", "True"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from ormshift.codegen.columns import render_column
-from ormshift.codegen.constraints import exclusion_ddl, table_items
+from ormshift.codegen.constraints import column_items, exclusion_ddl, table_items
 from ormshift.codegen.naming import doc_text, py_str
 from ormshift.codegen.plan import Plan
 from ormshift.codegen.source import (
@@ -44,6 +46,15 @@ def render_base(plan: Plan, after_create: bool) -> str:
         "class Base(DeclarativeBase):",
         f'{INDENT}"""Base of every model; ``Base.metadata`` holds the whole schema."""',
     ]
+    if plan.convention:
+        imports.add("sqlalchemy", "MetaData")
+        imports.add(".naming", "NAMING_CONVENTION")
+        body[1] = (
+            f'{INDENT}"""Base of every model; ``Base.metadata`` holds the whole schema, its keys,'
+            f"\n{INDENT}uniques and indices named as TypeORM names them (``naming``)."
+            '"""'
+        )
+        body += ["", f"{INDENT}metadata = MetaData(naming_convention=NAMING_CONVENTION)"]
     extensions = sorted(plan.manifest.extensions)
     schemas = schemas_to_create(plan)
     if extensions or after_create or schemas:
@@ -117,6 +128,14 @@ def render_base(plan: Plan, after_create: bool) -> str:
     return _module(f"Declarative base and extensions, {_HEADER}", imports, body)
 
 
+def render_naming() -> str:
+    """``naming.py``: TypeORM's names as ``Base.metadata``'s naming convention, the same
+    source as `ormshift.codegen.naming_convention`, which ormshift itself uses."""
+    source = files("ormshift.codegen").joinpath("naming_convention.py").read_text("utf-8")
+    first, rest = source.split("\n", 1)
+    return first.removesuffix(".") + f", {_HEADER}\n" + rest
+
+
 def render_enums(plan: Plan) -> str:
     imports = Imports()
     imports.add("__future__", "annotations")
@@ -142,7 +161,6 @@ def render_enums(plan: Plan) -> str:
             e.class_name,
             ("name", py_str(e.type.name)),
             ("values_callable", "_values"),
-            ("create_type", "True"),
             ("metadata", "Base.metadata"),
         ]
         if e.type.schema and e.type.schema != plan.manifest.default_schema:
@@ -163,11 +181,21 @@ def render_tables(plan: Plan) -> str:
     for table in plan.tables:
         args: list[Expr | tuple[str, Expr]] = [py_str(table.name), "Base.metadata"]
         after_create: list[str] = []
+        where = plan.placement_of(table)
         for col in table.columns:
-            rendered = render_column(col, table, imports, enum_types, attribute=None)
+            keys, flags = column_items(col.name, plan.manifest, imports, where)
+            rendered = render_column(
+                col,
+                table,
+                imports,
+                enum_types,
+                attribute=None,
+                keys=tuple(keys),
+                flags=tuple(flags),
+            )
             args.append(rendered.call)
             after_create += rendered.after_create
-        args += table_items(table, plan.manifest, imports)
+        args += table_items(table, plan.manifest, imports, where)
         if table.schema and table.schema != plan.manifest.default_schema:
             args.append(("schema", py_str(table.schema)))
         if table.comment:

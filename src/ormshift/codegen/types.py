@@ -146,6 +146,12 @@ def scalar_type(
     return ColumnType(Call("PgType", (py_str(t),)), "Any", exact=False)
 
 
+def bare(expr: Expr) -> Expr:
+    """A type with no arguments as its class (``Integer``, not ``Integer()``): SQLAlchemy
+    makes the instance."""
+    return expr.func if isinstance(expr, Call) and not expr.args else expr
+
+
 def column_type(
     col: Column,
     imports: Imports,
@@ -158,6 +164,7 @@ def column_type(
     their generated (SQLAlchemy constant, Python enum class); ``runtime`` as in
     `scalar_type`."""
     inner = scalar_type(col, imports, enum_types, annotations, runtime=runtime)
+    inner = ColumnType(bare(inner.sa_type), inner.python, inner.exact)
     if not col.array:
         return inner
     imports.add(_PG, "ARRAY")
