@@ -9,7 +9,8 @@ for cls, count in report.classes.items(): print(count, cls)
 ```
 
 A divergence the documentation explains (`known.KnownRules`, decided from the
-manifest) is counted apart, in ``report.known`` with its reference, not as a divergence.
+manifest; `unordered`, decided by running the sequence again with its finds ordered) is
+counted apart, in ``report.known`` with its reference, not as a divergence.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ormshift.compare.fuzz.qb_generate import QbGenerator
 from ormshift.compare.fuzz.schema import FuzzSchema
 from ormshift.compare.fuzz.seed import build_seed
 from ormshift.compare.fuzz.shrink import shrink
+from ormshift.compare.fuzz.unordered import UNORDERED, order_note, primary_orders
 from ormshift.compare.sidecar import Sidecar
 from ormshift.compare.state import state_query, table_specs
 from ormshift.dsn import connect
@@ -183,6 +185,7 @@ def fuzz(
         vol_attrs |= vol_cols
     report = FuzzReport()
     rules = KnownRules.of(manifest)
+    orders = primary_orders(schema)
     dbs = _Databases(dsn, project, data_source, classes)
     try:
         with connect(dbs.url("template"), autocommit=False) as conn:
@@ -215,9 +218,13 @@ def fuzz(
                     report.sequences += 1
                     report.operations = executor.ops_run
                     report.seconds = executor.seconds
+                    # a sequence whose divergences all go once its finds are ordered
+                    unordered = bool(found_all) and order_note(executor, ops, found_all, orders)
                     for found in found_all:
                         step = [d for d in found_all if d.index == found.index]
                         note = rules.note(found, step, ops[found.index])
+                        if note is None and unordered:
+                            note = UNORDERED
                         counter = report.classes if note is None else report.known
                         counter[found.signature] += 1
                         if counter[found.signature] > 1:

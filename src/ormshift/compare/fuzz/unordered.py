@@ -1,0 +1,90 @@
+"""A divergence that is only the order of rows a query without an order returned.
+
+PostgreSQL gives the rows of a query without ``ORDER BY`` in whatever order its plan
+makes, and the two sides' queries differ in shape: TypeORM's find filters through a
+relation with LEFT JOINs and collapses the joined rows, ormshift's with an ``EXISTS``
+(docs/orm.md, "Intentional differences"). The same rows come back, as results compared
+without order show, but listeners that write (an ``afterLoad`` subscriber logging each
+entity) see them in another order, and so do the keys of what they wrote.
+
+Told apart by experiment, not by guess: the sequence up to the divergent step is run
+again with each find that has no order given its entity's primary key as order. When
+both sides then agree at every step, the sequence's divergences were the unordered
+queries' row order only; when anything still differs, they all count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ormshift.compare.fuzz.execute import Divergence, Executor
+from ormshift.compare.fuzz.generate import merge, nest
+from ormshift.compare.fuzz.schema import FuzzSchema
+
+__all__ = ["UNORDERED", "order_note", "ordered_loads"]
+
+#: where the documentation explains it
+UNORDERED = 'docs/orm.md, "Intentional differences": the order of rows of a find without an order'
+
+#: operations whose first argument is find options with an ``order``
+_LOADS = ("find", "findAndCount", "findOne")
+
+
+def primary_orders(schema: FuzzSchema) -> dict[str, dict[str, Any]]:
+    """Each entity's ``order`` option by its primary key, ascending."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, ent in schema.entities.items():
+        order: dict[str, Any] = {}
+        for prop in ent.primary:
+            order = merge(order, nest(prop.path, "ASC"))
+        if order:
+            out[name] = order
+    return out
+
+
+def ordered_loads(
+    ops: Sequence[Mapping[str, Any]], orders: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """``ops`` with every find that has no order (in transactions too) ordered by its
+    entity's primary key; None when no find changed."""
+    changed = False
+
+    def visit(op: Mapping[str, Any]) -> dict[str, Any]:
+        nonlocal changed
+        args = list(op.get("args") or [])
+        if op.get("op") == "transaction" and args and isinstance(args[0], list):
+            return {**op, "args": [[visit(o) for o in args[0]], *args[1:]]}
+        order = orders.get(str(op.get("entity")))
+        if op.get("op") not in _LOADS or order is None:
+            return dict(op)
+        opts = dict(args[0]) if args and isinstance(args[0], Mapping) else {}
+        if opts.get("order"):
+            return dict(op)
+        opts["order"] = dict(order)
+        changed = True
+        return {**op, "args": [opts, *args[1:]]}
+
+    out = [visit(o) for o in ops]
+    return out if changed else None
+
+
+def order_note(
+    executor: Executor,
+    ops: Sequence[Mapping[str, Any]],
+    found: Sequence[Divergence],
+    orders: Mapping[str, Mapping[str, Any]],
+) -> bool:
+    """Whether the divergences ``found`` in ``ops`` are the unordered finds' row order
+    only: the operations up to the last divergent step, their finds ordered
+    (`ordered_loads`), run on both sides without a divergence. The experiment's
+    operations are not counted as fuzzed ones."""
+    last = max((d.index for d in found), default=-1)
+    again = ordered_loads(ops[: last + 1], orders)
+    if again is None:
+        return False
+    ops_run, seconds = executor.ops_run, executor.seconds
+    try:
+        return not executor.run(again)
+    finally:
+        executor.ops_run, executor.seconds = ops_run, seconds

@@ -1,0 +1,32 @@
+"""`compare.fuzz.unordered`: the finds of a sequence given an order by primary key."""
+
+from __future__ import annotations
+
+from ormshift.compare.fuzz.schema import FuzzSchema
+from ormshift.compare.fuzz.unordered import ordered_loads, primary_orders
+from tests.golden.support import golden_manifest
+
+
+def test_every_unordered_find_is_ordered_by_its_primary_key() -> None:
+    orders = primary_orders(FuzzSchema.of(golden_manifest("hooks")))
+    assert orders["Account"] == {"id": "ASC"} and orders["Entry"] == {"id": "ASC"}
+    ops = [
+        {"op": "find", "entity": "Account", "args": [{"where": {"entries": {"amount": 1}}}]},
+        {"op": "findAndCount", "entity": "Entry", "args": [{"order": {"label": "DESC"}}]},
+        {"op": "count", "entity": "Entry", "args": [{}]},
+        {"op": "transaction", "args": [[{"op": "findOne", "entity": "Entry", "args": []}]]},
+    ]
+    again = ordered_loads(ops, orders)
+    assert again is not None
+    assert again[0]["args"][0] == {"where": {"entries": {"amount": 1}}, "order": {"id": "ASC"}}
+    assert again[1] == ops[1]  # an order given is kept
+    assert again[2] == ops[2]  # a count has no rows to order
+    assert again[3]["args"][0][0]["args"] == [{"order": {"id": "ASC"}}]
+    assert ops[0]["args"][0] == {"where": {"entries": {"amount": 1}}}  # the input is kept
+
+
+def test_a_sequence_with_no_unordered_find_is_not_run_again() -> None:
+    orders = primary_orders(FuzzSchema.of(golden_manifest("hooks")))
+    ops = [{"op": "find", "entity": "Entry", "args": [{"order": {"id": "ASC"}}]}]
+    assert ordered_loads(ops, orders) is None
+    assert ordered_loads([{"op": "save", "entity": "Entry", "args": [{}]}], orders) is None
