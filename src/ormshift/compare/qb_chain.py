@@ -28,6 +28,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ormshift.compare.normalize import typeorm_column_value
+
 __all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "qb_writes", "run_chain"]
 
 #: the methods that end a chain (and run it)
@@ -116,7 +118,8 @@ def write_result(result: Any, info: Any = None) -> Any:
     TypeORM's generated maps hold the driver's values unhydrated
     (``PostgresDriver.createGeneratedMap``), and node-postgres leaves an array of an
     enum type as PostgreSQL's text: such a list in ormshift's map is compared as that
-    text (docs/orm.md, "Intentional differences")."""
+    text (docs/orm.md, "Intentional differences"); a ``bigint`` it gives as text, ormshift
+    as ``int`` (docs/orm.md, "Values"): compared as text."""
     from ormshift.orm.manager import DeleteResult, InsertResult, UpdateResult  # noqa: PLC0415
 
     if isinstance(result, InsertResult):
@@ -124,7 +127,10 @@ def write_result(result: Any, info: Any = None) -> Any:
         def named(row: Mapping[str, Any] | None) -> Any:
             if row is None or info is None:
                 return row
-            return {info.property_of(k): v for k, v in _driver_text(info, row).items()}
+            return {
+                info.property_of(k): _driver_value(info, k, v)
+                for k, v in _driver_text(info, row).items()
+            }
 
         return {
             "identifiers": [named(r) for r in result.identifiers],
@@ -225,6 +231,13 @@ def _driver_text(info: Any, made: Mapping[str, Any]) -> dict[str, Any]:
         ):
             out[key] = "{" + ",".join(_array_item(str(v)) for v in value) + "}"
     return out
+
+
+def _driver_value(info: Any, key: str, value: Any) -> Any:
+    """A generated value as node-postgres gives it: a ``bigint`` (``int`` in Python) as
+    text."""
+    col = info.columns.get(key)
+    return value if col is None else typeorm_column_value(value, col.type)
 
 
 def _array_item(text: str) -> str:

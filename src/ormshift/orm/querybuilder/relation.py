@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import instance_dict
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.errors import QueryBuilderError
+from ormshift.orm.values import coerce_value
 
 if TYPE_CHECKING:
     from ormshift.orm.querybuilder.builder import SelectQueryBuilder
@@ -70,13 +71,16 @@ def _many(value: Any) -> list[Any]:
 
 
 def _key(value: Any, info: EntityInfo, column: Any) -> Any:
-    """The value of ``column`` (of ``info``'s table) in an entity, a map, or a bare key."""
+    """The value of ``column`` (of ``info``'s table) in an entity, a map, or a bare key,
+    as the column takes it (``"2"`` for a ``bigint`` is 2: `coerce_value`)."""
     key = info.mapper.get_property_by_column(column).key
     if isinstance(value, Mapping):
-        return value.get(info.property_of(key))
-    if isinstance(value, info.cls):
-        return getattr(value, key)
-    return value
+        found = value.get(info.property_of(key))
+    elif isinstance(value, info.cls):
+        found = getattr(value, key)
+    else:
+        found = value
+    return coerce_value(found, column)
 
 
 class RelationQueryBuilder:
