@@ -32,6 +32,8 @@ CLASSES = {
     "qb-fuzz-blog.yaml": ("blog", 4),
     "qb-fuzz-shop.yaml": ("shop", 3),
     "qb-fuzz-garage.yaml": ("garage", 1),
+    "qb-fuzz-accounting.yaml": ("accounting", 20),
+    "qb-fuzz-shadowed.yaml": ("shadowed", 3),
     "fid-writes-orphans.yaml": ("blog", 8),
     "fid-writes-nulls.yaml": ("blog", 6),
     "fid-writes-or-branches.yaml": ("blog", 8),

@@ -285,3 +285,22 @@ def test_query_builder_entities_are_detached_as_make_transient_to_detached_leave
                 make_transient_to_detached(obj)
             made.append(state_of(obj))
         assert made[0] == made[1]
+
+
+def test_a_trailing_underscore_is_no_embedded_prefix(ds: DataSource, tmp_path: Path) -> None:
+    """shadowed's Link has a column ``text_`` beside its relation ``text`` (join column
+    ``textId``): ``text_`` is its own property path, selected and ordered by its raw key."""
+    with imported(generated("shadowed"), tmp_path) as package:
+        link = package.Link
+        assert property_path(entity_info(link), "text_") == "text_"
+        assert replacements(link)["text_"] == "text_"
+        sql = (
+            ds.get_repository(link)
+            .create_query_builder("e")
+            .select(["e.text_", "e.id"])
+            .add_order_by("e.text_", "ASC")
+            .get_sql()
+        )
+    assert sql == (
+        'SELECT "e"."text_" AS "e_text_", "e"."id" AS "e_id" FROM "link" "e" ORDER BY "e_text_" ASC'
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import inspect
 
 from ormshift.compare.normalize import typeorm_column_value
-from ormshift.compare.qb_chain import EXTRAS, qb_args, run_chain
+from ormshift.compare.qb_chain import EXTRAS, qb_args, relation_ids_text, run_chain
 from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
 from ormshift.orm import DataSource, EntityManager, InsertResult
 from ormshift.orm.errors import FindOptionsError
@@ -201,8 +201,8 @@ def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]
             col = info.columns[key]
             numbers = col.info.get("enum_numbers", ())
             out[info.property_of(key)] = typeorm_column_value(loaded[key], col.type, numbers)
-    for name in entity.__dict__.get(EXTRAS, ()):
-        out[name] = entity.__dict__[name]
+    for name, relations in entity.__dict__.get(EXTRAS, {}).items():
+        out[name] = relation_ids_text(info, relations, entity.__dict__[name])
     seen = seen | {id(entity)}
     for key in info.relations:
         if key not in loaded:

@@ -28,6 +28,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ormshift.compare.normalize import typeorm_column_value
+
 __all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "qb_writes", "run_chain"]
 
 #: the methods that end a chain (and run it)
@@ -116,7 +118,8 @@ def write_result(result: Any, info: Any = None) -> Any:
     TypeORM's generated maps hold the driver's values unhydrated
     (``PostgresDriver.createGeneratedMap``), and node-postgres leaves an array of an
     enum type as PostgreSQL's text: such a list in ormshift's map is compared as that
-    text (docs/orm.md, "Intentional differences")."""
+    text (docs/orm.md, "Intentional differences"); a ``bigint`` it gives as text, ormshift
+    as ``int`` (docs/orm.md, "Values"): compared as text."""
     from ormshift.orm.manager import DeleteResult, InsertResult, UpdateResult  # noqa: PLC0415
 
     if isinstance(result, InsertResult):
@@ -124,7 +127,10 @@ def write_result(result: Any, info: Any = None) -> Any:
         def named(row: Mapping[str, Any] | None) -> Any:
             if row is None or info is None:
                 return row
-            return {info.property_of(k): v for k, v in _driver_text(info, row).items()}
+            return {
+                info.property_of(k): _driver_value(info, k, v)
+                for k, v in _driver_text(info, row).items()
+            }
 
         return {
             "identifiers": [named(r) for r in result.identifiers],
@@ -186,12 +192,13 @@ def _apply(qb: Any, chain: list[Any], models: Mapping[str, type[Any]], manager: 
     return current
 
 
-#: the attribute naming an entity's ``load_relation_id_and_map`` properties, for
-#: `ormshift.compare.candidate` to record beside its columns (as qb.js marks TypeORM's)
+#: the attribute naming an entity's ``load_relation_id_and_map`` properties (each with
+#: the relations mapped onto it), for `ormshift.compare.candidate` to record beside its
+#: columns (as qb.js marks TypeORM's)
 EXTRAS = "_ormshift_extras"
 
 
-def _mark_extras(value: Any, names: list[str], seen: set[int]) -> None:
+def _mark_extras(value: Any, names: Mapping[str, list[str]], seen: set[int]) -> None:
     if id(value) in seen:
         return
     seen.add(id(value))
@@ -201,12 +208,46 @@ def _mark_extras(value: Any, names: list[str], seen: set[int]) -> None:
         return
     if not hasattr(value, "__mapper__"):
         return
-    held = [n for n in names if n in value.__dict__]
+    held = {n: r for n, r in names.items() if n in value.__dict__}
     if held:
         setattr(value, EXTRAS, held)
     for item in list(value.__dict__.values()):
         if isinstance(item, list) or hasattr(item, "__mapper__"):
             _mark_extras(item, names, seen)
+
+
+def relation_ids_text(info: Any, names: list[str], value: Any) -> Any:
+    """Loaded relation ids (`_mark_extras`) of an entity of ``info`` as TypeORM gives
+    them: each related key in its column's TypeORM form (a ``bigint`` as text)."""
+    from sqlalchemy.orm import MANYTOONE  # noqa: PLC0415
+
+    from ormshift.orm.metadata import entity_info  # noqa: PLC0415
+    from ormshift.orm.querybuilder.names import property_path, relations  # noqa: PLC0415
+
+    found = relations(info)
+    rel = next((found[k] for n in names if (k := info.attribute(n)) in found), None)
+    if rel is None:
+        return value
+    target = entity_info(rel.mapper.class_)
+    if rel.direction is MANYTOONE:
+        columns = [remote for _, remote in rel.local_remote_pairs or []]
+    elif rel.secondary is not None:
+        columns = [own for own, _ in rel.secondary_synchronize_pairs or []]
+    else:
+        columns = list(target.table.primary_key.columns)
+    keys = [target.mapper.get_property_by_column(c).key for c in columns]
+    by_path = {property_path(target, k): k for k in keys}
+
+    def text(key: str, item: Any) -> Any:
+        col = target.columns[key]
+        return typeorm_column_value(item, col.type, col.info.get("enum_numbers", ()))
+
+    def one(item: Any) -> Any:
+        if isinstance(item, Mapping):
+            return {p: text(by_path[p], v) if p in by_path else v for p, v in item.items()}
+        return text(keys[0], item) if len(keys) == 1 else item
+
+    return [one(v) for v in value] if isinstance(value, list) else one(value)
 
 
 def _driver_text(info: Any, made: Mapping[str, Any]) -> dict[str, Any]:
@@ -225,6 +266,13 @@ def _driver_text(info: Any, made: Mapping[str, Any]) -> dict[str, Any]:
         ):
             out[key] = "{" + ",".join(_array_item(str(v)) for v in value) + "}"
     return out
+
+
+def _driver_value(info: Any, key: str, value: Any) -> Any:
+    """A generated value as node-postgres gives it: a ``bigint`` (``int`` in Python) as
+    text."""
+    col = info.columns.get(key)
+    return value if col is None else typeorm_column_value(value, col.type)
 
 
 def _array_item(text: str) -> str:
@@ -252,11 +300,11 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
     chain = list(spec["chain"])
     builder = _apply(qb, chain[:-1], models, manager)
     result = _apply(builder, chain[-1:], models, manager)
-    extras = [
-        str(call[1]).split(".", 1)[1]
-        for call in spec["chain"]
-        if call[0] == "loadRelationIdAndMap" and len(call) > 1 and "." in str(call[1])
-    ]
+    extras: dict[str, list[str]] = {}
+    for call in spec["chain"]:
+        if call[0] == "loadRelationIdAndMap" and len(call) > 1 and "." in str(call[1]):
+            relation = str(call[2]).partition(".")[2] if len(call) > 2 else ""
+            extras.setdefault(str(call[1]).split(".", 1)[1], []).append(relation)
     if extras:
         _mark_extras(result, extras, set())
     terminal = spec["chain"][-1][0]

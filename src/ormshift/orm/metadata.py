@@ -409,8 +409,9 @@ def _prefixes(
     prefixes: set[str] = set()
     for key, col in columns.items():
         path = col.info.get("property")
-        parts = str(path).split(".") if path else key.split("_")
-        prefixes |= {"_".join(parts[:i]) for i in range(1, len(parts))}
+        # a trailing "_" (``text_``, a name kept apart from another) is no embedded's
+        parts = str(path).split(".") if path else key.rstrip("_").split("_")
+        prefixes |= {"_".join(parts[:i]) for i in range(1, len(parts))} - {""}
     embedded: dict[str, str] = {}
     for comp in mapper.composites:
         prefixes.add(comp.key)

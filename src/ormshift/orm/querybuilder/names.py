@@ -67,7 +67,7 @@ def _property_paths(info: EntityInfo) -> dict[str, str]:
         if own != key:
             out[key] = own
             continue
-        owners = [p for p in prefixes if key.startswith(p + "_")]
+        owners = [p for p in prefixes if key.startswith(p + "_") and len(key) > len(p) + 1]
         if owners:
             owner = max(owners, key=len)
             key_rest = key[len(owner) + 1 :]

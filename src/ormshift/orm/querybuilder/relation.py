@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import instance_dict
 
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder.errors import QueryBuilderError
+from ormshift.orm.values import coerce_value
 
 if TYPE_CHECKING:
     from ormshift.orm.querybuilder.builder import SelectQueryBuilder
@@ -70,13 +71,16 @@ def _many(value: Any) -> list[Any]:
 
 
 def _key(value: Any, info: EntityInfo, column: Any) -> Any:
-    """The value of ``column`` (of ``info``'s table) in an entity, a map, or a bare key."""
+    """The value of ``column`` (of ``info``'s table) in an entity, a map, or a bare key,
+    as the column takes it (``"2"`` for a ``bigint`` is 2: `coerce_value`)."""
     key = info.mapper.get_property_by_column(column).key
     if isinstance(value, Mapping):
-        return value.get(info.property_of(key))
-    if isinstance(value, info.cls):
-        return getattr(value, key)
-    return value
+        found = value.get(info.property_of(key))
+    elif isinstance(value, info.cls):
+        found = getattr(value, key)
+    else:
+        found = value
+    return coerce_value(found, column)
 
 
 class RelationQueryBuilder:
@@ -268,23 +272,30 @@ class RelationQueryBuilder:
         qb.execute()
 
     def _pairs(self, value: Any) -> list[dict[str, Any]]:
+        """The junction rows of every ``of`` with every value, in TypeORM's order: the
+        owning side's keys in the outer loop."""
         rel = self.rel
-        rows = []
-        for of in _many(self.of_value):
-            for item in _many(value):
-                row = {}
-                for local, col in rel.synchronize_pairs:
-                    row[col.name] = _key(of, self.info, local)
-                for remote, col in rel.secondary_synchronize_pairs or ():
-                    row[col.name] = _key(item, self.target, remote)
-                rows.append(row)
-        return rows
+
+        def row(of: Any, item: Any) -> dict[str, Any]:
+            out = {}
+            for local, col in rel.synchronize_pairs:
+                out[col.name] = _key(of, self.info, local)
+            for remote, col in rel.secondary_synchronize_pairs or ():
+                out[col.name] = _key(item, self.target, remote)
+            return out
+
+        ofs, values = _many(self.of_value), _many(value)
+        if self._owning():
+            return [row(of, item) for of in ofs for item in values]
+        return [row(of, item) for item in values for of in ofs]
 
     def _junction_insert(self, value: Any) -> None:
+        # one INSERT of every row, as TypeORM's: PostgreSQL checks a row's unique key as
+        # it inserts it and foreign keys at the statement's end
         rows = self._pairs(value)
         if rows:
             with self.manager._scope() as session:
-                session.connection().execute(insert(self._secondary()), rows)
+                session.connection().execute(insert(self._secondary()).values(rows))
 
     def _secondary(self) -> Any:
         table = self.rel.secondary
