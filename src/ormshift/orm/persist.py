@@ -24,6 +24,7 @@ the given to-many collections are linked as ``save`` links them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -270,23 +271,30 @@ def _relink_soft_deleted(pairs: list[tuple[Any, Any]]) -> list[Any]:
     the update date set), unless the relation cascades inserts and not updates (the
     member's subject cannot be updated). Their keys are flagged for the flush."""
     found: list[Any] = []
-    for _, persisted in pairs:
-        info = entity_info(type(persisted))
-        state = inspect(persisted)
-        for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY or rel.viewonly or key not in state.dict:
-                continue
-            target = entity_info(rel.mapper.class_)
-            hidden = target.delete_date
-            cascades = info.cascades(key)
-            if hidden is None or ("insert" in cascades and "update" not in cascades):
-                continue
-            for member in state.attrs[key].history.unchanged:
-                if inspect(member).persistent and getattr(member, hidden) is not None:
-                    for _, remote in rel.local_remote_pairs:
-                        flag_modified(member, target.mapper.get_property_by_column(remote).key)
-                    found.append(member)
+    for persisted, key, rel in _saved_collections(pairs):
+        target = entity_info(rel.mapper.class_)
+        hidden = target.delete_date
+        cascades = entity_info(type(persisted)).cascades(key)
+        if hidden is None or ("insert" in cascades and "update" not in cascades):
+            continue
+        for member in inspect(persisted).attrs[key].history.unchanged:
+            if inspect(member).persistent and getattr(member, hidden) is not None:
+                for _, remote in rel.local_remote_pairs:
+                    flag_modified(member, target.mapper.get_property_by_column(remote).key)
+                found.append(member)
     return found
+
+
+def _saved_collections(
+    pairs: list[tuple[Any, Any]],
+) -> Iterator[tuple[Any, str, RelationshipProperty[Any]]]:
+    """(persistent object, key, relationship) of each one-to-many collection a save
+    was given (loaded into the session's object), in the pairs' order."""
+    for _, persisted in pairs:
+        state = inspect(persisted)
+        for key, rel in entity_info(type(persisted)).relations.items():
+            if rel.direction is ONETOMANY and not rel.viewonly and key in state.dict:
+                yield persisted, key, rel
 
 
 def orphan_action(rel: RelationshipProperty[Any]) -> Orphaned | None:
@@ -312,34 +320,26 @@ def _set_orphans_aside(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, str, Any
     inserts and updates (`after_flush`); (parent, key, member, action) in key order."""
     written = {id(persisted) for _, persisted in pairs}
     found: list[tuple[Any, str, Any, Orphaned]] = []
-    for _, persisted in pairs:
-        info = entity_info(type(persisted))
-        state = inspect(persisted)
-        for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY or rel.viewonly or key not in state.dict:
+    for persisted, key, rel in _saved_collections(pairs):
+        action = orphan_action(rel)
+        # TypeORM reads a one-to-many's rows in the database without the soft-deleted
+        # ones (RelationIdLoader): a soft-deleted row is never one of its orphans
+        hidden = entity_info(rel.mapper.class_).delete_date
+        removed = [
+            m
+            for m in inspect(persisted).attrs[key].history.deleted
+            if inspect(m).persistent and id(m) not in written
+        ]
+        collection = getattr(persisted, key)
+        for member in removed:
+            gone = hidden is not None and getattr(member, hidden) is not None
+            if action is None and not gone:
                 continue
-            action = orphan_action(rel)
-            # TypeORM reads a one-to-many's rows in the database without the soft-deleted
-            # ones (RelationIdLoader): a soft-deleted row is never one of its orphans
-            hidden = entity_info(rel.mapper.class_).delete_date
-            removed = [
-                m
-                for m in state.attrs[key].history.deleted
-                if inspect(m).persistent and id(m) not in written
-            ]
-            collection = getattr(persisted, key)
-            for member in removed:
-                gone = hidden is not None and getattr(member, hidden) is not None
-                if action is None and not gone:
-                    continue
-                collection.append(member)
-                if rel.back_populates:
-                    # the member's side unchanged: no UPDATE of it (nor its version)
-                    set_committed_value(member, rel.back_populates, persisted)
-                if not gone:
-                    found.append((persisted, key, member, cast(Orphaned, action)))
-                else:
-                    found.append((persisted, key, member, "disable"))
+            collection.append(member)
+            if rel.back_populates:
+                # the member's side unchanged: no UPDATE of it (nor its version)
+                set_committed_value(member, rel.back_populates, persisted)
+            found.append((persisted, key, member, "disable" if gone else cast(Orphaned, action)))
     return sorted(found, key=lambda o: (type(o[2]).__name__, repr(inspect(o[2]).identity)))
 
 
