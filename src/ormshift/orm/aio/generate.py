@@ -391,14 +391,7 @@ def render() -> str:
         ],
         "}",
     ]
-    return (
-        "\n".join(head)
-        + "\n\n"
-        + "\n\n\n".join(classes)
-        + "\n\n\n"
-        + "\n".join(wrapped)
-        + "\n"
-    )
+    return "\n".join(head) + "\n\n" + "\n\n\n".join(classes) + "\n\n\n" + "\n".join(wrapped) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
