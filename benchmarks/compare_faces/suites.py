@@ -103,9 +103,12 @@ def main() -> None:
     for name in names:
         corpus, how = SUITES[name]
         for face in args.faces.split(","):
-            with tempfile.TemporaryDirectory() as tmp, _models(corpus, how, Path(tmp)) as (
-                project,
-                models,
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                _models(corpus, how, Path(tmp)) as (
+                    project,
+                    models,
+                ),
             ):
                 started = time.perf_counter()
                 report = run_compare(project, SCENARIOS / name, dsn, models=models, face=face)

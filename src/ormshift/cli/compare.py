@@ -179,6 +179,7 @@ def compare(
     face: Annotated[
         str,
         typer.Option(
+            metavar="sync|async",
             help="The face of ormshift.orm to run: sync (DataSource) or async "
             "(ormshift.orm.aio.AsyncDataSource, each call awaited on an event loop); "
             "for --scenario and --fuzz.",
