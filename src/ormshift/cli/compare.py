@@ -247,7 +247,7 @@ def compare(
     finally:
         probe.close()
     if report_file is not None:
-        title = f"compare: {scenario.name} on {project.name}"
+        title = f"compare: {scenario.name} on {project.name} ({report.face} face)"
         health = list(monitor.history)
         built = from_compare(report, title=title, target=dsn, started_at=started, health=health)
         write_report(built, report_file)
