@@ -74,7 +74,8 @@ def _print_fuzz(report: FuzzReport) -> None:
             f"class(es) ({'; '.join(refs)})"
             if report.known
             else ""
-        )
+        ),
+        soft_wrap=True,
     )
 
 
@@ -275,7 +276,8 @@ def compare(
             f"({report.face} face): "
             f"{report.count('result')} result, {report.count('error')} error and "
             f"{report.count('state')} state mismatch(es)"
-            + (f", {len(report.known)} known divergence(s)" if report.known else "")
+            + (f", {len(report.known)} known divergence(s)" if report.known else ""),
+            soft_wrap=True,
         )
     if not report.ok:
         raise typer.Exit(1)
