@@ -1,6 +1,6 @@
 """Every scenario suite of tests/scenarios through both faces of `ormshift.orm`.
 
-``python -m benchmarks.compare_faces.suites [--faces sync,async] [NAME ...]`` runs each
+``python benchmarks/compare_faces/run.py [--faces sync,async] [NAME ...]`` runs each
 file on its corpus set with the models its test gives it (tests/integration/
 test_compare_*.py) and prints one verdict line per file and face: operations,
 unexpected mismatches, known divergences, seconds. Needs ORMSHIFT_TEST_DSN.
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.* from the root
 
 from ormshift.codegen import render_package
 from ormshift.compare import run_compare
