@@ -65,7 +65,8 @@ def _print_fuzz(report: FuzzReport) -> None:
         out.print(known)
     refs = sorted(set(report.known_notes.values()))
     out.print(
-        f"{report.operations} operation(s) in {report.sequences} sequence(s), "
+        f"{report.operations} operation(s) in {report.sequences} sequence(s) "
+        f"({report.face} face), "
         f"{report.ops_per_second:.0f} ops/s; {report.divergences} divergence(s) "
         f"in {len(report.classes)} class(es)"
         + (
@@ -73,7 +74,8 @@ def _print_fuzz(report: FuzzReport) -> None:
             f"class(es) ({'; '.join(refs)})"
             if report.known
             else ""
-        )
+        ),
+        soft_wrap=True,
     )
 
 
@@ -89,6 +91,7 @@ def _fuzz(
     as_json: bool,
     shrink_runs: int,
     query_builder: bool = False,
+    face: str = "sync",
 ) -> None:
     from ormshift.compare.fuzz import fuzz
 
@@ -103,9 +106,11 @@ def _fuzz(
         out_dir=out_dir,
         shrink_runs=shrink_runs,
         query_builder=query_builder,
+        face=face,
     )
     if as_json:
         data = {
+            "face": report.face,
             "operations": report.operations,
             "sequences": report.sequences,
             "ops_per_second": report.ops_per_second,
@@ -172,6 +177,15 @@ def compare(
     fuzz_qb: Annotated[
         bool, typer.Option("--fuzz-qb", help="Fuzz: query-builder chains (op: qb) instead.")
     ] = False,
+    face: Annotated[
+        str,
+        typer.Option(
+            metavar="sync|async",
+            help="The face of ormshift.orm to run: sync (DataSource) or async "
+            "(ormshift.orm.aio.AsyncDataSource, each call awaited on an event loop); "
+            "for --scenario and --fuzz.",
+        ),
+    ] = "sync",
     report_file: Annotated[
         Path | None, typer.Option("--report", help="also write a JSON report here")
     ] = None,
@@ -180,7 +194,9 @@ def compare(
 ) -> None:
     """Run each scenario through TypeORM and through ormshift.orm; report every difference.
 
-    With --fuzz N: N random operations instead, each divergence class shrunk to a scenario."""
+    With --fuzz N: N random operations instead, each divergence class shrunk to a scenario.
+    With --face async: ormshift's side runs on the asyncio face (ormshift.orm.aio)."""
+    from ormshift.compare.faces import FACES
     from ormshift.dsn import POSTGRESQL, check_url, connect
     from ormshift.files import check_writable
 
@@ -188,6 +204,8 @@ def compare(
     out_dir = renamed(ctx, output, old_out, new="--output", old="--out")
     out_dir = out_dir if out_dir is not None else Path("fuzz-divergences")
     check_url(dsn, (POSTGRESQL,), "--db")
+    if face not in FACES:
+        raise fail(f"--face {face}: no such face; give one of {', '.join(FACES)}")
     if report_file is not None:
         check_writable(report_file)
     if fuzz_ops is not None:
@@ -205,6 +223,7 @@ def compare(
             as_json,
             shrink_runs,
             fuzz_qb,
+            face,
         )
         return
     if scenario is None:
@@ -223,11 +242,13 @@ def compare(
     monitor = Monitor([HostProbe(), probe], sinks=(log_alert,))
     try:
         with Sampler(monitor):
-            report = run_compare(project, scenario, dsn, models=models, data_source=data_source)
+            report = run_compare(
+                project, scenario, dsn, models=models, data_source=data_source, face=face
+            )
     finally:
         probe.close()
     if report_file is not None:
-        title = f"compare: {scenario.name} on {project.name}"
+        title = f"compare: {scenario.name} on {project.name} ({report.face} face)"
         health = list(monitor.history)
         built = from_compare(report, title=title, target=dsn, started_at=started, health=health)
         write_report(built, report_file)
@@ -251,10 +272,12 @@ def compare(
             )
         out.print(_latency_table(report))
         out.print(
-            f"{report.scenarios} scenario(s), {report.operations} operation(s): "
+            f"{report.scenarios} scenario(s), {report.operations} operation(s) "
+            f"({report.face} face): "
             f"{report.count('result')} result, {report.count('error')} error and "
             f"{report.count('state')} state mismatch(es)"
-            + (f", {len(report.known)} known divergence(s)" if report.known else "")
+            + (f", {len(report.known)} known divergence(s)" if report.known else ""),
+            soft_wrap=True,
         )
     if not report.ok:
         raise typer.Exit(1)

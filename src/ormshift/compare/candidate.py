@@ -1,17 +1,25 @@
-"""One scenario operation run through `ormshift.orm`, its result as plain records."""
+"""One scenario operation run through `ormshift.orm`, its result as plain records.
+
+One runner for both faces (`ormshift.compare.faces`): `run_operation` is a coroutine
+that calls the method of TypeORM's name on the face's data source, manager, repository
+or builder and passes its result through `settled` (awaited on the async face, as it
+is on the sync face); a transaction is ``with`` or ``async with``, as the face's is.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import inspect
 
+from ormshift.compare.faces import settled
 from ormshift.compare.normalize import typeorm_column_value
 from ormshift.compare.qb_chain import EXTRAS, qb_args, relation_ids_text, run_chain
 from ormshift.compare.scenario import Operation, ScenarioAbort, decode_args
-from ormshift.orm import DataSource, EntityManager, InsertResult
+from ormshift.orm import InsertResult
 from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.manager import DeleteResult, UpdateResult
 from ormshift.orm.metadata import entity_info
@@ -59,42 +67,42 @@ class Caught:
 Hidden = Mapping[str, frozenset[str]]
 
 
-def _execute(manager: EntityManager, models: Mapping[str, type[Any]], op: Operation) -> Any:
+async def _execute(manager: Any, models: Mapping[str, type[Any]], op: Operation) -> Any:
+    """``op`` on ``manager``: an `EntityManager`, or an `AsyncEntityManager`."""
     args = decode_args(op.args)
     if op.op == "query":
-        return manager.query(args[0], args[1] if len(args) > 1 else None)
+        return await settled(manager.query(args[0], args[1] if len(args) > 1 else None))
     if op.op == "qb" and op.entity is None:
-        return run_chain(manager, models, None, op.args[0])
+        return await run_chain(manager, models, None, op.args[0])
     if op.entity is None or op.entity not in models:
         raise FindOptionsError(f"no model named {op.entity!r}; known: {', '.join(sorted(models))}")
     entity = models[op.entity]
     if op.op == "qb":
-        return run_chain(manager, models, op.entity, op.args[0])
+        return await run_chain(manager, models, op.entity, op.args[0])
     if op.op == "tree":
-        return _tree(manager.get_tree_repository(entity), args)
+        return await _tree(manager.get_tree_repository(entity), args)
     repo = manager.get_repository(entity)
     if op.op in _FIND_OPTIONS:
         options = args[0] if args else {}
-        return getattr(repo, _FIND_OPTIONS[op.op])(**(options or {}))
+        return await settled(getattr(repo, _FIND_OPTIONS[op.op])(**(options or {})))
     if op.op in _FIND_WHERE:
-        return getattr(repo, _FIND_WHERE[op.op])(args[0])
+        return await settled(getattr(repo, _FIND_WHERE[op.op])(args[0]))
     if op.op in _AGGREGATE:
-        return getattr(repo, op.op)(*args)
+        return await settled(getattr(repo, op.op)(*args))
     if op.op in _PRIMITIVE:
-        return _identifiers(entity, getattr(repo, _PRIMITIVE[op.op])(*args))
+        return _identifiers(entity, await settled(getattr(repo, _PRIMITIVE[op.op])(*args)))
     if op.op == "upsert":
         conflict = args[1]
         skip = False
         if isinstance(conflict, Mapping):
             skip = bool(conflict.get("skipUpdateIfNoValuesChanged"))
             conflict = conflict["conflictPaths"]
-        return _identifiers(
-            entity, repo.upsert(args[0], conflict, skip_update_if_no_values_changed=skip)
-        )
+        made = repo.upsert(args[0], conflict, skip_update_if_no_values_changed=skip)
+        return _identifiers(entity, await settled(made))
     if op.op in _ENTITY:
         value = args[0]
         made = [repo.create(v) for v in value] if isinstance(value, list) else repo.create(value)
-        return getattr(repo, _ENTITY[op.op])(made)
+        return await settled(getattr(repo, _ENTITY[op.op])(made))
     raise FindOptionsError(f"unknown operation {op.op!r}")
 
 
@@ -114,17 +122,18 @@ _TREE_BUILDERS = {
 }
 
 
-def _tree(repo: Any, args: list[Any]) -> Any:
+async def _tree(repo: Any, args: list[Any]) -> Any:
     """``{op: tree, args: [call, ...]}`` as the sidecar runs it (`ops.js` ``tree``)."""
     call, rest = (args[0], args[1:]) if args else (None, [])
     if call in _TREE_OPTIONS:
-        return getattr(repo, _TREE_OPTIONS[call])(**(rest[0] if rest and rest[0] else {}))
+        options = rest[0] if rest and rest[0] else {}
+        return await settled(getattr(repo, _TREE_OPTIONS[call])(**options))
     if call in _TREE_ENTITY:
         options = rest[1] if len(rest) > 1 and rest[1] else {}
-        return getattr(repo, _TREE_ENTITY[call])(repo.create(rest[0]), **options)
+        return await settled(getattr(repo, _TREE_ENTITY[call])(repo.create(rest[0]), **options))
     if call in _TREE_BUILDERS:
         made = getattr(repo, _TREE_BUILDERS[call])(rest[0], rest[1], repo.create(rest[2]))
-        return made.get_many()
+        return await settled(made.get_many())
     raise FindOptionsError(f"unknown tree call {call!r}")
 
 
@@ -157,35 +166,48 @@ def _step(raw: Mapping[str, Any]) -> Operation:
     return Operation(str(raw["op"]), raw.get("entity"), list(raw.get("args", [])), str(raw["op"]))
 
 
-def _steps(manager: EntityManager, models: Mapping[str, type[Any]], steps: list[Any]) -> list[Any]:
+@asynccontextmanager
+async def _entered(block: Any) -> AsyncIterator[Any]:
+    """A face's transaction block: ``async with`` on the async face, ``with`` on the sync."""
+    if hasattr(block, "__aenter__"):
+        async with block as manager:
+            yield manager
+    else:
+        with block as manager:
+            yield manager
+
+
+async def _steps(manager: Any, models: Mapping[str, type[Any]], steps: list[Any]) -> list[Any]:
     out: list[Any] = []
     for raw in steps:
         if raw.get("catch"):
             try:
-                out.append(_in_transaction(manager, models, _step(raw)))
+                out.append(await _in_transaction(manager, models, _step(raw)))
             except Exception as exc:
                 out.append(Caught(exc))
         else:
-            out.append(_in_transaction(manager, models, _step(raw)))
+            out.append(await _in_transaction(manager, models, _step(raw)))
     return out
 
 
-def _in_transaction(manager: EntityManager, models: Mapping[str, type[Any]], op: Operation) -> Any:
+async def _in_transaction(manager: Any, models: Mapping[str, type[Any]], op: Operation) -> Any:
     if op.op == "throw":
         raise ScenarioAbort("scenario step throws")
     if op.op == "transaction":
-        with manager.transaction() as nested:
-            return _steps(nested, models, list(op.args[0]))
-    return _execute(manager, models, op)
+        async with _entered(manager.transaction()) as nested:
+            return await _steps(nested, models, list(op.args[0]))
+    return await _execute(manager, models, op)
 
 
-def run_operation(ds: DataSource, models: Mapping[str, type[Any]], op: Operation) -> Any:
-    """The result of ``op`` (raises what `ormshift.orm` raises)."""
+async def run_operation(ds: Any, models: Mapping[str, type[Any]], op: Operation) -> Any:
+    """The result of ``op`` on ``ds``, a `DataSource` or an `AsyncDataSource` (raises what
+    `ormshift.orm` raises); run by the face's ``run``."""
     if op.op == "transaction":
         options = op.args[1] if len(op.args) > 1 else {}
-        with ds.transaction(isolation=(options or {}).get("isolation")) as manager:
-            return _steps(manager, models, list(op.args[0]))
-    return _execute(ds.manager, models, op)
+        isolation = (options or {}).get("isolation")
+        async with _entered(ds.transaction(isolation=isolation)) as manager:
+            return await _steps(manager, models, list(op.args[0]))
+    return await _execute(ds.manager, models, op)
 
 
 def _record(entity: Any, hidden: Hidden, seen: frozenset[int]) -> dict[str, Any]:

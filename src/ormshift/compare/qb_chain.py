@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ormshift.compare.faces import settled
 from ormshift.compare.normalize import typeorm_column_value
 
 __all__ = ["TERMINALS", "python_name", "qb_args", "qb_ordered", "qb_writes", "run_chain"]
@@ -187,9 +188,19 @@ def _apply(qb: Any, chain: list[Any], models: Mapping[str, type[Any]], manager: 
         name = python_name(str(method))
         fn = getattr(current, name, None)
         if fn is None or name.startswith("_"):
-            raise AttributeError(f"the query builder has no method {name} ({method})")
-        current = fn(*(_arg(a, models, manager) for a in args))
+            raise AttributeError(f"{type(current).__name__} has no method {name} ({method})")
+        current = fn(*(_given(current, _arg(a, models, manager)) for a in args))
     return current
+
+
+def _given(callee: Any, value: Any) -> Any:
+    """An argument as ``callee`` takes it: a builder made on the async face (``$qb``) is
+    given to a sync builder (what a condition function is called with) as its sync one."""
+    from ormshift.orm.aio.faces import SelectQueryBuilderFace  # noqa: PLC0415
+
+    if isinstance(value, SelectQueryBuilderFace) and not hasattr(callee, "sync"):
+        return value.sync
+    return value
 
 
 #: the attribute naming an entity's ``load_relation_id_and_map`` properties (each with
@@ -282,8 +293,11 @@ def _array_item(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None, spec: Any) -> Any:
-    """The chain's result through ormshift's builder (shaped as the sidecar's)."""
+async def run_chain(
+    manager: Any, models: Mapping[str, type[Any]], entity: str | None, spec: Any
+) -> Any:
+    """The chain's result through ormshift's builder, of either face (shaped as the
+    sidecar's): the terminal's result awaited when it is awaitable."""
     from ormshift.orm.manager import InsertResult  # noqa: PLC0415
     from ormshift.orm.querybuilder import QueryBuilderError  # noqa: PLC0415
 
@@ -299,7 +313,7 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
         qb = manager.create_query_builder()
     chain = list(spec["chain"])
     builder = _apply(qb, chain[:-1], models, manager)
-    result = _apply(builder, chain[-1:], models, manager)
+    result = await settled(_apply(builder, chain[-1:], models, manager))
     extras: dict[str, list[str]] = {}
     for call in spec["chain"]:
         if call[0] == "loadRelationIdAndMap" and len(call) > 1 and "." in str(call[1]):
@@ -315,7 +329,10 @@ def run_chain(manager: Any, models: Mapping[str, type[Any]], entity: str | None,
         return list(result)
     if terminal == "execute":
         try:
-            info = builder.info if isinstance(result, InsertResult) else None
+            # the write builder's entity (on the async face: its sync builder's)
+            info = (
+                getattr(builder, "sync", builder).info if isinstance(result, InsertResult) else None
+            )
         except QueryBuilderError:  # no entity to name the keys by: as they are
             info = None
         return write_result(result, info)

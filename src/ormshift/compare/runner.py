@@ -26,6 +26,7 @@ from ormshift.compare.diff import (
     typeorm_outcome,
 )
 from ormshift.compare.errors import error_kind, error_kind_typeorm
+from ormshift.compare.faces import Face, face_named
 from ormshift.compare.latency import LatencySummary, Recorder
 from ormshift.compare.normalize import canonical
 from ormshift.compare.scenario import (
@@ -39,7 +40,6 @@ from ormshift.compare.sidecar import Sidecar
 from ormshift.compare.state import snapshot, table_specs
 from ormshift.dsn import connect, with_database
 from ormshift.extract.typeorm import sync_project
-from ormshift.orm import DataSource
 from ormshift.orm.metadata import entity_info
 
 __all__ = [
@@ -73,6 +73,8 @@ class CompareReport:
     mismatches: tuple[Mismatch, ...]
     latency: dict[str, dict[str, LatencySummary]] = field(default_factory=dict)
     samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    #: the face of `ormshift.orm` the candidate side ran (``sync`` or ``async``)
+    face: str = "sync"
 
     def count(self, kind: str) -> int:
         """Unexpected mismatches of ``kind`` (known divergences are counted apart)."""
@@ -244,7 +246,8 @@ def _run_scenario(
     file: ScenarioFile,
     dbs: _Databases,
     sidecar: Sidecar,
-    ds: DataSource,
+    face: Face,
+    ds: Any,
     models: Mapping[str, type[Any]],
     recorder: Recorder,
     on_operation: Callable[[str, Operation], None] | None,
@@ -266,7 +269,7 @@ def _run_scenario(
         py_error: BaseException | None = None
         py_result: Any = None
         try:
-            py_result = run_operation(ds, models, op)
+            py_result = face.run(run_operation(ds, models, op))
         except Exception as exc:
             py_error = exc
         recorder.add("ormshift", op.op, (time.perf_counter() - started) * 1000)
@@ -305,8 +308,11 @@ def run_compare(
     models: str | None = None,
     data_source: Path | None = None,
     on_operation: Callable[[str, Operation], None] | None = None,
+    face: str = "sync",
 ) -> CompareReport:
-    """Run every scenario of ``scenario_path`` on both sides; the diff and latencies."""
+    """Run every scenario of ``scenario_path`` on both sides, ormshift's through the
+    ``face`` of `ormshift.orm` (``sync`` or ``async``); the diff and latencies."""
+    candidate = face_named(face)
     if not project.is_dir():
         raise ScenarioError(f"--project {project}: no such directory; give the TypeORM project")
     file = load_scenarios(scenario_path)
@@ -324,13 +330,22 @@ def run_compare(
     try:
         with (
             Sidecar(project, dbs.url("typeorm"), data_source=data_source) as sidecar,
-            DataSource(dbs.url("ormshift"), size=5, subscribers=subscribers) as ds,
+            candidate.open(dbs.url("ormshift"), subscribers) as ds,
         ):
             described = sidecar.request({"op": "describe"})
             hidden = hidden_columns(described.result if described.ok else {})
             for scenario in file.scenarios:
                 mismatches += _run_scenario(
-                    scenario, file, dbs, sidecar, ds, classes, recorder, on_operation, hidden
+                    scenario,
+                    file,
+                    dbs,
+                    sidecar,
+                    candidate,
+                    ds,
+                    classes,
+                    recorder,
+                    on_operation,
+                    hidden,
                 )
                 operations += len(scenario.operations)
     finally:
@@ -341,4 +356,5 @@ def run_compare(
         tuple(mismatches),
         recorder.summary(),
         dict(recorder.samples),
+        candidate.name,
     )

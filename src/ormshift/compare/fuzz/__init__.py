@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from ormshift.compare.diff import hidden_columns
+from ormshift.compare.faces import face_named
 from ormshift.compare.fuzz.execute import Divergence, Executor
 from ormshift.compare.fuzz.generate import Generator
 from ormshift.compare.fuzz.known import KnownRules
@@ -39,7 +40,6 @@ from ormshift.compare.sidecar import Sidecar
 from ormshift.compare.state import state_query, table_specs
 from ormshift.dsn import connect
 from ormshift.manifest import Manifest
-from ormshift.orm import DataSource
 
 __all__ = ["Finding", "FuzzReport", "fuzz", "generate_operations", "scenario_yaml"]
 
@@ -71,6 +71,8 @@ class FuzzReport:
     known: Counter[str] = field(default_factory=Counter)
     #: class -> where the documentation explains it
     known_notes: dict[str, str] = field(default_factory=dict)
+    #: the face of `ormshift.orm` ormshift's side ran (``sync`` or ``async``)
+    face: str = "sync"
 
     @property
     def divergences(self) -> int:
@@ -152,10 +154,13 @@ def fuzz(
     manifest: Manifest | None = None,
     known: frozenset[str] = frozenset(),
     query_builder: bool = False,
+    face: str = "sync",
 ) -> FuzzReport:
     """Fuzz ``project`` for ``operations`` operations; divergences by class, shrunk.
+    ormshift's side runs through the ``face`` of `ormshift.orm` (``sync``, ``async``).
 
     Classes in ``known`` (signatures of an earlier run) are counted but not shrunk."""
+    candidate = face_named(face)
     from ormshift.compare.models import generated_models  # noqa: PLC0415
     from ormshift.compare.runner import (  # noqa: PLC0415
         _Databases,
@@ -183,7 +188,7 @@ def fuzz(
         vol_attrs |= {f"{a}_{c}" for a in ("e", "j1", "j2", "j3") for c in vol_cols}
         # and a where_entity write returns the update date under its column's name
         vol_attrs |= vol_cols
-    report = FuzzReport()
+    report = FuzzReport(face=candidate.name)
     rules = KnownRules.of(manifest)
     orders = primary_orders(schema)
     dbs = _Databases(dsn, project, data_source, classes)
@@ -198,7 +203,7 @@ def fuzz(
         )
         with (
             Sidecar(project, dbs.url("typeorm"), data_source=data_source) as sidecar,
-            DataSource(dbs.url("ormshift"), size=5, subscribers=subscribers) as ds,
+            candidate.open(dbs.url("ormshift"), subscribers) as ds,
         ):
             described = sidecar.request({"op": "describe"})
             hidden = hidden_columns(described.result if described.ok else {})
@@ -211,6 +216,7 @@ def fuzz(
                 state,
                 hidden,
                 vol_attrs,
+                candidate,
             )
             try:
                 for ops in sequences:

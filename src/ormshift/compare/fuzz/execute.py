@@ -20,11 +20,11 @@ from ormshift.compare.diff import (
     ormshift_outcome,
     typeorm_outcome,
 )
+from ormshift.compare.faces import Face, SyncFace
 from ormshift.compare.scenario import Operation, _operation
 from ormshift.compare.sidecar import Sidecar, SidecarError, SidecarReply
 from ormshift.compare.state import digest, table_specs
 from ormshift.dsn import connect
-from ormshift.orm import DataSource
 
 __all__ = ["Divergence", "Executor"]
 
@@ -77,16 +77,19 @@ class Executor:
     def __init__(
         self,
         sidecar: Sidecar,
-        ds: DataSource,
+        ds: Any,
         models: Mapping[str, type[Any]],
         urls: tuple[str, str],
         seed: Sequence[str],
         state: str,
         hidden: Hidden,
         volatile: frozenset[str],
+        face: Face | None = None,
     ) -> None:
+        """``ds`` is the data source ``face`` opened (the sync face's by default)."""
         self.sidecar = sidecar
         self.ds = ds
+        self.face: Face = face if face is not None else SyncFace()
         self.models = models
         self.seed = list(seed)
         self.state = state
@@ -161,7 +164,7 @@ class Executor:
             result: Any = None
             error: BaseException | None = None
             try:
-                result = run_operation(self.ds, self.models, op)
+                result = self.face.run(run_operation(self.ds, self.models, op))
             except Exception as exc:
                 error = exc
             state = digest(self.sides[1].conn, self.state) if op.writes else None

@@ -6,7 +6,28 @@ engine (psycopg's async driver) through the greenlet bridge, as SQLAlchemy's own
 sync classes' signatures (`generate`, checked for drift by the tests).
 """
 
-from ormshift.orm.aio._generated import AsyncEntityManager, AsyncRepository, AsyncSelectQueryBuilder
+from ormshift.orm.aio._generated import (
+    AsyncDeleteQueryBuilder,
+    AsyncEntityManager,
+    AsyncInsertQueryBuilder,
+    AsyncRelationQueryBuilder,
+    AsyncRepository,
+    AsyncSelectQueryBuilder,
+    AsyncSoftDeleteQueryBuilder,
+    AsyncTreeRepository,
+    AsyncUpdateQueryBuilder,
+)
 from ormshift.orm.aio.datasource import AsyncDataSource
 
-__all__ = ["AsyncDataSource", "AsyncEntityManager", "AsyncRepository", "AsyncSelectQueryBuilder"]
+__all__ = [
+    "AsyncDataSource",
+    "AsyncDeleteQueryBuilder",
+    "AsyncEntityManager",
+    "AsyncInsertQueryBuilder",
+    "AsyncRelationQueryBuilder",
+    "AsyncRepository",
+    "AsyncSelectQueryBuilder",
+    "AsyncSoftDeleteQueryBuilder",
+    "AsyncTreeRepository",
+    "AsyncUpdateQueryBuilder",
+]

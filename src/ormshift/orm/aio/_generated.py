@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, overload
 
-from ormshift.orm.aio.faces import EntityManagerFace, RepositoryFace, SelectQueryBuilderFace
+from ormshift.orm.aio.faces import (
+    EntityManagerFace,
+    RelationQueryBuilderFace,
+    RepositoryFace,
+    SelectQueryBuilderFace,
+)
 from ormshift.orm.bridge import call
 
 if TYPE_CHECKING:
@@ -15,10 +20,16 @@ if TYPE_CHECKING:
     from ormshift.orm.manager import DeleteResult, InsertResult, UpdateResult
     from ormshift.orm.querybuilder import SelectQueryBuilder
     from ormshift.orm.querybuilder.builder import Condition, SubQuery, Target
-    from ormshift.orm.types import Amount, Criteria, Criteria as CriteriaOption, FindManyOptions, FindOneOptions, Params, Row, Values, WhereOption
+    from ormshift.orm.querybuilder.delete import DeleteQueryBuilder
+    from ormshift.orm.querybuilder.insert import InsertQueryBuilder
+    from ormshift.orm.querybuilder.relation import RelationQueryBuilder
+    from ormshift.orm.querybuilder.update import SoftDeleteQueryBuilder, UpdateQueryBuilder
+    from ormshift.orm.querybuilder.write import WriteQueryBuilder
+    from ormshift.orm.trees.repository import TreeRepository
+    from ormshift.orm.types import Amount, Criteria, Criteria as CriteriaOption, FindManyOptions, FindOneOptions, FindTreeOptions, Params, Row, Values, WhereOption
     from typing import Unpack
 
-__all__ = ["AsyncEntityManager", "AsyncRepository", "AsyncSelectQueryBuilder"]
+__all__ = ["AsyncDeleteQueryBuilder", "AsyncEntityManager", "AsyncInsertQueryBuilder", "AsyncRelationQueryBuilder", "AsyncRepository", "AsyncSelectQueryBuilder", "AsyncSoftDeleteQueryBuilder", "AsyncTreeRepository", "AsyncUpdateQueryBuilder", "AsyncWriteQueryBuilder"]
 
 E = TypeVar('E')
 T = TypeVar('T')
@@ -156,6 +167,42 @@ class AsyncRepository(RepositoryFace[T]):
 
     async def query(self, sql: str, params: Params | None = None) -> list[Row]:
         return await call(lambda: self._sync.query(sql, params))
+
+
+class AsyncTreeRepository(AsyncRepository[T]):
+    """`ormshift.orm.trees.repository.TreeRepository` on the asyncio face (generated)."""
+
+    _sync: TreeRepository[T]
+
+    async def find_trees(self, **options: Unpack[FindTreeOptions]) -> list[T]:
+        return await call(lambda: self._sync.find_trees(**options))
+
+    async def find_roots(self, **options: Unpack[FindTreeOptions]) -> list[T]:
+        return await call(lambda: self._sync.find_roots(**options))
+
+    async def find_descendants(self, entity: T, **options: Unpack[FindTreeOptions]) -> list[T]:
+        return await call(lambda: self._sync.find_descendants(entity, **options))
+
+    async def find_descendants_tree(self, entity: T, **options: Unpack[FindTreeOptions]) -> T:
+        return await call(lambda: self._sync.find_descendants_tree(entity, **options))
+
+    async def count_descendants(self, entity: T) -> int:
+        return await call(lambda: self._sync.count_descendants(entity))
+
+    async def find_ancestors(self, entity: T, **options: Unpack[FindTreeOptions]) -> list[T]:
+        return await call(lambda: self._sync.find_ancestors(entity, **options))
+
+    async def find_ancestors_tree(self, entity: T, **options: Unpack[FindTreeOptions]) -> T:
+        return await call(lambda: self._sync.find_ancestors_tree(entity, **options))
+
+    async def count_ancestors(self, entity: T) -> int:
+        return await call(lambda: self._sync.count_ancestors(entity))
+
+    def create_descendants_query_builder(self, alias: str, closure_alias: str, entity: T) -> AsyncSelectQueryBuilder[T]:
+        return cast("AsyncSelectQueryBuilder[T]", self._face(self._sync.create_descendants_query_builder(alias, closure_alias, entity)))
+
+    def create_ancestors_query_builder(self, alias: str, closure_alias: str, entity: T) -> AsyncSelectQueryBuilder[T]:
+        return cast("AsyncSelectQueryBuilder[T]", self._face(self._sync.create_ancestors_query_builder(alias, closure_alias, entity)))
 
 
 class AsyncEntityManager(EntityManagerFace):
@@ -417,6 +464,24 @@ class AsyncSelectQueryBuilder(SelectQueryBuilderFace[T_co]):
     def get_query(self) -> str:
         return self._sync.get_query()
 
+    def insert(self) -> AsyncInsertQueryBuilder:
+        return cast("AsyncInsertQueryBuilder", self._face(self._sync.insert()))
+
+    def update(self, entity: type[object] | Mapping[str, object] | None = None, values: Mapping[str, object] | None = None) -> AsyncUpdateQueryBuilder:
+        return cast("AsyncUpdateQueryBuilder", self._face(self._sync.update(entity, values)))
+
+    def relation(self, entity: type[object] | str, path: str | None = None) -> AsyncRelationQueryBuilder:
+        return cast("AsyncRelationQueryBuilder", self._face(self._sync.relation(entity, path)))
+
+    def delete(self) -> AsyncDeleteQueryBuilder:
+        return cast("AsyncDeleteQueryBuilder", self._face(self._sync.delete()))
+
+    def soft_delete(self) -> AsyncSoftDeleteQueryBuilder:
+        return cast("AsyncSoftDeleteQueryBuilder", self._face(self._sync.soft_delete()))
+
+    def restore(self) -> AsyncSoftDeleteQueryBuilder:
+        return cast("AsyncSoftDeleteQueryBuilder", self._face(self._sync.restore()))
+
     async def get_raw_many(self) -> list[Row]:
         return await call(lambda: self._sync.get_raw_many())
 
@@ -443,3 +508,121 @@ class AsyncSelectQueryBuilder(SelectQueryBuilderFace[T_co]):
 
     async def get_exists(self) -> bool:
         return await call(lambda: self._sync.get_exists())
+
+
+class AsyncWriteQueryBuilder(AsyncSelectQueryBuilder[Any]):
+    """`ormshift.orm.querybuilder.write.WriteQueryBuilder` on the asyncio face (generated)."""
+
+    _sync: WriteQueryBuilder
+
+    def returning(self, returning: str | Sequence[str]) -> Self:
+        return cast("Self", self._face(self._sync.returning(returning)))
+
+    def output(self, output: str | Sequence[str]) -> Self:
+        return cast("Self", self._face(self._sync.output(output)))
+
+    def call_listeners(self, enabled: bool) -> Self:
+        return cast("Self", self._face(self._sync.call_listeners(enabled)))
+
+    def update_entity(self, enabled: bool) -> Self:
+        return cast("Self", self._face(self._sync.update_entity(enabled)))
+
+
+class AsyncInsertQueryBuilder(AsyncWriteQueryBuilder):
+    """`ormshift.orm.querybuilder.insert.InsertQueryBuilder` on the asyncio face (generated)."""
+
+    _sync: InsertQueryBuilder
+
+    def into(self, entity: type[object], columns: Sequence[str] | None = None) -> AsyncInsertQueryBuilder:
+        return cast("AsyncInsertQueryBuilder", self._face(self._sync.into(entity, columns)))
+
+    def values(self, values: object) -> AsyncInsertQueryBuilder:
+        return cast("AsyncInsertQueryBuilder", self._face(self._sync.values(values)))
+
+    def or_update(self, overwrite: Sequence[str], conflict_target: str | Sequence[str] | None = None, options: Mapping[str, object] | None = None) -> AsyncInsertQueryBuilder:
+        return cast("AsyncInsertQueryBuilder", self._face(self._sync.or_update(overwrite, conflict_target, options)))
+
+    def or_ignore(self, statement: bool | str = True) -> AsyncInsertQueryBuilder:
+        return cast("AsyncInsertQueryBuilder", self._face(self._sync.or_ignore(statement)))
+
+    async def execute(self) -> InsertResult:
+        return await call(lambda: self._sync.execute())
+
+
+class AsyncUpdateQueryBuilder(AsyncWriteQueryBuilder):
+    """`ormshift.orm.querybuilder.update.UpdateQueryBuilder` on the asyncio face (generated)."""
+
+    _sync: UpdateQueryBuilder
+
+    def where_entity(self, entity: object) -> AsyncUpdateQueryBuilder:
+        return cast("AsyncUpdateQueryBuilder", self._face(self._sync.where_entity(entity)))
+
+    def set(self, values: Mapping[str, object]) -> AsyncUpdateQueryBuilder:
+        return cast("AsyncUpdateQueryBuilder", self._face(self._sync.set(values)))
+
+    async def execute(self) -> UpdateResult:
+        return await call(lambda: self._sync.execute())
+
+
+class AsyncSoftDeleteQueryBuilder(AsyncWriteQueryBuilder):
+    """`ormshift.orm.querybuilder.update.SoftDeleteQueryBuilder` on the asyncio face (generated)."""
+
+    _sync: SoftDeleteQueryBuilder
+
+    def where_entity(self, entity: object) -> AsyncSoftDeleteQueryBuilder:
+        return cast("AsyncSoftDeleteQueryBuilder", self._face(self._sync.where_entity(entity)))
+
+    def from_(self, entity: type[object], alias: str | None = None) -> AsyncSoftDeleteQueryBuilder:  # type: ignore[override]
+        return cast("AsyncSoftDeleteQueryBuilder", self._face(self._sync.from_(entity, alias)))
+
+    async def execute(self) -> UpdateResult:
+        return await call(lambda: self._sync.execute())
+
+
+class AsyncDeleteQueryBuilder(AsyncWriteQueryBuilder):
+    """`ormshift.orm.querybuilder.delete.DeleteQueryBuilder` on the asyncio face (generated)."""
+
+    _sync: DeleteQueryBuilder
+
+    def from_(self, entity: type[object], alias: str | None = None) -> AsyncDeleteQueryBuilder:  # type: ignore[override]
+        return cast("AsyncDeleteQueryBuilder", self._face(self._sync.from_(entity, alias)))
+
+    async def execute(self) -> DeleteResult:
+        return await call(lambda: self._sync.execute())
+
+
+class AsyncRelationQueryBuilder(RelationQueryBuilderFace):
+    """`ormshift.orm.querybuilder.relation.RelationQueryBuilder` on the asyncio face (generated)."""
+
+    def of(self, entity: object) -> AsyncRelationQueryBuilder:
+        return cast("AsyncRelationQueryBuilder", self._face(self._sync.of(entity)))
+
+    async def set(self, value: object) -> None:
+        return await call(lambda: self._sync.set(value))
+
+    async def add(self, value: object) -> None:
+        return await call(lambda: self._sync.add(value))
+
+    async def remove(self, value: object) -> None:
+        return await call(lambda: self._sync.remove(value))
+
+    async def add_and_remove(self, added: object, removed: object) -> None:
+        return await call(lambda: self._sync.add_and_remove(added, removed))
+
+    async def load_many(self) -> list[object]:
+        return await call(lambda: self._sync.load_many())
+
+    async def load_one(self) -> object:
+        return await call(lambda: self._sync.load_one())
+
+
+#: sync builder (module, class) -> its wrapper: what `faces` puts a returned one in
+WRAPPED: dict[tuple[str, str], type[Any]] = {
+    ("ormshift.orm.querybuilder.builder", "SelectQueryBuilder"): AsyncSelectQueryBuilder,
+    ("ormshift.orm.querybuilder.write", "WriteQueryBuilder"): AsyncWriteQueryBuilder,
+    ("ormshift.orm.querybuilder.insert", "InsertQueryBuilder"): AsyncInsertQueryBuilder,
+    ("ormshift.orm.querybuilder.update", "UpdateQueryBuilder"): AsyncUpdateQueryBuilder,
+    ("ormshift.orm.querybuilder.update", "SoftDeleteQueryBuilder"): AsyncSoftDeleteQueryBuilder,
+    ("ormshift.orm.querybuilder.delete", "DeleteQueryBuilder"): AsyncDeleteQueryBuilder,
+    ("ormshift.orm.querybuilder.relation", "RelationQueryBuilder"): AsyncRelationQueryBuilder,
+}

@@ -19,7 +19,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ormshift.dsn import sqlalchemy_url
-from ormshift.orm.aio._generated import AsyncEntityManager, AsyncRepository, AsyncSelectQueryBuilder
+from ormshift.orm.aio._generated import (
+    AsyncEntityManager,
+    AsyncRepository,
+    AsyncSelectQueryBuilder,
+    AsyncTreeRepository,
+)
 from ormshift.orm.aio.faces import around, entered
 from ormshift.orm.bridge import call
 from ormshift.orm.datasource import DataSource, PoolKeywords, PoolOptions, PoolStats, engine_options
@@ -91,6 +96,10 @@ class AsyncDataSource:
     def get_repository(self, entity: type[T]) -> AsyncRepository[T]:
         """The repository of ``entity`` (one per entity, as on the sync face)."""
         return self.manager.get_repository(entity)
+
+    def get_tree_repository(self, entity: type[T]) -> AsyncTreeRepository[T]:
+        """TypeORM's ``getTreeRepository`` (one per entity, as on the sync face)."""
+        return self.manager.get_tree_repository(entity)
 
     @overload
     def transaction(

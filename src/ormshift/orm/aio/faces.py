@@ -10,9 +10,10 @@ other error does.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ormshift.orm.bridge import call
@@ -21,14 +22,16 @@ if TYPE_CHECKING:
     from ormshift.orm.aio._generated import (
         AsyncEntityManager,
         AsyncRepository,
-        AsyncSelectQueryBuilder,
+        AsyncTreeRepository,
     )
     from ormshift.orm.manager import EntityManager
     from ormshift.orm.querybuilder import SelectQueryBuilder
+    from ormshift.orm.querybuilder.relation import RelationQueryBuilder
     from ormshift.orm.repository import Repository
 
 __all__ = [
     "EntityManagerFace",
+    "RelationQueryBuilderFace",
     "RepositoryFace",
     "SelectQueryBuilderFace",
     "around",
@@ -75,6 +78,7 @@ class EntityManagerFace:
         #: union of arguments fits no single overload of the sync method)
         self._sync_any: Any = sync
         self._repositories: dict[type[Any], AsyncRepository[Any]] = {}
+        self._tree_repositories: dict[type[Any], AsyncTreeRepository[Any]] = {}
 
     @property
     def sync(self) -> EntityManager:
@@ -101,6 +105,17 @@ class EntityManagerFace:
             manager: Any = self
             found = AsyncRepository(self._sync.get_repository(entity), manager)
             self._repositories[entity] = found
+        return found
+
+    def get_tree_repository(self, entity: type[T]) -> AsyncTreeRepository[T]:
+        """TypeORM's ``getTreeRepository``, working through this manager."""
+        from ormshift.orm.aio._generated import AsyncTreeRepository  # noqa: PLC0415 - cycle
+
+        found = self._tree_repositories.get(entity)
+        if found is None:
+            manager: Any = self
+            found = AsyncTreeRepository(self._sync.get_tree_repository(entity), manager)
+            self._tree_repositories[entity] = found
         return found
 
     @overload
@@ -154,15 +169,41 @@ class SelectQueryBuilderFace(Generic[T_co]):
         return _face(self, result)
 
 
+class RelationQueryBuilderFace:
+    """A `RelationQueryBuilder` whose writes and loads are awaited."""
+
+    def __init__(self, sync: RelationQueryBuilder) -> None:
+        self._sync = sync
+        self._sync_any: Any = sync
+
+    @property
+    def sync(self) -> RelationQueryBuilder:
+        return self._sync
+
+    def _face(self, result: object) -> Any:
+        return _face(self, result)
+
+
+@cache
+def _wrappers() -> dict[type[Any], type[Any]]:
+    """Each sync builder class -> its generated wrapper (`_generated.WRAPPED`)."""
+    from ormshift.orm.aio._generated import WRAPPED  # noqa: PLC0415 - cycle
+
+    return {
+        getattr(importlib.import_module(module), name): wrapper
+        for (module, name), wrapper in WRAPPED.items()
+    }
+
+
 def _face(owner: object, result: object) -> Any:
     """A sync object a wrapped method returned, on the async face: the owner itself for
-    its own sync object (TypeORM's chained builder calls return the builder)."""
-    from ormshift.orm.aio._generated import AsyncSelectQueryBuilder  # noqa: PLC0415 - cycle
-    from ormshift.orm.querybuilder import SelectQueryBuilder  # noqa: PLC0415 - cycle
-
+    its own sync object (TypeORM's chained builder calls return the builder), a builder
+    in the wrapper of its class (or of its nearest wrapped base)."""
     if result is getattr(owner, "_sync", None):
         return owner
-    if isinstance(result, SelectQueryBuilder):
-        builder: AsyncSelectQueryBuilder[Any] = AsyncSelectQueryBuilder(result)
-        return builder
+    table = _wrappers()
+    for cls in type(result).__mro__:
+        wrapper = table.get(cls)
+        if wrapper is not None:
+            return wrapper(result)
     return result

@@ -40,15 +40,19 @@ class ClassSpec:
 
     module: str
     name: str
-    #: the wrapper's name, and the hand-written base it extends (in `faces`)
+    #: the wrapper's name, and the base it extends: a hand-written face (in `faces`),
+    #: or the wrapper of the sync class's own base (its type arguments given)
     wrapper: str
     face: str
     #: methods kept sync (pure in TypeORM, or the builders' chained calls)
     sync: frozenset[str] = frozenset()
     #: methods left out: written by hand in the face, or not on the async face yet
     skip: frozenset[str] = frozenset()
+    #: a builder a wrapped method returns: the face puts it in this wrapper (`WRAPPED`)
+    returned: bool = False
 
 
+_QB = "ormshift.orm.querybuilder"
 SPECS: tuple[ClassSpec, ...] = (
     ClassSpec(
         "ormshift.orm.repository",
@@ -58,24 +62,72 @@ SPECS: tuple[ClassSpec, ...] = (
         sync=frozenset({"create"}),
     ),
     ClassSpec(
+        "ormshift.orm.trees.repository",
+        "TreeRepository",
+        "AsyncTreeRepository",
+        "AsyncRepository",
+    ),
+    ClassSpec(
         "ormshift.orm.manager",
         "EntityManager",
         "AsyncEntityManager",
         "EntityManagerFace",
         sync=frozenset({"create"}),
-        # transaction and get_repository are the face's; trees and the listener's
-        # manager are not on the async face yet
+        # transaction, get_repository and get_tree_repository are the face's; the
+        # listener's manager is not on the async face
         skip=frozenset({"transaction", "get_repository", "get_tree_repository", "bound"}),
     ),
     ClassSpec(
-        "ormshift.orm.querybuilder.builder",
+        f"{_QB}.builder",
         "SelectQueryBuilder",
         "AsyncSelectQueryBuilder",
         "SelectQueryBuilderFace",
         sync=frozenset({"get_parameters", "get_query_and_parameters", "get_sql", "get_query"}),
-        # the write builders and stream() are not on the async face yet
-        skip=frozenset({"insert", "update", "delete", "soft_delete", "restore", "relation"})
-        | frozenset({"stream"}),
+        # stream() (a server-side cursor as a sync iterator) is not on the async face yet
+        skip=frozenset({"stream"}),
+        returned=True,
+    ),
+    ClassSpec(
+        f"{_QB}.write",
+        "WriteQueryBuilder",
+        "AsyncWriteQueryBuilder",
+        "AsyncSelectQueryBuilder[Any]",
+        returned=True,
+    ),
+    ClassSpec(
+        f"{_QB}.insert",
+        "InsertQueryBuilder",
+        "AsyncInsertQueryBuilder",
+        "AsyncWriteQueryBuilder",
+        returned=True,
+    ),
+    ClassSpec(
+        f"{_QB}.update",
+        "UpdateQueryBuilder",
+        "AsyncUpdateQueryBuilder",
+        "AsyncWriteQueryBuilder",
+        returned=True,
+    ),
+    ClassSpec(
+        f"{_QB}.update",
+        "SoftDeleteQueryBuilder",
+        "AsyncSoftDeleteQueryBuilder",
+        "AsyncWriteQueryBuilder",
+        returned=True,
+    ),
+    ClassSpec(
+        f"{_QB}.delete",
+        "DeleteQueryBuilder",
+        "AsyncDeleteQueryBuilder",
+        "AsyncWriteQueryBuilder",
+        returned=True,
+    ),
+    ClassSpec(
+        f"{_QB}.relation",
+        "RelationQueryBuilder",
+        "AsyncRelationQueryBuilder",
+        "RelationQueryBuilderFace",
+        returned=True,
     ),
 )
 
@@ -213,17 +265,34 @@ def _methods(cls: type[Any], spec: ClassSpec) -> Iterator[tuple[str, Callable[..
         yield name, fn
 
 
+def _derived(spec: ClassSpec) -> bool:
+    """The wrapper extends another generated wrapper (the sync class's base's)."""
+    return spec.face.split("[")[0] in WRAPPERS.values()
+
+
+def _override_ignored(fn: Callable[..., Any]) -> str:
+    """The sync method's own ``type: ignore[override]`` (a write builder's ``from_``
+    narrows the select builder's), carried to the wrapper, which narrows it the same way."""
+    first = inspect.getsource(fn).lstrip().splitlines()[0]
+    return "  # type: ignore[override]" if "type: ignore[override]" in first else ""
+
+
 def _render_class(spec: ClassSpec, out: _Out) -> str:
     cls = getattr(importlib.import_module(spec.module), spec.name)
     names, typevars = _module_names(spec.module)
     params = getattr(cls, "__parameters__", ())
     generic = ", ".join(p.__name__ for p in params)
     out.need(generic, names, typevars)
-    head = f"{spec.face}[{generic}]" if generic else spec.face
+    head = f"{spec.face}[{generic}]" if generic and "[" not in spec.face else spec.face
     lines = [
         f"class {spec.wrapper}({head}):",
         f'    """`{spec.module}.{spec.name}` on the asyncio face (generated)."""',
     ]
+    if _derived(spec):
+        # the sync object is the derived sync class (its own methods are called on it)
+        own = f"{spec.name}[{generic}]" if generic else spec.name
+        out.need(spec.name, names, typevars)
+        lines += ["", f"    _sync: {own}"]
     for name, fn in _methods(cls, spec):
         overloads = typing.get_overloads(fn)
         kind = _kind(name, fn, overloads, spec)
@@ -238,15 +307,16 @@ def _render_class(spec: ClassSpec, out: _Out) -> str:
         face_ret = _face_return(ret, kind, spec)
         target = "self._sync_any" if overloads else "self._sync"
         invoke = f"{target}.{name}({args})"
+        ignored = _override_ignored(fn)
         lines.append("")
         if kind == "async":
-            lines.append(f"    async def {name}({sig}) -> {face_ret}:")
+            lines.append(f"    async def {name}({sig}) -> {face_ret}:{ignored}")
             lines.append(f"        return await call(lambda: {invoke})")
         elif kind == "wrap" or face_ret != ret:
-            lines.append(f"    def {name}({sig}) -> {face_ret}:")
+            lines.append(f"    def {name}({sig}) -> {face_ret}:{ignored}")
             lines.append(f'        return cast("{face_ret}", self._face({invoke}))')
         else:
-            lines.append(f"    def {name}({sig}) -> {face_ret}:")
+            lines.append(f"    def {name}({sig}) -> {face_ret}:{ignored}")
             lines.append(f"        return {invoke}")
     return "\n".join(lines)
 
@@ -298,8 +368,9 @@ def render() -> str:
         "",
         "from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, overload",
         "",
-        "from ormshift.orm.aio.faces import EntityManagerFace, RepositoryFace, "
-        "SelectQueryBuilderFace",
+        "from ormshift.orm.aio.faces import (",
+        *sorted({f"    {spec.face}," for spec in SPECS if not _derived(spec)}),
+        ")",
         "from ormshift.orm.bridge import call",
         "",
         "if TYPE_CHECKING:",
@@ -310,7 +381,17 @@ def render() -> str:
         *typevars,
         "",
     ]
-    return "\n".join(head) + "\n\n" + "\n\n\n".join(classes) + "\n"
+    wrapped = [
+        "#: sync builder (module, class) -> its wrapper: what `faces` puts a returned one in",
+        "WRAPPED: dict[tuple[str, str], type[Any]] = {",
+        *[
+            f'    ("{spec.module}", "{spec.name}"): {spec.wrapper},'
+            for spec in SPECS
+            if spec.returned
+        ],
+        "}",
+    ]
+    return "\n".join(head) + "\n\n" + "\n\n\n".join(classes) + "\n\n\n" + "\n".join(wrapped) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
