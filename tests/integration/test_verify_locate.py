@@ -1,4 +1,4 @@
-"""Locating differing rows from cell checksums, on random tables with random changes,
+"""Locating differing rows from segment checksums, on random tables with random changes,
 against the truth (every row of both sides compared in Python) and against the
 bisection it replaced for PostgreSQL sources: the same differences, every time.
 
@@ -6,7 +6,7 @@ Keys are integers (whose text does not sort as they do), uuids, text (in ICU's r
 collation, whose order is not the bytes' order, where the server has ICU) and composite;
 changes are inserts, deletes, updates to and from NULL, values that look like others once
 written out (``''``, ``'N'``, ``'1:N'``, ``'a|b'``), updates that change nothing; streams,
-fetches and cells are made small, so every batch boundary is crossed.
+fetches and segments are made small, so every batch boundary is crossed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from psycopg import sql
 
 from ormshift.extract.database import reflect
 from ormshift.mapping import Mapping
-from ormshift.verify import Difference, Event, Options, TableResult, cells, locate, verify
+from ormshift.verify import Difference, Event, Options, TableResult, locate, verify
 from ormshift.verify.bisect import Bisection
 from ormshift.verify.engine import _open, _snapshot
 from ormshift.verify.plan import pair_table
@@ -179,7 +179,7 @@ def _verify(source: str, target: str, **kw: Any) -> tuple[list[Difference], Tabl
 
 
 def _bisected(source: str, target: str, options: Options) -> list[Difference]:
-    """The same table through the bisection that located differences before cells."""
+    """The same table through the bisection that located differences before segments."""
     found: list[Difference] = []
     with _open(source) as src_conn, _open(target) as tgt_conn:
         src_m, tgt_m = reflect(src_conn, "public"), reflect(tgt_conn, "public")
@@ -206,10 +206,10 @@ def _bisected(source: str, target: str, options: Options) -> list[Difference]:
 
 
 def _small(monkeypatch: pytest.MonkeyPatch, rng: random.Random) -> None:
-    """Streams, fetches and cells small enough that every boundary is crossed."""
+    """Streams, fetches and segments small enough that every boundary is crossed."""
     monkeypatch.setattr(locate, "BATCH", rng.choice([1, 3, 17, 500]))
     monkeypatch.setattr(locate, "FETCH_KEYS", rng.choice([1, 4, 50]))
-    monkeypatch.setattr(cells, "CELL_ROWS", rng.choice([1, 8, 100, 10_000]))
+    monkeypatch.setattr(locate, "SEGMENT_ROWS", rng.choice([1, 8, 100, 10_000]))
 
 
 @pytest.mark.parametrize("seed", range(16))
