@@ -36,7 +36,7 @@ Row = tuple[Any, ...]
 
 BATCH = 20_000  # rows of a stream fetched at a time
 FETCH_KEYS = 5_000  # differing keys whose rows are fetched at a time
-SEGMENT_ROWS = 250  # rows a segment of the first scan holds, about
+SEGMENT_ROWS = 120  # rows a segment of the first scan holds, about
 #: a key of one fixed-length column: ``width_bucket`` finds a row's segment by bisection
 MAX_SEGMENTS = 8192
 #: other keys: ``width_bucket`` walks a text array, a composite key descends a CASE tree

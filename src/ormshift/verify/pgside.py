@@ -27,7 +27,7 @@ LeafRow = tuple[Key, Values, Values]  # key, canonical values, display values
 #: tables up to this many pages are split exactly; larger ones from a block sample
 SAMPLE_ABOVE_PAGES = 2000
 SAMPLE_PAGES = 256
-SAMPLE_PER_PART = 8
+SAMPLE_PAGES_PER_PART = 2
 _STREAM_ROWS = 2000
 _SEGMENT_COL = "ormshift_segment"
 #: memory for grouping a grid's cells and sorting a stream of differing cells' rows
@@ -293,15 +293,22 @@ class PgTable:
                 sql.SQL("select count(*) from {}").format(t.qualified)
             ).fetchone()
             return self.split(None, None, int(row[0]) if row else 0, parts)
-        # enough pages for about SAMPLE_PER_PART keys a segment
-        per_page = max(1.0, self.estimated_rows() / pages)
-        want = max(SAMPLE_PAGES, math.ceil(parts * SAMPLE_PER_PART / per_page))
+        # One key from each sampled page: the rows of a page come in clumps of nearby keys
+        # (a table loaded in key order), so taking all of them would cut many tiny
+        # segments inside clumps and leave wide ones between them.
+        want = max(SAMPLE_PAGES, parts * SAMPLE_PAGES_PER_PART)
         percent = min(100.0, 100.0 * want / pages)
         query = sql.SQL(
-            "select {texts} from {t} as s tablesample system ({pct}) repeatable (7) "
-            "order by {order}"
+            "select {texts} from (select distinct on ((ctid::text::point)[0]) {cols} "
+            "from {t} tablesample system ({pct}) repeatable (7) "
+            "order by (ctid::text::point)[0], {inner}) as s order by {order}"
         ).format(
-            texts=t.key.texts(), t=t.qualified, pct=sql.Literal(percent), order=t.key.order("s")
+            texts=t.key.texts("s"),
+            cols=sql.SQL(", ").join(sql.Identifier(c) for c in t.key.columns),
+            t=t.qualified,
+            pct=sql.Literal(percent),
+            inner=t.key.order(),
+            order=t.key.order("s"),
         )
         keys = [tuple(str(v) for v in r) for r in self.conn.execute(query)]
         return spread(keys, parts)
