@@ -9,10 +9,11 @@ passes, however many rows differ and wherever they are.
    ranges are one join against bound arrays of their ends. The two streams are merged a
    batch at a time, which names each differing key as missing, extra or changed.
 3. The full rows of the differing keys are fetched by key, a chunk at a time, bound as
-   arrays, and reported as `ormshift.verify.rowdiff` reports a leaf's rows.
+   arrays (the next chunk's fetch running while the merge goes on), and reported as
+   `ormshift.verify.rowdiff` reports a leaf's rows.
 
 Memory stays flat: the segments are bounded, the merge holds at most two batches a side,
-the fetch one chunk. Differences come out in the order of the key texts' bytes.
+the fetch two chunks. Differences come out in the order of the key texts' bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from contextlib import ExitStack
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -28,7 +30,7 @@ import psycopg
 
 from ormshift.verify.model import DiffKind, Key
 from ormshift.verify.pairing import SidePair
-from ormshift.verify.pgside import PgTable
+from ormshift.verify.pgside import LeafRow, PgTable
 from ormshift.verify.rowdiff import row_differences
 
 #: a streamed row: the key texts then the row hash
@@ -176,32 +178,59 @@ class Locate(SidePair[PgTable]):
                 stack.callback(stream.close)
                 streams.append(stream)
             chunk: list[tuple[DiffKind, Key]] = []
+            # a chunk's rows are fetched while the merge goes on; reported at the next
+            pending: Fetch | None = None
             try:
                 merge = Merge(len(self.key_names))
                 for found in merge(streams[0].take, streams[1].take):
                     chunk.append(found)
                     if len(chunk) >= FETCH_KEYS:
-                        if not self._report(chunk):
+                        if pending is not None and not self._report(pending):
                             return
-                        chunk = []
+                        pending, chunk = self._fetch(chunk), []
+                if pending is not None and not self._report(pending):
+                    return
                 if chunk:
-                    self._report(chunk)
+                    pending = self._fetch(chunk)
+                    self._report(pending)
             finally:
+                if pending is not None:
+                    pending.wait()
                 self.result.downloaded_rows += streams[0].rows + streams[1].rows
 
-    def _report(self, chunk: Sequence[tuple[DiffKind, Key]]) -> bool:
-        """Fetch the rows of ``chunk``'s keys and emit their differences; False: stop."""
+    def _fetch(self, chunk: Sequence[tuple[DiffKind, Key]]) -> Fetch:
+        """Start fetching the rows of ``chunk``'s keys on both sides."""
         want_s = [k for kind, k in chunk if kind != "extra"]
         want_t = [k for kind, k in chunk if kind != "missing"]
-        fs = self.executor.submit(self.source.rows_by_keys, want_s)
-        ft = self.executor.submit(self.target.rows_by_keys, want_t)
-        src = {r[0]: r for r in fs.result()}
-        tgt = {r[0]: r for r in ft.result()}
+        return Fetch(
+            chunk,
+            self.executor.submit(self.source.rows_by_keys, want_s),
+            self.executor.submit(self.target.rows_by_keys, want_t),
+        )
+
+    def _report(self, fetch: Fetch) -> bool:
+        """Emit the differences of a fetched chunk's rows; False: stop."""
+        src = {r[0]: r for r in fetch.source.result()}
+        tgt = {r[0]: r for r in fetch.target.result()}
         self.result.downloaded_rows += len(src) + len(tgt)
-        for _kind, key in chunk:
+        for _kind, key in fetch.chunk:
             for d in row_differences(
                 self.result.table, self.key_names, self.column_names, src.get(key), tgt.get(key)
             ):
                 if not self.emit(d):
                     return False
         return True
+
+
+@dataclass
+class Fetch:
+    """The rows of a chunk of differing keys, being fetched from both sides."""
+
+    chunk: Sequence[tuple[DiffKind, Key]]
+    source: Future[list[LeafRow]]
+    target: Future[list[LeafRow]]
+
+    def wait(self) -> None:
+        """Wait for both fetches (their connections are needed next)."""
+        self.source.exception()
+        self.target.exception()
