@@ -179,11 +179,14 @@ class PgTable:
         los: list[Key] = []
         his: list[Key] = []
         last: list[bool] = []
+        smallest, largest = ends if ends is not None else (None, None)
         for lo, hi in ranges:
-            if ends is None and (lo is None or hi is None):
-                continue  # no rows here at all
-            los.append(lo if lo is not None else ends[0])  # type: ignore[index]
-            his.append(hi if hi is not None else ends[1])  # type: ignore[index]
+            start = lo if lo is not None else smallest
+            end = hi if hi is not None else largest
+            if start is None or end is None:
+                continue  # open at an end, and no rows here at all
+            los.append(start)
+            his.append(end)
             last.append(hi is None)  # its upper end is this side's largest key: included
         arrays: list[sql.Composable] = []
         for prefix, keys in (("l", los), ("h", his)):
