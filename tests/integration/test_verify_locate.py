@@ -1,4 +1,4 @@
-"""Locating differing rows from cell checksums, on random tables with random changes,
+"""Locating differing rows from segment checksums, on random tables with random changes,
 against the truth (every row of both sides compared in Python) and against the
 bisection it replaced for PostgreSQL sources: the same differences, every time.
 
@@ -6,7 +6,7 @@ Keys are integers (whose text does not sort as they do), uuids, text (in ICU's r
 collation, whose order is not the bytes' order, where the server has ICU) and composite;
 changes are inserts, deletes, updates to and from NULL, values that look like others once
 written out (``''``, ``'N'``, ``'1:N'``, ``'a|b'``), updates that change nothing; streams,
-fetches and cells are made small, so every batch boundary is crossed.
+fetches and segments are made small, so every batch boundary is crossed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from psycopg import sql
 
 from ormshift.extract.database import reflect
 from ormshift.mapping import Mapping
-from ormshift.verify import Difference, Event, Options, TableResult, cells, locate, verify
+from ormshift.verify import Difference, Event, Options, TableResult, locate, verify
 from ormshift.verify.bisect import Bisection
 from ormshift.verify.engine import _open, _snapshot
 from ormshift.verify.plan import pair_table
@@ -179,7 +179,7 @@ def _verify(source: str, target: str, **kw: Any) -> tuple[list[Difference], Tabl
 
 
 def _bisected(source: str, target: str, options: Options) -> list[Difference]:
-    """The same table through the bisection that located differences before cells."""
+    """The same table through the bisection that located differences before segments."""
     found: list[Difference] = []
     with _open(source) as src_conn, _open(target) as tgt_conn:
         src_m, tgt_m = reflect(src_conn, "public"), reflect(tgt_conn, "public")
@@ -206,10 +206,10 @@ def _bisected(source: str, target: str, options: Options) -> list[Difference]:
 
 
 def _small(monkeypatch: pytest.MonkeyPatch, rng: random.Random) -> None:
-    """Streams, fetches and cells small enough that every boundary is crossed."""
+    """Streams, fetches and segments small enough that every boundary is crossed."""
     monkeypatch.setattr(locate, "BATCH", rng.choice([1, 3, 17, 500]))
     monkeypatch.setattr(locate, "FETCH_KEYS", rng.choice([1, 4, 50]))
-    monkeypatch.setattr(cells, "CELL_ROWS", rng.choice([1, 8, 100, 10_000]))
+    monkeypatch.setattr(locate, "SEGMENT_ROWS", rng.choice([1, 8, 100, 10_000]))
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -263,3 +263,51 @@ def test_max_diffs_stops_the_merge_with_that_many_differences(
     # in the order of the keys' text, as they were merged
     texts = [tuple(d.key.values()) for d in differences if d.key]
     assert texts == sorted(texts)
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[s.name for s in SHAPES])
+def test_scattered_changes_across_many_segments_named_exactly_reading_only_theirs(
+    make_db: Callable[[], str], monkeypatch: pytest.MonkeyPatch, shape: Shape
+) -> None:
+    """Thousands of rows in hundreds of segments, a change in one segment of three, the
+    first and last keys among them, keys beyond either end on the target: every change
+    named, and only the differing segments' rows streamed."""
+    rng = random.Random(7)
+    used: set[tuple[Any, ...]] = set()
+    rows = [_row(rng, shape.key(rng, used)) for _ in range(3000)]
+    source, target = make_db(), make_db()
+    _fill(source, shape, rows)
+    with psycopg.connect(source) as conn:
+        ordered = [r[0] for r in conn.execute(_KEY_ORDER[shape.name]).fetchall()]
+    changed = set(ordered[0::30]) | {ordered[0], ordered[-1]}  # every 30th key in key order
+    deleted = set(ordered[15::90])
+    out = []
+    for row in rows:
+        k = row[0] if len(shape.key_cols) == 1 else (row[0], row[1])
+        text = str(k) if len(shape.key_cols) == 1 else f"{k[0]}|{k[1]}"
+        if text in deleted:
+            continue
+        values = list(row)
+        if text in changed:
+            values[len(shape.key_cols)] = "changed!"
+        out.append(tuple(values))
+    out.extend(_row(rng, shape.key(rng, used)) for _ in range(20))
+    _fill(target, shape, out)
+    monkeypatch.setattr(locate, "SEGMENT_ROWS", 10)
+    monkeypatch.setattr(locate, "BATCH", 37)
+
+    differences, result = _verify(source, target)
+    assert _found(differences) == _truth(source, target, shape)
+    assert len({tuple(d.key.values()) for d in differences}) > 50
+    most = locate.MAX_SEGMENTS if shape.name in ("integer", "uuid") else 512
+    assert result.segments > min(most, 150)  # far more than --factor's 32
+    # rows of the differing segments only (about one in three), and the differing rows
+    assert result.downloaded_rows < 0.8 * (result.source_rows + result.target_rows)
+
+
+_KEY_ORDER = {
+    "integer": "select id::text from item order by id",
+    "uuid": "select id::text from item order by id",
+    "text": "select id from item order by id",
+    "composite": "select a::text || '|' || b from item order by a, b",
+}

@@ -21,7 +21,7 @@ from ormshift.verify import (
     undetected_at_95,
 )
 from ormshift.verify.checksum import ColumnView, kind_of
-from ormshift.verify.locate import Merge
+from ormshift.verify.locate import Merge, differing_ranges, segment_count
 from ormshift.verify.rowdiff import diff_rows, diff_streams
 from ormshift.verify.segments import spread
 from ormshift.verify.sqlite import sqlite_path, trim_number
@@ -181,3 +181,18 @@ def test_merge_of_two_sorted_streams_names_every_differing_key(seed: int) -> Non
     )
     assert sorted(found, key=lambda f: f[1]) == sorted(truth, key=lambda f: f[1])
     assert [k for _, k in found] == sorted(k for _, k in found)  # in key order
+
+
+def test_differing_segments_become_ranges_adjacent_ones_joined_ends_open() -> None:
+    bounds = [("10",), ("20",), ("30",), ("40",)]  # segments 0..4
+    assert differing_ranges(bounds, [0, 1, 3]) == [(None, ("20",)), (("30",), ("40",))]
+    assert differing_ranges(bounds, [2, 4]) == [(("20",), ("30",)), (("40",), None)]
+    assert differing_ranges(bounds, [1, 2, 3]) == [(("10",), ("40",))]
+    assert differing_ranges([], [0]) == [(None, None)]
+
+
+def test_segment_count_about_segment_rows_each_within_the_caps() -> None:
+    assert segment_count(0, True) == 2
+    assert segment_count(120_000, True) == 1000
+    assert segment_count(1_000_000, True) == 8192
+    assert segment_count(1_000_000, False) == 512

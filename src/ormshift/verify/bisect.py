@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from ormshift.verify.model import Difference, Key, Options, TableResult
+from ormshift.verify.pairing import SidePair
 from ormshift.verify.pgside import Checksum, LeafRow
 from ormshift.verify.rowdiff import diff_rows
-
-T = TypeVar("T")
-U = TypeVar("U")
 
 
 class Side(Protocol):
@@ -29,7 +27,7 @@ class Side(Protocol):
     def rows(self, lo: Key | None, hi: Key | None) -> list[LeafRow]: ...
 
 
-class Bisection:
+class Bisection(SidePair[Side]):
     """Finds every differing row of one keyed table; emits each `Difference` as found."""
 
     def __init__(
@@ -44,25 +42,22 @@ class Bisection:
         column_names: Sequence[str],
         emit: Callable[[Difference], bool],
     ) -> None:
-        self.source, self.target = source, target
-        self.executor = executor
+        super().__init__(
+            source,
+            target,
+            executor=executor,
+            result=result,
+            key_names=key_names,
+            column_names=column_names,
+            emit=emit,
+        )
         self.options = options
-        self.result = result
-        self.key_names, self.column_names = key_names, column_names
-        self.emit = emit
         self.stopped = False
-
-    def both(self, f: Callable[[Side], T]) -> tuple[T, T]:
-        """``f`` on both sides at once (one thread, one connection each)."""
-        a = self.executor.submit(f, self.source)
-        b = self.executor.submit(f, self.target)
-        return a.result(), b.result()
 
     def run(self, bounds: Sequence[Key]) -> None:
         """Compare the whole table, first cut at ``bounds``; fills in the row counts."""
         src, tgt = self.both(lambda s: s.checksums(None, None, bounds))
-        self.result.source_rows = sum(c for c, _ in src)
-        self.result.target_rows = sum(c for c, _ in tgt)
+        self.count_rows(src, tgt)
         self._descend(None, None, bounds, src, tgt)
 
     def _range(self, lo: Key | None, hi: Key | None, rows_src: int, rows_tgt: int) -> None:

@@ -1,18 +1,19 @@
 """Locate every differing row of a keyed table on two PostgreSQL sides in a fixed number of
 passes, however many rows differ and wherever they are.
 
-1. One grouped scan per side checksums (rows, sum of row hashes) each first-level
-   segment; identical tables end here.
-2. One grouped scan per side of the differing segments' key ranges only checksums their
-   cells (`ormshift.verify.cells`): each segment cut into hash buckets of the key.
-3. One scan per side streams (key, row hash) of the rows of the differing cells only,
-   ordered by the key texts' bytes, through a server-side cursor; the two streams are
-   merged a batch at a time, which names each differing key as missing, extra or changed.
-4. The full rows of the differing keys are fetched by key, a chunk at a time, bound as
-   arrays, and reported as `ormshift.verify.rowdiff` reports a leaf's rows.
+1. One grouped scan per side checksums (rows, sum of row hashes) every segment of the
+   key range, about `SEGMENT_ROWS` rows each (at most `MAX_SEGMENTS`), its bounds
+   sampled from the source's keys; identical tables end here.
+2. One scan per side streams (key, row hash) of the rows of the differing segments only,
+   ordered by the key texts' bytes, through a server-side cursor: the segments' key
+   ranges are one join against bound arrays of their ends. The two streams are merged a
+   batch at a time, which names each differing key as missing, extra or changed.
+3. The full rows of the differing keys are fetched by key, a chunk at a time, bound as
+   arrays (the next chunk's fetch running while the merge goes on), and reported as
+   `ormshift.verify.rowdiff` reports a leaf's rows.
 
-Memory stays flat: the grid is bounded, the merge holds at most two batches a side, the
-fetch one chunk. Differences come out in the order of the key texts' bytes.
+Memory stays flat: the segments are bounded, the merge holds at most two batches a side,
+the fetch two chunks. Differences come out in the order of the key texts' bytes.
 """
 
 from __future__ import annotations
@@ -21,22 +22,27 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from contextlib import ExitStack
+from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 
-from ormshift.verify.cells import Grid
-from ormshift.verify.model import Difference, DiffKind, Key, TableResult
-from ormshift.verify.pgside import PgTable
+from ormshift.verify.model import DiffKind, Key
+from ormshift.verify.pairing import SidePair
+from ormshift.verify.pgside import LeafRow, PgTable
 from ormshift.verify.rowdiff import row_differences
 
-T = TypeVar("T")
 #: a streamed row: the key texts then the row hash
 Row = tuple[Any, ...]
 
 BATCH = 20_000  # rows of a stream fetched at a time
 FETCH_KEYS = 5_000  # differing keys whose rows are fetched at a time
+SEGMENT_ROWS = 120  # rows a segment of the first scan holds, about
+#: a key of one fixed-length column: ``width_bucket`` finds a row's segment by bisection
+MAX_SEGMENTS = 8192
+#: other keys: ``width_bucket`` walks a text array, a composite key descends a CASE tree
+MAX_SEGMENTS_SEARCHED = 512
 
 
 class Batches:
@@ -123,89 +129,108 @@ def _kind(in_source: bool, in_target: bool) -> DiffKind:
     return "missing" if in_source else "extra"
 
 
-class Locate:
+def segment_count(rows: int, fixed: bool) -> int:
+    """How many segments the first scan checksums for a table of ``rows`` rows."""
+    most = MAX_SEGMENTS if fixed else MAX_SEGMENTS_SEARCHED
+    return max(2, min(most, rows // SEGMENT_ROWS))
+
+
+def differing_ranges(
+    bounds: Sequence[Key], segments: Sequence[int]
+) -> list[tuple[Key | None, Key | None]]:
+    """The key ranges ``[lo, hi)`` (None: open) of ``segments`` (sorted), adjacent ones
+    joined."""
+    runs: list[list[int]] = []
+    for s in segments:
+        if runs and runs[-1][1] == s:
+            runs[-1][1] = s + 1
+        else:
+            runs.append([s, s + 1])
+    return [
+        (bounds[first - 1] if first > 0 else None, bounds[end - 1] if end <= len(bounds) else None)
+        for first, end in runs
+    ]
+
+
+class Locate(SidePair[PgTable]):
     """Finds every differing row of one keyed table; emits each `Difference` as found."""
 
-    def __init__(
-        self,
-        source: PgTable,
-        target: PgTable,
-        *,
-        executor: Executor,
-        result: TableResult,
-        key_names: Sequence[str],
-        column_names: Sequence[str],
-        emit: Callable[[Difference], bool],
-    ) -> None:
-        self.source, self.target = source, target
-        self.executor = executor
-        self.result = result
-        self.key_names, self.column_names = key_names, column_names
-        self.emit = emit
-
-    def both(self, f: Callable[[PgTable], T]) -> tuple[T, T]:
-        a = self.executor.submit(f, self.source)
-        b = self.executor.submit(f, self.target)
-        return a.result(), b.result()
-
-    def run(self, bounds: Sequence[Key]) -> None:
-        """Compare the whole table, its segments cut at ``bounds``; fills in the counts."""
-        seg_s, seg_t = self.both(lambda s: s.checksums(None, None, bounds))
-        self.result.source_rows = sum(c for c, _ in seg_s)
-        self.result.target_rows = sum(c for c, _ in seg_t)
+    def run(self) -> None:
+        """Compare the whole table; fills in the counts."""
+        fixed = self.source.key_fixed and self.target.key_fixed
+        parts = segment_count(self.source.estimated_rows(), fixed)
+        bounds = self.source.first_split(parts)
+        seg_s, seg_t = self.both(lambda s: s.segment_checksums(bounds))
+        self.count_rows(seg_s, seg_t)
         self.result.segments = len(seg_s)
         segments = [i for i, (a, b) in enumerate(zip(seg_s, seg_t, strict=True)) if a != b]
         if not segments:
             return
-        rows = max(self.result.source_rows, self.result.target_rows)
-        grid = Grid.for_rows(bounds, rows)
-        src, tgt = self.both(lambda s: s.cell_checksums(grid, segments))
-        cells = src.keys() | tgt.keys()
-        self.result.segments += len(cells)
-        differing = sorted(c for c in cells if src.get(c) != tgt.get(c))
-        if differing:
-            self._locate(grid, differing)
+        ranges = None if len(segments) == len(seg_s) else differing_ranges(bounds, segments)
+        self._locate(ranges)
 
-    def _locate(
-        self,
-        grid: Grid,
-        differing: list[int],
-    ) -> None:
-        segments = sorted({grid.segment_of(c) for c in differing})
+    def _locate(self, ranges: Sequence[tuple[Key | None, Key | None]] | None) -> None:
         with ExitStack() as stack:
             streams = []
             for side in (self.source, self.target):
-                cursor = stack.enter_context(side.cell_rows(grid, differing, segments))
+                cursor = stack.enter_context(side.range_rows(ranges))
                 stream = Batches(self.executor, cursor)
                 stack.callback(stream.close)
                 streams.append(stream)
             chunk: list[tuple[DiffKind, Key]] = []
+            # a chunk's rows are fetched while the merge goes on; reported at the next
+            pending: Fetch | None = None
             try:
                 merge = Merge(len(self.key_names))
                 for found in merge(streams[0].take, streams[1].take):
                     chunk.append(found)
                     if len(chunk) >= FETCH_KEYS:
-                        if not self._report(chunk):
+                        if pending is not None and not self._report(pending):
                             return
-                        chunk = []
+                        pending, chunk = self._fetch(chunk), []
+                if pending is not None and not self._report(pending):
+                    return
                 if chunk:
-                    self._report(chunk)
+                    pending = self._fetch(chunk)
+                    self._report(pending)
             finally:
+                if pending is not None:
+                    pending.wait()
                 self.result.downloaded_rows += streams[0].rows + streams[1].rows
 
-    def _report(self, chunk: Sequence[tuple[DiffKind, Key]]) -> bool:
-        """Fetch the rows of ``chunk``'s keys and emit their differences; False: stop."""
+    def _fetch(self, chunk: Sequence[tuple[DiffKind, Key]]) -> Fetch:
+        """Start fetching the rows of ``chunk``'s keys on both sides."""
         want_s = [k for kind, k in chunk if kind != "extra"]
         want_t = [k for kind, k in chunk if kind != "missing"]
-        fs = self.executor.submit(self.source.rows_by_keys, want_s)
-        ft = self.executor.submit(self.target.rows_by_keys, want_t)
-        src = {r[0]: r for r in fs.result()}
-        tgt = {r[0]: r for r in ft.result()}
+        return Fetch(
+            chunk,
+            self.executor.submit(self.source.rows_by_keys, want_s),
+            self.executor.submit(self.target.rows_by_keys, want_t),
+        )
+
+    def _report(self, fetch: Fetch) -> bool:
+        """Emit the differences of a fetched chunk's rows; False: stop."""
+        src = {r[0]: r for r in fetch.source.result()}
+        tgt = {r[0]: r for r in fetch.target.result()}
         self.result.downloaded_rows += len(src) + len(tgt)
-        for _kind, key in chunk:
+        for _kind, key in fetch.chunk:
             for d in row_differences(
                 self.result.table, self.key_names, self.column_names, src.get(key), tgt.get(key)
             ):
                 if not self.emit(d):
                     return False
         return True
+
+
+@dataclass
+class Fetch:
+    """The rows of a chunk of differing keys, being fetched from both sides."""
+
+    chunk: Sequence[tuple[DiffKind, Key]]
+    source: Future[list[LeafRow]]
+    target: Future[list[LeafRow]]
+
+    def wait(self) -> None:
+        """Wait for both fetches (their connections are needed next)."""
+        self.source.exception()
+        self.target.exception()

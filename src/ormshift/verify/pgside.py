@@ -16,7 +16,6 @@ from functools import cached_property
 import psycopg
 from psycopg import sql
 
-from ormshift.verify.cells import Grid, cell_number, segments_range
 from ormshift.verify.checksum import ColumnView, canonical, display, row_hash, row_text
 from ormshift.verify.model import Key
 from ormshift.verify.segments import Binder, KeySpec, in_range, segment_number, spread
@@ -28,6 +27,7 @@ LeafRow = tuple[Key, Values, Values]  # key, canonical values, display values
 #: tables up to this many pages are split exactly; larger ones from a block sample
 SAMPLE_ABOVE_PAGES = 2000
 SAMPLE_PAGES = 256
+SAMPLE_PAGES_PER_PART = 2
 _STREAM_ROWS = 2000
 _SEGMENT_COL = "ormshift_segment"
 #: memory for grouping a grid's cells and sorting a stream of differing cells' rows
@@ -89,55 +89,128 @@ class PgTable:
             return int(row[0])
         return self.count()
 
-    def cell_checksums(self, grid: Grid, segments: Sequence[int]) -> dict[int, Checksum]:
-        """(rows, sum of row hashes) of every non-empty cell of ``grid`` in ``segments``
-        (sorted), in one scan of their key ranges."""
+    def segment_checksums(self, bounds: Sequence[Key]) -> list[Checksum]:
+        """(rows, sum of row hashes) of each of the ``len(bounds) + 1`` segments of the
+        whole table, in one scan; a one-column key finds its segment with ``width_bucket``
+        over the bounds bound as one array (a binary search for a fixed-length type)."""
         t = self.table
-        binder = Binder()
+        if len(t.key.columns) != 1 or not bounds:
+            return self.checksums(None, None, bounds)
         query = sql.SQL(
-            "select {cell}, count(*), coalesce(sum({h}), 0) from {t} where {ranges} group by 1"
+            "select width_bucket({k}, {b}::{ty}[]) as {segcol}, count(*), coalesce(sum({h}), 0) "
+            "from {t} group by 1"
         ).format(
-            cell=cell_number(t.key, binder, grid),
+            k=t.key.row(),
+            b=sql.Placeholder("bounds"),
+            ty=sql.SQL(self.key_types[0]),
+            segcol=sql.Identifier(_SEGMENT_COL),
             h=row_hash(t.columns, t.portable),
             t=t.qualified,
-            ranges=segments_range(t.key, binder, grid, segments),
         )
-        # hashing the cells, not sorting them (see `checksums`), in memory
+        out: list[Checksum] = [(0, 0)] * (len(bounds) + 1)
+        # hashing the groups, not sorting the table (see `checksums`)
         self.conn.execute("set enable_sort = off")
-        self.conn.execute(sql.SQL("set work_mem = {}").format(sql.Literal(_WORK_MEM)))
-        rows = self.conn.execute(query, binder.params).fetchall()
-        self.conn.execute("reset work_mem")
+        rows = self.conn.execute(query, {"bounds": [b[0] for b in bounds]}).fetchall()
         self.conn.execute("reset enable_sort")
-        return {int(c): (int(n), int(total)) for c, n, total in rows}
+        for seg, count, total in rows:
+            out[int(seg)] = (int(count), int(total))
+        return out
+
+    @cached_property
+    def key_fixed(self) -> bool:
+        """Whether the key is one column of a fixed-length type (bigint, uuid, date...)."""
+        t = self.table
+        if len(t.key.columns) != 1:
+            return False
+        row = self.conn.execute(
+            "select y.typlen from pg_attribute a join pg_type y on y.oid = a.atttypid "
+            "where a.attrelid = %s::regclass and a.attname = %s",
+            [t.qualified.as_string(self.conn), t.key.columns[0]],
+        ).fetchone()
+        return row is not None and int(row[0]) > 0
+
+    def key_ends(self) -> tuple[Key, Key] | None:
+        """The smallest and the largest key here (None: no rows), each by the index."""
+        t = self.table
+        found: list[Key] = []
+        for desc in (False, True):
+            row = self.conn.execute(
+                sql.SQL("select {texts} from {t} as s order by {order} limit 1").format(
+                    texts=t.key.texts("s"), t=t.qualified, order=t.key.order("s", desc=desc)
+                )
+            ).fetchone()
+            if row is None:
+                return None
+            found.append(tuple(str(v) for v in row))
+        return found[0], found[1]
 
     @contextmanager
-    def cell_rows(
-        self, grid: Grid, cells: Sequence[int], segments: Sequence[int]
+    def range_rows(
+        self, ranges: Sequence[tuple[Key | None, Key | None]] | None
     ) -> Iterator[psycopg.ServerCursor[tuple[object, ...]]]:
-        """A server-side cursor over (key texts..., row hash) of the rows of ``cells``
-        (which lie in ``segments``), ordered by the key texts' bytes."""
+        """A server-side cursor over (key texts..., row hash) of the rows in the key
+        ranges ``[lo, hi)`` (None: open; ``ranges`` None: every row), ordered by the key
+        texts' bytes. The ranges are one join against ``unnest`` of bound arrays of their
+        ends (an open end closed by this side's smallest or largest key), so each range
+        is an index range scan."""
         t = self.table
-        binder = Binder()
-        cell = cell_number(t.key, binder, grid)
-        ranges = segments_range(t.key, binder, grid, segments)
-        query = sql.SQL(
-            "select {texts}, {h} from {t} as s where {ranges} and {cell} = any({cells}::bigint[]) "
-            "order by {order}"
-        ).format(
-            texts=t.key.texts(),
+        params: dict[str, object] = {}
+        source: sql.Composable = sql.SQL("{} as s").format(t.qualified)
+        if ranges is not None:
+            source = self._ranges_join(ranges, params)
+        query = sql.SQL("select {texts}, {h} from {source} order by {order}").format(
+            texts=t.key.texts("s"),
             h=row_hash(t.columns, t.portable),
-            t=t.qualified,
-            ranges=ranges,
-            cell=cell,
-            cells=sql.Placeholder("cells"),
+            source=source,
             order=_text_order(t.key),
         )
         self.conn.execute(sql.SQL("set work_mem = {}").format(sql.Literal(_WORK_MEM)))
-        with self.conn.cursor(name="ormshift_verify_cells") as cur:
-            params: dict[str, object] = {**binder.params, "cells": list(cells)}
+        with self.conn.cursor(name="ormshift_verify_ranges") as cur:
             cur.execute(query, params)
             yield cur
         self.conn.execute("reset work_mem")
+
+    def _ranges_join(
+        self, ranges: Sequence[tuple[Key | None, Key | None]], params: dict[str, object]
+    ) -> sql.Composable:
+        t = self.table
+        n = len(t.key.columns)
+        ends = self.key_ends() if any(lo is None or hi is None for lo, hi in ranges) else None
+        los: list[Key] = []
+        his: list[Key] = []
+        last: list[bool] = []
+        smallest, largest = ends if ends is not None else (None, None)
+        for lo, hi in ranges:
+            start = lo if lo is not None else smallest
+            end = hi if hi is not None else largest
+            if start is None or end is None:
+                continue  # open at an end, and no rows here at all
+            los.append(start)
+            his.append(end)
+            last.append(hi is None)  # its upper end is this side's largest key: included
+        arrays: list[sql.Composable] = []
+        for prefix, keys in (("l", los), ("h", his)):
+            for i, type_ in enumerate(self.key_types):
+                params[f"{prefix}{i}"] = [k[i] for k in keys]
+                arrays.append(
+                    sql.SQL("{}::{}[]").format(sql.Placeholder(f"{prefix}{i}"), sql.SQL(type_))
+                )
+        params["last"] = last
+        arrays.append(sql.SQL("{}::boolean[]").format(sql.Placeholder("last")))
+        names = [f"ormshift_l{i}" for i in range(n)] + [f"ormshift_h{i}" for i in range(n)]
+        r_lo = sql.SQL(", ").join(sql.Identifier("r", c) for c in names[:n])
+        r_hi = sql.SQL(", ").join(sql.Identifier("r", c) for c in names[n:])
+        return sql.SQL(
+            "{t} as s join unnest({arrays}) as r({names}) "
+            "on {k} >= ({lo}) and {k} <= ({hi}) and (r.ormshift_last or {k} < ({hi}))"
+        ).format(
+            t=t.qualified,
+            arrays=sql.SQL(", ").join(arrays),
+            names=sql.SQL(", ").join(sql.Identifier(c) for c in [*names, "ormshift_last"]),
+            k=t.key.row("s"),
+            lo=r_lo,
+            hi=r_hi,
+        )
 
     @property
     def sorts_as_python(self) -> bool:
@@ -223,12 +296,22 @@ class PgTable:
                 sql.SQL("select count(*) from {}").format(t.qualified)
             ).fetchone()
             return self.split(None, None, int(row[0]) if row else 0, parts)
-        percent = min(100.0, 100.0 * SAMPLE_PAGES / pages)
+        # One key from each sampled page: the rows of a page come in clumps of nearby keys
+        # (a table loaded in key order), so taking all of them would cut many tiny
+        # segments inside clumps and leave wide ones between them.
+        want = max(SAMPLE_PAGES, parts * SAMPLE_PAGES_PER_PART)
+        percent = min(100.0, 100.0 * want / pages)
         query = sql.SQL(
-            "select {texts} from {t} as s tablesample system ({pct}) repeatable (7) "
-            "order by {order}"
+            "select {texts} from (select distinct on ((ctid::text::point)[0]) {cols} "
+            "from {t} tablesample system ({pct}) repeatable (7) "
+            "order by (ctid::text::point)[0], {inner}) as s order by {order}"
         ).format(
-            texts=t.key.texts(), t=t.qualified, pct=sql.Literal(percent), order=t.key.order("s")
+            texts=t.key.texts("s"),
+            cols=sql.SQL(", ").join(sql.Identifier(c) for c in t.key.columns),
+            t=t.qualified,
+            pct=sql.Literal(percent),
+            inner=t.key.order(),
+            order=t.key.order("s"),
         )
         keys = [tuple(str(v) for v in r) for r in self.conn.execute(query)]
         return spread(keys, parts)

@@ -40,9 +40,11 @@ class KeySpec:
             )
         )
 
-    def order(self, alias: str | None = None) -> sql.Composable:
+    def order(self, alias: str | None = None, *, desc: bool = False) -> sql.Composable:
+        suffix = sql.SQL(" desc" if desc else "")
         return sql.SQL(", ").join(
-            self._col(c, b, alias) for c, b in zip(self.columns, self.binary, strict=True)
+            sql.SQL("{}{}").format(self._col(c, b, alias), suffix)
+            for c, b in zip(self.columns, self.binary, strict=True)
         )
 
     def texts(self, alias: str | None = None) -> sql.Composable:

@@ -1,4 +1,4 @@
-"""One table, verified: by cell checksums and a merge of the differing cells' row
+"""One table, verified: by segment checksums and a merge of the differing segments' row
 hashes (two PostgreSQL sides), by bisection of segment checksums (another source), by a
 sample, by an ordered hash (no key), or row by row (a MySQL/MariaDB or SQLite source with
 values that SQL cannot render alike on both sides)."""
@@ -137,7 +137,7 @@ class TableVerifier:
                 key_names=pair.source_key.columns,
                 column_names=[v.name for v in pair.source_columns],
                 emit=emit,
-            ).run(src.first_split(self.options.factor))
+            ).run()
             return
         Bisection(
             src,
