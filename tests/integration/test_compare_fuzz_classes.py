@@ -34,6 +34,7 @@ CLASSES = {
     "qb-fuzz-garage.yaml": ("garage", 1),
     "qb-fuzz-accounting.yaml": ("accounting", 20),
     "qb-fuzz-shadowed.yaml": ("shadowed", 3),
+    "qb-fuzz-junctions.yaml": ("junctions", 8),
     "fid-writes-orphans.yaml": ("blog", 8),
     "fid-writes-nulls.yaml": ("blog", 6),
     "fid-writes-or-branches.yaml": ("blog", 8),
