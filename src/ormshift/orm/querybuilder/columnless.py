@@ -21,7 +21,7 @@ from sqlalchemy import inspect
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.write_cache import Written, cursor_rows, is_sql
 
-__all__ = ["columnless_insert", "inserts_no_column"]
+__all__ = ["columnless_insert", "columnless_sql", "inserts_no_column"]
 
 _DEFAULT_VALUES = " DEFAULT VALUES"
 
@@ -65,17 +65,26 @@ def _values_sql(info: EntityInfo, items: list[Any], dialect: Any) -> tuple[str, 
     return out, params
 
 
-def columnless_insert(connection: Any, info: EntityInfo, stmt: Any, values: Any) -> Written:
-    """Run ``stmt`` (an insert of ``info``'s table with its ON CONFLICT and RETURNING,
-    no values) with ``values`` written as TypeORM writes them when it inserts no column."""
+def columnless_sql(
+    info: EntityInfo, stmt: Any, values: Any, dialect: Any
+) -> tuple[str, dict[str, Any]]:
+    """The text of ``stmt`` (an insert of ``info``'s table with its ON CONFLICT and
+    RETURNING, no values) with ``values`` written as TypeORM writes them when it inserts
+    no column, and its parameters (the driver's ``%(name)s`` style)."""
     items = list(values) if isinstance(values, list | tuple) else [values]
-    dialect = connection.dialect
     compiled = stmt.compile(dialect=dialect, column_keys=[])
     sql = compiled.string
     rows_sql, params = _values_sql(info, items, dialect)
     if rows_sql:
         sql = sql.replace(_DEFAULT_VALUES, f" VALUES {rows_sql}", 1)
     params.update(compiled.construct_params())
+    return sql, params
+
+
+def columnless_insert(connection: Any, info: EntityInfo, stmt: Any, values: Any) -> Written:
+    """Run `columnless_sql` of ``stmt`` and ``values`` on ``connection``: the rows it
+    returns."""
+    sql, params = columnless_sql(info, stmt, values, connection.dialect)
     returning = bool(getattr(stmt, "_returning", ()))
     rows, description, rowcount = cursor_rows(
         connection, sql, params, fetch=returning, describe=returning
