@@ -43,7 +43,7 @@ def test_the_doubly_owned_junction_is_found_in_the_manifest() -> None:
     # Student comes first in the manifest (ds.entityMetadatas): its relation is built
     # first and ends up with Course.students' junction metadata
     assert rules.shadowed == {("Student", "courses")}
-    assert JUNCTION_FK in rules.foreign_keys
+    assert JUNCTION_FK in rules.constraints
     # photo_labels (Photo.labels owned on one side) and the playlist's junction are not
     assert all(t == "enrollment" for t in rules.tables)
     for other in ("blog", "library", "shop", "garage", "cms"):
@@ -104,7 +104,7 @@ def test_other_errors_count() -> None:
     cases = [
         _error("QueryFailedError:23503:FK_somewhere_else", None),  # another table's key
         _error(f"QueryFailedError:23503:{JUNCTION_FK}", "QueryFailedError"),  # both fail
-        _error(None, f"QueryFailedError:23503:{JUNCTION_FK}"),  # ormshift fails
+        _error(None, "QueryFailedError:23503:FK_somewhere_else"),  # ormshift, elsewhere
         _error("QueryFailedError:23505:", None),
     ]
     for found in cases:
@@ -217,3 +217,51 @@ def test_a_nested_transaction_failing_on_the_junction_is_known_first_only() -> N
         [{"$error": "QueryFailedError:23505:"}],
     )
     assert rules.note(other, [other], op) is None
+
+
+JUNCTION_PK = "PK_910a2a681d04669f6d7dc4132ba"  # enrollment's primary key
+
+#: relation(Student, "courses").of(5).addAndRemove([6], [1]): the relation builder writes
+#: by the junction metadata too (RelationUpdater), so through Student.courses swapped
+RELATION_WRITE = {
+    "op": "qb",
+    "chain": [
+        ["relation", {"$entity": "Student"}, "courses"],
+        ["of", {"id": 5}],
+        ["addAndRemove", [6], [1]],
+    ],
+}
+
+
+def test_a_relation_builder_write_through_the_shadowed_relation_is_known() -> None:
+    rules = _rules()
+    state = _state({"enrollment": ("3:a", "3:b")})
+    assert rules.note(state, [state], RELATION_WRITE) == DOUBLY_OWNED
+    # ormshift's pair is already there, TypeORM's swapped one is not (and the mirror)
+    for found in (
+        _error(None, f"QueryFailedError:23505:{JUNCTION_PK}"),
+        _error(f"QueryFailedError:23505:{JUNCTION_PK}", None),
+        _error(f"QueryFailedError:23503:{JUNCTION_FK}", f"QueryFailedError:23505:{JUNCTION_PK}"),
+    ):
+        assert rules.note(found, [found], RELATION_WRITE) == DOUBLY_OWNED, found.signature
+    # in a transaction, as a step
+    step = {"op": "qb", "entity": None, "alias": None, "chain": RELATION_WRITE["chain"]}
+    inside = {"op": "transaction", "args": [[step]]}
+    assert rules.note(state, [state], inside) == DOUBLY_OWNED
+
+
+def test_other_relation_builder_chains_count() -> None:
+    rules = _rules()
+    state = _state({"enrollment": ("3:a", "3:b")})
+    chain = RELATION_WRITE["chain"]
+    others = [
+        # Course.students keeps its own junction metadata
+        {"op": "qb", "chain": [["relation", {"$entity": "Course"}, "students"], *chain[1:]]},
+        # a load writes nothing
+        {"op": "qb", "chain": [*chain[:2], ["loadMany"]]},
+        {"op": "qb", "chain": [["insert"], ["into", {"$entity": "Student"}], ["execute"]]},
+    ]
+    for op in others:
+        assert rules.note(state, [state], op) is None, op
+    other_table = _error(None, "QueryFailedError:23505:PK_somewhere_else")
+    assert rules.note(other_table, [other_table], RELATION_WRITE) is None

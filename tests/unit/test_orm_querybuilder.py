@@ -304,3 +304,40 @@ def test_a_trailing_underscore_is_no_embedded_prefix(ds: DataSource, tmp_path: P
     assert sql == (
         'SELECT "e"."text_" AS "e_text_", "e"."id" AS "e_id" FROM "link" "e" ORDER BY "e_text_" ASC'
     )
+
+
+def test_an_entity_with_no_column_to_insert_writes_its_value_sets_bare(tmp_path: Path) -> None:
+    """TypeORM's insert builder finds no column of an entity whose only column is its
+    generated key (junctions' Student): each value set's own values as one row with no
+    column list, nothing for an empty set (which still ends a row before it with a
+    comma), DEFAULT VALUES when no set has a value."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: PLC0415
+    from sqlalchemy.dialects.postgresql import psycopg  # noqa: PLC0415
+
+    from ormshift.orm.querybuilder.columnless import (  # noqa: PLC0415
+        columnless_sql,
+        inserts_no_column,
+    )
+
+    dialect = psycopg.dialect()
+    with imported(generated("junctions"), tmp_path) as package:
+        student = entity_info(package.Student)
+        assert inserts_no_column(student)
+        assert inserts_no_column(entity_info(package.Photo))
+        assert not inserts_no_column(entity_info(package.Course))
+        assert not inserts_no_column(entity_info(package.PhotoLabel))
+        stmt = pg_insert(student.table).on_conflict_do_nothing().returning(student.table.c.id)
+        cases = {
+            "[{}, {}]": ([{}, {}], " DEFAULT VALUES ON CONFLICT", {}),
+            "[{}, {id: 4}]": ([{}, {"id": 4}], " VALUES (%(cv_0)s) ON CONFLICT", {"cv_0": 4}),
+            "[{id: 7}, {}]": ([{"id": 7}, {}], " VALUES (%(cv_0)s),  ON CONFLICT", {"cv_0": 7}),
+            "[{id: 4}, {}, {id: 3}]": (
+                [{"id": 4}, {}, {"id": 3}],
+                " VALUES (%(cv_0)s), (%(cv_1)s) ON CONFLICT",
+                {"cv_0": 4, "cv_1": 3},
+            ),
+        }
+        for name, (values, middle, params) in cases.items():
+            sql, bound = columnless_sql(student, stmt, values, dialect)
+            assert sql == f"INSERT INTO student{middle} DO NOTHING RETURNING student.id", name
+            assert bound == params, name

@@ -7,21 +7,27 @@ are each other's inverse and both declare ``@JoinTable`` with the same table. Ty
 junction metadata it builds too, so the relation built first (the first of the two in
 ``ds.entityMetadatas``, the manifest's order) ends up with the other's junction, owner
 and inverse columns swapped: its writes put the owner's key in the other side's
-column. ormshift writes each side by its own columns. A divergence of a fuzzed step is
-that difference only when the step writes through that *shadowed* relation (a save of
-its entity giving the relation, a remove of its entity, or a transaction holding
-one), and
+column. ormshift writes each side by its own columns. The relation
+builder writes by the junction metadata too (``RelationUpdater`` / ``RelationRemover``
+take ``junctionEntityMetadata.ownerColumns`` for the ``of`` side), so
+``relation(Student, "courses").of(1).add(4)`` links student 4 to course 1 there.
+A divergence of a fuzzed step is that difference only when the step writes through
+that *shadowed* relation (a save of its entity giving the relation, a remove of its
+entity, a query-builder chain ``relation(Entity, property)`` on it ending in a write,
+or a transaction holding one), and
 
 - its state differs in such junction tables only (``state remove Student: enrollment``);
-- TypeORM fails on a foreign key of such a table (``23503`` naming the constraint)
-  where ormshift succeeds (in a transaction: goes on to the transaction's own
-  ``throw``); the state that step then leaves differs because TypeORM rolled the step
-  back, and is part of the same difference;
+- one side fails on a constraint of such a table (``23503`` on a foreign key, ``23505``
+  on its primary key or a unique one: the swapped pair names no row, or a row already
+  there) where the other succeeds (in a transaction: goes on to the transaction's own
+  ``throw``) or fails on another such constraint; the state that step then leaves
+  differs because the failing side rolled the step back, and is part of the same
+  difference;
 - in a transaction, what follows such a failure: the first place the two transactions'
-  step results differ is TypeORM's ``$error`` on such a foreign key where ormshift went
-  on (later steps then differ as an aborted transaction does), or, the failing write's
-  error caught, TypeORM's transaction fails with ``25P02`` (its next statement was
-  refused) where ormshift's went on; and the state that step leaves.
+  step results differ is one side's ``$error`` on such a constraint where the other
+  went on (later steps then differ as an aborted transaction does), or, the failing
+  write's error caught, one side's transaction fails with ``25P02`` (its next statement
+  was refused) where the other's went on; and the state that step leaves.
 
 Anything else, on the same step or with other tables in it, still counts.
 """
@@ -46,7 +52,11 @@ DOUBLY_OWNED = 'docs/orm.md, "Intentional differences": a many-to-many owned fro
 #: scenario's deliberate `throw` after the step TypeORM failed at
 _WENT_ON = (None, "ScenarioAbort")
 
-_FK_ERROR = re.compile(r"^QueryFailedError:23503:(?P<name>\S+)$")
+#: a failure on a constraint: a foreign key (23503), a primary or unique key (23505)
+_CONSTRAINT_ERROR = re.compile(r"^QueryFailedError:2350[35]:(?P<name>\S+)$")
+
+#: the relation builder's writes
+_RELATION_WRITES = frozenset({"add", "remove", "set", "addAndRemove"})
 
 #: TypeORM's next statement in a transaction its caught failure aborted
 _ABORTED = re.compile(r"^QueryFailedError:25P02(:|$)")
@@ -58,8 +68,8 @@ class KnownRules:
 
     #: junction tables two mutually inverse many-to-many relations both own
     tables: frozenset[str] = frozenset()
-    #: the foreign keys of those tables
-    foreign_keys: frozenset[str] = frozenset()
+    #: the foreign keys, primary and unique keys of those tables
+    constraints: frozenset[str] = frozenset()
     #: (entity, property) of each pair's relation built first, whose junction metadata
     #: TypeORM replaces by its inverse's
     shadowed: frozenset[tuple[str, str]] = frozenset()
@@ -97,7 +107,12 @@ class KnownRules:
                         entity.name == other.name and rel.property_name < inverse.property_name
                     ):
                         shadowed.add((entity.name, rel.property_name))
-        keys = {fk.name for t in manifest.tables if t.name in tables for fk in t.foreign_keys}
+        keys: set[str] = set()
+        for t in manifest.tables:
+            if t.name in tables:
+                keys |= {fk.name for fk in t.foreign_keys} | {u.name for u in t.uniques}
+                if t.primary_key is not None:
+                    keys.add(t.primary_key.name)
         return cls(frozenset(tables), frozenset(keys), frozenset(shadowed))
 
     def note(
@@ -117,16 +132,15 @@ class KnownRules:
         return None
 
     def _causes(self, found: Divergence, op: Mapping[str, Any]) -> bool:
-        """``found`` is TypeORM failing on the junction, or, in a transaction, what
+        """``found`` is one side failing on the junction, or, in a transaction, what
         that failure makes of the rest of it."""
         if found.kind == "error":
-            if self._junction_fk_error(found):
-                return True
             ts, py = _error_kind(found.typeorm), _error_kind(found.ormshift)
+            if self._junction_failure(ts, py):
+                return True
             return (
                 op.get("op") == "transaction"
-                and _ABORTED.match(ts or "") is not None
-                and py in _WENT_ON
+                and _aborted_against(ts, py)
                 and self._caught_shadowed_write(op)
             )
         if found.kind == "result" and op.get("op") == "transaction":
@@ -134,15 +148,19 @@ class KnownRules:
             if first is None:
                 return False
             ts, py = (_step_error(x) for x in first)
-            match = _FK_ERROR.match(ts or "")
-            return match is not None and match["name"] in self.foreign_keys and py in _WENT_ON
+            return self._junction_failure(ts, py)
         return False
 
-    def _junction_fk_error(self, found: Divergence) -> bool:
-        ts, py = _error_kind(found.typeorm), _error_kind(found.ormshift)
-        match = _FK_ERROR.match(ts or "")
-        # ormshift without an error, or gone on to the transaction's own `throw` step
-        return match is not None and match["name"] in self.foreign_keys and py in _WENT_ON
+    def _on_junction(self, kind: str | None) -> bool:
+        match = _CONSTRAINT_ERROR.match(kind or "")
+        return match is not None and match["name"] in self.constraints
+
+    def _junction_failure(self, ts: str | None, py: str | None) -> bool:
+        """One side failed on a junction constraint where the other went on (no error,
+        or on to the transaction's own `throw` step) or failed on another of them."""
+        if self._on_junction(ts):
+            return py in _WENT_ON or (self._on_junction(py) and py != ts)
+        return self._on_junction(py) and ts in _WENT_ON
 
     def _writes_shadowed(self, op: Mapping[str, Any]) -> bool:
         """``op`` writes junction rows through a shadowed relation."""
@@ -153,6 +171,8 @@ class KnownRules:
         entity = op.get("entity")
         if kind == "remove":
             return any(e == entity for e, _ in self.shadowed)
+        if kind == "qb":
+            return self._relation_write(op)
         if kind == "save" and args:
             values = args[0] if isinstance(args[0], list) else [args[0]]
             return any(
@@ -161,6 +181,30 @@ class KnownRules:
                 for v in values
             )
         return False
+
+    def _relation_write(self, op: Mapping[str, Any]) -> bool:
+        """A query-builder chain writing through a shadowed relation
+        (``relation(Entity, property).of(...).add(...)``)."""
+        spec = op
+        args = op.get("args") or []
+        if "chain" not in op and args and isinstance(args[0], Mapping):
+            spec = args[0]
+        chain = spec.get("chain")
+        if not isinstance(chain, list) or not chain:
+            return False
+        first, last = chain[0], chain[-1]
+        if not (isinstance(first, list) and first and first[0] == "relation"):
+            return False
+        if not (isinstance(last, list) and last and last[0] in _RELATION_WRITES):
+            return False
+        given = first[1:]
+        if len(given) == 2 and isinstance(given[0], Mapping):
+            entity, prop = given[0].get("$entity"), given[1]
+        elif len(given) == 1:
+            entity, prop = op.get("entity"), given[0]
+        else:
+            return False
+        return (entity, prop) in self.shadowed
 
     def _caught_shadowed_write(self, op: Mapping[str, Any]) -> bool:
         """A transaction (or one nested in it) has a step writing through a shadowed
@@ -171,6 +215,14 @@ class KnownRules:
             else bool(s.get("catch")) and self._writes_shadowed(s)
             for s in _steps(op)
         )
+
+
+def _aborted_against(ts: str | None, py: str | None) -> bool:
+    """One side's transaction failed with 25P02 (a caught failure aborted it) where the
+    other's went on."""
+    return (_ABORTED.match(ts or "") is not None and py in _WENT_ON) or (
+        _ABORTED.match(py or "") is not None and ts in _WENT_ON
+    )
 
 
 def _steps(op: Mapping[str, Any]) -> list[Mapping[str, Any]]:

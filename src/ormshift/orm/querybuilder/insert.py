@@ -29,6 +29,7 @@ from sqlalchemy.orm import MANYTOONE
 from ormshift.orm.errors import QueryFailed, UnknownProperty
 from ormshift.orm.manager import InsertResult
 from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.querybuilder.columnless import columnless_insert, inserts_no_column
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.names import property_paths, replacements
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
@@ -309,7 +310,10 @@ class InsertQueryBuilder(WriteQueryBuilder):
             )
         )
         with manager._scope() as session:
-            written = manager._execute_rows(session, info, shape, build, rows)
+            if not self.insert_columns and inserts_no_column(info):
+                written = columnless_insert(session.connection(), info, build(), values)
+            else:
+                written = manager._execute_rows(session, info, shape, build, rows)
         if self.entity_update:
             found = self._shaped(_result(info, written, values), values, deleted=False)
         else:
