@@ -273,13 +273,13 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 db = rows.get(id(obj)) or _database_copy(info, persisted)
             plan.append((obj, persisted, info, kind, db))
         unlinked = _unlinked(saved.pairs)
-        orphans = [(type(m), _entity_id(entity_info(type(m)), m)) for m in saved.orphaned("delete")]
-        orphans += _deleted_orphans(saved.pairs)
-        softly = [
-            (type(m), _entity_id(entity_info(type(m)), m)) for m in saved.orphaned("soft-delete")
-        ]
+        # (event suffix, (class, key) of each orphan): removes, then soft removes
+        orphans = (
+            ("remove", [*_keyed(saved.orphaned("delete")), *_deleted_orphans(saved.pairs)]),
+            ("soft_remove", _keyed(saved.orphaned("soft-delete"))),
+        )
         idle = not any(kind != "nothing" for _, _, _, kind, _ in plan)
-        if idle and not saved.links and not unlinked and not orphans and not softly:
+        if idle and not saved.links and not unlinked and not any(o for _, o in orphans):
             return
         unit.start()
         snapshots = [_values(info, obj) for obj, _, info, _, _ in plan]
@@ -308,12 +308,10 @@ def save(manager: EntityManager, items: list[Any]) -> None:
             called += fire(
                 unit.manager, "before_update", cls, None, UpdateEvent(unit.manager, None, cls)
             )
-        for cls, ident in orphans:
-            payload = RemoveEvent(unit.manager, None, cls, None, ident)
-            called += fire(unit.manager, "before_remove", cls, None, payload)
-        for cls, ident in softly:
-            payload = RemoveEvent(unit.manager, None, cls, None, ident)
-            called += fire(unit.manager, "before_soft_remove", cls, None, payload)
+        for event, found in orphans:
+            for cls, ident in found:
+                payload = RemoveEvent(unit.manager, None, cls, None, ident)
+                called += fire(unit.manager, f"before_{event}", cls, None, payload)
         for (obj, persisted, info, kind, _), before in zip(plan, snapshots, strict=True):
             _carry(info, obj, persisted, before, kind == "insert")
         after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
@@ -347,12 +345,15 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 )
         for cls in unlinked:
             fire(unit.manager, "after_update", cls, None, UpdateEvent(unit.manager, None, cls))
-        for cls, ident in orphans:
-            payload = RemoveEvent(unit.manager, None, cls, None, ident)
-            fire(unit.manager, "after_remove", cls, None, payload)
-        for cls, ident in softly:
-            payload = RemoveEvent(unit.manager, None, cls, None, ident)
-            fire(unit.manager, "after_soft_remove", cls, None, payload)
+        for event, found in orphans:
+            for cls, ident in found:
+                payload = RemoveEvent(unit.manager, None, cls, None, ident)
+                fire(unit.manager, f"after_{event}", cls, None, payload)
+
+
+def _keyed(members: list[Any]) -> list[tuple[type[Any], Any]]:
+    """(class, key) of each of ``members``, as their events name them."""
+    return [(type(m), _entity_id(entity_info(type(m)), m)) for m in members]
 
 
 def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
@@ -368,8 +369,6 @@ def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
         for key, rel in info.relations.items():
             if rel.direction is not ONETOMANY or rel.cascade.delete_orphan:
                 continue
-            if rel.info.get("orphans") in ("disable", "soft-delete"):
-                continue  # not updated (`persist.orphan_action`)
             for member in attrs[key].history.deleted:
                 state = inspect(member)
                 if state.persistent and id(member) not in written:
@@ -396,7 +395,7 @@ def _deleted_orphans(pairs: list[tuple[Any, Any]]) -> list[tuple[type[Any], Any]
                 if inspect(member).persistent and id(member) not in written:
                     found[id(member)] = member
     members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
-    return [(type(o), _entity_id(entity_info(type(o)), o)) for o in members]
+    return _keyed(members)
 
 
 def _by_kind(plan: list[Any]) -> list[Any]:
