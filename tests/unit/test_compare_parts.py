@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ormshift.compare import ScenarioError, load_scenarios
-from ormshift.compare.diff import Outcome, diff_outcomes, hidden_columns
+from ormshift.compare.diff import Outcome, diff_outcomes, hidden_columns, typeorm_outcome
 from ormshift.compare.errors import error_kind, error_kind_typeorm
 from ormshift.compare.latency import Recorder, percentile, summarize
 from ormshift.compare.normalize import VOLATILE, canonical, normalize_value
@@ -53,6 +53,31 @@ def test_lists_keep_order_only_when_ordered() -> None:
     assert normalize_value([{"id": 2}, {"id": 1}], ordered=False) == [{"id": 1}, {"id": 2}]
     nested = normalize_value([{"id": 1, "tags": [{"id": 3}, {"id": 2}]}], ordered=True)
     assert nested == [{"id": 1, "tags": [{"id": 2}, {"id": 3}]}]
+
+
+def test_collections_a_find_orders_through_keep_their_order() -> None:
+    """TypeORM reads a collection from the join its order makes: ``order: {tags: {...}}``
+    decides the order of each entity's tags (and of tags below a to-one relation), and
+    a findAndCount's entities come in order; other lists are compared as sets."""
+    rows = [{"id": 1, "tags": [{"id": 3}, {"id": 2}], "notes": [{"id": 9}, {"id": 8}]}]
+    op = Operation("find", "Post", [{"order": {"tags": {"id": "DESC"}, "id": "ASC"}}], "find")
+    assert op.order_tree == {"tags": {"id": "DESC"}, "id": "ASC"}
+    kept = normalize_value(rows, keep=op.order_tree)
+    assert kept == [{"id": 1, "tags": [{"id": 3}, {"id": 2}], "notes": [{"id": 8}, {"id": 9}]}]
+    below = normalize_value(
+        [{"id": 1, "post": {"id": 4, "tags": [{"id": 3}, {"id": 2}]}}],
+        keep={"post": {"tags": {"id": "DESC"}}},
+    )
+    assert below == [{"id": 1, "post": {"id": 4, "tags": [{"id": 3}, {"id": 2}]}}]
+    counted = Operation("findAndCount", "Post", [{"order": {"id": "DESC"}}], "findAndCount")
+    ts = typeorm_outcome(counted, True, [[{"id": 2}, {"id": 1}], 2], None, frozenset())
+    assert ts.result == [[{"id": 2}, {"id": 1}], 2]
+    other = typeorm_outcome(counted, True, [[{"id": 1}, {"id": 2}], 2], None, frozenset())
+    assert diff_outcomes(ts, other) is not None
+    query = Operation(
+        "find", "Post", [{"order": {"tags": {"id": "ASC"}}, "relationLoadStrategy": "query"}], "f"
+    )
+    assert query.order_tree is None
 
 
 def test_a_key_only_one_side_has_is_a_difference() -> None:

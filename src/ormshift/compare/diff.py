@@ -20,6 +20,7 @@ __all__ = ["Outcome", "diff_outcomes", "hidden_columns", "shape_typeorm"]
 
 _INSERTS = frozenset({"insert", "upsert"})
 _AFFECTS = frozenset({"update", "delete", "softDelete", "restore", "increment", "decrement"})
+_COUNTED = frozenset({"findAndCount", "findAndCountBy"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def typeorm_outcome(
     if not ok:
         return Outcome(error=error_kind_typeorm(error or {}), detail=error)
     shaped = shape_typeorm(op.message(), result)
-    return Outcome(result=normalize_value(shaped, volatile, ordered=op.ordered))
+    return Outcome(result=_normalized(op, shaped, volatile))
 
 
 def ormshift_outcome(
@@ -78,7 +79,19 @@ def ormshift_outcome(
     if exc is not None:
         return Outcome(error=error_kind(exc), detail=f"{type(exc).__name__}: {exc}")
     plain = plain_result(result, hidden, error_kind)
-    return Outcome(result=normalize_value(plain, volatile, ordered=op.ordered))
+    return Outcome(result=_normalized(op, plain, volatile))
+
+
+def _normalized(op: Operation, value: Any, volatile: frozenset[str]) -> Any:
+    """``value`` normalised, in its order where the operation orders: the entities of
+    a ``findAndCount`` (its ``[entities, count]``) and the collections it orders."""
+    if not op.ordered:
+        return normalize_value(value, volatile, ordered=False)
+    keep = op.order_tree
+    if op.op in _COUNTED and isinstance(value, list) and len(value) == 2:
+        rows, count = value
+        return [normalize_value(rows, volatile, keep=keep), normalize_value(count, volatile)]
+    return normalize_value(value, volatile, keep=keep)
 
 
 def diff_outcomes(a: Outcome, b: Outcome) -> tuple[str, Any, Any] | None:

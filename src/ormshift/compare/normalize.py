@@ -127,9 +127,17 @@ def typeorm_column_value(value: Any, col_type: Any, enum_numbers: Collection[str
 
 
 def normalize_value(
-    value: Any, volatile: frozenset[str] = frozenset(), *, ordered: bool = True
+    value: Any,
+    volatile: frozenset[str] = frozenset(),
+    *,
+    ordered: bool = True,
+    keep: Mapping[str, Any] | None = None,
 ) -> Any:
-    """``value`` as plain JSON data with every representation difference removed."""
+    """``value`` as plain JSON data with every representation difference removed.
+
+    A list is kept in its order when ``ordered``, else sorted; below it, the lists of
+    the keys that ``keep`` (a find's ``order``) names with a mapping are kept in order
+    too: the collections a find orders through their relation."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, datetime.datetime):
@@ -154,16 +162,17 @@ def normalize_value(
     if isinstance(value, bytes):
         return {"$bytes": value.hex()}
     if isinstance(value, Mapping):
-        return {
-            str(k): (
-                VOLATILE
-                if str(k) in volatile and v is not None
-                else normalize_value(v, volatile, ordered=False)
-            )
-            for k, v in value.items()
-        }
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if str(k) in volatile and v is not None:
+                out[str(k)] = VOLATILE
+                continue
+            sub = keep.get(str(k)) if keep is not None else None
+            sub = sub if isinstance(sub, Mapping) else None
+            out[str(k)] = normalize_value(v, volatile, ordered=sub is not None, keep=sub)
+        return out
     if isinstance(value, list | tuple):
-        items = [normalize_value(v, volatile, ordered=False) for v in value]
+        items = [normalize_value(v, volatile, ordered=False, keep=keep) for v in value]
         return items if ordered else sorted(items, key=canonical)
     return value
 

@@ -80,6 +80,17 @@ class Operation:
         return isinstance(first, Mapping) and bool(first.get("order"))
 
     @property
+    def order_tree(self) -> Mapping[str, Any] | None:
+        """The find's ``order`` where it orders loaded collections too: TypeORM reads a
+        relation's rows from the join its order makes (``relations`` of the same path
+        share it), so their order is part of the result; None otherwise."""
+        first = self.args[0] if self.op != "qb" and self.args else None
+        if not isinstance(first, Mapping) or first.get("relationLoadStrategy") == "query":
+            return None
+        order = first.get("order")
+        return order if isinstance(order, Mapping) and order else None
+
+    @property
     def writes(self) -> bool:
         if self.op == "qb":
             return qb_writes(self.args)

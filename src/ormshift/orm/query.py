@@ -11,6 +11,7 @@ multiply rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import (
     aliased,
+    contains_eager,
     joinedload,
     lazyload,
     load_only,
@@ -80,6 +82,19 @@ def _shared_join(
     condition for relation ``key``'s loaded rows, and the where below it."""
     if opts.relation_load_strategy != "join":
         return None, None
+    return _join_where(info, target, where, key, opts)
+
+
+def _join_where(
+    info: EntityInfo,
+    target: EntityInfo,
+    where: Mapping[str, Any] | list[Any] | None,
+    key: str,
+    opts: FindOptions,
+) -> tuple[Any, Mapping[str, Any] | None]:
+    """The condition ``where`` puts on the rows of relation ``key`` that TypeORM joins
+    for it (the same join serves ``relations``, ``where`` and ``order``), and the where
+    below it."""
     if isinstance(where, list):
         # TypeORM's buildWhere drops a mapping that makes no condition ({}, {author: {}})
         where = [
@@ -151,6 +166,9 @@ def _loaders(
     parent: AbstractLoad | None,
     seen: set[type[Any]],
     where: Mapping[str, Any] | list[Any] | None = None,
+    *,
+    shared: Mapping[tuple[str, ...], Any] | None = None,
+    path_of: tuple[str, ...] = (),
 ) -> list[AbstractLoad]:
     out: list[AbstractLoad] = []
     for key, sub in tree.items():
@@ -158,12 +176,22 @@ def _loaders(
         target = info.target(key)
         seen.add(target.cls)
         criterion, sub_where = _shared_join(info, target, where, key, opts)
-        if criterion is not None:
-            attr = attr.and_(criterion)
-        if opts.relation_load_strategy == "join":
-            loader = parent.joinedload(attr) if parent else joinedload(attr)
+        path = (*path_of, key)
+        alias = shared.get(path) if shared is not None else None
+        below: Mapping[tuple[str, ...], Any] | None = None
+        if shared is not None and alias is not None:
+            # loaded from the order's join, whose ON holds the where's condition
+            owner = shared[path_of] if path_of else info.cls
+            attr = getattr(owner, key).of_type(alias)
+            loader = parent.contains_eager(attr) if parent else contains_eager(attr)
+            below = shared
         else:
-            loader = parent.selectinload(attr) if parent else selectinload(attr)
+            if criterion is not None:
+                attr = attr.and_(criterion)
+            if opts.relation_load_strategy == "join":
+                loader = parent.joinedload(attr) if parent else joinedload(attr)
+            else:
+                loader = parent.selectinload(attr) if parent else selectinload(attr)
         sub_select = selects.get(key)
         nested: dict[str, Any] = {}
         if isinstance(sub_select, Mapping):
@@ -172,7 +200,9 @@ def _loaders(
                 mapped = info.relations[key].mapper.class_
                 loader = loader.load_only(*(getattr(mapped, c) for c in cols))
         out.append(loader)
-        out += _loaders(target, sub, opts, nested, loader, seen, sub_where)
+        out += _loaders(
+            target, sub, opts, nested, loader, seen, sub_where, shared=below, path_of=path
+        )
     for key, rel in info.relations.items():
         if key in tree or rel.lazy not in _EAGER:
             continue
@@ -187,27 +217,44 @@ def _loaders(
     return out
 
 
+@dataclass
+class _OrderJoins:
+    """The relations ``order`` joined, by relation path from the root (TypeORM joins
+    each once: ``relations`` and ``where`` of the same path share the join), the
+    columns it orders by, and whether one of them is to-many (rows then repeat)."""
+
+    aliases: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    columns: list[Any] = field(default_factory=list)
+    many: bool = False
+
+
 def _order(
-    info: EntityInfo, stmt: Select[Any], order: Mapping[str, Any], entity: Any, prefix: str = ""
+    info: EntityInfo,
+    stmt: Select[Any],
+    order: Mapping[str, Any],
+    entity: Any,
+    opts: FindOptions,
+    where: Mapping[str, Any] | list[Any] | None,
+    joins: _OrderJoins,
+    prefix: str = "",
+    path_of: tuple[str, ...] = (),
 ) -> Select[Any]:
     for key, value in order.items():
         kind, path = info.resolve(prefix, str(key))
         if kind == "embedded":
             if not isinstance(value, Mapping):
                 raise FindOptionsError(f"order of embedded {path!r} must be a mapping")
-            stmt = _order(info, stmt, value, entity, path)
+            stmt = _order(info, stmt, value, entity, opts, where, joins, path, path_of)
             continue
         if kind == "relation":
-            if info.is_many(path):
-                raise FindOptionsError(
-                    f"ordering {info.name} by the to-many relation {path!r} is not supported"
-                )
             if not isinstance(value, Mapping):
                 raise FindOptionsError(f"order of relation {path!r} must be a mapping")
-            target = info.target(path)
-            alias = aliased(info.relations[path].mapper.class_)
-            stmt = stmt.outerjoin(alias, getattr(entity, path).of_type(alias))
-            stmt = _order(target, stmt, value, alias)
+            stmt, alias, sub_where = _order_join(
+                info, stmt, entity, path, opts, where, joins, path_of
+            )
+            stmt = _order(
+                info.target(path), stmt, value, alias, opts, sub_where, joins, "", (*path_of, path)
+            )
             continue
         direction, nulls = value, None
         if isinstance(value, Mapping):
@@ -218,6 +265,7 @@ def _order(
                 f"order direction of {path!r} must be ASC or DESC, not {direction!r}"
             )
         col = getattr(entity, path)
+        joins.columns.append(col)
         term = col.desc() if text in ("DESC", "-1") else col.asc()
         if nulls is not None:
             upper = str(nulls).upper()
@@ -226,6 +274,62 @@ def _order(
             term = nulls_first(term) if upper == "FIRST" else nulls_last(term)
         stmt = stmt.order_by(term)
     return stmt
+
+
+def _order_join(
+    info: EntityInfo,
+    stmt: Select[Any],
+    entity: Any,
+    key: str,
+    opts: FindOptions,
+    where: Mapping[str, Any] | list[Any] | None,
+    joins: _OrderJoins,
+    path_of: tuple[str, ...],
+) -> tuple[Select[Any], Any, Mapping[str, Any] | None]:
+    """TypeORM's LEFT join of relation ``key`` for ``order`` (``buildOrder``): without
+    the soft-deleted rows (unless ``withDeleted``), and, for a to-many relation, only
+    the rows the find's ``where`` keeps (its conditions on the same join); rows then
+    repeat per related row and an entity comes where its first row comes."""
+    target = info.target(key)
+    crit, sub_where = _join_where(info, target, where, key, opts)
+    path = (*path_of, key)
+    alias = joins.aliases.get(path)
+    if alias is not None:
+        return stmt, alias, sub_where
+    alias = aliased(info.relations[key].mapper.class_)
+    conds: list[Any] = []
+    if info.is_many(key):
+        joins.many = True
+        if crit is not None:
+            conds.append(crit)
+    if not opts.with_deleted:
+        alive = not_deleted(target, alias)
+        if alive is not None:
+            conds.append(alive)
+    on = getattr(entity, key).of_type(alias)
+    stmt = stmt.outerjoin(alias, on.and_(*conds) if conds else on)
+    joins.aliases[path] = alias
+    return stmt, alias, sub_where
+
+
+def _paged_by_rows(
+    info: EntityInfo, stmt: Select[Any], joins: _OrderJoins, opts: FindOptions
+) -> Select[Any]:
+    """A page of a find ordered through a to-many relation, as TypeORM takes it: its
+    first query selects ``DISTINCT`` the primary key and every order column from the
+    joined rows, ordered, then skips and takes those rows (not entities: two rows of one
+    entity take two places of the page); its second finds the entities of those keys."""
+    keys = [getattr(info.cls, k) for k in info.primary]
+    labelled = [c.label(f"k{i}") for i, c in enumerate(keys)]
+    page = stmt.with_only_columns(*labelled, *joins.columns).distinct()
+    if opts.skip:
+        page = page.offset(opts.skip)
+    if opts.take is not None:
+        page = page.limit(opts.take)
+    sub = page.subquery()
+    picked = select(*(sub.c[f"k{i}"] for i in range(len(keys))))
+    own = keys[0] if len(keys) == 1 else tuple_(*keys)
+    return stmt.where(own.in_(picked))
 
 
 #: The pessimistic modes TypeORM 1.x's find options know, as ``with_for_update`` flags.
@@ -275,7 +379,16 @@ def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     seen: set[type[Any]] = set()
     # a list of where mappings only at the root, whose columns the loader's join sees
     where = opts.where if isinstance(opts.where, Mapping | list) else None
-    loaders: list[Any] = list(_loaders(info, tree, opts, nested, None, seen, where))
+    joins = _OrderJoins()
+    if opts.order:
+        stmt = _order(info, stmt, opts.order, info.cls, opts, where, joins)
+    paged = bool(opts.skip) or opts.take is not None
+    if joins.many and paged:
+        stmt = _paged_by_rows(info, stmt, joins, opts)
+    # the rows a to-many order repeats are those the loaded collections are read from
+    # (TypeORM's one join per relation path): their order is the collections' order
+    shared = joins.aliases if joins.many and opts.relation_load_strategy == "join" else {}
+    loaders: list[Any] = list(_loaders(info, tree, opts, nested, None, seen, where, shared=shared))
     if cols:
         loaders.append(_load_only(info, cols))
     if not opts.with_deleted:
@@ -289,12 +402,11 @@ def find_statement(info: EntityInfo, opts: FindOptions) -> Select[Any]:
                 )
     if loaders:
         stmt = stmt.options(*loaders)
-    if opts.order:
-        stmt = _order(info, stmt, opts.order, info.cls)
-    if opts.skip:
-        stmt = stmt.offset(opts.skip)
-    if opts.take is not None:
-        stmt = stmt.limit(opts.take)
+    if not joins.many:
+        if opts.skip:
+            stmt = stmt.offset(opts.skip)
+        if opts.take is not None:
+            stmt = stmt.limit(opts.take)
     if opts.lock:
         stmt = _lock(info, stmt, opts.lock)
     return stmt

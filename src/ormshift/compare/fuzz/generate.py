@@ -25,6 +25,7 @@ from psycopg.types.range import Range
 from ormshift.compare.fuzz.schema import FuzzEntity, FuzzSchema, Prop
 from ormshift.compare.fuzz.values import make_value
 from ormshift.compare.normalize import pg_range
+from ormshift.manifest.model import Relation
 
 __all__ = ["Generator", "unique_paths"]
 
@@ -108,6 +109,9 @@ class Generator:
         self.schema = schema
         self.rows = rows
         self.rng = rng
+        # choices added later draw from a stream of their own, seeded from the main one
+        # without drawing from it: a seed keeps making the sequences it made before
+        self.orders = random.Random(repr(rng.getstate()))
         self.n = 100_000
         self.names = sorted(schema.entities)
 
@@ -230,8 +234,32 @@ class Generator:
                         "nulls": self.rng.choice(["FIRST", "LAST"]),
                     }
                 out = merge(out, nest(prop.path, direction))
+        many = [
+            r
+            for r in ent.relations
+            if r.kind in ("one-to-many", "many-to-many")
+            and not (r.eager or r.lazy or r.tree_role)
+            and _keyed(self.schema.target(r))
+        ]
+        if many and self.orders.random() < 0.3:
+            rel = self.orders.choice(many)
+            out[rel.property_name] = self._collection_order(rel)
         for p in ent.primary:
             out = merge(out, nest(p.path, "ASC"))
+        return out
+
+    def _collection_order(self, rel: Relation) -> dict[str, Any]:
+        """An order through a to-many relation: a column of its target, then the target's
+        key (TypeORM orders the repeated rows, so the loaded collection's order is
+        decided too)."""
+        target = self.schema.target(rel)
+        assert target is not None
+        out: dict[str, Any] = {}
+        props = [p for p in self._scalar_props(target) if not p.volatile and "." not in p.path]
+        if props and self.orders.random() < 0.7:
+            out[self.orders.choice(props).path] = self.orders.choice(["ASC", "DESC"])
+        for p in target.primary:
+            out.setdefault(p.path, self.orders.choice(["ASC", "DESC"]))
         return out
 
     def _relations(self, ent: FuzzEntity, depth: int = 0) -> dict[str, Any]:
@@ -453,3 +481,8 @@ def unique_paths(ent: FuzzEntity) -> list[list[str]]:
         if all(c in by_column for c in cols):
             out.append([by_column[c] for c in cols])
     return out
+
+
+def _keyed(ent: FuzzEntity | None) -> bool:
+    """An entity whose primary key is columns of its own (it can order its rows)."""
+    return ent is not None and bool(ent.primary) and all("." not in p.path for p in ent.primary)
