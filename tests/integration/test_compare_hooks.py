@@ -24,7 +24,7 @@ from tests.models import hooks as models
 from tests.models.hooks import subscribers, transformers
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "hooks.yaml"
-OPERATIONS = 83
+OPERATIONS = 88
 SUBSCRIBER_EVENTS = {
     name for name in vars(EntitySubscriber) if not name.startswith("_") and name != "listen_to"
 }

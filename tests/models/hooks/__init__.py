@@ -5,6 +5,7 @@ from .account import Account
 from .base import Base
 from .entry import Entry
 from .event_log import EventLog
+from .memo import Memo
 from .subscribers import SUBSCRIBERS
 
-__all__ = ["SUBSCRIBERS", "Account", "Base", "Entry", "EventLog"]
+__all__ = ["SUBSCRIBERS", "Account", "Base", "Entry", "EventLog", "Memo"]

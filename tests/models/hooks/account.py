@@ -29,6 +29,7 @@ from .transformers import JsonTextTransformer, SuffixTransformer, TrimTransforme
 
 if TYPE_CHECKING:
     from .entry import Entry
+    from .memo import Memo
 
 
 class Account(Base):
@@ -58,6 +59,11 @@ class Account(Base):
         foreign_keys="[Entry.accountId]",
         passive_deletes=True,
         info={"cascade": ("insert", "update")},
+    )
+    memos: Mapped[list[Memo]] = relationship(
+        back_populates="account",
+        foreign_keys="[Memo.accountId]",
+        info={"cascade": ("insert", "update"), "orphans": "soft-delete"},
     )
 
     #: not a column: what the after-load listener computes

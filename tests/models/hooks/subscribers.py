@@ -44,7 +44,10 @@ def _keys(value: Any) -> str:
     if isinstance(value, dict):
         return " keys=" + ",".join(value)
     info = entity_info(type(value))  # TypeORM's names (the attribute of "event" is event_)
-    return " keys=" + ",".join(info.property_of(k) for k in vars(value) if not k.startswith("_"))
+    # a join column behind a relation is no property of TypeORM's entity (SQLAlchemy
+    # sets it on the object when it writes the relation's key)
+    own = [k for k in vars(value) if not k.startswith("_") and k not in info.join_only_columns]
+    return " keys=" + ",".join(info.property_of(k) for k in own)
 
 
 def _key(value: Any) -> str:

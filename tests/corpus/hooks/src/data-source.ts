@@ -2,13 +2,14 @@ import "reflect-metadata"
 import { DataSource } from "typeorm"
 import { Account } from "./entity/Account"
 import { Entry } from "./entity/Entry"
+import { Memo } from "./entity/Memo"
 import { EventLog } from "./entity/EventLog"
 import { AccountSubscriber } from "./subscriber/AccountSubscriber"
 import { EventLogSubscriber } from "./subscriber/EventLogSubscriber"
 
 export const AppDataSource = new DataSource({
     type: "postgres",
-    entities: [Account, Entry, EventLog],
+    entities: [Account, Entry, EventLog, Memo],
     subscribers: [EventLogSubscriber, AccountSubscriber],
 })
 

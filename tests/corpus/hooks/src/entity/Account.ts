@@ -18,6 +18,7 @@ import {
 } from "typeorm"
 import { JsonTextTransformer, SuffixTransformer, TrimTransformer, UpperTransformer } from "../transformer/transformers"
 import { Entry } from "./Entry"
+import { Memo } from "./Memo"
 
 // Every listener; the key is made by a listener, three columns have transformers.
 @Entity()
@@ -56,6 +57,10 @@ export class Account {
     // cascades: a saved account's new and changed entries are saved with it
     @OneToMany(() => Entry, (entry) => entry.account, { cascade: ["insert", "update"] })
     entries: Entry[]
+
+    // taken out of a saved account, a memo is soft-deleted
+    @OneToMany(() => Memo, (memo) => memo.account, { cascade: ["insert", "update"] })
+    memos: Memo[]
 
     // not a column: what the after-load listener computes
     initials: string
