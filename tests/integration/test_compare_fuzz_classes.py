@@ -42,6 +42,7 @@ CLASSES = {
     "writes-orphan-actions.yaml": ("writes", 15),
     "fid-number-text-shop.yaml": ("shop", 11),
     "fid-order-to-many-writes.yaml": ("writes", 23),
+    "fid-references-garage.yaml": ("garage", 16),
 }
 
 

@@ -26,7 +26,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SUITE = {
     "typeorm-find-options.yaml": ("library", 193, 0),
     "typeorm-repository.yaml": ("library", 184, 0),
-    "typeorm-persistence.yaml": ("garage", 158, 2),
+    "typeorm-persistence.yaml": ("garage", 158, 0),
     "typeorm-inheritance.yaml": ("garage", 120, 0),
     "select-places.yaml": ("library", 2, 0),
 }

@@ -310,3 +310,35 @@ def test_coroutine_subscribers_are_awaited_on_the_async_face(url: str) -> None:
     assert subscriber.seen == ["a", "b"]
     with DataSource(url, size=1, subscribers=[subscriber]) as ds, pytest.raises(OrmError):
         ds.manager.insert(Tag, {"name": "c", "label": "C"})
+
+
+def test_stream_reads_the_raw_rows_in_batches_on_the_async_face(url: str) -> None:
+    """``stream()`` on the async face: the sync face's rows, in order, read batch by batch
+    off one server-side cursor while other tasks use the pool; leaving the ``async for``
+    early closes the cursor and gives the connection back."""
+    with DataSource(url) as ds:
+        qb = ds.get_repository(Post).create_query_builder("post")
+        expected = list(qb.select(["post.id", "post.slug"]).order_by("post.id").stream(batch=2))
+
+    async def run() -> None:
+        async with AsyncDataSource(url, size=2, overflow=0) as ds:
+            posts = ds.get_repository(Post)
+            qb = posts.create_query_builder("post").select(["post.id", "post.slug"])
+            rows = []
+            async for row in qb.order_by("post.id").stream(batch=2):
+                rows.append(row)
+                # the other connection serves other work between the batches
+                assert await posts.count() >= 1
+            assert rows == expected and len(rows) > 2
+            assert ds.pool_stats().checked_out == 0
+            early = qb.stream(batch=1)
+            async for _ in early:
+                break
+            await early.aclose()
+            assert ds.pool_stats().checked_out == 0
+            with pytest.raises(OrmError):
+                async for _ in posts.create_query_builder("post").select(["post.nope"]).stream():
+                    pass
+            assert ds.pool_stats().checked_out == 0
+
+    asyncio.run(run())

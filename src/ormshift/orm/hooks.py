@@ -44,7 +44,7 @@ from ormshift.orm.listeners import (
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.writeback import Kind
-from ormshift.orm.writes import is_reference, restrict
+from ormshift.orm.writes import restrict
 
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
@@ -463,8 +463,8 @@ def _subjects(
         given = inspect(obj).dict
         for key, rel in info.relations.items():
             value = given.get(key)
-            if value is None or cascade not in info.cascades(key) or is_reference(info, obj, key):
-                continue
+            if value is None or cascade not in info.cascades(key):
+                continue  # (a reference, `{id: 2}`, cascades as any entity: TypeORM's)
             for child in list(value) if rel.uselist else [value]:
                 walk(child)
 

@@ -576,13 +576,15 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
         )
     where = _by_key(info, ident)
     connection = session.connection()
-    if connection.execute(select(*info.table.primary_key.columns).where(where)).first() is None:
-        return  # TypeORM removes nothing it cannot find
+    # TypeORM removes nothing it cannot find, but cascades from it all the same
+    found = connection.execute(select(*info.table.primary_key.columns).where(where)).first()
     given = inspect(obj).dict
     after: list[Any] = []
     for key, rel in info.relations.items():
         value = given.get(key)
-        if value is None or "remove" not in info.cascades(key) or is_reference(info, obj, key):
+        # a reference (``{id: 2}``) is removed too: TypeORM's cascade takes the entity it
+        # is given, whatever it holds
+        if value is None or "remove" not in info.cascades(key):
             continue
         children = list(value) if rel.uselist else [value]
         if rel.direction is MANYTOONE:
@@ -590,6 +592,17 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
         else:
             for child in children:
                 _remove(session, child, seen, removed)
+    if found is not None:
+        _delete_row(session, info, ident, where, obj, removed)
+    for child in after:
+        _remove(session, child, seen, removed)
+
+
+def _delete_row(
+    session: Session, info: EntityInfo, ident: Any, where: Any, obj: Any, removed: list[Any]
+) -> None:
+    """The row's junction rows, its tree bookkeeping, then the row."""
+    connection = session.connection()
     done: set[Any] = set()
     for rel in info.relations.values():
         junction = rel.secondary
@@ -614,8 +627,6 @@ def _remove(session: Session, obj: Any, seen: set[int], removed: list[Any]) -> N
     if held is not None:
         session.expunge(held)
     removed.append(obj)
-    for child in after:
-        _remove(session, child, seen, removed)
 
 
 def remove_graph(session: Session, items: list[Any]) -> None:
@@ -642,17 +653,19 @@ def _soft(
         return
     seen.add(id(obj))
     info = entity_info(type(obj))
+    ident = _identity(info, obj)
     if info.delete_date is None:
-        if root:
+        # TypeORM's SoftDeleteQueryBuilder refuses the class, for the given entity and for
+        # one a cascade reaches (a row it loaded: none with no key or no row)
+        if root or (ident is not None and _row(session, info, ident) is not None):
             raise MissingDeleteDateColumn(info.name)
         return
-    ident = _identity(info, obj)
     if ident is None:
         return  # TypeORM finds no row to load, so it writes (and raises) nothing
-    persisted = session.get(info.cls, ident if len(ident) > 1 else ident[0])
+    persisted = _row(session, info, ident)
     if persisted is None:
-        return  # TypeORM's UPDATE finds no row, and says nothing
-    if (getattr(persisted, info.delete_date) is not None) == deleted:
+        pass  # TypeORM's UPDATE finds no row, and says nothing; it cascades all the same
+    elif (getattr(persisted, info.delete_date) is not None) == deleted:
         # already soft-removed (or already live): TypeORM writes nothing to the row and
         # gives back only its nulls
         write_back(obj, lambda key: getattr(persisted, key), kind="unchanged")
@@ -663,11 +676,11 @@ def _soft(
     given = inspect(obj).dict
     for key, rel in info.relations.items():
         value = given.get(key)
-        if value is None or is_reference(info, obj, key):
-            continue
+        if value is None:
+            continue  # (a reference, `{id: 2}`, cascades as any entity: TypeORM's)
         children = list(value) if rel.uselist else [value]
         target = entity_info(rel.mapper.class_)
-        if rel.uselist:
+        if rel.uselist and persisted is not None:
             linked = []
             for child in children:
                 child_ident = _identity(target, child)
@@ -681,6 +694,10 @@ def _soft(
         if cascade in info.cascades(key):
             for child in children:
                 _soft(session, child, deleted, pairs, seen, root=False)
+
+
+def _row(session: Session, info: EntityInfo, ident: tuple[Any, ...]) -> Any:
+    return session.get(info.cls, ident if len(ident) > 1 else ident[0])
 
 
 def set_deleted_graph(session: Session, items: list[Any], deleted: bool) -> None:

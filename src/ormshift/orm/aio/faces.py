@@ -11,9 +11,10 @@ other error does.
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from functools import cache, partial
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ormshift.orm.bridge import call
@@ -165,8 +166,26 @@ class SelectQueryBuilderFace(Generic[T_co]):
         """The sync builder (what a condition function or a subquery is given)."""
         return self._sync
 
+    async def stream(self, batch: int = 1000) -> AsyncGenerator[dict[str, Any]]:
+        """TypeORM's ``stream()``: the raw rows one by one (``async for``), read from a
+        server-side cursor ``batch`` rows at a time, each batch fetched through the
+        greenlet bridge; the connection is held until the iteration ends or the
+        iterator is closed (``aclose``, or leaving an ``async for`` early)."""
+        rows = self._sync.stream(batch)
+        try:
+            while chunk := await call(partial(_take, rows, batch)):
+                for row in chunk:
+                    yield row
+        finally:
+            await call(rows.close)
+
     def _face(self, result: object) -> Any:
         return _face(self, result)
+
+
+def _take(rows: Iterator[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """Up to ``n`` rows of ``rows``."""
+    return list(islice(rows, n))
 
 
 class RelationQueryBuilderFace:

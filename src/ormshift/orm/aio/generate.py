@@ -83,7 +83,7 @@ SPECS: tuple[ClassSpec, ...] = (
         "AsyncSelectQueryBuilder",
         "SelectQueryBuilderFace",
         sync=frozenset({"get_parameters", "get_query_and_parameters", "get_sql", "get_query"}),
-        # stream() (a server-side cursor as a sync iterator) is not on the async face yet
+        # stream() is the face's (an async iterator over the server-side cursor)
         skip=frozenset({"stream"}),
         returned=True,
     ),

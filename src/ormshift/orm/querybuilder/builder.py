@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeAlias, TypeVar, cast, overload
 
 from ormshift.orm.errors import (
@@ -729,7 +729,7 @@ class SelectQueryBuilder(Generic[T_co]):
         em.query_entity = False
         return self._fetch(em).raw()
 
-    def stream(self, batch: int = 1000) -> Iterator[Row]:
+    def stream(self, batch: int = 1000) -> Generator[Row]:
         """TypeORM's ``stream()``: the raw rows one by one, read from a server-side
         cursor ``batch`` rows at a time; the connection is held until the iterator is
         exhausted or closed."""

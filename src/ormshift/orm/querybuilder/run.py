@@ -16,7 +16,7 @@ import enum
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
@@ -171,7 +171,7 @@ class Fetched:
 
 def stream(
     manager: EntityManager, sql: str, values: dict[str, Any], batch: int = 1000
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any]]:
     """Raw rows of ``sql`` from a server-side cursor, ``batch`` at a time (memory bounded
     by the batch, not the result); outside a transaction in one of its own, which a
     server-side cursor needs."""
