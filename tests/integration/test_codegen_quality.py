@@ -11,6 +11,7 @@ import pytest
 
 from ormshift.codegen import write_package
 
+from ..conftest import CORPUS
 from ..golden.support import GOLDEN_SETS, generated
 
 RUFF = Path(sys.executable).parent / "ruff"
@@ -23,6 +24,12 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in GOLDEN_SETS:
         write_package(generated(name), root / f"{name}_models")
     return root
+
+
+def test_every_corpus_set_is_checked() -> None:
+    """Each set of tests/corpus has its stored manifest, so its package is checked here."""
+    sets = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name[0] not in "._")
+    assert sets and GOLDEN_SETS == sets
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
