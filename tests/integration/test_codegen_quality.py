@@ -29,7 +29,7 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_corpus_set_is_checked() -> None:
     """Each set of tests/corpus has its stored manifest, so its package is checked here."""
     sets = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name[0] not in "._")
-    assert sets and GOLDEN_SETS == sets
+    assert sets and sets == GOLDEN_SETS
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
