@@ -64,6 +64,16 @@ def test_migrate_and_verify_from_the_project_file_alone(
     assert batches(report) == 2
 
 
+def test_migrate_with_nothing_but_the_project_file(pair: tuple[str, str], tmp_path: Path) -> None:
+    """No flag and no variable (the helper clears every URL variable): the file alone."""
+    source, target = pair
+    (tmp_path / "ormshift.toml").write_text(f'source = "{source}"\ntarget = "{target}"\n')
+    proc = ormshift("migrate", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert count(target) == 100
+    assert warnings_of(proc) == []
+
+
 def test_config_elsewhere_resolves_paths_against_itself(
     pair: tuple[str, str], tmp_path: Path
 ) -> None:

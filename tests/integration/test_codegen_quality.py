@@ -1,5 +1,6 @@
 """The generated packages pass ``ruff check``, ``ruff format --check`` and
-``mypy --strict``, run as a user would run them, outside this repository's settings."""
+``mypy --strict``, run as a user would run them, outside this repository's settings: for
+every corpus set (test_codegen_golden checks that each has its stored manifest)."""
 
 from __future__ import annotations
 

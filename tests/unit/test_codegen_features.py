@@ -22,7 +22,7 @@ from ormshift.manifest import (
 )
 
 from ..golden.features import HOSTILE, MANIFEST
-from ..golden.support import imported
+from ..golden.support import generated, imported
 
 
 def test_findings_name_entity_property_and_reason() -> None:
@@ -107,3 +107,24 @@ def test_enum_class_never_shadows_a_model() -> None:
     assert p.enums[0].class_name == "OrderStatus_"
     init = render_package(manifest).files["__init__.py"]
     assert "from .enums import OrderStatus_" in init
+
+
+def test_enum_columns_take_their_type_from_the_annotation(tmp_path: Path) -> None:
+    """``status: Mapped[OrderStatus] = mapped_column(...)`` with no type: the type map
+    ``enums.py`` gives ``Base.registry`` makes it the named database type, nullable or
+    not; an array of enums keeps its explicit ``ARRAY(...)``."""
+    package = generated("shop")
+    assert "ORDER_STATUS," not in package.files["order_status_change.py"]
+    assert "ARRAY(PRODUCT_SHIPPINGMETHODS_ENUM)" in package.files["product.py"]
+    with imported(package, tmp_path) as models:
+        changes = models.OrderStatusChange.__table__.c
+        for column, nullable in ((changes.fromStatus, True), (changes.toStatus, False)):
+            assert (column.type.name, column.type.enum_class) == (
+                "order_status",
+                models.OrderStatus,
+            )
+            assert column.type.native_enum and column.type.metadata is models.Base.metadata
+            assert column.type.enums == [s.value for s in models.OrderStatus]
+            assert column.nullable is nullable
+        methods = models.Product.__table__.c.shippingMethods.type.item_type
+        assert methods.name == "product_shippingmethods_enum"

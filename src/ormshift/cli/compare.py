@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from ormshift.compare.fuzz import FuzzReport
     from ormshift.compare.runner import CompareReport
 
+#: the panels of compare's help
+_RUN, _FUZZ, _OUTPUT = "What to run", "Fuzz", "Output"
+
 
 def _latency_table(report: CompareReport) -> RichTable:
     table = RichTable(title="latency (ms)", show_edge=False)
@@ -134,24 +137,37 @@ def _fuzz(
 def compare(
     ctx: typer.Context,
     project: Annotated[
-        Path, typer.Option(help="The TypeORM project (its entities run in the sidecar).")
+        Path,
+        typer.Option(
+            help="The TypeORM project (its entities run in the sidecar).", rich_help_panel=_RUN
+        ),
     ],
     db: Annotated[
-        str | None, db_option("A PostgreSQL URL; scratch databases are made on its server.")
+        str | None, db_option("A PostgreSQL URL; scratch databases are made on its server.", _RUN)
     ] = None,
-    scenario: Annotated[Path | None, typer.Option(help="Scenario YAML file (or --fuzz N).")] = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario YAML file (or --fuzz N).", rich_help_panel=_RUN)
+    ] = None,
     fuzz_ops: Annotated[
         int | None,
         typer.Option(
             "--fuzz",
             min=1,
             help="Fuzz: run N random operations generated from the project's manifest.",
+            rich_help_panel=_FUZZ,
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Fuzz: the random seed (same seed, same run).")] = 1,
+    seed: Annotated[
+        int,
+        typer.Option(help="Fuzz: the random seed (same seed, same run).", rich_help_panel=_FUZZ),
+    ] = 1,
     ops_per_scenario: Annotated[
         int,
-        typer.Option(min=1, help="Fuzz: operations per sequence (one sidecar round trip)."),
+        typer.Option(
+            min=1,
+            help="Fuzz: operations per sequence (one sidecar round trip).",
+            rich_help_panel=_FUZZ,
+        ),
     ] = 20,
     output: Annotated[
         Path | None,
@@ -160,22 +176,35 @@ def compare(
             "--output",
             help="Fuzz: where the shrunk scenario files of divergences go "
             "(default: fuzz-divergences).",
+            rich_help_panel=_FUZZ,
         ),
     ] = None,
     shrink_runs: Annotated[
         int,
-        typer.Option(min=0, help="Fuzz: runs allowed to shrink each divergence class (0: none)."),
+        typer.Option(
+            min=0,
+            help="Fuzz: runs allowed to shrink each divergence class (0: none).",
+            rich_help_panel=_FUZZ,
+        ),
     ] = 60,
     models: Annotated[
         str | None,
         typer.Option(
-            help="SQLAlchemy models: a module or a .py file (default: the file's 'models')."
+            help="SQLAlchemy models: a module or a .py file (default: the file's 'models').",
+            rich_help_panel=_RUN,
         ),
     ] = None,
-    data_source: Annotated[Path | None, typer.Option(help="The project's DataSource file.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    data_source: Annotated[
+        Path | None, typer.Option(help="The project's DataSource file.", rich_help_panel=_RUN)
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON.", rich_help_panel=_OUTPUT)
+    ] = False,
     fuzz_qb: Annotated[
-        bool, typer.Option("--fuzz-qb", help="Fuzz: query-builder chains (op: qb) instead.")
+        bool,
+        typer.Option(
+            "--fuzz-qb", help="Fuzz: query-builder chains (op: qb) instead.", rich_help_panel=_FUZZ
+        ),
     ] = False,
     face: Annotated[
         str,
@@ -184,10 +213,12 @@ def compare(
             help="The face of ormshift.orm to run: sync (DataSource) or async "
             "(ormshift.orm.aio.AsyncDataSource, each call awaited on an event loop); "
             "for --scenario and --fuzz.",
+            rich_help_panel=_RUN,
         ),
     ] = "sync",
     report_file: Annotated[
-        Path | None, typer.Option("--report", help="also write a JSON report here")
+        Path | None,
+        typer.Option("--report", help="also write a JSON report here", rich_help_panel=_OUTPUT),
     ] = None,
     old_dsn: Annotated[str | None, old_option("--dsn")] = None,
     old_out: Annotated[Path | None, old_option("--out")] = None,

@@ -23,6 +23,7 @@ from ormshift.cli.options import (
 )
 from ormshift.clock import utc_now
 from ormshift.files import check_writable
+from ormshift.monitor.thresholds import MAX_INTERVAL
 
 if TYPE_CHECKING:
     from ormshift.transfer import Event, Health, Plan, RunReport
@@ -137,6 +138,9 @@ class _Printer:
             console.print(f"[yellow]warning:[/] {data.get('message')}", soft_wrap=True)
 
 
+#: the panels of migrate's help, in the order a run meets them
+_DATABASES, _WHAT, _SPEED = "Databases", "What to copy", "Batches and workers"
+_RUNS, _THROTTLE, _OUTPUT = "Runs: resume, share, rejects", "Throttle and monitor", "Output"
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2}
 
 
@@ -180,22 +184,31 @@ def _write_report(
 @handle_errors
 def migrate(
     source: Annotated[
-        str | None, source_option("source URL: postgresql:// or mysql:// (MariaDB too)")
+        str | None, source_option("source URL: postgresql:// or mysql:// (MariaDB too)", _DATABASES)
     ] = None,
-    target: Annotated[str | None, target_option("target PostgreSQL URL")] = None,
-    schema: Annotated[str, typer.Option(help="schema to copy")] = "public",
+    target: Annotated[str | None, target_option("target PostgreSQL URL", _DATABASES)] = None,
+    schema: Annotated[
+        str, typer.Option(help="schema to copy", rich_help_panel=_DATABASES)
+    ] = "public",
     target_schema: Annotated[
-        str | None, typer.Option(help="schema to write into (default: same as --schema)")
+        str | None,
+        typer.Option(
+            help="schema to write into (default: same as --schema)", rich_help_panel=_DATABASES
+        ),
     ] = None,
     table: Annotated[
-        list[str] | None, typer.Option("--table", help="copy only this table (repeatable)")
+        list[str] | None,
+        typer.Option("--table", help="copy only this table (repeatable)", rich_help_panel=_WHAT),
     ] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="rows per batch")] = 50_000,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="rows per batch", rich_help_panel=_SPEED)
+    ] = 50_000,
     batch_bytes: Annotated[
         str | None,
         typer.Option(
             help="also cap each batch at about this size (bytes, or with kB/MB/GB), from "
-            "each table's average row size"
+            "each table's average row size",
+            rich_help_panel=_SPEED,
         ),
     ] = None,
     workers: Annotated[
@@ -204,23 +217,33 @@ def migrate(
             min=1,
             help="connections loading at once: independent tables, and key ranges of large "
             "tables (PostgreSQL sources)",
+            rich_help_panel=_SPEED,
         ),
     ] = 1,
     dry: Annotated[
-        bool, typer.Option("--dry-run", help="run the preflight, print the plan, change nothing")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="run the preflight, print the plan, change nothing",
+            rich_help_panel=_WHAT,
+        ),
     ] = False,
     truncate: Annotated[
-        bool, typer.Option("--truncate", help="empty the target tables first")
+        bool,
+        typer.Option("--truncate", help="empty the target tables first", rich_help_panel=_WHAT),
     ] = False,
     append: Annotated[
-        bool, typer.Option("--append", help="add to non-empty target tables")
+        bool, typer.Option("--append", help="add to non-empty target tables", rich_help_panel=_WHAT)
     ] = False,
-    resume: Annotated[str | None, typer.Option(help="continue the run with this id")] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="continue the run with this id", rich_help_panel=_RUNS)
+    ] = None,
     run_id: Annotated[
         str | None,
         typer.Option(
             help="name a new run (default: generated); a run of this id in the ledger is "
-            "resumed instead, so a restarted process carries on"
+            "resumed instead, so a restarted process carries on",
+            rich_help_panel=_RUNS,
         ),
     ] = None,
     join: Annotated[
@@ -228,7 +251,8 @@ def migrate(
         typer.Option(
             help="work on this run (started with --workers 2 or more) beside the process "
             "that started it, from any host: claims its tables and key ranges until none is "
-            "left; that process finishes the run"
+            "left; that process finishes the run",
+            rich_help_panel=_RUNS,
         ),
     ] = None,
     parts: Annotated[
@@ -237,16 +261,23 @@ def migrate(
             min=2,
             help="cut each large table into this many key ranges (default: one per worker), "
             "so that the processes joining the run share it",
+            rich_help_panel=_RUNS,
         ),
     ] = None,
     join_wait: Annotated[
         float,
-        typer.Option(min=0, help="how long --join waits for the run to start (seconds)"),
+        typer.Option(
+            min=0,
+            help="how long --join waits for the run to start (seconds)",
+            rich_help_panel=_RUNS,
+        ),
     ] = 60.0,
     allow_no_key: Annotated[
         bool,
         typer.Option(
-            "--allow-no-key", help="copy tables without a primary key whole, in one transaction"
+            "--allow-no-key",
+            help="copy tables without a primary key whole, in one transaction",
+            rich_help_panel=_WHAT,
         ),
     ] = False,
     defer_constraints: Annotated[
@@ -255,6 +286,7 @@ def migrate(
             "--defer-constraints",
             help="drop foreign keys in a cycle or to the same table on the target while "
             "the data moves, and add them back (validated) at the end",
+            rich_help_panel=_SPEED,
         ),
     ] = False,
     defer_indexes: Annotated[
@@ -263,6 +295,7 @@ def migrate(
             "--defer-indexes",
             help="drop the target tables' foreign keys and secondary (non-unique) indexes "
             "for the load and rebuild them at the end (recorded in the ledger)",
+            rich_help_panel=_SPEED,
         ),
     ] = False,
     create_schema: Annotated[
@@ -270,45 +303,90 @@ def migrate(
         typer.Option(
             "--create-schema",
             help="create the source tables the target lacks (PostgreSQL source, no --mapping)",
+            rich_help_panel=_WHAT,
         ),
     ] = False,
     max_rejects: Annotated[
-        int | None, typer.Option(min=0, help="abort once more rows than this are rejected")
+        int | None,
+        typer.Option(
+            min=0, help="abort once more rows than this are rejected", rich_help_panel=_RUNS
+        ),
     ] = None,
     reject_file: Annotated[
-        Path | None, typer.Option(help="JSON lines of rejected rows (default per run id)")
+        Path | None,
+        typer.Option(
+            help="JSON lines of rejected rows (default per run id)", rich_help_panel=_RUNS
+        ),
     ] = None,
-    mapping: Annotated[Path | None, typer.Option(help=MAPPING_HELP)] = None,
-    json_lines: Annotated[bool, typer.Option("--json", help="JSON lines on stdout")] = False,
-    report: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
+    mapping: Annotated[Path | None, typer.Option(help=MAPPING_HELP, rich_help_panel=_WHAT)] = None,
     pause_file: Annotated[
-        Path | None, typer.Option(help="pause between batches while this file exists")
+        Path | None,
+        typer.Option(
+            help="pause between batches while this file exists", rich_help_panel=_THROTTLE
+        ),
     ] = None,
-    max_cpu: Annotated[float | None, typer.Option(help="pause above this host CPU %")] = None,
-    critical_cpu: Annotated[float | None, typer.Option(help="abort above this CPU %")] = None,
-    max_memory: Annotated[float | None, typer.Option(help="pause above this memory %")] = None,
-    critical_memory: Annotated[float | None, typer.Option(help="abort above this memory %")] = None,
+    max_cpu: Annotated[
+        float | None, typer.Option(help="pause above this host CPU %", rich_help_panel=_THROTTLE)
+    ] = None,
+    critical_cpu: Annotated[
+        float | None, typer.Option(help="abort above this CPU %", rich_help_panel=_THROTTLE)
+    ] = None,
+    max_memory: Annotated[
+        float | None, typer.Option(help="pause above this memory %", rich_help_panel=_THROTTLE)
+    ] = None,
+    critical_memory: Annotated[
+        float | None, typer.Option(help="abort above this memory %", rich_help_panel=_THROTTLE)
+    ] = None,
     max_connections: Annotated[
-        int | None, typer.Option(help="pause above this many active target connections")
+        int | None,
+        typer.Option(
+            min=1, help="pause above this many active target connections", rich_help_panel=_THROTTLE
+        ),
     ] = None,
     critical_connections: Annotated[
-        int | None, typer.Option(help="abort above this many active target connections")
+        int | None,
+        typer.Option(
+            min=1, help="abort above this many active target connections", rich_help_panel=_THROTTLE
+        ),
     ] = None,
     poll_seconds: Annotated[
         float | None,
-        typer.Option(help="seconds between health checks while paused (default: the config's)"),
+        typer.Option(
+            min=0,
+            max=MAX_INTERVAL,
+            help="seconds between health checks while paused (default: the config's)",
+            rich_help_panel=_THROTTLE,
+        ),
     ] = None,
     monitor_config: Annotated[
         Path | None,
         typer.Option(
-            help=f"{MONITOR_CONFIG_HELP}; re-read while running; the flags above override it"
+            help=f"{MONITOR_CONFIG_HELP}; re-read while running; the flags above override it",
+            rich_help_panel=_THROTTLE,
         ),
     ] = None,
     metrics_port: Annotated[
-        int | None, typer.Option(help="serve Prometheus metrics on 127.0.0.1:PORT/metrics")
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="serve Prometheus metrics on 127.0.0.1:PORT/metrics",
+            rich_help_panel=_THROTTLE,
+        ),
+    ] = None,
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="JSON lines on stdout", rich_help_panel=_OUTPUT)
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="write the JSON report here", rich_help_panel=_OUTPUT)
     ] = None,
     log_json: Annotated[
-        bool, typer.Option("--log-json", help="log (alerts, warnings) as JSON lines on stderr")
+        bool,
+        typer.Option(
+            "--log-json",
+            help="log (alerts, warnings) as JSON lines on stderr",
+            rich_help_panel=_OUTPUT,
+        ),
     ] = False,
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
@@ -318,10 +396,6 @@ def migrate(
     target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL, MYSQL), "--source", "a migrate source")
     check_url(target, (POSTGRESQL,), "--target", "a migrate target")
-    if metrics_port is not None:
-        from ormshift.monitor.exporter import check_port
-
-        check_port(metrics_port)
     if report is not None:
         check_writable(report)
     cap = _bytes(batch_bytes) if batch_bytes is not None else None

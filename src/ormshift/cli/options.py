@@ -48,16 +48,22 @@ MONITOR_CONFIG_HELP = (
 )
 
 
-def source_option(help: str) -> Any:
-    return typer.Option("--source", envvar=SOURCE_ENV, show_envvar=True, help=help)
+def source_option(help: str, panel: str | None = None) -> Any:
+    return typer.Option(
+        "--source", envvar=SOURCE_ENV, show_envvar=True, help=help, rich_help_panel=panel
+    )
 
 
-def target_option(help: str) -> Any:
-    return typer.Option("--target", envvar=TARGET_ENV, show_envvar=True, help=help)
+def target_option(help: str, panel: str | None = None) -> Any:
+    return typer.Option(
+        "--target", envvar=TARGET_ENV, show_envvar=True, help=help, rich_help_panel=panel
+    )
 
 
-def db_option(help: str) -> Any:
-    return typer.Option("--db", envvar=DATABASE_ENV, show_envvar=True, help=help)
+def db_option(help: str, panel: str | None = None) -> Any:
+    return typer.Option(
+        "--db", envvar=DATABASE_ENV, show_envvar=True, help=help, rich_help_panel=panel
+    )
 
 
 #: a command that still takes its old positional URLs reads them from ``ctx.args``, so

@@ -22,6 +22,9 @@ from ormshift.cli.options import (
     target_option,
 )
 
+#: the panels of verify's help
+_DATABASES, _WHAT, _HOW, _OUTPUT = "Databases", "What to check", "Bisection", "Output"
+
 if TYPE_CHECKING:
     from ormshift.verify import Difference, Event, VerifyReport
 
@@ -110,48 +113,83 @@ def verify(
     ctx: typer.Context,
     source: Annotated[
         str | None,
-        source_option("source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///"),
+        source_option(
+            "source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///", _DATABASES
+        ),
     ] = None,
-    target: Annotated[str | None, target_option("target PostgreSQL URL")] = None,
+    target: Annotated[str | None, target_option("target PostgreSQL URL", _DATABASES)] = None,
     table: Annotated[
         list[str] | None,
         typer.Option(
-            "--table", help="verify only this source table (repeatable, or comma-separated)"
+            "--table",
+            help="verify only this source table (repeatable, or comma-separated)",
+            rich_help_panel=_WHAT,
         ),
     ] = None,
     old_tables: Annotated[list[str] | None, old_option("--tables")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help=MAPPING_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="everything as JSON lines")] = False,
-    max_diffs: Annotated[
-        int | None, typer.Option("--max-diffs", min=1, help="stop after this many differences")
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help=MAPPING_HELP, rich_help_panel=_WHAT)
     ] = None,
-    factor: Annotated[int, typer.Option(min=2, help="segments per bisection step")] = 32,
+    max_diffs: Annotated[
+        int | None,
+        typer.Option(
+            "--max-diffs", min=1, help="stop after this many differences", rich_help_panel=_HOW
+        ),
+    ] = None,
+    factor: Annotated[
+        int, typer.Option(min=2, help="segments per bisection step", rich_help_panel=_HOW)
+    ] = 32,
     threshold: Annotated[
-        int, typer.Option(min=1, help="rows at or below which a differing segment is read")
+        int,
+        typer.Option(
+            min=1, help="rows at or below which a differing segment is read", rich_help_panel=_HOW
+        ),
     ] = 1000,
     sample: Annotated[
         float | None,
         typer.Option(
             "--sample",
             help="compare a random PERCENT of rows only (statistical)",
+            rich_help_panel=_WHAT,
         ),
     ] = None,
     manifest: Annotated[
         Path | None,
-        typer.Option("--manifest", help="manifest of the target: more foreign keys to check"),
+        typer.Option(
+            "--manifest",
+            help="manifest of the target: more foreign keys to check",
+            rich_help_panel=_WHAT,
+        ),
     ] = None,
-    schema: Annotated[str, typer.Option(help="schema of the source tables")] = "public",
+    schema: Annotated[
+        str, typer.Option(help="schema of the source tables", rich_help_panel=_DATABASES)
+    ] = "public",
     target_schema: Annotated[
-        str | None, typer.Option(help="schema of the target tables (default: --schema)")
+        str | None,
+        typer.Option(
+            help="schema of the target tables (default: --schema)", rich_help_panel=_DATABASES
+        ),
     ] = None,
     orphans: Annotated[
-        bool, typer.Option("--orphans/--no-orphans", help="check foreign keys on the target")
+        bool,
+        typer.Option(
+            "--orphans/--no-orphans", help="check foreign keys on the target", rich_help_panel=_WHAT
+        ),
     ] = True,
     sequences: Annotated[
-        bool, typer.Option("--sequences/--no-sequences", help="check sequences on the target")
+        bool,
+        typer.Option(
+            "--sequences/--no-sequences",
+            help="check sequences on the target",
+            rich_help_panel=_WHAT,
+        ),
     ] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="everything as JSON lines", rich_help_panel=_OUTPUT)
+    ] = False,
     report_file: Annotated[
-        Path | None, typer.Option("--report", help="also write a JSON report here")
+        Path | None,
+        typer.Option("--report", help="also write a JSON report here", rich_help_panel=_OUTPUT),
     ] = None,
 ) -> None:
     """Compare source and target; exit 0 identical, 1 differences, 2 error.

@@ -46,6 +46,13 @@ def _runtime_type(prop: EntityColumn | None, col: Column, imports: Imports) -> C
     return None
 
 
+def _mapped_enum(col: Column, enum_types: dict[str, tuple[str, str]]) -> bool:
+    """Whether ``col`` is one of the generated enum types, not in an array: its
+    ``Mapped[...]`` annotation names that type's enum class, which ``enums.py`` maps to
+    the type in ``Base.registry``'s type annotation map (one class per database type)."""
+    return col.type == "enum" and not col.array and col.enum_name in enum_types
+
+
 def _in_pk(col: Column, table: Table) -> bool:
     return table.primary_key is not None and col.name in table.primary_key.columns
 
@@ -171,9 +178,15 @@ def render_column(
     ``keys`` and ``flags``: its ``ForeignKey`` objects and ``unique``/``index``
     (`constraints.column_items`)."""
     annotations = imports if attribute is not None else None
-    ctype = _runtime_type(prop, col, imports) or column_type(
-        col, imports, enum_types, annotations, runtime=attribute is not None
-    )
+    by_annotation = attribute is not None and not transformers and _mapped_enum(col, enum_types)
+    if by_annotation:  # Base's type map gives the type: ``Mapped[OrderStatus]`` is enough
+        constant, enum_class = enum_types[col.enum_name or ""]
+        imports.add(".enums", enum_class)
+        ctype = ColumnType(constant, enum_class)
+    else:
+        ctype = _runtime_type(prop, col, imports) or column_type(
+            col, imports, enum_types, annotations, runtime=attribute is not None
+        )
     args: list[Expr | tuple[str, Expr]] = []
     if attribute is None or attribute != col.name:
         args.append(py_str(col.name))
@@ -181,7 +194,7 @@ def render_column(
         imports.add("ormshift.orm", "Transformed")
         imports.add(".transformers", *transformers)
         args.append(Call("Transformed", (ctype.sa_type, *(f"{n}()" for n in transformers))))
-    else:
+    elif not by_annotation:
         args.append(ctype.sa_type)
     args += keys
     after: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.resources import files
 
 from ormshift.codegen.columns import render_column
@@ -10,11 +11,13 @@ from ormshift.codegen.naming import doc_text, py_str
 from ormshift.codegen.plan import Plan
 from ormshift.codegen.source import (
     INDENT,
+    LINE_LENGTH,
     Call,
     Expr,
     Imports,
     Seq,
     after_imports,
+    flat,
     member_key,
     render,
 )
@@ -167,7 +170,20 @@ def render_enums(plan: Plan) -> str:
             kwargs.append(("schema", py_str(e.type.schema)))
         body += ["", ""]
         body += render(Call("ENUM", tuple(kwargs)), 0, f"{e.constant} = ")
+    if plan.enums:  # a column annotated ``Mapped[OrderStatus]`` needs no type of its own
+        body += ["", "", *_type_map(f"{e.class_name}: {e.constant}" for e in plan.enums)]
     return _module(f"Enum types with their labels in order, {_HEADER}", imports, body)
+
+
+def _type_map(pairs: Iterable[str]) -> list[str]:
+    """``Base.registry.update_type_annotation_map({...})`` as ruff formats it."""
+    call = "Base.registry.update_type_annotation_map("
+    mapping = Seq(tuple(pairs), "{}")
+    if len(line := f"{call}{flat(mapping)})") <= LINE_LENGTH:
+        return [line]
+    if len(inner := f"{INDENT}{flat(mapping)}") <= LINE_LENGTH:
+        return [call, inner, ")"]
+    return [call, f"{INDENT}{{", *(f"{INDENT * 2}{p}," for p in mapping.items), f"{INDENT}}}", ")"]
 
 
 def render_tables(plan: Plan) -> str:
