@@ -5,7 +5,8 @@
 // clients (async functions on this one event loop, sharing one DataSource whose pool has
 // POOL connections) loops over the seven operations, client c starting at operation
 // c mod 7, until S seconds have passed (an operation under way then is finished and
-// counted). Writes one line: {"ok": true, "result": {"elapsed": s, "samples": {op: [ms]}}}.
+// counted). Writes one line: {"ok": true, "result": {"elapsed": s, "cpu": s, "samples":
+// {op: [ms]}}} (cpu: this process's user + system seconds in the round).
 // The operations are TypeORM calls written as a user writes them (no JSON decoding per
 // call); they mirror the Python side's, row for row.
 const path = require("path");
@@ -64,6 +65,7 @@ function operations(typeorm, ds) {
 async function load(ops, clients, seconds) {
   const samples = {};
   for (const [name] of ops) samples[name] = [];
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(Math.round(seconds * 1e9));
   async function client(c) {
@@ -77,7 +79,9 @@ async function load(ops, clients, seconds) {
   const all = [];
   for (let c = 0; c < clients; c++) all.push(client(c));
   await Promise.all(all);
-  return { elapsed: Number(process.hrtime.bigint() - start) / 1e9, samples };
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { elapsed, cpu: (used.user + used.system) / 1e6, samples };
 }
 
 async function main() {

@@ -21,7 +21,8 @@ driven over JSON lines. Each client loops over `run.py`'s seven operations start
 operation ``client mod 7``; the writes touch rows of their own per client (the post it
 updates, the post its transaction writes, the tags it upserts), so that the load is
 not one row lock. Latency is timed in the worker around each call (pool wait included);
-throughput is the operations completed over the round's wall time. Prints the table and
+throughput is the operations completed over the round's wall time; CPU per operation
+is the worker process's own (user + system), the server's not included. Prints the table and
 writes ``concurrency.json`` beside this file (``--out``), with the load averages.
 """
 
@@ -142,6 +143,7 @@ def async_operations(ds: Any) -> list[Callable[[int, int], Awaitable[object]]]:
 
 def run_threads(ds: Any, clients: int, seconds: float) -> dict[str, Any]:
     ops = sync_operations(ds)
+    cpu = time.process_time()
     per_client: list[list[list[float]]] = [[[] for _ in ops] for _ in range(clients)]
     errors: list[BaseException] = []
     start = time.perf_counter()
@@ -167,12 +169,13 @@ def run_threads(ds: Any, clients: int, seconds: float) -> dict[str, Any]:
     elapsed = time.perf_counter() - start
     if errors:
         raise errors[0]
-    return _result(elapsed, per_client)
+    return _result(elapsed, time.process_time() - cpu, per_client)
 
 
 async def run_tasks(ds: Any, clients: int, seconds: float) -> dict[str, Any]:
     ops = async_operations(ds)
     per_client: list[list[list[float]]] = [[[] for _ in ops] for _ in range(clients)]
+    cpu = time.process_time()
     start = time.perf_counter()
     deadline = start + seconds
 
@@ -186,14 +189,14 @@ async def run_tasks(ds: Any, clients: int, seconds: float) -> dict[str, Any]:
             k, i = (k + 1) % len(ops), i + 1
 
     await asyncio.gather(*(client(c) for c in range(clients)))
-    return _result(time.perf_counter() - start, per_client)
+    return _result(time.perf_counter() - start, time.process_time() - cpu, per_client)
 
 
-def _result(elapsed: float, per_client: list[list[list[float]]]) -> dict[str, Any]:
+def _result(elapsed: float, cpu: float, per_client: list[list[list[float]]]) -> dict[str, Any]:
     samples = {
         name: [ms for mine in per_client for ms in mine[k]] for k, name in enumerate(OPERATIONS)
     }
-    return {"elapsed": elapsed, "samples": samples}
+    return {"elapsed": elapsed, "cpu": cpu, "samples": samples}
 
 
 def worker(kind: str, url: str, pool: int) -> None:
@@ -315,6 +318,8 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     everything = [ms for values in per_op.values() for ms in values]
     elapsed = sum(r["elapsed"] for r in rounds)
     return {
+        # the implementation's process (the database server's work not included)
+        "cpu_ms_per_op": sum(r["cpu"] for r in rounds) * 1000 / len(everything),
         "ops": len(everything),
         "ops_per_second": len(everything) / elapsed,
         "per_round_ops_per_second": [
@@ -452,14 +457,19 @@ def print_table(report: dict[str, Any]) -> None:
         f" {report['seconds']:g} s each, load average {report['load_average']}"
     )
     names = list(results)
-    print("| implementation | ops/s | p50 ms | p99 ms | ops/s / TypeORM | p99 / TypeORM |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| implementation | ops/s | p50 ms | p99 ms | CPU ms/op | ops/s / TypeORM | p99 / TypeORM |"
+    )
+    print("|---|---|---|---|---|---|---|")
     ratios = report.get("ratios_vs_typeorm", {})
     for w in names:
         s = results[w]
         ratio = ratios.get(w)
         tail = f"{ratio['throughput']:.2f}x | {ratio['p99']:.2f}x" if ratio else "1 | 1"
-        print(f"| {w} | {s['ops_per_second']:.0f} | {s['p50']:.2f} | {s['p99']:.2f} | {tail} |")
+        print(
+            f"| {w} | {s['ops_per_second']:.0f} | {s['p50']:.2f} | {s['p99']:.2f}"
+            f" | {s['cpu_ms_per_op']:.2f} | {tail} |"
+        )
     print()
     print("| operation | " + " | ".join(f"{w} ops/s, p50 / p99 ms" for w in names) + " |")
     print("|---|" + "---|" * len(names))
