@@ -89,7 +89,7 @@ async def call(fn: Callable[[], R]) -> R:
         else:
             result = worker.switch(value)
     value, error = worker.value, worker.error
-    worker.value = worker.error = None
+    worker.value = worker.error = worker.gr_context = None  # keep nothing of the task
     if len(idle) < KEEP:
         idle.append(worker)
     if error is not None:
