@@ -2,7 +2,8 @@
 
 ormshift uses SQLAlchemy's public API everywhere but here. The fast paths
 (`ormshift.orm.plain_find`, `ormshift.orm.write_cache`), their guard
-(`ormshift.orm.guard`) and the fair pool (`ormshift.orm.pool`) need a few things
+(`ormshift.orm.guard`), the fair pools (`ormshift.orm.pool`, `ormshift.orm.aio.pool`)
+and the asyncio bridge's reused greenlets (`ormshift.orm.bridge`) need a few things
 SQLAlchemy keeps private; each is one small function below, with what it relies on.
 The SQLAlchemy range pyproject.toml admits is the range these were read against
 (2.1.x); the tests that fail if one stops meaning what it says are named beside it.
@@ -21,6 +22,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util.queue import Empty, Full, QueueCommon
 
 __all__ = [
+    "GREENLET_PROVIDER",
     "AbstractLoad",
     "Empty",
     "Full",
@@ -102,6 +104,13 @@ def use_queue_class(pool_class: type[QueuePool], queue_class: type[QueueCommon[A
     (``QueuePool._queue_class``, the one hook SQLAlchemy has for it;
     tests/unit/test_orm_pool.py checks the queue is used)."""
     setattr(pool_class, "_queue_class", queue_class)  # noqa: B010 (private on purpose)
+
+
+#: the class attribute by which SQLAlchemy's ``await_`` (and ``in_greenlet``) know a
+#: greenlet they may switch out of to the event loop: a greenlet of ``greenlet_spawn``
+#: has it (``sqlalchemy.util.concurrency._AsyncIoGreenlet``), and so does the bridge's
+#: reusable one (tests/unit/test_orm_bridge.py fails if ``await_`` stops honouring it)
+GREENLET_PROVIDER = "__sqlalchemy_greenlet_provider__"
 
 
 def pool_queue(pool: Pool) -> Any:

@@ -4,14 +4,15 @@ The engine is ``create_async_engine`` on psycopg's async driver; the sync data s
 is built over its ``sync_engine``, as SQLAlchemy's ``AsyncSession`` is built over a
 sync ``Session``, so every query, fast path, error translation and listener is the
 sync face's own code, run through the greenlet bridge (`ormshift.orm.bridge`). The
-pool is SQLAlchemy's asyncio queue pool with the same options; its statistics are the
-sync data source's (``waiting`` is 0: asyncio's queue does not tell it).
+pool is SQLAlchemy's asyncio queue pool with the same options, serving waiting tasks in
+arrival order (`ormshift.orm.aio.pool`); its statistics are the sync data source's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
 from sqlalchemy import text
@@ -26,6 +27,7 @@ from ormshift.orm.aio._generated import (
     AsyncTreeRepository,
 )
 from ormshift.orm.aio.faces import around, entered
+from ormshift.orm.aio.pool import FairAsyncQueuePool
 from ormshift.orm.bridge import call
 from ormshift.orm.datasource import DataSource, PoolKeywords, PoolOptions, PoolStats, engine_options
 from ormshift.orm.errors import translated
@@ -45,10 +47,17 @@ class _OnAsyncEngine(DataSource):
     async_engine: AsyncEngine
 
     def _create_engine(self, url: str, pool: PoolOptions, echo: bool) -> Engine:
-        self.async_engine = create_async_engine(
-            sqlalchemy_url(url), **engine_options(pool, echo, threads=False)
-        )
+        options = engine_options(pool, echo, threads=False)
+        options["poolclass"] = FairAsyncQueuePool  # waiting tasks served in arrival order
+        self.async_engine = create_async_engine(sqlalchemy_url(url), **options)
         return self.async_engine.sync_engine
+
+    def pool_stats(self) -> PoolStats:
+        stats = super().pool_stats()
+        pool = self.engine.pool
+        if isinstance(pool, FairAsyncQueuePool):
+            return replace(stats, waiting=pool.waiting())
+        return stats
 
 
 class AsyncDataSource:
