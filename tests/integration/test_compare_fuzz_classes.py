@@ -41,7 +41,7 @@ CLASSES = {
     "fid-misc-cms.yaml": ("cms", 16),
     "writes-orphan-actions.yaml": ("writes", 15),
     "fid-number-text-shop.yaml": ("shop", 11),
-    "fid-order-to-many-writes.yaml": ("writes", 23),
+    "fid-order-to-many-writes.yaml": ("writes", 25),
     "fid-references-garage.yaml": ("garage", 16),
 }
 

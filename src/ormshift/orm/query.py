@@ -171,8 +171,10 @@ def _loaders(
     path_of: tuple[str, ...] = (),
 ) -> list[AbstractLoad]:
     out: list[AbstractLoad] = []
+    # below a relation loaded from the order's join, the relations of its alias
+    owner = shared[path_of] if shared is not None and path_of else info.cls
     for key, sub in tree.items():
-        attr = getattr(info.cls, key)
+        attr = getattr(owner, key)
         target = info.target(key)
         seen.add(target.cls)
         criterion, sub_where = _shared_join(info, target, where, key, opts)
@@ -181,8 +183,7 @@ def _loaders(
         below: Mapping[tuple[str, ...], Any] | None = None
         if shared is not None and alias is not None:
             # loaded from the order's join, whose ON holds the where's condition
-            owner = shared[path_of] if path_of else info.cls
-            attr = getattr(owner, key).of_type(alias)
+            attr = attr.of_type(alias)
             loader = parent.contains_eager(attr) if parent else contains_eager(attr)
             below = shared
         else:
