@@ -361,20 +361,7 @@ def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
     out of a saved one-to-many collection (their foreign key cleared by the flush), in
     key order. TypeORM makes each an update with no entity (its OneToManySubjectBuilder):
     their update events carry no entity, no database entity and no changed columns."""
-    written = {id(persisted) for _, persisted in pairs}
-    found: dict[int, Any] = {}
-    for _, persisted in pairs:
-        info = entity_info(type(persisted))
-        attrs = inspect(persisted).attrs
-        for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY or rel.cascade.delete_orphan:
-                continue
-            for member in attrs[key].history.deleted:
-                state = inspect(member)
-                if state.persistent and id(member) not in written:
-                    found[id(member)] = member
-    members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
-    return [type(o) for o in members]
+    return [type(o) for o in _taken_out(pairs, orphaned=False)]
 
 
 def _deleted_orphans(pairs: list[tuple[Any, Any]]) -> list[tuple[type[Any], Any]]:
@@ -383,19 +370,25 @@ def _deleted_orphans(pairs: list[tuple[Any, Any]]) -> list[tuple[type[Any], Any]
     each (OneToManySubjectBuilder) as a subject with no entity and no database entity,
     whose remove events carry its key only; (class, key) in key order. Those whose
     foreign key cannot be NULL are `persist.Saved.orphans`."""
+    return _keyed(_taken_out(pairs, orphaned=True))
+
+
+def _taken_out(pairs: list[tuple[Any, Any]], *, orphaned: bool) -> list[Any]:
+    """The persistent members, not saved themselves, taken out of the saved entities'
+    one-to-many collections whose relation is (``orphaned``) or is not delete-orphan;
+    in key order."""
     written = {id(persisted) for _, persisted in pairs}
     found: dict[int, Any] = {}
     for _, persisted in pairs:
         info = entity_info(type(persisted))
         attrs = inspect(persisted).attrs
         for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY or not rel.cascade.delete_orphan:
+            if rel.direction is not ONETOMANY or rel.cascade.delete_orphan != orphaned:
                 continue
             for member in attrs[key].history.deleted:
                 if inspect(member).persistent and id(member) not in written:
                     found[id(member)] = member
-    members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
-    return _keyed(members)
+    return sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
 
 
 def _by_kind(plan: list[Any]) -> list[Any]:

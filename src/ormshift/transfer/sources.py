@@ -13,6 +13,7 @@ from typing import Protocol
 import psycopg
 
 from ormshift.dsn import MYSQL, connect, engine_name
+from ormshift.transfer.copy import Span
 from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.lastkey import KeyDecoder, decoder
@@ -128,7 +129,7 @@ class PgReader:
                 if bound is None:
                     return None
                 count, hi = bound
-            loaded = load_batch(self.conn, target, table, plan.schema, lo, hi)
+            loaded = load_batch(Span(self.conn, target, table, plan.schema, lo, hi))
             if count < 0:
                 count = loaded.copied.rows + len(loaded.rejects)
             return BatchResult(count, hi, loaded)
@@ -184,7 +185,7 @@ class PgReader:
             if bound is None:  # the refused rows are gone from the source meanwhile
                 return None
             count, hi = bound
-            loaded = settle_batch(self.conn, target, table, plan.schema, lo, hi, first)
+            loaded = settle_batch(Span(self.conn, target, table, plan.schema, lo, hi), first)
         if loaded.rejects:
             self._refusing.add(table.name)
         else:
