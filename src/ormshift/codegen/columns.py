@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ormshift.codegen.constraints import ColumnItems
 from ormshift.codegen.naming import py_str
 from ormshift.codegen.source import Call, Expr, Imports, Seq
 from ormshift.codegen.types import ColumnType, bare, column_type
@@ -163,13 +164,12 @@ def render_column(
     owners: tuple[str, ...] = (),
     transformers: tuple[str, ...] = (),
     typeorm: str | None = None,
-    keys: tuple[Expr, ...] = (),
-    flags: tuple[tuple[str, Expr], ...] = (),
+    items: ColumnItems = ((), ()),
 ) -> RenderedColumn:
     """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``;
     ``typeorm``: the column's TypeORM name, said in ``info`` when the attribute differs;
-    ``keys`` and ``flags``: its ``ForeignKey`` objects and ``unique``/``index``
-    (`constraints.column_items`)."""
+    ``items``: its ``ForeignKey`` objects and ``unique``/``index`` (`column_items`)."""
+    keys, flags = items
     annotations = imports if attribute is not None else None
     ctype = _runtime_type(prop, col, imports) or column_type(
         col, imports, enum_types, annotations, runtime=attribute is not None

@@ -123,7 +123,6 @@ def _class_lines(
                     body.append(f"{INDENT}# single-table children's columns: {owner}")
                 group = owner
             prop = model.properties.get(col.name)
-            keys, flags = column_items(col.name, plan.manifest, imports, where)
             rendered = render_column(
                 col,
                 table,
@@ -134,8 +133,7 @@ def _class_lines(
                 owners=owned or (),
                 transformers=transformer_names(entity, prop) if prop is not None else (),
                 typeorm=model.typeorm.get(col.name),
-                keys=tuple(keys),
-                flags=tuple(flags),
+                items=column_items(col.name, plan.manifest, imports, where),
             )
             after_create += rendered.after_create
             for note in rendered.notes:
