@@ -11,7 +11,7 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.cli.options import db_option, old_option, one_database, renamed
+from ormshift.cli.options import ReportOption, db_option, old_option, one_database, renamed
 
 if TYPE_CHECKING:
     from ormshift.compare.fuzz import FuzzReport
@@ -186,9 +186,7 @@ def compare(
             "for --scenario and --fuzz.",
         ),
     ] = "sync",
-    report_file: Annotated[
-        Path | None, typer.Option("--report", help="also write a JSON report here")
-    ] = None,
+    report_file: ReportOption = None,
     old_dsn: Annotated[str | None, old_option("--dsn")] = None,
     old_out: Annotated[Path | None, old_option("--out")] = None,
 ) -> None:

@@ -15,6 +15,7 @@ from ormshift.cli.options import (
     MAPPING_HELP,
     SOURCE_ENV,
     TARGET_ENV,
+    ReportOption,
     old_option,
     renamed,
     required_url,
@@ -150,9 +151,7 @@ def verify(
     sequences: Annotated[
         bool, typer.Option("--sequences/--no-sequences", help="check sequences on the target")
     ] = True,
-    report_file: Annotated[
-        Path | None, typer.Option("--report", help="also write a JSON report here")
-    ] = None,
+    report_file: ReportOption = None,
 ) -> None:
     """Compare source and target; exit 0 identical, 1 differences, 2 error.
 
