@@ -23,7 +23,7 @@ import pytest
 
 from ormshift.mapping import Mapping, parse_mapping
 from ormshift.transfer import ownership, rejects
-from ormshift.transfer.copy import stream_range
+from ormshift.transfer.copy import Span, stream_range
 from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.plan import TablePlan, build_plan
@@ -50,12 +50,12 @@ class Batch:
     preexisting: list[Key]
 
 
-def _bisected(*args: Any) -> Loaded:
-    return bisect_batch(*args)
+def _bisected(span: Span, first: psycopg.Error) -> Loaded:
+    return bisect_batch(span, first)
 
 
-def _classified(*args: Any) -> Loaded:
-    loaded = classified_batch(*args[:-1])
+def _classified(span: Span, first: psycopg.Error) -> Loaded:
+    loaded = classified_batch(span)
     assert loaded is not None, "the classifier fell back to bisection"
     return loaded
 
@@ -81,18 +81,18 @@ def load(
                     break
                 count, hi = bound
                 with t.transaction():
+                    span = Span(s, t, tp, "public", lo, hi)
                     try:
                         with t.transaction():
-                            copied = stream_range(s, t, tp, "public", lo, hi)
+                            copied = stream_range(span)
                         loaded = Loaded(copied, [], [])
                     except ROW_ERRORS as exc:
-                        loaded = path(s, t, tp, "public", lo, hi, exc)
+                        loaded = path(span, exc)
                     pre = loaded.preexisting
                     if pre is None:
                         pre = ownership.preexisting_keys(
-                            t, tp.schema, tp.target, tp.target_key, lo, hi,
-                            loaded.copied.rows, loaded.written_keys,
-                        )  # fmt: skip
+                            t, tp, lo, hi, loaded.copied.rows, loaded.written_keys
+                        )
             assert loaded.copied.rows + len(loaded.rejects) == count
             out.append(_batch(loaded, pre))
             lo = hi

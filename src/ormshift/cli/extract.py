@@ -9,7 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.cli.options import DATABASE_ENV, old_option, renamed
+from ormshift.cli.options import DATABASE_ENV, ReportOption, old_option, renamed
 from ormshift.dsn import POSTGRESQL, check_url
 from ormshift.files import check_writable
 
@@ -86,9 +86,7 @@ def extract(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="write the manifest here (else stdout)")
     ] = None,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="also write a JSON report here")
-    ] = None,
+    report: ReportOption = None,
     old_from_db: Annotated[str | None, old_option("--from-db")] = None,
 ) -> None:
     """Extract the schema exactly as TypeORM builds it, into a versioned JSON manifest."""

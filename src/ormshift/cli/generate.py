@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from ormshift.cli.common import console, fail, handle_errors
+from ormshift.cli.options import ReportOption
 from ormshift.files import check_directory, check_writable
 from ormshift.manifest import read
 
@@ -29,9 +30,7 @@ def generate(
             help="also write an Alembic environment and baseline revision in OUTPUT/migrations",
         ),
     ] = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="also write a JSON report here")
-    ] = None,
+    report: ReportOption = None,
     attribute_names: Annotated[
         str,
         typer.Option(

@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -42,6 +43,10 @@ MAPPING_HELP = (
     "TOML or YAML (JSON too) file: renamed tables/columns, transforms, casts, expressions, "
     "skipped columns (expressions are SQL run on the source: trusted config)"
 )
+#: ``--report FILE``, as every command that writes a JSON report spells it
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="also write a JSON report here")
+]
 MONITOR_CONFIG_HELP = (
     "monitor TOML (monitor.interval, monitor.pause_file, thresholds.METRIC with "
     "warn/throttle/pause/abort)"

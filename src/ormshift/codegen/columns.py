@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ormshift.codegen.constraints import ColumnItems
 from ormshift.codegen.naming import py_str
 from ormshift.codegen.source import Call, Expr, Imports, Seq
 from ormshift.codegen.types import ColumnType, bare, column_type
@@ -170,13 +171,12 @@ def render_column(
     owners: tuple[str, ...] = (),
     transformers: tuple[str, ...] = (),
     typeorm: str | None = None,
-    keys: tuple[Expr, ...] = (),
-    flags: tuple[tuple[str, Expr], ...] = (),
+    items: ColumnItems = ((), ()),
 ) -> RenderedColumn:
     """``mapped_column(...)`` when ``attribute`` is given, else ``Column(...)``;
     ``typeorm``: the column's TypeORM name, said in ``info`` when the attribute differs;
-    ``keys`` and ``flags``: its ``ForeignKey`` objects and ``unique``/``index``
-    (`constraints.column_items`)."""
+    ``items``: its ``ForeignKey`` objects and ``unique``/``index`` (`column_items`)."""
+    keys, flags = items
     annotations = imports if attribute is not None else None
     by_annotation = attribute is not None and not transformers and _mapped_enum(col, enum_types)
     if by_annotation:  # Base's type map gives the type: ``Mapped[OrderStatus]`` is enough

@@ -53,9 +53,13 @@ def _foreign_key(fk: ForeignKey, manifest: Manifest, where: Placement) -> Call:
     )
 
 
+#: a column's ``ForeignKey`` objects and its ``unique``/``index`` flags (`column_items`)
+ColumnItems = tuple[tuple[Expr, ...], tuple[tuple[str, Expr], ...]]
+
+
 def column_items(
     column: str, manifest: Manifest, imports: Imports, where: Placement
-) -> tuple[list[Expr], list[tuple[str, Expr]]]:
+) -> ColumnItems:
     """What `where` puts on ``column``: its ``ForeignKey`` objects, and ``unique=True`` /
     ``index=True``."""
     keys: list[Expr] = []
@@ -68,7 +72,7 @@ def column_items(
         flags.append(("unique", "True"))
     if column in where.column_indices:
         flags.append(("index", "True"))
-    return keys, flags
+    return tuple(keys), tuple(flags)
 
 
 def table_items(

@@ -14,10 +14,9 @@ from ormshift.codegen.columns import render_column
 from ormshift.codegen.constraints import column_items, exclusion_ddl, table_items
 from ormshift.codegen.hooks import listener_lines, transformer_names
 from ormshift.codegen.naming import doc_text, py_str
-from ormshift.codegen.plan import ModelPlan, Plan, sti_descendants, sti_parent
+from ormshift.codegen.plan import ModelPlan, Plan, sti_declarers
 from ormshift.codegen.relations import render_relation
 from ormshift.codegen.source import INDENT, Call, Imports, Seq, after_imports, comment, render
-from ormshift.manifest import Entity
 
 _INTEGER_TYPES = ("smallint", "integer", "bigint")
 
@@ -70,29 +69,14 @@ def _child_owners(plan: Plan, model: ModelPlan) -> dict[str, tuple[str, ...]]:
         return {}
     manifest = plan.manifest
     mapped = {m.entity.name: m.class_name for m in plan.models}
-
-    def has(entity: Entity, column: str) -> bool:
-        return column in {x.column for x in entity.columns}
-
-    def declares(entity: Entity, column: str) -> bool:
-        return has(entity, column) and all(
-            has(d, column) for d in sti_descendants(entity, manifest)
-        )
-
-    members = [manifest.entity(n) for n in inh.children if n in mapped]
-    out: dict[str, tuple[str, ...]] = {}
-    for col in model.table.columns:
-        if declares(model.entity, col.name):
-            continue
-        owners = tuple(
-            mapped[m.name]
-            for m in members
-            if declares(m, col.name)
-            and not declares(manifest.entity(sti_parent(m, manifest) or m.name), col.name)
-        )
-        if owners:
-            out[col.name] = owners
-    return out
+    found = sti_declarers(
+        model.entity,
+        manifest,
+        [col.name for col in model.table.columns],
+        [manifest.entity(n) for n in inh.children if n in mapped],
+        lambda entity: {x.column for x in entity.columns},
+    )
+    return {k: tuple(mapped[m.name] for m in v) for k, v in found.items()}
 
 
 def _class_lines(
@@ -139,7 +123,6 @@ def _class_lines(
                     body.append(f"{INDENT}# single-table children's columns: {owner}")
                 group = owner
             prop = model.properties.get(col.name)
-            keys, flags = column_items(col.name, plan.manifest, imports, where)
             rendered = render_column(
                 col,
                 table,
@@ -150,8 +133,7 @@ def _class_lines(
                 owners=owned or (),
                 transformers=transformer_names(entity, prop) if prop is not None else (),
                 typeorm=model.typeorm.get(col.name),
-                keys=tuple(keys),
-                flags=tuple(flags),
+                items=column_items(col.name, plan.manifest, imports, where),
             )
             after_create += rendered.after_create
             for note in rendered.notes:

@@ -16,6 +16,7 @@ earlier one took nor another member's TypeORM name (so each name given to
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -207,30 +208,50 @@ def _own_relations(entity: Entity, manifest: Manifest) -> tuple[Relation, ...]:
 
 def relation_owners(entity: Entity, manifest: Manifest) -> dict[str, tuple[str, ...]]:
     """For a single-table root: relation -> the members of its hierarchy declaring it,
-    when the root does not (a member declares a relation that it and all its
-    descendants have and its parent does not)."""
+    when the root does not (see `sti_declarers`)."""
     inh = entity.inheritance
     if inh is None or inh.parent is not None:
         return {}
+    found = sti_declarers(
+        entity,
+        manifest,
+        [r.property_name for r in entity.relations],
+        sti_descendants(entity, manifest),
+        lambda member: {r.property_name for r in member.relations},
+    )
+    return {k: tuple(m.name for m in v) for k, v in found.items()}
 
-    def has(member: Entity, prop: str) -> bool:
-        return prop in {r.property_name for r in member.relations}
 
-    def declares(member: Entity, prop: str) -> bool:
-        return has(member, prop) and all(has(d, prop) for d in sti_descendants(member, manifest))
+def sti_declarers(
+    root: Entity,
+    manifest: Manifest,
+    names: Iterable[str],
+    members: Iterable[Entity],
+    has: Callable[[Entity], set[str]],
+) -> dict[str, list[Entity]]:
+    """Of ``names`` (columns or relations, ``has`` the member's) that the single-table
+    ``root`` does not declare: name -> the ``members`` declaring it. A member declares
+    a name that it and all its descendants have and its parent does not (TypeORM lists
+    a child's columns and relations on its ancestors too)."""
 
-    out: dict[str, tuple[str, ...]] = {}
-    for rel in entity.relations:
-        if declares(entity, rel.property_name):
-            continue
-        owners = tuple(
-            m.name
-            for m in sti_descendants(entity, manifest)
-            if declares(m, rel.property_name)
-            and not declares(manifest.entity(sti_parent(m, manifest) or m.name), rel.property_name)
+    def declares(member: Entity, name: str) -> bool:
+        return name in has(member) and all(
+            name in has(d) for d in sti_descendants(member, manifest)
         )
+
+    listed = list(members)
+    out: dict[str, list[Entity]] = {}
+    for name in names:
+        if declares(root, name):
+            continue
+        owners = [
+            m
+            for m in listed
+            if declares(m, name)
+            and not declares(manifest.entity(sti_parent(m, manifest) or m.name), name)
+        ]
         if owners:
-            out[rel.property_name] = owners
+            out[name] = owners
     return out
 
 

@@ -199,15 +199,13 @@ def render_tables(plan: Plan) -> str:
         after_create: list[str] = []
         where = plan.placement_of(table)
         for col in table.columns:
-            keys, flags = column_items(col.name, plan.manifest, imports, where)
             rendered = render_column(
                 col,
                 table,
                 imports,
                 enum_types,
                 attribute=None,
-                keys=tuple(keys),
-                flags=tuple(flags),
+                items=column_items(col.name, plan.manifest, imports, where),
             )
             args.append(rendered.call)
             after_create += rendered.after_create

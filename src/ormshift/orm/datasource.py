@@ -120,8 +120,9 @@ def engine_options(pool: PoolOptions, echo: bool, *, threads: bool = True) -> di
     return options
 
 
-class DataSource:
-    """TypeORM's ``DataSource`` over SQLAlchemy: repositories, a manager, transactions."""
+class Configured:
+    """What `DataSource` and `ormshift.orm.aio.AsyncDataSource` are given: a URL, the
+    pool's options (a `PoolOptions`, or its fields as keywords), echo and subscribers."""
 
     def __init__(
         self,
@@ -136,6 +137,20 @@ class DataSource:
             pool = PoolOptions(**pool_kwargs)
         elif pool_kwargs:
             raise TypeError("pass either pool= or pool keyword arguments, not both")
+        self._open(url, pool, echo, tuple(subscribers))
+
+    def _open(
+        self, url: str, pool: PoolOptions, echo: bool, subscribers: tuple[object, ...]
+    ) -> None:
+        raise NotImplementedError
+
+
+class DataSource(Configured):
+    """TypeORM's ``DataSource`` over SQLAlchemy: repositories, a manager, transactions."""
+
+    def _open(
+        self, url: str, pool: PoolOptions, echo: bool, subscribers: tuple[object, ...]
+    ) -> None:
         self.options = pool
         self.url = redact(url)
         try:
@@ -151,7 +166,7 @@ class DataSource:
         self._listen()
         self._autocommit = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         #: TypeORM's ``subscribers`` (`ormshift.orm.listeners.EntitySubscriber`), in order
-        self.subscribers: tuple[object, ...] = tuple(subscribers)
+        self.subscribers = subscribers
         self.manager = EntityManager(
             self._sessions,
             on_pool_timeout=self._count_timeout,

@@ -287,31 +287,12 @@ def save(manager: EntityManager, items: list[Any]) -> None:
         diffs: dict[int, tuple[list[str], list[str]]] = {}
         # TypeORM's broadcastBeforeEventsForAll: every insert's, then every update's
         for obj, persisted, info, kind, db in _by_kind(plan):
-            if kind == "insert":
-                called += fire(
-                    unit.manager,
-                    "before_insert",
-                    info.cls,
-                    obj,
-                    InsertEvent(unit.manager, obj, info.cls),
-                )
-            elif kind == "update":
+            if kind == "update":
                 cols, rels = diffs[id(persisted)] = _changed(info, persisted)
-                called += fire(
-                    unit.manager,
-                    "before_update",
-                    info.cls,
-                    obj,
-                    UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
-                )
-        for cls in unlinked:
-            called += fire(
-                unit.manager, "before_update", cls, None, UpdateEvent(unit.manager, None, cls)
-            )
-        for event, found in orphans:
-            for cls, ident in found:
-                payload = RemoveEvent(unit.manager, None, cls, None, ident)
-                called += fire(unit.manager, f"before_{event}", cls, None, payload)
+                called += _fire_written(unit.manager, "before", obj, info, kind, db, cols, rels)
+            else:
+                called += _fire_written(unit.manager, "before", obj, info, kind, db)
+        called += _fire_unnamed(unit.manager, "before", unlinked, orphans)
         for (obj, persisted, info, kind, _), before in zip(plan, snapshots, strict=True):
             _carry(info, obj, persisted, before, kind == "insert")
         after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]] = []
@@ -326,29 +307,48 @@ def save(manager: EntityManager, items: list[Any]) -> None:
         for obj, persisted in saved.pairs:
             write_persisted(obj, persisted, kind=saved.kind(persisted))
         for obj, info, kind, db, cols, rels in sorted(after, key=lambda a: a[2] != "insert"):
-            if kind == "insert":
-                ident = _entity_id(info, obj)
-                fire(
-                    unit.manager,
-                    "after_insert",
-                    info.cls,
-                    obj,
-                    InsertEvent(unit.manager, obj, info.cls, ident),
-                )
-            elif kind == "update":
-                fire(
-                    unit.manager,
-                    "after_update",
-                    info.cls,
-                    obj,
-                    UpdateEvent(unit.manager, obj, info.cls, db, cols, rels),
-                )
-        for cls in unlinked:
-            fire(unit.manager, "after_update", cls, None, UpdateEvent(unit.manager, None, cls))
-        for event, found in orphans:
-            for cls, ident in found:
-                payload = RemoveEvent(unit.manager, None, cls, None, ident)
-                fire(unit.manager, f"after_{event}", cls, None, payload)
+            _fire_written(unit.manager, "after", obj, info, kind, db, cols, rels)
+        _fire_unnamed(unit.manager, "after", unlinked, orphans)
+
+
+def _fire_written(
+    manager: EntityManager,
+    phase: str,
+    obj: Any,
+    info: EntityInfo,
+    kind: Kind,
+    db: Any,
+    cols: list[str] | None = None,
+    rels: list[str] | None = None,
+) -> int:
+    """The ``phase`` ("before", "after") event of a saved entity that is inserted or
+    updated (an insert's after event carries its key); how many were called."""
+    if kind == "insert":
+        ident = _entity_id(info, obj) if phase == "after" else None
+        payload: Any = InsertEvent(manager, obj, info.cls, ident)
+    elif kind == "update":
+        payload = UpdateEvent(manager, obj, info.cls, db, cols or [], rels or [])
+    else:
+        return 0
+    return fire(manager, f"{phase}_{kind}", info.cls, obj, payload)
+
+
+def _fire_unnamed(
+    manager: EntityManager,
+    phase: str,
+    unlinked: list[type[Any]],
+    orphans: tuple[tuple[str, list[tuple[type[Any], Any]]], ...],
+) -> int:
+    """The ``phase`` events of the rows a save writes without being given them: the
+    `_unlinked` updates, then the orphans' removes (event suffix, (class, key) each)."""
+    called = 0
+    for cls in unlinked:
+        called += fire(manager, f"{phase}_update", cls, None, UpdateEvent(manager, None, cls))
+    for event, found in orphans:
+        for cls, ident in found:
+            payload = RemoveEvent(manager, None, cls, None, ident)
+            called += fire(manager, f"{phase}_{event}", cls, None, payload)
+    return called
 
 
 def _keyed(members: list[Any]) -> list[tuple[type[Any], Any]]:
@@ -361,20 +361,7 @@ def _unlinked(pairs: list[tuple[Any, Any]]) -> list[type[Any]]:
     out of a saved one-to-many collection (their foreign key cleared by the flush), in
     key order. TypeORM makes each an update with no entity (its OneToManySubjectBuilder):
     their update events carry no entity, no database entity and no changed columns."""
-    written = {id(persisted) for _, persisted in pairs}
-    found: dict[int, Any] = {}
-    for _, persisted in pairs:
-        info = entity_info(type(persisted))
-        attrs = inspect(persisted).attrs
-        for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY or rel.cascade.delete_orphan:
-                continue
-            for member in attrs[key].history.deleted:
-                state = inspect(member)
-                if state.persistent and id(member) not in written:
-                    found[id(member)] = member
-    members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
-    return [type(o) for o in members]
+    return [type(o) for o in _taken_out(pairs, orphaned=False)]
 
 
 def _deleted_orphans(pairs: list[tuple[Any, Any]]) -> list[tuple[type[Any], Any]]:
@@ -383,19 +370,25 @@ def _deleted_orphans(pairs: list[tuple[Any, Any]]) -> list[tuple[type[Any], Any]
     each (OneToManySubjectBuilder) as a subject with no entity and no database entity,
     whose remove events carry its key only; (class, key) in key order. Those whose
     foreign key cannot be NULL are `persist.Saved.orphans`."""
+    return _keyed(_taken_out(pairs, orphaned=True))
+
+
+def _taken_out(pairs: list[tuple[Any, Any]], *, orphaned: bool) -> list[Any]:
+    """The persistent members, not saved themselves, taken out of the saved entities'
+    one-to-many collections whose relation is (``orphaned``) or is not delete-orphan;
+    in key order."""
     written = {id(persisted) for _, persisted in pairs}
     found: dict[int, Any] = {}
     for _, persisted in pairs:
         info = entity_info(type(persisted))
         attrs = inspect(persisted).attrs
         for key, rel in info.relations.items():
-            if rel.direction is not ONETOMANY or not rel.cascade.delete_orphan:
+            if rel.direction is not ONETOMANY or rel.cascade.delete_orphan != orphaned:
                 continue
             for member in attrs[key].history.deleted:
                 if inspect(member).persistent and id(member) not in written:
                     found[id(member)] = member
-    members = sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
-    return _keyed(members)
+    return sorted(found.values(), key=lambda o: (type(o).__name__, repr(inspect(o).identity)))
 
 
 def _by_kind(plan: list[Any]) -> list[Any]:

@@ -83,6 +83,8 @@ from ormshift.orm.writes import (
     criteria_condition,
     insert_rows,
     restrict,
+    stamp_values,
+    stamps,
     updatable,
     without_join_only,
 )
@@ -837,11 +839,7 @@ class EntityManager:
             extra = exprs() if exprs is not None else {}
             for k, v in extra.items():
                 sets[info.columns[k].name] = v
-            written = {*values, *extra}
-            if info.version is not None and info.version not in written:
-                sets[info.columns[info.version].name] = info.columns[info.version] + 1
-            if info.update_date is not None and info.update_date not in written:
-                sets[info.columns[info.update_date].name] = func.current_timestamp()
+            sets.update(stamp_values(info, stamps(info, [*values, *extra])))
             return update(info.table).where(crit.condition).values(sets)
 
         bound = {**crit.params, **(params or {})}
@@ -879,35 +877,34 @@ class EntityManager:
         return DeleteResult(result.rowcount)
 
     def soft_delete(self, entity: type[object], criteria: CriteriaOption) -> UpdateResult:
-        info = entity_info(entity)
-        cond = criteria_condition(info, criteria, "softDelete")
-        if info.delete_date is None:
-            raise MissingDeleteDateColumn(info.name)
-        col = getattr(info.cls, info.delete_date)
-        self._query_event("before_soft_remove", info, None)
-        found = self._update(
-            info,
-            Criteria(None, restrict(info, cond & col.is_(None))),
-            {info.delete_date: func.current_timestamp()},
-            None,
-        )
-        self._query_event("after_soft_remove", info, None)
-        return found
+        return self._soft_delete(entity, criteria, restore=False)
 
     def restore(self, entity: type[object], criteria: CriteriaOption) -> UpdateResult:
+        return self._soft_delete(entity, criteria, restore=True)
+
+    def _soft_delete(
+        self, entity: type[object], criteria: CriteriaOption, *, restore: bool
+    ) -> UpdateResult:
+        """``soft_delete`` (or, with ``restore``, ``restore``) of the rows ``criteria``
+        finds not (or, restoring, only) soft-deleted."""
         info = entity_info(entity)
-        cond = criteria_condition(info, criteria, "restore")
+        cond = criteria_condition(info, criteria, "restore" if restore else "softDelete")
         if info.delete_date is None:
             raise MissingDeleteDateColumn(info.name)
         col = getattr(info.cls, info.delete_date)
-        self._query_event("before_recover", info, None)
+        before, after = (
+            ("before_recover", "after_recover")
+            if restore
+            else ("before_soft_remove", "after_soft_remove")
+        )
+        self._query_event(before, info, None)
         found = self._update(
             info,
-            Criteria(None, restrict(info, cond & col.is_not(None))),
-            {info.delete_date: None},
+            Criteria(None, restrict(info, cond & (col.is_not(None) if restore else col.is_(None)))),
+            {info.delete_date: None if restore else func.current_timestamp()},
             None,
         )
-        self._query_event("after_recover", info, None)
+        self._query_event(after, info, None)
         return found
 
     def _step(

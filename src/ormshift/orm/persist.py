@@ -41,7 +41,13 @@ from ormshift.orm.insert_order import Replay, replay
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.trees import maintain as trees
 from ormshift.orm.writeback import Kind, write_back
-from ormshift.orm.writes import is_reference, reference_values, restrict
+from ormshift.orm.writes import (
+    is_reference,
+    reference_values,
+    restrict,
+    soft_delete_stamps,
+    stamp_values,
+)
 
 __all__ = [
     "Saved",
@@ -519,15 +525,8 @@ def _delete_orphans(session: Session, orphans: list[tuple[Any, str, Any, Orphane
 
 
 def _soft_delete_row(session: Session, info: EntityInfo, member: Any, ident: Any) -> None:
-    if info.delete_date is None:
-        raise MissingDeleteDateColumn(info.name)
-    deleted = info.columns[info.delete_date]
-    sets: dict[str, Any] = {deleted.name: func.current_timestamp()}
-    if info.version is not None:
-        version = info.columns[info.version]
-        sets[version.name] = version + 1
-    if info.update_date is not None:
-        sets[info.columns[info.update_date].name] = func.current_timestamp()
+    sets = stamp_values(info, soft_delete_stamps(info))
+    deleted = info.columns[info.delete_date or ""]
     stmt = update(info.table).where(_by_key(info, ident), deleted.is_(None)).values(sets)
     session.connection().execute(stmt)
     if member in session:

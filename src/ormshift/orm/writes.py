@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Enum, String, and_, inspect, or_
+from sqlalchemy import ColumnElement, Enum, String, and_, func, inspect, or_
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.errors import (
     FindOptionsError,
+    MissingDeleteDateColumn,
     RelationNotJoined,
     UnknownProperty,
 )
@@ -35,6 +36,9 @@ __all__ = [
     "is_reference",
     "reference_values",
     "restrict",
+    "soft_delete_stamps",
+    "stamp_values",
+    "stamps",
     "updatable",
     "without_join_only",
 ]
@@ -146,6 +150,40 @@ def restrict(info: EntityInfo, condition: ColumnElement[bool]) -> ColumnElement[
     it is a single-table child, as TypeORM restricts updates and deletes of one."""
     sti = info.sti_filter
     return condition if sti is None else condition & sti
+
+
+#: what an UPDATE sets a bookkeeping column to: now, NULL, or its value + 1
+Stamp = Literal["now", "null", "bump"]
+
+
+def stamps(info: EntityInfo, written: Sequence[str] = ()) -> list[tuple[str, Stamp]]:
+    """The columns (attribute keys) every TypeORM UPDATE sets besides its values: the
+    version bumped and the update date set to now, unless ``written`` names them."""
+    out: list[tuple[str, Stamp]] = []
+    if info.version is not None and info.version not in written:
+        out.append((info.version, "bump"))
+    if info.update_date is not None and info.update_date not in written:
+        out.append((info.update_date, "now"))
+    return out
+
+
+def soft_delete_stamps(info: EntityInfo, *, restore: bool = False) -> list[tuple[str, Stamp]]:
+    """The SET of a soft delete (the delete date now) or of a restore (NULL), with the
+    `stamps`; raises when the entity has no delete date column."""
+    if info.delete_date is None:
+        raise MissingDeleteDateColumn(info.name)
+    return [(info.delete_date, "null" if restore else "now"), *stamps(info)]
+
+
+def stamp_values(info: EntityInfo, sets: Sequence[tuple[str, Stamp]]) -> dict[str, Any]:
+    """``sets`` as SQLAlchemy values by column name, for ``update(...).values``."""
+    out: dict[str, Any] = {}
+    for key, stamp in sets:
+        col = info.columns[key]
+        out[col.name] = (
+            func.current_timestamp() if stamp == "now" else None if stamp == "null" else col + 1
+        )
+    return out
 
 
 def _is_primitive(value: Any) -> bool:

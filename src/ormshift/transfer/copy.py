@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -35,6 +36,18 @@ class Copied:
     last_key: Key | None = None  # the key of the last row, when read off the stream
 
 
+class Span(NamedTuple):
+    """One batch's rows: those of ``table`` with key in (lo, hi], read from ``source``
+    (its schema ``source_schema``) to be written into ``target``."""
+
+    source: psycopg.Connection
+    target: psycopg.Connection
+    table: TablePlan
+    source_schema: str
+    lo: Key | None
+    hi: Key | None
+
+
 def select_range(
     table: TablePlan, source_schema: str, lo: Key | None, hi: Key | None, take: int | None = None
 ) -> tuple[sql.Composed, list[str]]:
@@ -52,7 +65,7 @@ def select_range(
     return query, params
 
 
-def _name(table: TablePlan) -> str:
+def format_name(table: TablePlan) -> str:
     return "binary" if table.binary else "text"
 
 
@@ -75,15 +88,9 @@ def copy_in(table: TablePlan) -> sql.Composed:
     )
 
 
-def stream_range(
-    source: psycopg.Connection,
-    target: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-) -> Copied:
-    """Copy the rows with key in (lo, hi] from source to target; raises the target's error."""
+def stream_range(span: Span) -> Copied:
+    """Copy the rows of ``span`` from source to target; raises the target's error."""
+    source, target, table, source_schema, lo, hi = span
     out_query, params = copy_out(table, source_schema, lo, hi)
     with source.lock:
         send(source, render(source, out_query, params))
@@ -121,13 +128,12 @@ def relay(
                 last = after_read(stream.rows, last)
         rows = tcur.rowcount
     write_s = time.perf_counter() - t0 - read_s  # streaming and the target's commit of COPY
-    return Copied(rows, digest.hexdigest(), read_s, write_s, _name(table), stream.rows, last)
+    return Copied(rows, digest.hexdigest(), read_s, write_s, format_name(table), stream.rows, last)
 
 
-def checksum_range(
-    source: psycopg.Connection, table: TablePlan, source_schema: str, lo: Key | None, hi: Key | None
-) -> str:
+def checksum_range(span: Span) -> str:
     """The checksum `stream_range` would report, reading without writing."""
+    source, _, table, source_schema, lo, hi = span
     out_query, params = copy_out(table, source_schema, lo, hi)
     digest = hashlib.sha1(usedforsecurity=False)
     with read_copy(source, out_query, params, binary=table.binary) as stream:

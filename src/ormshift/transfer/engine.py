@@ -42,7 +42,7 @@ from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run, RunStatus
-from ormshift.transfer.plan import Plan, TablePlan, nonempty, source_tables_only
+from ormshift.transfer.plan import Plan, TablePlan, nonempty, plan_for_target, source_tables_only
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, ThroughputRecorder, table_stats
 from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
@@ -217,13 +217,16 @@ def _plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -
 
 
 def _reader_plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -> Plan:
-    plan = reader.plan(
+    schema, tables = reader.source_tables(options.schema)
+    plan = plan_for_target(
+        tables,
         target,
-        schema=options.schema,
-        target_schema=options.target_schema,
+        schema=schema,
+        target_schema=options.target_schema or options.schema,
         allow_no_key=options.allow_no_key,
         mapping=options.mapping,
     )
+    reader.planned(plan, target)
     return source_tables_only(plan, options.tables) if options.tables else plan
 
 
@@ -1076,14 +1079,7 @@ class _Run:
         if loaded.preexisting is not None:
             return list(loaded.preexisting)
         return ownership.preexisting_keys(
-            conn.target,
-            table.schema,
-            table.target,
-            table.target_key,
-            lo,
-            hi,
-            loaded.copied.rows,
-            loaded.written_keys,
+            conn.target, table, lo, hi, loaded.copied.rows, loaded.written_keys
         )
 
     def _batch(
@@ -1124,15 +1120,7 @@ class _Run:
         with self._events:
             rejects.write(loaded.rejects)
         self.health.record_batch(written, time.perf_counter() - t0, len(loaded.rejects))
-        self.emit(
-            "batch",
-            table.name,
-            batch=batch_no,
-            rows=count,
-            written=written,
-            rejected=len(loaded.rejects),
-            seconds=round(time.perf_counter() - t0, 4),
-        )
+        self._emit_batch(table, batch_no, count, written, len(loaded.rejects), t0)
         if loaded.rejects and self.options.max_rejects is not None:
             total = ledger.total_rejected(conn.target, self.run_id)
             if total > self.options.max_rejects:
@@ -1160,18 +1148,17 @@ class _Run:
         batch = self._ledger_row(conn, table, batch_no, None, result, t0)
         group.pending.append(_Pending(table, batch, time.perf_counter() - t0))
         group.rows += result.count
-        self.emit(
-            "batch",
-            table.name,
-            batch=batch_no,
-            rows=result.count,
-            written=result.count,
-            rejected=0,
-            seconds=round(time.perf_counter() - t0, 4),
-        )
+        self._emit_batch(table, batch_no, result.count, result.count, 0, t0)
         if group.rows >= self.options.batch_size or len(group.tables) >= GROUP_TABLES:
             self._flush()
         return (result.hi or (), result.count)
+
+    def _emit_batch(
+        self, table: TablePlan, batch_no: int, rows: int, written: int, rejected: int, t0: float
+    ) -> None:
+        seconds = round(time.perf_counter() - t0, 4)
+        fields = {"rows": rows, "written": written, "rejected": rejected, "seconds": seconds}
+        self.emit("batch", table.name, batch=batch_no, **fields)
 
     def _ledger_row(
         self,

@@ -22,11 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ormshift.dsn import MYSQL, check_url, mysql_sqlalchemy_url, redact
 from ormshift.errors import ConnectionFailed
-from ormshift.mapping import Mapping
 from ormshift.transfer.copy import Copied, copy_in
 from ormshift.transfer.errors import ROW_ERRORS, PreflightError, TransferError
 from ormshift.transfer.keyset import Key
-from ormshift.transfer.plan import Plan, SourceTable, TablePlan, plan_for_target
+from ormshift.transfer.plan import Plan, SourceTable, TablePlan
 from ormshift.transfer.rejects import (
     Loaded,
     Reject,
@@ -133,15 +132,9 @@ class MySQLReader:
         self.meta = sa.MetaData()
         self.convert: dict[str, list[Convert | None]] = {}
 
-    def plan(
-        self,
-        target: psycopg.Connection,
-        *,
-        schema: str,
-        target_schema: str | None,
-        allow_no_key: bool,
-        mapping: Mapping | None = None,
-    ) -> Plan:
+    def source_tables(self, schema: str) -> tuple[str, list[SourceTable]]:
+        """The database's tables (a MySQL database is the schema: ``schema`` names only
+        the target's)."""
         try:
             self.meta.reflect(bind=self.conn, views=False)
             sizes = {r[0]: (int(r[1]), int(r[2])) for r in self.conn.execute(_SIZES)}
@@ -153,15 +146,9 @@ class MySQLReader:
             for t in self.meta.sorted_tables
             if t.schema is None
         ]
-        tschema = target_schema or schema
-        plan = plan_for_target(
-            tables,
-            target,
-            schema=self.database,
-            target_schema=tschema,
-            allow_no_key=allow_no_key,
-            mapping=mapping,
-        )
+        return self.database, tables
+
+    def planned(self, plan: Plan, target: psycopg.Connection) -> None:
         for t in plan.tables:
             rel = psycopg.sql.Identifier(t.schema, t.target).as_string(target)
             fmts: dict[str, str] = {
@@ -170,7 +157,6 @@ class MySQLReader:
             self.convert[t.name] = [
                 _chain(_transform(o.transform), _converter(fmts[o.target])) for o in t.outputs
             ]
-        return plan
 
     def start(self) -> None:
         return None

@@ -28,26 +28,34 @@ import psycopg
 from psycopg import sql
 
 from ormshift.transfer.errors import TransferError
-from ormshift.transfer.keyset import Key, key_in, qualified, range_predicate, text_key
+from ormshift.transfer.keyset import (
+    Key,
+    key_in,
+    keys_in_range,
+    qualified,
+    range_predicate,
+    text_key,
+)
+from ormshift.transfer.plan import TablePlan
 
 
 def preexisting_keys(
     conn: psycopg.Connection,
-    schema: str,
-    table: str,
-    key: Sequence[str],
+    table: TablePlan,
     lo: Key | None,
     hi: Key | None,
     written: int,
     written_keys: Sequence[Key] | None,
 ) -> list[Key]:
-    """Keys in ``(lo, hi]`` on the target that this batch did not write (see above).
+    """Keys in ``(lo, hi]`` of ``table`` on the target that this batch did not write (see
+    above).
 
     Call inside the batch's target transaction, after its rows are written."""
+    key = table.target_key
     if not key or hi is None:
         return []
     where, params = range_predicate(key, lo, hi)
-    target = qualified(schema, table)
+    target = qualified(table.schema, table.target)
     counted = conn.execute(
         sql.SQL("select count(*) from {} where {}").format(target, where), params
     )
@@ -55,18 +63,17 @@ def preexisting_keys(
     if row is not None and int(row[0]) == written:
         return []
     if written_keys is not None:
-        query = sql.SQL("select {k} from {t} where {w}").format(k=text_key(key), t=target, w=where)
         ours = set(written_keys)
-        rows = conn.execute(query, params).fetchall()
-        return sorted(k for k in (tuple(str(v) for v in r) for r in rows) if k not in ours)
+        found = keys_in_range(conn, table.schema, table.target, key, lo, hi)
+        return sorted(k for k in found if k not in ours)
     cond, hi_params = key_in(key, [hi])
     mark = conn.execute(
         sql.SQL("select {t}.xmin::text from {t} where {c}").format(t=target, c=cond), hi_params
     ).fetchone()
     if mark is None:
         raise TransferError(
-            f"table {table!r}: the batch's last row {hi} is not on the target after the batch; "
-            "cannot record which rows it wrote (is a trigger or rule rewriting the inserts?)"
+            f"table {table.target!r}: the batch's last row {hi} is not on the target after the "
+            "batch; cannot record which rows it wrote (is a trigger or rule rewriting the inserts?)"
         )
     query = sql.SQL("select {k} from {t} where {w} and not ({t}.xmin = %s::xid)").format(
         k=text_key(key), t=target, w=where

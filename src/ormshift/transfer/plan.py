@@ -579,10 +579,15 @@ def build_plan(
         allow_no_key=allow_no_key,
         mapping=mapping,
     )
+    check_mapped(source, plan)
+    return plan
+
+
+def check_mapped(source: psycopg.Connection, plan: Plan) -> None:
+    """Run each mapped table's SELECT on a PostgreSQL source for no rows (`_try_select`)."""
     for t in plan.tables:
         if t.mapped:
             _try_select(source, plan.schema, t)
-    return plan
 
 
 def output_sql(o: Output) -> sql.Composable:

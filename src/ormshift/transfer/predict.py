@@ -52,7 +52,7 @@ from ormshift.transfer.classify import (
     classify,
     create_marks,
 )
-from ormshift.transfer.copy import copy_in, copy_out
+from ormshift.transfer.copy import Span, copy_in, copy_out
 from ormshift.transfer.copyout import HEADER, TRAILER
 from ormshift.transfer.copyout import copy_out as read_copy
 from ormshift.transfer.errors import ROW_ERRORS, TransferError
@@ -136,15 +136,7 @@ def _local(shape: Shape, fresh: bool) -> bool:
     return all(key and set(u.columns) >= key for u in shape.uniques)
 
 
-def _predict_on_source(
-    source: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-    shape: Shape,
-    casts: tuple[str, ...] = (),
-) -> list[int] | None:
+def _predict_on_source(span: Span, shape: Shape, casts: tuple[str, ...] = ()) -> list[int] | None:
     """Positions (0-based, key order) of the rows with a NULL in a NOT NULL column or a
     false CHECK, the target's CHECK expressions evaluated by the source on the values it
     sends (in a savepoint); None when they cannot be. ``casts``: columns of a text COPY
@@ -153,6 +145,7 @@ def _predict_on_source(
     too. A source that judges a row otherwise changes only how the row is tried: a row
     it misses fails the COPY (the batch is then staged whole), a row it holds back is
     sorted out by the classifier."""
+    source, _, table, source_schema, lo, hi = span
     reads = _read(table)
     by_name = {c.name: c for c in shape.columns}
     not_null = [reads[c.name] for c in shape.columns if c.not_null and c.name in reads]
@@ -207,18 +200,10 @@ def _cast_columns(
     )
 
 
-def predicted_batch(
-    source: psycopg.Connection,
-    target: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-    shape: Shape,
-    fresh: bool,
-) -> Predicted | None:
-    """(lo, hi] loaded as described above, inside the caller's transactions; None (and
+def predicted_batch(span: Span, shape: Shape, fresh: bool) -> Predicted | None:
+    """``span`` loaded as described above, inside the caller's transactions; None (and
     nothing written) when it cannot be."""
+    source, target, table, source_schema, lo, hi = span
     done = _failed.setdefault(target, set())
     name = (table.schema, table.target)
     staged = _staged(shape, fresh)
@@ -235,15 +220,13 @@ def predicted_batch(
     aside = None
     remote = _remote.setdefault(source, set())
     if _local(shape, fresh) and name not in remote:
-        aside = _predict_on_source(source, table, source_schema, lo, hi, shape, casts)
+        aside = _predict_on_source(span, shape, casts)
         if aside is None:
             remote.add(name)
     try:
         if aside is None:
             with target.transaction():
-                aside = _predict(
-                    source, target, table, source_schema, lo, hi, shape, fresh, staged, casts
-                )
+                aside = _predict(span, shape, fresh, staged, casts)
     except ROW_ERRORS:  # a staged value the target does not take, a test let one through
         aside = None
     if aside is None:
@@ -262,7 +245,7 @@ def predicted_batch(
                         with read_copy(source, out_query, params, binary=table.binary) as stream:
                             for chunk in stream.split(frozenset(aside), kept, digest):
                                 sink.write(chunk)
-                        held = pool.submit(rows_at, source, table, source_schema, lo, hi, aside)
+                        held = pool.submit(rows_at, span, aside)
                     total = stream.rows
                     good = cur.rowcount
                 read = time.perf_counter()
@@ -297,22 +280,14 @@ def predicted_batch(
 
 
 def _predict(
-    source: psycopg.Connection,
-    target: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-    shape: Shape,
-    fresh: bool,
-    staged: tuple[str, ...],
-    casts: tuple[str, ...] = (),
+    span: Span, shape: Shape, fresh: bool, staged: tuple[str, ...], casts: tuple[str, ...] = ()
 ) -> list[int] | None:
     """Positions (0-based, key order) of the rows to set aside; None when a row shares
     a unique value with another of the batch (or a prediction could not run).
     ``casts``: columns of a text COPY whose text the target parses into another type;
     they are staged as text, and the rows whose text does not look like the type are
     set aside (the others must then parse, or the prediction fails)."""
+    source, target, table, source_schema, lo, hi = span
     create_marks(target)
     by_name = {c.name: c for c in shape.columns}
     reads = _read(table)

@@ -26,7 +26,14 @@ from psycopg import sql
 from ormshift.dsn import redact
 from ormshift.errors import OutputError
 from ormshift.transfer.classify import Classified, classify
-from ormshift.transfer.copy import Copied, checksum_range, copy_out, stream_range
+from ormshift.transfer.copy import (
+    Copied,
+    Span,
+    checksum_range,
+    copy_out,
+    format_name,
+    stream_range,
+)
 from ormshift.transfer.copyout import copy_out as read_copy
 from ormshift.transfer.errors import ROW_ERRORS, TransferError
 from ormshift.transfer.keyset import (
@@ -154,57 +161,36 @@ def bisect(
     return Copied(written, "", read_s, write_s, fmt)
 
 
-def load_batch(
-    source: psycopg.Connection,
-    target: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-) -> Loaded:
-    """Load (lo, hi] in a savepoint; on a row error, bisect down to the bad rows."""
+def load_batch(span: Span) -> Loaded:
+    """Load ``span`` in a savepoint; on a row error, bisect down to the bad rows."""
     try:
-        with target.transaction():
-            return Loaded(stream_range(source, target, table, source_schema, lo, hi), [], [])
+        with span.target.transaction():
+            return Loaded(stream_range(span), [], [])
     except ROW_ERRORS as exc:
-        if not table.key:
+        if not span.table.key:
             raise
-        return settle_batch(source, target, table, source_schema, lo, hi, exc)
+        return settle_batch(span, exc)
 
 
-def settle_batch(
-    source: psycopg.Connection,
-    target: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-    first: psycopg.Error | None,
-) -> Loaded:
-    """(lo, hi] failed as a whole with ``first`` (None: expected to fail, not tried):
+def settle_batch(span: Span, first: psycopg.Error | None) -> Loaded:
+    """``span`` failed as a whole with ``first`` (None: expected to fail, not tried):
     sorted out on the target where it can be (`classified_batch`), bisected otherwise."""
-    loaded = classified_batch(source, target, table, source_schema, lo, hi)
+    loaded = classified_batch(span)
     if loaded is not None:
         return loaded
     if first is None:
         try:
-            with target.transaction():
-                return Loaded(stream_range(source, target, table, source_schema, lo, hi), [], [])
+            with span.target.transaction():
+                return Loaded(stream_range(span), [], [])
         except ROW_ERRORS as exc:
             first = exc
-    return bisect_batch(source, target, table, source_schema, lo, hi, first)
+    return bisect_batch(span, first)
 
 
-def classified_batch(
-    source: psycopg.Connection,
-    target: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-) -> Loaded | None:
-    """(lo, hi] copied again into a staging table and sorted out there; None when the
+def classified_batch(span: Span) -> Loaded | None:
+    """``span`` copied again into a staging table and sorted out there; None when the
     target table's shape does not allow it or a step failed (nothing is left written)."""
+    source, target, table, source_schema, lo, hi = span
     shape = shape_of(target, table)
     if shape is None:
         return None
@@ -216,7 +202,7 @@ def classified_batch(
     fresh = _fresh(table, shape, preexisting)
     try:  # the rows it will refuse set aside, the rest straight in (`predict`)
         with target.transaction():
-            predicted = predicted_batch(source, target, table, source_schema, lo, hi, shape, fresh)
+            predicted = predicted_batch(span, shape, fresh)
     except _NOT_CLASSIFIED:
         predicted = None
     if predicted is not None:
@@ -225,19 +211,9 @@ def classified_batch(
             predicted.checksum,
             predicted.read_seconds,
             predicted.write_seconds,
-            _fmt(table),
+            format_name(table),
         )
-        return _loaded(
-            source,
-            table,
-            source_schema,
-            lo,
-            hi,
-            predicted.refused,
-            copied,
-            preexisting,
-            predicted.held,
-        )
+        return _loaded(span, predicted.refused, copied, preexisting, predicted.held)
     digest = hashlib.sha1(usedforsecurity=False)
     out_query, params = copy_out(table, source_schema, lo, hi)
     t0 = time.perf_counter()
@@ -257,16 +233,14 @@ def classified_batch(
     except _NOT_CLASSIFIED:
         return None
     done = time.perf_counter()
-    copied = Copied(result.written, digest.hexdigest(), staged - t0, done - staged, _fmt(table))
-    return _loaded(source, table, source_schema, lo, hi, result.refused, copied, preexisting)
+    copied = Copied(
+        result.written, digest.hexdigest(), staged - t0, done - staged, format_name(table)
+    )
+    return _loaded(span, result.refused, copied, preexisting)
 
 
 def _loaded(
-    source: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
+    span: Span,
     refused: Sequence[tuple[int, str, str]],
     copied: Copied,
     preexisting: list[Key],
@@ -274,15 +248,16 @@ def _loaded(
 ) -> Loaded:
     """A sorted-out batch with its rejects: the refused rows taken from the source
     (``held``: rows of the batch read already, the refused ones among them)."""
+    table = span.table
     positions = [i for i, _, _ in refused]
     if held is None:
-        found = rows_at(source, table, source_schema, lo, hi, positions)
+        found = rows_at(span, positions)
     else:
         wanted = set(positions)
         found = [r for r in held if r[0] in wanted]
     if [p for p, _, _ in found] != positions:
         raise TransferError(
-            f"table {table.name!r}: the rows the target refused in the batch after {lo} are "
+            f"table {table.name!r}: the rows the target refused in the batch after {span.lo} are "
             "not where the batch had them on the source; the batch was rolled back"
         )
     rejects = _rejects(table, found, refused)
@@ -353,42 +328,31 @@ def classified_rows(
         return None
 
 
-def bisect_batch(
-    source: psycopg.Connection,
-    target: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-    first: psycopg.Error,
-) -> Loaded:
-    """(lo, hi] failed as a whole with ``first``: load its good rows, reject the bad."""
-    keys = keys_in_range(source, source_schema, table.name, table.key, lo, hi)
+def bisect_batch(span: Span, first: psycopg.Error) -> Loaded:
+    """``span`` failed as a whole with ``first``: load its good rows, reject the bad."""
+    source, target, table, source_schema, lo, _ = span
+    keys = keys_in_range(source, source_schema, table.name, table.key, lo, span.hi)
     rejects: list[Reject] = []
     bad: list[Key] = []
 
     def load(i: int, j: int) -> Copied:
-        return stream_range(
-            source, target, table, source_schema, keys[i - 1] if i > 0 else lo, keys[j - 1]
-        )
+        return stream_range(span._replace(lo=keys[i - 1] if i > 0 else lo, hi=keys[j - 1]))
 
     def reject(i: int, error: psycopg.Error) -> None:
         bad.append(keys[i])
         rejects.append(_reject(source, table, source_schema, keys[i], error))
 
     copied = bisect(len(keys), first, target, load, reject)
-    checksum = checksum_range(source, table, source_schema, lo, hi)
+    checksum = checksum_range(span)
     refused = set(bad)
     return Loaded(
-        Copied(copied.rows, checksum, copied.read_seconds, copied.write_seconds, _fmt(table)),
+        Copied(
+            copied.rows, checksum, copied.read_seconds, copied.write_seconds, format_name(table)
+        ),
         rejects,
         bad,
         [k for k in keys if k not in refused],
     )
-
-
-def _fmt(table: TablePlan) -> str:
-    return "binary" if table.binary else "text"
 
 
 def _reject(

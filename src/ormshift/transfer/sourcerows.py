@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import psycopg
 from psycopg import sql
 
+from ormshift.transfer.copy import Span
 from ormshift.transfer.keyset import Key, order_by, qualified, range_predicate
-from ormshift.transfer.plan import TablePlan
 
 
 class RawJson(str):
@@ -19,19 +18,13 @@ class RawJson(str):
 _RN = "ormshift_rn"
 
 
-def rows_at(
-    source: psycopg.Connection,
-    table: TablePlan,
-    source_schema: str,
-    lo: Key | None,
-    hi: Key | None,
-    positions: Sequence[int],
-) -> list[tuple[int, Key, RawJson]]:
-    """The rows at ``positions`` (0-based, key order) of (lo, hi]: each as its position,
+def rows_at(span: Span, positions: Sequence[int]) -> list[tuple[int, Key, RawJson]]:
+    """The rows at ``positions`` (0-based, key order) of ``span``: each as its position,
     its key as text and its JSON, in one query (the batch's snapshot is still open, so
     the positions are those of the batch's own stream)."""
     if not positions:
         return []
+    source, _, table, source_schema, lo, hi = span
     where, params = range_predicate(table.key, lo, hi)
     keys = [sql.Identifier(f"{_RN}_k{i}") for i in range(len(table.key))]
     query = sql.SQL(

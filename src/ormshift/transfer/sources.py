@@ -1,4 +1,4 @@
-"""Where rows come from: a `Reader` plans the source's tables and reads key-range batches.
+"""Where rows come from: a `Reader` lists the source's tables and reads key-range batches.
 
 PostgreSQL sources stream COPY (`PgReader`); MySQL/MariaDB sources go through
 SQLAlchemy Core (`ormshift.transfer.mysql`). Both write into the target the same way:
@@ -13,12 +13,12 @@ from typing import Protocol
 import psycopg
 
 from ormshift.dsn import MYSQL, connect, engine_name
-from ormshift.mapping import Mapping
+from ormshift.transfer.copy import Span
 from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
 from ormshift.transfer.lastkey import KeyDecoder, decoder
 from ormshift.transfer.lookahead import Lookahead
-from ormshift.transfer.plan import Plan, TablePlan, build_plan
+from ormshift.transfer.plan import Plan, SourceTable, TablePlan, check_mapped, source_tables
 from ormshift.transfer.rejects import Loaded, load_batch, settle_batch
 
 
@@ -35,15 +35,14 @@ class BatchRefused(Exception):
 
 
 class Reader(Protocol):
-    def plan(
-        self,
-        target: psycopg.Connection,
-        *,
-        schema: str,
-        target_schema: str | None,
-        allow_no_key: bool,
-        mapping: Mapping | None = None,
-    ) -> Plan: ...
+    def source_tables(self, schema: str) -> tuple[str, list[SourceTable]]:
+        """The source's schema name (``schema`` where the source has schemas) and its
+        tables, for `ormshift.transfer.plan.plan_for_target`."""
+        ...
+
+    def planned(self, plan: Plan, target: psycopg.Connection) -> None:
+        """Get ready to read ``plan`` (or refuse it, with a `PreflightError`)."""
+        ...
 
     def start(self) -> None: ...
 
@@ -99,23 +98,11 @@ class PgReader:
             and table.name not in self._refused
         )
 
-    def plan(
-        self,
-        target: psycopg.Connection,
-        *,
-        schema: str,
-        target_schema: str | None,
-        allow_no_key: bool,
-        mapping: Mapping | None = None,
-    ) -> Plan:
-        return build_plan(
-            self.conn,
-            target,
-            schema=schema,
-            target_schema=target_schema,
-            allow_no_key=allow_no_key,
-            mapping=mapping,
-        )
+    def source_tables(self, schema: str) -> tuple[str, list[SourceTable]]:
+        return schema, source_tables(self.conn, schema)
+
+    def planned(self, plan: Plan, target: psycopg.Connection) -> None:
+        check_mapped(self.conn, plan)
 
     def start(self) -> None:
         self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -142,7 +129,7 @@ class PgReader:
                 if bound is None:
                     return None
                 count, hi = bound
-            loaded = load_batch(self.conn, target, table, plan.schema, lo, hi)
+            loaded = load_batch(Span(self.conn, target, table, plan.schema, lo, hi))
             if count < 0:
                 count = loaded.copied.rows + len(loaded.rejects)
             return BatchResult(count, hi, loaded)
@@ -198,7 +185,7 @@ class PgReader:
             if bound is None:  # the refused rows are gone from the source meanwhile
                 return None
             count, hi = bound
-            loaded = settle_batch(self.conn, target, table, plan.schema, lo, hi, first)
+            loaded = settle_batch(Span(self.conn, target, table, plan.schema, lo, hi), first)
         if loaded.rejects:
             self._refusing.add(table.name)
         else:

@@ -10,10 +10,10 @@ arrival order (`ormshift.orm.aio.pool`); its statistics are the sync data source
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -29,7 +29,13 @@ from ormshift.orm.aio._generated import (
 from ormshift.orm.aio.faces import around, entered
 from ormshift.orm.aio.pool import FairAsyncQueuePool
 from ormshift.orm.bridge import call
-from ormshift.orm.datasource import DataSource, PoolKeywords, PoolOptions, PoolStats, engine_options
+from ormshift.orm.datasource import (
+    Configured,
+    DataSource,
+    PoolOptions,
+    PoolStats,
+    engine_options,
+)
 from ormshift.orm.errors import translated
 
 if TYPE_CHECKING:
@@ -60,21 +66,13 @@ class _OnAsyncEngine(DataSource):
         return stats
 
 
-class AsyncDataSource:
+class AsyncDataSource(Configured):
     """TypeORM's ``DataSource`` for asyncio: ``await ds.get_repository(Post).find(...)``."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        pool: PoolOptions | None = None,
-        echo: bool = False,
-        subscribers: Sequence[object] = (),
-        **pool_kwargs: Unpack[PoolKeywords],
+    def _open(
+        self, url: str, pool: PoolOptions, echo: bool, subscribers: tuple[object, ...]
     ) -> None:
-        self.sync = _OnAsyncEngine(
-            url, pool=pool, echo=echo, subscribers=subscribers, **pool_kwargs
-        )
+        self.sync = _OnAsyncEngine(url, pool=pool, echo=echo, subscribers=subscribers)
         self.engine: AsyncEngine = self.sync.async_engine
         self.options = self.sync.options
         self.url = self.sync.url

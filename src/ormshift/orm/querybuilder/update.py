@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.dialects.postgresql import psycopg
 
 from ormshift.orm import hooks
-from ormshift.orm.errors import MissingDeleteDateColumn, UnknownProperty, UpdateValuesMissing
+from ormshift.orm.errors import UnknownProperty, UpdateValuesMissing
 from ormshift.orm.guard import hooks_apply
 from ormshift.orm.manager import UpdateResult
 from ormshift.orm.querybuilder.names import escape, replacements
 from ormshift.orm.querybuilder.state import Where
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
-from ormshift.orm.writes import column_values
+from ormshift.orm.writes import column_values, soft_delete_stamps
 
 if TYPE_CHECKING:
     from ormshift.orm.querybuilder.builder import SelectQueryBuilder
@@ -122,6 +122,10 @@ class UpdateQueryBuilder(WriteQueryBuilder):
         return UpdateResult(affected, raw)
 
 
+#: a `soft_delete_stamps` entry as SQL, given its quoted column name
+_STAMP_SQL = {"now": "{0} = CURRENT_TIMESTAMP", "null": "{0} = NULL", "bump": "{0} = {0} + 1"}
+
+
 class SoftDeleteQueryBuilder(WriteQueryBuilder):
     kind = "soft-delete"
     returned_kinds = ("update_date", "version", "delete_date")
@@ -149,25 +153,19 @@ class SoftDeleteQueryBuilder(WriteQueryBuilder):
 
     def execute(self) -> UpdateResult:
         info = self.info
-        if info.delete_date is None:
-            raise MissingDeleteDateColumn(info.name)
+        sets = soft_delete_stamps(info, restore=self.restoring)
         before, after = (
             ("before_recover", "after_recover")
             if self.restoring
             else ("before_soft_remove", "after_soft_remove")
         )
         _event(self, before, None)
-        deleted = escape(info.columns[info.delete_date].name)
-        sets = [f"{deleted} = {'NULL' if self.restoring else 'CURRENT_TIMESTAMP'}"]
-        if info.version is not None:
-            name = escape(info.columns[info.version].name)
-            sets.append(f"{name} = {name} + 1")
-        if info.update_date is not None:
-            sets.append(f"{escape(info.columns[info.update_date].name)} = CURRENT_TIMESTAMP")
+        deleted = escape(info.columns[sets[0][0]].name)
+        sql_sets = [_STAMP_SQL[stamp].format(escape(info.columns[k].name)) for k, stamp in sets]
         self.em.wheres.append(
             Where("and", f"{deleted} IS {'NOT NULL' if self.restoring else 'NULL'}")
         )
-        sql, values = self._statement(f"UPDATE {self._table()} SET {', '.join(sets)}")
+        sql, values = self._statement(f"UPDATE {self._table()} SET {', '.join(sql_sets)}")
         affected, raw = self._run(sql, values)
         self._merge_returned(raw)
         _event(self, after, None)
