@@ -70,31 +70,21 @@ def _filtered(info: EntityInfo, opts: FindOptions) -> Select[Any]:
     return stmt
 
 
-def _shared_join(
-    info: EntityInfo,
-    target: EntityInfo,
-    where: Mapping[str, Any] | list[Any] | None,
-    key: str,
-    opts: FindOptions,
-) -> tuple[Any, Mapping[str, Any] | None]:
-    """TypeORM joins a relation once for ``relations`` and ``where`` alike (join
-    strategy): the condition on it also filters the related rows it loads. The
-    condition for relation ``key``'s loaded rows, and the where below it."""
-    if opts.relation_load_strategy != "join":
-        return None, None
-    return _join_where(info, target, where, key, opts)
-
-
 def _join_where(
     info: EntityInfo,
     target: EntityInfo,
     where: Mapping[str, Any] | list[Any] | None,
     key: str,
     opts: FindOptions,
+    *,
+    loading: bool = False,
 ) -> tuple[Any, Mapping[str, Any] | None]:
     """The condition ``where`` puts on the rows of relation ``key`` that TypeORM joins
     for it (the same join serves ``relations``, ``where`` and ``order``), and the where
-    below it."""
+    below it. ``loading``: for the rows ``relations`` loads, which only the join
+    strategy reads from that join (None, None otherwise)."""
+    if loading and opts.relation_load_strategy != "join":
+        return None, None
     if isinstance(where, list):
         # TypeORM's buildWhere drops a mapping that makes no condition ({}, {author: {}})
         where = [
@@ -177,7 +167,7 @@ def _loaders(
         attr = getattr(owner, key)
         target = info.target(key)
         seen.add(target.cls)
-        criterion, sub_where = _shared_join(info, target, where, key, opts)
+        criterion, sub_where = _join_where(info, target, where, key, opts, loading=True)
         path = (*path_of, key)
         alias = shared.get(path) if shared is not None else None
         below: Mapping[tuple[str, ...], Any] | None = None
@@ -455,7 +445,7 @@ def _selected(
         target = info.target(key)
         alias = aliased(target.cls)
         on = getattr(entity, key).of_type(alias)
-        criterion, sub_where = _shared_join(info, target, where, key, opts)
+        criterion, sub_where = _join_where(info, target, where, key, opts, loading=True)
         conds = [] if criterion is None else [criterion]
         if not opts.with_deleted:
             alive = not_deleted(target, target.cls)
