@@ -70,29 +70,29 @@ class Batches:
 
 
 class Merge:
-    """The differing keys of two streams of rows (key texts..., row hash), each ascending
-    by its key texts, in that order; the rows are compared a batch at a time."""
+    """The differing keys of two streams of rows (key values..., row hash), each ascending
+    by its key values, in that order; the rows are compared a batch at a time.
+    ``as_key`` turns a row's key values (one value, or a tuple of them) into its `Key`
+    (default: they are the key texts already)."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, as_key: Callable[[Any], Key] | None = None) -> None:
         self.width = width
-        # a row's key in the comparisons: the text itself when the key has one column
+        # a row's key in the comparisons: the value itself when the key has one column
         self.key: Callable[[Row], Any] = itemgetter(0) if width == 1 else itemgetter(*range(width))
-
-    def _hashes(self, rows: Sequence[Row]) -> dict[Any, int]:
-        if self.width == 1:
-            return dict(rows)
-        n = self.width
-        return {r[:n]: r[n] for r in rows}
+        self.as_key: Callable[[Any], Key] = as_key or (_one if width == 1 else _same)
 
     def _resolve(self, source: Sequence[Row], target: Sequence[Row]) -> list[tuple[DiffKind, Key]]:
-        """The differing keys of two runs of rows that cover the same key range."""
-        s, t = self._hashes(source), self._hashes(target)
-        odd = s.items() ^ t.items()
-        if not odd:
+        """The differing keys of two runs of rows that cover the same key range: a row on
+        one side only (same key and hash on the other: equal) has a key missing from the
+        other side, or changed when the other side has the key with another hash."""
+        s, t = set(source), set(target)
+        only_s, only_t = s - t, t - s
+        if not only_s and not only_t:
             return []
-        keys = sorted({k for k, _ in odd})
-        one = self.width == 1
-        return [(_kind(k in s, k in t), (k,) if one else k) for k in keys]
+        key, as_key = self.key, self.as_key
+        in_s = {key(r) for r in only_s}
+        in_t = {key(r) for r in only_t}
+        return [(_kind(k in in_s, k in in_t), as_key(k)) for k in sorted(in_s | in_t)]
 
     def __call__(
         self, source: Callable[[], list[Row]], target: Callable[[], list[Row]]
@@ -121,6 +121,14 @@ class Merge:
                 i, j = len(sbuf), len(tbuf)
             yield from self._resolve(sbuf[:i], tbuf[:j])
             sbuf, tbuf = sbuf[i:], tbuf[j:]
+
+
+def _one(value: Any) -> Key:
+    return (str(value),)
+
+
+def _same(values: Any) -> Key:
+    return tuple(values)
 
 
 def _kind(in_source: bool, in_target: bool) -> DiffKind:
@@ -170,10 +178,13 @@ class Locate(SidePair[PgTable]):
         self._locate(ranges)
 
     def _locate(self, ranges: Sequence[tuple[Key | None, Key | None]] | None) -> None:
+        order = self.source.key_order
+        if order != self.target.key_order:
+            order = "text"
         with ExitStack() as stack:
             streams = []
             for side in (self.source, self.target):
-                cursor = stack.enter_context(side.range_rows(ranges))
+                cursor = stack.enter_context(side.range_rows(ranges, order))
                 stream = Batches(self.executor, cursor)
                 stack.callback(stream.close)
                 streams.append(stream)

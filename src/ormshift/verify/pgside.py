@@ -12,17 +12,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import psycopg
 from psycopg import sql
 
-from ormshift.verify.checksum import ColumnView, canonical, display, row_hash, row_text
+from ormshift.verify.checksum import INTEGERS, ColumnView, canonical, display, row_hash, row_text
 from ormshift.verify.model import Key
 from ormshift.verify.segments import Binder, KeySpec, in_range, segment_number, spread
 
 Checksum = tuple[int, int]
 Values = tuple[str | None, ...]
 LeafRow = tuple[Key, Values, Values]  # key, canonical values, display values
+KeyOrder = Literal["integer", "uuid", "text"]
 
 #: tables up to this many pages are split exactly; larger ones from a block sample
 SAMPLE_ABOVE_PAGES = 2000
@@ -144,25 +146,46 @@ class PgTable:
             found.append(tuple(str(v) for v in row))
         return found[0], found[1]
 
+    @cached_property
+    def key_order(self) -> KeyOrder:
+        """How this side's key can be streamed in an order Python reproduces: "integer"
+        (one integer column, read as an int, in its own order), "uuid" (one uuid column,
+        in its own order, which is its text's bytes' order), else "text" (the key texts,
+        sorted by their bytes)."""
+        if len(self.key_types) == 1 and self.key_types[0] in INTEGERS:
+            return "integer"
+        if self.key_types == ("uuid",):
+            return "uuid"
+        return "text"
+
     @contextmanager
     def range_rows(
-        self, ranges: Sequence[tuple[Key | None, Key | None]] | None
+        self,
+        ranges: Sequence[tuple[Key | None, Key | None]] | None,
+        order: KeyOrder = "text",
     ) -> Iterator[psycopg.ServerCursor[tuple[object, ...]]]:
         """A server-side cursor over (key texts..., row hash) of the rows in the key
         ranges ``[lo, hi)`` (None: open; ``ranges`` None: every row), ordered by the key
         texts' bytes. The ranges are one join against ``unnest`` of bound arrays of their
         ends (an open end closed by this side's smallest or largest key), so each range
-        is an index range scan."""
+        is an index range scan.
+
+        ``order`` `key_order` "integer" or "uuid" (both sides agreeing) orders by the key
+        itself instead, so the whole table streams straight off the key's index, with no
+        sort; an "integer" key comes as an int, not its text."""
         t = self.table
         params: dict[str, object] = {}
         source: sql.Composable = sql.SQL("{} as s").format(t.qualified)
         if ranges is not None:
             source = self._ranges_join(ranges, params)
+        texts = t.key.texts("s")
+        by = _text_order(t.key)
+        if order != "text":
+            assert order == self.key_order
+            by = sql.Identifier("s", t.key.columns[0])
+            texts = by if order == "integer" else texts
         query = sql.SQL("select {texts}, {h} from {source} order by {order}").format(
-            texts=t.key.texts("s"),
-            h=row_hash(t.columns, t.portable),
-            source=source,
-            order=_text_order(t.key),
+            texts=texts, h=row_hash(t.columns, t.portable), source=source, order=by
         )
         self.conn.execute(sql.SQL("set work_mem = {}").format(sql.Literal(_WORK_MEM)))
         with self.conn.cursor(name="ormshift_verify_ranges") as cur:
