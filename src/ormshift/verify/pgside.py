@@ -8,11 +8,12 @@ or streamed through a server-side cursor.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from operator import itemgetter
+from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
@@ -269,16 +270,30 @@ class PgTable:
             where = sql.SQL("({}) in (select * from unnest({}))").format(
                 sql.SQL(", ").join(cols), sql.SQL(", ").join(arrays)
             )
-        query = sql.SQL("select {texts}, {canon}, {shown} from {t} as s where {where}").format(
+        # a column whose canonical text is its display text (text, integers, uuids...)
+        # is read once and stands for both
+        exprs: list[sql.Composable] = []
+        where_of: dict[str, int] = {}
+
+        def place(e: sql.Composable) -> int:
+            text = e.as_string(self.conn)
+            if text not in where_of:
+                where_of[text] = len(exprs)
+                exprs.append(e)
+            return where_of[text]
+
+        nk = len(t.key.columns)
+        canon = [nk + place(canonical(v, t.portable)) for v in t.columns]
+        shown = [nk + place(display(v)) for v in t.columns]
+        query = sql.SQL("select {texts}, {values} from {t} as s where {where}").format(
             texts=t.key.texts("s"),
-            canon=sql.SQL(", ").join(canonical(v, t.portable) for v in t.columns),
-            shown=sql.SQL(", ").join(display(v) for v in t.columns),
+            values=sql.SQL(", ").join(exprs),
             t=t.qualified,
             where=where,
         )
-        nk, nc = len(t.key.columns), len(t.columns)
+        pick_c, pick_s = _picker(canon), _picker(shown)
         return [
-            (tuple(str(v) for v in r[:nk]), tuple(r[nk : nk + nc]), tuple(r[nk + nc :]))
+            (tuple(str(v) for v in r[:nk]), pick_c(r), pick_s(r))
             for r in self.conn.execute(query, params)
         ]
 
@@ -433,6 +448,13 @@ class PgTable:
             cur.execute(query)
             for r in cur:
                 yield str(r[0]), tuple(r[1:])
+
+
+def _picker(indices: Sequence[int]) -> Callable[[Sequence[Any]], Values]:
+    """The values at ``indices`` of a row, as a tuple (of any length)."""
+    if len(indices) >= 2:
+        return itemgetter(*indices)
+    return lambda r: tuple(r[i] for i in indices)
 
 
 def _text_order(key: KeySpec) -> sql.Composable:
