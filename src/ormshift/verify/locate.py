@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from contextlib import ExitStack
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress
+from operator import itemgetter, ne
 from typing import Any
 
 import psycopg
@@ -79,20 +80,23 @@ class Merge:
         self.width = width
         # a row's key in the comparisons: the value itself when the key has one column
         self.key: Callable[[Row], Any] = itemgetter(0) if width == 1 else itemgetter(*range(width))
+        self.hashed: Callable[[Row], int] = itemgetter(width)
         self.as_key: Callable[[Any], Key] = as_key or (_one if width == 1 else _same)
 
     def _resolve(self, source: Sequence[Row], target: Sequence[Row]) -> list[tuple[DiffKind, Key]]:
-        """The differing keys of two runs of rows that cover the same key range: a row on
-        one side only (same key and hash on the other: equal) has a key missing from the
-        other side, or changed when the other side has the key with another hash."""
-        s, t = set(source), set(target)
-        only_s, only_t = s - t, t - s
-        if not only_s and not only_t:
+        """The differing keys of two runs of rows that cover the same key range: a key
+        whose hash on the other side is another or none (missing there) is odd; odd on
+        both sides, changed. Every step is a C loop over the rows, nothing hashes a row."""
+        if source == target:
             return []
-        key, as_key = self.key, self.as_key
-        in_s = {key(r) for r in only_s}
-        in_t = {key(r) for r in only_t}
-        return [(_kind(k in in_s, k in in_t), as_key(k)) for k in sorted(in_s | in_t)]
+        key, hashed = self.key, self.hashed
+        ks, kt = list(map(key, source)), list(map(key, target))
+        hs, ht = list(map(hashed, source)), list(map(hashed, target))
+        ds, dt = dict(zip(ks, hs, strict=True)), dict(zip(kt, ht, strict=True))
+        odd = set(compress(ks, map(ne, map(dt.get, ks), hs)))
+        odd.update(compress(kt, map(ne, map(ds.get, kt), ht)))
+        as_key = self.as_key
+        return [(_kind(k in ds, k in dt), as_key(k)) for k in sorted(odd)]
 
     def __call__(
         self, source: Callable[[], list[Row]], target: Callable[[], list[Row]]

@@ -189,7 +189,8 @@ class PgTable:
             texts=texts, h=row_hash(t.columns, t.portable), source=source, order=by
         )
         self.conn.execute(sql.SQL("set work_mem = {}").format(sql.Literal(_WORK_MEM)))
-        with self.conn.cursor(name="ormshift_verify_ranges") as cur:
+        # binary: a bigint hash (and an integer key) comes as 8 bytes, not digits to parse
+        with self.conn.cursor(name="ormshift_verify_ranges", binary=True) as cur:
             cur.execute(query, params)
             yield cur
         self.conn.execute("reset work_mem")
