@@ -5,15 +5,17 @@ passes, however many rows differ and wherever they are.
    key range, about `SEGMENT_ROWS` rows each (at most `MAX_SEGMENTS`), its bounds
    sampled from the source's keys; identical tables end here.
 2. One scan per side streams (key, row hash) of the rows of the differing segments only,
-   ordered by the key texts' bytes, through a server-side cursor: the segments' key
-   ranges are one join against bound arrays of their ends. The two streams are merged a
-   batch at a time, which names each differing key as missing, extra or changed.
+   through a server-side cursor: the segments' key ranges are one join against bound
+   arrays of their ends. An integer or uuid key comes in its own order (off the key's
+   index, no sort; an integer key as a number), any other ordered by the key texts'
+   bytes. The two streams are merged a batch at a time, which names each differing key
+   as missing, extra or changed.
 3. The full rows of the differing keys are fetched by key, a chunk at a time, bound as
    arrays (the next chunk's fetch running while the merge goes on), and reported as
    `ormshift.verify.rowdiff` reports a leaf's rows.
 
 Memory stays flat: the segments are bounded, the merge holds at most two batches a side,
-the fetch two chunks. Differences come out in the order of the key texts' bytes.
+the fetch two chunks. Differences come out in the order of the streams.
 """
 
 from __future__ import annotations
