@@ -212,22 +212,27 @@ def measure(
     back, so that load from elsewhere on the machine falls on all of them alike. Once
     reladiff times out it is not run again for the workload. With ``ab``, each round runs
     the engine (each in a process of its own) and the CLI of both versions, after then
-    before."""
+    before in even rounds, before then after in odd ones."""
     floors, engines, clis, rds = [], [], [], []
     apart: dict[str, list[tuple[float, int]]] = {"after": [], "before": []}
     clis_before = []
     timed_out = False
-    for _ in range(repeat):
+    for round_ in range(repeat):
         floors.append(floor(source, target))
         if ab is None:
             engines.append(engine(source, target)[0])
+            clis.append(cli(source, target))
         else:
-            apart["after"].append(engine_apart(source, target, ab.after))
-            apart["before"].append(engine_apart(source, target, ab.before))
+            # which version goes first alternates from round to round
+            first = ("after", "before") if round_ % 2 == 0 else ("before", "after")
+            for name in first:
+                apart[name].append(engine_apart(source, target, getattr(ab, name)))
             engines.append(apart["after"][-1][0])
-        clis.append(cli(source, target))
-        if ab is not None:
-            clis_before.append(cli(source, target, ab.before))
+            for name in first:
+                if name == "after":
+                    clis.append(cli(source, target))
+                else:
+                    clis_before.append(cli(source, target, ab.before))
         if rd and not timed_out:
             r = reladiff(rd.path, source, target, rd.timeout)
             timed_out = r is None
