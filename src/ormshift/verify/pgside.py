@@ -183,8 +183,14 @@ class PgTable:
         by = _text_order(t.key)
         if order != "text":
             assert order == self.key_order
-            by = sql.Identifier("s", t.key.columns[0])
-            texts = by if order == "integer" else texts
+            key = sql.Identifier("s", t.key.columns[0])
+            texts = key if order == "integer" else texts
+            by = key
+            if ranges is not None:
+                # The ranges ascend and are disjoint, so (range's lower end, key) is key
+                # order; by the key alone the planner would read the whole table off the
+                # index and test every row against every range, to spare the sort.
+                by = sql.SQL("{}, {}").format(sql.Identifier("r", "ormshift_l0"), key)
         query = sql.SQL("select {texts}, {h} from {source} order by {order}").format(
             texts=texts, h=row_hash(t.columns, t.portable), source=source, order=by
         )
