@@ -14,7 +14,11 @@ the whole key range: 8 in 10 updated in the target, 1 in 10 deleted from the tar
 * ``ormshift verify`` in-process (the engine, connections included) and as the CLI
   (a whole process: Python start, connect, reflect, verify), with its peak RSS;
 * with ``--reladiff PATH`` (reladiff's executable, installed in a venv of its own),
-  ``reladiff --algorithm hashdiff`` on the same tables, with its peak RSS.
+  ``reladiff --algorithm hashdiff`` on the same tables, with its peak RSS;
+* with ``--before SRC`` (another checkout's ``src``, e.g. main's from ``git archive main
+  src``), the engine and the CLI of both versions in the same round, the engine then in a
+  process of its own for each (``run.py --engine-only``: seconds of ``verify()`` alone,
+  connections included, and that process's peak RSS), for an A/B under the same load.
 
 Medians of the rounds; the differences the engine names are checked against the changes
 made. Writes the results to ``--out`` (JSON). Databases are dropped unless ``--keep``.
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from argparse import SUPPRESS
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+import ormshift
 from ormshift.verify import Difference, Event, verify
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,11 +152,34 @@ def measured(
     return wall, run, rss
 
 
-def cli(source: str, target: str) -> tuple[float, int, int]:
-    """Wall seconds, exit code and peak RSS (kB) of ``ormshift verify --json``."""
+def cli(source: str, target: str, src: str | None = None) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (kB) of ``ormshift verify --json`` (of the
+    ormshift in ``src``, else the one imported here)."""
     argv = [sys.executable, "-m", "ormshift", "verify", "--source", source, "--target", target]
-    wall, run, rss = measured([*argv, "--json"])
+    wall, run, rss = measured([*argv, "--json"], env=_path(src))
     return wall, run.returncode, rss
+
+
+def _path(src: str | None) -> dict[str, str] | None:
+    if src is None:
+        return None
+    return {"PYTHONPATH": src}
+
+
+def engine_apart(source: str, target: str, src: str) -> tuple[float, int]:
+    """Seconds of ``verify()`` of the ormshift in ``src``, in a process of its own, and
+    that process's peak RSS (kB)."""
+    argv = [sys.executable, str(Path(__file__).resolve()), "--engine-only", source, target]
+    _, run, rss = measured(argv, env={"PYTHONPATH": src})
+    if run.returncode != 0:
+        raise SystemExit(f"engine ({src}) failed: {run.stderr.strip().splitlines()[-2:]}")
+    return float(run.stdout.strip().splitlines()[-1]), rss
+
+
+def engine_only(source: str, target: str) -> None:
+    """``--engine-only``: print the seconds of one ``verify()``."""
+    seconds, _ = engine(source, target)
+    print(f"{seconds:.6f}")
 
 
 def reladiff(path: str, source: str, target: str, timeout: float) -> tuple[float, int, int] | None:
@@ -176,16 +205,34 @@ class Reladiff:
     timeout: float
 
 
-def measure(source: str, target: str, repeat: int, rd: Reladiff | None) -> dict[str, Any]:
+def measure(
+    source: str, target: str, repeat: int, rd: Reladiff | None, ab: AB | None = None
+) -> dict[str, Any]:
     """Medians of ``repeat`` rounds; each round runs floor, engine, CLI (and reladiff) back to
     back, so that load from elsewhere on the machine falls on all of them alike. Once
-    reladiff times out it is not run again for the workload."""
+    reladiff times out it is not run again for the workload. With ``ab``, each round runs
+    the engine (each in a process of its own) and the CLI of both versions, after then
+    before in even rounds, before then after in odd ones."""
     floors, engines, clis, rds = [], [], [], []
+    apart: dict[str, list[tuple[float, int]]] = {"after": [], "before": []}
+    clis_before = []
     timed_out = False
-    for _ in range(repeat):
+    for round_ in range(repeat):
         floors.append(floor(source, target))
-        engines.append(engine(source, target)[0])
-        clis.append(cli(source, target))
+        if ab is None:
+            engines.append(engine(source, target)[0])
+            clis.append(cli(source, target))
+        else:
+            # which version goes first alternates from round to round
+            first = ("after", "before") if round_ % 2 == 0 else ("before", "after")
+            for name in first:
+                apart[name].append(engine_apart(source, target, getattr(ab, name)))
+            engines.append(apart["after"][-1][0])
+            for name in first:
+                if name == "after":
+                    clis.append(cli(source, target))
+                else:
+                    clis_before.append(cli(source, target, ab.before))
         if rd and not timed_out:
             r = reladiff(rd.path, source, target, rd.timeout)
             timed_out = r is None
@@ -201,6 +248,24 @@ def measure(source: str, target: str, repeat: int, rd: Reladiff | None) -> dict[
     }
     out["ratio_engine"] = out["engine_s"] / out["floor_s"]
     out["ratio_cli"] = out["cli_s"] / out["floor_s"]
+    if ab is not None:
+        # each round's own ratio too: the floor of that round, the load of that round
+        for name, runs in apart.items():
+            out[f"engine_{name}_s"] = statistics.median(r[0] for r in runs)
+            out[f"engine_{name}_rss_mb"] = max(r[1] for r in runs) / 1024
+            out[f"ratio_engine_{name}"] = out[f"engine_{name}_s"] / out["floor_s"]
+            out["rounds"][f"engine_{name}_s"] = [r[0] for r in runs]
+            out["rounds"][f"ratio_engine_{name}"] = [
+                r[0] / f for r, f in zip(runs, floors, strict=True)
+            ]
+        out["cli_before_s"] = statistics.median(r[0] for r in clis_before)
+        out["ratio_cli_before"] = out["cli_before_s"] / out["floor_s"]
+        out["rss_before_mb"] = max(r[2] for r in clis_before) / 1024
+        out["rounds"]["cli_before_s"] = [r[0] for r in clis_before]
+        out["rounds"]["ratio_cli"] = [r[0] / f for r, f in zip(clis, floors, strict=True)]
+        out["rounds"]["ratio_cli_before"] = [
+            r[0] / f for r, f in zip(clis_before, floors, strict=True)
+        ]
     if rds:
         out["reladiff_s"] = statistics.median(r[0] for r in rds)
         out["reladiff_lines"] = rds[0][1]
@@ -211,6 +276,12 @@ def measure(source: str, target: str, repeat: int, rd: Reladiff | None) -> dict[
         assert rd is not None
         out["reladiff_timed_out_after_s"] = rd.timeout
     return out
+
+
+@dataclass(frozen=True)
+class AB:
+    after: str  # the src of the ormshift under test
+    before: str  # the src to compare it with
 
 
 Named = set[tuple[str, int, str | None]]
@@ -250,8 +321,16 @@ def main() -> None:
     parser.add_argument("--reladiff-timeout", type=float, default=600.0)
     parser.add_argument("--out", type=Path, help="write the results here (JSON)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--before", help="another ormshift's src, run in the same rounds")
+    parser.add_argument("--engine-only", nargs=2, metavar=("SOURCE", "TARGET"), help=SUPPRESS)
     args = parser.parse_args()
+    if args.engine_only:
+        engine_only(*args.engine_only)
+        return
     rd = Reladiff(args.reladiff, args.reladiff_timeout) if args.reladiff else None
+    ab = None
+    if args.before:
+        ab = AB(str(Path(ormshift.__file__).resolve().parents[1]), str(Path(args.before)))
     counts = sorted(int(c) for c in args.scattered.split(",") if c.strip())
     server = server_url()
     started = time.perf_counter()
@@ -260,13 +339,16 @@ def main() -> None:
         source, target = fs.result(), ft.result()
     print(f"generated 2 x {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
     result: dict[str, Any] = {"rows": args.rows, "repeat": args.repeat, "workloads": {}}
+    result["load_average_start"] = os.getloadavg()
+    if ab is not None:
+        result["after_src"], result["before_src"] = ab.after, ab.before
     try:
         workloads = result["workloads"]
-        workloads["identical"] = measure(source, target, args.repeat, rd)
+        workloads["identical"] = measure(source, target, args.repeat, rd, ab)
         print(json.dumps({"identical": workloads["identical"]}, default=str), flush=True)
         with psycopg.connect(target, autocommit=True) as conn:
             conn.execute("update bench set body = body || '!' where id = %s", [args.rows // 2])
-        workloads["one_row_changed"] = measure(source, target, args.repeat, rd)
+        workloads["one_row_changed"] = measure(source, target, args.repeat, rd, ab)
         workloads["one_row_changed"]["found"] = sorted(found_by(source, target), key=str)
         print(json.dumps({"one_row_changed": workloads["one_row_changed"]}, default=str))
         with psycopg.connect(target, autocommit=True) as conn:  # back to identical
@@ -277,7 +359,7 @@ def main() -> None:
             named |= scatter(source, target, args.rows, done, count)
             done = count
             name = f"scattered_{count}"
-            workloads[name] = measure(source, target, args.repeat, rd)
+            workloads[name] = measure(source, target, args.repeat, rd, ab)
             found = found_by(source, target)
             workloads[name]["named"] = len(found)
             workloads[name]["named_exactly"] = found == named
@@ -286,6 +368,7 @@ def main() -> None:
         if not args.keep:
             drop(server, source)
             drop(server, target)
+    result["load_average_end"] = os.getloadavg()
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result["driver_rss_mb"] = usage / 1024
     if args.out:

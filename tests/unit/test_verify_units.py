@@ -18,6 +18,7 @@ from ormshift.verify import (
     VerifyReport,
     load_mapping,
     parse_mapping,
+    pgside,
     undetected_at_95,
 )
 from ormshift.verify.checksum import ColumnView, kind_of
@@ -196,3 +197,10 @@ def test_segment_count_about_segment_rows_each_within_the_caps() -> None:
     assert segment_count(120_000, True) == 1000
     assert segment_count(1_000_000, True) == 8192
     assert segment_count(1_000_000, False) == 512
+
+
+def test_picker_gives_a_tuple_of_any_length() -> None:
+    row = ("k", "a", "b", "c")
+    assert pgside._picker([])(row) == ()
+    assert pgside._picker([2])(row) == ("b",)
+    assert pgside._picker([3, 1, 3])(row) == ("c", "a", "c")

@@ -5,15 +5,17 @@ passes, however many rows differ and wherever they are.
    key range, about `SEGMENT_ROWS` rows each (at most `MAX_SEGMENTS`), its bounds
    sampled from the source's keys; identical tables end here.
 2. One scan per side streams (key, row hash) of the rows of the differing segments only,
-   ordered by the key texts' bytes, through a server-side cursor: the segments' key
-   ranges are one join against bound arrays of their ends. The two streams are merged a
-   batch at a time, which names each differing key as missing, extra or changed.
+   through a server-side cursor: the segments' key ranges are one join against bound
+   arrays of their ends. An integer or uuid key comes in its own order (off the key's
+   index, no sort; an integer key as a number), any other ordered by the key texts'
+   bytes. The two streams are merged a batch at a time, which names each differing key
+   as missing, extra or changed.
 3. The full rows of the differing keys are fetched by key, a chunk at a time, bound as
    arrays (the next chunk's fetch running while the merge goes on), and reported as
    `ormshift.verify.rowdiff` reports a leaf's rows.
 
 Memory stays flat: the segments are bounded, the merge holds at most two batches a side,
-the fetch two chunks. Differences come out in the order of the key texts' bytes.
+the fetch two chunks. Differences come out in the order of the streams.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from contextlib import ExitStack
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress
+from operator import itemgetter, ne
 from typing import Any
 
 import psycopg
@@ -70,29 +73,32 @@ class Batches:
 
 
 class Merge:
-    """The differing keys of two streams of rows (key texts..., row hash), each ascending
-    by its key texts, in that order; the rows are compared a batch at a time."""
+    """The differing keys of two streams of rows (key values..., row hash), each ascending
+    by its key values, in that order; the rows are compared a batch at a time.
+    ``as_key`` turns a row's key values (one value, or a tuple of them) into its `Key`
+    (default: they are the key texts already)."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, as_key: Callable[[Any], Key] | None = None) -> None:
         self.width = width
-        # a row's key in the comparisons: the text itself when the key has one column
+        # a row's key in the comparisons: the value itself when the key has one column
         self.key: Callable[[Row], Any] = itemgetter(0) if width == 1 else itemgetter(*range(width))
-
-    def _hashes(self, rows: Sequence[Row]) -> dict[Any, int]:
-        if self.width == 1:
-            return dict(rows)
-        n = self.width
-        return {r[:n]: r[n] for r in rows}
+        self.hashed: Callable[[Row], int] = itemgetter(width)
+        self.as_key: Callable[[Any], Key] = as_key or (_one if width == 1 else _same)
 
     def _resolve(self, source: Sequence[Row], target: Sequence[Row]) -> list[tuple[DiffKind, Key]]:
-        """The differing keys of two runs of rows that cover the same key range."""
-        s, t = self._hashes(source), self._hashes(target)
-        odd = s.items() ^ t.items()
-        if not odd:
+        """The differing keys of two runs of rows that cover the same key range: a key
+        whose hash on the other side is another or none (missing there) is odd; odd on
+        both sides, changed. Every step is a C loop over the rows, nothing hashes a row."""
+        if source == target:
             return []
-        keys = sorted({k for k, _ in odd})
-        one = self.width == 1
-        return [(_kind(k in s, k in t), (k,) if one else k) for k in keys]
+        key, hashed = self.key, self.hashed
+        ks, kt = list(map(key, source)), list(map(key, target))
+        hs, ht = list(map(hashed, source)), list(map(hashed, target))
+        ds, dt = dict(zip(ks, hs, strict=True)), dict(zip(kt, ht, strict=True))
+        odd = set(compress(ks, map(ne, map(dt.get, ks), hs)))
+        odd.update(compress(kt, map(ne, map(ds.get, kt), ht)))
+        as_key = self.as_key
+        return [(_kind(k in ds, k in dt), as_key(k)) for k in sorted(odd)]
 
     def __call__(
         self, source: Callable[[], list[Row]], target: Callable[[], list[Row]]
@@ -121,6 +127,14 @@ class Merge:
                 i, j = len(sbuf), len(tbuf)
             yield from self._resolve(sbuf[:i], tbuf[:j])
             sbuf, tbuf = sbuf[i:], tbuf[j:]
+
+
+def _one(value: Any) -> Key:
+    return (str(value),)
+
+
+def _same(values: Any) -> Key:
+    return tuple(values)
 
 
 def _kind(in_source: bool, in_target: bool) -> DiffKind:
@@ -170,10 +184,13 @@ class Locate(SidePair[PgTable]):
         self._locate(ranges)
 
     def _locate(self, ranges: Sequence[tuple[Key | None, Key | None]] | None) -> None:
+        order = self.source.key_order
+        if order != self.target.key_order:
+            order = "text"
         with ExitStack() as stack:
             streams = []
             for side in (self.source, self.target):
-                cursor = stack.enter_context(side.range_rows(ranges))
+                cursor = stack.enter_context(side.range_rows(ranges, order))
                 stream = Batches(self.executor, cursor)
                 stack.callback(stream.close)
                 streams.append(stream)

@@ -8,21 +8,24 @@ or streamed through a server-side cursor.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
+from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
 
-from ormshift.verify.checksum import ColumnView, canonical, display, row_hash, row_text
+from ormshift.verify.checksum import INTEGERS, ColumnView, canonical, display, row_hash, row_text
 from ormshift.verify.model import Key
 from ormshift.verify.segments import Binder, KeySpec, in_range, segment_number, spread
 
 Checksum = tuple[int, int]
 Values = tuple[str | None, ...]
 LeafRow = tuple[Key, Values, Values]  # key, canonical values, display values
+KeyOrder = Literal["integer", "uuid", "text"]
 
 #: tables up to this many pages are split exactly; larger ones from a block sample
 SAMPLE_ABOVE_PAGES = 2000
@@ -144,28 +147,56 @@ class PgTable:
             found.append(tuple(str(v) for v in row))
         return found[0], found[1]
 
+    @cached_property
+    def key_order(self) -> KeyOrder:
+        """How this side's key can be streamed in an order Python reproduces: "integer"
+        (one integer column, read as an int, in its own order), "uuid" (one uuid column,
+        in its own order, which is its text's bytes' order), else "text" (the key texts,
+        sorted by their bytes)."""
+        if len(self.key_types) == 1 and self.key_types[0] in INTEGERS:
+            return "integer"
+        if self.key_types == ("uuid",):
+            return "uuid"
+        return "text"
+
     @contextmanager
     def range_rows(
-        self, ranges: Sequence[tuple[Key | None, Key | None]] | None
+        self,
+        ranges: Sequence[tuple[Key | None, Key | None]] | None,
+        order: KeyOrder = "text",
     ) -> Iterator[psycopg.ServerCursor[tuple[object, ...]]]:
         """A server-side cursor over (key texts..., row hash) of the rows in the key
         ranges ``[lo, hi)`` (None: open; ``ranges`` None: every row), ordered by the key
         texts' bytes. The ranges are one join against ``unnest`` of bound arrays of their
         ends (an open end closed by this side's smallest or largest key), so each range
-        is an index range scan."""
+        is an index range scan.
+
+        ``order`` `key_order` "integer" or "uuid" (both sides agreeing) orders by the key
+        itself instead, so the whole table streams straight off the key's index, with no
+        sort; an "integer" key comes as an int, not its text."""
         t = self.table
         params: dict[str, object] = {}
         source: sql.Composable = sql.SQL("{} as s").format(t.qualified)
         if ranges is not None:
             source = self._ranges_join(ranges, params)
+        texts = t.key.texts("s")
+        by = _text_order(t.key)
+        if order != "text":
+            assert order == self.key_order
+            key = sql.Identifier("s", t.key.columns[0])
+            texts = key if order == "integer" else texts
+            by = key
+            if ranges is not None:
+                # The ranges ascend and are disjoint, so (range's lower end, key) is key
+                # order; by the key alone the planner would read the whole table off the
+                # index and test every row against every range, to spare the sort.
+                by = sql.SQL("{}, {}").format(sql.Identifier("r", "ormshift_l0"), key)
         query = sql.SQL("select {texts}, {h} from {source} order by {order}").format(
-            texts=t.key.texts("s"),
-            h=row_hash(t.columns, t.portable),
-            source=source,
-            order=_text_order(t.key),
+            texts=texts, h=row_hash(t.columns, t.portable), source=source, order=by
         )
         self.conn.execute(sql.SQL("set work_mem = {}").format(sql.Literal(_WORK_MEM)))
-        with self.conn.cursor(name="ormshift_verify_ranges") as cur:
+        # binary: a bigint hash (and an integer key) comes as 8 bytes, not digits to parse
+        with self.conn.cursor(name="ormshift_verify_ranges", binary=True) as cur:
             cur.execute(query, params)
             yield cur
         self.conn.execute("reset work_mem")
@@ -246,16 +277,30 @@ class PgTable:
             where = sql.SQL("({}) in (select * from unnest({}))").format(
                 sql.SQL(", ").join(cols), sql.SQL(", ").join(arrays)
             )
-        query = sql.SQL("select {texts}, {canon}, {shown} from {t} as s where {where}").format(
+        # a column whose canonical text is its display text (text, integers, uuids...)
+        # is read once and stands for both
+        exprs: list[sql.Composable] = []
+        where_of: dict[str, int] = {}
+
+        def place(e: sql.Composable) -> int:
+            text = e.as_string(self.conn)
+            if text not in where_of:
+                where_of[text] = len(exprs)
+                exprs.append(e)
+            return where_of[text]
+
+        nk = len(t.key.columns)
+        canon = [nk + place(canonical(v, t.portable)) for v in t.columns]
+        shown = [nk + place(display(v)) for v in t.columns]
+        query = sql.SQL("select {texts}, {values} from {t} as s where {where}").format(
             texts=t.key.texts("s"),
-            canon=sql.SQL(", ").join(canonical(v, t.portable) for v in t.columns),
-            shown=sql.SQL(", ").join(display(v) for v in t.columns),
+            values=sql.SQL(", ").join(exprs),
             t=t.qualified,
             where=where,
         )
-        nk, nc = len(t.key.columns), len(t.columns)
+        pick_c, pick_s = _picker(canon), _picker(shown)
         return [
-            (tuple(str(v) for v in r[:nk]), tuple(r[nk : nk + nc]), tuple(r[nk + nc :]))
+            (tuple(str(v) for v in r[:nk]), pick_c(r), pick_s(r))
             for r in self.conn.execute(query, params)
         ]
 
@@ -410,6 +455,13 @@ class PgTable:
             cur.execute(query)
             for r in cur:
                 yield str(r[0]), tuple(r[1:])
+
+
+def _picker(indices: Sequence[int]) -> Callable[[Sequence[Any]], Values]:
+    """The values at ``indices`` of a row, as a tuple (of any length)."""
+    if len(indices) >= 2:
+        return itemgetter(*indices)
+    return lambda r: tuple(r[i] for i in indices)
 
 
 def _text_order(key: KeySpec) -> sql.Composable:
