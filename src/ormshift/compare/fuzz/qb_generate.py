@@ -17,7 +17,8 @@ soft delete or restore builder, with conditions on bare property names (TypeORM'
 builders prefix no alias) or (update, soft delete, restore) ``whereEntity`` of seed
 rows' keys, sometimes ``andWhereInIds`` and ``returning`` the keys; an insert builder of
 one to three rows (new values, or a seed row's unique values so that they collide),
-sometimes ``orIgnore`` or ``orUpdate`` of some columns on a unique key; or a relation
+sometimes ``orIgnore`` or ``orUpdate`` of some columns on a unique key (sometimes
+``skipUpdateIfNoValuesChanged``, an ``overwriteCondition``); or a relation
 query builder ``relation(Entity, "path").of(seed row)`` adding, removing or setting seed
 rows of the related entity, or loading them. Its database state is compared after each
 write.
@@ -226,11 +227,38 @@ class QbGenerator:
             if given:
                 overwrite = self.rng.sample(given, self.rng.randrange(1, len(given) + 1))
                 target = [by_path[p].column.name for p in paths]
-                chain.append(["orUpdate", sorted(overwrite), target])
+                call: list[Any] = ["orUpdate", sorted(overwrite), target]
+                options = self._upsert_options(ent)
+                if options:
+                    call.append(options)
+                chain.append(call)
         if self.rng.random() < 0.3 and ent.primary:
             chain.append(["returning", [p.path for p in ent.primary]])
         chain.append(["execute"])
         return {"op": "qb", "chain": chain}
+
+    def _upsert_options(self, ent: FuzzEntity) -> dict[str, Any]:
+        """``orUpdate``'s options, sometimes: ``skipUpdateIfNoValuesChanged`` and an
+        ``overwriteCondition`` (a condition on the table's name, TypeORM's alias of an
+        insert, or a mapping of one property)."""
+        options: dict[str, Any] = {}
+        if self.rng.random() < 0.2:
+            options["skipUpdateIfNoValuesChanged"] = True
+        roll = self.rng.random()
+        if roll < 0.2:
+            params: dict[str, Any] = {}
+            cond = self._condition([(ent.table.name, ent)], params)
+            if cond is not None:
+                options["overwriteCondition"] = (
+                    {"where": cond, "parameters": params} if params else {"where": cond}
+                )
+        elif roll < 0.35:
+            props = [p for p in ent.plain if p.kind in _COMPARABLE]
+            if props:
+                prop = self.rng.choice(props)
+                value = self.base._value(ent, prop)
+                options["overwriteCondition"] = {"where": nest(prop.path, value)}
+        return options
 
     def _relation(self, ent: FuzzEntity) -> dict[str, Any] | None:
         """``relation(Entity, "path").of(row)`` and a write or a load on it."""
