@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeAlias, TypeVar, cast, overload
 
+from ormshift.orm import hooks
 from ormshift.orm.errors import (
     EntityNotFound,
     NoVersionOrUpdateDateColumn,
@@ -23,6 +24,7 @@ from ormshift.orm.errors import (
     OptimisticLockVersionMismatch,
     PessimisticLockTransactionRequired,
 )
+from ormshift.orm.guard import hooks_apply
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder import relation_ids
 from ormshift.orm.querybuilder.errors import QueryBuilderError
@@ -186,6 +188,12 @@ class SelectQueryBuilder(Generic[T_co]):
 
     def with_deleted(self) -> Self:
         self.em.with_deleted = True
+        return self
+
+    def call_listeners(self, enabled: bool) -> Self:
+        """TypeORM's ``callListeners``: with False the entities loaded get no
+        ``after_load`` (listeners, subscribers)."""
+        self.em.call_listeners = bool(enabled)
         return self
 
     def set_find_options(self, options: FindManyOptions) -> Self:
@@ -784,6 +792,10 @@ class SelectQueryBuilder(Generic[T_co]):
         found = entities(em, fetched.rows, fetched.processor)
         if em.relation_ids:
             relation_ids.load(self.manager, em, found)
+        # TypeORM's executeEntitiesAndRawResults: "after load" for every entity of the
+        # rows (a getOne's too), what was joined with them first, unless callListeners(false)
+        if em.call_listeners and hooks_apply(main.info, self.manager.subscribers):
+            hooks.loaded(self.manager, main.info.cls, found)
         return found, fetched
 
     def _page_keys(self, em: ExpressionMap) -> tuple[str, dict[str, Any]]:

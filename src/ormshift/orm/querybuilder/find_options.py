@@ -96,18 +96,19 @@ def run_found(manager: EntityManager, em: ExpressionMap, terminal: str) -> Any:
     if em.with_deleted:
         options["withDeleted"] = True
     cls = main.info.cls
+    info = main.info
+    listeners = em.call_listeners
     if terminal == "get_many":
-        return manager.find(cls, **options)
+        return manager._run_find(info, FindOptions.of(options, info), listeners=listeners)
     if terminal in ("get_one", "get_one_or_fail"):
-        info = main.info
-        rows = manager._run_find(info, FindOptions.of(options, info), one=True)
+        rows = manager._run_find(info, FindOptions.of(options, info), one=True, listeners=listeners)
         if rows or terminal == "get_one":
             return rows[0] if rows else None
         raise EntityNotFound(info.name, em.parameters)
     if terminal == "get_count":
         return manager.count(cls, **options)
     if terminal == "get_many_and_count":
-        return manager.find_and_count(cls, **options)
+        return manager.find_and_count(cls, listeners=listeners, **options)
     if terminal == "get_exists":
         return manager.exists(cls, **options)
     raise FindOptionsCombined(
