@@ -29,7 +29,8 @@ from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder import relation_ids
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
-from ormshift.orm.querybuilder.find_options import checked, run_found
+from ormshift.orm.querybuilder.find_merge import merge_find_options
+from ormshift.orm.querybuilder.find_options import alone, checked, run_found
 from ormshift.orm.querybuilder.hydrate import entities
 from ormshift.orm.querybuilder.joins import add_join
 from ormshift.orm.querybuilder.names import property_path
@@ -198,9 +199,16 @@ class SelectQueryBuilder(Generic[T_co]):
 
     def set_find_options(self, options: FindManyOptions) -> Self:
         """TypeORM's ``setFindOptions``: ``where``, ``relations``, ``order``, ``select``,
-        ``skip``, ``take``, ``withDeleted``, ``lock``... run by the terminal through the
-        Repository's find-options compiler (`find_options`)."""
-        self.em.find_options = checked(self.em, options)
+        ``skip``, ``take``, ``withDeleted``, ``lock``... On a builder holding nothing
+        else, run by the terminal through the Repository's find-options compiler
+        (`find_options`); on one holding its own calls, merged into them now, as
+        TypeORM's ``applyFindOptions`` (`find_merge`)."""
+        found = checked(self.em, options)
+        if alone(self.em):
+            self.em.find_options = found
+        else:
+            # TypeORM's applyFindOptions: the options become this builder's calls now
+            merge_find_options(self, found)
         return self
 
     def set_parameter(self, key: str, value: object) -> Self:
