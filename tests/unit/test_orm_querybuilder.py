@@ -383,5 +383,5 @@ def test_find_options_merge_refuses_what_it_cannot_make_faithfully(
     ):
         with pytest.raises(FindOptionsCombined):
             builder().set_find_options(options)
-    with pytest.raises(Exception, match="Null value encountered in property 'book.genre'"):
+    with pytest.raises(Exception, match=r"Null value encountered in property 'book\.genre'"):
         builder().set_find_options({"where": {"genre": None}})
