@@ -514,11 +514,17 @@ class EntityManager:
         return self.count(entity, where=where)
 
     def find_and_count(
-        self, entity: type[T], *, listeners: bool = True, **options: Unpack[FindManyOptions]
+        self, entity: type[T], **options: Unpack[FindManyOptions]
     ) -> tuple[list[T], int]:
         """TypeORM's ``getManyAndCount``: the entities found, and their count taken from
-        the page itself when the page tells it (`lazy_count`), else counted; without
-        ``listeners`` (a builder's ``call_listeners(False)``) no ``after_load``."""
+        the page itself when the page tells it (`lazy_count`), else counted."""
+        return self._find_and_count(entity, options)
+
+    def _find_and_count(
+        self, entity: type[T], options: FindManyOptions, *, listeners: bool = True
+    ) -> tuple[list[T], int]:
+        """`find_and_count`; without ``listeners`` (a builder's ``call_listeners(False)``)
+        no ``after_load``."""
         info = entity_info(entity)
         opts = FindOptions.of(options, info)
         found = self._run_find(info, opts, listeners=listeners)

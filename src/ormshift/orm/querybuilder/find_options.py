@@ -108,7 +108,7 @@ def run_found(manager: EntityManager, em: ExpressionMap, terminal: str) -> Any:
     if terminal == "get_count":
         return manager.count(cls, **options)
     if terminal == "get_many_and_count":
-        return manager.find_and_count(cls, listeners=listeners, **options)
+        return manager._find_and_count(cls, options, listeners=listeners)  # type: ignore[arg-type]
     if terminal == "get_exists":
         return manager.exists(cls, **options)
     raise FindOptionsCombined(
