@@ -405,7 +405,7 @@ class QbGenerator:
     def _mergeable(ent: FuzzEntity, opts: dict[str, Any]) -> dict[str, Any]:
         """The find options ormshift merges into a builder's own calls (docs/orm.md):
         no ``select`` / ``lock`` / ``relationLoadStrategy``, no ``where`` or ``order``
-        through a relation."""
+        through a relation, relations one level deep."""
         relations = {r.property_name.split(".")[0] for r in ent.relations}
         out = {
             k: v
@@ -424,6 +424,11 @@ class QbGenerator:
         order = out.get("order")
         if isinstance(order, dict):
             out["order"] = {k: v for k, v in order.items() if k not in relations}
+        # one level of relations: deeper ones (with their eager relations) make join
+        # aliases whose raw keys pass PostgreSQL's 63 characters, which ormshift refuses
+        joined = out.get("relations")
+        if isinstance(joined, dict):
+            out["relations"] = {k: True for k, v in joined.items() if v}
         return out
 
     def _relation_ids(self, ent: FuzzEntity, chain: list[list[Any]]) -> None:
