@@ -30,7 +30,12 @@ from ormshift.orm.querybuilder import relation_ids
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.find_merge import merge_find_options
-from ormshift.orm.querybuilder.find_options import alone, checked, run_found
+from ormshift.orm.querybuilder.find_options import (
+    FindOptionsCombined,
+    alone,
+    checked,
+    run_found,
+)
 from ormshift.orm.querybuilder.hydrate import entities
 from ormshift.orm.querybuilder.joins import add_join
 from ormshift.orm.querybuilder.names import property_path
@@ -204,11 +209,21 @@ class SelectQueryBuilder(Generic[T_co]):
         (`find_options`); on one holding its own calls, merged into them now, as
         TypeORM's ``applyFindOptions`` (`find_merge`)."""
         found = checked(self.em, options)
-        if alone(self.em):
+        earlier = self.em.find_options
+        if alone(self.em) and earlier is None:
             self.em.find_options = found
-        else:
-            # TypeORM's applyFindOptions: the options become this builder's calls now
-            merge_find_options(self, found)
+            return self
+        if earlier is not None:
+            # TypeORM applied the earlier options to the builder when they were set
+            if not alone(self.em):
+                raise FindOptionsCombined(
+                    "set_find_options again after other calls on a builder holding find "
+                    "options is not supported"
+                )
+            self.em.find_options = None
+            merge_find_options(self, earlier)
+        # TypeORM's applyFindOptions: the options become this builder's calls now
+        merge_find_options(self, found)
         return self
 
     def set_parameter(self, key: str, value: object) -> Self:
