@@ -72,3 +72,14 @@ def test_find_options_relation_ids_and_where_entity_agree_with_typeorm(
     ``where_entity`` (tests/scenarios/querybuilder-gaps.yaml): results and errors as
     TypeORM's."""
     agrees("library", GAPS, pg_server_url, tmp_path)
+
+
+UPSERT_STI = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-upsert-sti.yaml"
+
+
+def test_or_update_of_a_single_table_child_agrees_with_typeorm(
+    pg_server_url: str, tmp_path: Path
+) -> None:
+    """``or_update`` of a single-table child (garage set): the discriminator ANDed onto
+    the WHERE after DO UPDATE SET, so a conflict row of another class stays as it is."""
+    agrees("garage", UPSERT_STI, pg_server_url, tmp_path)

@@ -341,3 +341,47 @@ def test_an_entity_with_no_column_to_insert_writes_its_value_sets_bare(tmp_path:
             sql, bound = columnless_sql(student, stmt, values, dialect)
             assert sql == f"INSERT INTO student{middle} DO NOTHING RETURNING student.id", name
             assert bound == params, name
+
+
+def test_find_options_merge_into_a_builder_holding_its_own_calls(
+    ds: DataSource, models: ModuleType
+) -> None:
+    qb = ds.get_repository(models.Book).create_query_builder("book").where("book.pages > 1")
+    qb.set_find_options(
+        {
+            "where": [{"genre": "novel", "pages": 5}, {"genre": "essay"}],
+            "order": {"id": "desc", "pages": {"direction": "ASC", "nulls": "last"}},
+            "relations": {"author": True},
+            "take": 2,
+        }
+    )
+    assert qb.em.find_options is None  # the builder's own calls now
+    sql = qb.get_query()
+    # TypeORM's buildWhere text ANDed on, its order added, the relation joined after
+    assert (
+        'WHERE ( "book"."pages" > 1 AND (((("book"."genre" = :orm_param_0) AND '
+        '("book"."pages" = :orm_param_1))) OR ((("book"."genre" = :orm_param_2)))) )'
+    ) in sql
+    assert 'LEFT JOIN "author" "book__book_author"' in sql
+    assert qb.em.order_bys == {"book.id": "DESC", "book.pages": ("ASC", "NULLS LAST")}
+    assert qb.em.take == 2
+
+
+def test_find_options_merge_refuses_what_it_cannot_make_faithfully(
+    ds: DataSource, models: ModuleType
+) -> None:
+    from ormshift.orm.querybuilder.find_options import FindOptionsCombined  # noqa: PLC0415
+
+    def builder() -> Any:
+        return ds.get_repository(models.Book).create_query_builder("book").where("1=1")
+
+    for options in (
+        {"select": {"id": True}},
+        {"where": {"author": {"id": 1}}},
+        {"order": {"author": {"id": "ASC"}}},
+        {"lock": {"mode": "pessimistic_read"}},
+    ):
+        with pytest.raises(FindOptionsCombined):
+            builder().set_find_options(options)
+    with pytest.raises(Exception, match=r"Null value encountered in property 'book\.genre'"):
+        builder().set_find_options({"where": {"genre": None}})

@@ -77,3 +77,70 @@ def test_where_in_ids_on_a_write_names_bare_columns(ds: DataSource, models: Modu
     sql, values = qb._statement("UPDATE x SET " + ", ".join(qb._sets()))
     assert sql.endswith('WHERE "id" IN (%(p1)s, %(p2)s)')
     assert list(values.values())[1:] == ["1", "2"]  # as node-postgres sends them: text
+
+
+def _upsert_sql(qb: object) -> tuple[str, dict[str, object]]:
+    from sqlalchemy.dialects import postgresql  # noqa: PLC0415
+    from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: PLC0415
+
+    info = qb.info  # type: ignore[attr-defined]
+    stmt = qb._on_conflict(pg_insert(info.table).values({"title": "t"}))  # type: ignore[attr-defined]
+    compiled = stmt.compile(dialect=postgresql.psycopg.dialect())
+    return str(compiled), dict(compiled.params)
+
+
+def test_overwrite_condition_is_typeorms_where_after_do_update(
+    ds: DataSource, models: ModuleType
+) -> None:
+    evil = "x'; DROP TABLE book; --"
+    qb = ds.create_query_builder().insert().into(models.Book).values({"title": "t"})
+    qb.or_update(
+        ["title"],
+        ["isbn"],
+        {
+            "overwriteCondition": {"where": [{"pages": 60}, {"genre": "essay", "title": evil}]},
+            "skipUpdateIfNoValuesChanged": True,
+        },
+    )
+    sql, params = _upsert_sql(qb)
+    where = sql.split('"updatedAt" = DEFAULT WHERE ', 1)[1].split(" RETURNING ")[0]
+    # the mapping prefixed with the table's name (TypeORM's insert alias), then the
+    # skipUpdateIfNoValuesChanged clause ANDed on
+    assert where == (
+        '("book"."pages" = %(oc_p0)s OR ("book"."genre" = %(oc_p1)s AND "book"."title" = '
+        '%(oc_p2)s)) AND "book"."title" IS DISTINCT FROM EXCLUDED."title"'
+    )  # one overwritten column: no parentheses, as TypeORM's one-item list
+    assert evil not in sql
+    assert params["oc_p0"] == "60" and params["oc_p2"] == evil  # node-postgres's text
+
+
+def test_overwrite_condition_text_and_its_parameters(ds: DataSource, models: ModuleType) -> None:
+    qb = ds.create_query_builder().insert().into(models.Book).values({"title": "t"})
+    qb.or_update(
+        ["title"],
+        ["isbn"],
+        {
+            "overwriteCondition": {
+                "where": "book.publishedAt < :d AND x = 'a:b'",
+                "parameters": {"d": 1},
+            }
+        },
+    )
+    sql, params = _upsert_sql(qb)
+    assert """WHERE "book"."publishedAt" < %(oc_p0)s AND x = 'a:b'""" in sql
+    assert params["oc_p0"] == "1"
+    # none of the options: no WHERE at all
+    plain = ds.create_query_builder().insert().into(models.Book).values({"title": "t"})
+    assert "WHERE" not in _upsert_sql(plain.or_update(["title"], ["isbn"]))[0]
+
+
+def test_overwrite_condition_brackets_get_an_insert_builder(
+    ds: DataSource, models: ModuleType
+) -> None:
+    from ormshift.orm.querybuilder import Brackets  # noqa: PLC0415
+
+    qb = ds.create_query_builder().insert().into(models.Book)
+    with pytest.raises(TypeError, match=r"qb\.where is not a function"):
+        qb.or_update(
+            ["title"], ["isbn"], {"overwriteCondition": {"where": Brackets(lambda q: q.where("1"))}}
+        )

@@ -9,7 +9,8 @@
 // (select, addSelect, from, joins), {"$qb": chain} a new builder with the chain applied
 // (whereExists), {"$subqueryWhere": [prefix, chain]} a condition function returning
 // prefix + the chain on qb.subQuery() .getQuery() ("post.id IN " + ...),
-// anything else is decoded as the other operations' arguments are. getRawAndEntities
+// an object holding such a marker deeper down has each value read so; anything else is
+// decoded as the other operations' arguments are. getRawAndEntities
 // gives [raw, entities].
 
 const { decode } = require("./decode");
@@ -20,8 +21,24 @@ function entityClass(ds, name) {
   return meta.target;
 }
 
+const MARKERS = ["$brackets", "$notBrackets", "$subqueryWhere"];
+
+// a plain object holding a marker deeper down (orUpdate's {overwriteCondition: {where:
+// {$brackets: ...}}}): each of its values decoded as an argument
+function holdsMarker(value) {
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some(holdsMarker);
+  return Object.keys(value).some((k) => MARKERS.includes(k) || holdsMarker(value[k]));
+}
+
 function arg(typeorm, ds, value, manager) {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (!keys.some((k) => k.startsWith("$")) && holdsMarker(value)) {
+      const out = {};
+      for (const k of keys) out[k] = arg(typeorm, ds, value[k], manager);
+      return out;
+    }
     if (typeof value.$entity === "string") return entityClass(ds, value.$entity);
     if (Array.isArray(value.$subquery)) {
       const chain = value.$subquery;
@@ -47,7 +64,9 @@ function arg(typeorm, ds, value, manager) {
 function apply(typeorm, ds, qb, chain, manager) {
   let current = qb;
   for (const [method, ...args] of chain) {
-    if (typeof current[method] !== "function") throw new Error(`the query builder has no method ${method}`);
+    // what calling a missing method is in JavaScript (an insert builder's where, in a
+    // Brackets factory of orUpdate's overwriteCondition)
+    if (typeof current[method] !== "function") throw new TypeError(`qb.${method} is not a function`);
     current = current[method](...args.map((a) => arg(typeorm, ds, a, manager)));
   }
   return current;

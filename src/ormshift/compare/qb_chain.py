@@ -11,8 +11,9 @@ methods by one name mapping: camelCase -> snake_case, ``from`` -> ``from_``
 applying the chain, ``{$subquery: chain}`` a function applying it to the ``sub_query()``
 it is given, ``{$qb: chain}`` a new builder with it applied (``whereExists``),
 ``{$subqueryWhere: [prefix, chain]}`` a condition function giving ``prefix`` + the
-chain's subquery text (``"post.id IN " + qb.subQuery()...getQuery()``), the rest
-decoded as other operations' arguments are.
+chain's subquery text (``"post.id IN " + qb.subQuery()...getQuery()``), a mapping
+holding such a marker deeper down each of its values read so, the rest decoded as
+other operations' arguments are.
 ``execute`` (the write builders) gives ``{identifiers, generatedMaps}`` for an insert,
 ``{affected, raw}`` for an update, delete, soft delete or restore.
 The relation builder's ``add``/``remove``/``set``/``addAndRemove`` (writes) and
@@ -163,7 +164,26 @@ def _arg(value: Any, models: Mapping[str, type[Any]], manager: Any) -> Any:
         if isinstance(value.get("$subqueryWhere"), list):
             prefix, chain = value["$subqueryWhere"]
             return _where_factory(str(prefix), chain, models, manager)
+    if (
+        isinstance(value, Mapping)
+        and not any(str(k).startswith("$") for k in value)
+        and _holds_marker(value)
+    ):
+        return {k: _arg(v, models, manager) for k, v in value.items()}
     return decode_args(value)
+
+
+_MARKERS = ("$brackets", "$notBrackets", "$subqueryWhere")
+
+
+def _holds_marker(value: Any) -> bool:
+    """A marker (``$brackets``...) somewhere inside ``value`` (``orUpdate``'s
+    ``{overwriteCondition: {where: {$brackets: ...}}}``)."""
+    if isinstance(value, list):
+        return any(_holds_marker(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(k in _MARKERS or _holds_marker(v) for k, v in value.items())
+    return False
 
 
 def _factory(chain: list[Any], models: Mapping[str, type[Any]], manager: Any) -> Any:

@@ -381,7 +381,11 @@ class EntityManager:
             connection.execute(text(f"SELECT {alias}.{quote(missing)} FROM (SELECT 1) {alias}"))
         raise QueryFailed(f"column distinctAlias.{missing} does not exist", sqlstate="42703")
 
-    def _run_find(self, info: EntityInfo, opts: FindOptions, *, one: bool = False) -> list[Any]:
+    def _run_find(
+        self, info: EntityInfo, opts: FindOptions, *, one: bool = False, listeners: bool = True
+    ) -> list[Any]:
+        """The entities ``opts`` finds; ``after_load`` on them unless not ``listeners``
+        (a builder's ``call_listeners(False)``)."""
         if opts.lock and opts.lock.get("mode") == "optimistic" and not one:
             raise OptimisticLockCanNotBeUsed(
                 "The optimistic lock can be used only with find_one (TypeORM's getOne())."
@@ -410,7 +414,7 @@ class EntityManager:
             if opts.lock and opts.lock.get("mode") == "optimistic":
                 self._check_version(info, rows, opts.lock.get("version"))
             found = shaped(rows, place, copy=self.in_transaction)
-        if hooked:
+        if hooked and listeners:
             hooks.loaded(self, info.cls, found)
         return found
 
@@ -516,9 +520,16 @@ class EntityManager:
     ) -> tuple[list[T], int]:
         """TypeORM's ``getManyAndCount``: the entities found, and their count taken from
         the page itself when the page tells it (`lazy_count`), else counted."""
+        return self._find_and_count(entity, options)
+
+    def _find_and_count(
+        self, entity: type[T], options: FindManyOptions, *, listeners: bool = True
+    ) -> tuple[list[T], int]:
+        """`find_and_count`; without ``listeners`` (a builder's ``call_listeners(False)``)
+        no ``after_load``."""
         info = entity_info(entity)
         opts = FindOptions.of(options, info)
-        found = self._run_find(info, opts)
+        found = self._run_find(info, opts, listeners=listeners)
         total = lazy_count(len(found), opts.skip, opts.take)
         if total is None:
             rest = {k: v for k, v in options.items() if k not in ("skip", "take", "order")}

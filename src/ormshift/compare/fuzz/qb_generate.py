@@ -2,26 +2,27 @@
 
 A chain starts on a random entity's repository builder and adds, each drawn from one
 ``random.Random`` (the same seed, the same chains): joins along relations (left or
-inner, selected or not, sometimes with a condition), conditions on columns of any
-alias (``where`` / ``andWhere`` / ``orWhere``, in ``Brackets`` or ``NotBrackets``,
+inner, selected or not, sometimes with a condition), conditions on columns of any alias
+(``where`` / ``andWhere`` / ``orWhere``, in ``Brackets`` or ``NotBrackets``,
 ``whereInIds``) with values from the seed rows or new ones, always as parameters
-(``:p0``, ``:...p1``), ``withDeleted``, orders (with nulls first/last) ended by the
-keys of every selected alias so that results have one order, pages (``skip``/``take``,
+(``:p0``, ``:...p1``), ``withDeleted``, orders (with nulls first/last) ended by the keys
+of every selected alias so that results have one order, pages (``skip``/``take``,
 ``limit``/``offset``) only when ordered, and a terminal: ``getMany``, ``getOne``,
 ``getManyAndCount``, ``getCount``, ``getExists``, ``getRawMany`` of a few columns, or a
-grouped ``COUNT(*)``; entity terminals sometimes ``loadRelationIdAndMap`` a relation
-of the root. About one chain in ten is ``setFindOptions`` with find options drawn as the
-find fuzzer draws them, then an entity terminal. About one chain in seven is a write
-instead: an update builder setting one or two columns to seed or new values, a delete,
-soft delete or restore builder, with conditions on bare property names (TypeORM's write
-builders prefix no alias) or (update, soft delete, restore) ``whereEntity`` of seed
-rows' keys, sometimes ``andWhereInIds`` and ``returning`` the keys; an insert builder of
-one to three rows (new values, or a seed row's unique values so that they collide),
-sometimes ``orIgnore`` or ``orUpdate`` of some columns on a unique key; or a relation
-query builder ``relation(Entity, "path").of(seed row)`` adding, removing or setting seed
-rows of the related entity, or loading them. Its database state is compared after each
-write.
-"""
+grouped ``COUNT(*)``; entity terminals sometimes ``loadRelationIdAndMap`` a relation of
+the root. About one chain in ten is ``setFindOptions`` with find options drawn as the
+find fuzzer draws them (in three of ten after the builder's own conditions, the options
+cut to those ormshift merges into them), then an entity terminal. About one chain in
+seven is a write instead: an update builder setting one or two columns to seed or new
+values, a delete, soft delete or restore builder, with conditions on bare property names
+(TypeORM's write builders prefix no alias) or (update, soft delete, restore)
+``whereEntity`` of seed rows' keys, sometimes ``andWhereInIds`` and ``returning`` the
+keys; an insert builder of one to three rows (new values, or a seed row's unique values
+so that they collide), sometimes ``orIgnore`` or ``orUpdate`` of some columns on a
+unique key (sometimes ``skipUpdateIfNoValuesChanged``, an ``overwriteCondition``); or a
+relation query builder ``relation(Entity, "path").of(seed row)`` adding, removing or
+setting seed rows of the related entity, or loading them. Its database state is compared
+after each write."""
 
 from __future__ import annotations
 
@@ -226,11 +227,38 @@ class QbGenerator:
             if given:
                 overwrite = self.rng.sample(given, self.rng.randrange(1, len(given) + 1))
                 target = [by_path[p].column.name for p in paths]
-                chain.append(["orUpdate", sorted(overwrite), target])
+                call: list[Any] = ["orUpdate", sorted(overwrite), target]
+                options = self._upsert_options(ent)
+                if options:
+                    call.append(options)
+                chain.append(call)
         if self.rng.random() < 0.3 and ent.primary:
             chain.append(["returning", [p.path for p in ent.primary]])
         chain.append(["execute"])
         return {"op": "qb", "chain": chain}
+
+    def _upsert_options(self, ent: FuzzEntity) -> dict[str, Any]:
+        """``orUpdate``'s options, sometimes: ``skipUpdateIfNoValuesChanged`` and an
+        ``overwriteCondition`` (a condition on the table's name, TypeORM's alias of an
+        insert, or a mapping of one property)."""
+        options: dict[str, Any] = {}
+        if self.rng.random() < 0.2:
+            options["skipUpdateIfNoValuesChanged"] = True
+        roll = self.rng.random()
+        if roll < 0.2:
+            params: dict[str, Any] = {}
+            cond = self._condition([(ent.table.name, ent)], params)
+            if cond is not None:
+                options["overwriteCondition"] = (
+                    {"where": cond, "parameters": params} if params else {"where": cond}
+                )
+        elif roll < 0.35:
+            props = [p for p in ent.plain if p.kind in _COMPARABLE]
+            if props:
+                prop = self.rng.choice(props)
+                value = self.base._value(ent, prop)
+                options["overwriteCondition"] = {"where": nest(prop.path, value)}
+        return options
 
     def _relation(self, ent: FuzzEntity) -> dict[str, Any] | None:
         """``relation(Entity, "path").of(row)`` and a write or a load on it."""
@@ -364,8 +392,44 @@ class QbGenerator:
         opts = self.base.find_options(ent, one=terminal == "getOne")
         if terminal in ("getCount", "getExists"):
             opts = {k: v for k, v in opts.items() if k in ("where", "withDeleted", "relations")}
-        chain: list[list[Any]] = [["setFindOptions", opts], [terminal]]
+        chain: list[list[Any]] = []
+        if self.rng.random() < 0.3:
+            # the builder's own conditions first: TypeORM merges the options into them
+            self._wheres([("e", ent)], chain)
+            if chain:
+                opts = self._mergeable(ent, opts)
+        chain += [["setFindOptions", opts], [terminal]]
         return {"op": "qb", "entity": ent.name, "alias": "e", "chain": chain}
+
+    @staticmethod
+    def _mergeable(ent: FuzzEntity, opts: dict[str, Any]) -> dict[str, Any]:
+        """The find options ormshift merges into a builder's own calls (docs/orm.md):
+        no ``select`` / ``lock`` / ``relationLoadStrategy``, no ``where`` or ``order``
+        through a relation, relations one level deep."""
+        relations = {r.property_name.split(".")[0] for r in ent.relations}
+        out = {
+            k: v
+            for k, v in opts.items()
+            if k in ("order", "skip", "take", "withDeleted", "relations", "where")
+        }
+
+        def plain(item: Any) -> bool:
+            return isinstance(item, dict) and not relations & set(item)
+
+        where = out.get("where")
+        if where is not None and not (
+            plain(where) or (isinstance(where, list) and all(plain(w) for w in where))
+        ):
+            del out["where"]
+        order = out.get("order")
+        if isinstance(order, dict):
+            out["order"] = {k: v for k, v in order.items() if k not in relations}
+        # one level of relations: deeper ones (with their eager relations) make join
+        # aliases whose raw keys pass PostgreSQL's 63 characters, which ormshift refuses
+        joined = out.get("relations")
+        if isinstance(joined, dict):
+            out["relations"] = {k: True for k, v in joined.items() if v}
+        return out
 
     def _relation_ids(self, ent: FuzzEntity, chain: list[list[Any]]) -> None:
         """``loadRelationIdAndMap("e.rid_<relation>", "e.<relation>")`` on one relation

@@ -350,6 +350,9 @@ class AsyncSelectQueryBuilder(SelectQueryBuilderFace[T_co]):
     def with_deleted(self) -> Self:
         return cast("Self", self._face(self._sync.with_deleted()))
 
+    def call_listeners(self, enabled: bool) -> Self:
+        return cast("Self", self._face(self._sync.call_listeners(enabled)))
+
     def set_find_options(self, options: FindManyOptions) -> Self:
         return cast("Self", self._face(self._sync.set_find_options(options)))
 

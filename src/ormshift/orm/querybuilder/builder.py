@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeAlias, TypeVar, cast, overload
 
+from ormshift.orm import hooks
 from ormshift.orm.errors import (
     EntityNotFound,
     NoVersionOrUpdateDateColumn,
@@ -23,11 +24,18 @@ from ormshift.orm.errors import (
     OptimisticLockVersionMismatch,
     PessimisticLockTransactionRequired,
 )
+from ormshift.orm.guard import hooks_apply
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.querybuilder import relation_ids
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
-from ormshift.orm.querybuilder.find_options import checked, run_found
+from ormshift.orm.querybuilder.find_merge import merge_find_options
+from ormshift.orm.querybuilder.find_options import (
+    FindOptionsCombined,
+    alone,
+    checked,
+    run_found,
+)
 from ormshift.orm.querybuilder.hydrate import entities
 from ormshift.orm.querybuilder.joins import add_join
 from ormshift.orm.querybuilder.names import property_path
@@ -188,11 +196,34 @@ class SelectQueryBuilder(Generic[T_co]):
         self.em.with_deleted = True
         return self
 
+    def call_listeners(self, enabled: bool) -> Self:
+        """TypeORM's ``callListeners``: with False the entities loaded get no
+        ``after_load`` (listeners, subscribers)."""
+        self.em.call_listeners = bool(enabled)
+        return self
+
     def set_find_options(self, options: FindManyOptions) -> Self:
         """TypeORM's ``setFindOptions``: ``where``, ``relations``, ``order``, ``select``,
-        ``skip``, ``take``, ``withDeleted``, ``lock``... run by the terminal through the
-        Repository's find-options compiler (`find_options`)."""
-        self.em.find_options = checked(self.em, options)
+        ``skip``, ``take``, ``withDeleted``, ``lock``... On a builder holding nothing
+        else, run by the terminal through the Repository's find-options compiler
+        (`find_options`); on one holding its own calls, merged into them now, as
+        TypeORM's ``applyFindOptions`` (`find_merge`)."""
+        found = checked(self.em, options)
+        earlier = self.em.find_options
+        if alone(self.em) and earlier is None:
+            self.em.find_options = found
+            return self
+        if earlier is not None:
+            # TypeORM applied the earlier options to the builder when they were set
+            if not alone(self.em):
+                raise FindOptionsCombined(
+                    "set_find_options again after other calls on a builder holding find "
+                    "options is not supported"
+                )
+            self.em.find_options = None
+            merge_find_options(self, earlier)
+        # TypeORM's applyFindOptions: the options become this builder's calls now
+        merge_find_options(self, found)
         return self
 
     def set_parameter(self, key: str, value: object) -> Self:
@@ -784,6 +815,10 @@ class SelectQueryBuilder(Generic[T_co]):
         found = entities(em, fetched.rows, fetched.processor)
         if em.relation_ids:
             relation_ids.load(self.manager, em, found)
+        # TypeORM's executeEntitiesAndRawResults: "after load" for every entity of the
+        # rows (a getOne's too), what was joined with them first, unless callListeners(false)
+        if em.call_listeners and hooks_apply(main.info, self.manager.subscribers):
+            hooks.loaded(self.manager, main.info.cls, found)
         return found, fetched
 
     def _page_keys(self, em: ExpressionMap) -> tuple[str, dict[str, Any]]:

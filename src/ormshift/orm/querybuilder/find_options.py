@@ -9,10 +9,10 @@ terminal through that same compiler: ``get_many`` is ``manager.find(Entity, **op
 ``count``, ``get_many_and_count`` ``find_and_count`` (TypeORM's lazy count: the count
 known from the page, else ``count``), ``get_exists`` ``exists``.
 
-Find options on a builder that holds anything else (its own conditions, joins, order,
-pages, selections, locks) are refused with `FindOptionsCombined` rather than run with a
-second compiler; ``with_deleted()`` is the one builder call that combines (it is the
-``withDeleted`` option).
+Find options set on a builder that already holds its own calls are merged into them
+(`find_merge`); calls made after find options set on a builder holding nothing else are
+refused at the terminal with `FindOptionsCombined`, ``with_deleted()`` (the
+``withDeleted`` option) and ``call_listeners`` excepted.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ormshift.orm.querybuilder.state import ExpressionMap, Selection
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
 
-__all__ = ["FindOptionsCombined", "checked", "run_found"]
+__all__ = ["FindOptionsCombined", "alone", "checked", "run_found"]
 
 
 class FindOptionsCombined(NotImplementedError):
@@ -58,7 +58,7 @@ def checked(em: ExpressionMap, options: Any) -> dict[str, Any]:
     return found
 
 
-def _alone(em: ExpressionMap) -> bool:
+def alone(em: ExpressionMap) -> bool:
     """Nothing on the builder but its main alias (selected whole) and ``with_deleted``."""
     main = em.main
     assert main is not None
@@ -87,7 +87,7 @@ def run_found(manager: EntityManager, em: ExpressionMap, terminal: str) -> Any:
     ``get_many_and_count``, ``get_exists``) of a builder holding find options."""
     main = em.main
     assert main is not None and main.info is not None and em.find_options is not None
-    if not _alone(em):
+    if not alone(em):
         raise FindOptionsCombined(
             "set_find_options on a builder with its own conditions, joins, order, pages, "
             "selections or locks is not supported; put them all in the find options"
@@ -96,18 +96,19 @@ def run_found(manager: EntityManager, em: ExpressionMap, terminal: str) -> Any:
     if em.with_deleted:
         options["withDeleted"] = True
     cls = main.info.cls
+    info = main.info
+    listeners = em.call_listeners
     if terminal == "get_many":
-        return manager.find(cls, **options)
+        return manager._run_find(info, FindOptions.of(options, info), listeners=listeners)
     if terminal in ("get_one", "get_one_or_fail"):
-        info = main.info
-        rows = manager._run_find(info, FindOptions.of(options, info), one=True)
+        rows = manager._run_find(info, FindOptions.of(options, info), one=True, listeners=listeners)
         if rows or terminal == "get_one":
             return rows[0] if rows else None
         raise EntityNotFound(info.name, em.parameters)
     if terminal == "get_count":
         return manager.count(cls, **options)
     if terminal == "get_many_and_count":
-        return manager.find_and_count(cls, **options)
+        return manager._find_and_count(cls, options, listeners=listeners)  # type: ignore[arg-type]
     if terminal == "get_exists":
         return manager.exists(cls, **options)
     raise FindOptionsCombined(

@@ -11,38 +11,62 @@ empty as TypeORM's.
 ``or_update(overwrite, conflict_target, options)`` is TypeORM's PostgreSQL
 ``ON CONFLICT``: ``( columns )`` for a list target (``WHERE ( indexPredicate )`` after
 it), ``ON CONSTRAINT name`` for a string, ``DO UPDATE SET col = EXCLUDED.col`` for each
-overwritten column and ``= DEFAULT`` for an update date not among them, ``WHERE`` one of
-them ``IS DISTINCT FROM`` its new value with ``skipUpdateIfNoValuesChanged``, ``DO
+overwritten column and ``= DEFAULT`` for an update date not among them, ``WHERE`` TypeORM's
+``overwriteCondition`` (a string, `Brackets`, a mapping or a list of them, alias
+prefixing on: ``book.pages`` is ``"book"."pages"``, the table's name the alias) AND one
+of the overwritten columns ``IS DISTINCT FROM`` its new value with
+``skipUpdateIfNoValuesChanged`` (and a single-table child's discriminator), ``DO
 NOTHING`` when nothing is overwritten; its rows return as any insert's.
 ``before_insert``/``after_insert`` get the value sets unless ``call_listeners(false)``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import literal_column, or_, text
+from sqlalchemy import bindparam, literal_column, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import MANYTOONE
+from sqlalchemy.types import NullType
 
 from ormshift.orm.errors import QueryFailed, UnknownProperty
 from ormshift.orm.manager import InsertResult
 from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 from ormshift.orm.querybuilder.columnless import columnless_insert, inserts_no_column
 from ormshift.orm.querybuilder.errors import QueryBuilderError
-from ormshift.orm.querybuilder.names import property_paths, replacements
+from ormshift.orm.querybuilder.expressions import Binds, render
+from ormshift.orm.querybuilder.names import escape, property_paths, replacements
+from ormshift.orm.querybuilder.schemas import in_force, table_sql
+from ormshift.orm.querybuilder.sql import where_clauses
+from ormshift.orm.querybuilder.state import Brackets, Where
 from ormshift.orm.querybuilder.write import WriteQueryBuilder
 from ormshift.orm.write_cache import Written
 
-if TYPE_CHECKING:
-    from ormshift.orm.querybuilder.builder import SelectQueryBuilder
-
 __all__ = ["InsertQueryBuilder", "OrUpdateUnsupported"]
+
+_OPTIONS = {"skipUpdateIfNoValuesChanged", "indexPredicate", "upsertType", "overwriteCondition"}
+_PYFORMAT = re.compile(r"%\((p\d+)\)s|%%")
 
 
 class OrUpdateUnsupported(NotImplementedError):
-    """An ``or_update`` option ormshift does not implement (``overwriteCondition``)."""
+    """An ``or_update`` option ormshift does not implement (one TypeORM has not)."""
+
+
+class _NoWhere:
+    """What a `Brackets` factory of ``overwriteCondition`` is given: TypeORM gives it
+    an insert builder, whose every condition method is missing (a TypeError)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise TypeError(f"qb.{name} is not a function")
+
+
+def _table_path(info: EntityInfo) -> str:
+    """TypeORM's ``tablePath``: the table's name, after its schema if it has one."""
+    table = info.table
+    return f"{table.schema}.{table.name}" if table.schema else table.name
 
 
 def _no_values(values: Any) -> bool:
@@ -167,6 +191,9 @@ class InsertQueryBuilder(WriteQueryBuilder):
         self.conflict_target: str | list[str] = []
         self.index_predicate: Any = None
         self.upsert_type: Any = None
+        #: ``overwriteCondition``'s condition, made when ``or_update`` is called (TypeORM's
+        #: ``getWhereCondition`` then): [] or one simple `Where`
+        self.overwrite_condition: list[Where] = []
         #: ``into(Entity, [columns])``: the only columns written (property paths)
         self.insert_columns: list[str] = []
 
@@ -177,6 +204,10 @@ class InsertQueryBuilder(WriteQueryBuilder):
         only (TypeORM's ``insertColumns``: the others get their database defaults, a
         listed column no value set gives its default too)."""
         self._target(entity)
+        main = self.em.main
+        if main is not None:
+            # TypeORM's ``createFromAlias(entity)``: the alias is the table's path
+            main.name = _table_path(self.info)
         self.insert_columns = list(columns or [])
         return self
 
@@ -205,11 +236,33 @@ class InsertQueryBuilder(WriteQueryBuilder):
         options: Mapping[str, object] | None = None,
     ) -> InsertQueryBuilder:
         """TypeORM's ``orUpdate(overwrite, conflictTarget, {skipUpdateIfNoValuesChanged,
-        indexPredicate, upsertType})``; the names are the table's column names."""
+        indexPredicate, upsertType, overwriteCondition: {where, parameters}})``; the
+        names are the table's column names. ``where`` is made now, as TypeORM makes it
+        (a mapping against the main alias as it stands), ``parameters`` set on the
+        builder."""
         given = dict(options or {})
-        unsupported = set(given) - {"skipUpdateIfNoValuesChanged", "indexPredicate", "upsertType"}
+        unsupported = set(given) - _OPTIONS
         if unsupported:
             raise OrUpdateUnsupported(f"or_update options not supported: {sorted(unsupported)}")
+        self.overwrite_condition = []
+        overwrite_condition = given.get("overwriteCondition")
+        if overwrite_condition is not None:
+            if not isinstance(overwrite_condition, Mapping):
+                raise QueryBuilderError("overwriteCondition is {where, parameters}")
+            where = overwrite_condition.get("where")
+            parameters = overwrite_condition.get("parameters")
+            if isinstance(where, Brackets):
+                # TypeORM's factory gets an insert builder (``createQueryBuilder()``),
+                # which has no ``where``: a TypeError in the factory's first call
+                where.factory(_NoWhere())  # type: ignore[arg-type]
+                self.overwrite_condition = [Where("simple", ("brackets", []))]
+            elif where:
+                # the select builder's (alias prefixing on), not the write builders'
+                condition = SelectQueryBuilder._condition(self, where)
+                if not isinstance(condition, tuple) or condition[1]:
+                    self.overwrite_condition = [Where("simple", condition)]
+            if parameters:
+                self.set_parameters(parameters)
         self.overwrite = list(overwrite)
         self.conflict_target = (
             conflict_target if isinstance(conflict_target, str) else list(conflict_target or [])
@@ -258,10 +311,52 @@ class InsertQueryBuilder(WriteQueryBuilder):
         date = info.update_date
         if date is not None and info.columns[date].name not in sets:
             sets[info.columns[date].name] = literal_column("DEFAULT")
-        condition = None
+        return stmt.on_conflict_do_update(set_=sets, where=self._upsert_where(overwrite), **keys)
+
+    def _upsert_where(self, overwrite: list[Any]) -> Any:
+        """TypeORM's ``createUpsertConditionExpression`` after ``DO UPDATE SET``: the
+        ``overwriteCondition``, AND (``skipUpdateIfNoValuesChanged``) one of the
+        overwritten columns ``IS DISTINCT FROM`` its new value, then a single-table
+        child's discriminator; None without either of the first two, as TypeORM."""
+        info = self.info
+        table = table_sql(info.table, in_force(self.manager))
+        wheres = list(self.overwrite_condition)
         if self.skip_unchanged:
-            condition = or_(*(c.is_distinct_from(stmt.excluded[c.name]) for c in overwrite))
-        return stmt.on_conflict_do_update(set_=sets, where=condition, **keys)
+            changed = [
+                Where("or", f"{table}.{escape(c.name)} IS DISTINCT FROM EXCLUDED.{escape(c.name)}")
+                for c in overwrite
+            ]
+            wheres.append(Where("and", ("list", changed)))
+        if not wheres:
+            return None
+        conditions = []
+        expression = where_clauses(wheres)
+        if expression and expression != "1=1":
+            conditions.append(expression)
+        disc = info.discriminator
+        if disc is not None and info.mapper.inherits is not None:
+            name = escape(info.columns[disc[0]].name)
+            conditions.append(f"{table}.{name} IN (:...discriminatorColumnValues)")
+        if len(conditions) == 1:
+            sql = conditions[0]
+        else:
+            # none: TypeORM still writes `` WHERE `` (an empty Brackets), which
+            # PostgreSQL refuses as a syntax error
+            sql = "( " + " ) AND ( ".join(conditions) + " )" if conditions else ""
+        main = self.em.main
+        aliases = {main.name: info} if main is not None else {}
+        binds = Binds()
+        rendered = render(sql, aliases, self._params(self.em), binds)
+        # driver SQL (%(pN)s, %% doubled) as a SQLAlchemy text with its values bound
+        escaped = rendered.replace(":", "\\:")
+        found = text(_PYFORMAT.sub(lambda m: f":oc_{m.group(1)}" if m.group(1) else "%", escaped))
+        return found.bindparams(
+            # untyped, as node-postgres's text (no cast), `node_pg_param`'s values
+            *(
+                bindparam(f"oc_{name}", value, type_=NullType())
+                for name, value in binds.values.items()
+            )
+        )
 
     def or_ignore(self, statement: bool | str = True) -> InsertQueryBuilder:
         """``ON CONFLICT DO NOTHING`` (TypeORM's PostgreSQL ``orIgnore``)."""
@@ -293,7 +388,7 @@ class InsertQueryBuilder(WriteQueryBuilder):
 
         shape = (
             None
-            if isinstance(self.returns, str)
+            if isinstance(self.returns, str) or self.overwrite_condition
             else (
                 "qb-insert",
                 self.ignore,

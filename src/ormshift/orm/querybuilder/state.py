@@ -87,6 +87,8 @@ class ExpressionMap:
     distinct: bool = False
     distinct_on: list[str] = field(default_factory=list)
     with_deleted: bool = False
+    #: ``call_listeners(False)``: no ``after_load`` for the entities loaded
+    call_listeners: bool = True
     parameters: dict[str, Any] = field(default_factory=dict)
     #: the pagination step's ``alias.id IN (...)``
     extra_where: str | None = None
