@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import pytest
@@ -127,8 +127,10 @@ def test_one_database_commands_with_the_url_from_the_environment(
 def test_libpq_variables_name_the_database(pair: tuple[str, str]) -> None:
     source, _ = pair
     parts = urlsplit(source)
+    # (the embedded server's URL names its socket directory in the query: ?host=/tmp/...)
+    socket = dict(parse_qsl(parts.query)).get("host", "")
     libpq = {
-        "PGHOST": parts.hostname or "",
+        "PGHOST": parts.hostname or socket,
         "PGPORT": str(parts.port or 5432),
         "PGUSER": parts.username or "postgres",
         "PGDATABASE": parts.path.lstrip("/"),
@@ -136,7 +138,7 @@ def test_libpq_variables_name_the_database(pair: tuple[str, str]) -> None:
     health = ormshift("health", "--json", env=libpq)
     assert health.returncode in (0, 1, 2), health.stderr  # OK, WARNING or CRITICAL
     # and they fill in a URL that leaves the database out
-    partial = f"postgresql://{parts.netloc}"
+    partial = f"postgresql://{parts.netloc}" + (f"?host={socket}" if socket else "")
     proc = ormshift("extract", "--db", partial, env={"PGDATABASE": libpq["PGDATABASE"]})
     assert proc.returncode == 0, proc.stderr
     assert '"name": "item"' in proc.stdout

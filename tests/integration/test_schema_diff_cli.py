@@ -95,3 +95,23 @@ def test_missing_schema_exits_2(make_db: DatabaseFactory) -> None:
     code, output = invoke(left, right, "--schema", "nope")
     assert code == 2
     assert "has no schema 'nope'" in output
+
+
+def test_table_names_the_tables_compared(make_db: DatabaseFactory) -> None:
+    """``--table`` (repeatable) keeps the differences of the tables it names; a name
+    neither database has is one line and exit 2."""
+    left, right = make_db(), make_db()
+    build(
+        left, "alter table person add column age smallint; create table pet (id int primary key);"
+    )
+    build(right, "create table pet (id int primary key, name text);")
+    code, output = invoke(left, right, "--json", "--table", "pet")
+    assert code == 1, output
+    report = json.loads(output[output.index("{") :])
+    assert {d["table"] for d in report["differences"]} == {"pet"}
+    code, output = invoke(left, right, "--table", "person", "--table", "pet")
+    assert code == 1 and "person" in output and "pet" in output
+    code, output = invoke(left, right, "--table", "nope")
+    assert code == 2
+    assert "no table 'nope' in schema 'public' of either database" in output
+    assert "Traceback" not in output and len(output.strip().splitlines()) == 1

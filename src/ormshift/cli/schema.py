@@ -30,6 +30,10 @@ def diff(
     source: Annotated[str | None, source_option("PostgreSQL URL of the first database")] = None,
     target: Annotated[str | None, target_option("PostgreSQL URL of the second database")] = None,
     schema: Annotated[str, typer.Option(help="schema to compare in both")] = "public",
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--table", help="compare only this table (repeatable)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the differences as JSON")] = False,
 ) -> None:
     """List every schema difference; exit 0 when equal, 1 when different, 2 on error."""
@@ -47,7 +51,7 @@ def diff(
     target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL,), "--source")
     check_url(target, (POSTGRESQL,), "--target")
-    differences = diff_databases(source, target, schema)
+    differences = diff_databases(source, target, schema, tables or ())
     if as_json:
         report = {"equal": not differences, "differences": [jsonable(d) for d in differences]}
         out.print(json.dumps(report, indent=2), markup=False, soft_wrap=True)

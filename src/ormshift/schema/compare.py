@@ -7,6 +7,7 @@ extensions, sequences). An empty list means the schemas are the same, name for n
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
@@ -52,8 +53,29 @@ def snapshot_url(url: str, schema: str = "public") -> Snapshot:
         return snapshot(conn, schema)
 
 
-def diff_databases(left_url: str, right_url: str, schema: str = "public") -> list[Difference]:
-    return compare(snapshot_url(left_url, schema), snapshot_url(right_url, schema))
+class TableNotFound(OrmshiftError):
+    """A table to compare that neither database has."""
+
+
+def diff_databases(
+    left_url: str, right_url: str, schema: str = "public", tables: Collection[str] = ()
+) -> list[Difference]:
+    """Every difference between the two databases' ``schema``; with ``tables``, only the
+    differences of those tables (each must be in one of the two)."""
+    left, right = snapshot_url(left_url, schema), snapshot_url(right_url, schema)
+    found = compare(left, right)
+    if not tables:
+        return found
+    known = {t.name for t in (*left.manifest.tables, *right.manifest.tables)}
+    missing = sorted(set(tables) - known)
+    if missing:
+        some = ", ".join(sorted(known)[:10]) + (", ..." if len(known) > 10 else "")
+        raise TableNotFound(
+            f"no table {', '.join(map(repr, missing))} in schema {schema!r} of either "
+            f"database; give --table with one of: {some or '(none)'}"
+        )
+    wanted = set(tables)
+    return [d for d in found if d.table in wanted]
 
 
 def _plain(value: Any) -> Any:
