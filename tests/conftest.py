@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy.engine import URL
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine
 
 from ormshift.manifest import Manifest
 
@@ -134,3 +137,20 @@ def password_server() -> Iterator[str]:
 def with_password(url: str, password: str) -> str:
     """``url`` of the password server (``postgresql://postgres:@/...``) with ``password``."""
     return url.replace("postgres:@", f"postgres:{quote(password, safe='')}@", 1)
+
+
+@pytest.fixture
+def drivers() -> Iterator[Counter[str]]:
+    """The statements every SQLAlchemy engine sends, counted by driver and asyncio-ness
+    (compare's own resets and snapshots go through psycopg, not SQLAlchemy)."""
+    seen: Counter[str] = Counter()
+
+    def probe(conn: Any, *_: object) -> None:
+        dialect = conn.dialect
+        seen[f"{dialect.driver}{' async' if dialect.is_async else ''}"] += 1
+
+    event.listen(Engine, "before_cursor_execute", probe)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", probe)

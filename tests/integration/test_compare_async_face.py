@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import typer
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from ormshift.cli.compare import compare
@@ -24,23 +20,6 @@ from tests.conftest import CORPUS
 from tests.golden.support import generated, imported
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-
-
-@pytest.fixture
-def drivers() -> Iterator[Counter[str]]:
-    """The statements every SQLAlchemy engine sends, counted by driver and asyncio-ness
-    (compare's own resets and snapshots go through psycopg, not SQLAlchemy)."""
-    seen: Counter[str] = Counter()
-
-    def probe(conn: Any, *_: object) -> None:
-        dialect = conn.dialect
-        seen[f"{dialect.driver}{' async' if dialect.is_async else ''}"] += 1
-
-    event.listen(Engine, "before_cursor_execute", probe)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", probe)
 
 
 def _marked(path: Path) -> set[tuple[str, int]]:

@@ -6,13 +6,9 @@ differs, and every statement went through psycopg's async driver."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from ormshift.compare import run_compare
 from ormshift.compare.fuzz import fuzz
@@ -21,21 +17,6 @@ from tests.golden.support import generated, imported
 from tests.integration.test_compare_typeorm_suite import SUITE
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-
-
-@pytest.fixture
-def drivers() -> Iterator[Counter[str]]:
-    seen: Counter[str] = Counter()
-
-    def probe(conn: Any, *_: object) -> None:
-        dialect = conn.dialect
-        seen[f"{dialect.driver}{' async' if dialect.is_async else ''}"] += 1
-
-    event.listen(Engine, "before_cursor_execute", probe)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", probe)
 
 
 @pytest.mark.parametrize("name", sorted(SUITE))
