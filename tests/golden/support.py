@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from sqlalchemy.orm import registry
+
 from ormshift.codegen import GeneratedPackage, render_package, write_package
 from ormshift.manifest import Manifest, read
 
@@ -37,8 +39,20 @@ def imported(package: GeneratedPackage, where: Path) -> Iterator[ModuleType]:
         yield importlib.import_module(name)
     finally:
         sys.path.remove(str(where))
-        for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        modules = [m for m in sys.modules if m == name or m.startswith(name + ".")]
+        for registry in {_registry(sys.modules[m]) for m in modules} - {None}:
+            # SQLAlchemy keeps a weak set of every registry and configures them all
+            # on the next configure_mappers(); a forgotten package whose classes are
+            # half collected would make some later, unrelated test fail.
+            registry.dispose()
+        for mod in modules:
             del sys.modules[mod]
+
+
+def _registry(module: ModuleType) -> registry | None:
+    base = getattr(module, "Base", None)
+    found = getattr(base, "registry", None)
+    return found if isinstance(found, registry) else None
 
 
 def generated(name: str) -> GeneratedPackage:
