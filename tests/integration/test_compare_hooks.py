@@ -112,3 +112,16 @@ def test_the_suite_covers_every_operation_and_operator() -> None:
     } <= names  # fmt: skip
     assert sum(len(s.operations) for s in loaded.scenarios) == OPERATIONS
     assert _ops([op.args for op in steps]) >= OPERATORS
+
+
+def test_failing_units_agree_with_typeorm(pg_server_url: str) -> None:
+    """tests/scenarios/hooks-failures.yaml: what a 20,000-operation fuzz found on the
+    set: a listener throwing in a transaction leaves nothing behind to write (the
+    transaction goes on with what came before), the database entities of a unit are
+    loaded before its transaction, and after_insert follows TypeORM's insert order; a
+    transformer throwing throws its own error, before any statement; a savepoint whose
+    rollback event is refused stays aborted, as TypeORM leaves it."""
+    failures = SCENARIO.with_name("hooks-failures.yaml")
+    report = run_compare(CORPUS / "hooks", failures, pg_server_url, models="tests.models.hooks")
+    assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches] == []
+    assert report.operations == 15

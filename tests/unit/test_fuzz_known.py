@@ -265,3 +265,19 @@ def test_other_relation_builder_chains_count() -> None:
         assert rules.note(state, [state], op) is None, op
     other_table = _error(None, "QueryFailedError:23505:PK_somewhere_else")
     assert rules.note(other_table, [other_table], RELATION_WRITE) is None
+
+
+def test_a_transaction_typeorm_stops_at_its_first_step_is_known() -> None:
+    """TypeORM fails on the junction at the transaction's first step; ormshift, having
+    written by its own columns, goes on and fails at a later step TypeORM never ran."""
+    rules = _rules()
+    later = {"op": "find", "entity": "Playlist", "args": [{"order": {"songs": {"id": "ASC"}}}]}
+    opens = {"op": "transaction", "args": [[SAVE, later]]}
+    found = _error(f"QueryFailedError:23503:{JUNCTION_FK}", "QueryFailedError:42703:")
+    assert rules.note(found, [found], opens) == DOUBLY_OWNED
+    # a step before the shadowed write could be where ormshift failed: it counts
+    behind = {"op": "transaction", "args": [[later, SAVE]]}
+    assert rules.note(found, [found], behind) is None
+    # and TypeORM failing elsewhere counts
+    other = _error("QueryFailedError:23503:FK_somewhere_else", "QueryFailedError:42703:")
+    assert rules.note(other, [other], opens) is None

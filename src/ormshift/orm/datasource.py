@@ -21,7 +21,7 @@ from sqlalchemy.pool import QueuePool
 
 from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
-from ormshift.orm.errors import PoolTimeout, TransactionNotStarted, translated
+from ormshift.orm.errors import PoolTimeout, QueryFailed, TransactionNotStarted, translated
 from ormshift.orm.hooks import transaction_event
 from ormshift.orm.manager import EntityManager, aborted
 from ormshift.orm.pool import FairQueuePool
@@ -257,6 +257,14 @@ class DataSource(Configured):
                     "or rolling it back."
                 )
             transaction_event(manager, "before_transaction_commit")
+            if manager.left_open and aborted(session):
+                # TypeORM's commit at the depth it believes in RELEASEs the savepoint
+                # left open, which the aborted transaction refuses
+                raise QueryFailed(
+                    "current transaction is aborted, commands ignored until end of "
+                    "transaction block",
+                    sqlstate="25P02",
+                )
             if aborted(session):
                 # PostgreSQL's COMMIT of an aborted transaction (a failure caught inside)
                 # rolls it back without an error, as TypeORM's COMMIT does

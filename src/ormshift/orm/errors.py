@@ -16,6 +16,7 @@ from sqlalchemy.orm import exc as orm_exc
 
 from ormshift.dsn import redact
 from ormshift.errors import ConnectionFailed, OrmshiftError
+from ormshift.orm.transformers import TransformerFailed
 
 
 class OrmError(OrmshiftError):
@@ -272,6 +273,8 @@ def translated() -> Iterator[None]:
     each with a one-line message."""
     try:
         yield
+    except TransformerFailed as exc:  # a bind processor called outside a statement
+        raise exc.error from None
     except sa_exc.TimeoutError as exc:
         # args[0]: SQLAlchemy's message without its "Background on this error" link
         waited = one_line(str(exc.args[0] if exc.args else exc))
@@ -300,6 +303,9 @@ def translated() -> Iterator[None]:
             sqlstate="25P02",
         ) from exc
     except sa_exc.StatementError as exc:
+        if isinstance(exc.orig, TransformerFailed):
+            # a transformer's own error, as TypeORM lets it through
+            raise exc.orig.error from None
         enum_value = _enum_lookup(exc)
         if enum_value is None:
             raise OrmError(one_line(str(exc))) from exc

@@ -34,6 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.bridge import settled
 from ormshift.orm.errors import QueryFailed
+from ormshift.orm.insert_order import typeorm_order
 from ormshift.orm.listeners import (
     InsertEvent,
     LoadEvent,
@@ -43,6 +44,7 @@ from ormshift.orm.listeners import (
     listeners_of,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.transformers import before_flush
 from ormshift.orm.writeback import Kind
 from ormshift.orm.writes import restrict
 
@@ -155,6 +157,13 @@ class _Unit:
     def start(self) -> None:
         if self.own and not self.started:
             self.started = True
+            # TypeORM loads the unit's database entities before its START TRANSACTION
+            # (EntityPersistExecutor): what the reads did, an after_load subscriber's
+            # writes among them, stays when the unit then fails. The reads ran in the
+            # driver's implicit transaction; end it here, and the writes' first
+            # statement begins the unit's own (psycopg begins one before a statement
+            # outside a transaction).
+            self.session.connection().exec_driver_sql("COMMIT")
             transaction_event(self.outer, "before_transaction_start")
             transaction_event(self.manager, "after_transaction_start")
 
@@ -302,13 +311,27 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 first = diffs[id(persisted)]
                 cols, rels = _recomputed(first, _changed(info, persisted)) if called else first
             after.append((obj, info, kind, db, cols, rels))
+        before_flush(session)
         session.flush()
         after_flush(session, saved)
         for obj, persisted in saved.pairs:
             write_persisted(obj, persisted, kind=saved.kind(persisted))
-        for obj, info, kind, db, cols, rels in sorted(after, key=lambda a: a[2] != "insert"):
+        for obj, info, kind, db, cols, rels in _after_order(after):
             _fire_written(unit.manager, "after", obj, info, kind, db, cols, rels)
         _fire_unnamed(unit.manager, "after", unlinked, orphans)
+
+
+def _after_order(
+    after: list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]],
+) -> list[tuple[Any, EntityInfo, Kind, Any, list[str], list[str]]]:
+    """TypeORM's ``broadcastAfterEventsForAll``: the inserts in the order its
+    topological sort inserted them, then the rest as the before events had them."""
+    inserts = [a for a in after if a[2] == "insert"]
+    ordered = typeorm_order([a[0] for a in inserts])
+    if ordered is not None:
+        place = {id(obj): i for i, obj in enumerate(ordered)}
+        inserts.sort(key=lambda a: place[id(a[0])])
+    return [*inserts, *(a for a in after if a[2] != "insert")]
 
 
 def _fire_written(

@@ -35,7 +35,7 @@ from sqlalchemy import Column, Connection, Table, and_, insert, inspect, literal
 from ormshift.orm.guard import tree_applies
 from ormshift.orm.metadata import EntityInfo, entity_info
 
-__all__ = ["Replay", "replay", "typeorm_groups"]
+__all__ = ["Replay", "replay", "typeorm_groups", "typeorm_order"]
 
 
 def _nullable(info: EntityInfo, key: str) -> bool:
@@ -91,6 +91,20 @@ def _toposort(edges: list[tuple[str, str]]) -> list[str] | None:
 def typeorm_groups(objs: list[Any]) -> list[str] | None:
     """The entity names of ``objs`` (new entities, in TypeORM's subject order) in the
     order TypeORM inserts them; None when TypeORM's sort finds a cycle."""
+    ordered = typeorm_order(objs)
+    if ordered is None:
+        return None
+    names: list[str] = []
+    for obj in ordered:
+        if type(obj).__name__ not in names:
+            names.append(type(obj).__name__)
+    return names
+
+
+def typeorm_order(objs: list[Any]) -> list[Any] | None:
+    """``objs`` (new entities, in TypeORM's subject order) as TypeORM's
+    ``SubjectTopologicalSorter.sort("insert")`` orders them, the order it inserts them
+    in and tells ``after_insert`` in; None when its sort finds a cycle."""
     infos: list[EntityInfo] = []
     for obj in objs:
         info = entity_info(type(obj))
@@ -117,11 +131,7 @@ def typeorm_groups(objs: list[Any]) -> list[str] | None:
     for node in reversed(second):
         ordered += [o for o in left if type(o).__name__ == node]
         left = [o for o in left if type(o).__name__ != node]
-    names: list[str] = []
-    for obj in [*ordered, *left]:
-        if type(obj).__name__ not in names:
-            names.append(type(obj).__name__)
-    return names
+    return [*ordered, *left]
 
 
 def _tree(obj: Any) -> set[str]:

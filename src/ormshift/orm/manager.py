@@ -75,6 +75,7 @@ from ormshift.orm.query import (
 )
 from ormshift.orm.shape import place_of, shaped
 from ormshift.orm.simple_save import is_simple, save_simple
+from ormshift.orm.transformers import before_flush
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
 from ormshift.orm.write_cache import criteria as criteria_of
 from ormshift.orm.writes import (
@@ -144,6 +145,15 @@ def aborted(session: Session) -> bool:
     return status is not None and status == TransactionStatus.INERROR
 
 
+def _forget_unwritten(session: Session) -> None:
+    """Drop what a failed call left in the transaction's session unwritten (objects it
+    added, changed or marked deleted), so that no later flush writes it: TypeORM's call
+    that throws (a listener, a transformer, a statement) leaves nothing behind to write,
+    and its transaction goes on with what earlier calls wrote."""
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        session.expunge(obj)
+
+
 class EntityManager:
     """Entity operations by entity class: ``manager.find(Post, where=...)``."""
 
@@ -170,6 +180,9 @@ class EntityManager:
         #: the transaction was rolled back under the caller (`_lose_transaction`): each
         #: statement now commits on its own, as on TypeORM's query runner
         self.detached = False
+        #: savepoints left open, aborted, by a rollback event that threw (TypeORM's
+        #: depth one too deep each): the enclosing transaction cannot end well
+        self.left_open = 0
         #: a statement failed in this manager's transaction, which PostgreSQL has
         #: aborted for TypeORM (SQLAlchemy has rolled it back already): every statement
         #: is refused with 25P02, as TypeORM's next statement there is
@@ -210,8 +223,13 @@ class EntityManager:
                     sqlstate="25P02",
                 )
             with translated():
-                yield self._session
-                self._session.flush()
+                try:
+                    yield self._session
+                    before_flush(self._session)
+                    self._session.flush()
+                except BaseException:
+                    _forget_unwritten(self._session)
+                    raise
                 if self.detached:
                     self._session.commit()
             return
@@ -279,15 +297,20 @@ class EntityManager:
         except BaseException:
             # also when the RELEASE failed (the savepoint aborted by a caught error):
             # back to the savepoint, so that the enclosing transaction goes on, as
-            # TypeORM's nested transaction rolls back to it after its failed commit;
-            # a rollback event's own failure is dropped, as EntityManager.transaction
-            # drops the rollback's error
-            with suppress(Exception):
+            # TypeORM's nested transaction rolls back to it after its failed commit.
+            # A rollback event that throws (a subscriber's query refused in the aborted
+            # savepoint) stops TypeORM's rollbackTransaction before its ROLLBACK TO
+            # SAVEPOINT: the savepoint stays, aborted, its depth one too deep, and
+            # EntityManager.transaction drops that error for the original one
+            try:
                 hooks.transaction_event(self, "before_transaction_rollback")
-            with suppress(InvalidRequestError):  # closed already
-                nested.rollback()
-            with suppress(Exception):
-                hooks.transaction_event(self, "after_transaction_rollback")
+            except Exception:
+                self.left_open += 1
+            else:
+                with suppress(InvalidRequestError):  # closed already
+                    nested.rollback()
+                with suppress(Exception):
+                    hooks.transaction_event(self, "after_transaction_rollback")
             raise
 
     def _lose_transaction(self, session: Session) -> None:
@@ -611,6 +634,7 @@ class EntityManager:
                     save_simple(connection, obj)
                 return entity_or_entities
             saved = save_graph(session, items)
+            before_flush(session)
             session.flush()
             after_flush(session, saved)
             for obj, persisted in saved.pairs:

@@ -22,22 +22,33 @@ values cross to the database, which is where TypeORM applies its transformers:
 * whether a saved column changed is decided on the database side, as TypeORM's
   ``SubjectChangedColumnsComputer`` decides it: ``to_database(new) ==
   to_database(old)`` is no change.
+
+A transformer that throws throws its own error, as TypeORM's does (not SQLAlchemy's
+``StatementError`` around it: `TransformerFailed` carries it out of the statement, and
+``errors.translated`` lets the original go). `before_flush` runs the transformers of
+what a flush will write before the flush, so that one throwing fails the call before
+any statement: SQLAlchemy rolls back the whole transaction when a flush fails midway,
+where TypeORM's transaction goes on after its call threw.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = [
     "Transformed",
+    "TransformerFailed",
     "ValueTransformer",
     "apply_from",
     "apply_to",
+    "before_flush",
     "has_transformers",
     "pattern_type",
     "transformers_of",
@@ -67,6 +78,14 @@ def apply_from(transformers: Sequence[ValueTransformer], value: Any) -> Any:
     return value
 
 
+class TransformerFailed(Exception):
+    """A transformer's error, carried through SQLAlchemy's statement machinery."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class Transformed(TypeDecorator[Any]):
     """``impl`` with ``transformers`` applied on the way to and from the database."""
 
@@ -89,7 +108,10 @@ class Transformed(TypeDecorator[Any]):
         self.transformers: tuple[ValueTransformer, ...] = tuple(transformers)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return apply_to(self.transformers, value)
+        try:
+            return apply_to(self.transformers, value)
+        except Exception as exc:
+            raise TransformerFailed(exc) from exc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return apply_from(self.transformers, value)
@@ -128,3 +150,25 @@ def pattern_type(column: Any, default: TypeEngine[Any]) -> TypeEngine[Any]:
 def has_transformers(cls: type[Any]) -> bool:
     """Whether any column of the mapped class ``cls`` has a transformer."""
     return any(isinstance(c.type, Transformed) for c in inspect(cls).columns)
+
+
+@cache
+def _transformed(mapper: Mapper[Any]) -> tuple[tuple[str, tuple[ValueTransformer, ...]], ...]:
+    """The column attributes of ``mapper`` with transformers, and theirs."""
+    return tuple(
+        (prop.key, col.type.transformers)
+        for prop in mapper.column_attrs
+        for col in prop.columns[:1]
+        if isinstance(col.type, Transformed)
+    )
+
+
+def before_flush(session: Session) -> None:
+    """Run ``to_database`` on every transformed value the next flush of ``session``
+    writes (a new entity's values, a changed one's changes); a transformer that throws
+    throws here, before any statement (see the module)."""
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for key, transformers in _transformed(state.mapper):
+            if key in state.dict and (state.key is None or key in state.committed_state):
+                apply_to(transformers, state.dict[key])

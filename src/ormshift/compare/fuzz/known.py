@@ -23,6 +23,9 @@ or a transaction holding one), and
   ``throw``) or fails on another such constraint; the state that step then leaves
   differs because the failing side rolled the step back, and is part of the same
   difference;
+- in a transaction whose first step is such a write, TypeORM failing on such a
+  constraint there where ormshift fails otherwise (on a later step TypeORM never
+  reached);
 - in a transaction, what follows such a failure: the first place the two transactions'
   step results differ is one side's ``$error`` on such a constraint where the other
   went on (later steps then differ as an aborted transaction does), or, the failing
@@ -138,6 +141,11 @@ class KnownRules:
             ts, py = _error_kind(found.typeorm), _error_kind(found.ormshift)
             if self._junction_failure(ts, py):
                 return True
+            if self._on_junction(ts) and py is not None and self._opens_with_shadowed(op):
+                # TypeORM stopped at the transaction's first step, where ormshift went
+                # on to fail later (or failed on that step otherwise): what ormshift
+                # then met, TypeORM never reached
+                return True
             return (
                 op.get("op") == "transaction"
                 and _aborted_against(ts, py)
@@ -181,6 +189,17 @@ class KnownRules:
                 for v in values
             )
         return False
+
+    def _opens_with_shadowed(self, op: Mapping[str, Any]) -> bool:
+        """The transaction ``op``'s first step (that of a nested transaction first)
+        writes through a shadowed relation."""
+        steps = _steps(op)
+        if not steps:
+            return False
+        first = steps[0]
+        if first.get("op") == "transaction":
+            return self._opens_with_shadowed(first)
+        return self._writes_shadowed(first)
 
     def _relation_write(self, op: Mapping[str, Any]) -> bool:
         """A query-builder chain writing through a shadowed relation
