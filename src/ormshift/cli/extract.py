@@ -9,7 +9,14 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.cli.options import DATABASE_ENV, ReportOption, old_option, renamed
+from ormshift.cli.options import (
+    DATABASE_ENV,
+    TABLE_HELP,
+    ReportOption,
+    old_option,
+    renamed,
+    table_names,
+)
 from ormshift.dsn import POSTGRESQL, check_url
 from ormshift.files import check_writable
 
@@ -83,6 +90,14 @@ def extract(
         ),
     ] = None,
     schema: Annotated[str, typer.Option(help="schema to reflect with --db")] = "public",
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table",
+            help=f"extract only this table {TABLE_HELP}, with the tables it references "
+            "and, from a PROJECT, the junction tables between those",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="write the manifest here (else stdout)")
     ] = None,
@@ -94,7 +109,7 @@ def extract(
 
     from ormshift.extract import extract_project
     from ormshift.extract.database import reflect_url
-    from ormshift.manifest import dump, write
+    from ormshift.manifest import dump, restrict, write
     from ormshift.report import write as write_report
 
     from_db = renamed(ctx, db, old_from_db, new="--db", old="--from-db")
@@ -110,6 +125,7 @@ def extract(
         raise fail("give --data-source or --entities, not both")
     if from_db is not None:
         check_url(from_db, (POSTGRESQL,), "--db")
+    tables = table_names(table)
     for path in (output, report):
         if path is not None:
             check_writable(path)
@@ -121,12 +137,24 @@ def extract(
             manifest = extract_project(
                 project, data_source=data_source, entities=entities, typeorm_package=typeorm_package
             )
+    added: tuple[str, ...] = ()
+    if tables is not None:
+        where = f"schema {schema!r} of that database" if from_db is not None else f"the project {project}"
+        subset = restrict(manifest, tables, where)
+        manifest, added = subset.manifest, subset.added
     if output is None:
         out.print(dump(manifest), end="", markup=False, soft_wrap=True)
     else:
         write(manifest, output)
         console.print(f"wrote {output}")
     console.print(summary(manifest))
+    if added:
+        console.print(
+            f"--table: also extracted {', '.join(added)}, which the tables named need "
+            "(foreign keys, junction tables)",
+            soft_wrap=True,
+            markup=False,
+        )
     if report is not None:
         write_report(extract_report(manifest, project or Path(from_db or "")), report)
     for w in manifest.warnings:

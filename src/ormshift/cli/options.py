@@ -125,3 +125,20 @@ def one_database(value: str | None) -> str:
     if value is None and any(os.environ.get(v) for v in LIBPQ_NAMING):
         return "postgresql://"
     return required_url(value, "--db", DATABASE_ENV)
+
+
+#: how every command's ``--table`` describes itself after its own verb
+TABLE_HELP = "(repeatable, or comma-separated)"
+
+
+def table_names(values: list[str] | None) -> list[str] | None:
+    """The tables ``--table`` names: each value split at commas, blanks dropped, in the
+    order given and once each; None when ``--table`` was not given; an error when it
+    was given but names nothing (``--table ''``)."""
+    if values is None:
+        return None
+    names = list(dict.fromkeys(n.strip() for item in values for n in item.split(",")))
+    names = [n for n in names if n]
+    if not names:
+        raise fail("--table names no table; give names like --table item --table order")
+    return names
