@@ -139,7 +139,11 @@ def extract(
             )
     added: tuple[str, ...] = ()
     if tables is not None:
-        where = f"schema {schema!r} of that database" if from_db is not None else f"the project {project}"
+        where = (
+            f"schema {schema!r} of that database"
+            if from_db is not None
+            else f"the project {project}"
+        )
         subset = restrict(manifest, tables, where)
         manifest, added = subset.manifest, subset.added
     if output is None:
@@ -150,8 +154,8 @@ def extract(
     console.print(summary(manifest))
     if added:
         console.print(
-            f"--table: also extracted {', '.join(added)}, which the tables named need "
-            "(foreign keys, junction tables)",
+            f"--table: also extracted {', '.join(added)}: referenced by a table named, "
+            "or joining tables named",
             soft_wrap=True,
             markup=False,
         )

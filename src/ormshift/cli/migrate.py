@@ -200,9 +200,7 @@ def migrate(
     ] = None,
     table: Annotated[
         list[str] | None,
-        typer.Option(
-            "--table", help=f"copy only this table {TABLE_HELP}", rich_help_panel=_WHAT
-        ),
+        typer.Option("--table", help=f"copy only this table {TABLE_HELP}", rich_help_panel=_WHAT),
     ] = None,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="rows per batch", rich_help_panel=_SPEED)

@@ -66,8 +66,8 @@ def restrict(manifest: Manifest, names: Sequence[str], where: str = "the manifes
                         entity=entity.name,
                         property=r.property_name,
                         feature="relation",
-                        message=f"its {r.kind} side to {r.target} is outside the tables "
-                        "extracted (--table); left out",
+                        message=f"{r.kind} relation to {r.target}, an entity outside the "
+                        "tables extracted (--table): left out",
                     )
                 )
         changed = len(relations) != len(entity.relations)
@@ -119,11 +119,13 @@ def _closure(manifest: Manifest, named: set[str]) -> set[str]:
 def _unknown(manifest: Manifest, missing: list[str], where: str) -> str:
     names = sorted(t.name for t in manifest.tables)
     by_entity = {e.name: e.table for e in manifest.entities}
-    hints = [f"{n!r} is an entity, its table is {by_entity[n]!r}" for n in missing if n in by_entity]
+    hints = [
+        f"{n!r} is an entity, its table is {by_entity[n]!r}" for n in missing if n in by_entity
+    ]
     shown = ", ".join(names[:_SHOWN])
     if len(names) > _SHOWN:
         shown += (
-            f" and {len(names) - _SHOWN} more (every name is under \"tables\" in the "
+            f' and {len(names) - _SHOWN} more (every name is under "tables" in the '
             "manifest extracted without --table)"
         )
     listed = f"; it has {shown}" if names else "; it has no tables"
