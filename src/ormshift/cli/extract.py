@@ -13,6 +13,7 @@ from ormshift.cli.options import (
     DATABASE_ENV,
     TABLE_HELP,
     ReportOption,
+    libpq_database,
     old_option,
     renamed,
     table_names,
@@ -86,7 +87,7 @@ def extract(
         typer.Option(
             "--db",
             help="reflect this live PostgreSQL database instead (with no PROJECT, "
-            f"{DATABASE_ENV} too)",
+            f"{DATABASE_ENV} too, or libpq's PGHOST/PGDATABASE/PGSERVICE)",
         ),
     ] = None,
     schema: Annotated[str, typer.Option(help="schema to reflect with --db")] = "public",
@@ -114,7 +115,7 @@ def extract(
 
     from_db = renamed(ctx, db, old_from_db, new="--db", old="--from-db")
     if project is None and from_db is None:
-        from_db = os.environ.get(DATABASE_ENV) or None
+        from_db = os.environ.get(DATABASE_ENV) or libpq_database()
     if (project is None) == (from_db is None):
         raise fail(
             f"give either a PROJECT directory or --db URL (or set {DATABASE_ENV}), just one of them"

@@ -8,6 +8,7 @@ file). With ``--json`` every outcome, a failure too, is one JSON document on std
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -55,6 +56,16 @@ def health(
     except KeyboardInterrupt:
         _unknown("interrupted", as_json)
     raise typer.Exit(code)
+
+
+def usage_error(line: str, args: Sequence[str]) -> int:
+    """UNKNOWN for a command line that did not parse (``health --bogus``), said as every
+    other UNKNOWN is: the line on stderr and, when ``args`` ask for ``--json``, the JSON
+    document on stdout."""
+    try:
+        _unknown(line, "--json" in args)
+    except typer.Exit as done:
+        return done.exit_code
 
 
 def _unknown(message: str | None, as_json: bool) -> NoReturn:

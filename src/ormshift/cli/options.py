@@ -122,9 +122,13 @@ def required_url(value: str | None, flag: str, env: str) -> str:
 def one_database(value: str | None) -> str:
     """The ``--db`` URL: given, from ``ORMSHIFT_DATABASE_URL``, or (when libpq's
     environment names a database) ``postgresql://``, which libpq completes from it."""
-    if value is None and any(os.environ.get(v) for v in LIBPQ_NAMING):
-        return "postgresql://"
-    return required_url(value, "--db", DATABASE_ENV)
+    return required_url(value or libpq_database(), "--db", DATABASE_ENV)
+
+
+def libpq_database() -> str | None:
+    """``postgresql://`` when libpq's environment names a database (libpq completes the
+    URL from it), else None."""
+    return "postgresql://" if any(os.environ.get(v) for v in LIBPQ_NAMING) else None
 
 
 #: how every command's ``--table`` describes itself after its own verb
