@@ -14,7 +14,7 @@ import pytest
 from ormshift.extract.database import reflect
 from ormshift.manifest import problems, read, restrict
 
-from ..conftest import CORPUS, DatabaseFactory
+from ..conftest import CORPUS, ROOT, DatabaseFactory
 from .test_cli_vocabulary import ormshift
 
 SHOP = """
@@ -174,3 +174,18 @@ def test_from_a_project_with_the_relations_outside_left_out(tmp_path: Path) -> N
     bad = ormshift("extract", str(CORPUS / "blog"), "--table", "Post", "-o", str(out))
     one_error_line(bad, "has no table 'Post'", "'Post' is an entity, its table is 'post'")
     assert read(out) == manifest, "a failed run leaves the earlier output alone"
+
+
+def test_generate_the_models_of_some_tables(tmp_path: Path) -> None:
+    shop = ROOT / "tests" / "golden" / "shop" / "manifest.json"
+    out = tmp_path / "models"
+    proc = ormshift("generate", str(shop), "-o", str(out), "--table", "order_line")
+    assert proc.returncode == 0, proc.stderr
+    modules = sorted(p.stem for p in out.glob("*.py"))
+    assert modules == ["__init__", "base", "country", "customer", "enums", "naming", "order",
+                       "order_line", "product", "types", "warehouse"]  # fmt: skip
+    assert "--table: also generated product, country, warehouse, orders, customer" in proc.stderr
+    assert "not carried over: OrderLine.promotions: relation" in proc.stderr
+    bad = ormshift("generate", str(shop), "-o", str(tmp_path / "other"), "--table", "Order")
+    one_error_line(bad, "has no table 'Order'", "its table is 'orders'", "and 3 more")
+    assert not (tmp_path / "other").exists()

@@ -145,7 +145,8 @@ def extract(
             if from_db is not None
             else f"the project {project}"
         )
-        subset = restrict(manifest, tables, where)
+        every = 'extracted without --table, the manifest lists them all under "tables"'
+        subset = restrict(manifest, tables, where, every)
         manifest, added = subset.manifest, subset.added
     if output is None:
         out.print(dump(manifest), end="", markup=False, soft_wrap=True)

@@ -38,14 +38,24 @@ class Subset:
     dropped: tuple[str, ...]
 
 
-def restrict(manifest: Manifest, names: Sequence[str], where: str = "the manifest") -> Subset:
+#: where every name is, said when an error shows only some
+ALL_NAMES = 'the manifest lists them all under "tables"'
+
+
+def restrict(
+    manifest: Manifest,
+    names: Sequence[str],
+    where: str = "the manifest",
+    all_names: str = ALL_NAMES,
+) -> Subset:
     """``manifest`` with only the tables ``names`` and what they need (module doc).
 
-    ``where`` names the manifest's origin in the error for a name it lacks."""
+    In the error for a name it lacks, ``where`` names the manifest's origin and
+    ``all_names`` says where to read every name when the error shows only some."""
     tables = {t.name: t for t in manifest.tables}
     missing = [n for n in dict.fromkeys(names) if n not in tables]
     if missing:
-        raise UnknownTable(_unknown(manifest, missing, where))
+        raise UnknownTable(_unknown(manifest, missing, where, all_names))
     kept = _closure(manifest, set(names))
     entities = [e for e in manifest.entities if e.table in kept]
     kept_entities = {e.name for e in entities}
@@ -67,7 +77,7 @@ def restrict(manifest: Manifest, names: Sequence[str], where: str = "the manifes
                         property=r.property_name,
                         feature="relation",
                         message=f"{r.kind} relation to {r.target}, an entity outside the "
-                        "tables extracted (--table): left out",
+                        "tables kept (--table): left out",
                     )
                 )
         changed = len(relations) != len(entity.relations)
@@ -116,7 +126,7 @@ def _closure(manifest: Manifest, named: set[str]) -> set[str]:
         todo.extend(joining)
 
 
-def _unknown(manifest: Manifest, missing: list[str], where: str) -> str:
+def _unknown(manifest: Manifest, missing: list[str], where: str, all_names: str) -> str:
     names = sorted(t.name for t in manifest.tables)
     by_entity = {e.name: e.table for e in manifest.entities}
     hints = [
@@ -124,10 +134,7 @@ def _unknown(manifest: Manifest, missing: list[str], where: str) -> str:
     ]
     shown = ", ".join(names[:_SHOWN])
     if len(names) > _SHOWN:
-        shown += (
-            f' and {len(names) - _SHOWN} more (every name is under "tables" in the '
-            "manifest extracted without --table)"
-        )
+        shown += f" and {len(names) - _SHOWN} more ({all_names})"
     listed = f"; it has {shown}" if names else "; it has no tables"
     hint = f" ({'; '.join(hints)})" if hints else ""
     return f"--table: {where} has no table {', '.join(map(repr, missing))}{hint}{listed}"
