@@ -139,33 +139,34 @@ def compare(
     project: Annotated[
         Path,
         typer.Option(
-            help="The TypeORM project (its entities run in the sidecar).", rich_help_panel=_RUN
+            help="the TypeORM project directory (its entities run in the sidecar)",
+            rich_help_panel=_RUN,
         ),
     ],
     db: Annotated[
-        str | None, db_option("A PostgreSQL URL; scratch databases are made on its server.", _RUN)
+        str | None, db_option("PostgreSQL URL; scratch databases are made on its server", _RUN)
     ] = None,
     scenario: Annotated[
-        Path | None, typer.Option(help="Scenario YAML file (or --fuzz N).", rich_help_panel=_RUN)
+        Path | None, typer.Option(help="scenario YAML file (or --fuzz N)", rich_help_panel=_RUN)
     ] = None,
     fuzz_ops: Annotated[
         int | None,
         typer.Option(
             "--fuzz",
             min=1,
-            help="Fuzz: run N random operations generated from the project's manifest.",
+            help="fuzz: run N random operations generated from the project's manifest",
             rich_help_panel=_FUZZ,
         ),
     ] = None,
     seed: Annotated[
         int,
-        typer.Option(help="Fuzz: the random seed (same seed, same run).", rich_help_panel=_FUZZ),
+        typer.Option(help="fuzz: the random seed (same seed, same run)", rich_help_panel=_FUZZ),
     ] = 1,
     ops_per_scenario: Annotated[
         int,
         typer.Option(
             min=1,
-            help="Fuzz: operations per sequence (one sidecar round trip).",
+            help="fuzz: operations per sequence (one sidecar round trip)",
             rich_help_panel=_FUZZ,
         ),
     ] = 20,
@@ -174,8 +175,8 @@ def compare(
         typer.Option(
             "-o",
             "--output",
-            help="Fuzz: where the shrunk scenario files of divergences go "
-            "(default: fuzz-divergences).",
+            help="fuzz: where the shrunk scenario files of divergences go "
+            "(default: fuzz-divergences)",
             rich_help_panel=_FUZZ,
         ),
     ] = None,
@@ -183,36 +184,40 @@ def compare(
         int,
         typer.Option(
             min=0,
-            help="Fuzz: runs allowed to shrink each divergence class (0: none).",
+            help="fuzz: runs allowed to shrink each divergence class (0: none)",
             rich_help_panel=_FUZZ,
         ),
     ] = 60,
     models: Annotated[
         str | None,
         typer.Option(
-            help="SQLAlchemy models: a module or a .py file (default: the file's 'models').",
+            help="SQLAlchemy models: a module or a .py file (default: the file's 'models')",
             rich_help_panel=_RUN,
         ),
     ] = None,
     data_source: Annotated[
-        Path | None, typer.Option(help="The project's DataSource file.", rich_help_panel=_RUN)
+        Path | None,
+        typer.Option(
+            help="file exporting the DataSource, relative to --project", rich_help_panel=_RUN
+        ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the report as JSON.", rich_help_panel=_OUTPUT)
+        bool,
+        typer.Option("--json", help="print the report as JSON on stdout", rich_help_panel=_OUTPUT),
     ] = False,
     fuzz_qb: Annotated[
         bool,
         typer.Option(
-            "--fuzz-qb", help="Fuzz: query-builder chains (op: qb) instead.", rich_help_panel=_FUZZ
+            "--fuzz-qb", help="fuzz: query-builder chains (op: qb) instead", rich_help_panel=_FUZZ
         ),
     ] = False,
     face: Annotated[
         str,
         typer.Option(
             metavar="sync|async",
-            help="The face of ormshift.orm to run: sync (DataSource) or async "
+            help="the face of ormshift.orm to run: sync (DataSource) or async "
             "(ormshift.orm.aio.AsyncDataSource, each call awaited on an event loop); "
-            "for --scenario and --fuzz.",
+            "for --scenario and --fuzz",
             rich_help_panel=_RUN,
         ),
     ] = "sync",

@@ -40,7 +40,12 @@ def health(
     monitor_config: Annotated[
         Path | None, typer.Option("--monitor-config", help=MONITOR_CONFIG_HELP)
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="print JSON on stdout instead of a table, whatever the outcome"
+        ),
+    ] = False,
     old_config: Annotated[Path | None, old_option("--config")] = None,
 ) -> None:
     """Probe the host and a PostgreSQL server once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.

@@ -380,7 +380,7 @@ def migrate(
         bool, typer.Option("--json", help="JSON lines on stdout", rich_help_panel=_OUTPUT)
     ] = False,
     report: Annotated[
-        Path | None, typer.Option(help="write the JSON report here", rich_help_panel=_OUTPUT)
+        Path | None, typer.Option(help="also write a JSON report here", rich_help_panel=_OUTPUT)
     ] = None,
     log_json: Annotated[
         bool,

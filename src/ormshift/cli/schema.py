@@ -36,7 +36,9 @@ def diff(
         list[str] | None,
         typer.Option("--table", help=f"compare only this table {TABLE_HELP}"),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the differences as JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the differences as JSON on stdout")
+    ] = False,
 ) -> None:
     """List every schema difference; exit 0 when equal, 1 when different, 2 on error."""
     # heavy imports here, so that other commands start fast

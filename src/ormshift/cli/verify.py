@@ -190,7 +190,12 @@ def verify(
         ),
     ] = True,
     as_json: Annotated[
-        bool, typer.Option("--json", help="everything as JSON lines", rich_help_panel=_OUTPUT)
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON lines on stdout: each event as it comes, then the summary",
+            rich_help_panel=_OUTPUT,
+        ),
     ] = False,
     report_file: Annotated[
         Path | None,
