@@ -76,8 +76,16 @@ def test_repeated_and_comma_separated(shop: str, tmp_path: Path) -> None:
 def test_the_url_from_the_environment_and_the_tables_from_the_project_file(
     shop: str, tmp_path: Path
 ) -> None:
-    (tmp_path / "ormshift.toml").write_text('[extract]\ntable = ["customer"]\noutput = "m.json"\n')
-    proc = ormshift("extract", env={"ORMSHIFT_DATABASE_URL": shop}, cwd=tmp_path)
+    env = {"ORMSHIFT_DATABASE_URL": shop}
+    # a top-level table names what migrate and verify move: extract takes it from
+    # [extract] only
+    config = tmp_path / "ormshift.toml"
+    config.write_text('table = ["note"]\n[extract]\noutput = "m.json"\n')
+    proc = ormshift("extract", env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert tables_of(tmp_path / "m.json") == ["country", "customer", "note", "orders", "tag"]
+    config.write_text('table = ["note"]\n[extract]\ntable = ["customer"]\noutput = "m.json"\n')
+    proc = ormshift("extract", env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert tables_of(tmp_path / "m.json") == ["country", "customer"]
     # the command line wins over the file
