@@ -112,21 +112,7 @@ def _fuzz(
         face=face,
     )
     if as_json:
-        data = {
-            "face": report.face,
-            "operations": report.operations,
-            "sequences": report.sequences,
-            "ops_per_second": report.ops_per_second,
-            "divergences": report.divergences,
-            "classes": dict(report.classes.most_common()),
-            "known_differences": report.known_differences,
-            "known": {
-                sig: {"count": n, "documented": report.known_notes.get(sig)}
-                for sig, n in report.known.most_common()
-            },
-            "scenarios": {f.signature: str(f.file) for f in report.findings},
-        }
-        out.print_json(json.dumps(data))
+        out.print_json(json.dumps(report.to_json()))
     else:
         _print_fuzz(report)
     if report.divergences:
@@ -233,7 +219,7 @@ def compare(
     With --fuzz N: N random operations instead, each divergence class shrunk to a scenario.
     With --face async: ormshift's side runs on the asyncio face (ormshift.orm.aio)."""
     from ormshift.compare.faces import FACES
-    from ormshift.dsn import POSTGRESQL, check_url, connect
+    from ormshift.dsn import POSTGRESQL, check_url
     from ormshift.files import check_writable
 
     dsn = one_database(renamed(ctx, db, old_dsn, new="--db", old="--dsn"))
@@ -268,21 +254,15 @@ def compare(
     from ormshift.clock import utc_now
     from ormshift.compare.diff import differences
     from ormshift.compare.runner import run_compare
-    from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
+    from ormshift.monitor import watching
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_compare
 
-    connect(dsn).close()  # one clear error for an unreachable server, before the monitor
     started = utc_now()
-    probe = PostgresProbe(dsn)
-    monitor = Monitor([HostProbe(), probe], sinks=(log_alert,))
-    try:
-        with Sampler(monitor):
-            report = run_compare(
-                project, scenario, dsn, models=models, data_source=data_source, face=face
-            )
-    finally:
-        probe.close()
+    with watching(dsn) as monitor:
+        report = run_compare(
+            project, scenario, dsn, models=models, data_source=data_source, face=face
+        )
     if report_file is not None:
         title = f"compare: {scenario.name} on {project.name} ({report.face} face)"
         health = list(monitor.history)

@@ -23,28 +23,6 @@ from ormshift.files import check_writable
 
 if TYPE_CHECKING:
     from ormshift.manifest import Manifest
-    from ormshift.report import Report
-
-
-def extract_report(manifest: Manifest, origin: Path) -> Report:
-    from ormshift.report import Report, table
-
-    rows: list[list[str | int | float | None]] = [
-        [t.name, len(t.columns), len(t.foreign_keys), len(t.uniques), len(t.indices),
-         len(t.checks)]
-        for t in manifest.tables
-    ]  # fmt: skip
-    notes = tuple(
-        f"{w.entity}{'.' + w.property if w.property else ''}: {w.feature}: {w.message}"
-        for w in manifest.warnings
-    )
-    return Report(
-        kind="extract",
-        title=f"extract: {origin.name or origin}",
-        status="ok",
-        summary=table(["table", "columns", "foreign keys", "uniques", "indices", "checks"], rows),
-        notes=notes,
-    )
 
 
 def summary(manifest: Manifest) -> RichTable:
@@ -112,6 +90,7 @@ def extract(
     from ormshift.extract.database import reflect_url
     from ormshift.manifest import dump, restrict, write
     from ormshift.report import write as write_report
+    from ormshift.report.builders import from_extract
 
     from_db = renamed(ctx, db, old_from_db, new="--db", old="--from-db")
     if project is None and from_db is None:
@@ -162,7 +141,7 @@ def extract(
             markup=False,
         )
     if report is not None:
-        write_report(extract_report(manifest, project or Path(from_db or "")), report)
+        write_report(from_extract(manifest, project or Path(from_db or "")), report)
     for w in manifest.warnings:
         where = f"{w.entity}.{w.property}" if w.property else w.entity
         console.print(f"[yellow]warning:[/] {where}: {w.feature}: {w.message}", soft_wrap=True)

@@ -93,8 +93,8 @@ def _check(
     old_config: Path | None,
 ) -> int:
     """The probes, printed; the exit code of the worst status."""
-    from ormshift.dsn import POSTGRESQL, check_url, connect
-    from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
+    from ormshift.dsn import POSTGRESQL, check_url
+    from ormshift.monitor import Level, check_once, snapshot_json
 
     broken = ctx.find_root().meta.get(CONFIG_ERROR)
     if broken is not None:  # the project file could not be read: nothing was checked
@@ -107,28 +107,9 @@ def _check(
         db = ctx.args[0]
     dsn = one_database(db)
     check_url(dsn, (POSTGRESQL,), "--db")
-    source = ThresholdSource(config)
-    connect(dsn).close()  # one clear error for an unreachable server or a bad password
-    probe = PostgresProbe(dsn)
-    host = HostProbe(cpu_interval=0.3)
-    monitor = Monitor([host, probe], source, sinks=())
-    try:
-        snap = monitor.tick()
-    finally:
-        probe.close()
+    snap = check_once(dsn, config)
     if as_json:
-        rows = [
-            {"metric": s.metric, "value": s.value, "status": s.level.label} for s in snap.statuses
-        ]
-        out.print_json(
-            json.dumps(
-                {
-                    "status": snap.level.label,
-                    "probes": rows,
-                    "probe_errors": list(snap.probe_errors),
-                }
-            )
-        )
+        out.print_json(json.dumps(snapshot_json(snap)))
     else:
         table = RichTable(title=f"health: {snap.level.label}", show_edge=False)
         for head in ("metric", "value", "status", "thresholds"):
