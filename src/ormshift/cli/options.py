@@ -8,8 +8,10 @@
   (``PGHOST``, ``PGUSER``, ``PGPASSWORD``, ``PGDATABASE``, ``PGSERVICE``, ``PGPASSFILE``
   and ``~/.pgpass``) fill in what a PostgreSQL URL leaves out, as psycopg honours them;
   where one database is needed and none is given, a ``PGHOST``, ``PGDATABASE`` or
-  ``PGSERVICE`` in the environment names it.
-* ``--table`` is repeatable, ``-o/--output`` names what a command writes.
+  ``PGSERVICE`` in the environment names it (health, compare, extract without PROJECT).
+* ``--table`` is repeatable, or comma-separated (`table_names`), in every command that
+  takes it (migrate, verify, schema diff, extract, generate); ``-o/--output`` names
+  what a command writes; ``--json`` prints on stdout, diagnostics go to stderr.
 * An old spelling stays as a hidden option; using it prints one warning line.
 """
 
