@@ -129,6 +129,8 @@ CASES: tuple[Case, ...] = (
          expect="option '--monitor-config' requires an argument; see 'ormshift health --help'"),
     case("migrate", "--source", "{src}", "--target", "{dst}", "--table", " , ",
          expect="--table names no table"),
+    case("migrate", "--source", "{src}", "--target", "{dst}", "--table", "item,nosuch",
+         expect="--table: schema 'public' of the source has no table 'nosuch'; it has item"),
     case("schema", "diff", "--source", "{src}", "--target", "{dst}", "--table", ",",
          expect="--table names no table"),
     case("report", expect="missing argument 'RUN'"),
