@@ -14,10 +14,10 @@ from pathlib import Path
 
 import psycopg
 
-from ormshift.cli.extract import extract_report
 from ormshift.extract.database import reflect_url
 from ormshift.manifest import write as write_manifest
 from ormshift.report import write as write_report
+from ormshift.report.builders import from_extract
 
 from ..conftest import ROOT, with_database
 from .bad_inputs import CASES, SECRET, Outcome, render, run_case
@@ -90,7 +90,7 @@ def test_every_bad_input_is_one_line(
     seed.mkdir()
     manifest = reflect_url(src)
     write_manifest(manifest, seed / "manifest.json")
-    write_report(extract_report(manifest, Path("item")), seed / "report.json")
+    write_report(from_extract(manifest, Path("item")), seed / "report.json")
     extra = {name: (seed / name).read_text("utf-8") for name in ("manifest.json", "report.json")}
     sqlite = _sqlite_file(seed)
 

@@ -142,6 +142,42 @@ def test_libpq_variables_name_the_database(pair: tuple[str, str]) -> None:
     proc = ormshift("extract", "--db", partial, env={"PGDATABASE": libpq["PGDATABASE"]})
     assert proc.returncode == 0, proc.stderr
     assert '"name": "item"' in proc.stdout
+    # extract with no PROJECT and no --db: the database libpq's variables name
+    proc = ormshift("extract", "--table", "item", env=libpq)
+    assert proc.returncode == 0, proc.stderr
+    assert [t["name"] for t in json.loads(proc.stdout)["tables"]] == ["item"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("health", "--json", "--nosuch"),
+        ("health", "--json", "--monitor-config"),  # an option without its value
+        ("--log-level", "info", "health", "--json", "--db"),
+    ],
+)
+def test_health_that_cannot_parse_its_arguments_is_unknown(args: tuple[str, ...]) -> None:
+    """Nagios reads every outcome of health: a bad command line too is UNKNOWN (3), one
+    line on stderr, and with --json the same JSON document as any other UNKNOWN."""
+    proc = ormshift(*args)
+    assert proc.returncode == 3, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["status"] == "unknown" and document["probes"] == []
+    assert document["error"] == lines[0].removeprefix("error: ")
+    without = ormshift(*[a for a in args if a != "--json"])
+    assert without.returncode == 3 and without.stdout == ""
+
+
+def test_a_usage_error_points_at_the_help_of_its_command() -> None:
+    proc = ormshift("migrate", "--batch-size")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "error: option '--batch-size' requires an argument; see 'ormshift migrate --help'"
+    )
+    proc = ormshift("--nosuch", "version")
+    assert proc.stderr.strip() == "error: no such option: --nosuch; see 'ormshift --help'"
 
 
 def test_the_password_from_pgpassword(password_server: str) -> None:

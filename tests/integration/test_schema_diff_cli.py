@@ -113,5 +113,6 @@ def test_table_names_the_tables_compared(make_db: DatabaseFactory) -> None:
     assert code == 1 and "person" in output and "pet" in output
     code, output = invoke(left, right, "--table", "nope")
     assert code == 2
-    assert "no table 'nope' in schema 'public' of either database" in output
+    assert "--table: schema 'public' of neither database has table 'nope'" in output
+    assert "they have person, pet" in output
     assert "Traceback" not in output and len(output.strip().splitlines()) == 1

@@ -112,21 +112,7 @@ def _fuzz(
         face=face,
     )
     if as_json:
-        data = {
-            "face": report.face,
-            "operations": report.operations,
-            "sequences": report.sequences,
-            "ops_per_second": report.ops_per_second,
-            "divergences": report.divergences,
-            "classes": dict(report.classes.most_common()),
-            "known_differences": report.known_differences,
-            "known": {
-                sig: {"count": n, "documented": report.known_notes.get(sig)}
-                for sig, n in report.known.most_common()
-            },
-            "scenarios": {f.signature: str(f.file) for f in report.findings},
-        }
-        out.print_json(json.dumps(data))
+        out.print_json(json.dumps(report.to_json()))
     else:
         _print_fuzz(report)
     if report.divergences:
@@ -139,33 +125,34 @@ def compare(
     project: Annotated[
         Path,
         typer.Option(
-            help="The TypeORM project (its entities run in the sidecar).", rich_help_panel=_RUN
+            help="the TypeORM project directory (its entities run in the sidecar)",
+            rich_help_panel=_RUN,
         ),
     ],
     db: Annotated[
-        str | None, db_option("A PostgreSQL URL; scratch databases are made on its server.", _RUN)
+        str | None, db_option("PostgreSQL URL; scratch databases are made on its server", _RUN)
     ] = None,
     scenario: Annotated[
-        Path | None, typer.Option(help="Scenario YAML file (or --fuzz N).", rich_help_panel=_RUN)
+        Path | None, typer.Option(help="scenario YAML file (or --fuzz N)", rich_help_panel=_RUN)
     ] = None,
     fuzz_ops: Annotated[
         int | None,
         typer.Option(
             "--fuzz",
             min=1,
-            help="Fuzz: run N random operations generated from the project's manifest.",
+            help="fuzz: run N random operations generated from the project's manifest",
             rich_help_panel=_FUZZ,
         ),
     ] = None,
     seed: Annotated[
         int,
-        typer.Option(help="Fuzz: the random seed (same seed, same run).", rich_help_panel=_FUZZ),
+        typer.Option(help="fuzz: the random seed (same seed, same run)", rich_help_panel=_FUZZ),
     ] = 1,
     ops_per_scenario: Annotated[
         int,
         typer.Option(
             min=1,
-            help="Fuzz: operations per sequence (one sidecar round trip).",
+            help="fuzz: operations per sequence (one sidecar round trip)",
             rich_help_panel=_FUZZ,
         ),
     ] = 20,
@@ -174,8 +161,8 @@ def compare(
         typer.Option(
             "-o",
             "--output",
-            help="Fuzz: where the shrunk scenario files of divergences go "
-            "(default: fuzz-divergences).",
+            help="fuzz: where the shrunk scenario files of divergences go "
+            "(default: fuzz-divergences)",
             rich_help_panel=_FUZZ,
         ),
     ] = None,
@@ -183,36 +170,40 @@ def compare(
         int,
         typer.Option(
             min=0,
-            help="Fuzz: runs allowed to shrink each divergence class (0: none).",
+            help="fuzz: runs allowed to shrink each divergence class (0: none)",
             rich_help_panel=_FUZZ,
         ),
     ] = 60,
     models: Annotated[
         str | None,
         typer.Option(
-            help="SQLAlchemy models: a module or a .py file (default: the file's 'models').",
+            help="SQLAlchemy models: a module or a .py file (default: the file's 'models')",
             rich_help_panel=_RUN,
         ),
     ] = None,
     data_source: Annotated[
-        Path | None, typer.Option(help="The project's DataSource file.", rich_help_panel=_RUN)
+        Path | None,
+        typer.Option(
+            help="file exporting the DataSource, relative to --project", rich_help_panel=_RUN
+        ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the report as JSON.", rich_help_panel=_OUTPUT)
+        bool,
+        typer.Option("--json", help="print the report as JSON on stdout", rich_help_panel=_OUTPUT),
     ] = False,
     fuzz_qb: Annotated[
         bool,
         typer.Option(
-            "--fuzz-qb", help="Fuzz: query-builder chains (op: qb) instead.", rich_help_panel=_FUZZ
+            "--fuzz-qb", help="fuzz: query-builder chains (op: qb) instead", rich_help_panel=_FUZZ
         ),
     ] = False,
     face: Annotated[
         str,
         typer.Option(
             metavar="sync|async",
-            help="The face of ormshift.orm to run: sync (DataSource) or async "
+            help="the face of ormshift.orm to run: sync (DataSource) or async "
             "(ormshift.orm.aio.AsyncDataSource, each call awaited on an event loop); "
-            "for --scenario and --fuzz.",
+            "for --scenario and --fuzz",
             rich_help_panel=_RUN,
         ),
     ] = "sync",
@@ -228,7 +219,7 @@ def compare(
     With --fuzz N: N random operations instead, each divergence class shrunk to a scenario.
     With --face async: ormshift's side runs on the asyncio face (ormshift.orm.aio)."""
     from ormshift.compare.faces import FACES
-    from ormshift.dsn import POSTGRESQL, check_url, connect
+    from ormshift.dsn import POSTGRESQL, check_url
     from ormshift.files import check_writable
 
     dsn = one_database(renamed(ctx, db, old_dsn, new="--db", old="--dsn"))
@@ -263,21 +254,15 @@ def compare(
     from ormshift.clock import utc_now
     from ormshift.compare.diff import differences
     from ormshift.compare.runner import run_compare
-    from ormshift.monitor import HostProbe, Monitor, PostgresProbe, Sampler, log_alert
+    from ormshift.monitor import watching
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_compare
 
-    connect(dsn).close()  # one clear error for an unreachable server, before the monitor
     started = utc_now()
-    probe = PostgresProbe(dsn)
-    monitor = Monitor([HostProbe(), probe], sinks=(log_alert,))
-    try:
-        with Sampler(monitor):
-            report = run_compare(
-                project, scenario, dsn, models=models, data_source=data_source, face=face
-            )
-    finally:
-        probe.close()
+    with watching(dsn) as monitor:
+        report = run_compare(
+            project, scenario, dsn, models=models, data_source=data_source, face=face
+        )
     if report_file is not None:
         title = f"compare: {scenario.name} on {project.name} ({report.face} face)"
         health = list(monitor.history)

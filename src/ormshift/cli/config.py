@@ -7,7 +7,8 @@ underscore spelling works too) and, for a command's arguments, their names
 (``project``, ``manifest``). Keys at the top level apply to every command that takes
 them (``source``, ``target``, ``table``, ``mapping``); a table per command
 (``[migrate]``, ``[verify]``, ``[schema.diff]``) applies to that command and wins over
-the top level. A URL can be left out of the file: ``source-env = "PROD_DATABASE_URL"``
+the top level (but ``extract`` and ``generate`` take ``table`` from their own table
+only). A URL can be left out of the file: ``source-env = "PROD_DATABASE_URL"``
 takes the URL from that environment variable when the command runs. Relative paths
 are relative to the file.
 
@@ -35,6 +36,13 @@ FILE_NAME = "ormshift.toml"
 ENV_SUFFIX = "-env"
 #: where a command that reports a broken file itself (health) finds the error: ``ctx.meta``
 CONFIG_ERROR = "ormshift.config_error"
+#: keys a command takes from its own table only, not from the top level: a top-level
+#: ``table`` names what the data commands move and check, and a manifest or models cut
+#: down to those tables would surprise
+SECTION_ONLY: dict[tuple[str, ...], frozenset[str]] = {
+    ("extract",): frozenset({"table"}),
+    ("generate",): frozenset({"table"}),
+}
 
 
 class ConfigError(OrmshiftError):
@@ -108,7 +116,9 @@ def default_map(
         if invoked is None or path[0] != invoked:
             continue
         section = _section(data, path)
-        values = _values(command, {**_top_level(data), **section}, base, path)
+        only = SECTION_ONLY.get(path, frozenset())
+        top = {k: v for k, v in _top_level(data).items() if _setting_key(k) not in only}
+        values = _values(command, {**top, **section}, base, path)
         if values:
             node = result
             for part in path[:-1]:

@@ -9,34 +9,20 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.cli.options import DATABASE_ENV, ReportOption, old_option, renamed
+from ormshift.cli.options import (
+    DATABASE_ENV,
+    TABLE_HELP,
+    ReportOption,
+    libpq_database,
+    old_option,
+    renamed,
+    table_names,
+)
 from ormshift.dsn import POSTGRESQL, check_url
 from ormshift.files import check_writable
 
 if TYPE_CHECKING:
     from ormshift.manifest import Manifest
-    from ormshift.report import Report
-
-
-def extract_report(manifest: Manifest, origin: Path) -> Report:
-    from ormshift.report import Report, table
-
-    rows: list[list[str | int | float | None]] = [
-        [t.name, len(t.columns), len(t.foreign_keys), len(t.uniques), len(t.indices),
-         len(t.checks)]
-        for t in manifest.tables
-    ]  # fmt: skip
-    notes = tuple(
-        f"{w.entity}{'.' + w.property if w.property else ''}: {w.feature}: {w.message}"
-        for w in manifest.warnings
-    )
-    return Report(
-        kind="extract",
-        title=f"extract: {origin.name or origin}",
-        status="ok",
-        summary=table(["table", "columns", "foreign keys", "uniques", "indices", "checks"], rows),
-        notes=notes,
-    )
 
 
 def summary(manifest: Manifest) -> RichTable:
@@ -79,10 +65,18 @@ def extract(
         typer.Option(
             "--db",
             help="reflect this live PostgreSQL database instead (with no PROJECT, "
-            f"{DATABASE_ENV} too)",
+            f"{DATABASE_ENV} too, or libpq's PGHOST/PGDATABASE/PGSERVICE)",
         ),
     ] = None,
     schema: Annotated[str, typer.Option(help="schema to reflect with --db")] = "public",
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table",
+            help=f"extract only this table {TABLE_HELP}, with the tables it references "
+            "and, from a PROJECT, the junction tables between those",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="write the manifest here (else stdout)")
     ] = None,
@@ -94,12 +88,13 @@ def extract(
 
     from ormshift.extract import extract_project
     from ormshift.extract.database import reflect_url
-    from ormshift.manifest import dump, write
+    from ormshift.manifest import dump, restrict, write
     from ormshift.report import write as write_report
+    from ormshift.report.builders import from_extract
 
     from_db = renamed(ctx, db, old_from_db, new="--db", old="--from-db")
     if project is None and from_db is None:
-        from_db = os.environ.get(DATABASE_ENV) or None
+        from_db = os.environ.get(DATABASE_ENV) or libpq_database()
     if (project is None) == (from_db is None):
         raise fail(
             f"give either a PROJECT directory or --db URL (or set {DATABASE_ENV}), just one of them"
@@ -110,6 +105,7 @@ def extract(
         raise fail("give --data-source or --entities, not both")
     if from_db is not None:
         check_url(from_db, (POSTGRESQL,), "--db")
+    tables = table_names(table)
     for path in (output, report):
         if path is not None:
             check_writable(path)
@@ -121,14 +117,31 @@ def extract(
             manifest = extract_project(
                 project, data_source=data_source, entities=entities, typeorm_package=typeorm_package
             )
+    added: tuple[str, ...] = ()
+    if tables is not None:
+        where = (
+            f"schema {schema!r} of that database"
+            if from_db is not None
+            else f"the project {project}"
+        )
+        every = 'extracted without --table, the manifest lists them all under "tables"'
+        subset = restrict(manifest, tables, where, every)
+        manifest, added = subset.manifest, subset.added
     if output is None:
         out.print(dump(manifest), end="", markup=False, soft_wrap=True)
     else:
         write(manifest, output)
         console.print(f"wrote {output}")
     console.print(summary(manifest))
+    if added:
+        console.print(
+            f"--table: also extracted {', '.join(added)}: referenced by a table named, "
+            "or joining tables named",
+            soft_wrap=True,
+            markup=False,
+        )
     if report is not None:
-        write_report(extract_report(manifest, project or Path(from_db or "")), report)
+        write_report(from_extract(manifest, project or Path(from_db or "")), report)
     for w in manifest.warnings:
         where = f"{w.entity}.{w.property}" if w.property else w.entity
         console.print(f"[yellow]warning:[/] {where}: {w.feature}: {w.message}", soft_wrap=True)

@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 
 from ormshift.cli.common import console, fail, handle_errors
-from ormshift.cli.options import ReportOption
+from ormshift.cli.options import TABLE_HELP, ReportOption, table_names
 from ormshift.files import check_directory, check_writable
-from ormshift.manifest import read
+from ormshift.manifest import read, restrict
 
 
 @handle_errors
@@ -30,6 +30,14 @@ def generate(
             help="also write an Alembic environment and baseline revision in OUTPUT/migrations",
         ),
     ] = False,
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table",
+            help=f"models of this table only {TABLE_HELP}, with the tables it references "
+            "and the junction tables between those",
+        ),
+    ] = None,
     report: ReportOption = None,
     attribute_names: Annotated[
         str,
@@ -53,17 +61,29 @@ def generate(
         raise fail(
             f"--attribute-names {attribute_names!r}: choose one of {', '.join(ATTRIBUTE_NAMES)}"
         )
+    tables = table_names(table)
     check_directory(output)
     if report is not None:
         check_writable(report)
     started = utc_now()
-    package = render_package(read(manifest), alembic=alembic, attribute_names=names)
+    schema = read(manifest)
+    added: tuple[str, ...] = ()
+    if tables is not None:
+        subset = restrict(schema, tables, f"manifest {manifest}")
+        schema, added = subset.manifest, subset.added
+    package = render_package(schema, alembic=alembic, attribute_names=names)
     with console.status("importing the models and configuring their mappers ..."):
         configure_warnings = check_configures(package)
     write_package(package, output, force=force)
     if report is not None:
         write_report(from_generate(package, output, started_at=started), report)
     console.print(f"wrote {len(package.files)} files to {escape(str(output))}", soft_wrap=True)
+    if added:
+        console.print(
+            f"--table: also generated {escape(', '.join(added))}: referenced by a table "
+            "named, or joining tables named",
+            soft_wrap=True,
+        )
     if alembic:
         ini = escape(str(output / MIGRATIONS_DIR / "alembic.ini"))
         console.print(

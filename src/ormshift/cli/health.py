@@ -8,6 +8,7 @@ file). With ``--json`` every outcome, a failure too, is one JSON document on std
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -39,7 +40,12 @@ def health(
     monitor_config: Annotated[
         Path | None, typer.Option("--monitor-config", help=MONITOR_CONFIG_HELP)
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="print JSON on stdout instead of a table, whatever the outcome"
+        ),
+    ] = False,
     old_config: Annotated[Path | None, old_option("--config")] = None,
 ) -> None:
     """Probe the host and a PostgreSQL server once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
@@ -55,6 +61,16 @@ def health(
     except KeyboardInterrupt:
         _unknown("interrupted", as_json)
     raise typer.Exit(code)
+
+
+def usage_error(line: str, args: Sequence[str]) -> int:
+    """UNKNOWN for a command line that did not parse (``health --bogus``), said as every
+    other UNKNOWN is: the line on stderr and, when ``args`` ask for ``--json``, the JSON
+    document on stdout."""
+    try:
+        _unknown(line, "--json" in args)
+    except typer.Exit as done:
+        return done.exit_code
 
 
 def _unknown(message: str | None, as_json: bool) -> NoReturn:
@@ -77,8 +93,8 @@ def _check(
     old_config: Path | None,
 ) -> int:
     """The probes, printed; the exit code of the worst status."""
-    from ormshift.dsn import POSTGRESQL, check_url, connect
-    from ormshift.monitor import HostProbe, Level, Monitor, PostgresProbe, ThresholdSource
+    from ormshift.dsn import POSTGRESQL, check_url
+    from ormshift.monitor import Level, check_once, snapshot_json
 
     broken = ctx.find_root().meta.get(CONFIG_ERROR)
     if broken is not None:  # the project file could not be read: nothing was checked
@@ -91,28 +107,9 @@ def _check(
         db = ctx.args[0]
     dsn = one_database(db)
     check_url(dsn, (POSTGRESQL,), "--db")
-    source = ThresholdSource(config)
-    connect(dsn).close()  # one clear error for an unreachable server or a bad password
-    probe = PostgresProbe(dsn)
-    host = HostProbe(cpu_interval=0.3)
-    monitor = Monitor([host, probe], source, sinks=())
-    try:
-        snap = monitor.tick()
-    finally:
-        probe.close()
+    snap = check_once(dsn, config)
     if as_json:
-        rows = [
-            {"metric": s.metric, "value": s.value, "status": s.level.label} for s in snap.statuses
-        ]
-        out.print_json(
-            json.dumps(
-                {
-                    "status": snap.level.label,
-                    "probes": rows,
-                    "probe_errors": list(snap.probe_errors),
-                }
-            )
-        )
+        out.print_json(json.dumps(snapshot_json(snap)))
     else:
         table = RichTable(title=f"health: {snap.level.label}", show_edge=False)
         for head in ("metric", "value", "status", "thresholds"):

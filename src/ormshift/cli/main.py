@@ -19,7 +19,7 @@ from ormshift.cli.config import CONFIG_ENV, CONFIG_ERROR, ConfigError, default_m
 from ormshift.cli.demo import demo
 from ormshift.cli.extract import extract
 from ormshift.cli.generate import generate
-from ormshift.cli.health import UNKNOWN, health
+from ormshift.cli.health import UNKNOWN, health, usage_error
 from ormshift.cli.options import ENVIRONMENT_HELP, OLD_POSITIONALS
 from ormshift.cli.report import report
 from ormshift.cli.schema import schema_app
@@ -107,13 +107,33 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def _usage_line(exc: typer.TyperException) -> str:
-    """Typer's (click's) usage error as one line, with where to read more."""
+def _usage_line(exc: typer.TyperException, invoked: str) -> str:
+    """Typer's (click's) usage error as one line, with where to read more (the help of
+    the command ``invoked`` when click's error names only the top level)."""
     message = " ".join(exc.format_message().split()).rstrip(".")
     message = message[:1].lower() + message[1:]
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else "ormshift"
+    if path == "ormshift" and invoked:
+        path = f"ormshift {invoked}"
     return f"{message}; see '{path} --help'"
+
+
+#: the top-level options that take a value (the next argument is not a command)
+_VALUED = ("--config", "--log-level")
+
+
+def _invoked(args: Sequence[str]) -> tuple[str, list[str]]:
+    """The command ``args`` invoke ("" for none) and the arguments after it."""
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg, list(args[i + 1 :])
+    return "", []
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -126,10 +146,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         if type(exc).__name__ == "NoArgsIsHelpError":  # no command at all: the help
             exc.show()  # type: ignore[attr-defined]
             sys.exit(2)
-        ctx = getattr(exc, "ctx", None)
-        health_usage = ctx is not None and ctx.command_path.endswith(" health")
-        fallback = UNKNOWN if health_usage else getattr(exc, "exit_code", 2)
-        code = fail(_usage_line(exc), fallback).exit_code
+        invoked, rest = _invoked(sys.argv[1:] if argv is None else argv)
+        # click names only the top level for an option of the command that lacks its value
+        culprit = getattr(exc, "option_name", None)
+        of_command = invoked in command.commands and culprit in rest  # type: ignore[attr-defined]
+        line = _usage_line(exc, invoked if of_command else "")
+        if invoked == "health":  # a monitoring system reads every outcome, this one too
+            code = usage_error(line, rest)
+        else:
+            code = fail(line, getattr(exc, "exit_code", 2)).exit_code
     except typer.Abort:
         code = fail("interrupted", 130).exit_code
     sys.exit(code if isinstance(code, int) else 0)

@@ -16,9 +16,11 @@ from ormshift.cli.options import (
     MAPPING_HELP,
     MONITOR_CONFIG_HELP,
     SOURCE_ENV,
+    TABLE_HELP,
     TARGET_ENV,
     required_url,
     source_option,
+    table_names,
     target_option,
 )
 from ormshift.clock import utc_now
@@ -198,7 +200,7 @@ def migrate(
     ] = None,
     table: Annotated[
         list[str] | None,
-        typer.Option("--table", help="copy only this table (repeatable)", rich_help_panel=_WHAT),
+        typer.Option("--table", help=f"copy only this table {TABLE_HELP}", rich_help_panel=_WHAT),
     ] = None,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="rows per batch", rich_help_panel=_SPEED)
@@ -378,7 +380,7 @@ def migrate(
         bool, typer.Option("--json", help="JSON lines on stdout", rich_help_panel=_OUTPUT)
     ] = False,
     report: Annotated[
-        Path | None, typer.Option(help="write the JSON report here", rich_help_panel=_OUTPUT)
+        Path | None, typer.Option(help="also write a JSON report here", rich_help_panel=_OUTPUT)
     ] = None,
     log_json: Annotated[
         bool,
@@ -396,6 +398,7 @@ def migrate(
     target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL, MYSQL), "--source", "a migrate source")
     check_url(target, (POSTGRESQL,), "--target", "a migrate target")
+    tables = tuple(table_names(table) or ())
     if report is not None:
         check_writable(report)
     cap = _bytes(batch_bytes) if batch_bytes is not None else None
@@ -409,7 +412,7 @@ def migrate(
     options = MigrateOptions(
         schema=schema,
         target_schema=target_schema,
-        tables=tuple(table or ()),
+        tables=tables,
         batch_size=batch_size,
         workers=workers,
         batch_bytes=cap,

@@ -8,8 +8,10 @@
   (``PGHOST``, ``PGUSER``, ``PGPASSWORD``, ``PGDATABASE``, ``PGSERVICE``, ``PGPASSFILE``
   and ``~/.pgpass``) fill in what a PostgreSQL URL leaves out, as psycopg honours them;
   where one database is needed and none is given, a ``PGHOST``, ``PGDATABASE`` or
-  ``PGSERVICE`` in the environment names it.
-* ``--table`` is repeatable, ``-o/--output`` names what a command writes.
+  ``PGSERVICE`` in the environment names it (health, compare, extract without PROJECT).
+* ``--table`` is repeatable, or comma-separated (`table_names`), in every command that
+  takes it (migrate, verify, schema diff, extract, generate); ``-o/--output`` names
+  what a command writes; ``--json`` prints on stdout, diagnostics go to stderr.
 * An old spelling stays as a hidden option; using it prints one warning line.
 """
 
@@ -122,6 +124,27 @@ def required_url(value: str | None, flag: str, env: str) -> str:
 def one_database(value: str | None) -> str:
     """The ``--db`` URL: given, from ``ORMSHIFT_DATABASE_URL``, or (when libpq's
     environment names a database) ``postgresql://``, which libpq completes from it."""
-    if value is None and any(os.environ.get(v) for v in LIBPQ_NAMING):
-        return "postgresql://"
-    return required_url(value, "--db", DATABASE_ENV)
+    return required_url(value or libpq_database(), "--db", DATABASE_ENV)
+
+
+def libpq_database() -> str | None:
+    """``postgresql://`` when libpq's environment names a database (libpq completes the
+    URL from it), else None."""
+    return "postgresql://" if any(os.environ.get(v) for v in LIBPQ_NAMING) else None
+
+
+#: how every command's ``--table`` describes itself after its own verb
+TABLE_HELP = "(repeatable, or comma-separated)"
+
+
+def table_names(values: list[str] | None) -> list[str] | None:
+    """The tables ``--table`` names: each value split at commas, blanks dropped, in the
+    order given and once each; None when ``--table`` was not given; an error when it
+    was given but names nothing (``--table ''``)."""
+    if values is None:
+        return None
+    names = list(dict.fromkeys(n.strip() for item in values for n in item.split(",")))
+    names = [n for n in names if n]
+    if not names:
+        raise fail("--table names no table; give names like --table item --table order")
+    return names

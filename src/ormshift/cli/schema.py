@@ -12,10 +12,12 @@ from ormshift.cli.options import (
     ENVIRONMENT_HELP,
     OLD_POSITIONALS,
     SOURCE_ENV,
+    TABLE_HELP,
     TARGET_ENV,
     given,
     required_url,
     source_option,
+    table_names,
     target_option,
     warn,
 )
@@ -32,9 +34,11 @@ def diff(
     schema: Annotated[str, typer.Option(help="schema to compare in both")] = "public",
     tables: Annotated[
         list[str] | None,
-        typer.Option("--table", help="compare only this table (repeatable)"),
+        typer.Option("--table", help=f"compare only this table {TABLE_HELP}"),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the differences as JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the differences as JSON on stdout")
+    ] = False,
 ) -> None:
     """List every schema difference; exit 0 when equal, 1 when different, 2 on error."""
     # heavy imports here, so that other commands start fast
@@ -51,7 +55,7 @@ def diff(
     target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL,), "--source")
     check_url(target, (POSTGRESQL,), "--target")
-    differences = diff_databases(source, target, schema, tables or ())
+    differences = diff_databases(source, target, schema, table_names(tables) or ())
     if as_json:
         report = {"equal": not differences, "differences": [jsonable(d) for d in differences]}
         out.print(json.dumps(report, indent=2), markup=False, soft_wrap=True)

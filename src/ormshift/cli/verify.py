@@ -15,11 +15,13 @@ from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.cli.options import (
     MAPPING_HELP,
     SOURCE_ENV,
+    TABLE_HELP,
     TARGET_ENV,
     old_option,
     renamed,
     required_url,
     source_option,
+    table_names,
     target_option,
 )
 
@@ -125,7 +127,7 @@ def verify(
         list[str] | None,
         typer.Option(
             "--table",
-            help="verify only this source table (repeatable, or comma-separated)",
+            help=f"verify only this source table {TABLE_HELP}",
             rich_help_panel=_WHAT,
         ),
     ] = None,
@@ -188,7 +190,12 @@ def verify(
         ),
     ] = True,
     as_json: Annotated[
-        bool, typer.Option("--json", help="everything as JSON lines", rich_help_panel=_OUTPUT)
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON lines on stdout: each event as it comes, then the summary",
+            rich_help_panel=_OUTPUT,
+        ),
     ] = False,
     report_file: Annotated[
         Path | None,
@@ -208,9 +215,7 @@ def verify(
     check_url(target, (POSTGRESQL,), "--target", "the target")
     if sample is not None and not 0 < sample <= 100:
         raise fail("--sample is a percentage: give a number above 0 and at most 100")
-    names = [n.strip() for item in tables or [] for n in item.split(",") if n.strip()]
-    if tables is not None and not names:
-        raise fail("--table names no table; give names like --table item --table order")
+    names = table_names(tables)
     # the stage is imported once the arguments parse: a bad one is answered fast
     from ormshift.clock import utc_now
     from ormshift.files import check_writable

@@ -33,6 +33,7 @@ from ormshift.manifest.model import (
     UniqueConstraint,
     Warning,
 )
+from ormshift.manifest.subset import Subset, UnknownTable, restrict
 from ormshift.manifest.validate import problems
 
 __all__ = [
@@ -54,9 +55,11 @@ __all__ = [
     "Relation",
     "Source",
     "Subscriber",
+    "Subset",
     "Table",
     "Tree",
     "UniqueConstraint",
+    "UnknownTable",
     "Warning",
     "check_writable",
     "dump",
@@ -64,6 +67,7 @@ __all__ = [
     "load_data",
     "problems",
     "read",
+    "restrict",
     "write",
     "write_text_atomic",
 ]

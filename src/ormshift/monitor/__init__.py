@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         load_config,
         parse_config,
     )
+    from ormshift.monitor.watch import check_once, snapshot_json, watching
 
 #: where each name lives; a submodule is imported when one of its names is first used
 _HOMES = {
@@ -48,6 +49,7 @@ _HOMES = {
     "samples": ("Sample",),
     "thresholds": ("ConfigError", "Level", "MonitorConfig", "Rule", "ThresholdSource",
                    "load_config", "parse_config"),
+    "watch": ("check_once", "snapshot_json", "watching"),
 }  # fmt: skip
 _LAZY = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -85,10 +87,13 @@ __all__ = [
     "ThresholdSource",
     "WebhookSink",
     "bind_run_id",
+    "check_once",
     "load_config",
     "log_alert",
     "parse_config",
     "serve",
     "setup_logging",
+    "snapshot_json",
     "timeline",
+    "watching",
 ]

@@ -23,6 +23,7 @@ from ormshift.report.model import (
 if TYPE_CHECKING:  # the stages' records: imported only by the stage that reports
     from ormshift.codegen import GeneratedPackage
     from ormshift.compare.runner import CompareReport
+    from ormshift.manifest import Manifest
     from ormshift.monitor import Snapshot
     from ormshift.transfer import RunReport
     from ormshift.verify import Difference, VerifyReport
@@ -186,6 +187,27 @@ def from_compare(
             + (f", {len(result.known)} known divergence(s)" if result.known else ""),
             *(f"known divergence #{m.index} {m.label}: {m.known}" for m in result.known),
         ),
+    )
+
+
+def from_extract(manifest: Manifest, origin: Path) -> Report:
+    """The report of ``ormshift extract``: per table, its columns and constraints; the
+    warnings as notes. ``origin`` is the project directory, or the database URL."""
+    rows: list[list[str | int | float | None]] = [
+        [t.name, len(t.columns), len(t.foreign_keys), len(t.uniques), len(t.indices),
+         len(t.checks)]
+        for t in manifest.tables
+    ]  # fmt: skip
+    notes = tuple(
+        f"{w.entity}{'.' + w.property if w.property else ''}: {w.feature}: {w.message}"
+        for w in manifest.warnings
+    )
+    return Report(
+        kind="extract",
+        title=f"extract: {origin.name or origin}",
+        status="ok",
+        summary=table(["table", "columns", "foreign keys", "uniques", "indices", "checks"], rows),
+        notes=notes,
     )
 
 

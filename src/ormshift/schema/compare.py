@@ -69,10 +69,12 @@ def diff_databases(
     known = {t.name for t in (*left.manifest.tables, *right.manifest.tables)}
     missing = sorted(set(tables) - known)
     if missing:
-        some = ", ".join(sorted(known)[:10]) + (", ..." if len(known) > 10 else "")
+        some = ", ".join(sorted(known)[:8]) + (
+            f" and {len(known) - 8} more" if len(known) > 8 else ""
+        )
         raise TableNotFound(
-            f"no table {', '.join(map(repr, missing))} in schema {schema!r} of either "
-            f"database; give --table with one of: {some or '(none)'}"
+            f"--table: schema {schema!r} of neither database has table "
+            f"{', '.join(map(repr, missing))}; they have {some or 'no tables'}"
         )
     wanted = set(tables)
     return [d for d in found if d.table in wanted]

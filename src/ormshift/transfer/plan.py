@@ -657,9 +657,14 @@ def owned_sequences(conn: psycopg.Connection, schema: str) -> dict[tuple[str, st
 def source_tables_only(plan: Plan, names: Sequence[str]) -> Plan:
     """The plan restricted to ``names`` (kept in dependency order)."""
     wanted = set(names)
-    unknown = sorted(wanted - {t.name for t in plan.tables})
+    have = sorted(t.name for t in plan.tables)
+    unknown = sorted(wanted - set(have))
     if unknown:
-        raise PreflightError(f"the source has no table {unknown[0]!r}; check --table")
+        shown = ", ".join(have[:8]) + (f" and {len(have) - 8} more" if len(have) > 8 else "")
+        raise PreflightError(
+            f"--table: schema {plan.schema!r} of the source has no table "
+            f"{', '.join(map(repr, unknown))}; it has {shown or 'no tables'}"
+        )
     tables = tuple(t for t in plan.tables if t.name in wanted)
     outside = [
         f"table {t.name!r} references {p!r}, which this run does not copy: each of its rows "

@@ -86,6 +86,23 @@ class FuzzReport:
     def ops_per_second(self) -> float:
         return self.operations / self.seconds if self.seconds > 0 else 0.0
 
+    def to_json(self) -> dict[str, Any]:
+        """The run as ``ormshift compare --fuzz N --json`` prints it."""
+        return {
+            "face": self.face,
+            "operations": self.operations,
+            "sequences": self.sequences,
+            "ops_per_second": self.ops_per_second,
+            "divergences": self.divergences,
+            "classes": dict(self.classes.most_common()),
+            "known_differences": self.known_differences,
+            "known": {
+                sig: {"count": n, "documented": self.known_notes.get(sig)}
+                for sig, n in self.known.most_common()
+            },
+            "scenarios": {f.signature: str(f.file) for f in self.findings},
+        }
+
 
 def _volatile(schema: FuzzSchema) -> tuple[frozenset[str], frozenset[str]]:
     props = [p for ent in schema.entities.values() for p in ent.props if p.volatile]
