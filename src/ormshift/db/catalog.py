@@ -15,37 +15,52 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 
 __all__ = [
+    "AttributeRow",
     "CatalogSequence",
     "CheckConstraint",
     "ColumnType",
+    "ConstraintRow",
+    "EnumRow",
     "ForeignKeyDef",
     "IndexDef",
+    "IndexRow",
     "OwnedSequence",
+    "RelationRow",
     "RelationTraits",
     "TableColumn",
     "TargetForeignKey",
     "UniqueIndex",
+    "UserTable",
+    "attributes",
     "check_constraints",
     "column_default",
     "column_formats",
     "column_types",
     "constraint_definition",
+    "constraints",
     "database_collation",
+    "database_identity",
+    "enum_types",
     "estimated_rows",
     "extension_types",
     "extensions",
     "foreign_keys",
     "foreign_keys_of",
     "index_predicate",
+    "indexes",
     "owned_sequences",
+    "relation_exists",
     "relation_name",
     "relation_pages",
     "relation_traits",
+    "relations",
     "schema_exists",
     "secondary_indexes",
     "sequences",
+    "system_identifier",
     "table_columns",
     "table_exists",
     "table_sizes",
@@ -53,6 +68,7 @@ __all__ = [
     "type_exists",
     "type_length",
     "unique_indexes",
+    "user_tables",
 ]
 
 Conn = psycopg.Connection[Any]
@@ -185,6 +201,34 @@ def database_collation(conn: Conn) -> str:
         "select datcollate from pg_database where datname = current_database()"
     ).fetchone()
     return str(row[0]) if row else ""
+
+
+def database_identity(conn: Conn) -> tuple[int, str, str]:
+    """(oid, name) of the current database and the postmaster's start time, as text."""
+    row = conn.execute(
+        "select (select oid from pg_database where datname = current_database()),"
+        " current_database(), pg_postmaster_start_time()::text"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), str(row[1]), str(row[2])
+
+
+def system_identifier(conn: Conn) -> int | None:
+    """The cluster's identifier (shared by its physical replicas), or None where this
+    user may not read pg_control."""
+    allowed = conn.execute(
+        "select has_function_privilege('pg_control_system()', 'execute')"
+    ).fetchone()
+    if not (allowed and allowed[0]):
+        return None
+    row = conn.execute("select system_identifier from pg_control_system()").fetchone()
+    return int(row[0]) if row else None
+
+
+def relation_exists(conn: Conn, name: str) -> bool:
+    """Whether ``name`` (qualified or found on the search path) names a relation."""
+    row = conn.execute("select to_regclass(%s) is not null", [name]).fetchone()
+    return bool(row and row[0])
 
 
 _CATEGORIES = """
@@ -415,6 +459,40 @@ def index_predicate(conn: Conn, index: str) -> str | None:
     return str(row[0]) if row and row[0] is not None else None
 
 
+_USER_TABLES = """
+select c.relname, n.nspname,
+       array(select a.attname from pg_attribute a
+             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+             order by a.attnum),
+       coalesce(array(select a.attname from pg_index i
+                      join unnest(i.indkey) with ordinality k(n, pos) on true
+                      join pg_attribute a on a.attrelid = c.oid and a.attnum = k.n
+                      where i.indrelid = c.oid and i.indisprimary order by k.pos),
+                '{}')
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname not in ('pg_catalog', 'information_schema')
+  and n.nspname not like 'pg\\_%' and c.relkind in ('r', 'p')
+order by n.nspname <> 'public', n.nspname, c.relname
+"""
+
+
+@dataclass(frozen=True)
+class UserTable:
+    name: str
+    schema: str
+    columns: tuple[str, ...]  # in their order
+    primary_key: tuple[str, ...]  # () without one
+
+
+def user_tables(conn: Conn) -> list[UserTable]:
+    """The tables of every schema but the system's, with their columns and primary keys,
+    ``public`` first, then by schema and name."""
+    return [
+        UserTable(str(r[0]), str(r[1]), tuple(r[2]), tuple(r[3]))
+        for r in conn.execute(_USER_TABLES).fetchall()
+    ]
+
+
 # -- what a table checks on a row (for the transfer's classifier) ---------------------
 
 _TABLE_COLUMNS = """
@@ -556,3 +634,170 @@ def relation_traits(conn: Conn, rel: str) -> RelationTraits:
     row = conn.execute(_TRAITS, [rel]).fetchone()
     assert row is not None, rel
     return RelationTraits(str(row[0]), bool(row[1]), bool(row[2]), bool(row[3]))
+
+
+# -- the physical schema, for `ormshift.extract.database.reflect` ---------------------
+
+_TABLES = """
+select c.oid, c.relname, c.relkind, obj_description(c.oid, 'pg_class') as comment,
+       case when c.relkind = 'v' then pg_get_viewdef(c.oid, true) end as view_sql
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = %(schema)s and c.relkind in ('r', 'p', 'v')
+order by c.relname
+"""
+_ATTRIBUTES = """
+select a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) as fmt,
+       a.attnotnull, a.attidentity, a.attgenerated,
+       pg_get_expr(d.adbin, d.adrelid) as default_sql,
+       coalesce(et.typtype, t.typtype) as typtype,
+       coalesce(et.typname, t.typname) as typname,
+       coalesce(etn.nspname, tn.nspname) as typschema,
+       t.typcategory = 'A' as is_array,
+       case when a.attcollation <> t.typcollation then co.collname end as collation,
+       col_description(a.attrelid, a.attnum) as comment
+from pg_attribute a
+join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_type t on t.oid = a.atttypid
+join pg_namespace tn on tn.oid = t.typnamespace
+left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+left join pg_namespace etn on etn.oid = et.typnamespace
+left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+left join pg_collation co on co.oid = a.attcollation
+where n.nspname = %(schema)s and a.attnum > 0 and not a.attisdropped
+  and c.relkind in ('r', 'p', 'v')
+order by a.attrelid, a.attnum
+"""
+_CONSTRAINTS = """
+select con.conrelid, con.conname, con.contype, con.condeferrable, con.condeferred,
+       con.confdeltype, con.confupdtype, fc.relname as ref_table, fn.nspname as ref_schema,
+       pg_get_constraintdef(con.oid, true) as definition,
+       array(select a.attname from unnest(con.conkey) with ordinality k(attnum, ord)
+             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum
+             order by k.ord) as columns,
+       array(select a.attname from unnest(con.confkey) with ordinality k(attnum, ord)
+             join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum
+             order by k.ord) as ref_columns
+from pg_constraint con
+join pg_class c on c.oid = con.conrelid
+join pg_namespace n on n.oid = c.relnamespace
+left join pg_class fc on fc.oid = con.confrelid
+left join pg_namespace fn on fn.oid = fc.relnamespace
+where n.nspname = %(schema)s and con.contype in ('p', 'f', 'u', 'c', 'x')
+order by con.conrelid, con.conname
+"""
+_INDEXES = """
+select i.indrelid, ic.relname as name, i.indisunique, am.amname,
+       pg_get_expr(i.indpred, i.indrelid, true) as predicate,
+       array(select case when k.attnum = 0 then pg_get_indexdef(i.indexrelid, k.ord::int, true)
+                         else a.attname end
+             from unnest(i.indkey) with ordinality k(attnum, ord)
+             left join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+             order by k.ord) as columns
+from pg_index i
+join pg_class ic on ic.oid = i.indexrelid
+join pg_class c on c.oid = i.indrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_am am on am.oid = ic.relam
+where n.nspname = %(schema)s
+  and not exists (select 1 from pg_constraint con where con.conindid = i.indexrelid
+                  and con.contype in ('p', 'u', 'x'))
+order by i.indrelid, ic.relname
+"""
+_ENUMS = """
+select t.typname, array_agg(e.enumlabel order by e.enumsortorder) as labels
+from pg_type t join pg_enum e on e.enumtypid = t.oid
+join pg_namespace n on n.oid = t.typnamespace
+where n.nspname = %(schema)s
+group by t.typname order by t.typname
+"""
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    oid: int
+    relname: str
+    relkind: str  # r table, p partitioned, v view
+    comment: str | None
+    view_sql: str | None
+
+
+@dataclass(frozen=True)
+class AttributeRow:
+    attrelid: int
+    attname: str
+    attnum: int
+    fmt: str  # format_type with the modifier
+    attnotnull: bool
+    attidentity: str  # 'a' always, 'd' by default, '' none
+    attgenerated: str  # 's' stored, '' none
+    default_sql: str | None
+    typtype: str  # of the element type, for an array
+    typname: str
+    typschema: str
+    is_array: bool
+    collation: str | None  # a collation other than the type's
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class ConstraintRow:
+    conrelid: int
+    conname: str
+    contype: str  # p, f, u, c, x
+    condeferrable: bool
+    condeferred: bool
+    confdeltype: str
+    confupdtype: str
+    ref_table: str | None
+    ref_schema: str | None
+    definition: str
+    columns: list[str]
+    ref_columns: list[str]
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    indrelid: int
+    name: str
+    indisunique: bool
+    amname: str
+    predicate: str | None
+    columns: list[str]  # an expression key as pg_get_indexdef writes it
+
+
+@dataclass(frozen=True)
+class EnumRow:
+    typname: str
+    labels: list[str]
+
+
+def _rows(conn: Conn, query: str, schema: str) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, {"schema": schema}).fetchall()
+
+
+def relations(conn: Conn, schema: str) -> list[RelationRow]:
+    """The tables, partitioned tables and views of ``schema``, by name."""
+    return [RelationRow(**r) for r in _rows(conn, _TABLES, schema)]
+
+
+def attributes(conn: Conn, schema: str) -> list[AttributeRow]:
+    """The columns of ``schema``'s tables and views, by relation oid and position."""
+    return [AttributeRow(**r) for r in _rows(conn, _ATTRIBUTES, schema)]
+
+
+def constraints(conn: Conn, schema: str) -> list[ConstraintRow]:
+    """The primary, foreign, unique, check and exclusion constraints of ``schema``'s
+    tables, by relation oid and name."""
+    return [ConstraintRow(**r) for r in _rows(conn, _CONSTRAINTS, schema)]
+
+
+def indexes(conn: Conn, schema: str) -> list[IndexRow]:
+    """The indexes of ``schema`` that no constraint stands behind, by relation oid and name."""
+    return [IndexRow(**r) for r in _rows(conn, _INDEXES, schema)]
+
+
+def enum_types(conn: Conn, schema: str) -> list[EnumRow]:
+    """The enum types of ``schema`` with their labels in order, by name."""
+    return [EnumRow(**r) for r in _rows(conn, _ENUMS, schema)]

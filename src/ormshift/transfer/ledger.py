@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ormshift.db import catalog
 from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key
 
@@ -148,20 +149,15 @@ class LedgerVersionError(TransferError):
 
 
 def exists(conn: psycopg.Connection) -> bool:
-    row = conn.execute("select to_regclass('ormshift.runs') is not null").fetchone()
-    return bool(row and row[0])
+    return catalog.relation_exists(conn, "ormshift.runs")
 
 
 def version(conn: psycopg.Connection) -> int | None:
     """The ledger's recorded layout version: None without a ledger, 1 for one written
     before the version row."""
-    row = conn.execute(
-        "select to_regclass('ormshift.meta') is not null, to_regclass('ormshift.runs') is not null"
-    ).fetchone()
-    if row is None or not (row[0] or row[1]):
-        return None
-    if not row[0]:
-        return 1
+    meta = catalog.relation_exists(conn, "ormshift.meta")
+    if not meta:
+        return 1 if exists(conn) else None
     found = conn.execute("select value from ormshift.meta where key = 'ledger_version'").fetchone()
     return int(found[0]) if found else 1
 
