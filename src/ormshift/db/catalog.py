@@ -9,7 +9,7 @@ out for the connection), bound like every other value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,6 @@ from psycopg.rows import dict_row
 
 __all__ = [
     "AttributeRow",
-    "CatalogSequence",
     "CheckConstraint",
     "ColumnType",
     "ConstraintRow",
@@ -30,6 +29,7 @@ __all__ = [
     "OwnedSequence",
     "RelationRow",
     "RelationTraits",
+    "SequenceInfo",
     "TableColumn",
     "TargetForeignKey",
     "UniqueIndex",
@@ -134,7 +134,7 @@ def owned_sequences(conn: Conn, schema: str) -> list[OwnedSequence]:
 
 
 @dataclass(frozen=True)
-class CatalogSequence:
+class SequenceInfo:
     name: str
     data_type: str
     start: int
@@ -143,16 +143,28 @@ class CatalogSequence:
     max_value: int
     cache: int
     cycle: bool
-    owner: OwnedSequence | None  # the column that owns it, if one does
+    owned_by: str | None = None  # "table.column"
+    identity: bool = False  # owned as an identity column's sequence, not a serial's
 
 
-def sequences(conn: Conn, schema: str) -> list[CatalogSequence]:
-    """Every sequence of ``schema`` with its settings and its owning column, by name."""
+def sequences(conn: Conn, schema: str, exclude_owners: Collection[str] = ()) -> list[SequenceInfo]:
+    """Every sequence of ``schema`` with its settings and its owning column, by name;
+    not those owned by a column of a table in ``exclude_owners``."""
     owners = {o.name: o for o in _links(conn, schema) if o.schema == schema}
-    return [
-        CatalogSequence(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], owners.get(r[0]))
-        for r in conn.execute(_SEQUENCES, [schema]).fetchall()
-    ]
+    out: list[SequenceInfo] = []
+    for r in conn.execute(_SEQUENCES, [schema]).fetchall():
+        owner = owners.get(r[0])
+        if owner is not None and owner.table in exclude_owners:
+            continue
+        owned_by = f"{owner.table}.{owner.column}" if owner else None
+        identity = owner is not None and owner.identity
+        name, data_type, start, increment, low, high, cache, cycle = r
+        out.append(
+            SequenceInfo(
+                name, data_type, start, increment, low, high, cache, cycle, owned_by, identity
+            )
+        )
+    return out
 
 
 def relation_name(conn: Conn, rel: str) -> tuple[str, str]:
@@ -169,30 +181,33 @@ def relation_name(conn: Conn, rel: str) -> tuple[str, str]:
 # -- schemas, tables, types -----------------------------------------------------------
 
 
+_HAS_TABLE = """
+select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = %s and c.relname = %s and c.relkind in ('r', 'p')
+"""
+_HAS_TYPE = """
+select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace
+where n.nspname = %s and t.typname = %s
+"""
+
+
+def _exists(conn: Conn, query: str, params: Sequence[object]) -> bool:
+    return conn.execute(query, params).fetchone() is not None
+
+
 def schema_exists(conn: Conn, schema: str) -> bool:
     """Whether the database has a schema of that name."""
-    row = conn.execute("select 1 from pg_namespace where nspname = %s", [schema]).fetchone()
-    return row is not None
+    return _exists(conn, "select 1 from pg_namespace where nspname = %s", [schema])
 
 
 def table_exists(conn: Conn, schema: str, table: str) -> bool:
     """Whether ``schema`` has a table (plain or partitioned) of that name."""
-    row = conn.execute(
-        "select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relname = %s and c.relkind in ('r', 'p')",
-        [schema, table],
-    ).fetchone()
-    return row is not None
+    return _exists(conn, _HAS_TABLE, [schema, table])
 
 
 def type_exists(conn: Conn, schema: str, name: str) -> bool:
     """Whether ``schema`` has a type (an enum, say) of that name."""
-    row = conn.execute(
-        "select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace"
-        " where n.nspname = %s and t.typname = %s",
-        [schema, name],
-    ).fetchone()
-    return row is not None
+    return _exists(conn, _HAS_TYPE, [schema, name])
 
 
 def database_collation(conn: Conn) -> str:

@@ -7,7 +7,7 @@ the bounds, the step and on which column owns it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 import psycopg
 
@@ -15,44 +15,15 @@ from ormshift.db import catalog
 from ormshift.extract.database import BOOKKEEPING_TABLES
 from ormshift.schema.diff import Difference
 
-
-@dataclass(frozen=True)
-class Sequence:
-    name: str
-    data_type: str
-    start: int
-    increment: int
-    min_value: int
-    max_value: int
-    cache: int
-    cycle: bool
-    owned_by: str | None = None  # "table.column"
-    identity: bool = False  # owned as an identity column's sequence, not a serial's
+#: one sequence: its settings, the column that owns it, and how
+Sequence = catalog.SequenceInfo
 
 
 def reflect_sequences(
     conn: psycopg.Connection, schema: str = "public", exclude: tuple[str, ...] = BOOKKEEPING_TABLES
 ) -> tuple[Sequence, ...]:
     """Every sequence of ``schema``, except those owned by TypeORM's bookkeeping tables."""
-    out: list[Sequence] = []
-    for s in catalog.sequences(conn, schema):
-        if s.owner is not None and s.owner.table in exclude:
-            continue
-        out.append(
-            Sequence(
-                name=s.name,
-                data_type=s.data_type,
-                start=s.start,
-                increment=s.increment,
-                min_value=s.min_value,
-                max_value=s.max_value,
-                cache=s.cache,
-                cycle=s.cycle,
-                owned_by=f"{s.owner.table}.{s.owner.column}" if s.owner else None,
-                identity=s.owner is not None and s.owner.identity,
-            )
-        )
-    return tuple(out)
+    return tuple(catalog.sequences(conn, schema, exclude))
 
 
 def diff_sequences(left: tuple[Sequence, ...], right: tuple[Sequence, ...]) -> list[Difference]:
