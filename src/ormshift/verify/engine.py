@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -93,21 +93,15 @@ def _open_foreign(url: str) -> Iterator[tuple[ForeignConnection, Manifest, Diale
     """A MySQL/MariaDB or SQLite source: connection, reflected schema, dialect; in a
     snapshot from here on."""
     if is_mysql_url(url):
-        my = connect_mysql(url)
-        try:
+        with closing(connect_mysql(url)) as my:
             manifest = reflect_mysql(my)
             begin_snapshot(my)
             yield my, manifest, MYSQL
-        finally:
-            my.close()
         return
-    lite = connect_sqlite(url)
-    try:
+    with closing(connect_sqlite(url)) as lite:
         manifest = reflect_sqlite(lite)
         begin_snapshot_sqlite(lite)
         yield lite, manifest, SQLITE
-    finally:
-        lite.close()
 
 
 def _foreign(url: str) -> bool:
