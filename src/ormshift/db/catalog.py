@@ -77,10 +77,10 @@ Conn = psycopg.Connection[Any]
 
 #: the one answer to "which sequence does this column own": the serial (pg_depend
 #: deptype 'a') or identity ('i') link between a sequence and its column, which is what
-#: pg_get_serial_sequence(table, column) follows; asked for a schema, it gives the links
-#: whose table or whose sequence is in it
+#: pg_get_serial_sequence(table, column) follows. (PostgreSQL keeps an owned sequence in
+#: its table's schema: OWNED BY and SET SCHEMA refuse to part them.)
 _OWNED = """
-select n.nspname, c.relname, a.attname, sn.nspname, s.relname, q.seqincrement,
+select c.relname, a.attname, sn.nspname, s.relname, q.seqincrement,
        quote_ident(sn.nspname) || '.' || quote_ident(s.relname), d.deptype = 'i'
 from pg_depend d
 join pg_class s on s.oid = d.objid and s.relkind = 'S'
@@ -90,7 +90,7 @@ join pg_class c on c.oid = d.refobjid
 join pg_namespace n on n.oid = c.relnamespace
 join pg_attribute a on a.attrelid = c.oid and a.attnum = d.refobjsubid
 where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
-  and d.deptype in ('a', 'i') and d.refobjsubid > 0 and %(schema)s in (n.nspname, sn.nspname)
+  and d.deptype in ('a', 'i') and d.refobjsubid > 0 and n.nspname = %s
 order by c.relname, a.attname
 """
 _SEQUENCES = """
@@ -113,24 +113,17 @@ class OwnedSequence:
     increment: int
     qualified: str  # as pg_get_serial_sequence writes it: quoted only where needed
     identity: bool = False  # an identity column's sequence, not a serial's
-    table_schema: str = ""
 
     def identifier(self) -> sql.Composable:
         return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.name))
 
 
-def _links(conn: Conn, schema: str) -> list[OwnedSequence]:
-    return [
-        OwnedSequence(
-            str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]), str(r[6]), bool(r[7]), str(r[0])
-        )
-        for r in conn.execute(_OWNED, {"schema": schema}).fetchall()
-    ]
-
-
 def owned_sequences(conn: Conn, schema: str) -> list[OwnedSequence]:
     """Every sequence owned by a column of a table in ``schema``, by table and column."""
-    return [o for o in _links(conn, schema) if o.table_schema == schema]
+    return [
+        OwnedSequence(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]), bool(r[6]))
+        for r in conn.execute(_OWNED, [schema]).fetchall()
+    ]
 
 
 @dataclass(frozen=True)
@@ -150,7 +143,7 @@ class SequenceInfo:
 def sequences(conn: Conn, schema: str, exclude_owners: Collection[str] = ()) -> list[SequenceInfo]:
     """Every sequence of ``schema`` with its settings and its owning column, by name;
     not those owned by a column of a table in ``exclude_owners``."""
-    owners = {o.name: o for o in _links(conn, schema) if o.schema == schema}
+    owners = {o.name: o for o in owned_sequences(conn, schema)}
     out: list[SequenceInfo] = []
     for r in conn.execute(_SEQUENCES, [schema]).fetchall():
         owner = owners.get(r[0])
