@@ -1,7 +1,8 @@
 """PostgreSQL catalog reads for the whole package: one function per question.
 
-Every ``pg_catalog`` query of ormshift lives here (what the monitor samples from the
-statistics views, and the ledger's probe for its own tables, stay with them). Schema-wide
+Every ``pg_catalog`` read of ormshift lives here. Not here: what the monitor samples
+from the statistics views, and ``pg_get_serial_sequence`` inside the seeders' ``setval``
+statements (the fuzzer's are SQL text, run on both sides and kept in scenarios). Schema-wide
 questions are answered in one round trip, and callers pick their tables from the answer;
 per-relation questions take the relation as ``regclass`` text (``qualified(...)`` written
 out for the connection), bound like every other value.
