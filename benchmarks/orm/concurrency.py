@@ -65,7 +65,9 @@ def _key(c: int, i: int) -> int:
     return 1 + (c * 997 + i) % 5000
 
 
-def sync_operations(ds: Any) -> list[Callable[[int, int], object]]:
+def _single_operations(ds: Any) -> list[Callable[[int, int], Any]]:
+    """The one-call operations, the same for both faces: each returns what the
+    repository call returns (a coroutine on the async face)."""
     from ormshift.orm import MoreThan  # noqa: PLC0415 - the worker's src
     from tests.models.blog import Comment, Post, Tag  # noqa: PLC0415
 
@@ -74,6 +76,27 @@ def sync_operations(ds: Any) -> list[Callable[[int, int], object]]:
         ds.get_repository(Tag),
         ds.get_repository(Comment),
     )
+    return [
+        lambda c, i: posts.find_one_by({"id": _key(c, i)}),
+        lambda c, i: posts.find(
+            where={"status": "published", "viewCount": MoreThan(10)},
+            order={"publishedAt": "DESC"},
+            skip=40,
+            take=20,
+        ),
+        lambda c, i: posts.find(where={"id": _key(c, i)}, relations={"author": True, "tags": True}),
+        lambda c, i: comments.save(
+            comments.create(body=f"py {i}", post={"id": 7}, author={"id": 3})
+        ),
+        lambda c, i: posts.save(posts.create(id=101 + c, title=f"py {i}")),
+        lambda c, i: tags.upsert(
+            [{"name": f"up{c}-{k}", "label": f"py {i}"} for k in range(100)], ["name"]
+        ),
+    ]
+
+
+def sync_operations(ds: Any) -> list[Callable[[int, int], object]]:
+    from tests.models.blog import Comment, Post, Tag  # noqa: PLC0415 - the worker's src
 
     def transaction(c: int, i: int) -> None:
         with ds.transaction() as m:
@@ -83,35 +106,11 @@ def sync_operations(ds: Any) -> list[Callable[[int, int], object]]:
             m.get_repository(Comment).insert({"body": f"py {i}", "post": {"id": 201 + c}})
             m.get_repository(Tag).delete({"name": f"py-tx-{c}"})
 
-    return [
-        lambda c, i: posts.find_one_by({"id": _key(c, i)}),
-        lambda c, i: posts.find(
-            where={"status": "published", "viewCount": MoreThan(10)},
-            order={"publishedAt": "DESC"},
-            skip=40,
-            take=20,
-        ),
-        lambda c, i: posts.find(where={"id": _key(c, i)}, relations={"author": True, "tags": True}),
-        lambda c, i: comments.save(
-            comments.create(body=f"py {i}", post={"id": 7}, author={"id": 3})
-        ),
-        lambda c, i: posts.save(posts.create(id=101 + c, title=f"py {i}")),
-        lambda c, i: tags.upsert(
-            [{"name": f"up{c}-{k}", "label": f"py {i}"} for k in range(100)], ["name"]
-        ),
-        transaction,
-    ]
+    return [*_single_operations(ds), transaction]
 
 
 def async_operations(ds: Any) -> list[Callable[[int, int], Awaitable[object]]]:
-    from ormshift.orm import MoreThan  # noqa: PLC0415 - the worker's src
-    from tests.models.blog import Comment, Post, Tag  # noqa: PLC0415
-
-    posts, tags, comments = (
-        ds.get_repository(Post),
-        ds.get_repository(Tag),
-        ds.get_repository(Comment),
-    )
+    from tests.models.blog import Comment, Post, Tag  # noqa: PLC0415 - the worker's src
 
     async def transaction(c: int, i: int) -> None:
         async with ds.transaction() as m:
@@ -121,24 +120,7 @@ def async_operations(ds: Any) -> list[Callable[[int, int], Awaitable[object]]]:
             await m.get_repository(Comment).insert({"body": f"py {i}", "post": {"id": 201 + c}})
             await m.get_repository(Tag).delete({"name": f"py-tx-{c}"})
 
-    return [
-        lambda c, i: posts.find_one_by({"id": _key(c, i)}),
-        lambda c, i: posts.find(
-            where={"status": "published", "viewCount": MoreThan(10)},
-            order={"publishedAt": "DESC"},
-            skip=40,
-            take=20,
-        ),
-        lambda c, i: posts.find(where={"id": _key(c, i)}, relations={"author": True, "tags": True}),
-        lambda c, i: comments.save(
-            comments.create(body=f"py {i}", post={"id": 7}, author={"id": 3})
-        ),
-        lambda c, i: posts.save(posts.create(id=101 + c, title=f"py {i}")),
-        lambda c, i: tags.upsert(
-            [{"name": f"up{c}-{k}", "label": f"py {i}"} for k in range(100)], ["name"]
-        ),
-        transaction,
-    ]
+    return [*_single_operations(ds), transaction]
 
 
 def run_threads(ds: Any, clients: int, seconds: float) -> dict[str, Any]:

@@ -1,31 +1,17 @@
 """`FairAsyncQueue`: waiting tasks are served in the order they asked, and a task that
-returns a connection cannot take it straight back while others wait."""
+returns a connection cannot take it straight back while others wait. (Idle items:
+`test_orm_pool.test_idle_items_fifo_or_lifo`, for both queues.)"""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from sqlalchemy.util.queue import Empty, Full
+from sqlalchemy.util.queue import Empty
 
 from ormshift.orm.aio.pool import FairAsyncQueue, FairAsyncQueuePool
 from ormshift.orm.bridge import call
 from ormshift.orm.internals import pool_queue
-
-
-def test_idle_items_fifo_or_lifo() -> None:
-    fifo: FairAsyncQueue[int] = FairAsyncQueue(3)
-    lifo: FairAsyncQueue[int] = FairAsyncQueue(3, use_lifo=True)
-    for q in (fifo, lifo):
-        for i in range(3):
-            q.put(i, False)
-        assert (q.qsize(), q.full(), q.empty()) == (3, True, False)
-        with pytest.raises(Full):
-            q.put(9, False)
-    assert [fifo.get(False) for _ in range(3)] == [0, 1, 2]
-    assert [lifo.get(False) for _ in range(3)] == [2, 1, 0]
-    with pytest.raises(Empty):
-        fifo.get(False)
 
 
 def test_waiters_in_arrival_order_and_no_barging() -> None:

@@ -1,4 +1,5 @@
-"""`FairQueue`: waiting threads are served in the order they asked; and `one_line`."""
+"""`FairQueue`: waiting threads are served in the order they asked; and `one_line`.
+Idle items are kept alike by it and by `FairAsyncQueue`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.util.queue import Empty, Full
 
+from ormshift.orm.aio.pool import FairAsyncQueue
 from ormshift.orm.errors import one_line
 from ormshift.orm.internals import pool_queue
 from ormshift.orm.pool import FairQueue, FairQueuePool
+
+Queue = FairQueue[int] | FairAsyncQueue[int]
 
 
 def _wait_for(condition: Callable[[], bool]) -> None:
@@ -22,9 +26,11 @@ def _wait_for(condition: Callable[[], bool]) -> None:
     raise AssertionError("never happened")
 
 
-def test_idle_items_fifo_or_lifo() -> None:
-    fifo: FairQueue[int] = FairQueue(3)
-    lifo: FairQueue[int] = FairQueue(3, use_lifo=True)
+@pytest.mark.parametrize("queue", [FairQueue, FairAsyncQueue], ids=["threads", "tasks"])
+def test_idle_items_fifo_or_lifo(
+    queue: Callable[..., FairQueue[int] | FairAsyncQueue[int]],
+) -> None:
+    fifo, lifo = queue(3), queue(3, use_lifo=True)
     for q in (fifo, lifo):
         for i in range(3):
             q.put(i, False)
@@ -35,9 +41,13 @@ def test_idle_items_fifo_or_lifo() -> None:
     assert [lifo.get(False) for _ in range(3)] == [2, 1, 0]
     with pytest.raises(Empty):
         fifo.get(False)
+
+
+def test_a_thread_that_times_out_leaves_the_line() -> None:
+    q: FairQueue[int] = FairQueue(1)
     with pytest.raises(Empty):
-        fifo.get(True, 0.01)
-    assert fifo.waiting() == 0  # a waiter that timed out leaves the line
+        q.get(True, 0.01)
+    assert q.waiting() == 0
 
 
 def test_a_returned_item_goes_to_the_first_waiter_not_to_a_newcomer() -> None:

@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg.types.string import TextLoader
 
 from ormshift.compare.normalize import normalize_value
+from ormshift.db import catalog
 from ormshift.dsn import connect
 
 __all__ = ["TableSpec", "digest", "snapshot", "state_query", "table_specs"]
@@ -43,24 +44,10 @@ class TableSpec:
 def table_specs(conn: psycopg.Connection[Any]) -> list[TableSpec]:
     """The tables of every schema but the system's, with their columns and primary
     keys, by schema and name."""
-    rows = conn.execute(
-        """
-        select c.relname, n.nspname,
-               array(select a.attname from pg_attribute a
-                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-                     order by a.attnum),
-               coalesce(array(select a.attname from pg_index i
-                              join unnest(i.indkey) with ordinality k(n, pos) on true
-                              join pg_attribute a on a.attrelid = c.oid and a.attnum = k.n
-                              where i.indrelid = c.oid and i.indisprimary order by k.pos),
-                        '{}')
-        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname not in ('pg_catalog', 'information_schema')
-          and n.nspname not like 'pg\\_%' and c.relkind in ('r', 'p')
-        order by n.nspname <> 'public', n.nspname, c.relname
-        """
-    ).fetchall()
-    return [TableSpec(r[0], tuple(r[2]), tuple(r[3]) or tuple(r[2]), r[1]) for r in rows]
+    return [
+        TableSpec(t.name, t.columns, t.primary_key or t.columns, t.schema)
+        for t in catalog.user_tables(conn)
+    ]
 
 
 def snapshot(url: str, volatile: frozenset[str]) -> dict[str, Any]:

@@ -13,11 +13,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-_QUERY = """
-select (select oid from pg_database where datname = current_database()),
-       current_database(),
-       pg_postmaster_start_time()::text
-"""
+from ormshift.db import catalog
 
 
 @dataclass(frozen=True)
@@ -37,20 +33,8 @@ class Identity:
 
 def identity(conn: psycopg.Connection) -> Identity:
     """The server's own word on which database ``conn`` is connected to."""
-    row = conn.execute(_QUERY).fetchone()
-    assert row is not None
-    return Identity(int(row[0]), str(row[1]), str(row[2]), _system_identifier(conn))
-
-
-def _system_identifier(conn: psycopg.Connection) -> int | None:
-    """The cluster's identifier, or None where this user may not read pg_control."""
-    allowed = conn.execute(
-        "select has_function_privilege('pg_control_system()', 'execute')"
-    ).fetchone()
-    if not (allowed and allowed[0]):
-        return None
-    row = conn.execute("select system_identifier from pg_control_system()").fetchone()
-    return int(row[0]) if row else None
+    oid, name, started = catalog.database_identity(conn)
+    return Identity(oid, name, started, catalog.system_identifier(conn))
 
 
 def same_database(a: psycopg.Connection, b: psycopg.Connection) -> bool:

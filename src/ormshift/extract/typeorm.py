@@ -156,6 +156,30 @@ def explain(failure: BridgeFailure, project: Path) -> str:
     return f"TypeORM rejected the entities ({kind}): {msg}"
 
 
+def _run_compiled(
+    project: Path,
+    script: str,
+    extra: list[str],
+    data_source: Path | None,
+    entities: str | None,
+    typeorm_package: str,
+) -> tuple[str, Compiled]:
+    """Compile ``project`` into a scratch folder and run the bridge's ``script`` on it
+    (with ``extra`` arguments); what it printed, or an `ExtractError` saying why not."""
+    with tempfile.TemporaryDirectory(prefix=f"ormshift-{script.removesuffix('.js')}-") as tmp:
+        compiled = compile_project(
+            project,
+            Path(tmp),
+            typeorm_package=typeorm_package,
+            search_from=entity_folders(project, data_source, entities),
+        )
+        args = [*bridge_args(project, compiled, data_source, entities), *extra]
+        result = run_script(script, args, node_path=list(compiled.node_path), cwd=project)
+    if isinstance(result, BridgeFailure):
+        raise ExtractError(explain(result, project))
+    return result, compiled
+
+
 def extract_project(
     project: Path,
     *,
@@ -171,17 +195,9 @@ def extract_project(
     if not project.is_dir():
         raise ExtractError(f"project path {project} is not a directory; give the project's root")
     project = project.resolve()
-    with tempfile.TemporaryDirectory(prefix="ormshift-extract-") as tmp:
-        compiled = compile_project(
-            project,
-            Path(tmp),
-            typeorm_package=typeorm_package,
-            search_from=entity_folders(project, data_source, entities),
-        )
-        args = bridge_args(project, compiled, data_source, entities)
-        result = run_script("extract.js", args, node_path=list(compiled.node_path), cwd=project)
-    if isinstance(result, BridgeFailure):
-        raise ExtractError(explain(result, project))
+    result, compiled = _run_compiled(
+        project, "extract.js", [], data_source, entities, typeorm_package
+    )
     try:
         data = json.loads(result)
     except json.JSONDecodeError as exc:
@@ -208,16 +224,7 @@ def sync_project(
     """Create the project's schema in ``url`` with TypeORM's own ``synchronize()``;
     ``skip_tables`` it leaves alone (tables it cannot create, made beforehand)."""
     project = project.resolve()
-    with tempfile.TemporaryDirectory(prefix="ormshift-sync-") as tmp:
-        compiled = compile_project(
-            project,
-            Path(tmp),
-            typeorm_package=typeorm_package,
-            search_from=entity_folders(project, data_source, entities),
-        )
-        args = [*bridge_args(project, compiled, data_source, entities), "--url", url]
-        for table in skip_tables:
-            args += ["--skip-table", table]
-        result = run_script("sync.js", args, node_path=list(compiled.node_path), cwd=project)
-    if isinstance(result, BridgeFailure):
-        raise ExtractError(explain(result, project))
+    extra = ["--url", url]
+    for table in skip_tables:
+        extra += ["--skip-table", table]
+    _run_compiled(project, "sync.js", extra, data_source, entities, typeorm_package)

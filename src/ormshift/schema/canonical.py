@@ -16,45 +16,32 @@ import dataclasses
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.manifest import Check, Column, Index, Manifest, Table
 
 _SCRATCH = "ormshift_canon"
 
 
 def _exists(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: str) -> bool:
-    row = cur.execute(
-        "select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relname = %s and c.relkind in ('r', 'p')",
-        (schema, table),
-    ).fetchone()
-    return row is not None
+    return catalog.table_exists(cur.connection, schema, table)
 
 
 def _canon_generated(cur: psycopg.Cursor[tuple[object, ...]], col: Column) -> Column:
     """``col``'s generation expression as the server shows it: a stored generated column
     of its type added to the scratch table and read back (then dropped)."""
     expression = col.generated_expression or ""
-    row = cur.execute(
-        "select format_type(atttypid, atttypmod) from pg_attribute "
-        "where attrelid = %s::regclass and attname = %s",
-        (_SCRATCH, col.name),
-    ).fetchone()
-    if row is None:
+    fmt = catalog.column_formats(cur.connection, _SCRATCH).get(col.name)
+    if fmt is None:
         return col
     probe = sql.Identifier(f"{_SCRATCH}_generated")
     cur.execute(
         sql.SQL("alter table {} add column {} {} generated always as ({}) stored").format(
-            sql.Identifier(_SCRATCH), probe, sql.SQL(str(row[0])), sql.SQL(expression)
+            sql.Identifier(_SCRATCH), probe, sql.SQL(fmt), sql.SQL(expression)
         )
     )
-    found = cur.execute(
-        "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a "
-        "on a.attrelid = d.adrelid and a.attnum = d.adnum "
-        "where d.adrelid = %s::regclass and a.attname = %s",
-        (_SCRATCH, f"{_SCRATCH}_generated"),
-    ).fetchone()
+    found = catalog.column_default(cur.connection, _SCRATCH, f"{_SCRATCH}_generated")
     cur.execute(sql.SQL("alter table {} drop column {}").format(sql.Identifier(_SCRATCH), probe))
-    return dataclasses.replace(col, generated_expression=str(found[0])) if found else col
+    return dataclasses.replace(col, generated_expression=found) if found else col
 
 
 def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Table) -> Table:
@@ -80,13 +67,8 @@ def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Ta
                 sql.SQL(col.default),
             )
         )
-        row = cur.execute(
-            "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a "
-            "on a.attrelid = d.adrelid and a.attnum = d.adnum "
-            "where d.adrelid = %s::regclass and a.attname = %s",
-            (_SCRATCH, col.name),
-        ).fetchone()
-        columns.append(dataclasses.replace(col, default=str(row[0]) if row else col.default))
+        default = catalog.column_default(cur.connection, _SCRATCH, col.name)
+        columns.append(dataclasses.replace(col, default=default or col.default))
     checks: list[Check] = []
     for i, chk in enumerate(table.checks):
         name = f"c{i}"
@@ -97,12 +79,8 @@ def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Ta
                 sql.SQL(chk.expression),
             )
         )
-        row = cur.execute(
-            "select pg_get_constraintdef(oid, true) from pg_constraint "
-            "where conrelid = %s::regclass and conname = %s",
-            (_SCRATCH, name),
-        ).fetchone()
-        text = str(row[0]).removeprefix("CHECK ").removesuffix(" NOT VALID") if row else ""
+        definition = catalog.constraint_definition(cur.connection, _SCRATCH, name) or ""
+        text = definition.removeprefix("CHECK ").removesuffix(" NOT VALID")
         checks.append(dataclasses.replace(chk, expression=text or chk.expression))
     indices: list[Index] = []
     for i, idx in enumerate(table.indices):
@@ -118,12 +96,8 @@ def _canon_table(cur: psycopg.Cursor[tuple[object, ...]], schema: str, table: Ta
                 sql.SQL(idx.where),
             )
         )
-        row = cur.execute(
-            "select pg_get_expr(indpred, indrelid, true) from pg_index "
-            "where indexrelid = %s::regclass",
-            (name,),
-        ).fetchone()
-        indices.append(dataclasses.replace(idx, where=str(row[0]) if row else idx.where))
+        where = catalog.index_predicate(cur.connection, name)
+        indices.append(dataclasses.replace(idx, where=where or idx.where))
     return dataclasses.replace(
         table, columns=tuple(columns), checks=tuple(checks), indices=tuple(indices)
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from ormshift.db import catalog
 from ormshift.dsn import connect, redact
 from ormshift.errors import OrmshiftError
 from ormshift.extract.database import reflect
@@ -45,8 +46,7 @@ def compare(left: Snapshot, right: Snapshot) -> list[Difference]:
 def snapshot_url(url: str, schema: str = "public") -> Snapshot:
     """Connect to ``url`` (raising `ConnectionFailed` with the password redacted) and read it."""
     with connect(url) as conn:
-        found = conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone()
-        if found is None:
+        if not catalog.schema_exists(conn, schema):
             raise SchemaNotFound(
                 f"{redact(url)} has no schema {schema!r}; pass --schema with one it has"
             )

@@ -7,71 +7,23 @@ the bounds, the step and on which column owns it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 import psycopg
-from psycopg.rows import dict_row
 
+from ormshift.db import catalog
 from ormshift.extract.database import BOOKKEEPING_TABLES
 from ormshift.schema.diff import Difference
 
-_SEQUENCES = """
-select s.relname as name, format_type(q.seqtypid, null) as data_type,
-       q.seqstart as start, q.seqincrement as increment, q.seqmin as min_value,
-       q.seqmax as max_value, q.seqcache as cache, q.seqcycle as cycle,
-       t.relname as owner_table, a.attname as owner_column, d.deptype as dependency
-from pg_class s
-join pg_namespace n on n.oid = s.relnamespace
-join pg_sequence q on q.seqrelid = s.oid
-left join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = s.oid
-     and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0 and d.deptype in ('a', 'i')
-left join pg_class t on t.oid = d.refobjid
-left join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
-where n.nspname = %(schema)s and s.relkind = 'S'
-order by s.relname
-"""
-
-
-@dataclass(frozen=True)
-class Sequence:
-    name: str
-    data_type: str
-    start: int
-    increment: int
-    min_value: int
-    max_value: int
-    cache: int
-    cycle: bool
-    owned_by: str | None = None  # "table.column"
-    identity: bool = False  # owned as an identity column's sequence, not a serial's
+#: one sequence: its settings, the column that owns it, and how
+Sequence = catalog.SequenceInfo
 
 
 def reflect_sequences(
     conn: psycopg.Connection, schema: str = "public", exclude: tuple[str, ...] = BOOKKEEPING_TABLES
 ) -> tuple[Sequence, ...]:
     """Every sequence of ``schema``, except those owned by TypeORM's bookkeeping tables."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(_SEQUENCES, {"schema": schema}).fetchall()
-    out: list[Sequence] = []
-    for r in rows:
-        if r["owner_table"] in exclude:
-            continue
-        owner = f"{r['owner_table']}.{r['owner_column']}" if r["owner_table"] else None
-        out.append(
-            Sequence(
-                name=r["name"],
-                data_type=r["data_type"],
-                start=r["start"],
-                increment=r["increment"],
-                min_value=r["min_value"],
-                max_value=r["max_value"],
-                cache=r["cache"],
-                cycle=r["cycle"],
-                owned_by=owner,
-                identity=r["dependency"] == "i",
-            )
-        )
-    return tuple(out)
+    return tuple(catalog.sequences(conn, schema, exclude))
 
 
 def diff_sequences(left: tuple[Sequence, ...], right: tuple[Sequence, ...]) -> list[Difference]:

@@ -13,30 +13,12 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.transfer import ledger
 from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import qualified
 from ormshift.transfer.plan import DeferredConstraint
 from ormshift.transfer.rejects import describe
-
-_SECONDARY = """
-select c.relname, i.relname, pg_get_indexdef(i.oid), n.nspname
-from pg_index x
-join pg_class i on i.oid = x.indexrelid
-join pg_class c on c.oid = x.indrelid
-join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = %s and c.relname = any(%s) and not x.indisprimary and not x.indisunique
-  and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid)
-order by c.relname, i.relname
-"""
-_FOREIGN = """
-select c.relname, k.conname, pg_get_constraintdef(k.oid)
-from pg_constraint k
-join pg_class c on c.oid = k.conrelid
-join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = %s and c.relname = any(%s) and k.contype = 'f'
-order by c.relname, k.conname
-"""
 
 
 def is_index(definition: str) -> bool:
@@ -46,12 +28,12 @@ def is_index(definition: str) -> bool:
 def for_load(conn: psycopg.Connection, schema: str, tables: list[str]) -> list[DeferredConstraint]:
     """Foreign keys and secondary (non-unique, constraint-free) indexes of ``tables``."""
     out = [
-        DeferredConstraint(schema, r[0], r[1], r[2])
-        for r in conn.execute(_FOREIGN, [schema, tables]).fetchall()
+        DeferredConstraint(schema, fk.table, fk.name, fk.definition)
+        for fk in catalog.foreign_keys(conn, schema, tables)
     ]
     out += [
-        DeferredConstraint(schema, r[0], r[1], r[2])
-        for r in conn.execute(_SECONDARY, [schema, tables]).fetchall()
+        DeferredConstraint(schema, ix.table, ix.name, ix.definition)
+        for ix in catalog.secondary_indexes(conn, schema, tables)
     ]
     return out
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.extract.database import reflect
 from ormshift.manifest import Column, ForeignKey, Index, Manifest, Table
 from ormshift.transfer.keyset import qualified
@@ -136,12 +137,7 @@ def _create_enums(
     for enum in manifest.enums:
         if enum.name not in used:
             continue
-        row = target.execute(
-            "select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace"
-            " where n.nspname = %s and t.typname = %s",
-            [schema, enum.name],
-        ).fetchone()
-        if row is None:
+        if not catalog.type_exists(target, schema, enum.name):
             target.execute(
                 sql.SQL("create type {} as enum ({})").format(
                     sql.Identifier(schema, enum.name),

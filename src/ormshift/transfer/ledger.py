@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ormshift.db import catalog
 from ormshift.transfer.errors import TransferError
 from ormshift.transfer.keyset import Key
 
@@ -148,20 +149,15 @@ class LedgerVersionError(TransferError):
 
 
 def exists(conn: psycopg.Connection) -> bool:
-    row = conn.execute("select to_regclass('ormshift.runs') is not null").fetchone()
-    return bool(row and row[0])
+    return catalog.relation_exists(conn, "ormshift.runs")
 
 
 def version(conn: psycopg.Connection) -> int | None:
     """The ledger's recorded layout version: None without a ledger, 1 for one written
     before the version row."""
-    row = conn.execute(
-        "select to_regclass('ormshift.meta') is not null, to_regclass('ormshift.runs') is not null"
-    ).fetchone()
-    if row is None or not (row[0] or row[1]):
-        return None
-    if not row[0]:
-        return 1
+    meta = catalog.relation_exists(conn, "ormshift.meta")
+    if not meta:
+        return 1 if exists(conn) else None
     found = conn.execute("select value from ormshift.meta where key = 'ledger_version'").fetchone()
     return int(found[0]) if found else 1
 
@@ -462,41 +458,46 @@ def save_constraint(
     )
 
 
-def pending_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str, str]]:
-    """Constraints the run dropped and has not added back: (schema, table, name, definition)."""
+def _constraints(
+    conn: psycopg.Connection, run_id: str, restored: bool
+) -> list[tuple[str, str, str, str]]:
     rows = conn.execute(
         "select schema_name, table_name, constraint_name, definition from ormshift.constraints"
-        " where run_id = %s and restored_at is null order by table_name, constraint_name",
-        [run_id],
+        " where run_id = %s and (restored_at is not null) = %s"
+        " order by table_name, constraint_name",
+        [run_id, restored],
     ).fetchall()
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def pending_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str, str]]:
+    """Constraints the run dropped and has not added back: (schema, table, name, definition)."""
+    return _constraints(conn, run_id, restored=False)
+
+
+def restored_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str, str]]:
+    """Constraints the run dropped and added back: (schema, table, name, definition)."""
+    return _constraints(conn, run_id, restored=True)
+
+
+def _mark_constraint(
+    conn: psycopg.Connection, run_id: str, schema: str, table: str, name: str, restored: bool
+) -> None:
+    conn.execute(
+        "update ormshift.constraints"
+        " set restored_at = case when %s then clock_timestamp() end where run_id = %s"
+        " and schema_name = %s and table_name = %s and constraint_name = %s",
+        [restored, run_id, schema, table, name],
+    )
 
 
 def mark_constraint_restored(
     conn: psycopg.Connection, run_id: str, schema: str, table: str, name: str
 ) -> None:
-    conn.execute(
-        "update ormshift.constraints set restored_at = clock_timestamp() where run_id = %s"
-        " and schema_name = %s and table_name = %s and constraint_name = %s",
-        [run_id, schema, table, name],
-    )
-
-
-def restored_constraints(conn: psycopg.Connection, run_id: str) -> list[tuple[str, str, str, str]]:
-    """Constraints the run dropped and added back: (schema, table, name, definition)."""
-    rows = conn.execute(
-        "select schema_name, table_name, constraint_name, definition from ormshift.constraints"
-        " where run_id = %s and restored_at is not null",
-        [run_id],
-    ).fetchall()
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    _mark_constraint(conn, run_id, schema, table, name, restored=True)
 
 
 def mark_constraint_dropped(
     conn: psycopg.Connection, run_id: str, schema: str, table: str, name: str
 ) -> None:
-    conn.execute(
-        "update ormshift.constraints set restored_at = null where run_id = %s"
-        " and schema_name = %s and table_name = %s and constraint_name = %s",
-        [run_id, schema, table, name],
-    )
+    _mark_constraint(conn, run_id, schema, table, name, restored=False)

@@ -20,6 +20,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from ormshift.db import catalog
 from ormshift.dsn import MYSQL, check_url, mysql_sqlalchemy_url, redact
 from ormshift.errors import ConnectionFailed
 from ormshift.transfer.copy import Copied, copy_in
@@ -42,10 +43,6 @@ Convert = Callable[[Any], Any]
 _SIZES = sa.text(
     "select table_name, coalesce(table_rows, 0), coalesce(data_length, 0)"
     " from information_schema.tables where table_schema = database()"
-)
-_TARGET_TYPES = (
-    "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
-    " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped"
 )
 
 
@@ -151,9 +148,7 @@ class MySQLReader:
     def planned(self, plan: Plan, target: psycopg.Connection) -> None:
         for t in plan.tables:
             rel = psycopg.sql.Identifier(t.schema, t.target).as_string(target)
-            fmts: dict[str, str] = {
-                str(r[0]): str(r[1]) for r in target.execute(_TARGET_TYPES, [rel]).fetchall()
-            }
+            fmts = catalog.column_formats(target, rel)
             self.convert[t.name] = [
                 _chain(_transform(o.transform), _converter(fmts[o.target])) for o in t.outputs
             ]

@@ -18,6 +18,7 @@ from psycopg import sql
 
 from ormshift import graph
 from ormshift.db import catalog
+from ormshift.db.catalog import ColumnType
 from ormshift.extract.database import reflect
 from ormshift.manifest import Table
 from ormshift.mapping import Mapping as MappingFile
@@ -25,44 +26,7 @@ from ormshift.mapping import TableMapping, Transform
 from ormshift.transfer.errors import PreflightError
 from ormshift.transfer.keyset import qualified
 
-_TYPES = """
-select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) as fmt,
-       a.attgenerated <> '' as generated, a.attnotnull, a.atthasdef, a.attidentity <> '' as ident,
-       t.typtype, (t.oid < 16384 and (t.typelem = 0 or t.typelem < 16384)) as builtin,
-       t.typcategory = 'A' as is_array
-from pg_attribute a
-join pg_class c on c.oid = a.attrelid
-join pg_namespace n on n.oid = c.relnamespace
-join pg_type t on t.oid = a.atttypid
-where n.nspname = %s and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
-"""
-_SIZES = """
-select c.relname, c.reltuples::bigint, pg_table_size(c.oid)
-from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = %s and c.relkind in ('r', 'p')
-"""
 _LEDGER_SCHEMA = "ormshift"
-
-
-@dataclass(frozen=True)
-class ColumnType:
-    fmt: str
-    generated: bool
-    not_null: bool
-    has_default: bool
-    identity: bool
-    typtype: str
-    builtin: bool
-    is_array: bool
-
-    def binary_compatible(self, other: ColumnType) -> bool:
-        """True when a binary COPY of this column loads into ``other`` unchanged."""
-        if self.fmt != other.fmt:
-            return False
-        if self.builtin and other.builtin:
-            return True
-        # enum values travel as labels; arrays and composites carry type oids
-        return self.typtype == other.typtype == "e" and not self.is_array
 
 
 @dataclass(frozen=True)
@@ -225,17 +189,6 @@ def cycle_error(cycle: Sequence[str]) -> PreflightError:
     )
 
 
-def _types(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], ColumnType]:
-    out: dict[tuple[str, str], ColumnType] = {}
-    for row in conn.execute(_TYPES, [schema]).fetchall():
-        out[(row[0], row[1])] = ColumnType(*row[2:])
-    return out
-
-
-def _sizes(conn: psycopg.Connection, schema: str) -> dict[str, tuple[int, int]]:
-    return {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(_SIZES, [schema]).fetchall()}
-
-
 def nonempty(conn: psycopg.Connection, tables: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Those of the (schema, table) pairs that hold a row, in one round trip."""
     found: list[tuple[str, str]] = []
@@ -321,13 +274,6 @@ def map_outputs(src: SourceTable, tm: TableMapping) -> tuple[Output, ...]:
     return tuple(outputs)
 
 
-_CATEGORIES = """
-select st.typcategory, tt.typcategory
-from pg_type st, pg_type tt
-where st.oid = to_regtype(%s) and tt.oid = to_regtype(%s)
-"""
-
-
 def _check_conversions(
     target: psycopg.Connection,
     tables: Iterable[SourceTable],
@@ -354,7 +300,7 @@ def _check_conversions(
                 continue
             if "e" in (st.typtype, tt.typtype) or (st.fmt, tt.fmt) in seen:
                 continue
-            row = target.execute(_CATEGORIES, [st.fmt, tt.fmt]).fetchone()
+            row = catalog.type_categories(target, st.fmt, tt.fmt)
             if row is None:  # a type the target does not know: the extensions check says
                 continue
             scat, tcat = row
@@ -418,8 +364,8 @@ def _check_columns(
 
 def source_tables(conn: psycopg.Connection, schema: str) -> list[SourceTable]:
     """The tables of a PostgreSQL source, from `reflect` plus column type details."""
-    stypes = _types(conn, schema)
-    sizes = _sizes(conn, schema)
+    stypes = catalog.column_types(conn, schema)
+    sizes = catalog.table_sizes(conn, schema)
     out: list[SourceTable] = []
     for table in reflect(conn, schema).tables:
         if table.kind != "table":
@@ -484,7 +430,7 @@ def plan_for_target(
             + "; create the target schema first (ormshift generate, your migrations, or "
             "--create-schema)"
         )
-    ttypes = _types(target, target_schema)
+    ttypes = catalog.column_types(target, target_schema)
     _check_conversions(target, src.values(), mapping, to, ttypes)
     warnings: list[str] = []
     plans: dict[str, TablePlan] = {}
@@ -529,9 +475,9 @@ def plan_for_target(
     deferred: list[DeferredConstraint] = []
     # the target's foreign keys, named by the source tables they belong to
     fks = [
-        (back[t], n, back[r], d)
-        for t, n, r, d in _foreign_keys(target, target_schema)
-        if t in back and r in back
+        (back[fk.table], fk.name, back[fk.referenced], fk.definition)
+        for fk in catalog.foreign_keys(target, target_schema)
+        if fk.table in back and fk.referenced in back
     ]
     for g in groups:
         for n in g:
@@ -631,21 +577,6 @@ def _try_select(source: psycopg.Connection, schema: str, table: TablePlan) -> No
             f"the mapping of table {table.name!r} does not run on the source: {reason}; fix "
             "its expressions or casts"
         ) from exc
-
-
-_FOREIGN_KEYS = """
-select c.relname, con.conname, f.relname, pg_get_constraintdef(con.oid)
-from pg_constraint con
-join pg_class c on c.oid = con.conrelid
-join pg_namespace n on n.oid = c.relnamespace
-join pg_class f on f.oid = con.confrelid
-where n.nspname = %s and con.contype = 'f'
-order by c.relname, con.conname
-"""
-
-
-def _foreign_keys(conn: psycopg.Connection, schema: str) -> list[tuple[str, str, str, str]]:
-    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(_FOREIGN_KEYS, [schema]).fetchall()]
 
 
 def owned_sequences(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], str]:

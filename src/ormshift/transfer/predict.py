@@ -42,6 +42,7 @@ from weakref import WeakKeyDictionary
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.transfer.classify import (
     _ROW_ERRORS,
     BAD,
@@ -82,11 +83,6 @@ _SOURCE_ERRORS: tuple[type[psycopg.Error], ...] = (
     psycopg.NotSupportedError,
     psycopg.IntegrityError,
 )
-_SOURCE_TYPES = """
-select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a
-where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
-  and a.atttypid < 16384
-"""
 
 
 @dataclass(frozen=True)
@@ -188,8 +184,9 @@ def _cast_columns(
     per_conn = _source_types.setdefault(source, {})
     if (source_schema, table.name) not in per_conn:
         rel = qualified(source_schema, table.name).as_string(source)
-        rows = source.execute(_SOURCE_TYPES, [rel]).fetchall()
-        per_conn[(source_schema, table.name)] = {str(r[0]): str(r[1]) for r in rows}
+        per_conn[(source_schema, table.name)] = catalog.column_formats(
+            source, rel, builtin_only=True
+        )
     types = per_conn[(source_schema, table.name)]
     by_name = {c.name: c for c in shape.columns}
     return tuple(

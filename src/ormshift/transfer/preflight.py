@@ -13,22 +13,11 @@ from collections.abc import Sequence
 import psutil
 import psycopg
 
+from ormshift.db import catalog
 from ormshift.transfer.errors import PreflightError
 from ormshift.transfer.keyset import qualified
 from ormshift.transfer.plan import Plan
 
-_EXTENSION_TYPES = """
-select distinct e.extname, c.relname || '.' || a.attname
-from pg_attribute a
-join pg_class c on c.oid = a.attrelid
-join pg_namespace n on n.oid = c.relnamespace
-join pg_type t on t.oid = a.atttypid
-join pg_depend d on d.classid = 'pg_type'::regclass and d.deptype = 'e'
-  and d.objid in (t.oid, t.typelem)
-join pg_extension e on e.oid = d.refobjid
-where n.nspname = %s and c.relname = any(%s) and a.attnum > 0 and not a.attisdropped
-order by 1, 2
-"""
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "")
 #: the target needs room for the data and about as much again for indexes, WAL and slack
 DISK_FACTOR = 2.0
@@ -98,11 +87,10 @@ def rights(
 
 def extensions(source: psycopg.Connection, target: psycopg.Connection, plan: Plan) -> None:
     """Raise when a copied column's type comes from an extension the target lacks."""
-    have = {r[0] for r in target.execute("select extname from pg_extension").fetchall()}
-    rows = source.execute(_EXTENSION_TYPES, [plan.schema, [t.name for t in plan.tables]])
+    have = set(catalog.extensions(target))
     used: dict[str, list[str]] = {}
-    for ext, column in rows.fetchall():
-        used.setdefault(str(ext), []).append(str(column))
+    for ext, column in catalog.extension_types(source, plan.schema, [t.name for t in plan.tables]):
+        used.setdefault(ext, []).append(column)
     for ext, columns in sorted(used.items()):
         if ext not in have:
             raise PreflightError(

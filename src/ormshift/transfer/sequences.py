@@ -5,19 +5,13 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.transfer.keyset import qualified
 from ormshift.transfer.plan import TablePlan
 
-_NAME = (
-    "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-    " where c.oid = %s::regclass"
-)
-
 
 def _ident(conn: psycopg.Connection, seq: str) -> sql.Composed:
-    row = conn.execute(_NAME, [seq]).fetchone()
-    assert row is not None, seq
-    return qualified(row[0], row[1])
+    return qualified(*catalog.relation_name(conn, seq))
 
 
 def state(conn: psycopg.Connection, seq: str) -> tuple[int, bool]:

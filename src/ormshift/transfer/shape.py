@@ -15,62 +15,8 @@ from weakref import WeakKeyDictionary
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.transfer.plan import TablePlan
-
-_COLUMNS = """
-select a.attname, format_type(a.atttypid, a.atttypmod), format_type(a.atttypid, null),
-       a.attnotnull, t.typtype = 'e',
-       case when a.attcollation <> t.typcollation then quote_ident(cn.nspname) || '.'
-            || quote_ident(co.collname) end,
-       a.attgenerated <> ''
-from pg_attribute a
-join pg_type t on t.oid = a.atttypid
-left join pg_collation co on co.oid = a.attcollation
-left join pg_namespace cn on cn.oid = co.collnamespace
-where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
-order by a.attnum
-"""
-# by name, the order the server evaluates them in (relcache sorts them so)
-_CHECKS = """
-select c.conname, pg_get_expr(c.conbin, c.conrelid),
-       array(select a.attname from unnest(c.conkey) k(n)
-             join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n)
-from pg_constraint c
-where c.conrelid = %s::regclass and c.contype = 'c' order by c.conname
-"""
-_FOREIGN = """
-select con.conname, con.confmatchtype, con.condeferred, con.confrelid = con.conrelid,
-       pn.nspname, pc.relname,
-       array(select a.attname from unnest(con.conkey) with ordinality k(n, i)
-             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.i),
-       array(select a.attname from unnest(con.confkey) with ordinality k(n, i)
-             join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.i)
-from pg_constraint con
-join pg_class pc on pc.oid = con.confrelid
-join pg_namespace pn on pn.oid = pc.relnamespace
-where con.conrelid = %s::regclass and con.contype = 'f'
-order by con.conname
-"""
-_UNIQUE = """
-select c.relname,
-       array(select pg_get_indexdef(i.indexrelid, k, true)
-             from generate_series(1, i.indnkeyatts) k),
-       i.indexprs is null and i.indpred is null and i.indimmediate
-       and coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) is false,
-       array(select a.attname from unnest(i.indkey::int2[]) with ordinality k(n, o)
-             join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n
-             where k.o <= i.indnkeyatts order by k.o)
-from pg_index i join pg_class c on c.oid = i.indexrelid
-where i.indrelid = %s::regclass and i.indisunique
-order by i.indexrelid
-"""
-_RELATION = """
-select c.relkind,
-       exists (select 1 from pg_trigger g where g.tgrelid = c.oid and not g.tgisinternal),
-       exists (select 1 from pg_rewrite r where r.ev_class = c.oid),
-       exists (select 1 from pg_constraint x where x.conrelid = c.oid and x.contype = 'x')
-from pg_class c where c.oid = %s::regclass
-"""
 
 ORD = "ormshift_ord"  # the staged row's position in the batch (key order)
 
@@ -137,37 +83,35 @@ def shape_of(target: psycopg.Connection, table: TablePlan) -> Shape | None:
 
 def _read(target: psycopg.Connection, table: TablePlan) -> Shape | None:
     rel = sql.Identifier(table.schema, table.target).as_string(target)
-    relation = target.execute(_RELATION, [rel]).fetchone()
-    assert relation is not None
-    relkind, triggers, rules, exclusions = relation
-    if rules or ORD in table.target_columns:
+    traits = catalog.relation_traits(target, rel)
+    if traits.rules or ORD in table.target_columns:
         return None  # COPY ignores rules, INSERT does not
-    described = target.execute(_COLUMNS, [rel]).fetchall()
-    by_name = {r[0]: Column(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5]) for r in described}
-    every = tuple(str(r[0]) for r in described)
-    whole = set(every) == set(table.target_columns) and not any(r[6] for r in described)
+    described = catalog.table_columns(target, rel)
+    by_name = {
+        c.name: Column(c.name, c.fmt, c.base, c.not_null, c.enum, c.collation) for c in described
+    }
+    every = tuple(c.name for c in described)
+    whole = set(every) == set(table.target_columns) and not any(c.generated for c in described)
     copied = set(table.target_columns)
-    ordered = bool(triggers or exclusions) or relkind != "r"
+    ordered = traits.triggers or traits.exclusions or traits.kind != "r"
     fks: list[ForeignKey] = []
-    for name, full, deferred, self_ref, nsp, parent, cols, pcols in target.execute(
-        _FOREIGN, [rel]
-    ).fetchall():
-        if self_ref:
+    for fk in catalog.foreign_keys_of(target, rel):
+        if fk.self_reference:
             ordered = True  # a parent may come in the same batch
-        elif not deferred and set(cols) <= copied:
-            fk = ForeignKey(
-                name, full == "f", tuple(cols), sql.Identifier(nsp, parent), tuple(pcols), parent
+        elif not fk.deferred and set(fk.columns) <= copied:
+            parent = sql.Identifier(fk.parent_schema, fk.parent)
+            fks.append(
+                ForeignKey(fk.name, fk.match_full, fk.columns, parent, fk.parent_columns, fk.parent)
             )
-            fks.append(fk)
     uniques: list[Unique] = []
-    for name, shown, plain, cols in target.execute(_UNIQUE, [rel]).fetchall():
-        if plain and cols and set(cols) <= copied:
-            uniques.append(Unique(name, tuple(cols), tuple(shown)))
+    for ix in catalog.unique_indexes(target, rel):
+        if ix.plain and ix.columns and set(ix.columns) <= copied:
+            uniques.append(Unique(ix.name, ix.columns, ix.shown))
         else:
             ordered = True
-    found = target.execute(_CHECKS, [rel]).fetchall()
-    checks = tuple((str(r[0]), str(r[1])) for r in found)
-    check_columns = tuple(dict.fromkeys(str(c) for r in found for c in r[2]))
+    found = catalog.check_constraints(target, rel)
+    checks = tuple((c.name, c.expression) for c in found)
+    check_columns = tuple(dict.fromkeys(col for c in found for col in c.columns))
     return Shape(
         target=sql.Identifier(table.schema, table.target),
         columns=tuple(by_name[c] for c in table.target_columns),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 import psycopg
 
-from ormshift.db import same_database
+from ormshift.db import catalog, same_database
 from ormshift.dsn import connect, redact
 from ormshift.extract.database import reflect
 from ormshift.manifest import Manifest
@@ -77,8 +77,7 @@ def _snapshot(conn: psycopg.Connection) -> None:
 def _need_schema(conn: psycopg.Connection, schema: str, side: str) -> None:
     """`VerificationFailed` when ``schema`` is not in the database: comparing nothing
     with nothing must not pass."""
-    row = conn.execute("select 1 from pg_namespace where nspname = %s", [schema]).fetchone()
-    if row is None:
+    if not catalog.schema_exists(conn, schema):
         flag = "--schema" if side == "source" else "--target-schema"
         raise VerificationFailed(f"the {side} has no schema {schema!r}; check {flag} (and the URL)")
 
@@ -89,33 +88,20 @@ def _need_scope(src_m: Manifest, job: _Job, schema: str | None) -> None:
         raise VerificationFailed(problem)
 
 
-def _collation(conn: psycopg.Connection) -> str:
-    row = conn.execute(
-        "select datcollate from pg_database where datname = current_database()"
-    ).fetchone()
-    return str(row[0]) if row else ""
-
-
 @contextmanager
 def _open_foreign(url: str) -> Iterator[tuple[ForeignConnection, Manifest, Dialect]]:
     """A MySQL/MariaDB or SQLite source: connection, reflected schema, dialect; in a
     snapshot from here on."""
     if is_mysql_url(url):
-        my = connect_mysql(url)
-        try:
+        with closing(connect_mysql(url)) as my:
             manifest = reflect_mysql(my)
             begin_snapshot(my)
             yield my, manifest, MYSQL
-        finally:
-            my.close()
         return
-    lite = connect_sqlite(url)
-    try:
+    with closing(connect_sqlite(url)) as lite:
         manifest = reflect_sqlite(lite)
         begin_snapshot_sqlite(lite)
         yield lite, manifest, SQLITE
-    finally:
-        lite.close()
 
 
 def _foreign(url: str) -> bool:
@@ -176,7 +162,7 @@ def _verify(source_url: str, target_url: str, job: _Job) -> None:
             _need_schema(target, job.target_schema, "target")
             tgt_m = reflect(target, job.target_schema)
             # text keys of such a source are ordered by their bytes on both sides
-            collations = dialect.name, _collation(target)
+            collations = dialect.name, catalog.database_collation(target)
             _snapshot(target)
             with target.transaction():
                 _run_all(conn, target, src_m, tgt_m, collations, job, dialect)
@@ -192,7 +178,7 @@ def _verify(source_url: str, target_url: str, job: _Job) -> None:
         _need_schema(target, job.target_schema, "target")
         src_m, tgt_m = reflect(source, job.schema), reflect(target, job.target_schema)
         _need_scope(src_m, job, job.schema)
-        collations = _collation(source), _collation(target)
+        collations = catalog.database_collation(source), catalog.database_collation(target)
         _snapshot(source)
         _snapshot(target)
         with source.transaction(), target.transaction():

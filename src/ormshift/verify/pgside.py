@@ -18,6 +18,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg import sql
 
+from ormshift.db import catalog
 from ormshift.verify.checksum import INTEGERS, ColumnView, canonical, display, row_hash, row_text
 from ormshift.verify.model import Key
 from ormshift.verify.segments import Binder, KeySpec, in_range, segment_number, spread
@@ -84,12 +85,9 @@ class PgTable:
 
     def estimated_rows(self) -> int:
         """The planner's row count, or the exact count when the table was never analyzed."""
-        row = self.conn.execute(
-            "select reltuples from pg_class where oid = %s::regclass",
-            [self.table.qualified.as_string(self.conn)],
-        ).fetchone()
-        if row is not None and row[0] is not None and float(row[0]) > 0:
-            return int(row[0])
+        estimate = catalog.estimated_rows(self.conn, self.table.qualified.as_string(self.conn))
+        if estimate is not None and estimate > 0:
+            return int(estimate)
         return self.count()
 
     def segment_checksums(self, bounds: Sequence[Key]) -> list[Checksum]:
@@ -125,12 +123,8 @@ class PgTable:
         t = self.table
         if len(t.key.columns) != 1:
             return False
-        row = self.conn.execute(
-            "select y.typlen from pg_attribute a join pg_type y on y.oid = a.atttypid "
-            "where a.attrelid = %s::regclass and a.attname = %s",
-            [t.qualified.as_string(self.conn), t.key.columns[0]],
-        ).fetchone()
-        return row is not None and int(row[0]) > 0
+        length = catalog.type_length(self.conn, t.qualified.as_string(self.conn), t.key.columns[0])
+        return length is not None and length > 0
 
     def key_ends(self) -> tuple[Key, Key] | None:
         """The smallest and the largest key here (None: no rows), each by the index."""
@@ -251,12 +245,8 @@ class PgTable:
     @cached_property
     def key_types(self) -> tuple[str, ...]:
         """The SQL type of each key column, as the server spells it."""
-        rows = self.conn.execute(
-            "select attname, format_type(atttypid, null) from pg_attribute "
-            "where attrelid = %s::regclass and attnum > 0",
-            [self.table.qualified.as_string(self.conn)],
-        ).fetchall()
-        types = {str(name): str(type_) for name, type_ in rows}
+        rel = self.table.qualified.as_string(self.conn)
+        types = catalog.column_formats(self.conn, rel, modifiers=False)
         return tuple(types[c] for c in self.table.key.columns)
 
     def rows_by_keys(self, keys: Sequence[Key]) -> list[LeafRow]:
@@ -326,11 +316,7 @@ class PgTable:
         return [tuple(str(v) for v in r) for r in self.conn.execute(query, binder.params)]
 
     def pages(self) -> int:
-        row = self.conn.execute(
-            "select pg_relation_size(%s::regclass) / current_setting('block_size')::int",
-            [self.table.qualified.as_string(self.conn)],
-        ).fetchone()
-        return int(row[0]) if row else 0
+        return catalog.relation_pages(self.conn, self.table.qualified.as_string(self.conn))
 
     def first_split(self, parts: int) -> list[Key]:
         """Split points for the whole table: exact when small, from a block sample when big."""

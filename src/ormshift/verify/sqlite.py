@@ -149,9 +149,6 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     param = "?"
 
-    def text(self, expr: str) -> str:
-        return f"cast({expr} as text)"
-
     def binary(self, expr: str) -> str:
         return f"{expr} collate binary"
 

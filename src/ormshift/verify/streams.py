@@ -24,22 +24,25 @@ def _json(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_int=Decimal)
 
 
-def json_equal(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    try:
-        return bool(_json(a) == _json(b))
-    except ValueError:
-        return a == b
+def _by_value(
+    parse: Callable[[str], object], errors: type[Exception] | tuple[type[Exception], ...]
+) -> Equal:
+    """Equal when both are NULL, or both parse to equal values (else equal as text)."""
+
+    def equal(a: str | None, b: str | None) -> bool:
+        if a is None or b is None:
+            return a is b
+        try:
+            return bool(parse(a) == parse(b))
+        except errors:
+            return a == b
+
+    return equal
 
 
-def float_equal(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    try:
-        return float(a) == float(b)
-    except ValueError:
-        return a == b
+json_equal = _by_value(_json, ValueError)
+float_equal = _by_value(float, ValueError)
+_number_equal = _by_value(Decimal, InvalidOperation)
 
 
 def pg_array(text: str) -> list[str | None]:
@@ -81,15 +84,6 @@ def array_equal(a: str | None, b: str | None) -> bool:
         return parts
 
     return items(a) == items(b)
-
-
-def _number_equal(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    try:
-        return Decimal(a) == Decimal(b)
-    except InvalidOperation:
-        return a == b
 
 
 def _bool_equal(a: str | None, b: str | None) -> bool:

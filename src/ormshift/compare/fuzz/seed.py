@@ -19,6 +19,7 @@ from psycopg.types.range import Range
 from ormshift.compare.fuzz.schema import FuzzEntity, FuzzSchema, kind_of
 from ormshift.compare.fuzz.values import make_value
 from ormshift.compare.normalize import pg_range
+from ormshift.db import catalog
 from ormshift.manifest.model import Column, Table
 
 __all__ = ["Seed", "build_seed"]
@@ -92,12 +93,7 @@ def _ident(table: Table) -> sql.Identifier:
 
 
 def _types(conn: psycopg.Connection[Any], table: Table) -> dict[str, str]:
-    rows = conn.execute(
-        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-        "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped",
-        (_ident(table).as_string(conn),),
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    return catalog.column_formats(conn, _ident(table).as_string(conn))
 
 
 def _members(schema: FuzzSchema, table: str) -> list[FuzzEntity]:
