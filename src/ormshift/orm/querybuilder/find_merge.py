@@ -28,24 +28,41 @@ reusing a join the builder has of the same relation (``joinEagerRelations``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import MANYTOONE
 
 from ormshift.orm.errors import UnknownProperty
 from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.operators import FindOperator
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.find_options import FindOptionsCombined
 from ormshift.orm.querybuilder.names import property_path
 from ormshift.orm.querybuilder.object_where import _predicate
-from ormshift.orm.transformers import transformers_of
+from ormshift.orm.transformers import apply_to, transformers_of
 
 if TYPE_CHECKING:
     from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 
 __all__ = ["merge_find_options"]
 
-_MERGED = frozenset({"where", "order", "skip", "take", "withDeleted", "relations"})
+_MERGED = frozenset(
+    {
+        "where",
+        "order",
+        "skip",
+        "take",
+        "withDeleted",
+        "relations",
+        "select",
+        "lock",
+        "relationLoadStrategy",
+    }
+)
+_PESSIMISTIC = frozenset(
+    {"pessimistic_read", "pessimistic_write", "dirty_read", "for_no_key_update", "for_key_share"}
+)
 _PASSED = frozenset({"loadEagerRelations", "comment", "cache", "transaction"})
 _EAGER = ("joined", "selectin", "subquery", "immediate")
 _MAX_ALIAS = 63
@@ -78,72 +95,192 @@ class _Paths:
         self.relations = {info.property_of(k): k for k in info.relations}
 
 
-def _where(builder: SelectQueryBuilder[Any], where: Any, info: EntityInfo, alias: str) -> str:
-    """TypeORM's ``buildWhere`` for columns of the main entity (embedded ones too)."""
-    paths = _Paths(info)
-    params: dict[str, Any] = {}
+@dataclass
+class _Join:
+    """A join ``applyFindOptions`` adds after the conditions and the order: its type,
+    ``parent.relation`` path, alias, and whether it selects its alias whole."""
 
-    def one(item: Mapping[str, Any], prefix: str = "") -> str:
-        conditions = []
-        for key, value in item.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if path in paths.relations:
-                raise _refuse("a where through a relation")
-            if path not in paths.columns and path not in paths.embedded:
-                raise _not_found(path, info)
-            if value is None:
-                raise QueryBuilderError(
-                    f"Null value encountered in property '{alias}.{key}' of a where "
-                    "condition. To match with SQL NULL, the IsNull() operator must be "
-                    "used. Set 'invalidWhereValuesBehavior.null' to 'ignore' or "
-                    "'sql-null' in connection options to skip or handle null values."
-                )
-            if path in paths.columns:
-                if transformers_of(info.columns[paths.columns[path]]):
-                    raise _refuse("a where on a transformed column")
-                conditions.append(_predicate(f"{alias}.{path}", value, builder._parameter, params))
-            elif isinstance(value, Mapping):
-                found = one(value, path)
-                if found:
-                    conditions.append(found)
-        condition = "(" + ") AND (".join(conditions) + ")" if conditions else ""
-        return f"({condition})" if condition else ""
+    kind: str
+    path: str
+    alias: str
+    select: bool
 
+
+def _relation_alias(alias: str, name: str) -> str:
+    """TypeORM's ``buildAlias({joiner: "__"}, alias, alias + "_" + path)``; refused
+    when it passes PostgreSQL's 63 characters (TypeORM hashes it)."""
+    joined = f"{alias}__{alias}_{name.replace('.', '_', 1)}"
+    if len(joined) > _MAX_ALIAS:
+        raise _refuse(f"a join alias ({joined}) that passes 63 characters")
+    return joined
+
+
+def _joined_through(
+    builder: SelectQueryBuilder[Any],
+    joins: list[_Join],
+    info: EntityInfo,
+    key: str,
+    alias: str,
+    name: str,
+) -> str:
+    """The alias of the join a where or an order through relation ``name`` uses: one
+    the find options join already, else a new unselected one (``buildWhere`` /
+    ``buildOrder``)."""
+    joined = _relation_alias(alias, name)
+    if not any(j.alias == joined for j in joins):
+        parent = next((j.kind for j in joins if j.alias == alias), "inner")
+        kind = _join_type(info, key, builder.em.with_deleted, parent)
+        joins.append(_Join(kind, f"{alias}.{name}", joined, False))
+    return joined
+
+
+def _null_error(alias: str, key: str) -> QueryBuilderError:
+    return QueryBuilderError(
+        f"Null value encountered in property '{alias}.{key}' of a where condition. "
+        "To match with SQL NULL, the IsNull() operator must be used. "
+        "Set 'invalidWhereValuesBehavior.null' to 'ignore' or 'sql-null' in connection "
+        "options to skip or handle null values."
+    )
+
+
+def _where(
+    builder: SelectQueryBuilder[Any],
+    where: Any,
+    info: EntityInfo,
+    alias: str,
+    joins: list[_Join],
+    params: dict[str, Any],
+    prefix: str = "",
+) -> str:
+    """TypeORM's ``buildWhere``: columns of the entity (embedded ones too) and, through
+    a relation, of the joined entity (a join added for it)."""
     if isinstance(where, list | tuple):
-        made = [one(w) for w in where if isinstance(w, Mapping)]
+        made = [_where(builder, w, info, alias, joins, params, prefix) for w in where]
         text = " OR ".join(f"({c})" for c in made if c)
-        text = f"({text})" if text else ""
-    elif isinstance(where, Mapping):
-        text = one(where)
-    else:
+        return f"({text})" if text else ""
+    if not isinstance(where, Mapping):
+        if prefix:
+            raise _refuse(f"a where on {prefix} that is no mapping")
         raise QueryBuilderError(f"a find where is a mapping or a list, not {type(where).__name__}")
-    builder.set_parameters(params)
-    return text
-
-
-def _order(builder: SelectQueryBuilder[Any], order: Any, info: EntityInfo, alias: str) -> None:
-    """TypeORM's ``buildOrder`` for columns of the main entity (embedded ones too)."""
     paths = _Paths(info)
+    conditions = []
+    for key, value in where.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        relation = paths.relations.get(path)
+        if path not in paths.columns and path not in paths.embedded and relation is None:
+            raise _not_found(path, info)
+        if value is None:
+            raise _null_error(alias, str(key))
+        if path in paths.columns:
+            column = info.columns[paths.columns[path]]
+            transformers = transformers_of(column)
+            given = (
+                value.value if isinstance(value, FindOperator) and value.kind == "equal" else value
+            )
+            if transformers:
+                if isinstance(given, FindOperator):
+                    raise _refuse("an operator on a transformed column in where")
+                given = apply_to(transformers, given)
+            conditions.append(_predicate(f"{alias}.{path}", given, builder._parameter, params))
+        elif relation is None:
+            found = _where(builder, value, info, alias, joins, params, path)
+            if found:
+                conditions.append(found)
+        else:
+            if isinstance(value, FindOperator):
+                raise _refuse(f"an operator on relation {path} in where")
+            if not isinstance(value, Mapping):
+                raise _refuse(f"a where on relation {path} that is no mapping")
+            if not value:
+                continue
+            joined = _joined_through(builder, joins, info, relation, alias, path)
+            found = _where(builder, value, info.target(relation), joined, joins, params)
+            if found:
+                conditions.append(found)
+    condition = "(" + ") AND (".join(conditions) + ")" if conditions else ""
+    return f"({condition})" if condition else ""
 
-    def walk(item: Mapping[str, Any], prefix: str = "") -> None:
-        for key, value in item.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if path in paths.columns:
-                spec = value.get("direction") if isinstance(value, Mapping) else value
-                direction = "DESC" if spec in ("DESC", "desc", -1) else "ASC"
-                nulls = value.get("nulls") if isinstance(value, Mapping) else None
-                wanted = str(nulls).lower() if nulls is not None else None
-                place = {"first": "NULLS FIRST", "last": "NULLS LAST"}.get(wanted or "")
-                builder.add_order_by(f"{alias}.{path}", direction, place)
-            elif path in paths.embedded and isinstance(value, Mapping):
-                walk(value, path)
-            elif path in paths.relations:
-                raise _refuse("an order through a relation")
-            else:
-                raise _not_found(path, info)
 
-    if isinstance(order, Mapping):
-        walk(order)
+def _order(
+    builder: SelectQueryBuilder[Any],
+    order: Any,
+    info: EntityInfo,
+    alias: str,
+    joins: list[_Join],
+    prefix: str = "",
+) -> None:
+    """TypeORM's ``buildOrder``: columns of the entity (embedded ones too) and, through
+    a relation, of the joined entity (a join added for it)."""
+    if not isinstance(order, Mapping):
+        return
+    paths = _Paths(info)
+    for key, value in order.items():
+        if value is None:
+            continue
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if path in paths.columns:
+            spec = value.get("direction") if isinstance(value, Mapping) else value
+            direction = "DESC" if spec in ("DESC", "desc", -1) else "ASC"
+            nulls = value.get("nulls") if isinstance(value, Mapping) else None
+            wanted = str(nulls).lower() if nulls is not None else None
+            place = {"first": "NULLS FIRST", "last": "NULLS LAST"}.get(wanted or "")
+            builder.add_order_by(f"{alias}.{path}", direction, place)
+        elif path in paths.embedded:
+            _order(builder, value, info, alias, joins, path)
+        elif path in paths.relations:
+            relation = paths.relations[path]
+            joined = _joined_through(builder, joins, info, relation, alias, path)
+            _order(builder, value, info.target(relation), joined, joins)
+        else:
+            raise _not_found(path, info)
+
+
+def _select(select: Any, info: EntityInfo, alias: str, out: list[str], prefix: str = "") -> None:
+    """TypeORM's ``buildSelect``: ``alias.path`` of each column selected (embedded ones
+    too); a relation selects nothing here."""
+    if not isinstance(select, Mapping):
+        return
+    paths = _Paths(info)
+    for key, value in select.items():
+        if value is None or value is False:
+            continue
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if path in paths.columns:
+            out.append(f"{alias}.{path}")
+        elif path in paths.embedded:
+            _select(value, info, alias, out, path)
+        elif path not in paths.relations:
+            raise _not_found(path, info)
+
+
+def _lock(builder: SelectQueryBuilder[Any], lock: Any) -> None:
+    """TypeORM's lock option: ``set_lock`` (and ``set_on_locked``), the tables named by
+    the alias of the first of the builder's entities of that table."""
+    if not isinstance(lock, Mapping):
+        raise QueryBuilderError(f"lock is a mapping, not {type(lock).__name__}")
+    mode = lock.get("mode")
+    if mode == "optimistic":
+        builder.set_lock("optimistic", lock.get("version"))
+    elif mode in _PESSIMISTIC:
+        tables = lock.get("tables")
+        names = None
+        if tables is not None:
+            names = []
+            for table in tables:
+                found = next(
+                    (
+                        a.name
+                        for a in builder.em.aliases
+                        if a.info is not None and a.info.table.name == table
+                    ),
+                    None,
+                )
+                if found is None:
+                    raise QueryBuilderError(f'"{table}" is not part of this query')
+                names.append(found)
+        builder.set_lock(str(mode), None, names)
+        if lock.get("onLocked"):
+            builder.set_on_locked(str(lock["onLocked"]))
 
 
 def _fits(alias: str, info: EntityInfo) -> None:
@@ -169,12 +306,16 @@ def _join_type(info: EntityInfo, key: str, with_deleted: bool, parent: str) -> s
 def _relations(
     builder: SelectQueryBuilder[Any],
     relations: Any,
+    selection: Any,
     info: EntityInfo,
     alias: str,
-    joins: list[tuple[str, str, str]],
+    joins: list[_Join],
+    selects: list[str],
     parent: str = "inner",
 ) -> None:
-    """TypeORM's ``buildRelations``: the joins to add, as (type, path, alias)."""
+    """TypeORM's ``buildRelations``: the joins to add; a relation ``select`` gives an
+    object for is joined without its alias selected, its columns chosen added to
+    ``selects`` (``buildSelect``)."""
     if not isinstance(relations, Mapping):
         raise _refuse("relations that are no mapping")
     paths = _Paths(info)
@@ -187,12 +328,15 @@ def _relations(
         if not (value is True or isinstance(value, Mapping)):
             continue
         target = info.target(key)
-        joined = f"{alias}__{alias}_{name}"
+        joined = _relation_alias(alias, str(name))
         _fits(joined, target)
         kind = _join_type(info, key, builder.em.with_deleted, parent)
-        joins.append((kind, f"{alias}.{name}", joined))
+        chosen = selection.get(name) if isinstance(selection, Mapping) else None
+        joins.append(_Join(kind, f"{alias}.{name}", joined, not isinstance(chosen, Mapping)))
+        if isinstance(chosen, Mapping):
+            _select(chosen, target, joined, selects)
         if isinstance(value, Mapping):
-            _relations(builder, value, target, joined, joins, kind)
+            _relations(builder, value, chosen, target, joined, joins, selects, kind)
 
 
 def _eager_of(info: EntityInfo) -> list[str]:
@@ -203,9 +347,10 @@ def _eager_of(info: EntityInfo) -> list[str]:
 def _eager_relations(
     builder: SelectQueryBuilder[Any],
     relations: Any,
+    selection: Any,
     info: EntityInfo,
     alias: str,
-    joins: list[tuple[str, str, str]],
+    joins: list[_Join],
 ) -> None:
     """TypeORM's ``buildEagerRelations``: each related entity's eager relations joined
     and selected too (one level under each relation named)."""
@@ -215,17 +360,21 @@ def _eager_relations(
         if key is None or not (value is True or isinstance(value, Mapping)):
             continue
         target = info.target(key)
-        joined = f"{alias}__{alias}_{name}"
-        kind = next((k for k, _, a in joins if a == joined), "inner")
+        joined = _relation_alias(alias, str(name))
+        chosen = selection.get(name) if isinstance(selection, Mapping) else None
+        if isinstance(chosen, Mapping) and _eager_of(target):
+            # TypeORM selects the chosen columns once more per eager relation
+            raise _refuse(f"a select of relation {name}, whose entity has eager relations")
+        kind = next((j.kind for j in joins if j.alias == joined), "inner")
         for eager in _eager_of(target):
             prop = target.property_of(eager)
-            made = f"{joined}__{joined}_{prop}"
+            made = _relation_alias(joined, prop)
             _fits(made, target.target(eager))
-            if not any(a == made for _, _, a in joins):
+            if not any(j.alias == made for j in joins):
                 eager_kind = _join_type(target, eager, builder.em.with_deleted, kind)
-                joins.append((eager_kind, f"{joined}.{prop}", made))
+                joins.append(_Join(eager_kind, f"{joined}.{prop}", made, True))
         if isinstance(value, Mapping):
-            _eager_relations(builder, value, target, joined, joins)
+            _eager_relations(builder, value, chosen, target, joined, joins)
 
 
 def _join_eager(
@@ -268,28 +417,48 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     other = set(given) - _MERGED - _PASSED
     if other:
         raise _refuse(", ".join(sorted(other)))
+    strategy = given.get("relationLoadStrategy", "join")
+    if strategy != "join":
+        raise _refuse(f"relationLoadStrategy {strategy!r} (one query per relation)")
     eager = given.get("loadEagerRelations") is not False
     if given.get("withDeleted"):
         builder.with_deleted()
-    joins: list[tuple[str, str, str]] = []
+    selection = given.get("select")
+    selects: list[str] = []
+    _select(selection, info, alias, selects)
+    if selects:
+        builder.select(selects)
+    selects = []
+    joins: list[_Join] = []
     if given.get("relations"):
-        _relations(builder, given["relations"], info, alias, joins)
+        _relations(builder, given["relations"], selection, info, alias, joins, selects)
         if eager:
-            _eager_relations(builder, given["relations"], info, alias, joins)
+            _eager_relations(builder, given["relations"], selection, info, alias, joins)
+    if selects:
+        builder.add_select(selects)
     if "where" in given:
-        text = _where(builder, given["where"], info, alias)
+        params: dict[str, Any] = {}
+        text = _where(builder, given["where"], info, alias, joins, params)
+        builder.set_parameters(params)
         if text:
             builder.and_where(text if text.startswith("(") else f"({text})")
     if "order" in given:
-        _order(builder, given["order"], info, alias)
-    for kind, path, joined in joins:
-        if kind == "inner":
-            builder.inner_join_and_select(path, joined)
+        _order(builder, given["order"], info, alias, joins)
+    for join in joins:
+        if join.select:
+            if join.kind == "inner":
+                builder.inner_join_and_select(join.path, join.alias)
+            else:
+                builder.left_join_and_select(join.path, join.alias)
+        elif join.kind == "inner":
+            builder.inner_join(join.path, join.alias)
         else:
-            builder.left_join_and_select(path, joined)
+            builder.left_join(join.path, join.alias)
     if "skip" in given:
         builder.skip(given["skip"])
     if "take" in given:
         builder.take(given["take"])
+    if "lock" in given:
+        _lock(builder, given["lock"])
     if eager:
         _join_eager(builder, alias, info)
