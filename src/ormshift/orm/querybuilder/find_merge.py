@@ -3,26 +3,41 @@ order or pages: TypeORM's ``applyFindOptions``, which turns the options into bui
 calls there and then (later calls act on the result as on any builder):
 
 * ``withDeleted`` -> ``with_deleted()``;
+* ``select`` -> ``select([alias.path, ...])`` of the main entity's columns chosen
+  (``buildSelect``; embedded ones too, a relation chosen selects nothing there): it
+  replaces the builder's selection, its joins' too, as TypeORM's; a relation of
+  ``relations`` chosen with an object is joined without its alias selected and its
+  chosen columns added (``add_select``);
 * ``relations`` -> a join and select per relation (nested ones from their parent's
   alias), TypeORM's alias ``parent__parent_relation``, INNER for a non-nullable owning
   to-one relation whose target has no delete date (or ``withDeleted``), else LEFT; the
   joins are added after the conditions and the order, as TypeORM adds them;
 * ``where`` -> ``and_where`` of TypeORM's ``buildWhere`` text: each mapping's predicates
   ``((a) AND (b))``, a list of them ``(((a)) OR ((b)))``, on ``alias.propertyPath``
-  (embedded objects flattened), values bound as the builder binds them; ``None`` is
-  TypeORM's ``Null value encountered`` error;
+  (embedded objects flattened), values bound as the builder binds them, a transformed
+  column's value (an ``Equal``'s too) through its transformers' ``to``; through a
+  relation, the related entity's predicates on the alias of a join of it (the one of
+  ``relations``, else an unselected one added); ``None`` is TypeORM's ``Null value
+  encountered`` error;
 * ``order`` -> ``add_order_by(alias.path, direction, nulls)`` per column (TypeORM's
-  ``buildOrder``: ``DESC``/``desc``/``-1`` descending, anything else ascending);
-* ``skip`` / ``take`` -> ``skip`` / ``take``.
+  ``buildOrder``: ``DESC``/``desc``/``-1`` descending, anything else ascending), through
+  a relation on its join as for ``where``;
+* ``skip`` / ``take`` -> ``skip`` / ``take``;
+* ``lock`` -> ``set_lock`` (``optimistic`` with its version; a pessimistic mode with
+  ``tables`` named by the alias of the builder's first entity of that table) and
+  ``set_on_locked``; ``relationLoadStrategy: "join"`` is the default.
 
-What is not turned into calls faithfully is refused with `FindOptionsCombined`: a
-``where`` or ``order`` through a relation (TypeORM joins it itself), ``select``,
-``lock``, ``relationLoadStrategy``, ``loadRelationIds``, a column with a value
-transformer in ``where``, and a join alias whose column keys (``alias_column``) pass
-PostgreSQL's 63 characters (TypeORM hashes them). Eager relations are joined as
-TypeORM joins them (unless ``loadEagerRelations: false``): those of each related entity
-named in ``relations`` (``buildEagerRelations``), then the main entity's, recursively,
-reusing a join the builder has of the same relation (``joinEagerRelations``).
+What is not turned into calls faithfully is refused with `FindOptionsCombined`:
+``relationLoadStrategy: "query"``, ``loadRelationIds``, an operator on a relation in
+``where`` (TypeORM's relation-count subqueries) or a relation compared with a value that
+is no mapping, an operator on a transformed column (TypeORM gives the operator itself to
+the transformer), a ``select`` of a relation whose entity has eager relations (TypeORM
+selects its columns once more per eager relation), and a join alias that passes, or
+whose column keys (``alias_column``) pass, PostgreSQL's 63 characters (TypeORM hashes
+them). Eager relations are joined as TypeORM joins them (unless ``loadEagerRelations:
+false``): those of each related entity named in ``relations``
+(``buildEagerRelations``), then the main entity's, recursively, reusing a join the
+builder has of the same relation (``joinEagerRelations``).
 """
 
 from __future__ import annotations
