@@ -124,6 +124,10 @@ class SelectQueryBuilder(Generic[T_co]):
         self._param_index = 0
         #: the builder whose ``sub_query()`` this is: parameters set here are set there
         self._parent: SelectQueryBuilder[object] | None = None
+        #: TypeORM's builder fields ``joins`` and ``selects``, which ``applyFindOptions``
+        #: keeps from one ``setFindOptions`` to the next (`find_merge`); not cloned
+        self._find_joins: list[Any] = []
+        self._find_selects: list[str] = []
 
     # -- building -------------------------------------------------------------------
 

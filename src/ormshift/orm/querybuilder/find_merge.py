@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import MANYTOONE
 
-from ormshift.orm.errors import UnknownProperty
+from ormshift.orm.errors import QueryFailed, UnknownProperty, UnsupportedFindOptions
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.querybuilder.errors import QueryBuilderError
@@ -75,6 +75,8 @@ _MERGED = frozenset(
         "relationLoadStrategy",
     }
 )
+#: operators on a relation TypeORM makes a ``COUNT(*)`` subquery of
+_COUNTING = frozenset({"moreThan", "lessThan", "moreThanOrEqual", "lessThanOrEqual"})
 _PESSIMISTIC = frozenset(
     {"pessimistic_read", "pessimistic_write", "dirty_read", "for_no_key_update", "for_key_share"}
 )
@@ -174,8 +176,6 @@ def _where(
         text = " OR ".join(f"({c})" for c in made if c)
         return f"({text})" if text else ""
     if not isinstance(where, Mapping):
-        if prefix:
-            raise _refuse(f"a where on {prefix} that is no mapping")
         raise QueryBuilderError(f"a find where is a mapping or a list, not {type(where).__name__}")
     paths = _Paths(info)
     conditions = []
@@ -198,20 +198,29 @@ def _where(
                 given = apply_to(transformers, given)
             conditions.append(_predicate(f"{alias}.{path}", given, builder._parameter, params))
         elif relation is None:
-            found = _where(builder, value, info, alias, joins, params, path)
-            if found:
-                conditions.append(found)
-        else:
-            if isinstance(value, FindOperator):
-                raise _refuse(f"an operator on relation {path} in where")
-            if not isinstance(value, Mapping):
-                raise _refuse(f"a where on relation {path} that is no mapping")
-            if not value:
-                continue
+            if isinstance(value, Mapping | list | tuple):
+                found = _where(builder, value, info, alias, joins, params, path)
+                if found:
+                    conditions.append(found)
+            elif isinstance(value, str) and value:
+                raise _not_found(f"{path}.0", info)
+        elif isinstance(value, FindOperator):
+            # to-one relations (by their join column); counting ones are subqueries
+            if value.kind in _COUNTING:
+                raise _refuse(f"a relation count operator ({value.kind}) on {path} in where")
+            if info.relations[relation].direction is not MANYTOONE:
+                raise UnsupportedFindOptions("This relation isn't supported by given find operator")
+            conditions.append(_predicate(f"{alias}.{path}", value, builder._parameter, params))
+        elif not (isinstance(value, Mapping | list | tuple) and not value):
             joined = _joined_through(builder, joins, info, relation, alias, path)
-            found = _where(builder, value, info.target(relation), joined, joins, params)
-            if found:
-                conditions.append(found)
+            target = info.target(relation)
+            if isinstance(value, Mapping | list | tuple):
+                found = _where(builder, value, target, joined, joins, params)
+                if found:
+                    conditions.append(found)
+            elif isinstance(value, str) and value:
+                # TypeORM walks a string's keys: its first index names no property
+                raise _not_found("0", target)
     condition = "(" + ") AND (".join(conditions) + ")" if conditions else ""
     return f"({condition})" if condition else ""
 
@@ -439,18 +448,21 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     if given.get("withDeleted"):
         builder.with_deleted()
     selection = given.get("select")
-    selects: list[str] = []
+    # TypeORM's builder keeps its find-options selects and joins from one call to the
+    # next: the next call selects what a relation's select left (replacing the
+    # selection) and adds every join again
+    selects: list[str] = builder._find_selects
     _select(selection, info, alias, selects)
     if selects:
-        builder.select(selects)
-    selects = []
-    joins: list[_Join] = []
+        builder.select(list(selects))
+    selects.clear()
+    joins: list[_Join] = builder._find_joins
     if given.get("relations"):
         _relations(builder, given["relations"], selection, info, alias, joins, selects)
         if eager:
             _eager_relations(builder, given["relations"], selection, info, alias, joins)
     if selects:
-        builder.add_select(selects)
+        builder.add_select(list(selects))
     if "where" in given:
         params: dict[str, Any] = {}
         text = _where(builder, given["where"], info, alias, joins, params)
@@ -460,6 +472,12 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     if "order" in given:
         _order(builder, given["order"], info, alias, joins)
     for join in joins:
+        if builder.em.alias(join.alias) is not None:
+            # TypeORM adds the join again (a second setFindOptions adds the first's
+            # joins once more), and PostgreSQL refuses the query
+            raise QueryFailed(
+                f'table name "{join.alias}" specified more than once', sqlstate="42712"
+            )
         if join.select:
             if join.kind == "inner":
                 builder.inner_join_and_select(join.path, join.alias)
