@@ -378,11 +378,15 @@ def test_find_options_merge_refuses_what_it_cannot_make_faithfully(
 
     for options in (
         {"relationLoadStrategy": "query", "relations": {"author": True}},
-        {"where": {"author": 1}},
+        {"loadRelationIds": True},
         {"where": {"author": MoreThan(1)}},
         {"select": {"id": True, "reviews": {"stars": True}}, "relations": {"reviews": True}},
     ):
         with pytest.raises(FindOptionsCombined):
             builder().set_find_options(options)
+    with pytest.raises(FindOptionsCombined, match="loadRelationIds"):
+        ds.get_repository(models.Book).create_query_builder("book").set_find_options(
+            {"loadRelationIds": {"relations": ["author"]}}
+        )
     with pytest.raises(Exception, match=r"Null value encountered in property 'book\.genre'"):
         builder().set_find_options({"where": {"genre": None}})

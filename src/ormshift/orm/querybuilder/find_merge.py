@@ -17,8 +17,9 @@ calls there and then (later calls act on the result as on any builder):
   (embedded objects flattened), values bound as the builder binds them, a transformed
   column's value (an ``Equal``'s too) through its transformers' ``to``; through a
   relation, the related entity's predicates on the alias of a join of it (the one of
-  ``relations``, else an unselected one added); ``None`` is TypeORM's ``Null value
-  encountered`` error;
+  ``relations``, else an unselected one added; a list an OR of them, a number the join
+  alone), an operator on a to-one relation on its join column; ``None`` is TypeORM's
+  ``Null value encountered`` error;
 * ``order`` -> ``add_order_by(alias.path, direction, nulls)`` per column (TypeORM's
   ``buildOrder``: ``DESC``/``desc``/``-1`` descending, anything else ascending), through
   a relation on its join as for ``where``;
@@ -27,10 +28,15 @@ calls there and then (later calls act on the result as on any builder):
   ``tables`` named by the alias of the builder's first entity of that table) and
   ``set_on_locked``; ``relationLoadStrategy: "join"`` is the default.
 
+As TypeORM's builder keeps its find-options ``joins`` and ``selects`` from one
+``setFindOptions`` to the next, so does the builder here (``_find_joins`` /
+``_find_selects``): a second call adds the first's joins again, which PostgreSQL
+refuses (42712; raised here when the options are merged, by the terminal in TypeORM).
+
 What is not turned into calls faithfully is refused with `FindOptionsCombined`:
-``relationLoadStrategy: "query"``, ``loadRelationIds``, an operator on a relation in
-``where`` (TypeORM's relation-count subqueries) or a relation compared with a value that
-is no mapping, an operator on a transformed column (TypeORM gives the operator itself to
+``relationLoadStrategy: "query"``, ``loadRelationIds`` (refused by `find_options` on
+any builder), a counting operator (``MoreThan``...) on a relation in ``where`` (TypeORM's
+relation-count subqueries), an operator on a transformed column (TypeORM gives the operator itself to
 the transformer), a ``select`` of a relation whose entity has eager relations (TypeORM
 selects its columns once more per eager relation), and a join alias that passes, or
 whose column keys (``alias_column``) pass, PostgreSQL's 63 characters (TypeORM hashes
