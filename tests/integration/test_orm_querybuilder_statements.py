@@ -157,3 +157,22 @@ def test_soft_delete_and_restore_give_their_updates(
     # execute() after get_query runs the same statement once: one more soft delete
     assert soft.execute().affected == 1
     assert books(url)[1] == ("Persuasion", 249, 4, True)
+
+
+def test_or_update_statement_upserts(library: tuple[DataSource, ModuleType, str]) -> None:
+    ds, m, url = library
+    ds.query("update book set isbn = 'isbn-1' where id = 1")
+    upsert = (
+        ds.get_repository(m.Book)
+        .create_query_builder("book")
+        .insert()
+        .into(m.Book)
+        .values({"title": "Emma (2nd)", "pages": 480, "isbn": "isbn-1"})
+        .or_update(["title", "pages"], ["isbn"], {"skipUpdateIfNoValuesChanged": True})
+    )
+    sql, values = upsert.get_query_and_parameters()
+    assert "ON CONFLICT (isbn) DO UPDATE SET" in sql and "IS DISTINCT FROM" in sql
+    assert "Emma (2nd)" in values and "Emma (2nd)" not in sql
+    run_numbered(url, sql, values)
+    assert books(url)[0][:2] == ("Emma (2nd)", 480)
+    assert len(books(url)) == 3  # updated, not inserted

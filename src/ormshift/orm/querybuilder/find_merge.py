@@ -35,15 +35,15 @@ refuses (42712; raised here when the options are merged, by the terminal in Type
 
 What is not turned into calls faithfully is refused with `FindOptionsCombined`:
 ``relationLoadStrategy: "query"``, ``loadRelationIds`` (refused by `find_options` on
-any builder), a counting operator (``MoreThan``...) on a relation in ``where`` (TypeORM's
-relation-count subqueries), an operator on a transformed column (TypeORM gives the operator itself to
-the transformer), a ``select`` of a relation whose entity has eager relations (TypeORM
-selects its columns once more per eager relation), and a join alias that passes, or
-whose column keys (``alias_column``) pass, PostgreSQL's 63 characters (TypeORM hashes
-them). Eager relations are joined as TypeORM joins them (unless ``loadEagerRelations:
-false``): those of each related entity named in ``relations``
-(``buildEagerRelations``), then the main entity's, recursively, reusing a join the
-builder has of the same relation (``joinEagerRelations``).
+any builder), a counting operator (``MoreThan``...) on a relation in ``where``
+(TypeORM's relation-count subqueries), an operator on a transformed column (TypeORM
+gives the operator itself to the transformer), a ``select`` of a relation whose entity
+has eager relations (TypeORM selects its columns once more per eager relation), and a
+join alias that passes, or whose column keys (``alias_column``) pass, PostgreSQL's 63
+characters (TypeORM hashes them). Eager relations are joined as TypeORM joins them
+(unless ``loadEagerRelations: false``): those of each related entity named in
+``relations`` (``buildEagerRelations``), then the main entity's, recursively, reusing a
+join the builder has of the same relation (``joinEagerRelations``).
 """
 
 from __future__ import annotations
