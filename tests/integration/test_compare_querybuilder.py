@@ -74,6 +74,19 @@ def test_find_options_relation_ids_and_where_entity_agree_with_typeorm(
     agrees("library", GAPS, pg_server_url, tmp_path)
 
 
+FIND_MERGE = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-find-merge.yaml"
+
+
+def test_find_options_merged_into_builder_calls_agree_with_typeorm(
+    pg_server_url: str, tmp_path: Path
+) -> None:
+    """``set_find_options`` on a builder holding its own calls, with ``select``, a where
+    and an order through a relation, ``lock`` and ``relationLoadStrategy``
+    (tests/scenarios/querybuilder-find-merge.yaml): results and errors as TypeORM's."""
+    report = agrees("library", FIND_MERGE, pg_server_url, tmp_path)
+    assert report.operations >= 40
+
+
 UPSERT_STI = Path(__file__).resolve().parents[1] / "scenarios" / "querybuilder-upsert-sti.yaml"
 
 

@@ -14,6 +14,7 @@ import pytest
 from ormshift.compare.qb_chain import python_name
 from ormshift.orm import DataSource
 from ormshift.orm.metadata import entity_info
+from ormshift.orm.operators import MoreThan
 from ormshift.orm.querybuilder import (
     Brackets,
     NotBrackets,
@@ -376,12 +377,16 @@ def test_find_options_merge_refuses_what_it_cannot_make_faithfully(
         return ds.get_repository(models.Book).create_query_builder("book").where("1=1")
 
     for options in (
-        {"select": {"id": True}},
-        {"where": {"author": {"id": 1}}},
-        {"order": {"author": {"id": "ASC"}}},
-        {"lock": {"mode": "pessimistic_read"}},
+        {"relationLoadStrategy": "query", "relations": {"author": True}},
+        {"loadRelationIds": True},
+        {"where": {"author": MoreThan(1)}},
+        {"select": {"id": True, "reviews": {"stars": True}}, "relations": {"reviews": True}},
     ):
         with pytest.raises(FindOptionsCombined):
             builder().set_find_options(options)
+    with pytest.raises(FindOptionsCombined, match="loadRelationIds"):
+        ds.get_repository(models.Book).create_query_builder("book").set_find_options(
+            {"loadRelationIds": {"relations": ["author"]}}
+        )
     with pytest.raises(Exception, match=r"Null value encountered in property 'book\.genre'"):
         builder().set_find_options({"where": {"genre": None}})

@@ -404,26 +404,26 @@ class QbGenerator:
     @staticmethod
     def _mergeable(ent: FuzzEntity, opts: dict[str, Any]) -> dict[str, Any]:
         """The find options ormshift merges into a builder's own calls (docs/orm.md):
-        no ``select`` / ``lock`` / ``relationLoadStrategy``, no ``where`` or ``order``
-        through a relation, relations one level deep."""
+        no ``lock`` / ``relationLoadStrategy``, no operator on a relation in ``where``,
+        relations one level deep."""
         relations = {r.property_name.split(".")[0] for r in ent.relations}
         out = {
             k: v
             for k, v in opts.items()
-            if k in ("order", "skip", "take", "withDeleted", "relations", "where")
+            if k in ("order", "skip", "take", "withDeleted", "relations", "where", "select")
         }
 
         def plain(item: Any) -> bool:
-            return isinstance(item, dict) and not relations & set(item)
+            # through a relation a mapping of the related entity's columns, no operator
+            return isinstance(item, dict) and all(
+                isinstance(item[k], dict) and "$op" not in item[k] for k in relations & set(item)
+            )
 
         where = out.get("where")
         if where is not None and not (
             plain(where) or (isinstance(where, list) and all(plain(w) for w in where))
         ):
             del out["where"]
-        order = out.get("order")
-        if isinstance(order, dict):
-            out["order"] = {k: v for k, v in order.items() if k not in relations}
         # one level of relations: deeper ones (with their eager relations) make join
         # aliases whose raw keys pass PostgreSQL's 63 characters, which ormshift refuses
         joined = out.get("relations")

@@ -80,7 +80,7 @@ _KEY = re.compile(r"^[A-Za-z0-9_.]+$")
 _ORDERS = ("ASC", "DESC")
 _NULLS = ("NULLS FIRST", "NULLS LAST")
 _PESSIMISTIC = ("pessimistic_read", "pessimistic_write", "for_no_key_update", "for_key_share")
-_PYFORMAT = re.compile(r"%\((p\d+)\)s|%%")
+_PYFORMAT = re.compile(r"%\(([^()]+)\)s|%%")
 
 
 def _number(label: str, value: Any) -> int | None:
@@ -97,6 +97,24 @@ def _number(label: str, value: Any) -> int | None:
     return int(number)
 
 
+def numbered(sql: str, values: Mapping[str, Any]) -> tuple[str, list[object]]:
+    """Driver SQL (``%(name)s``, ``%%``) as TypeORM's PostgreSQL driver sends it: ``$1``,
+    ``$2``... numbered by first use, and the values in that order."""
+    order: list[Any] = []
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        name = match.group(1)
+        if name not in numbers:
+            order.append(values[name])
+            numbers[name] = len(order)
+        return f"${numbers[name]}"
+
+    return _PYFORMAT.sub(number, sql), order
+
+
 class SelectQueryBuilder(Generic[T_co]):
     """A SELECT built call by call; see docs/orm.md for the name table."""
 
@@ -106,6 +124,10 @@ class SelectQueryBuilder(Generic[T_co]):
         self._param_index = 0
         #: the builder whose ``sub_query()`` this is: parameters set here are set there
         self._parent: SelectQueryBuilder[object] | None = None
+        #: TypeORM's builder fields ``joins`` and ``selects``, which ``applyFindOptions``
+        #: keeps from one ``setFindOptions`` to the next (`find_merge`); not cloned
+        self._find_joins: list[Any] = []
+        self._find_selects: list[str] = []
 
     # -- building -------------------------------------------------------------------
 
@@ -655,20 +677,7 @@ class SelectQueryBuilder(Generic[T_co]):
         """The SQL as TypeORM's PostgreSQL driver sends it (``$1``, ``$2``...) and the
         values in order."""
         self._no_find_options("get_query_and_parameters")
-        sql, values = self._rendered(self._in_force(self.em))
-        order: list[Any] = []
-        numbers: dict[str, int] = {}
-
-        def number(match: re.Match[str]) -> str:
-            if match.group(0) == "%%":
-                return "%"
-            name = match.group(1)
-            if name not in numbers:
-                order.append(values[name])
-                numbers[name] = len(order)
-            return f"${numbers[name]}"
-
-        return _PYFORMAT.sub(number, sql), order
+        return numbered(*self._rendered(self._in_force(self.em)))
 
     def get_sql(self) -> str:
         return self.get_query_and_parameters()[0]

@@ -25,10 +25,12 @@ class DeleteQueryBuilder(WriteQueryBuilder):
         self._target(entity)
         return self
 
+    def _head(self) -> str:
+        return f"DELETE FROM {self._table()}"
+
     def execute(self) -> DeleteResult:
-        table = self._table()
         _event(self, "before_remove", None)
-        sql, values = self._statement(f"DELETE FROM {table}")
+        sql, values = self._statement()
         affected, raw = self._run(sql, values)
         _event(self, "after_remove", None)
         return DeleteResult(affected, raw)

@@ -3,49 +3,89 @@ order or pages: TypeORM's ``applyFindOptions``, which turns the options into bui
 calls there and then (later calls act on the result as on any builder):
 
 * ``withDeleted`` -> ``with_deleted()``;
+* ``select`` -> ``select([alias.path, ...])`` of the main entity's columns chosen
+  (``buildSelect``; embedded ones too, a relation chosen selects nothing there): it
+  replaces the builder's selection, its joins' too, as TypeORM's; a relation of
+  ``relations`` chosen with an object is joined without its alias selected and its
+  chosen columns added (``add_select``);
 * ``relations`` -> a join and select per relation (nested ones from their parent's
   alias), TypeORM's alias ``parent__parent_relation``, INNER for a non-nullable owning
   to-one relation whose target has no delete date (or ``withDeleted``), else LEFT; the
   joins are added after the conditions and the order, as TypeORM adds them;
 * ``where`` -> ``and_where`` of TypeORM's ``buildWhere`` text: each mapping's predicates
   ``((a) AND (b))``, a list of them ``(((a)) OR ((b)))``, on ``alias.propertyPath``
-  (embedded objects flattened), values bound as the builder binds them; ``None`` is
-  TypeORM's ``Null value encountered`` error;
+  (embedded objects flattened), values bound as the builder binds them, a transformed
+  column's value (an ``Equal``'s too) through its transformers' ``to``; through a
+  relation, the related entity's predicates on the alias of a join of it (the one of
+  ``relations``, else an unselected one added; a list an OR of them, a number the join
+  alone), an operator on a to-one relation on its join column; ``None`` is TypeORM's
+  ``Null value encountered`` error;
 * ``order`` -> ``add_order_by(alias.path, direction, nulls)`` per column (TypeORM's
-  ``buildOrder``: ``DESC``/``desc``/``-1`` descending, anything else ascending);
-* ``skip`` / ``take`` -> ``skip`` / ``take``.
+  ``buildOrder``: ``DESC``/``desc``/``-1`` descending, anything else ascending), through
+  a relation on its join as for ``where``;
+* ``skip`` / ``take`` -> ``skip`` / ``take``;
+* ``lock`` -> ``set_lock`` (``optimistic`` with its version; a pessimistic mode with
+  ``tables`` named by the alias of the builder's first entity of that table) and
+  ``set_on_locked``; ``relationLoadStrategy: "join"`` is the default.
 
-What is not turned into calls faithfully is refused with `FindOptionsCombined`: a
-``where`` or ``order`` through a relation (TypeORM joins it itself), ``select``,
-``lock``, ``relationLoadStrategy``, ``loadRelationIds``, a column with a value
-transformer in ``where``, and a join alias whose column keys (``alias_column``) pass
-PostgreSQL's 63 characters (TypeORM hashes them). Eager relations are joined as
-TypeORM joins them (unless ``loadEagerRelations: false``): those of each related entity
-named in ``relations`` (``buildEagerRelations``), then the main entity's, recursively,
-reusing a join the builder has of the same relation (``joinEagerRelations``).
+As TypeORM's builder keeps its find-options ``joins`` and ``selects`` from one
+``setFindOptions`` to the next, so does the builder here (``_find_joins`` /
+``_find_selects``): a second call adds the first's joins again, which PostgreSQL
+refuses (42712; raised here when the options are merged, by the terminal in TypeORM).
+
+What is not turned into calls faithfully is refused with `FindOptionsCombined`:
+``relationLoadStrategy: "query"``, ``loadRelationIds`` (refused by `find_options` on
+any builder), a counting operator (``MoreThan``...) on a relation in ``where``
+(TypeORM's relation-count subqueries), an operator on a transformed column (TypeORM
+gives the operator itself to the transformer), a ``select`` of a relation whose entity
+has eager relations (TypeORM selects its columns once more per eager relation), and a
+join alias that passes, or whose column keys (``alias_column``) pass, PostgreSQL's 63
+characters (TypeORM hashes them). Eager relations are joined as TypeORM joins them
+(unless ``loadEagerRelations: false``): those of each related entity named in
+``relations`` (``buildEagerRelations``), then the main entity's, recursively, reusing a
+join the builder has of the same relation (``joinEagerRelations``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import MANYTOONE
 
-from ormshift.orm.errors import UnknownProperty
+from ormshift.orm.errors import QueryFailed, UnknownProperty, UnsupportedFindOptions
 from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.operators import FindOperator
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.find_options import FindOptionsCombined
 from ormshift.orm.querybuilder.names import property_path
 from ormshift.orm.querybuilder.object_where import _predicate
-from ormshift.orm.transformers import transformers_of
+from ormshift.orm.transformers import apply_to, transformers_of
 
 if TYPE_CHECKING:
     from ormshift.orm.querybuilder.builder import SelectQueryBuilder
 
 __all__ = ["merge_find_options"]
 
-_MERGED = frozenset({"where", "order", "skip", "take", "withDeleted", "relations"})
+_MERGED = frozenset(
+    {
+        "where",
+        "order",
+        "skip",
+        "take",
+        "withDeleted",
+        "relations",
+        "select",
+        "lock",
+        "relationLoadStrategy",
+    }
+)
+#: operators on a relation TypeORM makes a ``COUNT(*)`` subquery of
+_COUNTING = frozenset({"moreThan", "lessThan", "moreThanOrEqual", "lessThanOrEqual"})
+_PESSIMISTIC = frozenset(
+    {"pessimistic_read", "pessimistic_write", "dirty_read", "for_no_key_update", "for_key_share"}
+)
 _PASSED = frozenset({"loadEagerRelations", "comment", "cache", "transaction"})
 _EAGER = ("joined", "selectin", "subquery", "immediate")
 _MAX_ALIAS = 63
@@ -78,72 +118,199 @@ class _Paths:
         self.relations = {info.property_of(k): k for k in info.relations}
 
 
-def _where(builder: SelectQueryBuilder[Any], where: Any, info: EntityInfo, alias: str) -> str:
-    """TypeORM's ``buildWhere`` for columns of the main entity (embedded ones too)."""
-    paths = _Paths(info)
-    params: dict[str, Any] = {}
+@dataclass
+class _Join:
+    """A join ``applyFindOptions`` adds after the conditions and the order: its type,
+    ``parent.relation`` path, alias, and whether it selects its alias whole."""
 
-    def one(item: Mapping[str, Any], prefix: str = "") -> str:
-        conditions = []
-        for key, value in item.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if path in paths.relations:
-                raise _refuse("a where through a relation")
-            if path not in paths.columns and path not in paths.embedded:
-                raise _not_found(path, info)
-            if value is None:
-                raise QueryBuilderError(
-                    f"Null value encountered in property '{alias}.{key}' of a where "
-                    "condition. To match with SQL NULL, the IsNull() operator must be "
-                    "used. Set 'invalidWhereValuesBehavior.null' to 'ignore' or "
-                    "'sql-null' in connection options to skip or handle null values."
-                )
-            if path in paths.columns:
-                if transformers_of(info.columns[paths.columns[path]]):
-                    raise _refuse("a where on a transformed column")
-                conditions.append(_predicate(f"{alias}.{path}", value, builder._parameter, params))
-            elif isinstance(value, Mapping):
-                found = one(value, path)
+    kind: str
+    path: str
+    alias: str
+    select: bool
+
+
+def _relation_alias(alias: str, name: str) -> str:
+    """TypeORM's ``buildAlias({joiner: "__"}, alias, alias + "_" + path)``; refused
+    when it passes PostgreSQL's 63 characters (TypeORM hashes it)."""
+    joined = f"{alias}__{alias}_{name.replace('.', '_', 1)}"
+    if len(joined) > _MAX_ALIAS:
+        raise _refuse(f"a join alias ({joined}) that passes 63 characters")
+    return joined
+
+
+def _joined_through(
+    builder: SelectQueryBuilder[Any],
+    joins: list[_Join],
+    info: EntityInfo,
+    key: str,
+    alias: str,
+    name: str,
+) -> str:
+    """The alias of the join a where or an order through relation ``name`` uses: one
+    the find options join already, else a new unselected one (``buildWhere`` /
+    ``buildOrder``)."""
+    joined = _relation_alias(alias, name)
+    if not any(j.alias == joined for j in joins):
+        parent = next((j.kind for j in joins if j.alias == alias), "inner")
+        kind = _join_type(info, key, builder.em.with_deleted, parent)
+        joins.append(_Join(kind, f"{alias}.{name}", joined, False))
+    return joined
+
+
+def _null_error(alias: str, key: str) -> QueryBuilderError:
+    return QueryBuilderError(
+        f"Null value encountered in property '{alias}.{key}' of a where condition. "
+        "To match with SQL NULL, the IsNull() operator must be used. "
+        "Set 'invalidWhereValuesBehavior.null' to 'ignore' or 'sql-null' in connection "
+        "options to skip or handle null values."
+    )
+
+
+def _where(
+    builder: SelectQueryBuilder[Any],
+    where: Any,
+    info: EntityInfo,
+    alias: str,
+    joins: list[_Join],
+    params: dict[str, Any],
+    prefix: str = "",
+) -> str:
+    """TypeORM's ``buildWhere``: columns of the entity (embedded ones too) and, through
+    a relation, of the joined entity (a join added for it)."""
+    if isinstance(where, list | tuple):
+        made = [_where(builder, w, info, alias, joins, params, prefix) for w in where]
+        text = " OR ".join(f"({c})" for c in made if c)
+        return f"({text})" if text else ""
+    if not isinstance(where, Mapping):
+        raise QueryBuilderError(f"a find where is a mapping or a list, not {type(where).__name__}")
+    paths = _Paths(info)
+    conditions = []
+    for key, value in where.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        relation = paths.relations.get(path)
+        if path not in paths.columns and path not in paths.embedded and relation is None:
+            raise _not_found(path, info)
+        if value is None:
+            raise _null_error(alias, str(key))
+        if path in paths.columns:
+            column = info.columns[paths.columns[path]]
+            transformers = transformers_of(column)
+            given = (
+                value.value if isinstance(value, FindOperator) and value.kind == "equal" else value
+            )
+            if transformers:
+                if isinstance(given, FindOperator):
+                    raise _refuse("an operator on a transformed column in where")
+                given = apply_to(transformers, given)
+            conditions.append(_predicate(f"{alias}.{path}", given, builder._parameter, params))
+        elif relation is None:
+            if isinstance(value, Mapping | list | tuple):
+                found = _where(builder, value, info, alias, joins, params, path)
                 if found:
                     conditions.append(found)
-        condition = "(" + ") AND (".join(conditions) + ")" if conditions else ""
-        return f"({condition})" if condition else ""
+            elif isinstance(value, str) and value:
+                raise _not_found(f"{path}.0", info)
+        elif isinstance(value, FindOperator):
+            # to-one relations (by their join column); counting ones are subqueries
+            if value.kind in _COUNTING:
+                raise _refuse(f"a relation count operator ({value.kind}) on {path} in where")
+            if info.relations[relation].direction is not MANYTOONE:
+                raise UnsupportedFindOptions("This relation isn't supported by given find operator")
+            conditions.append(_predicate(f"{alias}.{path}", value, builder._parameter, params))
+        elif not (isinstance(value, Mapping | list | tuple) and not value):
+            joined = _joined_through(builder, joins, info, relation, alias, path)
+            target = info.target(relation)
+            if isinstance(value, Mapping | list | tuple):
+                found = _where(builder, value, target, joined, joins, params)
+                if found:
+                    conditions.append(found)
+            elif isinstance(value, str) and value:
+                # TypeORM walks a string's keys: its first index names no property
+                raise _not_found("0", target)
+    condition = "(" + ") AND (".join(conditions) + ")" if conditions else ""
+    return f"({condition})" if condition else ""
 
-    if isinstance(where, list | tuple):
-        made = [one(w) for w in where if isinstance(w, Mapping)]
-        text = " OR ".join(f"({c})" for c in made if c)
-        text = f"({text})" if text else ""
-    elif isinstance(where, Mapping):
-        text = one(where)
-    else:
-        raise QueryBuilderError(f"a find where is a mapping or a list, not {type(where).__name__}")
-    builder.set_parameters(params)
-    return text
 
-
-def _order(builder: SelectQueryBuilder[Any], order: Any, info: EntityInfo, alias: str) -> None:
-    """TypeORM's ``buildOrder`` for columns of the main entity (embedded ones too)."""
+def _order(
+    builder: SelectQueryBuilder[Any],
+    order: Any,
+    info: EntityInfo,
+    alias: str,
+    joins: list[_Join],
+    prefix: str = "",
+) -> None:
+    """TypeORM's ``buildOrder``: columns of the entity (embedded ones too) and, through
+    a relation, of the joined entity (a join added for it)."""
+    if not isinstance(order, Mapping):
+        return
     paths = _Paths(info)
+    for key, value in order.items():
+        if value is None:
+            continue
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if path in paths.columns:
+            spec = value.get("direction") if isinstance(value, Mapping) else value
+            direction = "DESC" if spec in ("DESC", "desc", -1) else "ASC"
+            nulls = value.get("nulls") if isinstance(value, Mapping) else None
+            wanted = str(nulls).lower() if nulls is not None else None
+            place = {"first": "NULLS FIRST", "last": "NULLS LAST"}.get(wanted or "")
+            builder.add_order_by(f"{alias}.{path}", direction, place)
+        elif path in paths.embedded:
+            _order(builder, value, info, alias, joins, path)
+        elif path in paths.relations:
+            relation = paths.relations[path]
+            joined = _joined_through(builder, joins, info, relation, alias, path)
+            _order(builder, value, info.target(relation), joined, joins)
+        else:
+            raise _not_found(path, info)
 
-    def walk(item: Mapping[str, Any], prefix: str = "") -> None:
-        for key, value in item.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if path in paths.columns:
-                spec = value.get("direction") if isinstance(value, Mapping) else value
-                direction = "DESC" if spec in ("DESC", "desc", -1) else "ASC"
-                nulls = value.get("nulls") if isinstance(value, Mapping) else None
-                wanted = str(nulls).lower() if nulls is not None else None
-                place = {"first": "NULLS FIRST", "last": "NULLS LAST"}.get(wanted or "")
-                builder.add_order_by(f"{alias}.{path}", direction, place)
-            elif path in paths.embedded and isinstance(value, Mapping):
-                walk(value, path)
-            elif path in paths.relations:
-                raise _refuse("an order through a relation")
-            else:
-                raise _not_found(path, info)
 
-    if isinstance(order, Mapping):
-        walk(order)
+def _select(select: Any, info: EntityInfo, alias: str, out: list[str], prefix: str = "") -> None:
+    """TypeORM's ``buildSelect``: ``alias.path`` of each column selected (embedded ones
+    too); a relation selects nothing here."""
+    if not isinstance(select, Mapping):
+        return
+    paths = _Paths(info)
+    for key, value in select.items():
+        if value is None or value is False:
+            continue
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if path in paths.columns:
+            out.append(f"{alias}.{path}")
+        elif path in paths.embedded:
+            _select(value, info, alias, out, path)
+        elif path not in paths.relations:
+            raise _not_found(path, info)
+
+
+def _lock(builder: SelectQueryBuilder[Any], lock: Any) -> None:
+    """TypeORM's lock option: ``set_lock`` (and ``set_on_locked``), the tables named by
+    the alias of the first of the builder's entities of that table."""
+    if not isinstance(lock, Mapping):
+        raise QueryBuilderError(f"lock is a mapping, not {type(lock).__name__}")
+    mode = lock.get("mode")
+    if mode == "optimistic":
+        builder.set_lock("optimistic", lock.get("version"))
+    elif mode in _PESSIMISTIC:
+        tables = lock.get("tables")
+        names = None
+        if tables is not None:
+            names = []
+            for table in tables:
+                found = next(
+                    (
+                        a.name
+                        for a in builder.em.aliases
+                        if a.info is not None and a.info.table.name == table
+                    ),
+                    None,
+                )
+                if found is None:
+                    raise QueryBuilderError(f'"{table}" is not part of this query')
+                names.append(found)
+        builder.set_lock(str(mode), None, names)
+        if lock.get("onLocked"):
+            builder.set_on_locked(str(lock["onLocked"]))
 
 
 def _fits(alias: str, info: EntityInfo) -> None:
@@ -169,12 +336,16 @@ def _join_type(info: EntityInfo, key: str, with_deleted: bool, parent: str) -> s
 def _relations(
     builder: SelectQueryBuilder[Any],
     relations: Any,
+    selection: Any,
     info: EntityInfo,
     alias: str,
-    joins: list[tuple[str, str, str]],
+    joins: list[_Join],
+    selects: list[str],
     parent: str = "inner",
 ) -> None:
-    """TypeORM's ``buildRelations``: the joins to add, as (type, path, alias)."""
+    """TypeORM's ``buildRelations``: the joins to add; a relation ``select`` gives an
+    object for is joined without its alias selected, its columns chosen added to
+    ``selects`` (``buildSelect``)."""
     if not isinstance(relations, Mapping):
         raise _refuse("relations that are no mapping")
     paths = _Paths(info)
@@ -187,12 +358,15 @@ def _relations(
         if not (value is True or isinstance(value, Mapping)):
             continue
         target = info.target(key)
-        joined = f"{alias}__{alias}_{name}"
+        joined = _relation_alias(alias, str(name))
         _fits(joined, target)
         kind = _join_type(info, key, builder.em.with_deleted, parent)
-        joins.append((kind, f"{alias}.{name}", joined))
+        chosen = selection.get(name) if isinstance(selection, Mapping) else None
+        joins.append(_Join(kind, f"{alias}.{name}", joined, not isinstance(chosen, Mapping)))
+        if isinstance(chosen, Mapping):
+            _select(chosen, target, joined, selects)
         if isinstance(value, Mapping):
-            _relations(builder, value, target, joined, joins, kind)
+            _relations(builder, value, chosen, target, joined, joins, selects, kind)
 
 
 def _eager_of(info: EntityInfo) -> list[str]:
@@ -203,9 +377,10 @@ def _eager_of(info: EntityInfo) -> list[str]:
 def _eager_relations(
     builder: SelectQueryBuilder[Any],
     relations: Any,
+    selection: Any,
     info: EntityInfo,
     alias: str,
-    joins: list[tuple[str, str, str]],
+    joins: list[_Join],
 ) -> None:
     """TypeORM's ``buildEagerRelations``: each related entity's eager relations joined
     and selected too (one level under each relation named)."""
@@ -215,17 +390,21 @@ def _eager_relations(
         if key is None or not (value is True or isinstance(value, Mapping)):
             continue
         target = info.target(key)
-        joined = f"{alias}__{alias}_{name}"
-        kind = next((k for k, _, a in joins if a == joined), "inner")
+        joined = _relation_alias(alias, str(name))
+        chosen = selection.get(name) if isinstance(selection, Mapping) else None
+        if isinstance(chosen, Mapping) and _eager_of(target):
+            # TypeORM selects the chosen columns once more per eager relation
+            raise _refuse(f"a select of relation {name}, whose entity has eager relations")
+        kind = next((j.kind for j in joins if j.alias == joined), "inner")
         for eager in _eager_of(target):
             prop = target.property_of(eager)
-            made = f"{joined}__{joined}_{prop}"
+            made = _relation_alias(joined, prop)
             _fits(made, target.target(eager))
-            if not any(a == made for _, _, a in joins):
+            if not any(j.alias == made for j in joins):
                 eager_kind = _join_type(target, eager, builder.em.with_deleted, kind)
-                joins.append((eager_kind, f"{joined}.{prop}", made))
+                joins.append(_Join(eager_kind, f"{joined}.{prop}", made, True))
         if isinstance(value, Mapping):
-            _eager_relations(builder, value, target, joined, joins)
+            _eager_relations(builder, value, chosen, target, joined, joins)
 
 
 def _join_eager(
@@ -268,28 +447,57 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     other = set(given) - _MERGED - _PASSED
     if other:
         raise _refuse(", ".join(sorted(other)))
+    strategy = given.get("relationLoadStrategy", "join")
+    if strategy != "join":
+        raise _refuse(f"relationLoadStrategy {strategy!r} (one query per relation)")
     eager = given.get("loadEagerRelations") is not False
     if given.get("withDeleted"):
         builder.with_deleted()
-    joins: list[tuple[str, str, str]] = []
+    selection = given.get("select")
+    # TypeORM's builder keeps its find-options selects and joins from one call to the
+    # next: the next call selects what a relation's select left (replacing the
+    # selection) and adds every join again
+    selects: list[str] = builder._find_selects
+    _select(selection, info, alias, selects)
+    if selects:
+        builder.select(list(selects))
+    selects.clear()
+    joins: list[_Join] = builder._find_joins
     if given.get("relations"):
-        _relations(builder, given["relations"], info, alias, joins)
+        _relations(builder, given["relations"], selection, info, alias, joins, selects)
         if eager:
-            _eager_relations(builder, given["relations"], info, alias, joins)
+            _eager_relations(builder, given["relations"], selection, info, alias, joins)
+    if selects:
+        builder.add_select(list(selects))
     if "where" in given:
-        text = _where(builder, given["where"], info, alias)
+        params: dict[str, Any] = {}
+        text = _where(builder, given["where"], info, alias, joins, params)
+        builder.set_parameters(params)
         if text:
             builder.and_where(text if text.startswith("(") else f"({text})")
     if "order" in given:
-        _order(builder, given["order"], info, alias)
-    for kind, path, joined in joins:
-        if kind == "inner":
-            builder.inner_join_and_select(path, joined)
+        _order(builder, given["order"], info, alias, joins)
+    for join in joins:
+        if builder.em.alias(join.alias) is not None:
+            # TypeORM adds the join again (a second setFindOptions adds the first's
+            # joins once more), and PostgreSQL refuses the query
+            raise QueryFailed(
+                f'table name "{join.alias}" specified more than once', sqlstate="42712"
+            )
+        if join.select:
+            if join.kind == "inner":
+                builder.inner_join_and_select(join.path, join.alias)
+            else:
+                builder.left_join_and_select(join.path, join.alias)
+        elif join.kind == "inner":
+            builder.inner_join(join.path, join.alias)
         else:
-            builder.left_join_and_select(path, joined)
+            builder.left_join(join.path, join.alias)
     if "skip" in given:
         builder.skip(given["skip"])
     if "take" in given:
         builder.take(given["take"])
+    if "lock" in given:
+        _lock(builder, given["lock"])
     if eager:
         _join_eager(builder, alias, info)

@@ -22,20 +22,26 @@ NOTHING`` when nothing is overwritten; its rows return as any insert's.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import psycopg
+from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.types import NullType
 
 from ormshift.orm.errors import QueryFailed, UnknownProperty
 from ormshift.orm.manager import InsertResult
 from ormshift.orm.metadata import EntityInfo
-from ormshift.orm.querybuilder.builder import SelectQueryBuilder
-from ormshift.orm.querybuilder.columnless import columnless_insert, inserts_no_column
+from ormshift.orm.querybuilder.builder import SelectQueryBuilder, numbered
+from ormshift.orm.querybuilder.columnless import (
+    columnless_insert,
+    columnless_sql,
+    inserts_no_column,
+)
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.names import escape, property_paths, replacements
@@ -49,6 +55,12 @@ __all__ = ["InsertQueryBuilder", "OrUpdateUnsupported"]
 
 _OPTIONS = {"skipUpdateIfNoValuesChanged", "indexPredicate", "upsertType", "overwriteCondition"}
 _PYFORMAT = re.compile(r"%\((p\d+)\)s|%%")
+_NAMED = re.compile(r"%\(([^()]+)\)s|%%")
+#: the statement text `get_query` gives: psycopg's, without the casts SQLAlchemy adds
+#: to each parameter (TypeORM's text has none; PostgreSQL types each by its column)
+_DIALECT = psycopg.dialect()  # type: ignore[no-untyped-call]
+_DIALECT.bind_typing = BindTyping.NONE
+_NO_VALUES = "Cannot perform insert query because values are not defined."
 
 
 class OrUpdateUnsupported(NotImplementedError):
@@ -374,17 +386,8 @@ class InsertQueryBuilder(WriteQueryBuilder):
         manager = self.manager
         if self.listeners:
             manager._query_event("before_insert", info, values)
-        rows = manager._rows(info, _known(info, values), f"insert into {info.name}")
-        rows = self._only_listed(rows)
-        returning = self._returning_columns()
-
-        def build() -> Any:
-            stmt = pg_insert(info.table)
-            if self.ignore:
-                stmt = stmt.on_conflict_do_nothing()
-            elif self.overwrite is not None:
-                stmt = self._on_conflict(stmt)
-            return stmt.returning(*returning) if returning else stmt
+        rows = self._rows(values)
+        build = self._builder()
 
         shape = (
             None
@@ -416,6 +419,78 @@ class InsertQueryBuilder(WriteQueryBuilder):
         if self.listeners:
             manager._query_event("after_insert", info, values)
         return found
+
+    def _rows(self, values: Any) -> list[dict[str, Any]]:
+        """The rows ``values`` make (by attribute key), cut to the columns ``into`` lists."""
+        info = self.info
+        rows = self.manager._rows(info, _known(info, values), f"insert into {info.name}")
+        return self._only_listed(rows)
+
+    def _builder(self) -> Callable[[], Any]:
+        """What builds the statement without its values: the insert with its ON CONFLICT
+        and RETURNING."""
+        info = self.info
+        returning = self._returning_columns()
+
+        def build() -> Any:
+            stmt = pg_insert(info.table)
+            if self.ignore:
+                stmt = stmt.on_conflict_do_nothing()
+            elif self.overwrite is not None:
+                stmt = self._on_conflict(stmt)
+            return stmt.returning(*returning) if returning else stmt
+
+        return build
+
+    def _statement(self) -> tuple[str, dict[str, Any]]:
+        """The statement ``execute()`` sends, as one text (``%(name)s`` parameters, their
+        values as the driver gets them): every value set one row of VALUES, ``DEFAULT``
+        where a row leaves a column out, as TypeORM's ``createValuesExpression``."""
+        info = self.info
+        values = self.value_sets
+        if values is None or _no_values(values):
+            raise QueryBuilderError(_NO_VALUES)
+        if self.overwrite is not None and self.upsert_type == "primary-key":
+            raise QueryFailed('syntax error at or near "UPSERT"', sqlstate="42601")
+        build = self._builder()
+        schemas = dict(in_force(self.manager))
+        options: dict[str, Any] = (
+            {"schema_translate_map": schemas, "render_schema_translate": True} if schemas else {}
+        )
+        if not self.insert_columns and inserts_no_column(info):
+            return columnless_sql(info, build(), values, _DIALECT)
+        rows = self._rows(values)
+        names = list(dict.fromkeys(name for row in rows for name in row))
+        default: Any = literal_column("DEFAULT")
+        full = [{name: row.get(name, default) for name in names} for row in rows]
+        stmt = build().values(full) if names else build()
+        compiled = stmt.compile(dialect=_DIALECT, **options)
+        escaped = getattr(compiled, "escaped_bind_names", None) or {}
+        out: dict[str, Any] = {}
+        for name, value in compiled.construct_params().items():
+            bound = compiled.binds.get(name)
+            processor = (
+                bound.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+                if bound is not None
+                else None
+            )
+            out[escaped.get(name, name)] = processor(value) if processor is not None else value
+        return compiled.string, out
+
+    def get_query(self) -> str:
+        """The insert with its values as parameters ``:orm_param_N`` (set on the builder,
+        as TypeORM's ``createParameter``; `get_parameters` holds them)."""
+        sql, values = self._statement()
+
+        def named(match: re.Match[str]) -> str:
+            if match.group(0) == "%%":
+                return "%"
+            return self._parameter(values[match.group(1)])
+
+        return _NAMED.sub(named, sql)
+
+    def get_query_and_parameters(self) -> tuple[str, list[object]]:
+        return numbered(*self._statement())
 
     def _asked(self) -> list[str]:
         """The columns ``returning([...])`` names, as attribute keys."""

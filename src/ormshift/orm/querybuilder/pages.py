@@ -79,6 +79,9 @@ def keys_map(em: ExpressionMap) -> ExpressionMap:
         picks.append(f"{ordered} AS {escape(_key_alias(main, info, key))}")
     inner = em.copy()
     inner.order_bys = {}
+    # TypeORM's subquery is a clone, whose expression map is no entity query: the keys
+    # not selected are not added, so a selection without them fails in PostgreSQL
+    inner.query_entity = False
     sub = Alias("distinctAlias", "from", subquery=f"({query_text(inner)})")
     return ExpressionMap(
         main=sub,

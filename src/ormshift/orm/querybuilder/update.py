@@ -103,6 +103,9 @@ class UpdateQueryBuilder(WriteQueryBuilder):
             raise UpdateValuesMissing(_MISSING)
         return sets
 
+    def _head(self) -> str:
+        return f"UPDATE {self._table()} SET {', '.join(self._sets())}"
+
     def _typed(self, col: Any, value: Any) -> str:
         """``value`` as the column's type binds it, through a parameter."""
         processor = col.type.dialect_impl(self._dialect()).bind_processor(self._dialect())
@@ -114,8 +117,7 @@ class UpdateQueryBuilder(WriteQueryBuilder):
 
     def execute(self) -> UpdateResult:
         _event(self, "before_update", self.values_set)
-        head = f"UPDATE {self._table()} SET {', '.join(self._sets())}"
-        sql, values = self._statement(head)
+        sql, values = self._statement()
         affected, raw = self._run(sql, values)
         self._merge_returned(raw)
         _event(self, "after_update", self.values_set)
@@ -151,21 +153,26 @@ class SoftDeleteQueryBuilder(WriteQueryBuilder):
         self._target(entity)
         return self
 
-    def execute(self) -> UpdateResult:
+    def _head(self) -> str:
         info = self.info
         sets = soft_delete_stamps(info, restore=self.restoring)
+        sql_sets = [_STAMP_SQL[stamp].format(escape(info.columns[k].name)) for k, stamp in sets]
+        return f"UPDATE {self._table()} SET {', '.join(sql_sets)}"
+
+    def _extra_wheres(self) -> list[Where]:
+        info = self.info
+        deleted = escape(info.columns[soft_delete_stamps(info, restore=self.restoring)[0][0]].name)
+        return [Where("and", f"{deleted} IS {'NOT NULL' if self.restoring else 'NULL'}")]
+
+    def execute(self) -> UpdateResult:
+        soft_delete_stamps(self.info)  # no delete date: refused before any listener
         before, after = (
             ("before_recover", "after_recover")
             if self.restoring
             else ("before_soft_remove", "after_soft_remove")
         )
         _event(self, before, None)
-        deleted = escape(info.columns[sets[0][0]].name)
-        sql_sets = [_STAMP_SQL[stamp].format(escape(info.columns[k].name)) for k, stamp in sets]
-        self.em.wheres.append(
-            Where("and", f"{deleted} IS {'NOT NULL' if self.restoring else 'NULL'}")
-        )
-        sql, values = self._statement(f"UPDATE {self._table()} SET {', '.join(sql_sets)}")
+        sql, values = self._statement()
         affected, raw = self._run(sql, values)
         self._merge_returned(raw)
         _event(self, after, None)

@@ -17,7 +17,7 @@ from typing import Any, Self
 from sqlalchemy import text
 
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.querybuilder.builder import SelectQueryBuilder
+from ormshift.orm.querybuilder.builder import SelectQueryBuilder, numbered
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.names import escape, property_path, replacements
@@ -203,8 +203,9 @@ class WriteQueryBuilder(SelectQueryBuilder[Any]):
     def _where_sql(self) -> str:
         """The WHERE clause, TypeORM's ``createWhereExpression`` for a write."""
         conditions = []
-        expression = where_clauses(self.em.wheres)
-        if self.em.wheres and (not expression or expression == "1=1"):
+        wheres = self.em.wheres + self._extra_wheres()
+        expression = where_clauses(wheres)
+        if wheres and (not expression or expression == "1=1"):
             raise QueryBuilderError(
                 f"Empty criteria(s) are not allowed for the {self.kind} operation. "
                 "Provide a WHERE condition, or build the query without one to "
@@ -223,15 +224,37 @@ class WriteQueryBuilder(SelectQueryBuilder[Any]):
             return f" WHERE {conditions[0]}"
         return " WHERE ( " + " ) AND ( ".join(conditions) + " )"
 
-    def _statement(self, head: str) -> tuple[str, dict[str, Any]]:
-        """``head`` + WHERE + RETURNING, property names rewritten, values bound."""
-        sql = head + unprefixed(self._where_sql(), self.info)
+    def _head(self) -> str:
+        """The statement up to its WHERE (``UPDATE "t" SET ...``, ``DELETE FROM "t"``)."""
+        raise NotImplementedError
+
+    def _extra_wheres(self) -> list[Where]:
+        """Conditions the builder ANDs onto the user's (a soft delete's delete date)."""
+        return []
+
+    def _text(self) -> str:
+        """The head + WHERE + RETURNING, parameters still ``:name``."""
+        sql = self._head() + unprefixed(self._where_sql(), self.info)
         returning = self._returning_sql()
         if returning:
             sql += f" RETURNING {returning}"
+        return sql
+
+    def _statement(self) -> tuple[str, dict[str, Any]]:
+        """The statement ``execute()`` runs: property names rewritten, values bound."""
         binds = Binds()
-        rendered = render(sql, {}, self._params(self.em), binds)
+        rendered = render(self._text(), {}, self._params(self.em), binds)
         return rendered, binds.values
+
+    def get_query(self) -> str:
+        """The builder's own statement with its parameters still ``:name`` (TypeORM's
+        ``getQuery`` of a write builder); `get_parameters` holds their values."""
+        return render(self._text(), {}, {}, Binds(), bind=False)
+
+    def get_query_and_parameters(self) -> tuple[str, list[object]]:
+        """The statement ``execute()`` sends, as TypeORM's PostgreSQL driver sends it
+        (``$1``, ``$2``...), and the values in order."""
+        return numbered(*self._statement())
 
     def _run(self, sql: str, values: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
         """``sql`` run: (rows affected, the RETURNING rows as TypeORM's driver gives them)."""
