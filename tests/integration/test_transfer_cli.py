@@ -185,3 +185,45 @@ def test_log_lines_are_json_with_the_run_id(dbs: tuple[str, str]) -> None:
     assert {line["run_id"] for line in logs} == {run_id}
     assert all(line["logger"].startswith("ormshift.") for line in logs)
     assert SECRET not in result.stderr
+
+
+@pytest.fixture
+def mismatched(make_db: Callable[[str], str]) -> tuple[str, str]:
+    """Table a alike on both sides; table b has a column the target's b lacks."""
+    src, tgt = make_db("src"), make_db("tgt")
+    run_sql(
+        src,
+        "create table a (id int primary key, v text)",
+        "create table b (id int primary key, v text, extra int)",
+        "insert into a select i, 'a' || i from generate_series(1, 30) i",
+        "insert into b select i, 'b' || i, i from generate_series(1, 20) i",
+    )
+    run_sql(
+        tgt,
+        "create table a (id int primary key, v text)",
+        "create table b (id int primary key, v text)",
+    )
+    return src, tgt
+
+
+def test_table_copies_only_it_and_ignores_other_tables_mismatch(
+    mismatched: tuple[str, str],
+) -> None:
+    src, tgt = mismatched
+    result = cli("migrate", "--source", src, "--target", tgt, "--table", "a")
+    assert result.returncode == 0, result.stderr
+    same(src, tgt, "a", "id")
+    assert query(tgt, "select count(*) from a") == [(30,)]
+    assert query(tgt, "select count(*) from b") == [(0,)]
+    assert query(tgt, "select distinct table_name from ormshift.ledger") == [("a",)]
+
+
+def test_table_that_mismatches_is_one_line_and_writes_nothing(
+    mismatched: tuple[str, str],
+) -> None:
+    src, tgt = mismatched
+    line = one_error_line(cli("migrate", "--source", src, "--target", tgt, "--table", "b"))
+    assert "source column b.extra has no column of that name in target table 'b'" in line
+    assert query(tgt, "select to_regclass('ormshift.runs')") == [(None,)]
+    assert query(tgt, "select count(*) from a") == [(0,)]
+    assert query(tgt, "select count(*) from b") == [(0,)]

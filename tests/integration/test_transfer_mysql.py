@@ -160,5 +160,5 @@ def test_mariadb_unreachable_and_wrong_database_are_clear(make_db: Callable[[str
         ConnectionFailed, match=r"cannot connect to mysql://root:\*\*\*@.*no server answers"
     ):
         dry_run("mysql://root:hunter2@127.0.0.1:1/x", target, MigrateOptions())
-    with pytest.raises(ConnectionFailed, match="Unknown database"):
+    with pytest.raises(ConnectionFailed, match="database 'no_such_db_here' does not exist"):
         dry_run(SERVER.rstrip("/") + "/no_such_db_here", target, MigrateOptions())

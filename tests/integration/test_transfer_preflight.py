@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from ormshift.mapping import parse_mapping
 from ormshift.transfer import MigrateOptions, PreflightError, dry_run, migrate
 from ormshift.transfer.plan import owned_sequences
 from tests.conftest import require_extensions
@@ -106,3 +107,63 @@ def test_owned_sequences_in_one_query_match_pg_get_serial_sequence(
                 expected[(table, column)] = row[0]
     assert found == expected
     assert len(found) == 4
+
+
+def test_table_plans_and_checks_only_the_named_tables(pair: tuple[str, str]) -> None:
+    src, tgt = pair
+    run_sql(
+        src,
+        "create table p (id int primary key)",
+        "create table a (id int primary key, p_id int references p, v text)",
+        "create table gone (id int primary key)",  # the target lacks it
+        "create table wide (id int primary key, extra jsonb)",  # extra: integer on the target
+        "create table c (id int primary key, d_id int)",  # c and d: a cycle
+        "create table d (id int primary key, c_id int references c)",
+        "alter table c add foreign key (d_id) references d",
+    )
+    run_sql(
+        tgt,
+        "create table p (id int primary key)",
+        "create table a (id int primary key, p_id int references p, v text)",
+        "create table wide (id int primary key, extra integer, must text not null)",
+        "create table c (id int primary key, d_id int)",
+        "create table d (id int primary key, c_id int references c)",
+    )
+    plan = dry_run(src, tgt, MigrateOptions(tables=("a",)))
+    assert [t.name for t in plan.tables] == ["a"]
+    assert plan.cycles == ()
+    assert any("'a' references 'p', which this run does not copy" in w for w in plan.warnings)
+    with pytest.raises(PreflightError, match="the target has no table 'gone'"):
+        dry_run(src, tgt, MigrateOptions(tables=("a", "gone")))
+    with pytest.raises(PreflightError, match=r"wide\.extra is jsonb and target column"):
+        dry_run(src, tgt, MigrateOptions(tables=("wide",)))
+    with pytest.raises(PreflightError, match=r"tables c and d|c -> d|d -> c"):
+        dry_run(src, tgt, MigrateOptions(tables=("c", "d")))
+    with pytest.raises(PreflightError, match="has no table 'nosuch'; it has a, c, d, gone, p"):
+        dry_run(src, tgt, MigrateOptions(tables=("a", "nosuch")))
+
+
+def test_table_with_a_mapping_checks_only_the_named_tables(pair: tuple[str, str]) -> None:
+    src, tgt = pair
+    run_sql(
+        src,
+        "create table a (id int primary key, v text)",
+        "create table b (id int primary key, v text)",
+        "insert into a select i, 'a' || i from generate_series(1, 5) i",
+    )
+    run_sql(tgt, "create table a_new (id int primary key, w text)")
+    mapping = parse_mapping(
+        {
+            "tables": {
+                "a": {"target": "a_new", "columns": {"v": "w"}},
+                "b": {"skip": ["nosuch"]},  # wrong, but b is not copied
+            }
+        }
+    )
+    report = migrate(src, tgt, MigrateOptions(tables=("a",), mapping=mapping))
+    assert report.written == 5
+    assert query(tgt, "select count(*) from a_new where w like 'a%'") == [(5,)]
+    with pytest.raises(PreflightError, match=r"column b\.nosuch, which the source table does not"):
+        dry_run(src, tgt, MigrateOptions(tables=("b",), mapping=mapping))
+    with pytest.raises(PreflightError, match="'a_new' is the mapping's target name of source"):
+        dry_run(src, tgt, MigrateOptions(tables=("a_new",), mapping=mapping))

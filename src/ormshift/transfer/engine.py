@@ -42,7 +42,7 @@ from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run, RunStatus
-from ormshift.transfer.plan import Plan, TablePlan, nonempty, plan_for_target, source_tables_only
+from ormshift.transfer.plan import Plan, TablePlan, nonempty, plan_for_target
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, ThroughputRecorder, table_stats
 from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
@@ -225,9 +225,10 @@ def _reader_plan(reader: Reader, target: psycopg.Connection, options: MigrateOpt
         target_schema=options.target_schema or options.schema,
         allow_no_key=options.allow_no_key,
         mapping=options.mapping,
+        only=options.tables or None,
     )
     reader.planned(plan, target)
-    return source_tables_only(plan, options.tables) if options.tables else plan
+    return plan
 
 
 def _create(

@@ -20,9 +20,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from ormshift.db import catalog
-from ormshift.dsn import MYSQL, check_url, mysql_sqlalchemy_url, redact
-from ormshift.errors import ConnectionFailed
+from ormshift.db import catalog, mysql
+from ormshift.dsn import mysql_sqlalchemy_url, redact
 from ormshift.transfer.copy import Copied, copy_in
 from ormshift.transfer.errors import ROW_ERRORS, PreflightError, TransferError
 from ormshift.transfer.keyset import Key
@@ -40,10 +39,7 @@ from ormshift.transfer.sources import BatchResult
 Row = tuple[Any, ...]
 Convert = Callable[[Any], Any]
 
-_SIZES = sa.text(
-    "select table_name, coalesce(table_rows, 0), coalesce(data_length, 0)"
-    " from information_schema.tables where table_schema = database()"
-)
+_SIZES = sa.text(mysql.TABLE_SIZES)
 
 
 def key_text(value: Any) -> str:
@@ -106,26 +102,13 @@ class MySQLReader:
     """A MySQL or MariaDB source database (the database named in the URL)."""
 
     def __init__(self, url: str) -> None:
-        check_url(url, (MYSQL,), "the source URL")  # a bad port or host: one line
+        self.database = mysql.database(url)  # a bad port or host, or no database: one line
         self.url = url
-        engine_url = mysql_sqlalchemy_url(url)
         try:
-            self.engine = sa.create_engine(engine_url, poolclass=sa.pool.NullPool)
+            self.engine = sa.create_engine(mysql_sqlalchemy_url(url), poolclass=sa.pool.NullPool)
             self.conn = self.engine.connect()
         except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", exc)) or type(exc).__name__
-            if "Access denied" in reason:
-                reason = "the server refused the user name or password (Access denied); check them"
-            elif "Can't connect" in reason:
-                reason = "no server answers there; check the host and port"
-            raise ConnectionFailed(f"cannot connect to {redact(url)}: {redact(reason)}") from exc
-        database = self.engine.url.database
-        if not database:
-            self.conn.close()
-            raise ConnectionFailed(
-                f"{redact(url)} names no database; give it as the path (mysql://user@host/db)"
-            )
-        self.database = database
+            raise mysql.connection_failed(url, exc) from exc
         self.meta = sa.MetaData()
         self.convert: dict[str, list[Convert | None]] = {}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -406,20 +406,29 @@ def plan_for_target(
     target_schema: str,
     allow_no_key: bool = False,
     mapping: MappingFile | None = None,
+    only: Sequence[str] | None = None,
 ) -> Plan:
-    """Check ``tables`` against the target schema and order them parents first."""
+    """Check ``tables`` against the target schema and order them parents first.
+
+    With ``only`` (source table names, as --table gives them) the plan holds those tables
+    alone, and nothing about the other source tables is checked: a table the run does not
+    copy may differ from the target, or be missing there, without stopping the run.
+    """
     mapping = mapping or MappingFile()
-    src = {t.name: t for t in tables}
-    tgt = {t.name: t for t in reflect(target, target_schema).tables if t.kind == "table"}
-    if not src:
+    listed = {t.name: t for t in tables}
+    if not listed:
         raise PreflightError(f"the source has no tables in schema {schema!r}; check --schema")
     for tm in mapping.tables:
-        if tm.source not in src:
+        if tm.source not in listed:
             raise PreflightError(
                 f"the mapping names table {tm.source!r}, which the source schema {schema!r} "
                 "does not have; fix the mapping file"
             )
-        _unknown_columns(src[tm.source], tm)
+    src, outside = _selected(listed, only, schema=schema, mapping=mapping)
+    tgt = {t.name: t for t in reflect(target, target_schema).tables if t.kind == "table"}
+    for tm in mapping.tables:
+        if tm.source in src:
+            _unknown_columns(src[tm.source], tm)
     to = {n: mapping.table(n).target for n in src}
     back = {t: n for n, t in to.items()}
     missing = sorted(n for n in src if to[n] not in tgt)
@@ -492,6 +501,7 @@ def plan_for_target(
             "foreign keys in a cycle are dropped on the target during the transfer and added "
             "back at the end: " + ", ".join(f"{d.table}.{d.name}" for d in deferred)
         )
+    warnings.extend(outside)
     order = dependency_order(deps)
     return Plan(
         schema=schema,
@@ -585,23 +595,38 @@ def owned_sequences(conn: psycopg.Connection, schema: str) -> dict[tuple[str, st
     return {(o.table, o.column): o.qualified for o in catalog.owned_sequences(conn, schema)}
 
 
-def source_tables_only(plan: Plan, names: Sequence[str]) -> Plan:
-    """The plan restricted to ``names`` (kept in dependency order)."""
-    wanted = set(names)
-    have = sorted(t.name for t in plan.tables)
-    unknown = sorted(wanted - set(have))
+def _selected(
+    listed: Mapping[str, SourceTable],
+    only: Sequence[str] | None,
+    *,
+    schema: str,
+    mapping: MappingFile,
+) -> tuple[dict[str, SourceTable], list[str]]:
+    """The source tables a run copies (``only``, or all of them), and a warning for each
+    reference from one of them to a source table the run leaves out."""
+    if only is None:
+        return dict(listed), []
+    wanted = set(only)
+    unknown = sorted(wanted - set(listed))
     if unknown:
+        renamed = {tm.target: tm.source for tm in mapping.tables if tm.target != tm.source}
+        if unknown[0] in renamed:
+            raise PreflightError(
+                f"--table {unknown[0]!r} is the mapping's target name of source table "
+                f"{renamed[unknown[0]]!r}; --table takes source table names"
+            )
+        have = sorted(listed)
         shown = ", ".join(have[:8]) + (f" and {len(have) - 8} more" if len(have) > 8 else "")
         raise PreflightError(
-            f"--table: schema {plan.schema!r} of the source has no table "
-            f"{', '.join(map(repr, unknown))}; it has {shown or 'no tables'}"
+            f"--table: schema {schema!r} of the source has no table "
+            f"{', '.join(map(repr, unknown))}; it has {shown}"
         )
-    tables = tuple(t for t in plan.tables if t.name in wanted)
+    chosen = {n: t for n, t in listed.items() if n in wanted}
     outside = [
-        f"table {t.name!r} references {p!r}, which this run does not copy: each of its rows "
+        f"table {n!r} references {p!r}, which this run does not copy: each of its rows "
         f"is refused unless its {p!r} row is on the target already (add --table {p})"
-        for t in tables
-        for p in t.depends_on
-        if p not in wanted
+        for n, t in sorted(chosen.items())
+        for p in sorted(t.parents & set(listed))
+        if p not in wanted and p != n
     ]
-    return replace(plan, tables=tables, warnings=(*plan.warnings, *outside))
+    return chosen, outside
