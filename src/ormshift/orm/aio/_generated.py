@@ -530,6 +530,12 @@ class AsyncWriteQueryBuilder(AsyncSelectQueryBuilder[Any]):
     def update_entity(self, enabled: bool) -> Self:
         return cast("Self", self._face(self._sync.update_entity(enabled)))
 
+    async def get_query(self) -> str:
+        return await call(lambda: self._sync.get_query())
+
+    async def get_query_and_parameters(self) -> tuple[str, list[object]]:
+        return await call(lambda: self._sync.get_query_and_parameters())
+
 
 class AsyncInsertQueryBuilder(AsyncWriteQueryBuilder):
     """`ormshift.orm.querybuilder.insert.InsertQueryBuilder` on the asyncio face (generated)."""
@@ -550,6 +556,12 @@ class AsyncInsertQueryBuilder(AsyncWriteQueryBuilder):
 
     async def execute(self) -> InsertResult:
         return await call(lambda: self._sync.execute())
+
+    async def get_query(self) -> str:
+        return await call(lambda: self._sync.get_query())
+
+    async def get_query_and_parameters(self) -> tuple[str, list[object]]:
+        return await call(lambda: self._sync.get_query_and_parameters())
 
 
 class AsyncUpdateQueryBuilder(AsyncWriteQueryBuilder):
