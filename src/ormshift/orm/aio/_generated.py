@@ -530,11 +530,11 @@ class AsyncWriteQueryBuilder(AsyncSelectQueryBuilder[Any]):
     def update_entity(self, enabled: bool) -> Self:
         return cast("Self", self._face(self._sync.update_entity(enabled)))
 
-    async def get_query(self) -> str:
-        return await call(lambda: self._sync.get_query())
+    def get_query(self) -> str:
+        return self._sync.get_query()
 
-    async def get_query_and_parameters(self) -> tuple[str, list[object]]:
-        return await call(lambda: self._sync.get_query_and_parameters())
+    def get_query_and_parameters(self) -> tuple[str, list[object]]:
+        return self._sync.get_query_and_parameters()
 
 
 class AsyncInsertQueryBuilder(AsyncWriteQueryBuilder):
@@ -557,11 +557,11 @@ class AsyncInsertQueryBuilder(AsyncWriteQueryBuilder):
     async def execute(self) -> InsertResult:
         return await call(lambda: self._sync.execute())
 
-    async def get_query(self) -> str:
-        return await call(lambda: self._sync.get_query())
+    def get_query(self) -> str:
+        return self._sync.get_query()
 
-    async def get_query_and_parameters(self) -> tuple[str, list[object]]:
-        return await call(lambda: self._sync.get_query_and_parameters())
+    def get_query_and_parameters(self) -> tuple[str, list[object]]:
+        return self._sync.get_query_and_parameters()
 
 
 class AsyncUpdateQueryBuilder(AsyncWriteQueryBuilder):

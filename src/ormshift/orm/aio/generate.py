@@ -92,6 +92,8 @@ SPECS: tuple[ClassSpec, ...] = (
         "WriteQueryBuilder",
         "AsyncWriteQueryBuilder",
         "AsyncSelectQueryBuilder[Any]",
+        # the statement's text, as the select builder's: no round trip
+        sync=frozenset({"get_query_and_parameters", "get_sql", "get_query"}),
         returned=True,
     ),
     ClassSpec(
@@ -99,6 +101,8 @@ SPECS: tuple[ClassSpec, ...] = (
         "InsertQueryBuilder",
         "AsyncInsertQueryBuilder",
         "AsyncWriteQueryBuilder",
+        # the statement's text, as the select builder's: no round trip
+        sync=frozenset({"get_query_and_parameters", "get_sql", "get_query"}),
         returned=True,
     ),
     ClassSpec(
