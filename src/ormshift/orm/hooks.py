@@ -44,7 +44,7 @@ from ormshift.orm.listeners import (
     listeners_of,
 )
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.transformers import before_flush
+from ormshift.orm.transformers import flush
 from ormshift.orm.writeback import Kind
 from ormshift.orm.writes import restrict
 
@@ -311,8 +311,7 @@ def save(manager: EntityManager, items: list[Any]) -> None:
                 first = diffs[id(persisted)]
                 cols, rels = _recomputed(first, _changed(info, persisted)) if called else first
             after.append((obj, info, kind, db, cols, rels))
-        before_flush(session)
-        session.flush()
+        flush(session)
         after_flush(session, saved)
         for obj, persisted in saved.pairs:
             write_persisted(obj, persisted, kind=saved.kind(persisted))

@@ -75,7 +75,7 @@ from ormshift.orm.query import (
 )
 from ormshift.orm.shape import place_of, shaped
 from ormshift.orm.simple_save import is_simple, save_simple
-from ormshift.orm.transformers import before_flush
+from ormshift.orm.transformers import flush
 from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
 from ormshift.orm.write_cache import criteria as criteria_of
 from ormshift.orm.writes import (
@@ -225,8 +225,7 @@ class EntityManager:
             with translated():
                 try:
                     yield self._session
-                    before_flush(self._session)
-                    self._session.flush()
+                    flush(self._session)
                 except BaseException:
                     _forget_unwritten(self._session)
                     raise
@@ -634,8 +633,7 @@ class EntityManager:
                     save_simple(connection, obj)
                 return entity_or_entities
             saved = save_graph(session, items)
-            before_flush(session)
-            session.flush()
+            flush(session)
             after_flush(session, saved)
             for obj, persisted in saved.pairs:
                 write_persisted(obj, persisted, kind=saved.kind(persisted))

@@ -39,7 +39,7 @@ from ormshift.orm.errors import (
 )
 from ormshift.orm.insert_order import Replay, replay
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.transformers import before_flush
+from ormshift.orm.transformers import flush
 from ormshift.orm.trees import maintain as trees
 from ormshift.orm.writeback import Kind, write_back
 from ormshift.orm.writes import (
@@ -707,8 +707,7 @@ def set_deleted_graph(session: Session, items: list[Any], deleted: bool) -> None
     seen: set[int] = set()
     for obj in items:
         _soft(session, obj, deleted, pairs, seen, root=True)
-    before_flush(session)
-    session.flush()
+    flush(session)
     for obj, persisted in pairs:
         session.refresh(persisted)
         write_persisted(obj, persisted, kind="soft")

@@ -49,6 +49,7 @@ __all__ = [
     "apply_from",
     "apply_to",
     "before_flush",
+    "flush",
     "has_transformers",
     "pattern_type",
     "transformers_of",
@@ -172,3 +173,9 @@ def before_flush(session: Session) -> None:
         for key, transformers in _transformed(state.mapper):
             if key in state.dict and (state.key is None or key in state.committed_state):
                 apply_to(transformers, state.dict[key])
+
+
+def flush(session: Session) -> None:
+    """``session.flush()``, its transformers run first (`before_flush`)."""
+    before_flush(session)
+    session.flush()
