@@ -98,3 +98,43 @@ def test_doubly_owned_junction_differs_as_documented(pg_server_url: str, tmp_pat
         ("state qb: enrollment (relation(Student, courses).of(1).add({id: 4}))", 1),
         ("state remove Student: enrollment", 1),
     ]
+
+
+def test_both_sides_name_the_step_a_transaction_failed_at(
+    pg_server_url: str, tmp_path: Path
+) -> None:
+    """A transaction failing in a nested transaction's second step: TypeORM (the
+    sidecar) and ormshift both report that step as ``[1, 1]``, which the diff compares
+    and the known-difference rules read."""
+    from ormshift.compare.candidate import run_operation  # noqa: PLC0415
+    from ormshift.compare.diff import ormshift_outcome, typeorm_outcome  # noqa: PLC0415
+    from ormshift.compare.faces import face_named  # noqa: PLC0415
+    from ormshift.compare.runner import _Databases, load_models  # noqa: PLC0415
+    from ormshift.compare.scenario import Operation  # noqa: PLC0415
+    from ormshift.compare.sidecar import Sidecar  # noqa: PLC0415
+
+    fails = {"op": "save", "entity": "Course", "args": [{"title": "x", "students": [{"id": 999}]}]}
+    inner = {
+        "op": "transaction",
+        "args": [[{"op": "insert", "entity": "Song", "args": [{"name": "a"}]}, fails]],
+    }
+    steps = [{"op": "find", "entity": "Song", "args": [{}]}, inner, {"op": "throw"}]
+    op = Operation("transaction", None, [steps], "transaction")
+    face = face_named("sync")
+    with imported(generated("junctions"), tmp_path) as package:
+        models = load_models(package.__name__)
+        dbs = _Databases(pg_server_url, CORPUS / "junctions", None, models)
+        try:
+            with (
+                Sidecar(CORPUS / "junctions", dbs.url("typeorm")) as sidecar,
+                face.open(dbs.url("ormshift"), ()) as ds,
+            ):
+                reply = sidecar.request(op.message())
+                ts = typeorm_outcome(op, reply.ok, reply.result, reply.error, frozenset())
+                with pytest.raises(Exception) as raised:
+                    face.run(run_operation(ds, models, op))
+                py = ormshift_outcome(op, None, raised.value, {}, frozenset())
+        finally:
+            dbs.drop()
+    assert ts.error is not None and ts.error.startswith("QueryFailedError:23503:")
+    assert (ts.error, ts.step) == (py.error, py.step) == (ts.error, [1, 1])

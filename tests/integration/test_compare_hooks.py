@@ -124,4 +124,4 @@ def test_failing_units_agree_with_typeorm(pg_server_url: str) -> None:
     failures = SCENARIO.with_name("hooks-failures.yaml")
     report = run_compare(CORPUS / "hooks", failures, pg_server_url, models="tests.models.hooks")
     assert [f"{m.kind} {m.scenario} #{m.index} {m.label}" for m in report.mismatches] == []
-    assert report.operations == 15
+    assert report.operations == 18

@@ -107,6 +107,18 @@ def test_errors_differ_by_kind_not_by_message() -> None:
     assert found is not None and found[2] == {"result": None}
 
 
+def test_the_same_error_at_another_step_differs() -> None:
+    """A transaction failing with the same error one step earlier on one side: that
+    side refused a step the other let through."""
+    a = Outcome(error="QueryFailedError:23505:PK_x", detail="a", step=[1, 0])
+    assert diff_outcomes(a, Outcome(error=a.error, detail="b", step=[1, 0])) is None
+    found = diff_outcomes(a, Outcome(error=a.error, detail="b", step=[2]))
+    assert found is not None and found[0] == "error"
+    assert (found[1]["step"], found[2]["step"]) == ([1, 0], [2])
+    at_commit = diff_outcomes(a, Outcome(error=a.error, detail="b"))
+    assert at_commit is not None and "step" not in at_commit[2]
+
+
 def test_percentiles_and_summary() -> None:
     samples = [float(i) for i in range(1, 101)]
     assert percentile(samples, 50) == pytest.approx(50.5)

@@ -281,3 +281,44 @@ def test_a_transaction_typeorm_stops_at_its_first_step_is_known() -> None:
     # and TypeORM failing elsewhere counts
     other = _error("QueryFailedError:23503:FK_somewhere_else", "QueryFailedError:42703:")
     assert rules.note(other, [other], opens) is None
+
+
+def _failed_at(
+    typeorm: tuple[str, list[int] | None], ormshift: tuple[str, list[int] | None]
+) -> Divergence:
+    """Both transactions failed: each side's error kind and the step it names."""
+
+    def side(kind: str, step: list[int] | None) -> dict[str, object]:
+        out: dict[str, object] = {"kind": kind, "error": "..."}
+        if step is not None:
+            out["step"] = step
+        return out
+
+    sig = f"error transaction: TypeORM {typeorm[0]} / ormshift {ormshift[0]}"
+    return Divergence(0, "error", sig, side(*typeorm), side(*ormshift))
+
+
+def test_the_side_that_stops_first_on_the_junction_is_known_by_its_step() -> None:
+    """Whichever step the shadowed write is: the side stopping there on the junction,
+    the other failing at a later step (or at its commit, naming no step)."""
+    rules = _rules()
+    find = {"op": "find", "entity": "Playlist", "args": [{}]}
+    nested = {"op": "transaction", "args": [[find, SAVE]]}
+    op = {"op": "transaction", "args": [[find, nested, find]]}
+    junction = f"QueryFailedError:23503:{JUNCTION_FK}"
+    later = _failed_at((junction, [1, 1]), ("QueryFailedError:42703:", [2]))
+    assert rules.note(later, [later], op) == DOUBLY_OWNED
+    at_commit = _failed_at((junction, [1, 1]), ("QueryFailedError:23505:PK_x", None))
+    assert rules.note(at_commit, [at_commit], op) == DOUBLY_OWNED
+    # ormshift stopping first there (its own columns hitting the junction's key)
+    mirrored = _failed_at(("QueryFailedError:42703:", [2]), (junction, [1, 1]))
+    assert rules.note(mirrored, [mirrored], op) == DOUBLY_OWNED
+    # the other side failing before the shadowed write counts
+    before = _failed_at((junction, [1, 1]), ("QueryFailedError:42703:", [0]))
+    assert rules.note(before, [before], op) is None
+    # the step named is not the shadowed write: counts
+    elsewhere = _failed_at((junction, [0]), ("QueryFailedError:42703:", [2]))
+    assert rules.note(elsewhere, [elsewhere], op) is None
+    # a failure on another constraint at the shadowed write counts
+    other = _failed_at(("QueryFailedError:23503:FK_x", [1, 1]), ("QueryFailedError:42703:", [2]))
+    assert rules.note(other, [other], op) is None

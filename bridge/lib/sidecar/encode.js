@@ -78,6 +78,7 @@ function encodeError(err) {
     code: (driver && driver.code) || (err && err.code) || null,
     table: (driver && driver.table) || null,
     constraint: (driver && driver.constraint) || null,
+    step: (err && err.$step) || null,
   };
 }
 

@@ -39,9 +39,12 @@ function entityClass(ds, name) {
   return meta.target;
 }
 
+// An error leaving a transaction's steps carries where it was thrown: `$step`, the index
+// of the step in each enclosing transaction, outermost first (an error the commit or
+// rollback throws has none).
 async function steps(typeorm, ds, manager, list, encodeStep) {
   const out = [];
-  for (const step of list) {
+  for (const [index, step] of list.entries()) {
     if (step.catch) {
       try {
         out.push(encodeStep(await run(typeorm, ds, manager, step)));
@@ -49,7 +52,12 @@ async function steps(typeorm, ds, manager, list, encodeStep) {
         out.push({ $error: require("./encode").encodeError(err) });
       }
     } else {
-      out.push(encodeStep(await run(typeorm, ds, manager, step)));
+      try {
+        out.push(encodeStep(await run(typeorm, ds, manager, step)));
+      } catch (err) {
+        if (err !== null && typeof err === "object") err.$step = [index, ...(err.$step || [])];
+        throw err;
+      }
     }
   }
   return out;

@@ -24,7 +24,7 @@ from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.manager import DeleteResult, UpdateResult
 from ormshift.orm.metadata import entity_info
 
-__all__ = ["Caught", "Hidden", "plain_result", "run_operation"]
+__all__ = ["FAILED_STEP", "Caught", "Hidden", "failed_step", "plain_result", "run_operation"]
 
 _FIND_OPTIONS = {
     "find": "find",
@@ -177,16 +177,32 @@ async def _entered(block: Any) -> AsyncIterator[Any]:
             yield manager
 
 
+#: the attribute of an exception leaving a transaction's steps: where it was raised, the
+#: step's index in each enclosing transaction, outermost first (none: the commit's or
+#: the rollback's own), as the sidecar reports TypeORM's
+FAILED_STEP = "ormshift_failed_step"
+
+
+def failed_step(exc: BaseException) -> list[int] | None:
+    """The steps `FAILED_STEP` names, or None."""
+    step = getattr(exc, FAILED_STEP, None)
+    return list(step) if isinstance(step, tuple) else None
+
+
 async def _steps(manager: Any, models: Mapping[str, type[Any]], steps: list[Any]) -> list[Any]:
     out: list[Any] = []
-    for raw in steps:
+    for index, raw in enumerate(steps):
         if raw.get("catch"):
             try:
                 out.append(await _in_transaction(manager, models, _step(raw)))
             except Exception as exc:
                 out.append(Caught(exc))
         else:
-            out.append(await _in_transaction(manager, models, _step(raw)))
+            try:
+                out.append(await _in_transaction(manager, models, _step(raw)))
+            except Exception as exc:
+                setattr(exc, FAILED_STEP, (index, *getattr(exc, FAILED_STEP, ())))
+                raise
     return out
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ormshift.compare.candidate import Hidden, plain_result
+from ormshift.compare.candidate import Hidden, failed_step, plain_result
 from ormshift.compare.errors import error_kind, error_kind_typeorm
 from ormshift.compare.normalize import canonical, normalize_value
 from ormshift.compare.scenario import Operation
@@ -30,6 +30,11 @@ class Outcome:
     result: Any = None
     error: str | None = None
     detail: Any = None
+    #: a failed transaction's step where the error was raised (its index in each
+    #: enclosing transaction, outermost first); None: not in a step (the commit's own, or
+    #: no transaction). Compared with the kind: the same error one step earlier is a
+    #: step the other side let through.
+    step: list[int] | None = None
 
 
 def hidden_columns(described: Mapping[str, Any]) -> dict[str, frozenset[str]]:
@@ -64,7 +69,12 @@ def typeorm_outcome(
     op: Operation, ok: bool, result: Any, error: Any, volatile: frozenset[str]
 ) -> Outcome:
     if not ok:
-        return Outcome(error=error_kind_typeorm(error or {}), detail=error)
+        step = error.get("step") if isinstance(error, Mapping) else None
+        return Outcome(
+            error=error_kind_typeorm(error or {}),
+            detail=error,
+            step=list(step) if isinstance(step, list) else None,
+        )
     shaped = shape_typeorm(op.message(), result)
     return Outcome(result=_normalized(op, shaped, volatile))
 
@@ -77,7 +87,9 @@ def ormshift_outcome(
     volatile: frozenset[str],
 ) -> Outcome:
     if exc is not None:
-        return Outcome(error=error_kind(exc), detail=f"{type(exc).__name__}: {exc}")
+        return Outcome(
+            error=error_kind(exc), detail=f"{type(exc).__name__}: {exc}", step=failed_step(exc)
+        )
     plain = plain_result(result, hidden, error_kind)
     return Outcome(result=_normalized(op, plain, volatile))
 
@@ -97,16 +109,22 @@ def _normalized(op: Operation, value: Any, volatile: frozenset[str]) -> Any:
 def diff_outcomes(a: Outcome, b: Outcome) -> tuple[str, Any, Any] | None:
     """``(kind, typeorm, ormshift)`` when the outcomes differ, else None."""
     if a.error is not None or b.error is not None:
-        if a.error == b.error:
+        if a.error == b.error and a.step == b.step:
             return None
-        return (
-            "error",
-            {"kind": a.error, "error": a.detail} if a.error else {"result": a.result},
-            {"kind": b.error, "error": b.detail} if b.error else {"result": b.result},
-        )
+        return ("error", _side(a), _side(b))
     if canonical(a.result) != canonical(b.result):
         return ("result", a.result, b.result)
     return None
+
+
+def _side(o: Outcome) -> dict[str, Any]:
+    """One side of an error divergence: its kind, text and failed step, or its result."""
+    if o.error is None:
+        return {"result": o.result}
+    side: dict[str, Any] = {"kind": o.error, "error": o.detail}
+    if o.step is not None:
+        side["step"] = o.step
+    return side
 
 
 def differences(a: Any, b: Any, path: str = "", limit: int = 8) -> list[str]:

@@ -265,6 +265,14 @@ class DataSource(Configured):
                     "transaction block",
                     sqlstate="25P02",
                 )
+            if manager.left_open:
+                # ... and, the RELEASE going through, sends no COMMIT: its after-commit
+                # event runs inside the transaction still open, and the connection goes
+                # back to the pool inside it, where it is rolled back. Nothing of the
+                # transaction is kept, and the call returns as if it had committed.
+                transaction_event(manager, "after_transaction_commit")
+                session.rollback()
+                return
             if aborted(session):
                 # PostgreSQL's COMMIT of an aborted transaction (a failure caught inside)
                 # rolls it back without an error, as TypeORM's COMMIT does

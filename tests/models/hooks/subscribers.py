@@ -167,5 +167,14 @@ class EventLogSubscriber(EntitySubscriber):
         _log(event.manager, "afterTransactionRollback", None, None)
 
 
+class RollbackTrapSubscriber(EntitySubscriber):
+    """A rollback listener that raises on its own (no query refused) when the
+    transaction being rolled back holds a memo reading "rollback-trap"."""
+
+    def before_transaction_rollback(self, event: TransactionEvent) -> None:
+        if event.manager.query("SELECT 1 FROM memo WHERE text = $1", ["rollback-trap"]):
+            raise RuntimeError("rollback trap")
+
+
 #: the DataSource's subscribers, in TypeORM's order (that of their @EventSubscriber)
-SUBSCRIBERS = [AccountSubscriber(), EventLogSubscriber()]
+SUBSCRIBERS = [AccountSubscriber(), EventLogSubscriber(), RollbackTrapSubscriber()]

@@ -47,6 +47,10 @@ def signature(op: Operation, kind: str, a: Any, b: Any) -> str:
     if kind == "error":
         ta = a.get("kind") if isinstance(a, Mapping) and "kind" in a else "no error"
         tb = b.get("kind") if isinstance(b, Mapping) and "kind" in b else "no error"
+        if ta == tb:  # the same error at different steps
+            return (
+                f"error {where}: TypeORM {ta} at step {a.get('step')} / ormshift at {b.get('step')}"
+            )
         return f"error {where}: TypeORM {ta} / ormshift {tb}"
     if kind == "state":
         return f"state {where}: {a}"

@@ -23,9 +23,11 @@ or a transaction holding one), and
   ``throw``) or fails on another such constraint; the state that step then leaves
   differs because the failing side rolled the step back, and is part of the same
   difference;
-- in a transaction whose first step is such a write, TypeORM failing on such a
-  constraint there where ormshift fails otherwise (on a later step TypeORM never
-  reached);
+- in a failed transaction, the side that failed first (by the step each failure names)
+  failing on such a constraint at a step that is such a write, the other failing at a
+  later step or at the commit: what the other then met, the first never reached (where
+  the steps are not reported, TypeORM failing on such a constraint at the transaction's
+  first step, being such a write, where ormshift fails otherwise);
 - in a transaction, what follows such a failure: the first place the two transactions'
   step results differ is one side's ``$error`` on such a constraint where the other
   went on (later steps then differ as an aborted transaction does), or, the failing
@@ -141,6 +143,8 @@ class KnownRules:
             ts, py = _error_kind(found.typeorm), _error_kind(found.ormshift)
             if self._junction_failure(ts, py):
                 return True
+            if self._stopped_first_on_junction(found, op):
+                return True
             if self._on_junction(ts) and py is not None and self._opens_with_shadowed(op):
                 # TypeORM stopped at the transaction's first step, where ormshift went
                 # on to fail later (or failed on that step otherwise): what ormshift
@@ -157,6 +161,23 @@ class KnownRules:
                 return False
             ts, py = (_step_error(x) for x in first)
             return self._junction_failure(ts, py)
+        return False
+
+    def _stopped_first_on_junction(self, found: Divergence, op: Mapping[str, Any]) -> bool:
+        """Both sides' transactions failed; the one that stopped first stopped on a
+        junction constraint at a step writing through a shadowed relation, the other
+        at a later step (or at its commit, which names none)."""
+        if op.get("op") != "transaction":
+            return False
+        sides = ((found.typeorm, found.ormshift), (found.ormshift, found.typeorm))
+        for first, other in sides:
+            kind, step = _error_kind(first), _failed_step(first)
+            if step is None or _error_kind(other) is None or not self._on_junction(kind):
+                continue
+            at = _step_at(op, step)
+            later = _failed_step(other)
+            if at is not None and self._writes_shadowed(at) and (later is None or later > step):
+                return True
         return False
 
     def _on_junction(self, kind: str | None) -> bool:
@@ -249,6 +270,23 @@ def _steps(op: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     args = op.get("args") or []
     inner = args[0] if args and isinstance(args[0], list) else []
     return [s for s in inner if isinstance(s, Mapping)]
+
+
+def _failed_step(outcome: Any) -> list[int] | None:
+    """The step an error outcome names (``compare.diff.Outcome.step``)."""
+    step = outcome.get("step") if isinstance(outcome, dict) else None
+    return step if isinstance(step, list) else None
+
+
+def _step_at(op: Mapping[str, Any], path: Sequence[int]) -> Mapping[str, Any] | None:
+    """The step of transaction ``op`` at ``path`` (indices into nested transactions)."""
+    at: Mapping[str, Any] = op
+    for index in path:
+        steps = _steps(at)
+        if not 0 <= index < len(steps):
+            return None
+        at = steps[index]
+    return at
 
 
 def _error_kind(outcome: Any) -> str | None:
