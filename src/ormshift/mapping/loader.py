@@ -29,7 +29,7 @@ from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any, cast
 
-from ormshift.files import yaml_problem
+from ormshift.files import parse
 from ormshift.mapping.model import (
     NAME_RULES,
     TRANSFORMS,
@@ -141,15 +141,9 @@ def _parse_text(text: str, path: Path) -> Any:
 
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise MappingError(f"{path}: not valid TOML ({exc})") from exc
+        return parse(text, "TOML", str(path), MappingError)
     if suffix in (".yaml", ".yml", ".json"):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise MappingError(f"{path}: not valid YAML ({yaml_problem(exc)})") from exc
+        return parse(text, "YAML", str(path), MappingError)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
