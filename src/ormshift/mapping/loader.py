@@ -47,10 +47,20 @@ _TABLE_KEYS = ("target", "columns", "ignore", "skip")
 _COLUMN_KEYS = ("target", "transform", "cast", "expression")
 
 
-def _unknown(where: str, spec: AbcMapping[Any, Any], known: tuple[str, ...]) -> None:
+def _spec(where: str, spec: Any, known: tuple[str, ...], shape: str) -> AbcMapping[Any, Any]:
+    """``spec``, a mapping of ``known`` keys; else a `MappingError` (``shape``: what it is)."""
+    if not isinstance(spec, AbcMapping):
+        raise MappingError(f"{where}: {shape}")
     extra = sorted(str(k) for k in spec if k not in known)
     if extra:
         raise MappingError(f"{where}: unknown key {extra[0]!r}; expected one of {', '.join(known)}")
+    return spec
+
+
+def _choice(where: str, what: str, value: Any, choices: tuple[str, ...]) -> Any:
+    if value is not None and value not in choices:
+        raise MappingError(f"{where}: unknown {what} {value!r}; use one of {', '.join(choices)}")
+    return value
 
 
 def _text(where: str, value: Any) -> str:
@@ -71,17 +81,9 @@ def _column(table: str, name: str, spec: Any, rule: NameRule | None) -> ColumnMa
     where = f"column {table}.{name}"
     if isinstance(spec, str):
         return ColumnMapping(name, spec)
-    if not isinstance(spec, AbcMapping):
-        raise MappingError(
-            f"{where}: expected a target name or {{target: ..., transform: ..., cast: ..., "
-            "expression: ...}}"
-        )
-    _unknown(where, spec, _COLUMN_KEYS)
-    transform = spec.get("transform")
-    if transform is not None and transform not in TRANSFORMS:
-        raise MappingError(
-            f"{where}: unknown transform {transform!r}; use one of {', '.join(TRANSFORMS)}"
-        )
+    shape = "expected a target name or {target: ..., transform: ..., cast: ..., expression: ...}"
+    spec = _spec(where, spec, _COLUMN_KEYS, shape)
+    transform = _choice(where, "transform", spec.get("transform"), TRANSFORMS)
     expression = spec.get("expression")
     if expression is not None and transform is not None:
         raise MappingError(f"{where}: give an expression or a transform, not both")
@@ -99,25 +101,18 @@ def parse_mapping(data: Any, where: str = "mapping") -> Mapping:
     """A `Mapping` from a parsed TOML/YAML document, or a `MappingError` saying what is wrong."""
     if data is None:
         return Mapping()
-    if not isinstance(data, AbcMapping):
-        raise MappingError(
-            f"{where}: a mapping file holds one key, 'tables' (and optionally 'names'), at "
-            "the top level"
-        )
-    _unknown(where, data, _TOP_KEYS)
-    rule = data.get("names")
-    if rule is not None and rule not in NAME_RULES:
-        raise MappingError(f"{where}: unknown names rule {rule!r}; use {', '.join(NAME_RULES)}")
+    shape = "a mapping file holds one key, 'tables' (and optionally 'names'), at the top level"
+    data = _spec(where, data, _TOP_KEYS, shape)
+    rule = _choice(where, "names rule", data.get("names"), NAME_RULES)
     raw_tables = data.get("tables") or {}
     if not isinstance(raw_tables, AbcMapping):
         raise MappingError(f"{where}: 'tables' must map source table names to their mappings")
     tables: list[TableMapping] = []
     for name, raw in raw_tables.items():
-        spec = raw or {}
         at = f"{where}: table {name}"
-        if not isinstance(spec, AbcMapping):
-            raise MappingError(f"{at}: must be a mapping with keys {', '.join(_TABLE_KEYS)}")
-        _unknown(at, spec, _TABLE_KEYS)
+        spec = _spec(
+            at, raw or {}, _TABLE_KEYS, f"must be a mapping with keys {', '.join(_TABLE_KEYS)}"
+        )
         columns = spec.get("columns") or {}
         if not isinstance(columns, AbcMapping):
             raise MappingError(f"{at}: 'columns' must map column names to their mappings")
