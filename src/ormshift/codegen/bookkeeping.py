@@ -42,8 +42,7 @@ def _literal(value: str | None, level: int) -> list[str]:
 
 
 def render_bookkeeping(plan: Plan) -> str:
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("typing", "Any")
     imports.add("sqlalchemy", "Column", "Connection", "String", "Table", "Text", "event")
     imports.add("sqlalchemy", "func", "insert")

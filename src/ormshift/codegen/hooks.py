@@ -94,8 +94,7 @@ def render_transformers(plan: Plan) -> str | None:
     found = _all_transformers(plan)
     if not found:
         return None
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("typing", "Any")
     body: list[str] = []
     for name, where in found:
@@ -193,8 +192,7 @@ def render_subscribers(plan: Plan) -> str | None:
     subs = plan.manifest.subscribers
     if not subs:
         return None
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("ormshift.orm", "EntitySubscriber")
     body: list[str] = []
     names = []

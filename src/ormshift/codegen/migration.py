@@ -202,8 +202,7 @@ def _downgrade(
 
 def render_baseline(manifest: Manifest) -> tuple[str, str]:
     """``(revision id, source)`` of the baseline revision for ``manifest``."""
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("alembic", "op")
     enum_lines, enums = _enum_block(manifest, imports)
     upgrade: list[str] = []

@@ -186,8 +186,7 @@ def _class_lines(
 
 def render_model(plan: Plan, model: ModelPlan, findings: list[Finding]) -> str:
     """The source of the module holding ``model``."""
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     if model.parent is None:
         imports.add(".base", "Base")
     ddl: list[str] = []

@@ -117,6 +117,13 @@ class Imports:
     names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     type_only: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
+    @classmethod
+    def annotated(cls) -> Imports:
+        """A module's imports, from ``from __future__ import annotations`` on."""
+        imports = cls()
+        imports.add("__future__", "annotations")
+        return imports
+
     def add(self, module: str, *names: str) -> None:
         if names:
             self.names[module].update(names)

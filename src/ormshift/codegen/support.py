@@ -42,8 +42,7 @@ def schemas_to_create(plan: Plan) -> list[str]:
 def render_base(plan: Plan, after_create: bool) -> str:
     """``Base``; the extensions TypeORM creates when it connects; ``run_after_create`` for
     constraints with no declarative form (when ``after_create``)."""
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("sqlalchemy.orm", "DeclarativeBase")
     body = [
         "class Base(DeclarativeBase):",
@@ -140,8 +139,7 @@ def render_naming() -> str:
 
 
 def render_enums(plan: Plan) -> str:
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("enum")
     imports.add("sqlalchemy.dialects.postgresql", "ENUM")
     imports.add(".base", "Base")
@@ -188,8 +186,7 @@ def _type_map(pairs: Iterable[str]) -> list[str]:
 
 def render_tables(plan: Plan) -> str:
     """Junction and closure tables: plain `Table` objects, used as ``secondary``."""
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("sqlalchemy", "Table")
     imports.add(".base", "Base")
     body: list[str] = []
@@ -247,8 +244,7 @@ def render_embedded(plan: Plan) -> str:
 
     A nested embeddable is its own composite (``home_geo``), not a field of its parent.
     """
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("dataclasses")
     body: list[str] = []
     enum_types = plan.enum_types()

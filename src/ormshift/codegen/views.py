@@ -25,8 +25,7 @@ def created_views(plan: Plan) -> tuple[Table, ...]:
 
 
 def render_views(plan: Plan) -> str:
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("typing", "Any")
     imports.add("sqlalchemy", "Connection", "MetaData", "event")
     imports.add(".base", "Base")
