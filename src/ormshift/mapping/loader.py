@@ -29,7 +29,7 @@ from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any, cast
 
-from ormshift.files import parse
+from ormshift.files import parse, read_text
 from ormshift.mapping.model import (
     NAME_RULES,
     TRANSFORMS,
@@ -154,10 +154,5 @@ def _parse_text(text: str, path: Path) -> Any:
 
 def load_mapping(path: Path) -> Mapping:
     """Read ``path`` (TOML by its ``.toml`` suffix, YAML otherwise) into a `Mapping`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MappingError(f"cannot read the mapping file {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise MappingError(f"the mapping file {path} is not UTF-8 text") from exc
+    text = read_text(path, "mapping", MappingError)
     return parse_mapping(_parse_text(text, path), str(path))
