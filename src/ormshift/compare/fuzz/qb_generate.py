@@ -197,10 +197,7 @@ class QbGenerator:
             row_keys = self.base._pk(ent)
             if row_keys and len(ent.primary) == 1:
                 chain.append(["andWhereInIds", [row_keys.get(ent.primary[0].path)]])
-        if self.rng.random() < 0.3 and ent.primary:
-            chain.append(["returning", [p.path for p in ent.primary]])
-        chain.append(["execute"])
-        return {"op": "qb", "chain": chain}
+        return self._executed(ent, chain)
 
     def _insert(self, ent: FuzzEntity) -> dict[str, Any]:
         """An insert builder of one to three rows, sometimes on conflict ignoring or
@@ -232,10 +229,13 @@ class QbGenerator:
                 if options:
                     call.append(options)
                 chain.append(call)
+        return self._executed(ent, chain)
+
+    def _executed(self, ent: FuzzEntity, chain: list[list[Any]]) -> dict[str, Any]:
+        """The write ``chain`` run: sometimes returning the primary key, then executed."""
         if self.rng.random() < 0.3 and ent.primary:
             chain.append(["returning", [p.path for p in ent.primary]])
-        chain.append(["execute"])
-        return {"op": "qb", "chain": chain}
+        return {"op": "qb", "chain": [*chain, ["execute"]]}
 
     def _upsert_options(self, ent: FuzzEntity) -> dict[str, Any]:
         """``orUpdate``'s options, sometimes: ``skipUpdateIfNoValuesChanged`` and an
