@@ -30,6 +30,7 @@ from typing import Any
 
 from ormshift.compare.fuzz.generate import Generator, merge, nest, unique_paths
 from ormshift.compare.fuzz.schema import FuzzEntity
+from ormshift.manifest.model import Relation
 
 __all__ = ["QbGenerator"]
 
@@ -135,6 +136,16 @@ class QbGenerator:
             chain.append(call)
             joined.append((name, target, select))
         return joined
+
+    def _own_relations(self, ent: FuzzEntity) -> list[Relation]:
+        """``ent``'s own relations (no embedded's) to known entities, shared by its children."""
+        return [
+            r
+            for r in ent.relations
+            if r.target in self.schema.entities
+            and "." not in r.property_name
+            and self._own(ent, r.property_name)
+        ]
 
     def _own(self, ent: FuzzEntity, relation: str) -> bool:
         """Whether every single-table child of ``ent`` has ``relation`` too."""
@@ -262,13 +273,7 @@ class QbGenerator:
 
     def _relation(self, ent: FuzzEntity) -> dict[str, Any] | None:
         """``relation(Entity, "path").of(row)`` and a write or a load on it."""
-        rels = [
-            r
-            for r in ent.relations
-            if r.target in self.schema.entities
-            and "." not in r.property_name
-            and self._own(ent, r.property_name)
-        ]
+        rels = self._own_relations(ent)
         of = self.base._pk(ent)
         if not rels or of is None:
             return None
@@ -434,13 +439,7 @@ class QbGenerator:
     def _relation_ids(self, ent: FuzzEntity, chain: list[list[Any]]) -> None:
         """``loadRelationIdAndMap("e.rid_<relation>", "e.<relation>")`` on one relation
         of the root (ahead of the order and pages)."""
-        rels = [
-            r
-            for r in ent.relations
-            if r.target in self.schema.entities
-            and "." not in r.property_name
-            and self._own(ent, r.property_name)
-        ]
+        rels = self._own_relations(ent)
         if not rels:
             return
         rel = self.rng.choice(rels)
