@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any, Literal
 
 from ormshift.errors import OrmshiftError, OutputError
 
@@ -19,6 +22,33 @@ def read_text(path: Path, what: str, error: type[OrmshiftError]) -> str:
         raise error(f"{path} is a directory; give the path of a {what} file") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read it ({exc.__class__.__name__})") from exc
+
+
+def read_data(
+    path: Path, what: str, error: type[OrmshiftError], fmt: Literal["JSON", "TOML", "YAML"]
+) -> Any:
+    """The data of the ``fmt`` file ``path``, or ``error`` saying plainly why not."""
+    return parse(read_text(path, what, error), fmt, str(path), error)
+
+
+def parse(
+    text: str, fmt: Literal["JSON", "TOML", "YAML"], origin: str, error: type[OrmshiftError]
+) -> Any:
+    """``text`` parsed as ``fmt``, or ``error``: ``{origin}: not valid {fmt} (where, why)``."""
+    if fmt == "YAML":
+        import yaml  # noqa: PLC0415  (on first use: most runs read no YAML)
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise error(f"{origin}: not valid YAML ({yaml_problem(exc)})") from exc
+    try:
+        return json.loads(text) if fmt == "JSON" else tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise error(f"{origin}: not valid JSON ({where})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{origin}: not valid TOML ({exc})") from exc
 
 
 def yaml_problem(exc: Exception) -> str:

@@ -308,7 +308,7 @@ CASES: tuple[Case, ...] = (
     case("compare", "--project", "dir", "--scenario", "nope.yaml", "--db", "{pg}",
          expect="nope.yaml"),
     case("compare", "--project", "dir", "--scenario", "broken.yaml", "--db", "{pg}",
-         expect="broken.yaml is not valid YAML"),
+         expect="broken.yaml: not valid YAML"),
     case("compare", "--project", "dir", "--scenario", "list.yaml", "--db", "{pg}",
          expect="'scenarios' list"),
     case("compare", "--project", "dir", "--scenario", "scalar-scenario.yaml", "--db",

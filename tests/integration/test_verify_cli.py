@@ -151,7 +151,7 @@ def test_bad_options_and_mapping_file(pg_server_url: str, tmp_path: Path) -> Non
     line = error_line(
         invoke("--source", source, "--target", target, "--mapping", str(tmp_path / "none.yaml"))
     )
-    assert "cannot read the mapping file" in line
+    assert "none.yaml: no such mapping file" in line
 
 
 def test_report_file_has_the_documented_shape(pair: tuple[str, str], tmp_path: Path) -> None:

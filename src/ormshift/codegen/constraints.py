@@ -34,14 +34,15 @@ def _name(name: str, where: Placement) -> tuple[tuple[str, Expr], ...]:
     return (("name", py_str(name)),) if where.named(name) else ()
 
 
+def fk_actions(fk: ForeignKey) -> list[tuple[str, Expr]]:
+    """The keywords of ``fk``'s actions and deferral that are not PostgreSQL's defaults."""
+    actions = (("ondelete", fk.on_delete), ("onupdate", fk.on_update))
+    kwargs = [(k, py_str(v)) for k, v in actions if v != _DEFAULT_ACTION]
+    return [*kwargs, *_deferrable(fk.deferrable)]
+
+
 def _fk_options(fk: ForeignKey, where: Placement) -> list[tuple[str, Expr]]:
-    kwargs: list[tuple[str, Expr]] = [*_name(fk.name, where)]
-    if fk.on_delete != _DEFAULT_ACTION:
-        kwargs.append(("ondelete", py_str(fk.on_delete)))
-    if fk.on_update != _DEFAULT_ACTION:
-        kwargs.append(("onupdate", py_str(fk.on_update)))
-    kwargs += _deferrable(fk.deferrable)
-    return kwargs
+    return [*_name(fk.name, where), *fk_actions(fk)]
 
 
 def _foreign_key(fk: ForeignKey, manifest: Manifest, where: Placement) -> Call:

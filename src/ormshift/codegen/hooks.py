@@ -20,7 +20,7 @@ import re
 
 from ormshift.codegen.naming import py_str, snake_case
 from ormshift.codegen.plan import ModelPlan, Plan
-from ormshift.codegen.source import INDENT, Imports, Seq, after_imports, comment, render
+from ormshift.codegen.source import INDENT, Imports, Seq, comment, module_text, render
 from ormshift.manifest import Entity, EntityColumn, Subscriber
 
 __all__ = [
@@ -94,8 +94,7 @@ def render_transformers(plan: Plan) -> str | None:
     found = _all_transformers(plan)
     if not found:
         return None
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("typing", "Any")
     body: list[str] = []
     for name, where in found:
@@ -113,7 +112,7 @@ def render_transformers(plan: Plan) -> str | None:
             f"{INDENT * 2}raise NotImplementedError({py_str('port from')})",
         ]
     doc = "Value transformers of the models: stubs to fill in (they raise until then)."
-    return "\n".join([f'"""{doc}"""', "", *imports.lines(), *after_imports(body), *body]) + "\n"
+    return module_text(doc, imports, body)
 
 
 def _inherited(plan: Plan, model: ModelPlan) -> set[tuple[str, str]]:
@@ -193,8 +192,7 @@ def render_subscribers(plan: Plan) -> str | None:
     subs = plan.manifest.subscribers
     if not subs:
         return None
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("ormshift.orm", "EntitySubscriber")
     body: list[str] = []
     names = []
@@ -212,7 +210,7 @@ def render_subscribers(plan: Plan) -> str | None:
     )
     body += render(Seq(tuple(f"{n}()" for n in names), "[]"), 0, "SUBSCRIBERS = ")
     doc = "Subscribers of the TypeORM DataSource: stubs to fill in."
-    return "\n".join([f'"""{doc}"""', "", *imports.lines(), *after_imports(body), *body]) + "\n"
+    return module_text(doc, imports, body)
 
 
 def hook_notes(plan: Plan) -> list[tuple[str, str | None, str]]:

@@ -16,7 +16,7 @@ import hashlib
 
 from ormshift import graph
 from ormshift.codegen.columns import _SEQUENCE_TYPES, render_column, serial_outside_pk
-from ormshift.codegen.constraints import _DEFAULT_ACTION, exclusion_ddl, index_kwargs, table_items
+from ormshift.codegen.constraints import exclusion_ddl, fk_actions, index_kwargs, table_items
 from ormshift.codegen.naming import constant_name, doc_text, find_free_name, py_str
 from ormshift.codegen.source import INDENT, Call, Expr, Imports, Seq, comment, render, string_lines
 from ormshift.manifest import ForeignKey, Manifest, Table
@@ -114,13 +114,7 @@ def _fk_call(table: Table, fk: ForeignKey, manifest: Manifest) -> Call:
         kwargs.append(("source_schema", py_str(schema)))
     if ref_schema:
         kwargs.append(("referent_schema", py_str(ref_schema)))
-    if fk.on_delete != _DEFAULT_ACTION:
-        kwargs.append(("ondelete", py_str(fk.on_delete)))
-    if fk.on_update != _DEFAULT_ACTION:
-        kwargs.append(("onupdate", py_str(fk.on_update)))
-    if fk.deferrable is not None:
-        initially = "DEFERRED" if fk.deferrable == "INITIALLY DEFERRED" else "IMMEDIATE"
-        kwargs += [("deferrable", "True"), ("initially", py_str(initially))]
+    kwargs += fk_actions(fk)
     return Call(
         "op.create_foreign_key",
         (
@@ -202,8 +196,7 @@ def _downgrade(
 
 def render_baseline(manifest: Manifest) -> tuple[str, str]:
     """``(revision id, source)`` of the baseline revision for ``manifest``."""
-    imports = Imports()
-    imports.add("__future__", "annotations")
+    imports = Imports.annotated()
     imports.add("alembic", "op")
     enum_lines, enums = _enum_block(manifest, imports)
     upgrade: list[str] = []

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Dialect, Text, cast, type_coerce
 from sqlalchemy.dialects.postgresql import INTERVAL, JSON
@@ -254,67 +254,54 @@ class Circle:
         return {"x": self.x, "y": self.y, "radius": self.radius}
 
 
-class PgPoint(TypeDecorator[Point]):
-    """``point`` read as `Point`; written from it, a mapping ``{x, y}`` (TypeORM's
-    object) or PostgreSQL text ``"(1,2)"``."""
+#: one of the geometric types, read and written by `_Geometric`
+G = TypeVar("G", Point, Circle)
+
+
+class _Geometric(TypeDecorator[G]):
+    """A geometric type read as the dataclass ``kind``; written from it, a mapping of
+    its fields (TypeORM's object) or PostgreSQL text."""
 
     impl = Text
     cache_ok = True
+    pg_name: str
+    kind: type[G]
+    form: str  # the PostgreSQL text, ``{}`` for each field in order
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
-        return dialect.type_descriptor(PgType("point"))
+        return dialect.type_descriptor(PgType(self.pg_name))
 
     def bind_expression(self, bindvalue: Any) -> Any:
-        return cast(bindvalue, PgType("point"))
+        return cast(bindvalue, PgType(self.pg_name))
 
     def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
-        if isinstance(value, Point | Mapping):
-            x, y = (
-                (value.x, value.y)
-                if isinstance(value, Point)
-                else (value["x"], value["y"])
-            )
-            return f"({js_number(float(x))},{js_number(float(y))})"
-        return value
-
-    def process_result_value(self, value: Any | None, dialect: Dialect) -> Point | None:
-        if value is None:
-            return None
-        x, y = _floats(str(value))
-        return Point(x, y)
-
-
-class PgCircle(TypeDecorator[Circle]):
-    """``circle`` read as `Circle`; written from it, a mapping ``{x, y, radius}``
-    (TypeORM's object) or PostgreSQL text ``"<(1,2),3>"``."""
-
-    impl = Text
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        return dialect.type_descriptor(PgType("circle"))
-
-    def bind_expression(self, bindvalue: Any) -> Any:
-        return cast(bindvalue, PgType("circle"))
-
-    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
-        if isinstance(value, Circle | Mapping):
+        if isinstance(value, self.kind | Mapping):
             get = (
                 value.__getitem__
                 if isinstance(value, Mapping)
                 else value.__getattribute__
             )
-            x, y, r = (js_number(float(get(k))) for k in ("x", "y", "radius"))
-            return f"<({x},{y}),{r}>"
+            return self.form.format(
+                *(js_number(float(get(f.name))) for f in fields(self.kind))
+            )
         return value
 
-    def process_result_value(
-        self, value: Any | None, dialect: Dialect
-    ) -> Circle | None:
-        if value is None:
-            return None
-        x, y, radius = _floats(str(value))
-        return Circle(x, y, radius)
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> G | None:
+        return None if value is None else self.kind(*_floats(str(value)))
+
+
+class PgPoint(_Geometric[Point]):
+    """``point`` read as `Point`; written from it, a mapping ``{x, y}`` (TypeORM's
+    object) or PostgreSQL text ``"(1,2)"``."""
+
+    pg_name, kind, form = "point", Point, "({},{})"
+
+
+class PgCircle(_Geometric[Circle]):
+    """``circle`` read as `Circle`; written from it, a mapping ``{x, y, radius}``
+    (TypeORM's object) or PostgreSQL text ``"<(1,2),3>"``."""
+
+    pg_name, kind, form = "circle", Circle, "<({},{}),{}>"
 
 
 class PgJson(TypeDecorator[Any]):

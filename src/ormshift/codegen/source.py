@@ -94,6 +94,14 @@ def after_imports(body: list[str]) -> list[str]:
     return ["", ""] if first.startswith(("class ", "def ", "@", "async def ")) else [""]
 
 
+def module_text(doc: str, imports: Imports, body: list[str]) -> str:
+    """A generated module: its docstring ``doc``, ``imports`` and ``body``, no blank line last."""
+    lines = [f'"""{doc}"""', "", *imports.lines(), *after_imports(body), *body]
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
 def member_key(name: str) -> tuple[int, str, str]:
     # ruff's isort with order-by-type: CONSTANTS, then Classes, then the rest
     if name.isupper() and len(name) > 1:
@@ -116,6 +124,13 @@ class Imports:
     plain: set[str] = field(default_factory=set)
     names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     type_only: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def annotated(cls) -> Imports:
+        """A module's imports, from ``from __future__ import annotations`` on."""
+        imports = cls()
+        imports.add("__future__", "annotations")
+        return imports
 
     def add(self, module: str, *names: str) -> None:
         if names:

@@ -32,11 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ormshift.compare.qb_chain import qb_args, qb_ordered, qb_writes
 from ormshift.errors import OrmshiftError
-from ormshift.files import read_text, yaml_problem
+from ormshift.files import read_data
 from ormshift.orm import operators as ops
 
 __all__ = [
@@ -199,11 +197,7 @@ def _seed(raw: Any, where: str) -> tuple[str, ...]:
 
 
 def load_scenarios(path: Path) -> ScenarioFile:
-    text = read_text(path, "scenario", ScenarioError)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path} is not valid YAML: {yaml_problem(exc)}") from exc
+    data = read_data(path, "scenario", ScenarioError, "YAML")
     if not isinstance(data, Mapping) or not isinstance(data.get("scenarios"), list):
         raise ScenarioError(f"{path}: expected a mapping with a 'scenarios' list")
     scenarios = []

@@ -55,6 +55,24 @@ def node_executable() -> str:
     return node
 
 
+def run_node(
+    args: list[str], what: str, cwd: Path, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``node args...``, its output captured; an `ExtractError` after ``timeout`` seconds."""
+    try:
+        return subprocess.run(
+            [node_executable(), *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ExtractError(f"{what} took over {timeout:.0f} s; gave up") from exc
+
+
 def _installed(modules: Path) -> bool:
     return (modules / "typeorm" / "package.json").is_file()
 
@@ -139,20 +157,9 @@ def run_script(
     """Run ``bridge/<script>``; its stdout on success, its structured error otherwise."""
     env = {**os.environ, "NODE_PATH": os.pathsep.join(str(p) for p in node_path)}
     env.pop("NODE_OPTIONS", None)
-    try:
-        proc = subprocess.run(
-            [node_executable(), str(bridge_dir() / script), *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ExtractError(
-            f"the Node bridge ({script}) took over {timeout:.0f} s; gave up"
-        ) from exc
+    proc = run_node(
+        [str(bridge_dir() / script), *args], f"the Node bridge ({script})", cwd, timeout, env
+    )
     if proc.returncode == 0:
         return proc.stdout
     for line in reversed(proc.stderr.strip().splitlines()):

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ormshift.errors import ExtractError
 from ormshift.extract import cache
-from ormshift.extract.bridge import bridge_modules, node_executable
+from ormshift.extract.bridge import bridge_modules, run_node
 from ormshift.extract.resolve import (
     TsOptions,
     default_type_roots,
@@ -190,17 +189,7 @@ def compile_project(
     config.update(_inputs(project, options))
     scratch_config = scratch / "tsconfig.ormshift.json"
     scratch_config.write_text(json.dumps(config, indent=2), "utf-8")
-    try:
-        proc = subprocess.run(
-            [node_executable(), str(tsc), "-p", str(scratch_config)],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ExtractError(f"tsc took over {timeout:.0f} s on {project}; gave up") from exc
+    proc = run_node([str(tsc), "-p", str(scratch_config)], f"tsc on {project}", project, timeout)
     warnings: tuple[str, ...] = ()
     if proc.returncode != 0:
         warnings = _triage(proc.stdout + proc.stderr, project, out_dir)

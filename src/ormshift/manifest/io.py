@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ormshift.errors import ManifestError
-from ormshift.files import check_writable, read_text, write_text_atomic
+from ormshift.files import check_writable, parse, read_text, write_text_atomic
 from ormshift.manifest.jsonschema import shipped_schema
 from ormshift.manifest.model import FORMAT_VERSION, READABLE_VERSIONS, Manifest
 from ormshift.manifest.serde import SerdeError, from_jsonable, to_jsonable
@@ -55,13 +55,7 @@ def load_data(data: Any, origin: str = "manifest") -> Manifest:
 
 
 def load(text: str, origin: str = "manifest") -> Manifest:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(
-            f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from exc
-    return load_data(data, origin)
+    return load_data(parse(text, "JSON", origin, ManifestError), origin)
 
 
 def read(path: Path) -> Manifest:

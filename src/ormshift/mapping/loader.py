@@ -29,7 +29,7 @@ from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any, cast
 
-from ormshift.files import yaml_problem
+from ormshift.files import parse, read_text
 from ormshift.mapping.model import (
     NAME_RULES,
     TRANSFORMS,
@@ -47,10 +47,20 @@ _TABLE_KEYS = ("target", "columns", "ignore", "skip")
 _COLUMN_KEYS = ("target", "transform", "cast", "expression")
 
 
-def _unknown(where: str, spec: AbcMapping[Any, Any], known: tuple[str, ...]) -> None:
+def _spec(where: str, spec: Any, known: tuple[str, ...], shape: str) -> AbcMapping[Any, Any]:
+    """``spec``, a mapping of ``known`` keys; else a `MappingError` (``shape``: what it is)."""
+    if not isinstance(spec, AbcMapping):
+        raise MappingError(f"{where}: {shape}")
     extra = sorted(str(k) for k in spec if k not in known)
     if extra:
         raise MappingError(f"{where}: unknown key {extra[0]!r}; expected one of {', '.join(known)}")
+    return spec
+
+
+def _choice(where: str, what: str, value: Any, choices: tuple[str, ...]) -> Any:
+    if value is not None and value not in choices:
+        raise MappingError(f"{where}: unknown {what} {value!r}; use one of {', '.join(choices)}")
+    return value
 
 
 def _text(where: str, value: Any) -> str:
@@ -71,17 +81,9 @@ def _column(table: str, name: str, spec: Any, rule: NameRule | None) -> ColumnMa
     where = f"column {table}.{name}"
     if isinstance(spec, str):
         return ColumnMapping(name, spec)
-    if not isinstance(spec, AbcMapping):
-        raise MappingError(
-            f"{where}: expected a target name or {{target: ..., transform: ..., cast: ..., "
-            "expression: ...}}"
-        )
-    _unknown(where, spec, _COLUMN_KEYS)
-    transform = spec.get("transform")
-    if transform is not None and transform not in TRANSFORMS:
-        raise MappingError(
-            f"{where}: unknown transform {transform!r}; use one of {', '.join(TRANSFORMS)}"
-        )
+    shape = "expected a target name or {target: ..., transform: ..., cast: ..., expression: ...}"
+    spec = _spec(where, spec, _COLUMN_KEYS, shape)
+    transform = _choice(where, "transform", spec.get("transform"), TRANSFORMS)
     expression = spec.get("expression")
     if expression is not None and transform is not None:
         raise MappingError(f"{where}: give an expression or a transform, not both")
@@ -99,25 +101,18 @@ def parse_mapping(data: Any, where: str = "mapping") -> Mapping:
     """A `Mapping` from a parsed TOML/YAML document, or a `MappingError` saying what is wrong."""
     if data is None:
         return Mapping()
-    if not isinstance(data, AbcMapping):
-        raise MappingError(
-            f"{where}: a mapping file holds one key, 'tables' (and optionally 'names'), at "
-            "the top level"
-        )
-    _unknown(where, data, _TOP_KEYS)
-    rule = data.get("names")
-    if rule is not None and rule not in NAME_RULES:
-        raise MappingError(f"{where}: unknown names rule {rule!r}; use {', '.join(NAME_RULES)}")
+    shape = "a mapping file holds one key, 'tables' (and optionally 'names'), at the top level"
+    data = _spec(where, data, _TOP_KEYS, shape)
+    rule = _choice(where, "names rule", data.get("names"), NAME_RULES)
     raw_tables = data.get("tables") or {}
     if not isinstance(raw_tables, AbcMapping):
         raise MappingError(f"{where}: 'tables' must map source table names to their mappings")
     tables: list[TableMapping] = []
     for name, raw in raw_tables.items():
-        spec = raw or {}
         at = f"{where}: table {name}"
-        if not isinstance(spec, AbcMapping):
-            raise MappingError(f"{at}: must be a mapping with keys {', '.join(_TABLE_KEYS)}")
-        _unknown(at, spec, _TABLE_KEYS)
+        spec = _spec(
+            at, raw or {}, _TABLE_KEYS, f"must be a mapping with keys {', '.join(_TABLE_KEYS)}"
+        )
         columns = spec.get("columns") or {}
         if not isinstance(columns, AbcMapping):
             raise MappingError(f"{at}: 'columns' must map column names to their mappings")
@@ -141,15 +136,9 @@ def _parse_text(text: str, path: Path) -> Any:
 
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise MappingError(f"{path}: not valid TOML ({exc})") from exc
+        return parse(text, "TOML", str(path), MappingError)
     if suffix in (".yaml", ".yml", ".json"):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise MappingError(f"{path}: not valid YAML ({yaml_problem(exc)})") from exc
+        return parse(text, "YAML", str(path), MappingError)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -165,10 +154,5 @@ def _parse_text(text: str, path: Path) -> Any:
 
 def load_mapping(path: Path) -> Mapping:
     """Read ``path`` (TOML by its ``.toml`` suffix, YAML otherwise) into a `Mapping`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MappingError(f"cannot read the mapping file {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise MappingError(f"the mapping file {path} is not UTF-8 text") from exc
+    text = read_text(path, "mapping", MappingError)
     return parse_mapping(_parse_text(text, path), str(path))

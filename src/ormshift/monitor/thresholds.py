@@ -11,14 +11,13 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Literal
 
 from ormshift.errors import OrmshiftError
-from ormshift.files import read_text
+from ormshift.files import read_data
 
 ENV_PREFIX = "ORMSHIFT_THRESHOLD__"
 
@@ -250,12 +249,7 @@ def apply_env(config: MonitorConfig, env: Any) -> MonitorConfig:
 
 
 def load_config(path: Path) -> MonitorConfig:
-    text = read_text(path, "monitor config", ConfigError)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    return parse_config(data, str(path))
+    return parse_config(read_data(path, "monitor config", ConfigError, "TOML"), str(path))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Literal
 
 from ormshift.dsn import redact
 from ormshift.errors import OrmshiftError
-from ormshift.files import read_text, write_text_atomic
+from ormshift.files import read_data, write_text_atomic
 from ormshift.manifest.serde import SerdeError, from_jsonable, to_jsonable
 
 REPORT_VERSION = 1
@@ -114,11 +114,7 @@ def write(report: Report, path: Path) -> None:
 
 
 def read(path: Path) -> Report:
-    text = read_text(path, "report", ReportError)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    data = read_data(path, "report", ReportError, "JSON")
     if not isinstance(data, dict) or "report_version" not in data:
         raise ReportError(
             f"{path} is not an ormshift report (no report_version); give a file written "

@@ -41,18 +41,20 @@ def _fail(conn: psycopg.Connection, result: pq.abc.PGresult | None) -> psycopg.E
     return psycopg.OperationalError(message or "the COPY from the source failed")
 
 
+def _next_result(pgconn: pq.abc.PGconn) -> pq.abc.PGresult | None:
+    """The next result of the current query (None: no more), waited for without the GIL."""
+    while pgconn.is_busy():
+        _wait(pgconn, select.POLLIN)
+        pgconn.consume_input()
+    return pgconn.get_result()
+
+
 def _results(conn: psycopg.Connection) -> list[pq.abc.PGresult]:
-    """Every pending result of the current query, waiting for them without the GIL."""
-    pgconn = conn.pgconn
+    """Every pending result of the current query."""
     out: list[pq.abc.PGresult] = []
-    while True:
-        while pgconn.is_busy():
-            _wait(pgconn, select.POLLIN)
-            pgconn.consume_input()
-        result = pgconn.get_result()
-        if result is None:
-            return out
+    while (result := _next_result(conn.pgconn)) is not None:
         out.append(result)
+    return out
 
 
 def render(conn: psycopg.Connection, query: sql.Composed, params: Sequence[str]) -> str:
@@ -84,12 +86,8 @@ def command(conn: psycopg.Connection, text: str) -> None:
 
 def receive(conn: psycopg.Connection, *, binary: bool) -> CopyStream:
     """Wait for the COPY that `send` started (after any statements before it)."""
-    pgconn = conn.pgconn
     while True:
-        while pgconn.is_busy():
-            _wait(pgconn, select.POLLIN)
-            pgconn.consume_input()
-        result = pgconn.get_result()
+        result = _next_result(conn.pgconn)
         if result is not None and result.status == pq.ExecStatus.COMMAND_OK:
             continue  # a statement before the COPY (BEGIN, COMMIT)
         if result is None or result.status != pq.ExecStatus.COPY_OUT:

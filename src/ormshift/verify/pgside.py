@@ -349,24 +349,10 @@ class PgTable:
 
     def rows(self, lo: Key | None, hi: Key | None) -> list[LeafRow]:
         """Every row of [lo, hi) in key order: key, canonical values, display values."""
-        t = self.table
-        binder = Binder()
-        template = sql.SQL(
-            "select {texts}, {canon}, {shown} from {t} as s where {where} order by {order}"
-        )
-        query = template.format(
-            texts=t.key.texts(),
-            canon=sql.SQL(", ").join(canonical(v, t.portable) for v in t.columns),
-            shown=sql.SQL(", ").join(display(v) for v in t.columns),
-            t=t.qualified,
-            where=in_range(t.key, binder, lo, hi),
-            order=t.key.order("s"),  # qualified: the output columns shadow the key's names
-        )
-        nk, nc = len(t.key.columns), len(t.columns)
-        return [
-            (tuple(str(v) for v in r[:nk]), tuple(r[nk : nk + nc]), tuple(r[nk + nc :]))
-            for r in self.conn.execute(query, binder.params)
-        ]
+        key, binder = self.table.key, Binder()
+        # the order qualified: the output columns shadow the key's names
+        rest = sql.SQL("as s where {} order by {}")
+        return self._leaf_rows(rest.format(in_range(key, binder, lo, hi), key.order("s")), binder)
 
     def count(self) -> int:
         row = self.conn.execute(
@@ -391,17 +377,20 @@ class PgTable:
 
     def rows_for(self, keys: Sequence[Key]) -> list[LeafRow]:
         """The rows with these keys (those that exist), like `rows`."""
-        t = self.table
         binder = Binder()
         wanted = sql.SQL(", ").join(binder.key(k) for k in keys)
-        template = sql.SQL("select {texts}, {canon}, {shown} from {t} where {row} in ({wanted})")
-        query = template.format(
+        rest = sql.SQL("where {} in ({})").format(self.table.key.row(), wanted)
+        return self._leaf_rows(rest, binder)
+
+    def _leaf_rows(self, rest: sql.Composable, binder: Binder) -> list[LeafRow]:
+        """The rows that ``rest`` (what follows the table's name) picks, as `rows` gives them."""
+        t = self.table
+        query = sql.SQL("select {texts}, {canon}, {shown} from {t} {rest}").format(
             texts=t.key.texts(),
             canon=sql.SQL(", ").join(canonical(v, t.portable) for v in t.columns),
             shown=sql.SQL(", ").join(display(v) for v in t.columns),
             t=t.qualified,
-            row=t.key.row(),
-            wanted=wanted,
+            rest=rest,
         )
         nk, nc = len(t.key.columns), len(t.columns)
         return [

@@ -30,6 +30,7 @@ from typing import Any
 
 from ormshift.compare.fuzz.generate import Generator, merge, nest, unique_paths
 from ormshift.compare.fuzz.schema import FuzzEntity
+from ormshift.manifest.model import Relation
 
 __all__ = ["QbGenerator"]
 
@@ -136,6 +137,16 @@ class QbGenerator:
             joined.append((name, target, select))
         return joined
 
+    def _own_relations(self, ent: FuzzEntity) -> list[Relation]:
+        """``ent``'s own relations (no embedded's) to known entities, shared by its children."""
+        return [
+            r
+            for r in ent.relations
+            if r.target in self.schema.entities
+            and "." not in r.property_name
+            and self._own(ent, r.property_name)
+        ]
+
     def _own(self, ent: FuzzEntity, relation: str) -> bool:
         """Whether every single-table child of ``ent`` has ``relation`` too."""
         children = [
@@ -197,10 +208,7 @@ class QbGenerator:
             row_keys = self.base._pk(ent)
             if row_keys and len(ent.primary) == 1:
                 chain.append(["andWhereInIds", [row_keys.get(ent.primary[0].path)]])
-        if self.rng.random() < 0.3 and ent.primary:
-            chain.append(["returning", [p.path for p in ent.primary]])
-        chain.append(["execute"])
-        return {"op": "qb", "chain": chain}
+        return self._executed(ent, chain)
 
     def _insert(self, ent: FuzzEntity) -> dict[str, Any]:
         """An insert builder of one to three rows, sometimes on conflict ignoring or
@@ -232,10 +240,13 @@ class QbGenerator:
                 if options:
                     call.append(options)
                 chain.append(call)
+        return self._executed(ent, chain)
+
+    def _executed(self, ent: FuzzEntity, chain: list[list[Any]]) -> dict[str, Any]:
+        """The write ``chain`` run: sometimes returning the primary key, then executed."""
         if self.rng.random() < 0.3 and ent.primary:
             chain.append(["returning", [p.path for p in ent.primary]])
-        chain.append(["execute"])
-        return {"op": "qb", "chain": chain}
+        return {"op": "qb", "chain": [*chain, ["execute"]]}
 
     def _upsert_options(self, ent: FuzzEntity) -> dict[str, Any]:
         """``orUpdate``'s options, sometimes: ``skipUpdateIfNoValuesChanged`` and an
@@ -262,13 +273,7 @@ class QbGenerator:
 
     def _relation(self, ent: FuzzEntity) -> dict[str, Any] | None:
         """``relation(Entity, "path").of(row)`` and a write or a load on it."""
-        rels = [
-            r
-            for r in ent.relations
-            if r.target in self.schema.entities
-            and "." not in r.property_name
-            and self._own(ent, r.property_name)
-        ]
+        rels = self._own_relations(ent)
         of = self.base._pk(ent)
         if not rels or of is None:
             return None
@@ -434,13 +439,7 @@ class QbGenerator:
     def _relation_ids(self, ent: FuzzEntity, chain: list[list[Any]]) -> None:
         """``loadRelationIdAndMap("e.rid_<relation>", "e.<relation>")`` on one relation
         of the root (ahead of the order and pages)."""
-        rels = [
-            r
-            for r in ent.relations
-            if r.target in self.schema.entities
-            and "." not in r.property_name
-            and self._own(ent, r.property_name)
-        ]
+        rels = self._own_relations(ent)
         if not rels:
             return
         rel = self.rng.choice(rels)
