@@ -35,6 +35,7 @@ CLASSES = {
     "qb-fuzz-accounting.yaml": ("accounting", 20),
     "qb-fuzz-shadowed.yaml": ("shadowed", 3),
     "qb-fuzz-junctions.yaml": ("junctions", 8),
+    "qb-fuzz-cms.yaml": ("cms", 9),
     "fid-writes-orphans.yaml": ("blog", 8),
     "fid-writes-nulls.yaml": ("blog", 6),
     "fid-writes-or-branches.yaml": ("blog", 8),

@@ -37,6 +37,11 @@ __all__ = [
 #: Operators whose value is itself a list of operators or values.
 COMBINING = frozenset({"and", "or"})
 
+#: Operators whose list is several parameters (TypeORM's ``multipleParameters``): a
+#: transformer takes their items one by one, where it takes another operator's value
+#: whole (`Any`'s array included)
+MULTIPLE = COMBINING | {"between", "in", "raw"}
+
 
 @dataclass(frozen=True)
 class FindOperator:

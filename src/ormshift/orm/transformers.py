@@ -34,6 +34,7 @@ where TypeORM's transaction goes on after its call threw.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
@@ -41,6 +42,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from ormshift.orm.operators import MULTIPLE, FindOperator
 
 __all__ = [
     "Transformed",
@@ -70,6 +73,25 @@ def apply_to(transformers: Sequence[ValueTransformer], value: Any) -> Any:
     for transformer in transformers:
         value = transformer.to_database(value)
     return value
+
+
+def operator_to(transformers: Sequence[ValueTransformer], op: FindOperator) -> FindOperator:
+    """``op`` with its value through ``transformers`` as TypeORM's
+    ``FindOperator.transformValue`` puts it: an operator inside first, each item of an
+    operator of several parameters, else the value whole (`IsNull`'s absent one too)."""
+    value = op.value
+    if isinstance(value, FindOperator):
+        made: Any = operator_to(transformers, value)
+    elif op.kind in MULTIPLE and isinstance(value, list | tuple):
+        made = [
+            operator_to(transformers, v)
+            if isinstance(v, FindOperator)
+            else apply_to(transformers, v)
+            for v in value
+        ]
+    else:
+        made = apply_to(transformers, value)
+    return replace(op, value=made)
 
 
 def apply_from(transformers: Sequence[ValueTransformer], value: Any) -> Any:

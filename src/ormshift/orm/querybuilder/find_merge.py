@@ -15,7 +15,8 @@ calls there and then (later calls act on the result as on any builder):
 * ``where`` -> ``and_where`` of TypeORM's ``buildWhere`` text: each mapping's predicates
   ``((a) AND (b))``, a list of them ``(((a)) OR ((b)))``, on ``alias.propertyPath``
   (embedded objects flattened), values bound as the builder binds them, a transformed
-  column's value (an ``Equal``'s too) through its transformers' ``to``; through a
+  column's value (an ``Equal``'s too) through its transformers' ``to``, an operator's
+  as TypeORM's ``FindOperator.transformValue`` puts it (`transformers.operator_to`); through a
   relation, the related entity's predicates on the alias of a join of it (the one of
   ``relations``, else an unselected one added; a list an OR of them, a number the join
   alone), an operator on a to-one relation on its join column; ``None`` is TypeORM's
@@ -36,8 +37,7 @@ refuses (42712; raised here when the options are merged, by the terminal in Type
 What is not turned into calls faithfully is refused with `FindOptionsCombined`:
 ``relationLoadStrategy: "query"``, ``loadRelationIds`` (refused by `find_options` on
 any builder), a counting operator (``MoreThan``...) on a relation in ``where``
-(TypeORM's relation-count subqueries), an operator on a transformed column (TypeORM
-gives the operator itself to the transformer), a ``select`` of a relation whose entity
+(TypeORM's relation-count subqueries), a ``select`` of a relation whose entity
 has eager relations (TypeORM selects its columns once more per eager relation), and a
 join alias that passes, or whose column keys (``alias_column``) pass, PostgreSQL's 63
 characters (TypeORM hashes them). Eager relations are joined as TypeORM joins them
@@ -61,7 +61,7 @@ from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.find_options import FindOptionsCombined
 from ormshift.orm.querybuilder.names import property_path
 from ormshift.orm.querybuilder.object_where import _predicate
-from ormshift.orm.transformers import apply_to, transformers_of
+from ormshift.orm.transformers import apply_to, operator_to, transformers_of
 
 if TYPE_CHECKING:
     from ormshift.orm.querybuilder.builder import SelectQueryBuilder
@@ -198,9 +198,9 @@ def _where(
             given = (
                 value.value if isinstance(value, FindOperator) and value.kind == "equal" else value
             )
-            if transformers:
-                if isinstance(given, FindOperator):
-                    raise _refuse("an operator on a transformed column in where")
+            if isinstance(given, FindOperator) and transformers:
+                given = operator_to(transformers, given)
+            elif transformers:
                 given = apply_to(transformers, given)
             conditions.append(_predicate(f"{alias}.{path}", given, builder._parameter, params))
         elif relation is None:

@@ -19,7 +19,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.interfaces import MANYTOMANY
 
-from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.metadata import EntityInfo, entity_info, related_class
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.names import escape, property_path, relation_key, relations
 from ormshift.orm.querybuilder.schemas import table_sql
@@ -71,7 +71,7 @@ def add_join(
         relation = None if owner.info is None else relation_key(owner.info, name)
         if owner.info is None or relation is None:
             raise QueryBuilderError(f"Relation with property path {name} in entity was not found.")
-        info = entity_info(relations(owner.info)[relation].mapper.class_)
+        info = entity_info(related_class(relations(owner.info)[relation]))
     else:
         raise QueryBuilderError(
             f"cannot join {target!r}: give a relation path (alias.relation), a mapped "

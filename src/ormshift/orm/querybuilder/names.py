@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty
 from sqlalchemy.orm.interfaces import ONETOMANY
 
-from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.metadata import EntityInfo, entity_info, related_class
 
 __all__ = [
     "escape",
@@ -127,7 +127,7 @@ def _join_columns(info: EntityInfo, key: str) -> list[tuple[str, str]]:
         loc.table is info.table for loc, _ in rel.local_remote_pairs
     ):
         return []
-    target = entity_info(rel.mapper.class_)
+    target = entity_info(related_class(rel))
     out = []
     for local, remote in rel.local_remote_pairs:
         if local.table is not info.table:

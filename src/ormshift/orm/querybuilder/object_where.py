@@ -149,7 +149,10 @@ def _predicate(path: str, value: Any, parameter: Parameter, params: dict[str, An
         low, high = value.value
         return f"{path} BETWEEN {parameter(low)} AND {parameter(high)}"
     if kind == "any":
-        return f"{path} = ANY({parameter(list(value.value))})"
+        # the array as given; anything else (a transformer's text) is sent as it is, for
+        # the database to read as the array it is not (22P02), as TypeORM sends it
+        given = value.value
+        return f"{path} = ANY({parameter(list(given) if isinstance(given, tuple) else given)})"
     if kind == "jsonContains":
         item = value.value
         text = json.dumps(item) if isinstance(item, dict | list) else item

@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
 from sqlalchemy.orm.attributes import instance_dict
 
-from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.metadata import EntityInfo, entity_info, related_class
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.values import coerce_value
 
@@ -95,7 +95,7 @@ class RelationQueryBuilder:
             )
         self.path = path
         self.rel = self.info.relations[self.key]
-        self.target = entity_info(self.rel.mapper.class_)
+        self.target = entity_info(related_class(self.rel))
         self.of_value: Any = None
         self.has_of = False
 

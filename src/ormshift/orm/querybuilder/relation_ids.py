@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import MANYTOONE
 
-from ormshift.orm.metadata import EntityInfo, entity_info
+from ormshift.orm.metadata import EntityInfo, entity_info, related_class
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.names import property_path
 from ormshift.orm.querybuilder.state import ExpressionMap
@@ -119,7 +119,7 @@ def _one(
 ) -> dict[int, Any]:
     """``id(entity)`` -> the value TypeORM maps (absent: left unset)."""
     rel = info.relation(path)
-    target = entity_info(rel.mapper.class_)
+    target = entity_info(related_class(rel))
     out: dict[int, Any] = {}
     if rel.direction is MANYTOONE:
         pairs = list(rel.local_remote_pairs or [])
