@@ -15,7 +15,7 @@ from ormshift.cli.main import app
 from ormshift.report import read, render
 
 from ..conftest import CORPUS, DatabaseFactory
-from .test_cli_vocabulary import ormshift
+from .test_cli_vocabulary import ormshift, warnings_of
 
 SCHEMA = """
 create type {s}.mood as enum ('sad', 'ok', 'happy');
@@ -220,3 +220,22 @@ def test_project_from_the_project_file_and_extract_project_option(tmp_path: Path
     proc = ormshift("extract", "a", "--project", "b")
     assert proc.returncode == 2
     assert "give the project once: as PROJECT or as --project" in proc.stderr, proc.stderr
+
+
+def test_migrate_log_json_is_the_global_flag(make_db: DatabaseFactory) -> None:
+    """``ormshift --log-json`` is the one flag; ``migrate --log-json``, its old spelling,
+    still works (hidden), with one warning line."""
+    source, target = make_db("cli15"), make_db("cli15")
+    for url in (source, target):
+        run_sql(url, "create table item (id int primary key)")
+    run = ("migrate", "--source", source, "--target", target, "--dry-run")
+    old = ormshift(*run, "--log-json")
+    assert old.returncode == 0, old.stderr
+    assert warnings_of(old) == [
+        "warning: migrate --log-json is deprecated; use ormshift --log-json migrate"
+    ]
+    new = ormshift("--log-json", *run)
+    assert new.returncode == 0, new.stderr
+    assert warnings_of(new) == []
+    assert "--log-json" not in ormshift("migrate", "--help").stdout
+    assert "--log-json" in ormshift("--help").stdout

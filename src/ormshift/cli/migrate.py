@@ -393,6 +393,10 @@ def migrate(
     from ormshift.transfer import Health, MigrateOptions, ThrottleSettings, TransferError, dry_run
     from ormshift.transfer import migrate as migrate_run
 
+    if old_log_json:  # the old spelling of `ormshift --log-json migrate`
+        warn("migrate --log-json is deprecated; use ormshift --log-json migrate")
+        setup_logging(json_lines=True, level=logging.getLogger("ormshift").level)
+
     started = utc_now()
     options = MigrateOptions(
         schema=schema,
@@ -439,9 +443,6 @@ def migrate(
             console.print("dry run: preflight passed, nothing was written")
         return
     printer = _Printer(json_lines)
-    if old_log_json:  # the old spelling of `ormshift --log-json migrate`
-        warn("migrate --log-json is deprecated; use ormshift --log-json migrate")
-        setup_logging(json_lines=True, level=logging.getLogger("ormshift").level)
     health = Health(options.throttle, target)
     try:
         if metrics_port is not None:

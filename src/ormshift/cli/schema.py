@@ -34,7 +34,7 @@ schema_app = typer.Typer(help="Inspect and compare database schemas.", no_args_i
 @handle_errors
 def diff(
     ctx: typer.Context,
-    source: Annotated[str | None, source_option("source PostgreSQL URL")] = None,
+    source: Annotated[str | None, source_option("source URL: postgresql://")] = None,
     target: Annotated[str | None, target_option(TARGET_HELP)] = None,
     schema: Annotated[str, schema_option()] = "public",
     target_schema: Annotated[str | None, target_schema_option()] = None,
