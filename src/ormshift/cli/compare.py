@@ -11,7 +11,18 @@ import typer
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
-from ormshift.cli.options import db_option, old_option, one_database, renamed
+from ormshift.cli.options import (
+    data_source_option,
+    db_option,
+    json_option,
+    old_option,
+    one_database,
+    project_argument,
+    project_option,
+    project_path,
+    renamed,
+    report_option,
+)
 
 if TYPE_CHECKING:
     from ormshift.compare.fuzz import FuzzReport
@@ -122,13 +133,8 @@ def _fuzz(
 @handle_errors
 def compare(
     ctx: typer.Context,
-    project: Annotated[
-        Path,
-        typer.Option(
-            help="the TypeORM project directory (its entities run in the sidecar)",
-            rich_help_panel=_RUN,
-        ),
-    ],
+    project: Annotated[Path | None, project_argument()] = None,
+    project_flag: Annotated[Path | None, project_option(_RUN)] = None,
     db: Annotated[
         str | None, db_option("PostgreSQL URL; scratch databases are made on its server", _RUN)
     ] = None,
@@ -181,16 +187,8 @@ def compare(
             rich_help_panel=_RUN,
         ),
     ] = None,
-    data_source: Annotated[
-        Path | None,
-        typer.Option(
-            help="file exporting the DataSource, relative to --project", rich_help_panel=_RUN
-        ),
-    ] = None,
-    as_json: Annotated[
-        bool,
-        typer.Option("--json", help="print the report as JSON on stdout", rich_help_panel=_OUTPUT),
-    ] = False,
+    data_source: Annotated[Path | None, data_source_option(_RUN)] = None,
+    as_json: Annotated[bool, json_option(_OUTPUT)] = False,
     fuzz_qb: Annotated[
         bool,
         typer.Option(
@@ -207,20 +205,23 @@ def compare(
             rich_help_panel=_RUN,
         ),
     ] = "sync",
-    report_file: Annotated[
-        Path | None,
-        typer.Option("--report", help="also write a JSON report here", rich_help_panel=_OUTPUT),
-    ] = None,
+    report_file: Annotated[Path | None, report_option(_OUTPUT)] = None,
     old_dsn: Annotated[str | None, old_option("--dsn")] = None,
     old_out: Annotated[Path | None, old_option("--out")] = None,
 ) -> None:
     """Run each scenario through TypeORM and through ormshift.orm; report every difference.
 
+    PROJECT's entities run in the TypeORM sidecar.
     With --fuzz N: N random operations instead, each divergence class shrunk to a scenario.
     With --face async: ormshift's side runs on the asyncio face (ormshift.orm.aio)."""
     from ormshift.compare.faces import FACES
     from ormshift.dsn import POSTGRESQL, check_url
     from ormshift.files import check_writable
+
+    given_project = project_path(ctx, project, project_flag)
+    if given_project is None:
+        raise fail("give the TypeORM project directory: compare PROJECT (or --project PROJECT)")
+    project = given_project
 
     dsn = one_database(renamed(ctx, db, old_dsn, new="--db", old="--dsn"))
     out_dir = renamed(ctx, output, old_out, new="--output", old="--out")

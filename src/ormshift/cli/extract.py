@@ -13,8 +13,12 @@ from ormshift.cli.options import (
     DATABASE_ENV,
     TABLE_HELP,
     ReportOption,
+    data_source_option,
     libpq_database,
     old_option,
+    project_argument,
+    project_option,
+    project_path,
     renamed,
     table_names,
 )
@@ -43,13 +47,9 @@ def summary(manifest: Manifest) -> RichTable:
 @handle_errors
 def extract(
     ctx: typer.Context,
-    project: Annotated[
-        Path | None, typer.Argument(help="TypeORM project directory (with tsconfig.json)")
-    ] = None,
-    data_source: Annotated[
-        Path | None,
-        typer.Option("--data-source", help="file exporting the DataSource, relative to PROJECT"),
-    ] = None,
+    project: Annotated[Path | None, project_argument()] = None,
+    project_flag: Annotated[Path | None, project_option()] = None,
+    data_source: Annotated[Path | None, data_source_option()] = None,
     entities: Annotated[
         str | None, typer.Option("--entities", help="glob of entity files, relative to PROJECT")
     ] = None,
@@ -92,6 +92,7 @@ def extract(
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_extract
 
+    project = project_path(ctx, project, project_flag)
     from_db = renamed(ctx, db, old_from_db, new="--db", old="--from-db")
     if project is None and from_db is None:
         from_db = os.environ.get(DATABASE_ENV) or libpq_database()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,15 +14,23 @@ from rich.table import Table as RichTable
 from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.cli.options import (
     ENVIRONMENT_HELP,
-    MAPPING_HELP,
-    MONITOR_CONFIG_HELP,
     SOURCE_ENV,
     TABLE_HELP,
     TARGET_ENV,
+    TARGET_HELP,
+    ReportOption,
+    json_option,
+    mapping_option,
+    monitor_config_option,
+    old_option,
+    report_option,
     required_url,
+    schema_option,
     source_option,
     table_names,
     target_option,
+    target_schema_option,
+    warn,
 )
 from ormshift.clock import utc_now
 from ormshift.files import check_writable
@@ -188,16 +197,9 @@ def migrate(
     source: Annotated[
         str | None, source_option("source URL: postgresql:// or mysql:// (MariaDB too)", _DATABASES)
     ] = None,
-    target: Annotated[str | None, target_option("target PostgreSQL URL", _DATABASES)] = None,
-    schema: Annotated[
-        str, typer.Option(help="schema to copy", rich_help_panel=_DATABASES)
-    ] = "public",
-    target_schema: Annotated[
-        str | None,
-        typer.Option(
-            help="schema to write into (default: same as --schema)", rich_help_panel=_DATABASES
-        ),
-    ] = None,
+    target: Annotated[str | None, target_option(TARGET_HELP, _DATABASES)] = None,
+    schema: Annotated[str, schema_option(_DATABASES)] = "public",
+    target_schema: Annotated[str | None, target_schema_option(_DATABASES)] = None,
     table: Annotated[
         list[str] | None,
         typer.Option("--table", help=f"copy only this table {TABLE_HELP}", rich_help_panel=_WHAT),
@@ -320,7 +322,7 @@ def migrate(
             help="JSON lines of rejected rows (default per run id)", rich_help_panel=_RUNS
         ),
     ] = None,
-    mapping: Annotated[Path | None, typer.Option(help=MAPPING_HELP, rich_help_panel=_WHAT)] = None,
+    mapping: Annotated[Path | None, mapping_option(_WHAT)] = None,
     pause_file: Annotated[
         Path | None,
         typer.Option(
@@ -360,13 +362,7 @@ def migrate(
             rich_help_panel=_THROTTLE,
         ),
     ] = None,
-    monitor_config: Annotated[
-        Path | None,
-        typer.Option(
-            help=f"{MONITOR_CONFIG_HELP}; re-read while running; the flags above override it",
-            rich_help_panel=_THROTTLE,
-        ),
-    ] = None,
+    monitor_config: Annotated[Path | None, monitor_config_option(_THROTTLE)] = None,
     metrics_port: Annotated[
         int | None,
         typer.Option(
@@ -376,20 +372,9 @@ def migrate(
             rich_help_panel=_THROTTLE,
         ),
     ] = None,
-    json_lines: Annotated[
-        bool, typer.Option("--json", help="JSON lines on stdout", rich_help_panel=_OUTPUT)
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option(help="also write a JSON report here", rich_help_panel=_OUTPUT)
-    ] = None,
-    log_json: Annotated[
-        bool,
-        typer.Option(
-            "--log-json",
-            help="log (alerts, warnings) as JSON lines on stderr",
-            rich_help_panel=_OUTPUT,
-        ),
-    ] = False,
+    json_lines: Annotated[bool, json_option(_OUTPUT)] = False,
+    report: Annotated[Path | None, report_option(_OUTPUT)] = None,
+    old_log_json: Annotated[bool, old_option("--log-json")] = False,
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
     from ormshift.dsn import MYSQL, POSTGRESQL, check_url
@@ -407,6 +392,10 @@ def migrate(
     from ormshift.monitor import setup_logging
     from ormshift.transfer import Health, MigrateOptions, ThrottleSettings, TransferError, dry_run
     from ormshift.transfer import migrate as migrate_run
+
+    if old_log_json:  # the old spelling of `ormshift --log-json migrate`
+        warn("migrate --log-json is deprecated; use ormshift --log-json migrate")
+        setup_logging(json_lines=True, level=logging.getLogger("ormshift").level)
 
     started = utc_now()
     options = MigrateOptions(
@@ -454,8 +443,6 @@ def migrate(
             console.print("dry run: preflight passed, nothing was written")
         return
     printer = _Printer(json_lines)
-    if log_json:
-        setup_logging(json_lines=True)
     health = Health(options.throttle, target)
     try:
         if metrics_port is not None:
@@ -496,16 +483,24 @@ def migrate(
 @handle_errors
 def rollback(
     run_id: Annotated[str, typer.Argument(help="the run to undo")],
-    target: Annotated[str | None, target_option("target PostgreSQL URL")] = None,
-    json_lines: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+    target: Annotated[str | None, target_option(TARGET_HELP)] = None,
+    json_lines: Annotated[bool, json_option()] = False,
+    report: ReportOption = None,
 ) -> None:
     """Remove exactly what a run wrote to the target and restore its sequences."""
     from ormshift.dsn import POSTGRESQL, check_url
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_rollback
     from ormshift.transfer import rollback as rollback_run
 
     target = required_url(target, "--target", TARGET_ENV)
     check_url(target, (POSTGRESQL,), "--target", "the target")
+    if report is not None:
+        check_writable(report)
+    started = utc_now()
     result = rollback_run(target, run_id)
+    if report is not None:
+        write_report(from_rollback(result, target=target, started_at=started), report)
     if json_lines:
         payload = {
             "event": "rollback",

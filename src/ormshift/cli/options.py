@@ -11,7 +11,11 @@
   ``PGSERVICE`` in the environment names it (health, compare, extract without PROJECT).
 * ``--table`` is repeatable, or comma-separated (`table_names`), in every command that
   takes it (migrate, verify, schema diff, extract, generate); ``-o/--output`` names
-  what a command writes; ``--json`` prints on stdout, diagnostics go to stderr.
+  what a command writes; ``--json`` prints on stdout, diagnostics go to stderr;
+  ``--report FILE`` writes the JSON report ``ormshift report`` reads (every command
+  that produces a result); the TypeORM project is PROJECT, or ``--project`` (extract,
+  compare); ``--schema`` / ``--target-schema`` are the two databases' schemas.
+* One option, one description: each shared option is defined here once.
 * An old spelling stays as a hidden option; using it prints one warning line.
 """
 
@@ -45,14 +49,71 @@ MAPPING_HELP = (
     "TOML or YAML (JSON too) file: renamed tables/columns, transforms, casts, expressions, "
     "skipped columns (expressions are SQL run on the source: trusted config)"
 )
-#: ``--report FILE``, as every command that writes a JSON report spells it
-ReportOption = Annotated[
-    Path | None, typer.Option("--report", help="also write a JSON report here")
-]
+#: the one description of a monitor config file (health and migrate read it alike)
 MONITOR_CONFIG_HELP = (
     "monitor TOML (monitor.interval, monitor.pause_file, thresholds.METRIC with "
-    "warn/throttle/pause/abort)"
+    "warn/throttle/pause/abort); migrate re-reads it while running, and its own "
+    "threshold flags override it"
 )
+#: the one description of ``--report``
+REPORT_HELP = "also write a JSON report here (`ormshift report` turns it into HTML)"
+#: the one description of ``--json``
+JSON_HELP = (
+    "print the results as JSON on stdout instead of tables (JSON lines where the command "
+    "streams events); diagnostics stay on stderr"
+)
+#: the one description of the TypeORM project, positional PROJECT or ``--project``
+PROJECT_HELP = "TypeORM project directory (with tsconfig.json)"
+#: the one description of ``--data-source``
+DATA_SOURCE_HELP = "file exporting the DataSource, relative to PROJECT"
+#: the schemas of the two databases (migrate, verify, schema diff)
+SCHEMA_HELP = "schema of the source tables"
+TARGET_SCHEMA_HELP = "schema of the target tables (default: --schema)"
+#: the one description of the target database (migrate, verify, rollback, schema diff)
+TARGET_HELP = "target PostgreSQL URL"
+
+
+def report_option(panel: str | None = None) -> Any:
+    """``--report FILE``, as every command that writes a JSON report spells it."""
+    return typer.Option("--report", help=REPORT_HELP, rich_help_panel=panel)
+
+
+def json_option(panel: str | None = None) -> Any:
+    """``--json``, as every command that prints its results as JSON spells it."""
+    return typer.Option("--json", help=JSON_HELP, rich_help_panel=panel)
+
+
+def mapping_option(panel: str | None = None) -> Any:
+    return typer.Option("--mapping", help=MAPPING_HELP, rich_help_panel=panel)
+
+
+def monitor_config_option(panel: str | None = None) -> Any:
+    return typer.Option("--monitor-config", help=MONITOR_CONFIG_HELP, rich_help_panel=panel)
+
+
+def schema_option(panel: str | None = None) -> Any:
+    return typer.Option("--schema", help=SCHEMA_HELP, rich_help_panel=panel)
+
+
+def target_schema_option(panel: str | None = None) -> Any:
+    return typer.Option("--target-schema", help=TARGET_SCHEMA_HELP, rich_help_panel=panel)
+
+
+def project_argument() -> Any:
+    """The TypeORM project, positional (``--project`` is the same, as an option)."""
+    return typer.Argument(metavar="PROJECT", help=PROJECT_HELP, show_default=False)
+
+
+def project_option(panel: str | None = None) -> Any:
+    return typer.Option("--project", help=PROJECT_HELP, rich_help_panel=panel)
+
+
+def data_source_option(panel: str | None = None) -> Any:
+    return typer.Option("--data-source", help=DATA_SOURCE_HELP, rich_help_panel=panel)
+
+
+#: ``--report FILE`` as a parameter's annotation
+ReportOption = Annotated[Path | None, report_option()]
 
 
 def source_option(help: str, panel: str | None = None) -> Any:
@@ -112,6 +173,17 @@ def _param(ctx: typer.Context, flag: str) -> str:
     if name not in ctx.params:
         raise RuntimeError(f"{ctx.command_path} has no parameter {name!r} for {flag}")
     return name
+
+
+def project_path(ctx: typer.Context, positional: Path | None, flag: Path | None) -> Path | None:
+    """The TypeORM project, given as PROJECT or as ``--project`` (the parameters
+    ``project`` and ``project_flag``): the command line first, then the project file's
+    ``project``; the same directory given both ways is no error."""
+    if given(ctx, "project") and given(ctx, "project_flag") and positional != flag:
+        raise fail("give the project once: as PROJECT or as --project, not both")
+    if given(ctx, "project"):
+        return positional
+    return flag if flag is not None else positional
 
 
 def required_url(value: str | None, flag: str, env: str) -> str:

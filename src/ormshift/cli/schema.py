@@ -14,11 +14,16 @@ from ormshift.cli.options import (
     SOURCE_ENV,
     TABLE_HELP,
     TARGET_ENV,
+    TARGET_HELP,
+    ReportOption,
     given,
+    json_option,
     required_url,
+    schema_option,
     source_option,
     table_names,
     target_option,
+    target_schema_option,
     warn,
 )
 
@@ -29,20 +34,24 @@ schema_app = typer.Typer(help="Inspect and compare database schemas.", no_args_i
 @handle_errors
 def diff(
     ctx: typer.Context,
-    source: Annotated[str | None, source_option("PostgreSQL URL of the first database")] = None,
-    target: Annotated[str | None, target_option("PostgreSQL URL of the second database")] = None,
-    schema: Annotated[str, typer.Option(help="schema to compare in both")] = "public",
+    source: Annotated[str | None, source_option("source URL: postgresql://")] = None,
+    target: Annotated[str | None, target_option(TARGET_HELP)] = None,
+    schema: Annotated[str, schema_option()] = "public",
+    target_schema: Annotated[str | None, target_schema_option()] = None,
     tables: Annotated[
         list[str] | None,
         typer.Option("--table", help=f"compare only this table {TABLE_HELP}"),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print the differences as JSON on stdout")
-    ] = False,
+    as_json: Annotated[bool, json_option()] = False,
+    report: ReportOption = None,
 ) -> None:
     """List every schema difference; exit 0 when equal, 1 when different, 2 on error."""
     # heavy imports here, so that other commands start fast
+    from ormshift.clock import utc_now
     from ormshift.dsn import POSTGRESQL, check_url
+    from ormshift.files import check_writable
+    from ormshift.report import write as write_report
+    from ormshift.report.builders import from_schema_diff
     from ormshift.schema import diff_databases, jsonable
 
     positional = list(ctx.args)
@@ -55,10 +64,25 @@ def diff(
     target = required_url(target, "--target", TARGET_ENV)
     check_url(source, (POSTGRESQL,), "--source")
     check_url(target, (POSTGRESQL,), "--target")
-    differences = diff_databases(source, target, schema, table_names(tables) or ())
+    names = table_names(tables) or ()
+    if report is not None:
+        check_writable(report)
+    started = utc_now()
+    differences = diff_databases(source, target, schema, names, target_schema)
+    found = [jsonable(d) for d in differences]
+    if report is not None:
+        built = from_schema_diff(
+            found,
+            source=source,
+            target=target,
+            schema=schema,
+            target_schema=target_schema or schema,
+            started_at=started,
+        )
+        write_report(built, report)
     if as_json:
-        report = {"equal": not differences, "differences": [jsonable(d) for d in differences]}
-        out.print(json.dumps(report, indent=2), markup=False, soft_wrap=True)
+        document = {"equal": not differences, "differences": found}
+        out.print(json.dumps(document, indent=2), markup=False, soft_wrap=True)
     else:
         for difference in differences:
             out.print(str(difference), markup=False, soft_wrap=True)

@@ -13,16 +13,21 @@ from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.cli.options import (
-    MAPPING_HELP,
     SOURCE_ENV,
     TABLE_HELP,
     TARGET_ENV,
+    TARGET_HELP,
+    json_option,
+    mapping_option,
     old_option,
     renamed,
+    report_option,
     required_url,
+    schema_option,
     source_option,
     table_names,
     target_option,
+    target_schema_option,
 )
 
 #: the panels of verify's help
@@ -122,7 +127,7 @@ def verify(
             "source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///", _DATABASES
         ),
     ] = None,
-    target: Annotated[str | None, target_option("target PostgreSQL URL", _DATABASES)] = None,
+    target: Annotated[str | None, target_option(TARGET_HELP, _DATABASES)] = None,
     table: Annotated[
         list[str] | None,
         typer.Option(
@@ -132,9 +137,7 @@ def verify(
         ),
     ] = None,
     old_tables: Annotated[list[str] | None, old_option("--tables")] = None,
-    mapping: Annotated[
-        Path | None, typer.Option("--mapping", help=MAPPING_HELP, rich_help_panel=_WHAT)
-    ] = None,
+    mapping: Annotated[Path | None, mapping_option(_WHAT)] = None,
     max_diffs: Annotated[
         int | None,
         typer.Option(
@@ -166,15 +169,8 @@ def verify(
             rich_help_panel=_WHAT,
         ),
     ] = None,
-    schema: Annotated[
-        str, typer.Option(help="schema of the source tables", rich_help_panel=_DATABASES)
-    ] = "public",
-    target_schema: Annotated[
-        str | None,
-        typer.Option(
-            help="schema of the target tables (default: --schema)", rich_help_panel=_DATABASES
-        ),
-    ] = None,
+    schema: Annotated[str, schema_option(_DATABASES)] = "public",
+    target_schema: Annotated[str | None, target_schema_option(_DATABASES)] = None,
     orphans: Annotated[
         bool,
         typer.Option(
@@ -189,18 +185,8 @@ def verify(
             rich_help_panel=_WHAT,
         ),
     ] = True,
-    as_json: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="JSON lines on stdout: each event as it comes, then the summary",
-            rich_help_panel=_OUTPUT,
-        ),
-    ] = False,
-    report_file: Annotated[
-        Path | None,
-        typer.Option("--report", help="also write a JSON report here", rich_help_panel=_OUTPUT),
-    ] = None,
+    as_json: Annotated[bool, json_option(_OUTPUT)] = False,
+    report_file: Annotated[Path | None, report_option(_OUTPUT)] = None,
 ) -> None:
     """Compare source and target; exit 0 identical, 1 differences, 2 error.
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ormshift.clock import utc_now
 from ormshift.monitor import timeline
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the stages' records: imported only by the stage that report
     from ormshift.compare.runner import CompareReport
     from ormshift.manifest import Manifest
     from ormshift.monitor import Snapshot
-    from ormshift.transfer import RunReport
+    from ormshift.transfer import RollbackReport, RunReport
     from ormshift.verify import Difference, VerifyReport
 
 VERIFY_COLUMNS = [
@@ -287,4 +287,99 @@ def from_migrate(
         ),
         series=tuple(charts + health_series(health)),
         notes=tuple(notes),
+    )
+
+
+def _json_text(value: object) -> str | None:
+    """A schema difference's side as one cell: JSON, or nothing for None."""
+    return None if value is None else json.dumps(value, default=str, sort_keys=True)
+
+
+def from_schema_diff(
+    differences: Sequence[Mapping[str, Any]],
+    *,
+    source: str,
+    target: str,
+    schema: str,
+    target_schema: str,
+    started_at: str,
+) -> Report:
+    """The report of ``ormshift schema diff`` from the differences as ``--json`` prints
+    them (``ormshift.schema.jsonable``: kind, table, item, left, right): every one, and
+    a count per kind."""
+    kinds: dict[str, int] = {}
+    for d in differences:
+        kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
+    where = schema if schema == target_schema else f"{schema} -> {target_schema}"
+    return Report(
+        kind="schema-diff",
+        title=f"schema diff: {where}",
+        status="differs" if differences else "ok",
+        started_at=started_at,
+        finished_at=utc_now(),
+        source=source,
+        target=target,
+        summary=table(["kind", "differences"], [[k, n] for k, n in sorted(kinds.items())]),
+        differences=tuple(
+            DifferenceRow(
+                table=r["table"] or "",
+                kind=r["kind"],
+                key=r["item"] or "",
+                source=_json_text(r["left"]),
+                target=_json_text(r["right"]),
+            )
+            for r in differences
+        ),
+        notes=() if differences else ("the schemas are the same",),
+    )
+
+
+def from_rollback(result: RollbackReport, *, target: str, started_at: str) -> Report:
+    """The report of ``ormshift rollback``: rows deleted per table, the sequences
+    restored and the warnings, as ``--json`` prints them."""
+    return Report(
+        kind="rollback",
+        title=f"rollback: run {result.run_id}",
+        status="ok",
+        run_id=result.run_id,
+        started_at=started_at,
+        finished_at=utc_now(),
+        target=target,
+        summary=table(
+            ["table", "deleted"], [[name, count] for name, count in result.deleted.items()]
+        ),
+        notes=(
+            f"{result.sequences_restored} sequence(s) restored",
+            *(f"warning: {w}" for w in result.warnings),
+        ),
+    )
+
+
+#: health's levels as a report's status (Nagios: WARNING, CRITICAL)
+HEALTH_STATUS: dict[str, Status] = {
+    "ok": "ok", "warn": "warning", "throttle": "warning", "pause": "critical",
+    "abort": "critical",
+}  # fmt: skip
+
+
+def from_health(payload: Mapping[str, Any], *, target: str | None, started_at: str) -> Report:
+    """The report of ``ormshift health`` from the document ``--json`` prints (every
+    outcome: UNKNOWN's has an ``error`` and no probes)."""
+    level = str(payload["status"])
+    status: Status = HEALTH_STATUS.get(level, "unknown")
+    probes = payload.get("probes", [])
+    errors = [*payload.get("probe_errors", [])]
+    if payload.get("error"):
+        errors.insert(0, str(payload["error"]))
+    return Report(
+        kind="health",
+        title=f"health: {level}",
+        status=status,
+        started_at=started_at,
+        finished_at=utc_now(),
+        target=target,
+        summary=table(
+            ["metric", "value", "status"], [[p["metric"], p["value"], p["status"]] for p in probes]
+        ),
+        notes=tuple(errors),
     )

@@ -17,8 +17,8 @@ max-width:980px;color:#111827;background:#fff;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}
 h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb}
 .meta{color:#4b5563}.status{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;
-font-weight:600}.ok{background:#16a34a}.differs{background:#d97706}
-.failed,.aborted{background:#dc2626}
+font-weight:600}.ok{background:#16a34a}.differs,.warning{background:#d97706}
+.failed,.aborted,.critical{background:#dc2626}.unknown{background:#6b7280}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:left}th{background:#f9fafb}
 td.num{text-align:right}.chart .grid{stroke:#e5e7eb}

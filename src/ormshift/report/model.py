@@ -25,8 +25,12 @@ from ormshift.files import read_data, write_text_atomic
 from ormshift.manifest.serde import SerdeError, from_jsonable, to_jsonable
 
 REPORT_VERSION = 1
-Kind = Literal["extract", "generate", "migrate", "rollback", "verify", "compare", "demo"]
-Status = Literal["ok", "differs", "failed", "aborted"]
+Kind = Literal[
+    "extract", "generate", "migrate", "rollback", "verify", "compare", "demo", "schema-diff",
+    "health",
+]  # fmt: skip
+#: ``warning``, ``critical`` and ``unknown`` are health's outcomes, as Nagios names them
+Status = Literal["ok", "differs", "failed", "aborted", "warning", "critical", "unknown"]
 Cell = str | int | float | None
 
 

@@ -43,12 +43,13 @@ def compare(left: Snapshot, right: Snapshot) -> list[Difference]:
     return diff(left.manifest, right.manifest) + diff_sequences(left.sequences, right.sequences)
 
 
-def snapshot_url(url: str, schema: str = "public") -> Snapshot:
-    """Connect to ``url`` (raising `ConnectionFailed` with the password redacted) and read it."""
+def snapshot_url(url: str, schema: str = "public", flag: str = "--schema") -> Snapshot:
+    """Connect to ``url`` (raising `ConnectionFailed` with the password redacted) and read
+    it; ``flag`` is the option that named ``schema``, for the error when it is missing."""
     with connect(url) as conn:
         if not catalog.schema_exists(conn, schema):
             raise SchemaNotFound(
-                f"{redact(url)} has no schema {schema!r}; pass --schema with one it has"
+                f"{redact(url)} has no schema {schema!r}; pass {flag} with one it has"
             )
         return snapshot(conn, schema)
 
@@ -58,11 +59,20 @@ class TableNotFound(OrmshiftError):
 
 
 def diff_databases(
-    left_url: str, right_url: str, schema: str = "public", tables: Collection[str] = ()
+    left_url: str,
+    right_url: str,
+    schema: str = "public",
+    tables: Collection[str] = (),
+    target_schema: str | None = None,
 ) -> list[Difference]:
-    """Every difference between the two databases' ``schema``; with ``tables``, only the
-    differences of those tables (each must be in one of the two)."""
-    left, right = snapshot_url(left_url, schema), snapshot_url(right_url, schema)
+    """Every difference between ``schema`` of the first database and ``target_schema``
+    (default: ``schema``) of the second; with ``tables``, only the differences of those
+    tables (each must be in one of the two)."""
+    left = snapshot_url(left_url, schema)
+    if target_schema is None or target_schema == schema:
+        right = snapshot_url(right_url, schema)
+    else:
+        right = snapshot_url(right_url, target_schema, "--target-schema")
     found = compare(left, right)
     if not tables:
         return found
@@ -72,8 +82,13 @@ def diff_databases(
         some = ", ".join(sorted(known)[:8]) + (
             f" and {len(known) - 8} more" if len(known) > 8 else ""
         )
+        where = (
+            f"schema {schema!r}"
+            if target_schema in (None, schema)
+            else f"schema {schema!r} (source) or {target_schema!r} (target)"
+        )
         raise TableNotFound(
-            f"--table: schema {schema!r} of neither database has table "
+            f"--table: {where} of neither database has table "
             f"{', '.join(map(repr, missing))}; they have {some or 'no tables'}"
         )
     wanted = set(tables)
