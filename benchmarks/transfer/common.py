@@ -67,7 +67,11 @@ def pgcopydb(src: str, tgt: str, jobs: int = 1) -> dict[str, float]:
     if code:
         tail = err.decode(errors="replace").strip().splitlines()[-5:]
         raise SystemExit(f"pgcopydb failed with exit code {code}: {tail}")
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(rss, 1), "cpu_seconds": cpu}
+    return {
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(rss, 1),
+        "cpu_seconds": round(cpu, 2),
+    }
 
 
 def with_db(url: str, name: str) -> str:
