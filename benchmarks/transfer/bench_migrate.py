@@ -9,14 +9,18 @@ small jsonb, numeric(14,2)) PostgreSQL to PostgreSQL, in one run:
 
 * ``psql-pipe``: ``psql -c "\\copy (select ...) to stdout (format binary)"`` piped into
   ``psql -c "\\copy ... from stdin (format binary)"`` (the ceiling);
+* ``pgcopydb``: ``pgcopydb copy table-data`` (Debian's ``pgcopydb`` 0.10) into the
+  existing table, one COPY job (0.10 cannot split a table; skipped, with one line, when
+  pgcopydb is not installed);
 * ``psycopg-relay``: the same COPY pair relayed by one Python process (no batches), to
   tell the cost of Python in the middle from the cost of batching;
 * ``ormshift``: the ``ormshift migrate`` command as a user runs it (its default batch
   size unless ``--batch-size``; a ledger row and SHA-1 of every batch, as always), its
-  peak RSS from ``wait4`` and where its time went (the ledger);
+  peak RSS (its own process, ``/usr/bin/time``) and where its time went (the ledger);
 * ``orm-add_all``: SQLAlchemy ORM objects, ``add_all`` and a commit per 5,000 rows, on a
   ``--orm-rows`` slice;
-* peak RSS of ``ormshift migrate`` for each ``--rss-rows`` size (the same table, larger).
+* peak RSS of ``ormshift migrate`` for each ``--rss-rows`` size (the same table, larger)
+  and each ``--workers`` count, with the pipe and pgcopydb once more at that size.
 
 Every measurement starts from an empty target table after a CHECKPOINT; the throughput
 paths run ``--repeat`` rounds, interleaved. The machine is noisy (the same command
@@ -41,7 +45,7 @@ from statistics import median
 from typing import Any
 
 import psycopg
-from common import create_pair, drop, reset
+from common import create_pair, drop, pgcopydb, pgcopydb_note, reset, run_measured
 from sqlalchemy import BigInteger, DateTime, Integer, Numeric, Text, Uuid, create_engine
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -132,16 +136,12 @@ def relay(src: str, tgt: str) -> float:
 
 
 def run_migrate(src: str, tgt: str, batch: int | None, workers: int) -> dict[str, Any]:
-    """Time ``ormshift migrate`` as its own process; peak RSS and CPU from wait4."""
+    """Time ``ormshift migrate`` as its own process; peak RSS and CPU of that process."""
     cmd = [*ORMSHIFT, "migrate", "--source", src, "--target", tgt, "--json"]
     cmd += ["--workers", str(workers)] + (["--batch-size", str(batch)] if batch else [])
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"ormshift migrate failed with exit code {proc.returncode}")
+    seconds, code, rss, cpu, err = run_measured(cmd)
+    if code:
+        raise SystemExit(f"ormshift migrate failed with exit code {code}: {err[-500:]!r}")
     with psycopg.connect(tgt) as conn:
         row = conn.execute(
             "select count(*), sum(rows_written), sum(seconds), sum(read_seconds),"
@@ -153,8 +153,8 @@ def run_migrate(src: str, tgt: str, batch: int | None, workers: int) -> dict[str
         "seconds": round(seconds, 3),
         "rows": int(rows),
         "batches": int(batches),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(rss, 1),
+        "cpu_seconds": round(cpu, 2),
         "time": {
             "batches_total": round(float(in_batches), 2),
             "until_first_block": round(float(first_block), 2),
@@ -195,20 +195,29 @@ def main() -> None:
     server = os.environ.get("ORMSHIFT_BENCH_DSN") or os.environ.get("ORMSHIFT_TEST_DSN")
     if not server:
         raise SystemExit("set ORMSHIFT_BENCH_DSN to a PostgreSQL server URL")
+    note = pgcopydb_note()
+    if note:
+        print(note, flush=True)
     src, tgt, names = create(server)
     out: dict[str, Any] = {"rows": args.rows, "batch_size": args.batch_size}
+    out["load_average_start"] = [round(x, 2) for x in os.getloadavg()]
+    out["pgcopydb"] = note or "pgcopydb copy table-data --table-jobs 1"
     try:
         t0 = time.perf_counter()
         grow(src, 0, args.rows)
         print(f"filled {args.rows:,} rows in {time.perf_counter() - t0:.0f} s", flush=True)
         pipes: list[float] = []
         relays: list[float] = []
+        copydbs: list[dict[str, float]] = []
         migrates: dict[int, list[dict[str, Any]]] = {w: [] for w in args.workers}
         for _ in range(args.repeat):  # interleaved, so a busy moment hits every path
             reset(tgt, ["big"])
             pipes.append(psql_pipe(src, tgt))
             reset(tgt, ["big"])
             relays.append(relay(src, tgt))
+            if not note:
+                reset(tgt, ["big"])
+                copydbs.append(pgcopydb(src, tgt))
             for w in args.workers:
                 reset(tgt, ["big"])
                 migrates[w].append(run_migrate(src, tgt, args.batch_size, w))
@@ -222,6 +231,16 @@ def main() -> None:
             "median_of_round_ratios": round(median(relay_ratios), 3),
         }
         print(f"psql pipe: {pipe:.1f} s; psycopg relay: {rel:.1f} s", flush=True)
+        if copydbs:
+            cdb = min(float(c["seconds"]) for c in copydbs)
+            out["pgcopydb_copy_table_data"] = {
+                "seconds": round(cdb, 3),
+                "rows_per_second": round(args.rows / cdb),
+                "of_psql_pipe": round(pipe / cdb, 3),
+                "all_seconds": [c["seconds"] for c in copydbs],
+                "peak_rss_mb": max(c["peak_rss_mb"] for c in copydbs),
+            }
+            print(f"pgcopydb: {cdb:.1f} s", flush=True)
         out["ormshift"] = []
         for w in args.workers:
             m = min(migrates[w], key=lambda r: float(r["seconds"]))
@@ -233,6 +252,13 @@ def main() -> None:
             m["median_of_round_ratios"] = round(median(ratios), 3)
             m["all_seconds"] = [r["seconds"] for r in migrates[w]]
             m["max_peak_rss_mb"] = max(r["peak_rss_mb"] for r in migrates[w])
+            if copydbs:  # > 1: ormshift faster than pgcopydb in that round
+                vs = [
+                    float(c["seconds"]) / float(r["seconds"])
+                    for c, r in zip(copydbs, migrates[w], strict=True)
+                ]
+                m["pgcopydb_round_ratios"] = [round(x, 3) for x in vs]
+                m["pgcopydb_median_of_round_ratios"] = round(median(vs), 3)
             out["ormshift"].append(m)
             print(f"ormshift --workers {w}: {json.dumps(m)}", flush=True)
         out["psql_pipe"]["all_seconds"] = [round(x, 3) for x in pipes]
@@ -244,31 +270,39 @@ def main() -> None:
                 have = size
             elif size < have:
                 continue  # the table only grows; measure smaller sizes with --rows
-            if size == args.rows and out["ormshift"] and args.workers[0] == 1:
-                m = out["ormshift"][0]  # measured above
-                size_pipe = pipe
+            entry: dict[str, Any] = {"rows": size, "ormshift": []}
+            if size == args.rows:  # measured above: the rounds' best pipe, every round's RSS
+                entry["psql_pipe_seconds"] = round(pipe, 3)
+                if copydbs:
+                    entry["pgcopydb_seconds"] = out["pgcopydb_copy_table_data"]["seconds"]
+                for m in out["ormshift"]:
+                    entry["ormshift"].append(
+                        {
+                            "workers": m["workers"],
+                            "seconds": m["seconds"],
+                            "peak_rss_mb": m["max_peak_rss_mb"],
+                        }
+                    )
             else:
                 reset(tgt, ["big"])
-                size_pipe = psql_pipe(src, tgt)  # the same table through the pipe, for a ratio
-                reset(tgt, ["big"])
-                m = run_migrate(src, tgt, args.batch_size, 1)
-            out["rss"].append(
-                {
-                    "rows": size,
-                    "peak_rss_mb": m["peak_rss_mb"],
-                    "seconds": m["seconds"],
-                    "psql_pipe_seconds": round(size_pipe, 3),
-                    "of_psql_pipe": round(size_pipe / m["seconds"], 3),
-                }
-            )
-            print(
-                f"at {size:,} rows: {m['peak_rss_mb']} MB, {m['seconds']} s "
-                f"(pipe {size_pipe:.1f} s)",
-                flush=True,
-            )
-        # The ORM load runs last: it grows this process, and a child's ru_maxrss from wait4
-        # counts the pages it shares with this process between fork and exec, so an ORM
-        # step before the RSS runs inflated their readings by ~20 MB.
+                entry["psql_pipe_seconds"] = round(psql_pipe(src, tgt), 3)
+                if not note:
+                    reset(tgt, ["big"])
+                    entry["pgcopydb_seconds"] = pgcopydb(src, tgt)["seconds"]
+                for w in args.workers:
+                    reset(tgt, ["big"])
+                    m = run_migrate(src, tgt, args.batch_size, w)
+                    entry["ormshift"].append(
+                        {"workers": w, "seconds": m["seconds"], "peak_rss_mb": m["peak_rss_mb"]}
+                    )
+            for m in entry["ormshift"]:
+                m["of_psql_pipe"] = round(entry["psql_pipe_seconds"] / m["seconds"], 3)
+                if "pgcopydb_seconds" in entry:
+                    m["of_pgcopydb"] = round(entry["pgcopydb_seconds"] / m["seconds"], 3)
+            out["rss"].append(entry)
+            print(f"at {size:,} rows: {json.dumps(entry)}", flush=True)
+        # The ORM load runs last (it grows this process; the RSS readings are the
+        # children's own, from /usr/bin/time, but a smaller driver disturbs the rest less).
         reset(tgt, ["big"])
         orm = orm_add_all(src, tgt, args.orm_rows)
         out["orm_add_all"] = {
@@ -279,6 +313,7 @@ def main() -> None:
         print(f"ORM add_all: {orm:.1f} s, {args.orm_rows / orm:,.0f} rows/s", flush=True)
     finally:
         drop(server, names)
+    out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     if args.json_file:
         Path(args.json_file).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=2))
