@@ -252,6 +252,8 @@ function entityColumn(c, metadata, ctx) {
     has_transformer: Boolean(c.transformer),
     relation_property: c.relationMetadata ? c.relationMetadata.propertyPath : undefined,
     transformers: transformerNames(c.transformer),
+    // default: null makes no DEFAULT, yet the column is among an insert's RETURNING
+    default_null: c.default === null,
   };
   const out = compact(entry);
   if (!c.isSelect) out.select = false;

@@ -41,6 +41,7 @@ SUITES = {
     "querybuilder-composite.yaml": ("shop", True),
     # listeners, subscribers and transformers ported by hand (the file's models)
     "hooks-failures.yaml": ("hooks", False),
+    "qb-fuzz-hooks.yaml": ("hooks", False),
 }
 
 

@@ -36,6 +36,8 @@ CLASSES = {
     "qb-fuzz-shadowed.yaml": ("shadowed", 3),
     "qb-fuzz-junctions.yaml": ("junctions", 8),
     "qb-fuzz-cms.yaml": ("cms", 9),
+    "qb-fuzz-multischema.yaml": ("multischema", 3),
+    "qb-fuzz-types.yaml": ("types", 41),
     "fid-writes-orphans.yaml": ("blog", 8),
     "fid-writes-nulls.yaml": ("blog", 6),
     "fid-writes-or-branches.yaml": ("blog", 8),

@@ -126,7 +126,8 @@ def _behaviour(
     ``ormshift.orm`` must know besides goes in ``info``: the column's role, ``insert`` /
     ``update`` when TypeORM never writes it there, ``sti_owner``, the single-table
     classes declaring a column their root's table holds, its TypeORM name when the
-    attribute differs, and ``enum_numbers``, the values of a numeric TypeScript enum."""
+    attribute differs, ``enum_numbers``, the values of a numeric TypeScript enum, and
+    ``default_null``, a ``default: null`` that an insert returns."""
     if prop is None:
         renamed = _renamed(attribute, typeorm)
         return [("info", Seq(tuple(renamed), "{}"))] if renamed else []
@@ -155,6 +156,8 @@ def _behaviour(
         numbers = ", ".join(py_str(n) for n in prop.enum_numbers)
         comma = "," if len(prop.enum_numbers) == 1 else ""
         info.append(f'"enum_numbers": ({numbers}{comma})')
+    if prop.default_null:  # TypeORM's insert returns it, as a defaulted column
+        info.append('"default_null": True')
     if info:
         out.append(("info", Seq(tuple(info), "{}")))
     return out

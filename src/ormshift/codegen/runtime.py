@@ -218,7 +218,9 @@ class PgInterval(TypeDecorator[Interval]):
         self, value: Any | None, dialect: Dialect
     ) -> Interval | None:
         if isinstance(value, datetime.timedelta):  # read without `column_expression`
-            return Interval.of(value)
+            # the text ormshift.orm's connections keep beside it, months and all
+            text = getattr(value, "postgres_text", None)
+            return Interval.of(value) if text is None else Interval.parse(text)
         if isinstance(value, str):
             return Interval.parse(value)
         return value

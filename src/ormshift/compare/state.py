@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
-from ormshift.compare.normalize import normalize_value
+from ormshift.compare.normalize import canonical, normalize_value
 from ormshift.db import catalog
 from ormshift.dsn import connect
 
@@ -65,7 +65,12 @@ def snapshot(url: str, volatile: frozenset[str]) -> dict[str, Any]:
             )
             names = [d.name for d in cur.description or []]
             rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-            out[spec.label] = normalize_value(rows, volatile, ordered=True)
+            made = normalize_value(rows, volatile, ordered=True)
+            if volatile & set(spec.key):
+                # a key each side makes for itself (a random uuid): its order tells
+                # nothing, the rows are compared as a set
+                made = sorted(made, key=canonical)
+            out[spec.label] = made
     return out
 
 

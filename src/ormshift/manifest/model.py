@@ -177,6 +177,10 @@ class EntityColumn:
     #: the column's value transformers, in TypeORM's order: each one's class name
     #: (``""`` for an object literal)
     transformers: tuple[str, ...] = ()
+    #: ``default: null`` declared: no DEFAULT in the table (synchronize writes none),
+    #: but TypeORM's insert returns the column as it returns the defaulted ones
+    #: (``getInsertionReturningColumns``: ``default !== undefined``)
+    default_null: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ormshift.dsn import redact, sqlalchemy_url
 from ormshift.errors import ConnectionFailed
 from ormshift.orm.errors import PoolTimeout, QueryFailed, TransactionNotStarted, translated
 from ormshift.orm.hooks import transaction_event
+from ormshift.orm.intervals import keep_interval_text
 from ormshift.orm.manager import EntityManager, aborted
 from ormshift.orm.pool import FairQueuePool
 from ormshift.orm.repository import Repository
@@ -183,7 +184,8 @@ class DataSource(Configured):
     def _listen(self) -> None:
         counters = self._counters
 
-        def on_connect(*_: Any) -> None:
+        def on_connect(dbapi_connection: Any, *_: Any) -> None:
+            keep_interval_text(dbapi_connection)
             with counters.lock:
                 counters.connections += 1
 

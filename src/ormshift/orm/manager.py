@@ -738,7 +738,11 @@ class EntityManager:
         for key, col in info.columns.items():
             if key in info.primary:
                 continue
-            if col.server_default is not None or key == info.version:
+            if (
+                col.server_default is not None
+                or col.info.get("default_null")
+                or key == info.version
+            ):
                 cols.append(col)
         return cols
 

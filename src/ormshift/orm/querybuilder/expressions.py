@@ -149,6 +149,13 @@ def render(
 
 def _rewrite(dotted: str, aliases: Mapping[str, EntityInfo | None]) -> str:
     alias, _, path = dotted.partition(".")
+    if alias not in aliases:
+        # an alias holding a dot: a write builder's, TypeORM's table path
+        # (``schema.table``), which its replacePropertyNames escapes whole
+        for name in aliases:
+            if "." in name and dotted.startswith(name + "."):
+                alias, path = name, dotted[len(name) + 1 :]
+                break
     info = aliases.get(alias)
     if info is None:
         return dotted

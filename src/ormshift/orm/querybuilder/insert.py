@@ -107,7 +107,8 @@ def _known(info: EntityInfo, values: Any) -> Any:
 
 def _insertion_returning(info: EntityInfo) -> list[Any]:
     """TypeORM's ``getInsertionReturningColumns``: the generated (a primary key the
-    database makes), the defaulted, the version and the create/update/delete dates."""
+    database makes), the defaulted (``default: null`` too), the version and the
+    create/update/delete dates."""
     auto = info.table.autoincrement_column
     dates = {
         info.roles.get(role) for role in ("create-date", "update-date", "delete-date", "version")
@@ -115,7 +116,8 @@ def _insertion_returning(info: EntityInfo) -> list[Any]:
     out = []
     for key, col in info.columns.items():
         generated = col is auto or col.identity is not None
-        if generated or col.server_default is not None or key in dates:
+        defaulted = col.server_default is not None or col.info.get("default_null")
+        if generated or defaulted or key in dates:
             out.append(col)
     return out
 

@@ -115,9 +115,14 @@ class RelationQueryBuilder:
         return self
 
     def _of(self) -> None:
-        # TypeORM's ``!of``: no of, or a falsy one (an empty list is not falsy in JS)
+        # TypeORM's ``!of``: no of, or one JavaScript finds falsy (undefined, null, false,
+        # 0, ""); a list or an object is never falsy there, empty or not
         value = self.of_value
-        if not self.has_of or value is None or (not isinstance(value, list | tuple) and not value):
+        if (
+            not self.has_of
+            or value is None
+            or (not isinstance(value, list | tuple | Mapping) and not value)
+        ):
             raise QueryBuilderError(_NOT_SET)
 
     # -- writes ----------------------------------------------------------------------
@@ -266,8 +271,7 @@ class RelationQueryBuilder:
             }
         qb = UpdateQueryBuilder(self.source, target.cls, sets)
         ids = _rows(self.manager, select(*target.table.primary_key.columns).where(condition))
-        if not ids:
-            return
+        # TypeORM's UPDATE runs whether or not a row matches (its events with it)
         qb.where_in_ids(_id_maps(target, ids))
         qb.execute()
 

@@ -23,6 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ormshift.orm.guard import connection_watched
+from ormshift.orm.intervals import node_pg_interval, postgres_text
 from ormshift.orm.write_cache import cursor_rows
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ def node_pg_value(value: Any, oid: int | None) -> Any:
     if oid in _TEXT:
         return _text(value)
     if oid == _INTERVAL and isinstance(value, datetime.timedelta):
-        return _interval(value)
+        text = postgres_text(value)
+        return _interval(value) if text is None else node_pg_interval(text)
     if oid == _POINT and isinstance(value, str):
         x, y = _floats(value)
         return {"x": x, "y": y}
