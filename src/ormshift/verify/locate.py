@@ -149,6 +149,11 @@ def segment_count(rows: int, fixed: bool) -> int:
     return max(2, min(most, rows // SEGMENT_ROWS))
 
 
+#: differing segments past this share of them (numerator, denominator): stream the whole
+#: table instead of their ranges
+WHOLE_TABLE_SHARE = (1, 2)
+
+
 def differing_ranges(
     bounds: Sequence[Key], segments: Sequence[int]
 ) -> list[tuple[Key | None, Key | None]]:
@@ -180,7 +185,10 @@ class Locate(SidePair[PgTable]):
         segments = [i for i, (a, b) in enumerate(zip(seg_s, seg_t, strict=True)) if a != b]
         if not segments:
             return
-        ranges = None if len(segments) == len(seg_s) else differing_ranges(bounds, segments)
+        # most segments differing (changes scattered over the table): one stream of the
+        # whole table off the key's index is cheaper than a join against the ranges
+        whole = len(segments) * WHOLE_TABLE_SHARE[1] >= len(seg_s) * WHOLE_TABLE_SHARE[0]
+        ranges = None if whole else differing_ranges(bounds, segments)
         self._locate(ranges)
 
     def _locate(self, ranges: Sequence[tuple[Key | None, Key | None]] | None) -> None:
