@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ormshift.orm.internals import connection_echoes, engine_logs_statements
+from ormshift.orm.internals import connection_echoes, engine_logs_statements, mapped_count
 
 __all__ = [
     "connection_watched",
@@ -103,10 +103,10 @@ def hooks_apply(info: Any, subscribers: tuple[Any, ...]) -> bool:
     from ormshift.orm.transformers import has_transformers  # noqa: PLC0415
 
     registry = info.mapper.registry
-    mappers = list(registry.mappers)
     known = _HOOKED.get(id(registry))
-    if known is not None and known[0] == len(mappers):
+    if known is not None and known[0] == mapped_count(registry):
         return known[1]
+    mappers = list(registry.mappers)
     found = any(listeners_of(m.class_) or has_transformers(m.class_) for m in mappers)
     _HOOKED[id(registry)] = (len(mappers), found)
     return found

@@ -33,6 +33,7 @@ __all__ = [
     "detach_loaded",
     "engine_logs_statements",
     "invalidate_pooled",
+    "mapped_count",
     "path_registry",
     "pool_queue",
     "result_columns",
@@ -67,6 +68,12 @@ def bind_processors(compiled: SQLCompiler) -> dict[str, Any]:
     """``SQLCompiler._bind_processors``: bind name -> the type's processor (a tuple for
     the items of a tuple bind); a name absent needs no processing."""
     return dict(compiled._bind_processors)
+
+
+def mapped_count(registry: Any) -> int:
+    """How many classes ``registry`` maps (``registry._managers``, one per class), read
+    without building ``registry.mappers`` (a new frozenset on every call)."""
+    return len(registry._managers)
 
 
 def path_registry(mapper: Mapper[Any]) -> Any:
