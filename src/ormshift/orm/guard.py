@@ -21,7 +21,12 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ormshift.orm.internals import connection_echoes, engine_logs_statements, mapped_count
+from ormshift.orm.internals import (
+    connection_echoes,
+    engine_logs_statements,
+    has_events,
+    mapped_count,
+)
 
 __all__ = [
     "connection_watched",
@@ -58,10 +63,16 @@ _SESSION_EVENTS = (
 )
 
 
-def _hooked(dispatch: Any, dialect: Any, options: Any) -> bool:
+def _hooked(dispatch: Any, events: bool, dialect: Any, options: Any) -> bool:
+    """``events``: whether SQLAlchemy would dispatch connection events at all (its own
+    flag, `internals.has_events`); without it no listener of ``dispatch`` is called, and
+    the same holds for the dialect's, so the listener collections are only looked at
+    once a listener of some event of theirs exists."""
     return bool(
-        any(getattr(dispatch, name) for name in _CONNECTION_EVENTS)
-        or any(getattr(dialect.dispatch, name) for name in _DIALECT_EVENTS)
+        (events and any(getattr(dispatch, name) for name in _CONNECTION_EVENTS))
+        or (
+            has_events(dialect) and any(getattr(dialect.dispatch, name) for name in _DIALECT_EVENTS)
+        )
         or "schema_translate_map" in options
     )
 
@@ -70,7 +81,7 @@ def engine_watched(engine: Engine) -> bool:
     """Someone could tell a statement on a new connection of ``engine`` (a connection's
     own listeners can only be added once it exists: the engine's say it all)."""
     return engine_logs_statements(engine) or _hooked(
-        engine.dispatch, engine.dialect, engine.get_execution_options()
+        engine.dispatch, has_events(engine), engine.dialect, engine.get_execution_options()
     )
 
 
@@ -78,7 +89,10 @@ def connection_watched(connection: Connection) -> bool:
     """Someone could tell a statement on ``connection`` (its own listeners and options,
     which include its engine's)."""
     return connection_echoes(connection) or _hooked(
-        connection.dispatch, connection.dialect, connection.get_execution_options()
+        connection.dispatch,
+        has_events(connection) or has_events(connection.engine),
+        connection.dialect,
+        connection.get_execution_options(),
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "connection_echoes",
     "detach_loaded",
     "engine_logs_statements",
+    "has_events",
     "invalidate_pooled",
     "mapped_count",
     "path_registry",
@@ -55,6 +56,14 @@ def connection_echoes(connection: Connection) -> bool:
     """``Connection._echo``: the same, decided when the connection was made
     (tests/integration/test_orm_fast_path_guard.py)."""
     return bool(connection._echo)
+
+
+def has_events(target: Connection | Engine | Any) -> bool:
+    """``_has_events`` of a connection, an engine or a dialect: SQLAlchemy's own gate,
+    set once a listener of any of its connection (or dialect) events is added to it or
+    its class; while it is unset SQLAlchemy dispatches none of them
+    (tests/integration/test_orm_fast_path_guard.py)."""
+    return bool(target._has_events)
 
 
 def result_columns(compiled: SQLCompiler) -> list[tuple[str, str, tuple[Any, ...], Any]]:
