@@ -113,13 +113,13 @@ def hooks_apply(info: Any, subscribers: tuple[Any, ...]) -> bool:
     save can reach every class its relations reach."""
     if subscribers:
         return True
-    from ormshift.orm.listeners import listeners_of  # noqa: PLC0415 - light, no cycle
-    from ormshift.orm.transformers import has_transformers  # noqa: PLC0415
-
     registry = info.mapper.registry
     known = _HOOKED.get(id(registry))
     if known is not None and known[0] == mapped_count(registry):
         return known[1]
+    from ormshift.orm.listeners import listeners_of  # noqa: PLC0415 - light, no cycle
+    from ormshift.orm.transformers import has_transformers  # noqa: PLC0415
+
     mappers = list(registry.mappers)
     found = any(listeners_of(m.class_) or has_transformers(m.class_) for m in mappers)
     _HOOKED[id(registry)] = (len(mappers), found)
