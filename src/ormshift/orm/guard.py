@@ -88,9 +88,16 @@ def engine_watched(engine: Engine) -> bool:
 def connection_watched(connection: Connection) -> bool:
     """Someone could tell a statement on ``connection`` (its own listeners and options,
     which include its engine's)."""
-    return connection_echoes(connection) or _hooked(
-        connection.dispatch,
-        has_events(connection) or has_events(connection.engine),
+    if connection_echoes(connection):
+        return True
+    engine = connection.engine
+    own = has_events(connection)
+    # a connection's dispatch is its own listeners (and its class's) joined to its
+    # engine's; without any of its own (SQLAlchemy's flag) the engine's say it all, and
+    # the engine's dispatch is not made anew with every connection
+    return _hooked(
+        connection.dispatch if own else engine.dispatch,
+        own or has_events(engine),
         connection.dialect,
         connection.get_execution_options(),
     )
