@@ -771,12 +771,17 @@ class EntityManager:
         keys = [by_name[k] for k in written.names]
         generated = [dict(zip(keys, row, strict=True)) for row in written.rows]
         items = list(values) if isinstance(values, list | tuple) else [values]
-        identifiers: list[dict[str, Any] | None] = [
-            {k: g[k] for k in info.primary} for g in generated
-        ]
+        primary = info.primary
+        identifiers: list[dict[str, Any] | None]
+        if len(primary) == 1:
+            (only,) = primary
+            identifiers = [{only: g[only]} for g in generated]
+        else:
+            identifiers = [{k: g[k] for k in primary} for g in generated]
         identifiers += [None] * (len(items) - len(identifiers))
+        cls = info.cls
         for obj, gen in zip(items, generated, strict=False):
-            if isinstance(obj, info.cls):
+            if isinstance(obj, cls):
                 for key, value in gen.items():
                     setattr(obj, key, value)
         return InsertResult(identifiers, generated, generated)
