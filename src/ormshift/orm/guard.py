@@ -21,7 +21,12 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ormshift.orm.internals import connection_echoes, engine_logs_statements
+from ormshift.orm.internals import (
+    connection_echoes,
+    engine_logs_statements,
+    has_events,
+    mapped_count,
+)
 
 __all__ = [
     "connection_watched",
@@ -58,10 +63,16 @@ _SESSION_EVENTS = (
 )
 
 
-def _hooked(dispatch: Any, dialect: Any, options: Any) -> bool:
+def _hooked(dispatch: Any, events: bool, dialect: Any, options: Any) -> bool:
+    """``events``: whether SQLAlchemy would dispatch connection events at all (its own
+    flag, `internals.has_events`); without it no listener of ``dispatch`` is called, and
+    the same holds for the dialect's, so the listener collections are only looked at
+    once a listener of some event of theirs exists."""
     return bool(
-        any(getattr(dispatch, name) for name in _CONNECTION_EVENTS)
-        or any(getattr(dialect.dispatch, name) for name in _DIALECT_EVENTS)
+        (events and any(getattr(dispatch, name) for name in _CONNECTION_EVENTS))
+        or (
+            has_events(dialect) and any(getattr(dialect.dispatch, name) for name in _DIALECT_EVENTS)
+        )
         or "schema_translate_map" in options
     )
 
@@ -70,15 +81,25 @@ def engine_watched(engine: Engine) -> bool:
     """Someone could tell a statement on a new connection of ``engine`` (a connection's
     own listeners can only be added once it exists: the engine's say it all)."""
     return engine_logs_statements(engine) or _hooked(
-        engine.dispatch, engine.dialect, engine.get_execution_options()
+        engine.dispatch, has_events(engine), engine.dialect, engine.get_execution_options()
     )
 
 
 def connection_watched(connection: Connection) -> bool:
     """Someone could tell a statement on ``connection`` (its own listeners and options,
     which include its engine's)."""
-    return connection_echoes(connection) or _hooked(
-        connection.dispatch, connection.dialect, connection.get_execution_options()
+    if connection_echoes(connection):
+        return True
+    engine = connection.engine
+    own = has_events(connection)
+    # a connection's dispatch is its own listeners (and its class's) joined to its
+    # engine's; without any of its own (SQLAlchemy's flag) the engine's say it all, and
+    # the engine's dispatch is not made anew with every connection
+    return _hooked(
+        connection.dispatch if own else engine.dispatch,
+        own or has_events(engine),
+        connection.dialect,
+        connection.get_execution_options(),
     )
 
 
@@ -99,14 +120,14 @@ def hooks_apply(info: Any, subscribers: tuple[Any, ...]) -> bool:
     save can reach every class its relations reach."""
     if subscribers:
         return True
+    registry = info.mapper.registry
+    known = _HOOKED.get(id(registry))
+    if known is not None and known[0] == mapped_count(registry):
+        return known[1]
     from ormshift.orm.listeners import listeners_of  # noqa: PLC0415 - light, no cycle
     from ormshift.orm.transformers import has_transformers  # noqa: PLC0415
 
-    registry = info.mapper.registry
     mappers = list(registry.mappers)
-    known = _HOOKED.get(id(registry))
-    if known is not None and known[0] == len(mappers):
-        return known[1]
     found = any(listeners_of(m.class_) or has_transformers(m.class_) for m in mappers)
     _HOOKED[id(registry)] = (len(mappers), found)
     return found

@@ -32,7 +32,9 @@ __all__ = [
     "connection_echoes",
     "detach_loaded",
     "engine_logs_statements",
+    "has_events",
     "invalidate_pooled",
+    "mapped_count",
     "path_registry",
     "pool_queue",
     "result_columns",
@@ -56,6 +58,14 @@ def connection_echoes(connection: Connection) -> bool:
     return bool(connection._echo)
 
 
+def has_events(target: Connection | Engine | Any) -> bool:
+    """``_has_events`` of a connection, an engine or a dialect: SQLAlchemy's own gate,
+    set once a listener of any of its connection (or dialect) events is added to it or
+    its class; while it is unset SQLAlchemy dispatches none of them
+    (tests/integration/test_orm_fast_path_guard.py)."""
+    return bool(target._has_events)
+
+
 def result_columns(compiled: SQLCompiler) -> list[tuple[str, str, tuple[Any, ...], Any]]:
     """``SQLCompiler._result_columns``: per result column, in order, (key name, name,
     the objects it renders, its type) — how SQLAlchemy's own result maps columns to
@@ -67,6 +77,12 @@ def bind_processors(compiled: SQLCompiler) -> dict[str, Any]:
     """``SQLCompiler._bind_processors``: bind name -> the type's processor (a tuple for
     the items of a tuple bind); a name absent needs no processing."""
     return dict(compiled._bind_processors)
+
+
+def mapped_count(registry: Any) -> int:
+    """How many classes ``registry`` maps (``registry._managers``, one per class), read
+    without building ``registry.mappers`` (a new frozenset on every call)."""
+    return len(registry._managers)
 
 
 def path_registry(mapper: Mapper[Any]) -> Any:

@@ -76,7 +76,15 @@ from ormshift.orm.query import (
 from ormshift.orm.shape import place_of, shaped
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.transformers import flush
-from ormshift.orm.write_cache import Criteria, Written, is_sql, run, statement, unnest_statement
+from ormshift.orm.write_cache import (
+    Criteria,
+    Written,
+    any_sql,
+    is_sql,
+    run,
+    statement,
+    unnest_statement,
+)
 from ormshift.orm.write_cache import criteria as criteria_of
 from ormshift.orm.writes import (
     column_values,
@@ -669,19 +677,35 @@ class EntityManager:
 
     def _rows(self, info: EntityInfo, values: Any, what: str) -> list[dict[str, Any]]:
         items = list(values) if isinstance(values, list | tuple) else [values]
-        plain, numbers, texts, w = info.plain_columns, info.number_columns, info.text_columns, what
-        # a plain dict of plain columns (no text for a number, no number for a text) is
-        # its own row: no walk
+        plain, numbers, texts = info.plain_columns, info.number_columns, info.text_columns
         skip = info.sibling_columns
-        rows = [
-            dict(v)
-            if type(v) is dict
-            and plain.issuperset(v)
-            and not any(type(v[k]) is str for k in numbers.intersection(v))
-            and not any(type(v[k]) in (int, float) for k in texts.intersection(v))
-            else column_values(info, v, what=w, ignore=skip)
-            for v in items
-        ]
+        # a plain dict of plain columns (no text for a number, no number for a text) is
+        # its own row: no walk; what its keys say is worked out once per set of keys
+        layouts: dict[tuple[str, ...], tuple[bool, tuple[str, ...], tuple[str, ...]]] = {}
+        rows: list[dict[str, Any]] = []
+        for v in items:
+            if type(v) is dict:
+                names = tuple(v)
+                layout = layouts.get(names)
+                if layout is None:
+                    layout = (
+                        plain.issuperset(names),
+                        tuple(numbers.intersection(names)),
+                        tuple(texts.intersection(names)),
+                    )
+                    layouts[names] = layout
+                if layout[0]:
+                    for k in layout[1]:
+                        if type(v[k]) is str:
+                            break
+                    else:
+                        for k in layout[2]:
+                            if type(v[k]) in (int, float):
+                                break
+                        else:
+                            rows.append(dict(v))
+                            continue
+            rows.append(column_values(info, v, what=what, ignore=skip))
         if not rows:
             raise FindOptionsError(f"{what}: no values given")
         rows = insert_rows(info, rows)
@@ -718,7 +742,7 @@ class EntityManager:
             full = [{name: row.get(name, default) for name in names} for row in rows]
             written = run(connection, None, build().values(full), None)
         else:
-            sql = any(is_sql(v) for row in rows for v in row.values())
+            sql = any_sql(rows)
             key = None if shape is None or sql else (info.cls, *shape, columns, len(rows) > 1)
             if len(rows) == 1:
                 stmt = statement(key, partial(_with_values, build, rows[0], sql))
@@ -751,12 +775,17 @@ class EntityManager:
         keys = [by_name[k] for k in written.names]
         generated = [dict(zip(keys, row, strict=True)) for row in written.rows]
         items = list(values) if isinstance(values, list | tuple) else [values]
-        identifiers: list[dict[str, Any] | None] = [
-            {k: g[k] for k in info.primary} for g in generated
-        ]
+        primary = info.primary
+        identifiers: list[dict[str, Any] | None]
+        if len(primary) == 1:
+            (only,) = primary
+            identifiers = [{only: g[only]} for g in generated]
+        else:
+            identifiers = [{k: g[k] for k in primary} for g in generated]
         identifiers += [None] * (len(items) - len(identifiers))
+        cls = info.cls
         for obj, gen in zip(items, generated, strict=False):
-            if isinstance(obj, info.cls):
+            if isinstance(obj, cls):
                 for key, value in gen.items():
                     setattr(obj, key, value)
         return InsertResult(identifiers, generated, generated)
@@ -808,8 +837,18 @@ class EntityManager:
         # TypeORM overwrites the columns the values set (inserted or not), less those
         # it never updates; the discriminator is not among them
         items = values if isinstance(values, list | tuple) else [values]
-        siblings = info.sibling_columns
-        set_keys = {k for v in items for k in column_values(info, v, what=what, ignore=siblings)}
+        siblings, plain = info.sibling_columns, info.plain_columns
+        # a plain dict of plain columns names its own keys (`column_values` would keep
+        # each as it is: no relation, no embedded prefix, no sibling's column among them)
+        set_keys = {
+            k
+            for v in items
+            for k in (
+                v
+                if type(v) is dict and plain.issuperset(v)
+                else column_values(info, v, what=what, ignore=siblings)
+            )
+        }
         given = {info.columns[k].key for k in set_keys - info.no_update}
         if info.version is not None and not any(
             (isinstance(v, info.cls) and info.version in inspect(v).dict)

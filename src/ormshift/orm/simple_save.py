@@ -142,10 +142,25 @@ def save_simple(conn: Connection, obj: Any) -> None:
     (values,) = insert_rows(info, [data])
     if info.version is not None:
         values.setdefault(info.version, 1)
-    created = (
-        insert(info.table)
-        .values({cols[k].key: v for k, v in values.items()})
-        .returning(*cols.values())
-    )
-    made = dict(zip(cols, conn.execute(created).one(), strict=True))
+    names = tuple(values)
+    bound_values: dict[str, Any] | None = {f"v__{i}": v for i, v in enumerate(values.values())}
+    shape_key: tuple[Any, ...] | None = None
+    if any(is_sql(v) for v in values.values()):
+        bound_values = None
+    else:
+        # built once per entity and columns given, the values bound as parameters typed
+        # as the columns (what SQLAlchemy binds a literal value of ``values()`` as)
+        shape_key = (info.cls, "simple-insert", names)
+
+    def build_insert() -> Any:
+        if bound_values is None:
+            row = {cols[k].key: v for k, v in values.items()}
+        else:
+            row = {
+                cols[k].key: bindparam(f"v__{i}", type_=cols[k].type) for i, k in enumerate(names)
+            }
+        return insert(info.table).values(row).returning(*cols.values())
+
+    created = statement(shape_key, build_insert)
+    made = dict(zip(cols, conn.execute(created, bound_values or None).one(), strict=True))
     write_back(obj, made.__getitem__, kind="insert", given=given - info.no_insert)

@@ -62,6 +62,7 @@ from ormshift.orm.writes import _is_primitive, criteria_condition
 __all__ = [
     "Criteria",
     "Written",
+    "any_sql",
     "clear",
     "criteria",
     "cursor_rows",
@@ -97,6 +98,14 @@ def is_sql(value: Any) -> bool:
     return type(value) not in _VALUES and (
         isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
     )
+
+
+def any_sql(rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any value of ``rows`` is a SQL expression (`is_sql`): only a value of a
+    type other than the plain ones can be, so their types are looked at first."""
+    if _VALUES.issuperset({type(v) for row in rows for v in row.values()}):
+        return False
+    return any(is_sql(v) for row in rows for v in row.values())
 
 
 def statement(key: tuple[Any, ...] | None, build: Callable[[], S]) -> S:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Enum, String, and_, func, inspect, or_
@@ -124,8 +125,8 @@ def insert_rows(info: EntityInfo, rows: list[dict[str, Any]]) -> list[dict[str, 
     single-table discriminator set to the class's value."""
     drop = info.no_insert
     disc = info.discriminator
-    if not drop and disc is None:
-        return rows
+    if disc is None and (not drop or drop.isdisjoint(chain.from_iterable(rows))):
+        return rows  # (no row names a column left out: each is inserted as it is)
     out = []
     for given in rows:
         row = given

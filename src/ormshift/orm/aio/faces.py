@@ -99,10 +99,10 @@ class EntityManagerFace:
 
     def get_repository(self, entity: type[T]) -> AsyncRepository[T]:
         """The repository of ``entity`` working through this manager."""
-        from ormshift.orm.aio._generated import AsyncRepository  # noqa: PLC0415 - cycle
-
         found = self._repositories.get(entity)
         if found is None:
+            from ormshift.orm.aio._generated import AsyncRepository  # noqa: PLC0415 - cycle
+
             manager: Any = self
             found = AsyncRepository(self._sync.get_repository(entity), manager)
             self._repositories[entity] = found
@@ -110,10 +110,10 @@ class EntityManagerFace:
 
     def get_tree_repository(self, entity: type[T]) -> AsyncTreeRepository[T]:
         """TypeORM's ``getTreeRepository``, working through this manager."""
-        from ormshift.orm.aio._generated import AsyncTreeRepository  # noqa: PLC0415 - cycle
-
         found = self._tree_repositories.get(entity)
         if found is None:
+            from ormshift.orm.aio._generated import AsyncTreeRepository  # noqa: PLC0415 - cycle
+
             manager: Any = self
             found = AsyncTreeRepository(self._sync.get_tree_repository(entity), manager)
             self._tree_repositories[entity] = found
