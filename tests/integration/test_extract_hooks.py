@@ -33,12 +33,17 @@ def test_listeners_transformers_and_subscribers_are_recorded() -> None:
     assert by_property["email"].transformers == ()
     assert manifest.entity("EventLog").listeners == ()
     # TypeORM's order: that of the @EventSubscriber decorators (the imports')
-    assert [s.name for s in manifest.subscribers] == ["AccountSubscriber", "EventLogSubscriber"]
+    assert [s.name for s in manifest.subscribers] == [
+        "AccountSubscriber",
+        "EventLogSubscriber",
+        "RollbackTrapSubscriber",
+    ]
     assert manifest.subscribers[0] == Subscriber(
         "AccountSubscriber", "Account", ("beforeInsert", "beforeUpdate")
     )
     assert manifest.subscribers[1].listen_to is None
     assert len(manifest.subscribers[1].events) == 17
+    assert manifest.subscribers[2].events == ("beforeTransactionRollback",)
     assert manifest.format_version == 2
 
 

@@ -30,3 +30,17 @@ def test_a_sequence_with_no_unordered_find_is_not_run_again() -> None:
     ops = [{"op": "find", "entity": "Entry", "args": [{"order": {"id": "ASC"}}]}]
     assert ordered_loads(ops, orders) is None
     assert ordered_loads([{"op": "save", "entity": "Entry", "args": [{}]}], orders) is None
+
+
+def test_a_select_chain_without_an_order_is_ordered_before_its_terminal() -> None:
+    orders = primary_orders(FuzzSchema.of(golden_manifest("hooks")))
+    where = ["setFindOptions", {"where": {"account": {"entries": {"amount": 59}}}}]
+    op = {"op": "qb", "entity": "Entry", "alias": "e", "chain": [where, ["getMany"]]}
+    again = ordered_loads([op], orders)
+    assert again is not None
+    assert again[0]["chain"] == [where, ["addOrderBy", "e.id", "ASC"], ["getMany"]]
+    # ordered already (by a call or in the find options), a write, no alias: left alone
+    ordered = {**op, "chain": [["orderBy", "e.label"], ["getMany"]]}
+    in_options = {**op, "chain": [["setFindOptions", {"order": {"id": "DESC"}}], ["getOne"]]}
+    write = {"op": "qb", "chain": [["delete"], ["from", {"$entity": "Entry"}], ["execute"]]}
+    assert ordered_loads([ordered, in_options, write], orders) is None

@@ -1,14 +1,16 @@
 """A divergence that is only the order of rows a query without an order returned.
 
 PostgreSQL gives the rows of a query without ``ORDER BY`` in whatever order its plan
-makes, and the two sides' queries differ in shape: TypeORM's find filters through a
+makes (a query builder's select chain without ``orderBy`` too), and the two sides'
+queries differ in shape: TypeORM's find filters through a
 relation with LEFT JOINs and collapses the joined rows, ormshift's with an ``EXISTS``
 (docs/orm.md, "Intentional differences"). The same rows come back, as results compared
 without order show, but listeners that write (an ``afterLoad`` subscriber logging each
 entity) see them in another order, and so do the keys of what they wrote.
 
 Told apart by experiment, not by guess: the sequence up to the divergent step is run
-again with each find that has no order given its entity's primary key as order. When
+again with each find that has no order given its entity's primary key as order (a
+select chain an ``addOrderBy`` of it before its terminal). When
 both sides then agree at every step, the sequence's divergences were the unordered
 queries' row order only; when anything still differs, they all count.
 """
@@ -29,6 +31,15 @@ UNORDERED = 'docs/orm.md, "Intentional differences": the order of rows of a find
 
 #: operations whose first argument is find options with an ``order``
 _LOADS = ("find", "findAndCount", "findOne")
+
+#: a query-builder chain's terminals that load rows (and so tell ``afterLoad``)
+_QB_LOADS = frozenset(
+    {"getMany", "getOne", "getOneOrFail", "getManyAndCount", "getRawMany", "getRawOne",
+     "getRawAndEntities"}
+)  # fmt: skip
+
+#: chain calls that order (or say the order in find options)
+_QB_ORDERS = frozenset({"orderBy", "addOrderBy"})
 
 
 def primary_orders(schema: FuzzSchema) -> dict[str, dict[str, Any]]:
@@ -56,6 +67,12 @@ def ordered_loads(
         if op.get("op") == "transaction" and args and isinstance(args[0], list):
             return {**op, "args": [[visit(o) for o in args[0]], *args[1:]]}
         order = orders.get(str(op.get("entity")))
+        if op.get("op") == "qb" and order is not None:
+            made = _ordered_chain(op, order)
+            if made is not None:
+                changed = True
+                return made
+            return dict(op)
         if op.get("op") not in _LOADS or order is None:
             return dict(op)
         opts = dict(args[0]) if args and isinstance(args[0], Mapping) else {}
@@ -67,6 +84,37 @@ def ordered_loads(
 
     out = [visit(o) for o in ops]
     return out if changed else None
+
+
+def _ordered_chain(op: Mapping[str, Any], order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A select chain on ``op``'s entity that loads rows without an order, ordered by
+    the entity's primary key (``addOrderBy`` before its terminal); None otherwise."""
+    chain = op.get("chain")
+    alias = op.get("alias")
+    if not isinstance(chain, list) or not chain or not isinstance(alias, str):
+        return None
+    calls = [c for c in chain if isinstance(c, list) and c]
+    last = calls[-1][0] if calls else None
+    if last not in _QB_LOADS or len(calls) != len(chain):
+        return None
+    for call in calls:
+        if call[0] in _QB_ORDERS:
+            return None
+        if call[0] == "setFindOptions" and any(
+            isinstance(a, Mapping) and a.get("order") for a in call[1:]
+        ):
+            return None
+    added = [["addOrderBy", f"{alias}.{path}", "ASC"] for path in _paths(order)]
+    return {**op, "chain": [*chain[:-1], *added, chain[-1]]}
+
+
+def _paths(order: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The property paths of a nested ``order`` mapping."""
+    out: list[str] = []
+    for key, value in order.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        out += _paths(value, path) if isinstance(value, Mapping) else [path]
+    return out
 
 
 def order_note(

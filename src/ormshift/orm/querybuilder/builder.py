@@ -340,7 +340,11 @@ class SelectQueryBuilder(Generic[T_co]):
     def _in_ids(self, ids: Any) -> Any:
         main = self.em.main
         if main is None or main.info is None:
-            raise QueryBuilderError("where_in_ids needs an entity as the main alias")
+            # TypeORM reads the main alias's metadata: a TypeError where there is none
+            raise TypeError(
+                "where_in_ids needs an entity as the main alias (TypeORM: Cannot read "
+                "properties of undefined (reading 'metadata'))"
+            )
         info = main.info
         items = list(ids) if isinstance(ids, list | tuple) else [ids]
         rows = [self._id_map(info, item) for item in items]
