@@ -30,7 +30,7 @@ CLASSES = {
     "cms-fuzz.yaml": ("cms", 14),
     "qb-fuzz-library.yaml": ("library", 4),
     "qb-fuzz-blog.yaml": ("blog", 4),
-    "qb-fuzz-shop.yaml": ("shop", 3),
+    "qb-fuzz-shop.yaml": ("shop", 4),
     "qb-fuzz-garage.yaml": ("garage", 1),
     "qb-fuzz-accounting.yaml": ("accounting", 20),
     "qb-fuzz-shadowed.yaml": ("shadowed", 3),

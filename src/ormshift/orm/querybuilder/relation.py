@@ -272,7 +272,10 @@ class RelationQueryBuilder:
         qb = UpdateQueryBuilder(self.source, target.cls, sets)
         ids = _rows(self.manager, select(*target.table.primary_key.columns).where(condition))
         # TypeORM's UPDATE runs whether or not a row matches (its events with it)
-        qb.where_in_ids(_id_maps(target, ids))
+        if ids:
+            qb.where_in_ids(_id_maps(target, ids))
+        else:
+            qb.where("0=1")  # no row: an UPDATE matching none, as TypeORM's does
         qb.execute()
 
     def _pairs(self, value: Any) -> list[dict[str, Any]]:
