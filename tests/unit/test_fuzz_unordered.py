@@ -34,11 +34,17 @@ def test_a_sequence_with_no_unordered_find_is_not_run_again() -> None:
 
 def test_a_select_chain_without_an_order_is_ordered_before_its_terminal() -> None:
     orders = primary_orders(FuzzSchema.of(golden_manifest("hooks")))
-    where = ["setFindOptions", {"where": {"account": {"entries": {"amount": 59}}}}]
-    op = {"op": "qb", "entity": "Entry", "alias": "e", "chain": [where, ["getMany"]]}
+    joined = ["leftJoinAndSelect", "e.account", "a"]
+    op = {"op": "qb", "entity": "Entry", "alias": "e", "chain": [joined, ["getMany"]]}
     again = ordered_loads([op], orders)
     assert again is not None
-    assert again[0]["chain"] == [where, ["addOrderBy", "e.id", "ASC"], ["getMany"]]
+    assert again[0]["chain"] == [joined, ["addOrderBy", "e.id", "ASC"], ["getMany"]]
+    # with find options, the order goes there (a call after them is refused)
+    where = {"where": {"account": {"entries": {"amount": 59}}}}
+    options = {**op, "chain": [["setFindOptions", where], ["getMany"]]}
+    again = ordered_loads([options], orders)
+    assert again is not None
+    assert again[0]["chain"] == [["setFindOptions", {**where, "order": {"id": "ASC"}}], ["getMany"]]
     # ordered already (by a call or in the find options), a write, no alias: left alone
     ordered = {**op, "chain": [["orderBy", "e.label"], ["getMany"]]}
     in_options = {**op, "chain": [["setFindOptions", {"order": {"id": "DESC"}}], ["getOne"]]}

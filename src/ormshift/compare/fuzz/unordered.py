@@ -88,7 +88,8 @@ def ordered_loads(
 
 def _ordered_chain(op: Mapping[str, Any], order: Mapping[str, Any]) -> dict[str, Any] | None:
     """A select chain on ``op``'s entity that loads rows without an order, ordered by
-    the entity's primary key (``addOrderBy`` before its terminal); None otherwise."""
+    the entity's primary key (in its ``setFindOptions``, else an ``addOrderBy`` before
+    its terminal); None otherwise."""
     chain = op.get("chain")
     alias = op.get("alias")
     if not isinstance(chain, list) or not chain or not isinstance(alias, str):
@@ -104,6 +105,14 @@ def _ordered_chain(op: Mapping[str, Any], order: Mapping[str, Any]) -> dict[str,
             isinstance(a, Mapping) and a.get("order") for a in call[1:]
         ):
             return None
+    found = [i for i, call in enumerate(calls) if call[0] == "setFindOptions"]
+    if found:
+        # a call after set_find_options is refused on such a builder: the order goes
+        # into its find options, as TypeORM's order there
+        at = found[-1]
+        options = calls[at][1] if len(calls[at]) > 1 and isinstance(calls[at][1], Mapping) else {}
+        made = [*calls[at][:1], {**options, "order": dict(order)}, *calls[at][2:]]
+        return {**op, "chain": [*chain[:at], made, *chain[at + 1 :]]}
     added = [["addOrderBy", f"{alias}.{path}", "ASC"] for path in _paths(order)]
     return {**op, "chain": [*chain[:-1], *added, chain[-1]]}
 
