@@ -7,7 +7,7 @@ the column to text (the generated ``PgInterval`` type); statements written as te
 query builders, ``query``) cannot, so each connection of a `DataSource` reads intervals
 with `IntervalText`: still a ``timedelta`` for whoever wants one, with the text
 PostgreSQL sent beside it (`postgres_text`), from which `node_pg_interval` makes
-node-postgres's object.
+node-postgres's object (from the days and time alone for a timedelta without it).
 """
 
 from __future__ import annotations
@@ -56,15 +56,23 @@ def postgres_text(value: Any) -> str | None:
     return value.postgres_text if isinstance(value, IntervalText) else None
 
 
-def node_pg_interval(text: str) -> dict[str, Any]:
-    """postgres-interval's object of PostgreSQL's text: the parts that are not zero."""
+def node_pg_interval(value: datetime.timedelta) -> dict[str, Any]:
+    """postgres-interval's object of an interval read as ``value``: from the text kept
+    beside it (`IntervalText`), else from the timedelta's days and time (it has no
+    months)."""
+    text = postgres_text(value)
+    return _nonzero(_from_text(text) if text is not None else _from_timedelta(value))
+
+
+def _from_text(text: str) -> dict[str, Any]:
+    """The parts of PostgreSQL's text (none when it is not in the ``postgres`` style)."""
     found = _PARTS.match(text.strip())
     if found is None:
         return {}
     years, months, days, sign, hours, minutes, seconds, fraction = found.groups()
     neg = -1 if sign == "-" else 1
     millis = int(fraction.ljust(6, "0")) / 1000 if fraction else 0
-    parts: dict[str, Any] = {
+    return {
         "years": int(years or 0),
         "months": int(months or 0),
         "days": int(days or 0),
@@ -73,4 +81,26 @@ def node_pg_interval(text: str) -> dict[str, Any]:
         "seconds": neg * int(seconds or 0),
         "milliseconds": neg * millis,
     }
+
+
+def _from_timedelta(value: datetime.timedelta) -> dict[str, Any]:
+    """The days and time parts of ``value``, node-postgres's signs."""
+    sign = -1 if value < datetime.timedelta(0) and value.days >= -1 else 1
+    if sign < 0:
+        value = -value
+    micros = value.seconds * 1_000_000 + value.microseconds
+    hours, rest = divmod(micros, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds, rest = divmod(rest, 1_000_000)
+    return {
+        "days": value.days * sign,
+        "hours": hours * sign,
+        "minutes": minutes * sign,
+        "seconds": seconds * sign,
+        "milliseconds": rest / 1000 * sign,
+    }
+
+
+def _nonzero(parts: dict[str, Any]) -> dict[str, Any]:
+    """The parts that are not zero, whole numbers as ints (postgres-interval's object)."""
     return {k: (int(v) if float(v).is_integer() else v) for k, v in parts.items() if v}

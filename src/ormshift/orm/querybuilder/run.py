@@ -23,7 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ormshift.orm.guard import connection_watched
-from ormshift.orm.intervals import node_pg_interval, postgres_text
+from ormshift.orm.intervals import node_pg_interval
 from ormshift.orm.write_cache import cursor_rows
 
 if TYPE_CHECKING:
@@ -55,26 +55,6 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _interval(value: datetime.timedelta) -> dict[str, Any]:
-    """postgres-interval's object: the parts that are not zero (days and time; a
-    timedelta has no months)."""
-    sign = -1 if value < datetime.timedelta(0) and value.days >= -1 else 1
-    if sign < 0:
-        value = -value
-    micros = value.seconds * 1_000_000 + value.microseconds
-    hours, rest = divmod(micros, 3_600_000_000)
-    minutes, rest = divmod(rest, 60_000_000)
-    seconds, rest = divmod(rest, 1_000_000)
-    parts = {
-        "days": value.days * sign,
-        "hours": hours * sign,
-        "minutes": minutes * sign,
-        "seconds": seconds * sign,
-        "milliseconds": rest / 1000 * sign,
-    }
-    return {k: (int(v) if float(v).is_integer() else v) for k, v in parts.items() if v}
-
-
 def _floats(text: str) -> list[float]:
     return [float(n) for n in re.findall(r"[-+0-9.eE]+|Infinity|NaN", text)]
 
@@ -84,8 +64,7 @@ def node_pg_value(value: Any, oid: int | None) -> Any:
     if oid in _TEXT:
         return _text(value)
     if oid == _INTERVAL and isinstance(value, datetime.timedelta):
-        text = postgres_text(value)
-        return _interval(value) if text is None else node_pg_interval(text)
+        return node_pg_interval(value)
     if oid == _POINT and isinstance(value, str):
         x, y = _floats(value)
         return {"x": x, "y": y}
