@@ -36,4 +36,4 @@ def test_relation_builder_on_composite_keys_agrees_with_typeorm(
     after each write as TypeORM's."""
     require_extensions(pg_server_url, ("uuid-ossp",))
     report = agrees("shop", SCENARIOS / "querybuilder-composite.yaml", pg_server_url, tmp_path)
-    assert report.operations == 21
+    assert report.operations == 30

@@ -30,7 +30,7 @@ CLASSES = {
     "cms-fuzz.yaml": ("cms", 14),
     "qb-fuzz-library.yaml": ("library", 4),
     "qb-fuzz-blog.yaml": ("blog", 4),
-    "qb-fuzz-shop.yaml": ("shop", 4),
+    "qb-fuzz-shop.yaml": ("shop", 5),
     "qb-fuzz-garage.yaml": ("garage", 1),
     "qb-fuzz-accounting.yaml": ("accounting", 20),
     "qb-fuzz-shadowed.yaml": ("shadowed", 3),
@@ -46,6 +46,8 @@ CLASSES = {
     "fid-number-text-shop.yaml": ("shop", 11),
     "fid-order-to-many-writes.yaml": ("writes", 25),
     "fid-references-garage.yaml": ("garage", 16),
+    "fid-relation-counts-library.yaml": ("library", 27),
+    "fid-relation-counts-blog.yaml": ("blog", 29),
 }
 
 

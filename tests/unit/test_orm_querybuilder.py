@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ormshift.compare.qb_chain import python_name
-from ormshift.orm import DataSource
+from ormshift.orm import DataSource, RelationIdsNotSupported, UnsupportedFindOptions
 from ormshift.orm.metadata import entity_info
 from ormshift.orm.operators import MoreThan
 from ormshift.orm.querybuilder import (
@@ -376,17 +376,19 @@ def test_find_options_merge_refuses_what_it_cannot_make_faithfully(
     def builder() -> Any:
         return ds.get_repository(models.Book).create_query_builder("book").where("1=1")
 
-    for options in (
-        {"relationLoadStrategy": "query", "relations": {"author": True}},
-        {"loadRelationIds": True},
-        {"where": {"author": MoreThan(1)}},
-        {"select": {"id": True, "reviews": {"stars": True}}, "relations": {"reviews": True}},
-    ):
-        with pytest.raises(FindOptionsCombined):
-            builder().set_find_options(options)
-    with pytest.raises(FindOptionsCombined, match="loadRelationIds"):
-        ds.get_repository(models.Book).create_query_builder("book").set_find_options(
-            {"loadRelationIds": {"relations": ["author"]}}
+    with pytest.raises(FindOptionsCombined, match="eager relations"):
+        builder().set_find_options(
+            {"select": {"id": True, "reviews": {"stars": True}}, "relations": {"reviews": True}}
         )
+    # a count operator on a many-to-one: TypeORM's plain Error
+    with pytest.raises(UnsupportedFindOptions, match="isn't supported by given find operator"):
+        builder().set_find_options({"where": {"author": MoreThan(1)}})
+    # loadRelationIds: refused on any builder and by find (TypeORM puts the ids in the
+    # relation's own property)
+    for qb in (builder(), ds.get_repository(models.Book).create_query_builder("book")):
+        with pytest.raises(RelationIdsNotSupported, match="loadRelationIds"):
+            qb.set_find_options({"loadRelationIds": {"relations": ["author"]}})
+    with pytest.raises(RelationIdsNotSupported):
+        ds.get_repository(models.Book).find(loadRelationIds=True)
     with pytest.raises(Exception, match=r"Null value encountered in property 'book\.genre'"):
         builder().set_find_options({"where": {"genre": None}})

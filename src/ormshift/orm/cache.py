@@ -16,13 +16,14 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from ormshift.orm.errors import FindOptionsError
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.options import FindOptions
 from ormshift.orm.query import find_statement
 from ormshift.orm.transformers import transformers_of
 from ormshift.orm.values import coerce_value
-from ormshift.orm.where import BINDS, Binds
+from ormshift.orm.where import BINDS, COUNT_KINDS, Binds, count_value
 
 __all__ = ["cached_find", "cached_find_statement", "clear"]
 
@@ -127,6 +128,12 @@ def _where(
             _where(info, value, shape, values, path)
         elif value is None:
             raise _Uncacheable
+        elif isinstance(value, FindOperator) and value.kind in COUNT_KINDS:
+            shape.append(("count", value.kind))
+            try:
+                values.append(count_value(value.value, path))
+            except FindOptionsError:
+                raise _Uncacheable from None  # the builder says what is wrong
         elif isinstance(value, FindOperator):
             _operator(value, shape, values)
         elif isinstance(value, Mapping) and not value:

@@ -37,6 +37,12 @@ class UnsupportedFindOptions(FindOptionsError):
     typeorm_name = "Error"
 
 
+class RelationIdsNotSupported(OrmError, NotImplementedError):
+    """``loadRelationIds``: TypeORM accepts it and puts the ids in the relation's own
+    property; a SQLAlchemy relationship holds entities, so ormshift refuses it (a
+    `NotImplementedError`, never equal to a TypeORM error when results are compared)."""
+
+
 class RelationNotJoined(FindOptionsError):
     """Update/delete criteria that go through a relation (``{user: {role: ...}}``):
     TypeORM's update and delete builders join nothing, so it refuses them with a plain

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ormshift.orm.errors import FindOptionsError, UnknownProperty
+from ormshift.orm.errors import FindOptionsError, RelationIdsNotSupported, UnknownProperty
 from ormshift.orm.metadata import EntityInfo
 
 __all__ = ["FindOptions", "attribute_keys", "relation_tree", "select_tree"]
@@ -44,6 +44,15 @@ class FindOptions:
         for key, value in options.items():
             name = _CAMEL.get(key, key)
             if name in _IGNORED:
+                continue
+            if key in ("loadRelationIds", "load_relation_ids"):
+                if value not in (None, False):
+                    raise RelationIdsNotSupported(
+                        "loadRelationIds is not supported: TypeORM puts the ids in the "
+                        "relation's own property, where a SQLAlchemy relationship holds "
+                        "entities; load the relation (relations=...) or map its ids onto "
+                        "another property with a query builder's load_relation_id_and_map"
+                    )
                 continue
             if name not in known:
                 raise FindOptionsError(

@@ -42,7 +42,12 @@ from ormshift.orm.internals import AbstractLoad
 from ormshift.orm.metadata import EntityInfo, entity_info
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.options import FindOptions, Tree, relation_tree, select_tree
-from ormshift.orm.where import compile_find_where, exists_root_where, not_deleted
+from ormshift.orm.where import (
+    compile_find_where,
+    exists_root_where,
+    not_deleted,
+    without_counts,
+)
 
 __all__ = [
     "AGGREGATES",
@@ -91,7 +96,8 @@ def _join_where(
             b
             for b in where
             if not isinstance(b, Mapping)
-            or compile_find_where(info, b, with_deleted=opts.with_deleted) is not None
+            or compile_find_where(info, without_counts(info, b), with_deleted=opts.with_deleted)
+            is not None
         ]
     if isinstance(where, list) and len(where) == 1 and isinstance(where[0], Mapping):
         where = where[0]  # one branch is that mapping, down to nested relations
@@ -122,7 +128,8 @@ def _shared_join_any(
     parts: list[Any] = []
     for branch, (name, sub) in zip(branches, given, strict=True):
         own = isinstance(sub, Mapping) and bool(sub)
-        rest = {k: v for k, v in branch.items() if k != name} if own else branch
+        # a relation count is the whole query's condition, not the branch's
+        rest = without_counts(info, {k: v for k, v in branch.items() if k != name})
         conds = [
             _of_root(info, key, rest, opts) if rest else None,
             compile_find_where(target, sub, with_deleted=opts.with_deleted) if own else None,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     ColumnElement,
+    Integer,
     Select,
     String,
     and_,
@@ -48,7 +49,15 @@ from ormshift.orm.params import bind_named
 from ormshift.orm.transformers import apply_to, pattern_type, transformers_of
 from ormshift.orm.values import coerce_value
 
-__all__ = ["compile_find_where", "compile_where", "exists_root_where", "not_deleted"]
+__all__ = [
+    "COUNT_KINDS",
+    "compile_find_where",
+    "compile_where",
+    "count_value",
+    "exists_root_where",
+    "not_deleted",
+    "without_counts",
+]
 
 _ALIAS = "\x00alias\x00"
 
@@ -216,18 +225,21 @@ def compile_where(
     with_deleted: bool = False,
     prefix: str = "",
     joins: Joined | None = None,
+    counts: list[ColumnElement[bool]] | None = None,
 ) -> ColumnElement[bool] | None:
     """The condition for ``where`` on ``entity`` (the mapped class or an alias of it).
 
     With ``joins`` (the join tree at ``entity``), a condition through a relation is on
     the relation's joined alias, which it adds to the tree (`compile_find_where`);
-    without, it is an ``EXISTS``."""
+    without, it is an ``EXISTS``. With ``counts``, a relation count goes there instead of
+    into its mapping's condition (TypeORM ANDs it onto the whole query)."""
     entity = info.cls if entity is None else entity
     if where is None:
         return None
     if isinstance(where, Sequence) and not isinstance(where, str | bytes):
         items = [
-            compile_where(info, w, entity, with_deleted=with_deleted, joins=joins) for w in where
+            compile_where(info, w, entity, with_deleted=with_deleted, joins=joins, counts=counts)
+            for w in where
         ]
         kept = [c for c in items if c is not None]
         return or_(*kept) if kept else None
@@ -245,12 +257,18 @@ def compile_where(
             if not isinstance(value, Mapping):
                 raise FindOptionsError(f"'{label}' is an embedded object: give a mapping")
             cond = compile_where(
-                info, value, entity, with_deleted=with_deleted, prefix=path, joins=joins
+                info,
+                value,
+                entity,
+                with_deleted=with_deleted,
+                prefix=path,
+                joins=joins,
+                counts=counts,
             )
             if cond is not None:
                 conditions.append(cond)
         else:
-            cond = _relation(info, path, value, entity, with_deleted, label, joins)
+            cond = _relation(info, path, value, entity, with_deleted, label, joins, counts)
             if cond is not None:
                 conditions.append(cond)
     return and_(*conditions) if conditions else None
@@ -278,13 +296,15 @@ def _relation(
     with_deleted: bool,
     label: str,
     joins: Joined | None = None,
+    counts: list[ColumnElement[bool]] | None = None,
 ) -> ColumnElement[bool] | None:
     """A condition through relation ``key``, as TypeORM's find builds it (1.1.x):
 
     * a mapping or list: with ``joins``, its condition on the relation's joined alias;
       without, the related rows it matches must exist (an empty one adds nothing);
     * ``MoreThan``/``LessThan``/... on a one-to-many or many-to-many: the number of
-      related rows (join-table rows for many-to-many), soft-deleted ones counted too;
+      related rows (join-table rows for many-to-many, soft-deleted ones counted there;
+      a one-to-many's soft-deleted rows left out);
     * any other operator on a many-to-one (or the owning one-to-one): its key column;
     * another value (``True``, a number): nothing (TypeORM only joins)."""
     if value is None:
@@ -299,9 +319,16 @@ def _relation(
         if value.kind in _COUNT_OPERATORS:
             if not info.is_many(key):
                 raise _unsupported(label)
-            return _COUNT_OPERATORS[value.kind](  # type: ignore[no-any-return]
-                _related_count(info, key, entity), _parse_int(value.value, label)
+            # bound through `_bind` (named in order for the statement cache, which
+            # collects the same `count_value`)
+            made: ColumnElement[bool] = _COUNT_OPERATORS[value.kind](
+                _related_count(info, key, entity),
+                _bind(count_value(value.value, label), Integer()),
             )
+            if counts is None:
+                return made
+            counts.append(made)  # ANDed onto the whole query, outside any OR
+            return None
         if rel.direction is not MANYTOONE:
             raise _unsupported(label)
         local = [c for c in rel.local_columns]
@@ -322,7 +349,9 @@ def _relation(
         child = joins.child(key)
         if not isinstance(value, Mapping | list | tuple):
             return None
-        return compile_where(target, value, child.alias, with_deleted=with_deleted, joins=child)
+        return compile_where(
+            target, value, child.alias, with_deleted=with_deleted, joins=child, counts=counts
+        )
     if not isinstance(value, Mapping | list | tuple):
         return None
     cond = compile_where(target, value, with_deleted=with_deleted)
@@ -345,10 +374,22 @@ def _related_count(info: EntityInfo, key: str, entity: Any) -> ColumnElement[int
         theirs = other.corresponding_column(remote)  # type: ignore[arg-type]
         assert theirs is not None, remote
         conditions.append(theirs == getattr(entity, info.mapper.get_property_by_column(local).key))
+    if rel.secondary is None:
+        # TypeORM's count is a builder of the related entity, which leaves its
+        # soft-deleted rows out whatever the outer query's withDeleted
+        target = entity_info(rel.mapper.class_)
+        if target.delete_date is not None:
+            deleted = other.corresponding_column(target.columns[target.delete_date])
+            assert deleted is not None
+            conditions.append(deleted.is_(None))
     return select(func.count()).select_from(other).where(*conditions).scalar_subquery()
 
 
-def _parse_int(value: Any, label: str) -> int:
+#: the operators a relation count takes (``{books: MoreThan(1)}``)
+COUNT_KINDS = frozenset(_COUNT_OPERATORS)
+
+
+def count_value(value: Any, label: str) -> int:
     """JavaScript's ``parseInt``, which TypeORM applies to a relation count's value."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value)
@@ -459,16 +500,45 @@ def compile_find_where(
     its rows matches. A condition true on NULLs (``IsNull()`` on a related column)
     matches a row with no related row (or with only soft-deleted ones). Built as
     ``EXISTS (SELECT 1 FROM <the root row and its joins> WHERE ...)``, so rows are
-    never multiplied."""
+    never multiplied. A relation count is ANDed onto the whole condition, outside the
+    OR of a where list (TypeORM's ``andWhere`` of it), and a mapping holding nothing
+    else is no branch of that OR."""
+    counts: list[ColumnElement[bool]] = []
     if not _joins_relations(info, where):
-        return compile_where(info, where, with_deleted=with_deleted)
+        cond = compile_where(info, where, with_deleted=with_deleted, counts=counts)
+        found = [c for c in (cond, *counts) if c is not None]
+        return and_(*found) if found else None
     root = Joined(info, aliased(info.cls), with_deleted)
-    cond = compile_where(info, where, root.alias, with_deleted=with_deleted, joins=root)
+    cond = compile_where(
+        info, where, root.alias, with_deleted=with_deleted, joins=root, counts=counts
+    )
     same = and_(*(getattr(root.alias, k) == getattr(info.cls, k) for k in info.primary))
     sub: Select[Any] = select(literal_column("1")).select_from(root.tree()).where(same)
     if cond is not None:
         sub = sub.where(cond)
+    for count in counts:
+        sub = sub.where(count)
     return exists(sub)
+
+
+def without_counts(info: EntityInfo, where: Any) -> Any:
+    """``where`` without its relation counts at the top (TypeORM's conditions of the
+    whole query, not of an OR branch's mapping); a list of mappings each without them."""
+    if isinstance(where, list | tuple):
+        return [without_counts(info, w) for w in where]
+    if not isinstance(where, Mapping):
+        return where
+    out = {}
+    for key, value in where.items():
+        if isinstance(value, FindOperator) and value.kind in _COUNT_OPERATORS:
+            try:
+                kind, _ = info.resolve("", str(key))
+            except UnknownProperty:
+                kind = "unknown"  # compiling the where says so
+            if kind == "relation":
+                continue
+        out[key] = value
+    return out
 
 
 def exists_root_where(

@@ -1,12 +1,13 @@
 """Random operation sequences over the whole entity graph, in scenario-file shape.
 
 Reads: find / findAndCount / count / exists / findOne with random ``where`` (operators,
-nested relations, embedded paths, OR lists), ``order``, ``relations``, ``select``,
-``skip``/``take``, ``withDeleted``. Writes: save (new, existing, with nested relations),
-insert, update, upsert, delete, softDelete / restore, softRemove / recover, increment /
-decrement, remove, and transactions that commit, fail midway, or nest. Values come from
-the seed rows (so conditions match) or are new. Everything is drawn from one
-``random.Random``: the same seed gives the same operations.
+nested relations, embedded paths, OR lists, relation counts), ``order``, ``relations``,
+``select``, ``skip``/``take``, ``withDeleted``, ``relationLoadStrategy``. Writes: save
+(new, existing, with nested relations), insert, update, upsert, delete, softDelete /
+restore, softRemove / recover, increment / decrement, remove, and transactions that
+commit, fail midway, or nest. Values come from the seed rows (so conditions match) or
+are new. Everything is drawn from one ``random.Random``: the same seed gives the same
+operations (choices added later from streams of their own seeded from it).
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ class Generator:
         # choices added later draw from a stream of their own, seeded from the main one
         # without drawing from it: a seed keeps making the sequences it made before
         self.orders = random.Random(repr(rng.getstate()))
+        self.counts = random.Random("counts" + repr(rng.getstate()))
         self.n = 100_000
         self.names = sorted(schema.entities)
 
@@ -216,8 +218,24 @@ class Generator:
 
     def where(self, ent: FuzzEntity) -> Any:
         if self.rng.random() < 0.2:
-            return [self._where_one(ent, 0) for _ in range(2)]
-        return self._where_one(ent, 0)
+            return self._with_count(ent, [self._where_one(ent, 0) for _ in range(2)])
+        return self._with_count(ent, self._where_one(ent, 0))
+
+    def _with_count(self, ent: FuzzEntity, where: Any) -> Any:
+        """Sometimes a relation count (``{books: MoreThan(1)}``) on a to-many relation
+        in the where's first mapping (its own stream: the rest is drawn as before)."""
+        many = [
+            r
+            for r in ent.relations
+            if r.kind in ("one-to-many", "many-to-many") and self.schema.target(r) is not None
+        ]
+        if not many or self.counts.random() >= 0.12:
+            return where
+        rel = self.counts.choice(many)
+        kind = self.counts.choice(["MoreThan", "LessThan", "MoreThanOrEqual", "LessThanOrEqual"])
+        first = where[0] if isinstance(where, list) else where
+        first[rel.property_name] = {"$op": kind, "value": self.counts.randrange(0, 3)}
+        return where
 
     # -- find options ---------------------------------------------------------------
 
@@ -297,6 +315,8 @@ class Generator:
             opts["take"] = self.rng.randrange(1, 4)
         if ent.role("delete-date") and self.rng.random() < 0.3:
             opts["withDeleted"] = True
+        if "relations" in opts and self.counts.random() < 0.2:
+            opts["relationLoadStrategy"] = "query"
         return opts
 
     def tree(self, ent: FuzzEntity) -> dict[str, Any]:

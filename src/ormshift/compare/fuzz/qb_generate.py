@@ -42,6 +42,10 @@ _COMPARABLE = frozenset(
 _ORDERABLE = _COMPARABLE - {"bool"}
 
 
+#: relation counts (``{books: MoreThan(1)}``), which TypeORM adds as subqueries
+_COUNTING = frozenset({"MoreThan", "LessThan", "MoreThanOrEqual", "LessThanOrEqual"})
+
+
 class QbGenerator:
     """``op: qb`` operations; values drawn through the find fuzzer's `Generator`."""
 
@@ -409,19 +413,29 @@ class QbGenerator:
     @staticmethod
     def _mergeable(ent: FuzzEntity, opts: dict[str, Any]) -> dict[str, Any]:
         """The find options ormshift merges into a builder's own calls (docs/orm.md):
-        no ``lock`` / ``relationLoadStrategy``, no operator on a relation in ``where``,
-        relations one level deep."""
+        no ``lock``, no operator on a relation in ``where`` but a relation count."""
         relations = {r.property_name.split(".")[0] for r in ent.relations}
         out = {
             k: v
             for k, v in opts.items()
-            if k in ("order", "skip", "take", "withDeleted", "relations", "where", "select")
+            if k
+            in (
+                "order",
+                "skip",
+                "take",
+                "withDeleted",
+                "relations",
+                "where",
+                "select",
+                "relationLoadStrategy",
+            )
         }
 
         def plain(item: Any) -> bool:
-            # through a relation a mapping of the related entity's columns, no operator
+            # through a relation a mapping of the related entity's columns, or a count
             return isinstance(item, dict) and all(
-                isinstance(item[k], dict) and "$op" not in item[k] for k in relations & set(item)
+                isinstance(item[k], dict) and item[k].get("$op") in (None, *_COUNTING)
+                for k in relations & set(item)
             )
 
         where = out.get("where")
@@ -429,11 +443,6 @@ class QbGenerator:
             plain(where) or (isinstance(where, list) and all(plain(w) for w in where))
         ):
             del out["where"]
-        # one level of relations: deeper ones (with their eager relations) make join
-        # aliases whose raw keys pass PostgreSQL's 63 characters, which ormshift refuses
-        joined = out.get("relations")
-        if isinstance(joined, dict):
-            out["relations"] = {k: True for k, v in joined.items() if v}
         return out
 
     def _relation_ids(self, ent: FuzzEntity, chain: list[list[Any]]) -> None:

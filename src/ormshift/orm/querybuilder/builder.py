@@ -26,7 +26,7 @@ from ormshift.orm.errors import (
 )
 from ormshift.orm.guard import hooks_apply
 from ormshift.orm.metadata import EntityInfo, entity_info
-from ormshift.orm.querybuilder import relation_ids
+from ormshift.orm.querybuilder import query_relations, relation_ids
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import Binds, render
 from ormshift.orm.querybuilder.find_merge import merge_find_options
@@ -358,7 +358,13 @@ class SelectQueryBuilder(Generic[T_co]):
                 return f"{path} = {self._parameter(values[0])}"
             return f"{path} IN ({', '.join(self._parameter(v) for v in values)})"
         branches = []
-        for row in rows:
+        for item, row in zip(items, rows, strict=True):
+            if isinstance(item, Mapping):
+                # TypeORM's id map of an object is the object itself: ``where(data)``
+                # with every property it holds, keys or not (``{lineNo: 1}`` is every
+                # line 1 of every order)
+                branches.append(Where("or", ("brackets", [Where("and", self._condition(item))])))
+                continue
             parts = [
                 f"{main.name}.{property_path(info, k)} = {self._parameter(row[k])}"
                 for k in info.primary
@@ -828,6 +834,15 @@ class SelectQueryBuilder(Generic[T_co]):
         found = entities(em, fetched.rows, fetched.processor)
         if em.relation_ids:
             relation_ids.load(self.manager, em, found)
+        if em.query_relations:
+            query_relations.load(
+                self.manager,
+                main.info,
+                found,
+                em.query_relations,
+                em.query_options or {},
+                em.call_listeners,
+            )
         # TypeORM's executeEntitiesAndRawResults: "after load" for every entity of the
         # rows (a getOne's too), what was joined with them first, unless callListeners(false)
         if em.call_listeners and hooks_apply(main.info, self.manager.subscribers):

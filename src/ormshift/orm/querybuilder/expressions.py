@@ -35,6 +35,7 @@ __all__ = ["Binds", "column_sql", "items_of", "render", "resolve_path"]
 
 _PARAM = re.compile(r":(\.\.\.)?([A-Za-z0-9_.]+)")
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_HASHED_PATH = re.compile(r"[0-9a-f]{40}(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.\"'")
 
 
@@ -130,6 +131,13 @@ def render(
             out.append(":")
             i += 1
             continue
+        if c.isdigit() and (i == 0 or text[i - 1] not in _NAME_CHARS):
+            # an alias TypeORM hashed (`names.build_alias`) may start with a digit
+            m = _HASHED_PATH.match(text, i)
+            if m is not None and m.group().partition(".")[0] in aliases:
+                out.append(_rewrite(m.group(), aliases))
+                i = m.end()
+                continue
         if (c.isalpha() or c == "_") and (i == 0 or text[i - 1] not in _NAME_CHARS):
             m = _PATH.match(text, i)
             if m is not None:

@@ -19,7 +19,9 @@ calls there and then (later calls act on the result as on any builder):
   as TypeORM's ``FindOperator.transformValue`` puts it (`transformers.operator_to`); through a
   relation, the related entity's predicates on the alias of a join of it (the one of
   ``relations``, else an unselected one added; a list an OR of them, a number the join
-  alone), an operator on a to-one relation on its join column; ``None`` is TypeORM's
+  alone), an operator on a to-one relation on its join column, a counting one
+  (``MoreThan``...) on a to-many relation TypeORM's ``(SELECT COUNT(*) ...) > n``
+  added by ``and_where`` there and then (`_count`); ``None`` is TypeORM's
   ``Null value encountered`` error;
 * ``order`` -> ``add_order_by(alias.path, direction, nulls)`` per column (TypeORM's
   ``buildOrder``: ``DESC``/``desc``/``-1`` descending, anything else ascending), through
@@ -27,20 +29,22 @@ calls there and then (later calls act on the result as on any builder):
 * ``skip`` / ``take`` -> ``skip`` / ``take``;
 * ``lock`` -> ``set_lock`` (``optimistic`` with its version; a pessimistic mode with
   ``tables`` named by the alias of the builder's first entity of that table) and
-  ``set_on_locked``; ``relationLoadStrategy: "join"`` is the default.
+  ``set_on_locked``; ``relationLoadStrategy: "join"`` is the default (``"query"``:
+  below).
 
 As TypeORM's builder keeps its find-options ``joins`` and ``selects`` from one
 ``setFindOptions`` to the next, so does the builder here (``_find_joins`` /
 ``_find_selects``): a second call adds the first's joins again, which PostgreSQL
 refuses (42712; raised here when the options are merged, by the terminal in TypeORM).
 
+With ``relationLoadStrategy: "query"`` the relations (and the main entity's eager
+ones) are not joined but loaded after the entities, a query each (`query_relations`).
 What is not turned into calls faithfully is refused with `FindOptionsCombined`:
-``relationLoadStrategy: "query"``, ``loadRelationIds`` (refused by `find_options` on
-any builder), a counting operator (``MoreThan``...) on a relation in ``where``
-(TypeORM's relation-count subqueries), a ``select`` of a relation whose entity
-has eager relations (TypeORM selects its columns once more per eager relation), and a
-join alias that passes, or whose column keys (``alias_column``) pass, PostgreSQL's 63
-characters (TypeORM hashes them). Eager relations are joined as TypeORM joins them
+``loadRelationIds`` (refused by `find_options` on any builder) and a ``select`` of a
+relation whose entity has eager relations (TypeORM selects its columns once more per
+eager relation). A join alias that passes PostgreSQL's
+63 characters is hashed as TypeORM hashes it (`names.build_alias`), and so is a column
+key (``alias_column``) that does. Eager relations are joined as TypeORM joins them
 (unless ``loadEagerRelations: false``): those of each related entity named in
 ``relations`` (``buildEagerRelations``), then the main entity's, recursively, reusing a
 join the builder has of the same relation (``joinEagerRelations``).
@@ -48,10 +52,13 @@ join the builder has of the same relation (``joinEagerRelations``).
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Table
 from sqlalchemy.orm import MANYTOONE
 
 from ormshift.orm.errors import QueryFailed, UnknownProperty, UnsupportedFindOptions
@@ -59,8 +66,10 @@ from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.operators import FindOperator
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.find_options import FindOptionsCombined
-from ormshift.orm.querybuilder.names import property_path
+from ormshift.orm.querybuilder.names import build_alias, escape, property_path
 from ormshift.orm.querybuilder.object_where import _predicate
+from ormshift.orm.querybuilder.query_relations import relations_to_load
+from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.transformers import apply_to, operator_to, transformers_of
 
 if TYPE_CHECKING:
@@ -82,13 +91,12 @@ _MERGED = frozenset(
     }
 )
 #: operators on a relation TypeORM makes a ``COUNT(*)`` subquery of
-_COUNTING = frozenset({"moreThan", "lessThan", "moreThanOrEqual", "lessThanOrEqual"})
+_COUNTING = {"moreThan": ">", "lessThan": "<", "moreThanOrEqual": ">=", "lessThanOrEqual": "<="}
 _PESSIMISTIC = frozenset(
     {"pessimistic_read", "pessimistic_write", "dirty_read", "for_no_key_update", "for_key_share"}
 )
 _PASSED = frozenset({"loadEagerRelations", "comment", "cache", "transaction"})
 _EAGER = ("joined", "selectin", "subquery", "immediate")
-_MAX_ALIAS = 63
 
 
 def _refuse(what: str) -> FindOptionsCombined:
@@ -130,12 +138,9 @@ class _Join:
 
 
 def _relation_alias(alias: str, name: str) -> str:
-    """TypeORM's ``buildAlias({joiner: "__"}, alias, alias + "_" + path)``; refused
-    when it passes PostgreSQL's 63 characters (TypeORM hashes it)."""
-    joined = f"{alias}__{alias}_{name.replace('.', '_', 1)}"
-    if len(joined) > _MAX_ALIAS:
-        raise _refuse(f"a join alias ({joined}) that passes 63 characters")
-    return joined
+    """TypeORM's ``buildAlias({joiner: "__"}, alias, alias + "_" + path)``, hashed
+    when it passes PostgreSQL's 63 characters."""
+    return build_alias(alias, f"{alias}_{name.replace('.', '_', 1)}", joiner="__")
 
 
 def _joined_through(
@@ -213,7 +218,8 @@ def _where(
         elif isinstance(value, FindOperator):
             # to-one relations (by their join column); counting ones are subqueries
             if value.kind in _COUNTING:
-                raise _refuse(f"a relation count operator ({value.kind}) on {path} in where")
+                _count(builder, info, relation, alias, value)
+                continue
             if info.relations[relation].direction is not MANYTOONE:
                 raise UnsupportedFindOptions("This relation isn't supported by given find operator")
             conditions.append(_predicate(f"{alias}.{path}", value, builder._parameter, params))
@@ -229,6 +235,41 @@ def _where(
                 raise _not_found("0", target)
     condition = "(" + ") AND (".join(conditions) + ")" if conditions else ""
     return f"({condition})" if condition else ""
+
+
+def _count(
+    builder: SelectQueryBuilder[Any], info: EntityInfo, key: str, alias: str, value: FindOperator
+) -> None:
+    """TypeORM's relation count (``{posts: MoreThan(1)}``): ``and_where`` of a
+    ``(SELECT COUNT(*) ...) > n`` subquery there and then, outside the where's own text
+    (so outside any OR of a where list), on the related table (the junction for a
+    many-to-many) aliased by its name, its soft-deleted rows left out, ``n`` inlined
+    through JavaScript's ``parseInt``."""
+    rel = info.relations[key]
+    if not info.is_many(key):
+        raise UnsupportedFindOptions("This relation isn't supported by given find operator")
+    table = rel.secondary if rel.secondary is not None else rel.mapper.local_table
+    assert isinstance(table, Table)
+    name = escape(table.name)
+    on = " AND ".join(
+        f"{name}.{escape(remote.name)} = "
+        f"{alias}.{property_path(info, info.mapper.get_property_by_column(local).key)}"
+        for local, remote in rel.synchronize_pairs
+    )
+    if rel.secondary is None and (target := info.target(key)).delete_date is not None:
+        # the related entity's builder leaves its soft-deleted rows out
+        deleted = escape(target.columns[target.delete_date].name)
+        on = f"( {on} ) AND ( {name}.{deleted} IS NULL )"
+    sub = f"(SELECT COUNT(*) FROM {table_sql(table, builder.em.schemas)} {name} WHERE {on})"
+    builder.and_where(f"{sub} {_COUNTING[value.kind]} {_parse_int(value.value)}")
+
+
+def _parse_int(value: Any) -> str:
+    """JavaScript's ``parseInt(value)`` as SQL text (``NaN`` when it makes no number)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if math.isfinite(value) else "NaN"
+    match = re.match(r"\s*([+-]?\d+)", value) if isinstance(value, str) else None
+    return str(int(match.group(1))) if match else "NaN"
 
 
 def _order(
@@ -313,14 +354,6 @@ def _lock(builder: SelectQueryBuilder[Any], lock: Any) -> None:
             builder.set_on_locked(str(lock["onLocked"]))
 
 
-def _fits(alias: str, info: EntityInfo) -> None:
-    """Refused: a join alias whose columns' raw keys (``alias_column``) pass
-    PostgreSQL's 63 characters (TypeORM hashes them; ormshift does not yet)."""
-    longest = max((len(c.name) for c in info.table.columns), default=0)
-    if len(alias) + 1 + longest > _MAX_ALIAS:
-        raise _refuse(f"a join alias ({alias}) whose column keys pass 63 characters")
-
-
 def _join_type(info: EntityInfo, key: str, with_deleted: bool, parent: str) -> str:
     """TypeORM's ``getRelationJoinType``."""
     if parent == "left":
@@ -359,7 +392,6 @@ def _relations(
             continue
         target = info.target(key)
         joined = _relation_alias(alias, str(name))
-        _fits(joined, target)
         kind = _join_type(info, key, builder.em.with_deleted, parent)
         chosen = selection.get(name) if isinstance(selection, Mapping) else None
         joins.append(_Join(kind, f"{alias}.{name}", joined, not isinstance(chosen, Mapping)))
@@ -399,7 +431,6 @@ def _eager_relations(
         for eager in _eager_of(target):
             prop = target.property_of(eager)
             made = _relation_alias(joined, prop)
-            _fits(made, target.target(eager))
             if not any(j.alias == made for j in joins):
                 eager_kind = _join_type(target, eager, builder.em.with_deleted, kind)
                 joins.append(_Join(eager_kind, f"{joined}.{prop}", made, True))
@@ -416,13 +447,12 @@ def _join_eager(
     em = builder.em
     for key in _eager_of(info):
         prop = info.property_of(key)
-        name = f"{alias}__{prop}"
+        name = build_alias(alias, prop, joiner="__")
         add = True
         for join in em.joins:
             if join.map_to is None and join.parent == alias and join.relation == key:
                 add, name = False, join.alias.name
                 break
-        _fits(name, info.target(key))
         existing = next((j for j in em.joins if j.alias.name == name), None)
         kind = "left"
         if add and existing is None:
@@ -448,9 +478,17 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     if other:
         raise _refuse(", ".join(sorted(other)))
     strategy = given.get("relationLoadStrategy", "join")
-    if strategy != "join":
-        raise _refuse(f"relationLoadStrategy {strategy!r} (one query per relation)")
+    if strategy not in ("join", "query"):
+        raise _refuse(f"relationLoadStrategy {strategy!r}")
     eager = given.get("loadEagerRelations") is not False
+    by_query = strategy == "query"
+    if by_query:
+        # loaded after the entities, a query per relation (`query_relations`)
+        em = builder.em
+        em.query_relations = list(
+            dict.fromkeys([*em.query_relations, *relations_to_load(info, given, eager)])
+        )
+        em.query_options = dict(given)
     if given.get("withDeleted"):
         builder.with_deleted()
     selection = given.get("select")
@@ -463,7 +501,7 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
         builder.select(list(selects))
     selects.clear()
     joins: list[_Join] = builder._find_joins
-    if given.get("relations"):
+    if given.get("relations") and not by_query:
         _relations(builder, given["relations"], selection, info, alias, joins, selects)
         if eager:
             _eager_relations(builder, given["relations"], selection, info, alias, joins)
@@ -499,5 +537,5 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
         builder.take(given["take"])
     if "lock" in given:
         _lock(builder, given["lock"])
-    if eager:
+    if eager and not by_query:
         _join_eager(builder, alias, info)

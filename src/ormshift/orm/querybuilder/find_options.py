@@ -51,12 +51,6 @@ def checked(em: ExpressionMap, options: Any) -> dict[str, Any]:
             '"join" option has been removed. Use "relations" for left joins '
             "or QueryBuilder for other join types."
         )
-    if options.get("loadRelationIds") not in (None, False):
-        raise FindOptionsCombined(
-            "set_find_options with loadRelationIds is not supported: TypeORM's "
-            "loadAllRelationIds maps each relation's ids onto the relation itself, which "
-            "ormshift's builder does not; use load_relation_id_and_map onto another property"
-        )
     found = dict(options)
     opts = FindOptions.of(found, main.info)
     relation_tree(main.info, opts.relations)

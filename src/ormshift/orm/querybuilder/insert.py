@@ -155,11 +155,13 @@ def _result(info: EntityInfo, written: Written, values: Any) -> InsertResult:
                 setattr(item, key, value)
         ids = {}
         for key in info.primary:
+            # the relation's object ahead of the returned value merged into the
+            # column's property: TypeORM's id map reads a join column through it
             linked = _through_relation(info, item, key)
-            if key in made:
-                ids[key] = made[key]
-            elif linked is not None:
+            if linked is not None:
                 ids[key] = linked
+            elif key in made:
+                ids[key] = made[key]
             elif isinstance(item, Mapping) and info.property_of(key) in item:
                 ids[key] = item[info.property_of(key)]
             elif isinstance(item, info.cls) and getattr(item, key, None) is not None:

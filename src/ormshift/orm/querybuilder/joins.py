@@ -21,7 +21,13 @@ from sqlalchemy.orm.interfaces import MANYTOMANY
 
 from ormshift.orm.metadata import EntityInfo, entity_info, related_class
 from ormshift.orm.querybuilder.errors import QueryBuilderError
-from ormshift.orm.querybuilder.names import escape, property_path, relation_key, relations
+from ormshift.orm.querybuilder.names import (
+    build_alias,
+    escape,
+    property_path,
+    relation_key,
+    relations,
+)
 from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Join
 
@@ -87,7 +93,8 @@ def add_join(
         assert owner_info is not None
         if relations(owner_info)[relation].direction is MANYTOMANY:
             owning = _owning(owner_info, relation)
-            join.junction = f"{parent}_{alias_name}" if owning else f"{alias_name}_{parent}"
+            pair = (parent, alias_name) if owning else (alias_name, parent)
+            join.junction = build_alias(*pair)
             em.aliases.append(Alias(join.junction, "join"))
     em.aliases.append(alias)
     em.joins.append(join)

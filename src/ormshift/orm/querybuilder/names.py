@@ -8,11 +8,13 @@ to most relevant, a relation's path (its first join column), ``relation.referenc
 the column's attribute (``view_count``, where the model names it apart from TypeORM),
 its database name, its property name, its property path; a later entry overrides an
 earlier one. A relation is named by its TypeORM name or its attribute (`relation_key`).
-Identifiers are quoted as TypeORM's PostgreSQL driver quotes them (`escape`).
+Identifiers are quoted as TypeORM's PostgreSQL driver quotes them (`escape`), and the
+aliases TypeORM builds from parts are shortened as it shortens them (`build_alias`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy.orm import MANYTOONE, RelationshipProperty
@@ -21,6 +23,8 @@ from sqlalchemy.orm.interfaces import ONETOMANY
 from ormshift.orm.metadata import EntityInfo, entity_info, related_class
 
 __all__ = [
+    "MAX_ALIAS",
+    "build_alias",
     "escape",
     "is_selectable",
     "property_path",
@@ -29,6 +33,20 @@ __all__ = [
     "relations",
     "replacements",
 ]
+
+
+#: PostgreSQL's identifier length (``NAMEDATALEN - 1``): TypeORM's ``maxAliasLength``
+MAX_ALIAS = 63
+
+
+def build_alias(*parts: str, joiner: str = "_") -> str:
+    """TypeORM's ``DriverUtils.buildAlias`` on PostgreSQL: the parts joined, or, when
+    that passes 63 characters, its SHA-1 in hex (40 characters), so PostgreSQL never
+    truncates two long aliases into one."""
+    name = joiner.join(parts)
+    if len(name) > MAX_ALIAS:
+        return hashlib.sha1(name.encode()).hexdigest()  # noqa: S324 - a name, not a secret
+    return name
 
 
 def escape(name: str) -> str:

@@ -18,7 +18,7 @@ from ormshift.orm.querybuilder.errors import (
     UnknownAliasProperty,
 )
 from ormshift.orm.querybuilder.expressions import resolve_path
-from ormshift.orm.querybuilder.names import escape, property_path
+from ormshift.orm.querybuilder.names import build_alias, escape, property_path
 from ormshift.orm.querybuilder.sql import column_alias, order_value, query_text
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Selection
 
@@ -40,7 +40,7 @@ def _combined_order(em: ExpressionMap, parent: str) -> tuple[str, dict[str, Any]
             if alias.info is not None:
                 found = _find_column(alias.info, alias_name, path)
                 db = alias.info.columns[found].name if found is not None else path
-            ref = f"{escape(parent)}.{escape(f'{alias_name}_{db}')}"
+            ref = f"{escape(parent)}.{escape(build_alias(alias_name, db))}"
             selects.append(ref)
             orders[ref] = value
         elif any(key in (s.selection, s.alias_name) for s in em.selects):
@@ -62,7 +62,7 @@ def _find_column(info: EntityInfo, alias: str, path: str) -> str | None:
 
 
 def _key_alias(main: Alias, info: EntityInfo, key: str) -> str:
-    return f"ids_{main.name}_{info.columns[key].name}"
+    return build_alias(f"ids_{main.name}", info.columns[key].name)
 
 
 def keys_map(em: ExpressionMap) -> ExpressionMap:

@@ -239,15 +239,20 @@ class RelationQueryBuilder:
             if isinstance(value, list | tuple) and not value:
                 return
             pk = self.target.table.primary_key.columns
+            if len(pk) > 1:
+                # TypeORM's ``whereInIds(value)``: an object is matched on every
+                # property it holds, so ``{lineNo: 1}`` moves every order's line 1
+                self._fk_update(None, self.of_value, value)
+                return
             conds = [and_(*(c == _key(v, self.target, c) for c in pk)) for v in _many(value)]
             self._fk_update(or_(*conds), self.of_value)
             return
         self._junction_insert(value)
 
-    def _fk_update(self, condition: Any, of: Any) -> None:
-        """The related rows matching ``condition`` get their foreign key pointed at
-        ``of`` (None: cleared), by an update builder (its events, version bump and
-        update date)."""
+    def _fk_update(self, condition: Any, of: Any, in_ids: Any = None) -> None:
+        """The related rows matching ``condition`` (or, when it is None, the builder's
+        ``where_in_ids(in_ids)``) get their foreign key pointed at ``of`` (None:
+        cleared), by an update builder (its events, version bump and update date)."""
         from ormshift.orm.querybuilder.update import UpdateQueryBuilder  # noqa: PLC0415
 
         pairs = list(self.rel.local_remote_pairs or [])
@@ -270,6 +275,10 @@ class RelationQueryBuilder:
                 for own, fk in pairs
             }
         qb = UpdateQueryBuilder(self.source, target.cls, sets)
+        if condition is None:
+            qb.where_in_ids(in_ids)
+            qb.execute()
+            return
         ids = _rows(self.manager, select(*target.table.primary_key.columns).where(condition))
         # TypeORM's UPDATE runs whether or not a row matches (its events with it)
         if ids:

@@ -16,7 +16,7 @@ from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.expressions import resolve_path
 from ormshift.orm.querybuilder.joins import join_sql
-from ormshift.orm.querybuilder.names import escape, is_selectable, property_path
+from ormshift.orm.querybuilder.names import build_alias, escape, is_selectable, property_path
 from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Selection, Where
 
@@ -32,8 +32,9 @@ _ON_LOCKED = {"nowait": " NOWAIT", "skip_locked": " SKIP LOCKED"}
 
 
 def column_alias(alias: str, info: EntityInfo, key: str) -> str:
-    """The result key of a selected column: ``alias_databaseName`` (``post_title``)."""
-    return f"{alias}_{info.columns[key].name}"
+    """The result key of a selected column: ``alias_databaseName`` (``post_title``),
+    hashed as TypeORM hashes it when that passes 63 characters."""
+    return build_alias(alias, info.columns[key].name)
 
 
 def entity_column_selects(em: ExpressionMap, alias: Alias) -> list[tuple[str, str]]:

@@ -105,6 +105,10 @@ class ExpressionMap:
     #: ``load_relation_id_and_map``: (map to "alias.property", "alias.relation", disable
     #: mixed map)
     relation_ids: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: find options' relations loaded by queries of their own (``relationLoadStrategy:
+    #: "query"``, `query_relations`): their keys and the options they are loaded with
+    query_relations: list[str] = field(default_factory=list)
+    query_options: dict[str, Any] | None = None
     #: the ``schema_translate_map`` its tables are written with (`schemas.in_force`)
     schemas: tuple[tuple[str | None, str | None], ...] = ()
 
@@ -120,6 +124,7 @@ class ExpressionMap:
         out.distinct_on = list(self.distinct_on)
         out.parameters = dict(self.parameters)
         out.relation_ids = list(self.relation_ids)
+        out.query_relations = list(self.query_relations)
         out.find_options = None if self.find_options is None else dict(self.find_options)
         out.lock_tables = None if self.lock_tables is None else list(self.lock_tables)
         return out
