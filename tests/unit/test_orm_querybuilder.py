@@ -368,18 +368,12 @@ def test_find_options_merge_into_a_builder_holding_its_own_calls(
     assert qb.em.take == 2
 
 
-def test_find_options_merge_refuses_what_it_cannot_make_faithfully(
+def test_find_options_refusals_name_what_is_wrong(
     ds: DataSource, models: ModuleType
 ) -> None:
-    from ormshift.orm.querybuilder.find_options import FindOptionsCombined  # noqa: PLC0415
-
     def builder() -> Any:
         return ds.get_repository(models.Book).create_query_builder("book").where("1=1")
 
-    with pytest.raises(FindOptionsCombined, match="eager relations"):
-        builder().set_find_options(
-            {"select": {"id": True, "reviews": {"stars": True}}, "relations": {"reviews": True}}
-        )
     # a count operator on a many-to-one: TypeORM's plain Error
     with pytest.raises(UnsupportedFindOptions, match="isn't supported by given find operator"):
         builder().set_find_options({"where": {"author": MoreThan(1)}})

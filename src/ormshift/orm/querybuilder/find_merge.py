@@ -40,9 +40,9 @@ refuses (42712; raised here when the options are merged, by the terminal in Type
 With ``relationLoadStrategy: "query"`` the relations (and the main entity's eager
 ones) are not joined but loaded after the entities, a query each (`query_relations`).
 What is not turned into calls faithfully is refused with `FindOptionsCombined`:
-``loadRelationIds`` (refused by `find_options` on any builder) and a ``select`` of a
-relation whose entity has eager relations (TypeORM selects its columns once more per
-eager relation). A join alias that passes PostgreSQL's
+``loadRelationIds`` (refused by `find_options` on any builder). A ``select`` of a
+relation whose entity has eager relations selects its columns once more per eager
+relation, as TypeORM's does. A join alias that passes PostgreSQL's
 63 characters is hashed as TypeORM hashes it (`names.build_alias`), and so is a column
 key (``alias_column``) that does. Eager relations are joined as TypeORM joins them
 (unless ``loadEagerRelations: false``): those of each related entity named in
@@ -413,9 +413,11 @@ def _eager_relations(
     info: EntityInfo,
     alias: str,
     joins: list[_Join],
+    selects: list[str],
 ) -> None:
     """TypeORM's ``buildEagerRelations``: each related entity's eager relations joined
-    and selected too (one level under each relation named)."""
+    and selected too (one level under each relation named), a relation's chosen columns
+    added to ``selects`` once more for each."""
     paths = _Paths(info)
     for name, value in relations.items():
         key = paths.relations.get(str(name))
@@ -424,9 +426,6 @@ def _eager_relations(
         target = info.target(key)
         joined = _relation_alias(alias, str(name))
         chosen = selection.get(name) if isinstance(selection, Mapping) else None
-        if isinstance(chosen, Mapping) and _eager_of(target):
-            # TypeORM selects the chosen columns once more per eager relation
-            raise _refuse(f"a select of relation {name}, whose entity has eager relations")
         kind = next((j.kind for j in joins if j.alias == joined), "inner")
         for eager in _eager_of(target):
             prop = target.property_of(eager)
@@ -434,8 +433,12 @@ def _eager_relations(
             if not any(j.alias == made for j in joins):
                 eager_kind = _join_type(target, eager, builder.em.with_deleted, kind)
                 joins.append(_Join(eager_kind, f"{joined}.{prop}", made, True))
+            if isinstance(chosen, Mapping):
+                # TypeORM selects the chosen columns once more per eager relation
+                # (each then written as often as it is selected, as TypeORM writes it)
+                _select(chosen, target, joined, selects)
         if isinstance(value, Mapping):
-            _eager_relations(builder, value, chosen, target, joined, joins)
+            _eager_relations(builder, value, chosen, target, joined, joins, selects)
 
 
 def _join_eager(
@@ -481,6 +484,9 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     if strategy not in ("join", "query"):
         raise _refuse(f"relationLoadStrategy {strategy!r}")
     eager = given.get("loadEagerRelations") is not False
+    chosen = options.get("select")
+    # (JavaScript's truthiness: an empty select object is a select)
+    builder.em.find_select = isinstance(chosen, Mapping | list) or bool(chosen)
     by_query = strategy == "query"
     if by_query:
         # loaded after the entities, a query per relation (`query_relations`)
@@ -504,7 +510,7 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     if given.get("relations") and not by_query:
         _relations(builder, given["relations"], selection, info, alias, joins, selects)
         if eager:
-            _eager_relations(builder, given["relations"], selection, info, alias, joins)
+            _eager_relations(builder, given["relations"], selection, info, alias, joins, selects)
     if selects:
         builder.add_select(list(selects))
     if "where" in given:

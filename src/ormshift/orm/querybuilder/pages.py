@@ -134,7 +134,10 @@ def count_map(em: ExpressionMap) -> ExpressionMap:
     main = em.main
     if main is None or main.info is None:
         raise QueryBuilderError('Alias is not set. Use "from" method to set an alias.')
-    if em.joins:
+    chosen = _selected_columns(em) if em.find_select else []
+    if chosen:
+        counted = f"COUNT(DISTINCT({', '.join(chosen)}))"
+    elif em.joins:
         cols = ", ".join(
             f"{escape(main.name)}.{escape(main.info.columns[k].name)}" for k in main.info.primary
         )
@@ -142,6 +145,24 @@ def count_map(em: ExpressionMap) -> ExpressionMap:
     else:
         counted = "COUNT(1)"
     return _unpaged(em, Selection(counted, "cnt"))
+
+
+def _selected_columns(em: ExpressionMap) -> list[str]:
+    """``"alias"."column"`` of each selection naming an entity alias's column, each
+    once, in the order first selected (TypeORM's ``computeSelectedColumnExpressions``,
+    which a count uses when the find options have a ``select``)."""
+    out: list[str] = []
+    for selection in em.selects:
+        alias_name, dot, path = selection.selection.partition(".")
+        alias = em.alias(alias_name) if dot else None
+        if alias is None or alias.info is None:
+            continue
+        found = [k for k in alias.info.columns if property_path(alias.info, k) == path]
+        if found:
+            column = f"{escape(alias_name)}.{escape(alias.info.columns[found[0]].name)}"
+            if column not in out:
+                out.append(column)
+    return out
 
 
 def exists_text(em: ExpressionMap) -> tuple[ExpressionMap, str]:

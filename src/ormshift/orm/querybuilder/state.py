@@ -109,6 +109,9 @@ class ExpressionMap:
     #: "query"``, `query_relations`): their keys and the options they are loaded with
     query_relations: list[str] = field(default_factory=list)
     query_options: dict[str, Any] | None = None
+    #: the last ``set_find_options`` gave a ``select``: a count is of the distinct
+    #: selected columns (TypeORM's ``computeSelectedColumnExpressions``)
+    find_select: bool = False
     #: the ``schema_translate_map`` its tables are written with (`schemas.in_force`)
     schemas: tuple[tuple[str | None, str | None], ...] = ()
 
