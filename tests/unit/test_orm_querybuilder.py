@@ -368,9 +368,7 @@ def test_find_options_merge_into_a_builder_holding_its_own_calls(
     assert qb.em.take == 2
 
 
-def test_find_options_refusals_name_what_is_wrong(
-    ds: DataSource, models: ModuleType
-) -> None:
+def test_find_options_refusals_name_what_is_wrong(ds: DataSource, models: ModuleType) -> None:
     def builder() -> Any:
         return ds.get_repository(models.Book).create_query_builder("book").where("1=1")
 
