@@ -28,7 +28,7 @@ CLASSES = {
     "library-self-fuzz.yaml": ("library", 2),
     "views-fuzz.yaml": ("views", 1),
     "cms-fuzz.yaml": ("cms", 14),
-    "qb-fuzz-library.yaml": ("library", 4),
+    "qb-fuzz-library.yaml": ("library", 5),
     "qb-fuzz-blog.yaml": ("blog", 4),
     "qb-fuzz-shop.yaml": ("shop", 5),
     "qb-fuzz-garage.yaml": ("garage", 1),

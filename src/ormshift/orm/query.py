@@ -516,7 +516,7 @@ def unselected_paging_column(info: EntityInfo, opts: FindOptions) -> str | None:
         if chosen is not None and key not in chosen:
             return f"{info.name}_{info.columns[key].name}"
     return _unselected_order(
-        info, info.name, opts.order or {}, chosen, tree if join else None, nested
+        info, info.name, opts.order or {}, chosen, tree if join else {}, nested
     )
 
 
