@@ -73,6 +73,7 @@ from ormshift.orm.query import (
     lazy_count,
     unselected_paging_column,
 )
+from ormshift.orm.query_groups import settle
 from ormshift.orm.shape import place_of, shaped
 from ormshift.orm.simple_save import is_simple, save_simple
 from ormshift.orm.transformers import flush
@@ -436,14 +437,22 @@ class EntityManager:
                 return plain
         # in a transaction the session's identity map holds what earlier work loaded:
         # each find reads its rows afresh, as TypeORM does
-        fresh = {"populate_existing": True} if self.in_transaction else {}
+        by_query = opts.relation_load_strategy == "query"
+        fresh = {"populate_existing": True} if self.in_transaction and not by_query else {}
         tree = relation_tree(info, opts.relations)
         place = place_of(info, tree, opts.load_eager_relations, opts.select)
         with self._scope() as session:
+            if self.in_transaction and by_query:
+                # each relation's own SELECT would populate again the entities loaded
+                # before it (self-referencing ones: the roots among the replies),
+                # dropping what was loaded into them: everything is read afresh instead
+                session.expire_all()
             rows = list(session.scalars(stmt, params, execution_options=fresh).unique().all())
             if opts.lock and opts.lock.get("mode") == "optimistic":
                 self._check_version(info, rows, opts.lock.get("version"))
             found = shaped(rows, place, copy=self.in_transaction)
+            if by_query:
+                settle(info, found, place)
         if hooked and listeners:
             hooks.loaded(self, info.cls, found)
         return found

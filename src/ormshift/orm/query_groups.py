@@ -1,0 +1,111 @@
+"""What TypeORM's query strategy leaves on the entities (``relationLoadStrategy: "query"``).
+
+TypeORM loads each relation by a query of its own, then matches the related entities
+to the entities found by relation ids (``RelationIdLoader.loadManyToManyRelationIdsAndGroup``).
+Three things of that matching show in the result, and SQLAlchemy's selectin loading,
+which `ormshift.orm.query` uses for the strategy, does none of them:
+
+* the ids are matched on columns set on the entity (its keys for a to-one relation,
+  the columns the relation references for the others): when ``select`` picks columns
+  of the entity but not those, nothing matches and the relation is ``null`` (``[]``
+  for a to-many one);
+* a one-to-many (or inverse one-to-one) relation's ids are read from the related table
+  by a builder of their own, which leaves soft-deleted rows out whatever
+  ``withDeleted``: they are dropped from what was loaded (unless the related entity's
+  keys are its join columns, whose ids need no query);
+* a to-one relation's ids are read from the entity's own table the same way, unless
+  every join column is a property of the entity and every entity holds its value: a
+  soft-deleted entity (found with ``withDeleted``) then gets ``null``.
+
+`settle` applies them to a find's entities, level by level: each related entity's own
+relations are loaded by the same strategy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import MANYTOONE, ONETOMANY
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ormshift.orm.metadata import EntityInfo
+from ormshift.orm.shape import Place
+
+__all__ = ["settle"]
+
+
+def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
+    """TypeORM's matching of query-loaded relations applied to ``found`` (entities of
+    ``info`` at ``place``)."""
+    if not found or not place.relations:
+        return
+    chosen = None if place.columns is None else place.columns - place.hidden
+    for key, below in place.relations.items():
+        rel = info.relations[key]
+        target = info.target(key)
+        to_one = rel.direction is MANYTOONE
+        matched = list(info.primary) if to_one else _referenced(info, rel)
+        blank = chosen is not None and not all(k in chosen for k in matched)
+        gone = to_one and info.delete_date is not None and _ids_queried(info, rel, found, chosen)
+        related: list[Any] = []
+        for entity in found:
+            state = inspect(entity)
+            if key in state.unloaded:
+                continue
+            value = state.dict.get(key)
+            if blank or (gone and getattr(entity, info.delete_date or "", None) is not None):
+                set_committed_value(entity, key, [] if rel.uselist else None)
+                continue
+            if (
+                rel.direction is ONETOMANY
+                and target.delete_date is not None
+                and not _keys_join(target, rel)
+            ):
+                kept = _alive(target, value)
+                if kept is not value:
+                    set_committed_value(entity, key, kept)
+                    value = kept
+            if isinstance(value, list):
+                related += value
+            elif value is not None:
+                related.append(value)
+        settle(target, related, below)
+
+
+def _referenced(info: EntityInfo, rel: Any) -> list[str]:
+    """The entity's columns a to-many (or inverse one-to-one) relation references."""
+    return [info.mapper.get_property_by_column(local).key for local, _ in rel.synchronize_pairs]
+
+
+def _keys_join(target: EntityInfo, rel: Any) -> bool:
+    """The related entity's keys are the relation's join columns (TypeORM reads the
+    ids off the entities, with no query)."""
+    joins = {
+        target.mapper.get_property_by_column(remote).key for _, remote in rel.local_remote_pairs
+    }
+    return len(joins) == len(target.primary) and set(target.primary) == joins
+
+
+def _ids_queried(info: EntityInfo, rel: Any, found: Sequence[Any], chosen: Any) -> bool:
+    """TypeORM reads a to-one relation's ids from the entity's table: a join column is
+    no property of the entity, or an entity does not hold its value."""
+    keys = [info.mapper.get_property_by_column(local).key for local in rel.local_columns]
+    if any(k in info.join_only_columns for k in keys):
+        return True
+    if chosen is not None and not all(k in chosen for k in keys):
+        return True
+    return any(getattr(entity, k, None) is None for entity in found for k in keys)
+
+
+def _alive(target: EntityInfo, value: Any) -> Any:
+    """``value`` (a list, an entity or None) without its soft-deleted entities."""
+    deleted = target.delete_date
+    assert deleted is not None
+    if isinstance(value, list):
+        kept = [v for v in value if getattr(v, deleted, None) is None]
+        return kept if len(kept) != len(value) else value
+    if value is not None and getattr(value, deleted, None) is not None:
+        return None
+    return value
