@@ -45,7 +45,7 @@ from ormshift.transfer.ledger import Batch, Run, RunStatus
 from ormshift.transfer.plan import Plan, TablePlan, nonempty, plan_for_target
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, ThroughputRecorder, table_stats
-from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
+from ormshift.transfer.sources import BatchRefused, BatchResult, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
 from ormshift.transfer.workers import levels, run_each
 
@@ -197,8 +197,8 @@ def _refuse_same_database(
     reader: Reader, target: psycopg.Connection, target_url: str, options: MigrateOptions
 ) -> None:
     """A run whose target is its own source (under any URL) would empty or reject it."""
-    if not isinstance(reader, PgReader):
-        return
+    if not reader.backend.capabilities.catalog:
+        return  # not a PostgreSQL server: it cannot be the target
     if (options.target_schema or options.schema) != options.schema:
         return  # one schema into another of the same database: a copy, not a loop
     if same_database(reader.conn, target):
@@ -211,7 +211,7 @@ def _refuse_same_database(
 
 def _plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -> Plan:
     plan = _reader_plan(reader, target, options)
-    source = reader.conn if isinstance(reader, PgReader) else None
+    source = reader.conn if reader.backend.capabilities.catalog else None
     more = preflight.check(source, target, plan, truncate=options.truncate)
     return replace(plan, warnings=(*plan.warnings, *more)) if more else plan
 
@@ -237,7 +237,7 @@ def _create(
     """--create-schema: the source's tables the target lacks; (created, warnings)."""
     if not options.create_schema:
         return [], []
-    if not isinstance(reader, PgReader):
+    if not reader.backend.capabilities.create_schema:
         raise PreflightError(
             "--create-schema reads the schema from a PostgreSQL source; for this source create "
             "the target tables first (ormshift generate, or your migrations)"
@@ -471,7 +471,7 @@ class _Run:
 
     @property
     def workers(self) -> int:
-        return self.options.workers if isinstance(self.reader, PgReader) else 1
+        return self.options.workers if self.reader.backend.capabilities.parallel_readers else 1
 
     def execute(self) -> RunReport:
         if self.options.join is not None:
@@ -768,7 +768,7 @@ class _Run:
     def _split(self, plan: Plan) -> None:
         """Cut the large tables into key ranges, one per worker or --parts (sampled, see
         keyset)."""
-        if self.workers < 2 or not isinstance(self.reader, PgReader):
+        if self.workers < 2:  # one reader (or a source without parallel readers)
             return
         parts = self.options.parts or self.workers
         pinned = (
@@ -849,7 +849,7 @@ class _Run:
             and lo is None
             and bool(table.key)
             and table.name in self.unstarted
-            and isinstance(self.reader, PgReader)
+            and self.reader.backend.capabilities.copy
             and self.reader.streams(table)
         )
 

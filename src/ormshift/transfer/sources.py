@@ -7,12 +7,14 @@ inside the batch transaction the engine opened, with bisection of refused rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import psycopg
 
-from ormshift.dsn import MYSQL, connect, engine_name
+from ormshift.db.backends import BACKENDS, MYSQL, POSTGRESQL, Backend, backend_for
+from ormshift.dsn import check_url
 from ormshift.transfer.copy import Span
 from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
@@ -35,6 +37,9 @@ class BatchRefused(Exception):
 
 
 class Reader(Protocol):
+    backend: Backend  # what the source can do; the engine asks it, not the reader's class
+    conn: Any  # the source connection (psycopg where ``backend.capabilities.catalog``)
+
     def source_tables(self, schema: str) -> tuple[str, list[SourceTable]]:
         """The source's schema name (``schema`` where the source has schemas) and its
         tables, for `ormshift.transfer.plan.plan_for_target`."""
@@ -58,6 +63,11 @@ class Reader(Protocol):
 
     def release(self) -> None: ...
 
+    def streams(self, table: TablePlan) -> bool:
+        """Whether the next batch of ``table`` is streamed whole (no rows sorted out):
+        it then writes nothing but its rows, or raises `BatchRefused`."""
+        ...
+
     def then(self, table: TablePlan | None, size: int) -> None:
         """The table whose first batch (``size`` rows from its start) the run asks for
         once the current table is done, so it can be prepared meanwhile; None: none."""
@@ -75,8 +85,10 @@ class PgReader:
     the next table runs ahead too, while the target commits the last of this one.
     """
 
+    backend = POSTGRESQL
+
     def __init__(self, url: str) -> None:
-        self.conn = connect(url)
+        self.conn: psycopg.Connection = POSTGRESQL.connect(url)
         self._ahead: Lookahead | None = None
         self._refusing: set[str] = set()  # tables whose last batch refused rows
         self._refused: dict[str, psycopg.Error] = {}  # a batch to sort out: its COPY's error
@@ -90,8 +102,6 @@ class PgReader:
             self._then = (table, keys, size)
 
     def streams(self, table: TablePlan) -> bool:
-        """Whether the next batch of ``table`` is streamed whole (no rows sorted out):
-        it then writes nothing but its rows, or raises `BatchRefused`."""
         return (
             decoder(table, self.conn.info.encoding) is not None
             and table.name not in self._refusing
@@ -105,8 +115,7 @@ class PgReader:
         check_mapped(self.conn, plan)
 
     def start(self) -> None:
-        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        self.conn.read_only = True
+        self.backend.snapshot(self.conn)  # each batch's transaction: its own snapshot
 
     def read_batch(
         self,
@@ -201,14 +210,19 @@ class PgReader:
         self.conn.close()
 
 
-def is_mysql(url: str) -> bool:
-    return engine_name(url) == MYSQL
+def _mysql_reader(url: str) -> Reader:
+    from ormshift.transfer.mysql import MySQLReader  # noqa: PLC0415 - SQLAlchemy, when asked
+
+    return MySQLReader(url)
+
+
+_READERS: dict[Backend, Callable[[str], Reader]] = {POSTGRESQL: PgReader, MYSQL: _mysql_reader}
+_SOURCES = tuple(name for name, b in BACKENDS.items() if b.capabilities.transfer_source)
 
 
 def open_reader(url: str) -> Reader:
-    """The reader for ``url``: MySQL/MariaDB by scheme, PostgreSQL otherwise."""
-    if is_mysql(url):
-        from ormshift.transfer.mysql import MySQLReader  # noqa: PLC0415
-
-        return MySQLReader(url)
-    return PgReader(url)
+    """The reader for ``url``'s backend (by its scheme); one line for an engine that
+    cannot be a migrate source."""
+    backend = backend_for(url)
+    check_url(url, _SOURCES, "the source URL", "a migrate source")
+    return _READERS[backend](url)
