@@ -1,6 +1,6 @@
 """One backend per database engine, shared by transfer and verify: how to open a
 connection, how to hold a consistent read snapshot, and what the engine can do, said as
-data (`Capabilities`) so callers ask "can this source COPY?" rather than "is this
+data (`Can`) so callers ask "can this source COPY?" rather than "is this
 PostgreSQL?".
 
 Each engine's SQL stays in its own module (`ormshift.db.catalog` for PostgreSQL,
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import psycopg
@@ -22,26 +23,28 @@ from ormshift import dsn
 from ormshift.db import mysql, sqlite
 
 
-@dataclass(frozen=True)
-class Capabilities:
+class Can(StrEnum):
     """What an engine can do as a source (or target) of a run."""
 
-    copy: bool  # streams rows with COPY: batches whose key is read off the stream
-    snapshots: bool  # reads can share one consistent read-only snapshot
-    parallel_readers: bool  # several connections read key ranges of one table at once
-    create_schema: bool  # its tables can be created on the target from its catalog
-    schemas: bool  # a database holds schemas: a run names one of them
-    catalog: bool  # PostgreSQL's catalog describes it (rights, extensions, server identity)
-    transfer_source: bool  # ``ormshift migrate`` reads from it
-    target: bool  # transfer writes to it and verify compares against it
+    COPY = "copy"  # streams rows with COPY: batches whose key is read off the stream
+    SNAPSHOTS = "snapshots"  # reads can share one consistent read-only snapshot
+    PARALLEL_READERS = "parallel readers"  # several connections read key ranges at once
+    CREATE_SCHEMA = "create schema"  # its tables can be created on the target from its catalog
+    SCHEMAS = "schemas"  # a database holds schemas: a run names one of them
+    CATALOG = "catalog"  # PostgreSQL's catalog describes it (rights, extensions, identity)
+    TRANSFER_SOURCE = "transfer source"  # ``ormshift migrate`` reads from it
+    TARGET = "target"  # transfer writes to it and verify compares against it
 
 
 @dataclass(frozen=True)
 class Backend:
     name: str  # the engine, as `ormshift.dsn.engine_name` names it
-    capabilities: Capabilities
+    capabilities: frozenset[Can]
     connect: Callable[[str], Any]  # a DB-API connection, or `ConnectionFailed`
     snapshot: Callable[[Any], None]  # from here on, reads see one consistent state
+
+    def can(self, what: Can) -> bool:
+        return what in self.capabilities
 
 
 def _pg_snapshot(conn: psycopg.Connection) -> None:
@@ -50,51 +53,11 @@ def _pg_snapshot(conn: psycopg.Connection) -> None:
     conn.read_only = True
 
 
-POSTGRESQL = Backend(
-    dsn.POSTGRESQL,
-    Capabilities(
-        copy=True,
-        snapshots=True,
-        parallel_readers=True,
-        create_schema=True,
-        schemas=True,
-        catalog=True,
-        transfer_source=True,
-        target=True,
-    ),
-    dsn.connect,
-    _pg_snapshot,
-)
+POSTGRESQL = Backend(dsn.POSTGRESQL, frozenset(Can), dsn.connect, _pg_snapshot)
 MYSQL = Backend(
-    dsn.MYSQL,
-    Capabilities(
-        copy=False,
-        snapshots=True,
-        parallel_readers=False,
-        create_schema=False,
-        schemas=False,
-        catalog=False,
-        transfer_source=True,
-        target=False,
-    ),
-    mysql.connect,
-    mysql.snapshot,
+    dsn.MYSQL, frozenset({Can.SNAPSHOTS, Can.TRANSFER_SOURCE}), mysql.connect, mysql.snapshot
 )
-SQLITE = Backend(
-    dsn.SQLITE,
-    Capabilities(
-        copy=False,
-        snapshots=True,
-        parallel_readers=False,
-        create_schema=False,
-        schemas=False,
-        catalog=False,
-        transfer_source=False,
-        target=False,
-    ),
-    sqlite.connect,
-    sqlite.snapshot,
-)
+SQLITE = Backend(dsn.SQLITE, frozenset({Can.SNAPSHOTS}), sqlite.connect, sqlite.snapshot)
 BACKENDS = {b.name: b for b in (POSTGRESQL, MYSQL, SQLITE)}
 
 

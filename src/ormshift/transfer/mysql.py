@@ -35,7 +35,7 @@ from ormshift.transfer.rejects import (
     describe,
     reason,
 )
-from ormshift.transfer.sources import BatchResult
+from ormshift.transfer.sources import Ask, BatchResult
 
 Row = tuple[Any, ...]
 Convert = Callable[[Any], Any]
@@ -145,19 +145,11 @@ class MySQLReader:
     def start(self) -> None:
         return None
 
-    def read_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None = None,
-    ) -> BatchResult | None:
-        del plan
-        assert limit is None, "MySQL sources are read by one worker"
+    def read_batch(self, ask: Ask) -> BatchResult | None:
+        assert ask.limit is None, "MySQL sources are read by one worker"
+        table, target = ask.table, ask.target
         t0 = time.perf_counter()
-        rows = self._select(table, lo, size)
+        rows = self._select(table, ask.lo, ask.size)
         read_s = time.perf_counter() - t0
         if table.key and not rows:
             return None

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import psycopg
 
-from ormshift.db.backends import BACKENDS, MYSQL, POSTGRESQL, Backend, backend_for
+from ormshift.db.backends import BACKENDS, MYSQL, POSTGRESQL, Backend, Can, backend_for
 from ormshift.dsn import check_url
 from ormshift.transfer.copy import Span
 from ormshift.transfer.errors import ROW_ERRORS
@@ -31,6 +31,28 @@ class BatchResult:
     loaded: Loaded
 
 
+@dataclass(frozen=True)
+class Ask:
+    """One batch asked of a reader: up to ``size`` rows of ``table`` after ``lo`` (None:
+    from its start) and below ``limit`` (a worker's range; None: to the end), written
+    into ``target``."""
+
+    plan: Plan
+    table: TablePlan
+    lo: Key | None
+    size: int
+    target: psycopg.Connection
+    limit: Key | None = None
+
+    def bound(self, source: psycopg.Connection) -> tuple[int, Key] | None:
+        """The batch's row count and last key, asked of the source (None: no rows left)."""
+        t = self.table
+        return next_bound(source, self.plan.schema, t.name, t.key, self.lo, self.size, self.limit)
+
+    def span(self, source: psycopg.Connection, hi: Key | None) -> Span:
+        return Span(source, self.target, self.table, self.plan.schema, self.lo, hi)
+
+
 class BatchRefused(Exception):
     """The target refused a streamed batch (no savepoint guarded it): the batch's
     transaction is to be rolled back whole and the batch read again, which sorts it out."""
@@ -38,7 +60,7 @@ class BatchRefused(Exception):
 
 class Reader(Protocol):
     backend: Backend  # what the source can do; the engine asks it, not the reader's class
-    conn: Any  # the source connection (psycopg where ``backend.capabilities.catalog``)
+    conn: Any  # the source connection (psycopg where ``backend.can(Can.CATALOG)``)
 
     def source_tables(self, schema: str) -> tuple[str, list[SourceTable]]:
         """The source's schema name (``schema`` where the source has schemas) and its
@@ -51,15 +73,7 @@ class Reader(Protocol):
 
     def start(self) -> None: ...
 
-    def read_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None = None,
-    ) -> BatchResult | None: ...
+    def read_batch(self, ask: Ask) -> BatchResult | None: ...
 
     def release(self) -> None: ...
 
@@ -117,42 +131,25 @@ class PgReader:
     def start(self) -> None:
         self.backend.snapshot(self.conn)  # each batch's transaction: its own snapshot
 
-    def read_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None = None,
-    ) -> BatchResult | None:
-        keys = decoder(table, self.conn.info.encoding)
+    def read_batch(self, ask: Ask) -> BatchResult | None:
+        keys = decoder(ask.table, self.conn.info.encoding)
         if keys is not None:
-            return self._streamed_batch(plan, table, keys, lo, size, target, limit)
+            return self._streamed_batch(ask, keys)
         self.release()
         with self.conn.transaction():
             hi: Key | None = None
             count = -1
-            if table.key:
-                bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+            if ask.table.key:
+                bound = ask.bound(self.conn)
                 if bound is None:
                     return None
                 count, hi = bound
-            loaded = load_batch(Span(self.conn, target, table, plan.schema, lo, hi))
+            loaded = load_batch(ask.span(self.conn, hi))
             if count < 0:
                 count = loaded.copied.rows + len(loaded.rejects)
             return BatchResult(count, hi, loaded)
 
-    def _streamed_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        keys: KeyDecoder,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None,
-    ) -> BatchResult | None:
+    def _streamed_batch(self, ask: Ask, keys: KeyDecoder) -> BatchResult | None:
         """The next ``size`` rows after ``lo`` in one COPY ... LIMIT, its count and last
         key read off the stream. The COPY runs in the batch's transaction with no savepoint
         (one round trip less each way): when the target refuses it, `BatchRefused` is
@@ -160,17 +157,19 @@ class PgReader:
         is then read in a new snapshot, its range from the source, and sorted out as
         `load_batch` does; so is the next batch of a table whose last batch refused rows
         (its COPY would most likely fail too)."""
+        table = ask.table
         if table.name in self._refused:
-            first = self._refused.pop(table.name)
-            return self._settled(plan, table, lo, size, target, limit, first)
+            return self._settled(ask, self._refused.pop(table.name))
         if table.name in self._refusing:
-            return self._settled(plan, table, lo, size, target, limit, None)
-        if self._ahead is None or self._ahead.schema != plan.schema:
+            return self._settled(ask, None)
+        if self._ahead is None or self._ahead.schema != ask.plan.schema:
             self.release()
-            self._ahead = Lookahead(self.conn, plan.schema)
+            self._ahead = Lookahead(self.conn, ask.plan.schema)
         try:
             then = self._then if self._then and self._then[0].name != table.name else None
-            copied = self._ahead.copy(table, keys, lo, limit, size, target, then=then)
+            copied = self._ahead.copy(
+                table, keys, ask.lo, ask.limit, ask.size, ask.target, then=then
+            )
         except ROW_ERRORS as exc:
             self._refused[table.name] = exc
             raise BatchRefused(table.name) from exc
@@ -178,27 +177,18 @@ class PgReader:
             return None
         return BatchResult(copied.read, copied.last_key, Loaded(copied, [], []))
 
-    def _settled(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None,
-        first: psycopg.Error | None,
-    ) -> BatchResult | None:
+    def _settled(self, ask: Ask, first: psycopg.Error | None) -> BatchResult | None:
         self.release()
         with self.conn.transaction():
-            bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+            bound = ask.bound(self.conn)
             if bound is None:  # the refused rows are gone from the source meanwhile
                 return None
             count, hi = bound
-            loaded = settle_batch(Span(self.conn, target, table, plan.schema, lo, hi), first)
+            loaded = settle_batch(ask.span(self.conn, hi), first)
         if loaded.rejects:
-            self._refusing.add(table.name)
+            self._refusing.add(ask.table.name)
         else:
-            self._refusing.discard(table.name)
+            self._refusing.discard(ask.table.name)
         return BatchResult(count, hi, loaded)
 
     def release(self) -> None:
@@ -217,7 +207,7 @@ def _mysql_reader(url: str) -> Reader:
 
 
 _READERS: dict[Backend, Callable[[str], Reader]] = {POSTGRESQL: PgReader, MYSQL: _mysql_reader}
-_SOURCES = tuple(name for name, b in BACKENDS.items() if b.capabilities.transfer_source)
+_SOURCES = tuple(name for name, b in BACKENDS.items() if b.can(Can.TRANSFER_SOURCE))
 
 
 def open_reader(url: str) -> Reader:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import psycopg
 
 from ormshift.db import catalog, mysql, same_database, sqlite
-from ormshift.db.backends import MYSQL, POSTGRESQL, SQLITE, Backend, backend_for
+from ormshift.db.backends import MYSQL, POSTGRESQL, SQLITE, Backend, Can, backend_for
 from ormshift.dsn import connect, redact
 from ormshift.extract.database import reflect
 from ormshift.manifest import Manifest
@@ -146,12 +146,12 @@ class _Job:
 
 
 def _verify(source_url: str, target_url: str, job: _Job) -> None:
-    if not backend_for(target_url).capabilities.target:
+    if not backend_for(target_url).can(Can.TARGET):
         raise VerificationFailed(
             "the target must be PostgreSQL; MySQL/MariaDB and SQLite can only be sources"
         )
     backend = backend_for(source_url)
-    if not backend.capabilities.schemas:
+    if not backend.can(Can.SCHEMAS):
         with (
             _open_foreign(backend, source_url) as (conn, src_m, dialect),
             _open(target_url) as target,

@@ -28,18 +28,9 @@ class MySQLDialect(Dialect):
 
     name = "mysql"
     param = "%s"
-
-    def quote(self, name: str) -> str:
-        return "`" + name.replace("`", "``") + "`"
-
-    def text(self, expr: str) -> str:
-        return f"convert(cast({expr} as char) using utf8mb4)"
-
-    def binary(self, expr: str) -> str:
-        return f"cast({expr} as binary)"
-
-    def length(self, expr: str) -> str:
-        return f"length({expr})"
+    quote_char = "`"
+    text_form = "convert(cast({} as char) using utf8mb4)"
+    binary_form = "cast({} as binary)"
 
     def concat(self, exprs: Sequence[str]) -> str:
         return "concat(" + ", ".join(exprs) + ")"

@@ -18,12 +18,8 @@ from ormshift.verify.dbapi import Dialect
 class SQLiteDialect(Dialect):
     name = "sqlite"
     param = "?"
-
-    def binary(self, expr: str) -> str:
-        return f"{expr} collate binary"
-
-    def length(self, expr: str) -> str:
-        return f"length(cast({expr} as blob))"
+    binary_form = "{} collate binary"
+    length_form = "length(cast({} as blob))"
 
     def canonical(self, view: ColumnView) -> str:
         x = self.quote(view.name)
