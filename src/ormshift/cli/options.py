@@ -108,19 +108,30 @@ ReportOption = Annotated[Path | None, report_option()]
 @dataclass(frozen=True)
 class _UrlOption:
     """A database URL option, also read from its environment variable; called with the
-    command's own description and help panel."""
+    command's own description (or this one) and help panel."""
 
     flag: str
     env: str
+    help: str = ""
 
-    def __call__(self, help: str, panel: str | None = None) -> Any:
+    def __call__(self, help: str | None = None, panel: str | None = None) -> Any:
         return typer.Option(
-            self.flag, envvar=self.env, show_envvar=True, help=help, rich_help_panel=panel
+            self.flag,
+            envvar=self.env,
+            show_envvar=True,
+            help=help or self.help,
+            rich_help_panel=panel,
         )
+
+    def required(self, value: str | None) -> str:
+        """``value``, or an error saying both ways of giving it."""
+        if value is None:
+            raise fail(f"{self.flag} is missing: give {self.flag} URL, or set {self.env}")
+        return value
 
 
 source_option = _UrlOption("--source", SOURCE_ENV)
-target_option = _UrlOption("--target", TARGET_ENV)
+target_option = _UrlOption("--target", TARGET_ENV, TARGET_HELP)
 db_option = _UrlOption("--db", DATABASE_ENV)
 
 
@@ -176,17 +187,10 @@ def project_path(ctx: typer.Context, positional: Path | None, flag: Path | None)
     return flag if flag is not None else positional
 
 
-def required_url(value: str | None, flag: str, env: str) -> str:
-    """``value``, or an error saying both ways of giving it."""
-    if value is None:
-        raise fail(f"{flag} is missing: give {flag} URL, or set {env}")
-    return value
-
-
 def one_database(value: str | None) -> str:
     """The ``--db`` URL: given, from ``ORMSHIFT_DATABASE_URL``, or (when libpq's
     environment names a database) ``postgresql://``, which libpq completes from it."""
-    return required_url(value or libpq_database(), "--db", DATABASE_ENV)
+    return db_option.required(value or libpq_database())
 
 
 def libpq_database() -> str | None:

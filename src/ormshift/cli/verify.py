@@ -13,16 +13,12 @@ from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.cli.options import (
-    SOURCE_ENV,
     TABLE_HELP,
-    TARGET_ENV,
-    TARGET_HELP,
     json_option,
     mapping_option,
     old_option,
     renamed,
     report_option,
-    required_url,
     schema_option,
     source_option,
     table_names,
@@ -127,7 +123,7 @@ def verify(
             "source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///", _DATABASES
         ),
     ] = None,
-    target: Annotated[str | None, target_option(TARGET_HELP, _DATABASES)] = None,
+    target: Annotated[str | None, target_option(panel=_DATABASES)] = None,
     table: Annotated[
         list[str] | None,
         typer.Option(
@@ -195,8 +191,8 @@ def verify(
     from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
 
     tables = renamed(ctx, table, old_tables, new="--table", old="--tables")
-    source = required_url(source, "--source", SOURCE_ENV)
-    target = required_url(target, "--target", TARGET_ENV)
+    source = source_option.required(source)
+    target = target_option.required(target)
     check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
     check_url(target, (POSTGRESQL,), "--target", "the target")
     if sample is not None and not 0 < sample <= 100:
