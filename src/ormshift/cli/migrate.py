@@ -373,12 +373,13 @@ def migrate(
     old_log_json: Annotated[bool, old_option("--log-json")] = False,
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
-    from ormshift.dsn import MYSQL, POSTGRESQL, check_url
+    from ormshift.db.backends import Can, engines
+    from ormshift.dsn import check_url
 
     source = source_option.required(source)
     target = target_option.required(target)
-    check_url(source, (POSTGRESQL, MYSQL), "--source", "a migrate source")
-    check_url(target, (POSTGRESQL,), "--target", "a migrate target")
+    check_url(source, engines(Can.TRANSFER_SOURCE), "--source", "a migrate source")
+    check_url(target, engines(Can.TARGET), "--target", "a migrate target")
     tables = tuple(table_names(table) or ())
     if report is not None:
         check_writable(report)
@@ -484,13 +485,14 @@ def rollback(
     report: ReportOption = None,
 ) -> None:
     """Remove exactly what a run wrote to the target and restore its sequences."""
-    from ormshift.dsn import POSTGRESQL, check_url
+    from ormshift.db.backends import Can, engines
+    from ormshift.dsn import check_url
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_rollback
     from ormshift.transfer import rollback as rollback_run
 
     target = target_option.required(target)
-    check_url(target, (POSTGRESQL,), "--target", "the target")
+    check_url(target, engines(Can.TARGET), "--target", "the target")
     if report is not None:
         check_writable(report)
     started = utc_now()

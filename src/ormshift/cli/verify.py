@@ -188,13 +188,14 @@ def verify(
 
     Counts, segment checksums bisected down to the rows, orphaned foreign keys and
     sequences behind their columns."""
-    from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
+    from ormshift.db.backends import BACKENDS, Can, engines
+    from ormshift.dsn import check_url
 
     tables = renamed(ctx, table, old_tables, new="--table", old="--tables")
     source = source_option.required(source)
     target = target_option.required(target)
-    check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
-    check_url(target, (POSTGRESQL,), "--target", "the target")
+    check_url(source, tuple(BACKENDS), "--source", "a verify source")
+    check_url(target, engines(Can.TARGET), "--target", "the target")
     if sample is not None and not 0 < sample <= 100:
         raise fail("--sample is a percentage: give a number above 0 and at most 100")
     names = table_names(tables)

@@ -65,3 +65,8 @@ def backend_for(url: str) -> Backend:
     """The backend of ``url``'s engine by its scheme; PostgreSQL for any other (whose
     connection then says what is wrong with the URL)."""
     return BACKENDS.get(dsn.engine_name(url) or dsn.POSTGRESQL, POSTGRESQL)
+
+
+def engines(what: Can) -> tuple[str, ...]:
+    """The engines that can do ``what``, as `ormshift.dsn.check_url` takes them."""
+    return tuple(name for name, b in BACKENDS.items() if b.can(what))

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import psycopg
 
-from ormshift.db.backends import BACKENDS, MYSQL, POSTGRESQL, Backend, Can, backend_for
+from ormshift.db.backends import MYSQL, POSTGRESQL, Backend, Can, backend_for, engines
 from ormshift.dsn import check_url
 from ormshift.transfer.copy import Span
 from ormshift.transfer.errors import ROW_ERRORS
@@ -207,12 +207,11 @@ def _mysql_reader(url: str) -> Reader:
 
 
 _READERS: dict[Backend, Callable[[str], Reader]] = {POSTGRESQL: PgReader, MYSQL: _mysql_reader}
-_SOURCES = tuple(name for name, b in BACKENDS.items() if b.can(Can.TRANSFER_SOURCE))
 
 
 def open_reader(url: str) -> Reader:
     """The reader for ``url``'s backend (by its scheme); one line for an engine that
     cannot be a migrate source."""
     backend = backend_for(url)
-    check_url(url, _SOURCES, "the source URL", "a migrate source")
+    check_url(url, engines(Can.TRANSFER_SOURCE), "the source URL", "a migrate source")
     return _READERS[backend](url)
