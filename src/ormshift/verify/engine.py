@@ -277,7 +277,7 @@ def _checks(
                 with run.target.transaction():
                     check = find_orphans(run.target, run.target_schema, ref, target_tables)
             except DB_ERRORS as exc:
-                check = _orphans_failed(ref.table, ref.name, one_line(exc))
+                check = _orphans_failed(ref.table, ref.key.name, one_line(exc))
             run.report.orphans.append(check)
             run.on_event(check)
     if run.options.check_sequences:
