@@ -29,6 +29,14 @@ from ormshift.cli.options import (
 #: the panels of verify's help
 _DATABASES, _WHAT, _HOW, _OUTPUT = "Databases", "What to check", "Bisection", "Output"
 
+
+def _check_option(name: str, what: str) -> Any:
+    """``--NAME/--no-NAME``: one of the checks on the target after the tables."""
+    return typer.Option(
+        f"--{name}/--no-{name}", help=f"check {what} on the target", rich_help_panel=_WHAT
+    )
+
+
 if TYPE_CHECKING:
     from ormshift.verify import Difference, Event, VerifyReport
 
@@ -167,20 +175,8 @@ def verify(
     ] = None,
     schema: Annotated[str, schema_option(_DATABASES)] = "public",
     target_schema: Annotated[str | None, target_schema_option(_DATABASES)] = None,
-    orphans: Annotated[
-        bool,
-        typer.Option(
-            "--orphans/--no-orphans", help="check foreign keys on the target", rich_help_panel=_WHAT
-        ),
-    ] = True,
-    sequences: Annotated[
-        bool,
-        typer.Option(
-            "--sequences/--no-sequences",
-            help="check sequences on the target",
-            rich_help_panel=_WHAT,
-        ),
-    ] = True,
+    orphans: Annotated[bool, _check_option("orphans", "foreign keys")] = True,
+    sequences: Annotated[bool, _check_option("sequences", "sequences")] = True,
     as_json: Annotated[bool, json_option(_OUTPUT)] = False,
     report_file: Annotated[Path | None, report_option(_OUTPUT)] = None,
 ) -> None:
