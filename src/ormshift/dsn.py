@@ -150,14 +150,6 @@ def sqlite_path(url: str) -> str:
     return path[1:] if path.startswith("/") else path
 
 
-def mysql_sqlalchemy_url(url: str) -> str:
-    """``mysql://`` / ``mariadb://`` (any driver) -> ``mysql+pymysql://``, utf8mb4 unless
-    the URL says otherwise."""
-    parts = urlsplit(url.strip())
-    query = parts.query or "charset=utf8mb4"
-    return urlunsplit(("mysql+pymysql", parts.netloc, parts.path, query, parts.fragment))
-
-
 def _with_scheme(scheme: str, url: str) -> str:
     """``url`` under ``scheme``, its ``//`` kept even with no host (``postgresql://``:
     libpq's environment names the server)."""

@@ -41,8 +41,6 @@ def test_another_database_on_the_same_server() -> None:
     assert dsn.with_database("postgresql+psycopg://u@h/a", "b") == "postgresql://u@h/b"
 
 
-def test_sqlite_paths_and_the_mysql_driver() -> None:
+def test_sqlite_paths() -> None:
     assert dsn.sqlite_path("sqlite:///rel/x.db") == "rel/x.db"
     assert dsn.sqlite_path("sqlite:////abs/x%20y.db") == "/abs/x y.db"
-    assert dsn.mysql_sqlalchemy_url("mariadb://r@h/db") == "mysql+pymysql://r@h/db?charset=utf8mb4"
-    assert dsn.mysql_sqlalchemy_url("mysql://r@h/db?charset=latin1").endswith("?charset=latin1")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ormshift.db.sqlite import trim_number
+from ormshift.dsn import sqlite_path
 from ormshift.manifest import Column
 from ormshift.verify import (
     MappingError,
@@ -25,7 +27,6 @@ from ormshift.verify.checksum import ColumnView, kind_of
 from ormshift.verify.locate import Merge, differing_ranges, segment_count
 from ormshift.verify.rowdiff import diff_rows, diff_streams
 from ormshift.verify.segments import spread
-from ormshift.verify.sqlite import sqlite_path, trim_number
 from ormshift.verify.streams import (
     array_equal,
     diff_keyed_streams,

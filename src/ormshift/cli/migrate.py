@@ -14,17 +14,13 @@ from rich.table import Table as RichTable
 from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.cli.options import (
     ENVIRONMENT_HELP,
-    SOURCE_ENV,
     TABLE_HELP,
-    TARGET_ENV,
-    TARGET_HELP,
     ReportOption,
     json_option,
     mapping_option,
     monitor_config_option,
     old_option,
     report_option,
-    required_url,
     schema_option,
     source_option,
     table_names,
@@ -197,7 +193,7 @@ def migrate(
     source: Annotated[
         str | None, source_option("source URL: postgresql:// or mysql:// (MariaDB too)", _DATABASES)
     ] = None,
-    target: Annotated[str | None, target_option(TARGET_HELP, _DATABASES)] = None,
+    target: Annotated[str | None, target_option(panel=_DATABASES)] = None,
     schema: Annotated[str, schema_option(_DATABASES)] = "public",
     target_schema: Annotated[str | None, target_schema_option(_DATABASES)] = None,
     table: Annotated[
@@ -377,12 +373,13 @@ def migrate(
     old_log_json: Annotated[bool, old_option("--log-json")] = False,
 ) -> None:
     """Copy the data from --source to --target in keyset batches, resumable and reversible."""
-    from ormshift.dsn import MYSQL, POSTGRESQL, check_url
+    from ormshift.db.backends import Can, engines
+    from ormshift.dsn import check_url
 
-    source = required_url(source, "--source", SOURCE_ENV)
-    target = required_url(target, "--target", TARGET_ENV)
-    check_url(source, (POSTGRESQL, MYSQL), "--source", "a migrate source")
-    check_url(target, (POSTGRESQL,), "--target", "a migrate target")
+    source = source_option.required(source)
+    target = target_option.required(target)
+    check_url(source, engines(Can.TRANSFER_SOURCE), "--source", "a migrate source")
+    check_url(target, engines(Can.TARGET), "--target", "a migrate target")
     tables = tuple(table_names(table) or ())
     if report is not None:
         check_writable(report)
@@ -483,18 +480,19 @@ def migrate(
 @handle_errors
 def rollback(
     run_id: Annotated[str, typer.Argument(help="the run to undo")],
-    target: Annotated[str | None, target_option(TARGET_HELP)] = None,
+    target: Annotated[str | None, target_option()] = None,
     json_lines: Annotated[bool, json_option()] = False,
     report: ReportOption = None,
 ) -> None:
     """Remove exactly what a run wrote to the target and restore its sequences."""
-    from ormshift.dsn import POSTGRESQL, check_url
+    from ormshift.db.backends import Can, engines
+    from ormshift.dsn import check_url
     from ormshift.report import write as write_report
     from ormshift.report.builders import from_rollback
     from ormshift.transfer import rollback as rollback_run
 
-    target = required_url(target, "--target", TARGET_ENV)
-    check_url(target, (POSTGRESQL,), "--target", "the target")
+    target = target_option.required(target)
+    check_url(target, engines(Can.TARGET), "--target", "the target")
     if report is not None:
         check_writable(report)
     started = utc_now()

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,30 +74,26 @@ TARGET_SCHEMA_HELP = "schema of the target tables (default: --schema)"
 TARGET_HELP = "target PostgreSQL URL"
 
 
-def report_option(panel: str | None = None) -> Any:
-    """``--report FILE``, as every command that writes a JSON report spells it."""
-    return typer.Option("--report", help=REPORT_HELP, rich_help_panel=panel)
+@dataclass(frozen=True)
+class _Option:
+    """An option spelled, and described, the same by every command that takes it;
+    called with the help panel it goes in."""
+
+    flag: str
+    help: str
+
+    def __call__(self, panel: str | None = None) -> Any:
+        return typer.Option(self.flag, help=self.help, rich_help_panel=panel)
 
 
-def json_option(panel: str | None = None) -> Any:
-    """``--json``, as every command that prints its results as JSON spells it."""
-    return typer.Option("--json", help=JSON_HELP, rich_help_panel=panel)
-
-
-def mapping_option(panel: str | None = None) -> Any:
-    return typer.Option("--mapping", help=MAPPING_HELP, rich_help_panel=panel)
-
-
-def monitor_config_option(panel: str | None = None) -> Any:
-    return typer.Option("--monitor-config", help=MONITOR_CONFIG_HELP, rich_help_panel=panel)
-
-
-def schema_option(panel: str | None = None) -> Any:
-    return typer.Option("--schema", help=SCHEMA_HELP, rich_help_panel=panel)
-
-
-def target_schema_option(panel: str | None = None) -> Any:
-    return typer.Option("--target-schema", help=TARGET_SCHEMA_HELP, rich_help_panel=panel)
+report_option = _Option("--report", REPORT_HELP)
+json_option = _Option("--json", JSON_HELP)
+mapping_option = _Option("--mapping", MAPPING_HELP)
+monitor_config_option = _Option("--monitor-config", MONITOR_CONFIG_HELP)
+schema_option = _Option("--schema", SCHEMA_HELP)
+target_schema_option = _Option("--target-schema", TARGET_SCHEMA_HELP)
+project_option = _Option("--project", PROJECT_HELP)
+data_source_option = _Option("--data-source", DATA_SOURCE_HELP)
 
 
 def project_argument() -> Any:
@@ -104,34 +101,38 @@ def project_argument() -> Any:
     return typer.Argument(metavar="PROJECT", help=PROJECT_HELP, show_default=False)
 
 
-def project_option(panel: str | None = None) -> Any:
-    return typer.Option("--project", help=PROJECT_HELP, rich_help_panel=panel)
-
-
-def data_source_option(panel: str | None = None) -> Any:
-    return typer.Option("--data-source", help=DATA_SOURCE_HELP, rich_help_panel=panel)
-
-
 #: ``--report FILE`` as a parameter's annotation
 ReportOption = Annotated[Path | None, report_option()]
 
 
-def source_option(help: str, panel: str | None = None) -> Any:
-    return typer.Option(
-        "--source", envvar=SOURCE_ENV, show_envvar=True, help=help, rich_help_panel=panel
-    )
+@dataclass(frozen=True)
+class _UrlOption:
+    """A database URL option, also read from its environment variable; called with the
+    command's own description (or this one) and help panel."""
+
+    flag: str
+    env: str
+    help: str = ""
+
+    def __call__(self, help: str | None = None, panel: str | None = None) -> Any:
+        return typer.Option(
+            self.flag,
+            envvar=self.env,
+            show_envvar=True,
+            help=help or self.help,
+            rich_help_panel=panel,
+        )
+
+    def required(self, value: str | None) -> str:
+        """``value``, or an error saying both ways of giving it."""
+        if value is None:
+            raise fail(f"{self.flag} is missing: give {self.flag} URL, or set {self.env}")
+        return value
 
 
-def target_option(help: str, panel: str | None = None) -> Any:
-    return typer.Option(
-        "--target", envvar=TARGET_ENV, show_envvar=True, help=help, rich_help_panel=panel
-    )
-
-
-def db_option(help: str, panel: str | None = None) -> Any:
-    return typer.Option(
-        "--db", envvar=DATABASE_ENV, show_envvar=True, help=help, rich_help_panel=panel
-    )
+source_option = _UrlOption("--source", SOURCE_ENV)
+target_option = _UrlOption("--target", TARGET_ENV, TARGET_HELP)
+db_option = _UrlOption("--db", DATABASE_ENV)
 
 
 #: a command that still takes its old positional URLs reads them from ``ctx.args``, so
@@ -186,17 +187,10 @@ def project_path(ctx: typer.Context, positional: Path | None, flag: Path | None)
     return flag if flag is not None else positional
 
 
-def required_url(value: str | None, flag: str, env: str) -> str:
-    """``value``, or an error saying both ways of giving it."""
-    if value is None:
-        raise fail(f"{flag} is missing: give {flag} URL, or set {env}")
-    return value
-
-
 def one_database(value: str | None) -> str:
     """The ``--db`` URL: given, from ``ORMSHIFT_DATABASE_URL``, or (when libpq's
     environment names a database) ``postgresql://``, which libpq completes from it."""
-    return required_url(value or libpq_database(), "--db", DATABASE_ENV)
+    return db_option.required(value or libpq_database())
 
 
 def libpq_database() -> str | None:

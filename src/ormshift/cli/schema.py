@@ -11,14 +11,10 @@ from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.cli.options import (
     ENVIRONMENT_HELP,
     OLD_POSITIONALS,
-    SOURCE_ENV,
     TABLE_HELP,
-    TARGET_ENV,
-    TARGET_HELP,
     ReportOption,
     given,
     json_option,
-    required_url,
     schema_option,
     source_option,
     table_names,
@@ -35,7 +31,7 @@ schema_app = typer.Typer(help="Inspect and compare database schemas.", no_args_i
 def diff(
     ctx: typer.Context,
     source: Annotated[str | None, source_option("source URL: postgresql://")] = None,
-    target: Annotated[str | None, target_option(TARGET_HELP)] = None,
+    target: Annotated[str | None, target_option()] = None,
     schema: Annotated[str, schema_option()] = "public",
     target_schema: Annotated[str | None, target_schema_option()] = None,
     tables: Annotated[
@@ -60,8 +56,8 @@ def diff(
         if len(positional) != 2 or given(ctx, "source") or given(ctx, "target"):
             raise fail("give the two databases as --source URL --target URL")
         source, target = positional
-    source = required_url(source, "--source", SOURCE_ENV)
-    target = required_url(target, "--target", TARGET_ENV)
+    source = source_option.required(source)
+    target = target_option.required(target)
     check_url(source, (POSTGRESQL,), "--source")
     check_url(target, (POSTGRESQL,), "--target")
     names = table_names(tables) or ()

@@ -13,16 +13,12 @@ from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
 from ormshift.cli.options import (
-    SOURCE_ENV,
     TABLE_HELP,
-    TARGET_ENV,
-    TARGET_HELP,
     json_option,
     mapping_option,
     old_option,
     renamed,
     report_option,
-    required_url,
     schema_option,
     source_option,
     table_names,
@@ -32,6 +28,14 @@ from ormshift.cli.options import (
 
 #: the panels of verify's help
 _DATABASES, _WHAT, _HOW, _OUTPUT = "Databases", "What to check", "Bisection", "Output"
+
+
+def _check_option(name: str, what: str) -> Any:
+    """``--NAME/--no-NAME``: one of the checks on the target after the tables."""
+    return typer.Option(
+        f"--{name}/--no-{name}", help=f"check {what} on the target", rich_help_panel=_WHAT
+    )
+
 
 if TYPE_CHECKING:
     from ormshift.verify import Difference, Event, VerifyReport
@@ -127,7 +131,7 @@ def verify(
             "source URL: postgresql://, mysql:// (MariaDB too) or sqlite:///", _DATABASES
         ),
     ] = None,
-    target: Annotated[str | None, target_option(TARGET_HELP, _DATABASES)] = None,
+    target: Annotated[str | None, target_option(panel=_DATABASES)] = None,
     table: Annotated[
         list[str] | None,
         typer.Option(
@@ -171,20 +175,8 @@ def verify(
     ] = None,
     schema: Annotated[str, schema_option(_DATABASES)] = "public",
     target_schema: Annotated[str | None, target_schema_option(_DATABASES)] = None,
-    orphans: Annotated[
-        bool,
-        typer.Option(
-            "--orphans/--no-orphans", help="check foreign keys on the target", rich_help_panel=_WHAT
-        ),
-    ] = True,
-    sequences: Annotated[
-        bool,
-        typer.Option(
-            "--sequences/--no-sequences",
-            help="check sequences on the target",
-            rich_help_panel=_WHAT,
-        ),
-    ] = True,
+    orphans: Annotated[bool, _check_option("orphans", "foreign keys")] = True,
+    sequences: Annotated[bool, _check_option("sequences", "sequences")] = True,
     as_json: Annotated[bool, json_option(_OUTPUT)] = False,
     report_file: Annotated[Path | None, report_option(_OUTPUT)] = None,
 ) -> None:
@@ -192,13 +184,14 @@ def verify(
 
     Counts, segment checksums bisected down to the rows, orphaned foreign keys and
     sequences behind their columns."""
-    from ormshift.dsn import MYSQL, POSTGRESQL, SQLITE, check_url
+    from ormshift.db.backends import BACKENDS, Can, engines
+    from ormshift.dsn import check_url
 
     tables = renamed(ctx, table, old_tables, new="--table", old="--tables")
-    source = required_url(source, "--source", SOURCE_ENV)
-    target = required_url(target, "--target", TARGET_ENV)
-    check_url(source, (POSTGRESQL, MYSQL, SQLITE), "--source", "a verify source")
-    check_url(target, (POSTGRESQL,), "--target", "the target")
+    source = source_option.required(source)
+    target = target_option.required(target)
+    check_url(source, tuple(BACKENDS), "--source", "a verify source")
+    check_url(target, engines(Can.TARGET), "--target", "the target")
     if sample is not None and not 0 < sample <= 100:
         raise fail("--sample is a percentage: give a number above 0 and at most 100")
     names = table_names(tables)

@@ -81,6 +81,14 @@ def connect(url: str) -> pymysql.connections.Connection[Any]:
         raise connection_failed(url, exc) from exc
 
 
+def snapshot(conn: pymysql.connections.Connection[Any]) -> None:
+    """UTC session, one consistent read-only snapshot for the whole run."""
+    with conn.cursor() as cur:
+        cur.execute("set time_zone = '+00:00'")
+        cur.execute("set session transaction isolation level repeatable read")
+        cur.execute("start transaction with consistent snapshot, read only")
+
+
 def _pg_type(data_type: str, column_type: str) -> str:
     if data_type == "tinyint" and column_type.startswith("tinyint(1)"):
         return "boolean"

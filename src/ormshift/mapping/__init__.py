@@ -3,31 +3,12 @@ columns, TypeORM's text encodings turned into PostgreSQL types, casts, computed 
 and skipped columns. Shared by transfer (what to copy where) and verify (what to compare).
 """
 
+from ormshift.mapping import model
 from ormshift.mapping.loader import load_mapping, parse_mapping
-from ormshift.mapping.model import (
-    NAME_RULES,
-    TRANSFORMS,
-    ColumnMapping,
-    Mapping,
-    MappingError,
-    NameRule,
-    TableMapping,
-    Transform,
-    apply_rule,
-    snake_case,
-)
+from ormshift.mapping.model import *  # noqa: F403 - the model, as model lists it
 
 __all__ = [
-    "NAME_RULES",
-    "TRANSFORMS",
-    "ColumnMapping",
-    "Mapping",
-    "MappingError",
-    "NameRule",
-    "TableMapping",
-    "Transform",
-    "apply_rule",
     "load_mapping",
     "parse_mapping",
-    "snake_case",
 ]
+__all__ += model.__all__

@@ -14,6 +14,19 @@ from typing import Literal
 
 from ormshift.errors import OrmshiftError
 
+__all__ = [
+    "NAME_RULES",
+    "TRANSFORMS",
+    "ColumnMapping",
+    "Mapping",
+    "MappingError",
+    "NameRule",
+    "TableMapping",
+    "Transform",
+    "apply_rule",
+    "snake_case",
+]
+
 #: TypeORM's text encodings: ``simple-json`` (JSON text -> jsonb) and ``simple-array``
 #: (comma-joined text -> text[], the empty string being the empty array).
 Transform = Literal["simple-json", "simple-array"]

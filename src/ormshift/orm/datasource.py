@@ -29,7 +29,6 @@ from ormshift.orm.pool import FairQueuePool
 from ormshift.orm.repository import Repository
 
 if TYPE_CHECKING:
-    from ormshift.orm.querybuilder import SelectQueryBuilder
     from ormshift.orm.trees.repository import TreeRepository
     from ormshift.orm.types import Params, Row
 
@@ -174,6 +173,9 @@ class DataSource(Configured):
             autocommit=self._autocommit,
             subscribers=self.subscribers,
         )
+        #: TypeORM's ``dataSource.createQueryBuilder(Entity, "alias")`` (or empty, for
+        #: ``select(...).from_(Entity, "alias")``): the manager's, outside a transaction
+        self.create_query_builder = self.manager.create_query_builder
         self._repositories: dict[type[Any], Repository[Any]] = {}
         self._lock = threading.Lock()
 
@@ -331,21 +333,6 @@ class DataSource(Configured):
 
     def query(self, sql: str, params: Params | None = None) -> list[Row]:
         return self.manager.query(sql, params)
-
-    @overload
-    def create_query_builder(self, entity: type[T], alias: str) -> SelectQueryBuilder[T]: ...
-    @overload
-    def create_query_builder(
-        self, entity: None = None, alias: None = None
-    ) -> SelectQueryBuilder[object]: ...
-    def create_query_builder(
-        self, entity: type[object] | None = None, alias: str | None = None
-    ) -> object:
-        """TypeORM's ``dataSource.createQueryBuilder(Entity, "alias")`` (or empty, for
-        ``select(...).from_(Entity, "alias")``)."""
-        from ormshift.orm.querybuilder import create_query_builder  # noqa: PLC0415 - cycle
-
-        return create_query_builder(self.manager, entity, alias)
 
     def pool_stats(self) -> PoolStats:
         pool = self.engine.pool

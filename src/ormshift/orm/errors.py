@@ -18,6 +18,32 @@ from ormshift.dsn import redact
 from ormshift.errors import ConnectionFailed, OrmshiftError
 from ormshift.orm.transformers import TransformerFailed
 
+#: the errors `ormshift.orm` exports (the others are raised and caught inside it)
+__all__ = [
+    "CheckViolation",
+    "ConnectionLost",
+    "EntityNotFound",
+    "FindOptionsError",
+    "ForeignKeyViolation",
+    "MissingDeleteDateColumn",
+    "NoVersionOrUpdateDateColumn",
+    "NotNullViolation",
+    "OptimisticLockCanNotBeUsed",
+    "OptimisticLockVersionMismatch",
+    "OrmError",
+    "PessimisticLockTransactionRequired",
+    "PoolTimeout",
+    "QueryFailed",
+    "QueryTimeout",
+    "RelationIdsNotSupported",
+    "RelationNotJoined",
+    "SubjectWithoutIdentifier",
+    "UniqueViolation",
+    "UnknownProperty",
+    "UnsupportedFindOptions",
+    "UpdateValuesMissing",
+]
+
 
 class OrmError(OrmshiftError):
     """Base of every error `ormshift.orm` raises."""

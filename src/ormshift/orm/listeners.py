@@ -28,8 +28,8 @@ from typing_extensions import TypeVar as DefaultedTypeVar
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
 
+#: the listener API (`ormshift.orm` exports it as it is)
 __all__ = [
-    "LISTENER_EVENTS",
     "EntitySubscriber",
     "InsertEvent",
     "LoadEvent",
@@ -47,7 +47,6 @@ __all__ = [
     "before_remove",
     "before_soft_remove",
     "before_update",
-    "listeners_of",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])

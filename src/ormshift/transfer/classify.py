@@ -72,6 +72,17 @@ create or replace function {}(v text) returns text language sql immutable as $$
 $$"""
 _ORD = sql.Identifier(ORD)
 _ROW_ERRORS = sql.SQL("data_exception or integrity_constraint_violation")
+#: the staging tables, the row number and the row errors, as every template names them
+_NAMES = {
+    "stage": STAGE,
+    "typed": TYPED,
+    "bad": BAD,
+    "out": OUT,
+    "emu": EMU,
+    "clip": CLIP,
+    "o": _ORD,
+    "errors": _ROW_ERRORS,
+}
 
 
 @dataclass(frozen=True)
@@ -295,7 +306,7 @@ def _set_aside(c: Column, i: int) -> sql.Composed:
         else sql.SQL(
             "insert into {bad} select s.{o}, true, false from {stage} s"
             " where not coalesce({looks}, true) on conflict do nothing; f{i} := true;"
-        ).format(bad=BAD, o=_ORD, stage=STAGE, looks=looks, i=sql.SQL(str(i)))
+        ).format(**_NAMES, looks=looks, i=sql.SQL(str(i)))
     )
     if _LENGTH.match(c.fmt):  # a cast truncates where an assignment fails: always looked at
         return sql.SQL("\n      {}").format(mark)
@@ -310,9 +321,7 @@ def _set_aside(c: Column, i: int) -> sql.Composed:
       if not ok then
         {mark}
       end if;"""
-    ).format(
-        c=sql.Identifier(c.name), fmt=sql.SQL(c.fmt), stage=STAGE, errors=_ROW_ERRORS, mark=mark
-    )
+    ).format(**_NAMES, c=sql.Identifier(c.name), fmt=sql.SQL(c.fmt), mark=mark)
 
 
 def _cast_errors(shape: Shape, needs: Sequence[tuple[int, Column]]) -> sql.Composed:
@@ -329,9 +338,7 @@ def _cast_errors(shape: Shape, needs: Sequence[tuple[int, Column]]) -> sql.Compo
     types = list(dict.fromkeys((c.fmt, c.base) for _, c in tested))
     made = sql.Composed(
         [
-            sql.SQL(_TRY).format(
-                name=_try_name(k), fmt=sql.SQL(fmt), base=sql.SQL(base), errors=_ROW_ERRORS
-            )
+            sql.SQL(_TRY).format(**_NAMES, name=_try_name(k), fmt=sql.SQL(fmt), base=sql.SQL(base))
             for k, (fmt, base) in enumerate(types)
         ]
     )
@@ -357,17 +364,7 @@ def _cast_errors(shape: Shape, needs: Sequence[tuple[int, Column]]) -> sql.Compo
       {e} := probe is not null
         and {fn}(probe) is not distinct from array[{text} || probe || '"', ''];
     end if;"""
-                ).format(
-                    f=f,
-                    v=v,
-                    bad=BAD,
-                    stage=STAGE,
-                    o=_ORD,
-                    rx=sql.Literal(_DIGIT_FIRST),
-                    e=e,
-                    fn=fn,
-                    text=text,
-                )
+                ).format(**_NAMES, f=f, v=v, rx=sql.Literal(_DIGIT_FIRST), e=e, fn=fn, text=text)
             )
             tried = sql.SQL("case when {e} and {v} !~ {rx} then {said} else {tried} end").format(
                 e=e, v=v, rx=sql.Literal(_DIGIT_FIRST), said=said, tried=tried
@@ -385,14 +382,11 @@ def _cast_errors(shape: Shape, needs: Sequence[tuple[int, Column]]) -> sql.Compo
       and exists (select 1 from {out} x where x.{o} = b.{o});
   end if;"""
     ).format(
+        **_NAMES,
         any=sql.SQL(" or ").join(flag),
         made=made,
         probes=sql.Composed(probes),
-        out=OUT,
-        o=_ORD,
         first=first,
-        bad=BAD,
-        stage=STAGE,
     )
 
 
@@ -417,7 +411,7 @@ def _bisect(attempt: sql.Composable, single: sql.Composable) -> sql.Composed:
         end if;
       end;
     end loop;"""
-    ).format(attempt=attempt, single=single, errors=_ROW_ERRORS)
+    ).format(**_NAMES, attempt=attempt, single=single)
 
 
 _NOTHING = sql.SQL("null;")
@@ -498,7 +492,7 @@ def _marking(rows: sql.Composable, cond: sql.Composable) -> sql.Composed:
     return sql.SQL(
         "insert into {bad} select t.{o}, false, false from {rows} t where {cond}"
         " on conflict do nothing"
-    ).format(bad=BAD, o=_ORD, rows=rows, cond=cond)
+    ).format(**_NAMES, rows=rows, cond=cond)
 
 
 def _predictions(
@@ -545,9 +539,7 @@ def _predictions(
                     "insert into {bad} select t.{o}, false, true from {rows} t where {nn} and"
                     " ({tcols}) in (select {tcols} from {rows} t where {nn} group by {tcols}"
                     " having count(*) > 1) on conflict ({o}) do update set single = true"
-                ).format(
-                    bad=BAD, o=_ORD, tcols=_ident_list(cols, "t"), rows=rows, nn=_all_not_null(cols)
-                ),
+                ).format(**_NAMES, tcols=_ident_list(cols, "t"), rows=rows, nn=_all_not_null(cols)),
                 sql.SQL("safe := true;"),
             )
         )
@@ -646,7 +638,7 @@ def _written_out(
             "case when t.{c} is null then 'null' when octet_length(v.{v}) <= 64 then v.{v}"
             " when octet_length(v.{v}) = char_length(v.{v}) then left(v.{v}, 64) || '...'"
             " else {clip}(v.{v}) end"
-        ).format(c=sql.Identifier(c), v=sql.Identifier(f"v{i}"), clip=CLIP)
+        ).format(**_NAMES, c=sql.Identifier(c), v=sql.Identifier(f"v{i}"))
         for i, c in enumerate(shape.row_columns)
     )
     texts = sql.SQL("array[{}]").format(sql.SQL(", ").join(sql.Literal(m) for _, m in pairs))
@@ -664,15 +656,13 @@ def _written_out(
         " o{flags} from {rows} t join {bad} b on b.{o} = t.{o} where not b.single offset 0) t)"
         " t where t.cls is not null"
     ).format(
-        emu=EMU,
+        **_NAMES,
         texts=texts,
         texts_of=texts_of,
         detail=detail,
-        o=_ORD,
         cls=cls,
         values=values,
         rows=rows,
-        bad=BAD,
         flags=sql.Composed([sql.SQL(", {}").format(f) for f in flags]),
     )
     return sql.SQL(
@@ -696,15 +686,11 @@ def _written_out(
   insert into {out} select o, message, detail from {emu};
   perform set_config('ormshift.written_out', (select count(*) from {emu})::text, true);"""
     ).format(
+        **_NAMES,
         fill=_guarded(fill),
-        emu=EMU,
         insert=insert,
         tcols=_ident_list(tuple(c.name for c in shape.columns), "t"),
         rows=rows,
-        o=_ORD,
-        bad=BAD,
-        errors=_ROW_ERRORS,
-        out=OUT,
     )
 
 
@@ -727,7 +713,7 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
     )
     insert = sql.SQL(
         "insert into {typed} ({o}, {cols}) select s.{o}, {casts} from {stage} s"
-    ).format(typed=TYPED, o=_ORD, cols=cols, casts=_casts(shape, binary), stage=STAGE)
+    ).format(**_NAMES, cols=cols, casts=_casts(shape, binary))
     rest = sql.SQL("{} where not exists (select 1 from {} b where b.{} = s.{})").format(
         insert, BAD, _ORD, _ORD
     )
@@ -744,7 +730,7 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
       end;
     end loop;
     {rest};"""
-    ).format(stage=STAGE, assign=assign, errors=_ROW_ERRORS, bad=BAD, o=_ORD, out=OUT, rest=rest)
+    ).format(**_NAMES, assign=assign, rest=rest)
     after: sql.Composable = sql.SQL("")
     if not exact and any(_looks_valid(c) is not None for _, c in needs):
         each = sql.SQL(
@@ -760,9 +746,9 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
       {each}
     end;"""
         ).format(
+            **_NAMES,
             columns=sql.Composed([_set_aside(c, i) for i, c in needs]),
             rest=rest,
-            errors=_ROW_ERRORS,
             reset=sql.Composed(
                 [sql.SQL("\n      f{} := false;").format(sql.SQL(str(i))) for i, _ in needs]
             ),
@@ -786,7 +772,7 @@ def _typed_fill(shape: Shape, binary: bool, exact: bool) -> tuple[sql.Composed, 
     {each}
   end;
   create index on {typed} ({o});{after}"""
-    ).format(insert=insert, errors=_ROW_ERRORS, each=each, o=_ORD, typed=TYPED, after=after)
+    ).format(**_NAMES, insert=insert, each=each, after=after)
     return fill, declare
 
 
@@ -806,7 +792,7 @@ def _block(
         "{insert} select {tcols} from {rows} t where t.{o} >= lo and t.{o} < hi and not exists"
         " (select 1 from {bad} b where b.{o} = t.{o});"
         " get diagnostics c = row_count; written := written + c;"
-    ).format(insert=insert, tcols=tcols, rows=rows, o=_ORD, bad=BAD)
+    ).format(**_NAMES, insert=insert, tcols=tcols, rows=rows)
 
     def one(cast: sql.Composable) -> sql.Composed:
         """Row r.o on its own (``cast``: what follows when a row set aside as not casting
@@ -824,15 +810,7 @@ def _block(
         insert into {out} values (r.o, m, d);
       end;"""
         ).format(
-            insert=insert,
-            casts=_casts(shape, binary),
-            stage=STAGE,
-            o=_ORD,
-            cast=cast,
-            tcols=tcols,
-            rows=rows,
-            errors=_ROW_ERRORS,
-            out=OUT,
+            **_NAMES, insert=insert, casts=_casts(shape, binary), cast=cast, tcols=tcols, rows=rows
         )
 
     return sql.SQL(
@@ -867,14 +845,12 @@ begin
   perform set_config('ormshift.written', written::text, true);
 end"""
     ).format(
+        **_NAMES,
         safe=sql.SQL("true" if shape.ordered else "false"),
         fill=fill,
         declare=declare,
         predictions=sql.Composed(_predictions(shape, rows, fresh, probe=probe)),
         emulated=_written_out(shape, rows, insert, fresh, probe),
-        bad=BAD,
-        emu=EMU,
-        o=_ORD,
         # out of key order, a row that casts after all could take a unique value from
         # a row before it: the block starts again with every row in key order
         first=one(sql.SQL("\n          raise exception {};").format(sql.Literal(_REORDER))),

@@ -24,6 +24,7 @@ import psycopg
 from psycopg import sql
 
 from ormshift.db import same_database
+from ormshift.db.backends import Can
 from ormshift.dsn import connect, redact
 from ormshift.errors import OrmshiftError
 from ormshift.files import check_writable
@@ -45,7 +46,7 @@ from ormshift.transfer.ledger import Batch, Run, RunStatus
 from ormshift.transfer.plan import Plan, TablePlan, nonempty, plan_for_target
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, ThroughputRecorder, table_stats
-from ormshift.transfer.sources import BatchRefused, BatchResult, PgReader, Reader, open_reader
+from ormshift.transfer.sources import Ask, BatchRefused, BatchResult, Reader, open_reader
 from ormshift.transfer.throttle import Health, ThrottleSettings
 from ormshift.transfer.workers import levels, run_each
 
@@ -197,8 +198,8 @@ def _refuse_same_database(
     reader: Reader, target: psycopg.Connection, target_url: str, options: MigrateOptions
 ) -> None:
     """A run whose target is its own source (under any URL) would empty or reject it."""
-    if not isinstance(reader, PgReader):
-        return
+    if not reader.backend.can(Can.CATALOG):
+        return  # not a PostgreSQL server: it cannot be the target
     if (options.target_schema or options.schema) != options.schema:
         return  # one schema into another of the same database: a copy, not a loop
     if same_database(reader.conn, target):
@@ -211,7 +212,7 @@ def _refuse_same_database(
 
 def _plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -> Plan:
     plan = _reader_plan(reader, target, options)
-    source = reader.conn if isinstance(reader, PgReader) else None
+    source = reader.conn if reader.backend.can(Can.CATALOG) else None
     more = preflight.check(source, target, plan, truncate=options.truncate)
     return replace(plan, warnings=(*plan.warnings, *more)) if more else plan
 
@@ -237,7 +238,7 @@ def _create(
     """--create-schema: the source's tables the target lacks; (created, warnings)."""
     if not options.create_schema:
         return [], []
-    if not isinstance(reader, PgReader):
+    if not reader.backend.can(Can.CREATE_SCHEMA):
         raise PreflightError(
             "--create-schema reads the schema from a PostgreSQL source; for this source create "
             "the target tables first (ormshift generate, or your migrations)"
@@ -471,7 +472,7 @@ class _Run:
 
     @property
     def workers(self) -> int:
-        return self.options.workers if isinstance(self.reader, PgReader) else 1
+        return self.options.workers if self.reader.backend.can(Can.PARALLEL_READERS) else 1
 
     def execute(self) -> RunReport:
         if self.options.join is not None:
@@ -768,7 +769,7 @@ class _Run:
     def _split(self, plan: Plan) -> None:
         """Cut the large tables into key ranges, one per worker or --parts (sampled, see
         keyset)."""
-        if self.workers < 2 or not isinstance(self.reader, PgReader):
+        if self.workers < 2:  # one reader (or a source without parallel readers)
             return
         parts = self.options.parts or self.workers
         pinned = (
@@ -849,7 +850,7 @@ class _Run:
             and lo is None
             and bool(table.key)
             and table.name in self.unstarted
-            and isinstance(self.reader, PgReader)
+            and self.reader.backend.can(Can.COPY)
             and self.reader.streams(table)
         )
 
@@ -1138,7 +1139,7 @@ class _Run:
         """The first batch of a small table, in the open group's transaction."""
         group = self.group
         assert group is not None
-        result = conn.reader.read_batch(plan, table, None, self._rows(table), conn.target)
+        result = conn.reader.read_batch(Ask(plan, table, None, self._rows(table), conn.target))
         if result is None:
             return None
         if result.loaded.rejects or result.loaded.copied.rows != result.count:
@@ -1200,7 +1201,9 @@ class _Run:
     ) -> BatchResult | None:
         """`_batch` in one target transaction: the rows, their ledger row, their rejects."""
         with conn.target.transaction():
-            result = conn.reader.read_batch(plan, table, lo, self._rows(table), conn.target, limit)
+            result = conn.reader.read_batch(
+                Ask(plan, table, lo, self._rows(table), conn.target, limit)
+            )
             if result is None:
                 return None
             count, loaded = result.count, result.loaded

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from ormshift.db import catalog, mysql
-from ormshift.dsn import mysql_sqlalchemy_url, redact
+from ormshift.db.backends import MYSQL
+from ormshift.dsn import redact
 from ormshift.transfer.copy import Copied, copy_in
 from ormshift.transfer.errors import ROW_ERRORS, PreflightError, TransferError
 from ormshift.transfer.keyset import Key
@@ -34,7 +35,7 @@ from ormshift.transfer.rejects import (
     describe,
     reason,
 )
-from ormshift.transfer.sources import BatchResult
+from ormshift.transfer.sources import Ask, BatchResult
 
 Row = tuple[Any, ...]
 Convert = Callable[[Any], Any]
@@ -99,13 +100,18 @@ def _converter(fmt: str) -> Convert | None:
 
 
 class MySQLReader:
-    """A MySQL or MariaDB source database (the database named in the URL)."""
+    """A MySQL or MariaDB source database (the database named in the URL), read through
+    SQLAlchemy Core on the backend's own pymysql connection."""
+
+    backend = MYSQL
 
     def __init__(self, url: str) -> None:
         self.database = mysql.database(url)  # a bad port or host, or no database: one line
         self.url = url
         try:
-            self.engine = sa.create_engine(mysql_sqlalchemy_url(url), poolclass=sa.pool.NullPool)
+            self.engine = sa.create_engine(
+                "mysql+pymysql://", creator=lambda: MYSQL.connect(url), poolclass=sa.pool.NullPool
+            )
             self.conn = self.engine.connect()
         except SQLAlchemyError as exc:
             raise mysql.connection_failed(url, exc) from exc
@@ -139,19 +145,11 @@ class MySQLReader:
     def start(self) -> None:
         return None
 
-    def read_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None = None,
-    ) -> BatchResult | None:
-        del plan
-        assert limit is None, "MySQL sources are read by one worker"
+    def read_batch(self, ask: Ask) -> BatchResult | None:
+        assert ask.limit is None, "MySQL sources are read by one worker"
+        table, target = ask.table, ask.target
         t0 = time.perf_counter()
-        rows = self._select(table, lo, size)
+        rows = self._select(table, ask.lo, ask.size)
         read_s = time.perf_counter() - t0
         if table.key and not rows:
             return None
@@ -235,6 +233,10 @@ class MySQLReader:
 
     def release(self) -> None:
         """Nothing is read ahead here: each batch is one query in its own transaction."""
+
+    def streams(self, table: TablePlan) -> bool:
+        """No COPY here: every batch is sorted out row by row when the target refuses it."""
+        return False
 
     def then(self, table: TablePlan | None, size: int) -> None:
         """Nothing is read ahead here (see `release`)."""

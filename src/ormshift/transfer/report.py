@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ormshift.transfer.ledger import Batch, RunStatus
@@ -23,12 +23,7 @@ class TableStats:
         return self.written / self.seconds if self.seconds > 0 else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "table": self.table,
-            "read": self.read,
-            "written": self.written,
-            "rejected": self.rejected,
-            "batches": self.batches,
+        return asdict(self) | {
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second, 1),
         }

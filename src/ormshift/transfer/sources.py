@@ -7,12 +7,14 @@ inside the batch transaction the engine opened, with bisection of refused rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import psycopg
 
-from ormshift.dsn import MYSQL, connect, engine_name
+from ormshift.db.backends import MYSQL, POSTGRESQL, Backend, Can, backend_for, engines
+from ormshift.dsn import check_url
 from ormshift.transfer.copy import Span
 from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
@@ -29,12 +31,37 @@ class BatchResult:
     loaded: Loaded
 
 
+@dataclass(frozen=True)
+class Ask:
+    """One batch asked of a reader: up to ``size`` rows of ``table`` after ``lo`` (None:
+    from its start) and below ``limit`` (a worker's range; None: to the end), written
+    into ``target``."""
+
+    plan: Plan
+    table: TablePlan
+    lo: Key | None
+    size: int
+    target: psycopg.Connection
+    limit: Key | None = None
+
+    def bound(self, source: psycopg.Connection) -> tuple[int, Key] | None:
+        """The batch's row count and last key, asked of the source (None: no rows left)."""
+        t = self.table
+        return next_bound(source, self.plan.schema, t.name, t.key, self.lo, self.size, self.limit)
+
+    def span(self, source: psycopg.Connection, hi: Key | None) -> Span:
+        return Span(source, self.target, self.table, self.plan.schema, self.lo, hi)
+
+
 class BatchRefused(Exception):
     """The target refused a streamed batch (no savepoint guarded it): the batch's
     transaction is to be rolled back whole and the batch read again, which sorts it out."""
 
 
 class Reader(Protocol):
+    backend: Backend  # what the source can do; the engine asks it, not the reader's class
+    conn: Any  # the source connection (psycopg where ``backend.can(Can.CATALOG)``)
+
     def source_tables(self, schema: str) -> tuple[str, list[SourceTable]]:
         """The source's schema name (``schema`` where the source has schemas) and its
         tables, for `ormshift.transfer.plan.plan_for_target`."""
@@ -46,17 +73,14 @@ class Reader(Protocol):
 
     def start(self) -> None: ...
 
-    def read_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None = None,
-    ) -> BatchResult | None: ...
+    def read_batch(self, ask: Ask) -> BatchResult | None: ...
 
     def release(self) -> None: ...
+
+    def streams(self, table: TablePlan) -> bool:
+        """Whether the next batch of ``table`` is streamed whole (no rows sorted out):
+        it then writes nothing but its rows, or raises `BatchRefused`."""
+        ...
 
     def then(self, table: TablePlan | None, size: int) -> None:
         """The table whose first batch (``size`` rows from its start) the run asks for
@@ -75,8 +99,10 @@ class PgReader:
     the next table runs ahead too, while the target commits the last of this one.
     """
 
+    backend = POSTGRESQL
+
     def __init__(self, url: str) -> None:
-        self.conn = connect(url)
+        self.conn: psycopg.Connection = POSTGRESQL.connect(url)
         self._ahead: Lookahead | None = None
         self._refusing: set[str] = set()  # tables whose last batch refused rows
         self._refused: dict[str, psycopg.Error] = {}  # a batch to sort out: its COPY's error
@@ -90,8 +116,6 @@ class PgReader:
             self._then = (table, keys, size)
 
     def streams(self, table: TablePlan) -> bool:
-        """Whether the next batch of ``table`` is streamed whole (no rows sorted out):
-        it then writes nothing but its rows, or raises `BatchRefused`."""
         return (
             decoder(table, self.conn.info.encoding) is not None
             and table.name not in self._refusing
@@ -105,45 +129,27 @@ class PgReader:
         check_mapped(self.conn, plan)
 
     def start(self) -> None:
-        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        self.conn.read_only = True
+        self.backend.snapshot(self.conn)  # each batch's transaction: its own snapshot
 
-    def read_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None = None,
-    ) -> BatchResult | None:
-        keys = decoder(table, self.conn.info.encoding)
+    def read_batch(self, ask: Ask) -> BatchResult | None:
+        keys = decoder(ask.table, self.conn.info.encoding)
         if keys is not None:
-            return self._streamed_batch(plan, table, keys, lo, size, target, limit)
+            return self._streamed_batch(ask, keys)
         self.release()
         with self.conn.transaction():
             hi: Key | None = None
             count = -1
-            if table.key:
-                bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+            if ask.table.key:
+                bound = ask.bound(self.conn)
                 if bound is None:
                     return None
                 count, hi = bound
-            loaded = load_batch(Span(self.conn, target, table, plan.schema, lo, hi))
+            loaded = load_batch(ask.span(self.conn, hi))
             if count < 0:
                 count = loaded.copied.rows + len(loaded.rejects)
             return BatchResult(count, hi, loaded)
 
-    def _streamed_batch(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        keys: KeyDecoder,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None,
-    ) -> BatchResult | None:
+    def _streamed_batch(self, ask: Ask, keys: KeyDecoder) -> BatchResult | None:
         """The next ``size`` rows after ``lo`` in one COPY ... LIMIT, its count and last
         key read off the stream. The COPY runs in the batch's transaction with no savepoint
         (one round trip less each way): when the target refuses it, `BatchRefused` is
@@ -151,17 +157,19 @@ class PgReader:
         is then read in a new snapshot, its range from the source, and sorted out as
         `load_batch` does; so is the next batch of a table whose last batch refused rows
         (its COPY would most likely fail too)."""
+        table = ask.table
         if table.name in self._refused:
-            first = self._refused.pop(table.name)
-            return self._settled(plan, table, lo, size, target, limit, first)
+            return self._settled(ask, self._refused.pop(table.name))
         if table.name in self._refusing:
-            return self._settled(plan, table, lo, size, target, limit, None)
-        if self._ahead is None or self._ahead.schema != plan.schema:
+            return self._settled(ask, None)
+        if self._ahead is None or self._ahead.schema != ask.plan.schema:
             self.release()
-            self._ahead = Lookahead(self.conn, plan.schema)
+            self._ahead = Lookahead(self.conn, ask.plan.schema)
         try:
             then = self._then if self._then and self._then[0].name != table.name else None
-            copied = self._ahead.copy(table, keys, lo, limit, size, target, then=then)
+            copied = self._ahead.copy(
+                table, keys, ask.lo, ask.limit, ask.size, ask.target, then=then
+            )
         except ROW_ERRORS as exc:
             self._refused[table.name] = exc
             raise BatchRefused(table.name) from exc
@@ -169,27 +177,18 @@ class PgReader:
             return None
         return BatchResult(copied.read, copied.last_key, Loaded(copied, [], []))
 
-    def _settled(
-        self,
-        plan: Plan,
-        table: TablePlan,
-        lo: Key | None,
-        size: int,
-        target: psycopg.Connection,
-        limit: Key | None,
-        first: psycopg.Error | None,
-    ) -> BatchResult | None:
+    def _settled(self, ask: Ask, first: psycopg.Error | None) -> BatchResult | None:
         self.release()
         with self.conn.transaction():
-            bound = next_bound(self.conn, plan.schema, table.name, table.key, lo, size, limit)
+            bound = ask.bound(self.conn)
             if bound is None:  # the refused rows are gone from the source meanwhile
                 return None
             count, hi = bound
-            loaded = settle_batch(Span(self.conn, target, table, plan.schema, lo, hi), first)
+            loaded = settle_batch(ask.span(self.conn, hi), first)
         if loaded.rejects:
-            self._refusing.add(table.name)
+            self._refusing.add(ask.table.name)
         else:
-            self._refusing.discard(table.name)
+            self._refusing.discard(ask.table.name)
         return BatchResult(count, hi, loaded)
 
     def release(self) -> None:
@@ -201,14 +200,18 @@ class PgReader:
         self.conn.close()
 
 
-def is_mysql(url: str) -> bool:
-    return engine_name(url) == MYSQL
+def _mysql_reader(url: str) -> Reader:
+    from ormshift.transfer.mysql import MySQLReader  # noqa: PLC0415 - SQLAlchemy, when asked
+
+    return MySQLReader(url)
+
+
+_READERS: dict[Backend, Callable[[str], Reader]] = {POSTGRESQL: PgReader, MYSQL: _mysql_reader}
 
 
 def open_reader(url: str) -> Reader:
-    """The reader for ``url``: MySQL/MariaDB by scheme, PostgreSQL otherwise."""
-    if is_mysql(url):
-        from ormshift.transfer.mysql import MySQLReader  # noqa: PLC0415
-
-        return MySQLReader(url)
-    return PgReader(url)
+    """The reader for ``url``'s backend (by its scheme); one line for an engine that
+    cannot be a migrate source."""
+    backend = backend_for(url)
+    check_url(url, engines(Can.TRANSFER_SOURCE), "the source URL", "a migrate source")
+    return _READERS[backend](url)

@@ -26,21 +26,23 @@ class Dialect:
 
     name = "sql"
     param = "%s"
+    quote_char = '"'
+    text_form = "cast({} as text)"  # an expression as UTF-8 text
+    binary_form = "{}"  # an expression in a form that compares by its bytes
+    length_form = "length({})"  # the length in bytes of a text expression
 
     def quote(self, name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
+        q = self.quote_char
+        return q + name.replace(q, q + q) + q
 
     def text(self, expr: str) -> str:
-        """``expr`` as UTF-8 text."""
-        return f"cast({expr} as text)"
+        return self.text_form.format(expr)
 
     def binary(self, expr: str) -> str:
-        """``expr`` in a form that compares by its bytes."""
-        raise NotImplementedError
+        return self.binary_form.format(expr)
 
     def length(self, expr: str) -> str:
-        """The length in bytes of the text ``expr``."""
-        raise NotImplementedError
+        return self.length_form.format(expr)
 
     def canonical(self, view: ColumnView) -> str:
         raise NotImplementedError

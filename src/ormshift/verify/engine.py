@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ormshift.db import catalog, same_database
+from ormshift.db import catalog, mysql, same_database, sqlite
+from ormshift.db.backends import MYSQL, POSTGRESQL, SQLITE, Backend, Can, backend_for
 from ormshift.dsn import connect, redact
 from ormshift.extract.database import reflect
 from ormshift.manifest import Manifest
@@ -26,7 +27,7 @@ from ormshift.verify.model import (
     VerificationFailed,
     VerifyError,
 )
-from ormshift.verify.mysql import MYSQL, begin_snapshot, connect_mysql, is_mysql_url, reflect_mysql
+from ormshift.verify.mysql import MYSQL_DIALECT
 from ormshift.verify.orphans import find_orphans, references
 from ormshift.verify.plan import (
     TablePair,
@@ -37,13 +38,7 @@ from ormshift.verify.plan import (
 )
 from ormshift.verify.report import Event, VerifyReport
 from ormshift.verify.sequences import check_sequences
-from ormshift.verify.sqlite import (
-    SQLITE,
-    begin_snapshot_sqlite,
-    connect_sqlite,
-    is_sqlite_url,
-    reflect_sqlite,
-)
+from ormshift.verify.sqlite import SQLITE_DIALECT
 from ormshift.verify.tables import DB_ERRORS, ForeignConnection, TableVerifier, one_line
 
 _SESSION = (
@@ -70,8 +65,7 @@ def _open(url: str) -> Iterator[psycopg.Connection]:
 
 def _snapshot(conn: psycopg.Connection) -> None:
     conn.autocommit = False
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    conn.read_only = True
+    POSTGRESQL.snapshot(conn)
 
 
 def _need_schema(conn: psycopg.Connection, schema: str, side: str) -> None:
@@ -88,24 +82,24 @@ def _need_scope(src_m: Manifest, job: _Job, schema: str | None) -> None:
         raise VerificationFailed(problem)
 
 
+#: a source without schemas: its whole database reflected, and how its queries are spelled
+_FOREIGN: dict[Backend, tuple[Callable[[ForeignConnection], Manifest], Dialect]] = {
+    MYSQL: (mysql.reflect, MYSQL_DIALECT),
+    SQLITE: (sqlite.reflect, SQLITE_DIALECT),
+}
+
+
 @contextmanager
-def _open_foreign(url: str) -> Iterator[tuple[ForeignConnection, Manifest, Dialect]]:
-    """A MySQL/MariaDB or SQLite source: connection, reflected schema, dialect; in a
-    snapshot from here on."""
-    if is_mysql_url(url):
-        with closing(connect_mysql(url)) as my:
-            manifest = reflect_mysql(my)
-            begin_snapshot(my)
-            yield my, manifest, MYSQL
-        return
-    with closing(connect_sqlite(url)) as lite:
-        manifest = reflect_sqlite(lite)
-        begin_snapshot_sqlite(lite)
-        yield lite, manifest, SQLITE
-
-
-def _foreign(url: str) -> bool:
-    return is_mysql_url(url) or is_sqlite_url(url)
+def _open_foreign(
+    backend: Backend, url: str
+) -> Iterator[tuple[ForeignConnection, Manifest, Dialect]]:
+    """A source whose database is its schema: connection, reflected schema, dialect; in
+    a snapshot from here on."""
+    reflect_database, dialect = _FOREIGN[backend]
+    with closing(backend.connect(url)) as conn:
+        manifest = reflect_database(conn)
+        backend.snapshot(conn)
+        yield conn, manifest, dialect
 
 
 def verify(
@@ -152,12 +146,16 @@ class _Job:
 
 
 def _verify(source_url: str, target_url: str, job: _Job) -> None:
-    if _foreign(target_url):
+    if not backend_for(target_url).can(Can.TARGET):
         raise VerificationFailed(
             "the target must be PostgreSQL; MySQL/MariaDB and SQLite can only be sources"
         )
-    if _foreign(source_url):
-        with _open_foreign(source_url) as (conn, src_m, dialect), _open(target_url) as target:
+    backend = backend_for(source_url)
+    if not backend.can(Can.SCHEMAS):
+        with (
+            _open_foreign(backend, source_url) as (conn, src_m, dialect),
+            _open(target_url) as target,
+        ):
             _need_scope(src_m, job, None)
             _need_schema(target, job.target_schema, "target")
             tgt_m = reflect(target, job.target_schema)
@@ -279,7 +277,7 @@ def _checks(
                 with run.target.transaction():
                     check = find_orphans(run.target, run.target_schema, ref, target_tables)
             except DB_ERRORS as exc:
-                check = _orphans_failed(ref.table, ref.name, one_line(exc))
+                check = _orphans_failed(ref.table, ref.key.name, one_line(exc))
             run.report.orphans.append(check)
             run.on_event(check)
     if run.options.check_sequences:

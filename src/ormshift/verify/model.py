@@ -6,7 +6,7 @@ back as untyped literals that the server resolves against the key columns' own t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from ormshift.errors import OrmshiftError
@@ -15,6 +15,16 @@ Key = tuple[str, ...]
 DiffKind = Literal["missing", "extra", "changed"]
 Status = Literal["identical", "differs", "error", "skipped"]
 Side = Literal["source", "target"]
+
+
+def _json(kind: str, record: Any, **more: Any) -> dict[str, Any]:
+    """A record as the JSON lines print it: its ``type``, then its fields in their order
+    (tuples as lists), then ``more``."""
+    out: dict[str, Any] = {"type": kind}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out | more
 
 
 class VerifyError(Exception):
@@ -49,15 +59,7 @@ class Difference:
     target: Any = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "type": "difference",
-            "table": self.table,
-            "kind": self.kind,
-            "key": self.key,
-            "column": self.column,
-            "source": self.source,
-            "target": self.target,
-        }
+        return _json("difference", self)
 
 
 @dataclass
@@ -117,17 +119,7 @@ class OrphanCheck:
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "type": "orphans",
-            "table": self.table,
-            "constraint": self.constraint,
-            "columns": list(self.columns),
-            "references": self.references,
-            "referenced_columns": list(self.referenced_columns),
-            "count": self.count,
-            "samples": list(self.samples),
-            "error": self.error,
-        }
+        return _json("orphans", self)
 
 
 @dataclass(frozen=True)
@@ -145,12 +137,4 @@ class SequenceCheck:
         return self.max_value is not None and self.next_value <= self.max_value
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "type": "sequence",
-            "table": self.table,
-            "column": self.column,
-            "sequence": self.sequence,
-            "next_value": self.next_value,
-            "max_value": self.max_value,
-            "status": "behind" if self.behind else "ok",
-        }
+        return _json("sequence", self, status="behind" if self.behind else "ok")

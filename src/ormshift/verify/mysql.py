@@ -1,5 +1,5 @@
-"""A MySQL/MariaDB source: the same segment queries (connection and reflection are
-`ormshift.db.mysql`'s, shared with transfer).
+"""A MySQL/MariaDB source: the same segment queries (connection, reflection and the
+snapshot are `ormshift.db.mysql`'s, shared with transfer).
 
 Values are rendered as the PostgreSQL side renders them in *portable* mode
 (`ormshift.verify.checksum`): integers and trimmed decimals as digits, booleans as 0/1,
@@ -19,20 +19,8 @@ from typing import Any
 import pymysql
 import pymysql.cursors
 
-from ormshift.db.mysql import connect as connect_mysql
-from ormshift.db.mysql import is_mysql_url
-from ormshift.db.mysql import reflect as reflect_mysql
 from ormshift.verify.checksum import ColumnView
 from ormshift.verify.dbapi import Dialect
-
-__all__ = [
-    "MYSQL",
-    "MySQLDialect",
-    "begin_snapshot",
-    "connect_mysql",
-    "is_mysql_url",
-    "reflect_mysql",
-]
 
 
 class MySQLDialect(Dialect):
@@ -40,18 +28,9 @@ class MySQLDialect(Dialect):
 
     name = "mysql"
     param = "%s"
-
-    def quote(self, name: str) -> str:
-        return "`" + name.replace("`", "``") + "`"
-
-    def text(self, expr: str) -> str:
-        return f"convert(cast({expr} as char) using utf8mb4)"
-
-    def binary(self, expr: str) -> str:
-        return f"cast({expr} as binary)"
-
-    def length(self, expr: str) -> str:
-        return f"length({expr})"
+    quote_char = "`"
+    text_form = "convert(cast({} as char) using utf8mb4)"
+    binary_form = "cast({} as binary)"
 
     def concat(self, exprs: Sequence[str]) -> str:
         return "concat(" + ", ".join(exprs) + ")"
@@ -75,12 +54,4 @@ class MySQLDialect(Dialect):
         return cursor
 
 
-MYSQL = MySQLDialect()
-
-
-def begin_snapshot(conn: pymysql.connections.Connection[Any]) -> None:
-    """UTC session, one consistent read-only snapshot for the whole run."""
-    with conn.cursor() as cur:
-        cur.execute("set time_zone = '+00:00'")
-        cur.execute("set session transaction isolation level repeatable read")
-        cur.execute("start transaction with consistent snapshot, read only")
+MYSQL_DIALECT = MySQLDialect()

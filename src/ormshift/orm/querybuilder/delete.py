@@ -20,9 +20,7 @@ class DeleteQueryBuilder(WriteQueryBuilder):
     def from_(  # type: ignore[override]
         self, entity: type[object], alias: str | None = None
     ) -> DeleteQueryBuilder:
-        if alias is not None and self.em.main is not None:
-            self.em.main.name = alias
-        self._target(entity)
+        self._target(entity, alias)
         return self
 
     def _head(self) -> str:

@@ -165,18 +165,15 @@ class RelationQueryBuilder:
 
     def set(self, value: object) -> None:
         self._only(True, "Set", ".add()")
-        self._map_needed(value)
-        self._update(value)
+        self._write(value)
 
     def add(self, value: object) -> None:
-        if isinstance(value, list | tuple) and not value:
-            return
-        self._only(False, "Add", ".set()")
-        self._map_needed(value)
-        self._update(value)
+        if not _none(value):
+            self._only(False, "Add", ".set()")
+            self._write(value)
 
     def remove(self, value: object) -> None:
-        if isinstance(value, list | tuple) and not value:
+        if _none(value):
             return
         self._only(False, "Add", ".set(null)")
         if self.rel.direction == MANYTOMANY:
@@ -196,6 +193,10 @@ class RelationQueryBuilder:
     def add_and_remove(self, added: object, removed: object) -> None:
         self.remove(removed)
         self.add(added)
+
+    def _write(self, value: Any) -> None:
+        self._map_needed(value)
+        self._update(value)
 
     def _update(self, value: Any) -> None:
         rel = self.rel
@@ -377,3 +378,8 @@ class RelationQueryBuilder:
     def load_one(self) -> object:
         found = self.load_many()
         return found[0] if found else None
+
+
+def _none(value: object) -> bool:
+    """An empty list or tuple: nothing to add or remove (TypeORM returns at once)."""
+    return isinstance(value, list | tuple) and not value

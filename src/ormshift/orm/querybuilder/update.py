@@ -148,9 +148,7 @@ class SoftDeleteQueryBuilder(WriteQueryBuilder):
     def from_(  # type: ignore[override]
         self, entity: type[object], alias: str | None = None
     ) -> SoftDeleteQueryBuilder:
-        if alias is not None and self.em.main is not None:
-            self.em.main.name = alias
-        self._target(entity)
+        self._target(entity, alias)
         return self
 
     def _head(self) -> str:

@@ -68,7 +68,10 @@ class WriteQueryBuilder(SelectQueryBuilder[Any]):
         #: ``where_entity``'s entities: their generated values are merged in after a write
         self.where_entities: list[Any] = []
 
-    def _target(self, entity: Any) -> None:
+    def _target(self, entity: Any, alias: str | None = None) -> None:
+        """Write to the mapped class ``entity`` (under ``alias``, when given)."""
+        if alias is not None and self.em.main is not None:
+            self.em.main.name = alias
         if not isinstance(entity, type):
             raise QueryBuilderError(f"a write builder takes a mapped class, not {entity!r}")
         info = entity_info(entity)

@@ -17,6 +17,7 @@ foreign key, as TypeORM's database entity has it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -330,24 +331,22 @@ def _path_move(
 
 
 # -- the events ----------------------------------------------------------------------
-def _before_insert(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
-    found = _active(target)
-    if found is None:
-        return
-    info, tree, _ = found
-    if tree.kind == "nested-set":
-        _nested_insert(connection, info, tree, target)
+def _inserted(
+    steps: dict[str, Callable[[Connection, EntityInfo, TreeInfo, Any], None]],
+) -> Callable[[Mapper[Any], Connection, Any], None]:
+    """An insert event: the step of the entity's tree kind, where it has one at that point
+    (a nested set makes room before the row is written, the others record it after)."""
+
+    def on_insert(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+        found = _active(target)
+        if found is not None and (step := steps.get(found[1].kind)) is not None:
+            step(connection, found[0], found[1], target)
+
+    return on_insert
 
 
-def _after_insert(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
-    found = _active(target)
-    if found is None:
-        return
-    info, tree, _ = found
-    if tree.kind == "closure-table":
-        _closure_insert(connection, info, tree, target)
-    elif tree.kind == "materialized-path":
-        _path_insert(connection, info, tree, target)
+_before_insert = _inserted({"nested-set": _nested_insert})
+_after_insert = _inserted({"closure-table": _closure_insert, "materialized-path": _path_insert})
 
 
 def _committed(tree: TreeInfo, target: Any) -> tuple[Any, ...] | None:

@@ -68,15 +68,10 @@ class TreeRepository(Repository[T]):
         return list(qb.where(f"{_q('treeEntity')}.{_q(column)} IS NULL").get_many())
 
     def find_descendants(self, entity: T, **options: Unpack[FindTreeOptions]) -> list[T]:
-        qb = self.create_descendants_query_builder("treeEntity", "treeClosure", entity)
-        _apply(qb, self._info, options)
-        return list(qb.get_many())
+        return list(self._closure(entity, options, descendants=True).get_many())
 
     def find_descendants_tree(self, entity: T, **options: Unpack[FindTreeOptions]) -> T:
-        qb = self.create_descendants_query_builder("treeEntity", "treeClosure", entity)
-        _apply(qb, self._info, options)
-        raw, found = qb.get_raw_and_entities()
-        maps = self._relation_maps("treeEntity", raw)
+        found, maps = self._loaded(self._closure(entity, options, descendants=True))
         depth = options.get("depth", -1)
         self._children_tree(entity, found, maps, -1 if depth is None else int(depth))
         return entity
@@ -86,15 +81,10 @@ class TreeRepository(Repository[T]):
         return int(qb.get_count())
 
     def find_ancestors(self, entity: T, **options: Unpack[FindTreeOptions]) -> list[T]:
-        qb = self.create_ancestors_query_builder("treeEntity", "treeClosure", entity)
-        _apply(qb, self._info, options)
-        return list(qb.get_many())
+        return list(self._closure(entity, options, descendants=False).get_many())
 
     def find_ancestors_tree(self, entity: T, **options: Unpack[FindTreeOptions]) -> T:
-        qb = self.create_ancestors_query_builder("treeEntity", "treeClosure", entity)
-        _apply(qb, self._info, options)
-        raw, found = qb.get_raw_and_entities()
-        maps = self._relation_maps("treeEntity", raw)
+        found, maps = self._loaded(self._closure(entity, options, descendants=False))
         self._parent_tree(entity, found, maps, set())
         return entity
 
@@ -112,6 +102,25 @@ class TreeRepository(Repository[T]):
         self, alias: str, closure_alias: str, entity: T
     ) -> SelectQueryBuilder[T]:
         return self._builder(alias, closure_alias, entity, descendants=False)
+
+    def _closure(
+        self, entity: T, options: FindTreeOptions, *, descendants: bool
+    ) -> SelectQueryBuilder[T]:
+        """``entity``'s descendants or ancestors query (its public builder), the find
+        options applied."""
+        make = (
+            self.create_descendants_query_builder
+            if descendants
+            else self.create_ancestors_query_builder
+        )
+        qb = make("treeEntity", "treeClosure", entity)
+        _apply(qb, self._info, options)
+        return qb
+
+    def _loaded(self, qb: SelectQueryBuilder[T]) -> tuple[list[T], list[tuple[Any, Any]]]:
+        """The entities ``qb`` finds and the relation maps of its raw rows."""
+        raw, found = qb.get_raw_and_entities()
+        return found, self._relation_maps("treeEntity", raw)
 
     def _builder(
         self, alias: str, closure_alias: str, entity: Any, *, descendants: bool
