@@ -2,7 +2,7 @@
 
 TypeORM loads each relation by a query of its own, then matches the related entities
 to the entities found by relation ids (``RelationIdLoader.loadManyToManyRelationIdsAndGroup``).
-Three things of that matching show in the result, and SQLAlchemy's selectin loading,
+Four things of that loading show in the result, and SQLAlchemy's selectin loading,
 which `ormshift.orm.query` uses for the strategy, does none of them:
 
 * the ids are matched on columns set on the entity (its keys for a to-one relation,
@@ -15,7 +15,10 @@ which `ormshift.orm.query` uses for the strategy, does none of them:
   keys are its join columns, whose ids need no query);
 * a to-one relation's ids are read from the entity's own table the same way, unless
   every join column is a property of the entity and every entity holds its value: a
-  soft-deleted entity (found with ``withDeleted``) then gets ``null``.
+  soft-deleted entity (found with ``withDeleted``) then gets ``null``;
+* the related builder of a class of a single table holds its discriminator condition:
+  a key naming a row of another class of that table loads nothing (SQLAlchemy loads
+  that row by its key, as the class it is).
 
 `settle` applies them to a find's entities, level by level: each related entity's own
 relations are loaded by the same strategy.
@@ -33,7 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.shape import Place
 
-__all__ = ["settle"]
+__all__ = ["matched_columns", "settle"]
 
 
 def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
@@ -46,7 +49,7 @@ def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
         rel = info.relations[key]
         target = info.target(key)
         to_one = rel.direction is MANYTOONE
-        matched = list(info.primary) if to_one else _referenced(info, rel)
+        matched = matched_columns(info, rel)
         blank = chosen is not None and not all(k in chosen for k in matched)
         gone = to_one and info.delete_date is not None and _ids_queried(info, rel, found, chosen)
         related: list[Any] = []
@@ -57,6 +60,11 @@ def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
             value = state.dict.get(key)
             if blank or (gone and getattr(entity, info.delete_date or "", None) is not None):
                 set_committed_value(entity, key, [] if rel.uselist else None)
+                continue
+            if to_one and value is not None and _other_class(target, value):
+                # a key to a row of another class of the target's single table: the
+                # related builder's discriminator condition leaves it out
+                set_committed_value(entity, key, None)
                 continue
             if (
                 rel.direction is ONETOMANY
@@ -74,9 +82,25 @@ def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
         settle(target, related, below)
 
 
-def _referenced(info: EntityInfo, rel: Any) -> list[str]:
-    """The entity's columns a to-many (or inverse one-to-one) relation references."""
+def matched_columns(info: EntityInfo, rel: Any) -> list[str]:
+    """The entity's columns TypeORM matches a relation's loaded ids on: its keys for a
+    to-one relation, the columns the relation references for the others."""
+    if rel.direction is MANYTOONE:
+        return list(info.primary)
     return [info.mapper.get_property_by_column(local).key for local, _ in rel.synchronize_pairs]
+
+
+def _other_class(target: EntityInfo, value: Any) -> bool:
+    """``value``'s row is of a class of the target's single table that is not the
+    target's (nor one of its children): its discriminator says so."""
+    mapper = target.mapper
+    if not mapper.single or target.discriminator is None:
+        return False
+    disc = target.discriminator[0]
+    if disc in inspect(value).unloaded:
+        return False
+    kinds = {m.polymorphic_identity for m in mapper.self_and_descendants}
+    return getattr(value, disc) not in kinds
 
 
 def _keys_join(target: EntityInfo, rel: Any) -> bool:

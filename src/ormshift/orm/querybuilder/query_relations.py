@@ -12,7 +12,8 @@ Here each relation is loaded by the Repository's own query strategy (the one
 ``find(..., relation_load_strategy="query")`` uses): a find of the main entity by the
 keys of the entities the builder found, with that relation and the options below it;
 the value it loads is set on the builder's entity of the same key, without history
-(`sqlalchemy.orm.attributes.set_committed_value`, as a loader sets it). The related
+(`sqlalchemy.orm.attributes.set_committed_value`, as a loader sets it), or nothing is
+when the entity does not hold the columns TypeORM matches the ids on (`query_groups`). The related
 entities get ``after_load`` as the related builder's ``getMany`` gives it them, before
 the builder's own entities get theirs.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm import hooks
@@ -29,6 +31,7 @@ from ormshift.orm.guard import hooks_apply
 from ormshift.orm.metadata import EntityInfo
 from ormshift.orm.operators import In
 from ormshift.orm.options import FindOptions
+from ormshift.orm.query_groups import matched_columns
 
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
@@ -99,8 +102,15 @@ def load(
         loaded = manager._run_find(info, FindOptions.of(opts, info), listeners=False)
         values = {tuple(getattr(e, k) for k in primary): e.__dict__.get(key) for e in loaded}
         target = info.target(key)
+        rel = info.relations[key]
+        matched = matched_columns(info, rel)
         related: list[Any] = []
         for entity in found:
+            state = inspect(entity)
+            if any(k in state.unloaded for k in matched):
+                # TypeORM matches the loaded ids on columns the entity does not hold
+                set_committed_value(entity, key, [] if rel.uselist else None)
+                continue
             ident = tuple(getattr(entity, k) for k in primary)
             if ident not in values:
                 continue
