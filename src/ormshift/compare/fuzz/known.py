@@ -34,6 +34,12 @@ or a transaction holding one), and
   write's error caught, one side's transaction fails with ``25P02`` (its next statement
   was refused) where the other's went on; and the state that step leaves.
 
+A read is that difference when it loads the shadowed relation with
+``relationLoadStrategy: "query"`` (at any depth of its ``relations``, in a transaction
+too): TypeORM matches the ids it reads from the junction by the replaced junction
+metadata (``RelationIdLoader.loadForManyToMany``), so the pairs come swapped; any
+result difference of such a read is it.
+
 Anything else, on the same step or with other tables in it, still counts.
 """
 
@@ -78,6 +84,8 @@ class KnownRules:
     #: (entity, property) of each pair's relation built first, whose junction metadata
     #: TypeORM replaces by its inverse's
     shadowed: frozenset[tuple[str, str]] = frozenset()
+    #: (entity, property, target entity) of every relation, to follow nested relations
+    links: frozenset[tuple[str, str, str]] = frozenset()
 
     @classmethod
     def of(cls, manifest: Manifest) -> KnownRules:
@@ -118,13 +126,18 @@ class KnownRules:
                 keys |= {fk.name for fk in t.foreign_keys} | {u.name for u in t.uniques}
                 if t.primary_key is not None:
                     keys.add(t.primary_key.name)
-        return cls(frozenset(tables), frozenset(keys), frozenset(shadowed))
+        links = frozenset(
+            (e.name, r.property_name, r.target) for e in manifest.entities for r in e.relations
+        )
+        return cls(frozenset(tables), frozenset(keys), frozenset(shadowed), links)
 
     def note(
         self, found: Divergence, step: Sequence[Divergence], op: Mapping[str, Any]
     ) -> str | None:
         """The documented difference ``found`` is (``step``: all divergences of its
         step; ``op``: that step's operation as generated), or None when it counts."""
+        if self.tables and found.kind == "result" and self._reads_shadowed(op):
+            return DOUBLY_OWNED
         if not self.tables or not self._writes_shadowed(op):
             return None
         if self._causes(found, op):
@@ -209,6 +222,37 @@ class KnownRules:
                 for e, p in self.shadowed
                 for v in values
             )
+        return False
+
+    def _reads_shadowed(self, op: Mapping[str, Any]) -> bool:
+        """``op`` (or a step of it) loads a shadowed relation, at any depth of its
+        ``relations``, with ``relationLoadStrategy: "query"``, whose relation ids TypeORM
+        reads by the junction metadata too (``RelationIdLoader.loadForManyToMany``)."""
+        kind = op.get("op")
+        if kind == "transaction":
+            return any(self._reads_shadowed(s) for s in _steps(op))
+        options: Any = None
+        if kind == "qb":
+            chain = op.get("chain")
+            for call in chain if isinstance(chain, list) else []:
+                if isinstance(call, list) and len(call) > 1 and call[0] == "setFindOptions":
+                    options = call[1]
+        else:
+            args = op.get("args") or []
+            options = args[0] if args else None
+        if not isinstance(options, Mapping) or options.get("relationLoadStrategy") != "query":
+            return False
+        return self._through_shadowed(op.get("entity"), options.get("relations"))
+
+    def _through_shadowed(self, entity: Any, tree: Any) -> bool:
+        if not isinstance(tree, Mapping):
+            return False
+        for prop, sub in tree.items():
+            if (entity, prop) in self.shadowed:
+                return True
+            target = next((t for e, p, t in self.links if e == entity and p == prop), None)
+            if target is not None and self._through_shadowed(target, sub):
+                return True
         return False
 
     def _opens_with_shadowed(self, op: Mapping[str, Any]) -> bool:
