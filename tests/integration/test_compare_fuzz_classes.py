@@ -29,13 +29,13 @@ CLASSES = {
     "views-fuzz.yaml": ("views", 1),
     "cms-fuzz.yaml": ("cms", 14),
     "qb-fuzz-library.yaml": ("library", 5),
-    "qb-fuzz-blog.yaml": ("blog", 4),
+    "qb-fuzz-blog.yaml": ("blog", 6),
     "qb-fuzz-shop.yaml": ("shop", 5),
     "qb-fuzz-garage.yaml": ("garage", 1),
-    "qb-fuzz-accounting.yaml": ("accounting", 20),
+    "qb-fuzz-accounting.yaml": ("accounting", 21),
     "qb-fuzz-shadowed.yaml": ("shadowed", 3),
     "qb-fuzz-junctions.yaml": ("junctions", 8),
-    "qb-fuzz-cms.yaml": ("cms", 9),
+    "qb-fuzz-cms.yaml": ("cms", 12),
     "qb-fuzz-multischema.yaml": ("multischema", 3),
     "qb-fuzz-types.yaml": ("types", 41),
     "fid-writes-orphans.yaml": ("blog", 8),
@@ -48,6 +48,10 @@ CLASSES = {
     "fid-references-garage.yaml": ("garage", 16),
     "fid-relation-counts-library.yaml": ("library", 27),
     "fid-relation-counts-blog.yaml": ("blog", 29),
+    "fid-query-strategy-library.yaml": ("library", 19),
+    "fid-query-strategy-blog.yaml": ("blog", 7),
+    "fid-query-strategy-cms.yaml": ("cms", 8),
+    "fid-query-strategy-writes.yaml": ("writes", 1),
 }
 
 

@@ -58,7 +58,7 @@ def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
             if key in state.unloaded:
                 continue
             value = state.dict.get(key)
-            if blank or (gone and getattr(entity, info.delete_date or "", None) is not None):
+            if blank or (gone and _held(entity, info.delete_date) is not None):
                 set_committed_value(entity, key, [] if rel.uselist else None)
                 continue
             if to_one and value is not None and _other_class(target, value):
@@ -100,7 +100,13 @@ def _other_class(target: EntityInfo, value: Any) -> bool:
     if disc in inspect(value).unloaded:
         return False
     kinds = {m.polymorphic_identity for m in mapper.self_and_descendants}
-    return getattr(value, disc) not in kinds
+    return _held(value, disc) not in kinds
+
+
+def _held(entity: Any, key: str | None) -> Any:
+    """The value ``entity`` holds for attribute ``key`` (None when it holds none: a
+    detached entity loads nothing)."""
+    return None if key is None else inspect(entity).dict.get(key)
 
 
 def _keys_join(target: EntityInfo, rel: Any) -> bool:
@@ -120,7 +126,7 @@ def _ids_queried(info: EntityInfo, rel: Any, found: Sequence[Any], chosen: Any) 
         return True
     if chosen is not None and not all(k in chosen for k in keys):
         return True
-    return any(getattr(entity, k, None) is None for entity in found for k in keys)
+    return any(_held(entity, k) is None for entity in found for k in keys)
 
 
 def _alive(target: EntityInfo, value: Any) -> Any:
@@ -128,8 +134,8 @@ def _alive(target: EntityInfo, value: Any) -> Any:
     deleted = target.delete_date
     assert deleted is not None
     if isinstance(value, list):
-        kept = [v for v in value if getattr(v, deleted, None) is None]
+        kept = [v for v in value if _held(v, deleted) is None]
         return kept if len(kept) != len(value) else value
-    if value is not None and getattr(value, deleted, None) is not None:
+    if value is not None and _held(value, deleted) is not None:
         return None
     return value

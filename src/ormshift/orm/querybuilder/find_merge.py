@@ -366,19 +366,22 @@ def _join_type(info: EntityInfo, key: str, with_deleted: bool, parent: str) -> s
     return "left"
 
 
+@dataclass
+class _Walk:
+    """What ``buildRelations`` / ``buildEagerRelations`` collect: the joins to add and
+    the columns to select, for a builder with or without its soft-deleted rows."""
+
+    with_deleted: bool
+    joins: list[_Join]
+    selects: list[str]
+
+
 def _relations(
-    builder: SelectQueryBuilder[Any],
-    relations: Any,
-    selection: Any,
-    info: EntityInfo,
-    alias: str,
-    joins: list[_Join],
-    selects: list[str],
-    parent: str = "inner",
+    walk: _Walk, relations: Any, selection: Any, info: EntityInfo, alias: str, parent: str = "inner"
 ) -> None:
     """TypeORM's ``buildRelations``: the joins to add; a relation ``select`` gives an
-    object for is joined without its alias selected, its columns chosen added to
-    ``selects`` (``buildSelect``)."""
+    object for is joined without its alias selected, its columns chosen added to the
+    selects (``buildSelect``)."""
     if not isinstance(relations, Mapping):
         raise _refuse("relations that are no mapping")
     paths = _Paths(info)
@@ -392,13 +395,13 @@ def _relations(
             continue
         target = info.target(key)
         joined = _relation_alias(alias, str(name))
-        kind = _join_type(info, key, builder.em.with_deleted, parent)
+        kind = _join_type(info, key, walk.with_deleted, parent)
         chosen = selection.get(name) if isinstance(selection, Mapping) else None
-        joins.append(_Join(kind, f"{alias}.{name}", joined, not isinstance(chosen, Mapping)))
+        walk.joins.append(_Join(kind, f"{alias}.{name}", joined, not isinstance(chosen, Mapping)))
         if isinstance(chosen, Mapping):
-            _select(chosen, target, joined, selects)
+            _select(chosen, target, joined, walk.selects)
         if isinstance(value, Mapping):
-            _relations(builder, value, chosen, target, joined, joins, selects, kind)
+            _relations(walk, value, chosen, target, joined, kind)
 
 
 def _eager_of(info: EntityInfo) -> list[str]:
@@ -407,17 +410,11 @@ def _eager_of(info: EntityInfo) -> list[str]:
 
 
 def _eager_relations(
-    builder: SelectQueryBuilder[Any],
-    relations: Any,
-    selection: Any,
-    info: EntityInfo,
-    alias: str,
-    joins: list[_Join],
-    selects: list[str],
+    walk: _Walk, relations: Any, selection: Any, info: EntityInfo, alias: str
 ) -> None:
     """TypeORM's ``buildEagerRelations``: each related entity's eager relations joined
     and selected too (one level under each relation named), a relation's chosen columns
-    added to ``selects`` once more for each."""
+    selected once more for each."""
     paths = _Paths(info)
     for name, value in relations.items():
         key = paths.relations.get(str(name))
@@ -426,19 +423,19 @@ def _eager_relations(
         target = info.target(key)
         joined = _relation_alias(alias, str(name))
         chosen = selection.get(name) if isinstance(selection, Mapping) else None
-        kind = next((j.kind for j in joins if j.alias == joined), "inner")
+        kind = next((j.kind for j in walk.joins if j.alias == joined), "inner")
         for eager in _eager_of(target):
             prop = target.property_of(eager)
             made = _relation_alias(joined, prop)
-            if not any(j.alias == made for j in joins):
-                eager_kind = _join_type(target, eager, builder.em.with_deleted, kind)
-                joins.append(_Join(eager_kind, f"{joined}.{prop}", made, True))
+            if not any(j.alias == made for j in walk.joins):
+                eager_kind = _join_type(target, eager, walk.with_deleted, kind)
+                walk.joins.append(_Join(eager_kind, f"{joined}.{prop}", made, True))
             if isinstance(chosen, Mapping):
                 # TypeORM selects the chosen columns once more per eager relation
                 # (each then written as often as it is selected, as TypeORM writes it)
-                _select(chosen, target, joined, selects)
+                _select(chosen, target, joined, walk.selects)
         if isinstance(value, Mapping):
-            _eager_relations(builder, value, chosen, target, joined, joins, selects)
+            _eager_relations(walk, value, chosen, target, joined)
 
 
 def _join_eager(
@@ -508,9 +505,10 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
     selects.clear()
     joins: list[_Join] = builder._find_joins
     if given.get("relations") and not by_query:
-        _relations(builder, given["relations"], selection, info, alias, joins, selects)
+        walk = _Walk(builder.em.with_deleted, joins, selects)
+        _relations(walk, given["relations"], selection, info, alias)
         if eager:
-            _eager_relations(builder, given["relations"], selection, info, alias, joins, selects)
+            _eager_relations(walk, given["relations"], selection, info, alias)
     if selects:
         builder.add_select(list(selects))
     if "where" in given:

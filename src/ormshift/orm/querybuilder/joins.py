@@ -20,14 +20,9 @@ from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.interfaces import MANYTOMANY
 
 from ormshift.orm.metadata import EntityInfo, entity_info, related_class
+from ormshift.orm.querybuilder import names
 from ormshift.orm.querybuilder.errors import QueryBuilderError
-from ormshift.orm.querybuilder.names import (
-    build_alias,
-    escape,
-    property_path,
-    relation_key,
-    relations,
-)
+from ormshift.orm.querybuilder.names import escape, property_path, relation_key, relations
 from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.querybuilder.state import Alias, ExpressionMap, Join
 
@@ -94,7 +89,7 @@ def add_join(
         if relations(owner_info)[relation].direction is MANYTOMANY:
             owning = _owning(owner_info, relation)
             pair = (parent, alias_name) if owning else (alias_name, parent)
-            join.junction = build_alias(*pair)
+            join.junction = names.build_alias(*pair)
             em.aliases.append(Alias(join.junction, "join"))
     em.aliases.append(alias)
     em.joins.append(join)

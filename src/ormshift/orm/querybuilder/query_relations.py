@@ -111,7 +111,7 @@ def load(
                 # TypeORM matches the loaded ids on columns the entity does not hold
                 set_committed_value(entity, key, [] if rel.uselist else None)
                 continue
-            ident = tuple(getattr(entity, k) for k in primary)
+            ident = tuple(state.dict.get(k) for k in primary)
             if ident not in values:
                 continue
             value = values[ident]
