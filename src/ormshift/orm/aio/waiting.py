@@ -41,6 +41,7 @@ import asyncio
 import contextlib
 import logging
 import select
+import threading
 from collections.abc import Generator
 from typing import Any, TypeVar
 
@@ -74,6 +75,7 @@ class KeptReaderConnection(psycopg.AsyncConnection[Any]):
 
     _kept_fd: int = -1
     _kept_loop: asyncio.AbstractEventLoop | None = None
+    _kept_thread: int = 0
     _waiter: asyncio.Future[None] | None = None
     _ready: int = 0
 
@@ -98,11 +100,14 @@ class KeptReaderConnection(psycopg.AsyncConnection[Any]):
         self._drop_reader()
         loop.add_reader(fileno, self._woken, _READY_R)
         self._kept_fd, self._kept_loop = fileno, loop
+        self._kept_thread = threading.get_ident()
 
     def _drop_reader(self) -> None:
         loop, fileno = self._kept_loop, self._kept_fd
         self._kept_fd, self._kept_loop = -1, None
-        if loop is not None and not loop.is_closed():
+        # (a loop may be changed only from its own thread: a connection collected in
+        # another one leaves its registration there, as one collected mid-wait would)
+        if loop is not None and not loop.is_closed() and threading.get_ident() == self._kept_thread:
             # (a socket libpq has closed already: selectors ignores the EBADF)
             loop.remove_reader(fileno)
 
