@@ -170,3 +170,15 @@ def test_a_send_larger_than_the_socket_buffer_waits_to_write(fresh_db: str) -> N
             return await cursor.fetchone()
 
     assert _run(main) == (len(big),)
+
+
+def test_a_result_arriving_in_many_pieces_is_read_whole(fresh_db: str) -> None:
+    async def main(loop: CountingLoop) -> Any:
+        async with await KeptReaderConnection.connect(fresh_db, autocommit=True) as conn:
+            cursor = await conn.execute(
+                "select i, repeat('y', 1000) from generate_series(1, 20000) i"
+            )
+            rows = await cursor.fetchall()
+            return len(rows), rows[-1][0], {len(r[1]) for r in rows}
+
+    assert _run(main) == (20000, 20000, {1000})

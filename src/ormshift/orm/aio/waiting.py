@@ -12,12 +12,16 @@ a prepared ``select`` costs on psycopg's async connection (14 µs on its sync on
 
 `KeptReaderConnection` waits the same way with the socket registered once: its reader
 stays with the event loop between waits and resolves the future of the wait under way.
-It is taken away again whenever it could outlive the socket or fire for nobody:
+While a statement's results are awaited, the reader reads what came (libpq's
+``consume_input``) and wakes the task only once libpq has a whole result, as the
+generator would do on waking: the task is not resumed per piece, and the socket is not
+left readable for the loop's next poll, which comes before the woken task runs (it
+would find the data read by then, and call the reader for nothing). The reader is
+taken away again whenever it could outlive the socket or fire for nobody:
 
 - when it fires with no wait under way and the socket is still readable (the server
   wrote while the connection was idle, e.g. a notification, or closed it), so an idle
-  connection never keeps the loop busy (it also fires, harmlessly, for data the last
-  wait has read already: the loop polls again before it runs the task it woke);
+  connection never keeps the loop busy;
 - when a wait fails or is interrupted, and when the connection is no longer OK after a
   wait (libpq closes the socket of a lost connection itself), so that a closed socket's
   number, reused by the next socket, is never left registered;
@@ -78,21 +82,32 @@ class KeptReaderConnection(psycopg.AsyncConnection[Any]):
     _kept_thread: int = 0
     _waiter: asyncio.Future[None] | None = None
     _ready: int = 0
+    _for_results: bool = False
 
     def _woken(self, state: int) -> None:
         """The loop's callback: the socket is ready for ``state``."""
         waiter = self._waiter
         if waiter is None:
-            # Nobody waits. Mostly the socket was readable when the loop polled and the
-            # wait it was for has read it since (the loop runs the woken task after it
-            # polls again): nothing to do. If it is still readable, the server wrote to
-            # an idle connection: let the reader go, or the loop would keep calling it.
+            # Nobody waits. If the socket is still readable, the server wrote to an
+            # idle connection: let the reader go, or the loop would keep calling it
+            # (readable no more: what a wait that has ended read; nothing to do).
             if state == _READY_R and _ready_now(self._kept_fd, select.POLLIN):
                 self._drop_reader()
             return
         self._ready |= state
-        if not waiter.done():
-            waiter.set_result(None)
+        if waiter.done():
+            return
+        if self._for_results:
+            # read what came now, and wake the task only when a result is complete:
+            # what the generator would do on waking (read, then wait again while
+            # libpq is busy), without a turn of the task per piece, and without
+            # leaving the socket readable for the loop's next poll
+            pgconn = self.pgconn
+            with contextlib.suppress(Exception):  # the generator meets it again, in the task
+                pgconn.consume_input()
+                if pgconn.is_busy():
+                    return
+        waiter.set_result(None)
 
     def _keep_reader(self, loop: asyncio.AbstractEventLoop, fileno: int) -> None:
         if self._kept_fd == fileno and self._kept_loop is loop:
@@ -149,6 +164,7 @@ class KeptReaderConnection(psycopg.AsyncConnection[Any]):
                 if state & _WAIT_R:
                     self._keep_reader(loop, fileno)
                 self._ready = 0
+                self._for_results = state == _WAIT_R
                 self._waiter = loop.create_future()
                 try:
                     await self._waiter
