@@ -23,7 +23,8 @@ updates, the post its transaction writes, the tags it upserts), so that the load
 not one row lock. Latency is timed in the worker around each call (pool wait included);
 throughput is the operations completed over the round's wall time; CPU per operation
 is the worker process's own (user + system), the server's not included. Prints the table and
-writes ``concurrency.json`` beside this file (``--out``), with the load averages.
+writes ``concurrency.json`` beside this file (``--out``), with the load averages; each
+implementation's figures are given pooled over its rounds and per round (``per_round``).
 """
 
 from __future__ import annotations
@@ -289,6 +290,21 @@ def typeorm_worker(url: str, pool: int, scratch: Path) -> Worker:
     return Worker("typeorm", [node_executable(), str(HERE / "concurrency.js"), *args], env, project)
 
 
+def _round_figures(r: dict[str, Any]) -> dict[str, Any]:
+    """One round's throughput, latency percentiles and CPU per operation."""
+    from ormshift.compare.latency import percentile  # noqa: PLC0415
+
+    everything = [ms for values in r["samples"].values() for ms in values]
+    return {
+        "ops": len(everything),
+        "ops_per_second": len(everything) / r["elapsed"],
+        "p50": percentile(everything, 50),
+        "p99": percentile(everything, 99),
+        "cpu_ms_per_op": r["cpu"] * 1000 / len(everything),
+        "load_average_after": r.get("load_average_after"),
+    }
+
+
 def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Throughput and latency of one implementation over its rounds."""
     from ormshift.compare.latency import percentile  # noqa: PLC0415
@@ -307,6 +323,8 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "per_round_ops_per_second": [
             sum(len(v) for v in r["samples"].values()) / r["elapsed"] for r in rounds
         ],
+        # each round on its own (a pooled p99 follows the worst round)
+        "per_round": [_round_figures(r) for r in rounds],
         "p50": percentile(everything, 50),
         "p99": percentile(everything, 99),
         "operations": {
@@ -387,11 +405,14 @@ def main() -> None:
                 order = workers[r % len(workers) :] + workers[: r % len(workers)]
                 for w in order:
                     result = w.round(args.clients, args.seconds)
+                    result["load_average_after"] = os.getloadavg()[0]
                     rounds.setdefault(w.name, []).append(result)
-                    n = sum(len(v) for v in result["samples"].values())
+                    figures = _round_figures(result)
                     print(
-                        f"round {r + 1}: {w.name:12} {n / result['elapsed']:8.0f} ops/s"
-                        f"  load {os.getloadavg()[0]:.1f}",
+                        f"round {r + 1}: {w.name:12} {figures['ops_per_second']:8.0f} ops/s"
+                        f"  p50 {figures['p50']:7.1f}  p99 {figures['p99']:7.1f} ms"
+                        f"  CPU {figures['cpu_ms_per_op']:.3f} ms/op"
+                        f"  load {result['load_average_after']:.1f}",
                         file=sys.stderr,
                     )
             load_after = os.getloadavg()
@@ -452,6 +473,16 @@ def print_table(report: dict[str, Any]) -> None:
             f"| {w} | {s['ops_per_second']:.0f} | {s['p50']:.2f} | {s['p99']:.2f}"
             f" | {s['cpu_ms_per_op']:.2f} | {tail} |"
         )
+    print()
+    print("| implementation | round | ops/s | p50 ms | p99 ms | CPU ms/op | load after |")
+    print("|---|---|---|---|---|---|---|")
+    for w in names:
+        for k, f in enumerate(results[w]["per_round"], 1):
+            load = f["load_average_after"]
+            print(
+                f"| {w} | {k} | {f['ops_per_second']:.0f} | {f['p50']:.2f} | {f['p99']:.2f}"
+                f" | {f['cpu_ms_per_op']:.3f} | {load if load is None else f'{load:.1f}'} |"
+            )
     print()
     print("| operation | " + " | ".join(f"{w} ops/s, p50 / p99 ms" for w in names) + " |")
     print("|---|" + "---|" * len(names))

@@ -1,18 +1,21 @@
-"""Every read or write of SQLAlchemy's private internals in ormshift, and nowhere else.
+"""Every read or write of SQLAlchemy's (and psycopg's) private internals in ormshift.
 
-ormshift uses SQLAlchemy's public API everywhere but here. The fast paths
+ormshift uses SQLAlchemy's and psycopg's public API everywhere but here. The fast paths
 (`ormshift.orm.plain_find`, `ormshift.orm.write_cache`), their guard
 (`ormshift.orm.guard`), the fair pools (`ormshift.orm.pool`, `ormshift.orm.aio.pool`)
 and the asyncio bridge's reused greenlets (`ormshift.orm.bridge`) need a few things
 SQLAlchemy keeps private; each is one small function below, with what it relies on.
 The SQLAlchemy range pyproject.toml admits is the range these were read against
 (2.1.x); the tests that fail if one stops meaning what it says are named beside it.
+The asyncio engine's connections (`ormshift.orm.aio.waiting`) rely on psycopg 3.3's
+waiting protocol, read against 3.3.9 (``wait_contract`` below).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeAlias
 
+from psycopg import errors as psycopg_errors
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.state import InstanceState
@@ -22,6 +25,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util.queue import Empty, Full, QueueCommon
 
 __all__ = [
+    "ASYNC_CREATOR",
     "GREENLET_PROVIDER",
     "AbstractLoad",
     "Empty",
@@ -29,6 +33,7 @@ __all__ = [
     "QueueCommon",
     "adopt_loaded",
     "bind_processors",
+    "cancel_running_query",
     "connection_echoes",
     "detach_loaded",
     "engine_logs_statements",
@@ -37,6 +42,7 @@ __all__ = [
     "mapped_count",
     "path_registry",
     "pool_queue",
+    "psycopg_wait_timeout",
     "result_columns",
     "use_queue_class",
 ]
@@ -132,3 +138,31 @@ GREENLET_PROVIDER = "__sqlalchemy_greenlet_provider__"
 def pool_queue(pool: Pool) -> Any:
     """The queue of idle connections of a ``QueuePool`` (``QueuePool._pool``)."""
     return pool._pool  # type: ignore[attr-defined]
+
+
+#: the keyword of SQLAlchemy's psycopg async DBAPI adapter (``PsycopgAdaptDBAPI.connect``,
+#: the one ``create_async_engine(async_creator=...)`` uses) naming the coroutine function
+#: that opens the driver connection; given in ``connect_args`` it opens
+#: `ormshift.orm.aio.waiting.KeptReaderConnection` with the URL's own arguments
+#: (tests/integration/test_orm_aio_waiting.py checks the engine's connections are of it)
+ASYNC_CREATOR = "async_creator_fn"
+
+# psycopg's waiting protocol, what `ormshift.orm.aio.waiting` relies on: every operation
+# of an ``AsyncConnection`` that may block (execute, fetch, commit, rollback, COPY,
+# notifies) is a generator consumed by the connection's own ``wait(gen, interval,
+# timeout)`` (``connection.wait`` in ``cursor_async``, ``_copy_async``); the generator
+# yields a ``psycopg.waiting.Wait`` (R, W or RW on ``pgconn.socket``, which it does not
+# change) and is sent the ``Ready`` bits found, 0 meaning none; only that ``wait``
+# waits on the socket of a connection open for queries (connecting and cancelling use
+# sockets of their own). (tests/integration/test_orm_aio_waiting.py)
+
+
+def cancel_running_query(connection: Any) -> Any:
+    """``AsyncConnection._try_cancel``: what psycopg's ``wait`` awaits when interrupted
+    while a query runs (``cancel_safe`` with a 5 s timeout, a failure logged)."""
+    return connection._try_cancel(timeout=5.0)
+
+
+def psycopg_wait_timeout() -> type[Exception]:
+    """``psycopg.errors._WaitTimeout``: what ``waiting.wait_async`` raises at its timeout."""
+    return psycopg_errors._WaitTimeout

@@ -6,6 +6,8 @@ sync ``Session``, so every query, fast path, error translation and listener is t
 sync face's own code, run through the greenlet bridge (`ormshift.orm.bridge`). The
 pool is SQLAlchemy's asyncio queue pool with the same options, serving waiting tasks in
 arrival order (`ormshift.orm.aio.pool`); its statistics are the sync data source's.
+Its connections wait for the server with one socket reader each
+(`ormshift.orm.aio.waiting`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ormshift.orm.aio._generated import (
 )
 from ormshift.orm.aio.faces import around, entered
 from ormshift.orm.aio.pool import FairAsyncQueuePool
+from ormshift.orm.aio.waiting import KeptReaderConnection
 from ormshift.orm.bridge import call
 from ormshift.orm.datasource import (
     Configured,
@@ -37,6 +40,7 @@ from ormshift.orm.datasource import (
     engine_options,
 )
 from ormshift.orm.errors import translated
+from ormshift.orm.internals import ASYNC_CREATOR
 
 if TYPE_CHECKING:
     from ormshift.orm.types import Params, Row
@@ -55,6 +59,11 @@ class _OnAsyncEngine(DataSource):
     def _create_engine(self, url: str, pool: PoolOptions, echo: bool) -> Engine:
         options = engine_options(pool, echo, threads=False)
         options["poolclass"] = FairAsyncQueuePool  # waiting tasks served in arrival order
+        # psycopg connections that keep their socket reader between waits
+        options["connect_args"] = {
+            **options["connect_args"],
+            ASYNC_CREATOR: KeptReaderConnection.connect,
+        }
         self.async_engine = create_async_engine(sqlalchemy_url(url), **options)
         return self.async_engine.sync_engine
 
