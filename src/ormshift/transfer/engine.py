@@ -410,6 +410,7 @@ class _Group:
 
     tables: list[TablePlan] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
+    by_table: dict[str, list[Batch]] = field(default_factory=dict)  # pending's, by table
     events: list[Event] = field(default_factory=list)  # emitted once it is committed
     rows: int = 0
 
@@ -930,7 +931,7 @@ class _Run:
         if table.name in self.unstarted:  # no earlier ledger rows: what this run recorded
             done = self.recorded.get(table.name, [])
             if self.group is not None:
-                done = done + [p.batch for p in self.group.pending if p.table.name == table.name]
+                done = done + self.group.by_table.get(table.name, [])
         else:
             done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
         stats = table_stats([table.name], done)[0]
@@ -1148,6 +1149,7 @@ class _Run:
             )
         batch = self._ledger_row(conn, table, batch_no, None, result, t0)
         group.pending.append(_Pending(table, batch, time.perf_counter() - t0))
+        group.by_table.setdefault(table.name, []).append(batch)
         group.rows += result.count
         self._emit_batch(table, batch_no, result.count, result.count, 0, t0)
         if group.rows >= self.options.batch_size or len(group.tables) >= GROUP_TABLES:

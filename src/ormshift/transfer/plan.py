@@ -189,8 +189,31 @@ def cycle_error(cycle: Sequence[str]) -> PreflightError:
     )
 
 
+#: the (schema, table) pairs that are plain tables with no page at all: they hold no row
+#: (nor an uncommitted one), whatever any snapshot sees
+_NO_PAGES = """
+select n.nspname, c.relname
+from unnest(%s::text[], %s::text[]) as t(s, r)
+join pg_namespace n on n.nspname = t.s
+join pg_class c on c.relnamespace = n.oid and c.relname = t.r
+where c.relkind = 'r' and pg_relation_size(c.oid) = 0
+"""
+
+
 def nonempty(conn: psycopg.Connection, tables: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Those of the (schema, table) pairs that hold a row, in one round trip."""
+    """Those of the (schema, table) pairs that hold a row: one catalog query, then one
+    EXISTS each (in statements of 500) for the tables that have pages. A plain table of
+    size 0 (a new or truncated one: a fresh target's) holds no row; only a table with
+    pages can, and planning a UNION of thousands of EXISTS cost more than the rows."""
+    if not tables:
+        return []
+    empty = {
+        (str(s), str(r))
+        for s, r in conn.execute(
+            _NO_PAGES, [[s for s, _ in tables], [r for _, r in tables]]
+        ).fetchall()
+    }
+    tables = [t for t in tables if t not in empty]
     found: list[tuple[str, str]] = []
     for start in range(0, len(tables), 500):  # a statement of bounded size
         chunk = tables[start : start + 500]
