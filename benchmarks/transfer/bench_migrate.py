@@ -135,11 +135,15 @@ def relay(src: str, tgt: str) -> float:
     return time.perf_counter() - t0
 
 
-def run_migrate(src: str, tgt: str, batch: int | None, workers: int) -> dict[str, Any]:
-    """Time ``ormshift migrate`` as its own process; peak RSS and CPU of that process."""
+def run_migrate(
+    src: str, tgt: str, batch: int | None, workers: int, code_dir: str | None = None
+) -> dict[str, Any]:
+    """Time ``ormshift migrate`` as its own process (from the source tree ``code_dir`` when
+    given, else as imported); peak RSS and CPU of that process."""
     cmd = [*ORMSHIFT, "migrate", "--source", src, "--target", tgt, "--json"]
     cmd += ["--workers", str(workers)] + (["--batch-size", str(batch)] if batch else [])
-    seconds, code, rss, cpu, err = run_measured(cmd)
+    env = None if code_dir is None else {**os.environ, "PYTHONPATH": code_dir}
+    seconds, code, rss, cpu, err = run_measured(cmd, env)
     if code:
         raise SystemExit(f"ormshift migrate failed with exit code {code}: {err[-500:]!r}")
     with psycopg.connect(tgt) as conn:
@@ -191,6 +195,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=5, help="rounds, interleaved")
     parser.add_argument("--json", dest="json_file")
+    parser.add_argument(
+        "--before-src",
+        help="also run ormshift --workers 1 from this src directory in every round (e.g. a "
+        "`git archive main src` unpacked), for a before/after in the same rounds",
+    )
     args = parser.parse_args()
     server = os.environ.get("ORMSHIFT_BENCH_DSN") or os.environ.get("ORMSHIFT_TEST_DSN")
     if not server:
@@ -210,6 +219,7 @@ def main() -> None:
         relays: list[float] = []
         copydbs: list[dict[str, float]] = []
         migrates: dict[int, list[dict[str, Any]]] = {w: [] for w in args.workers}
+        befores: list[dict[str, Any]] = []
         for _ in range(args.repeat):  # interleaved, so a busy moment hits every path
             reset(tgt, ["big"])
             pipes.append(psql_pipe(src, tgt))
@@ -221,6 +231,9 @@ def main() -> None:
             for w in args.workers:
                 reset(tgt, ["big"])
                 migrates[w].append(run_migrate(src, tgt, args.batch_size, w))
+            if args.before_src:
+                reset(tgt, ["big"])
+                befores.append(run_migrate(src, tgt, args.batch_size, 1, args.before_src))
         pipe, rel = min(pipes), min(relays)
         relay_ratios = [p / r for p, r in zip(pipes, relays, strict=True)]
         out["psql_pipe"] = {"seconds": round(pipe, 3), "rows_per_second": round(args.rows / pipe)}
@@ -251,6 +264,7 @@ def main() -> None:
             m["round_ratios"] = [round(x, 3) for x in ratios]
             m["median_of_round_ratios"] = round(median(ratios), 3)
             m["all_seconds"] = [r["seconds"] for r in migrates[w]]
+            m["all_outside_batches"] = [r["time"]["outside_batches"] for r in migrates[w]]
             m["max_peak_rss_mb"] = max(r["peak_rss_mb"] for r in migrates[w])
             if copydbs:  # > 1: ormshift faster than pgcopydb in that round
                 vs = [
@@ -261,6 +275,17 @@ def main() -> None:
                 m["pgcopydb_median_of_round_ratios"] = round(median(vs), 3)
             out["ormshift"].append(m)
             print(f"ormshift --workers {w}: {json.dumps(m)}", flush=True)
+        if befores:  # the code before, --workers 1, in the same rounds
+            ratios = [p / float(r["seconds"]) for p, r in zip(pipes, befores, strict=True)]
+            out["before"] = {
+                "src": args.before_src,
+                "all_seconds": [r["seconds"] for r in befores],
+                "round_ratios": [round(x, 3) for x in ratios],
+                "median_of_round_ratios": round(median(ratios), 3),
+                "outside_batches": [r["time"]["outside_batches"] for r in befores],
+                "cpu_seconds": [r["cpu_seconds"] for r in befores],
+            }
+            print(f"before: {json.dumps(out['before'])}", flush=True)
         out["psql_pipe"]["all_seconds"] = [round(x, 3) for x in pipes]
         out["rss"] = []
         have = args.rows

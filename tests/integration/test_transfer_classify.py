@@ -22,7 +22,7 @@ import psycopg
 import pytest
 
 from ormshift.mapping import Mapping, parse_mapping
-from ormshift.transfer import ownership, rejects
+from ormshift.transfer import ownership, predict
 from ormshift.transfer.copy import Span, stream_range
 from ormshift.transfer.errors import ROW_ERRORS
 from ormshift.transfer.keyset import Key, next_bound
@@ -148,14 +148,14 @@ def reasons(batches: list[Batch]) -> list[str]:
 def predicted(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each refused batch took the path that copies it straight (`predict`)."""
     taken: list[bool] = []
-    real = rejects.predicted_batch
+    real = predict.predicted_batch
 
     def spy(*args: Any) -> Any:
         out = real(*args)
         taken.append(out is not None)
         return out
 
-    monkeypatch.setattr(rejects, "predicted_batch", spy)
+    monkeypatch.setattr(predict, "predicted_batch", spy)
     return taken
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from ormshift.transfer import (
@@ -15,6 +16,7 @@ from ormshift.transfer import (
     migrate,
     rollback,
 )
+from ormshift.transfer.plan import nonempty
 from tests.integration.test_transfer_support import (
     TEST_LOAD,
     CriticalAfter,
@@ -194,6 +196,32 @@ def test_non_empty_target_is_refused_then_truncate_or_append(pair: Pair) -> None
     run_sql(tgt, "drop schema ormshift cascade")
     migrate(src, tgt, MigrateOptions(truncate=True, batch_size=30))
     same(src, tgt, "t", "id")
+
+
+def test_nonempty_looks_past_empty_pages_and_partitions(pair: Pair) -> None:
+    """`nonempty` skips plain tables of no pages; a table with pages but no row, a
+    partitioned table whose partition holds rows, and one with rows are looked into."""
+    _, tgt = pair
+    run_sql(
+        tgt,
+        "create table fresh (id int primary key)",
+        "create table emptied (id int primary key)",
+        "insert into emptied select generate_series(1, 50)",
+        "delete from emptied",
+        "create table cut (id int primary key)",
+        "insert into cut values (1)",
+        "truncate cut",
+        "create table full_one (id int primary key)",
+        "insert into full_one values (1)",
+        "create table parted (id int primary key) partition by range (id)",
+        "create table parted_1 partition of parted for values from (0) to (100)",
+        "insert into parted values (5)",
+    )
+    names = ["fresh", "emptied", "cut", "full_one", "parted"]
+    with psycopg.connect(tgt) as conn:
+        assert query(tgt, "select pg_relation_size('emptied') > 0") == [(True,)]
+        found = nonempty(conn, [("public", n) for n in names])
+    assert found == [("public", "full_one"), ("public", "parted")]
 
 
 def test_no_primary_key(pair: Pair) -> None:

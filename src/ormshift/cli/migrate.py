@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from ormshift.cli.common import console, fail, handle_errors, out
@@ -33,6 +32,8 @@ from ormshift.files import check_writable
 from ormshift.monitor.thresholds import MAX_INTERVAL
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ormshift.transfer import Event, Health, Plan, RunReport
 
 
@@ -81,16 +82,31 @@ class _Printer:
 
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
+        self._progress: Progress | None = None
         self.tasks: dict[str, Any] = {}
         self.started_bars = False
+
+    @property
+    def progress(self) -> Progress:
+        """The bars (rich.progress is imported for them alone: --json never loads it)."""
+        if self._progress is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            )
+        return self._progress
 
     def stop(self) -> None:
         if self.started_bars:

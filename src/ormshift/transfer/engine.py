@@ -43,7 +43,14 @@ from ormshift.transfer.create import create_missing
 from ormshift.transfer.errors import PreflightError, RunNotFound, TransferAborted, TransferError
 from ormshift.transfer.keyset import Key, qualified, sample_splits
 from ormshift.transfer.ledger import Batch, Run, RunStatus
-from ormshift.transfer.plan import Plan, TablePlan, nonempty, plan_for_target
+from ormshift.transfer.plan import (
+    Plan,
+    TablePlan,
+    TargetCatalog,
+    nonempty,
+    plan_for_target,
+    read_target,
+)
 from ormshift.transfer.rejects import Loaded, RejectFile, describe
 from ormshift.transfer.report import RunReport, ThroughputRecorder, table_stats
 from ormshift.transfer.sources import Ask, BatchRefused, BatchResult, Reader, open_reader
@@ -217,17 +224,53 @@ def _plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -
     return replace(plan, warnings=(*plan.warnings, *more)) if more else plan
 
 
+class _Ahead:
+    """The target's catalog read in a thread while this one reads the source's (two
+    connections, two servers' work at once); `result` waits for it and returns it, or
+    raises what reading it raised."""
+
+    def __init__(self, target: psycopg.Connection, schema: str) -> None:
+        self._found: TargetCatalog | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._read, args=(target, schema), name="ormshift-plan", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, target: psycopg.Connection, schema: str) -> None:
+        try:
+            self._found = read_target(target, schema)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> TargetCatalog:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._found is not None
+        return self._found
+
+
 def _reader_plan(reader: Reader, target: psycopg.Connection, options: MigrateOptions) -> Plan:
-    schema, tables = reader.source_tables(options.schema)
-    plan = plan_for_target(
-        tables,
-        target,
-        schema=schema,
-        target_schema=options.target_schema or options.schema,
-        allow_no_key=options.allow_no_key,
-        mapping=options.mapping,
-        only=options.tables or None,
-    )
+    target_schema = options.target_schema or options.schema
+    ahead = _Ahead(target, target_schema)
+    try:  # the target is used by `ahead` alone until it is joined
+        schema, tables = reader.source_tables(options.schema)
+        plan = plan_for_target(
+            tables,
+            target,
+            schema=schema,
+            target_schema=target_schema,
+            allow_no_key=options.allow_no_key,
+            mapping=options.mapping,
+            only=options.tables or None,
+            known=ahead.result,
+        )
+    finally:
+        ahead.join()
     reader.planned(plan, target)
     return plan
 
@@ -411,6 +454,7 @@ class _Group:
 
     tables: list[TablePlan] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
+    by_table: dict[str, list[Batch]] = field(default_factory=dict)  # pending's, by table
     events: list[Event] = field(default_factory=list)  # emitted once it is committed
     rows: int = 0
 
@@ -931,7 +975,7 @@ class _Run:
         if table.name in self.unstarted:  # no earlier ledger rows: what this run recorded
             done = self.recorded.get(table.name, [])
             if self.group is not None:
-                done = done + [p.batch for p in self.group.pending if p.table.name == table.name]
+                done = done + self.group.by_table.get(table.name, [])
         else:
             done = ledger.batches(self.target, self.run_id, keys=False, table=table.name)
         stats = table_stats([table.name], done)[0]
@@ -1149,6 +1193,7 @@ class _Run:
             )
         batch = self._ledger_row(conn, table, batch_no, None, result, t0)
         group.pending.append(_Pending(table, batch, time.perf_counter() - t0))
+        group.by_table.setdefault(table.name, []).append(batch)
         group.rows += result.count
         self._emit_batch(table, batch_no, result.count, result.count, 0, t0)
         if group.rows >= self.options.batch_size or len(group.tables) >= GROUP_TABLES:

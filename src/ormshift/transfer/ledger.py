@@ -179,8 +179,9 @@ def ensure(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('ormshift.ledger'))")
         check_version(conn)
-        for stmt in _DDL:
-            conn.execute(stmt)
+        # one message (no parameters: the simple query protocol runs them in turn), not a
+        # round trip per statement
+        conn.execute(";\n".join(_DDL))
         conn.execute(
             "insert into ormshift.meta (key, value) values ('ledger_version', %s) "
             "on conflict (key) do update set value = excluded.value",
@@ -325,12 +326,13 @@ def batches(
     return [_batch(r) for r in rows]
 
 
-_RECORD = (
+_INSERT = (
     "insert into ormshift.ledger (run_id, table_name, batch_no, key_from, key_to,"
     " rows_read, rows_written, rows_rejected, rejected_keys, checksum, format,"
-    " read_seconds, write_seconds, seconds, preexisting_keys)"
-    " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " read_seconds, write_seconds, seconds, preexisting_keys) values "
 )
+_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_RECORD = _INSERT + _ROW
 
 
 def record(conn: psycopg.Connection, run_id: str, batch: Batch) -> None:
@@ -339,10 +341,14 @@ def record(conn: psycopg.Connection, run_id: str, batch: Batch) -> None:
 
 
 def record_and_commit(conn: psycopg.Connection, run_id: str, batches: Sequence[Batch]) -> None:
-    """Insert the ledger rows of ``batches`` and COMMIT the transaction that wrote their
-    rows (opened by the caller), pipelined: one round trip."""
+    """Insert the ledger rows of ``batches`` (one statement) and COMMIT the transaction
+    that wrote their rows (opened by the caller), pipelined: one round trip."""
+    params = [v for b in batches for v in _record_params(run_id, b)]
     with conn.pipeline(), conn.cursor() as cur:
-        cur.executemany(_RECORD, [_record_params(run_id, b) for b in batches])
+        if batches:
+            # one multi-row INSERT: one statement for the server to plan and run, not one
+            # per table (a group holds at most engine.GROUP_TABLES rows: 3,000 parameters)
+            cur.execute(_INSERT + ", ".join([_ROW] * len(batches)), params)
         cur.execute("commit")
 
 

@@ -9,7 +9,7 @@ smaller keys); a cycle between tables is refused with the tables named.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,8 +189,31 @@ def cycle_error(cycle: Sequence[str]) -> PreflightError:
     )
 
 
+#: the (schema, table) pairs that are plain tables with no page at all: they hold no row
+#: (nor an uncommitted one), whatever any snapshot sees
+_NO_PAGES = """
+select n.nspname, c.relname
+from unnest(%s::text[], %s::text[]) as t(s, r)
+join pg_namespace n on n.nspname = t.s
+join pg_class c on c.relnamespace = n.oid and c.relname = t.r
+where c.relkind = 'r' and pg_relation_size(c.oid) = 0
+"""
+
+
 def nonempty(conn: psycopg.Connection, tables: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Those of the (schema, table) pairs that hold a row, in one round trip."""
+    """Those of the (schema, table) pairs that hold a row: one catalog query, then one
+    EXISTS each (in statements of 500) for the tables that have pages. A plain table of
+    size 0 (a new or truncated one: a fresh target's) holds no row; only a table with
+    pages can, and planning a UNION of thousands of EXISTS cost more than the rows."""
+    if not tables:
+        return []
+    empty = {
+        (str(s), str(r))
+        for s, r in conn.execute(
+            _NO_PAGES, [[s for s, _ in tables], [r for _, r in tables]]
+        ).fetchall()
+    }
+    tables = [t for t in tables if t not in empty]
     found: list[tuple[str, str]] = []
     for start in range(0, len(tables), 500):  # a statement of bounded size
         chunk = tables[start : start + 500]
@@ -398,6 +421,24 @@ def _key_types(table: SourceTable) -> tuple[str, ...]:
     return tuple(types[k].fmt for k in table.key)
 
 
+@dataclass(frozen=True)
+class TargetCatalog:
+    """What planning reads of the target schema: its tables, column types and owned
+    sequences (`read_target`; the engine reads it while the source is read)."""
+
+    tables: Mapping[str, Table]
+    types: Mapping[tuple[str, str], ColumnType]
+    owned: Mapping[tuple[str, str], str]
+
+
+def read_target(conn: psycopg.Connection, schema: str) -> TargetCatalog:
+    return TargetCatalog(
+        {t.name: t for t in reflect(conn, schema).tables if t.kind == "table"},
+        catalog.column_types(conn, schema),
+        owned_sequences(conn, schema),
+    )
+
+
 def plan_for_target(
     tables: Sequence[SourceTable],
     target: psycopg.Connection,
@@ -407,12 +448,15 @@ def plan_for_target(
     allow_no_key: bool = False,
     mapping: MappingFile | None = None,
     only: Sequence[str] | None = None,
+    known: Callable[[], TargetCatalog] | None = None,
 ) -> Plan:
     """Check ``tables`` against the target schema and order them parents first.
 
     With ``only`` (source table names, as --table gives them) the plan holds those tables
     alone, and nothing about the other source tables is checked: a table the run does not
     copy may differ from the target, or be missing there, without stopping the run.
+    ``known``: returns the target schema's `TargetCatalog` (read already, or raises what
+    reading it raised); without it the catalog is read here.
     """
     mapping = mapping or MappingFile()
     listed = {t.name: t for t in tables}
@@ -425,7 +469,8 @@ def plan_for_target(
                 "does not have; fix the mapping file"
             )
     src, outside = _selected(listed, only, schema=schema, mapping=mapping)
-    tgt = {t.name: t for t in reflect(target, target_schema).tables if t.kind == "table"}
+    found = known() if known is not None else read_target(target, target_schema)
+    tgt = found.tables
     for tm in mapping.tables:
         if tm.source in src:
             _unknown_columns(src[tm.source], tm)
@@ -439,11 +484,11 @@ def plan_for_target(
             + "; create the target schema first (ormshift generate, your migrations, or "
             "--create-schema)"
         )
-    ttypes = catalog.column_types(target, target_schema)
+    ttypes = found.types
     _check_conversions(target, src.values(), mapping, to, ttypes)
     warnings: list[str] = []
     plans: dict[str, TablePlan] = {}
-    owned = owned_sequences(target, target_schema)
+    owned = found.owned
     for name, table in src.items():
         outputs = map_outputs(table, mapping.table(name))
         binary = _check_columns(table, outputs, tgt[to[name]], ttypes)

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring_ascii as _string
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
 from ormshift.dsn import redact
 from ormshift.errors import OutputError
-from ormshift.transfer.classify import Classified, classify
 from ormshift.transfer.copy import (
     Copied,
     Span,
@@ -42,9 +41,11 @@ from ormshift.transfer.keyset import (
     qualified,
 )
 from ormshift.transfer.plan import TablePlan
-from ormshift.transfer.predict import predicted_batch
-from ormshift.transfer.shape import Shape, shape_of
 from ormshift.transfer.sourcerows import RawJson, rows_at
+
+if TYPE_CHECKING:  # imported when a batch is refused: a clean run never loads them
+    from ormshift.transfer.classify import Classified
+    from ormshift.transfer.shape import Shape
 
 #: Errors after which a batch is bisected instead of sorted out on the target (a row
 #: error outside the per-row tries, or no right to create temporary tables there).
@@ -190,6 +191,10 @@ def settle_batch(span: Span, first: psycopg.Error | None) -> Loaded:
 def classified_batch(span: Span) -> Loaded | None:
     """``span`` copied again into a staging table and sorted out there; None when the
     target table's shape does not allow it or a step failed (nothing is left written)."""
+    from ormshift.transfer import predict  # noqa: PLC0415
+    from ormshift.transfer.classify import classify  # noqa: PLC0415
+    from ormshift.transfer.shape import shape_of  # noqa: PLC0415
+
     source, target, table, source_schema, lo, hi = span
     shape = shape_of(target, table)
     if shape is None:
@@ -202,7 +207,7 @@ def classified_batch(span: Span) -> Loaded | None:
     fresh = _fresh(table, shape, preexisting)
     try:  # the rows it will refuse set aside, the rest straight in (`predict`)
         with target.transaction():
-            predicted = predicted_batch(span, shape, fresh)
+            predicted = predict.predicted_batch(span, shape, fresh)
     except _NOT_CLASSIFIED:
         predicted = None
     if predicted is not None:
@@ -313,6 +318,9 @@ def classified_rows(
     target: psycopg.Connection, table: TablePlan, rows: Sequence[Sequence[Any]]
 ) -> Classified | None:
     """Python rows (a MySQL batch) sorted out on the target as `classified_batch` does."""
+    from ormshift.transfer.classify import classify  # noqa: PLC0415
+    from ormshift.transfer.shape import shape_of  # noqa: PLC0415
+
     shape = shape_of(target, table)
     if shape is None:
         return None
