@@ -49,7 +49,7 @@ CLASSES = {
     "fid-relation-counts-library.yaml": ("library", 27),
     "fid-relation-counts-blog.yaml": ("blog", 29),
     "fid-query-strategy-library.yaml": ("library", 19),
-    "fid-query-strategy-blog.yaml": ("blog", 7),
+    "fid-query-strategy-blog.yaml": ("blog", 8),
     "fid-query-strategy-cms.yaml": ("cms", 8),
     "fid-query-strategy-writes.yaml": ("writes", 1),
 }

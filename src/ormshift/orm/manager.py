@@ -452,7 +452,7 @@ class EntityManager:
                 self._check_version(info, rows, opts.lock.get("version"))
             found = shaped(rows, place, copy=self.in_transaction)
             if by_query:
-                settle(info, found, place)
+                settle(info, found, place, session)
         if hooked and listeners:
             hooks.loaded(self, info.cls, found)
         return found

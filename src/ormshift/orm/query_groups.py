@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import inspect
-from sqlalchemy.orm import MANYTOONE, ONETOMANY
+from sqlalchemy import inspect, select, tuple_
+from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ormshift.orm.metadata import EntityInfo
@@ -39,11 +39,13 @@ from ormshift.orm.shape import Place
 __all__ = ["matched_columns", "settle"]
 
 
-def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
+def settle(info: EntityInfo, found: Sequence[Any], place: Place, session: Session) -> None:
     """TypeORM's matching of query-loaded relations applied to ``found`` (entities of
-    ``info`` at ``place``)."""
+    ``info`` at ``place``; ``session`` reads which of them are soft-deleted when they do
+    not hold their delete date)."""
     if not found or not place.relations:
         return
+    deleted: set[tuple[Any, ...]] | None = None
     chosen = None if place.columns is None else place.columns - place.hidden
     for key, below in place.relations.items():
         rel = info.relations[key]
@@ -58,7 +60,9 @@ def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
             if key in state.unloaded:
                 continue
             value = state.dict.get(key)
-            if blank or (gone and _held(entity, info.delete_date) is not None):
+            if gone and deleted is None:
+                deleted = _soft_deleted(info, found, session)
+            if blank or (gone and _key_of(info, entity) in (deleted or ())):
                 set_committed_value(entity, key, [] if rel.uselist else None)
                 continue
             if to_one and value is not None and _other_class(target, value):
@@ -79,7 +83,7 @@ def settle(info: EntityInfo, found: Sequence[Any], place: Place) -> None:
                 related += value
             elif value is not None:
                 related.append(value)
-        settle(target, related, below)
+        settle(target, related, below, session)
 
 
 def matched_columns(info: EntityInfo, rel: Any) -> list[str]:
@@ -101,6 +105,25 @@ def _other_class(target: EntityInfo, value: Any) -> bool:
         return False
     kinds = {m.polymorphic_identity for m in mapper.self_and_descendants}
     return _held(value, disc) not in kinds
+
+
+def _key_of(info: EntityInfo, entity: Any) -> tuple[Any, ...]:
+    return tuple(_held(entity, k) for k in info.primary)
+
+
+def _soft_deleted(info: EntityInfo, found: Sequence[Any], session: Session) -> set[tuple[Any, ...]]:
+    """The keys of the entities ``found`` whose rows are soft-deleted: from the entity
+    where it holds its delete date, else read (TypeORM reads the ids from the table, its
+    soft-deleted rows left out, whatever the entity holds)."""
+    deleted = info.delete_date
+    assert deleted is not None
+    out = {_key_of(info, e) for e in found if _held(e, deleted) is not None}
+    unknown = [_key_of(info, e) for e in found if deleted in inspect(e).unloaded]
+    if unknown:
+        keys = [info.columns[k] for k in info.primary]
+        stmt = select(*keys).where(tuple_(*keys).in_(unknown), info.columns[deleted].is_not(None))
+        out |= {tuple(row) for row in session.execute(stmt)}
+    return out
 
 
 def _held(entity: Any, key: str | None) -> Any:
