@@ -322,3 +322,46 @@ def test_the_side_that_stops_first_on_the_junction_is_known_by_its_step() -> Non
     # a failure on another constraint at the shadowed write counts
     other = _failed_at(("QueryFailedError:23503:FK_x", [1, 1]), ("QueryFailedError:42703:", [2]))
     assert rules.note(other, [other], op) is None
+
+
+def _result(label: str) -> Divergence:
+    return Divergence(0, "result", label, [{"id": 1, "courses": []}], [{"id": 1, "courses": [{}]}])
+
+
+def test_a_query_strategy_read_through_the_shadowed_relation_is_known() -> None:
+    """TypeORM matches the junction's ids by the replaced junction metadata when the
+    relation is loaded by the query strategy: at any depth of ``relations``."""
+    rules = _rules()
+    found = _result("result find Student: [].courses")
+    direct = {"relations": {"courses": True}, "relationLoadStrategy": "query"}
+    nested = {"relations": {"students": {"courses": True}}, "relationLoadStrategy": "query"}
+    joined = {"relations": {"courses": True}}  # the join strategy reads right
+    other = {"relations": {"students": True}, "relationLoadStrategy": "query"}
+    find = {"op": "find", "entity": "Student", "args": [direct]}
+    assert rules.note(found, [found], find) == DOUBLY_OWNED
+    assert rules.note(found, [found], {"op": "find", "entity": "Course", "args": [nested]}) == (
+        DOUBLY_OWNED
+    )
+    in_tx = {"op": "transaction", "args": [[find]]}
+    assert rules.note(found, [found], in_tx) == DOUBLY_OWNED
+    assert rules.note(found, [found], {"op": "find", "entity": "Student", "args": [joined]}) is None
+    assert rules.note(found, [found], {"op": "find", "entity": "Course", "args": [other]}) is None
+
+
+def test_a_read_of_the_junction_after_a_swapped_write_in_a_transaction_is_known() -> None:
+    """A transaction that writes through the shadowed relation and then reads through
+    either relation of the pair (a count, a condition) reads the swapped rows."""
+    rules = _rules()
+    found = _result("result transaction > find Course: []")
+    count = {
+        "op": "find",
+        "entity": "Course",
+        "args": [{"where": {"students": {"$op": "LessThan", "value": 1}}}],
+    }
+    plain = {"op": "find", "entity": "Course", "args": [{"where": {"title": "x"}}]}
+    assert rules.note(found, [found], {"op": "transaction", "args": [[SAVE, count]]}) == (
+        DOUBLY_OWNED
+    )
+    # no write through the shadowed relation, or no read through the pair: it counts
+    assert rules.note(found, [found], {"op": "transaction", "args": [[count]]}) is None
+    assert rules.note(found, [found], {"op": "transaction", "args": [[SAVE, plain]]}) is None

@@ -40,6 +40,11 @@ too): TypeORM matches the ids it reads from the junction by the replaced junctio
 metadata (``RelationIdLoader.loadForManyToMany``), so the pairs come swapped; any
 result difference of such a read is it.
 
+In a transaction writing through the shadowed relation, a result difference is that
+difference too when a step of it reads through either relation of the pair (a
+``where`` or ``relations`` naming it: a relation count, a condition, a load), whose
+rows the write left swapped.
+
 Anything else, on the same step or with other tables in it, still counts.
 """
 
@@ -69,6 +74,11 @@ _CONSTRAINT_ERROR = re.compile(r"^QueryFailedError:2350[35]:(?P<name>\S+)$")
 #: the relation builder's writes
 _RELATION_WRITES = frozenset({"add", "remove", "set", "addAndRemove"})
 
+#: the Repository's reads
+_READS = frozenset(
+    {"find", "findBy", "findOne", "findOneBy", "findAndCount", "findAndCountBy", "count", "exists"}
+)
+
 #: TypeORM's next statement in a transaction its caught failure aborted
 _ABORTED = re.compile(r"^QueryFailedError:25P02(:|$)")
 
@@ -86,11 +96,14 @@ class KnownRules:
     shadowed: frozenset[tuple[str, str]] = frozenset()
     #: (entity, property, target entity) of every relation, to follow nested relations
     links: frozenset[tuple[str, str, str]] = frozenset()
+    #: (entity, property) of both relations of each doubly-owned pair
+    paired: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of(cls, manifest: Manifest) -> KnownRules:
         tables: set[str] = set()
         shadowed: set[tuple[str, str]] = set()
+        paired: set[tuple[str, str]] = set()
         by_name = {e.name: e for e in manifest.entities}
         order = {e.name: i for i, e in enumerate(manifest.entities)}
         for entity in manifest.entities:
@@ -114,6 +127,9 @@ class KnownRules:
                     and inverse.junction_table == rel.junction_table
                 ):
                     tables.add(rel.junction_table)
+                    paired.update(
+                        {(entity.name, rel.property_name), (other.name, inverse.property_name)}
+                    )
                     # junctions are built entity after entity, in this order; the
                     # later one is registered on both relations
                     if order[entity.name] < order[other.name] or (
@@ -127,9 +143,14 @@ class KnownRules:
                 if t.primary_key is not None:
                     keys.add(t.primary_key.name)
         links = frozenset(
-            (e.name, r.property_name, r.target) for e in manifest.entities for r in e.relations
+            (e.name, r.property_name, r.target)
+            for e in manifest.entities
+            for r in e.relations
+            if tables  # only where there is a pair to reach
         )
-        return cls(frozenset(tables), frozenset(keys), frozenset(shadowed), links)
+        return cls(
+            frozenset(tables), frozenset(keys), frozenset(shadowed), links, frozenset(paired)
+        )
 
     def note(
         self, found: Divergence, step: Sequence[Divergence], op: Mapping[str, Any]
@@ -137,6 +158,15 @@ class KnownRules:
         """The documented difference ``found`` is (``step``: all divergences of its
         step; ``op``: that step's operation as generated), or None when it counts."""
         if self.tables and found.kind == "result" and self._reads_shadowed(op):
+            return DOUBLY_OWNED
+        if (
+            self.tables
+            and found.kind == "result"
+            and op.get("op") == "transaction"
+            and self._writes_shadowed(op)
+            and any(self._reads_junction(step) for step in _steps(op))
+        ):
+            # a later step reads the junction the transaction wrote swapped
             return DOUBLY_OWNED
         if not self.tables or not self._writes_shadowed(op):
             return None
@@ -243,6 +273,23 @@ class KnownRules:
         if not isinstance(options, Mapping) or options.get("relationLoadStrategy") != "query":
             return False
         return self._through_shadowed(op.get("entity"), options.get("relations"))
+
+    def _reads_junction(self, op: Mapping[str, Any]) -> bool:
+        """``op`` (or a step of it) is a read whose ``where`` or ``relations`` names a
+        relation of a doubly-owned pair at its top."""
+        if op.get("op") == "transaction":
+            return any(self._reads_junction(s) for s in _steps(op))
+        if op.get("op") not in _READS:
+            return False
+        args = op.get("args") or []
+        options = args[0] if args and isinstance(args[0], Mapping) else {}
+        named: set[Any] = set()
+        for key in ("where", "relations"):
+            value = options.get(key)
+            for branch in value if isinstance(value, list) else [value]:
+                if isinstance(branch, Mapping):
+                    named |= set(branch)
+        return any((op.get("entity"), name) in self.paired for name in named)
 
     def _through_shadowed(self, entity: Any, tree: Any) -> bool:
         if not isinstance(tree, Mapping):
