@@ -75,10 +75,12 @@ def load(
     if not found or not keys:
         return
     primary = list(info.primary)
+    # (read off each entity's state: an entity that does not hold its key loads nothing)
+    held = [inspect(e).dict for e in found]
     if len(primary) == 1:
-        where: Any = {info.property_of(primary[0]): In([getattr(e, primary[0]) for e in found])}
+        where: Any = {info.property_of(primary[0]): In([h.get(primary[0]) for h in held])}
     else:
-        where = [{info.property_of(k): getattr(e, k) for k in primary} for e in found]
+        where = [{info.property_of(k): h.get(k) for k in primary} for h in held]
     select = options.get("select")
     for key in keys:
         name = info.property_of(key)
