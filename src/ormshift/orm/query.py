@@ -129,7 +129,9 @@ def _shared_join_any(
     for branch, (name, sub) in zip(branches, given, strict=True):
         own = isinstance(sub, Mapping) and bool(sub)
         # a relation count is the whole query's condition, not the branch's
-        rest = without_counts(info, {k: v for k, v in branch.items() if k != name})
+        rest = without_counts(
+            info, {k: v for k, v in branch.items() if k != name} if own else branch
+        )
         conds = [
             _of_root(info, key, rest, opts) if rest else None,
             compile_find_where(target, sub, with_deleted=opts.with_deleted) if own else None,

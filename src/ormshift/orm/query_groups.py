@@ -54,14 +54,14 @@ def settle(info: EntityInfo, found: Sequence[Any], place: Place, session: Sessio
         matched = matched_columns(info, rel)
         blank = chosen is not None and not all(k in chosen for k in matched)
         gone = to_one and info.delete_date is not None and _ids_queried(info, rel, found, chosen)
+        if gone and deleted is None:
+            deleted = _soft_deleted(info, found, session)
         related: list[Any] = []
         for entity in found:
             state = inspect(entity)
             if key in state.unloaded:
                 continue
             value = state.dict.get(key)
-            if gone and deleted is None:
-                deleted = _soft_deleted(info, found, session)
             if blank or (gone and _key_of(info, entity) in (deleted or ())):
                 set_committed_value(entity, key, [] if rel.uselist else None)
                 continue

@@ -10,6 +10,7 @@ error, as in TypeORM 1.x: use `IsNull()`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
@@ -55,6 +56,7 @@ __all__ = [
     "compile_where",
     "count_value",
     "exists_root_where",
+    "js_parse_int",
     "not_deleted",
     "without_counts",
 ]
@@ -389,14 +391,21 @@ def _related_count(info: EntityInfo, key: str, entity: Any) -> ColumnElement[int
 COUNT_KINDS = frozenset(_COUNT_OPERATORS)
 
 
-def count_value(value: Any, label: str) -> int:
-    """JavaScript's ``parseInt``, which TypeORM applies to a relation count's value."""
+def js_parse_int(value: Any) -> int | None:
+    """JavaScript's ``parseInt``, which TypeORM applies to a relation count's value
+    (None where it makes ``NaN``)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    match = _LEADING_INT.match(str(value)) if isinstance(value, str) else None
-    if match is None:
+        return int(value) if math.isfinite(value) else None
+    match = _LEADING_INT.match(value) if isinstance(value, str) else None
+    return int(match.group(1)) if match else None
+
+
+def count_value(value: Any, label: str) -> int:
+    """A relation count's value through `js_parse_int`; refused where it is ``NaN``."""
+    found = js_parse_int(value)
+    if found is None:
         raise FindOptionsError(f"'{label}': a relation count needs a number, not {value!r}")
-    return int(match.group(1))
+    return found
 
 
 class Joined:

@@ -52,8 +52,6 @@ join the builder has of the same relation (``joinEagerRelations``).
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -68,9 +66,9 @@ from ormshift.orm.querybuilder.errors import QueryBuilderError
 from ormshift.orm.querybuilder.find_options import FindOptionsCombined
 from ormshift.orm.querybuilder.names import build_alias, escape, property_path
 from ormshift.orm.querybuilder.object_where import _predicate
-from ormshift.orm.querybuilder.query_relations import relations_to_load
 from ormshift.orm.querybuilder.schemas import table_sql
 from ormshift.orm.transformers import apply_to, operator_to, transformers_of
+from ormshift.orm.where import js_parse_int
 
 if TYPE_CHECKING:
     from ormshift.orm.querybuilder.builder import SelectQueryBuilder
@@ -261,15 +259,8 @@ def _count(
         deleted = escape(target.columns[target.delete_date].name)
         on = f"( {on} ) AND ( {name}.{deleted} IS NULL )"
     sub = f"(SELECT COUNT(*) FROM {table_sql(table, builder.em.schemas)} {name} WHERE {on})"
-    builder.and_where(f"{sub} {_COUNTING[value.kind]} {_parse_int(value.value)}")
-
-
-def _parse_int(value: Any) -> str:
-    """JavaScript's ``parseInt(value)`` as SQL text (``NaN`` when it makes no number)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(int(value)) if math.isfinite(value) else "NaN"
-    match = re.match(r"\s*([+-]?\d+)", value) if isinstance(value, str) else None
-    return str(int(match.group(1))) if match else "NaN"
+    n = js_parse_int(value.value)
+    builder.and_where(f"{sub} {_COUNTING[value.kind]} {'NaN' if n is None else n}")
 
 
 def _order(
@@ -409,6 +400,22 @@ def _eager_of(info: EntityInfo) -> list[str]:
     return [k for k, rel in info.relations.items() if rel.lazy in _EAGER]
 
 
+def _queried(info: EntityInfo, options: Mapping[str, Any], eager: bool) -> list[str]:
+    """The relation keys TypeORM's ``relationMetadatas`` holds for ``options`` with
+    ``relationLoadStrategy: "query"``: the top-level relations named (``True`` or a
+    mapping), then the main entity's eager ones, each once."""
+    out: list[str] = []
+    relations = options.get("relations")
+    if isinstance(relations, Mapping):
+        for name, value in relations.items():
+            key = info.attribute(str(name))
+            if (value is True or isinstance(value, Mapping)) and key in info.relations:
+                out.append(key)
+    if eager:
+        out += _eager_of(info)
+    return list(dict.fromkeys(out))
+
+
 def _eager_relations(
     walk: _Walk, relations: Any, selection: Any, info: EntityInfo, alias: str
 ) -> None:
@@ -489,7 +496,7 @@ def merge_find_options(builder: SelectQueryBuilder[Any], options: Mapping[str, A
         # loaded after the entities, a query per relation (`query_relations`)
         em = builder.em
         em.query_relations = list(
-            dict.fromkeys([*em.query_relations, *relations_to_load(info, given, eager)])
+            dict.fromkeys([*em.query_relations, *_queried(info, given, eager)])
         )
         em.query_options = dict(given)
     if given.get("withDeleted"):

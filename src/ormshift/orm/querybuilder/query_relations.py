@@ -13,8 +13,8 @@ Here each relation is loaded by the Repository's own query strategy (the one
 keys of the entities the builder found, with that relation and the options below it;
 the value it loads is set on the builder's entity of the same key, without history
 (`sqlalchemy.orm.attributes.set_committed_value`, as a loader sets it), or nothing is
-when the entity does not hold the columns TypeORM matches the ids on (`query_groups`). The related
-entities get ``after_load`` as the related builder's ``getMany`` gives it them, before
+when the entity does not hold the columns TypeORM matches the ids on (`query_groups`).
+The related entities get ``after_load`` as the related builder's ``getMany`` gives it them, before
 the builder's own entities get theirs.
 """
 
@@ -36,26 +36,7 @@ from ormshift.orm.query_groups import matched_columns
 if TYPE_CHECKING:
     from ormshift.orm.manager import EntityManager
 
-__all__ = ["load", "relations_to_load"]
-
-
-def relations_to_load(info: EntityInfo, options: Mapping[str, Any], eager: bool) -> list[str]:
-    """The relation keys TypeORM's ``relationMetadatas`` holds for ``options``: the
-    top-level relations named (``True`` or a mapping), then the main entity's eager
-    ones, each once."""
-    out: list[str] = []
-    relations = options.get("relations")
-    if isinstance(relations, Mapping):
-        for name, value in relations.items():
-            key = info.attribute(str(name))
-            if (value is True or isinstance(value, Mapping)) and key in info.relations:
-                out.append(key)
-    if eager:
-        out += [k for k, rel in info.relations.items() if rel.lazy in _EAGER]
-    return list(dict.fromkeys(out))
-
-
-_EAGER = ("joined", "selectin", "subquery", "immediate")
+__all__ = ["load"]
 
 
 def _below(value: Any, name: str) -> Any:
@@ -102,7 +83,8 @@ def load(
         if isinstance(order, Mapping):
             opts["order"] = {name: order}
         loaded = manager._run_find(info, FindOptions.of(opts, info), listeners=False)
-        values = {tuple(getattr(e, k) for k in primary): e.__dict__.get(key) for e in loaded}
+        states = [inspect(e).dict for e in loaded]
+        values = {tuple(h.get(k) for k in primary): h.get(key) for h in states}
         target = info.target(key)
         rel = info.relations[key]
         matched = matched_columns(info, rel)
